@@ -1,0 +1,263 @@
+package serial
+
+import (
+	"math"
+	"reflect"
+	"unsafe"
+
+	"github.com/kio-go/kafka-protocol/kio"
+)
+
+// This file is the semantic level of decoding: it walks a plan and fills a zeroed struct
+// in memory from a reader. Errors stick in the reader; each struct and array level adds
+// its field name or index to the path as the error unwinds.
+
+// errAt turns the reader's sticky cause into an *Error (once) and prefixes its path.
+func (r *reader) errAt(name string, index int) error {
+	e, ok := r.err.(*Error)
+	if !ok {
+		e = &Error{Op: "decode", Offset: r.failAt, Err: r.err}
+		r.err = e
+	}
+	if name != "" {
+		atField(e, name)
+	} else {
+		atIndex(e, index)
+	}
+	return e
+}
+
+// zeroLen is where empty, non-nil slices point: a zero-length slice may point anywhere.
+var zeroLen [0]byte
+
+// decode fills the zeroed struct at p.
+func (pl *plan) decode(r *reader, p unsafe.Pointer) {
+	if pl.err != nil {
+		r.fail(pl.err)
+		return
+	}
+	for i := range pl.defaults {
+		o := &pl.defaults[i]
+		applyDefault(o.field, unsafe.Add(p, o.offset))
+	}
+	for i := range pl.fields {
+		o := &pl.fields[i]
+		decodeValue(r, o, unsafe.Add(p, o.offset))
+		if r.err != nil {
+			r.errAt(o.name, 0)
+			return
+		}
+	}
+	if pl.flexible {
+		pl.decodeTagged(r, p)
+	}
+}
+
+// decodeTagged reads the tagged-field section. Known tags fill their fields; others
+// are kept in the struct's unknownTags field, or skipped where it has none.
+func (pl *plan) decodeTagged(r *reader, p unsafe.Pointer) {
+	n := r.uvarint()
+	last := int64(-1)
+	var unknown kio.RawTags
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		tag := r.uvarint()
+		size := r.uvarint()
+		if r.err != nil {
+			break
+		}
+		if int64(tag) <= last {
+			r.fail(causef(ErrTag, "tag %d after tag %d: tags must ascend", tag, last))
+			break
+		}
+		last = int64(tag)
+		start := r.off
+		data := r.take(int(size))
+		if r.err != nil {
+			break
+		}
+		o := pl.taggedOp(tag)
+		if o == nil {
+			if pl.ti.hasUnknown {
+				unknown = append(unknown, kio.RawTag{Tag: tag, Data: data})
+			}
+			continue
+		}
+		// Decode the field from exactly its bytes; offsets stay absolute for errors.
+		sub := reader{buf: r.buf[:start+int(size)], off: start}
+		decodeValue(&sub, o, unsafe.Add(p, o.offset))
+		if sub.err == nil && sub.off != len(sub.buf) {
+			sub.fail(causef(ErrTag, "tagged field %d has %d bytes, its value %d", tag, size, sub.off-start))
+		}
+		if sub.err != nil {
+			r.err, r.failAt = sub.err, sub.failAt
+			r.errAt(o.name, 0)
+			return
+		}
+	}
+	if r.err == nil && unknown != nil {
+		*(*kio.RawTags)(unsafe.Add(p, pl.ti.unknownOff)) = unknown
+	}
+}
+
+func (pl *plan) taggedOp(tag uint32) *op {
+	for i := range pl.tagged {
+		if pl.tagged[i].tag == tag {
+			return &pl.tagged[i]
+		}
+	}
+	return nil
+}
+
+// readLength reads a string, bytes or array length in the field's encoding; -1 is null.
+func readLength(r *reader, o *op) int {
+	switch {
+	case o.kind == kVarbytes || o.kind == kVarstring:
+		return int(r.varint())
+	case o.compact:
+		return int(r.uvarint()) - 1
+	case o.kind == kString:
+		return int(r.int16())
+	default:
+		return int(r.int32())
+	}
+}
+
+// checkLength validates a length read for o; it reports whether a value follows.
+func checkLength(r *reader, o *op, n int) bool {
+	if r.err != nil {
+		return false
+	}
+	if n == -1 {
+		if !o.nullable {
+			r.fail(causef(ErrNull, "null at a version where the field is not nullable"))
+		}
+		return false
+	}
+	if n < -1 {
+		r.fail(causef(ErrRange, "negative length %d", n))
+		return false
+	}
+	if (o.kind == kString || o.kind == kVarstring) && n > math.MaxInt16 {
+		r.fail(causef(ErrRange, "string length %d exceeds 32767", n))
+		return false
+	}
+	if n > math.MaxInt32 {
+		r.fail(causef(ErrRange, "length %d exceeds int32", n))
+		return false
+	}
+	return true
+}
+
+// decodeValue reads one value of layout o into the zeroed memory at p.
+func decodeValue(r *reader, o *op, p unsafe.Pointer) {
+	switch o.kind {
+	case kBool:
+		*(*bool)(p) = r.bool()
+	case kInt8:
+		*(*int8)(p) = r.int8()
+	case kInt16:
+		*(*int16)(p) = r.int16()
+	case kInt32:
+		*(*int32)(p) = r.int32()
+	case kInt64:
+		*(*int64)(p) = r.int64()
+	case kUint16:
+		*(*uint16)(p) = uint16(r.int16())
+	case kUint32:
+		*(*uint32)(p) = uint32(r.int32())
+	case kFloat64:
+		*(*float64)(p) = r.float64()
+	case kUUID:
+		*(*kio.UUID)(p) = r.uuid()
+	case kVarint:
+		*(*int32)(p) = r.varint()
+	case kVarlong:
+		*(*int64)(p) = r.varlong()
+	case kUvarint:
+		*(*uint32)(p) = r.uvarint()
+	case kString, kVarstring:
+		n := readLength(r, o)
+		if !checkLength(r, o, n) {
+			return
+		}
+		s := string(r.take(n))
+		if o.ptr {
+			*(**string)(p) = &s
+		} else {
+			*(*string)(p) = s
+		}
+	case kBytes, kVarbytes:
+		n := readLength(r, o)
+		if !checkLength(r, o, n) {
+			return
+		}
+		*(*[]byte)(p) = r.take(n)
+	case kArray:
+		decodeArray(r, o, p)
+	case kStruct:
+		if !o.ptr {
+			o.sub.decode(r, p)
+			return
+		}
+		if o.nullable {
+			switch r.int8() {
+			case -1:
+				return
+			case 1:
+			default:
+				if r.err == nil {
+					r.off--
+					r.fail(causef(ErrRange, "struct null marker must be -1 or 1"))
+				}
+				return
+			}
+		}
+		if r.err != nil {
+			return
+		}
+		sp := reflect.New(o.goType.Elem()).UnsafePointer()
+		*(*unsafe.Pointer)(p) = sp
+		o.sub.decode(r, sp)
+	default:
+		r.fail(causef(ErrSchema, "unknown wire kind %d", o.kind))
+	}
+}
+
+func decodeArray(r *reader, o *op, p unsafe.Pointer) {
+	n := readLength(r, o)
+	if !checkLength(r, o, n) {
+		return
+	}
+	// The elements must take at least n*minSize bytes: refuse a count the input cannot
+	// hold before allocating for it.
+	if !r.ensure(n * max(o.elem.minSize, 1)) {
+		return
+	}
+	h := (*sliceHeader)(p)
+	if n == 0 {
+		*h = sliceHeader{data: unsafe.Pointer(&zeroLen)}
+		return
+	}
+	e := o.elem
+	switch e.kind {
+	case kInt32:
+		vs := make([]int32, n)
+		for i := range vs {
+			vs[i] = r.int32()
+		}
+		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
+		return
+	}
+	// Grow the field in place: reflect allocates the backing array with the element
+	// type's pointer layout, and no slice header escapes.
+	sv := reflect.NewAt(o.goType, p).Elem()
+	sv.Grow(n)
+	sv.SetLen(n)
+	for i := 0; i < n; i++ {
+		decodeValue(r, e, unsafe.Add(h.data, uintptr(i)*o.elemSize))
+		if r.err != nil {
+			r.errAt("", i)
+			return
+		}
+	}
+}

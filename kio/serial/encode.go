@@ -1,0 +1,244 @@
+package serial
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/kio-go/kafka-protocol/kio"
+)
+
+// This file is the semantic level of encoding: it walks a plan over a struct in memory
+// and appends its wire form. Field access is by offset from the struct's address.
+
+func encodeErr(cause error) error { return &Error{Op: "encode", Offset: -1, Err: cause} }
+
+// encode appends the struct at p.
+func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
+	if pl.err != nil {
+		return b, encodeErr(pl.err)
+	}
+	for i := range pl.absent {
+		o := &pl.absent[i]
+		if !isEmpty(o.field, unsafe.Add(p, o.offset)) {
+			return b, atField(encodeErr(causef(ErrVersion, "field %s has a value but does not exist at version %d", o.name, pl.version)), o.name)
+		}
+	}
+	var err error
+	for i := range pl.fields {
+		o := &pl.fields[i]
+		if b, err = encodeValue(b, o, unsafe.Add(p, o.offset)); err != nil {
+			return b, atField(err, o.name)
+		}
+	}
+	if pl.flexible {
+		return pl.encodeTagged(b, p)
+	}
+	return b, nil
+}
+
+// encodeTagged appends the tagged-field section: known fields that differ from their
+// default merged with kept unknown ones, in ascending tag order.
+func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
+	var unknown kio.RawTags
+	if pl.ti.hasUnknown {
+		unknown = *(*kio.RawTags)(unsafe.Add(p, pl.ti.unknownOff))
+	}
+	if len(pl.tagged) == 0 && len(unknown) == 0 {
+		return append(b, 0), nil
+	}
+	count := len(unknown)
+	for i := range pl.tagged {
+		o := &pl.tagged[i]
+		if !isDefault(o.field, unsafe.Add(p, o.offset)) {
+			count++
+		}
+	}
+	for j := range unknown {
+		if j > 0 && unknown[j].Tag <= unknown[j-1].Tag {
+			return b, atField(encodeErr(causef(ErrTag, "unknown tags out of order at tag %d", unknown[j].Tag)), "UnknownTags")
+		}
+		for i := range pl.tagged {
+			if pl.tagged[i].tag == unknown[j].Tag {
+				return b, atField(encodeErr(causef(ErrTag, "unknown tag %d is field %s at version %d", unknown[j].Tag, pl.tagged[i].name, pl.version)), "UnknownTags")
+			}
+		}
+	}
+	b = appendUvarint(b, uint32(count))
+	i, j := 0, 0
+	for i < len(pl.tagged) || j < len(unknown) {
+		if j < len(unknown) && (i == len(pl.tagged) || unknown[j].Tag < pl.tagged[i].tag) {
+			b = appendUvarint(b, unknown[j].Tag)
+			b = appendUvarint(b, uint32(len(unknown[j].Data)))
+			b = append(b, unknown[j].Data...)
+			j++
+			continue
+		}
+		o := &pl.tagged[i]
+		i++
+		fp := unsafe.Add(p, o.offset)
+		if isDefault(o.field, fp) {
+			continue
+		}
+		b = appendUvarint(b, o.tag)
+		// Reserve one byte for the size, which fits most tagged fields, and make room
+		// afterwards when the value turned out larger.
+		sizeAt := len(b)
+		b = append(b, 0)
+		var err error
+		if b, err = encodeValue(b, o, fp); err != nil {
+			return b, atField(err, o.name)
+		}
+		size := len(b) - sizeAt - 1
+		if size < 0x80 {
+			b[sizeAt] = byte(size)
+			continue
+		}
+		extra := uvarintSize(uint32(size)) - 1
+		b = append(b, make([]byte, extra)...)
+		copy(b[sizeAt+1+extra:], b[sizeAt+1:len(b)-extra])
+		appendUvarint(b[:sizeAt], uint32(size))
+	}
+	return b, nil
+}
+
+// encodeValue appends one value of layout o found at p.
+func encodeValue(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
+	switch o.kind {
+	case kBool:
+		return appendBool(b, *(*bool)(p)), nil
+	case kInt8:
+		return appendInt8(b, *(*int8)(p)), nil
+	case kInt16:
+		return appendInt16(b, *(*int16)(p)), nil
+	case kInt32:
+		return appendInt32(b, *(*int32)(p)), nil
+	case kInt64:
+		return appendInt64(b, *(*int64)(p)), nil
+	case kUint16:
+		return appendInt16(b, int16(*(*uint16)(p))), nil
+	case kUint32:
+		return appendInt32(b, int32(*(*uint32)(p))), nil
+	case kFloat64:
+		return appendFloat64(b, *(*float64)(p)), nil
+	case kUUID:
+		u := (*kio.UUID)(p)
+		return append(b, u[:]...), nil
+	case kVarint:
+		return appendVarint(b, *(*int32)(p)), nil
+	case kVarlong:
+		return appendVarlong(b, *(*int64)(p)), nil
+	case kUvarint:
+		return appendUvarint(b, *(*uint32)(p)), nil
+	case kString, kVarstring:
+		var s string
+		if o.ptr {
+			sp := *(**string)(p)
+			if sp == nil {
+				return appendNull(b, o)
+			}
+			s = *sp
+		} else {
+			s = *(*string)(p)
+		}
+		if len(s) > math.MaxInt16 {
+			return b, encodeErr(causef(ErrRange, "string of %d bytes exceeds 32767", len(s)))
+		}
+		b = appendLength(b, o, len(s))
+		return append(b, s...), nil
+	case kBytes, kVarbytes:
+		bs := *(*[]byte)(p)
+		if bs == nil && o.nullable {
+			return appendNull(b, o)
+		}
+		if len(bs) > math.MaxInt32-1 {
+			return b, encodeErr(causef(ErrRange, "%d bytes exceed the int32 length", len(bs)))
+		}
+		b = appendLength(b, o, len(bs))
+		return append(b, bs...), nil
+	case kArray:
+		return encodeArray(b, o, (*sliceHeader)(p))
+	case kStruct:
+		if !o.ptr {
+			return o.sub.encode(b, p)
+		}
+		sp := *(*unsafe.Pointer)(p)
+		if sp == nil {
+			if !o.nullable {
+				return b, encodeErr(causef(ErrNull, "nil struct at a version where it is not nullable"))
+			}
+			return append(b, 0xff), nil
+		}
+		if o.nullable {
+			b = append(b, 1)
+		}
+		return o.sub.encode(b, sp)
+	}
+	return b, encodeErr(causef(ErrSchema, "unknown wire kind %d", o.kind))
+}
+
+func encodeArray(b []byte, o *op, h *sliceHeader) ([]byte, error) {
+	if h.data == nil && o.nullable {
+		return appendNull(b, o)
+	}
+	if h.len > math.MaxInt32-1 {
+		return b, encodeErr(causef(ErrRange, "%d elements exceed the int32 count", h.len))
+	}
+	b = appendLength(b, o, h.len)
+	e := o.elem
+	// Fast paths for the element kinds that dominate real messages.
+	switch e.kind {
+	case kInt32:
+		for _, v := range unsafe.Slice((*int32)(h.data), h.len) {
+			b = appendInt32(b, v)
+		}
+		return b, nil
+	case kStruct:
+		if !e.ptr {
+			var err error
+			for i := 0; i < h.len; i++ {
+				if b, err = e.sub.encode(b, unsafe.Add(h.data, uintptr(i)*o.elemSize)); err != nil {
+					return b, atIndex(err, i)
+				}
+			}
+			return b, nil
+		}
+	}
+	var err error
+	for i := 0; i < h.len; i++ {
+		if b, err = encodeValue(b, e, unsafe.Add(h.data, uintptr(i)*o.elemSize)); err != nil {
+			return b, atIndex(err, i)
+		}
+	}
+	return b, nil
+}
+
+// appendLength writes a string, bytes or array length in the field's encoding.
+func appendLength(b []byte, o *op, n int) []byte {
+	switch {
+	case o.kind == kVarbytes || o.kind == kVarstring:
+		return appendVarint(b, int32(n))
+	case o.compact:
+		return appendUvarint(b, uint32(n)+1)
+	case o.kind == kString:
+		return appendInt16(b, int16(n))
+	default:
+		return appendInt32(b, int32(n))
+	}
+}
+
+// appendNull writes a null string, bytes or array, if the field may be null here.
+func appendNull(b []byte, o *op) ([]byte, error) {
+	if !o.nullable {
+		return b, encodeErr(causef(ErrNull, "null at a version where the field is not nullable"))
+	}
+	switch {
+	case o.kind == kVarbytes || o.kind == kVarstring:
+		return appendVarint(b, -1), nil
+	case o.compact:
+		return append(b, 0), nil
+	case o.kind == kString:
+		return appendInt16(b, -1), nil
+	default:
+		return appendInt32(b, -1), nil
+	}
+}

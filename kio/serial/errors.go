@@ -1,0 +1,126 @@
+package serial
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// Sentinel causes. Every error the codec returns is an *Error whose Err wraps one of
+// these, so callers can test the class with errors.Is and the place with errors.As.
+var (
+	// ErrShortBuffer: the input ended inside a value. It also matches io.ErrUnexpectedEOF.
+	ErrShortBuffer error = &wireError{"truncated input", io.ErrUnexpectedEOF}
+	// ErrNull: a null where the field is not nullable at this version.
+	ErrNull = errors.New("unexpected null")
+	// ErrRange: a value out of range, such as a string longer than 32767 bytes, a
+	// negative length other than -1 or an overlong varint.
+	ErrRange = errors.New("value out of range")
+	// ErrVersion: the version is not valid for the message, or a field holds a value
+	// that cannot be written at this version.
+	ErrVersion = errors.New("unsupported version")
+	// ErrTag: a malformed tagged-field section (tags out of order, repeated, or a
+	// tagged field whose size does not match its content).
+	ErrTag = errors.New("bad tagged field")
+	// ErrTrailing: bytes left over after the message.
+	ErrTrailing = errors.New("trailing bytes")
+	// ErrSchema: the Go type cannot be handled (malformed kafka tag, a type that does not
+	// fit, v not a pointer to a struct).
+	ErrSchema = errors.New("schema error")
+)
+
+type wireError struct {
+	msg   string
+	cause error
+}
+
+func (e *wireError) Error() string { return e.msg }
+func (e *wireError) Unwrap() error { return e.cause }
+
+// Error reports where encoding or decoding failed: the message type, the path to the
+// field inside it, the version and, when decoding, the byte offset in the input.
+type Error struct {
+	Op      string       // "encode" or "decode"
+	Type    reflect.Type // the top-level type being encoded or decoded
+	Path    string       // field path inside Type, like "Topics[2].Partitions[0].LeaderEpoch"
+	Version int16
+	Offset  int   // byte offset of the failing value in the input; -1 when encoding
+	Err     error // the cause; wraps one of the sentinels above
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("kio: ")
+	b.WriteString(e.Op)
+	if e.Type != nil {
+		b.WriteByte(' ')
+		b.WriteString(e.Type.String())
+	}
+	b.WriteString(" v")
+	b.WriteString(strconv.Itoa(int(e.Version)))
+	if e.Path != "" {
+		b.WriteString(" field ")
+		b.WriteString(e.Path)
+	}
+	if e.Offset >= 0 {
+		b.WriteString(" at byte ")
+		b.WriteString(strconv.Itoa(e.Offset))
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// causef builds a cause that wraps a sentinel with detail.
+func causef(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
+}
+
+// atField prefixes err's path with a struct field name as the error unwinds.
+func atField(err error, name string) error {
+	if e, ok := err.(*Error); ok {
+		if e.Path == "" || e.Path[0] == '[' {
+			e.Path = name + e.Path
+		} else {
+			e.Path = name + "." + e.Path
+		}
+	}
+	return err
+}
+
+// atIndex prefixes err's path with an array index as the error unwinds.
+func atIndex(err error, i int) error {
+	if e, ok := err.(*Error); ok {
+		idx := "[" + strconv.Itoa(i) + "]"
+		if e.Path == "" || e.Path[0] == '[' {
+			e.Path = idx + e.Path
+		} else {
+			e.Path = idx + "." + e.Path
+		}
+	}
+	return err
+}
+
+// SchemaError describes a Go type the codec cannot handle: which struct, which field
+// and why. It is the cause inside an *Error and matches ErrSchema.
+type SchemaError struct {
+	Struct reflect.Type
+	Field  string
+	Reason string
+}
+
+func (e *SchemaError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("schema error: %v: %s", e.Struct, e.Reason)
+	}
+	return fmt.Sprintf("schema error: %v.%s: %s", e.Struct, e.Field, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrSchema) hold.
+func (e *SchemaError) Is(target error) bool { return target == ErrSchema }

@@ -1,0 +1,383 @@
+package serial
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/tags"
+)
+
+// This file parses a struct's fields once per type: kafka tags, the wire kind each
+// Go type maps to, and parsed defaults. Per-version work happens in plan.go.
+
+// wireKind is how one value is laid out on the wire.
+type wireKind uint8
+
+const (
+	kBool wireKind = iota + 1
+	kInt8
+	kInt16
+	kInt32
+	kInt64
+	kUint16
+	kUint32
+	kFloat64
+	kUUID
+	kString    // string or *string: int16 / compact length
+	kBytes     // []byte for bytes and records: int32 / compact length
+	kArray     // []T: int32 / compact count
+	kStruct    // struct value, or *struct (nullable with an int8 marker)
+	kVarint    // zig-zag varint int32
+	kVarlong   // zig-zag varint int64
+	kUvarint   // unsigned varint uint32
+	kVarbytes  // varint length (-1 null) + bytes
+	kVarstring // varint length (-1 null) + string
+)
+
+// valueInfo is what the codec knows about one Go value's layout: a struct field or an
+// array element.
+type valueInfo struct {
+	kind   wireKind
+	goType reflect.Type
+	ptr    bool       // *string or *struct
+	elem   *valueInfo // kArray: the element
+	sub    *typeInfo  // kStruct: the struct (pointee when ptr)
+}
+
+// fieldInfo is one encodable struct field, version-independent.
+type fieldInfo struct {
+	valueInfo
+	name   string
+	offset uintptr
+	tag    tags.Field
+	def    defaultValue
+}
+
+// typeInfo is a struct type parsed once: its marker and its fields in order.
+type typeInfo struct {
+	typ        reflect.Type
+	marker     tags.Message
+	hasMarker  bool
+	fields     []fieldInfo
+	hasUnknown bool
+	unknownOff uintptr
+	err        error // a *SchemaError found while parsing; reported on first use
+	plans      planCache
+}
+
+var typeInfos sync.Map // reflect.Type -> *typeInfo
+
+var rawTagsType = reflect.TypeFor[kio.RawTags]()
+
+// infoFor returns the parsed form of struct type t, parsing it on first use.
+func infoFor(t reflect.Type) *typeInfo {
+	if ti, ok := typeInfos.Load(t); ok {
+		return ti.(*typeInfo)
+	}
+	building := map[reflect.Type]*typeInfo{}
+	ti := parseType(t, building)
+	// Publish every type parsed on the way; a concurrent parse of the same type may
+	// win, which is harmless: both parses are identical.
+	for bt, bi := range building {
+		typeInfos.LoadOrStore(bt, bi)
+	}
+	actual, _ := typeInfos.Load(t)
+	if actual == nil {
+		return ti
+	}
+	return actual.(*typeInfo)
+}
+
+func parseType(t reflect.Type, building map[reflect.Type]*typeInfo) *typeInfo {
+	if ti, ok := typeInfos.Load(t); ok {
+		return ti.(*typeInfo)
+	}
+	if ti, ok := building[t]; ok {
+		return ti // a recursive type: the caller finishes it
+	}
+	ti := &typeInfo{typ: t, marker: tags.Message{APIKey: -1, Versions: tags.All, Flexible: tags.None, Deprecated: tags.None}}
+	building[t] = ti
+	fail := func(field, format string, args ...any) *typeInfo {
+		if ti.err == nil {
+			ti.err = &SchemaError{Struct: t, Field: field, Reason: fmt.Sprintf(format, args...)}
+		}
+		return ti
+	}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		raw, hasTag := sf.Tag.Lookup("kafka")
+		if sf.Name == "_" {
+			if i == 0 && hasTag {
+				m, err := tags.ParseMessage(raw)
+				if err != nil {
+					return fail("_", "%v", err)
+				}
+				ti.marker, ti.hasMarker = m, true
+			}
+			continue
+		}
+		if !sf.IsExported() {
+			if hasTag && raw != "-" {
+				return fail(sf.Name, "kafka tag on an unexported field")
+			}
+			continue
+		}
+		ft, err := tags.ParseField(raw)
+		if err != nil {
+			return fail(sf.Name, "%v", err)
+		}
+		if ft.Skip {
+			continue
+		}
+		if ft.UnknownTags {
+			if sf.Type != rawTagsType && sf.Type != reflect.TypeFor[[]kio.RawTag]() {
+				return fail(sf.Name, "unknownTags needs type kio.RawTags, not %v", sf.Type)
+			}
+			if ti.hasUnknown {
+				return fail(sf.Name, "a second unknownTags field")
+			}
+			ti.hasUnknown, ti.unknownOff = true, sf.Offset
+			continue
+		}
+		vi, err := resolveValue(ft.Type, sf.Type, !ft.Nullable.IsNone(), building)
+		if err != nil {
+			return fail(sf.Name, "%v", err)
+		}
+		if vi.sub != nil && vi.sub.err != nil {
+			return fail(sf.Name, "%v", vi.sub.err)
+		}
+		f := fieldInfo{valueInfo: vi, name: sf.Name, offset: sf.Offset, tag: ft}
+		if ft.HasDefault {
+			d, err := parseDefault(ft.Default, &vi)
+			if err != nil {
+				return fail(sf.Name, "default %q: %v", ft.Default, err)
+			}
+			f.def = d
+		}
+		if ft.HasFlexible && vi.kind != kString && vi.kind != kBytes && vi.kind != kArray {
+			return fail(sf.Name, "field-level flexible versions apply only to strings, bytes and arrays")
+		}
+		ti.fields = append(ti.fields, f)
+	}
+	for i := range ti.fields {
+		for j := range i {
+			a, b := &ti.fields[i].tag, &ti.fields[j].tag
+			if a.IsTagged() && a.Tag == b.Tag && !a.Tagged.Intersect(b.Tagged).IsNone() {
+				return fail(ti.fields[i].name, "tag %d also used by %s", a.Tag, ti.fields[j].name)
+			}
+		}
+	}
+	return ti
+}
+
+// resolveValue maps a Kafka type (empty: implied by the Go type) onto Go type gt.
+func resolveValue(kt string, gt reflect.Type, nullable bool, building map[reflect.Type]*typeInfo) (valueInfo, error) {
+	vi := valueInfo{goType: gt}
+	mismatch := func() (valueInfo, error) {
+		if kt == "" {
+			return vi, fmt.Errorf("no Kafka type is implied by Go type %v; set type=", gt)
+		}
+		return vi, fmt.Errorf("Kafka type %s does not fit Go type %v", kt, gt)
+	}
+	if elem, ok := strings.CutPrefix(kt, "[]"); ok || (kt == "" && gt.Kind() == reflect.Slice && gt.Elem().Kind() != reflect.Uint8) {
+		if gt.Kind() != reflect.Slice {
+			return mismatch()
+		}
+		ev, err := resolveValue(elem, gt.Elem(), false, building)
+		if err != nil {
+			return vi, fmt.Errorf("array element: %v", err)
+		}
+		if ev.ptr {
+			return vi, fmt.Errorf("array elements cannot be pointers (%v)", gt.Elem())
+		}
+		vi.kind, vi.elem = kArray, &ev
+		return vi, nil
+	}
+	if kt == "" {
+		kt = impliedType(gt)
+		if kt == "" {
+			return mismatch()
+		}
+	}
+	k := gt.Kind()
+	fits := false
+	switch kt {
+	case "bool":
+		vi.kind, fits = kBool, k == reflect.Bool
+	case "int8":
+		vi.kind, fits = kInt8, k == reflect.Int8
+	case "int16":
+		vi.kind, fits = kInt16, k == reflect.Int16
+	case "int32":
+		vi.kind, fits = kInt32, k == reflect.Int32
+	case "int64":
+		vi.kind, fits = kInt64, k == reflect.Int64
+	case "uint16":
+		vi.kind, fits = kUint16, k == reflect.Uint16
+	case "uint32":
+		vi.kind, fits = kUint32, k == reflect.Uint32
+	case "float64":
+		vi.kind, fits = kFloat64, k == reflect.Float64
+	case "varint":
+		vi.kind, fits = kVarint, k == reflect.Int32
+	case "varlong":
+		vi.kind, fits = kVarlong, k == reflect.Int64
+	case "uvarint":
+		vi.kind, fits = kUvarint, k == reflect.Uint32
+	case "uuid":
+		vi.kind, fits = kUUID, k == reflect.Array && gt.Len() == 16 && gt.Elem().Kind() == reflect.Uint8
+	case "string", "varstring":
+		vi.kind = kString
+		if kt == "varstring" {
+			vi.kind = kVarstring
+		}
+		fits = k == reflect.String || (k == reflect.Pointer && gt.Elem().Kind() == reflect.String)
+		vi.ptr = k == reflect.Pointer
+		if fits && nullable && !vi.ptr {
+			return vi, fmt.Errorf("a nullable string needs a *string Go type, not %v", gt)
+		}
+	case "bytes", "records", "varbytes":
+		vi.kind = kBytes
+		if kt == "varbytes" {
+			vi.kind = kVarbytes
+		}
+		fits = k == reflect.Slice && gt.Elem().Kind() == reflect.Uint8
+	default:
+		// A struct name: the Go struct (or pointer to it, for nullable structs) must
+		// carry that name, so a tag cannot silently describe a different type.
+		st := gt
+		if k == reflect.Pointer {
+			st, vi.ptr = gt.Elem(), true
+		}
+		if st.Kind() != reflect.Struct {
+			return mismatch()
+		}
+		if kt != "struct" && st.Name() != kt {
+			return mismatch()
+		}
+		vi.kind, fits = kStruct, true
+		vi.sub = parseType(st, building)
+		if vi.ptr && !nullable {
+			return vi, fmt.Errorf("a *struct field must be nullable in some versions (set nullable=)")
+		}
+		if !vi.ptr && nullable {
+			return vi, fmt.Errorf("a nullable struct needs a *struct Go type, not %v", gt)
+		}
+	}
+	if !fits {
+		return mismatch()
+	}
+	return vi, nil
+}
+
+// impliedType is the Kafka type a Go type stands for when type= is omitted.
+func impliedType(gt reflect.Type) string {
+	switch gt.Kind() {
+	case reflect.Bool:
+		return "bool"
+	case reflect.Int8:
+		return "int8"
+	case reflect.Int16:
+		return "int16"
+	case reflect.Int32:
+		return "int32"
+	case reflect.Int64:
+		return "int64"
+	case reflect.Uint16:
+		return "uint16"
+	case reflect.Uint32:
+		return "uint32"
+	case reflect.Float64:
+		return "float64"
+	case reflect.String:
+		return "string"
+	case reflect.Slice:
+		if gt.Elem().Kind() == reflect.Uint8 {
+			return "bytes"
+		}
+	case reflect.Array:
+		if gt.Len() == 16 && gt.Elem().Kind() == reflect.Uint8 {
+			return "uuid"
+		}
+	case reflect.Struct:
+		return "struct"
+	case reflect.Pointer:
+		switch gt.Elem().Kind() {
+		case reflect.String:
+			return "string"
+		case reflect.Struct:
+			return "struct"
+		}
+	}
+	return ""
+}
+
+// defaultValue is a parsed default literal. The zero defaultValue is Go's zero value.
+type defaultValue struct {
+	set  bool // a literal other than Go's zero value was given
+	null bool
+	i    int64
+	u    uint64
+	f    float64
+	b    bool
+	s    string
+}
+
+// parseDefault reads a spec default literal for a value of the given layout.
+func parseDefault(lit string, vi *valueInfo) (defaultValue, error) {
+	var d defaultValue
+	var err error
+	switch vi.kind {
+	case kBool:
+		d.b, err = strconv.ParseBool(lit)
+		d.set = d.b
+	case kInt8, kInt16, kInt32, kInt64, kVarint, kVarlong:
+		bits := map[wireKind]int{kInt8: 8, kInt16: 16, kInt32: 32, kInt64: 64, kVarint: 32, kVarlong: 64}[vi.kind]
+		d.i, err = strconv.ParseInt(lit, 0, bits)
+		if err != nil && strings.HasPrefix(lit, "0x") {
+			// The spec writes some defaults as unsigned hex of the type's width.
+			var u uint64
+			if u, err = strconv.ParseUint(lit, 0, bits); err == nil {
+				d.i = int64(u) << (64 - bits) >> (64 - bits)
+			}
+		}
+		d.set = d.i != 0
+	case kUint16, kUint32, kUvarint:
+		bits := 16
+		if vi.kind != kUint16 {
+			bits = 32
+		}
+		d.u, err = strconv.ParseUint(lit, 0, bits)
+		d.set = d.u != 0
+	case kFloat64:
+		d.f, err = strconv.ParseFloat(lit, 64)
+		d.set = d.f != 0
+	case kString, kVarstring:
+		switch {
+		case lit == "null" && vi.ptr:
+			d.null = true
+		case lit == "null":
+			err = fmt.Errorf("null default for a non-nullable string")
+		default:
+			d.s = lit
+			d.set = vi.ptr || lit != "" // a non-nil *string is not Go's zero value
+		}
+	case kBytes, kVarbytes, kArray, kStruct:
+		switch {
+		case lit == "null" && (vi.kind != kStruct || vi.ptr):
+			d.null = true
+		default:
+			err = fmt.Errorf("only null is allowed as a default here")
+		}
+	default:
+		err = fmt.Errorf("no default is allowed for this type")
+	}
+	if err != nil {
+		return d, err
+	}
+	return d, nil
+}

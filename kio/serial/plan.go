@@ -1,0 +1,191 @@
+package serial
+
+import (
+	"cmp"
+	"reflect"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// This file compiles a typeInfo into a plan for one (version, flexibility): the
+// fields present in order, the tagged fields by id, and what is absent. Plans are
+// cached on their typeInfo, so reflection is paid once per type and version.
+
+// op is one value to encode or decode, with every per-version decision made.
+type op struct {
+	kind     wireKind
+	name     string  // Go field name, for error paths
+	offset   uintptr // within the parent struct; 0 for array elements
+	nullable bool    // may be null at this version
+	compact  bool    // flexible (compact) lengths at this version
+	ptr      bool    // *string or *struct
+	tag      uint32  // tagged-field id, for tagged ops
+	minSize  int     // fewest bytes the value takes on the wire
+	goType   reflect.Type
+	elem     *op     // kArray: the element
+	elemSize uintptr // kArray: Go size of one element
+	sub      *plan   // kStruct: the struct's plan
+	field    *fieldInfo
+}
+
+// plan is a struct's layout at one version and flexibility.
+type plan struct {
+	ti       *typeInfo
+	version  int16
+	flexible bool
+	fields   []op // present, untagged, in declaration order
+	tagged   []op // tagged at this version, in ascending tag order
+	absent   []op // not present at this version and not ignorable
+	// defaults are the absent and tagged fields whose default is not Go's zero value
+	// (or which are structs holding such defaults), set before decoding.
+	defaults []op
+	minSize  int
+	err      error // a *SchemaError, reported on use
+}
+
+// maxCachedVersion bounds the lock-free plan array; later versions use a map.
+const maxCachedVersion = 32
+
+type planKey struct {
+	version  int16
+	flexible bool
+}
+
+type planCache struct {
+	byVersion [2][maxCachedVersion]atomic.Pointer[plan]
+	more      sync.Map // planKey -> *plan
+}
+
+func (c *planCache) load(k planKey) *plan {
+	if k.version >= 0 && k.version < maxCachedVersion {
+		return c.byVersion[b2i(k.flexible)][k.version].Load()
+	}
+	if p, ok := c.more.Load(k); ok {
+		return p.(*plan)
+	}
+	return nil
+}
+
+func (c *planCache) store(k planKey, p *plan) *plan {
+	if k.version >= 0 && k.version < maxCachedVersion {
+		if c.byVersion[b2i(k.flexible)][k.version].CompareAndSwap(nil, p) {
+			return p
+		}
+		return c.byVersion[b2i(k.flexible)][k.version].Load()
+	}
+	actual, _ := c.more.LoadOrStore(k, p)
+	return actual.(*plan)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// planFor returns ti's plan at version with the given flexibility, compiling it once.
+func (ti *typeInfo) planFor(version int16, flexible bool) *plan {
+	k := planKey{version, flexible}
+	if p := ti.plans.load(k); p != nil {
+		return p
+	}
+	compiling := map[*typeInfo]*plan{}
+	p := compilePlan(ti, k, compiling)
+	for cti, cp := range compiling {
+		if cti != ti {
+			cti.plans.store(k, cp)
+		}
+	}
+	return ti.plans.store(k, p)
+}
+
+func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
+	if p := ti.plans.load(k); p != nil {
+		return p
+	}
+	if p, ok := compiling[ti]; ok {
+		return p // recursive type: finished by the outer call
+	}
+	p := &plan{ti: ti, version: k.version, flexible: k.flexible}
+	compiling[ti] = p
+	if ti.err != nil {
+		p.err = ti.err
+		return p
+	}
+	if k.flexible {
+		p.minSize = 1 // the tagged-field count
+	}
+	for i := range ti.fields {
+		f := &ti.fields[i]
+		present := f.tag.Versions.Contains(k.version)
+		tagged := present && f.tag.IsTagged() && f.tag.Tagged.Contains(k.version)
+		if tagged && !k.flexible {
+			p.err = &SchemaError{Struct: ti.typ, Field: f.name, Reason: "tagged field in a version that is not flexible"}
+			return p
+		}
+		o := compileOp(&f.valueInfo, k, compiling)
+		o.name, o.offset, o.field = f.name, f.offset, f
+		o.nullable = f.tag.Nullable.Contains(k.version)
+		if f.tag.HasFlexible && !f.tag.Flexible.Contains(k.version) {
+			o.compact = false
+		}
+		if o.sub != nil && o.sub.err != nil {
+			p.err = o.sub.err
+			return p
+		}
+		switch {
+		case tagged:
+			o.tag = uint32(f.tag.Tag)
+			p.tagged = append(p.tagged, o)
+		case present:
+			p.fields = append(p.fields, o)
+			p.minSize += o.minSize
+		case !f.tag.Ignorable:
+			p.absent = append(p.absent, o)
+		}
+		if (tagged || !present) && fieldNeedsDefault(f) {
+			p.defaults = append(p.defaults, o)
+		}
+	}
+	slices.SortFunc(p.tagged, func(a, b op) int { return cmp.Compare(a.tag, b.tag) })
+	return p
+}
+
+// compileOp fixes a value's layout decisions for one version.
+func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
+	o := op{kind: vi.kind, ptr: vi.ptr, goType: vi.goType, compact: k.flexible}
+	switch vi.kind {
+	case kBool, kInt8:
+		o.minSize = 1
+	case kInt16, kUint16:
+		o.minSize = 2
+	case kInt32, kUint32:
+		o.minSize = 4
+	case kInt64, kFloat64:
+		o.minSize = 8
+	case kUUID:
+		o.minSize = 16
+	case kVarint, kVarlong, kUvarint, kVarbytes, kVarstring:
+		o.minSize = 1
+	case kString:
+		o.minSize = 2
+	case kBytes, kArray:
+		o.minSize = 4
+	case kStruct:
+		o.sub = compilePlan(vi.sub, k, compiling)
+		o.minSize = o.sub.minSize
+		if vi.ptr {
+			o.minSize = 1 // the null marker, where nullable; a lower bound otherwise
+		}
+	}
+	if o.compact && (vi.kind == kString || vi.kind == kBytes || vi.kind == kArray) {
+		o.minSize = 1
+	}
+	if vi.kind == kArray {
+		e := compileOp(vi.elem, k, compiling)
+		o.elem, o.elemSize = &e, vi.elem.goType.Size()
+	}
+	return o
+}
