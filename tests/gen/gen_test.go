@@ -1,0 +1,504 @@
+package gen
+
+import (
+	"math"
+	"math/rand"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/prop"
+
+	"github.com/kio-go/kafka-protocol/kio"
+)
+
+// inner is nested in sample: it inherits sample's flexibility.
+type inner struct {
+	A           int32       `kafka:"versions=0+"`
+	S           *string     `kafka:"versions=1+,nullable=2+,default=null"`
+	UnknownTags kio.RawTags `kafka:"unknownTags"`
+}
+
+// sample exercises each rule of the generator; the expectations below are written out
+// per field from these tags.
+type sample struct {
+	_            struct{}    `kafka:"request,apiKey=99,versions=0-4,flexible=3+"`
+	Plain        int16       `kafka:"default=-1"`
+	OnlyOld      int32       `kafka:"versions=0-1,default=0x7fffffff"`
+	New          string      `kafka:"versions=2+,default='x,y'"`
+	NullableName *string     `kafka:"versions=0+,nullable=1+"`
+	Data         []byte      `kafka:"type=bytes,nullable=2+"`
+	Items        []inner     `kafka:"type=[]inner,nullable=4+"`
+	Ptr          *inner      `kafka:"versions=1+,nullable=1+,default=null"`
+	Nested       inner       `kafka:"versions=3+"`
+	TaggedInt    int32       `kafka:"versions=3+,tag=0,tagged=3+,default=-1"`
+	TaggedList   []int32     `kafka:"versions=3+,tag=1,tagged=3+"`
+	TaggedStr    *string     `kafka:"versions=4+,tag=2,tagged=4+,nullable=4+,default=null"`
+	TaggedStruct inner       `kafka:"versions=3+,tag=5,tagged=3+"`
+	Flag         bool        `kafka:"versions=0+,default=true"`
+	ID           kio.UUID    `kafka:"versions=1+"`
+	F            float64     `kafka:"versions=2+"`
+	U            uint16      `kafka:"versions=0+"`
+	V            int64       `kafka:"type=varlong"`
+	Skipped      int         `kafka:"-"`
+	UnknownTags  kio.RawTags `kafka:"unknownTags"`
+}
+
+var sampleType = reflect.TypeOf(sample{})
+
+const casesPerVersion = 400
+
+// samples generates n values of sampleType at version with a fixed seed.
+func samples(t *testing.T, g *Generator, version int16, n int) []sample {
+	t.Helper()
+	r := rand.New(rand.NewSource(int64(version) + 1))
+	out := make([]sample, n)
+	for i := range out {
+		v, err := g.Sample(sampleType, version, r)
+		if err != nil {
+			t.Fatalf("Sample at v%d: %v", version, err)
+		}
+		out[i] = v.(sample)
+	}
+	return out
+}
+
+// reached counts, over values, how often each named condition held.
+type reached map[string]int
+
+func (r reached) note(name string, cond bool) {
+	if cond {
+		r[name]++
+	}
+}
+
+// requireBoth fails unless each of the conditions was seen at least once.
+func (r reached) requireBoth(t *testing.T, version int16, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if r[n] == 0 {
+			t.Errorf("v%d: never generated %s", version, n)
+		}
+	}
+}
+
+func TestSampleFollowsTagsAtEveryVersion(t *testing.T) {
+	g := New(Options{})
+	for version := int16(0); version <= 4; version++ {
+		flexible := version >= 3
+		seen := reached{}
+		for _, s := range samples(t, g, version, casesPerVersion) {
+			fail := func(format string, args ...any) {
+				t.Helper()
+				t.Fatalf("v%d: "+format+"\nvalue: %+v", append([]any{version}, append(args, s)...)...)
+			}
+			checkInner := func(where string, in inner, present bool) {
+				t.Helper()
+				switch {
+				case version < 1 && in.S != nil:
+					fail("%s.S set at a version without it", where)
+				case version == 1 && present && in.S == nil:
+					fail("%s.S null at v1, where it is not nullable", where)
+				case !flexible && in.UnknownTags != nil:
+					fail("%s.UnknownTags set in a classic version", where)
+				}
+				if present && version >= 2 {
+					seen.note(where+".S null", in.S == nil)
+					seen.note(where+".S non-null", in.S != nil)
+				}
+				checkRawTags(t, in.UnknownTags, 1000)
+			}
+
+			if version >= 2 && s.OnlyOld != 0x7fffffff {
+				fail("OnlyOld not at its default")
+			}
+			if version < 2 && s.New != "x,y" {
+				fail("New not at its default")
+			}
+			if version < 1 && s.NullableName == nil {
+				fail("NullableName null at v0")
+			}
+			if version < 2 && s.Data == nil {
+				fail("Data null before v2")
+			}
+			if version < 4 && s.Items == nil {
+				fail("Items null before v4")
+			}
+			if version < 1 && s.Ptr != nil {
+				fail("Ptr set at v0, which lacks it")
+			}
+			if version < 3 && !reflect.DeepEqual(s.Nested, inner{}) {
+				fail("Nested not at its default before v3")
+			}
+			if version < 3 && (s.TaggedInt != -1 || s.TaggedList != nil || !reflect.DeepEqual(s.TaggedStruct, inner{})) {
+				fail("tagged fields not at their defaults before v3")
+			}
+			if version < 4 && s.TaggedStr != nil {
+				fail("TaggedStr set before v4")
+			}
+			if !flexible && s.UnknownTags != nil {
+				fail("UnknownTags set in a classic version")
+			}
+			if version < 1 && s.ID != (kio.UUID{}) {
+				fail("ID set at v0")
+			}
+			if version < 2 && s.F != 0 {
+				fail("F set before v2")
+			}
+			if math.IsNaN(s.F) || math.IsInf(s.F, 0) {
+				fail("F not finite")
+			}
+			if s.Skipped != 0 {
+				fail("a `kafka:\"-\"` field was filled")
+			}
+			for _, str := range []string{s.New, deref(s.NullableName), deref(s.TaggedStr)} {
+				checkString(t, str)
+			}
+			if len(s.Items) > 4 || len(s.TaggedList) > 4 || len(s.Data) > 16 {
+				fail("an array or bytes longer than the limits")
+			}
+			checkRawTags(t, s.UnknownTags, 1000)
+			for i, it := range s.Items {
+				checkInner("Items["+string(rune('0'+i))+"]", it, true)
+			}
+			if s.Ptr != nil {
+				checkInner("Ptr", *s.Ptr, true)
+			}
+			checkInner("Nested", s.Nested, version >= 3)
+			checkInner("TaggedStruct", s.TaggedStruct, version >= 3)
+
+			if version >= 1 {
+				seen.note("NullableName null", s.NullableName == nil)
+				seen.note("NullableName non-null", s.NullableName != nil)
+				seen.note("Ptr null", s.Ptr == nil)
+				seen.note("Ptr non-null", s.Ptr != nil)
+			}
+			if version >= 2 {
+				seen.note("Data null", s.Data == nil)
+				seen.note("Data empty", s.Data != nil && len(s.Data) == 0)
+			}
+			if version >= 4 {
+				seen.note("Items null", s.Items == nil)
+				seen.note("TaggedStr default", s.TaggedStr == nil)
+				seen.note("TaggedStr set", s.TaggedStr != nil)
+			}
+			if flexible {
+				seen.note("TaggedInt default", s.TaggedInt == -1)
+				seen.note("TaggedInt set", s.TaggedInt != -1)
+				seen.note("TaggedList default", s.TaggedList == nil)
+				// A set tagged array is never empty: the codec may treat empty as default.
+				if s.TaggedList != nil && len(s.TaggedList) == 0 {
+					fail("TaggedList set to an empty array")
+				}
+				seen.note("TaggedList set", len(s.TaggedList) > 0)
+				seen.note("TaggedStruct default", reflect.DeepEqual(s.TaggedStruct, inner{}))
+				seen.note("TaggedStruct set", !reflect.DeepEqual(s.TaggedStruct, inner{}))
+				seen.note("UnknownTags set", s.UnknownTags != nil)
+				seen.note("UnknownTags unset", s.UnknownTags == nil)
+				seen.note("Nested.UnknownTags set", s.Nested.UnknownTags != nil)
+			}
+			seen.note("Items empty", s.Items != nil && len(s.Items) == 0)
+			seen.note("Items full", len(s.Items) == 4)
+		}
+		seen.requireBoth(t, version, "Items empty", "Items full")
+		if version >= 1 {
+			seen.requireBoth(t, version, "NullableName null", "NullableName non-null", "Ptr null", "Ptr non-null")
+		}
+		if version >= 2 {
+			seen.requireBoth(t, version, "Data null", "Data empty", "Items[0].S null", "Items[0].S non-null")
+		}
+		if version >= 4 {
+			seen.requireBoth(t, version, "Items null", "TaggedStr default", "TaggedStr set")
+		}
+		if flexible {
+			seen.requireBoth(t, version, "TaggedInt default", "TaggedInt set", "TaggedList default", "TaggedList set",
+				"TaggedStruct default", "TaggedStruct set", "UnknownTags set", "UnknownTags unset", "Nested.UnknownTags set",
+				"Nested.S null", "Nested.S non-null")
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func checkString(t *testing.T, s string) {
+	t.Helper()
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > 16 {
+		t.Fatalf("string %q: not valid UTF-8 or too long", s)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			t.Fatalf("string %q: unprintable rune %q", s, r)
+		}
+	}
+}
+
+// checkRawTags checks unknown tags: nil or 1-2 entries, ascending ids from min, non-nil data.
+func checkRawTags(t *testing.T, tags kio.RawTags, min uint32) {
+	t.Helper()
+	if tags == nil {
+		return
+	}
+	if len(tags) == 0 || len(tags) > 2 {
+		t.Fatalf("unknown tags %v: want 1 or 2", tags)
+	}
+	last := min
+	for i, tag := range tags {
+		if tag.Tag < last || (i > 0 && tag.Tag == last) {
+			t.Fatalf("unknown tags %v: ids must ascend from %d", tags, min)
+		}
+		if tag.Data == nil || len(tag.Data) > 16 {
+			t.Fatalf("unknown tags %v: data nil or too long", tags)
+		}
+		last = tag.Tag
+	}
+}
+
+func TestCoverageRecordsEveryState(t *testing.T) {
+	g := New(Options{})
+	for version := int16(0); version <= 4; version++ {
+		samples(t, g, version, casesPerVersion)
+	}
+	if missing := g.Coverage().Missing(); len(missing) != 0 {
+		t.Errorf("states never reached: %v", missing)
+	}
+	want := map[string]State{
+		"gen.sample.NullableName": Null | NonNull,
+		"gen.sample.Data":         Null | NonNull,
+		"gen.sample.Items":        Null | NonNull,
+		"gen.sample.Ptr":          Null | NonNull,
+		"gen.sample.TaggedInt":    Set | Unset,
+		"gen.sample.TaggedList":   Set | Unset,
+		"gen.sample.TaggedStr":    Null | NonNull | Set | Unset,
+		"gen.sample.TaggedStruct": Set | Unset,
+		"gen.sample.UnknownTags":  Set | Unset,
+		"gen.inner.S":             Null | NonNull,
+		"gen.inner.UnknownTags":   Set | Unset,
+	}
+	got := map[string]State{}
+	for _, f := range g.Coverage().Fields() {
+		got[f.Name()] = f.Want
+		if f.Seen != f.Want {
+			t.Errorf("%v", f)
+		}
+		if f.UnknownTags != strings.HasSuffix(f.Name(), ".UnknownTags") {
+			t.Errorf("%s: UnknownTags = %v", f.Name(), f.UnknownTags)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("wanted states:\n got %v\nwant %v", got, want)
+	}
+	if s, w := g.Coverage().Summary(), "nullable 6/6, tagged 4/4, unknownTags 2/2"; !strings.HasPrefix(s, w) {
+		t.Errorf("Summary() = %q, want prefix %q", s, w)
+	}
+}
+
+func TestCoverageReportsUnreachedStates(t *testing.T) {
+	g := New(Options{})
+	// Only classic versions: nothing tagged is wanted, and only v0 means no nullable field is.
+	samples(t, g, 0, 5)
+	if n := len(g.Coverage().Fields()); n != 0 {
+		t.Fatalf("v0 wants %d fields, want none: %v", n, g.Coverage().Fields())
+	}
+	// Building a plan without generating anything leaves every wanted state missing.
+	if _, err := g.Build(sampleType, 4); err != nil {
+		t.Fatal(err)
+	}
+	missing := g.Coverage().Missing()
+	if len(missing) != 11 {
+		t.Fatalf("missing %d fields, want all 11: %v", len(missing), missing)
+	}
+	for _, f := range missing {
+		if f.Seen != 0 || f.Missing() != f.Want {
+			t.Errorf("%v: seen without generating", f)
+		}
+	}
+}
+
+func TestDeterministicPerSeed(t *testing.T) {
+	a := samples(t, New(Options{}), 4, 50)
+	b := samples(t, New(Options{}), 4, 50)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the same seed gave different values")
+	}
+}
+
+func TestValueWorksWithGopter(t *testing.T) {
+	g := New(Options{})
+	params := Parameters(25)
+	if params.MinSuccessfulTests != 25 || params.Seed() != DefaultSeed {
+		t.Fatalf("Parameters(25): %d cases, seed %d", params.MinSuccessfulTests, params.Seed())
+	}
+	count := 0
+	props := gopter.NewProperties(params)
+	props.Property("values have the generated type", prop.ForAll(func(v sample) bool {
+		count++
+		return v.Data != nil // Data is nullable from v2 only
+	}, g.Value(sampleType, 1)))
+	props.TestingRun(t)
+	if count != 25 {
+		t.Errorf("property ran %d times, want 25", count)
+	}
+}
+
+func TestCasesAndSeedFromEnvironment(t *testing.T) {
+	t.Setenv(CasesEnv, "1234")
+	t.Setenv(SeedEnv, "77")
+	if p := Parameters(10); p.MinSuccessfulTests != 1234 || p.Seed() != 77 {
+		t.Errorf("Parameters: %d cases, seed %d; want 1234, 77", p.MinSuccessfulTests, p.Seed())
+	}
+	t.Setenv(CasesEnv, "lots")
+	t.Setenv(SeedEnv, "")
+	if p := Parameters(10); p.MinSuccessfulTests != 10 || p.Seed() != DefaultSeed {
+		t.Errorf("Parameters with bad env: %d cases, seed %d; want 10, default", p.MinSuccessfulTests, p.Seed())
+	}
+}
+
+// tree nests itself, so only the depth limit stops it.
+type tree struct {
+	Children []tree `kafka:"type=[]tree"`
+	Next     *tree  `kafka:"type=tree,nullable=0+"`
+}
+
+func depth(tr tree) int {
+	d := 0
+	for _, c := range tr.Children {
+		d = max(d, depth(c))
+	}
+	if tr.Next != nil {
+		d = max(d, depth(*tr.Next))
+	}
+	return 1 + d
+}
+
+func TestDepthLimit(t *testing.T) {
+	g := New(Options{MaxDepth: 3})
+	r := rand.New(rand.NewSource(1))
+	deepest := 0
+	for range 200 {
+		v, err := g.Sample(reflect.TypeOf(tree{}), 0, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deepest = max(deepest, depth(v.(tree)))
+	}
+	// The top struct is depth 0; structs at depth 3 get no children.
+	if deepest != 4 {
+		t.Errorf("deepest tree %d levels, want 4", deepest)
+	}
+}
+
+// unmarked has no marker: classic unless Options.UnmarkedFlexible.
+type unmarked struct {
+	A           int8
+	UnknownTags kio.RawTags `kafka:"unknownTags"`
+}
+
+func TestUnmarkedFlexibility(t *testing.T) {
+	typ := reflect.TypeOf(unmarked{})
+	for _, flexible := range []bool{false, true} {
+		g := New(Options{UnmarkedFlexible: flexible})
+		r := rand.New(rand.NewSource(1))
+		set := 0
+		for range 100 {
+			v, err := g.Sample(typ, 7, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.(unmarked).UnknownTags != nil {
+				set++
+			}
+		}
+		if (set > 0) != flexible {
+			t.Errorf("UnmarkedFlexible=%v: unknown tags set in %d of 100 values", flexible, set)
+		}
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	type nullablePlain struct {
+		S string `kafka:"nullable=0+"`
+	}
+	type badDefault struct {
+		N int8 `kafka:"default=300"`
+	}
+	type taggedClassic struct {
+		N int8 `kafka:"tag=0,tagged=0+"`
+	}
+	type badTag struct {
+		N int8 `kafka:"versions=x"`
+	}
+	type unsupported struct {
+		M map[string]int
+	}
+	type badUnknown struct {
+		U []byte `kafka:"unknownTags"`
+	}
+	cases := []struct {
+		name    string
+		t       reflect.Type
+		version int16
+		want    string
+	}{
+		{"not a struct", reflect.TypeOf(0), 0, "not a struct"},
+		{"version outside", sampleType, 5, "outside its versions"},
+		{"nullable plain string", reflect.TypeOf(nullablePlain{}), 0, "cannot be nil"},
+		{"default out of range", reflect.TypeOf(badDefault{}), 0, "does not fit"},
+		{"tagged in a classic version", reflect.TypeOf(taggedClassic{}), 0, "not flexible"},
+		{"malformed tag", reflect.TypeOf(badTag{}), 0, "kafka tag"},
+		{"unsupported Go type", reflect.TypeOf(unsupported{}), 0, "unsupported"},
+		{"unknownTags of the wrong type", reflect.TypeOf(badUnknown{}), 0, "kio.RawTags"},
+	}
+	for _, c := range cases {
+		g := New(Options{})
+		_, err := g.Build(c.t, c.version)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Build error %v, want one containing %q", c.name, err, c.want)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: Value did not panic", c.name)
+				}
+			}()
+			g.Value(c.t, c.version)
+		}()
+	}
+}
+
+func TestRandIntSpansRange(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for _, bits := range []int{8, 16, 32, 64} {
+		lo, hi := int64(-1)<<(bits-1), int64(^uint64(0)>>(65-bits))
+		var sawNeg, sawPos, sawLo, sawHi bool
+		for range 2000 {
+			v := randInt(r, bits)
+			if v < lo || v > hi {
+				t.Fatalf("randInt(%d) = %d, out of range", bits, v)
+			}
+			sawNeg, sawPos = sawNeg || v < 0, sawPos || v > 0
+			sawLo, sawHi = sawLo || v == lo, sawHi || v == hi
+		}
+		if !sawNeg || !sawPos || !sawLo || !sawHi {
+			t.Errorf("randInt(%d): negative %v positive %v min %v max %v", bits, sawNeg, sawPos, sawLo, sawHi)
+		}
+		sawTop := false
+		for range 2000 {
+			u := randUint(r, bits)
+			if bits < 64 && u >= 1<<bits {
+				t.Fatalf("randUint(%d) = %d, out of range", bits, u)
+			}
+			sawTop = sawTop || u == ^uint64(0)>>(64-bits)
+		}
+		if !sawTop {
+			t.Errorf("randUint(%d) never gave its maximum", bits)
+		}
+	}
+}
