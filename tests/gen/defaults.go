@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/kio-go/kafka-protocol/kio/tags"
 )
@@ -46,6 +47,13 @@ func defaultMaker(t reflect.Type, f tags.Field) (func() reflect.Value, error) {
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		n, err := strconv.ParseInt(lit, 0, base.Bits())
+		if err != nil && strings.HasPrefix(lit, "0x") {
+			// Hex literals may spell a negative value as its unsigned bits (0xffffffff).
+			var u uint64
+			if u, err = strconv.ParseUint(lit, 0, base.Bits()); err == nil {
+				n = int64(u) << (64 - base.Bits()) >> (64 - base.Bits())
+			}
+		}
 		if err != nil {
 			return bad()
 		}

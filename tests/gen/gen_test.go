@@ -502,3 +502,45 @@ func TestRandIntSpansRange(t *testing.T) {
 		}
 	}
 }
+
+type withDefaults struct {
+	_      struct{} `kafka:"versions=0-1"`
+	B      bool     `kafka:"versions=1+,default=true"`
+	I8     int8     `kafka:"versions=1+,default=-1"`
+	Wrap   int32    `kafka:"versions=1+,default=0xffffffff"`
+	Max    int32    `kafka:"versions=1+,default=0x7fffffff"`
+	U      uint16   `kafka:"versions=1+,default=0xffff"`
+	F      float64  `kafka:"versions=1+,default=1.5"`
+	S      string   `kafka:"versions=1+,default='a,b'"`
+	Empty  string   `kafka:"versions=1+,default=''"`
+	PS     *string  `kafka:"versions=1+,nullable=1+,default=x"`
+	PNull  *string  `kafka:"versions=1+,nullable=1+,default=null"`
+	Bytes  []byte   `kafka:"versions=1+,nullable=1+,default=null"`
+	ID     kio.UUID `kafka:"versions=1+,default=AQIDBAUGBwgJCgsMDQ4PEA"`
+	Nested inner2   `kafka:"versions=1+"`
+	NoDef  []int32  `kafka:"versions=1+"`
+}
+
+type inner2 struct {
+	N int64 `kafka:"default=-2"`
+}
+
+func TestAbsentFieldsHoldTheirDefaults(t *testing.T) {
+	g := New(Options{})
+	v, err := g.Sample(reflect.TypeOf(withDefaults{}), 0, rand.New(rand.NewSource(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := v.(withDefaults)
+	x := "x"
+	want := withDefaults{B: true, I8: -1, Wrap: -1, Max: math.MaxInt32, U: 0xffff, F: 1.5, S: "a,b", PS: &x,
+		ID: kio.UUID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, Nested: inner2{N: -2}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("absent fields:\n got %+v\nwant %+v", got, want)
+	}
+	// Each value gets its own copy of a pointer default.
+	v2, _ := g.Sample(reflect.TypeOf(withDefaults{}), 0, rand.New(rand.NewSource(1)))
+	if v2.(withDefaults).PS == got.PS {
+		t.Error("two values share the default *string")
+	}
+}
