@@ -47,7 +47,7 @@ type Error struct {
 	Type    reflect.Type // the top-level type being encoded or decoded
 	Path    string       // field path inside Type, like "Topics[2].Partitions[0].LeaderEpoch"
 	Version int16
-	Offset  int   // byte offset of the failing value in the input; -1 when encoding
+	Offset  int   // byte offset in the input where decoding failed; -1 when encoding
 	Err     error // the cause; wraps one of the sentinels above
 }
 

@@ -179,9 +179,9 @@ func resolveValue(kt string, gt reflect.Type, nullable bool, building map[reflec
 	vi := valueInfo{goType: gt}
 	mismatch := func() (valueInfo, error) {
 		if kt == "" {
-			return vi, fmt.Errorf("no Kafka type is implied by Go type %v; set type=", gt)
+			return vi, fmt.Errorf("no wire type is implied by Go type %v; set type=", gt)
 		}
-		return vi, fmt.Errorf("Kafka type %s does not fit Go type %v", kt, gt)
+		return vi, fmt.Errorf("type %s does not fit Go type %v", kt, gt)
 	}
 	if elem, ok := strings.CutPrefix(kt, "[]"); ok || (kt == "" && gt.Kind() == reflect.Slice && gt.Elem().Kind() != reflect.Uint8) {
 		if gt.Kind() != reflect.Slice {

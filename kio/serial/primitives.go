@@ -79,6 +79,10 @@ func (r *reader) fail(err error) {
 	if r.err == nil {
 		r.err = err
 		r.failAt = r.off
+		// Nothing is available after an error, so the fast path of ensure fails too
+		// and the error sticks without a check on every read.
+		r.buf = r.buf[:min(r.off, len(r.buf))]
+		r.src = nil
 	}
 }
 
@@ -115,9 +119,6 @@ func (r *reader) fill(n int) bool {
 	}
 	return true
 }
-
-// remaining is the number of bytes known to be available; with a stream source more may come.
-func (r *reader) remaining() int { return len(r.buf) - r.off }
 
 func (r *reader) int8() int8 {
 	if !r.ensure(1) {
