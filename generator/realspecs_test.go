@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// moduleRoot finds the directory holding go.mod, from the test's working directory up.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// kafkaSchemas returns the Kafka 3.9 spec folder beside the repository, or skips.
+func kafkaSchemas(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(moduleRoot(t), "..", "shared", "kafka-schemas", "3.9")
+	if _, err := os.Stat(filepath.Join(dir, "MetadataRequest.json")); err != nil {
+		t.Skipf("Kafka's JSON specs are not at %s (../shared/kafka-schemas/3.9 from the module root): %v", dir, err)
+	}
+	return dir
+}
+
+// TestRealSpecNaming checks the request/response struct rule on Kafka 3.9's specs: the
+// exact list of renamed and of shared structs.
+func TestRealSpecNaming(t *testing.T) {
+	m, err := load(kafkaSchemas(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var renamed, shared []string
+	for _, p := range m.Packages {
+		for _, msg := range p.Messages {
+			for _, s := range msg.Structs {
+				switch {
+				case s.GoName != s.Name:
+					renamed = append(renamed, p.Name+"."+s.GoName)
+				case s.Shared && msg.Kind.String() == "request":
+					shared = append(shared, p.Name+"."+s.GoName)
+				}
+			}
+		}
+	}
+	slices.Sort(renamed)
+	slices.Sort(shared)
+	wantRenamed := []string{
+		"alterclientquotas.AlterClientQuotasRequestEntryData", "alterclientquotas.AlterClientQuotasResponseEntryData",
+		"alterpartition.AlterPartitionRequestPartitionData", "alterpartition.AlterPartitionRequestTopicData",
+		"alterpartition.AlterPartitionResponsePartitionData", "alterpartition.AlterPartitionResponseTopicData",
+		"assignreplicastodirs.AssignReplicasToDirsRequestDirectoryData", "assignreplicastodirs.AssignReplicasToDirsRequestPartitionData",
+		"assignreplicastodirs.AssignReplicasToDirsRequestTopicData", "assignreplicastodirs.AssignReplicasToDirsResponseDirectoryData",
+		"assignreplicastodirs.AssignReplicasToDirsResponsePartitionData", "assignreplicastodirs.AssignReplicasToDirsResponseTopicData",
+		"beginquorumepoch.BeginQuorumEpochRequestPartitionData", "beginquorumepoch.BeginQuorumEpochRequestTopicData",
+		"beginquorumepoch.BeginQuorumEpochResponsePartitionData", "beginquorumepoch.BeginQuorumEpochResponseTopicData",
+		"describequorum.DescribeQuorumRequestPartitionData", "describequorum.DescribeQuorumRequestTopicData",
+		"describequorum.DescribeQuorumResponsePartitionData", "describequorum.DescribeQuorumResponseTopicData",
+		"endquorumepoch.EndQuorumEpochRequestPartitionData", "endquorumepoch.EndQuorumEpochRequestTopicData",
+		"endquorumepoch.EndQuorumEpochResponsePartitionData", "endquorumepoch.EndQuorumEpochResponseTopicData",
+		"fetchsnapshot.FetchSnapshotRequestPartitionSnapshot", "fetchsnapshot.FetchSnapshotRequestTopicSnapshot",
+		"fetchsnapshot.FetchSnapshotResponsePartitionSnapshot", "fetchsnapshot.FetchSnapshotResponseTopicSnapshot",
+		"vote.VoteRequestPartitionData", "vote.VoteRequestTopicData",
+		"vote.VoteResponsePartitionData", "vote.VoteResponseTopicData",
+	}
+	// Same name, same fields in request and response: one type under the verbatim name.
+	wantShared := []string{
+		"alterclientquotas.EntityData", "consumergroupheartbeat.TopicPartitions",
+		"describetopicpartitions.Cursor", "fetchsnapshot.SnapshotId",
+	}
+	if !slices.Equal(renamed, wantRenamed) {
+		t.Errorf("renamed structs:\n got %v\nwant %v", renamed, wantRenamed)
+	}
+	if !slices.Equal(shared, wantShared) {
+		t.Errorf("shared structs:\n got %v\nwant %v", shared, wantShared)
+	}
+	var lowerFields []string
+	for _, p := range m.Packages {
+		for _, msg := range p.Messages {
+			all := [][]*field{msg.Fields}
+			for _, s := range msg.Structs {
+				all = append(all, s.Fields)
+			}
+			for _, fields := range all {
+				for _, f := range fields {
+					if f.GoName != f.Name {
+						lowerFields = append(lowerFields, f.Name+"->"+f.GoName)
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(lowerFields)
+	lowerFields = slices.Compact(lowerFields)
+	if want := []string{"isKRaftController->IsKRaftController", "timeoutMs->TimeoutMs", "validateOnly->ValidateOnly"}; !slices.Equal(lowerFields, want) {
+		t.Errorf("renamed fields = %v, want %v", lowerFields, want)
+	}
+}
+
+// TestGeneratedUpToDate regenerates kio/schema into a temporary directory and fails if
+// any committed generated file differs, is missing, or is no longer produced. Hand-written
+// files (those without the generated-code header) are not compared.
+func TestGeneratedUpToDate(t *testing.T) {
+	schemas := kafkaSchemas(t)
+	committed := filepath.Join(moduleRoot(t), "kio", "schema")
+	tmp := t.TempDir()
+	if err := run(schemas, tmp); err != nil {
+		t.Fatal(err)
+	}
+	fresh := map[string][]byte{}
+	err := filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(tmp, p)
+		fresh[rel], err = os.ReadFile(p)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const regen = "run: go run ./generator -schemas ../shared/kafka-schemas/3.9 -out kio/schema"
+	rels := make([]string, 0, len(fresh))
+	for rel := range fresh {
+		rels = append(rels, rel)
+	}
+	slices.Sort(rels)
+	for _, rel := range rels {
+		want := fresh[rel]
+		got, err := os.ReadFile(filepath.Join(committed, rel))
+		if err != nil {
+			t.Errorf("kio/schema/%s is missing (%v); %s", rel, err, regen)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("kio/schema/%s differs from the generator's output; %s", rel, regen)
+		}
+	}
+	err = filepath.WalkDir(committed, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") {
+			return err
+		}
+		rel, _ := filepath.Rel(committed, p)
+		if _, ok := fresh[rel]; ok {
+			return nil
+		}
+		if generated, err := isGeneratedFile(p); err != nil || generated {
+			t.Errorf("kio/schema/%s is a generated file the generator no longer produces (%v); %s", rel, err, regen)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fresh) < 100 {
+		t.Errorf("the generator wrote only %d files", len(fresh))
+	}
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// specFile is one Kafka JSON message spec exactly as written. Decoding is strict: an
+// attribute without a field here is an error, so a spec using something the generator
+// does not understand is never silently mistranslated.
+type specFile struct {
+	APIKey                *int16       `json:"apiKey"`
+	Type                  string       `json:"type"`
+	Name                  string       `json:"name"`
+	ValidVersions         string       `json:"validVersions"`
+	FlexibleVersions      string       `json:"flexibleVersions"`
+	DeprecatedVersions    string       `json:"deprecatedVersions"`
+	LatestVersionUnstable *bool        `json:"latestVersionUnstable"`
+	Listeners             []string     `json:"listeners"`
+	Fields                []specField  `json:"fields"`
+	CommonStructs         []specStruct `json:"commonStructs"`
+}
+
+// specStruct is an entry of commonStructs: a struct shared by several fields of a message.
+type specStruct struct {
+	Name     string      `json:"name"`
+	Versions string      `json:"versions"`
+	Fields   []specField `json:"fields"`
+}
+
+// specField is one field of a message or struct.
+type specField struct {
+	Name             string          `json:"name"`
+	Type             string          `json:"type"`
+	Versions         string          `json:"versions"`
+	NullableVersions string          `json:"nullableVersions"`
+	TaggedVersions   string          `json:"taggedVersions"`
+	FlexibleVersions string          `json:"flexibleVersions"`
+	Tag              json.RawMessage `json:"tag"`     // a number, or a number in a string ("0")
+	Default          json.RawMessage `json:"default"` // a number, string or boolean literal
+	Ignorable        bool            `json:"ignorable"`
+	EntityType       string          `json:"entityType"`
+	MapKey           bool            `json:"mapKey"`
+	ZeroCopy         bool            `json:"zeroCopy"`
+	About            string          `json:"about"`
+	Fields           []specField     `json:"fields"`
+}
+
+// stripComments removes `//` comments from a JSON spec. It tracks string literals (and
+// their escapes) so a "//" inside a string, such as a URL in an about text, stays. Newlines
+// are kept so JSON error offsets still map to the right line.
+func stripComments(src []byte) []byte {
+	out := make([]byte, 0, len(src))
+	inString := false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inString {
+			out = append(out, c)
+			switch c {
+			case '\\':
+				if i+1 < len(src) {
+					i++
+					out = append(out, src[i])
+				}
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		if c == '"' {
+			inString = true
+		} else if c == '/' && i+1 < len(src) && src[i+1] == '/' {
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			if i < len(src) {
+				out = append(out, '\n')
+			}
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// parseSpec decodes one spec file's bytes.
+func parseSpec(name string, src []byte) (*specFile, error) {
+	clean := stripComments(src)
+	dec := json.NewDecoder(bytes.NewReader(clean))
+	dec.DisallowUnknownFields()
+	var spec specFile
+	if err := dec.Decode(&spec); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, describeJSONError(clean, err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s: data after the top-level object", name)
+	}
+	return &spec, nil
+}
+
+// describeJSONError adds the line number to JSON errors that carry an offset.
+func describeJSONError(src []byte, err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var offset int64 = -1
+	switch {
+	case errors.As(err, &syntax):
+		offset = syntax.Offset
+	case errors.As(err, &typ):
+		offset = typ.Offset
+	}
+	if offset < 0 || offset > int64(len(src)) {
+		return err
+	}
+	line := 1 + bytes.Count(src[:offset], []byte("\n"))
+	return fmt.Errorf("line %d: %w", line, err)
+}
+
+// readSpecs reads every *.json spec of dir, sorted by file name.
+func readSpecs(dir string) ([]*specFile, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no *.json specs in %s", dir)
+	}
+	sort.Strings(paths)
+	specs := make([]*specFile, 0, len(paths))
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		spec, err := parseSpec(filepath.Base(p), src)
+		if err != nil {
+			return nil, err
+		}
+		if want := strings.TrimSuffix(filepath.Base(p), ".json"); spec.Name != want {
+			return nil, fmt.Errorf("%s: name %q does not match the file name", filepath.Base(p), spec.Name)
+		}
+		specs = append(specs, spec)
+	}
+	return specs, nil
+}
