@@ -180,9 +180,9 @@ func decodeValue(r *reader, o *op, p unsafe.Pointer) {
 		if !checkLength(r, o, n) {
 			return
 		}
-		s := string(r.take(n))
+		s := r.string(r.take(n))
 		if o.ptr {
-			*(**string)(p) = &s
+			*(**string)(p) = r.stringPtr(s)
 		} else {
 			*(*string)(p) = s
 		}
@@ -241,7 +241,7 @@ func decodeArray(r *reader, o *op, p unsafe.Pointer) {
 	e := o.elem
 	switch e.kind {
 	case kInt32:
-		vs := make([]int32, n)
+		vs := r.int32Slice(n)
 		for i := range vs {
 			vs[i] = r.int32()
 		}

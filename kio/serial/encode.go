@@ -1,7 +1,9 @@
 package serial
 
 import (
+	"encoding/binary"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio"
@@ -17,23 +19,63 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 	if pl.err != nil {
 		return b, encodeErr(pl.err)
 	}
-	for i := range pl.absent {
-		o := &pl.absent[i]
-		if !isEmpty(o.field, unsafe.Add(p, o.offset)) {
-			return b, atField(encodeErr(causef(ErrVersion, "field %s has a value but does not exist at version %d", o.name, pl.version)), o.name)
+	if len(pl.absent) != 0 {
+		if err := pl.checkAbsent(p); err != nil {
+			return b, err
 		}
 	}
 	var err error
 	for i := range pl.fields {
 		o := &pl.fields[i]
-		if b, err = encodeValue(b, o, unsafe.Add(p, o.offset)); err != nil {
-			return b, atField(err, o.name)
+		fp := unsafe.Add(p, o.offset)
+		// The fixed-width kinds are written here, without a call: they are most of
+		// the fields of real messages.
+		switch o.kind {
+		case kInt32:
+			b = appendInt32(b, *(*int32)(fp))
+		case kInt16:
+			b = appendInt16(b, *(*int16)(fp))
+		case kInt64:
+			b = appendInt64(b, *(*int64)(fp))
+		case kInt8:
+			b = append(b, *(*byte)(fp))
+		case kBool:
+			b = appendBool(b, *(*bool)(fp))
+		case kArray:
+			if h := (*sliceHeader)(fp); o.elemKind == kInt32 && h.len < math.MaxInt32 && (h.data != nil || !o.nullable) {
+				if o.compact && h.len < 0x7f {
+					b = append(b, byte(h.len+1))
+				} else {
+					b = appendLength(b, o, h.len)
+				}
+				b = appendInt32s(b, unsafe.Slice((*int32)(h.data), h.len))
+			} else if b, err = encodeArray(b, o, h); err != nil {
+				return b, atField(err, o.name)
+			}
+		default:
+			if b, err = encodeValue(b, o, fp); err != nil {
+				return b, atField(err, o.name)
+			}
 		}
 	}
-	if pl.flexible {
-		return pl.encodeTagged(b, p)
+	if !pl.flexible {
+		return b, nil
 	}
-	return b, nil
+	if len(pl.tagged) == 0 && (!pl.ti.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.ti.unknownOff))) == 0) {
+		return append(b, 0), nil // an empty tagged-field section
+	}
+	return pl.encodeTagged(b, p)
+}
+
+// checkAbsent fails when a field absent at the plan's version holds a value.
+func (pl *plan) checkAbsent(p unsafe.Pointer) error {
+	for i := range pl.absent {
+		o := &pl.absent[i]
+		if !isEmpty(o.field, unsafe.Add(p, o.offset)) {
+			return atField(encodeErr(causef(ErrVersion, "field %s has a value but does not exist at version %d", o.name, pl.version)), o.name)
+		}
+	}
+	return nil
 }
 
 // encodeTagged appends the tagged-field section: known fields that differ from their
@@ -188,10 +230,7 @@ func encodeArray(b []byte, o *op, h *sliceHeader) ([]byte, error) {
 	// Fast paths for the element kinds that dominate real messages.
 	switch e.kind {
 	case kInt32:
-		for _, v := range unsafe.Slice((*int32)(h.data), h.len) {
-			b = appendInt32(b, v)
-		}
-		return b, nil
+		return appendInt32s(b, unsafe.Slice((*int32)(h.data), h.len)), nil
 	case kStruct:
 		if !e.ptr {
 			var err error
@@ -212,9 +251,27 @@ func encodeArray(b []byte, o *op, h *sliceHeader) ([]byte, error) {
 	return b, nil
 }
 
+// appendInt32s appends vs, growing b once.
+func appendInt32s(b []byte, vs []int32) []byte {
+	if len(vs) <= 4 {
+		for _, v := range vs {
+			b = appendInt32(b, v)
+		}
+		return b
+	}
+	n := len(b)
+	b = slices.Grow(b, 4*len(vs))[:n+4*len(vs)]
+	for i, v := range vs {
+		binary.BigEndian.PutUint32(b[n+4*i:], uint32(v))
+	}
+	return b
+}
+
 // appendLength writes a string, bytes or array length in the field's encoding.
 func appendLength(b []byte, o *op, n int) []byte {
 	switch {
+	case o.compact && n < 0x7f && o.kind != kVarbytes && o.kind != kVarstring:
+		return append(b, byte(n+1)) // the usual case: a one-byte compact length
 	case o.kind == kVarbytes || o.kind == kVarstring:
 		return appendVarint(b, int32(n))
 	case o.compact:

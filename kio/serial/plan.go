@@ -14,18 +14,20 @@ import (
 
 // op is one value to encode or decode, with every per-version decision made.
 type op struct {
+	// The fields the hot loops read come first, to share a cache line.
 	kind     wireKind
-	name     string  // Go field name, for error paths
-	offset   uintptr // within the parent struct; 0 for array elements
 	nullable bool    // may be null at this version
 	compact  bool    // flexible (compact) lengths at this version
 	ptr      bool    // *string or *struct
-	tag      uint32  // tagged-field id, for tagged ops
-	minSize  int     // fewest bytes the value takes on the wire
-	goType   reflect.Type
+	elemKind wireKind // kArray: the element's kind, read without following elem
+	tag      uint32   // tagged-field id, for tagged ops
+	offset   uintptr  // within the parent struct; 0 for array elements
 	elem     *op     // kArray: the element
 	elemSize uintptr // kArray: Go size of one element
 	sub      *plan   // kStruct: the struct's plan
+	minSize  int     // fewest bytes the value takes on the wire
+	name     string  // Go field name, for error paths
+	goType   reflect.Type
 	field    *fieldInfo
 }
 
@@ -185,7 +187,7 @@ func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
 	}
 	if vi.kind == kArray {
 		e := compileOp(vi.elem, k, compiling)
-		o.elem, o.elemSize = &e, vi.elem.goType.Size()
+		o.elem, o.elemSize, o.elemKind = &e, vi.elem.goType.Size(), e.kind
 	}
 	return o
 }

@@ -73,6 +73,7 @@ type reader struct {
 	err error
 	// failAt is the offset of the value that failed, for error reports.
 	failAt int
+	arenas
 }
 
 func (r *reader) fail(err error) {
