@@ -16,17 +16,17 @@ import (
 type op struct {
 	// The fields the hot loops read come first, to share a cache line.
 	kind     wireKind
-	nullable bool    // may be null at this version
-	compact  bool    // flexible (compact) lengths at this version
-	ptr      bool    // *string or *struct
+	nullable bool     // may be null at this version
+	compact  bool     // flexible (compact) lengths at this version
+	ptr      bool     // *string or *struct
 	elemKind wireKind // kArray: the element's kind, read without following elem
 	tag      uint32   // tagged-field id, for tagged ops
 	offset   uintptr  // within the parent struct; 0 for array elements
-	elem     *op     // kArray: the element
-	elemSize uintptr // kArray: Go size of one element
-	sub      *plan   // kStruct: the struct's plan
-	minSize  int     // fewest bytes the value takes on the wire
-	name     string  // Go field name, for error paths
+	elem     *op      // kArray: the element
+	elemSize uintptr  // kArray: Go size of one element
+	sub      *plan    // kStruct: the struct's plan
+	minSize  int      // fewest bytes the value takes on the wire
+	name     string   // Go field name, for error paths
 	goType   reflect.Type
 	field    *fieldInfo
 }
