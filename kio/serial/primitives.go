@@ -88,10 +88,10 @@ func (r *reader) fail(err error) {
 }
 
 // ensure reports whether n more bytes are available, reading them from src if needed.
-func (r *reader) ensure(n int) bool {
-	if n <= len(r.buf)-r.off {
-		return true
-	}
+// It is small enough to inline; the slow path is more.
+func (r *reader) ensure(n int) bool { return n <= len(r.buf)-r.off || r.more(n) }
+
+func (r *reader) more(n int) bool {
 	if r.err != nil {
 		return false
 	}
