@@ -138,7 +138,7 @@ func TestHandWrittenRoundTrip(t *testing.T) {
 	versions, passed := 0, 0
 	for _, c := range cases {
 		for v := c.from; v <= c.to; v++ {
-			passed += checkRoundTrip(t, g, c.t, v, 300)
+			passed += checkRoundTrip(t, g, c.t, v, gen.Cases(1000))
 			versions++
 		}
 	}

@@ -11,8 +11,10 @@
 //     codec must write (never equal to the default, even treating nil and empty alike);
 //   - `unknownTags` fields hold, in flexible versions only, one or two raw tags above every
 //     tag id the struct knows, in ascending order;
-//   - strings are short and printable, arrays hold at most a few elements, integers span
-//     their full range, floats are finite.
+//   - strings are printable and mostly short, arrays hold at most a few structs, with
+//     now and then a long string, bytes or array of primitives to need multi-byte
+//     length prefixes; integers span their full range, often at a boundary; floats are
+//     finite.
 //
 // Flexibility comes from the top-level struct's marker (`flexible=`) and is inherited by
 // nested structs, as on the wire. A Coverage records which nullable, tagged and
@@ -40,6 +42,10 @@ type Options struct {
 	// MaxElems is the most elements an array holds near the top of a value (default 4);
 	// arrays nested two structs deep or more hold at most half as many, so values stay small.
 	MaxElems int
+	// LongOneIn makes one string, bytes value or array of non-structs in LongOneIn long:
+	// 100 to 200 runes, 100 to 300 bytes or 100 to 150 elements, so that compact lengths
+	// and varint prefixes need more than one byte (default 16; negative: never).
+	LongOneIn int
 	// MaxDepth is how many structs deep arrays may still have elements and nullable
 	// struct pointers may still be non-nil (default 8, deeper than any Kafka message).
 	MaxDepth int
@@ -57,6 +63,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxElems <= 0 {
 		o.MaxElems = 4
+	}
+	if o.LongOneIn == 0 {
+		o.LongOneIn = 16
 	}
 	if o.MaxDepth <= 0 {
 		o.MaxDepth = 8

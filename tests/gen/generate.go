@@ -105,7 +105,11 @@ func (g *Generator) genNode(r *rand.Rand, n *node, depth int) reflect.Value {
 		}
 	case kindSlice:
 		count := 0
-		if depth < g.opts.MaxDepth {
+		switch {
+		case depth >= g.opts.MaxDepth:
+		case n.elem.kind != kindStruct && g.long(r):
+			count = 100 + r.Intn(51)
+		default:
 			limit := g.opts.MaxElems
 			if depth >= 2 {
 				limit = max(1, limit/2)
@@ -186,6 +190,9 @@ var stringRunes = []rune(" !#%&()*+-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXY
 
 func (g *Generator) randString(r *rand.Rand) string {
 	n := r.Intn(g.opts.MaxString + 1)
+	if g.long(r) {
+		n = 100 + r.Intn(101)
+	}
 	s := make([]rune, n)
 	for i := range s {
 		s[i] = stringRunes[r.Intn(len(stringRunes))]
@@ -193,9 +200,18 @@ func (g *Generator) randString(r *rand.Rand) string {
 	return string(s)
 }
 
+// long reports whether the next string, bytes or array should be a long one.
+func (g *Generator) long(r *rand.Rand) bool {
+	return g.opts.LongOneIn > 0 && r.Intn(g.opts.LongOneIn) == 0
+}
+
 // randBytes returns non-nil bytes, possibly empty.
 func (g *Generator) randBytes(r *rand.Rand) []byte {
-	b := make([]byte, r.Intn(g.opts.MaxBytes+1))
+	n := r.Intn(g.opts.MaxBytes + 1)
+	if g.long(r) {
+		n = 100 + r.Intn(201)
+	}
+	b := make([]byte, n)
 	for i := range b {
 		b[i] = byte(r.Intn(256))
 	}

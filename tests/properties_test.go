@@ -1,0 +1,60 @@
+package tests
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/tags"
+	"github.com/kio-go/kafka-protocol/tests/gen"
+)
+
+// schemaCases is the number of values checked per message version by default; raise it
+// with KIO_PROP_CASES for long local runs.
+const schemaCases = 1000
+
+// Entity versions in Kafka 3.9's specs, counted from the specs' validVersions: the
+// suite must exercise every one of them.
+const (
+	wantAPIVersions    = 646 // request and response versions of every API
+	wantHeaderVersions = 5   // RequestHeader 0-2, ResponseHeader 0-1
+	wantDataVersions   = 15  // data schemas (consumer protocol, KRaft records, ...)
+)
+
+// TestSchemaRoundTrip checks, for every message of kio/schema at every version it
+// defines, that generated values survive Marshal, Unmarshal and Marshal again
+// unchanged, and that every nullable and tagged field (and every unknownTags field) was
+// generated in each of its states somewhere in the run.
+func TestSchemaRoundTrip(t *testing.T) {
+	g := gen.New(gen.Options{})
+	var versions [5]atomic.Int64 // by tags.Kind
+	var values atomic.Int64
+	start := time.Now()
+	t.Run("messages", func(t *testing.T) {
+		for _, m := range schema.Messages() {
+			t.Run(m.Name, func(t *testing.T) {
+				t.Parallel()
+				if m.Versions.IsNone() || m.Versions.IsOpen() {
+					t.Fatalf("%s: versions %v: want a closed, non-empty range", m.Name, m.Versions)
+				}
+				for v := m.Versions.Lo; v <= m.Versions.Hi; v++ {
+					values.Add(int64(checkRoundTrip(t, g, m.Type, v, gen.Cases(schemaCases))))
+					versions[m.Kind].Add(1)
+				}
+			})
+		}
+	})
+	api := versions[tags.Request].Load() + versions[tags.Response].Load()
+	header, data := versions[tags.Header].Load(), versions[tags.Data].Load()
+	t.Logf("exercised %d request+response, %d header and %d data-schema versions: %d values in %v (%d per version, seed %d)",
+		api, header, data, values.Load(), time.Since(start).Round(time.Millisecond), gen.Cases(schemaCases), gen.Seed())
+	if api != wantAPIVersions || header != wantHeaderVersions || data != wantDataVersions {
+		t.Errorf("exercised %d/%d/%d request+response/header/data versions, want %d/%d/%d",
+			api, header, data, wantAPIVersions, wantHeaderVersions, wantDataVersions)
+	}
+	if plain := versions[tags.Plain].Load(); plain != 0 {
+		t.Errorf("%d versions of messages without an entity kind", plain)
+	}
+	requireFullCoverage(t, g)
+}
