@@ -1,0 +1,351 @@
+package records
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+)
+
+// Decompression never sizes a buffer by what the compressed data claims beyond what it
+// could plausibly hold: declared sizes (gzip ISIZE, zstd frame content size, snappy
+// block length) are trusted only up to a codec-specific expansion bound, and every
+// stream is read through readLimited, which stops one byte past the limit. Encoders and
+// decoders are pooled: building one costs far more than a small batch.
+
+// errLimit is readLimited's "one byte past the limit" signal, turned into ErrTooLarge.
+var errLimit = errors.New("limit reached")
+
+// decompress inflates src, compressed with codec, into a new buffer of at most limit
+// bytes. lz4V0 tolerates the wrong LZ4 header checksum Kafka writes for magic 0.
+func decompress(src []byte, codec Compression, limit int, lz4V0 bool) ([]byte, *BatchError) {
+	var (
+		out []byte
+		err error
+	)
+	switch codec {
+	case CompressionGzip:
+		out, err = inflateGzip(src, limit)
+	case CompressionSnappy:
+		out, err = inflateSnappy(src, limit)
+	case CompressionLZ4:
+		out, err = inflateLZ4(src, limit, lz4V0)
+	case CompressionZstd:
+		out, err = inflateZstd(src, limit)
+	default:
+		return nil, &BatchError{Err: ErrCompression, Detail: "unknown codec " + itoa(int(codec))}
+	}
+	if err == nil && len(out) > limit {
+		err = errLimit
+	}
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, errLimit), errors.Is(err, zstd.ErrDecoderSizeExceeded), errors.Is(err, zstd.ErrWindowSizeExceeded):
+		return nil, &BatchError{Err: ErrTooLarge, Detail: codec.String() + " data inflates past the limit of " + itoa(limit) + " bytes"}
+	default:
+		return nil, &BatchError{Err: ErrCompression, Detail: codec.String() + " data does not decompress", Cause: err}
+	}
+}
+
+// readLimited reads r to its end into a buffer that starts at hint bytes and doubles,
+// never past limit+1; reaching limit+1 bytes is errLimit.
+func readLimited(r io.Reader, hint, limit int) ([]byte, error) {
+	buf := make([]byte, min(max(hint, 512), limit+1))
+	n := 0
+	for {
+		if n == len(buf) {
+			if n > limit {
+				return nil, errLimit
+			}
+			bigger := make([]byte, min(2*len(buf), limit+1))
+			copy(bigger, buf)
+			buf = bigger
+		}
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			if n > limit {
+				return nil, errLimit
+			}
+			return buf[:n:n], nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// sizeHint bounds a declared inflated size by the codec's largest possible expansion
+// ratio and the limit, so a lying header cannot make us allocate.
+func sizeHint(declared uint64, compressed, ratio, limit int) int {
+	bound := uint64(compressed)*uint64(ratio) + 64
+	return int(min(declared, bound, uint64(limit)+1))
+}
+
+// onlyReader hides bytes.Reader's extra methods so decoders take their plain streaming
+// path (zstd decodes a whole bytes.Reader at once otherwise, past any limit we set).
+type onlyReader struct{ r io.Reader }
+
+func (o *onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// gzip
+
+// gzipMaxRatio is deflate's largest expansion: 258 bytes from about 2 bits.
+const gzipMaxRatio = 1032
+
+type gzipInflater struct {
+	src bytes.Reader
+	zr  gzip.Reader
+}
+
+var gzipInflaters sync.Pool
+
+func inflateGzip(src []byte, limit int) ([]byte, error) {
+	g, _ := gzipInflaters.Get().(*gzipInflater)
+	if g == nil {
+		g = new(gzipInflater)
+	}
+	defer gzipInflaters.Put(g)
+	g.src.Reset(src)
+	if err := g.zr.Reset(&g.src); err != nil {
+		return nil, err
+	}
+	// The trailer's ISIZE is the inflated size modulo 2^32: a good first guess when true.
+	declared := uint64(4 * len(src))
+	if len(src) >= 4 {
+		declared = uint64(binary.LittleEndian.Uint32(src[len(src)-4:])) + 1
+	}
+	return readLimited(&g.zr, sizeHint(declared, len(src), gzipMaxRatio, limit), limit)
+}
+
+type gzipDeflater struct {
+	out appendWriter
+	zw  *gzip.Writer
+}
+
+var gzipDeflaters sync.Pool
+
+func deflateGzip(dst, src []byte) ([]byte, error) {
+	g, _ := gzipDeflaters.Get().(*gzipDeflater)
+	if g == nil {
+		g = &gzipDeflater{zw: gzip.NewWriter(nil)}
+	}
+	defer gzipDeflaters.Put(g)
+	g.out.buf = dst
+	g.zw.Reset(&g.out)
+	if _, err := g.zw.Write(src); err != nil {
+		return dst, err
+	}
+	err := g.zw.Close()
+	dst, g.out.buf = g.out.buf, nil
+	return dst, err
+}
+
+// appendWriter is an io.Writer that appends to buf.
+type appendWriter struct{ buf []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+// lz4
+
+// lz4MaxRatio is LZ4's largest expansion: a match length grows by 255 per extra byte.
+const lz4MaxRatio = 255
+
+type lz4Inflater struct {
+	src  bytes.Reader
+	only onlyReader
+	zr   *lz4.Reader
+}
+
+var lz4Inflaters sync.Pool
+
+func inflateLZ4(src []byte, limit int, v0 bool) ([]byte, error) {
+	g, _ := lz4Inflaters.Get().(*lz4Inflater)
+	if g == nil {
+		g = &lz4Inflater{zr: lz4.NewReader(nil)}
+		g.only.r = &g.src
+	}
+	defer lz4Inflaters.Put(g)
+	if v0 {
+		src = fixLZ4HeaderChecksum(src)
+	}
+	g.src.Reset(src)
+	g.zr.Reset(&g.only)
+	return readLimited(g.zr, sizeHint(uint64(4*len(src)), len(src), lz4MaxRatio, limit), limit)
+}
+
+type lz4Deflater struct {
+	out appendWriter
+	zw  *lz4.Writer
+}
+
+var lz4Deflaters sync.Pool
+
+func deflateLZ4(dst, src []byte) ([]byte, error) {
+	g, _ := lz4Deflaters.Get().(*lz4Deflater)
+	if g == nil {
+		g = &lz4Deflater{zw: lz4.NewWriter(nil)}
+		// 64 KiB blocks as Kafka's Java client writes, rather than 4 MiB: less memory per
+		// batch on both sides.
+		if err := g.zw.Apply(lz4.BlockSizeOption(lz4.Block64Kb)); err != nil {
+			return dst, err
+		}
+	}
+	defer lz4Deflaters.Put(g)
+	g.out.buf = dst
+	g.zw.Reset(&g.out)
+	if _, err := g.zw.Write(src); err != nil {
+		return dst, err
+	}
+	err := g.zw.Close()
+	dst, g.out.buf = g.out.buf, nil
+	return dst, err
+}
+
+// fixLZ4HeaderChecksum returns src with its LZ4 frame header checksum recomputed.
+// Kafka's magic 0 writer hashed the frame magic number into it by mistake, and Kafka's
+// magic 0 reader ignores it; we do the same by making it right before decoding.
+func fixLZ4HeaderChecksum(src []byte) []byte {
+	const magic = 0x184D2204
+	if len(src) < 7 || binary.LittleEndian.Uint32(src) != magic {
+		return src // not a frame: let the decoder say so
+	}
+	end := 6 // FLG and BD follow the magic number
+	if src[4]&0x08 != 0 {
+		end += 8 // content size
+	}
+	if src[4]&0x01 != 0 {
+		end += 4 // dictionary id
+	}
+	if len(src) <= end {
+		return src
+	}
+	hc := byte(xxh32(src[4:end], 0) >> 8)
+	if src[end] == hc {
+		return src
+	}
+	fixed := append([]byte(nil), src...)
+	fixed[end] = hc
+	return fixed
+}
+
+// zstd
+
+// zstdTrustedRatio bounds how far a zstd frame's declared content size is believed
+// for a one-shot decode; frames claiming more go through the streaming path, which
+// only grows its buffer as data really comes out.
+const zstdTrustedRatio = 64
+
+// zstdMinMemory keeps a small size limit from rejecting ordinary frames whose window
+// (set by the encoder, often 2-8 MiB) is larger than the data.
+const zstdMinMemory = 16 << 20
+
+// zstdDecoders holds, per memory bound, a decoder for DecodeAll (safe for concurrent
+// use) and a pool of single-threaded streaming decoders.
+type zstdDecoders struct {
+	all     *zstd.Decoder
+	streams sync.Pool
+	memory  uint64
+}
+
+var zstdByMemory sync.Map // uint64 -> *zstdDecoders
+
+func zstdFor(limit int) (*zstdDecoders, error) {
+	memory := uint64(max(limit, zstdMinMemory))
+	if d, ok := zstdByMemory.Load(memory); ok {
+		return d.(*zstdDecoders), nil
+	}
+	all, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(memory),
+		zstd.WithDecoderMaxWindow(memory))
+	if err != nil {
+		return nil, err
+	}
+	d, loaded := zstdByMemory.LoadOrStore(memory, &zstdDecoders{all: all, memory: memory})
+	if loaded {
+		all.Close()
+	}
+	return d.(*zstdDecoders), nil
+}
+
+type zstdStream struct {
+	src  bytes.Reader
+	only onlyReader
+	zr   *zstd.Decoder
+}
+
+func inflateZstd(src []byte, limit int) ([]byte, error) {
+	var h zstd.Header
+	if err := h.Decode(src); err != nil {
+		return nil, err
+	}
+	if h.HasFCS && h.FrameContentSize > uint64(limit) {
+		return nil, errLimit
+	}
+	d, err := zstdFor(limit)
+	if err != nil {
+		return nil, err
+	}
+	if h.HasFCS && h.FrameContentSize <= uint64(max(1<<20, zstdTrustedRatio*len(src))) {
+		return d.all.DecodeAll(src, nil)
+	}
+	s, _ := d.streams.Get().(*zstdStream)
+	if s == nil {
+		zr, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(d.memory),
+			zstd.WithDecoderMaxWindow(d.memory))
+		if err != nil {
+			return nil, err
+		}
+		s = &zstdStream{zr: zr}
+		s.only.r = &s.src
+	}
+	defer d.streams.Put(s)
+	s.src.Reset(src)
+	if err := s.zr.Reset(&s.only); err != nil {
+		return nil, err
+	}
+	return readLimited(s.zr, min(4*len(src), 1<<20), limit)
+}
+
+var (
+	zstdEncoderOnce sync.Once
+	zstdEncoder     *zstd.Encoder
+	zstdEncoderErr  error
+)
+
+func deflateZstd(dst, src []byte) ([]byte, error) {
+	zstdEncoderOnce.Do(func() {
+		// Zero frames: an empty batch still gets a frame every reader accepts.
+		zstdEncoder, zstdEncoderErr = zstd.NewWriter(nil, zstd.WithZeroFrames(true))
+	})
+	if zstdEncoderErr != nil {
+		return dst, zstdEncoderErr
+	}
+	return zstdEncoder.EncodeAll(src, dst), nil
+}
+
+// compress appends src compressed with codec to dst.
+func compress(dst, src []byte, codec Compression, cfg *writeConfig) ([]byte, error) {
+	switch codec {
+	case CompressionGzip:
+		return deflateGzip(dst, src)
+	case CompressionSnappy:
+		if cfg.rawSnappy {
+			return appendSnappyBlock(dst, src), nil
+		}
+		return appendXerial(dst, src), nil
+	case CompressionLZ4:
+		return deflateLZ4(dst, src)
+	case CompressionZstd:
+		return deflateZstd(dst, src)
+	}
+	return dst, errors.New("unknown codec " + codec.String())
+}
