@@ -1,0 +1,449 @@
+package schema
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"sync"
+
+	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
+	"github.com/kio-go/kafka-protocol/kio/schema/responseheader"
+	"github.com/kio-go/kafka-protocol/kio/serial"
+)
+
+// Kafka frames every request and response on a connection as an int32 size followed by
+// that many bytes: the header, then the body. The header version depends on the API and
+// version (see API.RequestHeaderVersion and API.ResponseHeaderVersion); a request's
+// header starts with its API key and version, so a request frame can be decoded from its
+// bytes alone, while a response frame carries only the correlation id and needs the key
+// and version of the request it answers.
+//
+// In this file a frame is the whole unit, size prefix included; the payload is what
+// follows the prefix.
+
+// DefaultMaxFrameSize is the largest frame a Framer accepts unless told otherwise:
+// 100 MiB, the default of Kafka's socket.request.max.bytes.
+const DefaultMaxFrameSize = 104857600
+
+// sizePrefixLen is the length of a frame's int32 size prefix.
+const sizePrefixLen = 4
+
+// readChunk bounds how much memory ReadFrame commits before the bytes arrive: the buffer
+// grows as data comes, so a size prefix alone cannot make it allocate much.
+const readChunk = 64 << 10
+
+// Errors a FrameError wraps, besides io.ErrUnexpectedEOF and codec errors (*serial.Error).
+var (
+	ErrFrameTooLarge      = errors.New("frame exceeds the maximum frame size")
+	ErrNegativeFrameSize  = errors.New("negative frame size")
+	ErrFrameSizeMismatch  = errors.New("size prefix does not match the frame's length")
+	ErrUnknownAPI         = errors.New("unknown API key")
+	ErrUnsupportedVersion = errors.New("unsupported API version")
+	ErrBodyType           = errors.New("body type does not match the API")
+)
+
+// FrameError reports a frame that could not be read, parsed or written. Err is one of
+// the Err* values of this package, io.ErrUnexpectedEOF for a truncated stream, a
+// *serial.Error from the codec, or the reader's or writer's own error.
+type FrameError struct {
+	Op         string // "read request", "parse response", "append request", ...
+	APIKey     int16  // the API key, or -1 where not known yet
+	APIVersion int16  // the API version, or -1 where not known yet
+	Size       int64  // the frame's payload size where it matters, else -1
+	Max        int32  // the maximum frame size, for ErrFrameTooLarge
+	Err        error
+}
+
+func (e *FrameError) Error() string {
+	msg := "kio/schema: " + e.Op
+	if e.APIKey >= 0 {
+		msg += fmt.Sprintf(" (API key %d", e.APIKey)
+		if e.APIVersion >= 0 {
+			msg += fmt.Sprintf(", version %d", e.APIVersion)
+		}
+		msg += ")"
+	}
+	msg += ": " + e.Err.Error()
+	switch {
+	case errors.Is(e.Err, ErrFrameTooLarge):
+		msg += fmt.Sprintf(" (%d bytes, maximum %d)", e.Size, e.Max)
+	case errors.Is(e.Err, ErrNegativeFrameSize), errors.Is(e.Err, ErrFrameSizeMismatch):
+		msg += fmt.Sprintf(" (size %d)", e.Size)
+	}
+	return msg
+}
+
+// Unwrap returns the underlying error.
+func (e *FrameError) Unwrap() error { return e.Err }
+
+func frameError(op string, key, version int16, err error) *FrameError {
+	return &FrameError{Op: op, APIKey: key, APIVersion: version, Size: -1, Err: err}
+}
+
+// Request is a request frame's contents: its header and body. Body is a pointer to the
+// request struct of the API named by Header.RequestApiKey (e.g. *metadata.MetadataRequest),
+// and Header.RequestApiVersion is the version of both.
+type Request struct {
+	Header requestheader.RequestHeader
+	Body   any
+}
+
+// Response is a response frame's contents. Body is a pointer to the response struct of
+// the API of the request it answers.
+type Response struct {
+	Header responseheader.ResponseHeader
+	Body   any
+}
+
+// Framer reads and writes frames. The zero value is ready to use and accepts frames of
+// up to DefaultMaxFrameSize bytes.
+//
+// Parse methods decode a frame held in memory: decoded bytes and records fields alias
+// the frame (see kio/serial), so it must not be modified while they are in use. Read
+// methods read each frame into a fresh buffer.
+type Framer struct {
+	// MaxFrameSize bounds the payload size of frames read and written; 0 or less means
+	// DefaultMaxFrameSize. A size prefix above it is refused before anything is allocated.
+	MaxFrameSize int32
+}
+
+func (f Framer) max() int32 {
+	if f.MaxFrameSize <= 0 {
+		return DefaultMaxFrameSize
+	}
+	return f.MaxFrameSize
+}
+
+// ReadFrame reads one frame, size prefix included, from r. It returns io.EOF, unwrapped,
+// when r ends cleanly before a frame starts, and a *FrameError wrapping
+// io.ErrUnexpectedEOF when r ends inside a frame.
+func (f Framer) ReadFrame(r io.Reader) ([]byte, error) {
+	const op = "read frame"
+	var prefix [sizePrefixLen]byte
+	if n, err := io.ReadFull(r, prefix[:]); err != nil {
+		if n == 0 && err == io.EOF {
+			return nil, io.EOF
+		}
+		return nil, frameError(op, -1, -1, err)
+	}
+	size := int32(binary.BigEndian.Uint32(prefix[:]))
+	if err := f.checkSize(op, int64(size)); err != nil {
+		return nil, err
+	}
+	total := sizePrefixLen + int(size)
+	buf := make([]byte, min(total, sizePrefixLen+readChunk))
+	copy(buf, prefix[:])
+	for filled := sizePrefixLen; ; {
+		n, err := io.ReadFull(r, buf[filled:])
+		filled += n
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			e := frameError(op, -1, -1, err)
+			e.Size = int64(size)
+			return nil, e
+		}
+		if filled == total {
+			return buf, nil
+		}
+		// Grow only as the bytes arrive: at most doubling what was actually received.
+		n = min(total-len(buf), len(buf))
+		buf = slices.Grow(buf, n)[:len(buf)+n]
+	}
+}
+
+// checkSize refuses negative sizes and sizes above the maximum.
+func (f Framer) checkSize(op string, size int64) error {
+	var err error
+	switch {
+	case size < 0:
+		err = ErrNegativeFrameSize
+	case size > int64(f.max()):
+		err = ErrFrameTooLarge
+	default:
+		return nil
+	}
+	return &FrameError{Op: op, APIKey: -1, APIVersion: -1, Size: size, Max: f.max(), Err: err}
+}
+
+// payload checks a whole frame's size prefix and returns what follows it.
+func (f Framer) payload(op string, frame []byte) ([]byte, error) {
+	if len(frame) < sizePrefixLen {
+		return nil, frameError(op, -1, -1, io.ErrUnexpectedEOF)
+	}
+	size := int32(binary.BigEndian.Uint32(frame))
+	if err := f.checkSize(op, int64(size)); err != nil {
+		return nil, err
+	}
+	if int(size) != len(frame)-sizePrefixLen {
+		err := io.ErrUnexpectedEOF
+		if int(size) < len(frame)-sizePrefixLen {
+			err = ErrFrameSizeMismatch
+		}
+		e := frameError(op, -1, -1, err)
+		e.Size = int64(size)
+		return nil, e
+	}
+	return frame[sizePrefixLen:], nil
+}
+
+// lookupVersion finds the API for key and checks that it defines version.
+func lookupVersion(op string, key, version int16) (*API, error) {
+	api, ok := Lookup(key)
+	if !ok {
+		return nil, frameError(op, key, version, ErrUnknownAPI)
+	}
+	if !api.Versions.Contains(version) {
+		return nil, frameError(op, key, version, ErrUnsupportedVersion)
+	}
+	return api, nil
+}
+
+// PeekRequest reads the API key, API version and correlation id at the start of a request
+// frame (size prefix included) without decoding the rest. Every request header version
+// starts with these three fields, so this works for any API, known or not.
+func PeekRequest(frame []byte) (apiKey, apiVersion int16, correlationID int32, err error) {
+	if len(frame) < sizePrefixLen+8 {
+		return 0, 0, 0, frameError("peek request", -1, -1, io.ErrUnexpectedEOF)
+	}
+	p := frame[sizePrefixLen:]
+	return int16(binary.BigEndian.Uint16(p)), int16(binary.BigEndian.Uint16(p[2:])),
+		int32(binary.BigEndian.Uint32(p[4:])), nil
+}
+
+// PeekCorrelationID reads the correlation id at the start of a response frame (size
+// prefix included); every response header version starts with it.
+func PeekCorrelationID(frame []byte) (int32, error) {
+	if len(frame) < sizePrefixLen+4 {
+		return 0, frameError("peek response", -1, -1, io.ErrUnexpectedEOF)
+	}
+	return int32(binary.BigEndian.Uint32(frame[sizePrefixLen:])), nil
+}
+
+// ParseRequest decodes a request frame (size prefix included): the API key and version
+// at the start of the header select the header version and the body type.
+func (f Framer) ParseRequest(frame []byte) (*Request, error) {
+	const op = "parse request"
+	p, err := f.payload(op, frame)
+	if err != nil {
+		return nil, err
+	}
+	if len(p) < 4 {
+		return nil, frameError(op, -1, -1, io.ErrUnexpectedEOF)
+	}
+	key, version := int16(binary.BigEndian.Uint16(p)), int16(binary.BigEndian.Uint16(p[2:]))
+	api, err := lookupVersion(op, key, version)
+	if err != nil {
+		return nil, err
+	}
+	req := &Request{}
+	n, err := serial.UnmarshalPrefix(p, &req.Header, api.RequestHeaderVersion(version))
+	if err != nil {
+		return nil, frameError(op, key, version, err)
+	}
+	req.Body = api.NewRequest()
+	if err := serial.Unmarshal(p[n:], req.Body, version); err != nil {
+		return nil, frameError(op, key, version, err)
+	}
+	return req, nil
+}
+
+// ParseResponse decodes a response frame (size prefix included) answering a request of
+// the given API key and version.
+func (f Framer) ParseResponse(frame []byte, apiKey, apiVersion int16) (*Response, error) {
+	const op = "parse response"
+	api, err := lookupVersion(op, apiKey, apiVersion)
+	if err != nil {
+		return nil, err
+	}
+	p, err := f.payload(op, frame)
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{}
+	n, err := serial.UnmarshalPrefix(p, &resp.Header, api.ResponseHeaderVersion(apiVersion))
+	if err != nil {
+		return nil, frameError(op, apiKey, apiVersion, err)
+	}
+	resp.Body = api.NewResponse()
+	if err := serial.Unmarshal(p[n:], resp.Body, apiVersion); err != nil {
+		return nil, frameError(op, apiKey, apiVersion, err)
+	}
+	return resp, nil
+}
+
+// ReadRequest reads and decodes one request frame from r. At a clean end of r it returns
+// io.EOF.
+func (f Framer) ReadRequest(r io.Reader) (*Request, error) {
+	frame, err := f.ReadFrame(r)
+	if err != nil {
+		return nil, err
+	}
+	return f.ParseRequest(frame)
+}
+
+// ReadResponse reads and decodes one response frame from r, answering a request of the
+// given API key and version. At a clean end of r it returns io.EOF.
+func (f Framer) ReadResponse(r io.Reader, apiKey, apiVersion int16) (*Response, error) {
+	frame, err := f.ReadFrame(r)
+	if err != nil {
+		return nil, err
+	}
+	return f.ParseResponse(frame, apiKey, apiVersion)
+}
+
+// checkBody checks that body is a non-nil pointer to (or a value of) want.
+func checkBody(op string, key, version int16, body any, want reflect.Type) error {
+	t := reflect.TypeOf(body)
+	switch {
+	case t == want:
+		return nil
+	case t != nil && t.Kind() == reflect.Pointer && t.Elem() == want && !reflect.ValueOf(body).IsNil():
+		return nil
+	}
+	return frameError(op, key, version, fmt.Errorf("%w: have %v, want *%v", ErrBodyType, t, want))
+}
+
+// AppendRequest appends req as a frame (size prefix, header, body) to dst. The API and
+// version come from req.Header; the header version follows from them. On error dst is
+// returned unchanged.
+func (f Framer) AppendRequest(dst []byte, req *Request) ([]byte, error) {
+	const op = "append request"
+	key, version := req.Header.RequestApiKey, req.Header.RequestApiVersion
+	api, err := lookupVersion(op, key, version)
+	if err != nil {
+		return dst, err
+	}
+	if err := checkBody(op, key, version, req.Body, api.Request); err != nil {
+		return dst, err
+	}
+	return f.appendFrame(dst, op, key, version, &req.Header, api.RequestHeaderVersion(version), req.Body)
+}
+
+// AppendResponse appends resp as a frame to dst, for a request of the given API key and
+// version. On error dst is returned unchanged.
+func (f Framer) AppendResponse(dst []byte, apiKey, apiVersion int16, resp *Response) ([]byte, error) {
+	const op = "append response"
+	api, err := lookupVersion(op, apiKey, apiVersion)
+	if err != nil {
+		return dst, err
+	}
+	if err := checkBody(op, apiKey, apiVersion, resp.Body, api.Response); err != nil {
+		return dst, err
+	}
+	return f.appendFrame(dst, op, apiKey, apiVersion, &resp.Header, api.ResponseHeaderVersion(apiVersion), resp.Body)
+}
+
+func (f Framer) appendFrame(dst []byte, op string, key, version int16, header any, headerVersion int16, body any) ([]byte, error) {
+	start := len(dst)
+	out := append(dst, 0, 0, 0, 0)
+	out, err := serial.Append(out, header, headerVersion)
+	if err == nil {
+		out, err = serial.Append(out, body, version)
+	}
+	if err != nil {
+		return dst[:start], frameError(op, key, version, err)
+	}
+	size := len(out) - start - sizePrefixLen
+	if err := f.checkSize(op, int64(size)); err != nil {
+		e := err.(*FrameError)
+		e.APIKey, e.APIVersion = key, version
+		return dst[:start], e
+	}
+	binary.BigEndian.PutUint32(out[start:], uint32(size))
+	return out, nil
+}
+
+// WriteRequest writes req as one frame to w, in a single Write.
+func (f Framer) WriteRequest(w io.Writer, req *Request) error {
+	frame, err := f.AppendRequest(nil, req)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(frame); err != nil {
+		return frameError("write request", req.Header.RequestApiKey, req.Header.RequestApiVersion, err)
+	}
+	return nil
+}
+
+// WriteResponse writes resp as one frame to w, in a single Write, for a request of the
+// given API key and version.
+func (f Framer) WriteResponse(w io.Writer, apiKey, apiVersion int16, resp *Response) error {
+	frame, err := f.AppendResponse(nil, apiKey, apiVersion, resp)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(frame); err != nil {
+		return frameError("write response", apiKey, apiVersion, err)
+	}
+	return nil
+}
+
+// InFlight remembers the API key and version of requests awaiting a response, by
+// correlation id, since a response frame carries only the correlation id. It is safe for
+// concurrent use, e.g. by a proxy's client-to-broker and broker-to-client goroutines.
+// Requests that get no response (Produce with acks=0) must not be added.
+type InFlight struct {
+	mu      sync.Mutex
+	pending map[int32]inFlightRequest
+}
+
+type inFlightRequest struct{ apiKey, apiVersion int16 }
+
+// ErrDuplicateCorrelationID is returned by InFlight.Add for an id already awaiting a response.
+var ErrDuplicateCorrelationID = errors.New("correlation id already in flight")
+
+// Add records a request sent with the given correlation id.
+func (t *InFlight) Add(correlationID int32, apiKey, apiVersion int16) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.pending[correlationID]; ok {
+		return fmt.Errorf("%w: %d", ErrDuplicateCorrelationID, correlationID)
+	}
+	if t.pending == nil {
+		t.pending = map[int32]inFlightRequest{}
+	}
+	t.pending[correlationID] = inFlightRequest{apiKey, apiVersion}
+	return nil
+}
+
+// Take returns and forgets the API key and version of the request with the given
+// correlation id; ok is false if no such request is in flight.
+func (t *InFlight) Take(correlationID int32) (apiKey, apiVersion int16, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.pending[correlationID]
+	if ok {
+		delete(t.pending, correlationID)
+	}
+	return r.apiKey, r.apiVersion, ok
+}
+
+// ErrUnknownCorrelationID is returned by InFlight.ParseResponse for a response whose
+// correlation id matches no request in flight.
+var ErrUnknownCorrelationID = errors.New("no request in flight with this correlation id")
+
+// ParseResponse decodes a response frame (size prefix included) for the request in flight
+// with the frame's correlation id, and forgets that request.
+func (t *InFlight) ParseResponse(f Framer, frame []byte) (*Response, error) {
+	id, err := PeekCorrelationID(frame)
+	if err != nil {
+		return nil, err
+	}
+	key, version, ok := t.Take(id)
+	if !ok {
+		return nil, frameError("parse response", -1, -1, fmt.Errorf("%w: %d", ErrUnknownCorrelationID, id))
+	}
+	return f.ParseResponse(frame, key, version)
+}
+
+// Len returns the number of requests in flight.
+func (t *InFlight) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.pending)
+}
