@@ -102,7 +102,67 @@ func parseSpec(name string, src []byte) (*specFile, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%s: data after the top-level object", name)
 	}
+	if err := checkDuplicateKeys(clean); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	return &spec, nil
+}
+
+// checkDuplicateKeys refuses an object that names an attribute twice with different
+// values: encoding/json would silently keep the last one. Kafka's specs do repeat an
+// attribute with the same value (DescribeTopicPartitionsRequest's "versions"), which is
+// harmless and accepted.
+func checkDuplicateKeys(src []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(src))
+	type level struct {
+		object  bool
+		values  map[string]any // scalar value of each key seen; nil for objects and arrays
+		key     string         // the key whose value comes next
+		wantKey bool
+	}
+	var stack []*level
+	lineAt := func() int { return 1 + bytes.Count(src[:dec.InputOffset()], []byte("\n")) }
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var top *level
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.wantKey {
+			if key, ok := tok.(string); ok {
+				top.key, top.wantKey = key, false
+				continue
+			}
+		}
+		// tok is a value (or the end of a container) within top.
+		if top != nil && top.object && !top.wantKey {
+			prev, seen := top.values[top.key]
+			_, isDelim := tok.(json.Delim)
+			if seen && (isDelim || prev == nil || prev != tok) {
+				return fmt.Errorf("line %d: attribute %q appears twice in one object with different values", lineAt(), top.key)
+			}
+			if isDelim {
+				top.values[top.key] = nil
+			} else {
+				top.values[top.key] = tok
+			}
+			top.wantKey = true
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &level{object: true, values: map[string]any{}, wantKey: true})
+		case json.Delim('['):
+			stack = append(stack, &level{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+	}
 }
 
 // describeJSONError adds the line number to JSON errors that carry an offset.

@@ -36,8 +36,14 @@ func TestParseSpecStrict(t *testing.T) {
 		{"unknown field attribute", `{"type": "data", "name": "X", "fields": [{"name": "A", "type": "int8", "versions": "0+", "sensitive": true}]}`, `unknown field "sensitive"`},
 		{"unknown nested field attribute", `{"type": "data", "name": "X", "fields": [{"name": "A", "type": "[]B", "versions": "0+", "fields": [{"name": "C", "type": "int8", "versions": "0+", "hint": 1}]}]}`, `unknown field "hint"`},
 		{"unknown common struct attribute", `{"type": "data", "name": "X", "commonStructs": [{"name": "B", "versions": "0+", "mapped": true}]}`, `unknown field "mapped"`},
+		{"repeated attribute", `{"type": "data", "name": "X", "fields": [{"name": "A", "type": "int8", "versions": "0+", "versions": "1+"}]}`, `"versions" appears twice`},
+		{"repeated object attribute", `{"type": "data", "name": "X", "fields": [], "fields": []}`, `"fields" appears twice`},
 		{"two top-level objects", `{"type": "data", "name": "X"} {}`, "after the top-level object"},
 		{"wrong attribute type", `{"type": "data", "name": "X", "validVersions": 3}`, "line 1"},
+	}
+	same := `{"type": "data", "name": "X", "validVersions": "0", "fields": [{"name": "A", "type": "int8", "versions": "0+", "versions": "0+"}]}`
+	if _, err := parseSpec("X.json", []byte(same)); err != nil {
+		t.Errorf("attribute repeated with the same value: %v", err)
 	}
 	for _, c := range bad {
 		if _, err := parseSpec("X.json", []byte(c.src)); err == nil || !strings.Contains(err.Error(), c.want) {
