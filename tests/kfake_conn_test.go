@@ -1,0 +1,138 @@
+package tests
+
+import (
+	"fmt"
+	"net"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
+)
+
+// kfakeIOTimeout bounds every request/response exchange with the broker, so a broker
+// that does not answer fails the test instead of hanging it.
+const kfakeIOTimeout = 10 * time.Second
+
+// kfakeClientID is the client id every request header of the kfake suite carries.
+var kfakeClientID = "kio-kfake-test"
+
+// kfakeAPIByRequest maps each generated request struct type to its API, so that a call
+// needs only the request value and a version.
+var kfakeAPIByRequest = func() map[reflect.Type]*schema.API {
+	m := map[reflect.Type]*schema.API{}
+	for _, api := range schema.APIs() {
+		m[api.Request] = api
+	}
+	return m
+}()
+
+// kfakeConn is one TCP connection to a broker, spoken through kio alone: kio's framing
+// and kio's generated structs, no other Kafka client code.
+type kfakeConn struct {
+	addr   string
+	conn   net.Conn
+	framer schema.Framer
+	nextID int32
+	cov    *kfakeCoverage
+}
+
+// kfakeCoverage records the API/version pairs that completed a round trip.
+type kfakeCoverage struct {
+	mu   sync.Mutex
+	seen map[*schema.API]map[int16]bool
+}
+
+func (c *kfakeCoverage) add(api *schema.API, version int16) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = map[*schema.API]map[int16]bool{}
+	}
+	if c.seen[api] == nil {
+		c.seen[api] = map[int16]bool{}
+	}
+	c.seen[api][version] = true
+}
+
+// String lists the exercised pairs by API key: "ApiVersions(18) v0,v1,...; ...".
+func (c *kfakeCoverage) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	apis := make([]*schema.API, 0, len(c.seen))
+	pairs := 0
+	for api := range c.seen {
+		apis = append(apis, api)
+	}
+	slices.SortFunc(apis, func(a, b *schema.API) int { return int(a.Key) - int(b.Key) })
+	var parts []string
+	for _, api := range apis {
+		versions := make([]int, 0, len(c.seen[api]))
+		for v := range c.seen[api] {
+			versions = append(versions, int(v))
+		}
+		slices.Sort(versions)
+		labels := make([]string, len(versions))
+		for i, v := range versions {
+			labels[i] = fmt.Sprintf("v%d", v)
+		}
+		pairs += len(versions)
+		parts = append(parts, api.String()+" "+strings.Join(labels, ","))
+	}
+	return fmt.Sprintf("%d API/version pairs over %d APIs: %s", pairs, len(apis), strings.Join(parts, "; "))
+}
+
+// dialKfake connects to addr; the caller closes the connection.
+func dialKfake(t testing.TB, addr string, cov *kfakeCoverage) *kfakeConn {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, kfakeIOTimeout)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	return &kfakeConn{addr: addr, conn: conn, cov: cov, nextID: 1}
+}
+
+// kfakeCall sends req (a pointer to a generated request struct) at version on c and
+// returns the decoded response body. It fails the test on any transport or codec error,
+// and checks that the response answers this request (the correlation id matches).
+func kfakeCall[Resp any](t testing.TB, c *kfakeConn, version int16, req any) *Resp {
+	t.Helper()
+	api, ok := kfakeAPIByRequest[reflect.TypeOf(req).Elem()]
+	if !ok {
+		t.Fatalf("%T is not a generated request type", req)
+	}
+	id := c.nextID
+	c.nextID++
+	if err := c.conn.SetDeadline(time.Now().Add(kfakeIOTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	err := c.framer.WriteRequest(c.conn, &schema.Request{
+		Header: requestheader.RequestHeader{
+			RequestApiKey:     api.Key,
+			RequestApiVersion: version,
+			CorrelationId:     id,
+			ClientId:          &kfakeClientID,
+		},
+		Body: req,
+	})
+	if err != nil {
+		t.Fatalf("%v v%d to %s: write: %v", api, version, c.addr, err)
+	}
+	resp, err := c.framer.ReadResponse(c.conn, api.Key, version)
+	if err != nil {
+		t.Fatalf("%v v%d from %s: read: %v", api, version, c.addr, err)
+	}
+	if resp.Header.CorrelationId != id {
+		t.Fatalf("%v v%d: response correlation id %d, want %d", api, version, resp.Header.CorrelationId, id)
+	}
+	body, ok := resp.Body.(*Resp)
+	if !ok {
+		t.Fatalf("%v v%d: response body is %T, want *%v", api, version, resp.Body, reflect.TypeFor[Resp]())
+	}
+	c.cov.add(api, version)
+	return body
+}
