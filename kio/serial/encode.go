@@ -41,14 +41,27 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 			b = append(b, *(*byte)(fp))
 		case kBool:
 			b = appendBool(b, *(*bool)(fp))
+		case kString:
+			// Short compact strings, the usual names and hosts, take one length byte.
+			var sp *string
+			if o.ptr {
+				sp = *(**string)(fp)
+			} else {
+				sp = (*string)(fp)
+			}
+			if sp != nil && o.compact && len(*sp) < 0x7f {
+				b = append(append(b, byte(len(*sp)+1)), *sp...)
+			} else if b, err = encodeValue(b, o, fp); err != nil {
+				return b, atField(err, o.name)
+			}
 		case kArray:
-			if h := (*sliceHeader)(fp); o.elemKind == kInt32 && h.len < math.MaxInt32 && (h.data != nil || !o.nullable) {
-				if o.compact && h.len < 0x7f {
-					b = append(b, byte(h.len+1))
-				} else {
-					b = appendLength(b, o, h.len)
+			h := (*sliceHeader)(fp)
+			if o.elemKind == kInt32 && o.compact && h.len < 0x7f && (h.data != nil || !o.nullable) {
+				// Replica and ISR lists, written without a call.
+				b = append(b, byte(h.len+1))
+				for _, v := range unsafe.Slice((*int32)(h.data), h.len) {
+					b = appendInt32(b, v)
 				}
-				b = appendInt32s(b, unsafe.Slice((*int32)(h.data), h.len))
 			} else if b, err = encodeArray(b, o, h); err != nil {
 				return b, atField(err, o.name)
 			}
@@ -61,7 +74,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 	if !pl.flexible {
 		return b, nil
 	}
-	if len(pl.tagged) == 0 && (!pl.ti.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.ti.unknownOff))) == 0) {
+	if len(pl.tagged) == 0 && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
 		return append(b, 0), nil // an empty tagged-field section
 	}
 	return pl.encodeTagged(b, p)

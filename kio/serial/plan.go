@@ -44,6 +44,9 @@ type plan struct {
 	defaults []op
 	minSize  int
 	err      error // a *SchemaError, reported on use
+	// Copied from ti so the encode loop's last check reads the plan alone.
+	hasUnknown bool
+	unknownOff uintptr
 }
 
 // maxCachedVersion bounds the lock-free plan array; later versions use a map.
@@ -110,7 +113,7 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 	if p, ok := compiling[ti]; ok {
 		return p // recursive type: finished by the outer call
 	}
-	p := &plan{ti: ti, version: k.version, flexible: k.flexible}
+	p := &plan{ti: ti, version: k.version, flexible: k.flexible, hasUnknown: ti.hasUnknown, unknownOff: ti.unknownOff}
 	compiling[ti] = p
 	if ti.err != nil {
 		p.err = ti.err
