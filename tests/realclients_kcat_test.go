@@ -1,0 +1,123 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// The librdkafka side of the real-clients test, through kcat (Debian's kcat 1.7 with
+// librdkafka 2.0): metadata, produce with every codec, consume, and a group consumer.
+
+const realClientsKcatPerCodec = 3 // records kcat produces per codec
+
+func realClientsHaveKcat() bool {
+	_, err := exec.LookPath("kcat")
+	return err == nil
+}
+
+// realClientsRunKcat runs kcat against addr with client id "kcat", bounded by timeout.
+func realClientsRunKcat(ctx context.Context, t *testing.T, addr string, timeout time.Duration, stdin string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	args = append([]string{"-b", addr, "-X", "client.id=kcat"}, args...)
+	cmd := exec.CommandContext(ctx, "kcat", args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = 2 * time.Second // never wait on pipes kcat left open
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("kcat %s: %v (context: %v)\nstdout:\n%s\nstderr:\n%s",
+			strings.Join(args, " "), err, ctx.Err(), stdout.String(), stderr.String())
+	}
+	return stdout.String()
+}
+
+func realClientsKcat(ctx context.Context, t *testing.T, addr string) {
+	if !realClientsHaveKcat() {
+		t.Skip("kcat not found in PATH: the librdkafka part needs Debian's kcat package " +
+			"(apt-get install -y kcat)")
+	}
+
+	// Metadata: the one broker listed must be the proxy.
+	out := realClientsRunKcat(ctx, t, addr, 10*time.Second, "", "-L", "-m", "5")
+	if !strings.Contains(out, "at "+addr) {
+		t.Errorf("kcat -L does not list the broker at the proxy %s:\n%s", addr, out)
+	}
+
+	want := map[string][]string{} // topic → values in produce order
+	for _, c := range realClientsCodecs {
+		topic := realClientsKcatTopic(c)
+		for i := range realClientsKcatPerCodec {
+			want[topic] = append(want[topic], realClientsValue("kcat", c, i))
+		}
+		realClientsRunKcat(ctx, t, addr, 10*time.Second, strings.Join(want[topic], "\n")+"\n",
+			"-P", "-t", topic, "-z", c.name)
+	}
+
+	// Plain consumer, per topic, to the end of the partition.
+	for _, c := range realClientsCodecs {
+		topic := realClientsKcatTopic(c)
+		out := realClientsRunKcat(ctx, t, addr, 10*time.Second, "",
+			"-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%s\n")
+		if got := strings.Fields(out); !slices.Equal(got, want[topic]) {
+			t.Errorf("kcat -C %s: got %q, want %q", topic, got, want[topic])
+		}
+	}
+
+	// Group consumer over every kcat topic, stopping after all records.
+	var topics []string
+	for _, c := range realClientsCodecs {
+		topics = append(topics, realClientsKcatTopic(c))
+	}
+	total := len(realClientsCodecs) * realClientsKcatPerCodec
+	out = realClientsRunKcat(ctx, t, addr, 25*time.Second, "",
+		append([]string{"-G", realClientsKcatGroup, "-X", "auto.offset.reset=earliest",
+			"-c", fmt.Sprint(total), "-q", "-f", "%t %s\n"}, topics...)...)
+	var got []string
+	for line := range strings.Lines(out) {
+		got = append(got, strings.TrimSpace(line))
+	}
+	var wantLines []string
+	for _, topic := range topics {
+		for _, v := range want[topic] {
+			wantLines = append(wantLines, topic+" "+v)
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(wantLines)
+	if !slices.Equal(got, wantLines) {
+		t.Errorf("kcat -G consumed\n%q\nwant\n%q", got, wantLines)
+	}
+
+	realClientsCheckKcatCodecs(ctx, t, addr, topics, total)
+}
+
+// realClientsCheckKcatCodecs reads kcat's topics with kgo to check that librdkafka
+// really compressed each batch with the codec it was told to (otherwise the compressed
+// frames would not have been on the wire at all).
+func realClientsCheckKcatCodecs(ctx context.Context, t *testing.T, addr string, topics []string, n int) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cl := realClientsNewKgo(t, addr, "kgo",
+		kgo.ConsumeTopics(topics...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	defer cl.Close()
+	codecOf := map[string]realClientsCodec{}
+	for _, c := range realClientsCodecs {
+		codecOf[realClientsKcatTopic(c)] = c
+	}
+	for _, r := range realClientsPoll(ctx, t, cl, n) {
+		if c := codecOf[r.Topic]; r.Attrs.CompressionType() != c.attr {
+			t.Errorf("kcat's record in %s has codec %d, want %d (%s)",
+				r.Topic, r.Attrs.CompressionType(), c.attr, c.name)
+		}
+	}
+}
