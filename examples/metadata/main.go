@@ -119,13 +119,13 @@ func run(w io.Writer, addr string, version int16, topics []string) error {
 		return fmt.Errorf("response to request %d, want %d", resp.Header.CorrelationId, req.Header.CorrelationId)
 	}
 	fmt.Fprintf(w, "Metadata v%d from %s\n\n", version, addr)
-	return print(w, resp.Body.(*metadata.MetadataResponse))
+	return printMetadata(w, resp.Body.(*metadata.MetadataResponse))
 }
 
-// print writes the response as three tables: cluster, brokers, and topic partitions.
+// printMetadata writes the response as three tables: cluster, brokers, and topic partitions.
 // Fields the version does not carry show their spec defaults (controller -1, no
 // cluster id, zero topic ids).
-func print(w io.Writer, m *metadata.MetadataResponse) error {
+func printMetadata(w io.Writer, m *metadata.MetadataResponse) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "CLUSTER\tCONTROLLER\n%s\t%d\n\n", orNull(m.ClusterId), m.ControllerId)
 
