@@ -53,23 +53,28 @@ func realClientsAllTopics() []string {
 	for _, c := range realClientsCodecs {
 		ts = append(ts, realClientsKgoTopic(c), realClientsKcatTopic(c))
 	}
-	return ts
+	return append(ts, realClientsTxnTopic)
 }
 
 // realClientsNewKgo makes a kgo client that reaches the cluster through the proxy only:
 // the seed is the proxy, and kfake advertises the proxy as the broker.
 func realClientsNewKgo(t *testing.T, addr, clientID string, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(addr),
-		kgo.ClientID(clientID),
-		kgo.RetryTimeout(10 * time.Second),
-		kgo.FetchMaxWait(250 * time.Millisecond),
-	}, opts...)...)
+	cl, err := kgo.NewClient(realClientsKgoOpts(addr, clientID, opts...)...)
 	if err != nil {
 		t.Fatalf("kgo.NewClient: %v", err)
 	}
 	return cl
+}
+
+// realClientsKgoOpts are the options of every kgo client of the test, then opts.
+func realClientsKgoOpts(addr, clientID string, opts ...kgo.Opt) []kgo.Opt {
+	return append([]kgo.Opt{
+		kgo.SeedBrokers(addr),
+		kgo.ClientID(clientID),
+		kgo.RetryTimeout(10 * time.Second),
+		kgo.FetchMaxWait(250 * time.Millisecond),
+	}, opts...)
 }
 
 func realClientsNewKadm(t *testing.T, addr string) (*kadm.Client, func()) {
@@ -91,7 +96,7 @@ func realClientsCreateTopics(ctx context.Context, t *testing.T, addr string) {
 	for _, batch := range []struct {
 		partitions int32
 		topics     []string
-	}{{realClientsPartitions, kgoTopics}, {1, kcatTopics}} {
+	}{{realClientsPartitions, kgoTopics}, {1, append(kcatTopics, realClientsTxnTopic)}} {
 		resps, err := adm.CreateTopics(ctx, batch.partitions, 1, nil, batch.topics...)
 		if err != nil {
 			t.Fatalf("CreateTopics: %v", err)
@@ -204,7 +209,7 @@ func realClientsPoll(ctx context.Context, t *testing.T, cl *kgo.Client, n int) [
 
 // realClientsKadm describes, lists and finally deletes everything with kadm.
 func realClientsKadm(ctx context.Context, t *testing.T, addr string) {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	adm, done := realClientsNewKadm(t, addr)
 	defer done()
@@ -296,6 +301,8 @@ func realClientsKadm(ctx context.Context, t *testing.T, addr string) {
 			t.Errorf("topic %s holds %d records by its listed offsets, want %d", topic, n, realClientsPerCodec)
 		}
 	}
+
+	realClientsKadmSweep(ctx, t, adm)
 
 	deleted, err := adm.DeleteTopics(ctx, realClientsAllTopics()...)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -61,6 +62,7 @@ func TestRealClientsThroughProxy(t *testing.T) {
 
 	t.Run("kadm-setup", func(t *testing.T) { realClientsCreateTopics(ctx, t, rc.addr) })
 	t.Run("kgo", func(t *testing.T) { realClientsKgo(ctx, t, rc.addr) })
+	t.Run("kgo-txn", func(t *testing.T) { realClientsKgoTxn(ctx, t, rc.addr) })
 	t.Run("kcat", func(t *testing.T) { realClientsKcat(ctx, t, rc.addr) })
 	t.Run("kadm", func(t *testing.T) { realClientsKadm(ctx, t, rc.addr) })
 
@@ -157,7 +159,7 @@ func realClientsReport(t *testing.T, p *proxy.Proxy) {
 	stats := p.Stats()
 	var b strings.Builder
 	fmt.Fprintf(&b, "frames through the proxy (%d connections):\n", p.Connections())
-	fmt.Fprintf(&b, "%-6s %-28s %4s %8s %9s %9s %8s %9s\n",
+	fmt.Fprintf(&b, "%-6s %-34s %4s %8s %9s %9s %8s %9s\n",
 		"client", "api", "ver", "requests", "responses", "identical", "skipped", "rewritten")
 	type total struct{ frames, identical, skipped int }
 	totals := map[string]*total{}
@@ -166,7 +168,7 @@ func realClientsReport(t *testing.T, p *proxy.Proxy) {
 		if api, ok := schema.Lookup(s.APIKey); ok {
 			name = api.String()
 		}
-		fmt.Fprintf(&b, "%-6s %-28s %4d %8d %9d %9d %8d %9d\n",
+		fmt.Fprintf(&b, "%-6s %-34s %4d %8d %9d %9d %8d %9d\n",
 			s.Client, name, s.APIVersion, s.Requests, s.Responses, s.Identical, s.Skipped, s.Rewritten)
 		tt := totals[s.Client]
 		if tt == nil {
@@ -177,14 +179,22 @@ func realClientsReport(t *testing.T, p *proxy.Proxy) {
 		tt.identical += s.Identical
 		tt.skipped += s.Skipped
 	}
-	for client, tt := range totals {
+	for _, client := range slices.Sorted(maps.Keys(totals)) {
+		tt := totals[client]
 		fmt.Fprintf(&b, "total %-6s frames %d, compared %d, identical %d, skipped %d\n",
 			client, tt.frames, tt.frames-tt.skipped, tt.identical, tt.skipped)
 	}
+	skipped := map[proxy.Skip]int{} // by client, key, version and reason
 	for _, s := range p.Skips() {
-		fmt.Fprintf(&b, "skipped: %s key %d v%d corr %d: %s\n",
-			s.Client, s.APIKey, s.APIVersion, s.CorrelationID, s.Reason)
+		s.CorrelationID = 0
+		skipped[s]++
 	}
+	var skipLines []string
+	for s, n := range skipped {
+		skipLines = append(skipLines, fmt.Sprintf("skipped %d× %s key %d v%d: %s\n", n, s.Client, s.APIKey, s.APIVersion, s.Reason))
+	}
+	slices.Sort(skipLines)
+	b.WriteString(strings.Join(skipLines, ""))
 	t.Log(b.String())
 
 	for _, client := range realClientsClients {
