@@ -41,8 +41,11 @@ func (s *kfakeSuite) kfakeRecords(v int16) []records.Record {
 func (s *kfakeSuite) testProduce(t *testing.T, v int16) {
 	recs := s.kfakeRecords(v)
 	batch := records.NewBatch(slices.Clone(recs)...)
-	if v >= 7 { // zstd needs Produce v7+ (KIP-110)
-		batch.Compression = records.CompressionZstd
+	// Every codec in turn across the versions; zstd needs Produce v7+ (KIP-110).
+	codecs := []records.Compression{records.CompressionNone, records.CompressionGzip,
+		records.CompressionSnappy, records.CompressionLZ4, records.CompressionZstd}
+	if batch.Compression = codecs[int(v)%len(codecs)]; batch.Compression == records.CompressionZstd && v < 7 {
+		batch.Compression = records.CompressionNone
 	}
 	raw, err := records.AppendBatch(nil, batch)
 	if err != nil {

@@ -48,36 +48,41 @@ type kfakeGroup struct {
 	sub      []byte // the subscription (JoinGroup protocol metadata) sent
 }
 
-// testGroupFlows runs the classic consumer group flow twice: every API at its oldest
-// common version, then every API at its newest.
+// testGroupFlows runs the classic consumer group flow once per version step: flow i
+// uses every API at its oldest common version plus i, capped at its newest, so flow 0
+// is all oldest, the last flow all newest, and every common version of every group API
+// runs in some flow. Each flow has a group of its own.
 func (s *kfakeSuite) testGroupFlows(t *testing.T) {
 	keys := []int16{keyFindCoordinator, keyJoinGroup, keySyncGroup, keyHeartbeat, keyOffsetCommit, keyOffsetFetch, keyLeaveGroup}
-	for _, flow := range []string{"oldest", "newest"} {
-		g := &kfakeGroup{s: s, id: "kio-group-" + flow, v: map[int16]int16{}}
-		for _, k := range keys {
-			vs := s.versions(t, k, false)
-			g.v[k] = vs[0]
-			if flow == "newest" {
-				g.v[k] = vs[len(vs)-1]
+	flows := 0
+	for _, k := range keys {
+		flows = max(flows, len(s.versions(t, k)))
+	}
+	for i := range flows {
+		t.Run(fmt.Sprintf("GroupFlow/%d", i), func(t *testing.T) {
+			g := &kfakeGroup{s: s, id: fmt.Sprintf("kio-group-%d", i), v: map[int16]int16{}}
+			for _, k := range keys {
+				vs := s.versions(t, k)
+				g.v[k] = vs[min(i, len(vs)-1)]
 			}
-		}
-		if g.v[keyJoinGroup] == 0 {
-			// kfake bug: JoinGroup v0 has no rebalance timeout, and kfake takes the
-			// missing value as 0 where Kafka uses the session timeout, so the member
-			// is dropped right after joining, before it can send SyncGroup. So v0 is
-			// checked on a group of its own up to the join, and the flow uses v1.
-			g0 := &kfakeGroup{s: s, id: g.id + "-join-v0", v: g.v}
-			g0.step(t, "FindCoordinator", "for-join-v0", keyFindCoordinator, g0.findCoordinator)
-			g0.step(t, "JoinGroup", "", keyJoinGroup, g0.join)
-			g.v = maps.Clone(g.v)
-			g.v[keyJoinGroup] = 1
-		}
-		g.run(t)
+			if g.v[keyJoinGroup] == 0 {
+				// kfake bug: JoinGroup v0 has no rebalance timeout, and kfake takes the
+				// missing value as 0 where Kafka uses the session timeout, so the member
+				// is dropped right after joining, before it can send SyncGroup. So v0 is
+				// checked on a group of its own up to the join, and the flow uses v1.
+				g0 := &kfakeGroup{s: s, id: g.id + "-join-v0", v: g.v}
+				g0.step(t, "FindCoordinator", "for-join-v0", keyFindCoordinator, g0.findCoordinator)
+				g0.step(t, "JoinGroup", "", keyJoinGroup, g0.join)
+				g.v = maps.Clone(g.v)
+				g.v[keyJoinGroup] = 1
+			}
+			g.run(t)
+		})
 	}
 }
 
 // step runs one API of the flow as a subtest named like "JoinGroup/v9" (plus "/what"
-// when the API runs twice in a flow) and stops the test if it fails: later steps need
+// when the API runs twice in a flow) and stops the flow if it fails: later steps need
 // its result.
 func (g *kfakeGroup) step(t *testing.T, name, what string, key int16, fn func(t *testing.T, v int16)) {
 	v := g.v[key]
