@@ -88,8 +88,9 @@ func run(w io.Writer, addr string, version int16, topics []string) error {
 		return err
 	}
 
-	// Spec defaults (AllowAutoTopicCreation true, ...); Topics nil asks for every topic
-	// (v1+; at v0, which has no null, an empty list does).
+	// Spec defaults (AllowAutoTopicCreation true, ...). Topics nil asks for every topic;
+	// v0 has no null list and sends it empty, which Kafka also reads as every topic
+	// (kfake answers no topics).
 	body := serial.Default[metadata.MetadataRequest]()
 	for _, t := range topics {
 		name := common.TopicName(t)
