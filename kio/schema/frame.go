@@ -150,8 +150,10 @@ func (f Framer) ReadFrame(r io.Reader) ([]byte, error) {
 		if filled == total {
 			return buf, nil
 		}
-		// Grow only as the bytes arrive: at most doubling what was actually received.
-		n = min(total-len(buf), len(buf))
+		// Grow only as the bytes arrive, but in steps of four times what was received,
+		// so a large frame is copied at most a few times (a lying size prefix still
+		// costs at most four times the bytes actually sent).
+		n = min(total-len(buf), 3*len(buf))
 		buf = slices.Grow(buf, n)[:len(buf)+n]
 	}
 }

@@ -11,7 +11,7 @@ import "unsafe"
 // hostile length prefix cannot inflate them.
 
 const (
-	minArenaChunk = 256   // elements (int32s, string headers) or bytes in a first chunk
+	minArenaChunk = 32    // elements (int32s, string headers) or bytes in a first chunk
 	maxArenaChunk = 16384 // elements or bytes in the largest chunk
 )
 
@@ -19,21 +19,23 @@ type arenas struct {
 	int32s  []int32  // free part of the current int32 chunk
 	strs    []byte   // free part of the current string-bytes chunk
 	strPtrs []string // free part of the current chunk of strings that *string fields point into
-	chunk   int      // growth state: the next chunk's size
+	// Growth state of each arena: its last chunk's size. Chunks double, so a small
+	// message wastes little and a large one needs few chunks.
+	int32Chunk, strChunk, strPtrChunk int
 }
 
 // nextChunk returns the size of the next chunk for a request of n elements, at most
-// limit (what the remaining input could still hold).
-func (a *arenas) nextChunk(n, limit int) int {
-	a.chunk = min(max(a.chunk*2, minArenaChunk), maxArenaChunk)
-	return max(n, min(a.chunk, limit))
+// limit (what the remaining input could still hold), and records it in last.
+func nextChunk(last *int, n, limit int) int {
+	*last = min(max(*last*2, minArenaChunk), maxArenaChunk)
+	return max(n, min(*last, limit))
 }
 
 // int32s returns a zeroed []int32 of length n carved from the current chunk.
 func (r *reader) int32Slice(n int) []int32 {
 	a := &r.arenas
 	if len(a.int32s) < n {
-		a.int32s = make([]int32, a.nextChunk(n, (len(r.buf)-r.off)/4))
+		a.int32s = make([]int32, nextChunk(&a.int32Chunk, n, (len(r.buf)-r.off)/4))
 	}
 	s := a.int32s[:n:n]
 	a.int32s = a.int32s[n:]
@@ -47,7 +49,7 @@ func (r *reader) string(b []byte) string {
 	}
 	a := &r.arenas
 	if len(a.strs) < len(b) {
-		a.strs = make([]byte, a.nextChunk(len(b), len(r.buf)-r.off))
+		a.strs = make([]byte, nextChunk(&a.strChunk, len(b), len(r.buf)-r.off))
 	}
 	n := copy(a.strs, b)
 	s := unsafe.String(&a.strs[0], n)
@@ -60,7 +62,7 @@ func (r *reader) stringPtr(s string) *string {
 	a := &r.arenas
 	if len(a.strPtrs) == 0 {
 		// Each *string needs at least one length byte on the wire.
-		a.strPtrs = make([]string, a.nextChunk(1, len(r.buf)-r.off+1))
+		a.strPtrs = make([]string, nextChunk(&a.strPtrChunk, 1, len(r.buf)-r.off+1))
 	}
 	p := &a.strPtrs[0]
 	*p = s

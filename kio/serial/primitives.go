@@ -167,6 +167,17 @@ func (r *reader) float64() float64 { return math.Float64frombits(uint64(r.int64(
 // uvarint reads an unsigned varint of at most 5 bytes. A longer one, or a fifth byte
 // with bits beyond 32, is ErrRange: Kafka never writes those.
 func (r *reader) uvarint() uint32 {
+	// Most varints are lengths and counts below 128: one byte, handled inline.
+	if r.off < len(r.buf) {
+		if c := r.buf[r.off]; c < 0x80 {
+			r.off++
+			return uint32(c)
+		}
+	}
+	return r.uvarintSlow()
+}
+
+func (r *reader) uvarintSlow() uint32 {
 	var v uint32
 	for i := 0; i < 5; i++ {
 		if !r.ensure(1) {

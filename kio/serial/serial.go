@@ -34,9 +34,22 @@ func Marshal(v any, version int16) ([]byte, error) {
 // Append appends the wire form of v (a struct or a pointer to one) at version to dst.
 // Passing a pointer avoids a copy.
 func Append(dst []byte, v any, version int16) ([]byte, error) {
+	if ti, p, ok := cachedStructPtr(v); ok {
+		pl, err := ti.planAt(version)
+		if err == nil {
+			var out []byte
+			if out, err = pl.encode(dst, p); err == nil {
+				return out, nil
+			}
+		}
+		return dst, errorFor(err, "encode", ti.typ, version, -1)
+	}
 	t, p, err := structOf(v, false)
 	if err != nil {
 		return dst, errorFor(err, "encode", t, version, -1)
+	}
+	if reflect.TypeOf(v).Kind() == reflect.Pointer {
+		rememberStructPtr(v, infoFor(t))
 	}
 	pl, err := planOf(t, version)
 	if err != nil {
@@ -119,15 +132,21 @@ const maxPooledBuffer = 1 << 20
 var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 func decodeInto(r *reader, v any, version int16) (int, error) {
-	t, p, err := structOf(v, true)
+	ti, p, ok := cachedStructPtr(v)
+	if !ok {
+		t, sp, err := structOf(v, true)
+		if err != nil {
+			return 0, errorFor(err, "decode", t, version, 0)
+		}
+		ti, p = infoFor(t), sp
+		rememberStructPtr(v, ti)
+	}
+	t := ti.typ
+	pl, err := ti.planAt(version)
 	if err != nil {
 		return 0, errorFor(err, "decode", t, version, 0)
 	}
-	pl, err := planOf(t, version)
-	if err != nil {
-		return 0, errorFor(err, "decode", t, version, 0)
-	}
-	reflect.NewAt(t, p).Elem().SetZero()
+	ti.zero(p)
 	pl.decode(r, p)
 	if r.err != nil {
 		if _, ok := r.err.(*Error); !ok {
@@ -165,18 +184,7 @@ func structOf(v any, needPointer bool) (reflect.Type, unsafe.Pointer, error) {
 // planOf returns the plan for a top-level struct type at version, checking the
 // version against the struct's marker.
 func planOf(t reflect.Type, version int16) (*plan, error) {
-	ti := infoFor(t)
-	if ti.err != nil {
-		return nil, ti.err
-	}
-	if version < 0 || !ti.marker.Versions.Contains(version) {
-		return nil, causef(ErrVersion, "version %d is not in %v's valid versions %v", version, t, ti.marker.Versions)
-	}
-	pl := ti.planFor(version, ti.marker.Flexible.Contains(version))
-	if pl.err != nil {
-		return nil, pl.err
-	}
-	return pl, nil
+	return infoFor(t).planAt(version)
 }
 
 // errorFor completes an error for the caller: an *Error naming the type and version.
