@@ -240,80 +240,112 @@ func fixLZ4HeaderChecksum(src []byte) []byte {
 
 // zstd
 
-// zstdTrustedRatio bounds how far a zstd frame's declared content size is believed
-// for a one-shot decode; frames claiming more go through the streaming path, which
-// only grows its buffer as data really comes out.
-const zstdTrustedRatio = 64
+// zstdMaxBlock is the most a zstd block can regenerate (Block_Maximum_Size).
+const zstdMaxBlock = 128 << 10
 
-// zstdMinMemory keeps a small size limit from rejecting ordinary frames whose window
-// (set by the encoder, often 2-8 MiB) is larger than the data.
-const zstdMinMemory = 16 << 20
+var (
+	zstdDecoderOnce sync.Once
+	zstdDecoder     *zstd.Decoder
+	zstdDecoderErr  error
+)
 
-// zstdDecoders holds, per memory bound, a decoder for DecodeAll (safe for concurrent
-// use) and a pool of single-threaded streaming decoders.
-type zstdDecoders struct {
-	all     *zstd.Decoder
-	streams sync.Pool
-	memory  uint64
-}
-
-var zstdByMemory sync.Map // uint64 -> *zstdDecoders
-
-func zstdFor(limit int) (*zstdDecoders, error) {
-	memory := uint64(max(limit, zstdMinMemory))
-	if d, ok := zstdByMemory.Load(memory); ok {
-		return d.(*zstdDecoders), nil
-	}
-	all, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(memory),
-		zstd.WithDecoderMaxWindow(memory))
+// inflateZstd decodes with DecodeAll, which keeps its history in the output buffer
+// (the streaming decoder allocates a ring as large as the window the frame declares).
+// The output buffer is sized once from the frames' own structure, never past the limit
+// plus one block, and DecodeAll may not grow it (WithDecodeAllCapLimit): a block that
+// does not fit fails the decode instead of reallocating.
+func inflateZstd(src []byte, limit int) ([]byte, error) {
+	exact, upper, err := zstdBounds(src, limit)
 	if err != nil {
 		return nil, err
 	}
-	d, loaded := zstdByMemory.LoadOrStore(memory, &zstdDecoders{all: all, memory: memory})
-	if loaded {
-		all.Close()
-	}
-	return d.(*zstdDecoders), nil
-}
-
-type zstdStream struct {
-	src  bytes.Reader
-	only onlyReader
-	zr   *zstd.Decoder
-}
-
-func inflateZstd(src []byte, limit int) ([]byte, error) {
-	var h zstd.Header
-	if err := h.Decode(src); err != nil {
-		return nil, err
-	}
-	if h.HasFCS && h.FrameContentSize > uint64(limit) {
+	if exact > uint64(limit) {
 		return nil, errLimit
 	}
-	d, err := zstdFor(limit)
-	if err != nil {
-		return nil, err
+	zstdDecoderOnce.Do(func() {
+		zstdDecoder, zstdDecoderErr = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0),
+			zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderMaxMemory(1<<40))
+	})
+	if zstdDecoderErr != nil {
+		return nil, zstdDecoderErr
 	}
-	if h.HasFCS && h.FrameContentSize <= uint64(max(1<<20, zstdTrustedRatio*len(src))) {
-		return d.all.DecodeAll(src, nil)
+	// The slack covers the decoder's over-long copies at the end of a block.
+	size := min(upper, uint64(limit)+zstdMaxBlock) + 64
+	out, err := zstdDecoder.DecodeAll(src, make([]byte, 0, size))
+	if err != nil && (len(out) > limit || errors.Is(err, zstd.ErrDecoderSizeExceeded)) {
+		return nil, errLimit
 	}
-	s, _ := d.streams.Get().(*zstdStream)
-	if s == nil {
-		zr, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(d.memory),
-			zstd.WithDecoderMaxWindow(d.memory))
-		if err != nil {
-			return nil, err
-		}
-		s = &zstdStream{zr: zr}
-		s.only.r = &s.src
-	}
-	defer d.streams.Put(s)
-	s.src.Reset(src)
-	if err := s.zr.Reset(&s.only); err != nil {
-		return nil, err
-	}
-	return readLimited(s.zr, min(4*len(src), 1<<20), limit)
+	return out, err
 }
+
+// zstdBounds walks the frames and block headers of src without decoding them and
+// returns the output size known exactly (declared content sizes, raw and RLE blocks,
+// which the limit can refuse at once; a declared size above limit is errLimit) and an upper bound on the whole output (compressed
+// blocks count as the largest block), which is what the bytes can really produce.
+func zstdBounds(src []byte, limit int) (exact, upper uint64, err error) {
+	for len(src) > 0 {
+		var h zstd.Header
+		if err := h.Decode(src); err != nil {
+			return 0, 0, err
+		}
+		if h.Skippable {
+			skip := uint64(h.HeaderSize) + uint64(h.SkippableSize)
+			if skip > uint64(len(src)) {
+				return 0, 0, errors.New("zstd skippable frame cut short")
+			}
+			src = src[skip:]
+			continue
+		}
+		if h.HasFCS && h.FrameContentSize > uint64(limit) {
+			return 0, 0, errLimit
+		}
+		src = src[h.HeaderSize:]
+		var frameExact, frameUpper uint64
+		for last := false; !last; {
+			if len(src) < 3 {
+				return 0, 0, errors.New("zstd block header cut short")
+			}
+			bh := uint32(src[0]) | uint32(src[1])<<8 | uint32(src[2])<<16
+			last = bh&1 != 0
+			size := uint64(bh >> 3)
+			content := size
+			switch (bh >> 1) & 3 {
+			case 0: // raw
+				frameExact += size
+				frameUpper += size
+			case 1: // RLE: one byte repeated size times
+				content = 1
+				frameExact += size
+				frameUpper += size
+			case 2: // compressed
+				frameUpper += zstdMaxBlock
+			default:
+				return 0, 0, errors.New("zstd reserved block type")
+			}
+			if content > uint64(len(src)-3) {
+				return 0, 0, errors.New("zstd block cut short")
+			}
+			src = src[3+content:]
+		}
+		if h.HasCheckSum {
+			if len(src) < 4 {
+				return 0, 0, errors.New("zstd checksum cut short")
+			}
+			src = src[4:]
+		}
+		if h.HasFCS {
+			if h.FrameContentSize > frameUpper || h.FrameContentSize < frameExact {
+				return 0, 0, errZstdLength
+			}
+			frameExact, frameUpper = h.FrameContentSize, h.FrameContentSize
+		}
+		exact += frameExact
+		upper += frameUpper
+	}
+	return exact, upper, nil
+}
+
+var errZstdLength = errors.New("zstd frame content size does not match its blocks")
 
 var (
 	zstdEncoderOnce sync.Once
