@@ -157,9 +157,6 @@ func (w *appendWriter) Write(p []byte) (int, error) {
 
 // lz4
 
-// lz4MaxRatio is LZ4's largest expansion: a match length grows by 255 per extra byte.
-const lz4MaxRatio = 255
-
 type lz4Inflater struct {
 	src  bytes.Reader
 	only onlyReader
@@ -169,6 +166,13 @@ type lz4Inflater struct {
 var lz4Inflaters sync.Pool
 
 func inflateLZ4(src []byte, limit int, v0 bool) ([]byte, error) {
+	exact, upper, err := lz4Bounds(src)
+	if err != nil {
+		return nil, err
+	}
+	if exact > uint64(limit) {
+		return nil, errLimit
+	}
 	g, _ := lz4Inflaters.Get().(*lz4Inflater)
 	if g == nil {
 		g = &lz4Inflater{zr: lz4.NewReader(nil)}
@@ -180,7 +184,92 @@ func inflateLZ4(src []byte, limit int, v0 bool) ([]byte, error) {
 	}
 	g.src.Reset(src)
 	g.zr.Reset(&g.only)
-	return readLimited(g.zr, sizeHint(uint64(4*len(src)), len(src), lz4MaxRatio, limit), limit)
+	// One more byte than the bound, so the read that finds the end needs no growth.
+	return readLimited(g.zr, int(min(upper, uint64(limit))+1), limit)
+}
+
+const (
+	lz4FrameMagic     = 0x184D2204
+	lz4SkippableMagic = 0x184D2A50 // to 0x184D2A5F
+)
+
+// lz4Bounds walks the frames and block headers of src without decoding them and
+// returns the output size known exactly (declared content sizes and stored blocks) and
+// an upper bound on the whole output (compressed blocks count as the frame's largest
+// block), which sizes the output buffer.
+func lz4Bounds(src []byte) (exact, upper uint64, err error) {
+	errCut := errors.New("lz4 frame cut short")
+	for len(src) > 0 {
+		if len(src) < 8 {
+			return 0, 0, errCut
+		}
+		switch magic := binary.LittleEndian.Uint32(src); {
+		case magic&0xFFFFFFF0 == lz4SkippableMagic:
+			skip := 8 + uint64(binary.LittleEndian.Uint32(src[4:]))
+			if skip > uint64(len(src)) {
+				return 0, 0, errCut
+			}
+			src = src[skip:]
+			continue
+		case magic != lz4FrameMagic:
+			return 0, 0, errors.New("not an lz4 frame")
+		}
+		flg, bd := src[4], src[5]
+		blockMax := uint64(1) << (8 + 2*((bd>>4)&7)) // 4: 64 KiB, 5: 256 KiB, 6: 1 MiB, 7: 4 MiB
+		p := 7                                        // magic, FLG, BD, header checksum
+		var contentSize uint64
+		if flg&0x08 != 0 {
+			if len(src) < p+8 {
+				return 0, 0, errCut
+			}
+			contentSize = binary.LittleEndian.Uint64(src[6:])
+			p += 8
+		}
+		if flg&0x01 != 0 {
+			p += 4 // dictionary id
+		}
+		var frameExact, frameUpper uint64
+		for {
+			if len(src) < p+4 {
+				return 0, 0, errCut
+			}
+			size := binary.LittleEndian.Uint32(src[p:])
+			p += 4
+			if size == 0 { // end mark
+				break
+			}
+			stored := uint64(size & 0x7FFFFFFF)
+			if size&0x80000000 != 0 {
+				frameExact += stored
+				frameUpper += stored
+			} else {
+				frameUpper += blockMax
+			}
+			if flg&0x10 != 0 {
+				stored += 4 // block checksum
+			}
+			if stored > uint64(len(src)-p) {
+				return 0, 0, errCut
+			}
+			p += int(stored)
+		}
+		if flg&0x04 != 0 {
+			p += 4 // content checksum
+		}
+		if p > len(src) {
+			return 0, 0, errCut
+		}
+		if flg&0x08 != 0 {
+			if contentSize > frameUpper || contentSize < frameExact {
+				return 0, 0, errors.New("lz4 content size does not match its blocks")
+			}
+			frameExact, frameUpper = contentSize, contentSize
+		}
+		exact += frameExact
+		upper += frameUpper
+		src = src[p:]
+	}
+	return exact, upper, nil
 }
 
 type lz4Deflater struct {

@@ -35,11 +35,14 @@ func WithMaxSize(n int) ReadOption {
 func WithCopy() ReadOption { return func(c *readConfig) { c.copy = true } }
 
 func newReadConfig(opts []ReadOption) readConfig {
-	c := readConfig{maxSize: DefaultMaxSize}
-	for _, o := range opts {
-		o(&c)
+	if len(opts) == 0 {
+		return readConfig{maxSize: DefaultMaxSize} // stays on the stack
 	}
-	return c
+	c := &readConfig{maxSize: DefaultMaxSize}
+	for _, o := range opts {
+		o(c)
+	}
+	return *c
 }
 
 // Byte layout of a magic 2 batch header.
