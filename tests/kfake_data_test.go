@@ -247,7 +247,7 @@ func (s *kfakeSuite) testListOffsets(t *testing.T, v int16) {
 		return
 	}
 	p := s.listOffset(t, v, latest)
-	if p.Offset != hwm || p.OldStyleOffsets != nil {
+	if p.Offset != hwm || p.OldStyleOffsets == nil || len(p.OldStyleOffsets) != 0 { // absent after v0: empty
 		t.Errorf("latest: offset %d (old style %v), want %d", p.Offset, p.OldStyleOffsets, hwm)
 	}
 	if v >= 4 && p.LeaderEpoch != s.epochs[kfakeDataTopic] || v < 4 && p.LeaderEpoch != -1 {

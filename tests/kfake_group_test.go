@@ -162,7 +162,7 @@ func (g *kfakeGroup) findCoordinator(t *testing.T, v int16) {
 		}
 		node, host, port = c.NodeId, c.Host, c.Port
 	} else {
-		if resp.ErrorCode != common.None || resp.Coordinators != nil {
+		if resp.ErrorCode != common.None || len(resp.Coordinators) != 0 {
 			t.Fatalf("error %v (%s), coordinators %v", resp.ErrorCode, kfakeStr(resp.ErrorMessage), resp.Coordinators)
 		}
 		node, host, port = resp.NodeId, resp.Host, resp.Port
@@ -332,14 +332,14 @@ func (g *kfakeGroup) checkCommitted(t *testing.T, v int16, offset int64, meta st
 	)
 	if v >= 8 {
 		if len(resp.Groups) != 1 || string(resp.Groups[0].GroupId) != g.id || resp.Groups[0].ErrorCode != common.None ||
-			len(resp.Groups[0].Topics) != 1 || len(resp.Groups[0].Topics[0].Partitions) != 1 || resp.Topics != nil {
+			len(resp.Groups[0].Topics) != 1 || len(resp.Groups[0].Topics[0].Partitions) != 1 || len(resp.Topics) != 0 {
 			t.Fatalf("groups %+v, topics %+v", resp.Groups, resp.Topics)
 		}
 		tp := resp.Groups[0].Topics[0]
 		p := tp.Partitions[0]
 		name, partition, committed, epoch, metadata, code = string(tp.Name), p.PartitionIndex, p.CommittedOffset, p.CommittedLeaderEpoch, p.Metadata, p.ErrorCode
 	} else {
-		if resp.ErrorCode != common.None || len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 || resp.Groups != nil {
+		if resp.ErrorCode != common.None || len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 || len(resp.Groups) != 0 {
 			t.Fatalf("error %v, topics %+v, groups %+v", resp.ErrorCode, resp.Topics, resp.Groups)
 		}
 		tp := resp.Topics[0]

@@ -357,7 +357,8 @@ func (s *kfakeSuite) testCreateTopics(t *testing.T, v int16) {
 			if val, ok := kfakeCreatedConfig(r.Configs, "retention.ms"); !ok || val != c.retentionMs {
 				t.Errorf("%s: retention.ms %q (found %v), want %q", c.name, val, ok, c.retentionMs)
 			}
-		} else if r.NumPartitions != -1 || r.Configs != nil {
+		} else if r.NumPartitions != -1 || r.Configs == nil || len(r.Configs) != 0 {
+			// Absent before v5: the spec default -1, and an empty (not null) array.
 			t.Errorf("v%d decoded v5+ fields: %+v", v, r)
 		}
 		if v >= 7 {
@@ -560,7 +561,7 @@ func (s *kfakeSuite) testDescribeConfigs(t *testing.T, v int16) {
 			// Kafka lists the topic's own value first, then the defaults it overrides;
 			// kfake lists only the overridden ones. Both include the default.
 			t.Errorf("%s: synonyms %+v, want the default retention.ms=%s (source %d)", c.name, cfg.Synonyms, defaultRetentionMs, configSourceDefault)
-		case v < 1 && cfg.Synonyms != nil:
+		case v < 1 && (cfg.Synonyms == nil || len(cfg.Synonyms) != 0): // absent: empty, not null
 			t.Errorf("v0 decoded synonyms %+v", cfg.Synonyms)
 		}
 	}
@@ -636,7 +637,8 @@ func (s *kfakeSuite) testDeleteTopics(t *testing.T, v int16) {
 
 // testMetadataAfterDelete checks that deleted topics vanished and the rest remain.
 func (s *kfakeSuite) testMetadataAfterDelete(t *testing.T) {
-	req := serial.Default[metadata.MetadataRequest]() // null topics: every topic
+	req := serial.Default[metadata.MetadataRequest]()
+	req.Topics = nil // null topics: every topic (the spec default is an empty list)
 	resp := kfakeCall[metadata.MetadataResponse](t, s.bootstrap, s.newest(t, 3), &req)
 	var got, want []string
 	for _, tp := range resp.Topics {

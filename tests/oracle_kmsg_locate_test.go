@@ -1,9 +1,12 @@
 package tests
 
 import (
+	"sync"
+
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/kio-go/kafka-protocol/kio/tags"
 	"maps"
 	"reflect"
 	"regexp"
@@ -264,6 +267,10 @@ func fillKmsgDefaults(v reflect.Value, depth int) {
 	}
 }
 
+// kmsgNullDefaults holds the fields (type.Field) where kmsg's Default() is null and the
+// spec's implied default is empty: the one systematic difference between the two.
+var kmsgNullDefaults sync.Map
+
 // kioDefaultsShapedLike returns an addressable value of x's type holding kio's spec
 // defaults (serial.SetDefaults) but shaped like x: arrays of structs as long as x's,
 // struct pointers non-nil where x's are, each element holding its own defaults likewise.
@@ -274,7 +281,18 @@ func kioDefaultsShapedLike(x reflect.Value) (reflect.Value, error) {
 	}
 	for i := 0; i < x.NumField(); i++ {
 		f := x.Field(i)
-		if !x.Type().Field(i).IsExported() {
+		sf := x.Type().Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		// kmsg's Default() leaves a nullable field without a default literal null,
+		// where Kafka's spec format implies empty ("Strings default to the empty
+		// string", "Array fields default to empty", SCHEMA-FORMAT.md). That one rule
+		// is followed here, each field it touches counted in kmsgNullDefaults.
+		if ft, err := tags.ParseField(sf.Tag.Get("kafka")); err == nil && !ft.Nullable.IsNone() && !ft.HasDefault &&
+			(f.Kind() == reflect.Slice || f.Kind() == reflect.Pointer) && f.IsNil() && !d.Elem().Field(i).IsNil() {
+			d.Elem().Field(i).SetZero()
+			kmsgNullDefaults.Store(x.Type().String()+"."+sf.Name, true)
 			continue
 		}
 		switch {

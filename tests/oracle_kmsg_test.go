@@ -248,6 +248,12 @@ func TestKmsgOracle(t *testing.T) {
 		compared, cases, headers, kmsgHeaderCases, len(knownDifferences), len(o.observed),
 		skipped, strings.Join(kmsgNewer, ", "), strings.Join(kmsgOnly, ", "),
 		gen.Seed(), time.Since(start).Round(time.Millisecond))
+	nullDefaults := 0
+	kmsgNullDefaults.Range(func(_, _ any) bool { nullDefaults++; return true })
+	line += fmt.Sprintf("; plus one rule: kmsg Default() is null where the spec implies empty, in %d fields", nullDefaults)
+	if nullDefaults == 0 {
+		t.Error("the null-default rule matched no field: remove it from kioDefaultsShapedLike")
+	}
 	t.Log(line)
 	t.Logf("kmsg oracle generator coverage: %s", g.Coverage().Summary())
 	if !testing.Verbose() {

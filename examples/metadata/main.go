@@ -92,6 +92,8 @@ func run(w io.Writer, addr string, version int16, topics []string) error {
 	// v0 has no null list and sends it empty, which Kafka also reads as every topic
 	// (kfake answers no topics).
 	body := serial.Default[metadata.MetadataRequest]()
+	// The spec's default is an empty topic list (no topics); null asks for every topic.
+	body.Topics = nil
 	for _, t := range topics {
 		name := common.TopicName(t)
 		body.Topics = append(body.Topics, metadata.MetadataRequestTopic{Name: &name})

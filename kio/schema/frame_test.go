@@ -174,6 +174,9 @@ func TestApiVersionsResponseHeaderV0(t *testing.T) {
 			ErrorCode:              common.UnsupportedVersion,
 			ApiKeys:                []apiversions.ApiVersion{{ApiKey: 18, MinVersion: 0, MaxVersion: 4}},
 			FinalizedFeaturesEpoch: -1,
+			// Tagged, not on the wire: their default, the empty array.
+			SupportedFeatures: []apiversions.SupportedFeatureKey{},
+			FinalizedFeatures: []apiversions.FinalizedFeatureKey{},
 		},
 	}
 	var f schema.Framer
@@ -208,7 +211,8 @@ func TestControlledShutdownV0(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantReq := &schema.Request{
-		Header: requestheader.RequestHeader{RequestApiKey: 7, RequestApiVersion: 0, CorrelationId: 42},
+		// ClientId is absent from header v0: it takes its implied default, "".
+		Header: requestheader.RequestHeader{RequestApiKey: 7, RequestApiVersion: 0, CorrelationId: 42, ClientId: new(string)},
 		Body:   &controlledshutdown.ControlledShutdownRequest{BrokerId: 5, BrokerEpoch: -1},
 	}
 	if diff := cmp.Diff(wantReq, req, allExported); diff != "" {
@@ -220,6 +224,7 @@ func TestControlledShutdownV0(t *testing.T) {
 	}
 	// Version 1 uses header v1, which has the (here null) client id.
 	req.Header.RequestApiVersion = 1
+	req.Header.ClientId = nil
 	got, err = f.AppendRequest(nil, req)
 	if err != nil {
 		t.Fatal(err)
@@ -454,7 +459,11 @@ func TestEveryRequestVersionFrames(t *testing.T) {
 			if err != nil || !bytes.Equal(again, frame) {
 				t.Errorf("%s v%d: re-encoded % x (%v), want % x", a, v, again, err, frame)
 			}
-			if diff := cmp.Diff(req.Header, got.Header, allExported); diff != "" {
+			wantHeader := req.Header
+			if a.RequestHeaderVersion(v) == 0 {
+				wantHeader.ClientId = new(string) // absent from header v0: its implied default ""
+			}
+			if diff := cmp.Diff(wantHeader, got.Header, allExported); diff != "" {
 				t.Errorf("%s v%d header (-want +got):\n%s", a, v, diff)
 			}
 			if reflect.TypeOf(got.Body) != reflect.PointerTo(a.Request) {

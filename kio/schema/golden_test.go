@@ -83,6 +83,9 @@ func goldens() []golden {
 					{ApiKey: 18, MinVersion: 0, MaxVersion: 3},
 				},
 				FinalizedFeaturesEpoch: -1, // absent in v0: its spec default
+				// Absent in v0: arrays without a default literal default to empty.
+				SupportedFeatures: []apiversions.SupportedFeatureKey{},
+				FinalizedFeatures: []apiversions.FinalizedFeatureKey{},
 			},
 			wire: cat(
 				[]byte{0x00, 0x00},                         // ErrorCode: 0 (NONE)
@@ -101,6 +104,7 @@ func goldens() []golden {
 					{Name: "metadata.version", MinVersion: 1, MaxVersion: 21},
 				},
 				FinalizedFeaturesEpoch: 5,
+				FinalizedFeatures:      []apiversions.FinalizedFeatureKey{}, // not on the wire: its empty default
 			},
 			wire: cat(
 				[]byte{0x00, 0x00}, // ErrorCode: 0

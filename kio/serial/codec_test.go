@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -152,6 +153,12 @@ func TestGoldenEncodeDecode(t *testing.T) {
 			want := g.value
 			if g.version > 0 {
 				want.Gone = 0 // absent after v0, ignorable: decoding gives its zero
+			} else {
+				// Absent at v0: decoding gives the spec's implied default, an empty array.
+				want.Topics = slices.Clone(want.Topics)
+				for i := range want.Topics {
+					want.Topics[i].Partitions = []int32{}
+				}
 			}
 			if d := cmp.Diff(want, back, cmpOpts); d != "" {
 				t.Fatalf("decode diff (-want +got):\n%s", d)
@@ -547,4 +554,49 @@ func TestConcurrentFirstUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// Kafka's spec format gives fields without a default literal an implied one: empty
+// strings (for nullable strings too), empty bytes and arrays, null records.
+type impliedDefaults struct {
+	_       struct{}       `kafka:"flexible=0+"`
+	S       *string        `kafka:"type=string,nullable=0+"`
+	Null    *string        `kafka:"type=string,nullable=0+,default=null"`
+	Arr     []int32        `kafka:"type=[]int32,nullable=0+"`
+	B       []byte         `kafka:"type=bytes"`
+	Rec     []byte         `kafka:"type=records,nullable=0+"`
+	In      *nullableInner `kafka:"type=nullableInner,nullable=0+"`
+	TagS    *string        `kafka:"type=string,nullable=0+,tag=0,tagged=0+"`
+	TagArr  []int32        `kafka:"type=[]int32,tag=1,tagged=0+"`
+	TagNArr []int32        `kafka:"type=[]int32,nullable=0+,tag=2,tagged=0+"`
+}
+
+func TestImpliedDefaults(t *testing.T) {
+	d := Default[impliedDefaults]()
+	if d.S == nil || *d.S != "" || d.Null != nil || d.Arr == nil || len(d.Arr) != 0 || d.B == nil || d.Rec != nil ||
+		d.In != nil || d.TagS == nil || d.TagArr == nil || d.TagNArr == nil {
+		t.Fatalf("Default = %+v", d)
+	}
+	wire, err := Marshal(&d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// S "", Null null, Arr empty, B empty, Rec null, In null (a nullable struct
+	// defaults to null); no tagged field is written, each being at its default.
+	want := []byte{1, 0, 1, 1, 0, 0xff, 0}
+	if !bytes.Equal(wire, want) {
+		t.Fatalf("got % x, want % x", wire, want)
+	}
+	// A nil array where null cannot be written is the same value as an empty one; a
+	// nullable one that is nil is written as null.
+	d.TagArr, d.TagNArr, d.TagS = nil, nil, nil
+	wire, err = Marshal(&d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two tagged fields: TagS (tag 0, size 1, null) and TagNArr (tag 2, size 1, null).
+	want = []byte{1, 0, 1, 1, 0, 0xff, 2, 0, 1, 0, 2, 1, 0}
+	if !bytes.Equal(wire, want) {
+		t.Fatalf("got % x, want % x", wire, want)
+	}
 }

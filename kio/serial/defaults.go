@@ -73,15 +73,24 @@ func applyDefault(f *fieldInfo, p unsafe.Pointer) {
 			*(*string)(p) = d.s
 		}
 	case kStruct:
-		if f.ptr {
-			*(*unsafe.Pointer)(p) = nil
-		} else {
+		switch {
+		case !f.ptr:
 			f.sub.setDefaults(p)
+		case d.null:
+			*(*unsafe.Pointer)(p) = nil
+		default:
+			sp := reflect.New(f.goType.Elem()).UnsafePointer()
+			f.sub.setDefaults(sp)
+			*(*unsafe.Pointer)(p) = sp
 		}
 	case kUUID:
 		*(*kio.UUID)(p) = kio.UUID{}
 	case kBytes, kVarbytes, kArray:
-		*(*sliceHeader)(p) = sliceHeader{}
+		if d.null {
+			*(*sliceHeader)(p) = sliceHeader{}
+		} else {
+			*(*sliceHeader)(p) = sliceHeader{data: unsafe.Pointer(&zeroLen)} // empty, not nil
+		}
 	}
 }
 
@@ -92,7 +101,7 @@ type sliceHeader struct {
 }
 
 // isDefault reports whether the field at p equals exactly what decoding would give
-// when the field is absent: its default literal, or Go's zero value without one.
+// when the field is absent: its default literal, or the implied default without one.
 // A tagged field is written only when this is false.
 func isDefault(f *fieldInfo, p unsafe.Pointer) bool {
 	d := &f.def
@@ -126,12 +135,24 @@ func isDefault(f *fieldInfo, p unsafe.Pointer) bool {
 	case kUUID:
 		return *(*kio.UUID)(p) == kio.UUID{}
 	case kBytes, kVarbytes, kArray:
-		return (*sliceHeader)(p).data == nil
-	case kStruct:
-		if f.ptr {
-			return *(*unsafe.Pointer)(p) == nil
+		h := (*sliceHeader)(p)
+		switch {
+		case d.null:
+			return h.data == nil
+		case f.nullable:
+			return h.data != nil && h.len == 0 // empty, but not null
+		default:
+			return h.len == 0 // nil and empty are one value where null cannot be written
 		}
-		return f.sub.isDefault(p)
+	case kStruct:
+		if !f.ptr {
+			return f.sub.isDefault(p)
+		}
+		sp := *(*unsafe.Pointer)(p)
+		if d.null {
+			return sp == nil
+		}
+		return sp != nil && f.sub.isDefault(sp)
 	}
 	return false
 }

@@ -18,7 +18,9 @@ type PingRequest struct {
 }
 
 func Example() {
-	req := serial.Default[PingRequest]() // TimeoutMs is 30000, not Go's 0
+	// Spec defaults, not Go's zero values: TimeoutMs is 30000 and Payload, nullable
+	// but without a null default, is empty rather than nil.
+	req := serial.Default[PingRequest]()
 	req.Name = "hi"
 
 	for _, version := range []int16{0, 2} {
@@ -46,7 +48,7 @@ func Example() {
 	// Output:
 	// v0 00 02 68 69 00 00 75 30
 	//    name=hi timeout=30000 trace=false
-	// v2 03 68 69 00 00 00 75 30 01 00 03 03 74 31
+	// v2 03 68 69 01 00 00 75 30 01 00 03 03 74 31
 	//    name=hi timeout=30000 trace=true
 	// kio: encode serial_test.PingRequest v0 field Payload: unsupported version: field Payload has a value but does not exist at version 0
 }

@@ -51,10 +51,11 @@ type valueInfo struct {
 // fieldInfo is one encodable struct field, version-independent.
 type fieldInfo struct {
 	valueInfo
-	name   string
-	offset uintptr
-	tag    tags.Field
-	def    defaultValue
+	name     string
+	offset   uintptr
+	tag      tags.Field
+	def      defaultValue
+	nullable bool // nullable in some version: nil and empty then differ
 }
 
 // typeInfo is a struct type parsed once: its marker and its fields in order.
@@ -150,13 +151,15 @@ func parseType(t reflect.Type, building map[reflect.Type]*typeInfo) *typeInfo {
 		if vi.sub != nil && vi.sub.err != nil {
 			return fail(sf.Name, "%v", vi.sub.err)
 		}
-		f := fieldInfo{valueInfo: vi, name: sf.Name, offset: sf.Offset, tag: ft}
+		f := fieldInfo{valueInfo: vi, name: sf.Name, offset: sf.Offset, tag: ft, nullable: !ft.Nullable.IsNone()}
 		if ft.HasDefault {
 			d, err := parseDefault(ft.Default, &vi)
 			if err != nil {
 				return fail(sf.Name, "default %q: %v", ft.Default, err)
 			}
 			f.def = d
+		} else {
+			f.def = impliedDefault(ft.Type, &vi)
 		}
 		if ft.HasFlexible && vi.kind != kString && vi.kind != kBytes && vi.kind != kArray {
 			return fail(sf.Name, "field-level flexible versions apply only to strings, bytes and arrays")
@@ -316,15 +319,37 @@ func impliedType(gt reflect.Type) string {
 	return ""
 }
 
-// defaultValue is a parsed default literal. The zero defaultValue is Go's zero value.
+// defaultValue is a field's default. The zero defaultValue is Go's zero value.
 type defaultValue struct {
-	set  bool // a literal other than Go's zero value was given
-	null bool
+	set  bool // the default is not Go's zero value
+	null bool // the default is null (nil)
 	i    int64
 	u    uint64
 	f    float64
 	b    bool
 	s    string
+}
+
+// impliedDefault is the default of a field without a default literal, as Kafka's spec
+// format gives it: zero numbers, false, the empty string (also for nullable strings, so
+// not nil), empty bytes, empty arrays (not nil), null records. A nullable struct
+// defaults to null, as every nullable struct of Kafka's specs declares (and so a
+// recursive struct type needs no infinite default).
+func impliedDefault(kafkaType string, vi *valueInfo) defaultValue {
+	switch vi.kind {
+	case kString, kVarstring:
+		return defaultValue{set: vi.ptr}
+	case kBytes, kVarbytes:
+		if kafkaType == "records" {
+			return defaultValue{null: true}
+		}
+		return defaultValue{set: true}
+	case kArray:
+		return defaultValue{set: true}
+	case kStruct:
+		return defaultValue{null: vi.ptr}
+	}
+	return defaultValue{}
 }
 
 // parseDefault reads a spec default literal for a value of the given layout.

@@ -11,13 +11,19 @@ import (
 )
 
 // defaultMaker returns a function building the default value of a field of Go type t
-// with tag f: its `default=` literal, else, for a struct value, a struct whose fields hold
-// their own defaults, else Go's zero value. This is what a decoder leaves in a field the
-// version does not carry, and what a tagged field holds when it is not on the wire.
+// with tag f: its `default=` literal, else the default Kafka's spec format implies (a
+// struct whose fields hold their own defaults; the empty string, also for a nullable
+// string; empty bytes and arrays; null records and nullable structs; zero numbers). This is what a decoder leaves in a field the version does not carry,
+// and what a tagged field holds when it is not on the wire.
 func defaultMaker(t reflect.Type, f tags.Field) (func() reflect.Value, error) {
 	if !f.HasDefault {
-		if t.Kind() == reflect.Struct {
+		switch {
+		case t.Kind() == reflect.Struct:
 			return structDefaultMaker(t)
+		case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.String:
+			return func() reflect.Value { return reflect.New(t.Elem()) }, nil
+		case t.Kind() == reflect.Slice && f.Type != "records":
+			return func() reflect.Value { return reflect.MakeSlice(t, 0, 0) }, nil
 		}
 		return func() reflect.Value { return reflect.Zero(t) }, nil
 	}
