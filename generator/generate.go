@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"go/format"
 	"path"
 	"path/filepath"
 	"sort"
@@ -173,6 +174,15 @@ func emitPackage(p *goPackage, files map[string][]byte) error {
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 		files[path.Join(p.Name, name)] = src
+	}
+	if len(p.Messages) == 2 {
+		// The key as a constant, so request headers need no magic number.
+		src, err := format.Source([]byte(fmt.Sprintf("%s\n\npackage %s\n\n// APIKey is the key of the %s API, which a request header names.\nconst APIKey int16 = %d\n",
+			generatedHeader, p.Name, p.Title, first.APIKey)))
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Title, err)
+		}
+		files[path.Join(p.Name, "apikey.go")] = src
 	}
 	return nil
 }

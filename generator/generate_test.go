@@ -209,11 +209,14 @@ func TestGenerateSmallSpecs(t *testing.T) {
 	}
 	slices.Sort(paths)
 	wantPaths := []string{"common/entities.go", "common/errorcodes.go", "gadgetrecord/gadgetrecord.go",
-		"index.go", "widget/request.go", "widget/response.go"}
+		"index.go", "widget/apikey.go", "widget/request.go", "widget/response.go"}
 	if !slices.Equal(paths, wantPaths) {
 		t.Fatalf("generated files %v, want %v", paths, wantPaths)
 	}
 
+	if !strings.Contains(string(files["widget/apikey.go"]), "const APIKey int16 = 90") {
+		t.Errorf("widget/apikey.go lacks the API key constant:\n%s", files["widget/apikey.go"])
+	}
 	req, reqNames := parseGoTypes(t, files["widget/request.go"])
 	resp, respNames := parseGoTypes(t, files["widget/response.go"])
 	wantReqNames := []string{"WidgetRequest", "WidgetRequestTopic", "Part", "Cursor", "WidgetRequestHolder", "WidgetRequestItem", "Shared"}

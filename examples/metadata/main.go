@@ -31,9 +31,6 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/serial"
 )
 
-// metadataKey is the Metadata API's key.
-const metadataKey = 3
-
 func main() {
 	broker := flag.String("broker", "", "host:port of a Kafka broker; empty starts an in-process kfake cluster")
 	version := flag.Int("version", 12, "Metadata API version to send")
@@ -74,7 +71,7 @@ func serve(broker string, version int, topics []string) error {
 // run sends a MetadataRequest at version to the broker at addr, for the given topics or
 // for every topic when there are none, and prints the response to w.
 func run(w io.Writer, addr string, version int16, topics []string) error {
-	api, _ := schema.Lookup(metadataKey)
+	api, _ := schema.Lookup(metadata.APIKey)
 	if !api.Versions.Contains(version) {
 		return fmt.Errorf("%v has versions %v, not %d", api, api.Versions, version)
 	}

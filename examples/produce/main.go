@@ -34,9 +34,9 @@ import (
 // The API keys and versions this example speaks: the newest of Kafka 3.9 for Produce
 // and Metadata, and Fetch v17, which names topics by id.
 const (
-	produceKey, produceVersion   = 0, 11
-	fetchKey, fetchVersion       = 1, 17
-	metadataKey, metadataVersion = 3, 12
+	produceKey, produceVersion   = produce.APIKey, 11
+	fetchKey, fetchVersion       = fetch.APIKey, 17
+	metadataKey, metadataVersion = metadata.APIKey, 12
 )
 
 func main() {
