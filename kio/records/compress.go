@@ -216,7 +216,7 @@ func lz4Bounds(src []byte) (exact, upper uint64, err error) {
 		}
 		flg, bd := src[4], src[5]
 		blockMax := uint64(1) << (8 + 2*((bd>>4)&7)) // 4: 64 KiB, 5: 256 KiB, 6: 1 MiB, 7: 4 MiB
-		p := 7                                        // magic, FLG, BD, header checksum
+		p := 7                                       // magic, FLG, BD, header checksum
 		var contentSize uint64
 		if flg&0x08 != 0 {
 			if len(src) < p+8 {

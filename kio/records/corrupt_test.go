@@ -446,3 +446,39 @@ func FuzzScanner(f *testing.F) {
 		}
 	})
 }
+
+func TestCorruptControl(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		key, value []byte
+		sentinel   error
+	}{
+		{"key of 3 bytes", []byte{0, 0, 0}, nil, ErrTruncated},
+		{"version 0 key of 5 bytes", []byte{0, 0, 0, 1, 9}, []byte{0, 0, 0, 0, 0, 0}, ErrMalformed},
+		{"marker of 5 bytes", []byte{0, 0, 0, 0}, []byte{0, 0, 0, 0, 0}, ErrTruncated},
+		{"version 0 marker of 7 bytes", []byte{0, 0, 0, 1}, []byte{0, 0, 0, 0, 0, 1, 2}, ErrMalformed},
+		{"leader change of 1 byte", []byte{0, 0, 0, 2}, []byte{0}, ErrTruncated},
+		{"leader change version 5", []byte{0, 0, 0, 2}, []byte{0, 5, 0, 0, 0, 1, 1, 1, 0}, ErrMalformed},
+		{"leader change cut in the voters", []byte{0, 0, 0, 2}, []byte{0, 0, 0, 0, 0, 1, 3, 0, 0, 0, 1, 0}, ErrTruncated},
+		{"leader change claiming 2^31 voters", []byte{0, 0, 0, 2}, []byte{0, 0, 0, 0, 0, 1, 0x80, 0x80, 0x80, 0x80, 0x08, 1, 0}, nil},
+		{"leader change with trailing bytes", []byte{0, 0, 0, 2}, []byte{0, 0, 0, 0, 0, 1, 1, 1, 0, 9}, ErrMalformed},
+		{"snapshot header cut", []byte{0, 0, 0, 3}, []byte{0, 0, 0, 0}, ErrTruncated},
+	} {
+		_, err := ParseControl(&Record{Key: tc.key, Value: tc.value})
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		if tc.sentinel != nil && !errors.Is(err, tc.sentinel) {
+			t.Errorf("%s: %v is not %v", tc.name, err, tc.sentinel)
+		}
+		if !errors.Is(err, ErrTruncated) && !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v is neither ErrTruncated nor ErrMalformed", tc.name, err)
+		}
+	}
+	// An unknown control type decodes its key and leaves the value alone.
+	c, err := ParseControl(&Record{Key: []byte{0, 0, 0, 99}, Value: []byte("?")})
+	if err != nil || c.Key.Type != 99 || c.EndTxn != nil || c.LeaderChange != nil {
+		t.Errorf("unknown type: %+v, %v", c, err)
+	}
+}

@@ -8,6 +8,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/schema/kraftversionrecord"
+	"github.com/kio-go/kafka-protocol/kio/schema/leaderchangemessage"
+	"github.com/kio-go/kafka-protocol/kio/schema/snapshotfooterrecord"
+	"github.com/kio-go/kafka-protocol/kio/schema/snapshotheaderrecord"
+	"github.com/kio-go/kafka-protocol/kio/schema/votersrecord"
 )
 
 // The expected bytes below are written out by hand from Kafka's format description;
@@ -248,10 +253,10 @@ func TestGoldenControl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLC := &LeaderChange{
-		LeaderID:       2,
-		Voters:         []Voter{{VoterID: 1}, {VoterID: 2}, {VoterID: 3}},
-		GrantingVoters: []Voter{{VoterID: 1}, {VoterID: 2}},
+	wantLC := &leaderchangemessage.LeaderChangeMessage{
+		LeaderId:       2,
+		Voters:         []leaderchangemessage.Voter{{VoterId: 1}, {VoterId: 2}, {VoterId: 3}},
+		GrantingVoters: []leaderchangemessage.Voter{{VoterId: 1}, {VoterId: 2}},
 		UnknownTags:    kio.RawTags{{Tag: 7, Data: []byte{0xAB, 0xCD}}},
 	}
 	if diff := cmp.Diff(wantLC, c.LeaderChange); diff != "" {
@@ -271,7 +276,7 @@ func TestGoldenControl(t *testing.T) {
 	}
 	var dir [16]byte
 	copy(dir[:], bytes.Repeat([]byte{0x11}, 16))
-	if m.Version != 1 || m.LeaderID != 9 || len(m.Voters) != 1 || m.Voters[0].VoterDirectoryID != dir || m.GrantingVoters != nil {
+	if m.Version != 1 || m.LeaderId != 9 || len(m.Voters) != 1 || m.Voters[0].VoterDirectoryId != dir || len(m.GrantingVoters) != 0 {
 		t.Errorf("v1 leader change %+v", m)
 	}
 
@@ -281,19 +286,19 @@ func TestGoldenControl(t *testing.T) {
 		want       *Control
 	}{
 		{[]byte{0, 0, 0, 3}, []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 42, 0},
-			&Control{Key: ControlKey{Type: ControlSnapshotHeader}, SnapshotHeader: &SnapshotHeader{LastContainedLogTimestamp: 42}}},
+			&Control{Key: ControlKey{Type: ControlSnapshotHeader}, SnapshotHeader: &snapshotheaderrecord.SnapshotHeaderRecord{LastContainedLogTimestamp: 42}}},
 		{[]byte{0, 0, 0, 4}, []byte{0, 0, 0},
-			&Control{Key: ControlKey{Type: ControlSnapshotFooter}, SnapshotFooter: &SnapshotFooter{}}},
+			&Control{Key: ControlKey{Type: ControlSnapshotFooter}, SnapshotFooter: &snapshotfooterrecord.SnapshotFooterRecord{}}},
 		{[]byte{0, 0, 0, 5}, []byte{0, 0, 0, 1, 0},
-			&Control{Key: ControlKey{Type: ControlKRaftVersion}, KRaftVersion: &KRaftVersion{KRaftVersion: 1}}},
+			&Control{Key: ControlKey{Type: ControlKRaftVersion}, KRaftVersion: &kraftversionrecord.KRaftVersionRecord{KRaftVersion: 1}}},
 		{[]byte{0, 0, 0, 6}, append(append([]byte{0, 0, 2, 0, 0, 0, 1}, bytes.Repeat([]byte{0x22}, 16)...),
 			2, 2, 'C', 2, 'h', 0x23, 0x84, 0, // endpoint C h:9092
 			0, 0, 0, 1, 0, // kraft version feature 0-1
 			0, 0), // voter tags, record tags
-			&Control{Key: ControlKey{Type: ControlKRaftVoters}, Voters: &Voters{Voters: []VotersVoter{{
-				VoterID: 1, VoterDirectoryID: [16]byte{0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22},
-				Endpoints:           []VoterEndpoint{{Name: "C", Host: "h", Port: 9092}},
-				KRaftVersionFeature: KRaftVersionFeature{MinSupportedVersion: 0, MaxSupportedVersion: 1},
+			&Control{Key: ControlKey{Type: ControlKRaftVoters}, Voters: &votersrecord.VotersRecord{Voters: []votersrecord.Voter{{
+				VoterId: 1, VoterDirectoryId: [16]byte{0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22},
+				Endpoints:           []votersrecord.Endpoint{{Name: "C", Host: "h", Port: 9092}},
+				KRaftVersionFeature: votersrecord.KRaftVersionFeature{MinSupportedVersion: 0, MaxSupportedVersion: 1},
 			}}}}},
 	} {
 		c, err := ParseControl(&Record{Key: tc.key, Value: tc.value})
