@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -129,14 +130,27 @@ type gzipDeflater struct {
 	zw  *gzip.Writer
 }
 
-var gzipDeflaters sync.Pool
+// gzipDeflaters pools writers per level; index 0 is the default level.
+var gzipDeflaters [10]sync.Pool
 
-func deflateGzip(dst, src []byte) ([]byte, error) {
-	g, _ := gzipDeflaters.Get().(*gzipDeflater)
-	if g == nil {
-		g = &gzipDeflater{zw: gzip.NewWriter(nil)}
+func deflateGzip(dst, src []byte, level int) ([]byte, error) {
+	if level < 0 || level > 9 {
+		return dst, fmt.Errorf("%w: gzip level %d, want 1 to 9", ErrInvalidBatch, level)
 	}
-	defer gzipDeflaters.Put(g)
+	pool := &gzipDeflaters[level]
+	g, _ := pool.Get().(*gzipDeflater)
+	if g == nil {
+		zlevel := gzip.DefaultCompression
+		if level > 0 {
+			zlevel = level
+		}
+		zw, err := gzip.NewWriterLevel(nil, zlevel)
+		if err != nil {
+			return dst, err
+		}
+		g = &gzipDeflater{zw: zw}
+	}
+	defer pool.Put(g)
 	g.out.buf = dst
 	g.zw.Reset(&g.out)
 	if _, err := g.zw.Write(src); err != nil {
@@ -277,19 +291,28 @@ type lz4Deflater struct {
 	zw  *lz4.Writer
 }
 
-var lz4Deflaters sync.Pool
+// lz4Deflaters pools writers per level; index 0 is pierrec/lz4's default, Fast.
+var lz4Deflaters [10]sync.Pool
 
-func deflateLZ4(dst, src []byte) ([]byte, error) {
-	g, _ := lz4Deflaters.Get().(*lz4Deflater)
+func deflateLZ4(dst, src []byte, level int) ([]byte, error) {
+	if level < 0 || level > 9 {
+		return dst, fmt.Errorf("%w: lz4 level %d, want 1 to 9", ErrInvalidBatch, level)
+	}
+	pool := &lz4Deflaters[level]
+	g, _ := pool.Get().(*lz4Deflater)
 	if g == nil {
 		g = &lz4Deflater{zw: lz4.NewWriter(nil)}
+		zlevel := lz4.Fast
+		if level > 0 {
+			zlevel = lz4.Level1 << (level - 1)
+		}
 		// 64 KiB blocks as Kafka's Java client writes, rather than 4 MiB: less memory per
 		// batch on both sides.
-		if err := g.zw.Apply(lz4.BlockSizeOption(lz4.Block64Kb)); err != nil {
+		if err := g.zw.Apply(lz4.BlockSizeOption(lz4.Block64Kb), lz4.CompressionLevelOption(zlevel)); err != nil {
 			return dst, err
 		}
 	}
-	defer lz4Deflaters.Put(g)
+	defer pool.Put(g)
 	g.out.buf = dst
 	g.zw.Reset(&g.out)
 	if _, err := g.zw.Write(src); err != nil {
@@ -436,37 +459,46 @@ func zstdBounds(src []byte, limit int) (exact, upper uint64, err error) {
 
 var errZstdLength = errors.New("zstd frame content size does not match its blocks")
 
-var (
-	zstdEncoderOnce sync.Once
-	zstdEncoder     *zstd.Encoder
-	zstdEncoderErr  error
-)
+// zstdEncoders holds one encoder (EncodeAll is safe for concurrent use) per
+// klauspost/compress speed, indexed by zstd.EncoderLevel.
+var zstdEncoders [zstd.SpeedBestCompression + 1]struct {
+	once sync.Once
+	enc  *zstd.Encoder
+	err  error
+}
 
-func deflateZstd(dst, src []byte) ([]byte, error) {
-	zstdEncoderOnce.Do(func() {
-		// Zero frames: an empty batch still gets a frame every reader accepts.
-		zstdEncoder, zstdEncoderErr = zstd.NewWriter(nil, zstd.WithZeroFrames(true))
-	})
-	if zstdEncoderErr != nil {
-		return dst, zstdEncoderErr
+// deflateZstd compresses at a zstd level (Kafka's compression.zstd.level), mapped to the
+// nearest of klauspost/compress's four speeds; 0 is zstd's default, 3.
+func deflateZstd(dst, src []byte, level int) ([]byte, error) {
+	speed := zstd.SpeedDefault
+	if level != 0 {
+		speed = zstd.EncoderLevelFromZstd(level)
 	}
-	return zstdEncoder.EncodeAll(src, dst), nil
+	e := &zstdEncoders[speed]
+	e.once.Do(func() {
+		// Zero frames: an empty batch still gets a frame every reader accepts.
+		e.enc, e.err = zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderLevel(speed))
+	})
+	if e.err != nil {
+		return dst, e.err
+	}
+	return e.enc.EncodeAll(src, dst), nil
 }
 
 // compress appends src compressed with codec to dst.
 func compress(dst, src []byte, codec Compression, cfg *writeConfig) ([]byte, error) {
 	switch codec {
 	case CompressionGzip:
-		return deflateGzip(dst, src)
+		return deflateGzip(dst, src, cfg.level)
 	case CompressionSnappy:
 		if cfg.rawSnappy {
 			return appendSnappyBlock(dst, src), nil
 		}
 		return appendXerial(dst, src), nil
 	case CompressionLZ4:
-		return deflateLZ4(dst, src)
+		return deflateLZ4(dst, src, cfg.level)
 	case CompressionZstd:
-		return deflateZstd(dst, src)
+		return deflateZstd(dst, src, cfg.level)
 	}
 	return dst, errors.New("unknown codec " + codec.String())
 }

@@ -77,7 +77,9 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // shorter than the batch claims is ErrTruncated; use a Scanner to walk a Fetch
 // response's records, whose last batch may be cut short.
 //
-// Keys, values and header values alias data for uncompressed batches (see Record).
+// Keys, values and header values alias data for uncompressed batches (see Record). On
+// error the contents of b are unspecified (but hold no record aliasing data) and the
+// error is a *BatchError.
 func DecodeBatch(data []byte, b *Batch, opts ...ReadOption) (int, error) {
 	cfg := newReadConfig(opts)
 	n, partial, err := decodeOne(data, b, &cfg)

@@ -2,6 +2,7 @@ package records
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
@@ -14,6 +15,7 @@ type WriteOption func(*writeConfig)
 
 type writeConfig struct {
 	rawSnappy bool
+	level     int
 }
 
 // WithRawSnappy writes snappy batches as one plain snappy block, as librdkafka and
@@ -21,12 +23,22 @@ type writeConfig struct {
 // every Kafka client and broker.
 func WithRawSnappy() WriteOption { return func(c *writeConfig) { c.rawSnappy = true } }
 
+// WithCompressionLevel sets the codec's level, as Kafka's compression.<codec>.level
+// does: gzip 1 (fastest) to 9 (smallest), lz4 1 to 9 (pierrec/lz4's levels; Kafka's
+// run to 17), zstd any zstd level, mapped to the nearest of klauspost/compress's four
+// speeds. Snappy has no levels. 0, the default, is each codec's own default. A level
+// out of range makes AppendBatch fail with ErrInvalidBatch.
+func WithCompressionLevel(level int) WriteOption { return func(c *writeConfig) { c.level = level } }
+
 func newWriteConfig(opts []WriteOption) writeConfig {
-	var c writeConfig
-	for _, o := range opts {
-		o(&c)
+	if len(opts) == 0 {
+		return writeConfig{} // stays on the stack
 	}
-	return c
+	c := new(writeConfig)
+	for _, o := range opts {
+		o(c)
+	}
+	return *c
 }
 
 // scratchPool holds buffers for the uncompressed records of a batch being compressed.
@@ -84,6 +96,9 @@ func AppendBatch(dst []byte, b *Batch, opts ...WriteOption) ([]byte, error) {
 			scratchPool.Put(scratch)
 		}
 		if err != nil {
+			if errors.Is(err, ErrInvalidBatch) {
+				return dst[:start], err
+			}
 			return dst[:start], fmt.Errorf("records: compressing with %v: %w", b.Compression, err)
 		}
 	}

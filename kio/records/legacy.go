@@ -2,6 +2,7 @@ package records
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
@@ -251,6 +252,9 @@ func AppendMessageSet(dst []byte, b *Batch, magic int8, opts ...WriteOption) ([]
 		scratchPool.Put(scratch)
 	}
 	if err != nil {
+		if errors.Is(err, ErrInvalidBatch) {
+			return dst, err
+		}
 		return dst, fmt.Errorf("records: compressing with %v: %w", b.Compression, err)
 	}
 	last := b.Records[len(b.Records)-1].Offset

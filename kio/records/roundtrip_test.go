@@ -2,6 +2,7 @@ package records
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"reflect"
 	"testing"
@@ -325,4 +326,42 @@ func TestPropertyMixedBlob(t *testing.T) {
 		gen.SliceOfN(6, genBatchSpec()), gen.IntRange(0, math.MaxInt32),
 	))
 	props.TestingRun(t)
+}
+
+func TestCompressionLevels(t *testing.T) {
+	batch, _ := benchBatch(CompressionNone)
+	batch.Records = batch.Records[:48]
+	for _, tc := range []struct {
+		codec       Compression
+		fast, small int // levels whose outputs must differ in size, fast larger
+		bad         []int
+	}{
+		{CompressionGzip, 1, 9, []int{-1, 10}},
+		{CompressionLZ4, 0, 9, []int{-1, 10}},
+		{CompressionZstd, 1, 7, nil}, // 10 and up is klauspost's slow best-compression mode
+		{CompressionSnappy, 0, 0, nil},
+	} {
+		b := *batch
+		b.Compression = tc.codec
+		var sizes []int
+		for _, level := range []int{tc.fast, tc.small, 0, 5} {
+			enc, err := AppendBatch(nil, &b, WithCompressionLevel(level))
+			if err != nil {
+				t.Fatalf("%v level %d: %v", tc.codec, level, err)
+			}
+			var got Batch
+			if _, err := DecodeBatch(enc, &got); err != nil || !cmp.Equal(&b, &got, cmpBytes) {
+				t.Fatalf("%v level %d: round trip failed: %v", tc.codec, level, err)
+			}
+			sizes = append(sizes, len(enc))
+		}
+		if tc.fast != tc.small && sizes[0] <= sizes[1] {
+			t.Errorf("%v: level %d gives %d bytes, level %d %d: the level is not applied", tc.codec, tc.fast, sizes[0], tc.small, sizes[1])
+		}
+		for _, level := range tc.bad {
+			if _, err := AppendBatch(nil, &b, WithCompressionLevel(level)); !errors.Is(err, ErrInvalidBatch) {
+				t.Errorf("%v level %d: %v, want ErrInvalidBatch", tc.codec, level, err)
+			}
+		}
+	}
 }
