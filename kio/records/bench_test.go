@@ -165,3 +165,28 @@ func BenchmarkKmsgUncompressed(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeHeaders decodes 1,024 small records with three headers each: one
+// []Header and one key string per batch, whatever the header count.
+func BenchmarkDecodeHeaders(b *testing.B) {
+	recs := make([]Record, 1024)
+	for i := range recs {
+		recs[i] = Record{Timestamp: int64(i), Value: []byte("v"), Headers: []Header{
+			{Key: "traceparent", Value: []byte("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")},
+			{Key: "content-type", Value: []byte("application/json")},
+			{Key: "retry", Value: nil},
+		}}
+	}
+	enc, err := AppendBatch(nil, NewBatch(recs...))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(enc)))
+	b.ReportAllocs()
+	var batch Batch
+	for b.Loop() {
+		if _, err := DecodeBatch(enc, &batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,6 +6,12 @@
 // snappy in both its plain and xerial-framed forms, lz4 frames, zstd) and control
 // records (transaction markers and the KRaft control records).
 //
+// Snappy: Kafka's Java client writes snappy-java's xerial framing (a header, then
+// length-prefixed plain snappy blocks of 32 KiB input each); librdkafka and franz-go
+// write one plain block. Every Kafka reader accepts both. This package reads both and
+// writes the xerial framing, as the Java client does, unless WithRawSnappy is given.
+// WithCompressionLevel picks gzip, lz4 and zstd levels.
+//
 // Writing: build a Batch and append it to a buffer.
 //
 //	b := records.NewBatch(

@@ -365,3 +365,36 @@ func TestCompressionLevels(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentCodecs round-trips every codec from several goroutines at once, so the
+// pooled encoders and decoders are shared (run with -race to check them).
+func TestConcurrentCodecs(t *testing.T) {
+	batch, _ := benchBatch(CompressionNone)
+	batch.Records = batch.Records[:32]
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 10 {
+				b := *batch
+				b.Compression = allCodecs[(g+i)%len(allCodecs)]
+				enc, err := AppendBatch(nil, &b)
+				if err == nil {
+					var got Batch
+					if _, err = DecodeBatch(enc, &got); err == nil && !cmp.Equal(&b, &got, cmpBytes) {
+						err = errors.New(b.Compression.String() + ": decoded batch differs")
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
