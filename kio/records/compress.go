@@ -476,8 +476,12 @@ func deflateZstd(dst, src []byte, level int) ([]byte, error) {
 	}
 	e := &zstdEncoders[speed]
 	e.once.Do(func() {
-		// Zero frames: an empty batch still gets a frame every reader accepts.
-		e.enc, e.err = zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderLevel(speed))
+		// Zero frames: an empty batch still gets a frame every reader accepts. The
+		// encoder keeps a state per CPU; a 1 MiB window (a typical batch's size limit)
+		// and the lower-memory mode keep each state small, where the default window
+		// would cost up to 16 MiB of history per CPU.
+		e.enc, e.err = zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderLevel(speed),
+			zstd.WithWindowSize(1<<20), zstd.WithLowerEncoderMem(true))
 	})
 	if e.err != nil {
 		return dst, e.err
