@@ -59,6 +59,7 @@ func TestRealClientsThroughProxy(t *testing.T) {
 
 	rc := startRealClientsCluster(t)
 	t.Logf("kfake advertises the proxy at %s", rc.addr)
+	captureRealClientSeeds(t, rc.proxy)
 
 	t.Run("kadm-setup", func(t *testing.T) { realClientsCreateTopics(ctx, t, rc.addr) })
 	t.Run("kgo", func(t *testing.T) { realClientsKgo(ctx, t, rc.addr) })

@@ -148,6 +148,26 @@ type Proxy struct {
 	problems []Problem
 	skips    []Skip
 	accepted int
+	onFrame  func(d Direction, key, version int16, frame []byte)
+}
+
+// OnFrame sets a function called with every frame that kio decoded, in either
+// direction, with the API key and version it was decoded at: a way to capture real
+// clients' frames, for example as fuzzing seeds. It must not keep or modify frame
+// beyond the call without copying it.
+func (p *Proxy) OnFrame(f func(d Direction, key, version int16, frame []byte)) {
+	p.mu.Lock()
+	p.onFrame = f
+	p.mu.Unlock()
+}
+
+func (p *Proxy) captured(d Direction, key, version int16, frame []byte) {
+	p.mu.Lock()
+	f := p.onFrame
+	p.mu.Unlock()
+	if f != nil {
+		f(d, key, version, frame)
+	}
 }
 
 // Serve starts a proxy accepting on ln and forwarding each connection to target (a
@@ -401,6 +421,7 @@ func (c *conn) request(frame []byte) (check func()) {
 		} else {
 			again, err := c.p.framer.AppendRequest(nil, req)
 			identical = c.compare(ToBroker, key, version, corr, frame, again, err)
+			c.p.captured(ToBroker, key, version, frame)
 		}
 		c.p.count(client, key, version, ToBroker, frameOutcome{identical: identical})
 	}
@@ -448,6 +469,7 @@ func (c *conn) response(frame []byte) (forward []byte) {
 	}
 	again, err := c.p.framer.AppendResponse(nil, key, version, resp)
 	o.identical = c.compare(ToClient, key, version, corr, frame, again, err)
+	c.p.captured(ToClient, key, version, frame)
 	if c.p.rewrite == nil || !c.p.rewrite(key, version, resp) {
 		return frame
 	}
