@@ -25,12 +25,11 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 		}
 	}
 	var err error
-	for i := range pl.fields {
-		o := &pl.fields[i]
+	for _, o := range pl.encodeOps {
 		fp := unsafe.Add(p, o.offset)
 		// The fixed-width kinds are written here, without a call: they are most of
 		// the fields of real messages.
-		switch o.kind {
+		switch o.fast {
 		case kInt32:
 			b = appendInt32(b, *(*int32)(fp))
 		case kInt16:
@@ -54,9 +53,9 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 			} else if b, err = encodeValue(b, o, fp); err != nil {
 				return b, atField(err, o.name)
 			}
-		case kArray:
+		case kCompactInt32s:
 			h := (*sliceHeader)(fp)
-			if o.elemKind == kInt32 && o.compact && h.len < 0x7f && (h.data != nil || !o.nullable) {
+			if h.len < 0x7f && (h.data != nil || !o.nullable) {
 				// Replica and ISR lists, written without a call.
 				b = append(b, byte(h.len+1))
 				for _, v := range unsafe.Slice((*int32)(h.data), h.len) {

@@ -36,6 +36,9 @@ const (
 	kUvarint   // unsigned varint uint32
 	kVarbytes  // varint length (-1 null) + bytes
 	kVarstring // varint length (-1 null) + string
+
+	// Plan-only kinds: a layout above, specialised for the encode loop.
+	kCompactInt32s // kArray of int32 in a flexible version (replica and ISR lists)
 )
 
 // valueInfo is what the codec knows about one Go value's layout: a struct field or an

@@ -16,6 +16,7 @@ import (
 type op struct {
 	// The fields the hot loops read come first, to share a cache line.
 	kind     wireKind
+	fast     wireKind // the encode loop's case: kind, or a specialisation of it
 	nullable bool     // may be null at this version
 	compact  bool     // flexible (compact) lengths at this version
 	ptr      bool     // *string or *struct
@@ -37,8 +38,11 @@ type plan struct {
 	version  int16
 	flexible bool
 	fields   []op // present, untagged, in declaration order
-	tagged   []op // tagged at this version, in ascending tag order
-	absent   []op // not present at this version and not ignorable
+	// encodeOps points at fields' ops: the encode loop walks pointers rather than
+	// indexing a slice of large structs.
+	encodeOps []*op
+	tagged    []op // tagged at this version, in ascending tag order
+	absent    []op // not present at this version and not ignorable
 	// defaults are the absent and tagged fields whose default is not Go's zero value
 	// (or which are structs holding such defaults), set before decoding.
 	defaults []op
@@ -135,6 +139,7 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 		o.nullable = f.tag.Nullable.Contains(k.version)
 		if f.tag.HasFlexible && !f.tag.Flexible.Contains(k.version) {
 			o.compact = false
+			o.fast = o.kind
 		}
 		if o.sub != nil && o.sub.err != nil {
 			p.err = o.sub.err
@@ -155,12 +160,15 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 		}
 	}
 	slices.SortFunc(p.tagged, func(a, b op) int { return cmp.Compare(a.tag, b.tag) })
+	for i := range p.fields {
+		p.encodeOps = append(p.encodeOps, &p.fields[i])
+	}
 	return p
 }
 
 // compileOp fixes a value's layout decisions for one version.
 func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
-	o := op{kind: vi.kind, ptr: vi.ptr, goType: vi.goType, compact: k.flexible}
+	o := op{kind: vi.kind, fast: vi.kind, ptr: vi.ptr, goType: vi.goType, compact: k.flexible}
 	switch vi.kind {
 	case kBool, kInt8:
 		o.minSize = 1
@@ -191,6 +199,9 @@ func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
 	if vi.kind == kArray {
 		e := compileOp(vi.elem, k, compiling)
 		o.elem, o.elemSize, o.elemKind = &e, vi.elem.goType.Size(), e.kind
+		if e.kind == kInt32 && o.compact {
+			o.fast = kCompactInt32s
+		}
 	}
 	return o
 }
