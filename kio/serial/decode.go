@@ -1,6 +1,7 @@
 package serial
 
 import (
+	"encoding/binary"
 	"math"
 	"reflect"
 	"unsafe"
@@ -40,9 +41,33 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		o := &pl.defaults[i]
 		applyDefault(o.field, unsafe.Add(p, o.offset))
 	}
-	for i := range pl.fields {
-		o := &pl.fields[i]
-		decodeValue(r, o, unsafe.Add(p, o.offset))
+	for _, o := range pl.ops {
+		fp := unsafe.Add(p, o.offset)
+		// Fixed-width kinds are read here, without a call, as the encoder writes them.
+		switch o.kind {
+		case kInt32:
+			if len(r.buf)-r.off >= 4 { // the reader's fast path, inlined by hand
+				*(*int32)(fp) = int32(binary.BigEndian.Uint32(r.buf[r.off:]))
+				r.off += 4
+			} else {
+				*(*int32)(fp) = r.int32()
+			}
+		case kInt16:
+			if len(r.buf)-r.off >= 2 {
+				*(*int16)(fp) = int16(binary.BigEndian.Uint16(r.buf[r.off:]))
+				r.off += 2
+			} else {
+				*(*int16)(fp) = r.int16()
+			}
+		case kInt64:
+			*(*int64)(fp) = r.int64()
+		case kInt8:
+			*(*int8)(fp) = r.int8()
+		case kBool:
+			*(*bool)(fp) = r.bool()
+		default:
+			decodeValue(r, o, fp)
+		}
 		if r.err != nil {
 			r.errAt(o.name, 0)
 			return
@@ -241,10 +266,13 @@ func decodeArray(r *reader, o *op, p unsafe.Pointer) {
 	e := o.elem
 	switch e.kind {
 	case kInt32:
+		// ensure above made the n*4 bytes available.
 		vs := r.int32Slice(n)
+		b := r.buf[r.off : r.off+4*n]
 		for i := range vs {
-			vs[i] = r.int32()
+			vs[i] = int32(binary.BigEndian.Uint32(b[4*i:]))
 		}
+		r.off += 4 * n
 		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
 		return
 	}

@@ -25,7 +25,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 		}
 	}
 	var err error
-	for _, o := range pl.encodeOps {
+	for _, o := range pl.ops {
 		fp := unsafe.Add(p, o.offset)
 		// The fixed-width kinds are written here, without a call: they are most of
 		// the fields of real messages.

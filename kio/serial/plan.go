@@ -38,11 +38,11 @@ type plan struct {
 	version  int16
 	flexible bool
 	fields   []op // present, untagged, in declaration order
-	// encodeOps points at fields' ops: the encode loop walks pointers rather than
-	// indexing a slice of large structs.
-	encodeOps []*op
-	tagged    []op // tagged at this version, in ascending tag order
-	absent    []op // not present at this version and not ignorable
+	// ops points at fields' ops: the encode and decode loops walk pointers rather
+	// than indexing a slice of large structs.
+	ops    []*op
+	tagged []op // tagged at this version, in ascending tag order
+	absent []op // not present at this version and not ignorable
 	// defaults are the absent and tagged fields whose default is not Go's zero value
 	// (or which are structs holding such defaults), set before decoding.
 	defaults []op
@@ -161,7 +161,7 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 	}
 	slices.SortFunc(p.tagged, func(a, b op) int { return cmp.Compare(a.tag, b.tag) })
 	for i := range p.fields {
-		p.encodeOps = append(p.encodeOps, &p.fields[i])
+		p.ops = append(p.ops, &p.fields[i])
 	}
 	return p
 }

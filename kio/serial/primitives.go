@@ -121,39 +121,51 @@ func (r *reader) fill(n int) bool {
 	return true
 }
 
+// The fixed-width reads keep their fast path small enough to inline; a read that
+// needs more input (or fails) goes through fixedSlow.
+
 func (r *reader) int8() int8 {
-	if !r.ensure(1) {
-		return 0
+	if len(r.buf)-r.off < 1 {
+		return int8(r.fixedSlow(1))
 	}
-	v := int8(r.buf[r.off])
 	r.off++
-	return v
+	return int8(r.buf[r.off-1])
 }
 
 func (r *reader) int16() int16 {
-	if !r.ensure(2) {
-		return 0
+	if len(r.buf)-r.off < 2 {
+		return int16(r.fixedSlow(2))
 	}
-	v := int16(binary.BigEndian.Uint16(r.buf[r.off:]))
 	r.off += 2
-	return v
+	return int16(binary.BigEndian.Uint16(r.buf[r.off-2:]))
 }
 
 func (r *reader) int32() int32 {
-	if !r.ensure(4) {
-		return 0
+	if len(r.buf)-r.off < 4 {
+		return int32(r.fixedSlow(4))
 	}
-	v := int32(binary.BigEndian.Uint32(r.buf[r.off:]))
 	r.off += 4
-	return v
+	return int32(binary.BigEndian.Uint32(r.buf[r.off-4:]))
 }
 
 func (r *reader) int64() int64 {
-	if !r.ensure(8) {
+	if len(r.buf)-r.off < 8 {
+		return int64(r.fixedSlow(8))
+	}
+	r.off += 8
+	return int64(binary.BigEndian.Uint64(r.buf[r.off-8:]))
+}
+
+// fixedSlow reads an n-byte big-endian value once more input is available.
+func (r *reader) fixedSlow(n int) uint64 {
+	if !r.more(n) {
 		return 0
 	}
-	v := int64(binary.BigEndian.Uint64(r.buf[r.off:]))
-	r.off += 8
+	var v uint64
+	for _, c := range r.buf[r.off : r.off+n] {
+		v = v<<8 | uint64(c)
+	}
+	r.off += n
 	return v
 }
 
