@@ -120,6 +120,11 @@ func (f Framer) max() int32 {
 // ReadFrame reads one frame, size prefix included, from r. It returns io.EOF, unwrapped,
 // when r ends cleanly before a frame starts, and a *FrameError wrapping
 // io.ErrUnexpectedEOF when r ends inside a frame.
+//
+// A frame that is read whole leaves r at the next frame, whatever its body holds: the
+// Read methods report a body that fails to decode without losing the stream. After an
+// error inside a frame (a short read, a deadline, a size over the limit) the position
+// in r is unknown and the connection should be closed.
 func (f Framer) ReadFrame(r io.Reader) ([]byte, error) {
 	const op = "read frame"
 	var prefix [sizePrefixLen]byte
