@@ -31,9 +31,11 @@ const DefaultMaxFrameSize = 104857600
 // sizePrefixLen is the length of a frame's int32 size prefix.
 const sizePrefixLen = 4
 
-// readChunk bounds how much memory ReadFrame commits before the bytes arrive: the buffer
-// grows as data comes, so a size prefix alone cannot make it allocate much.
-const readChunk = 64 << 10
+// readChunk bounds how much memory ReadFrame commits before the bytes arrive: a frame
+// up to this size is read into one buffer of its exact size, as Kafka's clients do; a
+// larger one starts here and grows only as its bytes arrive, so a lying size prefix
+// costs at most this much plus four times the bytes actually sent.
+const readChunk = 4 << 20
 
 // Errors a FrameError wraps, besides io.ErrUnexpectedEOF and codec errors (*serial.Error).
 var (

@@ -11,8 +11,9 @@ import "unsafe"
 // hostile length prefix cannot inflate them.
 
 const (
-	minArenaChunk = 32    // elements (int32s, string headers) or bytes in a first chunk
-	maxArenaChunk = 16384 // elements or bytes in the largest chunk
+	minArenaChunk  = 32    // elements (int32s, string headers) in a first chunk
+	minStringBytes = 512   // bytes in a first string chunk: small messages need just one
+	maxArenaChunk  = 16384 // elements or bytes in the largest chunk
 )
 
 type arenas struct {
@@ -28,6 +29,13 @@ type arenas struct {
 // limit (what the remaining input could still hold), and records it in last.
 func nextChunk(last *int, n, limit int) int {
 	*last = min(max(*last*2, minArenaChunk), maxArenaChunk)
+	return max(n, min(*last, limit))
+}
+
+// nextStringChunk is nextChunk for string bytes, which start larger: limit (the string
+// and every byte after it) bounds them anyway.
+func nextStringChunk(last *int, n, limit int) int {
+	*last = min(max(*last*2, minStringBytes), maxArenaChunk)
 	return max(n, min(*last, limit))
 }
 
@@ -49,7 +57,7 @@ func (r *reader) string(b []byte) string {
 	}
 	a := &r.arenas
 	if len(a.strs) < len(b) {
-		a.strs = make([]byte, nextChunk(&a.strChunk, len(b), len(r.buf)-r.off))
+		a.strs = make([]byte, nextStringChunk(&a.strChunk, len(b), len(b)+len(r.buf)-r.off))
 	}
 	n := copy(a.strs, b)
 	s := unsafe.String(&a.strs[0], n)
