@@ -11,7 +11,8 @@ import "unsafe"
 // hostile length prefix cannot inflate them.
 
 const (
-	minArenaChunk  = 32    // elements (int32s, string headers) in a first chunk
+	minArenaChunk  = 32    // int32s in a first chunk
+	minStringPtrs  = 4     // strings in a first chunk for *string fields: few messages have many
 	minStringBytes = 512   // bytes in a first string chunk: small messages need just one
 	maxArenaChunk  = 16384 // elements or bytes in the largest chunk
 )
@@ -25,17 +26,11 @@ type arenas struct {
 	int32Chunk, strChunk, strPtrChunk int
 }
 
-// nextChunk returns the size of the next chunk for a request of n elements, at most
-// limit (what the remaining input could still hold), and records it in last.
-func nextChunk(last *int, n, limit int) int {
-	*last = min(max(*last*2, minArenaChunk), maxArenaChunk)
-	return max(n, min(*last, limit))
-}
-
-// nextStringChunk is nextChunk for string bytes, which start larger: limit (the string
-// and every byte after it) bounds them anyway.
-func nextStringChunk(last *int, n, limit int) int {
-	*last = min(max(*last*2, minStringBytes), maxArenaChunk)
+// nextChunk returns the size of the next chunk for a request of n elements: double
+// the last (recorded in last), at least first, at most limit (what the remaining
+// input could still hold) unless n itself is more.
+func nextChunk(last *int, first, n, limit int) int {
+	*last = min(max(*last*2, first), maxArenaChunk)
 	return max(n, min(*last, limit))
 }
 
@@ -43,7 +38,7 @@ func nextStringChunk(last *int, n, limit int) int {
 func (r *reader) int32Slice(n int) []int32 {
 	a := &r.arenas
 	if len(a.int32s) < n {
-		a.int32s = make([]int32, nextChunk(&a.int32Chunk, n, (len(r.buf)-r.off)/4))
+		a.int32s = make([]int32, nextChunk(&a.int32Chunk, minArenaChunk, n, (len(r.buf)-r.off)/4))
 	}
 	s := a.int32s[:n:n]
 	a.int32s = a.int32s[n:]
@@ -57,7 +52,7 @@ func (r *reader) string(b []byte) string {
 	}
 	a := &r.arenas
 	if len(a.strs) < len(b) {
-		a.strs = make([]byte, nextStringChunk(&a.strChunk, len(b), len(b)+len(r.buf)-r.off))
+		a.strs = make([]byte, nextChunk(&a.strChunk, minStringBytes, len(b), len(b)+len(r.buf)-r.off))
 	}
 	n := copy(a.strs, b)
 	s := unsafe.String(&a.strs[0], n)
@@ -70,7 +65,7 @@ func (r *reader) stringPtr(s string) *string {
 	a := &r.arenas
 	if len(a.strPtrs) == 0 {
 		// Each *string needs at least one length byte on the wire.
-		a.strPtrs = make([]string, nextChunk(&a.strPtrChunk, 1, len(r.buf)-r.off+1))
+		a.strPtrs = make([]string, nextChunk(&a.strPtrChunk, minStringPtrs, 1, len(r.buf)-r.off+1))
 	}
 	p := &a.strPtrs[0]
 	*p = s
