@@ -415,6 +415,10 @@ func TestErrors(t *testing.T) {
 	if a := testing.AllocsPerRun(20, func() { _ = Unmarshal(huge, &v, 0) }); a > 4 {
 		t.Errorf("refusing a huge count allocated %v times", a)
 	}
+	// Flexible: a compact string length of 40,000 (uvarint 40,001 = c1 b8 02) is over
+	// Kafka's 32,767-byte string limit, even with the bytes present.
+	err = Unmarshal(append([]byte{0xc1, 0xb8, 0x02}, make([]byte, 40000)...), &v, 1)
+	wantErr("string over 32767 bytes", err, ErrRange, "Name")
 	// Flexible: compact string length with an overlong varint.
 	err = Unmarshal([]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, &v, 1)
 	wantErr("overlong varint", err, ErrRange, "Name")
