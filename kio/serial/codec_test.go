@@ -604,3 +604,20 @@ func TestImpliedDefaults(t *testing.T) {
 		t.Fatalf("got % x, want % x", wire, want)
 	}
 }
+
+// Values carved from the decode arenas must not share capacity: appending to one
+// decoded slice must not overwrite the next.
+func TestDecodedSlicesDoNotOverlap(t *testing.T) {
+	type lists struct {
+		A, B []int32
+	}
+	wire := []byte{0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 8}
+	var v lists
+	if err := Unmarshal(wire, &v, 0); err != nil {
+		t.Fatal(err)
+	}
+	v.A = append(v.A, 99)
+	if len(v.B) != 1 || v.B[0] != 8 {
+		t.Fatalf("appending to A changed B: %v", v.B)
+	}
+}
