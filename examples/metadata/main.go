@@ -27,7 +27,6 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
-	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 )
 
@@ -85,25 +84,20 @@ func run(w io.Writer, addr string, version int16, topics []string) error {
 		return err
 	}
 
-	// Spec defaults (AllowAutoTopicCreation true, ...). Topics nil asks for every topic;
-	// v0 has no null list and sends it empty, which Kafka also reads as every topic
-	// (kfake answers no topics).
+	// Spec defaults (AllowAutoTopicCreation true, ...). The spec's default topic list
+	// is empty (no topic); nil (null) asks for every topic. v0 has no null list and
+	// sends it empty, which Kafka also reads as every topic (kfake answers no topics).
 	body := serial.Default[metadata.MetadataRequest]()
-	// The spec's default is an empty topic list (no topics); null asks for every topic.
 	body.Topics = nil
 	for _, t := range topics {
 		name := common.TopicName(t)
 		body.Topics = append(body.Topics, metadata.MetadataRequestTopic{Name: &name})
 	}
+	// The header names the body's API, this version, a correlation id and a client id.
 	clientID := "kio-example"
-	req := &schema.Request{
-		Header: requestheader.RequestHeader{
-			RequestApiKey:     api.Key,
-			RequestApiVersion: version,
-			CorrelationId:     1,
-			ClientId:          &clientID,
-		},
-		Body: &body,
+	req, err := schema.NewRequest(&body, version, 1, &clientID)
+	if err != nil {
+		return err
 	}
 	var framer schema.Framer
 	if err := framer.WriteRequest(conn, req); err != nil {

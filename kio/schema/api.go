@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -77,6 +78,39 @@ func Lookup(key int16) (*API, bool) {
 		return nil, false
 	}
 	return apisByKey[key], true
+}
+
+// LookupBody returns the API whose request or response body is v, a pointer to a
+// generated request or response struct (such as *metadata.MetadataRequest), so a
+// header can be filled from the body alone.
+func LookupBody(v any) (*API, bool) {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return nil, false
+	}
+	for _, a := range apisByKey {
+		if a != nil && (a.Request == t.Elem() || a.Response == t.Elem()) {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+// NewRequest wraps body, a pointer to a generated request struct, in a Request whose
+// header names body's API, the version, the correlation id and the client id (nil for
+// null), ready for Framer.WriteRequest or AppendRequest.
+func NewRequest(body any, version int16, correlationID int32, clientID *string) (*Request, error) {
+	a, ok := LookupBody(body)
+	if !ok || reflect.TypeOf(body).Elem() != a.Request {
+		return nil, frameError("new request", -1, version, fmt.Errorf("%w: %T is not a generated request", ErrBodyType, body))
+	}
+	if !a.Versions.Contains(version) {
+		return nil, frameError("new request", a.Key, version, ErrUnsupportedVersion)
+	}
+	req := &Request{Body: body}
+	req.Header.RequestApiKey, req.Header.RequestApiVersion = a.Key, version
+	req.Header.CorrelationId, req.Header.ClientId = correlationID, clientID
+	return req, nil
 }
 
 // APIs returns every API, sorted by key. The slice is new; the APIs are shared and must
