@@ -59,6 +59,7 @@ type FrameError struct {
 	Err        error
 }
 
+// Error says what failed, for which API key, version and size, and why.
 func (e *FrameError) Error() string {
 	msg := "kio/schema: " + e.Op
 	if e.APIKey >= 0 {

@@ -51,6 +51,7 @@ type Error struct {
 	Err     error // the cause; wraps one of the sentinels above
 }
 
+// Error describes the failure: operation, type, version, field path, offset and cause.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("kio: ")
@@ -115,6 +116,7 @@ type SchemaError struct {
 	Reason string
 }
 
+// Error names the struct, the field and the reason.
 func (e *SchemaError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("schema error: %v: %s", e.Struct, e.Reason)

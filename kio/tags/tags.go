@@ -101,6 +101,7 @@ type Error struct {
 	Reason string
 }
 
+// Error names the tag, the item that failed and why.
 func (e *Error) Error() string {
 	if e.Item == "" {
 		return fmt.Sprintf("kafka tag %q: %s", e.Tag, e.Reason)

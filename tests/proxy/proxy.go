@@ -42,6 +42,7 @@ const (
 	ToClient
 )
 
+// String names the direction as the frame's kind: "request" or "response".
 func (d Direction) String() string {
 	if d == ToBroker {
 		return "request"
@@ -82,6 +83,7 @@ func (p *Problem) FirstDifference() int {
 	return n
 }
 
+// String describes the problem for a test failure, with both encodings' hex.
 func (p *Problem) String() string {
 	what := "bytes differ"
 	if p.Err != nil {
