@@ -34,32 +34,25 @@ func Marshal(v any, version int16) ([]byte, error) {
 // Append appends the wire form of v (a struct or a pointer to one) at version to dst.
 // Passing a pointer avoids a copy.
 func Append(dst []byte, v any, version int16) ([]byte, error) {
-	if ti, p, ok := cachedStructPtr(v); ok {
-		pl, err := ti.planAt(version)
-		if err == nil {
-			var out []byte
-			if out, err = pl.encode(dst, p); err == nil {
-				return out, nil
-			}
+	ti, p, ok := cachedStructPtr(v)
+	if !ok {
+		t, sp, err := structOf(v, false)
+		if err != nil {
+			return dst, errorFor(err, "encode", t, version, -1)
 		}
-		return dst, errorFor(err, "encode", ti.typ, version, -1)
+		ti, p = infoFor(t), sp
+		if reflect.TypeOf(v).Kind() == reflect.Pointer {
+			rememberStructPtr(v, ti)
+		}
 	}
-	t, p, err := structOf(v, false)
-	if err != nil {
-		return dst, errorFor(err, "encode", t, version, -1)
+	pl, err := ti.planAt(version)
+	if err == nil {
+		var out []byte
+		if out, err = pl.encode(dst, p); err == nil {
+			return out, nil
+		}
 	}
-	if reflect.TypeOf(v).Kind() == reflect.Pointer {
-		rememberStructPtr(v, infoFor(t))
-	}
-	pl, err := planOf(t, version)
-	if err != nil {
-		return dst, errorFor(err, "encode", t, version, -1)
-	}
-	out, err := pl.encode(dst, p)
-	if err != nil {
-		return dst, errorFor(err, "encode", t, version, -1)
-	}
-	return out, nil
+	return dst, errorFor(err, "encode", ti.typ, version, -1)
 }
 
 // Unmarshal decodes data, which must hold exactly one value, into v, a pointer to a
@@ -179,12 +172,6 @@ func structOf(v any, needPointer bool) (reflect.Type, unsafe.Pointer, error) {
 		}
 		return rv.Type(), nil, causef(ErrSchema, "%v is not %s", rv.Type(), want)
 	}
-}
-
-// planOf returns the plan for a top-level struct type at version, checking the
-// version against the struct's marker.
-func planOf(t reflect.Type, version int16) (*plan, error) {
-	return infoFor(t).planAt(version)
 }
 
 // errorFor completes an error for the caller: an *Error naming the type and version.
