@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -619,5 +620,81 @@ func TestDecodedSlicesDoNotOverlap(t *testing.T) {
 	v.A = append(v.A, 99)
 	if len(v.B) != 1 || v.B[0] != 8 {
 		t.Fatalf("appending to A changed B: %v", v.B)
+	}
+}
+
+// fixedMsg has no strings or slices, so decoding it needs no memory of its own.
+type fixedMsg struct {
+	_ struct{} `kafka:"versions=0-1,flexible=1+"`
+	A int32    `kafka:"type=int32"`
+	B int64    `kafka:"type=int64"`
+	C bool     `kafka:"type=bool"`
+}
+
+// The entry points must not let v escape: a caller's local target or value stays on
+// its stack, so decoding a message of fixed-width fields and encoding a struct value
+// into a reused buffer allocate nothing at all.
+func TestEntryPointsKeepTheValueOnTheStack(t *testing.T) {
+	wire, err := Marshal(&fixedMsg{A: 1, B: 2, C: true}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got fixedMsg
+	allocs := testing.AllocsPerRun(100, func() {
+		var m fixedMsg
+		if err := Unmarshal(wire, &m, 1); err != nil {
+			t.Fatal(err)
+		}
+		got = m
+	})
+	if allocs != 0 {
+		t.Errorf("Unmarshal into a local allocated %v times", allocs)
+	}
+	if got.A != 1 || got.B != 2 || !got.C {
+		t.Errorf("decoded %+v", got)
+	}
+	buf := make([]byte, 0, 64)
+	allocs = testing.AllocsPerRun(100, func() {
+		m := fixedMsg{A: 1, B: 2, C: true}
+		buf, err = Append(buf[:0], m, 1) // by value
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Append of a struct value allocated %v times", allocs)
+	}
+	if !bytes.Equal(buf, wire) {
+		t.Errorf("by value % x, by pointer % x", buf, wire)
+	}
+}
+
+// onePointer is held directly in an interface's data word (a struct of one pointer),
+// so Append must encode from a copy of that word rather than follow it.
+type onePointer struct {
+	S *string `kafka:"type=string,nullable=0+"`
+}
+
+func TestStructHeldDirectlyInAnInterface(t *testing.T) {
+	if !isDirectIface(reflect.TypeFor[onePointer]()) || isDirectIface(reflect.TypeFor[fixedMsg]()) {
+		t.Fatal("isDirectIface misjudges the test types: the test no longer covers the direct case")
+	}
+	for _, v := range []onePointer{{S: str("kio")}, {}} {
+		for range 2 { // the second call must not find a cached, wrong, entry
+			byValue, err := Marshal(v, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byPointer, err := Marshal(&v, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(byValue, byPointer) {
+				t.Fatalf("by value % x, by pointer % x", byValue, byPointer)
+			}
+		}
+	}
+	if b, _ := Marshal(onePointer{S: str("kio")}, 0); !bytes.Equal(b, []byte{0, 3, 'k', 'i', 'o'}) {
+		t.Errorf("got % x", b)
 	}
 }

@@ -34,17 +34,29 @@ func Marshal(v any, version int16) ([]byte, error) {
 // Append appends the wire form of v (a struct or a pointer to one) at version to dst.
 // Passing a pointer avoids a copy.
 func Append(dst []byte, v any, version int16) ([]byte, error) {
-	ti, p, ok := cachedStructPtr(v)
-	if !ok {
-		t, sp, err := structOf(v, false)
-		if err != nil {
-			return dst, errorFor(err, "encode", t, version, -1)
-		}
-		ti, p = infoFor(t), sp
-		if reflect.TypeOf(v).Kind() == reflect.Pointer {
-			rememberStructPtr(v, ti)
-		}
+	e, p := cachedStruct(v)
+	if e == nil || p == nil {
+		return appendSlow(dst, v, version)
 	}
+	return appendStruct(dst, e.ti, p, version)
+}
+
+// appendSlow is Append for a type not yet cached, a nil pointer or a struct held
+// directly in the interface.
+func appendSlow(dst []byte, v any, version int16) ([]byte, error) {
+	ti, p, direct, err := locateStruct(v, false)
+	if err != nil {
+		return dst, errorFor(err, "encode", typeOfValue(v, ti), version, -1)
+	}
+	if direct {
+		// The data word is the struct's whole content: encode from a copy of it.
+		word := (*ifaceWords)(unsafe.Pointer(&v)).data
+		return appendStruct(dst, ti, unsafe.Pointer(&word), version)
+	}
+	return appendStruct(dst, ti, p, version)
+}
+
+func appendStruct(dst []byte, ti *typeInfo, p unsafe.Pointer, version int16) ([]byte, error) {
 	pl, err := ti.planAt(version)
 	if err == nil {
 		var out []byte
@@ -58,10 +70,10 @@ func Append(dst []byte, v any, version int16) ([]byte, error) {
 // Unmarshal decodes data, which must hold exactly one value, into v, a pointer to a
 // struct, at version. v is zeroed first; fields absent at version take their defaults.
 func Unmarshal(data []byte, v any, version int16) error {
-	n, err := UnmarshalPrefix(data, v, version)
-	if err == nil && n != len(data) {
-		t, _, _ := structOf(v, true)
-		return errorFor(causef(ErrTrailing, "%d bytes after the message", len(data)-n), "decode", t, version, n)
+	r := reader{buf: data}
+	ti, err := decodeInto(&r, v, version)
+	if err == nil && r.off != len(data) {
+		return errorFor(causef(ErrTrailing, "%d bytes after the message", len(data)-r.off), "decode", ti.typ, version, r.off)
 	}
 	return err
 }
@@ -70,7 +82,8 @@ func Unmarshal(data []byte, v any, version int16) error {
 // struct, and returns how many bytes it used. Bytes after it are left alone.
 func UnmarshalPrefix(data []byte, v any, version int16) (int, error) {
 	r := reader{buf: data}
-	return decodeInto(&r, v, version)
+	_, err := decodeInto(&r, v, version)
+	return r.off, err
 }
 
 // Encode writes the wire form of v at version to w in a single Write.
@@ -99,13 +112,12 @@ func Decode(r io.Reader, v any, version int16) error {
 // SetDefaults sets every field of the struct v points to, and of the struct values
 // nested in it, to its spec default (Go's zero value where the spec gives none).
 func SetDefaults(v any) error {
-	t, p, err := structOf(v, true)
-	if err != nil {
-		return errorFor(err, "defaults", t, 0, -1)
+	ti, p, _, err := locateStruct(v, true)
+	if err == nil {
+		err = ti.err
 	}
-	ti := infoFor(t)
-	if ti.err != nil {
-		return errorFor(ti.err, "defaults", t, 0, -1)
+	if err != nil {
+		return errorFor(err, "defaults", typeOfValue(v, ti), 0, -1)
 	}
 	ti.setDefaults(p)
 	return nil
@@ -124,20 +136,22 @@ const maxPooledBuffer = 1 << 20
 
 var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
-func decodeInto(r *reader, v any, version int16) (int, error) {
-	ti, p, ok := cachedStructPtr(v)
-	if !ok {
-		t, sp, err := structOf(v, true)
-		if err != nil {
-			return 0, errorFor(err, "decode", t, version, 0)
+// decodeInto decodes from r into the struct v points to. It returns v's parsed type
+// when it found one, for the caller's errors.
+func decodeInto(r *reader, v any, version int16) (*typeInfo, error) {
+	e, p := cachedStruct(v)
+	var ti *typeInfo
+	if e != nil && e.ptr && p != nil {
+		ti = e.ti
+	} else {
+		var err error
+		if ti, p, _, err = locateStruct(v, true); err != nil {
+			return ti, errorFor(err, "decode", typeOfValue(v, ti), version, 0)
 		}
-		ti, p = infoFor(t), sp
-		rememberStructPtr(v, ti)
 	}
-	t := ti.typ
 	pl, err := ti.planAt(version)
 	if err != nil {
-		return 0, errorFor(err, "decode", t, version, 0)
+		return ti, errorFor(err, "decode", ti.typ, version, 0)
 	}
 	ti.zero(p)
 	pl.decode(r, p)
@@ -145,33 +159,18 @@ func decodeInto(r *reader, v any, version int16) (int, error) {
 		if _, ok := r.err.(*Error); !ok {
 			r.err = &Error{Offset: r.failAt, Err: r.err}
 		}
-		return r.off, errorFor(r.err, "decode", t, version, r.failAt)
+		return ti, errorFor(r.err, "decode", ti.typ, version, r.failAt)
 	}
-	return r.off, nil
+	return ti, nil
 }
 
-// structOf finds the struct type and address behind v. Decoding needs a pointer.
-func structOf(v any, needPointer bool) (reflect.Type, unsafe.Pointer, error) {
-	rv := reflect.ValueOf(v)
-	switch {
-	case rv.Kind() == reflect.Pointer && rv.Type().Elem().Kind() == reflect.Struct:
-		if rv.IsNil() {
-			return rv.Type().Elem(), nil, causef(ErrSchema, "nil %v", rv.Type())
-		}
-		return rv.Type().Elem(), rv.UnsafePointer(), nil
-	case rv.Kind() == reflect.Struct && !needPointer:
-		cp := reflect.New(rv.Type())
-		cp.Elem().Set(rv)
-		return rv.Type(), cp.UnsafePointer(), nil
-	case !rv.IsValid():
-		return nil, nil, causef(ErrSchema, "nil value")
-	default:
-		want := "a struct or a pointer to one"
-		if needPointer {
-			want = "a pointer to a struct"
-		}
-		return rv.Type(), nil, causef(ErrSchema, "%v is not %s", rv.Type(), want)
+// typeOfValue names the type an error is about: the struct's when it was found, else
+// v's dynamic type.
+func typeOfValue(v any, ti *typeInfo) reflect.Type {
+	if ti != nil {
+		return ti.typ
 	}
+	return reflect.TypeOf(v)
 }
 
 // errorFor completes an error for the caller: an *Error naming the type and version.

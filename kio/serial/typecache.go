@@ -9,9 +9,14 @@ import (
 // The per-call cost of finding a type's plan matters for small messages: a
 // reflect.TypeOf, a sync.Map lookup and a pointer check cost more than encoding a
 // Heartbeat. So the entry points first look in a small direct-mapped cache keyed by the
-// dynamic type word of the interface they were given, which for a pointer to a struct
-// also carries the pointer itself in its data word. A miss falls back to reflection
-// and fills the slot; a collision only costs that fallback.
+// dynamic type word of the interface they were given; its data word is then the
+// struct's address (for a *T, and for a T the interface holds indirectly). A miss falls
+// back to reflection and fills the slot; a collision only costs that fallback.
+//
+// Nothing here keeps the value itself: the type word is kept as a number (type
+// descriptors live as long as the program), so the compiler can prove that the
+// entry points do not let v escape and a caller's `var m T; Unmarshal(b, &m, v)`
+// stays on the stack.
 
 // ifaceWords is the layout of an empty interface: its dynamic type and data words.
 type ifaceWords struct {
@@ -20,32 +25,68 @@ type ifaceWords struct {
 }
 
 type typeCacheEntry struct {
-	typ unsafe.Pointer // dynamic type word of a *T
-	ti  *typeInfo      // T's parsed form
+	typ uintptr   // dynamic type word of a *T, or of a T stored indirectly
+	ti  *typeInfo // T's parsed form
+	ptr bool      // the type is *T
 }
 
 const typeCacheSize = 1024
 
 var typeCache [typeCacheSize]atomic.Pointer[typeCacheEntry]
 
-func typeCacheSlot(typ unsafe.Pointer) *atomic.Pointer[typeCacheEntry] {
-	return &typeCache[(uintptr(typ)>>4)%typeCacheSize]
+func typeCacheSlot(typ uintptr) *atomic.Pointer[typeCacheEntry] {
+	return &typeCache[(typ>>4)%typeCacheSize]
 }
 
-// cachedStructPtr returns the typeInfo and address behind v when v is a non-nil
-// pointer to a struct whose type is in the cache.
-func cachedStructPtr(v any) (*typeInfo, unsafe.Pointer, bool) {
+// cachedStruct returns the cache entry for v's dynamic type and the address of the
+// struct behind v, or nil when v's type is not cached. The address is nil for a nil *T.
+func cachedStruct(v any) (*typeCacheEntry, unsafe.Pointer) {
 	w := (*ifaceWords)(unsafe.Pointer(&v))
-	if e := typeCacheSlot(w.typ).Load(); e != nil && e.typ == w.typ && w.data != nil {
-		return e.ti, w.data, true
+	if e := typeCacheSlot(uintptr(w.typ)).Load(); e != nil && e.typ == uintptr(w.typ) {
+		return e, w.data
 	}
-	return nil, nil, false
+	return nil, nil
 }
 
-// rememberStructPtr caches v's type, a pointer to the struct described by ti.
-func rememberStructPtr(v any, ti *typeInfo) {
+// locateStruct finds the parsed type and the address of the struct behind v through
+// reflection, and caches v's type for cachedStruct. A T held directly in the
+// interface (a struct of a single pointer) has no address to give: direct is then
+// true and the caller must take the address of a copy of v's data word.
+func locateStruct(v any, needPointer bool) (ti *typeInfo, p unsafe.Pointer, direct bool, err error) {
+	t := reflect.TypeOf(v)
 	w := (*ifaceWords)(unsafe.Pointer(&v))
-	typeCacheSlot(w.typ).Store(&typeCacheEntry{typ: w.typ, ti: ti})
+	switch {
+	case t == nil:
+		return nil, nil, false, causef(ErrSchema, "nil value")
+	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
+		ti = infoFor(t.Elem())
+		typeCacheSlot(uintptr(w.typ)).Store(&typeCacheEntry{typ: uintptr(w.typ), ti: ti, ptr: true})
+		if w.data == nil {
+			return ti, nil, false, causef(ErrSchema, "nil %v", t)
+		}
+		return ti, w.data, false, nil
+	case t.Kind() == reflect.Struct && !needPointer:
+		ti = infoFor(t)
+		if isDirectIface(t) {
+			return ti, nil, true, nil
+		}
+		typeCacheSlot(uintptr(w.typ)).Store(&typeCacheEntry{typ: uintptr(w.typ), ti: ti})
+		return ti, w.data, false, nil
+	default:
+		want := "a struct or a pointer to one"
+		if needPointer {
+			want = "a pointer to a struct"
+		}
+		return nil, nil, false, causef(ErrSchema, "%v is not %s", t, want)
+	}
+}
+
+// isDirectIface reports whether an interface holds a T itself in its data word rather
+// than a pointer to it, as Go does for a struct whose only content is one pointer. A
+// zero T boxed directly has a nil data word; boxed indirectly, a non-nil one.
+func isDirectIface(t reflect.Type) bool {
+	z := reflect.Zero(t).Interface()
+	return (*ifaceWords)(unsafe.Pointer(&z)).data == nil
 }
 
 // planAt returns ti's plan at version for a top-level value, checking the version
