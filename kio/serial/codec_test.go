@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -696,5 +697,57 @@ func TestStructHeldDirectlyInAnInterface(t *testing.T) {
 	}
 	if b, _ := Marshal(onePointer{S: str("kio")}, 0); !bytes.Equal(b, []byte{0, 3, 'k', 'i', 'o'}) {
 		t.Errorf("got % x", b)
+	}
+}
+
+type listOfInt32 struct {
+	IDs []int32 `kafka:"type=[]int32"`
+}
+
+// Strings and int32 lists carved from one chunk must be aligned, must not share
+// capacity, and a message of steady shape must cost one chunk per decode once its plan
+// has seen it.
+func TestScalarArenaSharing(t *testing.T) {
+	type wrapped struct {
+		_     struct{} `kafka:"versions=0,flexible=0+"`
+		Name  string   `kafka:"type=string"`
+		Odd   string   `kafka:"type=string"`
+		Lists []listOfInt32
+		Host  *string `kafka:"type=string,nullable=0+"`
+	}
+	w := wrapped{Name: "abc", Odd: "x", Host: str("broker-1")}
+	for i := range 5 {
+		w.Lists = append(w.Lists, listOfInt32{IDs: []int32{int32(i), -1, 7}})
+	}
+	wire, err := Marshal(&w, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got wrapped
+	if err := Unmarshal(wire, &got, 0); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(w, got, cmpopts.IgnoreUnexported(wrapped{})); d != "" {
+		t.Fatal(d)
+	}
+	for i, l := range got.Lists {
+		if uintptr(unsafe.Pointer(&l.IDs[0]))%4 != 0 || cap(l.IDs) != len(l.IDs) {
+			t.Fatalf("list %d: misaligned or capacity %d for length %d", i, cap(l.IDs), len(l.IDs))
+		}
+	}
+	got.Lists[0].IDs = append(got.Lists[0].IDs, 42)
+	if got.Lists[1].IDs[0] != 1 || got.Name != "abc" || got.Odd != "x" {
+		t.Fatalf("appending to one list changed a neighbour: %+v", got)
+	}
+	// Steady state: the target (its Lists slice aside) and the chunks are all there is.
+	allocs := testing.AllocsPerRun(50, func() {
+		var m wrapped
+		if err := Unmarshal(wire, &m, 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// One scalar chunk, one []listOfInt32, one chunk of strings for Host.
+	if allocs != 3 {
+		t.Errorf("steady decode allocated %v times, want 3", allocs)
 	}
 }

@@ -37,9 +37,8 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		r.fail(pl.err)
 		return
 	}
-	for i := range pl.defaults {
-		o := &pl.defaults[i]
-		applyDefault(o.field, unsafe.Add(p, o.offset))
+	if len(pl.defaults) != 0 {
+		r.applyDefaults(pl.defaults, p)
 	}
 	for _, o := range pl.ops {
 		fp := unsafe.Add(p, o.offset)
@@ -65,6 +64,27 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 			*(*int8)(fp) = r.int8()
 		case kBool:
 			*(*bool)(fp) = r.bool()
+		case kString:
+			// Compact strings shorter than 127 bytes, the usual names and ids, have a
+			// one-byte length: read them here when the input holds them whole.
+			if o.compact && r.off < len(r.buf) {
+				c := int(r.buf[r.off])
+				if c == 0 && o.nullable { // null: the field stays nil
+					r.off++
+					continue
+				}
+				if c > 0 && c < 0x80 && c <= len(r.buf)-r.off {
+					s := r.string(r.buf[r.off+1 : r.off+c])
+					r.off += c
+					if o.ptr {
+						*(**string)(fp) = r.stringPtr(s)
+					} else {
+						*(*string)(fp) = s
+					}
+					continue
+				}
+			}
+			decodeValue(r, o, fp)
 		default:
 			decodeValue(r, o, fp)
 		}
@@ -74,6 +94,11 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		}
 	}
 	if pl.flexible {
+		// Most structs carry no tagged fields: a zero count byte.
+		if r.off < len(r.buf) && r.buf[r.off] == 0 {
+			r.off++
+			return
+		}
 		pl.decodeTagged(r, p)
 	}
 }
@@ -277,8 +302,11 @@ func decodeArray(r *reader, o *op, p unsafe.Pointer) {
 		return
 	}
 	// Grow the field in place: reflect allocates the backing array with the element
-	// type's pointer layout, and no slice header escapes.
-	sv := reflect.NewAt(o.goType, p).Elem()
+	// type's pointer layout, and no slice header escapes. The field is reached through
+	// an interface built from its *[]T type word, since reflect.NewAt would look that
+	// pointer type up in a map on every call.
+	words := ifaceWords{typ: o.slicePtrType, data: p}
+	sv := reflect.ValueOf(*(*any)(unsafe.Pointer(&words))).Elem()
 	sv.Grow(n)
 	sv.SetLen(n)
 	for i := 0; i < n; i++ {

@@ -1,6 +1,7 @@
 package serial
 
 import (
+	"math"
 	"reflect"
 	"unsafe"
 
@@ -10,29 +11,6 @@ import (
 // This file is about defaults: setting them (a decoded message takes its spec defaults
 // for fields absent at its version) and recognising them (a tagged field equal to its
 // default is not written; an absent field may hold only its default or zero).
-
-// fieldNeedsDefault reports whether a field's default differs from Go's zero value,
-// directly or in a nested struct value.
-func fieldNeedsDefault(f *fieldInfo) bool {
-	if f.def.set {
-		return true
-	}
-	return f.kind == kStruct && !f.ptr && f.sub.needsDefaults(map[*typeInfo]bool{})
-}
-
-func (ti *typeInfo) needsDefaults(seen map[*typeInfo]bool) bool {
-	if seen[ti] {
-		return false
-	}
-	seen[ti] = true
-	for i := range ti.fields {
-		f := &ti.fields[i]
-		if f.def.set || (f.kind == kStruct && !f.ptr && f.sub.needsDefaults(seen)) {
-			return true
-		}
-	}
-	return false
-}
 
 // setDefaults writes every field's default into the struct at p.
 func (ti *typeInfo) setDefaults(p unsafe.Pointer) {
@@ -90,6 +68,98 @@ func applyDefault(f *fieldInfo, p unsafe.Pointer) {
 			*(*sliceHeader)(p) = sliceHeader{}
 		} else {
 			*(*sliceHeader)(p) = sliceHeader{data: unsafe.Pointer(&zeroLen)} // empty, not nil
+		}
+	}
+}
+
+// defaultWrite sets one field of a zeroed struct to its default when decoding: a
+// fixed-width value as its bits, anything else through applyDefault. A plan keeps
+// its defaults flattened this way, nested struct values included, so that a decode
+// pays one store per non-zero default rather than a walk over every field.
+type defaultWrite struct {
+	offset uintptr    // from the start of the plan's struct
+	size   uint8      // 1, 2, 4 or 8 for a fixed-width value; 0 for applyDefault
+	bits   uint64     // the value, for a fixed-width one
+	field  *fieldInfo // the field, for applyDefault
+}
+
+// appendDefaultWrites appends the writes that give field f, found at off in a zeroed
+// struct, its default; nothing where the default is Go's zero value.
+func appendDefaultWrites(ws []defaultWrite, f *fieldInfo, off uintptr) []defaultWrite {
+	d := &f.def
+	fixed := func(size uint8, bits uint64) []defaultWrite {
+		if bits == 0 {
+			return ws
+		}
+		return append(ws, defaultWrite{offset: off, size: size, bits: bits})
+	}
+	switch f.kind {
+	case kBool:
+		if d.b {
+			return fixed(1, 1)
+		}
+		return ws
+	case kInt8:
+		return fixed(1, uint64(uint8(d.i)))
+	case kInt16:
+		return fixed(2, uint64(uint16(d.i)))
+	case kInt32, kVarint:
+		return fixed(4, uint64(uint32(d.i)))
+	case kInt64, kVarlong:
+		return fixed(8, uint64(d.i))
+	case kUint16:
+		return fixed(2, uint64(uint16(d.u)))
+	case kUint32, kUvarint:
+		return fixed(4, uint64(uint32(d.u)))
+	case kFloat64:
+		return fixed(8, math.Float64bits(d.f))
+	case kUUID:
+		return ws // only ever the zero UUID
+	case kStruct:
+		if f.ptr {
+			if d.null {
+				return ws
+			}
+			break
+		}
+		for i := range f.sub.fields {
+			sf := &f.sub.fields[i]
+			ws = appendDefaultWrites(ws, sf, off+sf.offset)
+		}
+		return ws
+	case kString, kVarstring:
+		if !f.ptr && d.s == "" || f.ptr && !d.set {
+			return ws
+		}
+	case kBytes, kVarbytes, kArray:
+		if d.null {
+			return ws
+		}
+	}
+	return append(ws, defaultWrite{offset: off, field: f})
+}
+
+// applyDefaults performs ws on the zeroed struct at p. A *string default is carved
+// from the decode's arenas rather than allocated alone.
+func (r *reader) applyDefaults(ws []defaultWrite, p unsafe.Pointer) {
+	for i := range ws {
+		w := &ws[i]
+		q := unsafe.Add(p, w.offset)
+		switch w.size {
+		case 1:
+			*(*uint8)(q) = uint8(w.bits)
+		case 2:
+			*(*uint16)(q) = uint16(w.bits)
+		case 4:
+			*(*uint32)(q) = uint32(w.bits)
+		case 8:
+			*(*uint64)(q) = w.bits
+		default:
+			if (w.field.kind == kString || w.field.kind == kVarstring) && w.field.ptr {
+				*(**string)(q) = r.stringPtr(w.field.def.s)
+			} else {
+				applyDefault(w.field, q)
+			}
 		}
 	}
 }

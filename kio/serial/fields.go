@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/tags"
@@ -63,14 +64,20 @@ type fieldInfo struct {
 
 // typeInfo is a struct type parsed once: its marker and its fields in order.
 type typeInfo struct {
-	typ        reflect.Type
-	marker     tags.Message
-	hasMarker  bool
-	fields     []fieldInfo
-	hasUnknown bool
-	unknownOff uintptr
-	err        error // a *SchemaError found while parsing; reported on first use
-	plans      planCache
+	typ  reflect.Type
+	size uintptr // typ.Size(), without an interface call
+	// wordAligned: typ's alignment allows reading it as 8-byte words.
+	wordAligned bool
+	marker      tags.Message
+	hasMarker   bool
+	fields      []fieldInfo
+	hasUnknown  bool
+	unknownOff  uintptr
+	err         error // a *SchemaError found while parsing; reported on first use
+	plans       planCache
+	// topPlans holds the plans of the versions already used at the top level (in
+	// the marker's range, at its flexibility), so planAt is one load for them.
+	topPlans [maxCachedVersion]atomic.Pointer[plan]
 }
 
 var typeInfos sync.Map // reflect.Type -> *typeInfo
@@ -103,7 +110,7 @@ func parseType(t reflect.Type, building map[reflect.Type]*typeInfo) *typeInfo {
 	if ti, ok := building[t]; ok {
 		return ti // a recursive type: the caller finishes it
 	}
-	ti := &typeInfo{typ: t, marker: tags.Message{APIKey: -1, Versions: tags.All, Flexible: tags.None, Deprecated: tags.None}}
+	ti := &typeInfo{typ: t, size: t.Size(), wordAligned: t.Align() >= 8, marker: tags.Message{APIKey: -1, Versions: tags.All, Flexible: tags.None, Deprecated: tags.None}}
 	building[t] = ti
 	fail := func(field, format string, args ...any) *typeInfo {
 		if ti.err == nil {

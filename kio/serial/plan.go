@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // This file compiles a typeInfo into a plan for one (version, flexibility): the
@@ -25,11 +26,14 @@ type op struct {
 	offset   uintptr  // within the parent struct; 0 for array elements
 	elem     *op      // kArray: the element
 	elemSize uintptr  // kArray: Go size of one element
-	sub      *plan    // kStruct: the struct's plan
-	minSize  int      // fewest bytes the value takes on the wire
-	name     string   // Go field name, for error paths
-	goType   reflect.Type
-	field    *fieldInfo
+	// kArray: the type word of an interface holding a *[]T, to reach the field
+	// through reflect without looking its pointer type up.
+	slicePtrType unsafe.Pointer
+	sub          *plan  // kStruct: the struct's plan
+	minSize      int    // fewest bytes the value takes on the wire
+	name         string // Go field name, for error paths
+	goType       reflect.Type
+	field        *fieldInfo
 }
 
 // plan is a struct's layout at one version and flexibility.
@@ -43,11 +47,13 @@ type plan struct {
 	ops    []*op
 	tagged []op // tagged at this version, in ascending tag order
 	absent []op // not present at this version and not ignorable
-	// defaults are the absent and tagged fields whose default is not Go's zero value
-	// (or which are structs holding such defaults), set before decoding.
-	defaults []op
+	// defaults set the absent and tagged fields whose default is not Go's zero value
+	// (directly or in a nested struct value) before decoding, flattened.
+	defaults []defaultWrite
 	minSize  int
 	err      error // a *SchemaError, reported on use
+	// hints size the first arena chunks of the next decode with this plan at the top.
+	hints arenaHints
 	// Copied from ti so the encode loop's last check reads the plan alone.
 	hasUnknown bool
 	unknownOff uintptr
@@ -155,8 +161,8 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 		case !f.tag.Ignorable:
 			p.absent = append(p.absent, o)
 		}
-		if (tagged || !present) && fieldNeedsDefault(f) {
-			p.defaults = append(p.defaults, o)
+		if tagged || !present {
+			p.defaults = appendDefaultWrites(p.defaults, f, f.offset)
 		}
 	}
 	slices.SortFunc(p.tagged, func(a, b op) int { return cmp.Compare(a.tag, b.tag) })
@@ -199,6 +205,8 @@ func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
 	if vi.kind == kArray {
 		e := compileOp(vi.elem, k, compiling)
 		o.elem, o.elemSize, o.elemKind = &e, vi.elem.goType.Size(), e.kind
+		slicePtr := reflect.New(vi.goType).Interface()
+		o.slicePtrType = (*ifaceWords)(unsafe.Pointer(&slicePtr)).typ
 		if e.kind == kInt32 && o.compact {
 			o.fast = kCompactInt32s
 		}

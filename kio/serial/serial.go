@@ -154,7 +154,11 @@ func decodeInto(r *reader, v any, version int16) (*typeInfo, error) {
 		return ti, errorFor(err, "decode", ti.typ, version, 0)
 	}
 	ti.zero(p)
+	r.arenas.hint = pl.hints.load()
 	pl.decode(r, p)
+	if r.err == nil {
+		pl.hints.store(&r.arenas)
+	}
 	if r.err != nil {
 		if _, ok := r.err.(*Error); !ok {
 			r.err = &Error{Offset: r.failAt, Err: r.err}

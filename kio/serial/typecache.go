@@ -92,6 +92,11 @@ func isDirectIface(t reflect.Type) bool {
 // planAt returns ti's plan at version for a top-level value, checking the version
 // against the struct's marker.
 func (ti *typeInfo) planAt(version int16) (*plan, error) {
+	if uint16(version) < maxCachedVersion {
+		if pl := ti.topPlans[version].Load(); pl != nil {
+			return pl, nil
+		}
+	}
 	if ti.err != nil {
 		return nil, ti.err
 	}
@@ -102,10 +107,48 @@ func (ti *typeInfo) planAt(version int16) (*plan, error) {
 	if pl.err != nil {
 		return nil, pl.err
 	}
+	if version < maxCachedVersion {
+		ti.topPlans[version].Store(pl)
+	}
 	return pl, nil
 }
 
-// zero clears the struct at p.
+// zero clears the struct at p. Decoding targets are usually new, so it first checks
+// whether they already are zero, which is cheaper than clearing through reflect (whose
+// clear must also tell the garbage collector about the pointers it overwrites).
 func (ti *typeInfo) zero(p unsafe.Pointer) {
-	reflect.NewAt(ti.typ, p).Elem().SetZero()
+	if !isZeroMemory(p, ti.size, ti.wordAligned) {
+		reflect.NewAt(ti.typ, p).Elem().SetZero()
+	}
+}
+
+// isZeroMemory reports whether the size bytes at p are all zero, reading them a word
+// at a time where the alignment allows.
+func isZeroMemory(p unsafe.Pointer, size uintptr, wordAligned bool) bool {
+	if wordAligned {
+		ws := unsafe.Slice((*uint64)(p), size/8)
+		for len(ws) >= 4 { // four words a step: structs are a few dozen words
+			if ws[0]|ws[1]|ws[2]|ws[3] != 0 {
+				return false
+			}
+			ws = ws[4:]
+		}
+		for _, w := range ws {
+			if w != 0 {
+				return false
+			}
+		}
+		if size&7 == 0 {
+			return true
+		}
+		// Step past the words only when bytes remain: a pointer one past the end of
+		// the struct is invalid.
+		p, size = unsafe.Add(p, size&^7), size&7
+	}
+	for _, c := range unsafe.Slice((*byte)(p), size) {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
