@@ -59,7 +59,12 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 				*(*int16)(fp) = r.int16()
 			}
 		case kInt64:
-			*(*int64)(fp) = r.int64()
+			if len(r.buf)-r.off >= 8 {
+				*(*int64)(fp) = int64(binary.BigEndian.Uint64(r.buf[r.off:]))
+				r.off += 8
+			} else {
+				*(*int64)(fp) = r.int64()
+			}
 		case kInt8:
 			*(*int8)(fp) = r.int8()
 		case kBool:
@@ -85,6 +90,16 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 				}
 			}
 			decodeValue(r, o, fp)
+		case kArray:
+			// A compact count below 127 is one byte: skip the general length checks.
+			if o.compact && r.off < len(r.buf) {
+				if c := int(r.buf[r.off]); c > 0 && c < 0x80 {
+					r.off++
+					fillArray(r, o, fp, c-1)
+					break
+				}
+			}
+			decodeArray(r, o, fp)
 		default:
 			decodeValue(r, o, fp)
 		}
@@ -278,6 +293,11 @@ func decodeArray(r *reader, o *op, p unsafe.Pointer) {
 	if !checkLength(r, o, n) {
 		return
 	}
+	fillArray(r, o, p, n)
+}
+
+// fillArray reads the n >= 0 elements of an array whose count has been read.
+func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 	// The elements must take at least n*minSize bytes: refuse a count the input cannot
 	// hold before allocating for it.
 	if !r.ensure(n * max(o.elem.minSize, 1)) {
@@ -301,14 +321,20 @@ func decodeArray(r *reader, o *op, p unsafe.Pointer) {
 		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
 		return
 	}
-	// Grow the field in place: reflect allocates the backing array with the element
-	// type's pointer layout, and no slice header escapes. The field is reached through
-	// an interface built from its *[]T type word, since reflect.NewAt would look that
-	// pointer type up in a map on every call.
-	words := ifaceWords{typ: o.slicePtrType, data: p}
-	sv := reflect.ValueOf(*(*any)(unsafe.Pointer(&words))).Elem()
-	sv.Grow(n)
-	sv.SetLen(n)
+	if n == 1 {
+		// One element, the usual topic or partition of a small request: reflect.New
+		// allocates it with its pointer layout in one step (named types carry their
+		// pointer type, so no lookup either).
+		*h = sliceHeader{data: reflect.New(e.goType).UnsafePointer(), len: 1, cap: 1}
+	} else {
+		// Grow the field in place: reflect allocates the backing array with the
+		// element type's pointer layout, and no slice header escapes. The field is
+		// reached through an interface built from its *[]T type word, since
+		// reflect.NewAt would look that pointer type up in a map on every call.
+		words := ifaceWords{typ: o.slicePtrType, data: p}
+		reflect.ValueOf(*(*any)(unsafe.Pointer(&words))).Elem().Grow(n)
+		h.len = n
+	}
 	for i := 0; i < n; i++ {
 		decodeValue(r, e, unsafe.Add(h.data, uintptr(i)*o.elemSize))
 		if r.err != nil {

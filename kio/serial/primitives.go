@@ -190,6 +190,21 @@ func (r *reader) uvarint() uint32 {
 }
 
 func (r *reader) uvarintSlow() uint32 {
+	if len(r.buf)-r.off >= 5 { // all five bytes a varint may take are at hand
+		var v uint32
+		for i, c := range r.buf[r.off : r.off+5] {
+			if i == 4 && c > 0x0f {
+				r.off += 5
+				r.fail(causef(ErrRange, "unsigned varint overflows 32 bits"))
+				return 0
+			}
+			v |= uint32(c&0x7f) << (7 * i)
+			if c < 0x80 {
+				r.off += i + 1
+				return v
+			}
+		}
+	}
 	var v uint32
 	for i := 0; i < 5; i++ {
 		if !r.ensure(1) {

@@ -125,28 +125,22 @@ func (ti *typeInfo) zero(p unsafe.Pointer) {
 // isZeroMemory reports whether the size bytes at p are all zero, reading them a word
 // at a time where the alignment allows.
 func isZeroMemory(p unsafe.Pointer, size uintptr, wordAligned bool) bool {
+	i := uintptr(0)
 	if wordAligned {
-		ws := unsafe.Slice((*uint64)(p), size/8)
-		for len(ws) >= 4 { // four words a step: structs are a few dozen words
-			if ws[0]|ws[1]|ws[2]|ws[3] != 0 {
-				return false
-			}
-			ws = ws[4:]
-		}
-		for _, w := range ws {
-			if w != 0 {
+		for ; i+32 <= size; i += 32 { // four words a step: structs are a few dozen words
+			q := unsafe.Add(p, i)
+			if *(*uint64)(q)|*(*uint64)(unsafe.Add(q, 8))|*(*uint64)(unsafe.Add(q, 16))|*(*uint64)(unsafe.Add(q, 24)) != 0 {
 				return false
 			}
 		}
-		if size&7 == 0 {
-			return true
+		for ; i+8 <= size; i += 8 {
+			if *(*uint64)(unsafe.Add(p, i)) != 0 {
+				return false
+			}
 		}
-		// Step past the words only when bytes remain: a pointer one past the end of
-		// the struct is invalid.
-		p, size = unsafe.Add(p, size&^7), size&7
 	}
-	for _, c := range unsafe.Slice((*byte)(p), size) {
-		if c != 0 {
+	for ; i < size; i++ {
+		if *(*byte)(unsafe.Add(p, i)) != 0 {
 			return false
 		}
 	}
