@@ -50,6 +50,8 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 			}
 			if sp != nil && o.compact && len(*sp) < 0x7f {
 				b = append(append(b, byte(len(*sp)+1)), *sp...)
+			} else if sp == nil && o.compact && o.nullable {
+				b = append(b, 0) // a null compact string
 			} else if b, err = encodeValue(b, o, fp); err != nil {
 				return b, atField(err, o.name)
 			}

@@ -38,7 +38,15 @@ func Append(dst []byte, v any, version int16) ([]byte, error) {
 	if e == nil || p == nil {
 		return appendSlow(dst, v, version)
 	}
-	return appendStruct(dst, e.ti, p, version)
+	ti := e.ti
+	if uint16(version) < maxCachedVersion {
+		if pl := ti.topPlans[version].Load(); pl != nil {
+			if out, err := pl.encode(dst, p); err == nil {
+				return out, nil
+			}
+		}
+	}
+	return appendStruct(dst, ti, p, version)
 }
 
 // appendSlow is Append for a type not yet cached, a nil pointer or a struct held
