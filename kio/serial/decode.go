@@ -93,13 +93,37 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		case kArray:
 			// A compact count below 127 is one byte: skip the general length checks.
 			if o.compact && r.off < len(r.buf) {
-				if c := int(r.buf[r.off]); c > 0 && c < 0x80 {
+				c := int(r.buf[r.off])
+				if c == 0 && o.nullable { // null: the field stays nil
+					r.off++
+					break
+				}
+				if c > 0 && c < 0x80 {
 					r.off++
 					fillArray(r, o, fp, c-1)
 					break
 				}
 			}
 			decodeArray(r, o, fp)
+		case kBytes:
+			// Compact bytes and records, aliased: one varint and a bounds check.
+			if o.compact {
+				v, w := peekUvarint(r.buf[r.off:])
+				if n := int(v) - 1; w > 0 && n >= 0 && n <= len(r.buf)-r.off-w {
+					r.off += w
+					*(*[]byte)(fp) = r.buf[r.off : r.off+n : r.off+n]
+					r.off += n
+					break
+				}
+			}
+			decodeValue(r, o, fp) // null, short of input or malformed
+		case kUUID:
+			if len(r.buf)-r.off >= 16 {
+				*(*kio.UUID)(fp) = kio.UUID(r.buf[r.off : r.off+16])
+				r.off += 16
+				break
+			}
+			decodeValue(r, o, fp)
 		default:
 			decodeValue(r, o, fp)
 		}

@@ -189,6 +189,24 @@ func (r *reader) uvarint() uint32 {
 	return r.uvarintSlow()
 }
 
+// peekUvarint decodes the unsigned varint at the start of b without consuming or
+// failing: it returns the value and its width, or width 0 when b does not start with a
+// complete varint of at most 32 bits (the reader's own methods then report why).
+func peekUvarint(b []byte) (uint32, int) {
+	var v uint32
+	for i := 0; i < 5 && i < len(b); i++ {
+		c := b[i]
+		if i == 4 && c > 0x0f {
+			return 0, 0
+		}
+		v |= uint32(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
+}
+
 func (r *reader) uvarintSlow() uint32 {
 	if len(r.buf)-r.off >= 5 { // all five bytes a varint may take are at hand
 		var v uint32

@@ -152,3 +152,36 @@ func TestReaderRefusesHugeWithoutAllocating(t *testing.T) {
 		t.Errorf("refusing a huge take allocated %v times", allocs)
 	}
 }
+
+// peekUvarint must agree with the reader on every complete varint and give width 0,
+// consuming nothing, where the reader would fail.
+func TestPeekUvarint(t *testing.T) {
+	cases := []struct {
+		in    []byte
+		v     uint32
+		width int
+	}{
+		{[]byte{0x00}, 0, 1},
+		{[]byte{0x7f, 0xff}, 127, 1},
+		{[]byte{0x80, 0x01}, 128, 2},
+		{[]byte{0x81, 0x80, 0x40}, 1 + 1<<20, 3},
+		{[]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, math.MaxUint32, 5},
+		{[]byte{0xff, 0xff, 0xff, 0xff, 0x10}, 0, 0}, // bits past 32
+		{[]byte{0x80, 0x80}, 0, 0},                   // cut short
+		{nil, 0, 0},
+	}
+	for _, c := range cases {
+		v, w := peekUvarint(c.in)
+		if v != c.v || w != c.width {
+			t.Errorf("peekUvarint(% x) = %d, %d; want %d, %d", c.in, v, w, c.v, c.width)
+		}
+		r := reader{buf: c.in}
+		rv := r.uvarint()
+		if c.width > 0 && (rv != c.v || r.off != c.width || r.err != nil) {
+			t.Errorf("reader disagrees on % x: %d at %d, %v", c.in, rv, r.off, r.err)
+		}
+		if c.width == 0 && r.err == nil {
+			t.Errorf("reader accepted % x", c.in)
+		}
+	}
+}

@@ -157,9 +157,15 @@ func decodeInto(r *reader, v any, version int16) (*typeInfo, error) {
 			return ti, errorFor(err, "decode", typeOfValue(v, ti), version, 0)
 		}
 	}
-	pl, err := ti.planAt(version)
-	if err != nil {
-		return ti, errorFor(err, "decode", ti.typ, version, 0)
+	var pl *plan
+	if uint16(version) < maxCachedVersion {
+		pl = ti.topPlans[version].Load()
+	}
+	if pl == nil {
+		var err error
+		if pl, err = ti.planAt(version); err != nil {
+			return ti, errorFor(err, "decode", ti.typ, version, 0)
+		}
 	}
 	ti.zero(p)
 	r.arenas.hint = pl.hints.load()
