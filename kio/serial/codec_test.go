@@ -751,3 +751,33 @@ func TestScalarArenaSharing(t *testing.T) {
 		t.Errorf("steady decode allocated %v times, want 3", allocs)
 	}
 }
+
+// Marshal sizes its buffer from the last message of the same type and version: one
+// allocation in a steady state, and no large excess kept after a larger message.
+func TestMarshalSizesItsBuffer(t *testing.T) {
+	type blob struct {
+		_    struct{} `kafka:"versions=0"`
+		Data []byte   `kafka:"type=bytes"`
+	}
+	small, big := &blob{Data: []byte("small")}, &blob{Data: make([]byte, 1<<20)}
+	want, err := Append(nil, small, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		got, err := Marshal(small, 0)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("Marshal = % x, %v; want % x", got, err, want)
+		}
+	}
+	if allocs := testing.AllocsPerRun(50, func() { _, _ = Marshal(small, 0) }); allocs != 1 {
+		t.Errorf("steady Marshal allocated %v times, want 1", allocs)
+	}
+	if b, err := Marshal(big, 0); err != nil || len(b) != 4+1<<20 {
+		t.Fatalf("big: %d bytes, %v", len(b), err)
+	}
+	got, err := Marshal(small, 0) // sized for the big one, then copied to its size
+	if err != nil || !bytes.Equal(got, want) || cap(got) > 4096 {
+		t.Fatalf("after a big message: % x (cap %d), %v", got, cap(got), err)
+	}
+}

@@ -54,6 +54,8 @@ type plan struct {
 	err      error // a *SchemaError, reported on use
 	// hints size the first arena chunks of the next decode with this plan at the top.
 	hints arenaHints
+	// encodedSize is the length of the last message Marshal encoded with this plan.
+	encodedSize atomic.Int32
 	// Copied from ti so the encode loop's last check reads the plan alone.
 	hasUnknown bool
 	unknownOff uintptr

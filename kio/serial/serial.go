@@ -27,9 +27,40 @@ import (
 type RawTags = kio.RawTags
 
 // Marshal returns the wire form of v (a struct or a pointer to one) at version.
+//
+// Its buffer is sized from the last message of the same type and version that
+// Marshal encoded, so that messages of a steady size cost one allocation; a buffer
+// that turns out more than four times too large is copied to its size rather than
+// returned with the excess.
 func Marshal(v any, version int16) ([]byte, error) {
-	return Append(nil, v, version)
+	e, p := cachedStruct(v)
+	if e == nil || p == nil || uint16(version) >= maxCachedVersion {
+		return Append(nil, v, version)
+	}
+	pl := e.ti.topPlans[version].Load()
+	if pl == nil {
+		return Append(nil, v, version)
+	}
+	hint := int(pl.encodedSize.Load())
+	var buf []byte
+	if hint > 0 {
+		buf = make([]byte, 0, hint)
+	}
+	out, err := pl.encode(buf, p)
+	if err != nil {
+		return Append(nil, v, version) // again, for the error with its path
+	}
+	if n := len(out); n != hint {
+		pl.encodedSize.Store(int32(min(n, maxSizeHint)))
+		if cap(out) > 4*n && cap(out) > 4096 {
+			out = append([]byte(nil), out...)
+		}
+	}
+	return out, nil
 }
+
+// maxSizeHint bounds the buffer Marshal starts with.
+const maxSizeHint = 16 << 20
 
 // Append appends the wire form of v (a struct or a pointer to one) at version to dst.
 // Passing a pointer avoids a copy.
