@@ -109,10 +109,14 @@ func (r *reader) int32Slice(n int) []int32 {
 	return unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
-// string copies b into the scalar chunk and returns it as a string.
+// string returns b copied out of the input: short strings through the intern table
+// (intern.go), longer ones carved from the scalar chunk.
 func (r *reader) string(b []byte) string {
 	if len(b) == 0 {
 		return ""
+	}
+	if len(b) <= maxInternLen {
+		return internString(b)
 	}
 	var s []byte
 	if a := &r.arenas; len(a.scalars) >= len(b) {

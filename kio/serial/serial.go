@@ -11,6 +11,11 @@
 // first. Decode reads into a buffer of its own, so its results alias nothing of the
 // caller's.
 //
+// Decoded strings never alias the input. Short ones (up to 64 bytes: names, ids,
+// hosts) are shared through a small fixed-size process-wide table, so a string seen
+// recently costs no allocation; Go strings are immutable, so that is safe, and *string
+// fields always point at a cell of their own.
+//
 // All functions are safe for concurrent use.
 package serial
 
