@@ -16,14 +16,11 @@ func (u UUID) String() string { return base64.RawURLEncoding.EncodeToString(u[:]
 // IsZero reports whether u is Kafka's zero UUID (AAAAAAAAAAAAAAAAAAAAAA).
 func (u UUID) IsZero() bool { return u == UUID{} }
 
-// RawTag is one tagged field, as found on the wire, that the decoding struct does not know
-// at the decoded version. Data is the field's payload without its tag and size prefix.
-type RawTag struct {
-	Tag  uint32
-	Data []byte
-}
-
-// RawTags holds unknown tagged fields in ascending tag order. A struct keeps them by
-// declaring a field of this type tagged `kafka:"unknownTags"`; the codec fills it on
-// decode and writes its entries back, merged in tag order, on encode.
-type RawTags []RawTag
+// RawTags holds the tagged fields a struct does not know at the decoded version, by
+// tag number: each value is a field's payload as found on the wire, without its tag
+// and size prefix. A struct keeps them by declaring a field of this type tagged
+// `kafka:"unknownTags"`; the codec fills it on decode (nil when there are none) and
+// writes its entries back on encode, merged with the known tagged fields in ascending
+// tag order, as the protocol requires. A map, not a slice: a tag appears at most once,
+// and the field costs a struct one word.
+type RawTags map[uint32][]byte

@@ -118,19 +118,13 @@ func firstDifferentValue(a, b reflect.Value, path string) (string, bool) {
 
 // differentTags names the unknown tags whose payloads differ between a and b.
 func differentTags(a, b serial.RawTags, path string) (string, bool) {
-	payloads := func(tags serial.RawTags) map[uint32][][]byte {
-		m := map[uint32][][]byte{}
-		for _, tag := range tags {
-			m[tag.Tag] = append(m[tag.Tag], tag.Data)
-		}
-		return m
-	}
-	pa, pb := payloads(a), payloads(b)
-	ids := maps.Collect(maps.All(pa))
-	maps.Copy(ids, pb)
+	ids := maps.Collect(maps.All(a))
+	maps.Copy(ids, b)
 	var differing []string
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
-		if !slices.EqualFunc(pa[id], pb[id], bytes.Equal) {
+		da, ina := a[id]
+		db, inb := b[id]
+		if ina != inb || !bytes.Equal(da, db) {
 			differing = append(differing, fmt.Sprint(id))
 		}
 	}

@@ -257,7 +257,7 @@ func TestGoldenControl(t *testing.T) {
 		LeaderId:       2,
 		Voters:         []leaderchangemessage.Voter{{VoterId: 1}, {VoterId: 2}, {VoterId: 3}},
 		GrantingVoters: []leaderchangemessage.Voter{{VoterId: 1}, {VoterId: 2}},
-		UnknownTags:    kio.RawTags{{Tag: 7, Data: []byte{0xAB, 0xCD}}},
+		UnknownTags:    kio.RawTags{7: {0xAB, 0xCD}},
 	}
 	if diff := cmp.Diff(wantLC, c.LeaderChange); diff != "" {
 		t.Errorf("leader change (-want +got):\n%s", diff)

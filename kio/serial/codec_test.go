@@ -117,9 +117,9 @@ func goldenRequests() []golden {
 		),
 	}, {
 		name: "v3 two tagged fields and unknown ones, in tag order", version: 3,
-		value: testRequest{Topics: []testTopic{{Name: "a", Partitions: []int32{}, UnknownTags: RawTags{{Tag: 4, Data: []byte{0xee}}}}},
+		value: testRequest{Topics: []testTopic{{Name: "a", Partitions: []int32{}, UnknownTags: RawTags{4: {0xee}}}},
 			Allow: false, Epoch: 0, Data: nil, Cluster: str(""), Throttle: 9,
-			UnknownTags: RawTags{{Tag: 2, Data: []byte{}}, {Tag: 200, Data: []byte{0xab, 0xcd}}}},
+			UnknownTags: RawTags{2: {}, 200: {0xab, 0xcd}}},
 		wire: cat(
 			[]byte{2},                         // Topics: 1
 			[]byte{2, 'a'},                    //   Name "a"
@@ -388,8 +388,10 @@ func TestErrors(t *testing.T) {
 	wantErr("null where not nullable", err, ErrNull, "Host")
 	_, err = Marshal(&errMsg{Host: host, List: []errElem{{}, {N: strings.Repeat("y", 1<<15)}}}, 1)
 	wantErr("nested path", err, ErrRange, "List[1].N")
-	_, err = Marshal(&errMsg{Host: host, Tags: RawTags{{Tag: 3}, {Tag: 1}}}, 1)
-	wantErr("unknown tags out of order", err, ErrTag, "UnknownTags")
+	// testRequest v3 knows tags 0 (Cluster) and 1 (Throttle): an unknown tag 1 would
+	// be written twice.
+	_, err = Marshal(&testRequest{Epoch: -1, Throttle: 5, UnknownTags: RawTags{1: {7}}}, 3)
+	wantErr("unknown tag colliding with a known one", err, ErrTag, "UnknownTags")
 	_, err = Marshal(&errMsg{Host: host}, 2)
 	wantErr("bad version", err, ErrVersion, "")
 	_, err = Marshal(&errMsg{Host: host}, -1)

@@ -167,7 +167,12 @@ func (pl *plan) decodeTagged(r *reader, p unsafe.Pointer) {
 		o := pl.taggedOp(tag)
 		if o == nil {
 			if pl.ti.hasUnknown {
-				unknown = append(unknown, kio.RawTag{Tag: tag, Data: data})
+				if unknown == nil {
+					// Sized for the rest of the section, which the input bounds:
+					// each field takes at least its tag and size bytes.
+					unknown = make(kio.RawTags, min(int(n-i), (len(r.buf)-r.off)/2+1))
+				}
+				unknown[tag] = data
 			}
 			continue
 		}

@@ -105,27 +105,28 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 	count := len(unknown)
 	for i := range pl.tagged {
 		o := &pl.tagged[i]
+		if _, ok := unknown[o.tag]; ok {
+			return b, atField(encodeErr(causef(ErrTag, "unknown tag %d is field %s at version %d", o.tag, o.name, pl.version)), "UnknownTags")
+		}
 		if !isDefault(o.field, unsafe.Add(p, o.offset)) {
 			count++
 		}
 	}
-	for j := range unknown {
-		if j > 0 && unknown[j].Tag <= unknown[j-1].Tag {
-			return b, atField(encodeErr(causef(ErrTag, "unknown tags out of order at tag %d", unknown[j].Tag)), "UnknownTags")
-		}
-		for i := range pl.tagged {
-			if pl.tagged[i].tag == unknown[j].Tag {
-				return b, atField(encodeErr(causef(ErrTag, "unknown tag %d is field %s at version %d", unknown[j].Tag, pl.tagged[i].name, pl.version)), "UnknownTags")
-			}
-		}
+	// The unknown tags in ascending order; few structs carry more than a handful.
+	var idsBuf [8]uint32
+	ids := idsBuf[:0]
+	for id := range unknown {
+		ids = append(ids, id)
 	}
+	slices.Sort(ids)
 	b = appendUvarint(b, uint32(count))
 	i, j := 0, 0
-	for i < len(pl.tagged) || j < len(unknown) {
-		if j < len(unknown) && (i == len(pl.tagged) || unknown[j].Tag < pl.tagged[i].tag) {
-			b = appendUvarint(b, unknown[j].Tag)
-			b = appendUvarint(b, uint32(len(unknown[j].Data)))
-			b = append(b, unknown[j].Data...)
+	for i < len(pl.tagged) || j < len(ids) {
+		if j < len(ids) && (i == len(pl.tagged) || ids[j] < pl.tagged[i].tag) {
+			data := unknown[ids[j]]
+			b = appendUvarint(b, ids[j])
+			b = appendUvarint(b, uint32(len(data)))
+			b = append(b, data...)
 			j++
 			continue
 		}

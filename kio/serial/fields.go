@@ -145,7 +145,7 @@ func parseType(t reflect.Type, building map[reflect.Type]*typeInfo) *typeInfo {
 			continue
 		}
 		if ft.UnknownTags {
-			if sf.Type != rawTagsType && sf.Type != reflect.TypeFor[[]kio.RawTag]() {
+			if sf.Type != rawTagsType {
 				return fail(sf.Name, "unknownTags needs type kio.RawTags, not %v", sf.Type)
 			}
 			if ti.hasUnknown {
