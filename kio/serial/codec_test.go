@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -781,5 +782,44 @@ func TestMarshalSizesItsBuffer(t *testing.T) {
 	got, err := Marshal(small, 0) // sized for the big one, then copied to its size
 	if err != nil || !bytes.Equal(got, want) || cap(got) > 4096 {
 		t.Fatalf("after a big message: % x (cap %d), %v", got, cap(got), err)
+	}
+}
+
+// A plan's arena hint comes from its last decode, but a small message after a large
+// one must not get the large one's chunk: chunks stay bounded by the input left.
+func TestArenaHintIsBoundedByInput(t *testing.T) {
+	type lists struct {
+		_   struct{} `kafka:"versions=0,flexible=0+"`
+		IDs []int32  `kafka:"type=[]int32"`
+	}
+	big := lists{IDs: make([]int32, 100_000)}
+	for i := range big.IDs {
+		big.IDs[i] = int32(i)
+	}
+	bigWire, err := Marshal(&big, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smallWire, err := Marshal(&lists{IDs: []int32{1, 2, 3}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m lists
+	if err := Unmarshal(bigWire, &m, 0); err != nil || len(m.IDs) != len(big.IDs) || m.IDs[99_999] != 99_999 {
+		t.Fatalf("big: %d ids, %v", len(m.IDs), err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const n = 100
+	for range n {
+		var s lists
+		if err := Unmarshal(smallWire, &s, 0); err != nil || len(s.IDs) != 3 || s.IDs[2] != 3 {
+			t.Fatalf("small: %v, %v", s.IDs, err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	// The hint says 400,000 bytes; the input left allows a few dozen.
+	if perDecode := (after.TotalAlloc - before.TotalAlloc) / n; perDecode > 256 {
+		t.Errorf("a 15-byte message after a 400 KB one allocated %d bytes per decode", perDecode)
 	}
 }
