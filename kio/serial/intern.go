@@ -1,6 +1,7 @@
 package serial
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"sync/atomic"
 	"unsafe"
@@ -16,8 +17,8 @@ import (
 //
 // The table is two-way set-associative: a set holds the last two strings that hashed
 // to it, and a miss replaces one of them. Its size is fixed, so it holds at most internSlots strings of at
-// most maxInternLen bytes whatever the input; the hash is seeded per process, so
-// input cannot be crafted to collide. A miss costs one small allocation (the entry),
+// most maxInternLen bytes whatever the input; the hash is seeded per process. A miss,
+// however provoked, costs one small allocation (the entry),
 // which is what decoding a string cost before, and a hit none.
 
 const (
@@ -44,15 +45,37 @@ type (
 
 var (
 	internTable [internSlots]atomic.Pointer[string]
-	internSeed  = maphash.MakeSeed()
+	// internSeed is random per process (drawn through hash/maphash), so which
+	// strings share a set cannot be known from outside.
+	internSeed = maphash.Bytes(maphash.MakeSeed(), []byte("kio")) | 1
 )
+
+// internHash hashes b from its first and last eight bytes (fewer for shorter
+// strings) and its length, in constant time. Strings that differ only in their
+// middle share a set; at worst they take turns in it, costing what a miss costs.
+func internHash(b []byte) uint64 {
+	var lo, hi uint64
+	switch n := len(b); {
+	case n >= 8:
+		lo, hi = binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[n-8:])
+	case n >= 4:
+		lo, hi = uint64(binary.LittleEndian.Uint32(b)), uint64(binary.LittleEndian.Uint32(b[n-4:]))
+	default:
+		lo, hi = uint64(b[0]), uint64(b[n/2])<<8|uint64(b[n-1])
+	}
+	h := (lo ^ internSeed) * 0x9e3779b97f4a7c15
+	h ^= (hi + uint64(len(b))) * 0xc2b2ae3d27d4eb4f
+	h ^= h >> 29
+	h *= internSeed
+	return h ^ h>>32
+}
 
 // internString returns b as a string, shared with earlier decodes when the same
 // bytes were seen lately. b must be 1 to maxInternLen bytes long.
 func internString(b []byte) string {
 	// Two ways per set, so that two hot strings whose hashes meet do not take turns
 	// evicting each other.
-	h := maphash.Bytes(internSeed, b)
+	h := internHash(b)
 	set := internTable[h&(internSlots-2) : h&(internSlots-2)+2 : h&(internSlots-2)+2]
 	first, second := set[0].Load(), set[1].Load()
 	if first != nil && *first == string(b) {
