@@ -16,10 +16,10 @@ import (
 // caller may assign through it.
 //
 // The table is two-way set-associative: a set holds the last two strings that hashed
-// to it, and a miss replaces one of them. Its size is fixed, so it holds at most internSlots strings of at
-// most maxInternLen bytes whatever the input; the hash is seeded per process. A miss,
-// however provoked, costs one small allocation (the entry),
-// which is what decoding a string cost before, and a hit none.
+// to it, and a miss replaces one of them. Its size is fixed, so it holds at most
+// internSlots strings of at most maxInternLen bytes whatever the input; the hash is
+// seeded per process. A miss, however provoked, costs one small allocation (the
+// entry), which is what decoding a string cost before, and a hit none.
 
 const (
 	internSlots  = 4096 // a power of two
