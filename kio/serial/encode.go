@@ -120,8 +120,10 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 	count := len(unknown)
 	for i := range pl.tagged {
 		o := &pl.tagged[i]
-		if _, ok := unknown[o.tag]; ok {
-			return b, atField(encodeErr(causef(ErrTag, "unknown tag %d is field %s at version %d", o.tag, o.name, pl.version)), "UnknownTags")
+		if len(unknown) != 0 {
+			if _, ok := unknown[o.tag]; ok {
+				return b, atField(encodeErr(causef(ErrTag, "unknown tag %d is field %s at version %d", o.tag, o.name, pl.version)), "UnknownTags")
+			}
 		}
 		if !isDefault(o.field, unsafe.Add(p, o.offset)) {
 			count++
