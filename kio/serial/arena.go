@@ -7,8 +7,8 @@ import (
 
 // Decoding a message makes many small values: partition replica lists, topic names.
 // Allocating each alone dominates decode time, so the reader carves them from shared
-// chunks instead: one chunk of plain memory for string bytes and int32 lists, and one
-// of strings for *string fields to point into. Every carved slice has its capacity cut
+// chunks instead: one chunk of plain memory for int32 lists and the bytes of strings
+// too long to intern (intern.go), and one of strings for *string fields to point into. Every carved slice has its capacity cut
 // to its length, so an append by the caller reallocates rather than overwriting a
 // neighbour, and strings are copied out of the input, so nothing decoded aliases
 // memory the caller may reuse (bytes fields aside, as documented).
