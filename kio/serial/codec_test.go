@@ -823,3 +823,40 @@ func TestArenaHintIsBoundedByInput(t *testing.T) {
 		t.Errorf("a 15-byte message after a 400 KB one allocated %d bytes per decode", perDecode)
 	}
 }
+
+// Unmarshal zeroes its target first (it skips the clear only when the target already
+// is zero): a value left anywhere in the struct, last byte included, must not survive.
+func TestUnmarshalClearsAFilledTarget(t *testing.T) {
+	type words struct {
+		_    struct{} `kafka:"versions=0-1"`
+		A    int64    `kafka:"type=int64"`
+		Tail []int32  `kafka:"type=[]int32,versions=1+"`
+		Last int64    `kafka:"type=int64,versions=1+"`
+	}
+	type bytesOnly struct {
+		_ struct{} `kafka:"versions=0-1"`
+		A int16    `kafka:"type=int16"`
+		B int8     `kafka:"type=int8,versions=1+"`
+	}
+	w, err := Marshal(&words{A: 1}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, filled := range []words{{Last: 9}, {Tail: []int32{3}}, {A: 5, Last: -1}} {
+		got := filled
+		if err := Unmarshal(w, &got, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got.A != 1 || len(got.Tail) != 0 || got.Last != 0 { // Tail takes its default, empty
+			t.Errorf("decoding into %+v left %+v", filled, got)
+		}
+	}
+	b, err := Marshal(&bytesOnly{A: 1}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := bytesOnly{B: 7} // the last byte of a 4-byte struct
+	if err := Unmarshal(b, &got, 0); err != nil || got.A != 1 || got.B != 0 {
+		t.Errorf("decoding into {B: 7} left %+v, %v", got, err)
+	}
+}
