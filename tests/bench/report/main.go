@@ -1,10 +1,12 @@
 // Command report runs the side-by-side benchmarks of tests/bench (kio, franz-go's kmsg,
 // segmentio/kafka-go) and prints a Markdown table: for each benchmark the median ns/op,
 // B/op and allocs/op of every implementation over -count runs, and kio's time and
-// allocation ratios against the anchors.
+// allocation ratios against the anchors. The runs are interleaved: every benchmark runs
+// once per round, so each row's implementations are measured side by side in time
+// (-together runs go test -count instead).
 //
-//	go run ./tests/bench/report                      # run (about 3-5 minutes on 2 cores)
-//	go run ./tests/bench/report -count 10 -benchtime 1s -raw bench.txt
+//	go run ./tests/bench/report                      # run (about 1.5 minutes on 2 cores)
+//	go run ./tests/bench/report -count 8 -benchtime 500ms -raw bench.txt
 //	go run ./tests/bench/report -in bench.txt        # table from a saved run
 //
 // Benchmarks are paired by name: Benchmark<Subject>/<operation>/<implementation>, the
@@ -20,6 +22,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -40,6 +43,7 @@ func main() {
 		bench     = flag.String("bench", ".", "go test -bench pattern")
 		in        = flag.String("in", "", "read saved `go test -bench` output from this file instead of running")
 		raw       = flag.String("raw", "", "also save the raw `go test -bench` output to this file")
+		together  = flag.Bool("together", false, "one go test -count run (each benchmark's runs back to back) instead of interleaved rounds")
 	)
 	flag.Parse()
 
@@ -51,20 +55,22 @@ func main() {
 			fail(err)
 		}
 		command = "(read from " + *in + ")"
-	} else {
+	} else if *together {
 		args := []string{"test", "-run", "^$", "-bench", *bench, "-benchmem",
 			"-count", strconv.Itoa(*count), "-benchtime", *benchtime, "-timeout", "60m", benchPackage}
 		command = "go " + strings.Join(args, " ")
 		fmt.Fprintln(os.Stderr, command)
 		var err error
-		if output, err = run(args); err != nil {
+		if output, err = run("go", args); err != nil {
 			os.Stdout.Write(output)
 			fail(fmt.Errorf("go test: %w", err))
 		}
-		if *raw != "" {
-			if err := os.WriteFile(*raw, output, 0o644); err != nil {
-				fail(err)
-			}
+	} else {
+		output, command = runRounds(*count, *bench, *benchtime)
+	}
+	if *in == "" && *raw != "" {
+		if err := os.WriteFile(*raw, output, 0o644); err != nil {
+			fail(err)
 		}
 	}
 
@@ -83,10 +89,43 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// run runs go with args, echoing its output to stderr as it comes (the runs take
+// runRounds builds the benchmark binary once and runs every benchmark once per round,
+// rounds times. Each row's implementations then run next to each other in every round,
+// so a slow minute on a shared machine slows all of them rather than one: medians over
+// rounds compare like with like, where -count would run one implementation's samples
+// back to back and another's minutes later.
+func runRounds(rounds int, bench, benchtime string) ([]byte, string) {
+	dir, err := os.MkdirTemp("", "kio-bench")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "bench.test")
+	if out, err := run("go", []string{"test", "-c", "-o", bin, benchPackage}); err != nil {
+		os.Stdout.Write(out)
+		fail(fmt.Errorf("go test -c: %w", err))
+	}
+	args := []string{"-test.run", "^$", "-test.bench", bench, "-test.benchmem",
+		"-test.count", "1", "-test.benchtime", benchtime, "-test.timeout", "60m"}
+	command := fmt.Sprintf("go test -c %s, then %d rounds of bench.test %s", benchPackage, rounds, strings.Join(args, " "))
+	fmt.Fprintln(os.Stderr, command)
+	var all []byte
+	for i := range rounds {
+		fmt.Fprintf(os.Stderr, "round %d of %d\n", i+1, rounds)
+		out, err := run(bin, args)
+		all = append(all, out...)
+		if err != nil {
+			os.Stdout.Write(out)
+			fail(fmt.Errorf("bench.test: %w", err))
+		}
+	}
+	return all, command
+}
+
+// run runs name with args, echoing its output to stderr as it comes (the runs take
 // minutes) and returning it.
-func run(args []string) ([]byte, error) {
-	cmd := exec.Command("go", args...)
+func run(name string, args []string) ([]byte, error) {
+	cmd := exec.Command(name, args...)
 	var out bytes.Buffer
 	cmd.Stdout = io.MultiWriter(&out, os.Stderr)
 	cmd.Stderr = os.Stderr
