@@ -39,10 +39,10 @@ type RawTags = kio.RawTags
 // returned with the excess.
 func Marshal(v any, version int16) ([]byte, error) {
 	e, p := cachedStruct(v)
-	if e == nil || p == nil || uint16(version) >= maxCachedVersion {
+	if e == nil || p == nil {
 		return Append(nil, v, version)
 	}
-	pl := e.ti.topPlans[version].Load()
+	pl := e.ti.checkedPlan(version)
 	if pl == nil {
 		return Append(nil, v, version)
 	}
@@ -74,15 +74,12 @@ func Append(dst []byte, v any, version int16) ([]byte, error) {
 	if e == nil || p == nil {
 		return appendSlow(dst, v, version)
 	}
-	ti := e.ti
-	if uint16(version) < maxCachedVersion {
-		if pl := ti.topPlans[version].Load(); pl != nil {
-			if out, err := pl.encode(dst, p); err == nil {
-				return out, nil
-			}
+	if pl := e.ti.checkedPlan(version); pl != nil {
+		if out, err := pl.encode(dst, p); err == nil {
+			return out, nil
 		}
 	}
-	return appendStruct(dst, ti, p, version)
+	return appendStruct(dst, e.ti, p, version)
 }
 
 // appendSlow is Append for a type not yet cached, a nil pointer or a struct held
@@ -193,10 +190,7 @@ func decodeInto(r *reader, v any, version int16) (*typeInfo, error) {
 			return ti, errorFor(err, "decode", typeOfValue(v, ti), version, 0)
 		}
 	}
-	var pl *plan
-	if uint16(version) < maxCachedVersion {
-		pl = ti.topPlans[version].Load()
-	}
+	pl := ti.checkedPlan(version)
 	if pl == nil {
 		var err error
 		if pl, err = ti.planAt(version); err != nil {

@@ -89,13 +89,20 @@ func isDirectIface(t reflect.Type) bool {
 	return (*ifaceWords)(unsafe.Pointer(&z)).data == nil
 }
 
+// checkedPlan returns ti's top-level plan at version if planAt has already checked
+// and cached it, else nil: the entry points' fast path, small enough to inline.
+func (ti *typeInfo) checkedPlan(version int16) *plan {
+	if uint16(version) < maxCachedVersion {
+		return ti.topPlans[version].Load()
+	}
+	return nil
+}
+
 // planAt returns ti's plan at version for a top-level value, checking the version
 // against the struct's marker.
 func (ti *typeInfo) planAt(version int16) (*plan, error) {
-	if uint16(version) < maxCachedVersion {
-		if pl := ti.topPlans[version].Load(); pl != nil {
-			return pl, nil
-		}
+	if pl := ti.checkedPlan(version); pl != nil {
+		return pl, nil
 	}
 	if ti.err != nil {
 		return nil, ti.err
