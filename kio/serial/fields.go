@@ -122,6 +122,11 @@ func parseType(t reflect.Type, building map[reflect.Type]*typeInfo) *typeInfo {
 		sf := t.Field(i)
 		raw, hasTag := sf.Tag.Lookup("kafka")
 		if sf.Name == "_" {
+			if i > 0 && hasTag && raw != "-" {
+				// A marker anywhere but first would be silently ignored: the type
+				// would become versions 0+, never flexible.
+				return fail("_", "the message marker must be the struct's first field")
+			}
 			if i == 0 && hasTag {
 				m, err := tags.ParseMessage(raw)
 				if err != nil {

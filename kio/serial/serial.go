@@ -233,3 +233,39 @@ func errorFor(err error, op string, t reflect.Type, version int16, offset int) e
 	}
 	return e
 }
+
+// Check compiles every version that the type of v (a struct, a pointer to one, or a
+// reflect.Type of either) declares in its marker, and returns the first problem as an
+// *Error wrapping ErrSchema, or nil. A test can call it on a hand-written struct to
+// find a mistake before any message is encoded. A type without a marker is checked at
+// versions 0 to 31.
+func Check(v any) error {
+	t, ok := v.(reflect.Type)
+	if !ok {
+		t = reflect.TypeOf(v)
+	}
+	if t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return errorFor(causef(ErrSchema, "%v is not a struct or a pointer to one", t), "check", t, 0, -1)
+	}
+	ti := infoFor(t)
+	if ti.err != nil {
+		return errorFor(ti.err, "check", t, 0, -1)
+	}
+	r := ti.marker.Versions
+	if r.IsNone() {
+		return errorFor(causef(ErrSchema, "%v declares no version", t), "check", t, 0, -1)
+	}
+	hi := r.Hi
+	if r.IsOpen() {
+		hi = max(r.Lo, maxCachedVersion-1)
+	}
+	for version := r.Lo; version <= hi; version++ {
+		if _, err := ti.planAt(version); err != nil {
+			return errorFor(err, "check", t, version, -1)
+		}
+	}
+	return nil
+}
