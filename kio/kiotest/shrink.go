@@ -1,0 +1,357 @@
+package kiotest
+
+import (
+	"math"
+	"reflect"
+	"unicode/utf8"
+
+	"github.com/kio-go/kafka-protocol/kio/records"
+)
+
+// Shrinking: when a property fails, gopter asks the shrinker for smaller candidates of
+// the failing value, keeps the first that still fails, and starts again from it. Every
+// candidate is valid at the generator's version, as generated values are (fields absent
+// at the version keep their defaults, null only where nullable, a tagged field either
+// exactly its default or unlike it, non-nullable arrays and bytes never nil), so a
+// property fails on a smaller value for the same reason rather than on a broken one.
+// Candidates come most drastic first: a field null or at its default, an array empty
+// or halved, then its elements shrunk in turn.
+
+// stream is a lazy, finite sequence of candidates.
+type stream func() (reflect.Value, bool)
+
+var emptyStream stream = func() (reflect.Value, bool) { return reflect.Value{}, false }
+
+// values is a stream of the given candidates.
+func values(vs ...reflect.Value) stream {
+	return func() (reflect.Value, bool) {
+		if len(vs) == 0 {
+			return reflect.Value{}, false
+		}
+		v := vs[0]
+		vs = vs[1:]
+		return v, true
+	}
+}
+
+// concat is the stream of part(0), then part(1), ... part(n-1), each made when reached.
+func concat(n int, part func(i int) stream) stream {
+	i, cur := 0, emptyStream
+	return func() (reflect.Value, bool) {
+		for {
+			if v, ok := cur(); ok {
+				return v, true
+			}
+			if i >= n {
+				return reflect.Value{}, false
+			}
+			cur = part(i)
+			i++
+		}
+	}
+}
+
+// mapStream applies f to every candidate of s.
+func mapStream(s stream, f func(reflect.Value) reflect.Value) stream {
+	return func() (reflect.Value, bool) {
+		v, ok := s()
+		if !ok {
+			return v, false
+		}
+		return f(v), true
+	}
+}
+
+// shrink is the gopter.Shrinker of g's values.
+func (g *generator) shrink(value any) func() (any, bool) {
+	s := g.shrinkStruct(g.top, reflect.ValueOf(value))
+	return func() (any, bool) {
+		v, ok := s()
+		if !ok {
+			return nil, false
+		}
+		return v.Interface(), true
+	}
+}
+
+// shrinkStruct yields structs each with one field of v smaller.
+func (g *generator) shrinkStruct(p *structPlan, v reflect.Value) stream {
+	n := len(p.fields)
+	if p.unknownSlot >= 0 {
+		n++
+	}
+	return concat(n, func(i int) stream {
+		index := p.unknownTags
+		var s stream
+		if i < len(p.fields) {
+			f := &p.fields[i]
+			index = f.index
+			s = g.shrinkField(p, f, v.Field(index))
+		} else {
+			if v.Field(index).IsNil() {
+				return emptyStream
+			}
+			s = values(reflect.Zero(rawTagsType))
+		}
+		return mapStream(s, func(fv reflect.Value) reflect.Value {
+			c := reflect.New(p.t).Elem()
+			c.Set(v)
+			c.Field(index).Set(fv)
+			return c
+		})
+	})
+}
+
+// shrinkField yields smaller values of field f holding fv: null, the default (for a
+// tagged field), then smaller non-null values.
+func (g *generator) shrinkField(p *structPlan, f *fieldPlan, fv reflect.Value) stream {
+	isNil := isNull(fv)
+	var first []reflect.Value
+	if f.nullable && !isNil {
+		first = append(first, reflect.Zero(fv.Type()))
+	}
+	var def reflect.Value
+	if f.tagged {
+		def = p.def.Field(f.index)
+		if looseEqual(fv, def) {
+			return values(first...) // unset: nothing on the wire to shrink
+		}
+		if !(f.nullable && isNull(def)) { // else offered as null above
+			first = append(first, deepCopy(def))
+		}
+	}
+	if isNil {
+		return values(first...)
+	}
+	rest := g.shrinkNode(f.node, fv)
+	if f.tagged {
+		// A shrunk tagged value equal to the default but for nil versus empty becomes
+		// the default itself, which the codec does not write.
+		rest = mapStream(rest, func(x reflect.Value) reflect.Value {
+			if looseEqual(x, def) {
+				return deepCopy(def)
+			}
+			return x
+		})
+	}
+	return concat(2, func(i int) stream {
+		if i == 0 {
+			return values(first...)
+		}
+		return rest
+	})
+}
+
+// shrinkNode yields smaller non-null values of node n than v.
+func (g *generator) shrinkNode(n *node, v reflect.Value) stream {
+	if n.ptr {
+		return mapStream(g.shrinkBase(n, v.Elem()), func(x reflect.Value) reflect.Value { return x.Addr() })
+	}
+	return g.shrinkBase(n, v)
+}
+
+// shrinkBase yields smaller values than v, a value of n's base type, each addressable.
+func (g *generator) shrinkBase(n *node, v reflect.Value) stream {
+	t := v.Type()
+	fresh := func(set func(reflect.Value)) reflect.Value {
+		x := reflect.New(t).Elem()
+		set(x)
+		return x
+	}
+	switch n.kind {
+	case kindBool:
+		if v.Bool() {
+			return values(fresh(func(x reflect.Value) { x.SetBool(false) }))
+		}
+	case kindInt:
+		var out []reflect.Value
+		for _, c := range towardZero(v.Int()) {
+			out = append(out, fresh(func(x reflect.Value) { x.SetInt(c) }))
+		}
+		return values(out...)
+	case kindUint:
+		var out []reflect.Value
+		for _, c := range towardZeroUnsigned(v.Uint()) {
+			out = append(out, fresh(func(x reflect.Value) { x.SetUint(c) }))
+		}
+		return values(out...)
+	case kindFloat:
+		var out []reflect.Value
+		x := v.Float()
+		if x != 0 {
+			out = append(out, fresh(func(y reflect.Value) { y.SetFloat(0) }))
+			if tr := math.Trunc(x); tr != x && tr != 0 {
+				out = append(out, fresh(func(y reflect.Value) { y.SetFloat(tr) }))
+			}
+		}
+		return values(out...)
+	case kindString:
+		s := v.String()
+		var out []reflect.Value
+		for _, c := range shorterStrings(s) {
+			out = append(out, fresh(func(x reflect.Value) { x.SetString(c) }))
+		}
+		return values(out...)
+	case kindBytes:
+		b := v.Bytes()
+		var cands [][]byte
+		if n.records && g.cfg.records {
+			cands = shorterRecords(b)
+		} else if len(b) > 0 {
+			cands = [][]byte{{}}
+			if half := len(b) / 2; half > 0 {
+				cands = append(cands, b[:half:half])
+			}
+			if len(b) > 1 {
+				cands = append(cands, b[:len(b)-1:len(b)-1])
+			}
+		}
+		out := make([]reflect.Value, len(cands))
+		for i, c := range cands {
+			out[i] = fresh(func(x reflect.Value) { x.SetBytes(c) })
+		}
+		return values(out...)
+	case kindUUID:
+		if !v.IsZero() {
+			return values(reflect.New(t).Elem())
+		}
+	case kindSlice:
+		return g.shrinkSlice(n, v)
+	case kindStruct:
+		return g.shrinkStruct(n.plan, v)
+	}
+	return emptyStream
+}
+
+// shrinkSlice yields shorter arrays (empty, the first half, one element dropped),
+// then arrays with one element shrunk.
+func (g *generator) shrinkSlice(n *node, v reflect.Value) stream {
+	l := v.Len()
+	if l == 0 {
+		return emptyStream
+	}
+	t := v.Type()
+	without := func(from, to int) reflect.Value { // v without elements from..to-1
+		s := reflect.MakeSlice(t, 0, l-(to-from))
+		s = reflect.AppendSlice(s, v.Slice(0, from))
+		s = reflect.AppendSlice(s, v.Slice(to, l))
+		x := reflect.New(t).Elem()
+		x.Set(s)
+		return x
+	}
+	shorter := []reflect.Value{without(0, l)}
+	if l >= 4 {
+		shorter = append(shorter, without(l/2, l))
+	}
+	drops := l
+	if l == 1 {
+		drops = 0 // dropping the only element is the empty array, already offered
+	}
+	return concat(1+drops+l, func(i int) stream {
+		switch {
+		case i == 0:
+			return values(shorter...)
+		case i <= drops:
+			return values(without(i-1, i))
+		}
+		at := i - 1 - drops
+		return mapStream(g.shrinkNode(n.elem, v.Index(at)), func(e reflect.Value) reflect.Value {
+			s := reflect.MakeSlice(t, l, l)
+			reflect.Copy(s, v)
+			s.Index(at).Set(e)
+			x := reflect.New(t).Elem()
+			x.Set(s)
+			return x
+		})
+	})
+}
+
+// towardZero returns candidates closer to zero than x: zero, then x minus half of it,
+// a quarter, an eighth ... down to one, so shrinking homes in on a boundary in
+// logarithmically many steps.
+func towardZero(x int64) []int64 {
+	if x == 0 {
+		return nil
+	}
+	out := []int64{0}
+	for d := x / 2; d != 0; d /= 2 {
+		out = append(out, x-d)
+	}
+	if step := x - 1; x < 0 {
+		out = append(out, x+1)
+	} else if step != 0 {
+		out = append(out, step)
+	}
+	return dedupe(out)
+}
+
+// towardZeroUnsigned is towardZero for unsigned values.
+func towardZeroUnsigned(x uint64) []uint64 {
+	if x == 0 {
+		return nil
+	}
+	out := []uint64{0}
+	for d := x / 2; d != 0; d /= 2 {
+		out = append(out, x-d)
+	}
+	if x > 1 {
+		out = append(out, x-1)
+	}
+	return dedupe(out)
+}
+
+// dedupe drops repeated candidates, keeping the first of each.
+func dedupe[T comparable](xs []T) []T {
+	out := xs[:0]
+	seen := map[T]bool{}
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// shorterStrings returns shorter strings than s, cut on rune boundaries: empty, the
+// first half, all but the last rune.
+func shorterStrings(s string) []string {
+	if s == "" {
+		return nil
+	}
+	out := []string{""}
+	runes := utf8.RuneCountInString(s)
+	if runes >= 4 {
+		out = append(out, string([]rune(s)[:runes/2]))
+	}
+	if runes > 1 {
+		_, size := utf8.DecodeLastRuneInString(s)
+		out = append(out, s[:len(s)-size])
+	}
+	return out
+}
+
+// shorterRecords returns smaller valid record data than b: no batch, then the first
+// batch alone when there are more.
+func shorterRecords(b []byte) [][]byte {
+	if len(b) == 0 {
+		return nil
+	}
+	out := [][]byte{{}}
+	batches, _, err := records.ReadBatches(b)
+	if err == nil && len(batches) > 1 {
+		if first, err := records.AppendBatch(nil, batches[0]); err == nil {
+			out = append(out, first)
+		}
+	}
+	return out
+}
+
+// isNull reports whether v is a nil pointer, slice or map.
+func isNull(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map:
+		return v.IsNil()
+	}
+	return false
+}
