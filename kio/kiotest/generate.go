@@ -23,9 +23,9 @@ const (
 
 // generator makes values of one top-level type at one version.
 type generator struct {
-	cfg  config
-	top  *structPlan
-	cov  map[*structPlan][]*fieldCoverage // nil without WithCoverage; read-only once built
+	cfg config
+	top *structPlan
+	cov map[*structPlan][]*fieldCoverage // nil without WithCoverage; read-only once built
 }
 
 // long reports whether the next string, bytes or array of non-structs is a long one.
