@@ -7,6 +7,8 @@ import (
 	"reflect"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/prop"
 
 	"github.com/kio-go/kafka-protocol/kio/serial"
 )
@@ -62,4 +64,26 @@ func RoundTrip(v any, version int16) error {
 			rv.Type(), version, hex.EncodeToString(first), hex.EncodeToString(second))
 	}
 	return nil
+}
+
+// RoundTripProp is the round-trip property over Gen[T](version, opts...): every
+// generated value must pass RoundTrip at version. A failure is labelled with
+// RoundTrip's error and reported with the shrunk value. Where T cannot be generated
+// at version, the property fails with NewGen's error (the codec's).
+func RoundTripProp[T any](version int16, opts ...Option) gopter.Prop {
+	return RoundTripPropOf(reflect.TypeFor[T](), version, opts...)
+}
+
+// RoundTripPropOf is RoundTripProp for a type known at run time.
+func RoundTripPropOf(t reflect.Type, version int16, opts ...Option) gopter.Prop {
+	g, err := NewGen(t, version, opts...)
+	if err != nil {
+		return prop.ErrorProp(err)
+	}
+	return prop.ForAll(func(v any) string {
+		if err := RoundTrip(v, version); err != nil {
+			return err.Error()
+		}
+		return ""
+	}, g)
 }
