@@ -17,11 +17,11 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/kio/tags"
-	"github.com/kio-go/kafka-protocol/tests/gen"
 )
 
 // The kmsg oracle: franz-go's kmsg (v1.15.0) is an independent implementation of the
@@ -159,11 +159,6 @@ type kmsgObservation struct {
 
 // kmsgOracle collects the differences found by the parallel subtests.
 type kmsgOracle struct {
-	// headers generates request headers; apart from the messages' generator, because
-	// the unknown tags it generates are dropped (kmsg cannot write them), so its
-	// coverage is not what kmsg saw.
-	headers *gen.Generator
-
 	mu       sync.Mutex
 	observed map[kmsgDifference]map[int16]*kmsgObservation
 }
@@ -189,9 +184,9 @@ func (o *kmsgOracle) note(d kmsgDifference, version int16, example func() string
 // and request headers through kmsg's RequestFormatter.
 func TestKmsgOracle(t *testing.T) {
 	start := time.Now()
-	o := &kmsgOracle{headers: gen.New(gen.Options{}), observed: map[kmsgDifference]map[int16]*kmsgObservation{}}
-	cases := gen.Cases(kmsgOracleCases)
-	g := gen.New(gen.Options{})
+	o := &kmsgOracle{observed: map[kmsgDifference]map[int16]*kmsgObservation{}}
+	cases := kiotest.Cases(kmsgOracleCases)
+	cov := kiotest.NewCoverage()
 
 	var compared, headers, skipped int
 	var kioOnly, kmsgOnly, kmsgNewer []string
@@ -232,13 +227,13 @@ func TestKmsgOracle(t *testing.T) {
 			}
 			t.Run(api.Name, func(t *testing.T) {
 				t.Parallel()
-				o.checkAPI(t, g, api, cases)
+				o.checkAPI(t, cov, api, cases)
 			})
 		}
 	})
 
 	o.report(t, cases >= kmsgOracleCases)
-	for _, f := range g.Coverage().Missing() {
+	for _, f := range cov.Missing() {
 		t.Errorf("never sent to kmsg in state %v: %v", f.Missing(), f)
 	}
 	line := fmt.Sprintf("kmsg oracle: compared %d API versions (request+response) at %d generated values + 2 kmsg Default() values each, "+
@@ -247,7 +242,7 @@ func TestKmsgOracle(t *testing.T) {
 		"response headers not compared (kmsg has no response header); seed %d, %v",
 		compared, cases, headers, kmsgHeaderCases, len(knownDifferences), len(o.observed),
 		skipped, strings.Join(kmsgNewer, ", "), strings.Join(kmsgOnly, ", "),
-		gen.Seed(), time.Since(start).Round(time.Millisecond))
+		kiotest.Seed(), time.Since(start).Round(time.Millisecond))
 	nullDefaults := 0
 	kmsgNullDefaults.Range(func(_, _ any) bool { nullDefaults++; return true })
 	line += fmt.Sprintf("; plus one rule: kmsg Default() is null where the spec implies empty, in %d fields", nullDefaults)
@@ -255,14 +250,14 @@ func TestKmsgOracle(t *testing.T) {
 		t.Error("the null-default rule matched no field: remove it from kioDefaultsShapedLike")
 	}
 	t.Log(line)
-	t.Logf("kmsg oracle generator coverage: %s", g.Coverage().Summary())
+	t.Logf("kmsg oracle generator coverage: %s", cov.Summary())
 	if !testing.Verbose() {
 		fmt.Println(line) // shown by a plain `go test` run in the tests directory
 	}
 }
 
 // checkAPI runs every comparison on the versions of api that kmsg also defines.
-func (o *kmsgOracle) checkAPI(t *testing.T, g *gen.Generator, api *schema.API, cases int) {
+func (o *kmsgOracle) checkAPI(t *testing.T, cov *kiotest.Coverage, api *schema.API, cases int) {
 	maxVersion := kmsg.RequestForKey(api.Key).MaxVersion()
 	for v := api.Versions.Lo; v <= api.Versions.Hi && v <= maxVersion; v++ {
 		for _, response := range []bool{false, true} {
@@ -275,7 +270,7 @@ func (o *kmsgOracle) checkAPI(t *testing.T, g *gen.Generator, api *schema.API, c
 			if m.IsFlexible() != api.Flexible.Contains(v) {
 				t.Errorf("%v v%d: kmsg flexible %v, kio flexible versions %v", api, v, m.IsFlexible(), api.Flexible)
 			}
-			o.checkGenerated(t, g, api, typ, response, v, cases)
+			o.checkGenerated(t, cov, api, typ, response, v, cases)
 			o.checkDefaults(t, api, typ, response, v)
 		}
 		o.checkRequestHeader(t, api, v)
@@ -303,18 +298,19 @@ func newKmsgMessage(key int16, response bool) kmsgMessage {
 func versionSeed(key int16, response bool, version int16) int64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "kmsg/%d/%v/%d", key, response, version)
-	return gen.Seed() ^ int64(h.Sum64())
+	return kiotest.Seed() ^ int64(h.Sum64())
 }
 
 // checkGenerated encodes generated values with kio and requires kmsg to read them and
 // write the same bytes back.
-func (o *kmsgOracle) checkGenerated(t *testing.T, g *gen.Generator, api *schema.API, typ reflect.Type, response bool, v int16, cases int) {
+func (o *kmsgOracle) checkGenerated(t *testing.T, cov *kiotest.Coverage, api *schema.API, typ reflect.Type, response bool, v int16, cases int) {
+	g, err := kiotest.NewGen(typ, v, kiotest.WithCoverage(cov))
+	if err != nil {
+		t.Fatalf("%v v%d: generator: %v", typ, v, err)
+	}
 	r := rand.New(rand.NewSource(versionSeed(api.Key, response, v)))
 	for range cases {
-		value, err := g.Sample(typ, v, r)
-		if err != nil {
-			t.Fatalf("%v v%d: generator: %v", typ, v, err)
-		}
+		value := kiotest.Sample(g, r)
 		kioBytes, err := serial.Marshal(value, v)
 		if err != nil {
 			t.Errorf("%v v%d: kio Marshal of a generated value: %v\nvalue: %+v", typ, v, err, value)
@@ -428,12 +424,15 @@ func (headerRequest) AppendTo(dst []byte) []byte { return dst }
 func (o *kmsgOracle) checkRequestHeader(t *testing.T, api *schema.API, v int16) {
 	hv := api.RequestHeaderVersion(v)
 	typ := reflect.TypeFor[requestheader.RequestHeader]()
+	// No coverage: the unknown tags generated are dropped (kmsg cannot write them), so
+	// the states generated are not what kmsg saw.
+	g, err := kiotest.NewGen(typ, hv)
+	if err != nil {
+		t.Fatalf("RequestHeader v%d: generator: %v", hv, err)
+	}
 	r := rand.New(rand.NewSource(versionSeed(api.Key, false, v) ^ 0x68656164))
 	for range kmsgHeaderCases {
-		value, err := o.headers.Sample(typ, hv, r)
-		if err != nil {
-			t.Fatalf("RequestHeader v%d: generator: %v", hv, err)
-		}
+		value := kiotest.Sample(g, r)
 		h := value.(requestheader.RequestHeader)
 		h.RequestApiKey, h.RequestApiVersion, h.UnknownTags = api.Key, v, nil
 		kioBytes, err := serial.Marshal(&h, hv)

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/tags"
-	"github.com/kio-go/kafka-protocol/tests/gen"
 )
 
 // schemaCases is the number of values checked per message version by default; raise it
@@ -24,10 +24,10 @@ const (
 
 // TestSchemaRoundTrip checks, for every message of kio/schema at every version it
 // defines, that generated values survive Marshal, Unmarshal and Marshal again
-// unchanged, and that every nullable and tagged field (and every unknownTags field) was
+// unchanged, and that every nullable, tagged, unknownTags and array field was
 // generated in each of its states somewhere in the run.
 func TestSchemaRoundTrip(t *testing.T) {
-	g := gen.New(gen.Options{})
+	cov := kiotest.NewCoverage()
 	var versions [5]atomic.Int64 // by tags.Kind
 	var values atomic.Int64
 	start := time.Now()
@@ -39,7 +39,7 @@ func TestSchemaRoundTrip(t *testing.T) {
 					t.Fatalf("%s: versions %v: want a closed, non-empty range", m.Name, m.Versions)
 				}
 				for v := m.Versions.Lo; v <= m.Versions.Hi; v++ {
-					values.Add(int64(checkRoundTrip(t, g, m.Type, v, gen.Cases(schemaCases))))
+					values.Add(int64(checkRoundTrip(t, cov, m.Type, v, kiotest.Cases(schemaCases))))
 					versions[m.Kind].Add(1)
 				}
 			})
@@ -48,7 +48,7 @@ func TestSchemaRoundTrip(t *testing.T) {
 	api := versions[tags.Request].Load() + versions[tags.Response].Load()
 	header, data := versions[tags.Header].Load(), versions[tags.Data].Load()
 	t.Logf("exercised %d request+response, %d header and %d data-schema versions: %d values in %v (%d per version, seed %d)",
-		api, header, data, values.Load(), time.Since(start).Round(time.Millisecond), gen.Cases(schemaCases), gen.Seed())
+		api, header, data, values.Load(), time.Since(start).Round(time.Millisecond), kiotest.Cases(schemaCases), kiotest.Seed())
 	if api != wantAPIVersions || header != wantHeaderVersions || data != wantDataVersions {
 		t.Errorf("exercised %d/%d/%d request+response/header/data versions, want %d/%d/%d",
 			api, header, data, wantAPIVersions, wantHeaderVersions, wantDataVersions)
@@ -56,5 +56,5 @@ func TestSchemaRoundTrip(t *testing.T) {
 	if plain := versions[tags.Plain].Load(); plain != 0 {
 		t.Errorf("%d versions of messages without an entity kind", plain)
 	}
-	requireFullCoverage(t, g)
+	requireFullCoverage(t, cov)
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/kio-go/kafka-protocol/kio"
-	"github.com/kio-go/kafka-protocol/tests/gen"
+	"github.com/kio-go/kafka-protocol/kio/kiotest"
 )
 
 // Hand-written tagged structs, each covering part of what the codec must round-trip;
@@ -125,7 +125,7 @@ type unmarkedLink struct {
 }
 
 func TestHandWrittenRoundTrip(t *testing.T) {
-	g := gen.New(gen.Options{})
+	cov := kiotest.NewCoverage()
 	cases := []struct {
 		t        reflect.Type
 		from, to int16
@@ -138,10 +138,10 @@ func TestHandWrittenRoundTrip(t *testing.T) {
 	versions, passed := 0, 0
 	for _, c := range cases {
 		for v := c.from; v <= c.to; v++ {
-			passed += checkRoundTrip(t, g, c.t, v, gen.Cases(1000))
+			passed += checkRoundTrip(t, cov, c.t, v, kiotest.Cases(1000))
 			versions++
 		}
 	}
 	t.Logf("%d type versions, %d values round-tripped", versions, passed)
-	requireFullCoverage(t, g)
+	requireFullCoverage(t, cov)
 }

@@ -12,10 +12,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/kio/tags"
-	"github.com/kio-go/kafka-protocol/tests/gen"
 )
 
 // The robustness suite: hostile bytes must give a typed error or a value that survives
@@ -194,7 +194,6 @@ func TestHostileInputsGiveTypedErrors(t *testing.T) {
 func TestConcurrentFirstUseOfEveryMessage(t *testing.T) {
 	workers := 8
 	// Valid values at every version, made before the race starts.
-	g := gen.New(gen.Options{})
 	rnd := rand.New(rand.NewSource(1))
 	type sample struct {
 		m       *schema.Message
@@ -204,10 +203,11 @@ func TestConcurrentFirstUseOfEveryMessage(t *testing.T) {
 	var samples []sample
 	for _, m := range allMessages {
 		for version := m.Versions.Lo; version <= m.Versions.Hi; version++ {
-			v, err := g.Sample(m.Type, version, rnd)
+			g, err := kiotest.NewGen(m.Type, version)
 			if err != nil {
 				t.Fatal(err)
 			}
+			v := kiotest.Sample(g, rnd)
 			samples = append(samples, sample{m, version, v})
 		}
 	}

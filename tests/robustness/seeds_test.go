@@ -9,11 +9,11 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
-	"github.com/kio-go/kafka-protocol/tests/gen"
 )
 
 // TestWriteSeedCorpus writes the committed seed corpora under testdata/fuzz from
@@ -26,15 +26,15 @@ func TestWriteSeedCorpus(t *testing.T) {
 	if os.Getenv("KIO_WRITE_SEEDS") != "1" {
 		t.Skip("set KIO_WRITE_SEEDS=1 to rewrite testdata/fuzz from property-test values")
 	}
-	g := gen.New(gen.Options{})
-	rnd := rand.New(rand.NewSource(gen.Seed()))
+	rnd := rand.New(rand.NewSource(kiotest.Seed()))
 	var framer schema.Framer
 	for _, m := range allMessages {
 		for version := m.Versions.Lo; version <= m.Versions.Hi; version++ {
-			v, err := g.Sample(m.Type, version, rnd)
+			g, err := kiotest.NewGen(m.Type, version)
 			if err != nil {
 				t.Fatal(err)
 			}
+			v := kiotest.Sample(g, rnd)
 			body, err := serial.Marshal(v, version)
 			if err != nil {
 				t.Fatal(err)
