@@ -90,3 +90,20 @@ func nan() float64 {
 	zero := 0.0
 	return zero / zero
 }
+
+func TestRoundTripProp(t *testing.T) {
+	params := Parameters(50)
+	if res := RoundTripProp[ping](2).Check(params); !res.Passed() || res.Succeeded != params.MinSuccessfulTests {
+		t.Errorf("ping v2: %v after %d cases", res.Status, res.Succeeded)
+	}
+	// A type the codec refuses: the property fails with the codec's error.
+	res := RoundTripProp[uuidDefault](0).Check(Parameters(50))
+	if want := serial.Check(uuidDefault{}); res.Passed() || res.Error == nil || res.Error.Error() != want.Error() {
+		t.Errorf("uuidDefault: %v, error %v; want the codec's %v", res.Status, res.Error, want)
+	}
+	// A property that fails is labelled with RoundTrip's error.
+	res = RoundTripProp[ping](3).Check(Parameters(50))
+	if res.Passed() || res.Error == nil || !errors.Is(res.Error, serial.ErrVersion) {
+		t.Errorf("ping v3: %v, error %v", res.Status, res.Error)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/records"
+	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 )
 
@@ -210,3 +211,34 @@ func TestShrinkStringsOnRuneBoundaries(t *testing.T) {
 }
 
 func isValidUTF8(s string) bool { return string([]rune(s)) == s }
+
+// TestShrinkCandidatesOfEveryMessageAreValid does the same for every message of the
+// schema at its lowest and highest version: the first 200 candidates of two values each.
+func TestShrinkCandidatesOfEveryMessageAreValid(t *testing.T) {
+	candidates, messages := 0, 0
+	for _, m := range schema.Messages() {
+		messages++
+		for _, version := range []int16{m.Versions.Lo, m.Versions.Hi} {
+			g, err := newGenerator(m.Type, version, nil)
+			if err != nil {
+				t.Fatalf("%s v%d: %v", m.Name, version, err)
+			}
+			r := rand.New(rand.NewSource(int64(version)))
+			for range 2 {
+				v := g.genStruct(r, g.top, 0).Interface()
+				s := g.shrink(v)
+				for range 200 {
+					c, ok := s()
+					if !ok {
+						break
+					}
+					candidates++
+					if err := RoundTrip(c, version); err != nil {
+						t.Fatalf("%s v%d: candidate of %+v:\n%+v\n%v", m.Name, version, v, c, err)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d shrink candidates of %d messages round-tripped", candidates, messages)
+}
