@@ -4,12 +4,16 @@
 // Gen[T](version) (or GenOf(t, version) for a type known at run time) is a gopter.Gen
 // of values of the struct type T that are valid at version, and RoundTrip(v, version)
 // checks that the codec (kio/serial) encodes v, decodes it to an equal value and
-// encodes that to the same bytes. Together they make a round-trip property in a few
-// lines:
+// encodes that to the same bytes. RoundTripProp[T](version) is the two together as a
+// gopter property:
 //
 //	props := gopter.NewProperties(kiotest.Parameters(100))
-//	props.Property("MetadataRequest v12", prop.ForAll(func(m metadata.MetadataRequest) error {
-//		return kiotest.RoundTrip(&m, 12)
+//	props.Property("MetadataRequest v12", kiotest.RoundTripProp[metadata.MetadataRequest](12))
+//	props.Property("custom check", prop.ForAll(func(m metadata.MetadataRequest) string {
+//		if err := kiotest.RoundTrip(&m, 12); err != nil {
+//			return err.Error() // gopter reports it with the shrunk m
+//		}
+//		return ""
 //	}, kiotest.Gen[metadata.MetadataRequest](12)))
 //	props.TestingRun(t)
 //
