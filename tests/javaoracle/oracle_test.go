@@ -162,6 +162,7 @@ func TestJavaOracle(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			o.run(t, j, targets)
+			o.checkRecords(t, j)
 		}()
 	}
 	wg.Wait()
