@@ -204,8 +204,9 @@ final class Messages {
                         ClientInformation.EMPTY, false);
                 RequestAndSize parsed = ctx.parseRequest(buf);
                 AbstractRequest body = parsed.request;
+                byte[] rewritten = write(body.data(), body.version()); // before the reply, which it may fail
                 reply.putByte(0).putShort(header.apiKey().id).putShort(header.apiVersion()).putInt(headerSize)
-                        .putInt(buf.remaining()).blob(write(body.data(), body.version()));
+                        .putInt(buf.remaining()).blob(rewritten);
             } catch (Throwable t) {
                 reply.error(t);
             }
