@@ -8,7 +8,8 @@
 // The first byte of a request names the op ('I' info, 'P' parse and rewrite, 'G'
 // generate, 'B' the broker's request path, 'R' build record batches, 'D' describe
 // record batches). A result is status 0, int32 trailing (bytes left unread), blob
-// (rewritten bytes); or status 1 and a string (the Java exception).
+// (rewritten bytes); status 1 and a string (the Java exception); or status 2, int32
+// trailing and a string (read, but writing the value back failed).
 package javaoracle
 
 import (
@@ -43,11 +44,13 @@ func (k Kind) String() string {
 
 // Result is Java's verdict on one input: Err is the Java exception's class and
 // message, or empty when Java read the bytes; then Trailing is how many bytes it left
-// unread and Rewritten what it wrote back.
+// unread and Rewritten what it wrote back (or WriteErr why it could not).
 type Result struct {
 	Err       string
 	Trailing  int
 	Rewritten []byte
+	// WriteErr is set where Java read the bytes but could not write the value back.
+	WriteErr string
 }
 
 // BrokerResult is the verdict of the broker's request path on a request payload.
@@ -247,7 +250,7 @@ func (j *JVM) BrokerParse(payloads [][]byte) ([]BrokerResult, error) {
 	for i := range out {
 		if r.byte() == 0 {
 			out[i].APIKey, out[i].APIVersion, out[i].HeaderSize = r.int16(), r.int16(), int(r.int32())
-			out[i].Trailing, out[i].Rewritten = int(r.int32()), r.blob()
+			out[i].Result = r.result()
 		} else {
 			out[i].Err = r.string()
 		}
@@ -325,8 +328,12 @@ func (r *reader) blob() []byte   { return r.take(int(r.int32())) }
 func (r *reader) string() string { return string(r.blob()) }
 
 func (r *reader) result() Result {
-	if r.byte() == 0 {
+	switch r.byte() {
+	case 0:
 		return Result{Trailing: int(r.int32()), Rewritten: r.blob()}
+	case 2:
+		return Result{Trailing: int(r.int32()), WriteErr: r.string()}
+	default:
+		return Result{Err: r.string()}
 	}
-	return Result{Err: r.string()}
 }

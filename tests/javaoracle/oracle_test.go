@@ -92,7 +92,7 @@ type observation struct {
 type oracle struct {
 	mu       sync.Mutex
 	observed map[difference]map[string]map[int16]*observation // difference -> release -> version
-	counts   map[string]*counts                                // by release
+	counts   map[string]*counts                               // by release
 }
 
 type counts struct {
@@ -285,6 +285,8 @@ func (o *oracle) run(t *testing.T, j *javaoracle.JVM, targets []target) {
 			switch {
 			case res.Err != "":
 				symptom = "Java refuses"
+			case res.WriteErr != "":
+				symptom = "Java cannot write back what it read"
 			case res.Trailing != 0:
 				symptom = "Java leaves bytes unread"
 			case !bytes.Equal(res.Rewritten, inputs[k]):
@@ -293,7 +295,7 @@ func (o *oracle) run(t *testing.T, j *javaoracle.JVM, targets []target) {
 				continue
 			}
 			o.note(difference{tg.name, kioToJava, symptom}, j.Version, tg.version,
-				fmt.Sprintf("kio wrote %x; Java: %s %x", inputs[k], res.Err, res.Rewritten))
+				fmt.Sprintf("kio wrote %x; Java: %s%s %x", inputs[k], res.Err, res.WriteErr, res.Rewritten))
 		}
 		// Java -> kio.
 		generated, err := j.Generate(tg.kind, tg.key, tg.name, tg.version, javaToKioCases*scale, seed)

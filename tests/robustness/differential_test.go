@@ -103,9 +103,22 @@ func mutate(b []byte, r *rand.Rand) []byte {
 // accepted with its re-encoding, possibly leaving bytes unread (Java's classes do not
 // check that the input ends with the message).
 type verdict struct {
-	refused   string
-	trailing  int
-	reencoded []byte
+	refused    string
+	trailing   int
+	reencoded  []byte
+	unwritable string // Java read the input but could not write the value back
+}
+
+// javaVerdict turns a Java result into a verdict.
+func javaVerdict(res javaoracle.Result) verdict {
+	v := verdict{trailing: res.Trailing, reencoded: res.Rewritten}
+	if res.Err != "" {
+		v.refused = javaErrorClass(res.Err)
+	}
+	if res.WriteErr != "" {
+		v.unwritable = javaErrorClass(res.WriteErr)
+	}
+	return v
 }
 
 // kioErrorClass names the sentinel a kio error wraps.
@@ -169,6 +182,10 @@ func compare(kio, java verdict) string {
 	switch {
 	case kio.refused != "" && java.refused != "":
 		return ""
+	case java.unwritable != "" && kio.refused == "":
+		return "both accept, Java cannot write back what it read: " + java.unwritable
+	case java.unwritable != "":
+		return "kio refuses (" + kio.refused + "), Java reads but cannot write back: " + java.unwritable
 	case kio.refused == "" && java.refused == "" && java.trailing == 0:
 		if bytes.Equal(kio.reencoded, java.reencoded) {
 			return ""
@@ -245,10 +262,7 @@ func TestDifferentialJava(t *testing.T) {
 			for i, res := range results {
 				bodies++
 				k := kioVerdict(target, chunk[i])
-				j := verdict{refused: res.Err, trailing: res.Trailing, reencoded: res.Rewritten}
-				if j.refused != "" {
-					j.refused = javaErrorClass(j.refused)
-				}
+				j := javaVerdict(res)
 				class := compare(k, j)
 				if class == "" {
 					agreed++
@@ -282,10 +296,7 @@ func TestDifferentialJava(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, res := range results {
-			j := verdict{refused: res.Err, trailing: res.Trailing, reencoded: res.Rewritten}
-			if j.refused != "" {
-				j.refused = javaErrorClass(j.refused)
-			}
+			j := javaVerdict(res.Result)
 			for _, mode := range []struct {
 				framer schema.Framer
 				diff   *classes
@@ -397,8 +408,8 @@ var explainedBodies = explained{
 }
 
 var explainedFrames = explained{
-	"both accept, Java re-encodes invalid UTF-8 as U+FFFD":         reasonUTF8,
-	"kio accepts, Java refuses: RuntimeException: Invalid raw tag": reasonRawTagOrder,
+	"both accept, Java re-encodes invalid UTF-8 as U+FFFD":                                reasonUTF8,
+	"both accept, Java cannot write back what it read: RuntimeException: Invalid raw tag": reasonRawTagOrder,
 	"kio accepts, Java refuses: InvalidRequestException (caused by NullPointerException": "the broker's " +
 		"UpdateMetadataRequest constructor dereferences a null that the wire format allows; kio accepts it (more " +
 		"lenient than the broker: nothing the broker serves is refused)",

@@ -142,13 +142,19 @@ final class Messages {
         int n = req.getInt();
         for (int i = 0; i < n; i++) {
             ByteBuffer buf = ByteBuffer.wrap(Main.readBlob(req));
+            Message m;
             try {
-                Message m = newMessage(kind, key, name);
+                m = newMessage(kind, key, name);
                 m.read(new ByteBufferAccessor(buf), version);
-                int trailing = buf.remaining();
-                reply.ok(trailing, write(m, version));
             } catch (Throwable t) {
                 reply.error(t);
+                continue;
+            }
+            int trailing = buf.remaining();
+            try {
+                reply.ok(trailing, write(m, version));
+            } catch (Throwable t) {
+                reply.unwritable(trailing, t);
             }
         }
     }
@@ -196,19 +202,26 @@ final class Messages {
         int n = req.getInt();
         for (int i = 0; i < n; i++) {
             ByteBuffer buf = ByteBuffer.wrap(Main.readBlob(req));
+            RequestHeader header;
+            int headerSize;
+            AbstractRequest body;
             try {
-                RequestHeader header = RequestHeader.parse(buf);
-                int headerSize = buf.position();
+                header = RequestHeader.parse(buf);
+                headerSize = buf.position();
                 RequestContext ctx = new RequestContext(header, "127.0.0.1:1-127.0.0.1:2-0", InetAddress.getLoopbackAddress(),
                         KafkaPrincipal.ANONYMOUS, ListenerName.normalised("PLAINTEXT"), SecurityProtocol.PLAINTEXT,
                         ClientInformation.EMPTY, false);
                 RequestAndSize parsed = ctx.parseRequest(buf);
-                AbstractRequest body = parsed.request;
-                byte[] rewritten = write(body.data(), body.version()); // before the reply, which it may fail
-                reply.putByte(0).putShort(header.apiKey().id).putShort(header.apiVersion()).putInt(headerSize)
-                        .putInt(buf.remaining()).blob(rewritten);
+                body = parsed.request;
             } catch (Throwable t) {
                 reply.error(t);
+                continue;
+            }
+            reply.putByte(0).putShort(header.apiKey().id).putShort(header.apiVersion()).putInt(headerSize);
+            try {
+                reply.ok(buf.remaining(), write(body.data(), body.version()));
+            } catch (Throwable t) {
+                reply.unwritable(buf.remaining(), t);
             }
         }
     }

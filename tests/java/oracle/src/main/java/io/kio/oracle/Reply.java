@@ -28,6 +28,12 @@ final class Reply {
     /** ok writes a successful result: status 0, the unread byte count, the rewritten bytes. */
     Reply ok(int trailing, byte[] rewritten) { return putByte(0).putInt(trailing).blob(rewritten); }
 
+    /**
+     * unwritable writes a result read but not written back: status 2, the unread byte
+     * count and the description of the exception writing threw.
+     */
+    Reply unwritable(int trailing, Throwable t) { return putByte(2).putInt(trailing).string(Main.describe(t)); }
+
     /** error writes a failed result: status 1 and the exception's description. */
     Reply error(Throwable t) { return putByte(1).string(Main.describe(t)); }
 
