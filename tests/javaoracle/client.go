@@ -214,24 +214,29 @@ func (j *JVM) Parse(kind Kind, key int16, name string, version int16, inputs [][
 	return out, r.err
 }
 
+// Reached counts what Java's generated values hold: fields set to null, tagged fields
+// set, unknown tagged fields.
+type Reached struct{ Nulls, Tagged, UnknownTags int }
+
 // Generate has Java build n random values of the message at version, from seed, and
-// returns their bytes as Java writes them.
-func (j *JVM) Generate(kind Kind, key int16, name string, version int16, n int, seed int64) ([][]byte, error) {
+// returns their bytes as Java writes them, and what they reached.
+func (j *JVM) Generate(kind Kind, key int16, name string, version int16, n int, seed int64) ([][]byte, Reached, error) {
 	req := message('G', kind, key, name, version)
 	req = binary.BigEndian.AppendUint32(req, uint32(n))
 	req = binary.BigEndian.AppendUint64(req, uint64(seed))
 	r, err := j.call(req)
 	if err != nil {
-		return nil, err
+		return nil, Reached{}, err
 	}
 	if res := r.result(); res.Err != "" {
-		return nil, errors.New(res.Err)
+		return nil, Reached{}, errors.New(res.Err)
 	}
 	out := make([][]byte, n)
 	for i := range out {
 		out[i] = r.blob()
 	}
-	return out, r.err
+	reached := Reached{int(r.int32()), int(r.int32()), int(r.int32())}
+	return out, reached, r.err
 }
 
 // BrokerParse runs each request payload (header and body, without the size prefix)

@@ -99,6 +99,7 @@ type counts struct {
 	versions, headers, data int // message versions compared
 	kioToJava, javaToKio    int // values compared each way
 	records                 [2]int
+	javaReached             javaoracle.Reached // what Java's generated values held
 }
 
 func (o *oracle) note(d difference, release string, version int16, example string) {
@@ -184,9 +185,13 @@ func TestJavaOracle(t *testing.T) {
 	var detail []string
 	for _, j := range jvms {
 		c := o.counts[j.Version]
-		detail = append(detail, fmt.Sprintf("%s: %d request/response, %d header, %d data-schema versions; %d values kio->java, %d java->kio; "+
-			"records: %d Java-built batch runs read by kio, %d kio-built read by Java",
-			j.Version, c.versions, c.headers, c.data, c.kioToJava, c.javaToKio, c.records[0], c.records[1]))
+		detail = append(detail, fmt.Sprintf("%s: %d request/response, %d header, %d data-schema versions; %d values kio->java, %d java->kio "+
+			"(holding %d nulls, %d tagged fields set, %d unknown tags); records: %d Java-built batch runs read by kio, %d kio-built read by Java",
+			j.Version, c.versions, c.headers, c.data, c.kioToJava, c.javaToKio,
+			c.javaReached.Nulls, c.javaReached.Tagged, c.javaReached.UnknownTags, c.records[0], c.records[1]))
+		if c.javaReached.Nulls == 0 || c.javaReached.Tagged == 0 || c.javaReached.UnknownTags == 0 {
+			t.Errorf("%s: Java's generator reached %+v: nulls, tagged fields and unknown tags must all occur", j.Version, c.javaReached)
+		}
 	}
 	line += " (" + strings.Join(detail, "; ") + ")"
 	line += fmt.Sprintf("; %d known differences listed, %d kinds seen; skipped (kio lacks): %s; %v",
@@ -298,7 +303,10 @@ func (o *oracle) run(t *testing.T, j *javaoracle.JVM, targets []target) {
 				fmt.Sprintf("kio wrote %x; Java: %s%s %x", inputs[k], res.Err, res.WriteErr, res.Rewritten))
 		}
 		// Java -> kio.
-		generated, err := j.Generate(tg.kind, tg.key, tg.name, tg.version, javaToKioCases*scale, seed)
+		generated, reached, err := j.Generate(tg.kind, tg.key, tg.name, tg.version, javaToKioCases*scale, seed)
+		c.javaReached.Nulls += reached.Nulls
+		c.javaReached.Tagged += reached.Tagged
+		c.javaReached.UnknownTags += reached.UnknownTags
 		if err != nil {
 			t.Errorf("%s v%d: Java %s generator: %v", tg.name, tg.version, j.Version, err)
 			continue

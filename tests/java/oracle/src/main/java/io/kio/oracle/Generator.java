@@ -43,6 +43,9 @@ final class Generator {
 
     private final Random r;
 
+    /** What the values generated so far reached: nulls, tagged fields set, unknown tags. */
+    int nulls, tagged, unknownTags;
+
     Generator(Random r) {
         this.r = r;
     }
@@ -74,6 +77,7 @@ final class Generator {
             maxTag = Math.max(maxTag, e.getKey());
             if (r.nextBoolean()) {
                 set(o, e.getValue(), version, depth);
+                tagged++;
             }
         }
         if (r.nextInt(4) == 0) {
@@ -84,6 +88,7 @@ final class Generator {
             int tag = maxTag + 1 + UNKNOWN_TAG_GAP + r.nextInt(3);
             for (int i = 1 + r.nextInt(2); i > 0; i--) {
                 unknown.add(new RawTaggedField(tag, bytes()));
+                unknownTags++;
                 tag += 1 + r.nextInt(200);
             }
         }
@@ -95,6 +100,7 @@ final class Generator {
         Object v;
         if (!p.isPrimitive() && r.nextInt(5) == 0 && nullable(o.getClass(), setter, version)) {
             v = null;
+            nulls++;
         } else {
             v = value(def.type, p, setter.getGenericParameterTypes()[0], version, depth);
         }

@@ -26,7 +26,8 @@ import java.nio.charset.StandardCharsets;
  *     int16 api key, string name, int16 version, int32 n, n blobs. Reply: n results.</li>
  * <li>{@code 'G'} generate. Request: kind, int16 key, string name, int16 version,
  *     int32 n, int64 seed. Reply: a result whose blob is unused (status 0) or an error
- *     (status 1), then n blobs, each a random value written by Java.</li>
+ *     (status 1), then n blobs, each a random value written by Java, and three int32s:
+ *     how many fields the values hold null, tagged fields set, unknown tagged fields.</li>
  * <li>{@code 'B'} the broker's request path. Request: int32 n, n blobs, each a request
  *     frame's payload (header and body, no size prefix). Reply: n results; a success
  *     carries, after the status byte, int16 key, int16 version and int32 header size, then the int32 trailing and the blob.</li>

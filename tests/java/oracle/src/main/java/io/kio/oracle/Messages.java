@@ -190,6 +190,7 @@ final class Messages {
         for (byte[] b : values) {
             reply.blob(b);
         }
+        reply.putInt(g.nulls).putInt(g.tagged).putInt(g.unknownTags);
     }
 
     /**
