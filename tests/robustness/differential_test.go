@@ -400,10 +400,12 @@ const (
 	reasonTaggedSize = "a known tagged field whose size prefix disagrees with its value: Java reads a known tag by its " +
 		"type and never checks the size, so it reads on from the wrong place; kio decodes exactly size bytes and " +
 		"refuses a mismatch (ErrTag)"
-	reasonSignedCount = "a tagged-field count of 2^31 or more (a 5-byte varint): Java's readUnsignedVarint returns it " +
-		"as a negative int, and the generated loop (for i < count) then reads no tagged field at all; kio reads the " +
-		"count as unsigned and runs out of input. Traced on the ListOffsets v8 frame; the handful of body cases " +
-		"(all flexible versions) were not traced one by one"
+	reasonSignedCount = "a malformed tagged section that Java reads without reaching its end, two cases traced: a " +
+		"tagged-field count of 2^31 or more (a 5-byte varint), which Java's readUnsignedVarint returns as a negative " +
+		"int so that the generated loop (for i < count) reads no tagged field (a ListOffsets v8 frame); a known tagged " +
+		"field whose size prefix runs past the end of the input, which Java ignores, reading the value by its type " +
+		"(FetchSnapshotRequest v0, ClusterId of size 11 holding a 2-byte string). kio reads the count as unsigned and " +
+		"takes exactly size bytes, so it runs out of input"
 	reasonVarintOverflow = "a 5-byte unsigned varint whose value needs more than 32 bits: Java's " +
 		"ByteUtils.readUnsignedVarint shifts the fifth byte into an int and keeps the low 32 bits, kio refuses the " +
 		"overflow (ErrRange). Malformed by the spec; no client writes it"
