@@ -111,6 +111,14 @@ type Framer struct {
 	// MaxFrameSize bounds the payload size of frames read and written; 0 or less means
 	// DefaultMaxFrameSize. A size prefix above it is refused before anything is allocated.
 	MaxFrameSize int32
+
+	// BrokerCompatible makes ParseRequest and ReadRequest accept what Kafka's broker
+	// accepts on its request path (RequestContext.parseRequest): bytes left after a
+	// request body are ignored rather than refused with serial.ErrTrailing. A proxy or
+	// broker built on kio sets it so as not to refuse a request Kafka would serve; the
+	// default stays strict, so that a peer's framing bug is reported where it happens
+	// (README, "Reliability").
+	BrokerCompatible bool
 }
 
 func (f Framer) max() int32 {
@@ -256,7 +264,12 @@ func (f Framer) ParseRequest(frame []byte) (*Request, error) {
 		return nil, frameError(op, key, version, err)
 	}
 	req.Body = api.NewRequest()
-	if err := serial.Unmarshal(p[n:], req.Body, version); err != nil {
+	if f.BrokerCompatible {
+		_, err = serial.UnmarshalPrefix(p[n:], req.Body, version)
+	} else {
+		err = serial.Unmarshal(p[n:], req.Body, version)
+	}
+	if err != nil {
 		return nil, frameError(op, key, version, err)
 	}
 	return req, nil

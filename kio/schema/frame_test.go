@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kio-go/kafka-protocol/kio/schema/heartbeat"
+
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
@@ -474,5 +476,34 @@ func TestEveryRequestVersionFrames(t *testing.T) {
 	}
 	if frames != 323 {
 		t.Errorf("%d request frames, want 323", frames)
+	}
+}
+
+// TestBrokerCompatibleIgnoresTrailingBytes: Kafka's broker parses a request body and
+// ignores what follows it in the frame (RequestChannel.Request calls
+// RequestContext.parseRequest and never looks at the rest); the default Framer refuses
+// those bytes, BrokerCompatible serves the request as the broker does.
+func TestBrokerCompatibleIgnoresTrailingBytes(t *testing.T) {
+	body := serial.Default[heartbeat.HeartbeatRequest]()
+	body.GroupId, body.MemberId = "g", "m"
+	req, err := schema.NewRequest(&body, 4, 9, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := schema.Framer{}.AppendRequest(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame = append(frame, 0xde, 0xad)
+	binary.BigEndian.PutUint32(frame, uint32(len(frame)-4))
+	if _, err := (schema.Framer{}).ParseRequest(frame); !errors.Is(err, serial.ErrTrailing) {
+		t.Fatalf("strict Framer: %v, want ErrTrailing", err)
+	}
+	got, err := schema.Framer{BrokerCompatible: true}.ParseRequest(frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hb := got.Body.(*heartbeat.HeartbeatRequest); hb.GroupId != "g" || hb.MemberId != "m" {
+		t.Fatalf("parsed %+v", hb)
 	}
 }

@@ -304,8 +304,12 @@ func TestNullableStruct(t *testing.T) {
 		t.Errorf("nil struct where not nullable: %v", err)
 	}
 	var v nullableStructMsg
-	if err := Unmarshal([]byte{2, 0, 3, 0, 0}, &v, 1); !errors.Is(err, ErrRange) {
-		t.Errorf("bad null marker: %v", err)
+	// Kafka's readers take any negative marker as null and any other as present.
+	if err := Unmarshal([]byte{2, 0, 3, 0, 0}, &v, 1); err != nil || v.Inner == nil || v.Inner.X != 3 {
+		t.Errorf("marker 2: %v %+v", err, v)
+	}
+	if err := Unmarshal([]byte{0x80, 0}, &v, 1); err != nil || v.Inner != nil {
+		t.Errorf("marker -128: %v %+v", err, v)
 	}
 }
 
@@ -400,8 +404,9 @@ func TestErrors(t *testing.T) {
 
 	err = Unmarshal([]byte{0, 1, 'a', 0xff, 0xff}, &v, 0)
 	wantErr("decode null where not nullable", err, ErrNull, "Host")
+	// Any negative length is null, as in Kafka's readers: an error where not nullable.
 	err = Unmarshal([]byte{0xff, 0xfe}, &v, 0)
-	wantErr("negative length", err, ErrRange, "Name")
+	wantErr("negative length", err, ErrNull, "Name")
 	err = Unmarshal([]byte{0, 1, 'a', 0, 0, 0, 0, 0, 1, 0, 5, 'x'}, &v, 0)
 	wantErr("truncated", err, ErrShortBuffer, "List[0].N")
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -427,9 +432,13 @@ func TestErrors(t *testing.T) {
 	// Flexible: compact string length with an overlong varint.
 	err = Unmarshal([]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, &v, 1)
 	wantErr("overlong varint", err, ErrRange, "Name")
-	// Tags out of order, and a tagged field whose size does not match.
-	err = Unmarshal([]byte{1, 1, 1, 2, 3, 0, 1, 0, 0}, &v, 1)
-	wantErr("tags out of order", err, ErrTag, "")
+	// Tags out of order are read, as Kafka reads them, and written back in order.
+	if err := Unmarshal([]byte{1, 1, 1, 2, 3, 0, 1, 0}, &v, 1); err != nil {
+		t.Errorf("tags out of order: %v", err)
+	} else if b, err := Marshal(&v, 1); err != nil || !bytes.Equal(b, []byte{1, 1, 1, 2, 1, 0, 3, 0}) {
+		t.Errorf("tags out of order re-encoded as %x, %v", b, err)
+	}
+	// A tagged field whose size does not match.
 	type tagged struct {
 		_ struct{} `kafka:"flexible=0+"`
 		T int8     `kafka:"tag=0,tagged=0+"`

@@ -146,7 +146,6 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 // are kept in the struct's unknownTags field, or skipped where it has none.
 func (pl *plan) decodeTagged(r *reader, p unsafe.Pointer) {
 	n := r.uvarint()
-	last := int64(-1)
 	var unknown kio.RawTags
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		tag := r.uvarint()
@@ -154,11 +153,9 @@ func (pl *plan) decodeTagged(r *reader, p unsafe.Pointer) {
 		if r.err != nil {
 			break
 		}
-		if int64(tag) <= last {
-			r.fail(causef(ErrTag, "tag %d after tag %d: tags must ascend", tag, last))
-			break
-		}
-		last = int64(tag)
+		// Tags are written in ascending order, but Kafka's readers take them in any
+		// order (a repeated tag: the last wins), and so does kio: what Kafka's broker
+		// serves must not be refused here. Re-encoding writes them in order.
 		start := r.off
 		data := r.take(int(size))
 		if r.err != nil {
@@ -221,14 +218,12 @@ func checkLength(r *reader, o *op, n int) bool {
 	if r.err != nil {
 		return false
 	}
-	if n == -1 {
+	// Any negative length is null, as Kafka's generated readers take it ("length < 0"),
+	// not only -1; it is re-encoded as -1.
+	if n < 0 {
 		if !o.nullable {
-			r.fail(causef(ErrNull, "null at a version where the field is not nullable"))
+			r.fail(causef(ErrNull, "null (length %d) at a version where the field is not nullable", n))
 		}
-		return false
-	}
-	if n < -1 {
-		r.fail(causef(ErrRange, "negative length %d", n))
 		return false
 	}
 	if (o.kind == kString || o.kind == kVarstring) && n > math.MaxInt16 {
@@ -294,15 +289,9 @@ func decodeValue(r *reader, o *op, p unsafe.Pointer) {
 			return
 		}
 		if o.nullable {
-			switch r.int8() {
-			case -1:
-				return
-			case 1:
-			default:
-				if r.err == nil {
-					r.off--
-					r.fail(causef(ErrRange, "struct null marker must be -1 or 1"))
-				}
+			// Kafka's readers take any negative marker as null and any other as
+			// present; kio writes -1 and 1.
+			if r.int8() < 0 || r.err != nil {
 				return
 			}
 		}

@@ -14,10 +14,11 @@ import (
 var (
 	// ErrShortBuffer: the input ended inside a value. It also matches io.ErrUnexpectedEOF.
 	ErrShortBuffer error = &wireError{"truncated input", io.ErrUnexpectedEOF}
-	// ErrNull: a null where the field is not nullable at this version.
+	// ErrNull: a null (any negative length, as Kafka reads it) where the field is not
+	// nullable at this version.
 	ErrNull = errors.New("unexpected null")
-	// ErrRange: a value out of range, such as a string longer than 32767 bytes, a
-	// negative length other than -1 or an overlong varint.
+	// ErrRange: a value out of range, such as a string longer than 32767 bytes or an
+	// overlong varint.
 	ErrRange = errors.New("value out of range")
 	// ErrVersion: the version is not valid for the message, or a field holds a value
 	// that cannot be written at this version.

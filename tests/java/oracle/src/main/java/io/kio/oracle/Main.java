@@ -1,8 +1,102 @@
 package io.kio.oracle;
 
-/** The Java oracle's entry point (filled in by the Java-oracle work). */
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The Java oracle: Apache Kafka's own message classes answering kio's Go tests
+ * (tests/javaoracle, tests/robustness) as a long-lived child process, one JVM per Kafka
+ * release.
+ *
+ * <h2>Protocol</h2>
+ * Requests on stdin and replies on stdout are frames: an int32 big-endian length, then
+ * that many bytes. Inside a frame integers are big-endian; a "blob" is an int32 length
+ * and its bytes; a "string" is a blob of UTF-8. The first byte of a request is its op:
+ * <ul>
+ * <li>{@code 'I'} info. Reply: string release, int32 n, then n times (int16 api key,
+ *     int16 lowest version, int16 highest version including an unstable latest one);
+ *     the RequestHeader's and the ResponseHeader's lowest and highest versions (int16s); int32 m, then m times (string data-schema class, int16 lowest, int16 highest).</li>
+ * <li>{@code 'P'} parse and rewrite. Request: kind byte (see {@link Messages#newMessage}),
+ *     int16 api key, string name, int16 version, int32 n, n blobs. Reply: n results.</li>
+ * <li>{@code 'G'} generate. Request: kind, int16 key, string name, int16 version,
+ *     int32 n, int64 seed. Reply: a result whose blob is unused (status 0) or an error
+ *     (status 1), then n blobs, each a random value written by Java, and three int32s:
+ *     how many fields the values hold null, tagged fields set, unknown tagged fields.</li>
+ * <li>{@code 'B'} the broker's request path. Request: int32 n, n blobs, each a request
+ *     frame's payload (header and body, no size prefix). Reply: n results; a success
+ *     carries, after the status byte, int16 key, int16 version and int32 header size, then the int32 trailing and the blob.</li>
+ * <li>{@code 'R'} build record batches. Request: int32 n, int64 seed. Reply: n times
+ *     (blob batches, string description).</li>
+ * <li>{@code 'D'} describe record batches. Request: int32 n, n blobs. Reply: n results,
+ *     the blob holding the UTF-8 description.</li>
+ * </ul>
+ * A result is a status byte: 0 then int32 trailing (bytes the reader left unread) and a
+ * blob (the rewritten bytes); or 1 then a string (the exception's class and message).
+ * An unknown op or a broken frame ends the process.
+ */
 public final class Main {
-    public static void main(String[] args) {
-        System.out.println(org.apache.kafka.common.protocol.ApiKeys.values().length);
+    private Main() {}
+
+    public static void main(String[] args) throws IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(System.out, 1 << 16));
+        Messages messages = new Messages();
+        Records records = new Records();
+        while (true) {
+            int len;
+            try {
+                len = in.readInt();
+            } catch (EOFException e) {
+                return; // the Go side closed stdin: done
+            }
+            byte[] frame = new byte[len];
+            in.readFully(frame);
+            ByteBuffer req = ByteBuffer.wrap(frame);
+            Reply reply = new Reply();
+            byte op = req.get();
+            switch (op) {
+                case 'I' -> messages.info(reply);
+                case 'P' -> messages.parse(req, reply);
+                case 'G' -> messages.generate(req, reply);
+                case 'B' -> messages.brokerParse(req, reply);
+                case 'R' -> records.build(req, reply);
+                case 'D' -> records.describe(req, reply);
+                default -> throw new IOException("unknown op " + op);
+            }
+            byte[] body = reply.bytes();
+            out.writeInt(body.length);
+            out.write(body);
+            out.flush();
+        }
+    }
+
+    static String readString(ByteBuffer b) {
+        byte[] s = readBlob(b);
+        return new String(s, StandardCharsets.UTF_8);
+    }
+
+    static byte[] readBlob(ByteBuffer b) {
+        byte[] s = new byte[b.getInt()];
+        b.get(s);
+        return s;
+    }
+
+    /** describe names an exception as the Go side reports it. */
+    static String describe(Throwable t) {
+        Throwable root = t;
+        while (root instanceof java.lang.reflect.InvocationTargetException && root.getCause() != null) {
+            root = root.getCause();
+        }
+        String msg = root.getClass().getSimpleName() + ": " + root.getMessage();
+        if (root.getCause() != null && root.getCause() != root) {
+            msg += " (caused by " + root.getCause().getClass().getSimpleName() + ": " + root.getCause().getMessage() + ")";
+        }
+        return msg;
     }
 }
