@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kio-go/kafka-protocol/generator/internal/kafkaspecs"
+	"github.com/kio-go/kafka-protocol/internal/kafkaspecs"
+	"github.com/kio-go/kafka-protocol/internal/kafkaspecs/specstest"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
@@ -33,44 +33,19 @@ func moduleRoot(t *testing.T) string {
 	}
 }
 
-// kafkaSchemas returns the Kafka 3.9 spec folder beside the repository, or ends the test
-// through kafkadist.Unavailable (a failure under CI=true, a skip elsewhere).
-func kafkaSchemas(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(moduleRoot(t), "..", "shared", "kafka-schemas", "3.9")
-	if _, err := os.Stat(filepath.Join(dir, "MetadataRequest.json")); err != nil {
-		kafkadist.Unavailable(t, fmt.Sprintf("Kafka 3.9's JSON specs are not at %s (../shared/kafka-schemas/3.9 from the module root): %v", dir, err))
-	}
-	return dir
-}
-
-// releaseSpecs returns a release's specs and error codes from the kafkaspecs cache,
-// fetching them from Maven Central (mvn, java) the first time, or ends the test through
-// kafkadist.Unavailable.
+// releaseSpecs returns a release's specs and error codes from the kafkaspecs cache.
 func releaseSpecs(t *testing.T, version string) kafkaspecs.Release {
 	t.Helper()
-	root, err := kafkaspecs.CacheRoot()
-	if err != nil {
-		kafkadist.Unavailable(t, fmt.Sprintf("no cache folder for Kafka's specs: %v", err))
-	}
-	if r, ok := kafkaspecs.Cached(root, version); ok {
-		return r
-	}
-	kafkadist.RequireTools(t, "mvn", "java")
-	r, err := kafkaspecs.Get(root, version)
-	if err != nil {
-		kafkadist.Unavailable(t, fmt.Sprintf("Kafka %s's specs from Maven Central: %v", version, err))
-	}
-	return r
+	return specstest.Release(t, version)
 }
 
 // schemaSources are the inputs kio/schema is generated from: Kafka 3.9's specs from
 // ../shared, then the pinned 4.x release's specs, and that release's error codes.
 func schemaSources(t *testing.T) ([]specSource, []string) {
 	t.Helper()
-	dir := kafkaSchemas(t)
+	dir := specstest.Shared39(t)
 	r4 := releaseSpecs(t, kafkadist.Kafka4)
-	return []specSource{{Release: "3.9", Dir: dir}, {Release: r4.Version, Dir: r4.Specs}}, []string{r4.ErrorCodes}
+	return []specSource{{Release: specstest.Release39, Dir: dir}, {Release: r4.Version, Dir: r4.Specs}}, []string{r4.ErrorCodes}
 }
 
 // regenerateCommand says how to regenerate kio/schema by hand.

@@ -16,7 +16,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/kio-go/kafka-protocol/generator/internal/kafkaspecs"
+	"github.com/kio-go/kafka-protocol/internal/kafkaspecs"
 )
 
 func main() {
