@@ -422,10 +422,29 @@ func TestWriteFilesRemovesStale(t *testing.T) {
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale generated file survived: %v", err)
 	}
+	if _, err := os.Stat(filepath.Dir(stale)); !os.IsNotExist(err) {
+		t.Errorf("the emptied folder of a vanished package survived: %v", err)
+	}
 	if _, err := os.Stat(hand); err != nil {
 		t.Errorf("hand-written file removed: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "widget", "request.go")); err != nil {
 		t.Errorf("widget/request.go not written: %v", err)
+	}
+}
+
+// TestSharingIgnoresAbout checks that a nested struct the request and the response define
+// with the same fields is shared even when their about texts differ.
+func TestSharingIgnoresAbout(t *testing.T) {
+	files := smallSpecs()
+	files["WidgetResponse.json"] = strings.Replace(widgetResponse, `{ "name": "Position", "type": "int64", "versions": "0+" }`,
+		`{ "name": "Position", "type": "int64", "versions": "0+", "about": "Said differently." }`, 1)
+	out, err := generateDir(writeSpecDir(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := parseGoTypes(t, out["widget/response.go"])
+	if got := fieldByName(t, resp["WidgetResponse"], "Cursor"); got.Type != "*Cursor" {
+		t.Errorf("WidgetResponse.Cursor = %+v, want the shared *Cursor", got)
 	}
 }

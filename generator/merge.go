@@ -168,15 +168,17 @@ type messageMerge struct {
 	done     map[string]*structDef
 }
 
-// mergeReleases merges the releases' messages (validated per release) into one list.
-func mergeReleases(rels []specRelease, rn renames) ([]*message, error) {
-	n := len(rels)
-	type group struct {
-		key  string
-		defs []*message
-	}
-	var groups []*group
-	byKey := map[string]*group{}
+// messageGroup is one message's definitions across releases (nil where a release lacks
+// it), keyed by kind and API key for requests and responses, by name otherwise.
+type messageGroup struct {
+	key  string
+	defs []*message
+}
+
+// groupMessages groups the releases' messages, in first-seen order.
+func groupMessages(rels []specRelease) ([]*messageGroup, map[string]*messageGroup) {
+	var groups []*messageGroup
+	byKey := map[string]*messageGroup{}
 	for i, r := range rels {
 		for _, m := range r.Msgs {
 			key := m.Name
@@ -185,52 +187,72 @@ func mergeReleases(rels []specRelease, rn renames) ([]*message, error) {
 			}
 			g := byKey[key]
 			if g == nil {
-				g = &group{key: key, defs: make([]*message, n)}
+				g = &messageGroup{key: key, defs: make([]*message, len(rels))}
 				byKey[key] = g
 				groups = append(groups, g)
 			}
 			g.defs[i] = m
 		}
 	}
-	// An API's unstable latest version is flagged on its request only.
-	unstable := func(defs []*message, i int) bool {
-		m := defs[i]
-		if m.Kind == tags.Response {
-			if g := byKey[fmt.Sprintf("%s/%d", tags.Request, m.APIKey)]; g != nil && g.defs[i] != nil {
-				return g.defs[i].LatestUnstable
-			}
-		}
-		return m.LatestUnstable
-	}
+	return groups, byKey
+}
+
+// newMessageMerge prepares the merge of the message group key (see groupMessages).
+func newMessageMerge(rels []specRelease, key string) *messageMerge {
+	_, byKey := groupMessages(rels)
+	return prepareMerge(rels, byKey[key], byKey, renames{})
+}
+
+// prepareMerge works out, per release, the versions it offers and decides.
+func prepareMerge(rels []specRelease, g *messageGroup, byKey map[string]*messageGroup, rn renames) *messageMerge {
+	n := len(rels)
 	names := make([]string, n)
 	for i, r := range rels {
 		names[i] = r.Name
 	}
+	// An API's unstable latest version is flagged on its request only.
+	unstable := func(i int) bool {
+		m := g.defs[i]
+		if m.Kind == tags.Response {
+			if req := byKey[fmt.Sprintf("%s/%d", tags.Request, m.APIKey)]; req != nil && req.defs[i] != nil {
+				return req.defs[i].LatestUnstable
+			}
+		}
+		return m.LatestUnstable
+	}
+	mm := &messageMerge{defs: g.defs, avail: make([]vset, n), src: make([]vset, n),
+		names: make([]releaseNames, n), unstable: make([]bool, n), rel: names, renames: rn, done: map[string]*structDef{}}
+	for i, d := range g.defs {
+		if d == nil {
+			continue
+		}
+		mm.avail[i] = setOf(d.Versions)
+		mm.unstable[i] = unstable(i)
+		if mm.unstable[i] && i < n-1 {
+			mm.avail[i] &^= 1 << d.Versions.Hi
+		}
+		mm.name = d.Name
+	}
+	var newer vset
+	for i := n - 1; i >= 0; i-- {
+		mm.src[i] = mm.avail[i] &^ newer
+		newer |= mm.avail[i]
+	}
+	mm.all = newer
+	return mm
+}
+
+// mergeReleases merges the releases' messages (validated per release) into one list.
+func mergeReleases(rels []specRelease, rn renames) ([]*message, error) {
+	groups, byKey := groupMessages(rels)
 	var out []*message
 	for _, g := range groups {
-		mm := &messageMerge{defs: g.defs, avail: make([]vset, n), src: make([]vset, n),
-			names: make([]releaseNames, n), unstable: make([]bool, n), rel: names, renames: rn, done: map[string]*structDef{}}
 		for i, d := range g.defs {
-			if d == nil {
-				continue
+			if d != nil && d.Versions.Hi > maxVersion && !d.Versions.IsNone() {
+				return nil, fmt.Errorf("%s (%s): version %d is beyond what the generator handles", d.Name, rels[i].Name, d.Versions.Hi)
 			}
-			if d.Versions.Hi > maxVersion && !d.Versions.IsNone() {
-				return nil, fmt.Errorf("%s (%s): version %d is beyond what the generator handles", d.Name, names[i], d.Versions.Hi)
-			}
-			mm.avail[i] = setOf(d.Versions)
-			mm.unstable[i] = unstable(g.defs, i)
-			if mm.unstable[i] && i < n-1 {
-				mm.avail[i] &^= 1 << d.Versions.Hi
-			}
-			mm.name = d.Name
 		}
-		var newer vset
-		for i := n - 1; i >= 0; i-- {
-			mm.src[i] = mm.avail[i] &^ newer
-			newer |= mm.avail[i]
-		}
-		mm.all = newer
-		m, err := mm.merge()
+		m, err := prepareMerge(rels, g, byKey, rn).merge()
 		if err != nil {
 			return nil, err
 		}

@@ -108,11 +108,21 @@ func (a *API) String() string { return a.Name + "(" + strconv.Itoa(int(a.Key)) +
 
 // Lookup returns (a copy of) the API with the given key.
 func Lookup(key int16) (*API, bool) {
+	a, ok := lookupShared(key)
+	if !ok {
+		return nil, false
+	}
+	c := *a
+	return &c, true
+}
+
+// lookupShared returns the index's own API for key, for the package's read-only use
+// (framing looks an API up per frame, and a copy would cost an allocation each time).
+func lookupShared(key int16) (*API, bool) {
 	if key < 0 || int(key) >= len(apisByKey) || apisByKey[key] == nil {
 		return nil, false
 	}
-	c := *apisByKey[key]
-	return &c, true
+	return apisByKey[key], true
 }
 
 // LookupBody returns (a copy of) the API whose request or response body is v, a
