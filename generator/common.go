@@ -78,6 +78,48 @@ type errorCode struct {
 	Name      string // Kafka's name, e.g. UNKNOWN_TOPIC_OR_PARTITION
 	GoName    string // UnknownTopicOrPartition
 	Retriable bool
+	Aliases   []string // Go names older releases gave the code, kept as deprecated constants
+}
+
+// mergeErrorCodes reads every error-code file and returns the union of their codes; a
+// later file's name and retriability win, and a renamed code keeps its old Go name as a
+// deprecated alias.
+func mergeErrorCodes(paths []string, rn renames) ([]errorCode, error) {
+	byCode := map[int16]*errorCode{}
+	for _, p := range paths {
+		codes, err := readErrorCodes(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range codes {
+			prev := byCode[c.Code]
+			if prev != nil && prev.GoName != c.GoName {
+				rn.add("error code %d %s -> %s", c.Code, prev.Name, c.Name)
+				c.Aliases = append(append(c.Aliases, prev.Aliases...), prev.GoName)
+			} else if prev != nil {
+				c.Aliases = prev.Aliases
+			}
+			byCode[c.Code] = &c
+		}
+	}
+	var out []errorCode
+	names := map[string]int16{}
+	for _, c := range byCode {
+		out = append(out, *c)
+		names[c.GoName] = c.Code
+	}
+	for i := range out {
+		var keep []string
+		for _, a := range out[i].Aliases {
+			if _, clash := names[a]; !clash {
+				keep = append(keep, a)
+				names[a] = out[i].Code
+			}
+		}
+		out[i].Aliases = keep
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out, nil
 }
 
 // readErrorCodes reads error-codes.csv: a "code,name,retriable" header, then one row per code.
@@ -155,6 +197,11 @@ const (
 			note += " (retriable)"
 		}
 		g.printf("\t%s ErrorCode = %d // %s\n", c.GoName, c.Code, note)
+	}
+	for _, c := range codes {
+		for _, a := range c.Aliases {
+			g.printf("\n\t// %s is the name an older Kafka release gave %s.\n\t//\n\t// Deprecated: use %s.\n\t%s = %s\n", a, c.GoName, c.GoName, a, c.GoName)
+		}
 	}
 	g.printf(")\n\n")
 	g.printf("// errorCodeNames holds Kafka's name of every known code.\nvar errorCodeNames = map[ErrorCode]string{\n")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"go/format"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -19,30 +18,63 @@ type goPackage struct {
 	Messages []*message // request then response, or the one schema
 }
 
-// model is everything the generator read, validated and named, ready for emission.
+// model is everything the generator read, validated, merged and named, ready for emission.
 type model struct {
 	Packages []*goPackage
 	Entities map[string]string // entityType -> Kafka scalar type
 	Codes    []errorCode
+	Releases []string // the merged releases' names, oldest first
+	Renames  []string // what merging renamed, old name -> new name, one line each
+	Aliases  []*aliasPackage
 }
 
-// load reads and validates the specs and error codes of dir and applies the naming rules.
-func load(dir string) (*model, error) {
-	specs, err := readSpecs(dir)
-	if err != nil {
-		return nil, err
+// specSource is one release's folder of JSON specs.
+type specSource struct {
+	Release string // e.g. "3.9" or "4.4.0"
+	Dir     string
+}
+
+// load reads and validates the specs of every release (oldest first) and the error codes
+// of every file (later files win a code's name), merges them and applies the naming rules.
+func load(sources []specSource, errorFiles []string) (*model, error) {
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("no spec folder given")
 	}
-	codes, err := readErrorCodes(filepath.Join(dir, "error-codes.csv"))
-	if err != nil {
-		return nil, err
+	if len(errorFiles) == 0 {
+		return nil, fmt.Errorf("no error-code file given")
 	}
-	msgs := make([]*message, 0, len(specs))
-	for _, s := range specs {
-		m, err := buildMessage(s)
-		if err != nil {
-			return nil, err
+	rn := renames{}
+	var rels []specRelease
+	seen := map[string]bool{}
+	for _, src := range sources {
+		if seen[src.Release] {
+			return nil, fmt.Errorf("release %s is given twice", src.Release)
 		}
-		msgs = append(msgs, m)
+		seen[src.Release] = true
+		specs, err := readSpecs(src.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("release %s: %w", src.Release, err)
+		}
+		msgs := make([]*message, 0, len(specs))
+		for _, s := range specs {
+			m, err := buildMessage(s)
+			if err != nil {
+				return nil, fmt.Errorf("release %s: %w", src.Release, err)
+			}
+			msgs = append(msgs, m)
+		}
+		if _, err := groupPackages(msgs); err != nil {
+			return nil, fmt.Errorf("release %s: %w", src.Release, err)
+		}
+		rels = append(rels, specRelease{Name: src.Release, Msgs: msgs})
+	}
+	msgs, err := mergeReleases(rels, rn)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := mergeErrorCodes(errorFiles, rn)
+	if err != nil {
+		return nil, err
 	}
 	pkgs, err := groupPackages(msgs)
 	if err != nil {
@@ -62,32 +94,45 @@ func load(dir string) (*model, error) {
 			return nil, fmt.Errorf("package %s: %w", p.Name, err)
 		}
 	}
-	return &model{Packages: pkgs, Entities: entities, Codes: codes}, nil
-}
-
-// generate reads the specs and error codes of dir and returns every generated file by
-// its slash-separated path relative to the output directory.
-func generate(dir string) (map[string][]byte, error) {
-	m, err := load(dir)
+	aliases, err := findAliases(pkgs)
 	if err != nil {
 		return nil, err
+	}
+	md := &model{Packages: pkgs, Entities: entities, Codes: codes, Renames: rn.sorted(), Aliases: aliases}
+	for _, r := range rels {
+		md.Releases = append(md.Releases, r.Name)
+	}
+	return md, nil
+}
+
+// generate reads the specs and error codes and returns every generated file by its
+// slash-separated path relative to the output directory, and the model it came from.
+func generate(sources []specSource, errorFiles []string) (map[string][]byte, *model, error) {
+	m, err := load(sources, errorFiles)
+	if err != nil {
+		return nil, nil, err
 	}
 	files := map[string][]byte{}
 	for _, p := range m.Packages {
 		if err := emitPackage(p, files); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+	}
+	for _, a := range m.Aliases {
+		if err := emitAliases(a, files); err != nil {
+			return nil, nil, err
 		}
 	}
 	if files["common/entities.go"], err = emitEntities(m.Entities); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if files["common/errorcodes.go"], err = emitErrorCodes(m.Codes); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if files["index.go"], err = emitIndex(m.Packages); err != nil {
-		return nil, err
+	if files["index.go"], err = emitIndex(m.Packages, m.Releases); err != nil {
+		return nil, nil, err
 	}
-	return files, nil
+	return files, m, nil
 }
 
 // groupPackages pairs each request with its response and gives every header and data

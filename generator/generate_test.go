@@ -115,6 +115,12 @@ const smallErrorCodes = `code,name,retriable
 3,UNKNOWN_TOPIC_OR_PARTITION,true
 `
 
+// generateDir generates from one folder holding specs and error-codes.csv, as release "test".
+func generateDir(dir string) (map[string][]byte, error) {
+	files, _, err := generate([]specSource{{Release: "test", Dir: dir}}, []string{filepath.Join(dir, "error-codes.csv")})
+	return files, err
+}
+
 // writeSpecDir writes files into a new temporary directory and returns it.
 func writeSpecDir(t *testing.T, files map[string]string) string {
 	t.Helper()
@@ -196,7 +202,7 @@ func fieldByName(t *testing.T, fields []goField, name string) goField {
 }
 
 func TestGenerateSmallSpecs(t *testing.T) {
-	files, err := generate(writeSpecDir(t, smallSpecs()))
+	files, err := generateDir(writeSpecDir(t, smallSpecs()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +319,7 @@ func TestGenerateSmallSpecs(t *testing.T) {
 	}
 	index := strings.Join(strings.Fields(string(files["index.go"])), " ")
 	for _, s := range []string{"reflect.TypeFor[widget.WidgetRequest]()", "reflect.TypeFor[gadgetrecord.GadgetRecord]()",
-		`Listeners: []string{"broker", "controller"}`, "LatestUnstable: true", "Flexible: tags.Range{Lo: 2, Hi: math.MaxInt16}",
+		`listeners: []string{"broker", "controller"}`, "LatestUnstable: true", "Flexible: tags.Range{Lo: 2, Hi: math.MaxInt16}",
 		"newRequest: func() any { return new(widget.WidgetRequest) }"} {
 		if !strings.Contains(index, s) {
 			t.Errorf("index.go lacks %q", s)
@@ -386,7 +392,7 @@ func TestGenerateErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			files := smallSpecs()
 			c.edit(files)
-			_, err := generate(writeSpecDir(t, files))
+			_, err := generateDir(writeSpecDir(t, files))
 			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 				t.Errorf("err = %v, want it to contain %q", err, c.wantErr)
 			}
@@ -409,16 +415,36 @@ func TestWriteFilesRemovesStale(t *testing.T) {
 	if err := os.WriteFile(hand, []byte("package schema\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(writeSpecDir(t, smallSpecs()), out); err != nil {
+	dir := writeSpecDir(t, smallSpecs())
+	if _, err := run([]specSource{{Release: "test", Dir: dir}}, []string{filepath.Join(dir, "error-codes.csv")}, out); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale generated file survived: %v", err)
+	}
+	if _, err := os.Stat(filepath.Dir(stale)); !os.IsNotExist(err) {
+		t.Errorf("the emptied folder of a vanished package survived: %v", err)
 	}
 	if _, err := os.Stat(hand); err != nil {
 		t.Errorf("hand-written file removed: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "widget", "request.go")); err != nil {
 		t.Errorf("widget/request.go not written: %v", err)
+	}
+}
+
+// TestSharingIgnoresAbout checks that a nested struct the request and the response define
+// with the same fields is shared even when their about texts differ.
+func TestSharingIgnoresAbout(t *testing.T) {
+	files := smallSpecs()
+	files["WidgetResponse.json"] = strings.Replace(widgetResponse, `{ "name": "Position", "type": "int64", "versions": "0+" }`,
+		`{ "name": "Position", "type": "int64", "versions": "0+", "about": "Said differently." }`, 1)
+	out, err := generateDir(writeSpecDir(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := parseGoTypes(t, out["widget/response.go"])
+	if got := fieldByName(t, resp["WidgetResponse"], "Cursor"); got.Type != "*Cursor" {
+		t.Errorf("WidgetResponse.Cursor = %+v, want the shared *Cursor", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/kio-go/kafka-protocol/kio/tags"
 )
@@ -22,8 +23,22 @@ func rangeLiteral(r tags.Range) string {
 	return fmt.Sprintf("tags.Range{Lo: %d, Hi: %d}", r.Lo, r.Hi)
 }
 
+// releasesLiteral writes a message's per-release versions as Go source.
+func releasesLiteral(m *message) string {
+	var b strings.Builder
+	b.WriteString("[]ReleaseVersions{")
+	for i, r := range m.Releases {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "{Release: %q, Versions: %s, Unstable: %s}", r.Release, rangeLiteral(r.Versions), rangeLiteral(r.Unstable))
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
 // emitIndex writes index.go.
-func emitIndex(pkgs []*goPackage) ([]byte, error) {
+func emitIndex(pkgs []*goPackage, releases []string) ([]byte, error) {
 	g := newGoFile()
 	g.imports["math"] = true
 	g.imports["reflect"] = true
@@ -48,6 +63,14 @@ func emitIndex(pkgs []*goPackage) ([]byte, error) {
 	sort.Slice(apis, func(i, j int) bool { return apis[i].Messages[0].APIKey < apis[j].Messages[0].APIKey })
 	sort.Slice(msgs, func(i, j int) bool { return msgs[i].Name < msgs[j].Name })
 
+	g.printf("// releases names the Kafka releases the schema merges, oldest first.\nvar releases = [...]string{")
+	for i, r := range releases {
+		if i > 0 {
+			g.printf(", ")
+		}
+		g.printf("%q", r)
+	}
+	g.printf("}\n\n")
 	g.printf("// apisByKey holds every API at the index of its key; keys Kafka does not use are nil.\n")
 	g.printf("var apisByKey = [...]*API{\n")
 	for _, p := range apis {
@@ -59,10 +82,13 @@ func emitIndex(pkgs []*goPackage) ([]byte, error) {
 		g.printf("\t\tVersions: %s,\n\t\tFlexible: %s,\n\t\tDeprecated: %s,\n",
 			rangeLiteral(req.Versions), rangeLiteral(req.Flexible), rangeLiteral(req.Deprecated))
 		if req.LatestUnstable {
-			g.printf("\t\tLatestUnstable: true,\n")
+			g.printf("\t\tLatestUnstable: true,\n\t\tUnstable: %s,\n", rangeLiteral(tags.Range{Lo: req.Versions.Hi, Hi: req.Versions.Hi}))
+		} else {
+			g.printf("\t\tUnstable: tags.None,\n")
 		}
+		g.printf("\t\treleases: %s,\n", releasesLiteral(req))
 		if len(req.Listeners) > 0 {
-			g.printf("\t\tListeners: []string{")
+			g.printf("\t\tlisteners: []string{")
 			for i, l := range req.Listeners {
 				if i > 0 {
 					g.printf(", ")
@@ -85,6 +111,7 @@ func emitIndex(pkgs []*goPackage) ([]byte, error) {
 		g.printf("\t\tPackage: %q,\n", schemaImport+"/"+p.Name)
 		g.printf("\t\tType: reflect.TypeFor[%s.%s](),\n", p.Name, m.Name)
 		g.printf("\t\tVersions: %s,\n\t\tFlexible: %s,\n", rangeLiteral(m.Versions), rangeLiteral(m.Flexible))
+		g.printf("\t\treleases: %s,\n", releasesLiteral(m))
 		g.printf("\t\tnewValue: func() any { return new(%s.%s) },\n\t},\n", p.Name, m.Name)
 	}
 	g.printf("}\n")

@@ -22,11 +22,21 @@ type message struct {
 	HasDeprecated  bool
 	LatestUnstable bool
 	Listeners      []string
+	Releases       []releaseVersions // per merged release, oldest first
+	OldNames       []string          // names older releases gave the message
+	OldStructs     map[string]string // struct names older releases used -> the struct's name here
 	Fields         []*field
 	// Structs holds every struct the message defines, in emission order: inline
 	// definitions depth-first in field order, then commonStructs.
 	Structs []*structDef
 	byName  map[string]*structDef
+}
+
+// releaseVersions is what one release's spec of a message defines.
+type releaseVersions struct {
+	Release  string     // the release's name, e.g. "3.9"
+	Versions tags.Range // its validVersions; tags.None where the release lacks the message
+	Unstable tags.Range // its latest version when marked unstable, else tags.None
 }
 
 // structDef is one struct definition: inline (by a field with "fields") or common.
@@ -143,7 +153,7 @@ func buildMessage(spec *specFile) (*message, error) {
 		}
 	}
 	if spec.LatestVersionUnstable != nil {
-		m.LatestUnstable = *spec.LatestVersionUnstable
+		m.LatestUnstable = bool(*spec.LatestVersionUnstable)
 	}
 	for _, l := range spec.Listeners {
 		if !isIdent(l) {
@@ -220,8 +230,8 @@ func (m *message) buildFields(specs []specField, parent string) ([]*field, error
 
 func (m *message) buildField(sf *specField, parent string) (*field, error) {
 	f := &field{Name: sf.Name, Type: sf.Type, Tag: -1, Tagged: tags.None, Nullable: tags.None,
-		Flexible: tags.None, Ignorable: sf.Ignorable, EntityType: sf.EntityType, MapKey: sf.MapKey,
-		ZeroCopy: sf.ZeroCopy, About: sf.About}
+		Flexible: tags.None, Ignorable: bool(sf.Ignorable), EntityType: sf.EntityType, MapKey: bool(sf.MapKey),
+		ZeroCopy: bool(sf.ZeroCopy), About: sf.About}
 	fail := func(format string, args ...any) (*field, error) {
 		return nil, fmt.Errorf("field %s.%s: %s", parent, sf.Name, fmt.Sprintf(format, args...))
 	}
@@ -234,10 +244,15 @@ func (m *message) buildField(sf *specField, parent string) (*field, error) {
 		return fail("unknown type %q", sf.Type)
 	}
 	var err error
-	if sf.Versions == "" {
+	versions := sf.Versions
+	if versions == "" {
+		// Kafka's FieldSpec: a tagged field without versions exists in its tagged versions.
+		versions = sf.TaggedVersions
+	}
+	if versions == "" {
 		return fail("versions is missing")
 	}
-	if f.Versions, err = parseRangeAttr("versions", sf.Versions); err != nil {
+	if f.Versions, err = parseRangeAttr("versions", versions); err != nil {
 		return fail("%v", err)
 	}
 	if sf.NullableVersions != "" {
@@ -401,13 +416,14 @@ func checkDefault(f *field, isStruct bool) error {
 }
 
 // structSignature describes a struct's own fields (nested structs by name only), for
-// telling identical definitions from different ones.
+// telling identical definitions from different ones. Documentation (about) is left out:
+// two definitions that differ only in their text are one type.
 func structSignature(s *structDef) string {
 	var b strings.Builder
 	for _, f := range s.Fields {
-		fmt.Fprintf(&b, "%s|%s|%s|%v|%v|%d|%v|%q|%v|%v|%v|%v|%s|%v|%v|%q\n", f.Name, f.Type,
+		fmt.Fprintf(&b, "%s|%s|%s|%v|%v|%d|%v|%q|%v|%v|%v|%v|%s|%v|%v\n", f.Name, f.Type,
 			f.Versions, f.Nullable, f.HasNullable, f.Tag, f.Tagged, f.Default, f.HasDefault,
-			f.Ignorable, f.Flexible, f.HasFlexible, f.EntityType, f.MapKey, f.ZeroCopy, f.About)
+			f.Ignorable, f.Flexible, f.HasFlexible, f.EntityType, f.MapKey, f.ZeroCopy)
 	}
 	return b.String()
 }

@@ -8,6 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kio-go/kafka-protocol/internal/kafkaspecs"
+	"github.com/kio-go/kafka-protocol/internal/kafkaspecs/specstest"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // moduleRoot finds the directory holding go.mod, from the test's working directory up.
@@ -29,20 +33,32 @@ func moduleRoot(t *testing.T) string {
 	}
 }
 
-// kafkaSchemas returns the Kafka 3.9 spec folder beside the repository, or skips.
-func kafkaSchemas(t *testing.T) string {
+// releaseSpecs returns a release's specs and error codes from the kafkaspecs cache.
+func releaseSpecs(t *testing.T, version string) kafkaspecs.Release {
 	t.Helper()
-	dir := filepath.Join(moduleRoot(t), "..", "shared", "kafka-schemas", "3.9")
-	if _, err := os.Stat(filepath.Join(dir, "MetadataRequest.json")); err != nil {
-		t.Skipf("Kafka's JSON specs are not at %s (../shared/kafka-schemas/3.9 from the module root): %v", dir, err)
-	}
-	return dir
+	return specstest.Release(t, version)
+}
+
+// schemaSources are the inputs kio/schema is generated from: Kafka 3.9's specs from
+// ../shared, then the pinned 4.x release's specs, and that release's error codes.
+func schemaSources(t *testing.T) ([]specSource, []string) {
+	t.Helper()
+	dir := specstest.Shared39(t)
+	r4 := releaseSpecs(t, kafkadist.Kafka4)
+	return []specSource{{Release: specstest.Release39, Dir: dir}, {Release: r4.Version, Dir: r4.Specs}}, []string{r4.ErrorCodes}
+}
+
+// regenerateCommand says how to regenerate kio/schema by hand.
+func regenerateCommand() string {
+	return "run: go run ./generator/kafkaspecs -release " + kafkadist.Kafka4 + " && go run ./generator -out kio/schema " +
+		"-specs 3.9=../shared/kafka-schemas/3.9 -specs " + kafkadist.Kafka4 + "=$HOME/.cache/kio/kafka-specs/" + kafkadist.Kafka4 + "/message " +
+		"-errors $HOME/.cache/kio/kafka-specs/" + kafkadist.Kafka4 + "/error-codes.csv"
 }
 
 // TestRealSpecNaming checks the request/response struct rule on Kafka 3.9's specs: the
 // exact list of renamed and of shared structs.
 func TestRealSpecNaming(t *testing.T) {
-	m, err := load(kafkaSchemas(t))
+	m, err := load(schemaSources(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +98,7 @@ func TestRealSpecNaming(t *testing.T) {
 	// Same name, same fields in request and response: one type under the verbatim name.
 	wantShared := []string{
 		"alterclientquotas.EntityData", "consumergroupheartbeat.TopicPartitions",
-		"describetopicpartitions.Cursor", "fetchsnapshot.SnapshotId",
+		"describetopicpartitions.Cursor", "fetchsnapshot.SnapshotId", "streamsgroupheartbeat.Endpoint", "streamsgroupheartbeat.TaskIds",
 	}
 	if !slices.Equal(renamed, wantRenamed) {
 		t.Errorf("renamed structs:\n got %v\nwant %v", renamed, wantRenamed)
@@ -117,10 +133,10 @@ func TestRealSpecNaming(t *testing.T) {
 // any committed generated file differs, is missing, or is no longer produced. Hand-written
 // files (those without the generated-code header) are not compared.
 func TestGeneratedUpToDate(t *testing.T) {
-	schemas := kafkaSchemas(t)
+	sources, errorFiles := schemaSources(t)
 	committed := filepath.Join(moduleRoot(t), "kio", "schema")
 	tmp := t.TempDir()
-	if err := run(schemas, tmp); err != nil {
+	if _, err := run(sources, errorFiles, tmp); err != nil {
 		t.Fatal(err)
 	}
 	fresh := map[string][]byte{}
@@ -135,7 +151,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const regen = "run: go run ./generator -schemas ../shared/kafka-schemas/3.9 -out kio/schema"
+	regen := regenerateCommand()
 	rels := make([]string, 0, len(fresh))
 	for rel := range fresh {
 		rels = append(rels, rel)

@@ -22,7 +22,7 @@ type specFile struct {
 	ValidVersions         string       `json:"validVersions"`
 	FlexibleVersions      string       `json:"flexibleVersions"`
 	DeprecatedVersions    string       `json:"deprecatedVersions"`
-	LatestVersionUnstable *bool        `json:"latestVersionUnstable"`
+	LatestVersionUnstable *specBool    `json:"latestVersionUnstable"`
 	Listeners             []string     `json:"listeners"`
 	Fields                []specField  `json:"fields"`
 	CommonStructs         []specStruct `json:"commonStructs"`
@@ -45,12 +45,29 @@ type specField struct {
 	FlexibleVersions string          `json:"flexibleVersions"`
 	Tag              json.RawMessage `json:"tag"`     // a number, or a number in a string ("0")
 	Default          json.RawMessage `json:"default"` // a number, string or boolean literal
-	Ignorable        bool            `json:"ignorable"`
+	Ignorable        specBool        `json:"ignorable"`
 	EntityType       string          `json:"entityType"`
-	MapKey           bool            `json:"mapKey"`
-	ZeroCopy         bool            `json:"zeroCopy"`
+	MapKey           specBool        `json:"mapKey"`
+	ZeroCopy         specBool        `json:"zeroCopy"`
 	About            string          `json:"about"`
 	Fields           []specField     `json:"fields"`
+}
+
+// specBool is a boolean attribute. Kafka's FieldSpec reads it with Jackson, which also
+// takes the strings "true" and "false", and some released specs write it so.
+type specBool bool
+
+// UnmarshalJSON accepts true, false, "true" and "false", nothing else.
+func (b *specBool) UnmarshalJSON(data []byte) error {
+	switch string(data) {
+	case "true", `"true"`:
+		*b = true
+	case "false", `"false"`:
+		*b = false
+	default:
+		return fmt.Errorf("%s is not a boolean", data)
+	}
+	return nil
 }
 
 // stripComments removes `//` comments from a JSON spec. It tracks string literals (and
@@ -99,9 +116,14 @@ func parseSpec(name string, src []byte) (*specFile, error) {
 	if err := dec.Decode(&spec); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, describeJSONError(clean, err))
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	// Kafka reads a spec with Jackson, which stops after the first value; Kafka 2.8's
+	// DescribeProducersRequest.json ships with a stray "]}" after it. Stray closing
+	// brackets are accepted for that reason, anything else is refused.
+	rest := clean[dec.InputOffset():]
+	if len(bytes.Trim(rest, " \t\r\n]}")) != 0 {
 		return nil, fmt.Errorf("%s: data after the top-level object", name)
 	}
+	clean = clean[:dec.InputOffset()]
 	if err := checkDuplicateKeys(clean); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -51,3 +51,46 @@ func TestParseSpecStrict(t *testing.T) {
 		}
 	}
 }
+
+// TestReleasedSpecQuirks checks what released specs write and Kafka's own generator
+// accepts: a tagged field without versions (it takes its taggedVersions), "true" and
+// "false" strings for boolean attributes, and stray closing brackets after the object.
+func TestReleasedSpecQuirks(t *testing.T) {
+	src := `{ "type": "data", "name": "X", "validVersions": "0-3", "flexibleVersions": "0+",
+  "fields": [
+    { "name": "A", "type": "int32", "tag": 0, "taggedVersions": "2+", "ignorable": "true" },
+    { "name": "B", "type": "[]Y", "versions": "0+", "fields": [
+      { "name": "K", "type": "string", "versions": "0+", "mapKey": "false" }
+    ]}
+  ]
+}
+  ]
+}`
+	spec, err := parseSpec("X.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := buildMessage(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.Fields[0]
+	if a.Versions.String() != "2+" || a.Tagged.String() != "2+" || !a.Ignorable || m.Structs[0].Fields[0].MapKey {
+		t.Errorf("A: versions %s, tagged %s, ignorable %v; K mapKey %v", a.Versions, a.Tagged, a.Ignorable, m.Structs[0].Fields[0].MapKey)
+	}
+	for _, bad := range []string{`"ignorable": "yes"`, `"ignorable": 1`} {
+		s := strings.Replace(src, `"ignorable": "true"`, bad, 1)
+		if _, err := parseSpec("X.json", []byte(s)); err == nil || !strings.Contains(err.Error(), "not a boolean") {
+			t.Errorf("%s: err = %v, want a boolean error", bad, err)
+		}
+	}
+	if _, err := parseSpec("X.json", []byte(src+" x")); err == nil {
+		t.Error("trailing text after the stray brackets was accepted")
+	}
+	noVersions := strings.Replace(src, `"tag": 0, "taggedVersions": "2+", `, "", 1)
+	if spec, err := parseSpec("X.json", []byte(noVersions)); err != nil {
+		t.Fatal(err)
+	} else if _, err := buildMessage(spec); err == nil || !strings.Contains(err.Error(), "versions is missing") {
+		t.Errorf("a field without versions or taggedVersions: err = %v", err)
+	}
+}

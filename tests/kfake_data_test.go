@@ -56,9 +56,13 @@ func (s *kfakeSuite) testProduce(t *testing.T, v int16) {
 	req.Acks = -1
 	req.TimeoutMs = 5000
 	req.TopicData = []produce.TopicProduceData{{
-		Name:          kfakeDataTopic,
 		PartitionData: []produce.PartitionProduceData{{Index: 0, Records: raw}},
 	}}
+	if v >= 13 { // KIP-516: topics by id
+		req.TopicData[0].TopicId = s.topicIDs[kfakeDataTopic]
+	} else {
+		req.TopicData[0].Name = kfakeDataTopic
+	}
 
 	leader := s.leaders[kfakeDataTopic]
 	if len(s.brokers) > 1 { // only the leader takes writes
@@ -69,7 +73,8 @@ func (s *kfakeSuite) testProduce(t *testing.T, v int16) {
 	}
 
 	resp := kfakeCall[produce.ProduceResponse](t, s.nodeConn(t, leader), v, &req)
-	if len(resp.Responses) != 1 || string(resp.Responses[0].Name) != kfakeDataTopic || len(resp.Responses[0].PartitionResponses) != 1 {
+	if len(resp.Responses) != 1 || len(resp.Responses[0].PartitionResponses) != 1 ||
+		v >= 13 && resp.Responses[0].TopicId != s.topicIDs[kfakeDataTopic] || v < 13 && string(resp.Responses[0].Name) != kfakeDataTopic {
 		t.Fatalf("response %+v", resp.Responses)
 	}
 	p := resp.Responses[0].PartitionResponses[0]

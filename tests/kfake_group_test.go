@@ -301,9 +301,17 @@ func (g *kfakeGroup) commit(t *testing.T, v int16, offset int64, meta string, as
 	if v >= 6 {
 		part.CommittedLeaderEpoch = g.s.epochs[kfakeDataTopic]
 	}
-	req.Topics = []offsetcommit.OffsetCommitRequestTopic{{Name: kfakeDataTopic, Partitions: []offsetcommit.OffsetCommitRequestPartition{part}}}
+	topic := offsetcommit.OffsetCommitRequestTopic{Partitions: []offsetcommit.OffsetCommitRequestPartition{part}}
+	byID := v >= 10 // KIP-848: topics by id
+	if byID {
+		topic.TopicId = g.s.topicIDs[kfakeDataTopic]
+	} else {
+		topic.Name = kfakeDataTopic
+	}
+	req.Topics = []offsetcommit.OffsetCommitRequestTopic{topic}
 	resp := kfakeCall[offsetcommit.OffsetCommitResponse](t, g.coord, v, &req)
-	if len(resp.Topics) != 1 || string(resp.Topics[0].Name) != kfakeDataTopic || len(resp.Topics[0].Partitions) != 1 || resp.Topics[0].Partitions[0].PartitionIndex != 0 {
+	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 || resp.Topics[0].Partitions[0].PartitionIndex != 0 ||
+		byID && resp.Topics[0].TopicId != g.s.topicIDs[kfakeDataTopic] || !byID && string(resp.Topics[0].Name) != kfakeDataTopic {
 		t.Fatalf("response %+v", resp.Topics)
 	}
 	return resp.Topics[0].Partitions[0].ErrorCode
@@ -315,7 +323,13 @@ func (g *kfakeGroup) checkCommitted(t *testing.T, v int16, offset int64, meta st
 	if v >= 8 { // KIP-709: a batch of groups
 		req.Groups = []offsetfetch.OffsetFetchRequestGroup{serial.Default[offsetfetch.OffsetFetchRequestGroup]()}
 		req.Groups[0].GroupId = common.GroupId(g.id)
-		req.Groups[0].Topics = []offsetfetch.OffsetFetchRequestTopics{{Name: kfakeDataTopic, PartitionIndexes: []int32{0}}}
+		topic := offsetfetch.OffsetFetchRequestTopics{PartitionIndexes: []int32{0}}
+		if v >= 10 { // KIP-848: topics by id
+			topic.TopicId = g.s.topicIDs[kfakeDataTopic]
+		} else {
+			topic.Name = kfakeDataTopic
+		}
+		req.Groups[0].Topics = []offsetfetch.OffsetFetchRequestTopics{topic}
 	} else {
 		req.GroupId = common.GroupId(g.id)
 		req.Topics = []offsetfetch.OffsetFetchRequestTopic{{Name: kfakeDataTopic, PartitionIndexes: []int32{0}}}
@@ -338,6 +352,9 @@ func (g *kfakeGroup) checkCommitted(t *testing.T, v int16, offset int64, meta st
 		tp := resp.Groups[0].Topics[0]
 		p := tp.Partitions[0]
 		name, partition, committed, epoch, metadata, code = string(tp.Name), p.PartitionIndex, p.CommittedOffset, p.CommittedLeaderEpoch, p.Metadata, p.ErrorCode
+		if v >= 10 && tp.TopicId == g.s.topicIDs[kfakeDataTopic] {
+			name = kfakeDataTopic // answered by id
+		}
 	} else {
 		if resp.ErrorCode != common.None || len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 || len(resp.Groups) != 0 {
 			t.Fatalf("error %v, topics %+v, groups %+v", resp.ErrorCode, resp.Topics, resp.Groups)

@@ -50,8 +50,8 @@ func TestRunAgainstKfake(t *testing.T) {
 
 func TestRunRejectsUnknownVersion(t *testing.T) {
 	// No broker is contacted: the version is checked against kio's index first.
-	if err := run(new(bytes.Buffer), "127.0.0.1:1", 13, nil); err == nil || !strings.Contains(err.Error(), "0-12") {
-		t.Fatalf("version 13: %v, want an error naming the versions 0-12", err)
+	if err := run(new(bytes.Buffer), "127.0.0.1:1", 14, nil); err == nil || !strings.Contains(err.Error(), "0-13") {
+		t.Fatalf("version 14: %v, want an error naming the versions 0-13", err)
 	}
 	if err := serve("127.0.0.1:1", 1<<16, nil); err == nil {
 		t.Fatal("version 65536 accepted")

@@ -103,15 +103,15 @@ func (g *generator) genField(r *rand.Rand, f *fieldPlan, depth int) reflect.Valu
 
 // genTagged leaves a tagged field at its default or sets it to a value the codec must
 // write, and reports whether it set it. "Unlike the default" ignores the nil/empty
-// distinction, so a set value is written whatever the codec's notion of an empty
-// tagged field is.
+// distinction except where the field is nullable, where the codec keeps null and
+// empty apart.
 func (g *generator) genTagged(r *rand.Rand, f *fieldPlan, p *structPlan, fv reflect.Value, depth int) bool {
 	def := p.def.Field(f.index)
 	deep := depth >= g.cfg.limits.MaxDepth && f.node.kind == kindStruct
 	if !deep && r.Intn(taggedSetOneIn) == 0 {
 		for range setAttempts {
 			v := g.genField(r, f, depth)
-			if !looseEqual(v, def) {
+			if !looseEqual(v, def) || nullDiffers(f, v, def) {
 				fv.Set(v)
 				return true
 			}
@@ -335,6 +335,20 @@ func deepCopy(v reflect.Value) reflect.Value {
 		out.Set(v)
 	}
 	return out
+}
+
+// nullDiffers reports whether v and def differ in being null where f is nullable: the
+// codec keeps null and empty apart there, so an empty value set over a null default
+// (CordonedLogDirs, default=null) is written and must be generated.
+func nullDiffers(f *fieldPlan, v, def reflect.Value) bool {
+	if !f.nullable {
+		return false
+	}
+	switch v.Kind() {
+	case reflect.Slice, reflect.Pointer, reflect.Map:
+		return v.IsNil() != def.IsNil()
+	}
+	return false
 }
 
 // looseEqual reports whether a and b (same type) are equal, treating a nil slice or

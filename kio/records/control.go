@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/kio-go/kafka-protocol/kio/schema/controlrecordtypeschema"
+	"github.com/kio-go/kafka-protocol/kio/schema/endtxnmarker"
 	"github.com/kio-go/kafka-protocol/kio/schema/kraftversionrecord"
 	"github.com/kio-go/kafka-protocol/kio/schema/leaderchangemessage"
 	"github.com/kio-go/kafka-protocol/kio/schema/snapshotfooterrecord"
@@ -15,8 +17,11 @@ import (
 )
 
 // Control records are the records of a control batch (Batch.Control). Their key is a
-// version int16 and a type int16; their value depends on the type. Transaction markers
-// (abort, commit) carry a version int16 and the coordinator epoch int32, decoded by hand.
+// version int16 followed by Kafka's ControlRecordTypeSchema (the type int16); their value
+// depends on the type. Transaction markers (abort, commit) carry a version int16 followed
+// by Kafka's EndTxnMarker data schema (the coordinator epoch int32), as Kafka 4.x writes
+// and reads them (the same bytes as 3.9's hand-written form); kio/serial decodes both
+// schemas at version 0 into kio/schema's generated structs.
 // The KRaft types carry one of Kafka's "data" schemas in its flexible encoding:
 // LeaderChangeMessage for leader changes, and SnapshotHeaderRecord,
 // SnapshotFooterRecord, KRaftVersionRecord and VotersRecord; kio/serial decodes them
@@ -26,7 +31,7 @@ import (
 // ControlType is the type field of a control record key.
 type ControlType int16
 
-// The control record types of Kafka 3.9.
+// The control record types of Kafka 3.9 and 4.x.
 const (
 	ControlAbort          ControlType = 0
 	ControlCommit         ControlType = 1
@@ -64,23 +69,43 @@ type ControlKey struct {
 	Type    ControlType
 }
 
-// ParseControlKey decodes a control record key. Version 0 keys are exactly 4 bytes;
-// later versions may append fields, which are ignored.
+// ParseControlKey decodes a control record key: its version, then ControlRecordTypeSchema
+// read at version 0. Version 0 keys are exactly 4 bytes; later versions may append
+// fields, which are ignored, as Kafka does.
 func ParseControlKey(key []byte) (ControlKey, error) {
-	if len(key) < 4 {
-		return ControlKey{}, fmt.Errorf("records: control key of %d bytes: %w", len(key), ErrTruncated)
+	version, rest, err := versionPrefix("control key", key)
+	if err != nil {
+		return ControlKey{}, err
 	}
-	k := ControlKey{Version: int16(binary.BigEndian.Uint16(key)), Type: ControlType(binary.BigEndian.Uint16(key[2:]))}
-	if k.Version == 0 && len(key) != 4 {
+	var schema controlrecordtypeschema.ControlRecordTypeSchema
+	n, err := serial.UnmarshalPrefix(rest, &schema, 0)
+	if err != nil {
+		return ControlKey{}, dataSchemaErr("ControlRecordTypeSchema", err)
+	}
+	k := ControlKey{Version: version, Type: ControlType(schema.Type)}
+	if k.Version == 0 && n != len(rest) {
 		return k, fmt.Errorf("records: version 0 control key of %d bytes: %w", len(key), ErrMalformed)
 	}
 	return k, nil
 }
 
-// AppendControlKey appends the encoded key k to dst.
+// versionPrefix splits a version-prefixed key or value into its version and the rest.
+func versionPrefix(what string, b []byte) (int16, []byte, error) {
+	if len(b) < 2 {
+		return 0, nil, fmt.Errorf("records: %s of %d bytes: %w", what, len(b), ErrTruncated)
+	}
+	return int16(binary.BigEndian.Uint16(b)), b[2:], nil
+}
+
+// AppendControlKey appends the encoded key k to dst: k.Version, then the type as
+// ControlRecordTypeSchema version 0.
 func AppendControlKey(dst []byte, k ControlKey) []byte {
 	dst = binary.BigEndian.AppendUint16(dst, uint16(k.Version))
-	return binary.BigEndian.AppendUint16(dst, uint16(k.Type))
+	out, err := serial.Append(dst, &controlrecordtypeschema.ControlRecordTypeSchema{Type: int16(k.Type)}, 0)
+	if err != nil {
+		panic("records: the generated ControlRecordTypeSchema does not encode: " + err.Error()) // a broken build, not bad input
+	}
+	return out
 }
 
 // EndTxnMarker is the value of an abort or commit control record.
@@ -89,23 +114,35 @@ type EndTxnMarker struct {
 	CoordinatorEpoch int32
 }
 
-// ParseEndTxnMarker decodes a transaction marker value. Version 0 values are exactly 6
-// bytes; later versions may append fields, which are ignored.
+// ParseEndTxnMarker decodes a transaction marker value: its version, then Kafka's
+// EndTxnMarker data schema read at version 0. Version 0 values are exactly 6 bytes;
+// later versions may append fields, which are ignored, as Kafka 4.x does.
 func ParseEndTxnMarker(value []byte) (EndTxnMarker, error) {
-	if len(value) < 6 {
-		return EndTxnMarker{}, fmt.Errorf("records: transaction marker of %d bytes: %w", len(value), ErrTruncated)
+	version, rest, err := versionPrefix("transaction marker", value)
+	if err != nil {
+		return EndTxnMarker{}, err
 	}
-	m := EndTxnMarker{Version: int16(binary.BigEndian.Uint16(value)), CoordinatorEpoch: int32(binary.BigEndian.Uint32(value[2:]))}
-	if m.Version == 0 && len(value) != 6 {
+	var schema endtxnmarker.EndTxnMarker
+	n, err := serial.UnmarshalPrefix(rest, &schema, 0)
+	if err != nil {
+		return EndTxnMarker{}, dataSchemaErr("EndTxnMarker", err)
+	}
+	m := EndTxnMarker{Version: version, CoordinatorEpoch: schema.CoordinatorEpoch}
+	if m.Version == 0 && n != len(rest) {
 		return m, fmt.Errorf("records: version 0 transaction marker of %d bytes: %w", len(value), ErrMalformed)
 	}
 	return m, nil
 }
 
-// AppendEndTxnMarker appends the encoded marker m to dst.
+// AppendEndTxnMarker appends the encoded marker m to dst: m.Version, then the
+// EndTxnMarker data schema at version 0.
 func AppendEndTxnMarker(dst []byte, m EndTxnMarker) []byte {
 	dst = binary.BigEndian.AppendUint16(dst, uint16(m.Version))
-	return binary.BigEndian.AppendUint32(dst, uint32(m.CoordinatorEpoch))
+	out, err := serial.Append(dst, &endtxnmarker.EndTxnMarker{CoordinatorEpoch: m.CoordinatorEpoch}, 0)
+	if err != nil {
+		panic("records: the generated EndTxnMarker does not encode: " + err.Error()) // a broken build, not bad input
+	}
+	return out
 }
 
 // ParseLeaderChange decodes the value of a leader change control record. The message's

@@ -11,7 +11,8 @@ import (
 )
 
 // API describes one Kafka API: its key, its request and response types, and the versions
-// the specs define. The index (index.go) holds one per key; get them with Lookup or APIs.
+// the specs of the merged Kafka releases define. The index (index.go) holds one per key;
+// Lookup, LookupBody and APIs return copies, so changing one changes nothing else.
 type API struct {
 	Key      int16
 	Name     string       // the API name: "Metadata", "ApiVersions"
@@ -19,14 +20,47 @@ type API struct {
 	Request  reflect.Type // the request struct type, e.g. metadata.MetadataRequest
 	Response reflect.Type // the response struct type, e.g. metadata.MetadataResponse
 
-	Versions       tags.Range // valid versions (the same for request and response)
+	Versions       tags.Range // every version some merged release defines (request and response alike)
 	Flexible       tags.Range // flexible versions
 	Deprecated     tags.Range // deprecated versions (informational)
 	LatestUnstable bool       // the latest version is not yet stable
-	Listeners      []string   // the listeners serving the API: zkBroker, broker, controller
+	Unstable       tags.Range // the versions the newest release marks unstable (its latest, or none)
 
+	listeners   []string
+	releases    []ReleaseVersions
 	newRequest  func() any
 	newResponse func() any
+}
+
+// ReleaseVersions is what one Kafka release's specs define of an API or message.
+type ReleaseVersions struct {
+	Release  string     // the release as the index names it, e.g. "3.9" or "4.4.0"
+	Versions tags.Range // the versions the release defines; tags.None where it has none
+	Unstable tags.Range // the release's latest version where it marks it unstable, else tags.None
+}
+
+// Releases names the Kafka releases whose specs the schema merges, oldest first.
+func Releases() []string { return slices.Clone(releases[:]) }
+
+// Listeners returns the listeners serving the API (zkBroker, broker, controller) as the
+// newest release that defines one of its versions says.
+func (a *API) Listeners() []string { return slices.Clone(a.listeners) }
+
+// Releases returns, for every merged release, oldest first, the versions it defines.
+func (a *API) Releases() []ReleaseVersions { return slices.Clone(a.releases) }
+
+// ReleaseVersions returns the versions the named release (as Releases names it) defines,
+// and whether the release is one the schema merges: whether Kafka 4.4.0 still serves
+// Produce v2 is
+//
+//	r, _ := produceAPI.ReleaseVersions("4.4.0"); r.Contains(2)
+func (a *API) ReleaseVersions(release string) (tags.Range, bool) {
+	for _, r := range a.releases {
+		if r.Release == release {
+			return r.Versions, true
+		}
+	}
+	return tags.None, false
 }
 
 // API keys whose header versions do not follow the flexible-versions rule.
@@ -72,36 +106,56 @@ func (a *API) NewResponse() any { return a.newResponse() }
 // String returns the API's name and key, e.g. "Metadata(3)".
 func (a *API) String() string { return a.Name + "(" + strconv.Itoa(int(a.Key)) + ")" }
 
-// Lookup returns the API with the given key.
+// Lookup returns (a copy of) the API with the given key.
 func Lookup(key int16) (*API, bool) {
+	a, ok := lookupShared(key)
+	if !ok {
+		return nil, false
+	}
+	c := *a
+	return &c, true
+}
+
+// lookupShared returns the index's own API for key, for the package's read-only use
+// (framing looks an API up per frame, and a copy would cost an allocation each time).
+func lookupShared(key int16) (*API, bool) {
 	if key < 0 || int(key) >= len(apisByKey) || apisByKey[key] == nil {
 		return nil, false
 	}
 	return apisByKey[key], true
 }
 
-// LookupBody returns the API whose request or response body is v, a pointer to a
-// generated request or response struct (such as *metadata.MetadataRequest), so a
-// header can be filled from the body alone.
+// LookupBody returns (a copy of) the API whose request or response body is v, a
+// generated request or response struct or a pointer to one (such as
+// *metadata.MetadataRequest), so a header can be filled from the body alone.
 func LookupBody(v any) (*API, bool) {
 	t := reflect.TypeOf(v)
-	if t == nil || t.Kind() != reflect.Pointer {
+	if t == nil {
 		return nil, false
+	}
+	if t.Kind() != reflect.Pointer {
+		t = reflect.PointerTo(t)
 	}
 	for _, a := range apisByKey {
 		if a != nil && (a.Request == t.Elem() || a.Response == t.Elem()) {
-			return a, true
+			c := *a
+			return &c, true
 		}
 	}
 	return nil, false
 }
 
-// NewRequest wraps body, a pointer to a generated request struct, in a Request whose
-// header names body's API, the version, the correlation id and the client id (nil for
-// null), ready for Framer.WriteRequest or AppendRequest.
+// NewRequest wraps body, a generated request struct or a pointer to one, in a Request
+// whose header names body's API, the version, the correlation id and the client id (nil
+// for null), ready for Framer.WriteRequest or AppendRequest.
 func NewRequest(body any, version int16, correlationID int32, clientID *string) (*Request, error) {
 	a, ok := LookupBody(body)
-	if !ok || reflect.TypeOf(body).Elem() != a.Request {
+	if ok {
+		t := reflect.TypeOf(body)
+		isPtr := t.Kind() == reflect.Pointer
+		ok = (isPtr && t.Elem() == a.Request && !reflect.ValueOf(body).IsNil()) || (!isPtr && t == a.Request)
+	}
+	if !ok {
 		return nil, frameError("new request", -1, version, fmt.Errorf("%w: %T is not a generated request", ErrBodyType, body))
 	}
 	if !a.Versions.Contains(version) {
@@ -113,13 +167,20 @@ func NewRequest(body any, version int16, correlationID int32, clientID *string) 
 	return req, nil
 }
 
-// APIs returns every API, sorted by key. The slice is new; the APIs are shared and must
-// not be modified.
+// APIs returns (copies of) every API, sorted by key.
 func APIs() []*API {
-	out := make([]*API, 0, len(apisByKey))
+	n := 0
 	for _, a := range apisByKey {
 		if a != nil {
-			out = append(out, a)
+			n++
+		}
+	}
+	copies := make([]API, 0, n)
+	out := make([]*API, 0, n)
+	for _, a := range apisByKey {
+		if a != nil {
+			copies = append(copies, *a)
+			out = append(out, &copies[len(copies)-1])
 		}
 	}
 	return out
@@ -133,17 +194,21 @@ type Message struct {
 	APIKey   int16     // the API key of a request or response; -1 otherwise
 	Package  string    // import path of its package
 	Type     reflect.Type
-	Versions tags.Range
+	Versions tags.Range // every version some merged release defines
 	Flexible tags.Range
 
+	releases []ReleaseVersions
 	newValue func() any
 }
+
+// Releases returns, for every merged release, oldest first, the versions it defines.
+func (m *Message) Releases() []ReleaseVersions { return slices.Clone(m.releases) }
 
 // New returns a pointer to a new zero value of the message's type.
 func (m *Message) New() any { return m.newValue() }
 
-// LookupMessage returns the message with the given spec name, e.g. "RequestHeader",
-// "LeaderChangeMessage" or "MetadataRequest".
+// LookupMessage returns (a copy of) the message with the given spec name, e.g.
+// "RequestHeader", "LeaderChangeMessage" or "MetadataRequest".
 func LookupMessage(name string) (*Message, bool) {
 	i, ok := slices.BinarySearchFunc(messagesByName[:], name, func(m *Message, name string) int {
 		return strings.Compare(m.Name, name)
@@ -151,9 +216,17 @@ func LookupMessage(name string) (*Message, bool) {
 	if !ok {
 		return nil, false
 	}
-	return messagesByName[i], true
+	c := *messagesByName[i]
+	return &c, true
 }
 
-// Messages returns every message, sorted by name. The slice is new; the messages are
-// shared and must not be modified.
-func Messages() []*Message { return slices.Clone(messagesByName[:]) }
+// Messages returns (copies of) every message, sorted by name.
+func Messages() []*Message {
+	copies := make([]Message, len(messagesByName))
+	out := make([]*Message, len(messagesByName))
+	for i, m := range messagesByName {
+		copies[i] = *m
+		out[i] = &copies[i]
+	}
+	return out
+}

@@ -211,7 +211,7 @@ func (f Framer) payload(op string, frame []byte) ([]byte, error) {
 
 // lookupVersion finds the API for key and checks that it defines version.
 func lookupVersion(op string, key, version int16) (*API, error) {
-	api, ok := Lookup(key)
+	api, ok := lookupShared(key) // internal: no copy per frame
 	if !ok {
 		return nil, frameError(op, key, version, ErrUnknownAPI)
 	}

@@ -382,9 +382,9 @@ func TestUnknownAPIAndVersion(t *testing.T) {
 	if _, err := f.ParseResponse(cat(sizePrefix(4), []byte{0, 0, 0, 1}), 1234, 0); !errors.Is(err, schema.ErrUnknownAPI) {
 		t.Errorf("response of an unknown API: err = %v", err)
 	}
-	req := metadataRequest(13)
+	req := metadataRequest(14)
 	if _, err := f.AppendRequest(nil, req); !errors.Is(err, schema.ErrUnsupportedVersion) {
-		t.Errorf("writing Metadata v13: err = %v", err)
+		t.Errorf("writing Metadata v14: err = %v", err)
 	}
 	req = metadataRequest(12)
 	req.Body = &apiversions.ApiVersionsRequest{}
@@ -474,8 +474,8 @@ func TestEveryRequestVersionFrames(t *testing.T) {
 			frames++
 		}
 	}
-	if frames != 323 {
-		t.Errorf("%d request frames, want 323", frames)
+	if want := requestVersions(); frames != want {
+		t.Errorf("%d request frames, want %d", frames, want)
 	}
 }
 

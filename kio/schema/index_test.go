@@ -4,19 +4,31 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/kafkaspecs/specstest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/tags"
 )
 
-// Kafka 3.9 defines 88 APIs whose request versions add up to 323 (and as many response
-// versions), 5 header versions (RequestHeader 0-2, ResponseHeader 0-1) and 15 data-schema
-// versions over 8 schemas.
+// requestVersions is the number of request versions the index holds (as many responses).
+func requestVersions() int {
+	n := 0
+	for _, a := range schema.APIs() {
+		n += int(a.Versions.Hi-a.Versions.Lo) + 1
+	}
+	return n
+}
+
+// TestIndexCounts checks the index against the union of the merged releases' specs,
+// counted from the spec files themselves (Kafka 3.9 and 4.4.0: 95 APIs, 364 request
+// versions and as many responses, 5 header versions, 18 data-schema versions over 11
+// schemas).
 func TestIndexCounts(t *testing.T) {
+	want := specstest.Counts(t)
 	apis := schema.APIs()
-	if len(apis) != 88 {
-		t.Errorf("%d APIs, want 88", len(apis))
+	if len(apis) != want.APIs {
+		t.Errorf("%d APIs, want %d", len(apis), want.APIs)
 	}
 	count := map[tags.Kind]int{}
 	schemas := map[tags.Kind]int{}
@@ -24,22 +36,21 @@ func TestIndexCounts(t *testing.T) {
 		count[m.Kind] += int(m.Versions.Hi-m.Versions.Lo) + 1
 		schemas[m.Kind]++
 	}
-	want := map[tags.Kind]int{tags.Request: 323, tags.Response: 323, tags.Header: 5, tags.Data: 15}
-	for k, n := range want {
+	wantCount := map[tags.Kind]int{tags.Request: want.RequestVersions, tags.Response: want.RequestVersions,
+		tags.Header: want.HeaderVersions, tags.Data: want.DataVersions}
+	for k, n := range wantCount {
 		if count[k] != n {
 			t.Errorf("%s versions: %d, want %d", k, count[k], n)
 		}
 	}
-	if schemas[tags.Data] != 8 || schemas[tags.Header] != 2 {
-		t.Errorf("%d data schemas and %d headers, want 8 and 2", schemas[tags.Data], schemas[tags.Header])
+	if schemas[tags.Data] != want.DataSchemas || schemas[tags.Header] != want.Headers {
+		t.Errorf("%d data schemas and %d headers, want %d and %d", schemas[tags.Data], schemas[tags.Header], want.DataSchemas, want.Headers)
 	}
-	var apiVersions int
-	for _, a := range apis {
-		apiVersions += int(a.Versions.Hi-a.Versions.Lo) + 1
+	if n := requestVersions(); n != want.RequestVersions {
+		t.Errorf("APIs cover %d versions, want %d", n, want.RequestVersions)
 	}
-	if apiVersions != 323 {
-		t.Errorf("APIs cover %d versions, want 323", apiVersions)
-	}
+	t.Logf("%d APIs, %d request and %d response versions, %d header versions, %d data-schema versions over %d schemas",
+		len(apis), count[tags.Request], count[tags.Response], count[tags.Header], count[tags.Data], schemas[tags.Data])
 }
 
 // TestIndexMatchesTags checks every index entry against the marker tag of its struct, and
@@ -51,7 +62,7 @@ func TestIndexMatchesTags(t *testing.T) {
 			t.Errorf("APIs not sorted by key: %d after %d", a.Key, prev)
 		}
 		prev = a.Key
-		if got, ok := schema.Lookup(a.Key); !ok || got != a {
+		if got, ok := schema.Lookup(a.Key); !ok || got.Name != a.Name || got.Versions != a.Versions {
 			t.Errorf("Lookup(%d) = %v, %v", a.Key, got, ok)
 		}
 		for kind, typ := range map[tags.Kind]reflect.Type{tags.Request: a.Request, tags.Response: a.Response} {
@@ -75,7 +86,7 @@ func TestIndexMatchesTags(t *testing.T) {
 			t.Errorf("%s: NewRequest/NewResponse give %T, %T", a, req, resp)
 		}
 	}
-	for _, key := range []int16{-1, 88 + 1000, 32767} {
+	for _, key := range []int16{-1, 1000, 32767} {
 		if a, ok := schema.Lookup(key); ok {
 			t.Errorf("Lookup(%d) = %v, want nothing", key, a)
 		}
@@ -85,7 +96,7 @@ func TestIndexMatchesTags(t *testing.T) {
 		if i > 0 && msgs[i-1].Name >= m.Name {
 			t.Errorf("messages not sorted: %s after %s", m.Name, msgs[i-1].Name)
 		}
-		if got, ok := schema.LookupMessage(m.Name); !ok || got != m {
+		if got, ok := schema.LookupMessage(m.Name); !ok || got.Name != m.Name || got.Type != m.Type {
 			t.Errorf("LookupMessage(%s) = %v, %v", m.Name, got, ok)
 		}
 		if m.Type.Name() != m.Name || reflect.TypeOf(m.New()) != reflect.PointerTo(m.Type) {
@@ -104,18 +115,27 @@ func TestIndexEntries(t *testing.T) {
 	}
 	if md.Name != "Metadata" || md.Request != reflect.TypeFor[metadata.MetadataRequest]() ||
 		md.Response != reflect.TypeFor[metadata.MetadataResponse]() ||
-		md.Versions != (tags.Range{Lo: 0, Hi: 12}) || md.Flexible.String() != "9+" ||
-		md.Deprecated != (tags.Range{Lo: 0, Hi: 3}) || md.Package != "github.com/kio-go/kafka-protocol/kio/schema/metadata" ||
-		!reflect.DeepEqual(md.Listeners, []string{"zkBroker", "broker"}) || md.LatestUnstable || md.String() != "Metadata(3)" {
+		md.Versions != (tags.Range{Lo: 0, Hi: 13}) || md.Flexible.String() != "9+" ||
+		md.Package != "github.com/kio-go/kafka-protocol/kio/schema/metadata" ||
+		!reflect.DeepEqual(md.Listeners(), []string{"broker"}) || md.LatestUnstable || !md.Unstable.IsNone() || md.String() != "Metadata(3)" {
 		t.Errorf("Metadata entry = %+v", md)
 	}
 	av, _ := schema.Lookup(18)
 	if av.Response != reflect.TypeFor[apiversions.ApiVersionsResponse]() || av.Flexible.String() != "3+" {
 		t.Errorf("ApiVersions entry = %+v", av)
 	}
-	sf, _ := schema.Lookup(78) // ShareFetch: early access in 3.9
-	if sf.Name != "ShareFetch" || !sf.LatestUnstable {
+	// ShareFetch: v0 was early access (unstable) in 3.9, and 4.x dropped it: left out.
+	sf, _ := schema.Lookup(78)
+	if sf.Name != "ShareFetch" || sf.LatestUnstable || sf.Versions.String() != "1-2" {
 		t.Errorf("ShareFetch entry = %+v", sf)
+	}
+	if r, _ := sf.ReleaseVersions("3.9"); r.String() != "0" || sf.Releases()[0].Unstable.String() != "0" {
+		t.Errorf("ShareFetch in 3.9: %v", sf.Releases())
+	}
+	// InitProducerId v6 is unstable in 4.4.0: generated, and marked.
+	ip, _ := schema.Lookup(22)
+	if !ip.LatestUnstable || ip.Unstable.String() != "6" || ip.Versions.String() != "0-6" {
+		t.Errorf("InitProducerId entry = %+v", ip)
 	}
 	for _, name := range []string{"RequestHeader", "ResponseHeader"} {
 		if m, ok := schema.LookupMessage(name); !ok || m.Kind != tags.Header || m.APIKey != -1 {
@@ -156,5 +176,102 @@ func TestHeaderVersions(t *testing.T) {
 		if got := a.ResponseHeaderVersion(c.version); got != c.response {
 			t.Errorf("%s v%d: response header v%d, want v%d", a, c.version, got, c.response)
 		}
+	}
+}
+
+// TestReleaseVersions asks the index which versions each merged release serves.
+func TestReleaseVersions(t *testing.T) {
+	if got := schema.Releases(); !reflect.DeepEqual(got, []string{"3.9", "4.4.0"}) {
+		t.Errorf("Releases() = %v", got)
+	}
+	cases := []struct {
+		key     int16
+		release string
+		want    string
+	}{
+		{0, "3.9", "0-11"}, {0, "4.4.0", "3-13"}, // Produce: 4.x no longer serves v0-2
+		{1, "4.4.0", "4-18"}, {3, "4.4.0", "0-13"},
+		{4, "3.9", "0-7"}, {4, "4.4.0", "none"}, // LeaderAndIsr: gone from 4.x
+		{74, "3.9", "0"}, {74, "4.4.0", "0-1"}, // ListClientMetricsResources, now ListConfigResources
+		{88, "3.9", "none"}, {88, "4.4.0", "0-1"}, // StreamsGroupHeartbeat: new in 4.x
+	}
+	for _, c := range cases {
+		a, ok := schema.Lookup(c.key)
+		if !ok {
+			t.Errorf("no API %d", c.key)
+			continue
+		}
+		if r, ok := a.ReleaseVersions(c.release); !ok || r.String() != c.want {
+			t.Errorf("%s in %s: %v, %v; want %s", a, c.release, r, ok, c.want)
+		}
+	}
+	produce, _ := schema.Lookup(0)
+	if r, _ := produce.ReleaseVersions("4.4.0"); r.Contains(2) {
+		t.Error("Kafka 4.4.0 serves Produce v2")
+	}
+	if _, ok := produce.ReleaseVersions("9.9"); ok {
+		t.Error("ReleaseVersions knows release 9.9")
+	}
+	// Every API's merged versions are the union of the releases' (an unstable version
+	// aside), and every message knows its releases too.
+	for _, a := range schema.APIs() {
+		var lo, hi int16 = 32767, -1
+		for _, r := range a.Releases() {
+			v := r.Versions
+			if !r.Unstable.IsNone() && r.Release != "4.4.0" {
+				v.Hi--
+			}
+			if !v.IsNone() {
+				lo, hi = min(lo, v.Lo), max(hi, v.Hi)
+			}
+		}
+		if a.Versions != (tags.Range{Lo: lo, Hi: hi}) {
+			t.Errorf("%s: versions %s, releases %v", a, a.Versions, a.Releases())
+		}
+	}
+	if m, _ := schema.LookupMessage("RequestHeader"); len(m.Releases()) != 2 || m.Releases()[1].Versions.String() != "1-2" {
+		t.Errorf("RequestHeader releases %v", m.Releases())
+	}
+}
+
+// TestNewAPIHeaderVersions checks the header versions of the APIs 4.x added: flexible
+// from v0, so request header 2 and response header 1.
+func TestNewAPIHeaderVersions(t *testing.T) {
+	for _, key := range []int16{88, 89, 90, 91, 92, 93, 94} {
+		a, ok := schema.Lookup(key)
+		if !ok {
+			t.Errorf("no API %d", key)
+			continue
+		}
+		for v := a.Versions.Lo; v <= a.Versions.Hi; v++ {
+			if a.RequestHeaderVersion(v) != 2 || a.ResponseHeaderVersion(v) != 1 {
+				t.Errorf("%s v%d: header versions %d and %d, want 2 and 1", a, v, a.RequestHeaderVersion(v), a.ResponseHeaderVersion(v))
+			}
+		}
+	}
+}
+
+// TestIndexValuesAreCopies checks that callers cannot change the shared index.
+func TestIndexValuesAreCopies(t *testing.T) {
+	a, _ := schema.Lookup(3)
+	a.Versions, a.Name = tags.None, "Changed"
+	a.Listeners()[0] = "changed"
+	a.Releases()[0].Release = "changed"
+	for _, b := range schema.APIs() {
+		b.Versions = tags.None
+	}
+	b, _ := schema.LookupBody(&metadata.MetadataRequest{})
+	b.Name = "Changed"
+	again, _ := schema.Lookup(3)
+	if again.Name != "Metadata" || again.Versions.IsNone() || again.Listeners()[0] != "broker" || again.Releases()[0].Release != "3.9" {
+		t.Errorf("the index changed: %+v", again)
+	}
+	m, _ := schema.LookupMessage("MetadataRequest")
+	m.Name = "Changed"
+	for _, x := range schema.Messages() {
+		x.Versions = tags.None
+	}
+	if m2, _ := schema.LookupMessage("MetadataRequest"); m2.Name != "MetadataRequest" || m2.Versions.IsNone() {
+		t.Errorf("the message index changed: %+v", m2)
 	}
 }

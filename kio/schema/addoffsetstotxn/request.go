@@ -4,7 +4,7 @@
 // AddOffsetsToTxnResponse, generated from Kafka's AddOffsetsToTxnRequest.json and
 // AddOffsetsToTxnResponse.json.
 //
-// Versions 0-4; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-4; flexible 3+. Served by the listeners broker.
 package addoffsetstotxn
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // AddOffsetsToTxnRequest is the request of the AddOffsetsToTxn API (key 25).
 //
-// Versions 0-4; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-4; flexible 3+. Served by the listeners broker.
 type AddOffsetsToTxnRequest struct {
-	_ struct{} `kafka:"request,apiKey=25,versions=0-4,flexible=3+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=25,versions=0-4,flexible=3+,listeners=broker"`
 
 	// TransactionalId: The transactional id corresponding to the transaction. Entity type
 	// transactionalId.

@@ -4,7 +4,7 @@
 // and AddPartitionsToTxnResponse, generated from Kafka's AddPartitionsToTxnRequest.json and
 // AddPartitionsToTxnResponse.json.
 //
-// Versions 0-5; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 3+. Served by the listeners broker.
 package addpartitionstotxn
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // AddPartitionsToTxnRequest is the request of the AddPartitionsToTxn API (key 24).
 //
-// Versions 0-5; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 3+. Served by the listeners broker.
 type AddPartitionsToTxnRequest struct {
-	_ struct{} `kafka:"request,apiKey=24,versions=0-5,flexible=3+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=24,versions=0-5,flexible=3+,listeners=broker"`
 
 	// Transactions: List of transactions to add partitions to.
 	Transactions []AddPartitionsToTxnTransaction `kafka:"type=[]AddPartitionsToTxnTransaction,versions=4+"`
@@ -69,7 +69,7 @@ type AddPartitionsToTxnTopic struct {
 	// array by their map-key fields.
 	Name common.TopicName `kafka:"type=string,versions=0+"`
 
-	// Partitions: The partition indexes to add to the transaction
+	// Partitions: The partition indexes to add to the transaction.
 	Partitions []int32 `kafka:"type=[]int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -50,7 +50,7 @@ type AddPartitionsToTxnTopicResult struct {
 	// by their map-key fields.
 	Name common.TopicName `kafka:"type=string,versions=0+"`
 
-	// ResultsByPartition: The results for each partition
+	// ResultsByPartition: The results for each partition.
 	ResultsByPartition []AddPartitionsToTxnPartitionResult `kafka:"type=[]AddPartitionsToTxnPartitionResult,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

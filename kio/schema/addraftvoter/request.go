@@ -4,7 +4,7 @@
 // AddRaftVoterResponse, generated from Kafka's AddRaftVoterRequest.json and
 // AddRaftVoterResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners controller, broker.
+// Versions 0-1; flexible 0+. Served by the listeners controller, broker.
 package addraftvoter
 
 import (
@@ -13,38 +13,44 @@ import (
 
 // AddRaftVoterRequest is the request of the AddRaftVoter API (key 80).
 //
-// Versions 0; flexible 0+. Served by the listeners controller, broker.
+// Versions 0-1; flexible 0+. Served by the listeners controller, broker.
 type AddRaftVoterRequest struct {
-	_ struct{} `kafka:"request,apiKey=80,versions=0,flexible=0+,listeners=controller|broker"`
+	_ struct{} `kafka:"request,apiKey=80,versions=0-1,flexible=0+,listeners=controller|broker"`
 
+	// ClusterId: The cluster id.
 	ClusterId *string `kafka:"type=string,versions=0+,nullable=0+"`
 
+	// TimeoutMs: The maximum time to wait for the request to complete before returning.
 	TimeoutMs int32 `kafka:"type=int32,versions=0+"`
 
-	// VoterId: The replica id of the voter getting added to the topic partition
+	// VoterId: The replica id of the voter getting added to the topic partition.
 	VoterId int32 `kafka:"type=int32,versions=0+"`
 
-	// VoterDirectoryId: The directory id of the voter getting added to the topic partition
+	// VoterDirectoryId: The directory id of the voter getting added to the topic partition.
 	VoterDirectoryId kio.UUID `kafka:"type=uuid,versions=0+"`
 
-	// Listeners: The endpoints that can be used to communicate with the voter
+	// Listeners: The endpoints that can be used to communicate with the voter.
 	Listeners []Listener `kafka:"type=[]Listener,versions=0+"`
+
+	// AckWhenCommitted: When true, return a response after the new voter set is committed.
+	// Otherwise, return after the leader writes the changes locally.
+	AckWhenCommitted bool `kafka:"type=bool,versions=1+,default=true"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
 // Listener is the element type of AddRaftVoterRequest.Listeners: The endpoints that can be used to
-// communicate with the voter
+// communicate with the voter.
 type Listener struct {
 	// Name: The name of the endpoint. Map key: Kafka keys the elements of this array by their
 	// map-key fields.
 	Name string `kafka:"type=string,versions=0+"`
 
-	// Host: The hostname
+	// Host: The hostname.
 	Host string `kafka:"type=string,versions=0+"`
 
-	// Port: The port
+	// Port: The port.
 	Port uint16 `kafka:"type=uint16,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -9,15 +9,15 @@ import (
 
 // AddRaftVoterResponse is the response of the AddRaftVoter API (key 80).
 //
-// Versions 0; flexible 0+.
+// Versions 0-1; flexible 0+.
 type AddRaftVoterResponse struct {
-	_ struct{} `kafka:"response,apiKey=80,versions=0,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=80,versions=0-1,flexible=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
-	// ErrorCode: The error code, or 0 if there was no error
+	// ErrorCode: The error code, or 0 if there was no error.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// ErrorMessage: The error message, or null if there was no error.

@@ -4,7 +4,7 @@
 // and AllocateProducerIdsResponse, generated from Kafka's AllocateProducerIdsRequest.json and
 // AllocateProducerIdsResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, controller.
+// Versions 0; flexible 0+. Served by the listeners controller.
 package allocateproducerids
 
 import (
@@ -14,14 +14,14 @@ import (
 
 // AllocateProducerIdsRequest is the request of the AllocateProducerIds API (key 67).
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, controller.
+// Versions 0; flexible 0+. Served by the listeners controller.
 type AllocateProducerIdsRequest struct {
-	_ struct{} `kafka:"request,apiKey=67,versions=0,flexible=0+,listeners=zkBroker|controller"`
+	_ struct{} `kafka:"request,apiKey=67,versions=0,flexible=0+,listeners=controller"`
 
 	// BrokerId: The ID of the requesting broker. Entity type brokerId.
 	BrokerId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// BrokerEpoch: The epoch of the requesting broker
+	// BrokerEpoch: The epoch of the requesting broker.
 	BrokerEpoch int64 `kafka:"type=int64,versions=0+,default=-1"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -17,13 +17,13 @@ type AllocateProducerIdsResponse struct {
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
-	// ErrorCode: The top level response error code
+	// ErrorCode: The top level response error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// ProducerIdStart: The first producer ID in this range, inclusive. Entity type producerId.
 	ProducerIdStart common.ProducerId `kafka:"type=int64,versions=0+"`
 
-	// ProducerIdLen: The number of producer IDs in this range
+	// ProducerIdLen: The number of producer IDs in this range.
 	ProducerIdLen int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

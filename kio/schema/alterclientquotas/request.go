@@ -4,7 +4,7 @@
 // AlterClientQuotasResponse, generated from Kafka's AlterClientQuotasRequest.json and
 // AlterClientQuotasResponse.json.
 //
-// Versions 0-1; flexible 1+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-1; flexible 1+. Served by the listeners broker, controller.
 package alterclientquotas
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // AlterClientQuotasRequest is the request of the AlterClientQuotas API (key 49).
 //
-// Versions 0-1; flexible 1+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-1; flexible 1+. Served by the listeners broker, controller.
 type AlterClientQuotasRequest struct {
-	_ struct{} `kafka:"request,apiKey=49,versions=0-1,flexible=1+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=49,versions=0-1,flexible=1+,listeners=broker|controller"`
 
 	// Entries: The quota configuration entries to alter.
 	Entries []AlterClientQuotasRequestEntryData `kafka:"type=[]AlterClientQuotasRequestEntryData,versions=0+"`

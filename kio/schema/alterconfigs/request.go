@@ -4,7 +4,7 @@
 // AlterConfigsResponse, generated from Kafka's AlterConfigsRequest.json and
 // AlterConfigsResponse.json.
 //
-// Versions 0-2; flexible 2+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+. Served by the listeners broker, controller.
 package alterconfigs
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // AlterConfigsRequest is the request of the AlterConfigs API (key 33).
 //
-// Versions 0-2; flexible 2+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+. Served by the listeners broker, controller.
 type AlterConfigsRequest struct {
-	_ struct{} `kafka:"request,apiKey=33,versions=0-2,flexible=2+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=33,versions=0-2,flexible=2+,listeners=broker|controller"`
 
 	// Resources: The updates for each resource.
 	Resources []AlterConfigsResource `kafka:"type=[]AlterConfigsResource,versions=0+"`

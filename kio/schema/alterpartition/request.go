@@ -4,7 +4,7 @@
 // AlterPartitionResponse, generated from Kafka's AlterPartitionRequest.json and
 // AlterPartitionResponse.json.
 //
-// Versions 0-3; flexible 0+. Served by the listeners zkBroker, controller.
+// Versions 0-3; flexible 0+. Served by the listeners controller.
 package alterpartition
 
 import (
@@ -14,23 +14,25 @@ import (
 
 // AlterPartitionRequest is the request of the AlterPartition API (key 56).
 //
-// Versions 0-3; flexible 0+. Served by the listeners zkBroker, controller.
+// Versions 0-3; flexible 0+. Served by the listeners controller.
 type AlterPartitionRequest struct {
-	_ struct{} `kafka:"request,apiKey=56,versions=0-3,flexible=0+,listeners=zkBroker|controller"`
+	_ struct{} `kafka:"request,apiKey=56,versions=0-3,flexible=0+,listeners=controller"`
 
 	// BrokerId: The ID of the requesting broker. Entity type brokerId.
 	BrokerId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// BrokerEpoch: The epoch of the requesting broker
+	// BrokerEpoch: The epoch of the requesting broker.
 	BrokerEpoch int64 `kafka:"type=int64,versions=0+,default=-1"`
 
+	// Topics: The topics to alter ISRs for.
 	Topics []AlterPartitionRequestTopicData `kafka:"type=[]AlterPartitionRequestTopicData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// AlterPartitionRequestTopicData is the element type of AlterPartitionRequest.Topics.
+// AlterPartitionRequestTopicData is the element type of AlterPartitionRequest.Topics: The topics to
+// alter ISRs for.
 //
 // The spec names it TopicData, as does the other message of AlterPartition with different fields,
 // so the message name prefixes it here.
@@ -38,9 +40,10 @@ type AlterPartitionRequestTopicData struct {
 	// TopicName: The name of the topic to alter ISRs for. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0-1,ignorable"`
 
-	// TopicId: The ID of the topic to alter ISRs for
+	// TopicId: The ID of the topic to alter ISRs for.
 	TopicId kio.UUID `kafka:"type=uuid,versions=2+,ignorable"`
 
+	// Partitions: The partitions to alter ISRs for.
 	Partitions []AlterPartitionRequestPartitionData `kafka:"type=[]AlterPartitionRequestPartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -48,35 +51,36 @@ type AlterPartitionRequestTopicData struct {
 }
 
 // AlterPartitionRequestPartitionData is the element type of
-// AlterPartitionRequestTopicData.Partitions.
+// AlterPartitionRequestTopicData.Partitions: The partitions to alter ISRs for.
 //
 // The spec names it PartitionData, as does the other message of AlterPartition with different
 // fields, so the message name prefixes it here.
 type AlterPartitionRequestPartitionData struct {
-	// PartitionIndex: The partition index
+	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
-	// LeaderEpoch: The leader epoch of this partition
+	// LeaderEpoch: The leader epoch of this partition.
 	LeaderEpoch int32 `kafka:"type=int32,versions=0+"`
 
 	// NewIsr: The ISR for this partition. Deprecated since version 3. Entity type brokerId.
 	NewIsr []common.BrokerId `kafka:"type=[]int32,versions=0-2"`
 
+	// NewIsrWithEpochs: The ISR for this partition.
 	NewIsrWithEpochs []BrokerState `kafka:"type=[]BrokerState,versions=3+"`
 
 	// LeaderRecoveryState: 1 if the partition is recovering from an unclean leader election; 0
 	// otherwise.
 	LeaderRecoveryState int8 `kafka:"type=int8,versions=1+,default=0"`
 
-	// PartitionEpoch: The expected epoch of the partition which is being updated. For legacy
-	// cluster this is the ZkVersion in the LeaderAndIsr request.
+	// PartitionEpoch: The expected epoch of the partition which is being updated.
 	PartitionEpoch int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// BrokerState is the element type of AlterPartitionRequestPartitionData.NewIsrWithEpochs.
+// BrokerState is the element type of AlterPartitionRequestPartitionData.NewIsrWithEpochs: The ISR
+// for this partition.
 type BrokerState struct {
 	// BrokerId: The ID of the broker. Entity type brokerId.
 	BrokerId common.BrokerId `kafka:"type=int32,versions=3+"`

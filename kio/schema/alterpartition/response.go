@@ -17,16 +17,18 @@ type AlterPartitionResponse struct {
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
-	// ErrorCode: The top level response error code
+	// ErrorCode: The top level response error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
+	// Topics: The responses for each topic.
 	Topics []AlterPartitionResponseTopicData `kafka:"type=[]AlterPartitionResponseTopicData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// AlterPartitionResponseTopicData is the element type of AlterPartitionResponse.Topics.
+// AlterPartitionResponseTopicData is the element type of AlterPartitionResponse.Topics: The
+// responses for each topic.
 //
 // The spec names it TopicData, as does the other message of AlterPartition with different fields,
 // so the message name prefixes it here.
@@ -34,9 +36,10 @@ type AlterPartitionResponseTopicData struct {
 	// TopicName: The name of the topic. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0-1,ignorable"`
 
-	// TopicId: The ID of the topic
+	// TopicId: The ID of the topic.
 	TopicId kio.UUID `kafka:"type=uuid,versions=2+,ignorable"`
 
+	// Partitions: The responses for each partition.
 	Partitions []AlterPartitionResponsePartitionData `kafka:"type=[]AlterPartitionResponsePartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -44,15 +47,15 @@ type AlterPartitionResponseTopicData struct {
 }
 
 // AlterPartitionResponsePartitionData is the element type of
-// AlterPartitionResponseTopicData.Partitions.
+// AlterPartitionResponseTopicData.Partitions: The responses for each partition.
 //
 // The spec names it PartitionData, as does the other message of AlterPartition with different
 // fields, so the message name prefixes it here.
 type AlterPartitionResponsePartitionData struct {
-	// PartitionIndex: The partition index
+	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
-	// ErrorCode: The partition level error code
+	// ErrorCode: The partition level error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// LeaderId: The broker ID of the leader. Entity type brokerId.
@@ -68,8 +71,7 @@ type AlterPartitionResponsePartitionData struct {
 	// otherwise.
 	LeaderRecoveryState int8 `kafka:"type=int8,versions=1+,default=0,ignorable"`
 
-	// PartitionEpoch: The current epoch for the partition for KRaft controllers. The current ZK
-	// version for the legacy controllers.
+	// PartitionEpoch: The current epoch for the partition for KRaft controllers.
 	PartitionEpoch int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

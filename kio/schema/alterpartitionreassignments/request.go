@@ -4,7 +4,7 @@
 // AlterPartitionReassignmentsRequest and AlterPartitionReassignmentsResponse, generated from
 // Kafka's AlterPartitionReassignmentsRequest.json and AlterPartitionReassignmentsResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners broker, controller, zkBroker.
+// Versions 0-1; flexible 0+. Served by the listeners broker, controller.
 package alterpartitionreassignments
 
 import (
@@ -15,12 +15,16 @@ import (
 // AlterPartitionReassignmentsRequest is the request of the AlterPartitionReassignments API (key
 // 45).
 //
-// Versions 0; flexible 0+. Served by the listeners broker, controller, zkBroker.
+// Versions 0-1; flexible 0+. Served by the listeners broker, controller.
 type AlterPartitionReassignmentsRequest struct {
-	_ struct{} `kafka:"request,apiKey=45,versions=0,flexible=0+,listeners=broker|controller|zkBroker"`
+	_ struct{} `kafka:"request,apiKey=45,versions=0-1,flexible=0+,listeners=broker|controller"`
 
 	// TimeoutMs: The time in ms to wait for the request to complete.
 	TimeoutMs int32 `kafka:"type=int32,versions=0+,default=60000"`
+
+	// AllowReplicationFactorChange: The option indicating whether changing the replication factor
+	// of any given partition as part of this request is a valid move.
+	AllowReplicationFactorChange bool `kafka:"type=bool,versions=1+,default=true"`
 
 	// Topics: The topics to reassign.
 	Topics []ReassignableTopic `kafka:"type=[]ReassignableTopic,versions=0+"`

@@ -10,13 +10,17 @@ import (
 // AlterPartitionReassignmentsResponse is the response of the AlterPartitionReassignments API (key
 // 45).
 //
-// Versions 0; flexible 0+.
+// Versions 0-1; flexible 0+.
 type AlterPartitionReassignmentsResponse struct {
-	_ struct{} `kafka:"response,apiKey=45,versions=0,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=45,versions=0-1,flexible=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
+
+	// AllowReplicationFactorChange: The option indicating whether changing the replication factor
+	// of any given partition as part of the request was allowed.
+	AllowReplicationFactorChange bool `kafka:"type=bool,versions=1+,default=true,ignorable"`
 
 	// ErrorCode: The top-level error code, or 0 if there was no error.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
@@ -37,7 +41,7 @@ type ReassignableTopicResponse struct {
 	// Name: The topic name. Entity type topicName.
 	Name common.TopicName `kafka:"type=string,versions=0+"`
 
-	// Partitions: The responses to partitions to reassign
+	// Partitions: The responses to partitions to reassign.
 	Partitions []ReassignablePartitionResponse `kafka:"type=[]ReassignablePartitionResponse,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -45,7 +49,7 @@ type ReassignableTopicResponse struct {
 }
 
 // ReassignablePartitionResponse is the element type of ReassignableTopicResponse.Partitions: The
-// responses to partitions to reassign
+// responses to partitions to reassign.
 type ReassignablePartitionResponse struct {
 	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`

@@ -4,7 +4,7 @@
 // and AlterReplicaLogDirsResponse, generated from Kafka's AlterReplicaLogDirsRequest.json and
 // AlterReplicaLogDirsResponse.json.
 //
-// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners broker.
 package alterreplicalogdirs
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // AlterReplicaLogDirsRequest is the request of the AlterReplicaLogDirs API (key 34).
 //
-// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners broker.
 type AlterReplicaLogDirsRequest struct {
-	_ struct{} `kafka:"request,apiKey=34,versions=0-2,flexible=2+,deprecated=0,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=34,versions=0-2,flexible=2+,deprecated=0,listeners=broker"`
 
 	// Dirs: The alterations to make for each directory.
 	Dirs []AlterReplicaLogDir `kafka:"type=[]AlterReplicaLogDir,versions=0+"`

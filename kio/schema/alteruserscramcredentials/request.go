@@ -4,7 +4,7 @@
 // AlterUserScramCredentialsRequest and AlterUserScramCredentialsResponse, generated from Kafka's
 // AlterUserScramCredentialsRequest.json and AlterUserScramCredentialsResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker, controller.
+// Versions 0; flexible 0+. Served by the listeners broker, controller.
 package alteruserscramcredentials
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // AlterUserScramCredentialsRequest is the request of the AlterUserScramCredentials API (key 51).
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker, controller.
+// Versions 0; flexible 0+. Served by the listeners broker, controller.
 type AlterUserScramCredentialsRequest struct {
-	_ struct{} `kafka:"request,apiKey=51,versions=0,flexible=0+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=51,versions=0,flexible=0+,listeners=broker|controller"`
 
 	// Deletions: The SCRAM credentials to remove.
 	Deletions []ScramCredentialDeletion `kafka:"type=[]ScramCredentialDeletion,versions=0+"`

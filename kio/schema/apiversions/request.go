@@ -3,7 +3,7 @@
 // Package apiversions holds the ApiVersions API, key 18: ApiVersionsRequest and
 // ApiVersionsResponse, generated from Kafka's ApiVersionsRequest.json and ApiVersionsResponse.json.
 //
-// Versions 0-4; flexible 3+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-5; flexible 3+. Served by the listeners broker, controller.
 package apiversions
 
 import (
@@ -12,15 +12,23 @@ import (
 
 // ApiVersionsRequest is the request of the ApiVersions API (key 18).
 //
-// Versions 0-4; flexible 3+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-5; flexible 3+. Served by the listeners broker, controller.
 type ApiVersionsRequest struct {
-	_ struct{} `kafka:"request,apiKey=18,versions=0-4,flexible=3+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=18,versions=0-5,flexible=3+,listeners=broker|controller"`
 
 	// ClientSoftwareName: The name of the client.
 	ClientSoftwareName string `kafka:"type=string,versions=3+,ignorable"`
 
 	// ClientSoftwareVersion: The version of the client.
 	ClientSoftwareVersion string `kafka:"type=string,versions=3+,ignorable"`
+
+	// ClusterId: The cluster ID the client intends to connect to. Provide both ClusterId and
+	// NodeId, if known.
+	ClusterId *string `kafka:"type=string,versions=5+,nullable=5+,default=null,ignorable"`
+
+	// NodeId: The node ID the client intends to connect to. Provide both ClusterId and NodeId, if
+	// known.
+	NodeId int32 `kafka:"type=int32,versions=5+,default=-1,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -9,9 +9,9 @@ import (
 
 // ApiVersionsResponse is the response of the ApiVersions API (key 18).
 //
-// Versions 0-4; flexible 3+.
+// Versions 0-5; flexible 3+.
 type ApiVersionsResponse struct {
-	_ struct{} `kafka:"response,apiKey=18,versions=0-4,flexible=3+"`
+	_ struct{} `kafka:"response,apiKey=18,versions=0-5,flexible=3+"`
 
 	// ErrorCode: The top-level error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
@@ -36,7 +36,7 @@ type ApiVersionsResponse struct {
 	FinalizedFeatures []FinalizedFeatureKey `kafka:"type=[]FinalizedFeatureKey,versions=3+,tag=2,tagged=3+,ignorable"`
 
 	// ZkMigrationReady: Set by a KRaft controller if the required configurations for ZK migration
-	// are present
+	// are present.
 	ZkMigrationReady bool `kafka:"type=bool,versions=3+,tag=3,tagged=3+,default=false,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

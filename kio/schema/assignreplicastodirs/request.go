@@ -21,9 +21,10 @@ type AssignReplicasToDirsRequest struct {
 	// BrokerId: The ID of the requesting broker. Entity type brokerId.
 	BrokerId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// BrokerEpoch: The epoch of the requesting broker
+	// BrokerEpoch: The epoch of the requesting broker.
 	BrokerEpoch int64 `kafka:"type=int64,versions=0+,default=-1"`
 
+	// Directories: The directories to which replicas should be assigned.
 	Directories []AssignReplicasToDirsRequestDirectoryData `kafka:"type=[]AssignReplicasToDirsRequestDirectoryData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -31,14 +32,15 @@ type AssignReplicasToDirsRequest struct {
 }
 
 // AssignReplicasToDirsRequestDirectoryData is the element type of
-// AssignReplicasToDirsRequest.Directories.
+// AssignReplicasToDirsRequest.Directories: The directories to which replicas should be assigned.
 //
 // The spec names it DirectoryData, as does the other message of AssignReplicasToDirs with different
 // fields, so the message name prefixes it here.
 type AssignReplicasToDirsRequestDirectoryData struct {
-	// Id: The ID of the directory
+	// Id: The ID of the directory.
 	Id kio.UUID `kafka:"type=uuid,versions=0+"`
 
+	// Topics: The topics assigned to the directory.
 	Topics []AssignReplicasToDirsRequestTopicData `kafka:"type=[]AssignReplicasToDirsRequestTopicData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -46,14 +48,15 @@ type AssignReplicasToDirsRequestDirectoryData struct {
 }
 
 // AssignReplicasToDirsRequestTopicData is the element type of
-// AssignReplicasToDirsRequestDirectoryData.Topics.
+// AssignReplicasToDirsRequestDirectoryData.Topics: The topics assigned to the directory.
 //
 // The spec names it TopicData, as does the other message of AssignReplicasToDirs with different
 // fields, so the message name prefixes it here.
 type AssignReplicasToDirsRequestTopicData struct {
-	// TopicId: The ID of the assigned topic
+	// TopicId: The ID of the assigned topic.
 	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
+	// Partitions: The partitions assigned to the directory.
 	Partitions []AssignReplicasToDirsRequestPartitionData `kafka:"type=[]AssignReplicasToDirsRequestPartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -61,12 +64,12 @@ type AssignReplicasToDirsRequestTopicData struct {
 }
 
 // AssignReplicasToDirsRequestPartitionData is the element type of
-// AssignReplicasToDirsRequestTopicData.Partitions.
+// AssignReplicasToDirsRequestTopicData.Partitions: The partitions assigned to the directory.
 //
 // The spec names it PartitionData, as does the other message of AssignReplicasToDirs with different
 // fields, so the message name prefixes it here.
 type AssignReplicasToDirsRequestPartitionData struct {
-	// PartitionIndex: The partition index
+	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

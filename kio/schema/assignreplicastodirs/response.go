@@ -17,9 +17,10 @@ type AssignReplicasToDirsResponse struct {
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
-	// ErrorCode: The top level response error code
+	// ErrorCode: The top level response error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
+	// Directories: The list of directories and their assigned partitions.
 	Directories []AssignReplicasToDirsResponseDirectoryData `kafka:"type=[]AssignReplicasToDirsResponseDirectoryData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -27,14 +28,15 @@ type AssignReplicasToDirsResponse struct {
 }
 
 // AssignReplicasToDirsResponseDirectoryData is the element type of
-// AssignReplicasToDirsResponse.Directories.
+// AssignReplicasToDirsResponse.Directories: The list of directories and their assigned partitions.
 //
 // The spec names it DirectoryData, as does the other message of AssignReplicasToDirs with different
 // fields, so the message name prefixes it here.
 type AssignReplicasToDirsResponseDirectoryData struct {
-	// Id: The ID of the directory
+	// Id: The ID of the directory.
 	Id kio.UUID `kafka:"type=uuid,versions=0+"`
 
+	// Topics: The list of topics and their assigned partitions.
 	Topics []AssignReplicasToDirsResponseTopicData `kafka:"type=[]AssignReplicasToDirsResponseTopicData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -42,14 +44,16 @@ type AssignReplicasToDirsResponseDirectoryData struct {
 }
 
 // AssignReplicasToDirsResponseTopicData is the element type of
-// AssignReplicasToDirsResponseDirectoryData.Topics.
+// AssignReplicasToDirsResponseDirectoryData.Topics: The list of topics and their assigned
+// partitions.
 //
 // The spec names it TopicData, as does the other message of AssignReplicasToDirs with different
 // fields, so the message name prefixes it here.
 type AssignReplicasToDirsResponseTopicData struct {
-	// TopicId: The ID of the assigned topic
+	// TopicId: The ID of the assigned topic.
 	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
+	// Partitions: The list of assigned partitions.
 	Partitions []AssignReplicasToDirsResponsePartitionData `kafka:"type=[]AssignReplicasToDirsResponsePartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -57,15 +61,15 @@ type AssignReplicasToDirsResponseTopicData struct {
 }
 
 // AssignReplicasToDirsResponsePartitionData is the element type of
-// AssignReplicasToDirsResponseTopicData.Partitions.
+// AssignReplicasToDirsResponseTopicData.Partitions: The list of assigned partitions.
 //
 // The spec names it PartitionData, as does the other message of AssignReplicasToDirs with different
 // fields, so the message name prefixes it here.
 type AssignReplicasToDirsResponsePartitionData struct {
-	// PartitionIndex: The partition index
+	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
-	// ErrorCode: The partition level error code
+	// ErrorCode: The partition level error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -18,21 +18,24 @@ import (
 type BeginQuorumEpochRequest struct {
 	_ struct{} `kafka:"request,apiKey=53,versions=0-1,flexible=1+,listeners=controller"`
 
+	// ClusterId: The cluster id.
 	ClusterId *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
 
 	// VoterId: The replica id of the voter receiving the request. Entity type brokerId.
 	VoterId common.BrokerId `kafka:"type=int32,versions=1+,default=-1,ignorable"`
 
+	// Topics: The topics.
 	Topics []BeginQuorumEpochRequestTopicData `kafka:"type=[]BeginQuorumEpochRequestTopicData,versions=0+"`
 
-	// LeaderEndpoints: Endpoints for the leader
+	// LeaderEndpoints: Endpoints for the leader.
 	LeaderEndpoints []LeaderEndpoint `kafka:"type=[]LeaderEndpoint,versions=1+,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// BeginQuorumEpochRequestTopicData is the element type of BeginQuorumEpochRequest.Topics.
+// BeginQuorumEpochRequestTopicData is the element type of BeginQuorumEpochRequest.Topics: The
+// topics.
 //
 // The spec names it TopicData, as does the other message of BeginQuorumEpoch with different fields,
 // so the message name prefixes it here.
@@ -40,6 +43,7 @@ type BeginQuorumEpochRequestTopicData struct {
 	// TopicName: The topic name. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The partitions.
 	Partitions []BeginQuorumEpochRequestPartitionData `kafka:"type=[]BeginQuorumEpochRequestPartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -47,21 +51,21 @@ type BeginQuorumEpochRequestTopicData struct {
 }
 
 // BeginQuorumEpochRequestPartitionData is the element type of
-// BeginQuorumEpochRequestTopicData.Partitions.
+// BeginQuorumEpochRequestTopicData.Partitions: The partitions.
 //
 // The spec names it PartitionData, as does the other message of BeginQuorumEpoch with different
 // fields, so the message name prefixes it here.
 type BeginQuorumEpochRequestPartitionData struct {
-	// PartitionIndex: The partition index
+	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
-	// VoterDirectoryId: The directory id of the receiving replica
+	// VoterDirectoryId: The directory id of the receiving replica.
 	VoterDirectoryId kio.UUID `kafka:"type=uuid,versions=1+,ignorable"`
 
 	// LeaderId: The ID of the newly elected leader. Entity type brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// LeaderEpoch: The epoch of the newly elected leader
+	// LeaderEpoch: The epoch of the newly elected leader.
 	LeaderEpoch int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -69,16 +73,16 @@ type BeginQuorumEpochRequestPartitionData struct {
 }
 
 // LeaderEndpoint is the element type of BeginQuorumEpochRequest.LeaderEndpoints: Endpoints for the
-// leader
+// leader.
 type LeaderEndpoint struct {
 	// Name: The name of the endpoint. Map key: Kafka keys the elements of this array by their
 	// map-key fields.
 	Name string `kafka:"type=string,versions=1+"`
 
-	// Host: The node's hostname
+	// Host: The node's hostname.
 	Host string `kafka:"type=string,versions=1+"`
 
-	// Port: The node's port
+	// Port: The node's port.
 	Port uint16 `kafka:"type=uint16,versions=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -16,16 +16,18 @@ type BeginQuorumEpochResponse struct {
 	// ErrorCode: The top level error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
+	// Topics: The topic data.
 	Topics []BeginQuorumEpochResponseTopicData `kafka:"type=[]BeginQuorumEpochResponseTopicData,versions=0+"`
 
-	// NodeEndpoints: Endpoints for all leaders enumerated in PartitionData
+	// NodeEndpoints: Endpoints for all leaders enumerated in PartitionData.
 	NodeEndpoints []NodeEndpoint `kafka:"type=[]NodeEndpoint,versions=1+,tag=0,tagged=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// BeginQuorumEpochResponseTopicData is the element type of BeginQuorumEpochResponse.Topics.
+// BeginQuorumEpochResponseTopicData is the element type of BeginQuorumEpochResponse.Topics: The
+// topic data.
 //
 // The spec names it TopicData, as does the other message of BeginQuorumEpoch with different fields,
 // so the message name prefixes it here.
@@ -33,6 +35,7 @@ type BeginQuorumEpochResponseTopicData struct {
 	// TopicName: The topic name. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The partition data.
 	Partitions []BeginQuorumEpochResponsePartitionData `kafka:"type=[]BeginQuorumEpochResponsePartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -40,7 +43,7 @@ type BeginQuorumEpochResponseTopicData struct {
 }
 
 // BeginQuorumEpochResponsePartitionData is the element type of
-// BeginQuorumEpochResponseTopicData.Partitions.
+// BeginQuorumEpochResponseTopicData.Partitions: The partition data.
 //
 // The spec names it PartitionData, as does the other message of BeginQuorumEpoch with different
 // fields, so the message name prefixes it here.
@@ -48,12 +51,13 @@ type BeginQuorumEpochResponsePartitionData struct {
 	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
+	// ErrorCode: The error code for this partition.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// LeaderId: The ID of the current leader or -1 if the leader is unknown. Entity type brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// LeaderEpoch: The latest known leader epoch
+	// LeaderEpoch: The latest known leader epoch.
 	LeaderEpoch int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -61,16 +65,16 @@ type BeginQuorumEpochResponsePartitionData struct {
 }
 
 // NodeEndpoint is the element type of BeginQuorumEpochResponse.NodeEndpoints: Endpoints for all
-// leaders enumerated in PartitionData
+// leaders enumerated in PartitionData.
 type NodeEndpoint struct {
 	// NodeId: The ID of the associated node. Entity type brokerId. Map key: Kafka keys the elements
 	// of this array by their map-key fields.
 	NodeId common.BrokerId `kafka:"type=int32,versions=1+"`
 
-	// Host: The node's hostname
+	// Host: The node's hostname.
 	Host string `kafka:"type=string,versions=1+"`
 
-	// Port: The node's port
+	// Port: The node's port.
 	Port uint16 `kafka:"type=uint16,versions=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

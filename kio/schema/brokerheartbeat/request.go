@@ -4,7 +4,7 @@
 // BrokerHeartbeatResponse, generated from Kafka's BrokerHeartbeatRequest.json and
 // BrokerHeartbeatResponse.json.
 //
-// Versions 0-1; flexible 0+. Served by the listeners controller.
+// Versions 0-2; flexible 0+. Served by the listeners controller.
 package brokerheartbeat
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // BrokerHeartbeatRequest is the request of the BrokerHeartbeat API (key 63).
 //
-// Versions 0-1; flexible 0+. Served by the listeners controller.
+// Versions 0-2; flexible 0+. Served by the listeners controller.
 type BrokerHeartbeatRequest struct {
-	_ struct{} `kafka:"request,apiKey=63,versions=0-1,flexible=0+,listeners=controller"`
+	_ struct{} `kafka:"request,apiKey=63,versions=0-2,flexible=0+,listeners=controller"`
 
 	// BrokerId: The broker ID. Entity type brokerId.
 	BrokerId common.BrokerId `kafka:"type=int32,versions=0+"`
@@ -35,6 +35,10 @@ type BrokerHeartbeatRequest struct {
 
 	// OfflineLogDirs: Log directories that failed and went offline.
 	OfflineLogDirs []kio.UUID `kafka:"type=[]uuid,versions=1+,tag=0,tagged=1+"`
+
+	// CordonedLogDirs: List of log directories that are cordoned. This is null before the broker
+	// reaches the RECOVERY state.
+	CordonedLogDirs []kio.UUID `kafka:"type=[]uuid,versions=2+,nullable=2+,tag=1,tagged=2+,default=null"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -9,9 +9,9 @@ import (
 
 // BrokerHeartbeatResponse is the response of the BrokerHeartbeat API (key 63).
 //
-// Versions 0-1; flexible 0+.
+// Versions 0-2; flexible 0+.
 type BrokerHeartbeatResponse struct {
-	_ struct{} `kafka:"response,apiKey=63,versions=0-1,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=63,versions=0-2,flexible=0+"`
 
 	// ThrottleTimeMs: Duration in milliseconds for which the request was throttled due to a quota
 	// violation, or zero if the request did not violate any quota.

@@ -27,7 +27,7 @@ type BrokerRegistrationRequest struct {
 	// IncarnationId: The incarnation id of the broker process.
 	IncarnationId kio.UUID `kafka:"type=uuid,versions=0+"`
 
-	// Listeners: The listeners of this broker
+	// Listeners: The listeners of this broker.
 	Listeners []Listener `kafka:"type=[]Listener,versions=0+"`
 
 	// Features: The features on this broker. Note: in v0-v3, features with MinSupportedVersion = 0
@@ -38,7 +38,7 @@ type BrokerRegistrationRequest struct {
 	Rack *string `kafka:"type=string,versions=0+,nullable=0+"`
 
 	// IsMigratingZkBroker: If the required configurations for ZK migration are present, this value
-	// is set to true
+	// is set to true.
 	IsMigratingZkBroker bool `kafka:"type=bool,versions=1+,default=false"`
 
 	// LogDirs: Log directories configured in this broker which are available.
@@ -51,7 +51,8 @@ type BrokerRegistrationRequest struct {
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// Listener is the element type of BrokerRegistrationRequest.Listeners: The listeners of this broker
+// Listener is the element type of BrokerRegistrationRequest.Listeners: The listeners of this
+// broker.
 type Listener struct {
 	// Name: The name of the endpoint. Map key: Kafka keys the elements of this array by their
 	// map-key fields.

@@ -13,266 +13,286 @@ type ErrorCode int16
 
 // The error codes Kafka defines, named after Kafka's names in CamelCase.
 const (
-	UnknownServerError                 ErrorCode = -1  // UNKNOWN_SERVER_ERROR
-	None                               ErrorCode = 0   // NONE
-	OffsetOutOfRange                   ErrorCode = 1   // OFFSET_OUT_OF_RANGE
-	CorruptMessage                     ErrorCode = 2   // CORRUPT_MESSAGE (retriable)
-	UnknownTopicOrPartition            ErrorCode = 3   // UNKNOWN_TOPIC_OR_PARTITION (retriable)
-	InvalidFetchSize                   ErrorCode = 4   // INVALID_FETCH_SIZE
-	LeaderNotAvailable                 ErrorCode = 5   // LEADER_NOT_AVAILABLE (retriable)
-	NotLeaderOrFollower                ErrorCode = 6   // NOT_LEADER_OR_FOLLOWER (retriable)
-	RequestTimedOut                    ErrorCode = 7   // REQUEST_TIMED_OUT (retriable)
-	BrokerNotAvailable                 ErrorCode = 8   // BROKER_NOT_AVAILABLE
-	ReplicaNotAvailable                ErrorCode = 9   // REPLICA_NOT_AVAILABLE (retriable)
-	MessageTooLarge                    ErrorCode = 10  // MESSAGE_TOO_LARGE
-	StaleControllerEpoch               ErrorCode = 11  // STALE_CONTROLLER_EPOCH
-	OffsetMetadataTooLarge             ErrorCode = 12  // OFFSET_METADATA_TOO_LARGE
-	NetworkException                   ErrorCode = 13  // NETWORK_EXCEPTION (retriable)
-	CoordinatorLoadInProgress          ErrorCode = 14  // COORDINATOR_LOAD_IN_PROGRESS (retriable)
-	CoordinatorNotAvailable            ErrorCode = 15  // COORDINATOR_NOT_AVAILABLE (retriable)
-	NotCoordinator                     ErrorCode = 16  // NOT_COORDINATOR (retriable)
-	InvalidTopicException              ErrorCode = 17  // INVALID_TOPIC_EXCEPTION
-	RecordListTooLarge                 ErrorCode = 18  // RECORD_LIST_TOO_LARGE
-	NotEnoughReplicas                  ErrorCode = 19  // NOT_ENOUGH_REPLICAS (retriable)
-	NotEnoughReplicasAfterAppend       ErrorCode = 20  // NOT_ENOUGH_REPLICAS_AFTER_APPEND (retriable)
-	InvalidRequiredAcks                ErrorCode = 21  // INVALID_REQUIRED_ACKS
-	IllegalGeneration                  ErrorCode = 22  // ILLEGAL_GENERATION
-	InconsistentGroupProtocol          ErrorCode = 23  // INCONSISTENT_GROUP_PROTOCOL
-	InvalidGroupId                     ErrorCode = 24  // INVALID_GROUP_ID
-	UnknownMemberId                    ErrorCode = 25  // UNKNOWN_MEMBER_ID
-	InvalidSessionTimeout              ErrorCode = 26  // INVALID_SESSION_TIMEOUT
-	RebalanceInProgress                ErrorCode = 27  // REBALANCE_IN_PROGRESS
-	InvalidCommitOffsetSize            ErrorCode = 28  // INVALID_COMMIT_OFFSET_SIZE
-	TopicAuthorizationFailed           ErrorCode = 29  // TOPIC_AUTHORIZATION_FAILED
-	GroupAuthorizationFailed           ErrorCode = 30  // GROUP_AUTHORIZATION_FAILED
-	ClusterAuthorizationFailed         ErrorCode = 31  // CLUSTER_AUTHORIZATION_FAILED
-	InvalidTimestamp                   ErrorCode = 32  // INVALID_TIMESTAMP
-	UnsupportedSaslMechanism           ErrorCode = 33  // UNSUPPORTED_SASL_MECHANISM
-	IllegalSaslState                   ErrorCode = 34  // ILLEGAL_SASL_STATE
-	UnsupportedVersion                 ErrorCode = 35  // UNSUPPORTED_VERSION
-	TopicAlreadyExists                 ErrorCode = 36  // TOPIC_ALREADY_EXISTS
-	InvalidPartitions                  ErrorCode = 37  // INVALID_PARTITIONS
-	InvalidReplicationFactor           ErrorCode = 38  // INVALID_REPLICATION_FACTOR
-	InvalidReplicaAssignment           ErrorCode = 39  // INVALID_REPLICA_ASSIGNMENT
-	InvalidConfig                      ErrorCode = 40  // INVALID_CONFIG
-	NotController                      ErrorCode = 41  // NOT_CONTROLLER (retriable)
-	InvalidRequest                     ErrorCode = 42  // INVALID_REQUEST
-	UnsupportedForMessageFormat        ErrorCode = 43  // UNSUPPORTED_FOR_MESSAGE_FORMAT
-	PolicyViolation                    ErrorCode = 44  // POLICY_VIOLATION
-	OutOfOrderSequenceNumber           ErrorCode = 45  // OUT_OF_ORDER_SEQUENCE_NUMBER
-	DuplicateSequenceNumber            ErrorCode = 46  // DUPLICATE_SEQUENCE_NUMBER
-	InvalidProducerEpoch               ErrorCode = 47  // INVALID_PRODUCER_EPOCH
-	InvalidTxnState                    ErrorCode = 48  // INVALID_TXN_STATE
-	InvalidProducerIdMapping           ErrorCode = 49  // INVALID_PRODUCER_ID_MAPPING
-	InvalidTransactionTimeout          ErrorCode = 50  // INVALID_TRANSACTION_TIMEOUT
-	ConcurrentTransactions             ErrorCode = 51  // CONCURRENT_TRANSACTIONS (retriable)
-	TransactionCoordinatorFenced       ErrorCode = 52  // TRANSACTION_COORDINATOR_FENCED
-	TransactionalIdAuthorizationFailed ErrorCode = 53  // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-	SecurityDisabled                   ErrorCode = 54  // SECURITY_DISABLED
-	OperationNotAttempted              ErrorCode = 55  // OPERATION_NOT_ATTEMPTED
-	KafkaStorageError                  ErrorCode = 56  // KAFKA_STORAGE_ERROR (retriable)
-	LogDirNotFound                     ErrorCode = 57  // LOG_DIR_NOT_FOUND
-	SaslAuthenticationFailed           ErrorCode = 58  // SASL_AUTHENTICATION_FAILED
-	UnknownProducerId                  ErrorCode = 59  // UNKNOWN_PRODUCER_ID
-	ReassignmentInProgress             ErrorCode = 60  // REASSIGNMENT_IN_PROGRESS
-	DelegationTokenAuthDisabled        ErrorCode = 61  // DELEGATION_TOKEN_AUTH_DISABLED
-	DelegationTokenNotFound            ErrorCode = 62  // DELEGATION_TOKEN_NOT_FOUND
-	DelegationTokenOwnerMismatch       ErrorCode = 63  // DELEGATION_TOKEN_OWNER_MISMATCH
-	DelegationTokenRequestNotAllowed   ErrorCode = 64  // DELEGATION_TOKEN_REQUEST_NOT_ALLOWED
-	DelegationTokenAuthorizationFailed ErrorCode = 65  // DELEGATION_TOKEN_AUTHORIZATION_FAILED
-	DelegationTokenExpired             ErrorCode = 66  // DELEGATION_TOKEN_EXPIRED
-	InvalidPrincipalType               ErrorCode = 67  // INVALID_PRINCIPAL_TYPE
-	NonEmptyGroup                      ErrorCode = 68  // NON_EMPTY_GROUP
-	GroupIdNotFound                    ErrorCode = 69  // GROUP_ID_NOT_FOUND
-	FetchSessionIdNotFound             ErrorCode = 70  // FETCH_SESSION_ID_NOT_FOUND (retriable)
-	InvalidFetchSessionEpoch           ErrorCode = 71  // INVALID_FETCH_SESSION_EPOCH (retriable)
-	ListenerNotFound                   ErrorCode = 72  // LISTENER_NOT_FOUND (retriable)
-	TopicDeletionDisabled              ErrorCode = 73  // TOPIC_DELETION_DISABLED
-	FencedLeaderEpoch                  ErrorCode = 74  // FENCED_LEADER_EPOCH (retriable)
-	UnknownLeaderEpoch                 ErrorCode = 75  // UNKNOWN_LEADER_EPOCH (retriable)
-	UnsupportedCompressionType         ErrorCode = 76  // UNSUPPORTED_COMPRESSION_TYPE
-	StaleBrokerEpoch                   ErrorCode = 77  // STALE_BROKER_EPOCH
-	OffsetNotAvailable                 ErrorCode = 78  // OFFSET_NOT_AVAILABLE (retriable)
-	MemberIdRequired                   ErrorCode = 79  // MEMBER_ID_REQUIRED
-	PreferredLeaderNotAvailable        ErrorCode = 80  // PREFERRED_LEADER_NOT_AVAILABLE (retriable)
-	GroupMaxSizeReached                ErrorCode = 81  // GROUP_MAX_SIZE_REACHED
-	FencedInstanceId                   ErrorCode = 82  // FENCED_INSTANCE_ID
-	EligibleLeadersNotAvailable        ErrorCode = 83  // ELIGIBLE_LEADERS_NOT_AVAILABLE (retriable)
-	ElectionNotNeeded                  ErrorCode = 84  // ELECTION_NOT_NEEDED (retriable)
-	NoReassignmentInProgress           ErrorCode = 85  // NO_REASSIGNMENT_IN_PROGRESS
-	GroupSubscribedToTopic             ErrorCode = 86  // GROUP_SUBSCRIBED_TO_TOPIC
-	InvalidRecord                      ErrorCode = 87  // INVALID_RECORD
-	UnstableOffsetCommit               ErrorCode = 88  // UNSTABLE_OFFSET_COMMIT (retriable)
-	ThrottlingQuotaExceeded            ErrorCode = 89  // THROTTLING_QUOTA_EXCEEDED (retriable)
-	ProducerFenced                     ErrorCode = 90  // PRODUCER_FENCED
-	ResourceNotFound                   ErrorCode = 91  // RESOURCE_NOT_FOUND
-	DuplicateResource                  ErrorCode = 92  // DUPLICATE_RESOURCE
-	UnacceptableCredential             ErrorCode = 93  // UNACCEPTABLE_CREDENTIAL
-	InconsistentVoterSet               ErrorCode = 94  // INCONSISTENT_VOTER_SET
-	InvalidUpdateVersion               ErrorCode = 95  // INVALID_UPDATE_VERSION
-	FeatureUpdateFailed                ErrorCode = 96  // FEATURE_UPDATE_FAILED
-	PrincipalDeserializationFailure    ErrorCode = 97  // PRINCIPAL_DESERIALIZATION_FAILURE
-	SnapshotNotFound                   ErrorCode = 98  // SNAPSHOT_NOT_FOUND
-	UnknownTopicId                     ErrorCode = 100 // UNKNOWN_TOPIC_ID (retriable)
-	DuplicateBrokerRegistration        ErrorCode = 101 // DUPLICATE_BROKER_REGISTRATION
-	BrokerIdNotRegistered              ErrorCode = 102 // BROKER_ID_NOT_REGISTERED
-	InconsistentTopicId                ErrorCode = 103 // INCONSISTENT_TOPIC_ID (retriable)
-	InconsistentClusterId              ErrorCode = 104 // INCONSISTENT_CLUSTER_ID
-	TransactionalIdNotFound            ErrorCode = 105 // TRANSACTIONAL_ID_NOT_FOUND
-	FetchSessionTopicIdError           ErrorCode = 106 // FETCH_SESSION_TOPIC_ID_ERROR (retriable)
-	IneligibleReplica                  ErrorCode = 107 // INELIGIBLE_REPLICA
-	NewLeaderElected                   ErrorCode = 108 // NEW_LEADER_ELECTED
-	OffsetMovedToTieredStorage         ErrorCode = 109 // OFFSET_MOVED_TO_TIERED_STORAGE
-	FencedMemberEpoch                  ErrorCode = 110 // FENCED_MEMBER_EPOCH
-	UnreleasedInstanceId               ErrorCode = 111 // UNRELEASED_INSTANCE_ID
-	UnsupportedAssignor                ErrorCode = 112 // UNSUPPORTED_ASSIGNOR
-	StaleMemberEpoch                   ErrorCode = 113 // STALE_MEMBER_EPOCH
-	MismatchedEndpointType             ErrorCode = 114 // MISMATCHED_ENDPOINT_TYPE
-	UnsupportedEndpointType            ErrorCode = 115 // UNSUPPORTED_ENDPOINT_TYPE
-	UnknownControllerId                ErrorCode = 116 // UNKNOWN_CONTROLLER_ID
-	UnknownSubscriptionId              ErrorCode = 117 // UNKNOWN_SUBSCRIPTION_ID
-	TelemetryTooLarge                  ErrorCode = 118 // TELEMETRY_TOO_LARGE
-	InvalidRegistration                ErrorCode = 119 // INVALID_REGISTRATION
-	TransactionAbortable               ErrorCode = 120 // TRANSACTION_ABORTABLE
-	InvalidRecordState                 ErrorCode = 121 // INVALID_RECORD_STATE
-	ShareSessionNotFound               ErrorCode = 122 // SHARE_SESSION_NOT_FOUND (retriable)
-	InvalidShareSessionEpoch           ErrorCode = 123 // INVALID_SHARE_SESSION_EPOCH (retriable)
-	FencedStateEpoch                   ErrorCode = 124 // FENCED_STATE_EPOCH
-	InvalidVoterKey                    ErrorCode = 125 // INVALID_VOTER_KEY
-	DuplicateVoter                     ErrorCode = 126 // DUPLICATE_VOTER
-	VoterNotFound                      ErrorCode = 127 // VOTER_NOT_FOUND
+	UnknownServerError                     ErrorCode = -1  // UNKNOWN_SERVER_ERROR
+	None                                   ErrorCode = 0   // NONE
+	OffsetOutOfRange                       ErrorCode = 1   // OFFSET_OUT_OF_RANGE
+	CorruptMessage                         ErrorCode = 2   // CORRUPT_MESSAGE (retriable)
+	UnknownTopicOrPartition                ErrorCode = 3   // UNKNOWN_TOPIC_OR_PARTITION (retriable)
+	InvalidFetchSize                       ErrorCode = 4   // INVALID_FETCH_SIZE
+	LeaderNotAvailable                     ErrorCode = 5   // LEADER_NOT_AVAILABLE (retriable)
+	NotLeaderOrFollower                    ErrorCode = 6   // NOT_LEADER_OR_FOLLOWER (retriable)
+	RequestTimedOut                        ErrorCode = 7   // REQUEST_TIMED_OUT (retriable)
+	BrokerNotAvailable                     ErrorCode = 8   // BROKER_NOT_AVAILABLE
+	ReplicaNotAvailable                    ErrorCode = 9   // REPLICA_NOT_AVAILABLE (retriable)
+	MessageTooLarge                        ErrorCode = 10  // MESSAGE_TOO_LARGE
+	StaleControllerEpoch                   ErrorCode = 11  // STALE_CONTROLLER_EPOCH
+	OffsetMetadataTooLarge                 ErrorCode = 12  // OFFSET_METADATA_TOO_LARGE
+	NetworkException                       ErrorCode = 13  // NETWORK_EXCEPTION (retriable)
+	CoordinatorLoadInProgress              ErrorCode = 14  // COORDINATOR_LOAD_IN_PROGRESS (retriable)
+	CoordinatorNotAvailable                ErrorCode = 15  // COORDINATOR_NOT_AVAILABLE (retriable)
+	NotCoordinator                         ErrorCode = 16  // NOT_COORDINATOR (retriable)
+	InvalidTopicException                  ErrorCode = 17  // INVALID_TOPIC_EXCEPTION
+	RecordListTooLarge                     ErrorCode = 18  // RECORD_LIST_TOO_LARGE
+	NotEnoughReplicas                      ErrorCode = 19  // NOT_ENOUGH_REPLICAS (retriable)
+	NotEnoughReplicasAfterAppend           ErrorCode = 20  // NOT_ENOUGH_REPLICAS_AFTER_APPEND (retriable)
+	InvalidRequiredAcks                    ErrorCode = 21  // INVALID_REQUIRED_ACKS
+	IllegalGeneration                      ErrorCode = 22  // ILLEGAL_GENERATION
+	InconsistentGroupProtocol              ErrorCode = 23  // INCONSISTENT_GROUP_PROTOCOL
+	InvalidGroupId                         ErrorCode = 24  // INVALID_GROUP_ID
+	UnknownMemberId                        ErrorCode = 25  // UNKNOWN_MEMBER_ID
+	InvalidSessionTimeout                  ErrorCode = 26  // INVALID_SESSION_TIMEOUT
+	RebalanceInProgress                    ErrorCode = 27  // REBALANCE_IN_PROGRESS
+	InvalidCommitOffsetSize                ErrorCode = 28  // INVALID_COMMIT_OFFSET_SIZE
+	TopicAuthorizationFailed               ErrorCode = 29  // TOPIC_AUTHORIZATION_FAILED
+	GroupAuthorizationFailed               ErrorCode = 30  // GROUP_AUTHORIZATION_FAILED
+	ClusterAuthorizationFailed             ErrorCode = 31  // CLUSTER_AUTHORIZATION_FAILED
+	InvalidTimestamp                       ErrorCode = 32  // INVALID_TIMESTAMP
+	UnsupportedSaslMechanism               ErrorCode = 33  // UNSUPPORTED_SASL_MECHANISM
+	IllegalSaslState                       ErrorCode = 34  // ILLEGAL_SASL_STATE
+	UnsupportedVersion                     ErrorCode = 35  // UNSUPPORTED_VERSION
+	TopicAlreadyExists                     ErrorCode = 36  // TOPIC_ALREADY_EXISTS
+	InvalidPartitions                      ErrorCode = 37  // INVALID_PARTITIONS
+	InvalidReplicationFactor               ErrorCode = 38  // INVALID_REPLICATION_FACTOR
+	InvalidReplicaAssignment               ErrorCode = 39  // INVALID_REPLICA_ASSIGNMENT
+	InvalidConfig                          ErrorCode = 40  // INVALID_CONFIG
+	NotController                          ErrorCode = 41  // NOT_CONTROLLER (retriable)
+	InvalidRequest                         ErrorCode = 42  // INVALID_REQUEST
+	UnsupportedForMessageFormat            ErrorCode = 43  // UNSUPPORTED_FOR_MESSAGE_FORMAT
+	PolicyViolation                        ErrorCode = 44  // POLICY_VIOLATION
+	OutOfOrderSequenceNumber               ErrorCode = 45  // OUT_OF_ORDER_SEQUENCE_NUMBER
+	DuplicateSequenceNumber                ErrorCode = 46  // DUPLICATE_SEQUENCE_NUMBER
+	InvalidProducerEpoch                   ErrorCode = 47  // INVALID_PRODUCER_EPOCH
+	InvalidTxnState                        ErrorCode = 48  // INVALID_TXN_STATE
+	InvalidProducerIdMapping               ErrorCode = 49  // INVALID_PRODUCER_ID_MAPPING
+	InvalidTransactionTimeout              ErrorCode = 50  // INVALID_TRANSACTION_TIMEOUT
+	ConcurrentTransactions                 ErrorCode = 51  // CONCURRENT_TRANSACTIONS (retriable)
+	TransactionCoordinatorFenced           ErrorCode = 52  // TRANSACTION_COORDINATOR_FENCED
+	TransactionalIdAuthorizationFailed     ErrorCode = 53  // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+	SecurityDisabled                       ErrorCode = 54  // SECURITY_DISABLED
+	OperationNotAttempted                  ErrorCode = 55  // OPERATION_NOT_ATTEMPTED
+	KafkaStorageError                      ErrorCode = 56  // KAFKA_STORAGE_ERROR (retriable)
+	LogDirNotFound                         ErrorCode = 57  // LOG_DIR_NOT_FOUND
+	SaslAuthenticationFailed               ErrorCode = 58  // SASL_AUTHENTICATION_FAILED
+	UnknownProducerId                      ErrorCode = 59  // UNKNOWN_PRODUCER_ID
+	ReassignmentInProgress                 ErrorCode = 60  // REASSIGNMENT_IN_PROGRESS
+	DelegationTokenAuthDisabled            ErrorCode = 61  // DELEGATION_TOKEN_AUTH_DISABLED
+	DelegationTokenNotFound                ErrorCode = 62  // DELEGATION_TOKEN_NOT_FOUND
+	DelegationTokenOwnerMismatch           ErrorCode = 63  // DELEGATION_TOKEN_OWNER_MISMATCH
+	DelegationTokenRequestNotAllowed       ErrorCode = 64  // DELEGATION_TOKEN_REQUEST_NOT_ALLOWED
+	DelegationTokenAuthorizationFailed     ErrorCode = 65  // DELEGATION_TOKEN_AUTHORIZATION_FAILED
+	DelegationTokenExpired                 ErrorCode = 66  // DELEGATION_TOKEN_EXPIRED
+	InvalidPrincipalType                   ErrorCode = 67  // INVALID_PRINCIPAL_TYPE
+	NonEmptyGroup                          ErrorCode = 68  // NON_EMPTY_GROUP
+	GroupIdNotFound                        ErrorCode = 69  // GROUP_ID_NOT_FOUND
+	FetchSessionIdNotFound                 ErrorCode = 70  // FETCH_SESSION_ID_NOT_FOUND (retriable)
+	InvalidFetchSessionEpoch               ErrorCode = 71  // INVALID_FETCH_SESSION_EPOCH (retriable)
+	ListenerNotFound                       ErrorCode = 72  // LISTENER_NOT_FOUND (retriable)
+	TopicDeletionDisabled                  ErrorCode = 73  // TOPIC_DELETION_DISABLED
+	FencedLeaderEpoch                      ErrorCode = 74  // FENCED_LEADER_EPOCH (retriable)
+	UnknownLeaderEpoch                     ErrorCode = 75  // UNKNOWN_LEADER_EPOCH (retriable)
+	UnsupportedCompressionType             ErrorCode = 76  // UNSUPPORTED_COMPRESSION_TYPE
+	StaleBrokerEpoch                       ErrorCode = 77  // STALE_BROKER_EPOCH
+	OffsetNotAvailable                     ErrorCode = 78  // OFFSET_NOT_AVAILABLE (retriable)
+	MemberIdRequired                       ErrorCode = 79  // MEMBER_ID_REQUIRED
+	PreferredLeaderNotAvailable            ErrorCode = 80  // PREFERRED_LEADER_NOT_AVAILABLE (retriable)
+	GroupMaxSizeReached                    ErrorCode = 81  // GROUP_MAX_SIZE_REACHED
+	FencedInstanceId                       ErrorCode = 82  // FENCED_INSTANCE_ID
+	EligibleLeadersNotAvailable            ErrorCode = 83  // ELIGIBLE_LEADERS_NOT_AVAILABLE (retriable)
+	ElectionNotNeeded                      ErrorCode = 84  // ELECTION_NOT_NEEDED (retriable)
+	NoReassignmentInProgress               ErrorCode = 85  // NO_REASSIGNMENT_IN_PROGRESS
+	GroupSubscribedToTopic                 ErrorCode = 86  // GROUP_SUBSCRIBED_TO_TOPIC
+	InvalidRecord                          ErrorCode = 87  // INVALID_RECORD
+	UnstableOffsetCommit                   ErrorCode = 88  // UNSTABLE_OFFSET_COMMIT (retriable)
+	ThrottlingQuotaExceeded                ErrorCode = 89  // THROTTLING_QUOTA_EXCEEDED (retriable)
+	ProducerFenced                         ErrorCode = 90  // PRODUCER_FENCED
+	ResourceNotFound                       ErrorCode = 91  // RESOURCE_NOT_FOUND
+	DuplicateResource                      ErrorCode = 92  // DUPLICATE_RESOURCE
+	UnacceptableCredential                 ErrorCode = 93  // UNACCEPTABLE_CREDENTIAL
+	InconsistentVoterSet                   ErrorCode = 94  // INCONSISTENT_VOTER_SET
+	InvalidUpdateVersion                   ErrorCode = 95  // INVALID_UPDATE_VERSION
+	FeatureUpdateFailed                    ErrorCode = 96  // FEATURE_UPDATE_FAILED
+	PrincipalDeserializationFailure        ErrorCode = 97  // PRINCIPAL_DESERIALIZATION_FAILURE
+	SnapshotNotFound                       ErrorCode = 98  // SNAPSHOT_NOT_FOUND
+	PositionOutOfRange                     ErrorCode = 99  // POSITION_OUT_OF_RANGE
+	UnknownTopicId                         ErrorCode = 100 // UNKNOWN_TOPIC_ID (retriable)
+	DuplicateBrokerRegistration            ErrorCode = 101 // DUPLICATE_BROKER_REGISTRATION
+	BrokerIdNotRegistered                  ErrorCode = 102 // BROKER_ID_NOT_REGISTERED
+	InconsistentTopicId                    ErrorCode = 103 // INCONSISTENT_TOPIC_ID (retriable)
+	InconsistentClusterId                  ErrorCode = 104 // INCONSISTENT_CLUSTER_ID
+	TransactionalIdNotFound                ErrorCode = 105 // TRANSACTIONAL_ID_NOT_FOUND
+	FetchSessionTopicIdError               ErrorCode = 106 // FETCH_SESSION_TOPIC_ID_ERROR (retriable)
+	IneligibleReplica                      ErrorCode = 107 // INELIGIBLE_REPLICA
+	NewLeaderElected                       ErrorCode = 108 // NEW_LEADER_ELECTED
+	OffsetMovedToTieredStorage             ErrorCode = 109 // OFFSET_MOVED_TO_TIERED_STORAGE
+	FencedMemberEpoch                      ErrorCode = 110 // FENCED_MEMBER_EPOCH
+	UnreleasedInstanceId                   ErrorCode = 111 // UNRELEASED_INSTANCE_ID
+	UnsupportedAssignor                    ErrorCode = 112 // UNSUPPORTED_ASSIGNOR
+	StaleMemberEpoch                       ErrorCode = 113 // STALE_MEMBER_EPOCH
+	MismatchedEndpointType                 ErrorCode = 114 // MISMATCHED_ENDPOINT_TYPE
+	UnsupportedEndpointType                ErrorCode = 115 // UNSUPPORTED_ENDPOINT_TYPE
+	UnknownControllerId                    ErrorCode = 116 // UNKNOWN_CONTROLLER_ID
+	UnknownSubscriptionId                  ErrorCode = 117 // UNKNOWN_SUBSCRIPTION_ID
+	TelemetryTooLarge                      ErrorCode = 118 // TELEMETRY_TOO_LARGE
+	InvalidRegistration                    ErrorCode = 119 // INVALID_REGISTRATION
+	TransactionAbortable                   ErrorCode = 120 // TRANSACTION_ABORTABLE
+	InvalidRecordState                     ErrorCode = 121 // INVALID_RECORD_STATE
+	ShareSessionNotFound                   ErrorCode = 122 // SHARE_SESSION_NOT_FOUND (retriable)
+	InvalidShareSessionEpoch               ErrorCode = 123 // INVALID_SHARE_SESSION_EPOCH (retriable)
+	FencedStateEpoch                       ErrorCode = 124 // FENCED_STATE_EPOCH
+	InvalidVoterKey                        ErrorCode = 125 // INVALID_VOTER_KEY
+	DuplicateVoter                         ErrorCode = 126 // DUPLICATE_VOTER
+	VoterNotFound                          ErrorCode = 127 // VOTER_NOT_FOUND
+	InvalidRegularExpression               ErrorCode = 128 // INVALID_REGULAR_EXPRESSION
+	RebootstrapRequired                    ErrorCode = 129 // REBOOTSTRAP_REQUIRED
+	StreamsInvalidTopology                 ErrorCode = 130 // STREAMS_INVALID_TOPOLOGY
+	StreamsInvalidTopologyEpoch            ErrorCode = 131 // STREAMS_INVALID_TOPOLOGY_EPOCH
+	StreamsTopologyFenced                  ErrorCode = 132 // STREAMS_TOPOLOGY_FENCED
+	ShareSessionLimitReached               ErrorCode = 133 // SHARE_SESSION_LIMIT_REACHED (retriable)
+	GroupDeletionFailed                    ErrorCode = 134 // GROUP_DELETION_FAILED
+	StreamsTopologyDescriptionUpdateFailed ErrorCode = 135 // STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED
+	ControllerIdNotRegistered              ErrorCode = 136 // CONTROLLER_ID_NOT_REGISTERED
 )
 
 // errorCodeNames holds Kafka's name of every known code.
 var errorCodeNames = map[ErrorCode]string{
-	UnknownServerError:                 "UNKNOWN_SERVER_ERROR",
-	None:                               "NONE",
-	OffsetOutOfRange:                   "OFFSET_OUT_OF_RANGE",
-	CorruptMessage:                     "CORRUPT_MESSAGE",
-	UnknownTopicOrPartition:            "UNKNOWN_TOPIC_OR_PARTITION",
-	InvalidFetchSize:                   "INVALID_FETCH_SIZE",
-	LeaderNotAvailable:                 "LEADER_NOT_AVAILABLE",
-	NotLeaderOrFollower:                "NOT_LEADER_OR_FOLLOWER",
-	RequestTimedOut:                    "REQUEST_TIMED_OUT",
-	BrokerNotAvailable:                 "BROKER_NOT_AVAILABLE",
-	ReplicaNotAvailable:                "REPLICA_NOT_AVAILABLE",
-	MessageTooLarge:                    "MESSAGE_TOO_LARGE",
-	StaleControllerEpoch:               "STALE_CONTROLLER_EPOCH",
-	OffsetMetadataTooLarge:             "OFFSET_METADATA_TOO_LARGE",
-	NetworkException:                   "NETWORK_EXCEPTION",
-	CoordinatorLoadInProgress:          "COORDINATOR_LOAD_IN_PROGRESS",
-	CoordinatorNotAvailable:            "COORDINATOR_NOT_AVAILABLE",
-	NotCoordinator:                     "NOT_COORDINATOR",
-	InvalidTopicException:              "INVALID_TOPIC_EXCEPTION",
-	RecordListTooLarge:                 "RECORD_LIST_TOO_LARGE",
-	NotEnoughReplicas:                  "NOT_ENOUGH_REPLICAS",
-	NotEnoughReplicasAfterAppend:       "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-	InvalidRequiredAcks:                "INVALID_REQUIRED_ACKS",
-	IllegalGeneration:                  "ILLEGAL_GENERATION",
-	InconsistentGroupProtocol:          "INCONSISTENT_GROUP_PROTOCOL",
-	InvalidGroupId:                     "INVALID_GROUP_ID",
-	UnknownMemberId:                    "UNKNOWN_MEMBER_ID",
-	InvalidSessionTimeout:              "INVALID_SESSION_TIMEOUT",
-	RebalanceInProgress:                "REBALANCE_IN_PROGRESS",
-	InvalidCommitOffsetSize:            "INVALID_COMMIT_OFFSET_SIZE",
-	TopicAuthorizationFailed:           "TOPIC_AUTHORIZATION_FAILED",
-	GroupAuthorizationFailed:           "GROUP_AUTHORIZATION_FAILED",
-	ClusterAuthorizationFailed:         "CLUSTER_AUTHORIZATION_FAILED",
-	InvalidTimestamp:                   "INVALID_TIMESTAMP",
-	UnsupportedSaslMechanism:           "UNSUPPORTED_SASL_MECHANISM",
-	IllegalSaslState:                   "ILLEGAL_SASL_STATE",
-	UnsupportedVersion:                 "UNSUPPORTED_VERSION",
-	TopicAlreadyExists:                 "TOPIC_ALREADY_EXISTS",
-	InvalidPartitions:                  "INVALID_PARTITIONS",
-	InvalidReplicationFactor:           "INVALID_REPLICATION_FACTOR",
-	InvalidReplicaAssignment:           "INVALID_REPLICA_ASSIGNMENT",
-	InvalidConfig:                      "INVALID_CONFIG",
-	NotController:                      "NOT_CONTROLLER",
-	InvalidRequest:                     "INVALID_REQUEST",
-	UnsupportedForMessageFormat:        "UNSUPPORTED_FOR_MESSAGE_FORMAT",
-	PolicyViolation:                    "POLICY_VIOLATION",
-	OutOfOrderSequenceNumber:           "OUT_OF_ORDER_SEQUENCE_NUMBER",
-	DuplicateSequenceNumber:            "DUPLICATE_SEQUENCE_NUMBER",
-	InvalidProducerEpoch:               "INVALID_PRODUCER_EPOCH",
-	InvalidTxnState:                    "INVALID_TXN_STATE",
-	InvalidProducerIdMapping:           "INVALID_PRODUCER_ID_MAPPING",
-	InvalidTransactionTimeout:          "INVALID_TRANSACTION_TIMEOUT",
-	ConcurrentTransactions:             "CONCURRENT_TRANSACTIONS",
-	TransactionCoordinatorFenced:       "TRANSACTION_COORDINATOR_FENCED",
-	TransactionalIdAuthorizationFailed: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
-	SecurityDisabled:                   "SECURITY_DISABLED",
-	OperationNotAttempted:              "OPERATION_NOT_ATTEMPTED",
-	KafkaStorageError:                  "KAFKA_STORAGE_ERROR",
-	LogDirNotFound:                     "LOG_DIR_NOT_FOUND",
-	SaslAuthenticationFailed:           "SASL_AUTHENTICATION_FAILED",
-	UnknownProducerId:                  "UNKNOWN_PRODUCER_ID",
-	ReassignmentInProgress:             "REASSIGNMENT_IN_PROGRESS",
-	DelegationTokenAuthDisabled:        "DELEGATION_TOKEN_AUTH_DISABLED",
-	DelegationTokenNotFound:            "DELEGATION_TOKEN_NOT_FOUND",
-	DelegationTokenOwnerMismatch:       "DELEGATION_TOKEN_OWNER_MISMATCH",
-	DelegationTokenRequestNotAllowed:   "DELEGATION_TOKEN_REQUEST_NOT_ALLOWED",
-	DelegationTokenAuthorizationFailed: "DELEGATION_TOKEN_AUTHORIZATION_FAILED",
-	DelegationTokenExpired:             "DELEGATION_TOKEN_EXPIRED",
-	InvalidPrincipalType:               "INVALID_PRINCIPAL_TYPE",
-	NonEmptyGroup:                      "NON_EMPTY_GROUP",
-	GroupIdNotFound:                    "GROUP_ID_NOT_FOUND",
-	FetchSessionIdNotFound:             "FETCH_SESSION_ID_NOT_FOUND",
-	InvalidFetchSessionEpoch:           "INVALID_FETCH_SESSION_EPOCH",
-	ListenerNotFound:                   "LISTENER_NOT_FOUND",
-	TopicDeletionDisabled:              "TOPIC_DELETION_DISABLED",
-	FencedLeaderEpoch:                  "FENCED_LEADER_EPOCH",
-	UnknownLeaderEpoch:                 "UNKNOWN_LEADER_EPOCH",
-	UnsupportedCompressionType:         "UNSUPPORTED_COMPRESSION_TYPE",
-	StaleBrokerEpoch:                   "STALE_BROKER_EPOCH",
-	OffsetNotAvailable:                 "OFFSET_NOT_AVAILABLE",
-	MemberIdRequired:                   "MEMBER_ID_REQUIRED",
-	PreferredLeaderNotAvailable:        "PREFERRED_LEADER_NOT_AVAILABLE",
-	GroupMaxSizeReached:                "GROUP_MAX_SIZE_REACHED",
-	FencedInstanceId:                   "FENCED_INSTANCE_ID",
-	EligibleLeadersNotAvailable:        "ELIGIBLE_LEADERS_NOT_AVAILABLE",
-	ElectionNotNeeded:                  "ELECTION_NOT_NEEDED",
-	NoReassignmentInProgress:           "NO_REASSIGNMENT_IN_PROGRESS",
-	GroupSubscribedToTopic:             "GROUP_SUBSCRIBED_TO_TOPIC",
-	InvalidRecord:                      "INVALID_RECORD",
-	UnstableOffsetCommit:               "UNSTABLE_OFFSET_COMMIT",
-	ThrottlingQuotaExceeded:            "THROTTLING_QUOTA_EXCEEDED",
-	ProducerFenced:                     "PRODUCER_FENCED",
-	ResourceNotFound:                   "RESOURCE_NOT_FOUND",
-	DuplicateResource:                  "DUPLICATE_RESOURCE",
-	UnacceptableCredential:             "UNACCEPTABLE_CREDENTIAL",
-	InconsistentVoterSet:               "INCONSISTENT_VOTER_SET",
-	InvalidUpdateVersion:               "INVALID_UPDATE_VERSION",
-	FeatureUpdateFailed:                "FEATURE_UPDATE_FAILED",
-	PrincipalDeserializationFailure:    "PRINCIPAL_DESERIALIZATION_FAILURE",
-	SnapshotNotFound:                   "SNAPSHOT_NOT_FOUND",
-	UnknownTopicId:                     "UNKNOWN_TOPIC_ID",
-	DuplicateBrokerRegistration:        "DUPLICATE_BROKER_REGISTRATION",
-	BrokerIdNotRegistered:              "BROKER_ID_NOT_REGISTERED",
-	InconsistentTopicId:                "INCONSISTENT_TOPIC_ID",
-	InconsistentClusterId:              "INCONSISTENT_CLUSTER_ID",
-	TransactionalIdNotFound:            "TRANSACTIONAL_ID_NOT_FOUND",
-	FetchSessionTopicIdError:           "FETCH_SESSION_TOPIC_ID_ERROR",
-	IneligibleReplica:                  "INELIGIBLE_REPLICA",
-	NewLeaderElected:                   "NEW_LEADER_ELECTED",
-	OffsetMovedToTieredStorage:         "OFFSET_MOVED_TO_TIERED_STORAGE",
-	FencedMemberEpoch:                  "FENCED_MEMBER_EPOCH",
-	UnreleasedInstanceId:               "UNRELEASED_INSTANCE_ID",
-	UnsupportedAssignor:                "UNSUPPORTED_ASSIGNOR",
-	StaleMemberEpoch:                   "STALE_MEMBER_EPOCH",
-	MismatchedEndpointType:             "MISMATCHED_ENDPOINT_TYPE",
-	UnsupportedEndpointType:            "UNSUPPORTED_ENDPOINT_TYPE",
-	UnknownControllerId:                "UNKNOWN_CONTROLLER_ID",
-	UnknownSubscriptionId:              "UNKNOWN_SUBSCRIPTION_ID",
-	TelemetryTooLarge:                  "TELEMETRY_TOO_LARGE",
-	InvalidRegistration:                "INVALID_REGISTRATION",
-	TransactionAbortable:               "TRANSACTION_ABORTABLE",
-	InvalidRecordState:                 "INVALID_RECORD_STATE",
-	ShareSessionNotFound:               "SHARE_SESSION_NOT_FOUND",
-	InvalidShareSessionEpoch:           "INVALID_SHARE_SESSION_EPOCH",
-	FencedStateEpoch:                   "FENCED_STATE_EPOCH",
-	InvalidVoterKey:                    "INVALID_VOTER_KEY",
-	DuplicateVoter:                     "DUPLICATE_VOTER",
-	VoterNotFound:                      "VOTER_NOT_FOUND",
+	UnknownServerError:                     "UNKNOWN_SERVER_ERROR",
+	None:                                   "NONE",
+	OffsetOutOfRange:                       "OFFSET_OUT_OF_RANGE",
+	CorruptMessage:                         "CORRUPT_MESSAGE",
+	UnknownTopicOrPartition:                "UNKNOWN_TOPIC_OR_PARTITION",
+	InvalidFetchSize:                       "INVALID_FETCH_SIZE",
+	LeaderNotAvailable:                     "LEADER_NOT_AVAILABLE",
+	NotLeaderOrFollower:                    "NOT_LEADER_OR_FOLLOWER",
+	RequestTimedOut:                        "REQUEST_TIMED_OUT",
+	BrokerNotAvailable:                     "BROKER_NOT_AVAILABLE",
+	ReplicaNotAvailable:                    "REPLICA_NOT_AVAILABLE",
+	MessageTooLarge:                        "MESSAGE_TOO_LARGE",
+	StaleControllerEpoch:                   "STALE_CONTROLLER_EPOCH",
+	OffsetMetadataTooLarge:                 "OFFSET_METADATA_TOO_LARGE",
+	NetworkException:                       "NETWORK_EXCEPTION",
+	CoordinatorLoadInProgress:              "COORDINATOR_LOAD_IN_PROGRESS",
+	CoordinatorNotAvailable:                "COORDINATOR_NOT_AVAILABLE",
+	NotCoordinator:                         "NOT_COORDINATOR",
+	InvalidTopicException:                  "INVALID_TOPIC_EXCEPTION",
+	RecordListTooLarge:                     "RECORD_LIST_TOO_LARGE",
+	NotEnoughReplicas:                      "NOT_ENOUGH_REPLICAS",
+	NotEnoughReplicasAfterAppend:           "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+	InvalidRequiredAcks:                    "INVALID_REQUIRED_ACKS",
+	IllegalGeneration:                      "ILLEGAL_GENERATION",
+	InconsistentGroupProtocol:              "INCONSISTENT_GROUP_PROTOCOL",
+	InvalidGroupId:                         "INVALID_GROUP_ID",
+	UnknownMemberId:                        "UNKNOWN_MEMBER_ID",
+	InvalidSessionTimeout:                  "INVALID_SESSION_TIMEOUT",
+	RebalanceInProgress:                    "REBALANCE_IN_PROGRESS",
+	InvalidCommitOffsetSize:                "INVALID_COMMIT_OFFSET_SIZE",
+	TopicAuthorizationFailed:               "TOPIC_AUTHORIZATION_FAILED",
+	GroupAuthorizationFailed:               "GROUP_AUTHORIZATION_FAILED",
+	ClusterAuthorizationFailed:             "CLUSTER_AUTHORIZATION_FAILED",
+	InvalidTimestamp:                       "INVALID_TIMESTAMP",
+	UnsupportedSaslMechanism:               "UNSUPPORTED_SASL_MECHANISM",
+	IllegalSaslState:                       "ILLEGAL_SASL_STATE",
+	UnsupportedVersion:                     "UNSUPPORTED_VERSION",
+	TopicAlreadyExists:                     "TOPIC_ALREADY_EXISTS",
+	InvalidPartitions:                      "INVALID_PARTITIONS",
+	InvalidReplicationFactor:               "INVALID_REPLICATION_FACTOR",
+	InvalidReplicaAssignment:               "INVALID_REPLICA_ASSIGNMENT",
+	InvalidConfig:                          "INVALID_CONFIG",
+	NotController:                          "NOT_CONTROLLER",
+	InvalidRequest:                         "INVALID_REQUEST",
+	UnsupportedForMessageFormat:            "UNSUPPORTED_FOR_MESSAGE_FORMAT",
+	PolicyViolation:                        "POLICY_VIOLATION",
+	OutOfOrderSequenceNumber:               "OUT_OF_ORDER_SEQUENCE_NUMBER",
+	DuplicateSequenceNumber:                "DUPLICATE_SEQUENCE_NUMBER",
+	InvalidProducerEpoch:                   "INVALID_PRODUCER_EPOCH",
+	InvalidTxnState:                        "INVALID_TXN_STATE",
+	InvalidProducerIdMapping:               "INVALID_PRODUCER_ID_MAPPING",
+	InvalidTransactionTimeout:              "INVALID_TRANSACTION_TIMEOUT",
+	ConcurrentTransactions:                 "CONCURRENT_TRANSACTIONS",
+	TransactionCoordinatorFenced:           "TRANSACTION_COORDINATOR_FENCED",
+	TransactionalIdAuthorizationFailed:     "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+	SecurityDisabled:                       "SECURITY_DISABLED",
+	OperationNotAttempted:                  "OPERATION_NOT_ATTEMPTED",
+	KafkaStorageError:                      "KAFKA_STORAGE_ERROR",
+	LogDirNotFound:                         "LOG_DIR_NOT_FOUND",
+	SaslAuthenticationFailed:               "SASL_AUTHENTICATION_FAILED",
+	UnknownProducerId:                      "UNKNOWN_PRODUCER_ID",
+	ReassignmentInProgress:                 "REASSIGNMENT_IN_PROGRESS",
+	DelegationTokenAuthDisabled:            "DELEGATION_TOKEN_AUTH_DISABLED",
+	DelegationTokenNotFound:                "DELEGATION_TOKEN_NOT_FOUND",
+	DelegationTokenOwnerMismatch:           "DELEGATION_TOKEN_OWNER_MISMATCH",
+	DelegationTokenRequestNotAllowed:       "DELEGATION_TOKEN_REQUEST_NOT_ALLOWED",
+	DelegationTokenAuthorizationFailed:     "DELEGATION_TOKEN_AUTHORIZATION_FAILED",
+	DelegationTokenExpired:                 "DELEGATION_TOKEN_EXPIRED",
+	InvalidPrincipalType:                   "INVALID_PRINCIPAL_TYPE",
+	NonEmptyGroup:                          "NON_EMPTY_GROUP",
+	GroupIdNotFound:                        "GROUP_ID_NOT_FOUND",
+	FetchSessionIdNotFound:                 "FETCH_SESSION_ID_NOT_FOUND",
+	InvalidFetchSessionEpoch:               "INVALID_FETCH_SESSION_EPOCH",
+	ListenerNotFound:                       "LISTENER_NOT_FOUND",
+	TopicDeletionDisabled:                  "TOPIC_DELETION_DISABLED",
+	FencedLeaderEpoch:                      "FENCED_LEADER_EPOCH",
+	UnknownLeaderEpoch:                     "UNKNOWN_LEADER_EPOCH",
+	UnsupportedCompressionType:             "UNSUPPORTED_COMPRESSION_TYPE",
+	StaleBrokerEpoch:                       "STALE_BROKER_EPOCH",
+	OffsetNotAvailable:                     "OFFSET_NOT_AVAILABLE",
+	MemberIdRequired:                       "MEMBER_ID_REQUIRED",
+	PreferredLeaderNotAvailable:            "PREFERRED_LEADER_NOT_AVAILABLE",
+	GroupMaxSizeReached:                    "GROUP_MAX_SIZE_REACHED",
+	FencedInstanceId:                       "FENCED_INSTANCE_ID",
+	EligibleLeadersNotAvailable:            "ELIGIBLE_LEADERS_NOT_AVAILABLE",
+	ElectionNotNeeded:                      "ELECTION_NOT_NEEDED",
+	NoReassignmentInProgress:               "NO_REASSIGNMENT_IN_PROGRESS",
+	GroupSubscribedToTopic:                 "GROUP_SUBSCRIBED_TO_TOPIC",
+	InvalidRecord:                          "INVALID_RECORD",
+	UnstableOffsetCommit:                   "UNSTABLE_OFFSET_COMMIT",
+	ThrottlingQuotaExceeded:                "THROTTLING_QUOTA_EXCEEDED",
+	ProducerFenced:                         "PRODUCER_FENCED",
+	ResourceNotFound:                       "RESOURCE_NOT_FOUND",
+	DuplicateResource:                      "DUPLICATE_RESOURCE",
+	UnacceptableCredential:                 "UNACCEPTABLE_CREDENTIAL",
+	InconsistentVoterSet:                   "INCONSISTENT_VOTER_SET",
+	InvalidUpdateVersion:                   "INVALID_UPDATE_VERSION",
+	FeatureUpdateFailed:                    "FEATURE_UPDATE_FAILED",
+	PrincipalDeserializationFailure:        "PRINCIPAL_DESERIALIZATION_FAILURE",
+	SnapshotNotFound:                       "SNAPSHOT_NOT_FOUND",
+	PositionOutOfRange:                     "POSITION_OUT_OF_RANGE",
+	UnknownTopicId:                         "UNKNOWN_TOPIC_ID",
+	DuplicateBrokerRegistration:            "DUPLICATE_BROKER_REGISTRATION",
+	BrokerIdNotRegistered:                  "BROKER_ID_NOT_REGISTERED",
+	InconsistentTopicId:                    "INCONSISTENT_TOPIC_ID",
+	InconsistentClusterId:                  "INCONSISTENT_CLUSTER_ID",
+	TransactionalIdNotFound:                "TRANSACTIONAL_ID_NOT_FOUND",
+	FetchSessionTopicIdError:               "FETCH_SESSION_TOPIC_ID_ERROR",
+	IneligibleReplica:                      "INELIGIBLE_REPLICA",
+	NewLeaderElected:                       "NEW_LEADER_ELECTED",
+	OffsetMovedToTieredStorage:             "OFFSET_MOVED_TO_TIERED_STORAGE",
+	FencedMemberEpoch:                      "FENCED_MEMBER_EPOCH",
+	UnreleasedInstanceId:                   "UNRELEASED_INSTANCE_ID",
+	UnsupportedAssignor:                    "UNSUPPORTED_ASSIGNOR",
+	StaleMemberEpoch:                       "STALE_MEMBER_EPOCH",
+	MismatchedEndpointType:                 "MISMATCHED_ENDPOINT_TYPE",
+	UnsupportedEndpointType:                "UNSUPPORTED_ENDPOINT_TYPE",
+	UnknownControllerId:                    "UNKNOWN_CONTROLLER_ID",
+	UnknownSubscriptionId:                  "UNKNOWN_SUBSCRIPTION_ID",
+	TelemetryTooLarge:                      "TELEMETRY_TOO_LARGE",
+	InvalidRegistration:                    "INVALID_REGISTRATION",
+	TransactionAbortable:                   "TRANSACTION_ABORTABLE",
+	InvalidRecordState:                     "INVALID_RECORD_STATE",
+	ShareSessionNotFound:                   "SHARE_SESSION_NOT_FOUND",
+	InvalidShareSessionEpoch:               "INVALID_SHARE_SESSION_EPOCH",
+	FencedStateEpoch:                       "FENCED_STATE_EPOCH",
+	InvalidVoterKey:                        "INVALID_VOTER_KEY",
+	DuplicateVoter:                         "DUPLICATE_VOTER",
+	VoterNotFound:                          "VOTER_NOT_FOUND",
+	InvalidRegularExpression:               "INVALID_REGULAR_EXPRESSION",
+	RebootstrapRequired:                    "REBOOTSTRAP_REQUIRED",
+	StreamsInvalidTopology:                 "STREAMS_INVALID_TOPOLOGY",
+	StreamsInvalidTopologyEpoch:            "STREAMS_INVALID_TOPOLOGY_EPOCH",
+	StreamsTopologyFenced:                  "STREAMS_TOPOLOGY_FENCED",
+	ShareSessionLimitReached:               "SHARE_SESSION_LIMIT_REACHED",
+	GroupDeletionFailed:                    "GROUP_DELETION_FAILED",
+	StreamsTopologyDescriptionUpdateFailed: "STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED",
+	ControllerIdNotRegistered:              "CONTROLLER_ID_NOT_REGISTERED",
 }
 
 // retriableErrorCodes holds the codes Kafka marks retriable.
@@ -308,6 +328,7 @@ var retriableErrorCodes = map[ErrorCode]bool{
 	FetchSessionTopicIdError:     true,
 	ShareSessionNotFound:         true,
 	InvalidShareSessionEpoch:     true,
+	ShareSessionLimitReached:     true,
 }
 
 // String returns Kafka's name for the code, e.g. UNKNOWN_TOPIC_OR_PARTITION, or

@@ -1,11 +1,16 @@
 package common_test
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/kafkaspecs/specstest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // Expected names and retriable flags are Kafka's, as listed in its error-codes table.
@@ -23,6 +28,9 @@ func TestErrorCodes(t *testing.T) {
 		{common.UnsupportedVersion, 35, "UNSUPPORTED_VERSION", false},
 		{common.NotController, 41, "NOT_CONTROLLER", true},
 		{common.VoterNotFound, 127, "VOTER_NOT_FOUND", false},
+		{common.PositionOutOfRange, 99, "POSITION_OUT_OF_RANGE", false}, // from Kafka 4.x on
+		{common.ShareSessionLimitReached, 133, "SHARE_SESSION_LIMIT_REACHED", true},
+		{common.ControllerIdNotRegistered, 136, "CONTROLLER_ID_NOT_REGISTERED", false},
 	}
 	for _, c := range cases {
 		if int16(c.code) != c.value || c.code.String() != c.name || c.code.Retriable() != c.retriable || !c.code.IsKnown() {
@@ -30,8 +38,7 @@ func TestErrorCodes(t *testing.T) {
 				c.value, int16(c.code), c.code.String(), c.code.Retriable(), c.code.IsKnown(), c.value, c.name, c.retriable)
 		}
 	}
-	// Kafka 3.9 leaves 99 unassigned.
-	for _, n := range []int16{99, 128, 1234, -2} {
+	for _, n := range []int16{137, 1234, -2} {
 		c := common.ErrorCode(n)
 		want := fmt.Sprintf("UNKNOWN_ERROR_CODE(%d)", n)
 		if c.String() != want || c.IsKnown() || c.Retriable() {
@@ -60,4 +67,33 @@ func TestErrorCodeAsError(t *testing.T) {
 	if err.Error() != "kafka error 3: UNKNOWN_TOPIC_OR_PARTITION" {
 		t.Errorf("Error() = %q", err.Error())
 	}
+}
+
+// TestEveryErrorCodeOfTheNewestRelease checks every code of the pinned 4.x release, read
+// from its Errors enum (the kafkaspecs cache), against common.ErrorCode.
+func TestEveryErrorCodeOfTheNewestRelease(t *testing.T) {
+	r := specstest.Release(t, kafkadist.Kafka4)
+	f, err := os.Open(r.ErrorCodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		n, err := strconv.ParseInt(row[0], 10, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := common.ErrorCode(n)
+		if !c.IsKnown() || c.String() != row[1] || fmt.Sprint(c.Retriable()) != row[2] {
+			t.Errorf("code %d: %s, retriable %v; Kafka %s says %s, %s", n, c, c.Retriable(), r.Version, row[1], row[2])
+		}
+	}
+	if len(rows) < 130 {
+		t.Errorf("only %d codes in %s", len(rows)-1, r.ErrorCodes)
+	}
+	t.Logf("%d error codes of Kafka %s", len(rows)-1, r.Version)
 }

@@ -4,7 +4,7 @@
 // ConsumerGroupDescribeRequest and ConsumerGroupDescribeResponse, generated from Kafka's
 // ConsumerGroupDescribeRequest.json and ConsumerGroupDescribeResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker.
+// Versions 0-1; flexible 0+. Served by the listeners broker.
 package consumergroupdescribe
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // ConsumerGroupDescribeRequest is the request of the ConsumerGroupDescribe API (key 69).
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker.
+// Versions 0-1; flexible 0+. Served by the listeners broker.
 type ConsumerGroupDescribeRequest struct {
-	_ struct{} `kafka:"request,apiKey=69,versions=0,flexible=0+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=69,versions=0-1,flexible=0+,listeners=broker"`
 
 	// GroupIds: The ids of the groups to describe. Entity type groupId.
 	GroupIds []common.GroupId `kafka:"type=[]string,versions=0+"`

@@ -9,9 +9,9 @@ import (
 
 // ConsumerGroupDescribeResponse is the response of the ConsumerGroupDescribe API (key 69).
 //
-// Versions 0; flexible 0+.
+// Versions 0-1; flexible 0+.
 type ConsumerGroupDescribeResponse struct {
-	_ struct{} `kafka:"response,apiKey=69,versions=0,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=69,versions=0-1,flexible=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -89,6 +89,18 @@ type Member struct {
 	// TargetAssignment: The target assignment.
 	TargetAssignment Assignment `kafka:"type=Assignment,versions=0+"`
 
+	// MemberType: -1 for unknown. 0 for classic member. +1 for consumer member.
+	MemberType int8 `kafka:"type=int8,versions=1+,default=-1,ignorable"`
+
+	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
+	UnknownTags kio.RawTags `kafka:"unknownTags"`
+}
+
+// Assignment is a common struct of ConsumerGroupDescribeResponse (versions 0+).
+type Assignment struct {
+	// TopicPartitions: The assigned topic-partitions to the member.
+	TopicPartitions []TopicPartitions `kafka:"type=[]TopicPartitions,versions=0+"`
+
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
@@ -103,15 +115,6 @@ type TopicPartitions struct {
 
 	// Partitions: The partitions.
 	Partitions []int32 `kafka:"type=[]int32,versions=0+"`
-
-	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
-	UnknownTags kio.RawTags `kafka:"unknownTags"`
-}
-
-// Assignment is a common struct of ConsumerGroupDescribeResponse (versions 0+).
-type Assignment struct {
-	// TopicPartitions: The assigned topic-partitions to the member.
-	TopicPartitions []TopicPartitions `kafka:"type=[]TopicPartitions,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -16,17 +16,20 @@ import (
 type ConsumerProtocolAssignment struct {
 	_ struct{} `kafka:"data,versions=0-3,flexible=none"`
 
+	// AssignedPartitions: The list of topics and partitions assigned to this consumer.
 	AssignedPartitions []TopicPartition `kafka:"type=[]TopicPartition,versions=0+"`
 
-	// UserData: Zero-copy: Kafka's Java code keeps it as a view of the receive buffer.
+	// UserData: User data. Zero-copy: Kafka's Java code keeps it as a view of the receive buffer.
 	UserData []byte `kafka:"type=bytes,versions=0+,nullable=0+,default=null"`
 }
 
-// TopicPartition is the element type of ConsumerProtocolAssignment.AssignedPartitions.
+// TopicPartition is the element type of ConsumerProtocolAssignment.AssignedPartitions: The list of
+// topics and partitions assigned to this consumer.
 type TopicPartition struct {
-	// Topic: Entity type topicName. Map key: Kafka keys the elements of this array by their map-key
-	// fields.
+	// Topic: The topic name. Entity type topicName. Map key: Kafka keys the elements of this array
+	// by their map-key fields.
 	Topic common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The list of partitions assigned to this consumer.
 	Partitions []int32 `kafka:"type=[]int32,versions=0+"`
 }

@@ -16,23 +16,30 @@ import (
 type ConsumerProtocolSubscription struct {
 	_ struct{} `kafka:"data,versions=0-3,flexible=none"`
 
+	// Topics: The topics that the member wants to consume.
 	Topics []string `kafka:"type=[]string,versions=0+"`
 
-	// UserData: Zero-copy: Kafka's Java code keeps it as a view of the receive buffer.
+	// UserData: User data that will be passed back to the consumer. Zero-copy: Kafka's Java code
+	// keeps it as a view of the receive buffer.
 	UserData []byte `kafka:"type=bytes,versions=0+,nullable=0+,default=null"`
 
+	// OwnedPartitions: The partitions that the member owns.
 	OwnedPartitions []TopicPartition `kafka:"type=[]TopicPartition,versions=1+,ignorable"`
 
+	// GenerationId: The generation id of the member.
 	GenerationId int32 `kafka:"type=int32,versions=2+,default=-1,ignorable"`
 
+	// RackId: The rack id of the member.
 	RackId *string `kafka:"type=string,versions=3+,nullable=3+,default=null,ignorable"`
 }
 
-// TopicPartition is the element type of ConsumerProtocolSubscription.OwnedPartitions.
+// TopicPartition is the element type of ConsumerProtocolSubscription.OwnedPartitions: The
+// partitions that the member owns.
 type TopicPartition struct {
-	// Topic: Entity type topicName. Map key: Kafka keys the elements of this array by their map-key
-	// fields.
+	// Topic: The topic name. Entity type topicName. Map key: Kafka keys the elements of this array
+	// by their map-key fields.
 	Topic common.TopicName `kafka:"type=string,versions=1+"`
 
+	// Partitions: The partition ids.
 	Partitions []int32 `kafka:"type=[]int32,versions=1+"`
 }

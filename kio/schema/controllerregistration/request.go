@@ -26,10 +26,10 @@ type ControllerRegistrationRequest struct {
 	// ZkMigrationReady: Set if the required configurations for ZK migration are present.
 	ZkMigrationReady bool `kafka:"type=bool,versions=0+"`
 
-	// Listeners: The listeners of this controller
+	// Listeners: The listeners of this controller.
 	Listeners []Listener `kafka:"type=[]Listener,versions=0+"`
 
-	// Features: The features on this controller
+	// Features: The features on this controller.
 	Features []Feature `kafka:"type=[]Feature,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -37,7 +37,7 @@ type ControllerRegistrationRequest struct {
 }
 
 // Listener is the element type of ControllerRegistrationRequest.Listeners: The listeners of this
-// controller
+// controller.
 type Listener struct {
 	// Name: The name of the endpoint. Map key: Kafka keys the elements of this array by their
 	// map-key fields.
@@ -57,7 +57,7 @@ type Listener struct {
 }
 
 // Feature is the element type of ControllerRegistrationRequest.Features: The features on this
-// controller
+// controller.
 type Feature struct {
 	// Name: The feature name. Map key: Kafka keys the elements of this array by their map-key
 	// fields.

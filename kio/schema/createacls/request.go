@@ -3,7 +3,7 @@
 // Package createacls holds the CreateAcls API, key 30: CreateAclsRequest and CreateAclsResponse,
 // generated from Kafka's CreateAclsRequest.json and CreateAclsResponse.json.
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 package createacls
 
 import (
@@ -12,9 +12,9 @@ import (
 
 // CreateAclsRequest is the request of the CreateAcls API (key 30).
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 type CreateAclsRequest struct {
-	_ struct{} `kafka:"request,apiKey=30,versions=0-3,flexible=2+,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=30,versions=0-3,flexible=2+,deprecated=0,listeners=broker|controller"`
 
 	// Creations: The ACLs that we want to create.
 	Creations []AclCreation `kafka:"type=[]AclCreation,versions=0+"`

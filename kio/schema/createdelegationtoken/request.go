@@ -4,7 +4,7 @@
 // CreateDelegationTokenRequest and CreateDelegationTokenResponse, generated from Kafka's
 // CreateDelegationTokenRequest.json and CreateDelegationTokenResponse.json.
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 package createdelegationtoken
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // CreateDelegationTokenRequest is the request of the CreateDelegationToken API (key 38).
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 type CreateDelegationTokenRequest struct {
-	_ struct{} `kafka:"request,apiKey=38,versions=0-3,flexible=2+,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=38,versions=0-3,flexible=2+,deprecated=0,listeners=broker|controller"`
 
 	// OwnerPrincipalType: The principal type of the owner of the token. If it's null it defaults to
 	// the token request principal.

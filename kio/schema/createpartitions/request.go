@@ -4,7 +4,7 @@
 // CreatePartitionsResponse, generated from Kafka's CreatePartitionsRequest.json and
 // CreatePartitionsResponse.json.
 //
-// Versions 0-3; flexible 2+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+. Served by the listeners broker, controller.
 package createpartitions
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // CreatePartitionsRequest is the request of the CreatePartitions API (key 37).
 //
-// Versions 0-3; flexible 2+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+. Served by the listeners broker, controller.
 type CreatePartitionsRequest struct {
-	_ struct{} `kafka:"request,apiKey=37,versions=0-3,flexible=2+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=37,versions=0-3,flexible=2+,listeners=broker|controller"`
 
 	// Topics: Each topic that we want to create new partitions inside.
 	Topics []CreatePartitionsTopic `kafka:"type=[]CreatePartitionsTopic,versions=0+"`

@@ -4,7 +4,7 @@
 // CreateTopicsResponse, generated from Kafka's CreateTopicsRequest.json and
 // CreateTopicsResponse.json.
 //
-// Versions 0-7; flexible 5+; deprecated 0-1. Served by the listeners zkBroker, broker, controller.
+// Versions 0-7; flexible 5+; deprecated 0-1. Served by the listeners broker, controller.
 package createtopics
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // CreateTopicsRequest is the request of the CreateTopics API (key 19).
 //
-// Versions 0-7; flexible 5+; deprecated 0-1. Served by the listeners zkBroker, broker, controller.
+// Versions 0-7; flexible 5+; deprecated 0-1. Served by the listeners broker, controller.
 type CreateTopicsRequest struct {
-	_ struct{} `kafka:"request,apiKey=19,versions=0-7,flexible=5+,deprecated=0-1,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=19,versions=0-7,flexible=5+,deprecated=0-1,listeners=broker|controller"`
 
 	// Topics: The topics to create.
 	Topics []CreatableTopic `kafka:"type=[]CreatableTopic,versions=0+"`

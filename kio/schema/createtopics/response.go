@@ -31,7 +31,7 @@ type CreatableTopicResult struct {
 	// by their map-key fields.
 	Name common.TopicName `kafka:"type=string,versions=0+"`
 
-	// TopicId: The unique topic ID
+	// TopicId: The unique topic ID.
 	TopicId kio.UUID `kafka:"type=uuid,versions=7+,ignorable"`
 
 	// ErrorCode: The error code, or 0 if there was no error.

@@ -16,10 +16,10 @@ import (
 type DefaultPrincipalData struct {
 	_ struct{} `kafka:"data,versions=0,flexible=0+"`
 
-	// Type: The principal type
+	// Type: The principal type.
 	Type string `kafka:"type=string,versions=0+"`
 
-	// Name: The principal name
+	// Name: The principal name.
 	Name string `kafka:"type=string,versions=0+"`
 
 	// TokenAuthenticated: Whether the principal was authenticated by a delegation token on the

@@ -3,7 +3,7 @@
 // Package deleteacls holds the DeleteAcls API, key 31: DeleteAclsRequest and DeleteAclsResponse,
 // generated from Kafka's DeleteAclsRequest.json and DeleteAclsResponse.json.
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 package deleteacls
 
 import (
@@ -12,9 +12,9 @@ import (
 
 // DeleteAclsRequest is the request of the DeleteAcls API (key 31).
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 type DeleteAclsRequest struct {
-	_ struct{} `kafka:"request,apiKey=31,versions=0-3,flexible=2+,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=31,versions=0-3,flexible=2+,deprecated=0,listeners=broker|controller"`
 
 	// Filters: The filters to use when deleting ACLs.
 	Filters []DeleteAclsFilter `kafka:"type=[]DeleteAclsFilter,versions=0+"`
@@ -29,7 +29,7 @@ type DeleteAclsFilter struct {
 	// ResourceTypeFilter: The resource type.
 	ResourceTypeFilter int8 `kafka:"type=int8,versions=0+"`
 
-	// ResourceNameFilter: The resource name.
+	// ResourceNameFilter: The resource name, or null to match any resource name.
 	ResourceNameFilter *string `kafka:"type=string,versions=0+,nullable=0+"`
 
 	// PatternTypeFilter: The pattern type.

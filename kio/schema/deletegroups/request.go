@@ -4,7 +4,7 @@
 // DeleteGroupsResponse, generated from Kafka's DeleteGroupsRequest.json and
 // DeleteGroupsResponse.json.
 //
-// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-3; flexible 2+. Served by the listeners broker.
 package deletegroups
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // DeleteGroupsRequest is the request of the DeleteGroups API (key 42).
 //
-// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-3; flexible 2+. Served by the listeners broker.
 type DeleteGroupsRequest struct {
-	_ struct{} `kafka:"request,apiKey=42,versions=0-2,flexible=2+,deprecated=0,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=42,versions=0-3,flexible=2+,listeners=broker"`
 
 	// GroupsNames: The group names to delete. Entity type groupId.
 	GroupsNames []common.GroupId `kafka:"type=[]string,versions=0+"`

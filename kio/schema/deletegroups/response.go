@@ -9,22 +9,22 @@ import (
 
 // DeleteGroupsResponse is the response of the DeleteGroups API (key 42).
 //
-// Versions 0-2; flexible 2+.
+// Versions 0-3; flexible 2+.
 type DeleteGroupsResponse struct {
-	_ struct{} `kafka:"response,apiKey=42,versions=0-2,flexible=2+"`
+	_ struct{} `kafka:"response,apiKey=42,versions=0-3,flexible=2+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
-	// Results: The deletion results
+	// Results: The deletion results.
 	Results []DeletableGroupResult `kafka:"type=[]DeletableGroupResult,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// DeletableGroupResult is the element type of DeleteGroupsResponse.Results: The deletion results
+// DeletableGroupResult is the element type of DeleteGroupsResponse.Results: The deletion results.
 type DeletableGroupResult struct {
 	// GroupId: The group id. Entity type groupId. Map key: Kafka keys the elements of this array by
 	// their map-key fields.
@@ -32,6 +32,9 @@ type DeletableGroupResult struct {
 
 	// ErrorCode: The deletion error, or 0 if the deletion succeeded.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
+
+	// ErrorMessage: The error message, or null if there was no error.
+	ErrorMessage *string `kafka:"type=string,versions=3+,nullable=3+,default=null,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -4,7 +4,7 @@
 // DeleteRecordsResponse, generated from Kafka's DeleteRecordsRequest.json and
 // DeleteRecordsResponse.json.
 //
-// Versions 0-2; flexible 2+. Served by the listeners zkBroker, broker.
+// Versions 0-2; flexible 2+. Served by the listeners broker.
 package deleterecords
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // DeleteRecordsRequest is the request of the DeleteRecords API (key 21).
 //
-// Versions 0-2; flexible 2+. Served by the listeners zkBroker, broker.
+// Versions 0-2; flexible 2+. Served by the listeners broker.
 type DeleteRecordsRequest struct {
-	_ struct{} `kafka:"request,apiKey=21,versions=0-2,flexible=2+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=21,versions=0-2,flexible=2+,listeners=broker"`
 
 	// Topics: Each topic that we want to delete records from.
 	Topics []DeleteRecordsTopic `kafka:"type=[]DeleteRecordsTopic,versions=0+"`
@@ -47,7 +47,7 @@ type DeleteRecordsPartition struct {
 	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
-	// Offset: The deletion offset.
+	// Offset: The deletion offset. -1 means that records should be truncated to the high watermark.
 	Offset int64 `kafka:"type=int64,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

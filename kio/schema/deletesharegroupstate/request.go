@@ -4,7 +4,7 @@
 // DeleteShareGroupStateRequest and DeleteShareGroupStateResponse, generated from Kafka's
 // DeleteShareGroupStateRequest.json and DeleteShareGroupStateResponse.json.
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 package deletesharegroupstate
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // DeleteShareGroupStateRequest is the request of the DeleteShareGroupState API (key 86).
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 type DeleteShareGroupStateRequest struct {
-	_ struct{} `kafka:"request,apiKey=86,versions=0,flexible=0+,latestUnstable,listeners=broker"`
+	_ struct{} `kafka:"request,apiKey=86,versions=0,flexible=0+,listeners=broker"`
 
 	// GroupId: The group identifier.
 	GroupId string `kafka:"type=string,versions=0+"`

@@ -13,7 +13,7 @@ import (
 type DeleteShareGroupStateResponse struct {
 	_ struct{} `kafka:"response,apiKey=86,versions=0,flexible=0+"`
 
-	// Results: The delete results
+	// Results: The delete results.
 	Results []DeleteStateResult `kafka:"type=[]DeleteStateResult,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -21,9 +21,9 @@ type DeleteShareGroupStateResponse struct {
 }
 
 // DeleteStateResult is the element type of DeleteShareGroupStateResponse.Results: The delete
-// results
+// results.
 type DeleteStateResult struct {
-	// TopicId: The topic identifier
+	// TopicId: The topic identifier.
 	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The results for the partitions.

@@ -4,7 +4,7 @@
 // DeleteTopicsResponse, generated from Kafka's DeleteTopicsRequest.json and
 // DeleteTopicsResponse.json.
 //
-// Versions 0-6; flexible 4+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-6; flexible 4+; deprecated 0. Served by the listeners broker, controller.
 package deletetopics
 
 import (
@@ -14,11 +14,11 @@ import (
 
 // DeleteTopicsRequest is the request of the DeleteTopics API (key 20).
 //
-// Versions 0-6; flexible 4+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-6; flexible 4+; deprecated 0. Served by the listeners broker, controller.
 type DeleteTopicsRequest struct {
-	_ struct{} `kafka:"request,apiKey=20,versions=0-6,flexible=4+,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=20,versions=0-6,flexible=4+,deprecated=0,listeners=broker|controller"`
 
-	// Topics: The name or topic ID of the topic
+	// Topics: The name or topic ID of the topic.
 	Topics []DeleteTopicState `kafka:"type=[]DeleteTopicState,versions=6+"`
 
 	// TopicNames: The names of the topics to delete. Entity type topicName.
@@ -32,12 +32,12 @@ type DeleteTopicsRequest struct {
 }
 
 // DeleteTopicState is the element type of DeleteTopicsRequest.Topics: The name or topic ID of the
-// topic
+// topic.
 type DeleteTopicState struct {
 	// Name: The topic name. Entity type topicName.
 	Name *common.TopicName `kafka:"type=string,versions=6+,nullable=6+,default=null"`
 
-	// TopicId: The unique topic ID
+	// TopicId: The unique topic ID.
 	TopicId kio.UUID `kafka:"type=uuid,versions=6+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

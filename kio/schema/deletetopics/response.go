@@ -31,7 +31,7 @@ type DeletableTopicResult struct {
 	// by their map-key fields.
 	Name *common.TopicName `kafka:"type=string,versions=0+,nullable=6+"`
 
-	// TopicId: the unique topic ID
+	// TopicId: The unique topic ID.
 	TopicId kio.UUID `kafka:"type=uuid,versions=6+,ignorable"`
 
 	// ErrorCode: The deletion error, or 0 if the deletion succeeded.

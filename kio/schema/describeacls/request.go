@@ -4,7 +4,7 @@
 // DescribeAclsResponse, generated from Kafka's DescribeAclsRequest.json and
 // DescribeAclsResponse.json.
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 package describeacls
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // DescribeAclsRequest is the request of the DescribeAcls API (key 29).
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 type DescribeAclsRequest struct {
-	_ struct{} `kafka:"request,apiKey=29,versions=0-3,flexible=2+,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=29,versions=0-3,flexible=2+,deprecated=0,listeners=broker|controller"`
 
 	// ResourceTypeFilter: The resource type.
 	ResourceTypeFilter int8 `kafka:"type=int8,versions=0+"`

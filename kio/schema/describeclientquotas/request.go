@@ -4,7 +4,7 @@
 // DescribeClientQuotasRequest and DescribeClientQuotasResponse, generated from Kafka's
 // DescribeClientQuotasRequest.json and DescribeClientQuotasResponse.json.
 //
-// Versions 0-1; flexible 1+. Served by the listeners zkBroker, broker.
+// Versions 0-1; flexible 1+. Served by the listeners broker.
 package describeclientquotas
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // DescribeClientQuotasRequest is the request of the DescribeClientQuotas API (key 48).
 //
-// Versions 0-1; flexible 1+. Served by the listeners zkBroker, broker.
+// Versions 0-1; flexible 1+. Served by the listeners broker.
 type DescribeClientQuotasRequest struct {
-	_ struct{} `kafka:"request,apiKey=48,versions=0-1,flexible=1+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=48,versions=0-1,flexible=1+,listeners=broker"`
 
 	// Components: Filter components to apply to quota entities.
 	Components []ComponentData `kafka:"type=[]ComponentData,versions=0+"`

@@ -4,7 +4,7 @@
 // DescribeClusterResponse, generated from Kafka's DescribeClusterRequest.json and
 // DescribeClusterResponse.json.
 //
-// Versions 0-1; flexible 0+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 0+. Served by the listeners broker, controller.
 package describecluster
 
 import (
@@ -13,15 +13,18 @@ import (
 
 // DescribeClusterRequest is the request of the DescribeCluster API (key 60).
 //
-// Versions 0-1; flexible 0+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 0+. Served by the listeners broker, controller.
 type DescribeClusterRequest struct {
-	_ struct{} `kafka:"request,apiKey=60,versions=0-1,flexible=0+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=60,versions=0-2,flexible=0+,listeners=broker|controller"`
 
 	// IncludeClusterAuthorizedOperations: Whether to include cluster authorized operations.
 	IncludeClusterAuthorizedOperations bool `kafka:"type=bool,versions=0+"`
 
 	// EndpointType: The endpoint type to describe. 1=brokers, 2=controllers.
 	EndpointType int8 `kafka:"type=int8,versions=1+,default=1"`
+
+	// IncludeFencedBrokers: Whether to include fenced brokers when listing brokers.
+	IncludeFencedBrokers bool `kafka:"type=bool,versions=2+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -9,15 +9,15 @@ import (
 
 // DescribeClusterResponse is the response of the DescribeCluster API (key 60).
 //
-// Versions 0-1; flexible 0+.
+// Versions 0-2; flexible 0+.
 type DescribeClusterResponse struct {
-	_ struct{} `kafka:"response,apiKey=60,versions=0-1,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=60,versions=0-2,flexible=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
-	// ErrorCode: The top-level error code, or 0 if there was no error
+	// ErrorCode: The top-level error code, or 0 if there was no error.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// ErrorMessage: The top-level error message, or null if there was no error.
@@ -29,7 +29,9 @@ type DescribeClusterResponse struct {
 	// ClusterId: The cluster ID that responding broker belongs to.
 	ClusterId string `kafka:"type=string,versions=0+"`
 
-	// ControllerId: The ID of the controller broker. Entity type brokerId.
+	// ControllerId: The ID of the controller. When handled by a controller, returns the current
+	// voter leader ID. When handled by a broker, returns a random alive broker ID as a fallback.
+	// Entity type brokerId.
 	ControllerId common.BrokerId `kafka:"type=int32,versions=0+,default=-1"`
 
 	// Brokers: Each broker in the response.
@@ -58,6 +60,9 @@ type DescribeClusterBroker struct {
 
 	// Rack: The rack of the broker, or null if it has not been assigned to a rack.
 	Rack *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
+
+	// IsFenced: Whether the broker is fenced
+	IsFenced bool `kafka:"type=bool,versions=2+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -4,7 +4,7 @@
 // DescribeConfigsResponse, generated from Kafka's DescribeConfigsRequest.json and
 // DescribeConfigsResponse.json.
 //
-// Versions 0-4; flexible 4+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-4; flexible 4+; deprecated 0. Served by the listeners broker, controller.
 package describeconfigs
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // DescribeConfigsRequest is the request of the DescribeConfigs API (key 32).
 //
-// Versions 0-4; flexible 4+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-4; flexible 4+; deprecated 0. Served by the listeners broker, controller.
 type DescribeConfigsRequest struct {
-	_ struct{} `kafka:"request,apiKey=32,versions=0-4,flexible=4+,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=32,versions=0-4,flexible=4+,deprecated=0,listeners=broker|controller"`
 
 	// Resources: The resources whose configurations we want to describe.
 	Resources []DescribeConfigsResource `kafka:"type=[]DescribeConfigsResource,versions=0+"`

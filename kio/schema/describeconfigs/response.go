@@ -72,7 +72,7 @@ type DescribeConfigsResourceResult struct {
 	Synonyms []DescribeConfigsSynonym `kafka:"type=[]DescribeConfigsSynonym,versions=1+,ignorable"`
 
 	// ConfigType: The configuration data type. Type can be one of the following values - BOOLEAN,
-	// STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD
+	// STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD.
 	ConfigType int8 `kafka:"type=int8,versions=3+,default=0,ignorable"`
 
 	// Documentation: The configuration documentation.

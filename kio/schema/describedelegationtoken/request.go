@@ -4,7 +4,7 @@
 // DescribeDelegationTokenRequest and DescribeDelegationTokenResponse, generated from Kafka's
 // DescribeDelegationTokenRequest.json and DescribeDelegationTokenResponse.json.
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 package describedelegationtoken
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // DescribeDelegationTokenRequest is the request of the DescribeDelegationToken API (key 41).
 //
-// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-3; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 type DescribeDelegationTokenRequest struct {
-	_ struct{} `kafka:"request,apiKey=41,versions=0-3,flexible=2+,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=41,versions=0-3,flexible=2+,deprecated=0,listeners=broker|controller"`
 
 	// Owners: Each owner that we want to describe delegation tokens for, or null to describe all
 	// tokens.

@@ -67,10 +67,10 @@ type DescribedDelegationToken struct {
 // DescribedDelegationTokenRenewer is the element type of DescribedDelegationToken.Renewers: Those
 // who are able to renew this token before it expires.
 type DescribedDelegationTokenRenewer struct {
-	// PrincipalType: The renewer principal type
+	// PrincipalType: The renewer principal type.
 	PrincipalType string `kafka:"type=string,versions=0+"`
 
-	// PrincipalName: The renewer principal name
+	// PrincipalName: The renewer principal name.
 	PrincipalName string `kafka:"type=string,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

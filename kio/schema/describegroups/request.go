@@ -4,7 +4,7 @@
 // DescribeGroupsResponse, generated from Kafka's DescribeGroupsRequest.json and
 // DescribeGroupsResponse.json.
 //
-// Versions 0-5; flexible 5+. Served by the listeners zkBroker, broker.
+// Versions 0-6; flexible 5+. Served by the listeners broker.
 package describegroups
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // DescribeGroupsRequest is the request of the DescribeGroups API (key 15).
 //
-// Versions 0-5; flexible 5+. Served by the listeners zkBroker, broker.
+// Versions 0-6; flexible 5+. Served by the listeners broker.
 type DescribeGroupsRequest struct {
-	_ struct{} `kafka:"request,apiKey=15,versions=0-5,flexible=5+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=15,versions=0-6,flexible=5+,listeners=broker"`
 
 	// Groups: The names of the groups to describe. Entity type groupId.
 	Groups []common.GroupId `kafka:"type=[]string,versions=0+"`

@@ -9,9 +9,9 @@ import (
 
 // DescribeGroupsResponse is the response of the DescribeGroups API (key 15).
 //
-// Versions 0-5; flexible 5+.
+// Versions 0-6; flexible 5+.
 type DescribeGroupsResponse struct {
-	_ struct{} `kafka:"response,apiKey=15,versions=0-5,flexible=5+"`
+	_ struct{} `kafka:"response,apiKey=15,versions=0-6,flexible=5+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -28,6 +28,9 @@ type DescribeGroupsResponse struct {
 type DescribedGroup struct {
 	// ErrorCode: The describe error, or 0 if there was no error.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
+
+	// ErrorMessage: The describe error message, or null if there was no error.
+	ErrorMessage *string `kafka:"type=string,versions=6+,nullable=6+,default=null"`
 
 	// GroupId: The group ID string. Entity type groupId.
 	GroupId common.GroupId `kafka:"type=string,versions=0+"`
@@ -53,7 +56,7 @@ type DescribedGroup struct {
 
 // DescribedGroupMember is the element type of DescribedGroup.Members: The group members.
 type DescribedGroupMember struct {
-	// MemberId: The member ID assigned by the group coordinator.
+	// MemberId: The member id.
 	MemberId string `kafka:"type=string,versions=0+"`
 
 	// GroupInstanceId: The unique identifier of the consumer instance provided by end user.

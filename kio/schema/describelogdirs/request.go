@@ -4,7 +4,7 @@
 // DescribeLogDirsResponse, generated from Kafka's DescribeLogDirsRequest.json and
 // DescribeLogDirsResponse.json.
 //
-// Versions 0-4; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 2+; deprecated 0. Served by the listeners broker.
 package describelogdirs
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // DescribeLogDirsRequest is the request of the DescribeLogDirs API (key 35).
 //
-// Versions 0-4; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 2+; deprecated 0. Served by the listeners broker.
 type DescribeLogDirsRequest struct {
-	_ struct{} `kafka:"request,apiKey=35,versions=0-4,flexible=2+,deprecated=0,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=35,versions=0-5,flexible=2+,deprecated=0,listeners=broker"`
 
 	// Topics: Each topic that we want to describe log directories for, or null for all topics.
 	Topics []DescribableLogDirTopic `kafka:"type=[]DescribableLogDirTopic,versions=0+,nullable=0+"`

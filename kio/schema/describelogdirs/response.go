@@ -9,9 +9,9 @@ import (
 
 // DescribeLogDirsResponse is the response of the DescribeLogDirs API (key 35).
 //
-// Versions 0-4; flexible 2+.
+// Versions 0-5; flexible 2+.
 type DescribeLogDirsResponse struct {
-	_ struct{} `kafka:"response,apiKey=35,versions=0-4,flexible=2+"`
+	_ struct{} `kafka:"response,apiKey=35,versions=0-5,flexible=2+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -36,31 +36,37 @@ type DescribeLogDirsResult struct {
 	// LogDir: The absolute log directory path.
 	LogDir string `kafka:"type=string,versions=0+"`
 
-	// Topics: Each topic.
+	// Topics: The topics.
 	Topics []DescribeLogDirsTopic `kafka:"type=[]DescribeLogDirsTopic,versions=0+"`
 
-	// TotalBytes: The total size in bytes of the volume the log directory is in.
+	// TotalBytes: The total size in bytes of the volume the log directory is in. This value does
+	// not include the size of data stored in remote storage.
 	TotalBytes int64 `kafka:"type=int64,versions=4+,default=-1,ignorable"`
 
-	// UsableBytes: The usable size in bytes of the volume the log directory is in.
+	// UsableBytes: The usable size in bytes of the volume the log directory is in. This value does
+	// not include the size of data stored in remote storage.
 	UsableBytes int64 `kafka:"type=int64,versions=4+,default=-1,ignorable"`
+
+	// IsCordoned: True if this log directory is cordoned.
+	IsCordoned bool `kafka:"type=bool,versions=5+,default=false,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// DescribeLogDirsTopic is the element type of DescribeLogDirsResult.Topics: Each topic.
+// DescribeLogDirsTopic is the element type of DescribeLogDirsResult.Topics: The topics.
 type DescribeLogDirsTopic struct {
 	// Name: The topic name. Entity type topicName.
 	Name common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The partitions.
 	Partitions []DescribeLogDirsPartition `kafka:"type=[]DescribeLogDirsPartition,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// DescribeLogDirsPartition is the element type of DescribeLogDirsTopic.Partitions.
+// DescribeLogDirsPartition is the element type of DescribeLogDirsTopic.Partitions: The partitions.
 type DescribeLogDirsPartition struct {
 	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
@@ -69,7 +75,7 @@ type DescribeLogDirsPartition struct {
 	PartitionSize int64 `kafka:"type=int64,versions=0+"`
 
 	// OffsetLag: The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the
-	// partition) or current replica's LEO (if it is the future log for the partition)
+	// partition) or current replica's LEO (if it is the future log for the partition).
 	OffsetLag int64 `kafka:"type=int64,versions=0+"`
 
 	// IsFutureKey: True if this log is created by AlterReplicaLogDirsRequest and will replace the

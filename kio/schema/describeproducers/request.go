@@ -4,7 +4,7 @@
 // DescribeProducersResponse, generated from Kafka's DescribeProducersRequest.json and
 // DescribeProducersResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 package describeproducers
 
 import (
@@ -14,19 +14,22 @@ import (
 
 // DescribeProducersRequest is the request of the DescribeProducers API (key 61).
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 type DescribeProducersRequest struct {
-	_ struct{} `kafka:"request,apiKey=61,versions=0,flexible=0+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=61,versions=0,flexible=0+,listeners=broker"`
 
+	// Topics: The topics to list producers for.
 	Topics []TopicRequest `kafka:"type=[]TopicRequest,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// TopicRequest is the element type of DescribeProducersRequest.Topics.
+// TopicRequest is the element type of DescribeProducersRequest.Topics: The topics to list producers
+// for.
 type TopicRequest struct {
-	// Name: The topic name. Entity type topicName.
+	// Name: The topic name. Entity type topicName. Map key: Kafka keys the elements of this array
+	// by their map-key fields.
 	Name common.TopicName `kafka:"type=string,versions=0+"`
 
 	// PartitionIndexes: The indexes of the partitions to list producers for.

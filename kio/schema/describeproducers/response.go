@@ -47,28 +47,35 @@ type PartitionResponse struct {
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// ErrorMessage: The partition error message, which may be null if no additional details are
-	// available
+	// available.
 	ErrorMessage *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
 
+	// ActiveProducers: The active producers for the partition.
 	ActiveProducers []ProducerState `kafka:"type=[]ProducerState,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// ProducerState is the element type of PartitionResponse.ActiveProducers.
+// ProducerState is the element type of PartitionResponse.ActiveProducers: The active producers for
+// the partition.
 type ProducerState struct {
-	// ProducerId: Entity type producerId.
+	// ProducerId: The producer id. Entity type producerId.
 	ProducerId common.ProducerId `kafka:"type=int64,versions=0+"`
 
+	// ProducerEpoch: The producer epoch.
 	ProducerEpoch int32 `kafka:"type=int32,versions=0+"`
 
+	// LastSequence: The last sequence number sent by the producer.
 	LastSequence int32 `kafka:"type=int32,versions=0+,default=-1"`
 
+	// LastTimestamp: The last timestamp sent by the producer.
 	LastTimestamp int64 `kafka:"type=int64,versions=0+,default=-1"`
 
+	// CoordinatorEpoch: The current epoch of the producer group.
 	CoordinatorEpoch int32 `kafka:"type=int32,versions=0+"`
 
+	// CurrentTxnStartOffset: The current transaction start offset of the producer.
 	CurrentTxnStartOffset int64 `kafka:"type=int64,versions=0+,default=-1"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

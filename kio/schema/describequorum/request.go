@@ -18,13 +18,15 @@ import (
 type DescribeQuorumRequest struct {
 	_ struct{} `kafka:"request,apiKey=55,versions=0-2,flexible=0+,listeners=broker|controller"`
 
+	// Topics: The topics to describe.
 	Topics []DescribeQuorumRequestTopicData `kafka:"type=[]DescribeQuorumRequestTopicData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// DescribeQuorumRequestTopicData is the element type of DescribeQuorumRequest.Topics.
+// DescribeQuorumRequestTopicData is the element type of DescribeQuorumRequest.Topics: The topics to
+// describe.
 //
 // The spec names it TopicData, as does the other message of DescribeQuorum with different fields,
 // so the message name prefixes it here.
@@ -32,6 +34,7 @@ type DescribeQuorumRequestTopicData struct {
 	// TopicName: The topic name. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The partitions to describe.
 	Partitions []DescribeQuorumRequestPartitionData `kafka:"type=[]DescribeQuorumRequestPartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -39,7 +42,7 @@ type DescribeQuorumRequestTopicData struct {
 }
 
 // DescribeQuorumRequestPartitionData is the element type of
-// DescribeQuorumRequestTopicData.Partitions.
+// DescribeQuorumRequestTopicData.Partitions: The partitions to describe.
 //
 // The spec names it PartitionData, as does the other message of DescribeQuorum with different
 // fields, so the message name prefixes it here.

@@ -19,15 +19,18 @@ type DescribeQuorumResponse struct {
 	// ErrorMessage: The error message, or null if there was no error.
 	ErrorMessage *string `kafka:"type=string,versions=2+,nullable=2+,ignorable"`
 
+	// Topics: The response from the describe quorum API.
 	Topics []DescribeQuorumResponseTopicData `kafka:"type=[]DescribeQuorumResponseTopicData,versions=0+"`
 
+	// Nodes: The nodes in the quorum.
 	Nodes []Node `kafka:"type=[]Node,versions=2+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// DescribeQuorumResponseTopicData is the element type of DescribeQuorumResponse.Topics.
+// DescribeQuorumResponseTopicData is the element type of DescribeQuorumResponse.Topics: The
+// response from the describe quorum API.
 //
 // The spec names it TopicData, as does the other message of DescribeQuorum with different fields,
 // so the message name prefixes it here.
@@ -35,6 +38,7 @@ type DescribeQuorumResponseTopicData struct {
 	// TopicName: The topic name. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The partition data.
 	Partitions []DescribeQuorumResponsePartitionData `kafka:"type=[]DescribeQuorumResponsePartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -42,7 +46,7 @@ type DescribeQuorumResponseTopicData struct {
 }
 
 // DescribeQuorumResponsePartitionData is the element type of
-// DescribeQuorumResponseTopicData.Partitions.
+// DescribeQuorumResponseTopicData.Partitions: The partition data.
 //
 // The spec names it PartitionData, as does the other message of DescribeQuorum with different
 // fields, so the message name prefixes it here.
@@ -50,6 +54,7 @@ type DescribeQuorumResponsePartitionData struct {
 	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
+	// ErrorCode: The partition error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// ErrorMessage: The error message, or null if there was no error.
@@ -58,42 +63,45 @@ type DescribeQuorumResponsePartitionData struct {
 	// LeaderId: The ID of the current leader or -1 if the leader is unknown. Entity type brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// LeaderEpoch: The latest known leader epoch
+	// LeaderEpoch: The latest known leader epoch.
 	LeaderEpoch int32 `kafka:"type=int32,versions=0+"`
 
+	// HighWatermark: The high water mark.
 	HighWatermark int64 `kafka:"type=int64,versions=0+"`
 
+	// CurrentVoters: The current voters of the partition.
 	CurrentVoters []ReplicaState `kafka:"type=[]ReplicaState,versions=0+"`
 
+	// Observers: The observers of the partition.
 	Observers []ReplicaState `kafka:"type=[]ReplicaState,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// Node is the element type of DescribeQuorumResponse.Nodes.
+// Node is the element type of DescribeQuorumResponse.Nodes: The nodes in the quorum.
 type Node struct {
 	// NodeId: The ID of the associated node. Entity type brokerId. Map key: Kafka keys the elements
 	// of this array by their map-key fields.
 	NodeId common.BrokerId `kafka:"type=int32,versions=2+"`
 
-	// Listeners: The listeners of this controller
+	// Listeners: The listeners of this controller.
 	Listeners []Listener `kafka:"type=[]Listener,versions=2+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// Listener is the element type of Node.Listeners: The listeners of this controller
+// Listener is the element type of Node.Listeners: The listeners of this controller.
 type Listener struct {
 	// Name: The name of the endpoint. Map key: Kafka keys the elements of this array by their
 	// map-key fields.
 	Name string `kafka:"type=string,versions=2+"`
 
-	// Host: The hostname
+	// Host: The hostname.
 	Host string `kafka:"type=string,versions=2+"`
 
-	// Port: The port
+	// Port: The port.
 	Port uint16 `kafka:"type=uint16,versions=2+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -102,22 +110,23 @@ type Listener struct {
 
 // ReplicaState is a common struct of DescribeQuorumResponse (versions 0+).
 type ReplicaState struct {
-	// ReplicaId: Entity type brokerId.
+	// ReplicaId: The ID of the replica. Entity type brokerId.
 	ReplicaId common.BrokerId `kafka:"type=int32,versions=0+"`
 
+	// ReplicaDirectoryId: The replica directory ID of the replica.
 	ReplicaDirectoryId kio.UUID `kafka:"type=uuid,versions=2+"`
 
-	// LogEndOffset: The last known log end offset of the follower or -1 if it is unknown
+	// LogEndOffset: The last known log end offset of the follower or -1 if it is unknown.
 	LogEndOffset int64 `kafka:"type=int64,versions=0+"`
 
 	// LastFetchTimestamp: The last known leader wall clock time time when a follower fetched from
 	// the leader. This is reported as -1 both for the current leader or if it is unknown for a
-	// voter
+	// voter.
 	LastFetchTimestamp int64 `kafka:"type=int64,versions=1+,default=-1,ignorable"`
 
 	// LastCaughtUpTimestamp: The leader wall clock append time of the offset for which the follower
 	// made the most recent fetch request. This is reported as the current time for the leader and
-	// -1 if unknown for a voter
+	// -1 if unknown for a voter.
 	LastCaughtUpTimestamp int64 `kafka:"type=int64,versions=1+,default=-1,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

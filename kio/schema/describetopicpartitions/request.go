@@ -49,7 +49,7 @@ type Cursor struct {
 	// TopicName: The name for the first topic to process. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0+"`
 
-	// PartitionIndex: The partition index to start with
+	// PartitionIndex: The partition index to start with.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

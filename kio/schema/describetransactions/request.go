@@ -4,7 +4,7 @@
 // DescribeTransactionsRequest and DescribeTransactionsResponse, generated from Kafka's
 // DescribeTransactionsRequest.json and DescribeTransactionsResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 package describetransactions
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // DescribeTransactionsRequest is the request of the DescribeTransactions API (key 65).
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 type DescribeTransactionsRequest struct {
-	_ struct{} `kafka:"request,apiKey=65,versions=0,flexible=0+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=65,versions=0,flexible=0+,listeners=broker"`
 
 	// TransactionalIds: Array of transactionalIds to include in describe results. If empty, then no
 	// results will be returned. Entity type transactionalId.

@@ -17,28 +17,35 @@ type DescribeTransactionsResponse struct {
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
+	// TransactionStates: The current state of the transaction.
 	TransactionStates []TransactionState `kafka:"type=[]TransactionState,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// TransactionState is the element type of DescribeTransactionsResponse.TransactionStates.
+// TransactionState is the element type of DescribeTransactionsResponse.TransactionStates: The
+// current state of the transaction.
 type TransactionState struct {
+	// ErrorCode: The error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
-	// TransactionalId: Entity type transactionalId.
+	// TransactionalId: The transactional id. Entity type transactionalId.
 	TransactionalId common.TransactionalId `kafka:"type=string,versions=0+"`
 
+	// TransactionState: The current transaction state of the producer.
 	TransactionState string `kafka:"type=string,versions=0+"`
 
+	// TransactionTimeoutMs: The timeout in milliseconds for the transaction.
 	TransactionTimeoutMs int32 `kafka:"type=int32,versions=0+"`
 
+	// TransactionStartTimeMs: The start time of the transaction in milliseconds.
 	TransactionStartTimeMs int64 `kafka:"type=int64,versions=0+"`
 
-	// ProducerId: Entity type producerId.
+	// ProducerId: The current producer id associated with the transaction. Entity type producerId.
 	ProducerId common.ProducerId `kafka:"type=int64,versions=0+"`
 
+	// ProducerEpoch: The current epoch associated with the producer id.
 	ProducerEpoch int16 `kafka:"type=int16,versions=0+"`
 
 	// Topics: The set of partitions included in the current transaction (if active). When a
@@ -54,10 +61,11 @@ type TransactionState struct {
 // current transaction (if active). When a transaction is preparing to commit or abort, this will
 // include only partitions which do not have markers.
 type TopicData struct {
-	// Topic: Entity type topicName. Map key: Kafka keys the elements of this array by their map-key
-	// fields.
+	// Topic: The topic name. Entity type topicName. Map key: Kafka keys the elements of this array
+	// by their map-key fields.
 	Topic common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The partition ids included in the current transaction.
 	Partitions []int32 `kafka:"type=[]int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -4,7 +4,7 @@
 // DescribeUserScramCredentialsRequest and DescribeUserScramCredentialsResponse, generated from
 // Kafka's DescribeUserScramCredentialsRequest.json and DescribeUserScramCredentialsResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker, controller.
+// Versions 0; flexible 0+. Served by the listeners broker, controller.
 package describeuserscramcredentials
 
 import (
@@ -14,9 +14,9 @@ import (
 // DescribeUserScramCredentialsRequest is the request of the DescribeUserScramCredentials API (key
 // 50).
 //
-// Versions 0; flexible 0+. Served by the listeners zkBroker, broker, controller.
+// Versions 0; flexible 0+. Served by the listeners broker, controller.
 type DescribeUserScramCredentialsRequest struct {
-	_ struct{} `kafka:"request,apiKey=50,versions=0,flexible=0+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=50,versions=0,flexible=0+,listeners=broker|controller"`
 
 	// Users: The users to describe, or null/empty to describe all users.
 	Users []UserName `kafka:"type=[]UserName,versions=0+,nullable=0+"`

@@ -4,7 +4,7 @@
 // ElectLeadersResponse, generated from Kafka's ElectLeadersRequest.json and
 // ElectLeadersResponse.json.
 //
-// Versions 0-2; flexible 2+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+. Served by the listeners broker, controller.
 package electleaders
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // ElectLeadersRequest is the request of the ElectLeaders API (key 43).
 //
-// Versions 0-2; flexible 2+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+. Served by the listeners broker, controller.
 type ElectLeadersRequest struct {
-	_ struct{} `kafka:"request,apiKey=43,versions=0-2,flexible=2+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=43,versions=0-2,flexible=2+,listeners=broker|controller"`
 
 	// ElectionType: Type of elections to conduct for the partition. A value of '0' elects the
 	// preferred replica. A value of '1' elects the first live replica if there are no in-sync

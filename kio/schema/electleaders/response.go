@@ -35,7 +35,7 @@ type ReplicaElectionResult struct {
 	// Topic: The topic name. Entity type topicName.
 	Topic common.TopicName `kafka:"type=string,versions=0+"`
 
-	// PartitionResult: The results for each partition
+	// PartitionResult: The results for each partition.
 	PartitionResult []PartitionResult `kafka:"type=[]PartitionResult,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -43,9 +43,9 @@ type ReplicaElectionResult struct {
 }
 
 // PartitionResult is the element type of ReplicaElectionResult.PartitionResult: The results for
-// each partition
+// each partition.
 type PartitionResult struct {
-	// PartitionId: The partition id
+	// PartitionId: The partition id.
 	PartitionId int32 `kafka:"type=int32,versions=0+"`
 
 	// ErrorCode: The result error, or zero if there was no error.

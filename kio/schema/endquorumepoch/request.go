@@ -18,18 +18,20 @@ import (
 type EndQuorumEpochRequest struct {
 	_ struct{} `kafka:"request,apiKey=54,versions=0-1,flexible=1+,listeners=controller"`
 
+	// ClusterId: The cluster id.
 	ClusterId *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
 
+	// Topics: The topics.
 	Topics []EndQuorumEpochRequestTopicData `kafka:"type=[]EndQuorumEpochRequestTopicData,versions=0+"`
 
-	// LeaderEndpoints: Endpoints for the leader
+	// LeaderEndpoints: Endpoints for the leader.
 	LeaderEndpoints []LeaderEndpoint `kafka:"type=[]LeaderEndpoint,versions=1+,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// EndQuorumEpochRequestTopicData is the element type of EndQuorumEpochRequest.Topics.
+// EndQuorumEpochRequestTopicData is the element type of EndQuorumEpochRequest.Topics: The topics.
 //
 // The spec names it TopicData, as does the other message of EndQuorumEpoch with different fields,
 // so the message name prefixes it here.
@@ -37,6 +39,7 @@ type EndQuorumEpochRequestTopicData struct {
 	// TopicName: The topic name. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The partitions.
 	Partitions []EndQuorumEpochRequestPartitionData `kafka:"type=[]EndQuorumEpochRequestPartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -44,7 +47,7 @@ type EndQuorumEpochRequestTopicData struct {
 }
 
 // EndQuorumEpochRequestPartitionData is the element type of
-// EndQuorumEpochRequestTopicData.Partitions.
+// EndQuorumEpochRequestTopicData.Partitions: The partitions.
 //
 // The spec names it PartitionData, as does the other message of EndQuorumEpoch with different
 // fields, so the message name prefixes it here.
@@ -55,13 +58,13 @@ type EndQuorumEpochRequestPartitionData struct {
 	// LeaderId: The current leader ID that is resigning. Entity type brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// LeaderEpoch: The current epoch
+	// LeaderEpoch: The current epoch.
 	LeaderEpoch int32 `kafka:"type=int32,versions=0+"`
 
-	// PreferredSuccessors: A sorted list of preferred successors to start the election
+	// PreferredSuccessors: A sorted list of preferred successors to start the election.
 	PreferredSuccessors []int32 `kafka:"type=[]int32,versions=0,ignorable"`
 
-	// PreferredCandidates: A sorted list of preferred candidates to start the election
+	// PreferredCandidates: A sorted list of preferred candidates to start the election.
 	PreferredCandidates []ReplicaInfo `kafka:"type=[]ReplicaInfo,versions=1+,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -69,11 +72,12 @@ type EndQuorumEpochRequestPartitionData struct {
 }
 
 // ReplicaInfo is the element type of EndQuorumEpochRequestPartitionData.PreferredCandidates: A
-// sorted list of preferred candidates to start the election
+// sorted list of preferred candidates to start the election.
 type ReplicaInfo struct {
-	// CandidateId: Entity type brokerId.
+	// CandidateId: The ID of the candidate replica. Entity type brokerId.
 	CandidateId common.BrokerId `kafka:"type=int32,versions=1+"`
 
+	// CandidateDirectoryId: The directory ID of the candidate replica.
 	CandidateDirectoryId kio.UUID `kafka:"type=uuid,versions=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -81,16 +85,16 @@ type ReplicaInfo struct {
 }
 
 // LeaderEndpoint is the element type of EndQuorumEpochRequest.LeaderEndpoints: Endpoints for the
-// leader
+// leader.
 type LeaderEndpoint struct {
 	// Name: The name of the endpoint. Map key: Kafka keys the elements of this array by their
 	// map-key fields.
 	Name string `kafka:"type=string,versions=1+"`
 
-	// Host: The node's hostname
+	// Host: The node's hostname.
 	Host string `kafka:"type=string,versions=1+"`
 
-	// Port: The node's port
+	// Port: The node's port.
 	Port uint16 `kafka:"type=uint16,versions=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -3,7 +3,7 @@
 // Package endtxn holds the EndTxn API, key 26: EndTxnRequest and EndTxnResponse, generated from
 // Kafka's EndTxnRequest.json and EndTxnResponse.json.
 //
-// Versions 0-4; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 3+. Served by the listeners broker.
 package endtxn
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // EndTxnRequest is the request of the EndTxn API (key 26).
 //
-// Versions 0-4; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 3+. Served by the listeners broker.
 type EndTxnRequest struct {
-	_ struct{} `kafka:"request,apiKey=26,versions=0-4,flexible=3+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=26,versions=0-5,flexible=3+,listeners=broker"`
 
 	// TransactionalId: The ID of the transaction to end. Entity type transactionalId.
 	TransactionalId common.TransactionalId `kafka:"type=string,versions=0+"`

@@ -9,9 +9,9 @@ import (
 
 // EndTxnResponse is the response of the EndTxn API (key 26).
 //
-// Versions 0-4; flexible 3+.
+// Versions 0-5; flexible 3+.
 type EndTxnResponse struct {
-	_ struct{} `kafka:"response,apiKey=26,versions=0-4,flexible=3+"`
+	_ struct{} `kafka:"response,apiKey=26,versions=0-5,flexible=3+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -19,6 +19,12 @@ type EndTxnResponse struct {
 
 	// ErrorCode: The error code, or 0 if there was no error.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
+
+	// ProducerId: The producer ID. Entity type producerId.
+	ProducerId common.ProducerId `kafka:"type=int64,versions=5+,default=-1,ignorable"`
+
+	// ProducerEpoch: The current epoch associated with the producer.
+	ProducerEpoch int16 `kafka:"type=int16,versions=5+,default=-1,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

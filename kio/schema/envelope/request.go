@@ -3,7 +3,7 @@
 // Package envelope holds the Envelope API, key 58: EnvelopeRequest and EnvelopeResponse, generated
 // from Kafka's EnvelopeRequest.json and EnvelopeResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners controller, zkBroker.
+// Versions 0; flexible 0+. Served by the listeners controller.
 package envelope
 
 import (
@@ -12,9 +12,9 @@ import (
 
 // EnvelopeRequest is the request of the Envelope API (key 58).
 //
-// Versions 0; flexible 0+. Served by the listeners controller, zkBroker.
+// Versions 0; flexible 0+. Served by the listeners controller.
 type EnvelopeRequest struct {
-	_ struct{} `kafka:"request,apiKey=58,versions=0,flexible=0+,listeners=controller|zkBroker"`
+	_ struct{} `kafka:"request,apiKey=58,versions=0,flexible=0+,listeners=controller"`
 
 	// RequestData: The embedded request header and data. Zero-copy: Kafka's Java code keeps it as a
 	// view of the receive buffer.

@@ -4,7 +4,7 @@
 // ExpireDelegationTokenRequest and ExpireDelegationTokenResponse, generated from Kafka's
 // ExpireDelegationTokenRequest.json and ExpireDelegationTokenResponse.json.
 //
-// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 package expiredelegationtoken
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // ExpireDelegationTokenRequest is the request of the ExpireDelegationToken API (key 40).
 //
-// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 type ExpireDelegationTokenRequest struct {
-	_ struct{} `kafka:"request,apiKey=40,versions=0-2,flexible=2+,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=40,versions=0-2,flexible=2+,deprecated=0,listeners=broker|controller"`
 
 	// Hmac: The HMAC of the delegation token to be expired.
 	Hmac []byte `kafka:"type=bytes,versions=0+"`

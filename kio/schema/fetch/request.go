@@ -3,8 +3,7 @@
 // Package fetch holds the Fetch API, key 1: FetchRequest and FetchResponse, generated from Kafka's
 // FetchRequest.json and FetchResponse.json.
 //
-// Versions 0-17; flexible 12+; deprecated 0-3. Served by the listeners zkBroker, broker,
-// controller.
+// Versions 0-18; flexible 12+; deprecated 0-3. Served by the listeners broker, controller.
 package fetch
 
 import (
@@ -14,10 +13,9 @@ import (
 
 // FetchRequest is the request of the Fetch API (key 1).
 //
-// Versions 0-17; flexible 12+; deprecated 0-3. Served by the listeners zkBroker, broker,
-// controller.
+// Versions 0-18; flexible 12+; deprecated 0-3. Served by the listeners broker, controller.
 type FetchRequest struct {
-	_ struct{} `kafka:"request,apiKey=1,versions=0-17,flexible=12+,deprecated=0-3,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=1,versions=0-18,flexible=12+,deprecated=0-3,listeners=broker|controller"`
 
 	// ClusterId: The clusterId if known. This is used to validate metadata fetches prior to broker
 	// registration.
@@ -27,6 +25,7 @@ type FetchRequest struct {
 	// type brokerId.
 	ReplicaId common.BrokerId `kafka:"type=int32,versions=0-14,default=-1"`
 
+	// ReplicaState: The state of the replica in the follower.
 	ReplicaState ReplicaState `kafka:"type=ReplicaState,versions=15+,tag=1,tagged=15+"`
 
 	// MaxWaitMs: The maximum time in milliseconds to wait for the response.
@@ -44,7 +43,7 @@ type FetchRequest struct {
 	// (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To
 	// be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO
 	// (last stable offset), and enables the inclusion of the list of aborted transactions in the
-	// result, which allows consumers to discard ABORTED transactional records
+	// result, which allows consumers to discard ABORTED transactional records.
 	IsolationLevel int8 `kafka:"type=int8,versions=4+,default=0,ignorable"`
 
 	// SessionId: The fetch session ID.
@@ -59,14 +58,14 @@ type FetchRequest struct {
 	// ForgottenTopicsData: In an incremental fetch request, the partitions to remove.
 	ForgottenTopicsData []ForgottenTopic `kafka:"type=[]ForgottenTopic,versions=7+"`
 
-	// RackId: Rack ID of the consumer making this request
+	// RackId: Rack ID of the consumer making this request.
 	RackId string `kafka:"type=string,versions=11+,default='',ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// ReplicaState is the type of FetchRequest.ReplicaState.
+// ReplicaState is the type of FetchRequest.ReplicaState: The state of the replica in the follower.
 type ReplicaState struct {
 	// ReplicaId: The replica ID of the follower, or -1 if this request is from a consumer. Entity
 	// type brokerId.
@@ -84,7 +83,7 @@ type FetchTopic struct {
 	// Topic: The name of the topic to fetch. Entity type topicName.
 	Topic common.TopicName `kafka:"type=string,versions=0-12,ignorable"`
 
-	// TopicId: The unique topic ID
+	// TopicId: The unique topic ID.
 	TopicId kio.UUID `kafka:"type=uuid,versions=13+,ignorable"`
 
 	// Partitions: The partitions to fetch.
@@ -105,7 +104,7 @@ type FetchPartition struct {
 	// FetchOffset: The message offset.
 	FetchOffset int64 `kafka:"type=int64,versions=0+"`
 
-	// LastFetchedEpoch: The epoch of the last fetched record or -1 if there is none
+	// LastFetchedEpoch: The epoch of the last fetched record or -1 if there is none.
 	LastFetchedEpoch int32 `kafka:"type=int32,versions=12+,default=-1"`
 
 	// LogStartOffset: The earliest available offset of the follower replica. The field is only used
@@ -116,8 +115,12 @@ type FetchPartition struct {
 	// this limit may not be honored.
 	PartitionMaxBytes int32 `kafka:"type=int32,versions=0+"`
 
-	// ReplicaDirectoryId: The directory id of the follower fetching
+	// ReplicaDirectoryId: The directory id of the follower fetching.
 	ReplicaDirectoryId kio.UUID `kafka:"type=uuid,versions=17+,tag=0,tagged=17+,ignorable"`
+
+	// HighWatermark: The high-watermark known by the replica. -1 if the high-watermark is not known
+	// and 9223372036854775807 if the feature is not supported.
+	HighWatermark int64 `kafka:"type=int64,versions=18+,tag=1,tagged=18+,default=9223372036854775807,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
@@ -129,7 +132,7 @@ type ForgottenTopic struct {
 	// Topic: The topic name. Entity type topicName.
 	Topic common.TopicName `kafka:"type=string,versions=7-12,ignorable"`
 
-	// TopicId: The unique topic ID
+	// TopicId: The unique topic ID.
 	TopicId kio.UUID `kafka:"type=uuid,versions=13+,ignorable"`
 
 	// Partitions: The partitions indexes to forget.

@@ -9,9 +9,9 @@ import (
 
 // FetchResponse is the response of the Fetch API (key 1).
 //
-// Versions 0-17; flexible 12+.
+// Versions 0-18; flexible 12+.
 type FetchResponse struct {
-	_ struct{} `kafka:"response,apiKey=1,versions=0-17,flexible=12+"`
+	_ struct{} `kafka:"response,apiKey=1,versions=0-18,flexible=12+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -39,7 +39,7 @@ type FetchableTopicResponse struct {
 	// Topic: The topic name. Entity type topicName.
 	Topic common.TopicName `kafka:"type=string,versions=0-12,ignorable"`
 
-	// TopicId: The unique topic ID
+	// TopicId: The unique topic ID.
 	TopicId kio.UUID `kafka:"type=uuid,versions=13+,ignorable"`
 
 	// Partitions: The topic partitions.
@@ -62,7 +62,7 @@ type PartitionData struct {
 
 	// LastStableOffset: The last stable offset (or LSO) of the partition. This is the last offset
 	// such that the state of all transactional records prior to this offset have been decided
-	// (ABORTED or COMMITTED)
+	// (ABORTED or COMMITTED).
 	LastStableOffset int64 `kafka:"type=int64,versions=4+,default=-1,ignorable"`
 
 	// LogStartOffset: The current log start offset.
@@ -70,9 +70,10 @@ type PartitionData struct {
 
 	// DivergingEpoch: In case divergence is detected based on the `LastFetchedEpoch` and
 	// `FetchOffset` in the request, this field indicates the largest epoch and its end offset such
-	// that subsequent records are known to diverge
+	// that subsequent records are known to diverge.
 	DivergingEpoch EpochEndOffset `kafka:"type=EpochEndOffset,versions=12+,tag=0,tagged=12+"`
 
+	// CurrentLeader: The current leader of the partition.
 	CurrentLeader LeaderIdAndEpoch `kafka:"type=LeaderIdAndEpoch,versions=12+,tag=1,tagged=12+"`
 
 	// SnapshotId: In the case of fetching an offset less than the LogStartOffset, this is the end
@@ -95,22 +96,24 @@ type PartitionData struct {
 
 // EpochEndOffset is the type of PartitionData.DivergingEpoch: In case divergence is detected based
 // on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest
-// epoch and its end offset such that subsequent records are known to diverge
+// epoch and its end offset such that subsequent records are known to diverge.
 type EpochEndOffset struct {
+	// Epoch: The largest epoch.
 	Epoch int32 `kafka:"type=int32,versions=12+,default=-1"`
 
+	// EndOffset: The end offset of the epoch.
 	EndOffset int64 `kafka:"type=int64,versions=12+,default=-1"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// LeaderIdAndEpoch is the type of PartitionData.CurrentLeader.
+// LeaderIdAndEpoch is the type of PartitionData.CurrentLeader: The current leader of the partition.
 type LeaderIdAndEpoch struct {
 	// LeaderId: The ID of the current leader or -1 if the leader is unknown. Entity type brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=12+,default=-1"`
 
-	// LeaderEpoch: The latest known leader epoch
+	// LeaderEpoch: The latest known leader epoch.
 	LeaderEpoch int32 `kafka:"type=int32,versions=12+,default=-1"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -121,8 +124,10 @@ type LeaderIdAndEpoch struct {
 // the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot
 // request.
 type SnapshotId struct {
+	// EndOffset: The end offset of the epoch.
 	EndOffset int64 `kafka:"type=int64,versions=0+,default=-1"`
 
+	// Epoch: The largest epoch.
 	Epoch int32 `kafka:"type=int32,versions=0+,default=-1"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

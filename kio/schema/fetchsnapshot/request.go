@@ -19,16 +19,16 @@ type FetchSnapshotRequest struct {
 	_ struct{} `kafka:"request,apiKey=59,versions=0-1,flexible=0+,listeners=controller"`
 
 	// ClusterId: The clusterId if known, this is used to validate metadata fetches prior to broker
-	// registration
+	// registration.
 	ClusterId *string `kafka:"type=string,versions=0+,nullable=0+,tag=0,tagged=0+,default=null"`
 
 	// ReplicaId: The broker ID of the follower. Entity type brokerId.
 	ReplicaId common.BrokerId `kafka:"type=int32,versions=0+,default=-1"`
 
-	// MaxBytes: The maximum bytes to fetch from all of the snapshots
+	// MaxBytes: The maximum bytes to fetch from all of the snapshots.
 	MaxBytes int32 `kafka:"type=int32,versions=0+,default=0x7fffffff"`
 
-	// Topics: The topics to fetch
+	// Topics: The topics to fetch.
 	Topics []FetchSnapshotRequestTopicSnapshot `kafka:"type=[]FetchSnapshotRequestTopicSnapshot,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -36,7 +36,7 @@ type FetchSnapshotRequest struct {
 }
 
 // FetchSnapshotRequestTopicSnapshot is the element type of FetchSnapshotRequest.Topics: The topics
-// to fetch
+// to fetch.
 //
 // The spec names it TopicSnapshot, as does the other message of FetchSnapshot with different
 // fields, so the message name prefixes it here.
@@ -44,7 +44,7 @@ type FetchSnapshotRequestTopicSnapshot struct {
 	// Name: The name of the topic to fetch. Entity type topicName.
 	Name common.TopicName `kafka:"type=string,versions=0+"`
 
-	// Partitions: The partitions to fetch
+	// Partitions: The partitions to fetch.
 	Partitions []FetchSnapshotRequestPartitionSnapshot `kafka:"type=[]FetchSnapshotRequestPartitionSnapshot,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -52,24 +52,24 @@ type FetchSnapshotRequestTopicSnapshot struct {
 }
 
 // FetchSnapshotRequestPartitionSnapshot is the element type of
-// FetchSnapshotRequestTopicSnapshot.Partitions: The partitions to fetch
+// FetchSnapshotRequestTopicSnapshot.Partitions: The partitions to fetch.
 //
 // The spec names it PartitionSnapshot, as does the other message of FetchSnapshot with different
 // fields, so the message name prefixes it here.
 type FetchSnapshotRequestPartitionSnapshot struct {
-	// Partition: The partition index
+	// Partition: The partition index.
 	Partition int32 `kafka:"type=int32,versions=0+"`
 
-	// CurrentLeaderEpoch: The current leader epoch of the partition, -1 for unknown leader epoch
+	// CurrentLeaderEpoch: The current leader epoch of the partition, -1 for unknown leader epoch.
 	CurrentLeaderEpoch int32 `kafka:"type=int32,versions=0+"`
 
-	// SnapshotId: The snapshot endOffset and epoch to fetch
+	// SnapshotId: The snapshot endOffset and epoch to fetch.
 	SnapshotId SnapshotId `kafka:"type=SnapshotId,versions=0+"`
 
-	// Position: The byte position within the snapshot to start fetching from
+	// Position: The byte position within the snapshot to start fetching from.
 	Position int64 `kafka:"type=int64,versions=0+"`
 
-	// ReplicaDirectoryId: The directory id of the follower fetching
+	// ReplicaDirectoryId: The directory id of the follower fetching.
 	ReplicaDirectoryId kio.UUID `kafka:"type=uuid,versions=1+,tag=0,tagged=1+,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -77,12 +77,14 @@ type FetchSnapshotRequestPartitionSnapshot struct {
 }
 
 // SnapshotId is the type of FetchSnapshotRequestPartitionSnapshot.SnapshotId: The snapshot
-// endOffset and epoch to fetch
+// endOffset and epoch to fetch.
 //
 // The request and the response of FetchSnapshot define it alike and share it.
 type SnapshotId struct {
+	// EndOffset: The end offset of the snapshot.
 	EndOffset int64 `kafka:"type=int64,versions=0+"`
 
+	// Epoch: The epoch of the snapshot.
 	Epoch int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -23,7 +23,7 @@ type FetchSnapshotResponse struct {
 	// Topics: The topics to fetch.
 	Topics []FetchSnapshotResponseTopicSnapshot `kafka:"type=[]FetchSnapshotResponseTopicSnapshot,versions=0+"`
 
-	// NodeEndpoints: Endpoints for all current-leaders enumerated in PartitionSnapshot
+	// NodeEndpoints: Endpoints for all current-leaders enumerated in PartitionSnapshot.
 	NodeEndpoints []NodeEndpoint `kafka:"type=[]NodeEndpoint,versions=1+,tag=0,tagged=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -58,9 +58,10 @@ type FetchSnapshotResponsePartitionSnapshot struct {
 	// ErrorCode: The error code, or 0 if there was no fetch error.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
-	// SnapshotId: The snapshot endOffset and epoch fetched
+	// SnapshotId: The snapshot endOffset and epoch fetched.
 	SnapshotId SnapshotId `kafka:"type=SnapshotId,versions=0+"`
 
+	// CurrentLeader: The leader of the partition at the time of the snapshot.
 	CurrentLeader LeaderIdAndEpoch `kafka:"type=LeaderIdAndEpoch,versions=0+,tag=0,tagged=0+"`
 
 	// Size: The total size of the snapshot.
@@ -70,19 +71,20 @@ type FetchSnapshotResponsePartitionSnapshot struct {
 	Position int64 `kafka:"type=int64,versions=0+"`
 
 	// UnalignedRecords: Snapshot data in records format which may not be aligned on an offset
-	// boundary
+	// boundary.
 	UnalignedRecords []byte `kafka:"type=records,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// LeaderIdAndEpoch is the type of FetchSnapshotResponsePartitionSnapshot.CurrentLeader.
+// LeaderIdAndEpoch is the type of FetchSnapshotResponsePartitionSnapshot.CurrentLeader: The leader
+// of the partition at the time of the snapshot.
 type LeaderIdAndEpoch struct {
 	// LeaderId: The ID of the current leader or -1 if the leader is unknown. Entity type brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// LeaderEpoch: The latest known leader epoch
+	// LeaderEpoch: The latest known leader epoch.
 	LeaderEpoch int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -90,16 +92,16 @@ type LeaderIdAndEpoch struct {
 }
 
 // NodeEndpoint is the element type of FetchSnapshotResponse.NodeEndpoints: Endpoints for all
-// current-leaders enumerated in PartitionSnapshot
+// current-leaders enumerated in PartitionSnapshot.
 type NodeEndpoint struct {
 	// NodeId: The ID of the associated node. Entity type brokerId. Map key: Kafka keys the elements
 	// of this array by their map-key fields.
 	NodeId common.BrokerId `kafka:"type=int32,versions=1+"`
 
-	// Host: The node's hostname
+	// Host: The node's hostname.
 	Host string `kafka:"type=string,versions=1+"`
 
-	// Port: The node's port
+	// Port: The node's port.
 	Port uint16 `kafka:"type=uint16,versions=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

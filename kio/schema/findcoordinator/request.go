@@ -4,7 +4,7 @@
 // FindCoordinatorResponse, generated from Kafka's FindCoordinatorRequest.json and
 // FindCoordinatorResponse.json.
 //
-// Versions 0-6; flexible 3+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-6; flexible 3+. Served by the listeners broker.
 package findcoordinator
 
 import (
@@ -13,14 +13,14 @@ import (
 
 // FindCoordinatorRequest is the request of the FindCoordinator API (key 10).
 //
-// Versions 0-6; flexible 3+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-6; flexible 3+. Served by the listeners broker.
 type FindCoordinatorRequest struct {
-	_ struct{} `kafka:"request,apiKey=10,versions=0-6,flexible=3+,deprecated=0,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=10,versions=0-6,flexible=3+,listeners=broker"`
 
 	// Key: The coordinator key.
 	Key string `kafka:"type=string,versions=0-3"`
 
-	// KeyType: The coordinator key type. (Group, transaction, etc.)
+	// KeyType: The coordinator key type. (group, transaction, share).
 	KeyType int8 `kafka:"type=int8,versions=1+,default=0"`
 
 	// CoordinatorKeys: The coordinator keys.

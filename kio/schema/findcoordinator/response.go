@@ -32,7 +32,7 @@ type FindCoordinatorResponse struct {
 	// Port: The port.
 	Port int32 `kafka:"type=int32,versions=0-3"`
 
-	// Coordinators: Each coordinator result in the response
+	// Coordinators: Each coordinator result in the response.
 	Coordinators []Coordinator `kafka:"type=[]Coordinator,versions=4+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -40,7 +40,7 @@ type FindCoordinatorResponse struct {
 }
 
 // Coordinator is the element type of FindCoordinatorResponse.Coordinators: Each coordinator result
-// in the response
+// in the response.
 type Coordinator struct {
 	// Key: The coordinator key.
 	Key string `kafka:"type=string,versions=4+"`

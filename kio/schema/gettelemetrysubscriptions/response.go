@@ -39,7 +39,7 @@ type GetTelemetrySubscriptionsResponse struct {
 	TelemetryMaxBytes int32 `kafka:"type=int32,versions=0+"`
 
 	// DeltaTemporality: Flag to indicate monotonic/counter metrics are to be emitted as deltas or
-	// cumulative values
+	// cumulative values.
 	DeltaTemporality bool `kafka:"type=bool,versions=0+"`
 
 	// RequestedMetrics: Requested metrics prefix string match. Empty array: No metrics subscribed,

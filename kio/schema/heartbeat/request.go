@@ -3,7 +3,7 @@
 // Package heartbeat holds the Heartbeat API, key 12: HeartbeatRequest and HeartbeatResponse,
 // generated from Kafka's HeartbeatRequest.json and HeartbeatResponse.json.
 //
-// Versions 0-4; flexible 4+. Served by the listeners zkBroker, broker.
+// Versions 0-4; flexible 4+. Served by the listeners broker.
 package heartbeat
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // HeartbeatRequest is the request of the Heartbeat API (key 12).
 //
-// Versions 0-4; flexible 4+. Served by the listeners zkBroker, broker.
+// Versions 0-4; flexible 4+. Served by the listeners broker.
 type HeartbeatRequest struct {
-	_ struct{} `kafka:"request,apiKey=12,versions=0-4,flexible=4+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=12,versions=0-4,flexible=4+,listeners=broker"`
 
 	// GroupId: The group id. Entity type groupId.
 	GroupId common.GroupId `kafka:"type=string,versions=0+"`

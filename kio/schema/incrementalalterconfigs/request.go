@@ -4,7 +4,7 @@
 // IncrementalAlterConfigsRequest and IncrementalAlterConfigsResponse, generated from Kafka's
 // IncrementalAlterConfigsRequest.json and IncrementalAlterConfigsResponse.json.
 //
-// Versions 0-1; flexible 1+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-1; flexible 1+. Served by the listeners broker, controller.
 package incrementalalterconfigs
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // IncrementalAlterConfigsRequest is the request of the IncrementalAlterConfigs API (key 44).
 //
-// Versions 0-1; flexible 1+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-1; flexible 1+. Served by the listeners broker, controller.
 type IncrementalAlterConfigsRequest struct {
-	_ struct{} `kafka:"request,apiKey=44,versions=0-1,flexible=1+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=44,versions=0-1,flexible=1+,listeners=broker|controller"`
 
 	// Resources: The incremental updates for each resource.
 	Resources []AlterConfigsResource `kafka:"type=[]AlterConfigsResource,versions=0+"`

@@ -4,7 +4,7 @@
 // InitializeShareGroupStateRequest and InitializeShareGroupStateResponse, generated from Kafka's
 // InitializeShareGroupStateRequest.json and InitializeShareGroupStateResponse.json.
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 package initializesharegroupstate
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // InitializeShareGroupStateRequest is the request of the InitializeShareGroupState API (key 83).
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 type InitializeShareGroupStateRequest struct {
-	_ struct{} `kafka:"request,apiKey=83,versions=0,flexible=0+,latestUnstable,listeners=broker"`
+	_ struct{} `kafka:"request,apiKey=83,versions=0,flexible=0+,listeners=broker"`
 
 	// GroupId: The group identifier.
 	GroupId string `kafka:"type=string,versions=0+"`

@@ -13,7 +13,7 @@ import (
 type InitializeShareGroupStateResponse struct {
 	_ struct{} `kafka:"response,apiKey=83,versions=0,flexible=0+"`
 
-	// Results: The initialization results
+	// Results: The initialization results.
 	Results []InitializeStateResult `kafka:"type=[]InitializeStateResult,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -21,9 +21,9 @@ type InitializeShareGroupStateResponse struct {
 }
 
 // InitializeStateResult is the element type of InitializeShareGroupStateResponse.Results: The
-// initialization results
+// initialization results.
 type InitializeStateResult struct {
-	// TopicId: The topic identifier
+	// TopicId: The topic identifier.
 	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The results for the partitions.

@@ -4,7 +4,7 @@
 // InitProducerIdResponse, generated from Kafka's InitProducerIdRequest.json and
 // InitProducerIdResponse.json.
 //
-// Versions 0-5; flexible 2+. Served by the listeners zkBroker, broker.
+// Versions 0-6; flexible 2+. The latest version is not yet stable. Served by the listeners broker.
 package initproducerid
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // InitProducerIdRequest is the request of the InitProducerId API (key 22).
 //
-// Versions 0-5; flexible 2+. Served by the listeners zkBroker, broker.
+// Versions 0-6; flexible 2+. The latest version is not yet stable. Served by the listeners broker.
 type InitProducerIdRequest struct {
-	_ struct{} `kafka:"request,apiKey=22,versions=0-5,flexible=2+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=22,versions=0-6,flexible=2+,latestUnstable,listeners=broker"`
 
 	// TransactionalId: The transactional id, or null if the producer is not transactional. Entity
 	// type transactionalId.
@@ -33,6 +33,14 @@ type InitProducerIdRequest struct {
 	// ProducerEpoch: The producer's current epoch. This will be checked against the producer epoch
 	// on the broker, and the request will return an error if they do not match.
 	ProducerEpoch int16 `kafka:"type=int16,versions=3+,default=-1"`
+
+	// Enable2Pc: True if the client wants to enable two-phase commit (2PC) protocol for
+	// transactions.
+	Enable2Pc bool `kafka:"type=bool,versions=6+,default=false"`
+
+	// KeepPreparedTxn: True if the client wants to keep the currently ongoing transaction instead
+	// of aborting it.
+	KeepPreparedTxn bool `kafka:"type=bool,versions=6+,default=false"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

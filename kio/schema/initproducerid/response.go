@@ -9,9 +9,9 @@ import (
 
 // InitProducerIdResponse is the response of the InitProducerId API (key 22).
 //
-// Versions 0-5; flexible 2+.
+// Versions 0-6; flexible 2+. The latest version is not yet stable.
 type InitProducerIdResponse struct {
-	_ struct{} `kafka:"response,apiKey=22,versions=0-5,flexible=2+"`
+	_ struct{} `kafka:"response,apiKey=22,versions=0-6,flexible=2+,latestUnstable"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -25,6 +25,14 @@ type InitProducerIdResponse struct {
 
 	// ProducerEpoch: The current epoch associated with the producer id.
 	ProducerEpoch int16 `kafka:"type=int16,versions=0+"`
+
+	// OngoingTxnProducerId: The producer id for ongoing transaction when KeepPreparedTxn is used,
+	// -1 if there is no transaction ongoing. Entity type producerId.
+	OngoingTxnProducerId common.ProducerId `kafka:"type=int64,versions=6+,default=-1"`
+
+	// OngoingTxnProducerEpoch: The epoch associated with the producer id for ongoing transaction
+	// when KeepPreparedTxn is used, -1 if there is no transaction ongoing.
+	OngoingTxnProducerEpoch int16 `kafka:"type=int16,versions=6+,default=-1"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

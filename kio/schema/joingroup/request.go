@@ -3,7 +3,7 @@
 // Package joingroup holds the JoinGroup API, key 11: JoinGroupRequest and JoinGroupResponse,
 // generated from Kafka's JoinGroupRequest.json and JoinGroupResponse.json.
 //
-// Versions 0-9; flexible 6+; deprecated 0-1. Served by the listeners zkBroker, broker.
+// Versions 0-9; flexible 6+. Served by the listeners broker.
 package joingroup
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // JoinGroupRequest is the request of the JoinGroup API (key 11).
 //
-// Versions 0-9; flexible 6+; deprecated 0-1. Served by the listeners zkBroker, broker.
+// Versions 0-9; flexible 6+. Served by the listeners broker.
 type JoinGroupRequest struct {
-	_ struct{} `kafka:"request,apiKey=11,versions=0-9,flexible=6+,deprecated=0-1,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=11,versions=0-9,flexible=6+,listeners=broker"`
 
 	// GroupId: The group identifier. Entity type groupId.
 	GroupId common.GroupId `kafka:"type=string,versions=0+"`

@@ -38,13 +38,14 @@ type JoinGroupResponse struct {
 	// MemberId: The member ID assigned by the group coordinator.
 	MemberId string `kafka:"type=string,versions=0+"`
 
+	// Members: The group members.
 	Members []JoinGroupResponseMember `kafka:"type=[]JoinGroupResponseMember,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// JoinGroupResponseMember is the element type of JoinGroupResponse.Members.
+// JoinGroupResponseMember is the element type of JoinGroupResponse.Members: The group members.
 type JoinGroupResponseMember struct {
 	// MemberId: The group member ID.
 	MemberId string `kafka:"type=string,versions=0+"`

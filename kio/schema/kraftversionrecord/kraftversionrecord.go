@@ -16,10 +16,10 @@ import (
 type KRaftVersionRecord struct {
 	_ struct{} `kafka:"data,versions=0,flexible=0+"`
 
-	// Version: The version of the kraft version record
+	// Version: The version of the kraft version record.
 	Version int16 `kafka:"type=int16,versions=0+"`
 
-	// KRaftVersion: The kraft protocol version
+	// KRaftVersion: The kraft protocol version.
 	KRaftVersion int16 `kafka:"type=int16,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -17,16 +17,16 @@ import (
 type LeaderChangeMessage struct {
 	_ struct{} `kafka:"data,versions=0-1,flexible=0+"`
 
-	// Version: The version of the leader change message
+	// Version: The version of the leader change message.
 	Version int16 `kafka:"type=int16,versions=0+"`
 
 	// LeaderId: The ID of the newly elected leader. Entity type brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// Voters: The set of voters in the quorum for this epoch
+	// Voters: The set of voters in the quorum for this epoch.
 	Voters []Voter `kafka:"type=[]Voter,versions=0+"`
 
-	// GrantingVoters: The voters who voted for the leader at the time of election
+	// GrantingVoters: The voters who voted for the leader at the time of election.
 	GrantingVoters []Voter `kafka:"type=[]Voter,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -35,9 +35,10 @@ type LeaderChangeMessage struct {
 
 // Voter is a common struct of LeaderChangeMessage (versions 0+).
 type Voter struct {
+	// VoterId: The ID of the voter.
 	VoterId int32 `kafka:"type=int32,versions=0+"`
 
-	// VoterDirectoryId: The directory id of the voter
+	// VoterDirectoryId: The directory id of the voter.
 	VoterDirectoryId kio.UUID `kafka:"type=uuid,versions=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

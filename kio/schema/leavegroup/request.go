@@ -3,7 +3,7 @@
 // Package leavegroup holds the LeaveGroup API, key 13: LeaveGroupRequest and LeaveGroupResponse,
 // generated from Kafka's LeaveGroupRequest.json and LeaveGroupResponse.json.
 //
-// Versions 0-5; flexible 4+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 4+. Served by the listeners broker.
 package leavegroup
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // LeaveGroupRequest is the request of the LeaveGroup API (key 13).
 //
-// Versions 0-5; flexible 4+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 4+. Served by the listeners broker.
 type LeaveGroupRequest struct {
-	_ struct{} `kafka:"request,apiKey=13,versions=0-5,flexible=4+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=13,versions=0-5,flexible=4+,listeners=broker"`
 
 	// GroupId: The ID of the group to leave. Entity type groupId.
 	GroupId common.GroupId `kafka:"type=string,versions=0+"`

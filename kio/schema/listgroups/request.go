@@ -3,7 +3,7 @@
 // Package listgroups holds the ListGroups API, key 16: ListGroupsRequest and ListGroupsResponse,
 // generated from Kafka's ListGroupsRequest.json and ListGroupsResponse.json.
 //
-// Versions 0-5; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 3+. Served by the listeners broker.
 package listgroups
 
 import (
@@ -12,9 +12,9 @@ import (
 
 // ListGroupsRequest is the request of the ListGroups API (key 16).
 //
-// Versions 0-5; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 3+. Served by the listeners broker.
 type ListGroupsRequest struct {
-	_ struct{} `kafka:"request,apiKey=16,versions=0-5,flexible=3+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=16,versions=0-5,flexible=3+,listeners=broker"`
 
 	// StatesFilter: The states of the groups we want to list. If empty, all groups are returned
 	// with their state.

@@ -3,7 +3,7 @@
 // Package listoffsets holds the ListOffsets API, key 2: ListOffsetsRequest and ListOffsetsResponse,
 // generated from Kafka's ListOffsetsRequest.json and ListOffsetsResponse.json.
 //
-// Versions 0-9; flexible 6+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-11; flexible 6+; deprecated 0. Served by the listeners broker.
 package listoffsets
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // ListOffsetsRequest is the request of the ListOffsets API (key 2).
 //
-// Versions 0-9; flexible 6+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-11; flexible 6+; deprecated 0. Served by the listeners broker.
 type ListOffsetsRequest struct {
-	_ struct{} `kafka:"request,apiKey=2,versions=0-9,flexible=6+,deprecated=0,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=2,versions=0-11,flexible=6+,deprecated=0,listeners=broker"`
 
 	// ReplicaId: The broker ID of the requester, or -1 if this request is being made by a normal
 	// consumer. Entity type brokerId.
@@ -26,11 +26,15 @@ type ListOffsetsRequest struct {
 	// (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To
 	// be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO
 	// (last stable offset), and enables the inclusion of the list of aborted transactions in the
-	// result, which allows consumers to discard ABORTED transactional records
+	// result, which allows consumers to discard ABORTED transactional records.
 	IsolationLevel int8 `kafka:"type=int8,versions=2+"`
 
 	// Topics: Each topic in the request.
 	Topics []ListOffsetsTopic `kafka:"type=[]ListOffsetsTopic,versions=0+"`
+
+	// TimeoutMs: The timeout to await a response in milliseconds for requests that require reading
+	// from remote storage for topics enabled with tiered storage.
+	TimeoutMs int32 `kafka:"type=int32,versions=10+,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -9,9 +9,9 @@ import (
 
 // ListOffsetsResponse is the response of the ListOffsets API (key 2).
 //
-// Versions 0-9; flexible 6+.
+// Versions 0-11; flexible 6+.
 type ListOffsetsResponse struct {
-	_ struct{} `kafka:"response,apiKey=2,versions=0-9,flexible=6+"`
+	_ struct{} `kafka:"response,apiKey=2,versions=0-11,flexible=6+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -55,6 +55,7 @@ type ListOffsetsPartitionResponse struct {
 	// Offset: The returned offset.
 	Offset int64 `kafka:"type=int64,versions=1+,default=-1"`
 
+	// LeaderEpoch: The leader epoch associated with the returned offset.
 	LeaderEpoch int32 `kafka:"type=int32,versions=4+,default=-1"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -4,7 +4,7 @@
 // ListPartitionReassignmentsRequest and ListPartitionReassignmentsResponse, generated from Kafka's
 // ListPartitionReassignmentsRequest.json and ListPartitionReassignmentsResponse.json.
 //
-// Versions 0; flexible 0+. Served by the listeners broker, controller, zkBroker.
+// Versions 0; flexible 0+. Served by the listeners broker, controller.
 package listpartitionreassignments
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // ListPartitionReassignmentsRequest is the request of the ListPartitionReassignments API (key 46).
 //
-// Versions 0; flexible 0+. Served by the listeners broker, controller, zkBroker.
+// Versions 0; flexible 0+. Served by the listeners broker, controller.
 type ListPartitionReassignmentsRequest struct {
-	_ struct{} `kafka:"request,apiKey=46,versions=0,flexible=0+,listeners=broker|controller|zkBroker"`
+	_ struct{} `kafka:"request,apiKey=46,versions=0,flexible=0+,listeners=broker|controller"`
 
 	// TimeoutMs: The time in ms to wait for the request to complete.
 	TimeoutMs int32 `kafka:"type=int32,versions=0+,default=60000"`

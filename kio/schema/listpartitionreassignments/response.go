@@ -18,7 +18,7 @@ type ListPartitionReassignmentsResponse struct {
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
-	// ErrorCode: The top-level error code, or 0 if there was no error
+	// ErrorCode: The top-level error code, or 0 if there was no error.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// ErrorMessage: The top-level error message, or null if there was no error.

@@ -4,7 +4,7 @@
 // ListTransactionsResponse, generated from Kafka's ListTransactionsRequest.json and
 // ListTransactionsResponse.json.
 //
-// Versions 0-1; flexible 0+. Served by the listeners zkBroker, broker.
+// Versions 0-2; flexible 0+. Served by the listeners broker.
 package listtransactions
 
 import (
@@ -14,12 +14,12 @@ import (
 
 // ListTransactionsRequest is the request of the ListTransactions API (key 66).
 //
-// Versions 0-1; flexible 0+. Served by the listeners zkBroker, broker.
+// Versions 0-2; flexible 0+. Served by the listeners broker.
 type ListTransactionsRequest struct {
-	_ struct{} `kafka:"request,apiKey=66,versions=0-1,flexible=0+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=66,versions=0-2,flexible=0+,listeners=broker"`
 
 	// StateFilters: The transaction states to filter by: if empty, all transactions are returned;
-	// if non-empty, then only transactions matching one of the filtered states will be returned
+	// if non-empty, then only transactions matching one of the filtered states will be returned.
 	StateFilters []string `kafka:"type=[]string,versions=0+"`
 
 	// ProducerIdFilters: The producerIds to filter by: if empty, all transactions will be returned;
@@ -28,8 +28,13 @@ type ListTransactionsRequest struct {
 	ProducerIdFilters []common.ProducerId `kafka:"type=[]int64,versions=0+"`
 
 	// DurationFilter: Duration (in millis) to filter by: if < 0, all transactions will be returned;
-	// otherwise, only transactions running longer than this duration will be returned
+	// otherwise, only transactions running longer than this duration will be returned.
 	DurationFilter int64 `kafka:"type=int64,versions=1+,default=-1"`
+
+	// TransactionalIdPattern: The transactional ID regular expression pattern to filter by: if it
+	// is empty or null, all transactions are returned; Otherwise then only the transactions
+	// matching the given regular expression will be returned.
+	TransactionalIdPattern *string `kafka:"type=string,versions=2+,nullable=2+,default=null"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

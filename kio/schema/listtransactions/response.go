@@ -9,35 +9,38 @@ import (
 
 // ListTransactionsResponse is the response of the ListTransactions API (key 66).
 //
-// Versions 0-1; flexible 0+.
+// Versions 0-2; flexible 0+.
 type ListTransactionsResponse struct {
-	_ struct{} `kafka:"response,apiKey=66,versions=0-1,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=66,versions=0-2,flexible=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
+	// ErrorCode: The error code, or 0 if there was no error.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// UnknownStateFilters: Set of state filters provided in the request which were unknown to the
-	// transaction coordinator
+	// transaction coordinator.
 	UnknownStateFilters []string `kafka:"type=[]string,versions=0+"`
 
+	// TransactionStates: The current state of the transaction for the transactional id.
 	TransactionStates []TransactionState `kafka:"type=[]TransactionState,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// TransactionState is the element type of ListTransactionsResponse.TransactionStates.
+// TransactionState is the element type of ListTransactionsResponse.TransactionStates: The current
+// state of the transaction for the transactional id.
 type TransactionState struct {
-	// TransactionalId: Entity type transactionalId.
+	// TransactionalId: The transactional id. Entity type transactionalId.
 	TransactionalId common.TransactionalId `kafka:"type=string,versions=0+"`
 
-	// ProducerId: Entity type producerId.
+	// ProducerId: The producer id. Entity type producerId.
 	ProducerId common.ProducerId `kafka:"type=int64,versions=0+"`
 
-	// TransactionState: The current transaction state of the producer
+	// TransactionState: The current transaction state of the producer.
 	TransactionState string `kafka:"type=string,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

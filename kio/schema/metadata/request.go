@@ -3,7 +3,7 @@
 // Package metadata holds the Metadata API, key 3: MetadataRequest and MetadataResponse, generated
 // from Kafka's MetadataRequest.json and MetadataResponse.json.
 //
-// Versions 0-12; flexible 9+; deprecated 0-3. Served by the listeners zkBroker, broker.
+// Versions 0-13; flexible 9+. Served by the listeners broker.
 package metadata
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // MetadataRequest is the request of the Metadata API (key 3).
 //
-// Versions 0-12; flexible 9+; deprecated 0-3. Served by the listeners zkBroker, broker.
+// Versions 0-13; flexible 9+. Served by the listeners broker.
 type MetadataRequest struct {
-	_ struct{} `kafka:"request,apiKey=3,versions=0-12,flexible=9+,deprecated=0-3,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=3,versions=0-13,flexible=9+,listeners=broker"`
 
 	// Topics: The topics to fetch metadata for.
 	Topics []MetadataRequestTopic `kafka:"type=[]MetadataRequestTopic,versions=0+,nullable=1+"`

@@ -9,9 +9,9 @@ import (
 
 // MetadataResponse is the response of the Metadata API (key 3).
 //
-// Versions 0-12; flexible 9+.
+// Versions 0-13; flexible 9+.
 type MetadataResponse struct {
-	_ struct{} `kafka:"response,apiKey=3,versions=0-12,flexible=9+"`
+	_ struct{} `kafka:"response,apiKey=3,versions=0-13,flexible=9+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -32,6 +32,9 @@ type MetadataResponse struct {
 	// ClusterAuthorizedOperations: 32-bit bitfield to represent authorized operations for this
 	// cluster.
 	ClusterAuthorizedOperations int32 `kafka:"type=int32,versions=8-10,default=-2147483648"`
+
+	// ErrorCode: The top-level error code, or 0 if there was no error.
+	ErrorCode common.ErrorCode `kafka:"type=int16,versions=13+,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -4,7 +4,7 @@
 // OffsetCommitResponse, generated from Kafka's OffsetCommitRequest.json and
 // OffsetCommitResponse.json.
 //
-// Versions 0-9; flexible 8+; deprecated 0-1. Served by the listeners zkBroker, broker.
+// Versions 0-10; flexible 8+; deprecated 0-1. Served by the listeners broker.
 package offsetcommit
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // OffsetCommitRequest is the request of the OffsetCommit API (key 8).
 //
-// Versions 0-9; flexible 8+; deprecated 0-1. Served by the listeners zkBroker, broker.
+// Versions 0-10; flexible 8+; deprecated 0-1. Served by the listeners broker.
 type OffsetCommitRequest struct {
-	_ struct{} `kafka:"request,apiKey=8,versions=0-9,flexible=8+,deprecated=0-1,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=8,versions=0-10,flexible=8+,deprecated=0-1,listeners=broker"`
 
 	// GroupId: The unique group identifier. Entity type groupId.
 	GroupId common.GroupId `kafka:"type=string,versions=0+"`
@@ -45,7 +45,10 @@ type OffsetCommitRequest struct {
 // offsets for.
 type OffsetCommitRequestTopic struct {
 	// Name: The topic name. Entity type topicName.
-	Name common.TopicName `kafka:"type=string,versions=0+"`
+	Name common.TopicName `kafka:"type=string,versions=0-9,ignorable"`
+
+	// TopicId: The topic ID.
+	TopicId kio.UUID `kafka:"type=uuid,versions=10+,ignorable"`
 
 	// Partitions: Each partition to commit offsets for.
 	Partitions []OffsetCommitRequestPartition `kafka:"type=[]OffsetCommitRequestPartition,versions=0+"`

@@ -9,9 +9,9 @@ import (
 
 // OffsetCommitResponse is the response of the OffsetCommit API (key 8).
 //
-// Versions 0-9; flexible 8+.
+// Versions 0-10; flexible 8+.
 type OffsetCommitResponse struct {
-	_ struct{} `kafka:"response,apiKey=8,versions=0-9,flexible=8+"`
+	_ struct{} `kafka:"response,apiKey=8,versions=0-10,flexible=8+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -28,7 +28,10 @@ type OffsetCommitResponse struct {
 // each topic.
 type OffsetCommitResponseTopic struct {
 	// Name: The topic name. Entity type topicName.
-	Name common.TopicName `kafka:"type=string,versions=0+"`
+	Name common.TopicName `kafka:"type=string,versions=0-9,ignorable"`
+
+	// TopicId: The topic ID.
+	TopicId kio.UUID `kafka:"type=uuid,versions=10+,ignorable"`
 
 	// Partitions: The responses for each partition in the topic.
 	Partitions []OffsetCommitResponsePartition `kafka:"type=[]OffsetCommitResponsePartition,versions=0+"`

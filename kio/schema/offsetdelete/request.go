@@ -4,7 +4,7 @@
 // OffsetDeleteResponse, generated from Kafka's OffsetDeleteRequest.json and
 // OffsetDeleteResponse.json.
 //
-// Versions 0; flexible none. Served by the listeners zkBroker, broker.
+// Versions 0; flexible none. Served by the listeners broker.
 package offsetdelete
 
 import (
@@ -13,19 +13,19 @@ import (
 
 // OffsetDeleteRequest is the request of the OffsetDelete API (key 47).
 //
-// Versions 0; flexible none. Served by the listeners zkBroker, broker.
+// Versions 0; flexible none. Served by the listeners broker.
 type OffsetDeleteRequest struct {
-	_ struct{} `kafka:"request,apiKey=47,versions=0,flexible=none,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=47,versions=0,flexible=none,listeners=broker"`
 
 	// GroupId: The unique group identifier. Entity type groupId.
 	GroupId common.GroupId `kafka:"type=string,versions=0+"`
 
-	// Topics: The topics to delete offsets for
+	// Topics: The topics to delete offsets for.
 	Topics []OffsetDeleteRequestTopic `kafka:"type=[]OffsetDeleteRequestTopic,versions=0+"`
 }
 
 // OffsetDeleteRequestTopic is the element type of OffsetDeleteRequest.Topics: The topics to delete
-// offsets for
+// offsets for.
 type OffsetDeleteRequestTopic struct {
 	// Name: The topic name. Entity type topicName. Map key: Kafka keys the elements of this array
 	// by their map-key fields.

@@ -3,7 +3,7 @@
 // Package offsetfetch holds the OffsetFetch API, key 9: OffsetFetchRequest and OffsetFetchResponse,
 // generated from Kafka's OffsetFetchRequest.json and OffsetFetchResponse.json.
 //
-// Versions 0-9; flexible 6+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-10; flexible 6+; deprecated 0. Served by the listeners broker.
 package offsetfetch
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // OffsetFetchRequest is the request of the OffsetFetch API (key 9).
 //
-// Versions 0-9; flexible 6+; deprecated 0. Served by the listeners zkBroker, broker.
+// Versions 0-10; flexible 6+; deprecated 0. Served by the listeners broker.
 type OffsetFetchRequest struct {
-	_ struct{} `kafka:"request,apiKey=9,versions=0-9,flexible=6+,deprecated=0,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=9,versions=0-10,flexible=6+,deprecated=0,listeners=broker"`
 
 	// GroupId: The group to fetch offsets for. Entity type groupId.
 	GroupId common.GroupId `kafka:"type=string,versions=0-7"`
@@ -24,7 +24,7 @@ type OffsetFetchRequest struct {
 	// topics.
 	Topics []OffsetFetchRequestTopic `kafka:"type=[]OffsetFetchRequestTopic,versions=0-7,nullable=2-7"`
 
-	// Groups: Each group we would like to fetch offsets for
+	// Groups: Each group we would like to fetch offsets for.
 	Groups []OffsetFetchRequestGroup `kafka:"type=[]OffsetFetchRequestGroup,versions=8+"`
 
 	// RequireStable: Whether broker should hold on returning unstable offsets but set a retriable
@@ -49,13 +49,12 @@ type OffsetFetchRequestTopic struct {
 }
 
 // OffsetFetchRequestGroup is the element type of OffsetFetchRequest.Groups: Each group we would
-// like to fetch offsets for
+// like to fetch offsets for.
 type OffsetFetchRequestGroup struct {
 	// GroupId: The group ID. Entity type groupId.
 	GroupId common.GroupId `kafka:"type=string,versions=8+"`
 
-	// MemberId: The member ID assigned by the group coordinator if using the new consumer protocol
-	// (KIP-848).
+	// MemberId: The member id.
 	MemberId *string `kafka:"type=string,versions=9+,nullable=9+,default=null,ignorable"`
 
 	// MemberEpoch: The member epoch if using the new consumer protocol (KIP-848).
@@ -73,7 +72,10 @@ type OffsetFetchRequestGroup struct {
 // would like to fetch offsets for, or null to fetch offsets for all topics.
 type OffsetFetchRequestTopics struct {
 	// Name: The topic name. Entity type topicName.
-	Name common.TopicName `kafka:"type=string,versions=8+"`
+	Name common.TopicName `kafka:"type=string,versions=8-9,ignorable"`
+
+	// TopicId: The topic ID.
+	TopicId kio.UUID `kafka:"type=uuid,versions=10+,ignorable"`
 
 	// PartitionIndexes: The partition indexes we would like to fetch offsets for.
 	PartitionIndexes []int32 `kafka:"type=[]int32,versions=8+"`

@@ -9,9 +9,9 @@ import (
 
 // OffsetFetchResponse is the response of the OffsetFetch API (key 9).
 //
-// Versions 0-9; flexible 6+.
+// Versions 0-10; flexible 6+.
 type OffsetFetchResponse struct {
-	_ struct{} `kafka:"response,apiKey=9,versions=0-9,flexible=6+"`
+	_ struct{} `kafka:"response,apiKey=9,versions=0-10,flexible=6+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -36,7 +36,7 @@ type OffsetFetchResponseTopic struct {
 	// Name: The topic name. Entity type topicName.
 	Name common.TopicName `kafka:"type=string,versions=0-7"`
 
-	// Partitions: The responses per partition
+	// Partitions: The responses per partition.
 	Partitions []OffsetFetchResponsePartition `kafka:"type=[]OffsetFetchResponsePartition,versions=0-7"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -44,7 +44,7 @@ type OffsetFetchResponseTopic struct {
 }
 
 // OffsetFetchResponsePartition is the element type of OffsetFetchResponseTopic.Partitions: The
-// responses per partition
+// responses per partition.
 type OffsetFetchResponsePartition struct {
 	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0-7"`
@@ -85,9 +85,12 @@ type OffsetFetchResponseGroup struct {
 // per topic.
 type OffsetFetchResponseTopics struct {
 	// Name: The topic name. Entity type topicName.
-	Name common.TopicName `kafka:"type=string,versions=8+"`
+	Name common.TopicName `kafka:"type=string,versions=8-9,ignorable"`
 
-	// Partitions: The responses per partition
+	// TopicId: The topic ID.
+	TopicId kio.UUID `kafka:"type=uuid,versions=10+,ignorable"`
+
+	// Partitions: The responses per partition.
 	Partitions []OffsetFetchResponsePartitions `kafka:"type=[]OffsetFetchResponsePartitions,versions=8+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -95,7 +98,7 @@ type OffsetFetchResponseTopics struct {
 }
 
 // OffsetFetchResponsePartitions is the element type of OffsetFetchResponseTopics.Partitions: The
-// responses per partition
+// responses per partition.
 type OffsetFetchResponsePartitions struct {
 	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=8+"`

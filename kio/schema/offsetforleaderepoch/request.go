@@ -4,7 +4,7 @@
 // OffsetForLeaderEpochRequest and OffsetForLeaderEpochResponse, generated from Kafka's
 // OffsetForLeaderEpochRequest.json and OffsetForLeaderEpochResponse.json.
 //
-// Versions 0-4; flexible 4+; deprecated 0-1. Served by the listeners zkBroker, broker.
+// Versions 0-4; flexible 4+; deprecated 0-1. Served by the listeners broker.
 package offsetforleaderepoch
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // OffsetForLeaderEpochRequest is the request of the OffsetForLeaderEpoch API (key 23).
 //
-// Versions 0-4; flexible 4+; deprecated 0-1. Served by the listeners zkBroker, broker.
+// Versions 0-4; flexible 4+; deprecated 0-1. Served by the listeners broker.
 type OffsetForLeaderEpochRequest struct {
-	_ struct{} `kafka:"request,apiKey=23,versions=0-4,flexible=4+,deprecated=0-1,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=23,versions=0-4,flexible=4+,deprecated=0-1,listeners=broker"`
 
 	// ReplicaId: The broker ID of the follower, of -1 if this request is from a consumer. Entity
 	// type brokerId.

@@ -3,7 +3,7 @@
 // Package produce holds the Produce API, key 0: ProduceRequest and ProduceResponse, generated from
 // Kafka's ProduceRequest.json and ProduceResponse.json.
 //
-// Versions 0-11; flexible 9+; deprecated 0-6. Served by the listeners zkBroker, broker.
+// Versions 0-13; flexible 9+; deprecated 0-2. Served by the listeners broker.
 package produce
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // ProduceRequest is the request of the Produce API (key 0).
 //
-// Versions 0-11; flexible 9+; deprecated 0-6. Served by the listeners zkBroker, broker.
+// Versions 0-13; flexible 9+; deprecated 0-2. Served by the listeners broker.
 type ProduceRequest struct {
-	_ struct{} `kafka:"request,apiKey=0,versions=0-11,flexible=9+,deprecated=0-6,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=0,versions=0-13,flexible=9+,deprecated=0-2,listeners=broker"`
 
 	// TransactionalId: The transactional ID, or null if the producer is not transactional. Entity
 	// type transactionalId.
@@ -40,7 +40,11 @@ type ProduceRequest struct {
 type TopicProduceData struct {
 	// Name: The topic name. Entity type topicName. Map key: Kafka keys the elements of this array
 	// by their map-key fields.
-	Name common.TopicName `kafka:"type=string,versions=0+"`
+	Name common.TopicName `kafka:"type=string,versions=0-12,ignorable"`
+
+	// TopicId: The unique topic ID. Map key: Kafka keys the elements of this array by their map-key
+	// fields.
+	TopicId kio.UUID `kafka:"type=uuid,versions=13+,ignorable"`
 
 	// PartitionData: Each partition to produce to.
 	PartitionData []PartitionProduceData `kafka:"type=[]PartitionProduceData,versions=0+"`

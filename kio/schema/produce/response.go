@@ -9,11 +9,11 @@ import (
 
 // ProduceResponse is the response of the Produce API (key 0).
 //
-// Versions 0-11; flexible 9+.
+// Versions 0-13; flexible 9+.
 type ProduceResponse struct {
-	_ struct{} `kafka:"response,apiKey=0,versions=0-11,flexible=9+"`
+	_ struct{} `kafka:"response,apiKey=0,versions=0-13,flexible=9+"`
 
-	// Responses: Each produce response
+	// Responses: Each produce response.
 	Responses []TopicProduceResponse `kafka:"type=[]TopicProduceResponse,versions=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
@@ -28,11 +28,15 @@ type ProduceResponse struct {
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// TopicProduceResponse is the element type of ProduceResponse.Responses: Each produce response
+// TopicProduceResponse is the element type of ProduceResponse.Responses: Each produce response.
 type TopicProduceResponse struct {
 	// Name: The topic name. Entity type topicName. Map key: Kafka keys the elements of this array
 	// by their map-key fields.
-	Name common.TopicName `kafka:"type=string,versions=0+"`
+	Name common.TopicName `kafka:"type=string,versions=0-12,ignorable"`
+
+	// TopicId: The unique topic ID. Map key: Kafka keys the elements of this array by their map-key
+	// fields.
+	TopicId kio.UUID `kafka:"type=uuid,versions=13+,ignorable"`
 
 	// PartitionResponses: Each partition that we produced to within the topic.
 	PartitionResponses []PartitionProduceResponse `kafka:"type=[]PartitionProduceResponse,versions=0+"`
@@ -61,13 +65,14 @@ type PartitionProduceResponse struct {
 	// LogStartOffset: The log start offset.
 	LogStartOffset int64 `kafka:"type=int64,versions=5+,default=-1,ignorable"`
 
-	// RecordErrors: The batch indices of records that caused the batch to be dropped
+	// RecordErrors: The batch indices of records that caused the batch to be dropped.
 	RecordErrors []BatchIndexAndErrorMessage `kafka:"type=[]BatchIndexAndErrorMessage,versions=8+,ignorable"`
 
 	// ErrorMessage: The global error message summarizing the common root cause of the records that
-	// caused the batch to be dropped
+	// caused the batch to be dropped.
 	ErrorMessage *string `kafka:"type=string,versions=8+,nullable=8+,default=null,ignorable"`
 
+	// CurrentLeader: The leader broker that the producer should use for future requests.
 	CurrentLeader LeaderIdAndEpoch `kafka:"type=LeaderIdAndEpoch,versions=10+,tag=0,tagged=10+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -75,24 +80,25 @@ type PartitionProduceResponse struct {
 }
 
 // BatchIndexAndErrorMessage is the element type of PartitionProduceResponse.RecordErrors: The batch
-// indices of records that caused the batch to be dropped
+// indices of records that caused the batch to be dropped.
 type BatchIndexAndErrorMessage struct {
-	// BatchIndex: The batch index of the record that cause the batch to be dropped
+	// BatchIndex: The batch index of the record that caused the batch to be dropped.
 	BatchIndex int32 `kafka:"type=int32,versions=8+"`
 
-	// BatchIndexErrorMessage: The error message of the record that caused the batch to be dropped
+	// BatchIndexErrorMessage: The error message of the record that caused the batch to be dropped.
 	BatchIndexErrorMessage *string `kafka:"type=string,versions=8+,nullable=8+,default=null"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// LeaderIdAndEpoch is the type of PartitionProduceResponse.CurrentLeader.
+// LeaderIdAndEpoch is the type of PartitionProduceResponse.CurrentLeader: The leader broker that
+// the producer should use for future requests.
 type LeaderIdAndEpoch struct {
 	// LeaderId: The ID of the current leader or -1 if the leader is unknown. Entity type brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=10+,default=-1"`
 
-	// LeaderEpoch: The latest known leader epoch
+	// LeaderEpoch: The latest known leader epoch.
 	LeaderEpoch int32 `kafka:"type=int32,versions=10+,default=-1"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -29,7 +29,8 @@ type PushTelemetryRequest struct {
 	// CompressionType: Compression codec used to compress the metrics.
 	CompressionType int8 `kafka:"type=int8,versions=0+"`
 
-	// Metrics: Metrics encoded in OpenTelemetry MetricsData v1 protobuf format.
+	// Metrics: Metrics encoded in OpenTelemetry MetricsData v1 protobuf format. Zero-copy: Kafka's
+	// Java code keeps it as a view of the receive buffer.
 	Metrics []byte `kafka:"type=bytes,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -4,7 +4,7 @@
 // and ReadShareGroupStateResponse, generated from Kafka's ReadShareGroupStateRequest.json and
 // ReadShareGroupStateResponse.json.
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 package readsharegroupstate
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // ReadShareGroupStateRequest is the request of the ReadShareGroupState API (key 84).
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0; flexible 0+. Served by the listeners broker.
 type ReadShareGroupStateRequest struct {
-	_ struct{} `kafka:"request,apiKey=84,versions=0,flexible=0+,latestUnstable,listeners=broker"`
+	_ struct{} `kafka:"request,apiKey=84,versions=0,flexible=0+,listeners=broker"`
 
 	// GroupId: The group identifier.
 	GroupId string `kafka:"type=string,versions=0+"`

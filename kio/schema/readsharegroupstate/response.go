@@ -13,16 +13,16 @@ import (
 type ReadShareGroupStateResponse struct {
 	_ struct{} `kafka:"response,apiKey=84,versions=0,flexible=0+"`
 
-	// Results: The read results
+	// Results: The read results.
 	Results []ReadStateResult `kafka:"type=[]ReadStateResult,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// ReadStateResult is the element type of ReadShareGroupStateResponse.Results: The read results
+// ReadStateResult is the element type of ReadShareGroupStateResponse.Results: The read results.
 type ReadStateResult struct {
-	// TopicId: The topic identifier
+	// TopicId: The topic identifier.
 	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The results for the partitions.
@@ -44,27 +44,29 @@ type PartitionResult struct {
 	// ErrorMessage: The error message, or null if there was no error.
 	ErrorMessage *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
 
-	// StateEpoch: The state epoch for this share-partition.
+	// StateEpoch: The state epoch of the share-partition.
 	StateEpoch int32 `kafka:"type=int32,versions=0+"`
 
 	// StartOffset: The share-partition start offset, which can be -1 if it is not yet initialized.
 	StartOffset int64 `kafka:"type=int64,versions=0+"`
 
+	// StateBatches: The state batches for this share-partition.
 	StateBatches []StateBatch `kafka:"type=[]StateBatch,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// StateBatch is the element type of PartitionResult.StateBatches.
+// StateBatch is the element type of PartitionResult.StateBatches: The state batches for this
+// share-partition.
 type StateBatch struct {
-	// FirstOffset: The base offset of this state batch.
+	// FirstOffset: The first offset of this state batch.
 	FirstOffset int64 `kafka:"type=int64,versions=0+"`
 
 	// LastOffset: The last offset of this state batch.
 	LastOffset int64 `kafka:"type=int64,versions=0+"`
 
-	// DeliveryState: The state - 0:Available,2:Acked,4:Archived.
+	// DeliveryState: The delivery state - 0:Available,2:Acked,4:Archived.
 	DeliveryState int8 `kafka:"type=int8,versions=0+"`
 
 	// DeliveryCount: The delivery count.

@@ -4,7 +4,7 @@
 // ReadShareGroupStateSummaryRequest and ReadShareGroupStateSummaryResponse, generated from Kafka's
 // ReadShareGroupStateSummaryRequest.json and ReadShareGroupStateSummaryResponse.json.
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0-1; flexible 0+. Served by the listeners broker.
 package readsharegroupstatesummary
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // ReadShareGroupStateSummaryRequest is the request of the ReadShareGroupStateSummary API (key 87).
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0-1; flexible 0+. Served by the listeners broker.
 type ReadShareGroupStateSummaryRequest struct {
-	_ struct{} `kafka:"request,apiKey=87,versions=0,flexible=0+,latestUnstable,listeners=broker"`
+	_ struct{} `kafka:"request,apiKey=87,versions=0-1,flexible=0+,listeners=broker"`
 
 	// GroupId: The group identifier.
 	GroupId string `kafka:"type=string,versions=0+"`

@@ -10,11 +10,11 @@ import (
 // ReadShareGroupStateSummaryResponse is the response of the ReadShareGroupStateSummary API (key
 // 87).
 //
-// Versions 0; flexible 0+.
+// Versions 0-1; flexible 0+.
 type ReadShareGroupStateSummaryResponse struct {
-	_ struct{} `kafka:"response,apiKey=87,versions=0,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=87,versions=0-1,flexible=0+"`
 
-	// Results: The read results
+	// Results: The read results.
 	Results []ReadStateSummaryResult `kafka:"type=[]ReadStateSummaryResult,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -22,9 +22,9 @@ type ReadShareGroupStateSummaryResponse struct {
 }
 
 // ReadStateSummaryResult is the element type of ReadShareGroupStateSummaryResponse.Results: The
-// read results
+// read results.
 type ReadStateSummaryResult struct {
-	// TopicId: The topic identifier
+	// TopicId: The topic identifier.
 	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The results for the partitions.
@@ -49,8 +49,15 @@ type PartitionResult struct {
 	// StateEpoch: The state epoch of the share-partition.
 	StateEpoch int32 `kafka:"type=int32,versions=0+"`
 
+	// LeaderEpoch: The leader epoch of the share-partition.
+	LeaderEpoch int32 `kafka:"type=int32,versions=0+"`
+
 	// StartOffset: The share-partition start offset.
 	StartOffset int64 `kafka:"type=int64,versions=0+"`
+
+	// DeliveryCompleteCount: The number of offsets greater than or equal to share-partition start
+	// offset for which delivery has been completed.
+	DeliveryCompleteCount int32 `kafka:"type=int32,versions=1+,default=-1,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

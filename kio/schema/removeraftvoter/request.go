@@ -17,12 +17,13 @@ import (
 type RemoveRaftVoterRequest struct {
 	_ struct{} `kafka:"request,apiKey=81,versions=0,flexible=0+,listeners=controller|broker"`
 
+	// ClusterId: The cluster id of the request.
 	ClusterId *string `kafka:"type=string,versions=0+,nullable=0+"`
 
-	// VoterId: The replica id of the voter getting removed from the topic partition
+	// VoterId: The replica id of the voter getting removed from the topic partition.
 	VoterId int32 `kafka:"type=int32,versions=0+"`
 
-	// VoterDirectoryId: The directory id of the voter getting removed from the topic partition
+	// VoterDirectoryId: The directory id of the voter getting removed from the topic partition.
 	VoterDirectoryId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

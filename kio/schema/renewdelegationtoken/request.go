@@ -4,7 +4,7 @@
 // RenewDelegationTokenRequest and RenewDelegationTokenResponse, generated from Kafka's
 // RenewDelegationTokenRequest.json and RenewDelegationTokenResponse.json.
 //
-// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 package renewdelegationtoken
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // RenewDelegationTokenRequest is the request of the RenewDelegationToken API (key 39).
 //
-// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+; deprecated 0. Served by the listeners broker, controller.
 type RenewDelegationTokenRequest struct {
-	_ struct{} `kafka:"request,apiKey=39,versions=0-2,flexible=2+,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=39,versions=0-2,flexible=2+,deprecated=0,listeners=broker|controller"`
 
 	// Hmac: The HMAC of the delegation token to be renewed.
 	Hmac []byte `kafka:"type=bytes,versions=0+"`

@@ -4,7 +4,7 @@
 // SaslAuthenticateResponse, generated from Kafka's SaslAuthenticateRequest.json and
 // SaslAuthenticateResponse.json.
 //
-// Versions 0-2; flexible 2+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+. Served by the listeners broker, controller.
 package saslauthenticate
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // SaslAuthenticateRequest is the request of the SaslAuthenticate API (key 36).
 //
-// Versions 0-2; flexible 2+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 2+. Served by the listeners broker, controller.
 type SaslAuthenticateRequest struct {
-	_ struct{} `kafka:"request,apiKey=36,versions=0-2,flexible=2+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=36,versions=0-2,flexible=2+,listeners=broker|controller"`
 
 	// AuthBytes: The SASL authentication bytes from the client, as defined by the SASL mechanism.
 	AuthBytes []byte `kafka:"type=bytes,versions=0+"`

@@ -4,14 +4,14 @@
 // SaslHandshakeResponse, generated from Kafka's SaslHandshakeRequest.json and
 // SaslHandshakeResponse.json.
 //
-// Versions 0-1; flexible none; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-1; flexible none. Served by the listeners broker, controller.
 package saslhandshake
 
 // SaslHandshakeRequest is the request of the SaslHandshake API (key 17).
 //
-// Versions 0-1; flexible none; deprecated 0. Served by the listeners zkBroker, broker, controller.
+// Versions 0-1; flexible none. Served by the listeners broker, controller.
 type SaslHandshakeRequest struct {
-	_ struct{} `kafka:"request,apiKey=17,versions=0-1,flexible=none,deprecated=0,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=17,versions=0-1,flexible=none,listeners=broker|controller"`
 
 	// Mechanism: The SASL mechanism chosen by the client.
 	Mechanism string `kafka:"type=string,versions=0+"`

@@ -4,7 +4,7 @@
 // ShareAcknowledgeResponse, generated from Kafka's ShareAcknowledgeRequest.json and
 // ShareAcknowledgeResponse.json.
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 1-2; flexible 0+. Served by the listeners broker.
 package shareacknowledge
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // ShareAcknowledgeRequest is the request of the ShareAcknowledge API (key 79).
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 1-2; flexible 0+. Served by the listeners broker.
 type ShareAcknowledgeRequest struct {
-	_ struct{} `kafka:"request,apiKey=79,versions=0,flexible=0+,latestUnstable,listeners=broker"`
+	_ struct{} `kafka:"request,apiKey=79,versions=1-2,flexible=0+,listeners=broker"`
 
 	// GroupId: The group identifier. Entity type groupId.
 	GroupId *common.GroupId `kafka:"type=string,versions=0+,nullable=0+,default=null"`
@@ -28,6 +28,9 @@ type ShareAcknowledgeRequest struct {
 	// it; otherwise increments for consecutive requests.
 	ShareSessionEpoch int32 `kafka:"type=int32,versions=0+"`
 
+	// IsRenewAck: Whether Renew type acknowledgements present in AcknowledgementBatches.
+	IsRenewAck bool `kafka:"type=bool,versions=2+,default=false"`
+
 	// Topics: The topics containing records to acknowledge.
 	Topics []AcknowledgeTopic `kafka:"type=[]AcknowledgeTopic,versions=0+"`
 
@@ -38,7 +41,8 @@ type ShareAcknowledgeRequest struct {
 // AcknowledgeTopic is the element type of ShareAcknowledgeRequest.Topics: The topics containing
 // records to acknowledge.
 type AcknowledgeTopic struct {
-	// TopicId: The unique topic ID.
+	// TopicId: The unique topic ID. Map key: Kafka keys the elements of this array by their map-key
+	// fields.
 	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The partitions containing records to acknowledge.
@@ -51,7 +55,8 @@ type AcknowledgeTopic struct {
 // AcknowledgePartition is the element type of AcknowledgeTopic.Partitions: The partitions
 // containing records to acknowledge.
 type AcknowledgePartition struct {
-	// PartitionIndex: The partition index.
+	// PartitionIndex: The partition index. Map key: Kafka keys the elements of this array by their
+	// map-key fields.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
 	// AcknowledgementBatches: Record batches to acknowledge.
@@ -70,7 +75,7 @@ type AcknowledgementBatch struct {
 	// LastOffset: Last offset (inclusive) of batch of records to acknowledge.
 	LastOffset int64 `kafka:"type=int64,versions=0+"`
 
-	// AcknowledgeTypes: Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject.
+	// AcknowledgeTypes: Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew.
 	AcknowledgeTypes []int8 `kafka:"type=[]int8,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

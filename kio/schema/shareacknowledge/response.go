@@ -9,19 +9,22 @@ import (
 
 // ShareAcknowledgeResponse is the response of the ShareAcknowledge API (key 79).
 //
-// Versions 0; flexible 0+.
+// Versions 1-2; flexible 0+.
 type ShareAcknowledgeResponse struct {
-	_ struct{} `kafka:"response,apiKey=79,versions=0,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=79,versions=1-2,flexible=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
-	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+,ignorable"`
+	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
 	// ErrorCode: The top level response error code.
-	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+,ignorable"`
+	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// ErrorMessage: The top-level error message, or null if there was no error.
 	ErrorMessage *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
+
+	// AcquisitionLockTimeoutMs: The time in milliseconds for which the acquired records are locked.
+	AcquisitionLockTimeoutMs int32 `kafka:"type=int32,versions=2+,ignorable"`
 
 	// Responses: The response topics.
 	Responses []ShareAcknowledgeTopicResponse `kafka:"type=[]ShareAcknowledgeTopicResponse,versions=0+"`
@@ -37,8 +40,9 @@ type ShareAcknowledgeResponse struct {
 // ShareAcknowledgeTopicResponse is the element type of ShareAcknowledgeResponse.Responses: The
 // response topics.
 type ShareAcknowledgeTopicResponse struct {
-	// TopicId: The unique topic ID.
-	TopicId kio.UUID `kafka:"type=uuid,versions=0+,ignorable"`
+	// TopicId: The unique topic ID. Map key: Kafka keys the elements of this array by their map-key
+	// fields.
+	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The topic partitions.
 	Partitions []PartitionData `kafka:"type=[]PartitionData,versions=0+"`
@@ -59,13 +63,14 @@ type PartitionData struct {
 	// ErrorMessage: The error message, or null if there was no error.
 	ErrorMessage *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
 
+	// CurrentLeader: The current leader of the partition.
 	CurrentLeader LeaderIdAndEpoch `kafka:"type=LeaderIdAndEpoch,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// LeaderIdAndEpoch is the type of PartitionData.CurrentLeader.
+// LeaderIdAndEpoch is the type of PartitionData.CurrentLeader: The current leader of the partition.
 type LeaderIdAndEpoch struct {
 	// LeaderId: The ID of the current leader or -1 if the leader is unknown.
 	LeaderId int32 `kafka:"type=int32,versions=0+"`

@@ -3,7 +3,7 @@
 // Package sharefetch holds the ShareFetch API, key 78: ShareFetchRequest and ShareFetchResponse,
 // generated from Kafka's ShareFetchRequest.json and ShareFetchResponse.json.
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 1-2; flexible 0+. Served by the listeners broker.
 package sharefetch
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // ShareFetchRequest is the request of the ShareFetch API (key 78).
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 1-2; flexible 0+. Served by the listeners broker.
 type ShareFetchRequest struct {
-	_ struct{} `kafka:"request,apiKey=78,versions=0,flexible=0+,latestUnstable,listeners=broker"`
+	_ struct{} `kafka:"request,apiKey=78,versions=1-2,flexible=0+,listeners=broker"`
 
 	// GroupId: The group identifier. Entity type groupId.
 	GroupId *common.GroupId `kafka:"type=string,versions=0+,nullable=0+,default=null"`
@@ -35,7 +35,22 @@ type ShareFetchRequest struct {
 
 	// MaxBytes: The maximum bytes to fetch. See KIP-74 for cases where this limit may not be
 	// honored.
-	MaxBytes int32 `kafka:"type=int32,versions=0+,default=0x7fffffff,ignorable"`
+	MaxBytes int32 `kafka:"type=int32,versions=0+,default=0x7fffffff"`
+
+	// MaxRecords: The maximum number of records to fetch. This limit can be exceeded for alignment
+	// of batch boundaries.
+	MaxRecords int32 `kafka:"type=int32,versions=1+"`
+
+	// BatchSize: The optimal number of records for batches of acquired records and
+	// acknowledgements.
+	BatchSize int32 `kafka:"type=int32,versions=1+"`
+
+	// ShareAcquireMode: The acquire mode to control the fetch behavior -
+	// 0:batch-optimized,1:record-limit.
+	ShareAcquireMode int8 `kafka:"type=int8,versions=2+,default=0,ignorable"`
+
+	// IsRenewAck: Whether Renew type acknowledgements present in AcknowledgementBatches.
+	IsRenewAck bool `kafka:"type=bool,versions=2+,default=false"`
 
 	// Topics: The topics to fetch.
 	Topics []FetchTopic `kafka:"type=[]FetchTopic,versions=0+"`
@@ -49,8 +64,9 @@ type ShareFetchRequest struct {
 
 // FetchTopic is the element type of ShareFetchRequest.Topics: The topics to fetch.
 type FetchTopic struct {
-	// TopicId: The unique topic ID.
-	TopicId kio.UUID `kafka:"type=uuid,versions=0+,ignorable"`
+	// TopicId: The unique topic ID. Map key: Kafka keys the elements of this array by their map-key
+	// fields.
+	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The partitions to fetch.
 	Partitions []FetchPartition `kafka:"type=[]FetchPartition,versions=0+"`
@@ -61,13 +77,9 @@ type FetchTopic struct {
 
 // FetchPartition is the element type of FetchTopic.Partitions: The partitions to fetch.
 type FetchPartition struct {
-	// PartitionIndex: The partition index.
+	// PartitionIndex: The partition index. Map key: Kafka keys the elements of this array by their
+	// map-key fields.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
-
-	// PartitionMaxBytes: The maximum bytes to fetch from this partition. 0 when only
-	// acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not
-	// be honored.
-	PartitionMaxBytes int32 `kafka:"type=int32,versions=0+"`
 
 	// AcknowledgementBatches: Record batches to acknowledge.
 	AcknowledgementBatches []AcknowledgementBatch `kafka:"type=[]AcknowledgementBatch,versions=0+"`
@@ -85,7 +97,7 @@ type AcknowledgementBatch struct {
 	// LastOffset: Last offset (inclusive) of batch of records to acknowledge.
 	LastOffset int64 `kafka:"type=int64,versions=0+"`
 
-	// AcknowledgeTypes: Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject.
+	// AcknowledgeTypes: Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew.
 	AcknowledgeTypes []int8 `kafka:"type=[]int8,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -96,7 +108,7 @@ type AcknowledgementBatch struct {
 // remove from this share session.
 type ForgottenTopic struct {
 	// TopicId: The unique topic ID.
-	TopicId kio.UUID `kafka:"type=uuid,versions=0+,ignorable"`
+	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The partitions indexes to forget.
 	Partitions []int32 `kafka:"type=[]int32,versions=0+"`

@@ -9,19 +9,22 @@ import (
 
 // ShareFetchResponse is the response of the ShareFetch API (key 78).
 //
-// Versions 0; flexible 0+.
+// Versions 1-2; flexible 0+.
 type ShareFetchResponse struct {
-	_ struct{} `kafka:"response,apiKey=78,versions=0,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=78,versions=1-2,flexible=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
-	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+,ignorable"`
+	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
 	// ErrorCode: The top-level response error code.
-	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+,ignorable"`
+	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// ErrorMessage: The top-level error message, or null if there was no error.
 	ErrorMessage *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
+
+	// AcquisitionLockTimeoutMs: The time in milliseconds for which the acquired records are locked.
+	AcquisitionLockTimeoutMs int32 `kafka:"type=int32,versions=1+"`
 
 	// Responses: The response topics.
 	Responses []ShareFetchableTopicResponse `kafka:"type=[]ShareFetchableTopicResponse,versions=0+"`
@@ -37,8 +40,9 @@ type ShareFetchResponse struct {
 // ShareFetchableTopicResponse is the element type of ShareFetchResponse.Responses: The response
 // topics.
 type ShareFetchableTopicResponse struct {
-	// TopicId: The unique topic ID.
-	TopicId kio.UUID `kafka:"type=uuid,versions=0+,ignorable"`
+	// TopicId: The unique topic ID. Map key: Kafka keys the elements of this array by their map-key
+	// fields.
+	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The topic partitions.
 	Partitions []PartitionData `kafka:"type=[]PartitionData,versions=0+"`
@@ -66,10 +70,11 @@ type PartitionData struct {
 	// error.
 	AcknowledgeErrorMessage *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
 
+	// CurrentLeader: The current leader of the partition.
 	CurrentLeader LeaderIdAndEpoch `kafka:"type=LeaderIdAndEpoch,versions=0+"`
 
 	// Records: The record data.
-	Records []byte `kafka:"type=records,versions=0+,nullable=0+"`
+	Records []byte `kafka:"type=records,versions=0+,nullable=0"`
 
 	// AcquiredRecords: The acquired records.
 	AcquiredRecords []AcquiredRecords `kafka:"type=[]AcquiredRecords,versions=0+"`
@@ -78,7 +83,7 @@ type PartitionData struct {
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// LeaderIdAndEpoch is the type of PartitionData.CurrentLeader.
+// LeaderIdAndEpoch is the type of PartitionData.CurrentLeader: The current leader of the partition.
 type LeaderIdAndEpoch struct {
 	// LeaderId: The ID of the current leader or -1 if the leader is unknown.
 	LeaderId int32 `kafka:"type=int32,versions=0+"`

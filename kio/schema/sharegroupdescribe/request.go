@@ -4,7 +4,7 @@
 // and ShareGroupDescribeResponse, generated from Kafka's ShareGroupDescribeRequest.json and
 // ShareGroupDescribeResponse.json.
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 1; flexible 0+. Served by the listeners broker.
 package sharegroupdescribe
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // ShareGroupDescribeRequest is the request of the ShareGroupDescribe API (key 77).
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 1; flexible 0+. Served by the listeners broker.
 type ShareGroupDescribeRequest struct {
-	_ struct{} `kafka:"request,apiKey=77,versions=0,flexible=0+,latestUnstable,listeners=broker"`
+	_ struct{} `kafka:"request,apiKey=77,versions=1,flexible=0+,listeners=broker"`
 
 	// GroupIds: The ids of the groups to describe. Entity type groupId.
 	GroupIds []common.GroupId `kafka:"type=[]string,versions=0+"`

@@ -9,9 +9,9 @@ import (
 
 // ShareGroupDescribeResponse is the response of the ShareGroupDescribe API (key 77).
 //
-// Versions 0; flexible 0+.
+// Versions 1; flexible 0+.
 type ShareGroupDescribeResponse struct {
-	_ struct{} `kafka:"response,apiKey=77,versions=0,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=77,versions=1,flexible=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -84,6 +84,15 @@ type Member struct {
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
+// Assignment is a common struct of ShareGroupDescribeResponse (versions 0+).
+type Assignment struct {
+	// TopicPartitions: The assigned topic-partitions to the member.
+	TopicPartitions []TopicPartitions `kafka:"type=[]TopicPartitions,versions=0+"`
+
+	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
+	UnknownTags kio.RawTags `kafka:"unknownTags"`
+}
+
 // TopicPartitions is a common struct of ShareGroupDescribeResponse (versions 0+).
 type TopicPartitions struct {
 	// TopicId: The topic ID.
@@ -94,15 +103,6 @@ type TopicPartitions struct {
 
 	// Partitions: The partitions.
 	Partitions []int32 `kafka:"type=[]int32,versions=0+"`
-
-	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
-	UnknownTags kio.RawTags `kafka:"unknownTags"`
-}
-
-// Assignment is a common struct of ShareGroupDescribeResponse (versions 0+).
-type Assignment struct {
-	// TopicPartitions: The assigned topic-partitions to the member.
-	TopicPartitions []TopicPartitions `kafka:"type=[]TopicPartitions,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

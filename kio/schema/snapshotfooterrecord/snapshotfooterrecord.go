@@ -16,7 +16,7 @@ import (
 type SnapshotFooterRecord struct {
 	_ struct{} `kafka:"data,versions=0,flexible=0+"`
 
-	// Version: The version of the snapshot footer record
+	// Version: The version of the snapshot footer record.
 	Version int16 `kafka:"type=int16,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -16,11 +16,11 @@ import (
 type SnapshotHeaderRecord struct {
 	_ struct{} `kafka:"data,versions=0,flexible=0+"`
 
-	// Version: The version of the snapshot header record
+	// Version: The version of the snapshot header record.
 	Version int16 `kafka:"type=int16,versions=0+"`
 
 	// LastContainedLogTimestamp: The append time of the last record from the log contained in this
-	// snapshot
+	// snapshot.
 	LastContainedLogTimestamp int64 `kafka:"type=int64,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

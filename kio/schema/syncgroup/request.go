@@ -3,7 +3,7 @@
 // Package syncgroup holds the SyncGroup API, key 14: SyncGroupRequest and SyncGroupResponse,
 // generated from Kafka's SyncGroupRequest.json and SyncGroupResponse.json.
 //
-// Versions 0-5; flexible 4+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 4+. Served by the listeners broker.
 package syncgroup
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // SyncGroupRequest is the request of the SyncGroup API (key 14).
 //
-// Versions 0-5; flexible 4+. Served by the listeners zkBroker, broker.
+// Versions 0-5; flexible 4+. Served by the listeners broker.
 type SyncGroupRequest struct {
-	_ struct{} `kafka:"request,apiKey=14,versions=0-5,flexible=4+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=14,versions=0-5,flexible=4+,listeners=broker"`
 
 	// GroupId: The unique group identifier. Entity type groupId.
 	GroupId common.GroupId `kafka:"type=string,versions=0+"`

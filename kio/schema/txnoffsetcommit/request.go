@@ -4,7 +4,7 @@
 // TxnOffsetCommitResponse, generated from Kafka's TxnOffsetCommitRequest.json and
 // TxnOffsetCommitResponse.json.
 //
-// Versions 0-4; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-6; flexible 3+. Served by the listeners broker.
 package txnoffsetcommit
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // TxnOffsetCommitRequest is the request of the TxnOffsetCommit API (key 28).
 //
-// Versions 0-4; flexible 3+. Served by the listeners zkBroker, broker.
+// Versions 0-6; flexible 3+. Served by the listeners broker.
 type TxnOffsetCommitRequest struct {
-	_ struct{} `kafka:"request,apiKey=28,versions=0-4,flexible=3+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=28,versions=0-6,flexible=3+,listeners=broker"`
 
 	// TransactionalId: The ID of the transaction. Entity type transactionalId.
 	TransactionalId common.TransactionalId `kafka:"type=string,versions=0+"`
@@ -30,8 +30,9 @@ type TxnOffsetCommitRequest struct {
 	// ProducerEpoch: The current epoch associated with the producer ID.
 	ProducerEpoch int16 `kafka:"type=int16,versions=0+"`
 
-	// GenerationId: The generation of the consumer.
-	GenerationId int32 `kafka:"type=int32,versions=3+,default=-1"`
+	// GenerationIdOrMemberEpoch: The generation of the group if using the classic group protocol or
+	// the member epoch if using the consumer protocol.
+	GenerationIdOrMemberEpoch int32 `kafka:"type=int32,versions=3+,default=-1"`
 
 	// MemberId: The member ID assigned by the group coordinator.
 	MemberId string `kafka:"type=string,versions=3+,default=''"`
@@ -50,7 +51,10 @@ type TxnOffsetCommitRequest struct {
 // we want to commit offsets for.
 type TxnOffsetCommitRequestTopic struct {
 	// Name: The topic name. Entity type topicName.
-	Name common.TopicName `kafka:"type=string,versions=0+"`
+	Name common.TopicName `kafka:"type=string,versions=0-5,ignorable"`
+
+	// TopicId: The topic ID.
+	TopicId kio.UUID `kafka:"type=uuid,versions=6+,ignorable"`
 
 	// Partitions: The partitions inside the topic that we want to commit offsets for.
 	Partitions []TxnOffsetCommitRequestPartition `kafka:"type=[]TxnOffsetCommitRequestPartition,versions=0+"`

@@ -9,9 +9,9 @@ import (
 
 // TxnOffsetCommitResponse is the response of the TxnOffsetCommit API (key 28).
 //
-// Versions 0-4; flexible 3+.
+// Versions 0-6; flexible 3+.
 type TxnOffsetCommitResponse struct {
-	_ struct{} `kafka:"response,apiKey=28,versions=0-4,flexible=3+"`
+	_ struct{} `kafka:"response,apiKey=28,versions=0-6,flexible=3+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -28,7 +28,10 @@ type TxnOffsetCommitResponse struct {
 // for each topic.
 type TxnOffsetCommitResponseTopic struct {
 	// Name: The topic name. Entity type topicName.
-	Name common.TopicName `kafka:"type=string,versions=0+"`
+	Name common.TopicName `kafka:"type=string,versions=0-5,ignorable"`
+
+	// TopicId: The topic ID.
+	TopicId kio.UUID `kafka:"type=uuid,versions=6+,ignorable"`
 
 	// Partitions: The responses for each partition in the topic.
 	Partitions []TxnOffsetCommitResponsePartition `kafka:"type=[]TxnOffsetCommitResponsePartition,versions=0+"`

@@ -4,7 +4,7 @@
 // UpdateFeaturesResponse, generated from Kafka's UpdateFeaturesRequest.json and
 // UpdateFeaturesResponse.json.
 //
-// Versions 0-1; flexible 0+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 0+. Served by the listeners broker, controller.
 package updatefeatures
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // UpdateFeaturesRequest is the request of the UpdateFeatures API (key 57).
 //
-// Versions 0-1; flexible 0+. Served by the listeners zkBroker, broker, controller.
+// Versions 0-2; flexible 0+. Served by the listeners broker, controller.
 type UpdateFeaturesRequest struct {
-	_ struct{} `kafka:"request,apiKey=57,versions=0-1,flexible=0+,listeners=zkBroker|broker|controller"`
+	_ struct{} `kafka:"request,apiKey=57,versions=0-2,flexible=0+,listeners=broker|controller"`
 
 	// TimeoutMs: How long to wait in milliseconds before timing out the request.
 	TimeoutMs int32 `kafka:"type=int32,versions=0+,default=60000"`

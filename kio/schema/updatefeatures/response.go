@@ -9,9 +9,9 @@ import (
 
 // UpdateFeaturesResponse is the response of the UpdateFeatures API (key 57).
 //
-// Versions 0-1; flexible 0+.
+// Versions 0-2; flexible 0+.
 type UpdateFeaturesResponse struct {
-	_ struct{} `kafka:"response,apiKey=57,versions=0-1,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=57,versions=0-2,flexible=0+"`
 
 	// ThrottleTimeMs: The duration in milliseconds for which the request was throttled due to a
 	// quota violation, or zero if the request did not violate any quota.
@@ -24,7 +24,7 @@ type UpdateFeaturesResponse struct {
 	ErrorMessage *string `kafka:"type=string,versions=0+,nullable=0+"`
 
 	// Results: Results for each feature update.
-	Results []UpdatableFeatureResult `kafka:"type=[]UpdatableFeatureResult,versions=0+"`
+	Results []UpdatableFeatureResult `kafka:"type=[]UpdatableFeatureResult,versions=0-1,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -17,21 +17,22 @@ import (
 type UpdateRaftVoterRequest struct {
 	_ struct{} `kafka:"request,apiKey=82,versions=0,flexible=0+,listeners=controller"`
 
+	// ClusterId: The cluster id.
 	ClusterId *string `kafka:"type=string,versions=0+,nullable=0+"`
 
-	// CurrentLeaderEpoch: The current leader epoch of the partition, -1 for unknown leader epoch
+	// CurrentLeaderEpoch: The current leader epoch of the partition, -1 for unknown leader epoch.
 	CurrentLeaderEpoch int32 `kafka:"type=int32,versions=0+"`
 
-	// VoterId: The replica id of the voter getting updated in the topic partition
+	// VoterId: The replica id of the voter getting updated in the topic partition.
 	VoterId int32 `kafka:"type=int32,versions=0+"`
 
-	// VoterDirectoryId: The directory id of the voter getting updated in the topic partition
+	// VoterDirectoryId: The directory id of the voter getting updated in the topic partition.
 	VoterDirectoryId kio.UUID `kafka:"type=uuid,versions=0+"`
 
-	// Listeners: The endpoint that can be used to communicate with the leader
+	// Listeners: The endpoint that can be used to communicate with the leader.
 	Listeners []Listener `kafka:"type=[]Listener,versions=0+"`
 
-	// KRaftVersionFeature: The range of versions of the protocol that the replica supports
+	// KRaftVersionFeature: The range of versions of the protocol that the replica supports.
 	KRaftVersionFeature KRaftVersionFeature `kafka:"type=KRaftVersionFeature,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -39,16 +40,16 @@ type UpdateRaftVoterRequest struct {
 }
 
 // Listener is the element type of UpdateRaftVoterRequest.Listeners: The endpoint that can be used
-// to communicate with the leader
+// to communicate with the leader.
 type Listener struct {
 	// Name: The name of the endpoint. Map key: Kafka keys the elements of this array by their
 	// map-key fields.
 	Name string `kafka:"type=string,versions=0+"`
 
-	// Host: The hostname
+	// Host: The hostname.
 	Host string `kafka:"type=string,versions=0+"`
 
-	// Port: The port
+	// Port: The port.
 	Port uint16 `kafka:"type=uint16,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -56,12 +57,12 @@ type Listener struct {
 }
 
 // KRaftVersionFeature is the type of UpdateRaftVoterRequest.KRaftVersionFeature: The range of
-// versions of the protocol that the replica supports
+// versions of the protocol that the replica supports.
 type KRaftVersionFeature struct {
-	// MinSupportedVersion: The minimum supported KRaft protocol version
+	// MinSupportedVersion: The minimum supported KRaft protocol version.
 	MinSupportedVersion int16 `kafka:"type=int16,versions=0+"`
 
-	// MaxSupportedVersion: The maximum supported KRaft protocol version
+	// MaxSupportedVersion: The maximum supported KRaft protocol version.
 	MaxSupportedVersion int16 `kafka:"type=int16,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -17,28 +17,30 @@ type UpdateRaftVoterResponse struct {
 	// quota violation, or zero if the request did not violate any quota.
 	ThrottleTimeMs int32 `kafka:"type=int32,versions=0+"`
 
-	// ErrorCode: The error code, or 0 if there was no error
+	// ErrorCode: The error code, or 0 if there was no error.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
+	// CurrentLeader: Details of the current Raft cluster leader.
 	CurrentLeader CurrentLeader `kafka:"type=CurrentLeader,versions=0+,tag=0,tagged=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// CurrentLeader is the type of UpdateRaftVoterResponse.CurrentLeader.
+// CurrentLeader is the type of UpdateRaftVoterResponse.CurrentLeader: Details of the current Raft
+// cluster leader.
 type CurrentLeader struct {
 	// LeaderId: The replica id of the current leader or -1 if the leader is unknown. Entity type
 	// brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=0+,default=-1"`
 
-	// LeaderEpoch: The latest known leader epoch
+	// LeaderEpoch: The latest known leader epoch.
 	LeaderEpoch int32 `kafka:"type=int32,versions=0+,default=-1"`
 
-	// Host: The node's hostname
+	// Host: The node's hostname.
 	Host string `kafka:"type=string,versions=0+"`
 
-	// Port: The node's port
+	// Port: The node's port.
 	Port int32 `kafka:"type=int32,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

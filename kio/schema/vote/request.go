@@ -3,7 +3,7 @@
 // Package vote holds the Vote API, key 52: VoteRequest and VoteResponse, generated from Kafka's
 // VoteRequest.json and VoteResponse.json.
 //
-// Versions 0-1; flexible 0+. Served by the listeners controller.
+// Versions 0-2; flexible 0+. Served by the listeners controller.
 package vote
 
 import (
@@ -13,22 +13,24 @@ import (
 
 // VoteRequest is the request of the Vote API (key 52).
 //
-// Versions 0-1; flexible 0+. Served by the listeners controller.
+// Versions 0-2; flexible 0+. Served by the listeners controller.
 type VoteRequest struct {
-	_ struct{} `kafka:"request,apiKey=52,versions=0-1,flexible=0+,listeners=controller"`
+	_ struct{} `kafka:"request,apiKey=52,versions=0-2,flexible=0+,listeners=controller"`
 
+	// ClusterId: The cluster id.
 	ClusterId *string `kafka:"type=string,versions=0+,nullable=0+,default=null"`
 
 	// VoterId: The replica id of the voter receiving the request. Entity type brokerId.
 	VoterId common.BrokerId `kafka:"type=int32,versions=1+,default=-1,ignorable"`
 
+	// Topics: The topic data.
 	Topics []VoteRequestTopicData `kafka:"type=[]VoteRequestTopicData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// VoteRequestTopicData is the element type of VoteRequest.Topics.
+// VoteRequestTopicData is the element type of VoteRequest.Topics: The topic data.
 //
 // The spec names it TopicData, as does the other message of Vote with different fields, so the
 // message name prefixes it here.
@@ -36,13 +38,15 @@ type VoteRequestTopicData struct {
 	// TopicName: The topic name. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The partition data.
 	Partitions []VoteRequestPartitionData `kafka:"type=[]VoteRequestPartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// VoteRequestPartitionData is the element type of VoteRequestTopicData.Partitions.
+// VoteRequestPartitionData is the element type of VoteRequestTopicData.Partitions: The partition
+// data.
 //
 // The spec names it PartitionData, as does the other message of Vote with different fields, so the
 // message name prefixes it here.
@@ -50,23 +54,26 @@ type VoteRequestPartitionData struct {
 	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
-	// CandidateEpoch: The bumped epoch of the candidate sending the request
-	CandidateEpoch int32 `kafka:"type=int32,versions=0+"`
+	// ReplicaEpoch: The epoch of the voter sending the request
+	ReplicaEpoch int32 `kafka:"type=int32,versions=0+"`
 
-	// CandidateId: The replica id of the voter sending the request. Entity type brokerId.
-	CandidateId common.BrokerId `kafka:"type=int32,versions=0+"`
+	// ReplicaId: The replica id of the voter sending the request. Entity type brokerId.
+	ReplicaId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// CandidateDirectoryId: The directory id of the voter sending the request
-	CandidateDirectoryId kio.UUID `kafka:"type=uuid,versions=1+,ignorable"`
+	// ReplicaDirectoryId: The directory id of the voter sending the request
+	ReplicaDirectoryId kio.UUID `kafka:"type=uuid,versions=1+,ignorable"`
 
-	// VoterDirectoryId: The ID of the voter sending the request
+	// VoterDirectoryId: The directory id of the voter receiving the request
 	VoterDirectoryId kio.UUID `kafka:"type=uuid,versions=1+,ignorable"`
 
-	// LastOffsetEpoch: The epoch of the last record written to the metadata log
+	// LastOffsetEpoch: The epoch of the last record written to the metadata log.
 	LastOffsetEpoch int32 `kafka:"type=int32,versions=0+"`
 
-	// LastOffset: The offset of the last record written to the metadata log
+	// LastOffset: The log end offset of the metadata log of the voter sending the request.
 	LastOffset int64 `kafka:"type=int64,versions=0+"`
+
+	// PreVote: Whether the request is a PreVote request (not persisted) or not.
+	PreVote bool `kafka:"type=bool,versions=2+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

@@ -9,23 +9,24 @@ import (
 
 // VoteResponse is the response of the Vote API (key 52).
 //
-// Versions 0-1; flexible 0+.
+// Versions 0-2; flexible 0+.
 type VoteResponse struct {
-	_ struct{} `kafka:"response,apiKey=52,versions=0-1,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=52,versions=0-2,flexible=0+"`
 
 	// ErrorCode: The top level error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
+	// Topics: The results for each topic.
 	Topics []VoteResponseTopicData `kafka:"type=[]VoteResponseTopicData,versions=0+"`
 
-	// NodeEndpoints: Endpoints for all current-leaders enumerated in PartitionData
+	// NodeEndpoints: Endpoints for all current-leaders enumerated in PartitionData.
 	NodeEndpoints []NodeEndpoint `kafka:"type=[]NodeEndpoint,versions=1+,tag=0,tagged=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// VoteResponseTopicData is the element type of VoteResponse.Topics.
+// VoteResponseTopicData is the element type of VoteResponse.Topics: The results for each topic.
 //
 // The spec names it TopicData, as does the other message of Vote with different fields, so the
 // message name prefixes it here.
@@ -33,13 +34,15 @@ type VoteResponseTopicData struct {
 	// TopicName: The topic name. Entity type topicName.
 	TopicName common.TopicName `kafka:"type=string,versions=0+"`
 
+	// Partitions: The results for each partition.
 	Partitions []VoteResponsePartitionData `kafka:"type=[]VoteResponsePartitionData,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// VoteResponsePartitionData is the element type of VoteResponseTopicData.Partitions.
+// VoteResponsePartitionData is the element type of VoteResponseTopicData.Partitions: The results
+// for each partition.
 //
 // The spec names it PartitionData, as does the other message of Vote with different fields, so the
 // message name prefixes it here.
@@ -47,15 +50,16 @@ type VoteResponsePartitionData struct {
 	// PartitionIndex: The partition index.
 	PartitionIndex int32 `kafka:"type=int32,versions=0+"`
 
+	// ErrorCode: The partition level error code.
 	ErrorCode common.ErrorCode `kafka:"type=int16,versions=0+"`
 
 	// LeaderId: The ID of the current leader or -1 if the leader is unknown. Entity type brokerId.
 	LeaderId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// LeaderEpoch: The latest known leader epoch
+	// LeaderEpoch: The latest known leader epoch.
 	LeaderEpoch int32 `kafka:"type=int32,versions=0+"`
 
-	// VoteGranted: True if the vote was granted and false otherwise
+	// VoteGranted: True if the vote was granted and false otherwise.
 	VoteGranted bool `kafka:"type=bool,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -63,16 +67,16 @@ type VoteResponsePartitionData struct {
 }
 
 // NodeEndpoint is the element type of VoteResponse.NodeEndpoints: Endpoints for all current-leaders
-// enumerated in PartitionData
+// enumerated in PartitionData.
 type NodeEndpoint struct {
 	// NodeId: The ID of the associated node. Entity type brokerId. Map key: Kafka keys the elements
 	// of this array by their map-key fields.
 	NodeId common.BrokerId `kafka:"type=int32,versions=1+"`
 
-	// Host: The node's hostname
+	// Host: The node's hostname.
 	Host string `kafka:"type=string,versions=1+"`
 
-	// Port: The node's port
+	// Port: The node's port.
 	Port uint16 `kafka:"type=uint16,versions=1+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

@@ -16,27 +16,28 @@ import (
 type VotersRecord struct {
 	_ struct{} `kafka:"data,versions=0,flexible=0+"`
 
-	// Version: The version of the voters record
+	// Version: The version of the voters record.
 	Version int16 `kafka:"type=int16,versions=0+"`
 
+	// Voters: The set of voters in the quorum for this epoch.
 	Voters []Voter `kafka:"type=[]Voter,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// Voter is the element type of VotersRecord.Voters.
+// Voter is the element type of VotersRecord.Voters: The set of voters in the quorum for this epoch.
 type Voter struct {
 	// VoterId: The replica id of the voter in the topic partition. Entity type brokerId.
 	VoterId common.BrokerId `kafka:"type=int32,versions=0+"`
 
-	// VoterDirectoryId: The directory id of the voter in the topic partition
+	// VoterDirectoryId: The directory id of the voter in the topic partition.
 	VoterDirectoryId kio.UUID `kafka:"type=uuid,versions=0+"`
 
-	// Endpoints: The endpoint that can be used to communicate with the voter
+	// Endpoints: The endpoint that can be used to communicate with the voter.
 	Endpoints []Endpoint `kafka:"type=[]Endpoint,versions=0+"`
 
-	// KRaftVersionFeature: The range of versions of the protocol that the replica supports
+	// KRaftVersionFeature: The range of versions of the protocol that the replica supports.
 	KRaftVersionFeature KRaftVersionFeature `kafka:"type=KRaftVersionFeature,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -44,16 +45,16 @@ type Voter struct {
 }
 
 // Endpoint is the element type of Voter.Endpoints: The endpoint that can be used to communicate
-// with the voter
+// with the voter.
 type Endpoint struct {
 	// Name: The name of the endpoint. Map key: Kafka keys the elements of this array by their
 	// map-key fields.
 	Name string `kafka:"type=string,versions=0+"`
 
-	// Host: The hostname
+	// Host: The hostname.
 	Host string `kafka:"type=string,versions=0+"`
 
-	// Port: The port
+	// Port: The port.
 	Port uint16 `kafka:"type=uint16,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
@@ -61,12 +62,12 @@ type Endpoint struct {
 }
 
 // KRaftVersionFeature is the type of Voter.KRaftVersionFeature: The range of versions of the
-// protocol that the replica supports
+// protocol that the replica supports.
 type KRaftVersionFeature struct {
-	// MinSupportedVersion: The minimum supported KRaft protocol version
+	// MinSupportedVersion: The minimum supported KRaft protocol version.
 	MinSupportedVersion int16 `kafka:"type=int16,versions=0+"`
 
-	// MaxSupportedVersion: The maximum supported KRaft protocol version
+	// MaxSupportedVersion: The maximum supported KRaft protocol version.
 	MaxSupportedVersion int16 `kafka:"type=int16,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.

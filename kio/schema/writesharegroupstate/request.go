@@ -4,7 +4,7 @@
 // WriteShareGroupStateRequest and WriteShareGroupStateResponse, generated from Kafka's
 // WriteShareGroupStateRequest.json and WriteShareGroupStateResponse.json.
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0-1; flexible 0+. Served by the listeners broker.
 package writesharegroupstate
 
 import (
@@ -13,9 +13,9 @@ import (
 
 // WriteShareGroupStateRequest is the request of the WriteShareGroupState API (key 85).
 //
-// Versions 0; flexible 0+. The latest version is not yet stable. Served by the listeners broker.
+// Versions 0-1; flexible 0+. Served by the listeners broker.
 type WriteShareGroupStateRequest struct {
-	_ struct{} `kafka:"request,apiKey=85,versions=0,flexible=0+,latestUnstable,listeners=broker"`
+	_ struct{} `kafka:"request,apiKey=85,versions=0-1,flexible=0+,listeners=broker"`
 
 	// GroupId: The group identifier.
 	GroupId string `kafka:"type=string,versions=0+"`
@@ -45,7 +45,7 @@ type PartitionData struct {
 	// Partition: The partition index.
 	Partition int32 `kafka:"type=int32,versions=0+"`
 
-	// StateEpoch: The state epoch for this share-partition.
+	// StateEpoch: The state epoch of the share-partition.
 	StateEpoch int32 `kafka:"type=int32,versions=0+"`
 
 	// LeaderEpoch: The leader epoch of the share-partition.
@@ -55,21 +55,27 @@ type PartitionData struct {
 	// written.
 	StartOffset int64 `kafka:"type=int64,versions=0+"`
 
+	// DeliveryCompleteCount: The number of offsets greater than or equal to share-partition start
+	// offset for which delivery has been completed.
+	DeliveryCompleteCount int32 `kafka:"type=int32,versions=1+,default=-1,ignorable"`
+
+	// StateBatches: The state batches for the share-partition.
 	StateBatches []StateBatch `kafka:"type=[]StateBatch,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// StateBatch is the element type of PartitionData.StateBatches.
+// StateBatch is the element type of PartitionData.StateBatches: The state batches for the
+// share-partition.
 type StateBatch struct {
-	// FirstOffset: The base offset of this state batch.
+	// FirstOffset: The first offset of this state batch.
 	FirstOffset int64 `kafka:"type=int64,versions=0+"`
 
 	// LastOffset: The last offset of this state batch.
 	LastOffset int64 `kafka:"type=int64,versions=0+"`
 
-	// DeliveryState: The state - 0:Available,2:Acked,4:Archived
+	// DeliveryState: The delivery state - 0:Available,2:Acked,4:Archived.
 	DeliveryState int8 `kafka:"type=int8,versions=0+"`
 
 	// DeliveryCount: The delivery count.

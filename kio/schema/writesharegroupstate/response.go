@@ -9,20 +9,20 @@ import (
 
 // WriteShareGroupStateResponse is the response of the WriteShareGroupState API (key 85).
 //
-// Versions 0; flexible 0+.
+// Versions 0-1; flexible 0+.
 type WriteShareGroupStateResponse struct {
-	_ struct{} `kafka:"response,apiKey=85,versions=0,flexible=0+"`
+	_ struct{} `kafka:"response,apiKey=85,versions=0-1,flexible=0+"`
 
-	// Results: The write results
+	// Results: The write results.
 	Results []WriteStateResult `kafka:"type=[]WriteStateResult,versions=0+"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
-// WriteStateResult is the element type of WriteShareGroupStateResponse.Results: The write results
+// WriteStateResult is the element type of WriteShareGroupStateResponse.Results: The write results.
 type WriteStateResult struct {
-	// TopicId: The topic identifier
+	// TopicId: The topic identifier.
 	TopicId kio.UUID `kafka:"type=uuid,versions=0+"`
 
 	// Partitions: The results for the partitions.

@@ -4,7 +4,7 @@
 // WriteTxnMarkersResponse, generated from Kafka's WriteTxnMarkersRequest.json and
 // WriteTxnMarkersResponse.json.
 //
-// Versions 0-1; flexible 1+. Served by the listeners zkBroker, broker.
+// Versions 0-2; flexible 1+. Served by the listeners broker.
 package writetxnmarkers
 
 import (
@@ -14,9 +14,9 @@ import (
 
 // WriteTxnMarkersRequest is the request of the WriteTxnMarkers API (key 27).
 //
-// Versions 0-1; flexible 1+. Served by the listeners zkBroker, broker.
+// Versions 0-2; flexible 1+. Served by the listeners broker.
 type WriteTxnMarkersRequest struct {
-	_ struct{} `kafka:"request,apiKey=27,versions=0-1,flexible=1+,listeners=zkBroker|broker"`
+	_ struct{} `kafka:"request,apiKey=27,versions=0-2,flexible=1+,listeners=broker"`
 
 	// Markers: The transaction markers to be written.
 	Markers []WritableTxnMarker `kafka:"type=[]WritableTxnMarker,versions=0+"`
@@ -42,8 +42,12 @@ type WritableTxnMarker struct {
 	Topics []WritableTxnMarkerTopic `kafka:"type=[]WritableTxnMarkerTopic,versions=0+"`
 
 	// CoordinatorEpoch: Epoch associated with the transaction state partition hosted by this
-	// transaction coordinator
+	// transaction coordinator.
 	CoordinatorEpoch int32 `kafka:"type=int32,versions=0+"`
+
+	// TransactionVersion: Transaction version of the marker. Ex: 0/1 = legacy (TV0/TV1), 2 = TV2
+	// etc.
+	TransactionVersion int8 `kafka:"type=int8,versions=2+,default=0,ignorable"`
 
 	// UnknownTags keeps tagged fields this struct does not know, so they survive a round trip.
 	UnknownTags kio.RawTags `kafka:"unknownTags"`

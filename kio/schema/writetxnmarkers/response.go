@@ -9,9 +9,9 @@ import (
 
 // WriteTxnMarkersResponse is the response of the WriteTxnMarkers API (key 27).
 //
-// Versions 0-1; flexible 1+.
+// Versions 0-2; flexible 1+.
 type WriteTxnMarkersResponse struct {
-	_ struct{} `kafka:"response,apiKey=27,versions=0-1,flexible=1+"`
+	_ struct{} `kafka:"response,apiKey=27,versions=0-2,flexible=1+"`
 
 	// Markers: The results for writing makers.
 	Markers []WritableTxnMarkerResult `kafka:"type=[]WritableTxnMarkerResult,versions=0+"`
