@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/internal/kafkaspecs/specstest"
+	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/tags"
 )
