@@ -205,8 +205,6 @@ func (pl *plan) taggedOp(tag uint32) *op {
 // readLength reads a string, bytes or array length in the field's encoding; -1 is null.
 func readLength(r *reader, o *op) int {
 	switch {
-	case o.kind == kVarbytes || o.kind == kVarstring:
-		return int(r.varint())
 	case o.compact:
 		return int(r.uvarint()) - 1
 	case o.kind == kString:
@@ -231,7 +229,7 @@ func checkLength(r *reader, o *op, n int) bool {
 		r.fail(causef(ErrRange, "negative length %d", n))
 		return false
 	}
-	if (o.kind == kString || o.kind == kVarstring) && n > math.MaxInt16 {
+	if o.kind == kString && n > math.MaxInt16 {
 		r.fail(causef(ErrRange, "string length %d exceeds 32767", n))
 		return false
 	}
@@ -263,13 +261,7 @@ func decodeValue(r *reader, o *op, p unsafe.Pointer) {
 		*(*float64)(p) = r.float64()
 	case kUUID:
 		*(*kio.UUID)(p) = r.uuid()
-	case kVarint:
-		*(*int32)(p) = r.varint()
-	case kVarlong:
-		*(*int64)(p) = r.varlong()
-	case kUvarint:
-		*(*uint32)(p) = r.uvarint()
-	case kString, kVarstring:
+	case kString:
 		n := readLength(r, o)
 		if !checkLength(r, o, n) {
 			return
@@ -280,7 +272,7 @@ func decodeValue(r *reader, o *op, p unsafe.Pointer) {
 		} else {
 			*(*string)(p) = s
 		}
-	case kBytes, kVarbytes:
+	case kBytes:
 		n := readLength(r, o)
 		if !checkLength(r, o, n) {
 			return

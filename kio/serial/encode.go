@@ -197,13 +197,7 @@ func encodeValue(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
 	case kUUID:
 		u := (*kio.UUID)(p)
 		return append(b, u[:]...), nil
-	case kVarint:
-		return appendVarint(b, *(*int32)(p)), nil
-	case kVarlong:
-		return appendVarlong(b, *(*int64)(p)), nil
-	case kUvarint:
-		return appendUvarint(b, *(*uint32)(p)), nil
-	case kString, kVarstring:
+	case kString:
 		var s string
 		if o.ptr {
 			sp := *(**string)(p)
@@ -219,7 +213,7 @@ func encodeValue(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
 		}
 		b = appendLength(b, o, len(s))
 		return append(b, s...), nil
-	case kBytes, kVarbytes:
+	case kBytes:
 		bs := *(*[]byte)(p)
 		if bs == nil && o.nullable {
 			return appendNull(b, o)
@@ -302,10 +296,8 @@ func appendInt32s(b []byte, vs []int32) []byte {
 // appendLength writes a string, bytes or array length in the field's encoding.
 func appendLength(b []byte, o *op, n int) []byte {
 	switch {
-	case o.compact && n < 0x7f && o.kind != kVarbytes && o.kind != kVarstring:
+	case o.compact && n < 0x7f:
 		return append(b, byte(n+1)) // the usual case: a one-byte compact length
-	case o.kind == kVarbytes || o.kind == kVarstring:
-		return appendVarint(b, int32(n))
 	case o.compact:
 		return appendUvarint(b, uint32(n)+1)
 	case o.kind == kString:
@@ -321,8 +313,6 @@ func appendNull(b []byte, o *op) ([]byte, error) {
 		return b, encodeErr(causef(ErrNull, "null at a version where the field is not nullable"))
 	}
 	switch {
-	case o.kind == kVarbytes || o.kind == kVarstring:
-		return appendVarint(b, -1), nil
 	case o.compact:
 		return append(b, 0), nil
 	case o.kind == kString:
@@ -330,4 +320,141 @@ func appendNull(b []byte, o *op) ([]byte, error) {
 	default:
 		return appendInt32(b, -1), nil
 	}
+}
+
+// size returns the length of the struct at p's wire form, as encode would write it,
+// without writing it: Marshal allocates exactly that much. Values encode would refuse
+// are sized as written anyway; encode reports them.
+func (pl *plan) size(p unsafe.Pointer) int {
+	n := pl.fixedSize
+	for _, o := range pl.varOps {
+		fp := unsafe.Add(p, o.offset)
+		if o.kind != kArray {
+			n += valueSize(o, fp)
+			continue
+		}
+		// Arrays inline: the struct arrays and int32 lists of real messages.
+		h := (*sliceHeader)(fp)
+		if h.data == nil && o.nullable {
+			n += lengthSize(o, -1)
+			continue
+		}
+		n += lengthSize(o, h.len)
+		switch e := o.elem; {
+		case o.elemWidth > 0:
+			n += o.elemWidth * h.len
+		case e.kind == kStruct && !e.ptr:
+			for i := 0; i < h.len; i++ {
+				n += e.sub.size(unsafe.Add(h.data, uintptr(i)*o.elemSize))
+			}
+		default:
+			for i := 0; i < h.len; i++ {
+				n += valueSize(e, unsafe.Add(h.data, uintptr(i)*o.elemSize))
+			}
+		}
+	}
+	if !pl.flexible {
+		return n
+	}
+	var unknown kio.RawTags
+	if pl.hasUnknown {
+		unknown = *(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))
+	}
+	if len(pl.tagged) == 0 && len(unknown) == 0 {
+		return n + 1
+	}
+	count := len(unknown)
+	for id, data := range unknown {
+		n += uvarintSize(id) + uvarintSize(uint32(len(data))) + len(data)
+	}
+	for i := range pl.tagged {
+		o := &pl.tagged[i]
+		fp := unsafe.Add(p, o.offset)
+		if isDefault(o.field, fp) {
+			continue
+		}
+		count++
+		vs := valueSize(o, fp)
+		n += uvarintSize(o.tag) + uvarintSize(uint32(vs)) + vs
+	}
+	return n + uvarintSize(uint32(count))
+}
+
+// valueSize returns the length of the wire form of the value of layout o at p.
+func valueSize(o *op, p unsafe.Pointer) int {
+	if w := fixedWidth(o.kind); w > 0 {
+		return w
+	}
+	switch o.kind {
+	case kString:
+		if o.ptr {
+			sp := *(**string)(p)
+			if sp == nil {
+				return lengthSize(o, -1)
+			}
+			return lengthSize(o, len(*sp)) + len(*sp)
+		}
+		return lengthSize(o, len(*(*string)(p))) + len(*(*string)(p))
+	case kBytes:
+		bs := *(*[]byte)(p)
+		if bs == nil && o.nullable {
+			return lengthSize(o, -1)
+		}
+		return lengthSize(o, len(bs)) + len(bs)
+	case kArray:
+		h := (*sliceHeader)(p)
+		if h.data == nil && o.nullable {
+			return lengthSize(o, -1)
+		}
+		n := lengthSize(o, h.len)
+		if o.elemWidth > 0 {
+			return n + o.elemWidth*h.len
+		}
+		for i := 0; i < h.len; i++ {
+			n += valueSize(o.elem, unsafe.Add(h.data, uintptr(i)*o.elemSize))
+		}
+		return n
+	case kStruct:
+		if !o.ptr {
+			return o.sub.size(p)
+		}
+		sp := *(*unsafe.Pointer)(p)
+		if sp == nil {
+			return 1
+		}
+		return b2i(o.nullable) + o.sub.size(sp)
+	}
+	return 0
+}
+
+// lengthSize is the width of a string, bytes or array length n (-1: null) as
+// appendLength and appendNull write it.
+func lengthSize(o *op, n int) int {
+	switch {
+	case o.compact && n < 0x7f:
+		return 1
+	case o.compact:
+		return uvarintSize(uint32(n + 1))
+	case o.kind == kString:
+		return 2
+	default:
+		return 4
+	}
+}
+
+// fixedWidth is the wire width of a fixed-width kind, 0 for the others.
+func fixedWidth(k wireKind) int {
+	switch k {
+	case kBool, kInt8:
+		return 1
+	case kInt16, kUint16:
+		return 2
+	case kInt32, kUint32:
+		return 4
+	case kInt64, kFloat64:
+		return 8
+	case kUUID:
+		return 16
+	}
+	return 0
 }

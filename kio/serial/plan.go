@@ -2,6 +2,7 @@ package serial
 
 import (
 	"cmp"
+	"fmt"
 	"reflect"
 	"slices"
 	"sync"
@@ -26,6 +27,8 @@ type op struct {
 	offset   uintptr  // within the parent struct; 0 for array elements
 	elem     *op      // kArray: the element
 	elemSize uintptr  // kArray: Go size of one element
+	// kArray: the wire width of one element when it is fixed, else 0.
+	elemWidth int
 	// kArray: the type word of an interface holding a *[]T, to reach the field
 	// through reflect without looking its pointer type up.
 	slicePtrType unsafe.Pointer
@@ -44,9 +47,13 @@ type plan struct {
 	fields   []op // present, untagged, in declaration order
 	// ops points at fields' ops: the encode and decode loops walk pointers rather
 	// than indexing a slice of large structs.
-	ops    []*op
-	tagged []op // tagged at this version, in ascending tag order
-	absent []op // not present at this version and not ignorable
+	ops []*op
+	// For Marshal's size pass: the wire width of the fixed-width fields, and the
+	// others.
+	fixedSize int
+	varOps    []*op
+	tagged    []op // tagged at this version, in ascending tag order
+	absent    []op // not present at this version and not ignorable
 	// defaults set the absent and tagged fields whose default is not Go's zero value
 	// (directly or in a nested struct value) before decoding, flattened.
 	defaults []defaultWrite
@@ -54,8 +61,6 @@ type plan struct {
 	err      error // a *SchemaError, reported on use
 	// hints size the first arena chunks of the next decode with this plan at the top.
 	hints arenaHints
-	// encodedSize is the length of the last message Marshal encoded with this plan.
-	encodedSize atomic.Int32
 	// Copied from ti so the encode loop's last check reads the plan alone.
 	hasUnknown bool
 	unknownOff uintptr
@@ -139,7 +144,7 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 		present := f.tag.Versions.Contains(k.version)
 		tagged := present && f.tag.IsTagged() && f.tag.Tagged.Contains(k.version)
 		if tagged && !k.flexible {
-			p.err = &SchemaError{Struct: ti.typ, Field: f.name, Reason: "tagged field in a version that is not flexible"}
+			p.err = &SchemaError{Struct: ti.typ, Field: f.name, Reason: fmt.Sprintf("tagged at version %d, which is not flexible", k.version)}
 			return p
 		}
 		o := compileOp(&f.valueInfo, k, compiling)
@@ -169,7 +174,13 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 	}
 	slices.SortFunc(p.tagged, func(a, b op) int { return cmp.Compare(a.tag, b.tag) })
 	for i := range p.fields {
-		p.ops = append(p.ops, &p.fields[i])
+		o := &p.fields[i]
+		p.ops = append(p.ops, o)
+		if w := fixedWidth(o.kind); w > 0 {
+			p.fixedSize += w
+		} else {
+			p.varOps = append(p.varOps, o)
+		}
 	}
 	return p
 }
@@ -188,8 +199,6 @@ func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
 		o.minSize = 8
 	case kUUID:
 		o.minSize = 16
-	case kVarint, kVarlong, kUvarint, kVarbytes, kVarstring:
-		o.minSize = 1
 	case kString:
 		o.minSize = 2
 	case kBytes, kArray:
@@ -206,7 +215,7 @@ func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
 	}
 	if vi.kind == kArray {
 		e := compileOp(vi.elem, k, compiling)
-		o.elem, o.elemSize, o.elemKind = &e, vi.elem.goType.Size(), e.kind
+		o.elem, o.elemSize, o.elemKind, o.elemWidth = &e, vi.elem.goType.Size(), e.kind, fixedWidth(e.kind)
 		slicePtr := reflect.New(vi.goType).Interface()
 		o.slicePtrType = (*ifaceWords)(unsafe.Pointer(&slicePtr)).typ
 		if e.kind == kInt32 && o.compact {

@@ -104,8 +104,8 @@ func (ti *typeInfo) planAt(version int16) (*plan, error) {
 	if pl := ti.checkedPlan(version); pl != nil {
 		return pl, nil
 	}
-	if ti.err != nil {
-		return nil, ti.err
+	if _, err := ti.checkVersions(); err != nil {
+		return nil, err
 	}
 	if version < 0 || !ti.marker.Versions.Contains(version) {
 		return nil, causef(ErrVersion, "version %d is not in %v's valid versions %v", version, ti.typ, ti.marker.Versions)
@@ -118,6 +118,36 @@ func (ti *typeInfo) planAt(version int16) (*plan, error) {
 		ti.topPlans[version].Store(pl)
 	}
 	return pl, nil
+}
+
+// checkVersions compiles ti at every version its marker declares (0 to 31 where it
+// declares no upper end) the first time it is needed, and returns the first problem
+// and its version: a mistake in any version is refused by every entry point and by
+// Check, not only when that version is used. A struct without a marker is a nested
+// one, whose flexibility its message decides: only its tags and Go types are checked
+// here, its versions through the messages that hold it.
+func (ti *typeInfo) checkVersions() (int16, error) {
+	ti.checked.Do(func() {
+		if ti.err != nil {
+			ti.checkedErr = ti.err
+			return
+		}
+		r := ti.marker.Versions
+		if !ti.hasMarker || r.IsNone() {
+			return // a version of none is refused as such
+		}
+		hi := r.Hi
+		if r.IsOpen() {
+			hi = max(r.Lo, maxCachedVersion-1)
+		}
+		for v := r.Lo; v <= hi; v++ {
+			if pl := ti.planFor(v, ti.marker.Flexible.Contains(v)); pl.err != nil {
+				ti.checkedVersion, ti.checkedErr = v, pl.err
+				return
+			}
+		}
+	})
+	return ti.checkedVersion, ti.checkedErr
 }
 
 // zero clears the struct at p. Decoding targets are usually new, so it first checks

@@ -20,8 +20,7 @@
 // Every other field carries its own facts:
 //
 //	type=T         Kafka type: int8 int16 int32 int64 uint16 uint32 float64 bool string
-//	               bytes records uuid, []T, or a struct name; kio's extra wire types
-//	               varint varlong uvarint varbytes varstring; implied by the Go type where
+//	               bytes records uuid, []T, or a struct name; implied by the Go type where
 //	               omitted
 //	versions=R     versions the field is present in (default 0+)
 //	nullable=R     versions in which it may be null

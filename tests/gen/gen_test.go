@@ -42,7 +42,7 @@ type sample struct {
 	ID           kio.UUID    `kafka:"versions=1+"`
 	F            float64     `kafka:"versions=2+"`
 	U            uint16      `kafka:"versions=0+"`
-	V            int64       `kafka:"type=varlong"`
+	V            int64       `kafka:"type=int64"`
 	Skipped      int         `kafka:"-"`
 	UnknownTags  kio.RawTags `kafka:"unknownTags"`
 }
