@@ -15,7 +15,7 @@ import (
 func rangeLiteral(r tags.Range) string {
 	switch {
 	case r.IsNone():
-		return "tags.None"
+		return "tags.None()"
 	case r.IsOpen():
 		return fmt.Sprintf("tags.Range{Lo: %d, Hi: math.MaxInt16}", r.Lo)
 	}

@@ -110,7 +110,7 @@ func parseType(t reflect.Type, building map[reflect.Type]*typeInfo) *typeInfo {
 	if ti, ok := building[t]; ok {
 		return ti // a recursive type: the caller finishes it
 	}
-	ti := &typeInfo{typ: t, size: t.Size(), wordAligned: t.Align() >= 8, marker: tags.Message{APIKey: -1, Versions: tags.All, Flexible: tags.None, Deprecated: tags.None}}
+	ti := &typeInfo{typ: t, size: t.Size(), wordAligned: t.Align() >= 8, marker: tags.Message{APIKey: -1, Versions: tags.All(), Flexible: tags.None(), Deprecated: tags.None()}}
 	building[t] = ti
 	fail := func(field, format string, args ...any) *typeInfo {
 		if ti.err == nil {

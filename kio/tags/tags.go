@@ -175,7 +175,7 @@ func (it item) String() string {
 
 // ParseMessage parses the tag of a struct's marker field `_ struct{}`.
 func ParseMessage(tag string) (Message, error) {
-	m := Message{APIKey: -1, Versions: All, Flexible: None, Deprecated: None}
+	m := Message{APIKey: -1, Versions: All(), Flexible: None(), Deprecated: None()}
 	items, err := splitItems(tag)
 	if err != nil {
 		return m, err
@@ -242,7 +242,7 @@ func ParseMessage(tag string) (Message, error) {
 // ParseField parses the tag of an ordinary struct field. An empty tag gives the
 // defaults: present in every version, never nullable, not tagged.
 func ParseField(tag string) (Field, error) {
-	f := Field{Versions: All, Nullable: None, Tag: -1, Tagged: None, Flexible: None}
+	f := Field{Versions: All(), Nullable: None(), Tag: -1, Tagged: None(), Flexible: None()}
 	if tag == "-" {
 		f.Skip = true
 		return f, nil

@@ -168,5 +168,5 @@ func marker(t reflect.Type) (tags.Message, bool, error) {
 		}
 		return m, true, nil
 	}
-	return tags.Message{APIKey: -1, Versions: tags.All, Flexible: tags.None, Deprecated: tags.None}, false, nil
+	return tags.Message{APIKey: -1, Versions: tags.All(), Flexible: tags.None(), Deprecated: tags.None()}, false, nil
 }
