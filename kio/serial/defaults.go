@@ -164,12 +164,6 @@ func (r *reader) applyDefaults(ws []defaultWrite, p unsafe.Pointer) {
 	}
 }
 
-// sliceHeader is the layout of every Go slice.
-type sliceHeader struct {
-	data     unsafe.Pointer
-	len, cap int
-}
-
 // isDefault reports whether the field at p equals exactly what decoding would give
 // when the field is absent: its default literal, or the implied default without one.
 // A tagged field is written only when this is false.

@@ -216,8 +216,7 @@ func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
 	if vi.kind == kArray {
 		e := compileOp(vi.elem, k, compiling)
 		o.elem, o.elemSize, o.elemKind, o.elemWidth = &e, vi.elem.goType.Size(), e.kind, fixedWidth(e.kind)
-		slicePtr := reflect.New(vi.goType).Interface()
-		o.slicePtrType = (*ifaceWords)(unsafe.Pointer(&slicePtr)).typ
+		o.slicePtrType = typeWord(reflect.PointerTo(vi.goType))
 		if e.kind == kInt32 && o.compact {
 			o.fast = kCompactInt32s
 		}

@@ -96,7 +96,7 @@ func marshalSlow(v any, version int16) ([]byte, error) {
 	}
 	if direct {
 		// The data word is the struct's whole content: encode from a copy of it.
-		word := (*ifaceWords)(unsafe.Pointer(&v)).data
+		word := dataWord(&v)
 		return pl.marshal(unsafe.Pointer(&word))
 	}
 	return pl.marshal(p)
@@ -135,7 +135,7 @@ func appendSlow(dst []byte, v any, version int16) ([]byte, error) {
 	}
 	if direct {
 		// The data word is the struct's whole content: encode from a copy of it.
-		word := (*ifaceWords)(unsafe.Pointer(&v)).data
+		word := dataWord(&v)
 		return appendStruct(dst, ti, unsafe.Pointer(&word), version)
 	}
 	return appendStruct(dst, ti, p, version)

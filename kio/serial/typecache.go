@@ -18,12 +18,6 @@ import (
 // entry points do not let v escape and a caller's `var m T; Unmarshal(b, &m, v)`
 // stays on the stack.
 
-// ifaceWords is the layout of an empty interface: its dynamic type and data words.
-type ifaceWords struct {
-	typ  unsafe.Pointer
-	data unsafe.Pointer
-}
-
 type typeCacheEntry struct {
 	typ uintptr   // dynamic type word of a *T, or of a T stored indirectly
 	ti  *typeInfo // T's parsed form
@@ -41,7 +35,7 @@ func typeCacheSlot(typ uintptr) *atomic.Pointer[typeCacheEntry] {
 // cachedStruct returns the cache entry for v's dynamic type and the address of the
 // struct behind v, or nil when v's type is not cached. The address is nil for a nil *T.
 func cachedStruct(v any) (*typeCacheEntry, unsafe.Pointer) {
-	w := (*ifaceWords)(unsafe.Pointer(&v))
+	w := words(&v)
 	if e := typeCacheSlot(uintptr(w.typ)).Load(); e != nil && e.typ == uintptr(w.typ) {
 		return e, w.data
 	}
@@ -54,7 +48,7 @@ func cachedStruct(v any) (*typeCacheEntry, unsafe.Pointer) {
 // true and the caller must take the address of a copy of v's data word.
 func locateStruct(v any, needPointer bool) (ti *typeInfo, p unsafe.Pointer, direct bool, err error) {
 	t := reflect.TypeOf(v)
-	w := (*ifaceWords)(unsafe.Pointer(&v))
+	w := words(&v)
 	switch {
 	case t == nil:
 		return nil, nil, false, causef(ErrSchema, "nil value")
@@ -79,14 +73,6 @@ func locateStruct(v any, needPointer bool) (ti *typeInfo, p unsafe.Pointer, dire
 		}
 		return nil, nil, false, causef(ErrSchema, "%v is not %s", t, want)
 	}
-}
-
-// isDirectIface reports whether an interface holds a T itself in its data word rather
-// than a pointer to it, as Go does for a struct whose only content is one pointer. A
-// zero T boxed directly has a nil data word; boxed indirectly, a non-nil one.
-func isDirectIface(t reflect.Type) bool {
-	z := reflect.Zero(t).Interface()
-	return (*ifaceWords)(unsafe.Pointer(&z)).data == nil
 }
 
 // checkedPlan returns ti's top-level plan at version if planAt has already checked
