@@ -49,9 +49,9 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 				sp = (*string)(fp)
 			}
 			if sp != nil && o.compact && len(*sp) < 0x7f {
-				b = append(wire.AppendCompactLength(b, len(*sp)), *sp...)
+				b = append(append(b, wire.ShortCompactLengthByte(len(*sp))), *sp...)
 			} else if sp == nil && o.compact && o.nullable {
-				b = wire.AppendCompactLength(b, wire.Null)
+				b = append(b, wire.ShortCompactLengthByte(wire.Null))
 			} else if b, err = encodeValue(b, o, fp); err != nil {
 				return b, atField(err, o.name)
 			}
@@ -59,7 +59,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 			h := (*sliceHeader)(fp)
 			if h.len < 0x7f && (h.data != nil || !o.nullable) {
 				// Replica and ISR lists, written without a call.
-				b = wire.AppendCompactLength(b, h.len)
+				b = append(b, wire.ShortCompactLengthByte(h.len))
 				for _, v := range unsafe.Slice((*int32)(h.data), h.len) {
 					b = wire.AppendInt32(b, v)
 				}
@@ -192,6 +192,11 @@ func (pl *plan) size(p unsafe.Pointer) int {
 		switch e := o.elem; {
 		case o.elemWidth > 0:
 			n += o.elemWidth * h.len
+		case e.kind == kStruct && !e.ptr && e.sub.flat:
+			n += h.len * e.sub.fixedSize
+			for i := 0; i < h.len; i++ {
+				n += e.sub.flatSize(unsafe.Add(h.data, uintptr(i)*o.elemSize))
+			}
 		case e.kind == kStruct && !e.ptr:
 			for i := 0; i < h.len; i++ {
 				n += e.sub.size(unsafe.Add(h.data, uintptr(i)*o.elemSize))
@@ -226,4 +231,31 @@ func (pl *plan) size(p unsafe.Pointer) int {
 		n += wire.TaggedFieldSize(o.tag, valueSize(o, fp))
 	}
 	return n + wire.UvarintSize(uint32(count))
+}
+
+// flatSize is size for a flat plan (see plan.flat) less its fixedSize: the lengths and
+// elements of its arrays of fixed-width values and its tagged-field section, without
+// the general loop's dispatch. Every partition of a Metadata or Fetch message is one.
+func (pl *plan) flatSize(p unsafe.Pointer) int {
+	n := 0
+	for _, o := range pl.varOps {
+		h := (*sliceHeader)(unsafe.Add(p, o.offset))
+		if h.data == nil && o.nullable {
+			n += lengthSize(o, wire.Null)
+		} else {
+			n += lengthSize(o, h.len) + o.elemWidth*h.len
+		}
+	}
+	if !pl.flexible {
+		return n
+	}
+	if pl.hasUnknown {
+		if unknown := *(*kio.RawTags)(unsafe.Add(p, pl.unknownOff)); len(unknown) != 0 {
+			for id, data := range unknown {
+				n += wire.TaggedFieldSize(id, len(data))
+			}
+			return n + wire.UvarintSize(uint32(len(unknown)))
+		}
+	}
+	return n + 1
 }

@@ -363,6 +363,16 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 		growSlice(o.slicePtrType, p, n)
 		h.len = n
 	}
+	if e.kind == kStruct && !e.ptr { // topics, partitions: straight to the plan
+		for i := 0; i < n; i++ {
+			e.sub.decode(r, unsafe.Add(h.data, uintptr(i)*o.elemSize))
+			if r.err != nil {
+				r.errAt("", i)
+				return
+			}
+		}
+		return
+	}
 	for i := 0; i < n; i++ {
 		decodeValue(r, e, unsafe.Add(h.data, uintptr(i)*o.elemSize))
 		if r.err != nil {

@@ -52,8 +52,11 @@ type plan struct {
 	// others.
 	fixedSize int
 	varOps    []*op
-	tagged    []op // tagged at this version, in ascending tag order
-	absent    []op // not present at this version and not ignorable
+	// flat: every field not fixed-width is an array of fixed-width values, and none
+	// is tagged at this version, so flatSize sizes the struct.
+	flat   bool
+	tagged []op // tagged at this version, in ascending tag order
+	absent []op // not present at this version and not ignorable
 	// defaults set the absent and tagged fields whose default is not Go's zero value
 	// (directly or in a nested struct value) before decoding, flattened.
 	defaults []defaultWrite
@@ -173,8 +176,12 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 		}
 	}
 	slices.SortFunc(p.tagged, func(a, b op) int { return cmp.Compare(a.tag, b.tag) })
+	p.flat = len(p.tagged) == 0
 	for i := range p.fields {
 		o := &p.fields[i]
+		if w := fixedWidth(o.kind); w == 0 && (o.kind != kArray || o.elemWidth == 0) {
+			p.flat = false
+		}
 		p.ops = append(p.ops, o)
 		if w := fixedWidth(o.kind); w > 0 {
 			p.fixedSize += w

@@ -200,6 +200,10 @@ func CompactLength(b []byte) (length int, n int) {
 	return int(v) - 1, n
 }
 
+// ShortCompactLengthByte returns the one byte that encodes a compact length n, for
+// -1 (null) <= n < 127, the usual case: a fast path checks that range and appends it.
+func ShortCompactLengthByte(n int) byte { return byte(n + 1) }
+
 // ShortCompactLength reads the compact length in a first byte c when it takes that
 // byte alone (null and lengths below 127, the usual case): the length (Null for null)
 // and true, or false when the varint goes on.

@@ -88,7 +88,7 @@ func TestShortCompactLength(t *testing.T) {
 	for c := 0; c < 256; c++ {
 		n, ok := ShortCompactLength(byte(c))
 		full, w := CompactLength([]byte{byte(c), 0x01})
-		if ok != (w == 1) || ok && n != full {
+		if ok != (w == 1) || ok && (n != full || ShortCompactLengthByte(n) != byte(c)) {
 			t.Errorf("byte %#x: %d, %v; CompactLength %d over %d bytes", c, n, ok, full, w)
 		}
 	}
