@@ -7,8 +7,8 @@
 // not hold a well-formed one (as encoding/binary's Uvarint does). The writers and the
 // length helpers are small enough for the compiler to inline (go build -gcflags=-m
 // reports "can inline" for each), so the codec's fast paths call them instead of
-// repeating the rules; the varint readers are one call, their multi-byte loops kept
-// out of line.
+// repeating the rules. The varint readers are one call each (a caller that must not
+// pay it for one-byte lengths checks ShortCompactLength first).
 package wire
 
 import (
@@ -76,17 +76,6 @@ func UvarintSize(v uint32) int {
 // (Kafka never writes those); a caller tells the two apart by whether MaxUvarintLen
 // bytes were there.
 func Uvarint(b []byte) (v uint32, n int) {
-	if len(b) > 0 && b[0] < 0x80 { // lengths and counts below 128: one byte
-		return uint32(b[0]), 1
-	}
-	return uvarintLong(b)
-}
-
-// uvarintLong is Uvarint's slow path, kept out of line so that Uvarint inlines.
-//
-//go:noinline
-func uvarintLong(b []byte) (uint32, int) {
-	var v uint32
 	for i := 0; i < MaxUvarintLen && i < len(b); i++ {
 		c := b[i]
 		if i == MaxUvarintLen-1 && c > 0x0f {
@@ -125,16 +114,6 @@ func VarlongSize(v int64) int {
 // Varlong reads the zig-zag varlong at the start of b and returns it with its width,
 // 0 when b ends first or the encoding runs past 10 bytes or 64 bits.
 func Varlong(b []byte) (v int64, n int) {
-	if len(b) > 0 && b[0] < 0x80 { // the common case in record headers
-		return int64(b[0]>>1) ^ -int64(b[0]&1), 1
-	}
-	return varlongLong(b)
-}
-
-// varlongLong is Varlong's slow path, kept out of line so that Varlong inlines.
-//
-//go:noinline
-func varlongLong(b []byte) (int64, int) {
 	var u uint64
 	for i := 0; i < 10 && i < len(b); i++ {
 		c := b[i]
@@ -153,17 +132,7 @@ func varlongLong(b []byte) (int64, int) {
 // Varint reads a zig-zag varint at the start of b, as Varlong, whose value must fit an
 // int32 (records carry their lengths and counts so).
 func Varint(b []byte) (v int32, n int) {
-	if len(b) > 0 && b[0] < 0x80 {
-		return int32(b[0]>>1) ^ -int32(b[0]&1), 1
-	}
-	return varintLong(b)
-}
-
-// varintLong is Varint's slow path.
-//
-//go:noinline
-func varintLong(b []byte) (int32, int) {
-	l, n := varlongLong(b)
+	l, n := Varlong(b)
 	if n == 0 || l < math.MinInt32 || l > math.MaxInt32 {
 		return 0, 0
 	}
