@@ -65,9 +65,9 @@ func applyDefault(f *fieldInfo, p unsafe.Pointer) {
 		*(*kio.UUID)(p) = kio.UUID{}
 	case kBytes, kArray:
 		if d.null {
-			*(*sliceHeader)(p) = sliceHeader{}
+			*sliceAt(p) = sliceHeader{}
 		} else {
-			*(*sliceHeader)(p) = sliceHeader{data: unsafe.Pointer(&zeroLen)} // empty, not nil
+			*sliceAt(p) = sliceHeader{data: unsafe.Pointer(&zeroLen)} // empty, not nil
 		}
 	}
 }
@@ -199,7 +199,7 @@ func isDefault(f *fieldInfo, p unsafe.Pointer) bool {
 	case kUUID:
 		return *(*kio.UUID)(p) == kio.UUID{}
 	case kBytes, kArray:
-		h := (*sliceHeader)(p)
+		h := sliceAt(p)
 		switch {
 		case d.null:
 			return h.data == nil
@@ -241,7 +241,7 @@ func (ti *typeInfo) isDefault(p unsafe.Pointer) bool {
 func isEmpty(f *fieldInfo, p unsafe.Pointer) bool {
 	switch f.kind {
 	case kBytes, kArray:
-		return (*sliceHeader)(p).len == 0
+		return sliceAt(p).len == 0
 	case kString:
 		if f.ptr {
 			sp := *(**string)(p)

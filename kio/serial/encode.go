@@ -56,7 +56,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 				return b, atField(err, o.name)
 			}
 		case kCompactInt32s:
-			h := (*sliceHeader)(fp)
+			h := sliceAt(fp)
 			if h.len < 0x7f && (h.data != nil || !o.nullable) {
 				// Replica and ISR lists, written without a call.
 				b = append(b, wire.ShortCompactLengthByte(h.len))
@@ -67,7 +67,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 				return b, atField(err, o.name)
 			}
 		case kArray:
-			if b, err = encodeArray(b, o, (*sliceHeader)(fp)); err != nil {
+			if b, err = encodeArray(b, o, sliceAt(fp)); err != nil {
 				return b, atField(err, o.name)
 			}
 		case kStruct:
@@ -183,7 +183,7 @@ func (pl *plan) size(p unsafe.Pointer) int {
 			continue
 		}
 		// Arrays inline: the struct arrays and int32 lists of real messages.
-		h := (*sliceHeader)(fp)
+		h := sliceAt(fp)
 		if h.data == nil && o.nullable {
 			n += lengthSize(o, wire.Null)
 			continue
@@ -239,7 +239,7 @@ func (pl *plan) size(p unsafe.Pointer) int {
 func (pl *plan) flatSize(p unsafe.Pointer) int {
 	n := 0
 	for _, o := range pl.varOps {
-		h := (*sliceHeader)(unsafe.Add(p, o.offset))
+		h := sliceAt(unsafe.Add(p, o.offset))
 		if h.data == nil && o.nullable {
 			n += lengthSize(o, wire.Null)
 		} else {

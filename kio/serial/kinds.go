@@ -24,7 +24,7 @@ func encodeValue(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
 	case kBytes:
 		return encodeBytes(b, o, p)
 	case kArray:
-		return encodeArray(b, o, (*sliceHeader)(p))
+		return encodeArray(b, o, sliceAt(p))
 	case kStruct:
 		return encodeStruct(b, o, p)
 	}
@@ -62,7 +62,7 @@ func valueSize(o *op, p unsafe.Pointer) int {
 	case kBytes:
 		return bytesSize(o, p)
 	case kArray:
-		return arraySize(o, (*sliceHeader)(p))
+		return arraySize(o, sliceAt(p))
 	case kStruct:
 		return structSize(o, p)
 	}
@@ -337,7 +337,7 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 	if !r.ensure(n * max(o.elem.minSize, 1)) {
 		return
 	}
-	h := (*sliceHeader)(p)
+	h := sliceAt(p)
 	if n == 0 {
 		*h = sliceHeader{data: unsafe.Pointer(&zeroLen)}
 		return

@@ -11,8 +11,8 @@ import (
 // there first. Each use is kept because a benchmark showed it pays (BENCHMARKS.md):
 // the type word keys the entry points' cache without reflect.TypeOf and without
 // letting v escape; growSlice reaches a field as a *[]T without reflect.NewAt's
-// per-call lookup of the pointer type; slice headers let the plan loops read and set
-// slice fields of any element type through one code path.
+// per-call lookup of the pointer type; slice headers (sliceAt) let the plan loops read
+// and set slice fields of any element type through one code path.
 
 // ifaceWords is the layout of an empty interface: its dynamic type and data words.
 type ifaceWords struct {
@@ -25,6 +25,9 @@ type sliceHeader struct {
 	data     unsafe.Pointer
 	len, cap int
 }
+
+// sliceAt views the slice of any element type at p as its header.
+func sliceAt(p unsafe.Pointer) *sliceHeader { return (*sliceHeader)(p) }
 
 // typeWord returns the type word an interface holding a value of type t carries.
 func typeWord(t reflect.Type) unsafe.Pointer {
