@@ -195,30 +195,18 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 // compileOp fixes a value's layout decisions for one version.
 func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
 	o := op{kind: vi.kind, fast: vi.kind, ptr: vi.ptr, goType: vi.goType, compact: k.flexible}
+	// The fewest bytes a value takes (kinds.go): its width, the length of an empty one,
+	// or a struct's fields.
+	o.minSize = fixedWidth(vi.kind)
 	switch vi.kind {
-	case kBool, kInt8:
-		o.minSize = 1
-	case kInt16, kUint16:
-		o.minSize = 2
-	case kInt32, kUint32:
-		o.minSize = 4
-	case kInt64, kFloat64:
-		o.minSize = 8
-	case kUUID:
-		o.minSize = 16
-	case kString:
-		o.minSize = 2
-	case kBytes, kArray:
-		o.minSize = 4
+	case kString, kBytes, kArray:
+		o.minSize = lengthSize(&o, 0)
 	case kStruct:
 		o.sub = compilePlan(vi.sub, k, compiling)
 		o.minSize = o.sub.minSize
 		if vi.ptr {
 			o.minSize = 1 // the null marker, where nullable; a lower bound otherwise
 		}
-	}
-	if o.compact && (vi.kind == kString || vi.kind == kBytes || vi.kind == kArray) {
-		o.minSize = 1
 	}
 	if vi.kind == kArray {
 		e := compileOp(vi.elem, k, compiling)
