@@ -178,7 +178,21 @@ func (pl *plan) size(p unsafe.Pointer) int {
 	n := pl.fixedSize
 	for _, o := range pl.varOps {
 		fp := unsafe.Add(p, o.offset)
-		if o.kind != kArray {
+		switch o.kind {
+		case kArray:
+		case kString: // names and ids, inline as stringSize sizes them
+			var l int
+			if !o.ptr {
+				l = len(*(*string)(fp))
+			} else if sp := *(**string)(fp); sp != nil {
+				l = len(*sp)
+			} else {
+				n += lengthSize(o, wire.Null)
+				continue
+			}
+			n += lengthSize(o, l) + l
+			continue
+		default:
 			n += valueSize(o, fp)
 			continue
 		}
