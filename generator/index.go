@@ -16,7 +16,7 @@ import (
 func rangeLiteral(r tags.Range) string {
 	switch {
 	case r.IsNone():
-		return "tags.None"
+		return "tags.None()"
 	case r.IsOpen():
 		return fmt.Sprintf("tags.Range{Lo: %d, Hi: math.MaxInt16}", r.Lo)
 	}
@@ -84,7 +84,7 @@ func emitIndex(pkgs []*goPackage, releases []string) ([]byte, error) {
 		if req.LatestUnstable {
 			g.printf("\t\tLatestUnstable: true,\n\t\tUnstable: %s,\n", rangeLiteral(tags.Range{Lo: req.Versions.Hi, Hi: req.Versions.Hi}))
 		} else {
-			g.printf("\t\tUnstable: tags.None,\n")
+			g.printf("\t\tUnstable: tags.None(),\n")
 		}
 		g.printf("\t\treleases: %s,\n", releasesLiteral(req))
 		if len(req.Listeners) > 0 {

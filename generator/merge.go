@@ -87,7 +87,7 @@ func chooseRange(cands []tags.Range, want, within vset) (tags.Range, error) {
 		}
 	}
 	if want == 0 {
-		return tags.None, nil
+		return tags.None(), nil
 	}
 	lo, hi := int16(bits.TrailingZeros64(uint64(want))), int16(63-bits.LeadingZeros64(uint64(want)))
 	r := tags.Range{Lo: 0, Hi: hi}
@@ -97,10 +97,10 @@ func chooseRange(cands []tags.Range, want, within vset) (tags.Range, error) {
 		}
 	}
 	if within>>uint(hi+1) == 0 {
-		r.Hi = tags.All.Hi
+		r.Hi = tags.All().Hi
 	}
 	if !fits(r, want, within) {
-		return tags.None, fmt.Errorf("versions %v among %v are not one range", want, within)
+		return tags.None(), fmt.Errorf("versions %v among %v are not one range", want, within)
 	}
 	return r, nil
 }
@@ -339,14 +339,14 @@ func (mm *messageMerge) merge() (*message, error) {
 			return nil, fmt.Errorf("%s: deprecated %v", mm.name, err)
 		}
 	} else {
-		m.Deprecated = tags.None
+		m.Deprecated = tags.None()
 	}
 	n := len(mm.defs)
 	if d := mm.defs[n-1]; d != nil && mm.unstable[n-1] && mm.src[n-1].has(d.Versions.Hi) {
 		m.LatestUnstable = true
 	}
 	for i, d := range mm.defs {
-		rv := releaseVersions{Release: mm.rel[i], Versions: tags.None, Unstable: tags.None}
+		rv := releaseVersions{Release: mm.rel[i], Versions: tags.None(), Unstable: tags.None()}
 		if d != nil {
 			rv.Versions = d.Versions
 			if mm.unstable[i] && !d.Versions.IsNone() {
@@ -545,7 +545,7 @@ func (mm *messageMerge) mergeField(parent, name string, defs []*field) (*field, 
 		if top == nil {
 			top, topRel = d, i
 			f = &field{Name: name, GoName: "", Type: mm.names[i].typeName(d), Array: d.Array, Elem: d.Elem,
-				Tag: -1, Tagged: tags.None, Nullable: tags.None, Flexible: tags.None,
+				Tag: -1, Tagged: tags.None(), Nullable: tags.None(), Flexible: tags.None(),
 				Default: d.Default, HasDefault: d.HasDefault, Ignorable: d.Ignorable, EntityType: d.EntityType,
 				MapKey: d.MapKey, ZeroCopy: d.ZeroCopy, About: d.About}
 		}

@@ -140,8 +140,8 @@ func TestMergeReleases(t *testing.T) {
 	}
 	index := strings.Join(strings.Fields(string(files["index.go"])), " ")
 	for _, s := range []string{`var releases = [...]string{"1.0", "2.0"}`,
-		`releases: []ReleaseVersions{{Release: "1.0", Versions: tags.Range{Lo: 0, Hi: 3}, Unstable: tags.Range{Lo: 3, Hi: 3}}, {Release: "2.0", Versions: tags.Range{Lo: 2, Hi: 4}, Unstable: tags.None}}`,
-		`Name: "OldRecord", Kind: tags.Data, APIKey: -1, Package: "github.com/kio-go/kafka-protocol/kio/schema/oldrecord", Type: reflect.TypeFor[oldrecord.OldRecord](), Versions: tags.Range{Lo: 0, Hi: 0}, Flexible: tags.None, releases: []ReleaseVersions{{Release: "1.0", Versions: tags.Range{Lo: 0, Hi: 0}, Unstable: tags.None}, {Release: "2.0", Versions: tags.None, Unstable: tags.None}}`,
+		`releases: []ReleaseVersions{{Release: "1.0", Versions: tags.Range{Lo: 0, Hi: 3}, Unstable: tags.Range{Lo: 3, Hi: 3}}, {Release: "2.0", Versions: tags.Range{Lo: 2, Hi: 4}, Unstable: tags.None()}}`,
+		`Name: "OldRecord", Kind: tags.Data, APIKey: -1, Package: "github.com/kio-go/kafka-protocol/kio/schema/oldrecord", Type: reflect.TypeFor[oldrecord.OldRecord](), Versions: tags.Range{Lo: 0, Hi: 0}, Flexible: tags.None(), releases: []ReleaseVersions{{Release: "1.0", Versions: tags.Range{Lo: 0, Hi: 0}, Unstable: tags.None()}, {Release: "2.0", Versions: tags.None(), Unstable: tags.None()}}`,
 	} {
 		if !strings.Contains(index, s) {
 			t.Errorf("index.go lacks %q", s)
@@ -218,9 +218,9 @@ func TestMergeCheckCatchesLayoutChange(t *testing.T) {
 	breaks := map[string]func(m *message){
 		"fields swapped": func(m *message) { m.Fields[0], m.Fields[1] = m.Fields[1], m.Fields[0] },
 		"legacy range":   func(m *message) { m.Fields[1].Versions = tags.Range{Lo: 0, Hi: 0} },
-		"note untagged":  func(m *message) { m.Structs[0].Fields[1].Tagged = tags.Range{Lo: 3, Hi: tags.All.Hi} },
-		"note nullable":  func(m *message) { m.Structs[0].Fields[1].Nullable = tags.None },
-		"flexible":       func(m *message) { m.Flexible = tags.Range{Lo: 3, Hi: tags.All.Hi} },
+		"note untagged":  func(m *message) { m.Structs[0].Fields[1].Tagged = tags.Range{Lo: 3, Hi: tags.All().Hi} },
+		"note nullable":  func(m *message) { m.Structs[0].Fields[1].Nullable = tags.None() },
+		"flexible":       func(m *message) { m.Flexible = tags.Range{Lo: 3, Hi: tags.All().Hi} },
 	}
 	for name, breakIt := range breaks {
 		t.Run(name, func(t *testing.T) {

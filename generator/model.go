@@ -35,8 +35,8 @@ type message struct {
 // releaseVersions is what one release's spec of a message defines.
 type releaseVersions struct {
 	Release  string     // the release's name, e.g. "3.9"
-	Versions tags.Range // its validVersions; tags.None where the release lacks the message
-	Unstable tags.Range // its latest version when marked unstable, else tags.None
+	Versions tags.Range // its validVersions; tags.None() where the release lacks the message
+	Unstable tags.Range // its latest version when marked unstable, else tags.None()
 }
 
 // structDef is one struct definition: inline (by a field with "fields") or common.
@@ -91,14 +91,14 @@ var entityKinds = map[string]bool{"string": true, "int32": true, "int64": true}
 func parseRangeAttr(what, s string) (tags.Range, error) {
 	r, err := tags.ParseRange(s)
 	if err != nil {
-		return tags.None, fmt.Errorf("%s: %v", what, err)
+		return tags.None(), fmt.Errorf("%s: %v", what, err)
 	}
 	return r, nil
 }
 
 // buildMessage validates a spec and resolves the structs its fields use.
 func buildMessage(spec *specFile) (*message, error) {
-	m := &message{Name: spec.Name, APIKey: -1, Flexible: tags.None, Deprecated: tags.None,
+	m := &message{Name: spec.Name, APIKey: -1, Flexible: tags.None(), Deprecated: tags.None(),
 		byName: map[string]*structDef{}}
 	fail := func(format string, args ...any) (*message, error) {
 		return nil, fmt.Errorf("%s: %s", spec.Name, fmt.Sprintf(format, args...))
@@ -229,8 +229,8 @@ func (m *message) buildFields(specs []specField, parent string) ([]*field, error
 }
 
 func (m *message) buildField(sf *specField, parent string) (*field, error) {
-	f := &field{Name: sf.Name, Type: sf.Type, Tag: -1, Tagged: tags.None, Nullable: tags.None,
-		Flexible: tags.None, Ignorable: bool(sf.Ignorable), EntityType: sf.EntityType, MapKey: bool(sf.MapKey),
+	f := &field{Name: sf.Name, Type: sf.Type, Tag: -1, Tagged: tags.None(), Nullable: tags.None(),
+		Flexible: tags.None(), Ignorable: bool(sf.Ignorable), EntityType: sf.EntityType, MapKey: bool(sf.MapKey),
 		ZeroCopy: bool(sf.ZeroCopy), About: sf.About}
 	fail := func(format string, args ...any) (*field, error) {
 		return nil, fmt.Errorf("field %s.%s: %s", parent, sf.Name, fmt.Sprintf(format, args...))

@@ -22,5 +22,6 @@ func (u UUID) IsZero() bool { return u == UUID{} }
 // `kafka:"unknownTags"`; the codec fills it on decode (nil when there are none) and
 // writes its entries back on encode, merged with the known tagged fields in ascending
 // tag order, as the protocol requires. A map, not a slice: a tag appears at most once,
-// and the field costs a struct one word.
+// and the field costs a struct one word. Decoded payloads alias the decoder's input, as
+// decoded bytes fields do (see kio/serial): copy one to keep it beyond the input.
 type RawTags map[uint32][]byte

@@ -9,40 +9,33 @@ import (
 )
 
 // Hand-written tagged structs, each covering part of what the codec must round-trip;
-// together they use every Kafka type, kio's extra wire types, both encodings and every
+// together they use every Kafka type, both encodings and every
 // kind of optional field.
 
 // classicPrimitives is a classic (non-flexible) message with every primitive type.
 type classicPrimitives struct {
-	_                 struct{}       `kafka:"versions=0-3"`
-	Bool              bool           `kafka:"default=true"`
-	Int8              int8           `kafka:"default=-1"`
-	Int16             int16          `kafka:"default=-1"`
-	Int32             int32          `kafka:"default=0x7fffffff"`
-	Int64             int64          `kafka:"default=-1"`
-	Uint16            uint16         `kafka:"default=0xffff"`
-	Uint32            uint32         `kafka:"default=0"`
-	Float64           float64        `kafka:"default=0.5"`
-	UUID              kio.UUID       `kafka:"type=uuid"`
-	String            string         `kafka:"default='a,b'"`
-	NullableString    *string        `kafka:"nullable=1+,default=null"`
-	Bytes             []byte         `kafka:"type=bytes"`
-	NullableBytes     []byte         `kafka:"type=bytes,nullable=0+,default=null"`
-	Records           []byte         `kafka:"type=records,nullable=0+"`
-	Varint            int32          `kafka:"type=varint"`
-	Varlong           int64          `kafka:"type=varlong"`
-	Uvarint           uint32         `kafka:"type=uvarint"`
-	Varbytes          []byte         `kafka:"type=varbytes,nullable=2+"`
-	Varstring         string         `kafka:"type=varstring"`
-	NullableVarstring *string        `kafka:"type=varstring,nullable=0+"`
-	Int32s            []int32        `kafka:"type=[]int32"`
-	Strings           []string       `kafka:"nullable=3"`
-	UUIDs             []kio.UUID     `kafka:"type=[]uuid"`
-	Int64s            []int64        `kafka:"versions=2+"`
-	Varints           []int32        `kafka:"type=[]varint,versions=3+"`
-	OldOnly           int32          `kafka:"versions=0-1,default=0x7fffffff"`
-	Children          []classicChild `kafka:"type=[]classicChild"`
-	Child             classicChild   `kafka:"versions=1+"`
+	_              struct{}       `kafka:"versions=0-3"`
+	Bool           bool           `kafka:"default=true"`
+	Int8           int8           `kafka:"default=-1"`
+	Int16          int16          `kafka:"default=-1"`
+	Int32          int32          `kafka:"default=0x7fffffff"`
+	Int64          int64          `kafka:"default=-1"`
+	Uint16         uint16         `kafka:"default=0xffff"`
+	Uint32         uint32         `kafka:"default=0"`
+	Float64        float64        `kafka:"default=0.5"`
+	UUID           kio.UUID       `kafka:"type=uuid"`
+	String         string         `kafka:"default='a,b'"`
+	NullableString *string        `kafka:"nullable=1+,default=null"`
+	Bytes          []byte         `kafka:"type=bytes"`
+	NullableBytes  []byte         `kafka:"type=bytes,nullable=0+,default=null"`
+	Records        []byte         `kafka:"type=records,nullable=0+"`
+	Int32s         []int32        `kafka:"type=[]int32"`
+	Strings        []string       `kafka:"nullable=3"`
+	UUIDs          []kio.UUID     `kafka:"type=[]uuid"`
+	Int64s         []int64        `kafka:"versions=2+"`
+	OldOnly        int32          `kafka:"versions=0-1,default=0x7fffffff"`
+	Children       []classicChild `kafka:"type=[]classicChild"`
+	Child          classicChild   `kafka:"versions=1+"`
 }
 
 type classicChild struct {
@@ -71,10 +64,6 @@ type flexibleMessage struct {
 	Replicas    []int32         `kafka:"versions=3+,tag=5,tagged=3+"`
 	Ready       bool            `kafka:"versions=2+,tag=6,tagged=2+"`
 	Voters      []flexibleVoter `kafka:"versions=4+,tag=7,tagged=4+"`
-	Counter     int32           `kafka:"type=varint"`
-	Size        uint32          `kafka:"type=uvarint,versions=1+"`
-	Payload     []byte          `kafka:"type=varbytes,nullable=0+"`
-	Key         *string         `kafka:"type=varstring,nullable=0+"`
 	UnknownTags kio.RawTags     `kafka:"unknownTags"`
 }
 

@@ -44,7 +44,7 @@ type sample struct {
 	ID           kio.UUID    `kafka:"versions=1+"`
 	F            float64     `kafka:"versions=2+"`
 	U            uint16      `kafka:"versions=0+"`
-	V            int64       `kafka:"type=varlong"`
+	V            int64       `kafka:"type=int64"`
 	Skipped      int         `kafka:"-"`
 	UnknownTags  kio.RawTags `kafka:"unknownTags"`
 }
@@ -543,8 +543,9 @@ type (
 		A int32
 		_ struct{} `kafka:"versions=0-3,flexible=2+"`
 	}
-	taggedClassic struct {
-		N int8 `kafka:"tag=0,tagged=0+"`
+	taggedClassic struct { // a tagged field at versions that are not flexible
+		_ struct{} `kafka:"request,apiKey=1,versions=0-2,flexible=2+"`
+		N int8     `kafka:"tag=0,tagged=0+"`
 	}
 	badTag struct {
 		N int8 `kafka:"versions=x"`

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"unsafe"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 )
 
 // DefaultMaxSize is the default limit on a batch's claimed length and on its size
@@ -337,6 +339,18 @@ func fixHeaders(recs []Record, hdrs []Header, keyBytes int, owned bool) {
 		hdrs[i].Key = all[pos : pos+n]
 		pos += n
 	}
+}
+
+// readVarint and readVarlong read the record format's zig-zag varints at b[i:] (the rule
+// itself is kio/internal/wire's) and return the index after them.
+func readVarint(b []byte, i int) (int32, int, bool) {
+	v, n := wire.Varint(b[i:])
+	return v, i + n, n > 0
+}
+
+func readVarlong(b []byte, i int) (int64, int, bool) {
+	v, n := wire.Varlong(b[i:])
+	return v, i + n, n > 0
 }
 
 // readVarbytes reads a varint length (-1 is null) and that many bytes, capacity-limited.

@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"sync"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 )
 
 // WriteOption tunes encoding.
@@ -78,7 +80,7 @@ func AppendBatch(dst []byte, b *Batch, opts ...WriteOption) ([]byte, error) {
 			maxTS = max(maxTS, r.Timestamp)
 		}
 		size := recordSize(r, b)
-		bodySize += sizeVarlong(int64(size)) + size
+		bodySize += wire.VarlongSize(int64(size)) + size
 	}
 
 	start := len(dst)
@@ -126,11 +128,11 @@ func AppendBatch(dst []byte, b *Batch, opts ...WriteOption) ([]byte, error) {
 
 // recordSize is the encoded size of r after its length varint.
 func recordSize(r *Record, b *Batch) int {
-	n := 1 + sizeVarlong(r.Timestamp-b.BaseTimestamp) + sizeVarlong(r.Offset-b.BaseOffset) +
-		sizeVarbytes(r.Key) + sizeVarbytes(r.Value) + sizeVarlong(int64(len(r.Headers)))
+	n := 1 + wire.VarlongSize(r.Timestamp-b.BaseTimestamp) + wire.VarlongSize(r.Offset-b.BaseOffset) +
+		sizeVarbytes(r.Key) + sizeVarbytes(r.Value) + wire.VarlongSize(int64(len(r.Headers)))
 	for i := range r.Headers {
 		h := &r.Headers[i]
-		n += sizeVarlong(int64(len(h.Key))) + len(h.Key) + sizeVarbytes(h.Value)
+		n += wire.VarlongSize(int64(len(h.Key))) + len(h.Key) + sizeVarbytes(h.Value)
 	}
 	return n
 }
@@ -139,23 +141,23 @@ func sizeVarbytes(v []byte) int {
 	if v == nil {
 		return 1
 	}
-	return sizeVarlong(int64(len(v))) + len(v)
+	return wire.VarlongSize(int64(len(v))) + len(v)
 }
 
 // appendRecords appends every record of b in the magic 2 record format.
 func appendRecords(dst []byte, b *Batch) []byte {
 	for i := range b.Records {
 		r := &b.Records[i]
-		dst = appendVarlong(dst, int64(recordSize(r, b)))
+		dst = wire.AppendVarlong(dst, int64(recordSize(r, b)))
 		dst = append(dst, byte(r.Attributes))
-		dst = appendVarlong(dst, r.Timestamp-b.BaseTimestamp)
-		dst = appendVarlong(dst, r.Offset-b.BaseOffset)
+		dst = wire.AppendVarlong(dst, r.Timestamp-b.BaseTimestamp)
+		dst = wire.AppendVarlong(dst, r.Offset-b.BaseOffset)
 		dst = appendVarbytes(dst, r.Key)
 		dst = appendVarbytes(dst, r.Value)
-		dst = appendVarlong(dst, int64(len(r.Headers)))
+		dst = wire.AppendVarlong(dst, int64(len(r.Headers)))
 		for j := range r.Headers {
 			h := &r.Headers[j]
-			dst = appendVarlong(dst, int64(len(h.Key)))
+			dst = wire.AppendVarlong(dst, int64(len(h.Key)))
 			dst = append(dst, h.Key...)
 			dst = appendVarbytes(dst, h.Value)
 		}
@@ -167,6 +169,6 @@ func appendVarbytes(dst, v []byte) []byte {
 	if v == nil {
 		return append(dst, 1) // zigzag of -1
 	}
-	dst = appendVarlong(dst, int64(len(v)))
+	dst = wire.AppendVarlong(dst, int64(len(v)))
 	return append(dst, v...)
 }

@@ -35,8 +35,8 @@ type API struct {
 // ReleaseVersions is what one Kafka release's specs define of an API or message.
 type ReleaseVersions struct {
 	Release  string     // the release as the index names it, e.g. "3.9" or "4.4.0"
-	Versions tags.Range // the versions the release defines; tags.None where it has none
-	Unstable tags.Range // the release's latest version where it marks it unstable, else tags.None
+	Versions tags.Range // the versions the release defines; tags.None() where it has none
+	Unstable tags.Range // the release's latest version where it marks it unstable, else tags.None()
 }
 
 // Releases names the Kafka releases whose specs the schema merges, oldest first.
@@ -60,7 +60,7 @@ func (a *API) ReleaseVersions(release string) (tags.Range, bool) {
 			return r.Versions, true
 		}
 	}
-	return tags.None, false
+	return tags.None(), false
 }
 
 // API keys whose header versions do not follow the flexible-versions rule.

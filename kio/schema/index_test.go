@@ -254,11 +254,11 @@ func TestNewAPIHeaderVersions(t *testing.T) {
 // TestIndexValuesAreCopies checks that callers cannot change the shared index.
 func TestIndexValuesAreCopies(t *testing.T) {
 	a, _ := schema.Lookup(3)
-	a.Versions, a.Name = tags.None, "Changed"
+	a.Versions, a.Name = tags.None(), "Changed"
 	a.Listeners()[0] = "changed"
 	a.Releases()[0].Release = "changed"
 	for _, b := range schema.APIs() {
-		b.Versions = tags.None
+		b.Versions = tags.None()
 	}
 	b, _ := schema.LookupBody(&metadata.MetadataRequest{})
 	b.Name = "Changed"
@@ -269,7 +269,7 @@ func TestIndexValuesAreCopies(t *testing.T) {
 	m, _ := schema.LookupMessage("MetadataRequest")
 	m.Name = "Changed"
 	for _, x := range schema.Messages() {
-		x.Versions = tags.None
+		x.Versions = tags.None()
 	}
 	if m2, _ := schema.LookupMessage("MetadataRequest"); m2.Name != "MetadataRequest" || m2.Versions.IsNone() {
 		t.Errorf("the message index changed: %+v", m2)

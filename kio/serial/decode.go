@@ -2,11 +2,10 @@ package serial
 
 import (
 	"encoding/binary"
-	"math"
-	"reflect"
 	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 )
 
 // This file is the semantic level of decoding: it walks a plan and fills a zeroed struct
@@ -73,14 +72,14 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 			// Compact strings shorter than 127 bytes, the usual names and ids, have a
 			// one-byte length: read them here when the input holds them whole.
 			if o.compact && r.off < len(r.buf) {
-				c := int(r.buf[r.off])
-				if c == 0 && o.nullable { // null: the field stays nil
+				n, short := wire.ShortCompactLength(r.buf[r.off])
+				if short && n == wire.Null && o.nullable { // null: the field stays nil
 					r.off++
 					continue
 				}
-				if c > 0 && c < 0x80 && c <= len(r.buf)-r.off {
-					s := r.string(r.buf[r.off+1 : r.off+c])
-					r.off += c
+				if short && n >= 0 && n < len(r.buf)-r.off {
+					s := r.string(r.buf[r.off+1 : r.off+1+n])
+					r.off += 1 + n
 					if o.ptr {
 						*(**string)(fp) = r.stringPtr(s)
 					} else {
@@ -93,14 +92,14 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		case kArray:
 			// A compact count below 127 is one byte: skip the general length checks.
 			if o.compact && r.off < len(r.buf) {
-				c := int(r.buf[r.off])
-				if c == 0 && o.nullable { // null: the field stays nil
+				n, short := wire.ShortCompactLength(r.buf[r.off])
+				if short && n == wire.Null && o.nullable { // null: the field stays nil
 					r.off++
 					break
 				}
-				if c > 0 && c < 0x80 {
+				if short && n >= 0 {
 					r.off++
-					fillArray(r, o, fp, c-1)
+					fillArray(r, o, fp, n)
 					break
 				}
 			}
@@ -108,7 +107,7 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		case kBytes:
 			// Compact bytes and records, aliased: one varint and a bounds check.
 			if o.compact {
-				v, w := peekUvarint(r.buf[r.off:])
+				v, w := wire.Uvarint(r.buf[r.off:])
 				if n := int(v) - 1; w > 0 && n >= 0 && n <= len(r.buf)-r.off-w {
 					r.off += w
 					*(*[]byte)(fp) = r.buf[r.off : r.off+n : r.off+n]
@@ -134,7 +133,7 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 	}
 	if pl.flexible {
 		// Most structs carry no tagged fields: a zero count byte.
-		if r.off < len(r.buf) && r.buf[r.off] == 0 {
+		if r.off < len(r.buf) && r.buf[r.off] == wire.EmptyTaggedFields {
 			r.off++
 			return
 		}
@@ -197,167 +196,4 @@ func (pl *plan) taggedOp(tag uint32) *op {
 		}
 	}
 	return nil
-}
-
-// readLength reads a string, bytes or array length in the field's encoding; -1 is null.
-func readLength(r *reader, o *op) int {
-	switch {
-	case o.kind == kVarbytes || o.kind == kVarstring:
-		return int(r.varint())
-	case o.compact:
-		return int(r.uvarint()) - 1
-	case o.kind == kString:
-		return int(r.int16())
-	default:
-		return int(r.int32())
-	}
-}
-
-// checkLength validates a length read for o; it reports whether a value follows.
-func checkLength(r *reader, o *op, n int) bool {
-	if r.err != nil {
-		return false
-	}
-	// Any negative length is null, as Kafka's generated readers take it ("length < 0"),
-	// not only -1; it is re-encoded as -1.
-	if n < 0 {
-		if !o.nullable {
-			r.fail(causef(ErrNull, "null (length %d) at a version where the field is not nullable", n))
-		}
-		return false
-	}
-	if (o.kind == kString || o.kind == kVarstring) && n > math.MaxInt16 {
-		r.fail(causef(ErrRange, "string length %d exceeds 32767", n))
-		return false
-	}
-	if n > math.MaxInt32 {
-		r.fail(causef(ErrRange, "length %d exceeds int32", n))
-		return false
-	}
-	return true
-}
-
-// decodeValue reads one value of layout o into the zeroed memory at p.
-func decodeValue(r *reader, o *op, p unsafe.Pointer) {
-	switch o.kind {
-	case kBool:
-		*(*bool)(p) = r.bool()
-	case kInt8:
-		*(*int8)(p) = r.int8()
-	case kInt16:
-		*(*int16)(p) = r.int16()
-	case kInt32:
-		*(*int32)(p) = r.int32()
-	case kInt64:
-		*(*int64)(p) = r.int64()
-	case kUint16:
-		*(*uint16)(p) = uint16(r.int16())
-	case kUint32:
-		*(*uint32)(p) = uint32(r.int32())
-	case kFloat64:
-		*(*float64)(p) = r.float64()
-	case kUUID:
-		*(*kio.UUID)(p) = r.uuid()
-	case kVarint:
-		*(*int32)(p) = r.varint()
-	case kVarlong:
-		*(*int64)(p) = r.varlong()
-	case kUvarint:
-		*(*uint32)(p) = r.uvarint()
-	case kString, kVarstring:
-		n := readLength(r, o)
-		if !checkLength(r, o, n) {
-			return
-		}
-		s := r.string(r.take(n))
-		if o.ptr {
-			*(**string)(p) = r.stringPtr(s)
-		} else {
-			*(*string)(p) = s
-		}
-	case kBytes, kVarbytes:
-		n := readLength(r, o)
-		if !checkLength(r, o, n) {
-			return
-		}
-		*(*[]byte)(p) = r.take(n)
-	case kArray:
-		decodeArray(r, o, p)
-	case kStruct:
-		if !o.ptr {
-			o.sub.decode(r, p)
-			return
-		}
-		if o.nullable {
-			// Kafka's readers take any negative marker as null and any other as
-			// present; kio writes -1 and 1.
-			if r.int8() < 0 || r.err != nil {
-				return
-			}
-		}
-		if r.err != nil {
-			return
-		}
-		sp := reflect.New(o.goType.Elem()).UnsafePointer()
-		*(*unsafe.Pointer)(p) = sp
-		o.sub.decode(r, sp)
-	default:
-		r.fail(causef(ErrSchema, "unknown wire kind %d", o.kind))
-	}
-}
-
-func decodeArray(r *reader, o *op, p unsafe.Pointer) {
-	n := readLength(r, o)
-	if !checkLength(r, o, n) {
-		return
-	}
-	fillArray(r, o, p, n)
-}
-
-// fillArray reads the n >= 0 elements of an array whose count has been read.
-func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
-	// The elements must take at least n*minSize bytes: refuse a count the input cannot
-	// hold before allocating for it.
-	if !r.ensure(n * max(o.elem.minSize, 1)) {
-		return
-	}
-	h := (*sliceHeader)(p)
-	if n == 0 {
-		*h = sliceHeader{data: unsafe.Pointer(&zeroLen)}
-		return
-	}
-	e := o.elem
-	switch e.kind {
-	case kInt32:
-		// ensure above made the n*4 bytes available.
-		vs := r.int32Slice(n)
-		b := r.buf[r.off : r.off+4*n]
-		for i := range vs {
-			vs[i] = int32(binary.BigEndian.Uint32(b[4*i:]))
-		}
-		r.off += 4 * n
-		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
-		return
-	}
-	if n == 1 {
-		// One element, the usual topic or partition of a small request: reflect.New
-		// allocates it with its pointer layout in one step (named types carry their
-		// pointer type, so no lookup either).
-		*h = sliceHeader{data: reflect.New(e.goType).UnsafePointer(), len: 1, cap: 1}
-	} else {
-		// Grow the field in place: reflect allocates the backing array with the
-		// element type's pointer layout, and no slice header escapes. The field is
-		// reached through an interface built from its *[]T type word, since
-		// reflect.NewAt would look that pointer type up in a map on every call.
-		words := ifaceWords{typ: o.slicePtrType, data: p}
-		reflect.ValueOf(*(*any)(unsafe.Pointer(&words))).Elem().Grow(n)
-		h.len = n
-	}
-	for i := 0; i < n; i++ {
-		decodeValue(r, e, unsafe.Add(h.data, uintptr(i)*o.elemSize))
-		if r.err != nil {
-			r.errAt("", i)
-			return
-		}
-	}
 }

@@ -29,17 +29,17 @@ func applyDefault(f *fieldInfo, p unsafe.Pointer) {
 		*(*int8)(p) = int8(d.i)
 	case kInt16:
 		*(*int16)(p) = int16(d.i)
-	case kInt32, kVarint:
+	case kInt32:
 		*(*int32)(p) = int32(d.i)
-	case kInt64, kVarlong:
+	case kInt64:
 		*(*int64)(p) = d.i
 	case kUint16:
 		*(*uint16)(p) = uint16(d.u)
-	case kUint32, kUvarint:
+	case kUint32:
 		*(*uint32)(p) = uint32(d.u)
 	case kFloat64:
 		*(*float64)(p) = d.f
-	case kString, kVarstring:
+	case kString:
 		if f.ptr {
 			if d.set {
 				s := d.s
@@ -63,11 +63,11 @@ func applyDefault(f *fieldInfo, p unsafe.Pointer) {
 		}
 	case kUUID:
 		*(*kio.UUID)(p) = kio.UUID{}
-	case kBytes, kVarbytes, kArray:
+	case kBytes, kArray:
 		if d.null {
-			*(*sliceHeader)(p) = sliceHeader{}
+			*sliceAt(p) = sliceHeader{}
 		} else {
-			*(*sliceHeader)(p) = sliceHeader{data: unsafe.Pointer(&zeroLen)} // empty, not nil
+			*sliceAt(p) = sliceHeader{data: unsafe.Pointer(&zeroLen)} // empty, not nil
 		}
 	}
 }
@@ -103,13 +103,13 @@ func appendDefaultWrites(ws []defaultWrite, f *fieldInfo, off uintptr) []default
 		return fixed(1, uint64(uint8(d.i)))
 	case kInt16:
 		return fixed(2, uint64(uint16(d.i)))
-	case kInt32, kVarint:
+	case kInt32:
 		return fixed(4, uint64(uint32(d.i)))
-	case kInt64, kVarlong:
+	case kInt64:
 		return fixed(8, uint64(d.i))
 	case kUint16:
 		return fixed(2, uint64(uint16(d.u)))
-	case kUint32, kUvarint:
+	case kUint32:
 		return fixed(4, uint64(uint32(d.u)))
 	case kFloat64:
 		return fixed(8, math.Float64bits(d.f))
@@ -127,11 +127,11 @@ func appendDefaultWrites(ws []defaultWrite, f *fieldInfo, off uintptr) []default
 			ws = appendDefaultWrites(ws, sf, off+sf.offset)
 		}
 		return ws
-	case kString, kVarstring:
+	case kString:
 		if !f.ptr && d.s == "" || f.ptr && !d.set {
 			return ws
 		}
-	case kBytes, kVarbytes, kArray:
+	case kBytes, kArray:
 		if d.null {
 			return ws
 		}
@@ -155,19 +155,13 @@ func (r *reader) applyDefaults(ws []defaultWrite, p unsafe.Pointer) {
 		case 8:
 			*(*uint64)(q) = w.bits
 		default:
-			if (w.field.kind == kString || w.field.kind == kVarstring) && w.field.ptr {
+			if w.field.kind == kString && w.field.ptr {
 				*(**string)(q) = r.stringPtr(w.field.def.s)
 			} else {
 				applyDefault(w.field, q)
 			}
 		}
 	}
-}
-
-// sliceHeader is the layout of every Go slice.
-type sliceHeader struct {
-	data     unsafe.Pointer
-	len, cap int
 }
 
 // isDefault reports whether the field at p equals exactly what decoding would give
@@ -182,18 +176,18 @@ func isDefault(f *fieldInfo, p unsafe.Pointer) bool {
 		return *(*int8)(p) == int8(d.i)
 	case kInt16:
 		return *(*int16)(p) == int16(d.i)
-	case kInt32, kVarint:
+	case kInt32:
 		return *(*int32)(p) == int32(d.i)
-	case kInt64, kVarlong:
+	case kInt64:
 		return *(*int64)(p) == d.i
 	case kUint16:
 		return *(*uint16)(p) == uint16(d.u)
-	case kUint32, kUvarint:
+	case kUint32:
 		return *(*uint32)(p) == uint32(d.u)
 	case kFloat64:
 		// Bit equality: -0.0 and NaN payloads must survive a round trip.
 		return *(*uint64)(p) == *(*uint64)(unsafe.Pointer(&d.f))
-	case kString, kVarstring:
+	case kString:
 		if f.ptr {
 			sp := *(**string)(p)
 			if !d.set {
@@ -204,8 +198,8 @@ func isDefault(f *fieldInfo, p unsafe.Pointer) bool {
 		return *(*string)(p) == d.s
 	case kUUID:
 		return *(*kio.UUID)(p) == kio.UUID{}
-	case kBytes, kVarbytes, kArray:
-		h := (*sliceHeader)(p)
+	case kBytes, kArray:
+		h := sliceAt(p)
 		switch {
 		case d.null:
 			return h.data == nil
@@ -246,9 +240,9 @@ func (ti *typeInfo) isDefault(p unsafe.Pointer) bool {
 // be empty in this sense unless they are ignorable.
 func isEmpty(f *fieldInfo, p unsafe.Pointer) bool {
 	switch f.kind {
-	case kBytes, kVarbytes, kArray:
-		return (*sliceHeader)(p).len == 0
-	case kString, kVarstring:
+	case kBytes, kArray:
+		return sliceAt(p).len == 0
+	case kString:
 		if f.ptr {
 			sp := *(**string)(p)
 			return sp == nil || *sp == "" || isDefault(f, p)

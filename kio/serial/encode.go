@@ -1,12 +1,11 @@
 package serial
 
 import (
-	"encoding/binary"
-	"math"
 	"slices"
 	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 )
 
 // This file is the semantic level of encoding: it walks a plan over a struct in memory
@@ -32,15 +31,15 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 		// dispatch through a jump table rather than a chain of comparisons.)
 		switch o.fast {
 		case kInt32:
-			b = appendInt32(b, *(*int32)(fp))
+			b = wire.AppendInt32(b, *(*int32)(fp))
 		case kInt16:
-			b = appendInt16(b, *(*int16)(fp))
+			b = wire.AppendInt16(b, *(*int16)(fp))
 		case kInt64:
-			b = appendInt64(b, *(*int64)(fp))
+			b = wire.AppendInt64(b, *(*int64)(fp))
 		case kInt8:
 			b = append(b, *(*byte)(fp))
 		case kBool:
-			b = appendBool(b, *(*bool)(fp))
+			b = wire.AppendBool(b, *(*bool)(fp))
 		case kString:
 			// Short compact strings, the usual names and hosts, take one length byte.
 			var sp *string
@@ -50,25 +49,25 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 				sp = (*string)(fp)
 			}
 			if sp != nil && o.compact && len(*sp) < 0x7f {
-				b = append(append(b, byte(len(*sp)+1)), *sp...)
+				b = append(append(b, wire.ShortCompactLengthByte(len(*sp))), *sp...)
 			} else if sp == nil && o.compact && o.nullable {
-				b = append(b, 0) // a null compact string
+				b = append(b, wire.ShortCompactLengthByte(wire.Null))
 			} else if b, err = encodeValue(b, o, fp); err != nil {
 				return b, atField(err, o.name)
 			}
 		case kCompactInt32s:
-			h := (*sliceHeader)(fp)
+			h := sliceAt(fp)
 			if h.len < 0x7f && (h.data != nil || !o.nullable) {
 				// Replica and ISR lists, written without a call.
-				b = append(b, byte(h.len+1))
+				b = append(b, wire.ShortCompactLengthByte(h.len))
 				for _, v := range unsafe.Slice((*int32)(h.data), h.len) {
-					b = appendInt32(b, v)
+					b = wire.AppendInt32(b, v)
 				}
 			} else if b, err = encodeArray(b, o, h); err != nil {
 				return b, atField(err, o.name)
 			}
 		case kArray:
-			if b, err = encodeArray(b, o, (*sliceHeader)(fp)); err != nil {
+			if b, err = encodeArray(b, o, sliceAt(fp)); err != nil {
 				return b, atField(err, o.name)
 			}
 		case kStruct:
@@ -91,7 +90,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 		return b, nil
 	}
 	if len(pl.tagged) == 0 && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
-		return append(b, 0), nil // an empty tagged-field section
+		return append(b, wire.EmptyTaggedFields), nil
 	}
 	return pl.encodeTagged(b, p)
 }
@@ -115,7 +114,7 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 		unknown = *(*kio.RawTags)(unsafe.Add(p, pl.ti.unknownOff))
 	}
 	if len(pl.tagged) == 0 && len(unknown) == 0 {
-		return append(b, 0), nil
+		return append(b, wire.EmptyTaggedFields), nil
 	}
 	count := len(unknown)
 	for i := range pl.tagged {
@@ -136,14 +135,11 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	b = appendUvarint(b, uint32(count))
+	b = wire.AppendUvarint(b, uint32(count))
 	i, j := 0, 0
 	for i < len(pl.tagged) || j < len(ids) {
 		if j < len(ids) && (i == len(pl.tagged) || ids[j] < pl.tagged[i].tag) {
-			data := unknown[ids[j]]
-			b = appendUvarint(b, ids[j])
-			b = appendUvarint(b, uint32(len(data)))
-			b = append(b, data...)
+			b = wire.AppendTaggedField(b, ids[j], unknown[ids[j]])
 			j++
 			continue
 		}
@@ -153,7 +149,7 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 		if isDefault(o.field, fp) {
 			continue
 		}
-		b = appendUvarint(b, o.tag)
+		b = wire.AppendUvarint(b, o.tag)
 		// Reserve one byte for the size, which fits most tagged fields, and make room
 		// afterwards when the value turned out larger.
 		sizeAt := len(b)
@@ -167,167 +163,113 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 			b[sizeAt] = byte(size)
 			continue
 		}
-		extra := uvarintSize(uint32(size)) - 1
+		extra := wire.UvarintSize(uint32(size)) - 1
 		b = append(b, make([]byte, extra)...)
 		copy(b[sizeAt+1+extra:], b[sizeAt+1:len(b)-extra])
-		appendUvarint(b[:sizeAt], uint32(size))
+		wire.AppendUvarint(b[:sizeAt], uint32(size))
 	}
 	return b, nil
 }
 
-// encodeValue appends one value of layout o found at p.
-func encodeValue(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
-	switch o.kind {
-	case kBool:
-		return appendBool(b, *(*bool)(p)), nil
-	case kInt8:
-		return appendInt8(b, *(*int8)(p)), nil
-	case kInt16:
-		return appendInt16(b, *(*int16)(p)), nil
-	case kInt32:
-		return appendInt32(b, *(*int32)(p)), nil
-	case kInt64:
-		return appendInt64(b, *(*int64)(p)), nil
-	case kUint16:
-		return appendInt16(b, int16(*(*uint16)(p))), nil
-	case kUint32:
-		return appendInt32(b, int32(*(*uint32)(p))), nil
-	case kFloat64:
-		return appendFloat64(b, *(*float64)(p)), nil
-	case kUUID:
-		u := (*kio.UUID)(p)
-		return append(b, u[:]...), nil
-	case kVarint:
-		return appendVarint(b, *(*int32)(p)), nil
-	case kVarlong:
-		return appendVarlong(b, *(*int64)(p)), nil
-	case kUvarint:
-		return appendUvarint(b, *(*uint32)(p)), nil
-	case kString, kVarstring:
-		var s string
-		if o.ptr {
-			sp := *(**string)(p)
-			if sp == nil {
-				return appendNull(b, o)
+// size returns the length of the struct at p's wire form, as encode would write it,
+// without writing it: Marshal allocates exactly that much. Values encode would refuse
+// are sized as written anyway; encode reports them.
+func (pl *plan) size(p unsafe.Pointer) int {
+	n := pl.fixedSize
+	for _, o := range pl.varOps {
+		fp := unsafe.Add(p, o.offset)
+		switch o.kind {
+		case kArray:
+		case kString: // names and ids, inline as stringSize sizes them
+			var l int
+			if !o.ptr {
+				l = len(*(*string)(fp))
+			} else if sp := *(**string)(fp); sp != nil {
+				l = len(*sp)
+			} else {
+				n += lengthSize(o, wire.Null)
+				continue
 			}
-			s = *sp
-		} else {
-			s = *(*string)(p)
+			n += lengthSize(o, l) + l
+			continue
+		default:
+			n += valueSize(o, fp)
+			continue
 		}
-		if len(s) > math.MaxInt16 {
-			return b, encodeErr(causef(ErrRange, "string of %d bytes exceeds 32767", len(s)))
+		// Arrays inline: the struct arrays and int32 lists of real messages.
+		h := sliceAt(fp)
+		if h.data == nil && o.nullable {
+			n += lengthSize(o, wire.Null)
+			continue
 		}
-		b = appendLength(b, o, len(s))
-		return append(b, s...), nil
-	case kBytes, kVarbytes:
-		bs := *(*[]byte)(p)
-		if bs == nil && o.nullable {
-			return appendNull(b, o)
-		}
-		if len(bs) > math.MaxInt32-1 {
-			return b, encodeErr(causef(ErrRange, "%d bytes exceed the int32 length", len(bs)))
-		}
-		b = appendLength(b, o, len(bs))
-		return append(b, bs...), nil
-	case kArray:
-		return encodeArray(b, o, (*sliceHeader)(p))
-	case kStruct:
-		if !o.ptr {
-			return o.sub.encode(b, p)
-		}
-		sp := *(*unsafe.Pointer)(p)
-		if sp == nil {
-			if !o.nullable {
-				return b, encodeErr(causef(ErrNull, "nil struct at a version where it is not nullable"))
-			}
-			return append(b, 0xff), nil
-		}
-		if o.nullable {
-			b = append(b, 1)
-		}
-		return o.sub.encode(b, sp)
-	}
-	return b, encodeErr(causef(ErrSchema, "unknown wire kind %d", o.kind))
-}
-
-func encodeArray(b []byte, o *op, h *sliceHeader) ([]byte, error) {
-	if h.data == nil && o.nullable {
-		return appendNull(b, o)
-	}
-	if h.len > math.MaxInt32-1 {
-		return b, encodeErr(causef(ErrRange, "%d elements exceed the int32 count", h.len))
-	}
-	b = appendLength(b, o, h.len)
-	e := o.elem
-	// Fast paths for the element kinds that dominate real messages.
-	switch e.kind {
-	case kInt32:
-		return appendInt32s(b, unsafe.Slice((*int32)(h.data), h.len)), nil
-	case kStruct:
-		if !e.ptr {
-			var err error
+		n += lengthSize(o, h.len)
+		switch e := o.elem; {
+		case o.elemWidth > 0:
+			n += o.elemWidth * h.len
+		case e.kind == kStruct && !e.ptr && e.sub.flat:
+			n += h.len * e.sub.fixedSize
 			for i := 0; i < h.len; i++ {
-				if b, err = e.sub.encode(b, unsafe.Add(h.data, uintptr(i)*o.elemSize)); err != nil {
-					return b, atIndex(err, i)
-				}
+				n += e.sub.flatSize(unsafe.Add(h.data, uintptr(i)*o.elemSize))
 			}
-			return b, nil
+		case e.kind == kStruct && !e.ptr:
+			for i := 0; i < h.len; i++ {
+				n += e.sub.size(unsafe.Add(h.data, uintptr(i)*o.elemSize))
+			}
+		default:
+			for i := 0; i < h.len; i++ {
+				n += valueSize(e, unsafe.Add(h.data, uintptr(i)*o.elemSize))
+			}
 		}
 	}
-	var err error
-	for i := 0; i < h.len; i++ {
-		if b, err = encodeValue(b, e, unsafe.Add(h.data, uintptr(i)*o.elemSize)); err != nil {
-			return b, atIndex(err, i)
+	if !pl.flexible {
+		return n
+	}
+	var unknown kio.RawTags
+	if pl.hasUnknown {
+		unknown = *(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))
+	}
+	if len(pl.tagged) == 0 && len(unknown) == 0 {
+		return n + 1
+	}
+	count := len(unknown)
+	for id, data := range unknown {
+		n += wire.TaggedFieldSize(id, len(data))
+	}
+	for i := range pl.tagged {
+		o := &pl.tagged[i]
+		fp := unsafe.Add(p, o.offset)
+		if isDefault(o.field, fp) {
+			continue
+		}
+		count++
+		n += wire.TaggedFieldSize(o.tag, valueSize(o, fp))
+	}
+	return n + wire.UvarintSize(uint32(count))
+}
+
+// flatSize is size for a flat plan (see plan.flat) less its fixedSize: the lengths and
+// elements of its arrays of fixed-width values and its tagged-field section, without
+// the general loop's dispatch. Every partition of a Metadata or Fetch message is one.
+func (pl *plan) flatSize(p unsafe.Pointer) int {
+	n := 0
+	for _, o := range pl.varOps {
+		h := sliceAt(unsafe.Add(p, o.offset))
+		if h.data == nil && o.nullable {
+			n += lengthSize(o, wire.Null)
+		} else {
+			n += lengthSize(o, h.len) + o.elemWidth*h.len
 		}
 	}
-	return b, nil
-}
-
-// appendInt32s appends vs, growing b once.
-func appendInt32s(b []byte, vs []int32) []byte {
-	if len(vs) <= 4 {
-		for _, v := range vs {
-			b = appendInt32(b, v)
+	if !pl.flexible {
+		return n
+	}
+	if pl.hasUnknown {
+		if unknown := *(*kio.RawTags)(unsafe.Add(p, pl.unknownOff)); len(unknown) != 0 {
+			for id, data := range unknown {
+				n += wire.TaggedFieldSize(id, len(data))
+			}
+			return n + wire.UvarintSize(uint32(len(unknown)))
 		}
-		return b
 	}
-	n := len(b)
-	b = slices.Grow(b, 4*len(vs))[:n+4*len(vs)]
-	for i, v := range vs {
-		binary.BigEndian.PutUint32(b[n+4*i:], uint32(v))
-	}
-	return b
-}
-
-// appendLength writes a string, bytes or array length in the field's encoding.
-func appendLength(b []byte, o *op, n int) []byte {
-	switch {
-	case o.compact && n < 0x7f && o.kind != kVarbytes && o.kind != kVarstring:
-		return append(b, byte(n+1)) // the usual case: a one-byte compact length
-	case o.kind == kVarbytes || o.kind == kVarstring:
-		return appendVarint(b, int32(n))
-	case o.compact:
-		return appendUvarint(b, uint32(n)+1)
-	case o.kind == kString:
-		return appendInt16(b, int16(n))
-	default:
-		return appendInt32(b, int32(n))
-	}
-}
-
-// appendNull writes a null string, bytes or array, if the field may be null here.
-func appendNull(b []byte, o *op) ([]byte, error) {
-	if !o.nullable {
-		return b, encodeErr(causef(ErrNull, "null at a version where the field is not nullable"))
-	}
-	switch {
-	case o.kind == kVarbytes || o.kind == kVarstring:
-		return appendVarint(b, -1), nil
-	case o.compact:
-		return append(b, 0), nil
-	case o.kind == kString:
-		return appendInt16(b, -1), nil
-	default:
-		return appendInt32(b, -1), nil
-	}
+	return n + 1
 }

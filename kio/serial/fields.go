@@ -28,15 +28,10 @@ const (
 	kUint32
 	kFloat64
 	kUUID
-	kString    // string or *string: int16 / compact length
-	kBytes     // []byte for bytes and records: int32 / compact length
-	kArray     // []T: int32 / compact count
-	kStruct    // struct value, or *struct (nullable with an int8 marker)
-	kVarint    // zig-zag varint int32
-	kVarlong   // zig-zag varint int64
-	kUvarint   // unsigned varint uint32
-	kVarbytes  // varint length (-1 null) + bytes
-	kVarstring // varint length (-1 null) + string
+	kString // string or *string: int16 / compact length
+	kBytes  // []byte for bytes and records: int32 / compact length
+	kArray  // []T: int32 / compact count
+	kStruct // struct value, or *struct (nullable with an int8 marker)
 
 	// Plan-only kinds: a layout above, specialised for the encode loop.
 	kCompactInt32s // kArray of int32 in a flexible version (replica and ISR lists)
@@ -74,7 +69,12 @@ type typeInfo struct {
 	hasUnknown  bool
 	unknownOff  uintptr
 	err         error // a *SchemaError found while parsing; reported on first use
-	plans       planCache
+	// checked: every declared version compiled once, on first top-level use, so that
+	// a mistake at any version is refused by every entry point (checkVersions).
+	checked        sync.Once
+	checkedVersion int16
+	checkedErr     error
+	plans          planCache
 	// topPlans holds the plans of the versions already used at the top level (in
 	// the marker's range, at its flexibility), so planAt is one load for them.
 	topPlans [maxCachedVersion]atomic.Pointer[plan]
@@ -110,7 +110,7 @@ func parseType(t reflect.Type, building map[reflect.Type]*typeInfo) *typeInfo {
 	if ti, ok := building[t]; ok {
 		return ti // a recursive type: the caller finishes it
 	}
-	ti := &typeInfo{typ: t, size: t.Size(), wordAligned: t.Align() >= 8, marker: tags.Message{APIKey: -1, Versions: tags.All, Flexible: tags.None, Deprecated: tags.None}}
+	ti := &typeInfo{typ: t, size: t.Size(), wordAligned: t.Align() >= 8, marker: tags.Message{APIKey: -1, Versions: tags.All(), Flexible: tags.None(), Deprecated: tags.None()}}
 	building[t] = ti
 	fail := func(field, format string, args ...any) *typeInfo {
 		if ti.err == nil {
@@ -164,7 +164,9 @@ func parseType(t reflect.Type, building map[reflect.Type]*typeInfo) *typeInfo {
 			return fail(sf.Name, "%v", err)
 		}
 		if vi.sub != nil && vi.sub.err != nil {
-			return fail(sf.Name, "%v", vi.sub.err)
+			// The nested struct's own error names the struct and field at fault.
+			ti.err = vi.sub.err
+			return ti
 		}
 		f := fieldInfo{valueInfo: vi, name: sf.Name, offset: sf.Offset, tag: ft, nullable: !ft.Nullable.IsNone()}
 		if ft.HasDefault {
@@ -240,29 +242,17 @@ func resolveValue(kt string, gt reflect.Type, nullable bool, building map[reflec
 		vi.kind, fits = kUint32, k == reflect.Uint32
 	case "float64":
 		vi.kind, fits = kFloat64, k == reflect.Float64
-	case "varint":
-		vi.kind, fits = kVarint, k == reflect.Int32
-	case "varlong":
-		vi.kind, fits = kVarlong, k == reflect.Int64
-	case "uvarint":
-		vi.kind, fits = kUvarint, k == reflect.Uint32
 	case "uuid":
 		vi.kind, fits = kUUID, k == reflect.Array && gt.Len() == 16 && gt.Elem().Kind() == reflect.Uint8
-	case "string", "varstring":
+	case "string":
 		vi.kind = kString
-		if kt == "varstring" {
-			vi.kind = kVarstring
-		}
 		fits = k == reflect.String || (k == reflect.Pointer && gt.Elem().Kind() == reflect.String)
 		vi.ptr = k == reflect.Pointer
 		if fits && nullable && !vi.ptr {
 			return vi, fmt.Errorf("a nullable string needs a *string Go type, not %v", gt)
 		}
-	case "bytes", "records", "varbytes":
+	case "bytes", "records":
 		vi.kind = kBytes
-		if kt == "varbytes" {
-			vi.kind = kVarbytes
-		}
 		fits = k == reflect.Slice && gt.Elem().Kind() == reflect.Uint8
 	default:
 		// A struct name: the Go struct (or pointer to it, for nullable structs) must
@@ -352,9 +342,9 @@ type defaultValue struct {
 // recursive struct type needs no infinite default).
 func impliedDefault(kafkaType string, vi *valueInfo) defaultValue {
 	switch vi.kind {
-	case kString, kVarstring:
+	case kString:
 		return defaultValue{set: vi.ptr}
-	case kBytes, kVarbytes:
+	case kBytes:
 		if kafkaType == "records" {
 			return defaultValue{null: true}
 		}
@@ -375,8 +365,8 @@ func parseDefault(lit string, vi *valueInfo) (defaultValue, error) {
 	case kBool:
 		d.b, err = strconv.ParseBool(lit)
 		d.set = d.b
-	case kInt8, kInt16, kInt32, kInt64, kVarint, kVarlong:
-		bits := map[wireKind]int{kInt8: 8, kInt16: 16, kInt32: 32, kInt64: 64, kVarint: 32, kVarlong: 64}[vi.kind]
+	case kInt8, kInt16, kInt32, kInt64:
+		bits := map[wireKind]int{kInt8: 8, kInt16: 16, kInt32: 32, kInt64: 64}[vi.kind]
 		d.i, err = strconv.ParseInt(lit, 0, bits)
 		if err != nil && strings.HasPrefix(lit, "0x") {
 			// The spec writes some defaults as unsigned hex of the type's width.
@@ -386,7 +376,7 @@ func parseDefault(lit string, vi *valueInfo) (defaultValue, error) {
 			}
 		}
 		d.set = d.i != 0
-	case kUint16, kUint32, kUvarint:
+	case kUint16, kUint32:
 		bits := 16
 		if vi.kind != kUint16 {
 			bits = 32
@@ -396,7 +386,7 @@ func parseDefault(lit string, vi *valueInfo) (defaultValue, error) {
 	case kFloat64:
 		d.f, err = strconv.ParseFloat(lit, 64)
 		d.set = d.f != 0
-	case kString, kVarstring:
+	case kString:
 		switch {
 		case lit == "null" && vi.ptr:
 			d.null = true
@@ -406,7 +396,7 @@ func parseDefault(lit string, vi *valueInfo) (defaultValue, error) {
 			d.s = lit
 			d.set = vi.ptr || lit != "" // a non-nil *string is not Go's zero value
 		}
-	case kBytes, kVarbytes, kArray, kStruct:
+	case kBytes, kArray, kStruct:
 		switch {
 		case lit == "null" && (vi.kind != kStruct || vi.ptr):
 			d.null = true

@@ -2,6 +2,7 @@ package serial
 
 import (
 	"cmp"
+	"fmt"
 	"reflect"
 	"slices"
 	"sync"
@@ -26,6 +27,8 @@ type op struct {
 	offset   uintptr  // within the parent struct; 0 for array elements
 	elem     *op      // kArray: the element
 	elemSize uintptr  // kArray: Go size of one element
+	// kArray: the wire width of one element when it is fixed, else 0.
+	elemWidth int
 	// kArray: the type word of an interface holding a *[]T, to reach the field
 	// through reflect without looking its pointer type up.
 	slicePtrType unsafe.Pointer
@@ -44,7 +47,14 @@ type plan struct {
 	fields   []op // present, untagged, in declaration order
 	// ops points at fields' ops: the encode and decode loops walk pointers rather
 	// than indexing a slice of large structs.
-	ops    []*op
+	ops []*op
+	// For Marshal's size pass: the wire width of the fixed-width fields, and the
+	// others.
+	fixedSize int
+	varOps    []*op
+	// flat: every field not fixed-width is an array of fixed-width values, and none
+	// is tagged at this version, so flatSize sizes the struct.
+	flat   bool
 	tagged []op // tagged at this version, in ascending tag order
 	absent []op // not present at this version and not ignorable
 	// defaults set the absent and tagged fields whose default is not Go's zero value
@@ -54,8 +64,6 @@ type plan struct {
 	err      error // a *SchemaError, reported on use
 	// hints size the first arena chunks of the next decode with this plan at the top.
 	hints arenaHints
-	// encodedSize is the length of the last message Marshal encoded with this plan.
-	encodedSize atomic.Int32
 	// Copied from ti so the encode loop's last check reads the plan alone.
 	hasUnknown bool
 	unknownOff uintptr
@@ -139,7 +147,7 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 		present := f.tag.Versions.Contains(k.version)
 		tagged := present && f.tag.IsTagged() && f.tag.Tagged.Contains(k.version)
 		if tagged && !k.flexible {
-			p.err = &SchemaError{Struct: ti.typ, Field: f.name, Reason: "tagged field in a version that is not flexible"}
+			p.err = &SchemaError{Struct: ti.typ, Field: f.name, Reason: fmt.Sprintf("tagged at version %d, which is not flexible", k.version)}
 			return p
 		}
 		o := compileOp(&f.valueInfo, k, compiling)
@@ -168,8 +176,18 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 		}
 	}
 	slices.SortFunc(p.tagged, func(a, b op) int { return cmp.Compare(a.tag, b.tag) })
+	p.flat = len(p.tagged) == 0
 	for i := range p.fields {
-		p.ops = append(p.ops, &p.fields[i])
+		o := &p.fields[i]
+		if w := fixedWidth(o.kind); w == 0 && (o.kind != kArray || o.elemWidth == 0) {
+			p.flat = false
+		}
+		p.ops = append(p.ops, o)
+		if w := fixedWidth(o.kind); w > 0 {
+			p.fixedSize += w
+		} else {
+			p.varOps = append(p.varOps, o)
+		}
 	}
 	return p
 }
@@ -177,23 +195,12 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 // compileOp fixes a value's layout decisions for one version.
 func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
 	o := op{kind: vi.kind, fast: vi.kind, ptr: vi.ptr, goType: vi.goType, compact: k.flexible}
+	// The fewest bytes a value takes (kinds.go): its width, the length of an empty one,
+	// or a struct's fields.
+	o.minSize = fixedWidth(vi.kind)
 	switch vi.kind {
-	case kBool, kInt8:
-		o.minSize = 1
-	case kInt16, kUint16:
-		o.minSize = 2
-	case kInt32, kUint32:
-		o.minSize = 4
-	case kInt64, kFloat64:
-		o.minSize = 8
-	case kUUID:
-		o.minSize = 16
-	case kVarint, kVarlong, kUvarint, kVarbytes, kVarstring:
-		o.minSize = 1
-	case kString:
-		o.minSize = 2
-	case kBytes, kArray:
-		o.minSize = 4
+	case kString, kBytes, kArray:
+		o.minSize = lengthSize(&o, 0)
 	case kStruct:
 		o.sub = compilePlan(vi.sub, k, compiling)
 		o.minSize = o.sub.minSize
@@ -201,14 +208,10 @@ func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
 			o.minSize = 1 // the null marker, where nullable; a lower bound otherwise
 		}
 	}
-	if o.compact && (vi.kind == kString || vi.kind == kBytes || vi.kind == kArray) {
-		o.minSize = 1
-	}
 	if vi.kind == kArray {
 		e := compileOp(vi.elem, k, compiling)
-		o.elem, o.elemSize, o.elemKind = &e, vi.elem.goType.Size(), e.kind
-		slicePtr := reflect.New(vi.goType).Interface()
-		o.slicePtrType = (*ifaceWords)(unsafe.Pointer(&slicePtr)).typ
+		o.elem, o.elemSize, o.elemKind, o.elemWidth = &e, vi.elem.goType.Size(), e.kind, fixedWidth(e.kind)
+		o.slicePtrType = typeWord(reflect.PointerTo(vi.goType))
 		if e.kind == kInt32 && o.compact {
 			o.fast = kCompactInt32s
 		}

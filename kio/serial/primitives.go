@@ -5,60 +5,14 @@ import (
 	"io"
 	"math"
 	"slices"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 )
 
-// This file is the wire level: Kafka's primitive encodings over []byte, with no
-// knowledge of structs or tags. Appenders grow a caller's slice; the reader walks a
-// slice (optionally refilled from an io.Reader) and keeps the first error it meets.
-
-func appendInt8(b []byte, v int8) []byte   { return append(b, byte(v)) }
-func appendInt16(b []byte, v int16) []byte { return binary.BigEndian.AppendUint16(b, uint16(v)) }
-func appendInt32(b []byte, v int32) []byte { return binary.BigEndian.AppendUint32(b, uint32(v)) }
-func appendInt64(b []byte, v int64) []byte { return binary.BigEndian.AppendUint64(b, uint64(v)) }
-func appendBool(b []byte, v bool) []byte {
-	if v {
-		return append(b, 1)
-	}
-	return append(b, 0)
-}
-func appendFloat64(b []byte, v float64) []byte {
-	return binary.BigEndian.AppendUint64(b, math.Float64bits(v))
-}
-
-// appendUvarint writes Kafka's unsigned varint: 7 bits a byte, low bits first.
-func appendUvarint(b []byte, v uint32) []byte {
-	for v >= 0x80 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
-
-func appendUvarlong(b []byte, v uint64) []byte {
-	for v >= 0x80 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
-
-// appendVarint writes a zig-zag signed varint.
-func appendVarint(b []byte, v int32) []byte { return appendUvarint(b, uint32(v<<1)^uint32(v>>31)) }
-
-// appendVarlong writes a zig-zag signed 64-bit varint.
-func appendVarlong(b []byte, v int64) []byte {
-	return appendUvarlong(b, uint64(v<<1)^uint64(v>>63))
-}
-
-// uvarintSize is the number of bytes appendUvarint writes for v.
-func uvarintSize(v uint32) int {
-	n := 1
-	for v >= 0x80 {
-		v >>= 7
-		n++
-	}
-	return n
-}
+// This file is the reader: Kafka's primitives read from a slice (optionally refilled
+// from an io.Reader), keeping the first error it meets. The wire rules themselves
+// (varints, lengths, null markers, tagged-field headers) live in kio/internal/wire,
+// which kio/records uses as well; writing goes straight through it.
 
 // maxStreamChunk bounds how much a reader over an io.Reader asks for at once, so a
 // hostile length prefix costs memory only as fast as real bytes arrive.
@@ -189,48 +143,25 @@ func (r *reader) uvarint() uint32 {
 	return r.uvarintSlow()
 }
 
-// peekUvarint decodes the unsigned varint at the start of b without consuming or
-// failing: it returns the value and its width, or width 0 when b does not start with a
-// complete varint of at most 32 bits (the reader's own methods then report why).
-func peekUvarint(b []byte) (uint32, int) {
-	var v uint32
-	for i := 0; i < 5 && i < len(b); i++ {
-		c := b[i]
-		if i == 4 && c > 0x0f {
-			return 0, 0
-		}
-		v |= uint32(c&0x7f) << (7 * i)
-		if c < 0x80 {
-			return v, i + 1
-		}
-	}
-	return 0, 0
-}
-
 func (r *reader) uvarintSlow() uint32 {
-	if len(r.buf)-r.off >= 5 { // all five bytes a varint may take are at hand
-		var v uint32
-		for i, c := range r.buf[r.off : r.off+5] {
-			if i == 4 && c > 0x0f {
-				r.off += 5
-				r.fail(causef(ErrRange, "unsigned varint overflows 32 bits"))
-				return 0
-			}
-			v |= uint32(c&0x7f) << (7 * i)
-			if c < 0x80 {
-				r.off += i + 1
-				return v
-			}
-		}
+	if v, n := wire.Uvarint(r.buf[r.off:]); n > 0 {
+		r.off += n
+		return v
 	}
+	if len(r.buf)-r.off >= wire.MaxUvarintLen { // all the bytes a varint may take were there
+		r.off += wire.MaxUvarintLen
+		r.fail(causef(ErrRange, "unsigned varint overflows 32 bits"))
+		return 0
+	}
+	// Short of input: read it byte by byte from the stream, if there is one.
 	var v uint32
-	for i := 0; i < 5; i++ {
+	for i := 0; i < wire.MaxUvarintLen; i++ {
 		if !r.ensure(1) {
 			return 0
 		}
 		c := r.buf[r.off]
 		r.off++
-		if i == 4 && c > 0x0f {
+		if i == wire.MaxUvarintLen-1 && c > 0x0f {
 			r.fail(causef(ErrRange, "unsigned varint overflows 32 bits"))
 			return 0
 		}
@@ -240,37 +171,6 @@ func (r *reader) uvarintSlow() uint32 {
 		}
 	}
 	return 0 // unreachable: the fifth byte either ended the varint or failed above
-}
-
-// uvarlong reads an unsigned varint of at most 10 bytes.
-func (r *reader) uvarlong() uint64 {
-	var v uint64
-	for i := 0; i < 10; i++ {
-		if !r.ensure(1) {
-			return 0
-		}
-		c := r.buf[r.off]
-		r.off++
-		if i == 9 && c > 0x01 {
-			r.fail(causef(ErrRange, "varint overflows 64 bits"))
-			return 0
-		}
-		v |= uint64(c&0x7f) << (7 * i)
-		if c < 0x80 {
-			return v
-		}
-	}
-	return 0
-}
-
-func (r *reader) varint() int32 {
-	u := r.uvarint()
-	return int32(u>>1) ^ -int32(u&1)
-}
-
-func (r *reader) varlong() int64 {
-	u := r.uvarlong()
-	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (r *reader) uuid() (u [16]byte) {

@@ -2,19 +2,56 @@
 // `kafka:"..."` tags (see kio/tags), generated or written by hand, in Kafka's wire
 // format at a given version.
 //
-// The first use of a type at a version compiles a plan (which fields are present,
-// nullable, compact or tagged) and caches it, so later calls cost no reflection: values
-// are read and written through field offsets.
+// The first use of a type compiles a plan for each version its marker declares (which
+// fields are present, nullable, compact or tagged) and caches them, so later calls cost
+// no reflection: values are read and written through field offsets. A mistake in the
+// type at any version (an unknown tag key, a bad default=, a tagged field at a version
+// that is not flexible, a Go type that does not fit the wire type, a marker that is not
+// the first field) is then an *Error wrapping ErrSchema whose *SchemaError names the
+// struct and field, from every entry point; Check reports it from a test.
 //
-// Decoded bytes and records fields alias the input of Unmarshal and UnmarshalPrefix: the
-// caller must not modify that input while the decoded value is in use, or must copy it
-// first. Decode reads into a buffer of its own, so its results alias nothing of the
-// caller's.
+// # Rules
 //
-// Decoded strings never alias the input. Short ones (up to 64 bytes: names, ids,
-// hosts) are shared through a small fixed-size process-wide table, so a string seen
-// recently costs no allocation; Go strings are immutable, so that is safe, and *string
-// fields always point at a cell of their own.
+// As in Kafka's Java implementation:
+//
+//   - A field absent at the version is not written and decodes to its default. A field
+//     absent at the version that holds a value other than its default or Go's zero
+//     value is refused with ErrVersion, naming field and version, unless it is tagged
+//     ignorable: nothing is lost silently.
+//   - Every flexible struct ends with a tagged-field section, in ascending tag order. A
+//     tagged field equal to its default is not written.
+//   - Unknown tagged fields are kept in a field tagged `kafka:"unknownTags"` of type
+//     kio.RawTags (tag number to payload; nil when there are none) and written back
+//     merged with the known ones in ascending tag order; a struct without such a field
+//     skips them. An unknown tag that is a known field at the encoded version is an
+//     ErrTag.
+//   - Defaults are Kafka's: the default= literal where there is one, else zero numbers,
+//     false, empty strings, bytes and arrays, null records and null nullable structs
+//     (see SetDefaults and Default).
+//   - Non-nullable arrays and bytes decode as empty non-nil slices; nil encodes as empty.
+//
+// # Memory
+//
+// Decoded bytes and records fields and the payloads of kio.RawTags alias the input of
+// Unmarshal and UnmarshalPrefix (zero copy): the caller must not modify that input
+// while the decoded value is in use, and keeping one of them keeps the input alive;
+// copy it to keep it alone. Decode reads into a buffer of its own, so its results alias
+// nothing of the caller's, but such a field then keeps that message buffer alive.
+//
+// Everything else decoded keeps alive little beyond itself (at most 4 KiB, not the
+// message), whatever the size of the message:
+//
+//   - A string is a copy of its own (strings of up to 64 bytes, such as names, ids and
+//     hosts, may be shared with other decodes through a small fixed-size process-wide
+//     table; Go strings are immutable, so that is safe).
+//   - A *string field points at a cell of its own or one of a chunk of at most 64
+//     cells, each holding such a string.
+//   - An int32 list (replicas, ISR) shares its memory with other int32 lists of the
+//     same message in chunks of at most 4 KiB: keeping one keeps at most 4 KiB alive.
+//   - A slice of structs is one allocation, as in any Go program.
+//
+// Marshal allocates exactly the encoded size, once, whatever it encoded before; Append
+// and Encode grow or reuse the caller's or a pooled buffer.
 //
 // All functions are safe for concurrent use.
 package serial
@@ -31,41 +68,48 @@ import (
 // RawTags holds unknown tagged fields; see kio.RawTags.
 type RawTags = kio.RawTags
 
-// Marshal returns the wire form of v (a struct or a pointer to one) at version.
-//
-// Its buffer is sized from the last message of the same type and version that
-// Marshal encoded, so that messages of a steady size cost one allocation; a buffer
-// that turns out more than four times too large is copied to its size rather than
-// returned with the excess.
+// Marshal returns the wire form of v (a struct or a pointer to one) at version, in a
+// buffer of its own sized exactly by a pass over v first: one allocation of the
+// encoded size, whatever Marshal encoded before.
 func Marshal(v any, version int16) ([]byte, error) {
 	e, p := cachedStruct(v)
 	if e == nil || p == nil {
-		return Append(nil, v, version)
+		return marshalSlow(v, version)
 	}
 	pl := e.ti.checkedPlan(version)
 	if pl == nil {
-		return Append(nil, v, version)
+		return marshalSlow(v, version)
 	}
-	hint := int(pl.encodedSize.Load())
-	var buf []byte
-	if hint > 0 {
-		buf = make([]byte, 0, hint)
-	}
-	out, err := pl.encode(buf, p)
+	return pl.marshal(p)
+}
+
+// marshalSlow is Marshal for a type or version not yet cached, a nil pointer or a
+// struct held directly in the interface.
+func marshalSlow(v any, version int16) ([]byte, error) {
+	ti, p, direct, err := locateStruct(v, false)
 	if err != nil {
-		return Append(nil, v, version) // again, for the error with its path
+		return nil, errorFor(err, "encode", typeOfValue(v, ti), version, -1)
 	}
-	if n := len(out); n != hint {
-		pl.encodedSize.Store(int32(min(n, maxSizeHint)))
-		if cap(out) > 4*n && cap(out) > 4096 {
-			out = append([]byte(nil), out...)
-		}
+	pl, err := ti.planAt(version)
+	if err != nil {
+		return nil, errorFor(err, "encode", ti.typ, version, -1)
+	}
+	if direct {
+		// The data word is the struct's whole content: encode from a copy of it.
+		word := dataWord(&v)
+		return pl.marshal(unsafe.Pointer(&word))
+	}
+	return pl.marshal(p)
+}
+
+// marshal encodes the struct at p into a buffer of exactly its size.
+func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
+	out, err := pl.encode(make([]byte, 0, pl.size(p)), p)
+	if err != nil {
+		return nil, errorFor(err, "encode", pl.ti.typ, pl.version, -1)
 	}
 	return out, nil
 }
-
-// maxSizeHint bounds the buffer Marshal starts with.
-const maxSizeHint = 16 << 20
 
 // Append appends the wire form of v (a struct or a pointer to one) at version to dst.
 // Passing a pointer avoids a copy.
@@ -91,7 +135,7 @@ func appendSlow(dst []byte, v any, version int16) ([]byte, error) {
 	}
 	if direct {
 		// The data word is the struct's whole content: encode from a copy of it.
-		word := (*ifaceWords)(unsafe.Pointer(&v)).data
+		word := dataWord(&v)
 		return appendStruct(dst, ti, unsafe.Pointer(&word), version)
 	}
 	return appendStruct(dst, ti, p, version)
@@ -154,22 +198,29 @@ func Decode(r io.Reader, v any, version int16) error {
 // nested in it, to its spec default (Go's zero value where the spec gives none).
 func SetDefaults(v any) error {
 	ti, p, _, err := locateStruct(v, true)
+	var version int16
 	if err == nil {
-		err = ti.err
+		version, err = ti.checkVersions()
 	}
 	if err != nil {
-		return errorFor(err, "defaults", typeOfValue(v, ti), 0, -1)
+		return errorFor(err, "defaults", typeOfValue(v, ti), version, -1)
 	}
 	ti.setDefaults(p)
 	return nil
 }
 
 // Default returns a T with every spec default set, since Go's zero values are not
-// Kafka's defaults (a LeaderEpoch of -1, AllowAutoTopicCreation true). For a T the
-// codec cannot handle it returns the zero T.
+// Kafka's defaults (a LeaderEpoch of -1, AllowAutoTopicCreation true).
+//
+// Like regexp.MustCompile, it panics with SetDefaults's error (an *Error wrapping
+// ErrSchema) when T is not a struct the codec can handle: T is fixed when the program
+// is written, so that is a programming mistake, and a zero T returned instead would
+// hide it. SetDefaults is the form that returns the error.
 func Default[T any]() T {
 	var v T
-	_ = SetDefaults(&v)
+	if err := SetDefaults(&v); err != nil {
+		panic(err)
+	}
 	return v
 }
 
@@ -236,9 +287,11 @@ func errorFor(err error, op string, t reflect.Type, version int16, offset int) e
 
 // Check compiles every version that the type of v (a struct, a pointer to one, or a
 // reflect.Type of either) declares in its marker, and returns the first problem as an
-// *Error wrapping ErrSchema, or nil. A test can call it on a hand-written struct to
-// find a mistake before any message is encoded. A type without a marker is checked at
-// versions 0 to 31.
+// *Error wrapping ErrSchema (whose *SchemaError names the struct and field), or nil.
+// A test can call it on a hand-written struct to find a mistake before any message is
+// encoded; every other entry point runs the same check on a type's first use. A type
+// without a marker is a nested struct whose flexibility comes from its message: its
+// tags and Go types are checked, its versions through the messages that hold it.
 func Check(v any) error {
 	t, ok := v.(reflect.Type)
 	if !ok {
@@ -251,21 +304,11 @@ func Check(v any) error {
 		return errorFor(causef(ErrSchema, "%v is not a struct or a pointer to one", t), "check", t, 0, -1)
 	}
 	ti := infoFor(t)
-	if ti.err != nil {
-		return errorFor(ti.err, "check", t, 0, -1)
+	if version, err := ti.checkVersions(); err != nil {
+		return errorFor(err, "check", t, version, -1)
 	}
-	r := ti.marker.Versions
-	if r.IsNone() {
+	if ti.marker.Versions.IsNone() {
 		return errorFor(causef(ErrSchema, "%v declares no version", t), "check", t, 0, -1)
-	}
-	hi := r.Hi
-	if r.IsOpen() {
-		hi = max(r.Lo, maxCachedVersion-1)
-	}
-	for version := r.Lo; version <= hi; version++ {
-		if _, err := ti.planAt(version); err != nil {
-			return errorFor(err, "check", t, version, -1)
-		}
 	}
 	return nil
 }

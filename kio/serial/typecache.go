@@ -18,12 +18,6 @@ import (
 // entry points do not let v escape and a caller's `var m T; Unmarshal(b, &m, v)`
 // stays on the stack.
 
-// ifaceWords is the layout of an empty interface: its dynamic type and data words.
-type ifaceWords struct {
-	typ  unsafe.Pointer
-	data unsafe.Pointer
-}
-
 type typeCacheEntry struct {
 	typ uintptr   // dynamic type word of a *T, or of a T stored indirectly
 	ti  *typeInfo // T's parsed form
@@ -41,7 +35,7 @@ func typeCacheSlot(typ uintptr) *atomic.Pointer[typeCacheEntry] {
 // cachedStruct returns the cache entry for v's dynamic type and the address of the
 // struct behind v, or nil when v's type is not cached. The address is nil for a nil *T.
 func cachedStruct(v any) (*typeCacheEntry, unsafe.Pointer) {
-	w := (*ifaceWords)(unsafe.Pointer(&v))
+	w := words(&v)
 	if e := typeCacheSlot(uintptr(w.typ)).Load(); e != nil && e.typ == uintptr(w.typ) {
 		return e, w.data
 	}
@@ -54,7 +48,7 @@ func cachedStruct(v any) (*typeCacheEntry, unsafe.Pointer) {
 // true and the caller must take the address of a copy of v's data word.
 func locateStruct(v any, needPointer bool) (ti *typeInfo, p unsafe.Pointer, direct bool, err error) {
 	t := reflect.TypeOf(v)
-	w := (*ifaceWords)(unsafe.Pointer(&v))
+	w := words(&v)
 	switch {
 	case t == nil:
 		return nil, nil, false, causef(ErrSchema, "nil value")
@@ -81,14 +75,6 @@ func locateStruct(v any, needPointer bool) (ti *typeInfo, p unsafe.Pointer, dire
 	}
 }
 
-// isDirectIface reports whether an interface holds a T itself in its data word rather
-// than a pointer to it, as Go does for a struct whose only content is one pointer. A
-// zero T boxed directly has a nil data word; boxed indirectly, a non-nil one.
-func isDirectIface(t reflect.Type) bool {
-	z := reflect.Zero(t).Interface()
-	return (*ifaceWords)(unsafe.Pointer(&z)).data == nil
-}
-
 // checkedPlan returns ti's top-level plan at version if planAt has already checked
 // and cached it, else nil: the entry points' fast path, small enough to inline.
 func (ti *typeInfo) checkedPlan(version int16) *plan {
@@ -104,8 +90,8 @@ func (ti *typeInfo) planAt(version int16) (*plan, error) {
 	if pl := ti.checkedPlan(version); pl != nil {
 		return pl, nil
 	}
-	if ti.err != nil {
-		return nil, ti.err
+	if _, err := ti.checkVersions(); err != nil {
+		return nil, err
 	}
 	if version < 0 || !ti.marker.Versions.Contains(version) {
 		return nil, causef(ErrVersion, "version %d is not in %v's valid versions %v", version, ti.typ, ti.marker.Versions)
@@ -118,6 +104,36 @@ func (ti *typeInfo) planAt(version int16) (*plan, error) {
 		ti.topPlans[version].Store(pl)
 	}
 	return pl, nil
+}
+
+// checkVersions compiles ti at every version its marker declares (0 to 31 where it
+// declares no upper end) the first time it is needed, and returns the first problem
+// and its version: a mistake in any version is refused by every entry point and by
+// Check, not only when that version is used. A struct without a marker is a nested
+// one, whose flexibility its message decides: only its tags and Go types are checked
+// here, its versions through the messages that hold it.
+func (ti *typeInfo) checkVersions() (int16, error) {
+	ti.checked.Do(func() {
+		if ti.err != nil {
+			ti.checkedErr = ti.err
+			return
+		}
+		r := ti.marker.Versions
+		if !ti.hasMarker || r.IsNone() {
+			return // a version of none is refused as such
+		}
+		hi := r.Hi
+		if r.IsOpen() {
+			hi = max(r.Lo, maxCachedVersion-1)
+		}
+		for v := r.Lo; v <= hi; v++ {
+			if pl := ti.planFor(v, ti.marker.Flexible.Contains(v)); pl.err != nil {
+				ti.checkedVersion, ti.checkedErr = v, pl.err
+				return
+			}
+		}
+	})
+	return ti.checkedVersion, ti.checkedErr
 }
 
 // zero clears the struct at p. Decoding targets are usually new, so it first checks

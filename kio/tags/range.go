@@ -13,11 +13,12 @@ type Range struct {
 	Lo, Hi int16 // Hi < Lo means the empty range
 }
 
-// None is the empty range: no version is in it.
-var None = Range{Lo: 0, Hi: -1}
+// None returns the empty range: no version is in it. (A function rather than a
+// variable, so that no package can change what every other one reads.)
+func None() Range { return Range{Lo: 0, Hi: -1} }
 
-// All is "0+": every version.
-var All = Range{Lo: 0, Hi: math.MaxInt16}
+// All returns "0+": every version.
+func All() Range { return Range{Lo: 0, Hi: math.MaxInt16} }
 
 // Contains reports whether version v is in r.
 func (r Range) Contains(v int16) bool { return v >= r.Lo && v <= r.Hi }
@@ -32,7 +33,7 @@ func (r Range) IsOpen() bool { return !r.IsNone() && r.Hi == math.MaxInt16 }
 func (r Range) Intersect(o Range) Range {
 	out := Range{Lo: max(r.Lo, o.Lo), Hi: min(r.Hi, o.Hi)}
 	if out.IsNone() {
-		return None
+		return None()
 	}
 	return out
 }
@@ -54,32 +55,32 @@ func (r Range) String() string {
 // ParseRange reads a version range in the spec's notation.
 func ParseRange(s string) (Range, error) {
 	if s == "none" {
-		return None, nil
+		return None(), nil
 	}
 	if lo, ok := strings.CutSuffix(s, "+"); ok {
 		v, err := parseVersion(lo)
 		if err != nil {
-			return None, fmt.Errorf("bad version range %q: %v", s, err)
+			return None(), fmt.Errorf("bad version range %q: %v", s, err)
 		}
 		return Range{Lo: v, Hi: math.MaxInt16}, nil
 	}
 	if lo, hi, ok := strings.Cut(s, "-"); ok {
 		l, err := parseVersion(lo)
 		if err != nil {
-			return None, fmt.Errorf("bad version range %q: %v", s, err)
+			return None(), fmt.Errorf("bad version range %q: %v", s, err)
 		}
 		h, err := parseVersion(hi)
 		if err != nil {
-			return None, fmt.Errorf("bad version range %q: %v", s, err)
+			return None(), fmt.Errorf("bad version range %q: %v", s, err)
 		}
 		if h < l {
-			return None, fmt.Errorf("bad version range %q: upper end below lower end", s)
+			return None(), fmt.Errorf("bad version range %q: upper end below lower end", s)
 		}
 		return Range{Lo: l, Hi: h}, nil
 	}
 	v, err := parseVersion(s)
 	if err != nil {
-		return None, fmt.Errorf("bad version range %q: %v", s, err)
+		return None(), fmt.Errorf("bad version range %q: %v", s, err)
 	}
 	return Range{Lo: v, Hi: v}, nil
 }

@@ -20,8 +20,7 @@
 // Every other field carries its own facts:
 //
 //	type=T         Kafka type: int8 int16 int32 int64 uint16 uint32 float64 bool string
-//	               bytes records uuid, []T, or a struct name; kio's extra wire types
-//	               varint varlong uvarint varbytes varstring; implied by the Go type where
+//	               bytes records uuid, []T, or a struct name; implied by the Go type where
 //	               omitted
 //	versions=R     versions the field is present in (default 0+)
 //	nullable=R     versions in which it may be null
@@ -176,7 +175,7 @@ func (it item) String() string {
 
 // ParseMessage parses the tag of a struct's marker field `_ struct{}`.
 func ParseMessage(tag string) (Message, error) {
-	m := Message{APIKey: -1, Versions: All, Flexible: None, Deprecated: None}
+	m := Message{APIKey: -1, Versions: All(), Flexible: None(), Deprecated: None()}
 	items, err := splitItems(tag)
 	if err != nil {
 		return m, err
@@ -243,7 +242,7 @@ func ParseMessage(tag string) (Message, error) {
 // ParseField parses the tag of an ordinary struct field. An empty tag gives the
 // defaults: present in every version, never nullable, not tagged.
 func ParseField(tag string) (Field, error) {
-	f := Field{Versions: All, Nullable: None, Tag: -1, Tagged: None, Flexible: None}
+	f := Field{Versions: All(), Nullable: None(), Tag: -1, Tagged: None(), Flexible: None()}
 	if tag == "-" {
 		f.Skip = true
 		return f, nil

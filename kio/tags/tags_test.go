@@ -14,8 +14,8 @@ func TestParseRange(t *testing.T) {
 		{"3", Range{3, 3}},
 		{"0-5", Range{0, 5}},
 		{"9+", Range{9, math.MaxInt16}},
-		{"0+", All},
-		{"none", None},
+		{"0+", All()},
+		{"none", None()},
 	}
 	for _, c := range cases {
 		got, err := ParseRange(c.in)
@@ -40,10 +40,10 @@ func TestRangeOps(t *testing.T) {
 			t.Errorf("%v.Contains(%d) != %v", r, v, want)
 		}
 	}
-	if None.Contains(0) || !None.IsNone() || None.IsOpen() {
+	if None().Contains(0) || !None().IsNone() || None().IsOpen() {
 		t.Error("None misbehaves")
 	}
-	if !All.IsOpen() || All.IsNone() {
+	if !All().IsOpen() || All().IsNone() {
 		t.Error("All misbehaves")
 	}
 	if got := r.Intersect(Range{4, 9}); got != (Range{4, 5}) {
@@ -65,7 +65,7 @@ func TestParseMessage(t *testing.T) {
 		t.Errorf("got %+v", m)
 	}
 	m, err = ParseMessage("")
-	if err != nil || m.Kind != Plain || m.Versions != All || !m.Flexible.IsNone() || m.APIKey != -1 {
+	if err != nil || m.Kind != Plain || m.Versions != All() || !m.Flexible.IsNone() || m.APIKey != -1 {
 		t.Errorf("empty marker: %+v %v", m, err)
 	}
 	for _, bad := range []string{"request", "versions=0-12,request,apiKey=1", "bogus", "apiKey=x", "versions=9-1", "data,data", "frob=1", "apiKey=-1"} {
@@ -88,7 +88,7 @@ func TestParseField(t *testing.T) {
 		t.Errorf("got %+v", f)
 	}
 	f, err = ParseField("")
-	if err != nil || f.Versions != All || !f.Nullable.IsNone() || f.IsTagged() || f.HasDefault || f.Type != "" {
+	if err != nil || f.Versions != All() || !f.Nullable.IsNone() || f.IsTagged() || f.HasDefault || f.Type != "" {
 		t.Errorf("empty tag: %+v %v", f, err)
 	}
 	f, err = ParseField("default=0x7fffffff")

@@ -1,0 +1,211 @@
+// Package wire holds Kafka's wire rules once, for kio/serial and kio/records: fixed-width
+// integers, varints, classic and compact lengths with their null markers, tagged-field
+// headers and UUIDs, over []byte.
+//
+// It knows nothing of Go types or struct tags. Writers append to a caller's slice;
+// readers of variable-width values return the value and its width, 0 when the bytes do
+// not hold a well-formed one (as encoding/binary's Uvarint does). The writers and the
+// length helpers are small enough for the compiler to inline (go build -gcflags=-m
+// reports "can inline" for each), so the codec's fast paths call them instead of
+// repeating the rules. The varint readers are one call each (a caller that must not
+// pay it for one-byte lengths checks ShortCompactLength first).
+package wire
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Fixed-width values are big-endian.
+
+// AppendInt16 appends v as two big-endian bytes.
+func AppendInt16(b []byte, v int16) []byte { return binary.BigEndian.AppendUint16(b, uint16(v)) }
+
+// AppendInt32 appends v as four big-endian bytes.
+func AppendInt32(b []byte, v int32) []byte { return binary.BigEndian.AppendUint32(b, uint32(v)) }
+
+// AppendInt64 appends v as eight big-endian bytes.
+func AppendInt64(b []byte, v int64) []byte { return binary.BigEndian.AppendUint64(b, uint64(v)) }
+
+// AppendFloat64 appends v's IEEE 754 bits, big-endian.
+func AppendFloat64(b []byte, v float64) []byte {
+	return binary.BigEndian.AppendUint64(b, math.Float64bits(v))
+}
+
+// AppendBool appends 1 for true, 0 for false. (Readers take any non-zero byte as true,
+// as Kafka does.)
+func AppendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// AppendUUID appends the 16 bytes of a UUID.
+func AppendUUID(b []byte, u *[16]byte) []byte { return append(b, u[:]...) }
+
+// Varints: 7 bits a byte, low bits first, the high bit set on every byte but the last.
+// Signed ones are zig-zag encoded. Kafka's unsigned varints (lengths, counts, tags)
+// hold 32 bits in at most 5 bytes; its signed varlongs (record fields) 64 bits in at
+// most 10.
+
+// MaxUvarintLen is the most bytes an unsigned 32-bit varint takes.
+const MaxUvarintLen = 5
+
+// AppendUvarint appends v as an unsigned varint.
+func AppendUvarint(b []byte, v uint32) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+// UvarintSize returns how many bytes AppendUvarint writes for v.
+func UvarintSize(v uint32) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// Uvarint reads the unsigned varint at the start of b and returns it with its width.
+// The width is 0 when b ends first or when the varint runs past 5 bytes or 32 bits
+// (Kafka never writes those); a caller tells the two apart by whether MaxUvarintLen
+// bytes were there.
+func Uvarint(b []byte) (v uint32, n int) {
+	for i := 0; i < MaxUvarintLen && i < len(b); i++ {
+		c := b[i]
+		if i == MaxUvarintLen-1 && c > 0x0f {
+			return 0, 0
+		}
+		v |= uint32(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
+}
+
+// AppendVarlong appends v as a zig-zag varlong. It is also right for a varint: the
+// zig-zag encoding of an int32 widened to int64 gives the same bytes.
+func AppendVarlong(b []byte, v int64) []byte {
+	u := uint64(v<<1) ^ uint64(v>>63)
+	for u >= 0x80 {
+		b = append(b, byte(u)|0x80)
+		u >>= 7
+	}
+	return append(b, byte(u))
+}
+
+// VarlongSize returns how many bytes AppendVarlong writes for v.
+func VarlongSize(v int64) int {
+	u := uint64(v<<1) ^ uint64(v>>63)
+	n := 1
+	for u >= 0x80 {
+		u >>= 7
+		n++
+	}
+	return n
+}
+
+// Varlong reads the zig-zag varlong at the start of b and returns it with its width,
+// 0 when b ends first or the encoding runs past 10 bytes or 64 bits.
+func Varlong(b []byte) (v int64, n int) {
+	var u uint64
+	for i := 0; i < 10 && i < len(b); i++ {
+		c := b[i]
+		if c < 0x80 {
+			if i == 9 && c > 1 {
+				return 0, 0
+			}
+			u |= uint64(c) << (7 * i)
+			return int64(u>>1) ^ -int64(u&1), i + 1
+		}
+		u |= uint64(c&0x7f) << (7 * i)
+	}
+	return 0, 0
+}
+
+// Varint reads a zig-zag varint at the start of b, as Varlong, whose value must fit an
+// int32 (records carry their lengths and counts so).
+func Varint(b []byte) (v int32, n int) {
+	l, n := Varlong(b)
+	if n == 0 || l < math.MinInt32 || l > math.MaxInt32 {
+		return 0, 0
+	}
+	return int32(l), n
+}
+
+// Lengths of strings, bytes and arrays. Classic encodings write the length as an
+// int16 (strings) or int32 (bytes, arrays), -1 for null; compact (flexible) encodings
+// write length+1 as an unsigned varint, 0 for null.
+
+// Null is the length that stands for a null string, bytes or array.
+const Null = -1
+
+// AppendCompactLength appends n (Null for null) as a compact length.
+func AppendCompactLength(b []byte, n int) []byte {
+	if uint(n+1) < 0x80 { // one byte: null and lengths below 127
+		return append(b, byte(n+1))
+	}
+	return AppendUvarint(b, uint32(n+1))
+}
+
+// CompactLengthSize returns how many bytes AppendCompactLength writes for n.
+func CompactLengthSize(n int) int {
+	if uint(n+1) < 0x80 {
+		return 1
+	}
+	return UvarintSize(uint32(n + 1))
+}
+
+// CompactLength reads a compact length at the start of b: the length (Null for null)
+// and its width, 0 as for Uvarint.
+func CompactLength(b []byte) (length int, n int) {
+	v, n := Uvarint(b)
+	return int(v) - 1, n
+}
+
+// ShortCompactLengthByte returns the one byte that encodes a compact length n, for
+// -1 (null) <= n < 127, the usual case: a fast path checks that range and appends it.
+func ShortCompactLengthByte(n int) byte { return byte(n + 1) }
+
+// ShortCompactLength reads the compact length in a first byte c when it takes that
+// byte alone (null and lengths below 127, the usual case): the length (Null for null)
+// and true, or false when the varint goes on.
+func ShortCompactLength(c byte) (length int, ok bool) { return int(c) - 1, c < 0x80 }
+
+// AppendStringLength appends n (Null for null) as a classic string length, an int16.
+func AppendStringLength(b []byte, n int) []byte { return AppendInt16(b, int16(n)) }
+
+// AppendArrayLength appends n (Null for null) as a classic bytes or array length, an
+// int32.
+func AppendArrayLength(b []byte, n int) []byte { return AppendInt32(b, int32(n)) }
+
+// Lengths a wire format cannot hold.
+const (
+	MaxStringLength = math.MaxInt16     // a string's bytes, in either encoding
+	MaxArrayLength  = math.MaxInt32 - 1 // bytes or elements, so that length+1 fits too
+)
+
+// Tagged fields (KIP-482): a flexible struct ends with a section of a count and then,
+// in ascending tag order, each field's tag, its size and its bytes, all three lengths
+// unsigned varints. An empty section is a single zero byte.
+
+// EmptyTaggedFields is the tagged-field section of a struct that carries none.
+const EmptyTaggedFields = 0
+
+// AppendTaggedField appends one tagged field's header and its data.
+func AppendTaggedField(b []byte, tag uint32, data []byte) []byte {
+	b = AppendUvarint(AppendUvarint(b, tag), uint32(len(data)))
+	return append(b, data...)
+}
+
+// TaggedFieldSize returns how many bytes a tagged field of size bytes takes with its
+// header.
+func TaggedFieldSize(tag uint32, size int) int {
+	return UvarintSize(tag) + UvarintSize(uint32(size)) + size
+}

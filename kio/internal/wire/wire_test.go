@@ -1,0 +1,95 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"testing"
+)
+
+// The varints against encoding/binary's, which implements the same base-128 format
+// (Kafka's unsigned varints are binary.Uvarint limited to 32 bits; its varlongs are
+// binary.Varint).
+func TestVarintsMatchEncodingBinary(t *testing.T) {
+	u32s := []uint32{0, 1, 0x7f, 0x80, 0x3fff, 0x4000, 1 << 21, 1<<28 - 1, 1 << 28, math.MaxUint32}
+	for _, v := range u32s {
+		b := AppendUvarint(nil, v)
+		if want := binary.AppendUvarint(nil, uint64(v)); !bytes.Equal(b, want) || len(b) != UvarintSize(v) {
+			t.Errorf("AppendUvarint(%d) = % x (size %d), want % x", v, b, UvarintSize(v), want)
+		}
+		if got, n := Uvarint(append(b, 0xff)); got != v || n != len(b) {
+			t.Errorf("Uvarint(% x) = %d, %d", b, got, n)
+		}
+		if n := CompactLengthSize(int(v) - 1); v < math.MaxInt32 && n != len(AppendCompactLength(nil, int(v)-1)) {
+			t.Errorf("CompactLengthSize(%d) = %d", int(v)-1, n)
+		}
+	}
+	i64s := []int64{0, -1, 1, 63, -64, 64, math.MaxInt32, math.MinInt32, math.MaxInt32 + 1, math.MaxInt64, math.MinInt64}
+	for _, v := range i64s {
+		b := AppendVarlong(nil, v)
+		if want := binary.AppendVarint(nil, v); !bytes.Equal(b, want) || len(b) != VarlongSize(v) {
+			t.Errorf("AppendVarlong(%d) = % x, want % x", v, b, want)
+		}
+		if got, n := Varlong(b); got != v || n != len(b) {
+			t.Errorf("Varlong(% x) = %d, %d", b, got, n)
+		}
+		got, n := Varint(b)
+		fits := v >= math.MinInt32 && v <= math.MaxInt32
+		if fits && (int64(got) != v || n != len(b)) || !fits && n != 0 {
+			t.Errorf("Varint(% x) = %d, %d", b, got, n)
+		}
+	}
+}
+
+// Malformed input gives width 0: truncated, or longer than the type allows.
+func TestMalformedVarints(t *testing.T) {
+	for _, b := range [][]byte{nil, {0x80}, {0xff, 0xff, 0xff, 0xff}, {0xff, 0xff, 0xff, 0xff, 0x10}, {0x80, 0x80, 0x80, 0x80, 0x80, 0x00}} {
+		if _, n := Uvarint(b); n != 0 {
+			t.Errorf("Uvarint(% x) read %d bytes", b, n)
+		}
+	}
+	eleven := bytes.Repeat([]byte{0xff}, 11)
+	for _, b := range [][]byte{nil, {0x80}, eleven, append(bytes.Repeat([]byte{0xff}, 9), 0x02)} {
+		if _, n := Varlong(b); n != 0 {
+			t.Errorf("Varlong(% x) read %d bytes", b, n)
+		}
+	}
+}
+
+func TestLengthsAndNulls(t *testing.T) {
+	cases := []struct {
+		got, want []byte
+	}{
+		{AppendCompactLength(nil, Null), []byte{0}},
+		{AppendCompactLength(nil, 0), []byte{1}},
+		{AppendCompactLength(nil, 126), []byte{0x7f}},
+		{AppendCompactLength(nil, 127), []byte{0x80, 0x01}},
+		{AppendStringLength(nil, Null), []byte{0xff, 0xff}},
+		{AppendArrayLength(nil, 3), []byte{0, 0, 0, 3}},
+		{AppendTaggedField(nil, 300, []byte{9}), []byte{0xac, 0x02, 1, 9}},
+		{AppendBool(AppendBool(nil, true), false), []byte{1, 0}},
+		{AppendFloat64(nil, -0.5), []byte{0xbf, 0xe0, 0, 0, 0, 0, 0, 0}},
+		{AppendUUID(nil, &[16]byte{15: 1}), append(make([]byte, 15), 1)},
+	}
+	for i, c := range cases {
+		if !bytes.Equal(c.got, c.want) {
+			t.Errorf("case %d: % x, want % x", i, c.got, c.want)
+		}
+	}
+	if n, w := CompactLength([]byte{0}); n != Null || w != 1 {
+		t.Errorf("CompactLength(00) = %d, %d", n, w)
+	}
+	if TaggedFieldSize(300, 1) != 4 {
+		t.Errorf("TaggedFieldSize(300, 1) = %d", TaggedFieldSize(300, 1))
+	}
+}
+
+func TestShortCompactLength(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		n, ok := ShortCompactLength(byte(c))
+		full, w := CompactLength([]byte{byte(c), 0x01})
+		if ok != (w == 1) || ok && (n != full || ShortCompactLengthByte(n) != byte(c)) {
+			t.Errorf("byte %#x: %d, %v; CompactLength %d over %d bytes", c, n, ok, full, w)
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package serial
+
+import (
+	"reflect"
+	"testing"
+	"unsafe"
+)
+
+// The runtime layouts layout.go relies on. If a Go release changes one, this fails
+// before any codec test does, and says which.
+func TestRuntimeLayouts(t *testing.T) {
+	// An interface is a type word and a data word; the data word of a *T is the pointer.
+	x := 42
+	var v any = &x
+	w := words(&v)
+	if unsafe.Sizeof(v) != unsafe.Sizeof(ifaceWords{}) || w.data != unsafe.Pointer(&x) {
+		t.Fatal("an empty interface is not (type word, data word)")
+	}
+	// Equal dynamic types share a type word, and typeWord computes it from reflect.
+	var v2 any = new(int)
+	if words(&v2).typ != w.typ || typeWord(reflect.TypeFor[*int]()) != w.typ {
+		t.Fatal("the type word is not one per type, or typeWord does not find it")
+	}
+	// A slice is (data, len, cap).
+	s := make([]int32, 3, 7)
+	h := (*sliceHeader)(unsafe.Pointer(&s))
+	if unsafe.Sizeof(s) != unsafe.Sizeof(sliceHeader{}) || h.data != unsafe.Pointer(&s[0]) || h.len != 3 || h.cap != 7 {
+		t.Fatal("a slice is not (data, len, cap)")
+	}
+	// A struct of one pointer is held directly in an interface; a larger one is not.
+	type onePtr struct{ p *int }
+	if !isDirectIface(reflect.TypeFor[onePtr]()) || isDirectIface(reflect.TypeFor[struct{ a, b int }]()) {
+		t.Fatal("isDirectIface misjudges which structs an interface holds directly")
+	}
+	var d any = onePtr{&x}
+	if dataWord(&d) != unsafe.Pointer(&x) {
+		t.Fatal("a direct interface's data word is not the value")
+	}
+	// growSlice through a *[]T type word gives a zeroed backing array of the element type.
+	var got []string
+	growSlice(typeWord(reflect.TypeFor[*[]string]()), unsafe.Pointer(&got), 5)
+	if got == nil || len(got) != 0 || cap(got) < 5 {
+		t.Fatalf("growSlice gave len %d cap %d", len(got), cap(got))
+	}
+}
