@@ -236,7 +236,7 @@ func (b *Broker) awaitReady() error {
 	for attempt := 0; time.Now().Before(deadline); attempt++ {
 		select {
 		case <-b.done:
-			return fmt.Errorf("Kafka %s exited while starting: %v", b.Version, b.err)
+			return fmt.Errorf("kafka %s exited while starting: %v", b.Version, b.err)
 		default:
 		}
 		if last = b.probe(); last == nil {
@@ -244,7 +244,7 @@ func (b *Broker) awaitReady() error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return fmt.Errorf("Kafka %s not ready after %v: %v", b.Version, startTimeout, last)
+	return fmt.Errorf("kafka %s not ready after %v: %v", b.Version, startTimeout, last)
 }
 
 // probe asks the node once whether it is ready.

@@ -40,17 +40,16 @@ type suite struct {
 
 	supported map[string]map[int16]tags.Range // listener -> key -> the node's versions
 
-	dataTopic   string // one partition, the records of the Produce subtests
-	dataID      kio.UUID
-	produced    []records.Record // every record produced to dataTopic, by offset
-	firstZstd   int              // index in produced of the first zstd record, or -1
-	topicIDs    map[string]kio.UUID
-	epoch       int32 // leader epoch of the data topic's partition 0
-	quorumLead  int32 // the KRaft leader's epoch, from DescribeQuorum
-	fake        fakeBroker
-	fakeIDs     []int32           // fake brokers registered and not yet unregistered
-	txnProducer common.ProducerId // the producer id of the transaction steps
-	skipped     map[int16]string  // APIs left out on purpose, with the reason
+	dataTopic  string // one partition, the records of the Produce subtests
+	dataID     kio.UUID
+	produced   []records.Record // every record produced to dataTopic, by offset
+	firstZstd  int              // index in produced of the first zstd record, or -1
+	topicIDs   map[string]kio.UUID
+	epoch      int32 // leader epoch of the data topic's partition 0
+	quorumLead int32 // the KRaft leader's epoch, from DescribeQuorum
+	fake       fakeBroker
+	fakeIDs    []int32          // fake brokers registered and not yet unregistered
+	skipped    map[int16]string // APIs left out on purpose, with the reason
 }
 
 // notYet lists the advertised APIs this suite has no step for yet (ControlledShutdown,
@@ -152,9 +151,6 @@ func (s *suite) newest(t testing.TB, listener string, key int16) int16 {
 	}
 	return vs[len(vs)-1]
 }
-
-// has reports whether the listener serves key at a version kio knows.
-func (s *suite) has(listener string, key int16) bool { return len(s.versions(listener, key)) > 0 }
 
 // reportUnserved lists, per listener, the APIs the node advertises that were not
 // exercised at every common version, and kio's APIs the node does not serve, with why.

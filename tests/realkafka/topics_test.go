@@ -22,7 +22,6 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/deletetopics"
 	"github.com/kio-go/kafka-protocol/kio/schema/describeconfigs"
 	"github.com/kio-go/kafka-protocol/kio/schema/describelogdirs"
-	"github.com/kio-go/kafka-protocol/kio/schema/describeproducers"
 	"github.com/kio-go/kafka-protocol/kio/schema/describetopicpartitions"
 	"github.com/kio-go/kafka-protocol/kio/schema/electleaders"
 	"github.com/kio-go/kafka-protocol/kio/schema/fetch"
@@ -450,23 +449,6 @@ func (s *suite) testOffsetForLeaderEpoch(t *testing.T, v int16) {
 	}
 	if v >= 1 && p.LeaderEpoch != s.epoch {
 		t.Errorf("leader epoch %d, want %d", p.LeaderEpoch, s.epoch)
-	}
-}
-
-func (s *suite) testDescribeProducers(t *testing.T, v int16) {
-	req := serial.Default[describeproducers.DescribeProducersRequest]()
-	req.Topics = []describeproducers.TopicRequest{{Name: common.TopicName(s.dataTopic), PartitionIndexes: []int32{0}}}
-	resp := call[describeproducers.DescribeProducersResponse](t, s.broker, v, &req)
-	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 || resp.Topics[0].Partitions[0].ErrorCode != common.None {
-		t.Fatalf("%+v", resp.Topics)
-	}
-	// The data topic holds records of the idempotent producer of the transaction steps.
-	found := false
-	for _, ps := range resp.Topics[0].Partitions[0].ActiveProducers {
-		found = found || ps.ProducerId == s.txnProducer && ps.LastSequence >= 0
-	}
-	if !found {
-		t.Errorf("producer %d not among %+v", s.txnProducer, resp.Topics[0].Partitions[0].ActiveProducers)
 	}
 }
 
