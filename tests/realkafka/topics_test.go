@@ -616,9 +616,12 @@ func (s *suite) testDeleteRecords(t *testing.T, v int16) {
 	preq := serial.Default[produce.ProduceRequest]()
 	preq.Acks, preq.TimeoutMs = -1, 30000
 	preq.TopicData = []produce.TopicProduceData{{Name: common.TopicName(name), PartitionData: []produce.PartitionProduceData{{Records: raw}}}}
-	if p := call[produce.ProduceResponse](t, s.broker, s.newest(t, onBroker, 0), &preq); p.Responses[0].PartitionResponses[0].ErrorCode != common.None {
-		t.Fatalf("produce: %+v", p.Responses)
-	}
+	eventually(t, func() error { // a new partition's leader may not serve for a moment
+		if p := call[produce.ProduceResponse](t, s.broker, s.newest(t, onBroker, 0), &preq); p.Responses[0].PartitionResponses[0].ErrorCode != common.None {
+			return fmt.Errorf("produce: %+v", p.Responses)
+		}
+		return nil
+	})
 	req := serial.Default[deleterecords.DeleteRecordsRequest]()
 	req.TimeoutMs = 30000
 	req.Topics = []deleterecords.DeleteRecordsTopic{{Name: common.TopicName(name), Partitions: []deleterecords.DeleteRecordsPartition{{PartitionIndex: 0, Offset: 2}}}}
