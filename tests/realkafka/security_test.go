@@ -334,13 +334,18 @@ func (s *suite) controllerRefuses(t testing.TB, api string, code common.ErrorCod
 	switch {
 	case slices.Contains(want, code):
 	case code == common.UnknownServerError:
-		if s.quirks == nil {
-			s.quirks = map[string]bool{}
-		}
-		s.quirks[api+": advertised on the controller listener, answered UNKNOWN_SERVER_ERROR (ControllerApis has no handler: \"Unsupported ApiKey\")"] = true
+		s.quirk(api + ": advertised on the controller listener, answered UNKNOWN_SERVER_ERROR (ControllerApis has no handler: \"Unsupported ApiKey\")")
 	default:
 		t.Errorf("%s on the controller listener: %v, want one of %v", api, code, want)
 	}
+}
+
+// quirk notes something the node did for the report.
+func (s *suite) quirk(what string) {
+	if s.quirks == nil {
+		s.quirks = map[string]bool{}
+	}
+	s.quirks[what] = true
 }
 
 // delegationToken is a token the CreateDelegationToken steps made.
