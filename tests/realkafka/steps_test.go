@@ -95,6 +95,10 @@ func (s *suite) steps() []step {
 		{"ClassicGroup", -1, onBroker, s.testClassicGroup, classicGroupKeys},
 		{"ConsumerGroupHeartbeat", 68, onBroker, s.testConsumerGroupHeartbeat, nil},
 		{"ConsumerGroupDescribe", 69, onBroker, s.testConsumerGroupDescribe, nil},
+		{"Transaction", -1, onBroker, s.testTransaction, txnKeys},
+		{"WriteTxnMarkers", 27, onBroker, s.testWriteTxnMarkers, nil},
+		{"DescribeProducers", 61, onBroker, s.testDescribeProducers, nil},
+		{"ListClientMetricsResources", 74, onBroker, s.testListClientMetricsResources, nil},
 		{"DeleteTopics", 20, onBroker, s.testDeleteTopics(onBroker), nil},
 		{"DeleteTopics", 20, onController, s.testDeleteTopics(onController), nil},
 	}
