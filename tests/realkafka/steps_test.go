@@ -99,6 +99,11 @@ func (s *suite) steps() []step {
 		{"WriteTxnMarkers", 27, onBroker, s.testWriteTxnMarkers, nil},
 		{"DescribeProducers", 61, onBroker, s.testDescribeProducers, nil},
 		{"ListClientMetricsResources", 74, onBroker, s.testListClientMetricsResources, nil},
+		{"ApiVersionsAboveRange", 18, onBroker, s.once(18, s.testApiVersionsAboveRange(onBroker)), nil},
+		{"ApiVersionsAboveRange", 18, onController, s.onceOn(onController, 18, s.testApiVersionsAboveRange(onController)), nil},
+		{"LargeFrames", 0, onBroker, s.once(0, s.testLargeFrames), nil},
+		{"Pipelining", 3, onBroker, s.once(3, s.testPipelining), nil},
+		{"ClosedMidResponse", 3, onBroker, s.once(3, s.testClosedMidResponse), nil},
 		{"DeleteTopics", 20, onBroker, s.testDeleteTopics(onBroker), nil},
 		{"DeleteTopics", 20, onController, s.testDeleteTopics(onController), nil},
 	}
@@ -106,8 +111,13 @@ func (s *suite) steps() []step {
 
 // once runs f as a step at the newest version only, whatever it sends.
 func (s *suite) once(key int16, f func(t *testing.T)) func(t *testing.T, v int16) {
+	return s.onceOn(onBroker, key, f)
+}
+
+// onceOn is once for a step on the given listener.
+func (s *suite) onceOn(listener string, key int16, f func(t *testing.T)) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
-		if v == s.newest(t, onBroker, key) {
+		if v == s.newest(t, listener, key) {
 			f(t)
 		}
 	}

@@ -255,8 +255,15 @@ func (s *suite) testWriteTxnMarkers(t *testing.T, v int16) {
 	ip := call[initproducerid.InitProducerIdResponse](t, s.broker, s.newest(t, onBroker, keyInitProducerID), &plain)
 	req := writetxnmarkers.WriteTxnMarkersRequest{Markers: []writetxnmarkers.WritableTxnMarker{{ProducerId: ip.ProducerId, ProducerEpoch: ip.ProducerEpoch,
 		TransactionResult: false, CoordinatorEpoch: 7, Topics: []writetxnmarkers.WritableTxnMarkerTopic{{Name: common.TopicName(topic), PartitionIndexes: []int32{0}}}}}}
-	resp := call[writetxnmarkers.WriteTxnMarkersResponse](t, s.broker, v, &req)
-	if len(resp.Markers) != 1 || resp.Markers[0].ProducerId != ip.ProducerId || resp.Markers[0].Topics[0].Partitions[0].ErrorCode != common.None {
+	var resp *writetxnmarkers.WriteTxnMarkersResponse
+	code := retry(t, func() common.ErrorCode { // the new partition's leader may need a moment
+		resp = call[writetxnmarkers.WriteTxnMarkersResponse](t, s.broker, v, &req)
+		if len(resp.Markers) != 1 || resp.Markers[0].ProducerId != ip.ProducerId {
+			t.Fatalf("%+v", resp.Markers)
+		}
+		return resp.Markers[0].Topics[0].Partitions[0].ErrorCode
+	})
+	if code != common.None {
 		t.Fatalf("%+v", resp.Markers)
 	}
 	bs := s.fetchBatches(t, topic)
