@@ -64,9 +64,18 @@ type Broker struct {
 	LogDirs []string // the two data directories (log.dirs)
 	LogFile string   // the JVM's stdout and stderr
 
+	advertised string // the PLAINTEXT address the node advertises
+
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the JVM has exited
 	err  error         // the JVM's exit status, once done is closed
+}
+
+// Options change how a node is started.
+type Options struct {
+	// AdvertisedPlaintext, if set, is the host:port the node advertises for its
+	// PLAINTEXT listener (to clients and to itself) instead of its own: a proxy's.
+	AdvertisedPlaintext string
 }
 
 // Start starts a node of the given Kafka release for t, and stops it and removes its
@@ -74,12 +83,18 @@ type Broker struct {
 // kafkadist.Unavailable (a failure under CI=true, a skip elsewhere).
 func Start(t testing.TB, version string) *Broker {
 	t.Helper()
+	return StartWith(t, version, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, version string, opts Options) *Broker {
+	t.Helper()
 	cp := kafkadist.Classpath(t, "broker", version)
 	dir, err := os.MkdirTemp("", "kio-kafka-"+version+"-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := StartNode(cp, version, dir)
+	b, err := StartNodeWith(cp, version, dir, opts)
 	if err != nil {
 		os.RemoveAll(dir)
 		t.Fatalf("start Kafka %s: %v", version, err)
@@ -99,6 +114,11 @@ func Start(t testing.TB, version string) *Broker {
 // node of version with the broker classpath cp, returning once the node answers
 // ApiVersions and lists itself in Metadata.
 func StartNode(cp, version, dir string) (*Broker, error) {
+	return StartNodeWith(cp, version, dir, Options{})
+}
+
+// StartNodeWith is StartNode with options.
+func StartNodeWith(cp, version, dir string, opts Options) (*Broker, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -114,6 +134,10 @@ func StartNode(cp, version, dir string) (*Broker, error) {
 		LogDirs:    []string{filepath.Join(dir, "data0"), filepath.Join(dir, "data1")},
 		LogFile:    filepath.Join(dir, "kafka.log"),
 		done:       make(chan struct{}),
+		advertised: opts.AdvertisedPlaintext,
+	}
+	if b.advertised == "" {
+		b.advertised = b.Plaintext
 	}
 	props := filepath.Join(dir, "server.properties")
 	if err := os.WriteFile(props, []byte(b.serverProperties()), 0o644); err != nil {
@@ -142,7 +166,7 @@ func (b *Broker) serverProperties() string {
 	set("node.id", strconv.Itoa(NodeID))
 	set("controller.quorum.bootstrap.servers", b.Controller)
 	set("listeners", "PLAINTEXT://"+b.Plaintext+",SASL_PLAINTEXT://"+b.SASL+",CONTROLLER://"+b.Controller)
-	set("advertised.listeners", "PLAINTEXT://"+b.Plaintext+",SASL_PLAINTEXT://"+b.SASL)
+	set("advertised.listeners", "PLAINTEXT://"+b.advertised+",SASL_PLAINTEXT://"+b.SASL)
 	set("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT")
 	set("controller.listener.names", "CONTROLLER")
 	set("inter.broker.listener.name", "PLAINTEXT")
