@@ -182,6 +182,9 @@ func (b *Broker) serverProperties() string {
 	set("delegation.token.secret.key", "kio-real-kafka-delegation-token-secret")
 	set("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
 	set("super.users", "User:ANONYMOUS;User:"+AdminUser)
+	// A client-telemetry receiver (tests/java/broker), without which the node does not
+	// serve GetTelemetrySubscriptions and PushTelemetry (KIP-714).
+	set("metric.reporters", "io.kio.broker.TelemetryReporter")
 
 	// One node: every internal topic has one replica and one partition, so coordinators
 	// load at once.

@@ -99,6 +99,8 @@ func (s *suite) steps() []step {
 		{"WriteTxnMarkers", 27, onBroker, s.testWriteTxnMarkers, nil},
 		{"DescribeProducers", 61, onBroker, s.testDescribeProducers, nil},
 		{"ListClientMetricsResources", 74, onBroker, s.testListClientMetricsResources, nil},
+		{"GetTelemetrySubscriptions", 71, onBroker, s.testGetTelemetrySubscriptions, nil},
+		{"PushTelemetry", 72, onBroker, s.testPushTelemetry, nil},
 		{"ApiVersionsAboveRange", 18, onBroker, s.once(18, s.testApiVersionsAboveRange(onBroker)), nil},
 		{"ApiVersionsAboveRange", 18, onController, s.onceOn(onController, 18, s.testApiVersionsAboveRange(onController)), nil},
 		{"LargeFrames", 0, onBroker, s.once(0, s.testLargeFrames), nil},

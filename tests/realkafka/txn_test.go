@@ -3,10 +3,13 @@ package realkafka
 import (
 	"fmt"
 	"math"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema/addoffsetstotxn"
 	"github.com/kio-go/kafka-protocol/kio/schema/addpartitionstotxn"
@@ -15,11 +18,13 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/describetransactions"
 	"github.com/kio-go/kafka-protocol/kio/schema/endtxn"
 	"github.com/kio-go/kafka-protocol/kio/schema/fetch"
+	"github.com/kio-go/kafka-protocol/kio/schema/gettelemetrysubscriptions"
 	"github.com/kio-go/kafka-protocol/kio/schema/incrementalalterconfigs"
 	"github.com/kio-go/kafka-protocol/kio/schema/initproducerid"
 	"github.com/kio-go/kafka-protocol/kio/schema/listclientmetricsresources"
 	"github.com/kio-go/kafka-protocol/kio/schema/listtransactions"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
+	"github.com/kio-go/kafka-protocol/kio/schema/pushtelemetry"
 	"github.com/kio-go/kafka-protocol/kio/schema/txnoffsetcommit"
 	"github.com/kio-go/kafka-protocol/kio/schema/writetxnmarkers"
 	"github.com/kio-go/kafka-protocol/kio/serial"
@@ -315,5 +320,57 @@ func (s *suite) testListClientMetricsResources(t *testing.T, v int16) {
 			}
 		}
 		return fmt.Errorf("%s not among %+v (%v)", name, r.ClientMetricsResources, r.ErrorCode)
+	})
+}
+
+// getTelemetrySubscription asks for a client's telemetry subscription at v: a new
+// client instance id when id is zero.
+func (s *suite) getTelemetrySubscription(t testing.TB, v int16, id kio.UUID) *gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse {
+	t.Helper()
+	resp := call[gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse](t, s.broker, v, &gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest{ClientInstanceId: id})
+	if resp.ErrorCode != common.None || resp.ClientInstanceId.IsZero() || !id.IsZero() && resp.ClientInstanceId != id {
+		t.Fatalf("subscription: %+v", resp)
+	}
+	return resp
+}
+
+// testGetTelemetrySubscriptions: the client-metrics resources the
+// ListClientMetricsResources steps made subscribe every client to producer metrics.
+func (s *suite) testGetTelemetrySubscriptions(t *testing.T, v int16) {
+	resp := s.getTelemetrySubscription(t, v, kio.UUID{})
+	if !slices.Contains(resp.RequestedMetrics, "org.apache.kafka.producer.") || resp.PushIntervalMs != 60000 ||
+		len(resp.AcceptedCompressionTypes) == 0 || resp.TelemetryMaxBytes <= 0 {
+		t.Errorf("subscription %+v, want producer metrics every 60 s", resp)
+	}
+	// Asking again before the push interval is too soon.
+	again := call[gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse](t, s.broker, v, &gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest{ClientInstanceId: resp.ClientInstanceId})
+	if again.ErrorCode != common.ThrottlingQuotaExceeded {
+		t.Errorf("asking again at once: %v, want THROTTLING_QUOTA_EXCEEDED", again.ErrorCode)
+	}
+}
+
+// testPushTelemetry pushes an (empty) OTLP metrics payload and a terminating one; the
+// receiver (tests/java/broker) logs both.
+func (s *suite) testPushTelemetry(t *testing.T, v int16) {
+	sub := s.getTelemetrySubscription(t, s.newest(t, onBroker, 71), kio.UUID{})
+	otlp := []byte{0x0a, 0x00} // MetricsData{resource_metrics: [{}]}
+	req := pushtelemetry.PushTelemetryRequest{ClientInstanceId: sub.ClientInstanceId, SubscriptionId: sub.SubscriptionId, Metrics: otlp}
+	if r := call[pushtelemetry.PushTelemetryResponse](t, s.broker, v, &req); r.ErrorCode != common.None {
+		t.Fatalf("push: %v", r.ErrorCode)
+	}
+	if r := call[pushtelemetry.PushTelemetryResponse](t, s.broker, v, &req); r.ErrorCode != common.ThrottlingQuotaExceeded {
+		t.Errorf("push again at once: %v, want THROTTLING_QUOTA_EXCEEDED", r.ErrorCode)
+	}
+	req.Terminating = true
+	if r := call[pushtelemetry.PushTelemetryResponse](t, s.broker, v, &req); r.ErrorCode != common.None {
+		t.Errorf("terminating push: %v", r.ErrorCode)
+	}
+	want := "kio-telemetry: client instance " + sub.ClientInstanceId.String() + " pushed 2 bytes, terminating true"
+	eventually(t, func() error {
+		log, err := os.ReadFile(s.b.LogFile)
+		if err != nil || !strings.Contains(string(log), want) {
+			return fmt.Errorf("the receiver did not log %q (%v)", want, err)
+		}
+		return nil
 	})
 }
