@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -65,6 +66,8 @@ type Broker struct {
 	LogFile string   // the JVM's stdout and stderr
 
 	advertised string // the PLAINTEXT address the node advertises
+	opts       Options
+	cp         string // the broker classpath, for Restart
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the JVM has exited
@@ -76,6 +79,16 @@ type Options struct {
 	// AdvertisedPlaintext, if set, is the host:port the node advertises for its
 	// PLAINTEXT listener (to clients and to itself) instead of its own: a proxy's.
 	AdvertisedPlaintext string
+
+	// For a node of a cluster: its id (default NodeID), the cluster id (default
+	// random), the static quorum's voters as controller.quorum.voters writes them (the
+	// default is a dynamic quorum of this node alone), the ports of its PLAINTEXT and
+	// controller listeners (default free ones), and properties that override the rest.
+	NodeID                        int32
+	ClusterID                     string
+	Voters                        string
+	PlaintextPort, ControllerPort int
+	Properties                    map[string]string
 }
 
 // Start starts a node of the given Kafka release for t, and stops it and removes its
@@ -123,10 +136,16 @@ func StartNodeWith(cp, version, dir string, opts Options) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.PlaintextPort != 0 {
+		ports[0] = opts.PlaintextPort
+	}
+	if opts.ControllerPort != 0 {
+		ports[2] = opts.ControllerPort
+	}
 	b := &Broker{
 		Version:    version,
-		ClusterID:  randomClusterID(),
-		NodeID:     NodeID,
+		ClusterID:  opts.ClusterID,
+		NodeID:     opts.NodeID,
 		Plaintext:  net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])),
 		SASL:       net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1])),
 		Controller: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[2])),
@@ -135,9 +154,17 @@ func StartNodeWith(cp, version, dir string, opts Options) (*Broker, error) {
 		LogFile:    filepath.Join(dir, "kafka.log"),
 		done:       make(chan struct{}),
 		advertised: opts.AdvertisedPlaintext,
+		opts:       opts,
+		cp:         cp,
 	}
 	if b.advertised == "" {
 		b.advertised = b.Plaintext
+	}
+	if b.ClusterID == "" {
+		b.ClusterID = randomClusterID()
+	}
+	if b.NodeID == 0 {
+		b.NodeID = NodeID
 	}
 	props := filepath.Join(dir, "server.properties")
 	if err := os.WriteFile(props, []byte(b.serverProperties()), 0o644); err != nil {
@@ -163,8 +190,12 @@ func (b *Broker) serverProperties() string {
 	var p strings.Builder
 	set := func(k, v string) { fmt.Fprintf(&p, "%s=%s\n", k, v) }
 	set("process.roles", "broker,controller")
-	set("node.id", strconv.Itoa(NodeID))
-	set("controller.quorum.bootstrap.servers", b.Controller)
+	set("node.id", strconv.Itoa(int(b.NodeID)))
+	if b.opts.Voters != "" {
+		set("controller.quorum.voters", b.opts.Voters)
+	} else {
+		set("controller.quorum.bootstrap.servers", b.Controller)
+	}
 	set("listeners", "PLAINTEXT://"+b.Plaintext+",SASL_PLAINTEXT://"+b.SASL+",CONTROLLER://"+b.Controller)
 	set("advertised.listeners", "PLAINTEXT://"+b.advertised+",SASL_PLAINTEXT://"+b.SASL)
 	set("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT")
@@ -204,6 +235,14 @@ func (b *Broker) serverProperties() string {
 	} else {
 		set("group.coordinator.rebalance.protocols", "classic,consumer")
 	}
+	keys := make([]string, 0, len(b.opts.Properties))
+	for k := range b.opts.Properties {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys { // later lines win
+		set(k, b.opts.Properties[k])
+	}
 	return p.String()
 }
 
@@ -211,9 +250,12 @@ func (b *Broker) serverProperties() string {
 // alone, and SCRAM credentials for the super user.
 func (b *Broker) format(cp, props string) error {
 	args := []string{"-cp", cp, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-		"kafka.tools.StorageTool", "format", "--config", props, "--cluster-id", b.ClusterID, "--standalone",
+		"kafka.tools.StorageTool", "format", "--config", props, "--cluster-id", b.ClusterID,
 		"--add-scram", fmt.Sprintf("SCRAM-SHA-256=[name=%s,password=%s]", AdminUser, AdminPassword),
 		"--add-scram", fmt.Sprintf("SCRAM-SHA-512=[name=%s,password=%s]", AdminUser, AdminPassword)}
+	if b.opts.Voters == "" {
+		args = append(args, "--standalone")
+	}
 	out, err := exec.Command("java", args...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("kafka-storage format: %v\n%s", err, out)
@@ -228,7 +270,7 @@ var jvmFlags = []string{"-Xms256m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredSto
 	"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.showDateTime=true"}
 
 func (b *Broker) launch(cp, props string) error {
-	log, err := os.Create(b.LogFile)
+	log, err := os.OpenFile(b.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -293,7 +335,7 @@ func (b *Broker) probe() error {
 		return err
 	}
 	for _, n := range resp.Brokers {
-		if n.NodeId == NodeID {
+		if n.NodeId == common.BrokerId(b.NodeID) {
 			return nil
 		}
 	}
@@ -330,6 +372,36 @@ func RoundTrip(addr string, version int16, req, resp any) error {
 		return err
 	}
 	return serial.Unmarshal(data, resp, version)
+}
+
+// Shutdown stops the node gracefully (SIGTERM: a controlled shutdown) and waits for its
+// JVM to exit, killing it after timeout. The directory stays, for Restart.
+func (b *Broker) Shutdown(timeout time.Duration) error {
+	if b.cmd == nil || b.cmd.Process == nil {
+		return nil
+	}
+	syscall.Kill(-b.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-b.done:
+		return nil
+	case <-time.After(timeout):
+		b.kill()
+		return fmt.Errorf("kafka %s node %d did not stop within %v", b.Version, b.NodeID, timeout)
+	}
+}
+
+// Restart starts the node's JVM again on its directory, after Shutdown, and waits until
+// it is ready.
+func (b *Broker) Restart() error {
+	b.done = make(chan struct{})
+	if err := b.launch(b.cp, filepath.Join(b.Dir, "server.properties")); err != nil {
+		return err
+	}
+	if err := b.awaitReady(); err != nil {
+		b.kill()
+		return fmt.Errorf("%w\n%s", err, b.logTail())
+	}
+	return nil
 }
 
 // Stop kills the node's process group, waits for it and removes its directory.
@@ -378,11 +450,16 @@ func (b *Broker) logTail() string {
 }
 
 // randomClusterID returns a random cluster id in Kafka's form: 16 bytes, URL-safe
-// base64 without padding.
+// base64 without padding, and, as Kafka's Uuid.randomUuid makes sure, not starting with
+// '-' (a command line would take it for an option).
 func randomClusterID() string {
-	var id [16]byte
-	rand.Read(id[:])
-	return base64.RawURLEncoding.EncodeToString(id[:])
+	for {
+		var id [16]byte
+		rand.Read(id[:])
+		if s := base64.RawURLEncoding.EncodeToString(id[:]); s[0] != '-' {
+			return s
+		}
+	}
 }
 
 // freePorts finds n distinct free TCP ports on 127.0.0.1, holding them all open until
