@@ -21,9 +21,13 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/schema/addpartitionstotxn"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/createtopics"
 	"github.com/kio-go/kafka-protocol/kio/schema/describequorum"
+	"github.com/kio-go/kafka-protocol/kio/schema/describetransactions"
+	"github.com/kio-go/kafka-protocol/kio/schema/endtxn"
+	"github.com/kio-go/kafka-protocol/kio/schema/findcoordinator"
 	"github.com/kio-go/kafka-protocol/kio/schema/initproducerid"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
@@ -147,6 +151,8 @@ func testCluster(t *testing.T, version string) {
 		}
 	}
 
+	clusterTransaction(t, nodes, cov, leaders)
+
 	// A broker's controlled shutdown and restart: it asks to shut down in its
 	// heartbeats, leaders move away, it registers again.
 	victim := nodes[2]
@@ -200,6 +206,76 @@ func testCluster(t *testing.T, version string) {
 	}
 	t.Logf("stopped in %v", time.Since(start))
 	reportCluster(t, version, nodes)
+}
+
+// clusterTransaction commits a transaction over the three partitions, led by different
+// nodes: the coordinator sends WriteTxnMarkers to each leader, through its proxy.
+func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *coverage, leaders map[int32]int32) {
+	const txnID = "kio-cluster-txn"
+	c := dial(t, onBroker, nodes[0].b.Plaintext, cov)
+	var coordinator int32
+	eventually(t, func() error {
+		req := serial.Default[findcoordinator.FindCoordinatorRequest]()
+		req.KeyType, req.CoordinatorKeys = 1, []string{txnID}
+		r := call[findcoordinator.FindCoordinatorResponse](t, c, 4, &req)
+		if co := r.Coordinators[0]; co.ErrorCode != common.None {
+			return fmt.Errorf("coordinator: %v", co.ErrorCode)
+		} else {
+			coordinator = int32(co.NodeId)
+		}
+		return nil
+	})
+	cc := dial(t, onBroker, nodeByID(nodes, coordinator).b.Plaintext, cov)
+	init := serial.Default[initproducerid.InitProducerIdRequest]()
+	init.TransactionalId, init.TransactionTimeoutMs = ptr(common.TransactionalId(txnID)), 60000
+	var ip *initproducerid.InitProducerIdResponse
+	if code := retry(t, func() common.ErrorCode {
+		ip = call[initproducerid.InitProducerIdResponse](t, cc, 4, &init)
+		return ip.ErrorCode
+	}); code != common.None {
+		t.Fatalf("init producer id: %v", code)
+	}
+	add := serial.Default[addpartitionstotxn.AddPartitionsToTxnRequest]()
+	add.V3AndBelowTransactionalId, add.V3AndBelowProducerId, add.V3AndBelowProducerEpoch = txnID, ip.ProducerId, ip.ProducerEpoch
+	add.V3AndBelowTopics = []addpartitionstotxn.AddPartitionsToTxnTopic{{Name: "kio-cluster", Partitions: []int32{0, 1, 2}}}
+	if code := retry(t, func() common.ErrorCode {
+		r := call[addpartitionstotxn.AddPartitionsToTxnResponse](t, cc, 3, &add)
+		for _, p := range r.ResultsByTopicV3AndBelow[0].ResultsByPartition {
+			if p.PartitionErrorCode != common.None {
+				return p.PartitionErrorCode
+			}
+		}
+		return common.None
+	}); code != common.None {
+		t.Fatalf("add partitions: %v", code)
+	}
+	for p := range int32(3) {
+		lc := dial(t, onBroker, nodeByID(nodes, leaders[p]).b.Plaintext, cov)
+		b := records.NewBatch(records.Record{Timestamp: time.Now().UnixMilli(), Value: []byte("txn")})
+		b.Transactional, b.ProducerID, b.ProducerEpoch, b.BaseSequence = true, int64(ip.ProducerId), ip.ProducerEpoch, 0
+		raw, _ := records.AppendBatch(nil, b)
+		req := serial.Default[produce.ProduceRequest]()
+		req.TransactionalId = ptr(common.TransactionalId(txnID))
+		req.Acks, req.TimeoutMs = -1, 30000
+		req.TopicData = []produce.TopicProduceData{{Name: "kio-cluster", PartitionData: []produce.PartitionProduceData{{Index: p, Records: raw}}}}
+		if code := retry(t, func() common.ErrorCode {
+			return call[produce.ProduceResponse](t, lc, 9, &req).Responses[0].PartitionResponses[0].ErrorCode
+		}); code != common.None {
+			t.Fatalf("transactional produce to partition %d: %v", p, code)
+		}
+	}
+	end := endtxn.EndTxnRequest{TransactionalId: txnID, ProducerId: ip.ProducerId, ProducerEpoch: ip.ProducerEpoch, Committed: true}
+	if code := retry(t, func() common.ErrorCode { return call[endtxn.EndTxnResponse](t, cc, 3, &end).ErrorCode }); code != common.None {
+		t.Fatalf("end txn: %v", code)
+	}
+	// The markers are written when the transaction is CompleteCommit.
+	eventually(t, func() error {
+		d := call[describetransactions.DescribeTransactionsResponse](t, cc, 0, &describetransactions.DescribeTransactionsRequest{TransactionalIds: []common.TransactionalId{txnID}})
+		if st := d.TransactionStates[0].TransactionState; st != "CompleteCommit" {
+			return fmt.Errorf("transaction %s", st)
+		}
+		return nil
+	})
 }
 
 // nodeByID returns the node with the given id.
@@ -286,7 +362,7 @@ func reportCluster(t *testing.T, version string, nodes []*clusterNode) {
 	}
 	var missing []string
 	for _, want := range []string{"Vote", "BeginQuorumEpoch", "EndQuorumEpoch", "Fetch", "BrokerRegistration", "BrokerHeartbeat",
-		"ControllerRegistration", "AllocateProducerIds", "ApiVersions"} {
+		"ControllerRegistration", "AllocateProducerIds", "ApiVersions", "WriteTxnMarkers"} {
 		if !seen[want] {
 			missing = append(missing, want)
 		}
@@ -295,7 +371,7 @@ func reportCluster(t *testing.T, version string, nodes []*clusterNode) {
 		t.Errorf("real kafka cluster %s: no %v between the nodes", version, missing)
 	}
 	var others []string
-	for _, also := range []string{"AlterPartition", "WriteTxnMarkers", "AssignReplicasToDirs", "FetchSnapshot"} {
+	for _, also := range []string{"AlterPartition", "AssignReplicasToDirs", "FetchSnapshot"} {
 		if !seen[also] {
 			others = append(others, also)
 		}
