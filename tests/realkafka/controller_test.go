@@ -2,10 +2,14 @@ package realkafka
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/records"
@@ -19,6 +23,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/brokerheartbeat"
 	"github.com/kio-go/kafka-protocol/kio/schema/brokerregistration"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
+	"github.com/kio-go/kafka-protocol/kio/schema/controlledshutdown"
 	"github.com/kio-go/kafka-protocol/kio/schema/controllerregistration"
 	"github.com/kio-go/kafka-protocol/kio/schema/createtopics"
 	"github.com/kio-go/kafka-protocol/kio/schema/defaultprincipaldata"
@@ -32,6 +37,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/schema/unregisterbroker"
 	"github.com/kio-go/kafka-protocol/kio/schema/updatefeatures"
+	"github.com/kio-go/kafka-protocol/kio/schema/updateraftvoter"
 	"github.com/kio-go/kafka-protocol/kio/schema/vote"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 )
@@ -275,7 +281,7 @@ func (s *suite) testFetchSnapshot(t *testing.T, v int16) {
 		// NullPointerException while sizing its own response (FetchSnapshotResponseData
 		// PartitionSnapshot.addSize: unalignedRecords is null), so the client gets
 		// UNKNOWN_SERVER_ERROR. kio decoded that answer; nothing more to check.
-		t.Logf("Kafka %s: FetchSnapshot v%d answered UNKNOWN_SERVER_ERROR (Kafka's NullPointerException on an error response)", s.b.Version, v)
+		s.quirk(fmt.Sprintf("FetchSnapshot v%d: answered UNKNOWN_SERVER_ERROR (Kafka's NullPointerException sizing its own error response: FetchSnapshotResponseData.PartitionSnapshot.addSize, unalignedRecords is null)", v))
 		return
 	}
 	if resp.ErrorCode != common.None || len(resp.Topics) != 1 {
@@ -538,4 +544,53 @@ func (s *suite) testRemoveRaftVoter(listener string) func(t *testing.T, v int16)
 			t.Errorf("remove an unknown voter: %v %s, want VOTER_NOT_FOUND", resp.ErrorCode, str(resp.ErrorMessage))
 		}
 	}
+}
+
+// testUpdateRaftVoter updates this node's own voter record with its own endpoint, as a
+// voter does when its listeners change.
+func (s *suite) testUpdateRaftVoter(t *testing.T, v int16) {
+	q := s.describeQuorum(t, s.ctrl, s.newest(t, onController, 55))
+	host, port, _ := net.SplitHostPort(s.b.Controller)
+	p, _ := strconv.Atoi(port)
+	req := serial.Default[updateraftvoter.UpdateRaftVoterRequest]()
+	req.ClusterId = &s.b.ClusterID
+	req.CurrentLeaderEpoch = q.LeaderEpoch
+	req.VoterId, req.VoterDirectoryId = NodeID, q.CurrentVoters[0].ReplicaDirectoryId
+	req.Listeners = []updateraftvoter.Listener{{Name: "CONTROLLER", Host: host, Port: uint16(p)}}
+	req.KRaftVersionFeature = updateraftvoter.KRaftVersionFeature{MinSupportedVersion: 0, MaxSupportedVersion: 1}
+	if s.b.Is4() {
+		// Kafka 4.4.0's leader, asked to update its own voter record, stops: its raft IO
+		// thread hits "IllegalArgumentException: Received a FETCH/FETCH_SNAPSHOT request
+		// from the leader itself" (UpdateVoterHandler.storeUpdatedVoters ->
+		// LeaderState.updateCheckQuorumForFollowingVoter) and the fault handler ends the
+		// process. 3.9.2 answers NONE; the v0 schema is the same in both (Kafka's own
+		// UpdateRaftVoterRequestData.SCHEMAS). This is the suite's last step for that
+		// reason: the node is gone after it.
+		api, _ := s.ctrl.send(t, v, &req)
+		if _, err := s.ctrl.framer.ReadResponse(s.ctrl.c, api.Key, v); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("%v v%d: %v, want the connection closed", api, v, err)
+		}
+		select {
+		case <-s.b.Done():
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the node still runs after UpdateRaftVoter v%d", v)
+		}
+		s.skipped[api.Key] = "Kafka 4.4.0's leader ends its process on an UpdateRaftVoter about itself (IllegalArgumentException in its raft IO thread); 3.9.2 answers it"
+		return
+	}
+	resp := call[updateraftvoter.UpdateRaftVoterResponse](t, s.ctrl, v, &req)
+	if resp.ErrorCode != common.None {
+		t.Errorf("update own voter: %v", resp.ErrorCode)
+	}
+}
+
+// testControlledShutdown: 3.9 controllers advertise ControlledShutdown, for ZooKeeper-mode
+// brokers being migrated; a KRaft cluster has none to shut down.
+func (s *suite) testControlledShutdown(t *testing.T, v int16) {
+	req := controlledshutdown.ControlledShutdownRequest{BrokerId: 42, BrokerEpoch: -1}
+	if v < 2 {
+		req.BrokerEpoch = 0
+	}
+	resp := call[controlledshutdown.ControlledShutdownResponse](t, s.ctrl, v, &req)
+	s.controllerRefuses(t, "ControlledShutdown", resp.ErrorCode, common.StaleBrokerEpoch, common.BrokerIdNotRegistered)
 }

@@ -106,8 +106,11 @@ func (s *suite) steps() []step {
 		{"LargeFrames", 0, onBroker, s.once(0, s.testLargeFrames), nil},
 		{"Pipelining", 3, onBroker, s.once(3, s.testPipelining), nil},
 		{"ClosedMidResponse", 3, onBroker, s.once(3, s.testClosedMidResponse), nil},
+		{"ControlledShutdown", 7, onController, s.testControlledShutdown, nil},
 		{"DeleteTopics", 20, onBroker, s.testDeleteTopics(onBroker), nil},
 		{"DeleteTopics", 20, onController, s.testDeleteTopics(onController), nil},
+		// Last: Kafka 4.4.0 stops on it (see testUpdateRaftVoter).
+		{"UpdateRaftVoter", 82, onController, s.testUpdateRaftVoter, nil},
 	}
 }
 
