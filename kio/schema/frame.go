@@ -277,26 +277,83 @@ func (f Framer) ParseRequest(frame []byte) (*Request, error) {
 
 // ParseResponse decodes a response frame (size prefix included) answering a request of
 // the given API key and version.
+//
+// ApiVersions answers are read as Java's ApiVersionsResponse.parse reads them (KIP-511):
+// a broker answers an ApiVersions request of a version it does not serve with a version
+// 0 body carrying UNSUPPORTED_VERSION and its own ApiVersions range, so a body that does
+// not decode at the version asked for, or answers a version beyond kio's schema, is read
+// again at version 0. ParseResponseVersion says which version the body was read at.
 func (f Framer) ParseResponse(frame []byte, apiKey, apiVersion int16) (*Response, error) {
+	resp, _, err := f.ParseResponseVersion(frame, apiKey, apiVersion)
+	return resp, err
+}
+
+// ParseResponseVersion is ParseResponse, also returning the version the body was read
+// at: apiVersion, or 0 for an ApiVersions answer read at version 0 (KIP-511). Encoding
+// the body again at that version gives the frame's bytes back.
+func (f Framer) ParseResponseVersion(frame []byte, apiKey, apiVersion int16) (*Response, int16, error) {
 	const op = "parse response"
+	if apiKey == apiVersionsKey {
+		return f.parseApiVersionsResponse(frame, apiVersion)
+	}
 	api, err := lookupVersion(op, apiKey, apiVersion)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	p, err := f.payload(op, frame)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	resp := &Response{}
 	n, err := serial.UnmarshalPrefix(p, &resp.Header, api.ResponseHeaderVersion(apiVersion))
 	if err != nil {
-		return nil, frameError(op, apiKey, apiVersion, err)
+		return nil, 0, frameError(op, apiKey, apiVersion, err)
 	}
 	resp.Body = api.NewResponse()
 	if err := serial.Unmarshal(p[n:], resp.Body, apiVersion); err != nil {
-		return nil, frameError(op, apiKey, apiVersion, err)
+		return nil, 0, frameError(op, apiKey, apiVersion, err)
 	}
-	return resp, nil
+	return resp, apiVersion, nil
+}
+
+// parseApiVersionsResponse is ParseResponse for ApiVersions: the version asked for, then
+// version 0 (see ParseResponse). The response header is always version 0.
+func (f Framer) parseApiVersionsResponse(frame []byte, apiVersion int16) (*Response, int16, error) {
+	const op = "parse response"
+	api, ok := Lookup(apiVersionsKey)
+	if !ok || apiVersion < 0 {
+		return nil, 0, frameError(op, apiVersionsKey, apiVersion, ErrUnsupportedVersion)
+	}
+	p, err := f.payload(op, frame)
+	if err != nil {
+		return nil, 0, err
+	}
+	resp := &Response{}
+	n, err := serial.UnmarshalPrefix(p, &resp.Header, 0)
+	if err != nil {
+		return nil, 0, frameError(op, apiVersionsKey, apiVersion, err)
+	}
+	var first error
+	if api.Versions.Contains(apiVersion) {
+		body := api.NewResponse()
+		first = serial.Unmarshal(p[n:], body, apiVersion)
+		if first == nil {
+			resp.Body = body
+			return resp, apiVersion, nil
+		}
+		if apiVersion == 0 {
+			return nil, 0, frameError(op, apiVersionsKey, apiVersion, first)
+		}
+	}
+	body := api.NewResponse()
+	if err := serial.Unmarshal(p[n:], body, 0); err != nil {
+		if first == nil {
+			first = err
+		}
+		return nil, 0, frameError(op, apiVersionsKey, apiVersion, first) // the error at the version asked for
+	}
+	resp.Body = body
+	return resp, 0, nil
 }
 
 // ReadRequest reads and decodes one request frame from r. At a clean end of r it returns

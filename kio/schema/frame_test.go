@@ -198,6 +198,49 @@ func TestApiVersionsResponseHeaderV0(t *testing.T) {
 	}
 }
 
+// TestApiVersionsFallbackToV0 reads a broker's answer to an ApiVersions request of a
+// version it does not serve (KIP-511) as Java's ApiVersionsResponse.parse does: the
+// body does not decode at the version asked for (or kio has no such version), so it is
+// read at version 0.
+func TestApiVersionsFallbackToV0(t *testing.T) {
+	v0 := cat(
+		[]byte{0x00, 0x00, 0x00, 0x10},             // size: 16 bytes follow
+		[]byte{0x00, 0x00, 0x00, 0x07},             // CorrelationId 7
+		[]byte{0x00, 0x23},                         // ErrorCode: 35 (UNSUPPORTED_VERSION)
+		[]byte{0x00, 0x00, 0x00, 0x01},             // ApiKeys: int32 count 1 (version 0 is not flexible)
+		[]byte{0x00, 0x12, 0x00, 0x00, 0x00, 0x04}, // ApiKey 18, MinVersion 0, MaxVersion 4
+	)
+	var f schema.Framer
+	for _, asked := range []int16{0, 3, 4, 5, 99} {
+		resp, version, err := f.ParseResponseVersion(v0, 18, asked)
+		if err != nil {
+			t.Fatalf("asked v%d: %v", asked, err)
+		}
+		if plain, err := f.ParseResponse(v0, 18, asked); err != nil || !reflect.DeepEqual(plain, resp) {
+			t.Errorf("asked v%d: ParseResponse %+v, %v", asked, plain, err)
+		}
+		body := resp.Body.(*apiversions.ApiVersionsResponse)
+		if version != 0 || resp.Header.CorrelationId != 7 || body.ErrorCode != common.UnsupportedVersion ||
+			len(body.ApiKeys) != 1 || body.ApiKeys[0].MaxVersion != 4 {
+			t.Errorf("asked v%d: version %d, %+v", asked, version, body)
+		}
+		again, err := f.AppendResponse(nil, 18, version, resp)
+		if err != nil || !bytes.Equal(again, v0) {
+			t.Errorf("asked v%d: re-encoded at v%d: % x, %v", asked, version, again, err)
+		}
+	}
+	// A body that is neither what was asked for nor version 0 is an error about the
+	// version asked for.
+	bad := cat([]byte{0x00, 0x00, 0x00, 0x09}, []byte{0x00, 0x00, 0x00, 0x07}, []byte{0x00, 0x00, 0x7f, 0x00, 0x00})
+	var fe *schema.FrameError
+	if _, err := f.ParseResponse(bad, 18, 3); !errors.As(err, &fe) || fe.APIVersion != 3 {
+		t.Errorf("garbage: %v", err)
+	}
+	if _, err := f.ParseResponse(v0, 18, -1); !errors.Is(err, schema.ErrUnsupportedVersion) {
+		t.Errorf("negative version: %v", err)
+	}
+}
+
 // TestControlledShutdownV0 checks the one request using header v0: no client id.
 func TestControlledShutdownV0(t *testing.T) {
 	want := cat(

@@ -92,3 +92,18 @@ func tail(b []byte, n int) string {
 	}
 	return string(b)
 }
+
+// BuildClasspath is Classpath for programs that are not tests (such as the command that
+// starts a real broker by hand): it builds the module once per process and returns the
+// classpath or the build's error.
+func BuildClasspath(module, version string) (string, error) {
+	for _, c := range []string{"java", "mvn"} {
+		if _, err := exec.LookPath(c); err != nil {
+			return "", fmt.Errorf("%s is not on PATH", c)
+		}
+	}
+	v, _ := built.LoadOrStore(module+"@"+version, &builtModule{})
+	b := v.(*builtModule)
+	b.once.Do(func() { b.cp, b.err = buildModule(module, version) })
+	return b.cp, b.err
+}

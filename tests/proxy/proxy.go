@@ -18,6 +18,7 @@ package proxy
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -51,7 +52,7 @@ func (d Direction) String() string {
 }
 
 // apiVersionsKey is ApiVersions' API key: its responses to versions the broker does not
-// serve have a fixed shape (see responseVersion).
+// serve have a fixed shape, version 0 (KIP-511; see beyondSchema).
 const apiVersionsKey = 18
 
 // Problem is one frame kio did not turn back into its original bytes.
@@ -402,31 +403,47 @@ func (c *conn) request(frame []byte) (check func()) {
 	}
 	if !expectsResponse(req) {
 		// A Produce with acks=0 gets no response (and so no in-flight entry).
-	} else if err := c.inFlight.Add(corr, key, responseVersion(key, version)); err != nil {
+	} else if err := c.inFlight.Add(corr, key, version); err != nil {
 		c.p.addProblem(Problem{Client: c.clientLabel(), Direction: ToBroker, APIKey: key,
 			APIVersion: version, CorrelationID: corr, Err: err, Original: frame})
 	}
 	return func() {
 		client := c.clientLabel()
-		if parseErr != nil && beyondSchema(key, version) {
-			c.p.mu.Lock()
-			c.p.skips = append(c.p.skips, Skip{Client: client, APIKey: key, APIVersion: version,
-				CorrelationID: corr, Reason: "ApiVersions request above kio's schema; the broker answers in v0 (KIP-511)"})
-			c.p.mu.Unlock()
-			c.p.count(client, key, version, ToBroker, frameOutcome{skipped: true})
-			return
-		}
 		identical := false
-		if parseErr != nil {
+		switch {
+		case parseErr != nil && beyondSchema(key, version):
+			// As a broker reads it (KIP-511): the header, whose layout every flexible
+			// version shares; the body of a version nobody but its sender knows is
+			// never read, by the broker either.
+			again, err := reencodeHeader(frame)
+			identical = c.compare(ToBroker, key, version, corr, frame, again, err)
+		case parseErr != nil:
 			c.p.addProblem(Problem{Client: client, Direction: ToBroker, APIKey: key,
 				APIVersion: version, CorrelationID: corr, Err: parseErr, Original: frame})
-		} else {
+		default:
 			again, err := c.p.framer.AppendRequest(nil, req)
 			identical = c.compare(ToBroker, key, version, corr, frame, again, err)
 			c.p.captured(ToBroker, key, version, frame)
 		}
 		c.p.count(client, key, version, ToBroker, frameOutcome{identical: identical})
 	}
+}
+
+// reencodeHeader decodes the request header (version 2) of an ApiVersions request
+// frame above kio's schema, encodes it again and appends the body as it came.
+func reencodeHeader(frame []byte) ([]byte, error) {
+	var h requestheader.RequestHeader
+	n, err := serial.UnmarshalPrefix(frame[4:], &h, 2)
+	if err != nil {
+		return nil, err
+	}
+	out, err := serial.Append([]byte{0, 0, 0, 0}, &h, 2)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, frame[4+n:]...)
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	return out, nil
 }
 
 // responses forwards broker frames to the client.
@@ -463,12 +480,13 @@ func (c *conn) response(frame []byte) (forward []byte) {
 	}
 	var o frameOutcome
 	defer func() { c.p.count(client, key, version, ToClient, o) }()
-	resp, err := c.p.framer.ParseResponse(frame, key, version)
+	resp, readAt, err := c.p.framer.ParseResponseVersion(frame, key, version)
 	if err != nil {
 		c.p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: key,
 			APIVersion: version, CorrelationID: corr, Err: err, Original: frame})
 		return frame
 	}
+	version = readAt // an ApiVersions answer in v0 (KIP-511) is checked, and counted, as v0
 	again, err := c.p.framer.AppendResponse(nil, key, version, resp)
 	o.identical = c.compare(ToClient, key, version, corr, frame, again, err)
 	c.p.captured(ToClient, key, version, frame)
@@ -535,22 +553,12 @@ func expectsResponse(req *schema.Request) bool {
 
 // beyondSchema reports an ApiVersions request of a version kio's schema does not define.
 // Clients send their newest ApiVersions version first; a broker that does not serve it
-// answers with a version 0 response carrying UNSUPPORTED_VERSION (KIP-511), which is
-// what responseVersion expects. The proxy assumes the broker serves no version beyond
-// kio's schema, as a broker capped to kio's index does.
+// answers with a version 0 response carrying UNSUPPORTED_VERSION (KIP-511), which the
+// Framer reads as Java does (see schema.Framer.ParseResponse).
 func beyondSchema(key, version int16) bool {
 	if key != apiVersionsKey {
 		return false
 	}
 	api, ok := schema.Lookup(key)
 	return ok && version > api.Versions.Hi
-}
-
-// responseVersion is the version in which the broker answers a request of the given key
-// and version.
-func responseVersion(key, version int16) int16 {
-	if beyondSchema(key, version) {
-		return 0
-	}
-	return version
 }

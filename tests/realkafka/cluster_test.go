@@ -1,0 +1,382 @@
+package realkafka
+
+// The cluster's own traffic: three KRaft nodes (each broker and controller) on loopback
+// with kio's decoding proxy on every link between them. The quorum's voters are the
+// controller proxies and every node advertises its broker proxy, so the Raft traffic
+// (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch), registrations and heartbeats,
+// AlterPartition, AllocateProducerIds, replica fetches and transaction markers all pass
+// a proxy that decodes, re-encodes and compares every frame. A broker's controlled
+// shutdown and restart and a change of the active controller make the rest happen.
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kio-go/kafka-protocol/kio/records"
+	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/schema/addpartitionstotxn"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
+	"github.com/kio-go/kafka-protocol/kio/schema/createtopics"
+	"github.com/kio-go/kafka-protocol/kio/schema/describequorum"
+	"github.com/kio-go/kafka-protocol/kio/schema/describetransactions"
+	"github.com/kio-go/kafka-protocol/kio/schema/endtxn"
+	"github.com/kio-go/kafka-protocol/kio/schema/findcoordinator"
+	"github.com/kio-go/kafka-protocol/kio/schema/initproducerid"
+	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
+	"github.com/kio-go/kafka-protocol/kio/schema/produce"
+	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
+	"github.com/kio-go/kafka-protocol/tests/proxy"
+)
+
+const clusterSize = 3
+
+func TestRealKafkaCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three real brokers per release; skipped with -short")
+	}
+	for _, version := range kafkadist.Releases {
+		t.Run(version, func(t *testing.T) { testCluster(t, version) })
+	}
+}
+
+type clusterNode struct {
+	id                   int32
+	plaintext, ctrl      int // the node's own ports
+	brokerLn, ctrlLn     net.Listener
+	brokerProxy, ctrlPrx *proxy.Proxy
+	b                    *Broker
+}
+
+func testCluster(t *testing.T, version string) {
+	cp := kafkadist.Classpath(t, "broker", version)
+	clusterID := randomClusterID()
+	nodes := make([]*clusterNode, clusterSize)
+	var voters []string
+	for i := range nodes {
+		ports, err := freePorts(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := &clusterNode{id: int32(i + 1), plaintext: ports[0], ctrl: ports[1]}
+		if n.brokerLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		if n.ctrlLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		n.brokerProxy = proxy.Serve(n.brokerLn, net.JoinHostPort("127.0.0.1", strconv.Itoa(n.plaintext)), nil)
+		n.ctrlPrx = proxy.Serve(n.ctrlLn, net.JoinHostPort("127.0.0.1", strconv.Itoa(n.ctrl)), nil)
+		t.Cleanup(func() { n.brokerProxy.Close(); n.ctrlPrx.Close() })
+		voters = append(voters, fmt.Sprintf("%d@%s", n.id, n.ctrlLn.Addr()))
+		nodes[i] = n
+	}
+	props := map[string]string{
+		"offsets.topic.replication.factor":                "3",
+		"transaction.state.log.replication.factor":        "3",
+		"transaction.state.log.min.isr":                   "2",
+		"default.replication.factor":                      "3",
+		"min.insync.replicas":                             "2",
+		"metadata.log.max.record.bytes.between.snapshots": "2000", // snapshots while the test runs
+		"metadata.snapshot.max.interval.ms":               "2000",
+	}
+	// The nodes wait for a quorum: start them together.
+	var wg sync.WaitGroup
+	errs := make([]error, clusterSize)
+	for i, n := range nodes {
+		dir, err := os.MkdirTemp("", fmt.Sprintf("kio-kafka-cluster-%s-%d-", version, n.id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n.b, errs[i] = StartNodeWith(cp, version, dir, Options{NodeID: n.id, ClusterID: clusterID, Voters: strings.Join(voters, ","),
+				PlaintextPort: n.plaintext, ControllerPort: n.ctrl, AdvertisedPlaintext: n.brokerLn.Addr().String(), Properties: props})
+			if errs[i] != nil {
+				os.RemoveAll(dir)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, n := range nodes {
+		if n.b != nil {
+			t.Cleanup(func() { n.b.Stop() })
+		}
+		if errs[i] != nil {
+			t.Fatalf("node %d: %v", n.id, errs[i])
+		}
+	}
+
+	cov := &coverage{}
+	c := dial(t, onBroker, nodes[0].b.Plaintext, cov)
+
+	// Work for the cluster: a topic replicated thrice, idempotent and acks=all records.
+	create := serial.Default[createtopics.CreateTopicsRequest]()
+	create.TimeoutMs = 30000
+	create.Topics = []createtopics.CreatableTopic{{Name: "kio-cluster", NumPartitions: 3, ReplicationFactor: 3}}
+	if r := call[createtopics.CreateTopicsResponse](t, c, 7, &create); r.Topics[0].ErrorCode != common.None {
+		t.Fatalf("create: %+v", r.Topics)
+	}
+	leaders := clusterLeaders(t, c, "kio-cluster", 3)
+	init := serial.Default[initproducerid.InitProducerIdRequest]()
+	init.TransactionalId, init.TransactionTimeoutMs = nil, 60000
+	var ip *initproducerid.InitProducerIdResponse
+	if code := retry(t, func() common.ErrorCode {
+		ip = call[initproducerid.InitProducerIdResponse](t, c, 4, &init)
+		return ip.ErrorCode
+	}); code != common.None {
+		t.Fatalf("init producer id: %v", code)
+	}
+	for p := range int32(3) {
+		lc := dial(t, onBroker, nodeByID(nodes, leaders[p]).b.Plaintext, cov)
+		b := records.NewBatch(records.Record{Timestamp: time.Now().UnixMilli(), Value: []byte("cluster")})
+		b.ProducerID, b.ProducerEpoch, b.BaseSequence = int64(ip.ProducerId), ip.ProducerEpoch, 0
+		raw, _ := records.AppendBatch(nil, b)
+		req := serial.Default[produce.ProduceRequest]()
+		req.Acks, req.TimeoutMs = -1, 30000
+		req.TopicData = []produce.TopicProduceData{{Name: "kio-cluster", PartitionData: []produce.PartitionProduceData{{Index: p, Records: raw}}}}
+		code := retry(t, func() common.ErrorCode {
+			return call[produce.ProduceResponse](t, lc, 9, &req).Responses[0].PartitionResponses[0].ErrorCode
+		})
+		if code != common.None {
+			t.Fatalf("produce to partition %d: %v", p, code)
+		}
+	}
+
+	clusterTransaction(t, nodes, cov, leaders)
+
+	// A broker's controlled shutdown and restart: it asks to shut down in its
+	// heartbeats, leaders move away, it registers again.
+	victim := nodes[2]
+	start := time.Now()
+	if err := victim.b.Shutdown(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("node %d shut down in %v", victim.id, time.Since(start))
+	start = time.Now()
+	if err := victim.b.Restart(); err != nil {
+		t.Fatalf("restart node %d: %v", victim.id, err)
+	}
+	t.Logf("node %d restarted in %v", victim.id, time.Since(start))
+	start = time.Now()
+
+	// A leader change: the active controller resigns as it stops, the others elect one.
+	q := call[describequorum.DescribeQuorumResponse](t, c, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
+		TopicName: metadataTopic, Partitions: []describequorum.DescribeQuorumRequestPartitionData{{PartitionIndex: 0}}}}})
+	leader := q.Topics[0].Partitions[0].LeaderId
+	old := q.Topics[0].Partitions[0].LeaderEpoch
+	ln := nodeByID(nodes, int32(leader))
+	if err := ln.b.Shutdown(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	other := nodes[0]
+	if other == ln {
+		other = nodes[1]
+	}
+	oc := dial(t, onBroker, other.b.Plaintext, cov)
+	eventually(t, func() error {
+		q := call[describequorum.DescribeQuorumResponse](t, oc, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
+			TopicName: metadataTopic, Partitions: []describequorum.DescribeQuorumRequestPartitionData{{PartitionIndex: 0}}}}})
+		p := q.Topics[0].Partitions[0]
+		if p.LeaderId == leader || p.LeaderId < 0 || p.LeaderEpoch <= old {
+			return fmt.Errorf("leader %d epoch %d (was %d at %d)", p.LeaderId, p.LeaderEpoch, leader, old)
+		}
+		return nil
+	})
+	t.Logf("controller %d shut down and a new leader elected in %v", ln.id, time.Since(start))
+	start = time.Now()
+	if err := ln.b.Restart(); err != nil {
+		t.Fatalf("restart node %d: %v", ln.id, err)
+	}
+	t.Logf("node %d restarted in %v", ln.id, time.Since(start))
+	start = time.Now()
+
+	for _, n := range nodes { // killed, not shut down: their goodbyes add nothing
+		n.b.kill()
+		n.brokerProxy.Close()
+		n.ctrlPrx.Close()
+	}
+	t.Logf("stopped in %v", time.Since(start))
+	reportCluster(t, version, nodes)
+}
+
+// clusterTransaction commits a transaction over the three partitions, led by different
+// nodes: the coordinator sends WriteTxnMarkers to each leader, through its proxy.
+func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *coverage, leaders map[int32]int32) {
+	const txnID = "kio-cluster-txn"
+	c := dial(t, onBroker, nodes[0].b.Plaintext, cov)
+	var coordinator int32
+	eventually(t, func() error {
+		req := serial.Default[findcoordinator.FindCoordinatorRequest]()
+		req.KeyType, req.CoordinatorKeys = 1, []string{txnID}
+		r := call[findcoordinator.FindCoordinatorResponse](t, c, 4, &req)
+		if co := r.Coordinators[0]; co.ErrorCode != common.None {
+			return fmt.Errorf("coordinator: %v", co.ErrorCode)
+		} else {
+			coordinator = int32(co.NodeId)
+		}
+		return nil
+	})
+	cc := dial(t, onBroker, nodeByID(nodes, coordinator).b.Plaintext, cov)
+	init := serial.Default[initproducerid.InitProducerIdRequest]()
+	init.TransactionalId, init.TransactionTimeoutMs = ptr(common.TransactionalId(txnID)), 60000
+	var ip *initproducerid.InitProducerIdResponse
+	if code := retry(t, func() common.ErrorCode {
+		ip = call[initproducerid.InitProducerIdResponse](t, cc, 4, &init)
+		return ip.ErrorCode
+	}); code != common.None {
+		t.Fatalf("init producer id: %v", code)
+	}
+	add := serial.Default[addpartitionstotxn.AddPartitionsToTxnRequest]()
+	add.V3AndBelowTransactionalId, add.V3AndBelowProducerId, add.V3AndBelowProducerEpoch = txnID, ip.ProducerId, ip.ProducerEpoch
+	add.V3AndBelowTopics = []addpartitionstotxn.AddPartitionsToTxnTopic{{Name: "kio-cluster", Partitions: []int32{0, 1, 2}}}
+	if code := retry(t, func() common.ErrorCode {
+		r := call[addpartitionstotxn.AddPartitionsToTxnResponse](t, cc, 3, &add)
+		for _, p := range r.ResultsByTopicV3AndBelow[0].ResultsByPartition {
+			if p.PartitionErrorCode != common.None {
+				return p.PartitionErrorCode
+			}
+		}
+		return common.None
+	}); code != common.None {
+		t.Fatalf("add partitions: %v", code)
+	}
+	for p := range int32(3) {
+		lc := dial(t, onBroker, nodeByID(nodes, leaders[p]).b.Plaintext, cov)
+		b := records.NewBatch(records.Record{Timestamp: time.Now().UnixMilli(), Value: []byte("txn")})
+		b.Transactional, b.ProducerID, b.ProducerEpoch, b.BaseSequence = true, int64(ip.ProducerId), ip.ProducerEpoch, 0
+		raw, _ := records.AppendBatch(nil, b)
+		req := serial.Default[produce.ProduceRequest]()
+		req.TransactionalId = ptr(common.TransactionalId(txnID))
+		req.Acks, req.TimeoutMs = -1, 30000
+		req.TopicData = []produce.TopicProduceData{{Name: "kio-cluster", PartitionData: []produce.PartitionProduceData{{Index: p, Records: raw}}}}
+		if code := retry(t, func() common.ErrorCode {
+			return call[produce.ProduceResponse](t, lc, 9, &req).Responses[0].PartitionResponses[0].ErrorCode
+		}); code != common.None {
+			t.Fatalf("transactional produce to partition %d: %v", p, code)
+		}
+	}
+	end := endtxn.EndTxnRequest{TransactionalId: txnID, ProducerId: ip.ProducerId, ProducerEpoch: ip.ProducerEpoch, Committed: true}
+	if code := retry(t, func() common.ErrorCode { return call[endtxn.EndTxnResponse](t, cc, 3, &end).ErrorCode }); code != common.None {
+		t.Fatalf("end txn: %v", code)
+	}
+	// The markers are written when the transaction is CompleteCommit.
+	eventually(t, func() error {
+		d := call[describetransactions.DescribeTransactionsResponse](t, cc, 0, &describetransactions.DescribeTransactionsRequest{TransactionalIds: []common.TransactionalId{txnID}})
+		if st := d.TransactionStates[0].TransactionState; st != "CompleteCommit" {
+			return fmt.Errorf("transaction %s", st)
+		}
+		return nil
+	})
+}
+
+// nodeByID returns the node with the given id.
+func nodeByID(nodes []*clusterNode, id int32) *clusterNode {
+	for _, n := range nodes {
+		if n.id == id {
+			return n
+		}
+	}
+	return nil
+}
+
+// clusterLeaders waits until every partition of topic has a leader and n in-sync
+// replicas, and returns the leaders by partition.
+func clusterLeaders(t *testing.T, c *conn, topic string, n int) map[int32]int32 {
+	leaders := map[int32]int32{}
+	eventually(t, func() error {
+		req := serial.Default[metadata.MetadataRequest]()
+		req.Topics = []metadata.MetadataRequestTopic{{Name: ptr(common.TopicName(topic))}}
+		md := call[metadata.MetadataResponse](t, c, 12, &req)
+		if len(md.Topics) != 1 || md.Topics[0].ErrorCode != common.None || len(md.Topics[0].Partitions) == 0 {
+			return fmt.Errorf("%+v", md.Topics)
+		}
+		for _, p := range md.Topics[0].Partitions {
+			if p.LeaderId < 0 || len(p.IsrNodes) != n {
+				return fmt.Errorf("partition %d: leader %d isr %v", p.PartitionIndex, p.LeaderId, p.IsrNodes)
+			}
+			leaders[p.PartitionIndex] = int32(p.LeaderId)
+		}
+		return nil
+	})
+	return leaders
+}
+
+// reportCluster checks every frame the proxies saw and prints what passed between the
+// nodes.
+func reportCluster(t *testing.T, version string, nodes []*clusterNode) {
+	frames, identical, unread, refused := 0, 0, 0, 0
+	pairs := map[[2]int16]bool{}
+	beyond := map[string]int{}
+	for _, n := range nodes {
+		for _, p := range []*proxy.Proxy{n.brokerProxy, n.ctrlPrx} {
+			for _, pr := range p.Problems() {
+				if pr.Original == nil && pr.APIKey == -1 && strings.Contains(fmt.Sprint(pr.Err), "connection refused") {
+					refused++ // a node dialed one that was down (shut down or restarting): no frame
+					continue
+				}
+				if beyondSchema(pr) {
+					beyond[fmt.Sprintf("%s key %d v%d", pr.Direction, pr.APIKey, pr.APIVersion)]++
+					unread++
+					continue
+				}
+				t.Errorf("node %d: %v", n.id, pr.String())
+			}
+			for _, sk := range p.Skips() {
+				t.Errorf("node %d: skipped %+v", n.id, sk)
+			}
+			for _, st := range p.Stats() {
+				frames += st.Requests + st.Responses
+				identical += st.Identical
+				pairs[[2]int16{st.APIKey, st.APIVersion}] = true
+			}
+		}
+	}
+	var names []string
+	seen := map[string]bool{}
+	for kv := range pairs {
+		name := fmt.Sprint(kv[0])
+		if api, ok := schema.Lookup(kv[0]); ok {
+			name = api.Name
+		}
+		seen[name] = true
+		names = append(names, fmt.Sprintf("%s v%d", name, kv[1]))
+	}
+	slices.Sort(names)
+	t.Logf("real kafka cluster %s: %d inter-node key/versions, %d frames (%d identical, %d beyond kio's schema): %s",
+		version, len(pairs), frames, identical, unread, strings.Join(names, ", "))
+	t.Logf("real kafka cluster %s: %d connections refused by a node that was down", version, refused)
+	if len(beyond) > 0 {
+		t.Logf("real kafka cluster %s: frames of versions beyond kio's schema, not checked: %v", version, beyond)
+	}
+	if identical+unread != frames {
+		t.Errorf("%d of %d frames identical (%d beyond kio's schema)", identical, frames, unread)
+	}
+	var missing []string
+	for _, want := range []string{"Vote", "BeginQuorumEpoch", "EndQuorumEpoch", "Fetch", "BrokerRegistration", "BrokerHeartbeat",
+		"ControllerRegistration", "AllocateProducerIds", "ApiVersions", "WriteTxnMarkers"} {
+		if !seen[want] {
+			missing = append(missing, want)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("real kafka cluster %s: no %v between the nodes", version, missing)
+	}
+	var others []string
+	for _, also := range []string{"AlterPartition", "AssignReplicasToDirs", "FetchSnapshot"} {
+		if !seen[also] {
+			others = append(others, also)
+		}
+	}
+	if len(others) > 0 {
+		t.Logf("real kafka cluster %s: not seen between the nodes this run: %v", version, others)
+	}
+}
