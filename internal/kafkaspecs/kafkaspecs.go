@@ -24,7 +24,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
+
+	"github.com/kio-go/kafka-protocol/internal/filelock"
 )
 
 // errorCodesJava is the Java program that prints a release's error codes.
@@ -91,7 +92,7 @@ func Get(root, version string) (Release, error) {
 	}
 	// One fetch at a time across processes (go test runs packages in parallel), so
 	// Maven's local repository sees one writer and the release is fetched once.
-	unlock, err := lockFile(filepath.Join(root, ".lock"))
+	unlock, err := filelock.Lock(filepath.Join(root, ".lock"))
 	if err != nil {
 		return r, err
 	}
@@ -193,19 +194,6 @@ func writeErrorCodes(r Release, jars string) error {
 		return errors.New("java ErrorCodes.java printed no error codes")
 	}
 	return os.WriteFile(r.ErrorCodes, out, 0o644)
-}
-
-// lockFile takes an exclusive lock on path, creating it, and returns its release.
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
 func tail(b []byte) string {

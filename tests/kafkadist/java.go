@@ -8,8 +8,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
+
+	"github.com/kio-go/kafka-protocol/internal/filelock"
 )
 
 // JavaDir is the Maven project of the Java helpers, found from this source file so
@@ -48,7 +49,7 @@ func Classpath(t testing.TB, module, version string) string {
 
 func buildModule(module, version string) (string, error) {
 	dir := JavaDir()
-	unlock, err := lockFile(filepath.Join(dir, ".build.lock"))
+	unlock, err := filelock.Lock(filepath.Join(dir, ".build.lock"))
 	if err != nil {
 		return "", err
 	}
@@ -71,19 +72,6 @@ func buildModule(module, version string) (string, error) {
 		return "", err
 	}
 	return jar + string(os.PathListSeparator) + strings.TrimSpace(string(deps)), nil
-}
-
-// lockFile takes an exclusive lock on path, creating it, and returns its release.
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
 func tail(b []byte, n int) string {

@@ -1,0 +1,22 @@
+// Package filelock serialises work across processes with an exclusive lock on a file:
+// go test runs test packages in parallel processes, and more than one of them may build
+// the same Maven module or fetch the same Kafka release into a shared cache.
+package filelock
+
+import (
+	"os"
+	"syscall"
+)
+
+// Lock takes an exclusive lock on path, creating the file, and returns its release.
+func Lock(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
