@@ -198,12 +198,13 @@ func message(op byte, kind Kind, key int16, name string, version int16) []byte {
 // Parse has Java read each input as the message (kind; key for requests and
 // responses, name for headers and data schemas) at version and write it back.
 func (j *JVM) Parse(kind Kind, key int16, name string, version int16, inputs [][]byte) ([]Result, error) {
-	req := message('P', kind, key, name, version)
-	req = binary.BigEndian.AppendUint32(req, uint32(len(inputs)))
-	for _, in := range inputs {
-		req = appendBlob(req, in)
-	}
-	r, err := j.call(req)
+	return j.results(message('P', kind, key, name, version), inputs)
+}
+
+// results sends req followed by the inputs as a counted list of blobs and reads one
+// Result per input.
+func (j *JVM) results(req []byte, inputs [][]byte) ([]Result, error) {
+	r, err := j.call(appendBlobs(req, inputs))
 	if err != nil {
 		return nil, err
 	}
@@ -243,11 +244,7 @@ func (j *JVM) Generate(kind Kind, key int16, name string, version int16, n int, 
 // through the calls Kafka's broker makes on its request path: RequestHeader.parse and
 // RequestContext.parseRequest.
 func (j *JVM) BrokerParse(payloads [][]byte) ([]BrokerResult, error) {
-	req := binary.BigEndian.AppendUint32([]byte{'B'}, uint32(len(payloads)))
-	for _, p := range payloads {
-		req = appendBlob(req, p)
-	}
-	r, err := j.call(req)
+	r, err := j.call(appendBlobs([]byte{'B'}, payloads))
 	if err != nil {
 		return nil, err
 	}
@@ -288,19 +285,16 @@ func (j *JVM) BuildRecords(n int, seed int64) ([]BuiltBatches, error) {
 // DescribeRecords has Java read each input as record batches, checking every CRC,
 // and describe them; Result.Rewritten holds the description.
 func (j *JVM) DescribeRecords(inputs [][]byte) ([]Result, error) {
-	req := binary.BigEndian.AppendUint32([]byte{'D'}, uint32(len(inputs)))
-	for _, in := range inputs {
-		req = appendBlob(req, in)
+	return j.results([]byte{'D'}, inputs)
+}
+
+// appendBlobs appends blobs as a count and then each blob.
+func appendBlobs(b []byte, blobs [][]byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(blobs)))
+	for _, blob := range blobs {
+		b = appendBlob(b, blob)
 	}
-	r, err := j.call(req)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Result, len(inputs))
-	for i := range out {
-		out[i] = r.result()
-	}
-	return out, r.err
+	return b
 }
 
 func appendBlob(b, blob []byte) []byte {
