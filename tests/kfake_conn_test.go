@@ -21,16 +21,6 @@ const kfakeIOTimeout = 10 * time.Second
 // kfakeClientID is the client id every request header of the kfake suite carries.
 var kfakeClientID = "kio-kfake-test"
 
-// kfakeAPIByRequest maps each generated request struct type to its API, so that a call
-// needs only the request value and a version.
-var kfakeAPIByRequest = func() map[reflect.Type]*schema.API {
-	m := map[reflect.Type]*schema.API{}
-	for _, api := range schema.APIs() {
-		m[api.Request] = api
-	}
-	return m
-}()
-
 // kfakeConn is one TCP connection to a broker, spoken through kio alone: kio's framing
 // and kio's generated structs, no other Kafka client code.
 type kfakeConn struct {
@@ -101,8 +91,8 @@ func dialKfake(t testing.TB, addr string, cov *kfakeCoverage) *kfakeConn {
 // and checks that the response answers this request (the correlation id matches).
 func kfakeCall[Resp any](t testing.TB, c *kfakeConn, version int16, req any) *Resp {
 	t.Helper()
-	api, ok := kfakeAPIByRequest[reflect.TypeOf(req).Elem()]
-	if !ok {
+	api, ok := schema.LookupBody(req)
+	if !ok || api.Request != reflect.TypeOf(req).Elem() {
 		t.Fatalf("%T is not a generated request type", req)
 	}
 	id := c.nextID

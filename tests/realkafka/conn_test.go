@@ -32,14 +32,6 @@ const ioTimeout = 30 * time.Second
 
 var clientID = "kio-realkafka-test"
 
-var apiByRequest = func() map[reflect.Type]*schema.API {
-	m := map[reflect.Type]*schema.API{}
-	for _, api := range schema.APIs() {
-		m[api.Request] = api
-	}
-	return m
-}()
-
 // coverage records the key/version pairs that completed a round trip, per listener.
 type coverage struct {
 	mu   sync.Mutex
@@ -141,8 +133,8 @@ func dial(t testing.TB, listener, addr string, cov *coverage) *conn {
 // send writes req at version and returns the correlation id used.
 func (c *conn) send(t testing.TB, version int16, req any) (*schema.API, int32) {
 	t.Helper()
-	api, ok := apiByRequest[reflect.TypeOf(req).Elem()]
-	if !ok {
+	api, ok := schema.LookupBody(req)
+	if !ok || api.Request != reflect.TypeOf(req).Elem() {
 		t.Fatalf("%T is not a generated request type", req)
 	}
 	id := c.nextID
