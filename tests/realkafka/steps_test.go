@@ -95,6 +95,9 @@ func (s *suite) steps() []step {
 		{"ClassicGroup", -1, onBroker, s.testClassicGroup, classicGroupKeys},
 		{"ConsumerGroupHeartbeat", 68, onBroker, s.testConsumerGroupHeartbeat, nil},
 		{"ConsumerGroupDescribe", 69, onBroker, s.testConsumerGroupDescribe, nil},
+		// Before the transactions: the share group reads the data topic's records alone.
+		{"ShareGroup", -1, onBroker, s.testShareGroup, shareGroupKeys},
+		{"ShareState", -1, onBroker, s.testShareState, shareStateKeys},
 		{"Transaction", -1, onBroker, s.testTransaction, txnKeys},
 		{"WriteTxnMarkers", 27, onBroker, s.testWriteTxnMarkers, nil},
 		{"DescribeProducers", 61, onBroker, s.testDescribeProducers, nil},
