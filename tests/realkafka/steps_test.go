@@ -60,6 +60,8 @@ func (s *suite) steps() []step {
 		{"Envelope", 58, onController, s.testEnvelope, nil},
 		{"UnregisterBroker", 64, onController, s.testUnregisterBroker(onController), nil},
 		{"UnregisterBroker", 64, onBroker, s.testUnregisterBroker(onBroker), nil},
+		{"UnregisterController", 94, onController, s.testUnregisterController(onController), nil},
+		{"UnregisterController", 94, onBroker, s.testUnregisterController(onBroker), nil},
 		{"UpdateFeatures", 57, onBroker, s.testUpdateFeatures(onBroker), nil},
 		{"UpdateFeatures", 57, onController, s.testUpdateFeatures(onController), nil},
 		{"AddRaftVoter", 80, onController, s.testAddRaftVoter(onController), nil},
