@@ -100,6 +100,7 @@ func (s *suite) steps() []step {
 		// Before the transactions: the share group reads the data topic's records alone.
 		{"ShareGroup", -1, onBroker, s.testShareGroup, shareGroupKeys},
 		{"ShareState", -1, onBroker, s.testShareState, shareStateKeys},
+		{"StreamsGroup", -1, onBroker, s.testStreamsGroup, streamsGroupKeys},
 		{"Transaction", -1, onBroker, s.testTransaction, txnKeys},
 		{"WriteTxnMarkers", 27, onBroker, s.testWriteTxnMarkers, nil},
 		{"DescribeProducers", 61, onBroker, s.testDescribeProducers, nil},
