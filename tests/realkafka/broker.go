@@ -232,6 +232,8 @@ func (b *Broker) serverProperties() string {
 		set("share.coordinator.state.topic.replication.factor", "1")
 		set("share.coordinator.state.topic.num.partitions", "1")
 		set("share.coordinator.state.topic.min.isr", "1")
+		// A streams group's first assignment waits this long (3 s by default).
+		set("group.streams.initial.rebalance.delay.ms", "0")
 	} else {
 		set("group.coordinator.rebalance.protocols", "classic,consumer")
 	}
