@@ -1,7 +1,6 @@
 package serial
 
 import (
-	"math"
 	"reflect"
 	"unsafe"
 
@@ -22,23 +21,11 @@ func (ti *typeInfo) setDefaults(p unsafe.Pointer) {
 // applyDefault writes field f's default at p (which points at the field).
 func applyDefault(f *fieldInfo, p unsafe.Pointer) {
 	d := &f.def
+	if n := numberKindOf(f.kind); n != nil {
+		storeBits(p, n.width, d.bits)
+		return
+	}
 	switch f.kind {
-	case kBool:
-		*(*bool)(p) = d.b
-	case kInt8:
-		*(*int8)(p) = int8(d.i)
-	case kInt16:
-		*(*int16)(p) = int16(d.i)
-	case kInt32:
-		*(*int32)(p) = int32(d.i)
-	case kInt64:
-		*(*int64)(p) = d.i
-	case kUint16:
-		*(*uint16)(p) = uint16(d.u)
-	case kUint32:
-		*(*uint32)(p) = uint32(d.u)
-	case kFloat64:
-		*(*float64)(p) = d.f
 	case kString:
 		if f.ptr {
 			if d.set {
@@ -93,26 +80,10 @@ func appendDefaultWrites(ws []defaultWrite, f *fieldInfo, off uintptr) []default
 		}
 		return append(ws, defaultWrite{offset: off, size: size, bits: bits})
 	}
+	if n := numberKindOf(f.kind); n != nil {
+		return fixed(uint8(n.width), d.bits)
+	}
 	switch f.kind {
-	case kBool:
-		if d.b {
-			return fixed(1, 1)
-		}
-		return ws
-	case kInt8:
-		return fixed(1, uint64(uint8(d.i)))
-	case kInt16:
-		return fixed(2, uint64(uint16(d.i)))
-	case kInt32:
-		return fixed(4, uint64(uint32(d.i)))
-	case kInt64:
-		return fixed(8, uint64(d.i))
-	case kUint16:
-		return fixed(2, uint64(uint16(d.u)))
-	case kUint32:
-		return fixed(4, uint64(uint32(d.u)))
-	case kFloat64:
-		return fixed(8, math.Float64bits(d.f))
 	case kUUID:
 		return ws // only ever the zero UUID
 	case kStruct:
@@ -169,24 +140,11 @@ func (r *reader) applyDefaults(ws []defaultWrite, p unsafe.Pointer) {
 // A tagged field is written only when this is false.
 func isDefault(f *fieldInfo, p unsafe.Pointer) bool {
 	d := &f.def
+	if n := numberKindOf(f.kind); n != nil {
+		// Bit equality: a float64's -0.0 and NaN payloads must survive a round trip.
+		return loadBits(p, n.width) == d.bits
+	}
 	switch f.kind {
-	case kBool:
-		return *(*bool)(p) == d.b
-	case kInt8:
-		return *(*int8)(p) == int8(d.i)
-	case kInt16:
-		return *(*int16)(p) == int16(d.i)
-	case kInt32:
-		return *(*int32)(p) == int32(d.i)
-	case kInt64:
-		return *(*int64)(p) == d.i
-	case kUint16:
-		return *(*uint16)(p) == uint16(d.u)
-	case kUint32:
-		return *(*uint32)(p) == uint32(d.u)
-	case kFloat64:
-		// Bit equality: -0.0 and NaN payloads must survive a round trip.
-		return *(*uint64)(p) == *(*uint64)(unsafe.Pointer(&d.f))
 	case kString:
 		if f.ptr {
 			sp := *(**string)(p)

@@ -3,7 +3,6 @@ package serial
 import (
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -224,24 +223,17 @@ func resolveValue(kt string, gt reflect.Type, nullable bool, building map[reflec
 		}
 	}
 	k := gt.Kind()
+	for _, n := range numberKinds {
+		if kt == n.name {
+			vi.kind = n.kind
+			if k != n.goKind {
+				return mismatch()
+			}
+			return vi, nil
+		}
+	}
 	fits := false
 	switch kt {
-	case "bool":
-		vi.kind, fits = kBool, k == reflect.Bool
-	case "int8":
-		vi.kind, fits = kInt8, k == reflect.Int8
-	case "int16":
-		vi.kind, fits = kInt16, k == reflect.Int16
-	case "int32":
-		vi.kind, fits = kInt32, k == reflect.Int32
-	case "int64":
-		vi.kind, fits = kInt64, k == reflect.Int64
-	case "uint16":
-		vi.kind, fits = kUint16, k == reflect.Uint16
-	case "uint32":
-		vi.kind, fits = kUint32, k == reflect.Uint32
-	case "float64":
-		vi.kind, fits = kFloat64, k == reflect.Float64
 	case "uuid":
 		vi.kind, fits = kUUID, k == reflect.Array && gt.Len() == 16 && gt.Elem().Kind() == reflect.Uint8
 	case "string":
@@ -284,23 +276,12 @@ func resolveValue(kt string, gt reflect.Type, nullable bool, building map[reflec
 
 // impliedType is the Kafka type a Go type stands for when type= is omitted.
 func impliedType(gt reflect.Type) string {
+	for _, n := range numberKinds {
+		if gt.Kind() == n.goKind {
+			return n.name
+		}
+	}
 	switch gt.Kind() {
-	case reflect.Bool:
-		return "bool"
-	case reflect.Int8:
-		return "int8"
-	case reflect.Int16:
-		return "int16"
-	case reflect.Int32:
-		return "int32"
-	case reflect.Int64:
-		return "int64"
-	case reflect.Uint16:
-		return "uint16"
-	case reflect.Uint32:
-		return "uint32"
-	case reflect.Float64:
-		return "float64"
 	case reflect.String:
 		return "string"
 	case reflect.Slice:
@@ -326,12 +307,9 @@ func impliedType(gt reflect.Type) string {
 
 // defaultValue is a field's default. The zero defaultValue is Go's zero value.
 type defaultValue struct {
-	set  bool // the default is not Go's zero value
-	null bool // the default is null (nil)
-	i    int64
-	u    uint64
-	f    float64
-	b    bool
+	set  bool   // the default is not Go's zero value
+	null bool   // the default is null (nil)
+	bits uint64 // a number kind's value as it lies in memory (numberKinds)
 	s    string
 }
 
@@ -361,31 +339,12 @@ func impliedDefault(kafkaType string, vi *valueInfo) defaultValue {
 func parseDefault(lit string, vi *valueInfo) (defaultValue, error) {
 	var d defaultValue
 	var err error
+	if n := numberKindOf(vi.kind); n != nil {
+		d.bits, err = n.parse(lit, 8*n.width)
+		d.set = d.bits != 0
+		return d, err
+	}
 	switch vi.kind {
-	case kBool:
-		d.b, err = strconv.ParseBool(lit)
-		d.set = d.b
-	case kInt8, kInt16, kInt32, kInt64:
-		bits := map[wireKind]int{kInt8: 8, kInt16: 16, kInt32: 32, kInt64: 64}[vi.kind]
-		d.i, err = strconv.ParseInt(lit, 0, bits)
-		if err != nil && strings.HasPrefix(lit, "0x") {
-			// The spec writes some defaults as unsigned hex of the type's width.
-			var u uint64
-			if u, err = strconv.ParseUint(lit, 0, bits); err == nil {
-				d.i = int64(u) << (64 - bits) >> (64 - bits)
-			}
-		}
-		d.set = d.i != 0
-	case kUint16, kUint32:
-		bits := 16
-		if vi.kind != kUint16 {
-			bits = 32
-		}
-		d.u, err = strconv.ParseUint(lit, 0, bits)
-		d.set = d.u != 0
-	case kFloat64:
-		d.f, err = strconv.ParseFloat(lit, 64)
-		d.set = d.f != 0
 	case kString:
 		switch {
 		case lit == "null" && vi.ptr:

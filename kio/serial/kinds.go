@@ -2,8 +2,11 @@ package serial
 
 import (
 	"encoding/binary"
+	"math"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio"
@@ -13,8 +16,10 @@ import (
 // This file is the codec per wire kind: for each kind, how a value is written, read and
 // sized, side by side, over the rules of kio/internal/wire. encodeValue, decodeValue
 // and valueSize dispatch to them; the plan loops (encode.go, decode.go) inline the
-// commonest cases and call here for the rest. A new kind is a group of functions here,
-// a case in each of the three dispatchers and its name in fields.go.
+// commonest cases and call here for the rest. A new number kind is a row of numberKinds
+// and its cases in encodeFixed and decodeFixed; any other new kind is a group of
+// functions here, a case in each of the three dispatchers, its name in fields.go and
+// its defaults in defaults.go.
 
 // encodeValue appends one value of layout o found at p.
 func encodeValue(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
@@ -71,21 +76,116 @@ func valueSize(o *op, p unsafe.Pointer) int {
 
 // Fixed-width kinds: big-endian integers, float64, bool, uuid.
 
+// numberKind is what the codec knows of a fixed-width number kind besides its wire
+// form: its name in the specs, the Go kind that holds it, its width, and how a default
+// literal reads as the value's bits. Every per-kind decision about numbers outside the
+// encode and decode paths (widths, the Go types a tag accepts, implied types, defaults)
+// reads this table, so a new number kind is a row here and its encode and decode cases.
+type numberKind struct {
+	kind   wireKind
+	name   string
+	goKind reflect.Kind
+	width  int
+	parse  func(lit string, bits int) (uint64, error)
+}
+
+var numberKinds = [...]numberKind{
+	{kBool, "bool", reflect.Bool, 1, parseBoolBits},
+	{kInt8, "int8", reflect.Int8, 1, parseIntBits},
+	{kInt16, "int16", reflect.Int16, 2, parseIntBits},
+	{kInt32, "int32", reflect.Int32, 4, parseIntBits},
+	{kInt64, "int64", reflect.Int64, 8, parseIntBits},
+	{kUint16, "uint16", reflect.Uint16, 2, parseUintBits},
+	{kUint32, "uint32", reflect.Uint32, 4, parseUintBits},
+	{kFloat64, "float64", reflect.Float64, 8, parseFloatBits},
+}
+
+// numberKindOf returns the table row of k, or nil where k is not a number kind.
+func numberKindOf(k wireKind) *numberKind {
+	if int(k) < len(numberKindByKind) {
+		return numberKindByKind[k]
+	}
+	return nil
+}
+
+// numberKindByKind indexes numberKinds by kind: isDefault asks for every tagged field
+// an encode writes.
+var numberKindByKind = func() (rows [kCompactInt32s + 1]*numberKind) {
+	for i := range numberKinds {
+		rows[numberKinds[i].kind] = &numberKinds[i]
+	}
+	return rows
+}()
+
 // fixedWidth is the wire width of a fixed-width kind, 0 for the others.
 func fixedWidth(k wireKind) int {
-	switch k {
-	case kBool, kInt8:
-		return 1
-	case kInt16, kUint16:
-		return 2
-	case kInt32, kUint32:
-		return 4
-	case kInt64, kFloat64:
-		return 8
-	case kUUID:
+	if k == kUUID {
 		return 16
 	}
+	if n := numberKindOf(k); n != nil {
+		return n.width
+	}
 	return 0
+}
+
+// loadBits reads the width bytes of a number at p as bits; storeBits writes them.
+func loadBits(p unsafe.Pointer, width int) uint64 {
+	switch width {
+	case 1:
+		return uint64(*(*uint8)(p))
+	case 2:
+		return uint64(*(*uint16)(p))
+	case 4:
+		return uint64(*(*uint32)(p))
+	default:
+		return *(*uint64)(p)
+	}
+}
+
+func storeBits(p unsafe.Pointer, width int, bits uint64) {
+	switch width {
+	case 1:
+		*(*uint8)(p) = uint8(bits)
+	case 2:
+		*(*uint16)(p) = uint16(bits)
+	case 4:
+		*(*uint32)(p) = uint32(bits)
+	default:
+		*(*uint64)(p) = bits
+	}
+}
+
+func parseBoolBits(lit string, _ int) (uint64, error) {
+	b, err := strconv.ParseBool(lit)
+	if b {
+		return 1, err
+	}
+	return 0, err
+}
+
+// parseIntBits reads a signed default; the spec writes some as unsigned hex of the
+// type's width (0xffff for -1 in an int16).
+func parseIntBits(lit string, bits int) (uint64, error) {
+	i, err := strconv.ParseInt(lit, 0, bits)
+	if err != nil && strings.HasPrefix(lit, "0x") {
+		var u uint64
+		if u, err = strconv.ParseUint(lit, 0, bits); err == nil {
+			i = int64(u) << (64 - bits) >> (64 - bits)
+		}
+	}
+	if bits < 64 {
+		return uint64(i) & (1<<bits - 1), err // as the value lies in memory
+	}
+	return uint64(i), err
+}
+
+func parseUintBits(lit string, bits int) (uint64, error) {
+	return strconv.ParseUint(lit, 0, bits)
+}
+
+func parseFloatBits(lit string, _ int) (uint64, error) {
+	f, err := strconv.ParseFloat(lit, 64)
+	return math.Float64bits(f), err
 }
 
 func encodeFixed(b []byte, k wireKind, p unsafe.Pointer) []byte {
