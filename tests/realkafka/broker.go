@@ -27,6 +27,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -464,8 +465,16 @@ func randomClusterID() string {
 	}
 }
 
+// handedOut holds every port freePorts has returned in this process: a port is
+// released before the JVM binds it, and nodes start side by side (a cluster, the
+// releases in parallel), so another call must not return it again meanwhile.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
 // freePorts finds n distinct free TCP ports on 127.0.0.1, holding them all open until
-// every one is found so that none is returned twice.
+// every one is found so that none is returned twice, and never one it returned before.
 func freePorts(n int) ([]int, error) {
 	var ports []int
 	var ls []net.Listener
@@ -474,13 +483,23 @@ func freePorts(n int) ([]int, error) {
 			l.Close()
 		}
 	}()
-	for range n {
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for tries := 0; len(ports) < n; tries++ {
+		if tries == 100*n {
+			return nil, fmt.Errorf("no %d free ports not handed out before after %d tries", n, tries)
+		}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
 		}
 		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		if port := l.Addr().(*net.TCPAddr).Port; !handedOut.ports[port] {
+			ports = append(ports, port)
+		}
+	}
+	for _, p := range ports {
+		handedOut.ports[p] = true
 	}
 	return ports, nil
 }

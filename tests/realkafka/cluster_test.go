@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,8 +43,13 @@ func TestRealKafkaCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three real brokers per release; skipped with -short")
 	}
+	// The releases run side by side: each waits about a minute for its leader's Raft
+	// cleaner (FetchSnapshot), mostly idle.
 	for _, version := range kafkadist.Releases {
-		t.Run(version, func(t *testing.T) { testCluster(t, version) })
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			testCluster(t, version)
+		})
 	}
 }
 
@@ -79,13 +85,18 @@ func testCluster(t *testing.T, version string) {
 		nodes[i] = n
 	}
 	props := map[string]string{
-		"offsets.topic.replication.factor":                "3",
-		"transaction.state.log.replication.factor":        "3",
-		"transaction.state.log.min.isr":                   "2",
-		"default.replication.factor":                      "3",
-		"min.insync.replicas":                             "2",
-		"metadata.log.max.record.bytes.between.snapshots": "2000", // snapshots while the test runs
-		"metadata.snapshot.max.interval.ms":               "2000",
+		"offsets.topic.replication.factor":         "3",
+		"transaction.state.log.replication.factor": "3",
+		"transaction.state.log.min.isr":            "2",
+		"default.replication.factor":               "3",
+		"min.insync.replicas":                      "2",
+		// Snapshots of the metadata log every second or so, and retention short enough
+		// that the Raft cleaner (every 60 s since a node started) keeps only the latest:
+		// the leader's log start then passes a stopped node's end, which must fetch a
+		// snapshot (FetchSnapshot) when it comes back.
+		"metadata.log.max.record.bytes.between.snapshots": "2000",
+		"metadata.log.max.snapshot.interval.ms":           "1000",
+		"metadata.max.retention.ms":                       "1000",
 	}
 	// The nodes wait for a quorum: start them together.
 	var wg sync.WaitGroup
@@ -153,22 +164,8 @@ func testCluster(t *testing.T, version string) {
 
 	clusterTransaction(t, nodes, cov, leaders)
 
-	// A broker's controlled shutdown and restart: it asks to shut down in its
-	// heartbeats, leaders move away, it registers again.
-	victim := nodes[2]
-	start := time.Now()
-	if err := victim.b.Shutdown(60 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("node %d shut down in %v", victim.id, time.Since(start))
-	start = time.Now()
-	if err := victim.b.Restart(); err != nil {
-		t.Fatalf("restart node %d: %v", victim.id, err)
-	}
-	t.Logf("node %d restarted in %v", victim.id, time.Since(start))
-	start = time.Now()
-
 	// A leader change: the active controller resigns as it stops, the others elect one.
+	start := time.Now()
 	q := call[describequorum.DescribeQuorumResponse](t, c, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
 		TopicName: metadataTopic, Partitions: []describequorum.DescribeQuorumRequestPartitionData{{PartitionIndex: 0}}}}})
 	leader := q.Topics[0].Partitions[0].LeaderId
@@ -197,6 +194,44 @@ func testCluster(t *testing.T, version string) {
 		t.Fatalf("restart node %d: %v", ln.id, err)
 	}
 	t.Logf("node %d restarted in %v", ln.id, time.Since(start))
+	// Its replicas rejoin the ISRs (AlterPartition) before the next node stops; the
+	// time is free, the wait for the Raft cleaner below covers it.
+	start = time.Now()
+	if err := awaitFullISR(t, oc, "kio-cluster", clusterSize, 20*time.Second); err != nil {
+		t.Logf("ISRs not full again after %v: %v", time.Since(start), err)
+	} else {
+		t.Logf("ISRs full again in %v", time.Since(start))
+	}
+
+	// A broker's controlled shutdown and restart: it asks to shut down in its
+	// heartbeats, leaders move away, it registers again. A follower, preferably the
+	// node just restarted: the leader is then one that has run since the start, whose
+	// Raft cleaner runs first (60 s after the node started).
+	victim := ln
+	if victim.id == int32(describeQuorum(t, oc).LeaderId) {
+		victim = other
+	}
+	qc := oc // a connection to a node that stays up
+	if victim == other {
+		qc = dial(t, onBroker, ln.b.Plaintext, cov)
+	}
+	start = time.Now()
+	if err := victim.b.Shutdown(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("node %d shut down in %v", victim.id, time.Since(start))
+	// It stays down until the leader's metadata log starts beyond its end, so that it
+	// comes back to a snapshot id in the leader's Fetch answer and sends FetchSnapshot.
+	// The wait overlaps most of the minute before the leader's cleaner first runs.
+	start = time.Now()
+	awaitLogStartBeyond(t, qc, nodes, quorumEnd(t, qc))
+	t.Logf("the leader's metadata log starts beyond node %d's end after %v", victim.id, time.Since(start))
+	start = time.Now()
+	if err := victim.b.Restart(); err != nil {
+		t.Fatalf("restart node %d: %v", victim.id, err)
+	}
+	t.Logf("node %d restarted in %v", victim.id, time.Since(start))
+	awaitFrames(t, nodes, 59) // FetchSnapshot: it has caught up, so it is done
 	start = time.Now()
 
 	for _, n := range nodes { // killed, not shut down: their goodbyes add nothing
@@ -276,6 +311,120 @@ func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *coverage, leade
 		}
 		return nil
 	})
+}
+
+// awaitFullISR waits up to timeout until every partition of topic has n in-sync
+// replicas, and returns the last shortfall if they do not.
+func awaitFullISR(t *testing.T, c *conn, topic string, n int, timeout time.Duration) error {
+	var err error
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		req := serial.Default[metadata.MetadataRequest]()
+		req.Topics = []metadata.MetadataRequestTopic{{Name: ptr(common.TopicName(topic))}}
+		md := call[metadata.MetadataResponse](t, c, 12, &req)
+		if err = nil; len(md.Topics) != 1 || len(md.Topics[0].Partitions) == 0 {
+			err = fmt.Errorf("%+v", md.Topics)
+		} else {
+			for _, p := range md.Topics[0].Partitions {
+				if len(p.IsrNodes) != n {
+					err = fmt.Errorf("partition %d: isr %v", p.PartitionIndex, p.IsrNodes)
+				}
+			}
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// describeQuorum describes the metadata partition's quorum through c.
+func describeQuorum(t *testing.T, c *conn) describequorum.DescribeQuorumResponsePartitionData {
+	q := call[describequorum.DescribeQuorumResponse](t, c, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
+		TopicName: metadataTopic, Partitions: []describequorum.DescribeQuorumRequestPartitionData{{PartitionIndex: 0}}}}})
+	if len(q.Topics) != 1 || len(q.Topics[0].Partitions) != 1 {
+		t.Fatalf("describe quorum: %+v", q)
+	}
+	return q.Topics[0].Partitions[0]
+}
+
+// quorumEnd returns the largest log end offset of the metadata log among the voters,
+// the leader's included: at least the end of a voter that has stopped.
+func quorumEnd(t *testing.T, c *conn) int64 {
+	end := int64(-1)
+	for _, v := range describeQuorum(t, c).CurrentVoters {
+		end = max(end, v.LogEndOffset)
+	}
+	if end < 0 {
+		t.Fatal("describe quorum: no voter's log end offset")
+	}
+	return end
+}
+
+// logStartWait bounds the wait for the leader's Raft cleaner, which runs 60 s after the
+// node started and every 60 s then.
+const logStartWait = 150 * time.Second
+
+// awaitLogStartBeyond waits until the metadata log of the quorum's leader starts beyond
+// offset: its earliest snapshot (a checkpoint file named by its end offset and epoch),
+// where the cleaner moves the log start, lies past offset.
+func awaitLogStartBeyond(t *testing.T, c *conn, nodes []*clusterNode, offset int64) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(logStartWait); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		q := describeQuorum(t, c)
+		leader := nodeByID(nodes, int32(q.LeaderId))
+		if leader == nil {
+			last = fmt.Sprintf("no leader (%d)", q.LeaderId)
+			continue
+		}
+		dir := filepath.Join(leader.b.LogDirs[0], metadataTopic+"-0")
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			last = err.Error()
+			continue
+		}
+		earliest := int64(-1)
+		for _, e := range entries {
+			name, ok := strings.CutSuffix(e.Name(), ".checkpoint")
+			off, _, found := strings.Cut(name, "-")
+			if !ok || !found {
+				continue
+			}
+			if o, err := strconv.ParseInt(off, 10, 64); err == nil && (earliest < 0 || o < earliest) {
+				earliest = o
+			}
+		}
+		if earliest > offset {
+			return
+		}
+		last = fmt.Sprintf("leader %d's earliest snapshot ends at %d, not beyond %d", leader.id, earliest, offset)
+	}
+	t.Fatalf("after %v: %s", logStartWait, last)
+}
+
+// awaitFrames waits a little until some proxy has passed a request and a response of
+// the API key.
+func awaitFrames(t *testing.T, nodes []*clusterNode, key int16) {
+	t.Helper()
+	var requests, responses int
+	for range 100 {
+		requests, responses = 0, 0
+		for _, n := range nodes {
+			for _, p := range []*proxy.Proxy{n.brokerProxy, n.ctrlPrx} {
+				for _, st := range p.Stats() {
+					if st.APIKey == key {
+						requests += st.Requests
+						responses += st.Responses
+					}
+				}
+			}
+		}
+		if requests > 0 && responses > 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("API key %d between the nodes: %d requests, %d responses", key, requests, responses)
 }
 
 // nodeByID returns the node with the given id.
@@ -362,7 +511,7 @@ func reportCluster(t *testing.T, version string, nodes []*clusterNode) {
 	}
 	var missing []string
 	for _, want := range []string{"Vote", "BeginQuorumEpoch", "EndQuorumEpoch", "Fetch", "BrokerRegistration", "BrokerHeartbeat",
-		"ControllerRegistration", "AllocateProducerIds", "ApiVersions", "WriteTxnMarkers"} {
+		"ControllerRegistration", "AllocateProducerIds", "ApiVersions", "WriteTxnMarkers", "FetchSnapshot"} {
 		if !seen[want] {
 			missing = append(missing, want)
 		}
@@ -371,7 +520,7 @@ func reportCluster(t *testing.T, version string, nodes []*clusterNode) {
 		t.Errorf("real kafka cluster %s: no %v between the nodes", version, missing)
 	}
 	var others []string
-	for _, also := range []string{"AlterPartition", "AssignReplicasToDirs", "FetchSnapshot"} {
+	for _, also := range []string{"AlterPartition", "AssignReplicasToDirs"} {
 		if !seen[also] {
 			others = append(others, also)
 		}
