@@ -25,6 +25,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/kio/tags"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 const (
@@ -134,7 +135,7 @@ func TestKfakeOverTCP(t *testing.T) {
 	}
 	t.Run("Metadata/after-delete", s.testMetadataAfterDelete)
 
-	t.Logf("coverage: %s", s.cov)
+	kafkadist.Report(t, fmt.Sprintf("coverage: %s", s.cov))
 	s.logUnsupported(t)
 }
 
@@ -226,7 +227,7 @@ func (s *kfakeSuite) logUnsupported(t *testing.T) {
 			missing = append(missing, fmt.Sprintf("%v (kfake %v, kio %v)", api, broker, api.Versions))
 		}
 	}
-	t.Logf("kio APIs kfake does not serve (%d of %d): %v", len(missing), len(schema.APIs()), missing)
+	kafkadist.Report(t, fmt.Sprintf("kio APIs kfake does not serve (%d of %d): %v", len(missing), len(schema.APIs()), missing))
 }
 
 // learnCluster reads the brokers and the controller with Metadata at the newest

@@ -22,6 +22,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/kio/tags"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // The kmsg oracle: franz-go's kmsg (v1.15.0) is an independent implementation of the
@@ -252,11 +253,8 @@ func TestKmsgOracle(t *testing.T) {
 	if nullDefaults == 0 {
 		t.Error("the null-default rule matched no field: remove it from kioDefaultsShapedLike")
 	}
-	t.Log(line)
-	t.Logf("kmsg oracle generator coverage: %s", cov.Summary())
-	if !testing.Verbose() {
-		fmt.Println(line) // shown by a plain `go test` run in the tests directory
-	}
+	kafkadist.Report(t, line)
+	kafkadist.Report(t, "kmsg oracle generator coverage: "+cov.Summary())
 }
 
 // checkAPI runs every comparison on the versions of api that kmsg also defines.

@@ -10,6 +10,7 @@ import (
 	"github.com/leanovate/gopter"
 
 	"github.com/kio-go/kafka-protocol/kio/kiotest"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // This file holds what the hand-written and the schema suites share: kiotest's
@@ -61,7 +62,7 @@ func argsDetail(res *gopter.TestResult) string {
 // field that was never generated in one of its states.
 func requireFullCoverage(t *testing.T, cov *kiotest.Coverage) {
 	t.Helper()
-	t.Logf("coverage: %s", cov.Summary())
+	kafkadist.Report(t, "coverage: "+cov.Summary())
 	for _, f := range cov.Missing() {
 		t.Errorf("never generated %v: %v", f.Missing(), f)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 	"github.com/kio-go/kafka-protocol/tests/proxy"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kversion"
@@ -196,7 +197,7 @@ func realClientsReport(t *testing.T, p *proxy.Proxy) {
 	}
 	slices.Sort(skipLines)
 	b.WriteString(strings.Join(skipLines, ""))
-	t.Log(b.String())
+	kafkadist.Report(t, b.String())
 
 	for _, client := range realClientsClients {
 		tt := totals[client]

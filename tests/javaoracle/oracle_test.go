@@ -186,10 +186,7 @@ func TestJavaOracle(t *testing.T) {
 	line += " (" + strings.Join(detail, "; ") + ")"
 	line += fmt.Sprintf("; %d known differences listed, %d kinds seen; skipped (kio lacks): %s; %v",
 		len(knownDifferences), len(o.observed), strings.Join(skipped, ", "), time.Since(start).Round(time.Millisecond))
-	t.Log(line)
-	if !testing.Verbose() {
-		fmt.Println(line)
-	}
+	kafkadist.Report(t, line)
 }
 
 // targetsFor lists what kio and release j both define, and what only j defines.

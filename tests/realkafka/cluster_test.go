@@ -500,8 +500,8 @@ func reportCluster(t *testing.T, version string, nodes []*clusterNode) {
 		names = append(names, fmt.Sprintf("%s v%d", name, kv[1]))
 	}
 	slices.Sort(names)
-	t.Logf("real kafka cluster %s: %d inter-node key/versions, %d frames (%d identical, %d beyond kio's schema): %s",
-		version, len(pairs), frames, identical, unread, strings.Join(names, ", "))
+	kafkadist.Report(t, fmt.Sprintf("real kafka cluster %s: %d inter-node key/versions, %d frames (%d identical, %d beyond kio's schema): %s",
+		version, len(pairs), frames, identical, unread, strings.Join(names, ", ")))
 	t.Logf("real kafka cluster %s: %d connections refused by a node that was down", version, refused)
 	if len(beyond) > 0 {
 		t.Logf("real kafka cluster %s: frames of versions beyond kio's schema, not checked: %v", version, beyond)

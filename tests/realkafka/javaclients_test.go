@@ -127,7 +127,7 @@ func reportProxy(t *testing.T, label string, p *proxy.Proxy, want ...string) {
 	for _, n := range beyond {
 		unread += n
 	}
-	t.Logf("%s: %d frames, %d identical, %d distinct key/versions: %s", label, all.frames, all.identical, len(all.pairs), strings.Join(names, ", "))
+	kafkadist.Report(t, fmt.Sprintf("%s: %d frames, %d identical, %d distinct key/versions: %s", label, all.frames, all.identical, len(all.pairs), strings.Join(names, ", ")))
 	if all.identical+unread != all.frames {
 		t.Errorf("%s: %d of %d frames identical (%d beyond kio's schema)", label, all.identical, all.frames, unread)
 	}

@@ -112,7 +112,7 @@ func testRealKafka(t *testing.T, version string) {
 	}
 
 	keys, pairs := s.cov.totals()
-	t.Logf("real kafka %s: %d API keys, %d key/versions exercised", version, keys, pairs)
+	kafkadist.Report(t, fmt.Sprintf("real kafka %s: %d API keys, %d key/versions exercised", version, keys, pairs))
 	for _, l := range []string{onBroker, onController} {
 		t.Logf("real kafka %s %s listener: %s", version, l, s.cov.describe(l))
 	}

@@ -339,10 +339,7 @@ func TestDifferentialJava(t *testing.T) {
 		bodies, agreed, jvm.Info.Release, jvm4.Info.Release, 100*float64(agreed)/float64(bodies), len(payloads), jvm.Info.Release,
 		strictAgreed, 100*float64(strictAgreed)/float64(len(payloads)), brokerAgreed, 100*float64(brokerAgreed)/float64(len(payloads)),
 		servedButRefused, time.Since(start).Round(time.Millisecond))
-	t.Log(line)
-	if !testing.Verbose() {
-		fmt.Println(line)
-	}
+	kafkadist.Report(t, line)
 	complete := total == diffBodies
 	checkExplained(t, "bodies", bodyDiff, explainedBodies, complete)
 	checkExplained(t, "frames, BrokerCompatible", brokerDiff, explainedFrames, complete)
