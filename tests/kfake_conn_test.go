@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"reflect"
 	"slices"
@@ -31,49 +32,46 @@ type kfakeConn struct {
 	cov    *kfakeCoverage
 }
 
-// kfakeCoverage records the API/version pairs that completed a round trip.
+// kfakeCoverage records the API/version pairs that completed a round trip, by API key
+// (schema.Lookup returns a copy of an API each time, so pointers cannot be keys).
 type kfakeCoverage struct {
 	mu   sync.Mutex
-	seen map[*schema.API]map[int16]bool
+	seen map[int16]map[int16]bool
 }
 
 func (c *kfakeCoverage) add(api *schema.API, version int16) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.seen == nil {
-		c.seen = map[*schema.API]map[int16]bool{}
+		c.seen = map[int16]map[int16]bool{}
 	}
-	if c.seen[api] == nil {
-		c.seen[api] = map[int16]bool{}
+	if c.seen[api.Key] == nil {
+		c.seen[api.Key] = map[int16]bool{}
 	}
-	c.seen[api][version] = true
+	c.seen[api.Key][version] = true
 }
 
 // String lists the exercised pairs by API key: "ApiVersions(18) v0,v1,...; ...".
 func (c *kfakeCoverage) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	apis := make([]*schema.API, 0, len(c.seen))
+	keys := slices.Sorted(maps.Keys(c.seen))
 	pairs := 0
-	for api := range c.seen {
-		apis = append(apis, api)
-	}
-	slices.SortFunc(apis, func(a, b *schema.API) int { return int(a.Key) - int(b.Key) })
 	var parts []string
-	for _, api := range apis {
-		versions := make([]int, 0, len(c.seen[api]))
-		for v := range c.seen[api] {
-			versions = append(versions, int(v))
-		}
-		slices.Sort(versions)
+	for _, key := range keys {
+		versions := slices.Sorted(maps.Keys(c.seen[key]))
 		labels := make([]string, len(versions))
 		for i, v := range versions {
 			labels[i] = fmt.Sprintf("v%d", v)
 		}
 		pairs += len(versions)
-		parts = append(parts, api.String()+" "+strings.Join(labels, ","))
+		name := fmt.Sprint(key)
+		if api, ok := schema.Lookup(key); ok {
+			name = api.String()
+		}
+		parts = append(parts, name+" "+strings.Join(labels, ","))
 	}
-	return fmt.Sprintf("%d API/version pairs over %d APIs: %s", pairs, len(apis), strings.Join(parts, "; "))
+	return fmt.Sprintf("%d API/version pairs over %d APIs: %s", pairs, len(keys), strings.Join(parts, "; "))
 }
 
 // dialKfake connects to addr; the caller closes the connection.
