@@ -17,11 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
+import org.apache.kafka.clients.admin.AddRaftVoterOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.FeatureUpdate;
+import org.apache.kafka.clients.admin.MemberToRemove;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -266,8 +268,9 @@ public final class Main {
         may("describeDelegationToken", () -> admin.describeDelegationToken().delegationTokens().get());
         may("alterConsumerGroupOffsets", () -> admin.alterConsumerGroupOffsets("java-consumer",
                 Map.of(tp0, new OffsetAndMetadata(2, "kio"))).all().get());
+        // A named member: removing "all" of an empty group fails in the client, before any frame.
         may("removeMembersFromConsumerGroup", () -> admin.removeMembersFromConsumerGroup("java-classic",
-                new RemoveMembersFromConsumerGroupOptions()).all().get());
+                new RemoveMembersFromConsumerGroupOptions(List.of(new MemberToRemove("java-no-such-member")))).all().get());
         may("abortTransaction", () -> admin.abortTransaction(new AbortTransactionSpec(tp0, 987654L, (short) 0, 0)).all().get());
         may("alterReplicaLogDirs", () -> {
             String dir = admin.describeLogDirs(List.of(1)).allDescriptions().get().get(1).keySet().iterator().next();
@@ -275,7 +278,7 @@ public final class Main {
         });
         may("unregisterBroker", () -> admin.unregisterBroker(99).all().get());
         may("addRaftVoter", () -> admin.addRaftVoter(99, Uuid.randomUuid(),
-                Set.of(new RaftVoterEndpoint("CONTROLLER", "127.0.0.1", 9))).all().get());
+                Set.of(new RaftVoterEndpoint("CONTROLLER", "127.0.0.1", 9)), new AddRaftVoterOptions().timeoutMs(3000)).all().get());
         may("removeRaftVoter", () -> admin.removeRaftVoter(99, Uuid.randomUuid()).all().get());
         may("listClientMetricsResources", () -> byName(admin, "listClientMetricsResources"));
         may("clientInstanceId", () -> admin.clientInstanceId(Duration.ofSeconds(2)));
