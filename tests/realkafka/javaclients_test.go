@@ -48,10 +48,37 @@ func TestJavaClientsThroughProxy(t *testing.T) {
 			if !strings.Contains(string(out), "failures 0") {
 				t.Fatalf("Java clients:\n%s", out)
 			}
+			coverage, err := checkAdminCoverage(string(out))
+			if err != nil {
+				t.Fatalf("Java clients: %v\n%s", err, out)
+			}
+			kafkadist.Report(t, fmt.Sprintf("java clients through the proxy, kafka %s: %s", version, coverage))
 			p.Close()
 			reportProxy(t, fmt.Sprintf("java clients through the proxy, kafka %s", version), p, "java")
 		})
 	}
+}
+
+// checkAdminCoverage reads the driver's line "admin methods: N of M called; not called:
+// ..." (counted by a recording proxy around its Admin) and fails unless the driver
+// called every method of the release's Admin interface; it returns that line.
+func checkAdminCoverage(out string) (string, error) {
+	for _, line := range strings.Split(out, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "admin methods: ")
+		if !ok {
+			continue
+		}
+		var called, total int
+		var uncalled string
+		if _, err := fmt.Sscanf(rest, "%d of %d called; not called: %s", &called, &total, &uncalled); err != nil {
+			return "", fmt.Errorf("unreadable admin coverage line %q: %v", line, err)
+		}
+		if uncalled != "none" || called != total || total == 0 {
+			return "", fmt.Errorf("the driver left Admin methods uncalled: %s", rest)
+		}
+		return strings.TrimSpace(line), nil
+	}
+	return "", fmt.Errorf("the driver printed no admin methods line")
 }
 
 // beyondSchema reports a frame the proxy could not read because its version is beyond
