@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"strings"
 	"testing"
@@ -17,7 +16,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
-	"github.com/kio-go/kafka-protocol/tests/proxy"
 )
 
 func TestGoClientsAndKcatThroughProxy(t *testing.T) {
@@ -26,13 +24,7 @@ func TestGoClientsAndKcatThroughProxy(t *testing.T) {
 	}
 	for _, version := range kafkadist.Releases {
 		t.Run(version, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			b := StartWith(t, version, Options{AdvertisedPlaintext: ln.Addr().String()})
-			p := proxy.Serve(ln, b.Plaintext, nil)
-			t.Cleanup(func() { p.Close() })
+			p := startBehindProxy(t, version)
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			goClients(ctx, t, p.Addr())

@@ -30,13 +30,7 @@ func TestJavaClientsThroughProxy(t *testing.T) {
 	for _, version := range kafkadist.Releases {
 		t.Run(version, func(t *testing.T) {
 			cp := kafkadist.Classpath(t, "clients", version)
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			b := StartWith(t, version, Options{AdvertisedPlaintext: ln.Addr().String()})
-			p := proxy.Serve(ln, b.Plaintext, nil)
-			t.Cleanup(func() { p.Close() })
+			p := startBehindProxy(t, version)
 
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 			defer cancel()
@@ -158,4 +152,19 @@ func reportProxy(t *testing.T, label string, p *proxy.Proxy, want ...string) {
 	if all.identical+unread != all.frames {
 		t.Errorf("%s: %d of %d frames identical (%d beyond kio's schema)", label, all.identical, all.frames, unread)
 	}
+}
+
+// startBehindProxy starts a node of version that advertises a decoding proxy in front
+// of its PLAINTEXT listener, and returns the proxy, so clients (and the node's own connections to itself)
+// pass through the proxy.
+func startBehindProxy(t *testing.T, version string) *proxy.Proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := StartWith(t, version, Options{AdvertisedPlaintext: ln.Addr().String()})
+	p := proxy.Serve(ln, b.Plaintext, nil)
+	t.Cleanup(func() { p.Close() })
+	return p
 }
