@@ -73,7 +73,7 @@ func updateRelease(root, version string, get func(version string) (kafkaspecs.Re
 	var rels [3]kafkaspecs.Release
 	for i, v := range []string{p.Kafka39, p.Newest, version} {
 		if rels[i], err = get(v); err != nil {
-			return fmt.Errorf("Kafka %s's specs: %w", v, err)
+			return fmt.Errorf("the specs of Kafka %s: %w", v, err)
 		}
 	}
 	before, err := load(releaseSources(rels[0], rels[1]))
