@@ -11,7 +11,7 @@ import (
 
 func TestLookupBodyAndNewRequest(t *testing.T) {
 	for _, a := range schema.APIs() {
-		for _, body := range []any{a.NewRequest(), a.NewResponse()} {
+		for _, body := range []any{a.NewRequestBody(), a.NewResponseBody()} {
 			if got, ok := schema.LookupBody(body); !ok || got.Key != a.Key {
 				t.Fatalf("LookupBody(%T) = %v, %v; want %v", body, got, ok, a)
 			}

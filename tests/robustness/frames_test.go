@@ -26,7 +26,7 @@ func FuzzRequestFrame(f *testing.F) {
 	var framer schema.Framer
 	for _, api := range schema.APIs() {
 		for _, version := range []int16{api.Versions.Lo, api.Versions.Hi} {
-			req := &schema.Request{Body: api.NewRequest()}
+			req := &schema.Request{Body: api.NewRequestBody()}
 			req.Header.RequestApiKey, req.Header.RequestApiVersion, req.Header.CorrelationId = api.Key, version, 7
 			if err := serial.SetDefaults(req.Body); err != nil {
 				f.Fatal(err)
