@@ -139,8 +139,13 @@ func TestStalledBrokerNotReading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	big := &produce.ProduceRequest{Acks: 1, TopicData: []produce.TopicProduceData{{Name: "t",
-		PartitionData: []produce.PartitionProduceData{{Records: make([]byte, 32<<20)}}}}}
+	// Encoded beforehand, so that the deadline is spent writing.
+	big, _ := frame.NewRequest(&produce.ProduceRequest{Acks: 1, TopicData: []produce.TopicProduceData{{Name: "t",
+		PartitionData: []produce.PartitionProduceData{{Records: make([]byte, 32<<20)}}}}}, 9, 0, nil)
+	bigFrame, err := (frame.Framer{}).AppendRequest(nil, big)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	// A second caller waits behind the blocked write and gives up on its own deadline.
@@ -152,7 +157,7 @@ func TestStalledBrokerNotReading(t *testing.T) {
 		_, err := c.Call(wctx, metadataFor("x"))
 		waiter <- err
 	}()
-	_, err = c.Call(ctx, big)
+	_, err = c.RoundTripFrame(ctx, bigFrame)
 	if !errors.Is(err, client.ErrClosed) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("interrupted write: %v, want ErrClosed wrapping DeadlineExceeded", err)
 	}

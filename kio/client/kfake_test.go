@@ -39,7 +39,11 @@ func TestAgainstKfake(t *testing.T) {
 		if !known {
 			continue
 		}
-		want := min(api.Versions.Hi, k.MaxVersion)
+		hi := api.Versions.Hi
+		if api.Unstable.Lo <= api.Unstable.Hi {
+			hi = api.Unstable.Lo - 1 // Kafka's clients leave unstable versions out, and so does kio
+		}
+		want := min(hi, k.MaxVersion)
 		if got, ok := negotiated[k.ApiKey]; want >= max(api.Versions.Lo, k.MinVersion) && (!ok || got != want) {
 			t.Errorf("%s: negotiated %d (%v), want %d", api.Name, got, ok, want)
 		}
