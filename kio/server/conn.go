@@ -90,9 +90,9 @@ func putBuffer(b *[]byte, frame []byte) {
 // slot is one request's place in its connection's response order.
 type slot struct {
 	done       chan struct{}
-	frame      []byte // the response to write; nil for none
-	err        error  // close the connection instead of writing
-	closeAfter error  // write frame, then close the connection with this
+	frame      []byte  // the response to write; nil for none
+	err        error   // close the connection instead of writing
+	closeAfter error   // write frame, then close the connection with this
 	buf        *[]byte // frame's pooled buffer, if it has one
 }
 
