@@ -16,6 +16,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/server"
 	"github.com/kio-go/kafka-protocol/kio/tags"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // apiVersionsSeen is a RawHandler recording the versions of ApiVersions requests.
@@ -64,9 +65,9 @@ func startSecure(t *testing.T, withSASL bool) (string, *apiVersionsSeen) {
 	return ln.Addr().String(), seen
 }
 
-// TestKgoKIP511: kgo's first ApiVersions request, at a version the broker does not
+// testKgoKIP511: kgo's first ApiVersions request, at a version the broker does not
 // serve, gets the KIP-511 answer, and kgo asks again at v2 and goes on.
-func TestKgoKIP511(t *testing.T) {
+func testKgoKIP511(t *testing.T) {
 	addr, seen := startSecure(t, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -85,9 +86,9 @@ func TestKgoKIP511(t *testing.T) {
 	}
 }
 
-// TestKgoSCRAM: kgo logs in with SCRAM-SHA-512 and produces and consumes; a wrong
+// testKgoSCRAM: kgo logs in with SCRAM-SHA-512 and produces and consumes; a wrong
 // password is refused with SASL_AUTHENTICATION_FAILED.
-func TestKgoSCRAM(t *testing.T) {
+func testKgoSCRAM(t *testing.T) {
 	addr, _ := startSecure(t, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -118,12 +119,10 @@ func TestKgoSCRAM(t *testing.T) {
 	}
 }
 
-// TestKcatSCRAM: kcat logs in with SCRAM-SHA-256, produces and consumes.
-func TestKcatSCRAM(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		t.Skip("kcat not installed")
-	}
+// testKcatSCRAM: kcat logs in with SCRAM-SHA-256, produces and consumes.
+func testKcatSCRAM(t *testing.T) {
+	kafkadist.RequireTools(t, "kcat")
+	kcat, _ := exec.LookPath("kcat")
 	addr, _ := startSecure(t, true)
 	run := func(stdin, password string, args ...string) (string, error) { // -m: give up after 5 s
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
