@@ -269,7 +269,7 @@ func encodeArray(b []byte, o *op, h *sliceHeader) ([]byte, error) {
 	b = appendLength(b, o, h.len)
 	e := o.elem
 	// Fast paths for the element kinds that dominate real messages.
-	switch e.kind {
+	switch e.dfast {
 	case kInt32:
 		return appendInt32s(b, unsafe.Slice((*int32)(h.data), h.len)), nil
 	case kStruct:
@@ -330,14 +330,21 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 	}
 	e := o.elem
 	if e.kind == kInt32 {
-		// ensure above made the n*4 bytes available.
+		// int32 lists share arena chunks (the memory contract), fast paths or not.
 		vs := r.int32Slice(n)
+		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
+		if o.general {
+			for i := range vs {
+				decodeValue(r, e, unsafe.Pointer(&vs[i]))
+			}
+			return
+		}
+		// ensure above made the n*4 bytes available.
 		b := r.buf[r.off : r.off+4*n]
 		for i := range vs {
 			vs[i] = int32(binary.BigEndian.Uint32(b[4*i:]))
 		}
 		r.off += 4 * n
-		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
 		return
 	}
 	if n == 1 {
@@ -349,7 +356,7 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 		growSlice(o.slicePtrType, p, n)
 		h.len = n
 	}
-	if e.kind == kStruct && !e.ptr { // topics, partitions: straight to the plan
+	if e.dfast == kStruct && !e.ptr { // topics, partitions: straight to the plan
 		for i := 0; i < n; i++ {
 			e.sub.decode(r, unsafe.Add(h.data, uintptr(i)*o.elemSize))
 			if r.err != nil {

@@ -104,7 +104,7 @@ func marshalSlow(v any, version int16) ([]byte, error) {
 
 // marshal encodes the struct at p into a buffer of exactly its size.
 func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
-	out, err := pl.encode(make([]byte, 0, pl.size(p)), p)
+	out, err := pl.encode(newBuffer(pl.size(p)), p)
 	if err != nil {
 		return nil, errorFor(err, "encode", pl.ti.typ, pl.version, -1)
 	}
