@@ -32,7 +32,7 @@ const (
 	kStruct  = layout.Struct
 
 	// Plan-only kinds: a layout above, specialised for the encode loop.
-	kCompactInt32s = layout.NumKinds // kArray of int32 in a flexible version (replica and ISR lists)
+	kCompactInt32s = layout.NumKinds    // kArray of int32 in a flexible version (replica and ISR lists)
 	kGeneral       = kCompactInt32s + 1 // any kind, through its general rule only (see optimize)
 )
 

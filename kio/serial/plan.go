@@ -82,7 +82,7 @@ type planKey struct {
 
 type planCache struct {
 	byVersion [2][maxCachedVersion]atomic.Pointer[plan] // by flexibility, version
-	more      sync.Map // planKey -> *plan
+	more      sync.Map                                  // planKey -> *plan
 }
 
 func (c *planCache) load(k planKey) *plan {
