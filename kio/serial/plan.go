@@ -70,6 +70,8 @@ type plan struct {
 	unknownOff uintptr
 	// general: compiled with every fast path off (see optimize).
 	general bool
+	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
+	sizing atomic.Uint32
 }
 
 // maxCachedVersion bounds the lock-free plan array; later versions use a map.
