@@ -131,12 +131,14 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 			return
 		}
 	}
-	if pl.flexible {
+	if pl.flexibleFast {
 		// Most structs carry no tagged fields: a zero count byte.
-		if !pl.general && r.off < len(r.buf) && r.buf[r.off] == wire.EmptyTaggedFields {
+		if r.off < len(r.buf) && r.buf[r.off] == wire.EmptyTaggedFields {
 			r.off++
 			return
 		}
+		pl.decodeTagged(r, p)
+	} else if pl.flexible {
 		pl.decodeTagged(r, p)
 	}
 }

@@ -89,7 +89,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 	if !pl.flexible {
 		return b, nil
 	}
-	if !pl.general && len(pl.tagged) == 0 && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
+	if pl.untaggedFast && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
 		return append(b, wire.EmptyTaggedFields), nil
 	}
 	return pl.encodeTagged(b, p)

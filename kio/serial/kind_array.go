@@ -81,22 +81,23 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 		return
 	}
 	e := o.elem
-	if e.kind == kInt32 {
-		// int32 lists share arena chunks (the memory contract), fast paths or not.
-		vs := r.int32Slice(n)
-		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
-		if o.general {
-			for i := range vs {
-				decodeValue(r, e, unsafe.Pointer(&vs[i]))
-			}
-			return
-		}
+	if e.dfast == kInt32 {
 		// ensure above made the n*4 bytes available.
+		vs := r.int32Slice(n)
 		b := r.buf[r.off : r.off+4*n]
 		for i := range vs {
 			vs[i] = int32(binary.BigEndian.Uint32(b[4*i:]))
 		}
 		r.off += 4 * n
+		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
+		return
+	}
+	if e.kind == kInt32 { // general plans: int32 lists share arena chunks all the same
+		vs := r.int32Slice(n)
+		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
+		for i := range vs {
+			decodeValue(r, e, unsafe.Pointer(&vs[i]))
+		}
 		return
 	}
 	if n == 1 {

@@ -70,6 +70,12 @@ type plan struct {
 	unknownOff uintptr
 	// general: compiled with every fast path off (see optimize).
 	general bool
+	// untaggedFast: no tagged field at this version and fast paths on, so encode
+	// writes an empty tagged-field section inline when no unknown tag is kept.
+	untaggedFast bool
+	// flexibleFast: flexible and fast paths on, so decode reads an empty tagged-field
+	// section inline.
+	flexibleFast bool
 	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
 	sizing atomic.Uint32
 }
@@ -202,6 +208,8 @@ func (c *compiler) plan(ti *typeInfo) *plan {
 		p.defaults = appendDefaultWrites(p.defaults, f, f.Offset)
 	}
 	p.flat = len(p.tagged) == 0
+	p.untaggedFast = len(p.tagged) == 0 && !c.general
+	p.flexibleFast = k.flexible && !c.general
 	for i := range p.fields {
 		o := &p.fields[i]
 		if w := o.kind.FixedWidth(); w == 0 && (o.kind != kArray || o.elemWidth == 0) {
