@@ -226,6 +226,9 @@ func (pl *plan) size(p unsafe.Pointer) int {
 	if !pl.flexible {
 		return n
 	}
+	if pl.untaggedFast && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
+		return n + 1 // the empty tagged-field section, as encode writes it inline
+	}
 	return n + pl.taggedSize(p)
 }
 
