@@ -83,6 +83,7 @@ func (s *fakeState) createTopics(req *createtopics.CreateTopicsRequest) *createt
 			s.topics[string(ct.Name)] = t
 			s.order = append(s.order, string(ct.Name))
 			r.TopicId, r.NumPartitions, r.ReplicationFactor = t.id, n, 1
+			r.Configs = []createtopics.CreatableTopicConfigs{} // Kafka 4's admin client reads it as a list
 		}
 		resp.Topics = append(resp.Topics, r)
 	}
@@ -134,9 +135,9 @@ func (s *fakeState) describeCluster(*describecluster.DescribeClusterRequest) *de
 func (s *fakeState) partition(name string, id kio.UUID, index int32) (*fakeTopic, *fakePartition, common.ErrorCode) {
 	t := s.topics[name]
 	if t == nil && id != (kio.UUID{}) {
-		for n, tt := range s.topics {
+		for _, tt := range s.topics {
 			if tt.id == id {
-				t, name = tt, n
+				t = tt
 			}
 		}
 		if t == nil {
@@ -228,7 +229,7 @@ func (s *fakeState) produce(req *produce.ProduceRequest) *produce.ProduceRespons
 	return resp
 }
 
-func (s *fakeState) listOffsets(req *listoffsets.ListOffsetsRequest) *listoffsets.ListOffsetsResponse {
+func (s *fakeState) listOffsets(req *listoffsets.ListOffsetsRequest, version int16) *listoffsets.ListOffsetsResponse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	resp := &listoffsets.ListOffsetsResponse{}
@@ -245,7 +246,9 @@ func (s *fakeState) listOffsets(req *listoffsets.ListOffsetsRequest) *listoffset
 				default: // latest, and any timestamp: the end (the fake keeps no time index)
 					pr.Offset = p.end
 				}
-				pr.OldStyleOffsets = []int64{pr.Offset}
+				if version == 0 {
+					pr.OldStyleOffsets = []int64{pr.Offset}
+				}
 			}
 			tr.Partitions = append(tr.Partitions, pr)
 		}
@@ -261,14 +264,15 @@ func (s *fakeState) fetch(req *fetch.FetchRequest) *fetch.FetchResponse {
 	for _, ft := range req.Topics {
 		tr := fetch.FetchableTopicResponse{Topic: ft.Topic, TopicId: ft.TopicId}
 		for _, fp := range ft.Partitions {
-			pd := fetch.PartitionData{PartitionIndex: fp.Partition, HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1, PreferredReadReplica: -1}
+			// Records empty, never null, as Kafka answers: librdkafka fails to parse a null.
+			pd := fetch.PartitionData{PartitionIndex: fp.Partition, HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1, PreferredReadReplica: -1, Records: []byte{}}
 			_, p, code := s.partition(string(ft.Topic), ft.TopicId, fp.Partition)
 			pd.ErrorCode = code
 			if p != nil {
 				if fp.FetchOffset > p.end || fp.FetchOffset < 0 {
 					pd.ErrorCode = common.OffsetOutOfRange
 				} else {
-					pd.Records = p.read(fp.FetchOffset, fp.PartitionMaxBytes)
+					pd.Records = append(pd.Records, p.read(fp.FetchOffset, fp.PartitionMaxBytes)...)
 				}
 				pd.HighWatermark, pd.LastStableOffset, pd.LogStartOffset = p.end, p.end, 0
 			}
@@ -277,4 +281,9 @@ func (s *fakeState) fetch(req *fetch.FetchRequest) *fetch.FetchResponse {
 		resp.Responses = append(resp.Responses, tr)
 	}
 	return resp
+}
+
+// fakeCreate is a CreateTopics request for one topic of one partition.
+func fakeCreate(topic string) *createtopics.CreateTopicsRequest {
+	return &createtopics.CreateTopicsRequest{Topics: []createtopics.CreatableTopic{{Name: common.TopicName(topic), NumPartitions: 1, ReplicationFactor: 1}}}
 }

@@ -2,7 +2,9 @@ package tests
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 
 	"github.com/kio-go/kafka-protocol/kio/frame"
@@ -87,19 +89,36 @@ func (l *tapListener) sequences() [][]tapRequest {
 	return out
 }
 
-// kip511Retries counts the connections that opened with ApiVersions above maxVersion
-// (the server's newest) and then asked ApiVersions again at a version it serves: a
-// client that read the KIP-511 answer and retried, as Kafka's Java client does.
-func (l *tapListener) kip511Retries(maxVersion int16) (retried, opened int) {
+// firsts counts the connections by their first two requests ("18v4 18v2"), for the log.
+func (l *tapListener) firsts() map[string]int {
+	out := map[string]int{}
+	for _, seq := range l.sequences() {
+		var parts []string
+		for _, r := range seq[:min(2, len(seq))] {
+			parts = append(parts, fmt.Sprintf("%dv%d", r.key, r.version))
+		}
+		out[strings.Join(parts, " ")]++
+	}
+	return out
+}
+
+// kip511Retries counts the ApiVersions requests above maxVersion (the server's newest)
+// and those of them the client followed, on the same connection, with ApiVersions at a
+// version the server serves: a client that read the KIP-511 answer and asked again, as
+// Kafka's Java client does. (A Java client logging in with SASL opens with ApiVersions
+// v0 for the handshake and asks its own version only after authenticating.)
+func (l *tapListener) kip511Retries(maxVersion int16) (retried, above int) {
 	const apiVersionsKey = 18
 	for _, seq := range l.sequences() {
-		if len(seq) < 2 || seq[0].key != apiVersionsKey || seq[0].version <= maxVersion {
-			continue
-		}
-		opened++
-		if seq[1].key == apiVersionsKey && seq[1].version <= maxVersion {
-			retried++
+		for i, r := range seq {
+			if r.key != apiVersionsKey || r.version <= maxVersion {
+				continue
+			}
+			above++
+			if i+1 < len(seq) && seq[i+1].key == apiVersionsKey && seq[i+1].version <= maxVersion {
+				retried++
+			}
 		}
 	}
-	return retried, opened
+	return retried, above
 }
