@@ -382,9 +382,14 @@ func (c *Conn) version(api *schema.API, pinned int16) (int16, error) {
 	return v, nil
 }
 
-// kioRange is what kio knows of api, capped by Dialer.MaxVersions.
+// kioRange is what kio knows of api, without the versions the newest release marks
+// unstable (as Kafka's clients leave them out), capped by Dialer.MaxVersions.
+// CallVersion may still pin an unstable version the broker serves.
 func (c *Conn) kioRange(api *schema.API) tags.Range {
 	r := api.Versions
+	if api.Unstable.Lo <= api.Unstable.Hi && r.Hi >= api.Unstable.Lo {
+		r.Hi = api.Unstable.Lo - 1
+	}
 	if cp, ok := c.caps[api.Key]; ok && cp < r.Hi {
 		r.Hi = cp
 	}

@@ -134,9 +134,7 @@ func (s *Scram) Start(context.Context) (Session, []byte, error) {
 	if _, err := s.Hash.newHash(); err != nil {
 		return nil, nil, err
 	}
-	nonce := make([]byte, 24)
-	rand.Read(nonce)
-	cs := &scramClientSession{m: s, nonce: base64.RawStdEncoding.EncodeToString(nonce)}
+	cs := &scramClientSession{m: s, nonce: newNonce()}
 	cs.firstBare = "n=" + escapeSaslName(s.User) + ",r=" + cs.nonce
 	if s.Token {
 		cs.firstBare += ",tokenauth=true"
@@ -283,9 +281,7 @@ func (s *scramServerSession) Step(token []byte) ([]byte, bool, error) {
 			return s.fail("invalid user name or password")
 		}
 		s.user, s.cred = user, cred
-		var nonce [24]byte
-		rand.Read(nonce[:])
-		s.nonce += base64.RawStdEncoding.EncodeToString(nonce[:])
+		s.nonce += newNonce()
 		s.serverFirst = "r=" + s.nonce + ",s=" + base64.StdEncoding.EncodeToString(cred.Salt) + ",i=" + strconv.Itoa(cred.Iterations)
 		return []byte(s.serverFirst), false, nil
 	case 1:
@@ -326,6 +322,14 @@ func (s *scramServerSession) Principal() string { return s.principal }
 
 // TokenAuth reports whether the client logged in with a delegation token.
 func (s *scramServerSession) TokenAuth() bool { return s.tokenAuth }
+
+// newNonce returns a fresh random nonce (a variable so that a test can replay RFC 7677's
+// exchange).
+var newNonce = func() string {
+	var b [24]byte
+	rand.Read(b[:])
+	return base64.RawStdEncoding.EncodeToString(b[:])
+}
 
 // scramAttrs splits a SCRAM message into its attr=value pairs.
 func scramAttrs(msg string) (map[string]string, error) {

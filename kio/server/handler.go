@@ -168,7 +168,7 @@ func served(h Handler) map[int16]tags.Range {
 		declared = v.Versions()
 	}
 	for _, api := range schema.APIs() {
-		r := api.Versions
+		r := stable(api)
 		if declared != nil {
 			d, ok := declared[api.Key]
 			if !ok {
@@ -181,6 +181,16 @@ func served(h Handler) map[int16]tags.Range {
 		}
 	}
 	return out
+}
+
+// stable is what kio knows of api without the versions the newest release marks
+// unstable, which Kafka's broker does not advertise either (unstable.api.versions.enable).
+func stable(api *schema.API) tags.Range {
+	r := api.Versions
+	if api.Unstable.Lo <= api.Unstable.Hi && r.Hi >= api.Unstable.Lo {
+		r.Hi = api.Unstable.Lo - 1
+	}
+	return r
 }
 
 // sortedKeys returns m's keys in order.
