@@ -17,6 +17,7 @@ package realkafka
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -25,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +35,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -355,36 +357,27 @@ func (b *Broker) probe() error {
 	return errors.New("the node is not in Metadata yet")
 }
 
-// RoundTrip sends req (a pointer to a generated request) at version on a new connection
-// to addr and decodes the answer into resp, with kio alone.
+// RoundTrip sends req (a pointer to a generated request) at version on a new
+// kio/client connection to addr and stores the answer in resp (a pointer to the
+// response type).
 func RoundTrip(addr string, version int16, req, resp any) error {
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := (&client.Dialer{ClientID: "kio-realkafka", Timeout: 5 * time.Second}).Dial(ctx, addr)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	clientID := "kio-realkafka"
-	r, err := frame.NewRequest(req, version, 1, &clientID)
+	defer c.Close()
+	out, err := c.CallVersion(ctx, req, version)
 	if err != nil {
 		return err
 	}
-	var f frame.Framer
-	if err := f.WriteRequest(conn, r); err != nil {
-		return err
+	dst, src := reflect.ValueOf(resp), reflect.ValueOf(out)
+	if dst.Kind() != reflect.Pointer || dst.Type() != src.Type() {
+		return fmt.Errorf("realkafka: response %T into %T", out, resp)
 	}
-	got, err := f.ReadResponse(conn, r.Header.RequestApiKey, version)
-	if err != nil {
-		return err
-	}
-	if got.Header.CorrelationId != 1 {
-		return fmt.Errorf("correlation id %d, want 1", got.Header.CorrelationId)
-	}
-	data, err := serial.Marshal(got.Body, version)
-	if err != nil {
-		return err
-	}
-	return serial.Unmarshal(data, resp, version)
+	dst.Elem().Set(src.Elem())
+	return nil
 }
 
 // Shutdown stops the node gracefully (SIGTERM: a controlled shutdown) and waits for its

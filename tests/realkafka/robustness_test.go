@@ -6,6 +6,7 @@ package realkafka
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema"
@@ -189,9 +191,11 @@ func (s *suite) testPipelining(t *testing.T) {
 	}
 }
 
-// testClosedMidResponse relays one Metadata request to the broker and only half of its
-// answer back, then closes: the Framer reports a truncated frame, a typed error, at
-// once rather than waiting for the deadline.
+// testClosedMidResponse relays a kio/client connection to the broker, frame by frame,
+// until a Metadata request, of whose answer it relays only half before closing: the
+// call fails at once with a *client.ConnError wrapping the Framer's typed error for a
+// truncated frame (io.ErrUnexpectedEOF), rather than waiting for the deadline, and the
+// connection reports itself broken.
 func (s *suite) testClosedMidResponse(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -212,34 +216,53 @@ func (s *suite) testClosedMidResponse(t *testing.T) {
 			}
 			defer broker.Close()
 			var f frame.Framer
-			req, err := f.ReadFrame(client)
-			if err != nil {
-				return err
+			for {
+				req, err := f.ReadFrame(client)
+				if err != nil {
+					return err
+				}
+				key, _, _, err := frame.PeekRequest(req)
+				if err != nil {
+					return err
+				}
+				if _, err := broker.Write(req); err != nil {
+					return err
+				}
+				resp, err := f.ReadFrame(broker)
+				if err != nil {
+					return err
+				}
+				if key == metadata.APIKey {
+					_, err = client.Write(resp[:len(resp)/2])
+					return err
+				}
+				if _, err := client.Write(resp); err != nil {
+					return err
+				}
 			}
-			if _, err := broker.Write(req); err != nil {
-				return err
-			}
-			resp, err := f.ReadFrame(broker)
-			if err != nil {
-				return err
-			}
-			_, err = client.Write(resp[:len(resp)/2])
-			return err
 		}()
 	}()
 	c := dial(t, onBroker, ln.Addr().String(), s.cov)
 	defer c.c.Close()
+	cl := c.client(t) // negotiates through the relay
 	md := serial.Default[metadata.MetadataRequest]()
 	md.Topics = nil
-	api, _ := c.send(t, 12, &md)
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
 	start := time.Now()
-	_, err = c.framer.ReadResponse(c.c, api.Key, 12)
+	_, err = cl.CallVersion(ctx, &md, 12)
+	var ce *client.ConnError
 	var fe *frame.FrameError
-	if !errors.As(err, &fe) || !errors.Is(err, io.ErrUnexpectedEOF) || fe.Size <= 0 {
-		t.Errorf("half a response: %v, want a *frame.FrameError wrapping io.ErrUnexpectedEOF", err)
+	if !errors.As(err, &ce) || !errors.Is(err, client.ErrClosed) || !errors.As(err, &fe) || !errors.Is(err, io.ErrUnexpectedEOF) || fe.Size <= 0 {
+		t.Errorf("half a response: %v, want a *client.ConnError wrapping a *frame.FrameError wrapping io.ErrUnexpectedEOF", err)
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("took %v to notice the closed connection", time.Since(start))
+	}
+	select {
+	case <-cl.Done():
+	case <-time.After(5 * time.Second):
+		t.Error("the connection does not report itself broken")
 	}
 	if err := <-relayed; err != nil {
 		t.Fatalf("relay: %v", err)
