@@ -1,8 +1,8 @@
 package realkafka
 
-// What a real broker does to a codec: an ApiVersions answer in version 0 to a version it
-// does not serve (KIP-511), frames above 1 MiB, many requests in flight on one
-// connection, and a connection that closes in the middle of a response.
+// What a real broker does to a codec and to kio/client: an ApiVersions answer in version
+// 0 to a version it does not serve (KIP-511), frames above 1 MiB, many requests in flight
+// on one connection, and a connection that closes in the middle of a response.
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +26,6 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/describecluster"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
-	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/tests/proxy"
 )
@@ -131,64 +131,72 @@ func (s *suite) testLargeFrames(t *testing.T) {
 	}
 }
 
-// testPipelining writes 300 requests on one connection before reading any answer, then
-// reads the answers and matches them with frame.InFlight: Kafka answers in order.
+// testPipelining sends 300 requests on one kio/client connection from 30 goroutines at
+// once, so that many are in flight together, and checks every answer: kio/client matches
+// them to their calls by correlation id (Kafka answers in order).
 func (s *suite) testPipelining(t *testing.T) {
-	const n = 300
+	const n, workers = 300, 30
 	c := dial(t, onBroker, s.b.Plaintext, s.cov)
 	defer c.c.Close()
-	c.c.SetDeadline(time.Now().Add(ioTimeout))
-	var f frame.Framer
-	var inflight frame.InFlight
-	var out []byte
-	md := serial.Default[metadata.MetadataRequest]()
-	md.Topics = nil
-	av := serial.Default[apiversions.ApiVersionsRequest]()
-	av.ClientSoftwareName, av.ClientSoftwareVersion = "kio", "1"
-	dc := serial.Default[describecluster.DescribeClusterRequest]()
-	reqs := []struct {
-		key, version int16
-		body         any
-	}{{3, s.newest(t, onBroker, 3), &md}, {18, 3, &av}, {60, s.newest(t, onBroker, 60), &dc}}
-	for id := range int32(n) {
-		r := reqs[id%3]
-		var err error
-		out, err = f.AppendRequest(out, &frame.Request{Header: requestheader.RequestHeader{RequestApiKey: r.key, RequestApiVersion: r.version, CorrelationId: id, ClientId: &clientID}, Body: r.body})
+	cl := c.client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	mdVersion, dcVersion := s.newest(t, onBroker, 3), s.newest(t, onBroker, 60)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				errs <- pipelined(ctx, cl, i, mdVersion, dcVersion, s.b.ClusterID)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := inflight.Add(id, r.key, r.version); err != nil {
-			t.Fatal(err)
+			t.Error(err)
 		}
 	}
-	go c.c.Write(out) // one write of every request; the reads below drain the answers
-	for want := range int32(n) {
-		frame, err := f.ReadFrame(c.c)
+}
+
+// pipelined sends the i-th request of testPipelining (Metadata, ApiVersions or
+// DescribeCluster in turn) and checks its answer.
+func pipelined(ctx context.Context, cl *client.Conn, i int, mdVersion, dcVersion int16, clusterID string) error {
+	switch i % 3 {
+	case 0:
+		md := serial.Default[metadata.MetadataRequest]()
+		md.Topics = nil
+		out, err := cl.CallVersion(ctx, &md, mdVersion)
 		if err != nil {
-			t.Fatalf("answer %d: %v", want, err)
+			return fmt.Errorf("request %d: %w", i, err)
 		}
-		resp, err := inflight.ParseResponse(f, frame)
-		if err != nil || resp.Header.CorrelationId != want {
-			t.Fatalf("answer %d: %v (id %d)", want, err, resp.Header.CorrelationId)
+		if b := out.(*metadata.MetadataResponse); len(b.Brokers) != 1 {
+			return fmt.Errorf("request %d: brokers %+v", i, b.Brokers)
 		}
-		switch b := resp.Body.(type) {
-		case *metadata.MetadataResponse:
-			if len(b.Brokers) != 1 {
-				t.Errorf("answer %d: %+v", want, b.Brokers)
-			}
-		case *apiversions.ApiVersionsResponse:
-			if b.ErrorCode != common.None {
-				t.Errorf("answer %d: %v", want, b.ErrorCode)
-			}
-		case *describecluster.DescribeClusterResponse:
-			if b.ClusterId != s.b.ClusterID {
-				t.Errorf("answer %d: %s", want, b.ClusterId)
-			}
+	case 1:
+		av := serial.Default[apiversions.ApiVersionsRequest]()
+		av.ClientSoftwareName, av.ClientSoftwareVersion = "kio", "1"
+		out, err := cl.CallVersion(ctx, &av, 3)
+		if err != nil {
+			return fmt.Errorf("request %d: %w", i, err)
+		}
+		if b := out.(*apiversions.ApiVersionsResponse); b.ErrorCode != common.None {
+			return fmt.Errorf("request %d: %v", i, b.ErrorCode)
+		}
+	default:
+		dc := serial.Default[describecluster.DescribeClusterRequest]()
+		out, err := cl.CallVersion(ctx, &dc, dcVersion)
+		if err != nil {
+			return fmt.Errorf("request %d: %w", i, err)
+		}
+		if b := out.(*describecluster.DescribeClusterResponse); b.ClusterId != clusterID {
+			return fmt.Errorf("request %d: cluster %s", i, b.ClusterId)
 		}
 	}
-	if inflight.Len() != 0 {
-		t.Errorf("%d requests unanswered", inflight.Len())
-	}
+	return nil
 }
 
 // testClosedMidResponse relays a kio/client connection to the broker, frame by frame,
