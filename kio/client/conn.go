@@ -81,8 +81,12 @@ func (d *Dialer) open(ctx context.Context, nc net.Conn, addr string) (*Conn, err
 	}
 	if err != nil {
 		nc.Close()
-		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-			err = fmt.Errorf("%w (%w)", context.Cause(ctx), err)
+		cause := context.Cause(ctx)
+		if dl, ok := ctx.Deadline(); ok && cause == nil && !time.Now().Before(dl) {
+			cause = context.DeadlineExceeded // the socket's deadline fired first
+		}
+		if cause != nil && !errors.Is(err, cause) {
+			err = fmt.Errorf("%w (%w)", cause, err)
 		}
 		return nil, err
 	}
@@ -362,24 +366,19 @@ func (c *Conn) APIVersions() *apiversions.ApiVersionsResponse { return c.apiVers
 // else the negotiated one.
 func (c *Conn) version(api *schema.API, pinned int16) (int16, error) {
 	broker, served := c.broker[api.Key]
-	e := &VersionError{API: api.Name, Key: api.Key, Version: pinned, Broker: broker, Kio: c.kioRange(api)}
-	if !served {
-		e.Broker, e.Err = tags.None(), ErrAPINotServed
-		return 0, e
-	}
-	if pinned >= 0 {
-		if broker.Contains(pinned) && api.Versions.Contains(pinned) {
+	if served {
+		if pinned >= 0 && broker.Contains(pinned) && api.Versions.Contains(pinned) {
 			return pinned, nil
 		}
-		e.Err = ErrVersionNotServed
-		return 0, e
+		if v, ok := c.negotiated[api.Key]; ok && pinned < 0 {
+			return v, nil
+		}
 	}
-	v, ok := c.negotiated[api.Key]
-	if !ok {
-		e.Err = ErrVersionNotServed
-		return 0, e
+	e := &VersionError{API: api.Name, Key: api.Key, Version: pinned, Broker: broker, Kio: c.kioRange(api), Err: ErrVersionNotServed}
+	if !served {
+		e.Broker, e.Err = tags.None(), ErrAPINotServed
 	}
-	return v, nil
+	return 0, e
 }
 
 // kioRange is what kio knows of api, without the versions the newest release marks

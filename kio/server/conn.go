@@ -73,12 +73,27 @@ type RawHandler interface {
 	ServeKafkaFrame(ctx context.Context, req *RawRequest) (resp []byte, handled bool, err error)
 }
 
+// responseBuffers recycles the buffers handlers' responses are encoded into: a buffer
+// is free again once the writer has copied it into the connection's bufio.Writer.
+var responseBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// putBuffer recycles the buffer b points to, holding frame, unless it is large (a big
+// Fetch answer is not kept around).
+func putBuffer(b *[]byte, frame []byte) {
+	if cap(frame) > 1<<20 {
+		return
+	}
+	*b = frame[:0]
+	responseBuffers.Put(b)
+}
+
 // slot is one request's place in its connection's response order.
 type slot struct {
 	done       chan struct{}
-	frame      []byte // the response to write; nil for none
-	err        error  // close the connection instead of writing
-	closeAfter error  // write frame, then close the connection with this
+	frame      []byte  // the response to write; nil for none
+	err        error   // close the connection instead of writing
+	closeAfter error   // write frame, then close the connection with this
+	buf        *[]byte // frame's pooled buffer, if it has one
 }
 
 func doneSlot(f []byte) *slot {
@@ -319,7 +334,8 @@ func (c *serverConn) handle(s *slot, req *Request) {
 	case body == nil:
 		s.err = &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Err: ErrNoResponse}
 	default:
-		s.frame, err = c.framer.AppendResponse(nil, req.Key(), req.Version(),
+		s.buf = responseBuffers.Get().(*[]byte)
+		s.frame, err = c.framer.AppendResponse((*s.buf)[:0], req.Key(), req.Version(),
 			&frame.Response{Header: responseheader.ResponseHeader{CorrelationId: req.Header.CorrelationId}, Body: body})
 		if err != nil {
 			s.err = &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Err: err}
@@ -385,7 +401,11 @@ func (c *serverConn) writeLoop() {
 			return
 		}
 		if s.frame != nil {
-			if _, err := c.bw.Write(s.frame); err != nil {
+			_, err := c.bw.Write(s.frame)
+			if s.buf != nil {
+				putBuffer(s.buf, s.frame)
+			}
+			if err != nil {
 				c.close(err)
 				return
 			}
