@@ -398,7 +398,9 @@ func (p *Proxy) connClosed(peer *server.Peer, err error) {
 	}
 	var fe *frame.FrameError
 	var he *server.HandlerError
-	if errors.As(err, &fe) && !errors.As(err, &he) { // the client's framing; the broker's is the relay's to record
+	if errors.As(err, &fe) && !errors.As(err, &he) && (fe.Op == "peek request" ||
+		errors.Is(err, frame.ErrFrameTooLarge) || errors.Is(err, frame.ErrNegativeFrameSize)) {
+		// The client's framing; the broker's is the relay's to record.
 		p.addProblem(Problem{Client: label, Direction: ToBroker, APIKey: -1, APIVersion: -1, Err: err})
 	}
 }
