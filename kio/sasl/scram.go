@@ -299,7 +299,9 @@ func (s *scramServerSession) Step(token []byte) ([]byte, bool, error) {
 		if attrs["c"] != base64.StdEncoding.EncodeToString([]byte(s.gs2)) {
 			return s.fail("client-final-message: channel binding does not match the gs2 header")
 		}
-		if attrs["r"] != s.nonce {
+		// Kafka's ScramSaslServer checks that the nonce ends with its own, not that it
+		// equals it: librdkafka (2.0 at least) sends the client nonce twice.
+		if !strings.HasSuffix(attrs["r"], s.nonce) {
 			return s.fail("client-final-message: nonce does not match")
 		}
 		proof, err := base64.StdEncoding.DecodeString(attrs["p"])

@@ -15,7 +15,8 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/tags"
 )
 
-// Server serves Kafka clients. Set its fields before Serve; the zero value with a
+// Server serves Kafka clients. Set its fields, and register the Mux's handlers, before
+// the first Serve: the ApiVersions answer is computed then. The zero value with a
 // Handler is ready.
 type Server struct {
 	// Handler answers every request but ApiVersions and SASL's; a *Mux usually.
