@@ -2,8 +2,8 @@ package tests
 
 // The server side of issue 18's proof: Kafka's Java producer, consumer and admin client
 // (tests/java/clients, Round), kgo with kadm, and kcat connect to a fake broker built on
-// kio/server, in the clear and over SASL (SCRAM-SHA-256 for Java and kgo, PLAIN for
-// kcat), and each completes a produce, consume and admin round. The Java clients of Kafka 4 open every connection with an ApiVersions
+// kio/server, in the clear and over SASL SCRAM (SCRAM-SHA-256 for Java and kgo,
+// SCRAM-SHA-512 for kcat), and each completes a produce, consume and admin round. The Java clients of Kafka 4 open every connection with an ApiVersions
 // version kio's schema does not have: the server answers it the KIP-511 way and the tap
 // below the server sees each such connection ask again at a version the server serves.
 
@@ -155,8 +155,7 @@ func fakeRoundKcat(t *testing.T, fb *fakeBroker, withSASL bool) {
 	fb.state.createTopics(fakeCreate(topic))
 	var extra []string
 	if withSASL {
-		// PLAIN: see startFakeBroker for why not SCRAM with this librdkafka.
-		extra = []string{"-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN",
+		extra = []string{"-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=SCRAM-SHA-512",
 			"-X", "sasl.username=" + fakeUser, "-X", "sasl.password=" + fakePassword}
 	}
 	run := func(stdin string, args ...string) string {

@@ -92,12 +92,6 @@ func startFakeBroker(t *testing.T, withSASL bool) *fakeBroker {
 				return creds[h], true
 			}})
 		}
-		// PLAIN for kcat: Debian's librdkafka 2.0 sends a SCRAM client-final nonce of
-		// client nonce + server-first nonce (the client's part twice), which Kafka 3.9
-		// accepted (endsWith) and Kafka 4 refuses (equals), as kio/server does.
-		fb.srv.SASL = append(fb.srv.SASL, sasl.PlainServer{Lookup: func(user string) (string, bool) {
-			return fakePassword, user == fakeUser
-		}})
 	}
 	served := make(chan error, 1)
 	go func() { served <- fb.srv.Serve(fb.tap) }()
