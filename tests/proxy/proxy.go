@@ -405,10 +405,24 @@ func (p *Proxy) connClosed(peer *server.Peer, err error) {
 	}
 }
 
+// begin counts a relay in progress for Close to wait for, unless the proxy is closed:
+// Close waits only once nothing can begin.
+func (p *Proxy) begin() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.handling.Add(1)
+	return true
+}
+
 // ServeKafkaFrame relays one request frame to the broker and returns the frame to
 // forward to the client, checking both on the way. It is the proxy's server.RawHandler.
 func (p *Proxy) ServeKafkaFrame(ctx context.Context, raw *server.RawRequest) ([]byte, bool, error) {
-	p.handling.Add(1)
+	if !p.begin() {
+		return nil, false, errors.New("proxy closed")
+	}
 	defer p.handling.Done()
 	c, err := p.connFor(ctx, raw.Peer)
 	if err != nil {
