@@ -68,6 +68,18 @@ func TestRealClientsAgainstKioServer(t *testing.T) {
 			}
 			kip511 += retried
 			fb.checkCloses(t)
+			// Who the handlers served: in the SASL round, only the SCRAM user.
+			seen := fb.byPrincipal()
+			t.Logf("%s: requests by SASL mechanism and principal: %v", mode, seen)
+			for who, n := range seen {
+				anonymous := who == " "
+				if withSASL == anonymous || withSASL && !strings.HasSuffix(who, " "+fakeUser) {
+					t.Errorf("%s: %d requests handled for %q", mode, n, who)
+				}
+			}
+			if len(seen) == 0 {
+				t.Errorf("%s: no request reached a handler", mode)
+			}
 		})
 	}
 	if t.Failed() {

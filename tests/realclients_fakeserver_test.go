@@ -3,7 +3,9 @@ package tests
 import (
 	"context"
 	"errors"
+	"maps"
 	"net"
+	"sync"
 	"testing"
 
 	"github.com/kio-go/kafka-protocol/kio/sasl"
@@ -67,7 +69,7 @@ func startFakeBroker(t *testing.T, withSASL bool) *fakeBroker {
 	})
 	fb := &fakeBroker{addr: ln.Addr().String(), state: state, tap: &tapListener{Listener: ln},
 		apiVersionsMax: fakeAPIVersionsMax, closes: make(chan error, 1000)}
-	fb.srv = &server.Server{Handler: mux, OnClose: func(_ *server.Peer, err error) {
+	fb.srv = &server.Server{Handler: &principals{Mux: mux, seen: map[string]int{}}, OnClose: func(_ *server.Peer, err error) {
 		if err != nil {
 			select {
 			case fb.closes <- err:
@@ -121,4 +123,28 @@ func (fb *fakeBroker) checkCloses(t *testing.T) {
 			return
 		}
 	}
+}
+
+// principals counts the requests the handlers served by the SASL mechanism and
+// principal of their connection ("" for none), so the SASL rounds can show that every
+// request came from an authenticated client.
+type principals struct {
+	*server.Mux
+	mu   sync.Mutex
+	seen map[string]int // "mechanism principal" -> requests
+}
+
+func (p *principals) ServeKafka(ctx context.Context, req *server.Request) (any, error) {
+	p.mu.Lock()
+	p.seen[req.Peer.Mechanism+" "+req.Peer.Principal]++
+	p.mu.Unlock()
+	return p.Mux.ServeKafka(ctx, req)
+}
+
+// byPrincipal returns the counts so far.
+func (fb *fakeBroker) byPrincipal() map[string]int {
+	p := fb.srv.Handler.(*principals)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.seen)
 }
