@@ -196,12 +196,7 @@ func (c *Conn) call(ctx context.Context, api *schema.API, version int16, body an
 		return nil, err
 	}
 	expect := frame.ExpectsResponse(&req)
-	f, err := c.roundTrip(ctx, buf, expect, func() {
-		if cap(buf) <= 1<<20 {
-			*bp = buf
-			requestBuffers.Put(bp)
-		}
-	})
+	f, err := c.roundTrip(ctx, buf, expect, bp)
 	if err != nil || !expect {
 		return nil, err
 	}
@@ -212,16 +207,23 @@ func (c *Conn) call(ctx context.Context, api *schema.API, version int16, body an
 	return resp.Body, nil
 }
 
-// roundTrip writes a request frame with the next correlation id and, if expect, waits
-// for the response frame. written, if not nil, runs once buf is no longer needed.
-func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, written func()) ([]byte, error) {
-	if written != nil {
-		defer func() {
-			if written != nil {
-				written()
-			}
-		}()
+// putRequestBuffer recycles the pooled buffer bp, now holding buf, unless it grew large.
+func putRequestBuffer(bp *[]byte, buf []byte) {
+	if cap(buf) <= 1<<20 {
+		*bp = buf[:0]
+		requestBuffers.Put(bp)
 	}
+}
+
+// roundTrip writes a request frame with the next correlation id and, if expect, waits
+// for the response frame. pooled, if not nil, is buf's requestBuffers entry, recycled
+// once buf is no longer needed.
+func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[]byte) ([]byte, error) {
+	defer func() {
+		if pooled != nil {
+			putRequestBuffer(pooled, buf)
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -257,9 +259,9 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, written f
 	binary.BigEndian.PutUint32(buf[8:], uint32(id))
 	err := c.write(ctx, buf)
 	<-c.wsem
-	if written != nil {
-		written()
-		written = nil
+	if pooled != nil {
+		putRequestBuffer(pooled, buf)
+		pooled = nil
 	}
 	if err != nil {
 		c.fail(err)

@@ -211,7 +211,8 @@ func (c *scramClientSession) Challenge(token []byte) (bool, []byte, error) {
 
 // ScramServer is the server side of SCRAM-SHA-256 or SCRAM-SHA-512, checking clients
 // against the credentials Lookup returns (token is true for a delegation-token login,
-// whose user name is the token id).
+// whose user name is the token id). The session's principal is the user name: for a
+// token login the token id (Kafka's broker names the token's owner instead).
 type ScramServer struct {
 	Hash   ScramHash
 	Lookup func(user string, token bool) (ScramCredential, bool)

@@ -34,6 +34,8 @@ var (
 	// ErrNoResponse: a handler returned neither a response nor an error for a request
 	// that is answered.
 	ErrNoResponse = errors.New("handler returned no response")
+	// ErrIdle: no request for Server.IdleTimeout.
+	ErrIdle = errors.New("connection idle")
 )
 
 // HandlerError reports a handler that failed (returned an error, panicked, returned
@@ -204,10 +206,20 @@ func (c *serverConn) handshake() error {
 
 func (c *serverConn) readLoop() error {
 	for !c.draining.Load() {
+		if c.authed && c.s.IdleTimeout > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
+			if c.draining.Load() { // drain's past deadline may have come first
+				return nil
+			}
+		}
 		f, err := c.framer.ReadFrame(c.br)
 		if err != nil {
-			if err == io.EOF || c.draining.Load() {
+			var ne net.Error
+			switch {
+			case err == io.EOF || c.draining.Load():
 				return nil
+			case c.authed && c.s.IdleTimeout > 0 && errors.As(err, &ne) && ne.Timeout():
+				return fmt.Errorf("kio/server: %w for %v: %w", ErrIdle, c.s.IdleTimeout, err)
 			}
 			return err
 		}
