@@ -1,9 +1,9 @@
 package tests
 
 import (
+	"context"
 	"fmt"
 	"maps"
-	"net"
 	"reflect"
 	"slices"
 	"strings"
@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/schema"
-	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 )
 
 // kfakeIOTimeout bounds every request/response exchange with the broker, so a broker
@@ -23,14 +22,12 @@ const kfakeIOTimeout = 10 * time.Second
 // kfakeClientID is the client id every request header of the kfake suite carries.
 var kfakeClientID = "kio-kfake-test"
 
-// kfakeConn is one TCP connection to a broker, spoken through kio alone: kio's framing
-// and kio's generated structs, no other Kafka client code.
+// kfakeConn is one connection to a broker, spoken through kio alone: kio/client, kio's
+// generated structs, no other Kafka client code.
 type kfakeConn struct {
-	addr   string
-	conn   net.Conn
-	framer frame.Framer
-	nextID int32
-	cov    *kfakeCoverage
+	addr string
+	cl   *client.Conn
+	cov  *kfakeCoverage
 }
 
 // kfakeCoverage records the API/version pairs that completed a round trip, by API key
@@ -78,49 +75,33 @@ func (c *kfakeCoverage) String() string {
 // dialKfake connects to addr; the caller closes the connection.
 func dialKfake(t testing.TB, addr string, cov *kfakeCoverage) *kfakeConn {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, kfakeIOTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), kfakeIOTimeout)
+	defer cancel()
+	cl, err := (&client.Dialer{ClientID: kfakeClientID}).Dial(ctx, addr)
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
-	return &kfakeConn{addr: addr, conn: conn, cov: cov, nextID: 1}
+	return &kfakeConn{addr: addr, cl: cl, cov: cov}
 }
 
 // kfakeCall sends req (a pointer to a generated request struct) at version on c and
-// returns the decoded response body. It fails the test on any transport or codec error,
-// and checks that the response answers this request (the correlation id matches).
+// returns the decoded response body. It fails the test on any transport or codec error
+// (kio/client matches the response to the request by correlation id).
 func kfakeCall[Resp any](t testing.TB, c *kfakeConn, version int16, req any) *Resp {
 	t.Helper()
 	api, ok := schema.LookupBody(req)
 	if !ok || api.Request != reflect.TypeOf(req).Elem() {
 		t.Fatalf("%T is not a generated request type", req)
 	}
-	id := c.nextID
-	c.nextID++
-	if err := c.conn.SetDeadline(time.Now().Add(kfakeIOTimeout)); err != nil {
-		t.Fatal(err)
-	}
-	err := c.framer.WriteRequest(c.conn, &frame.Request{
-		Header: requestheader.RequestHeader{
-			RequestApiKey:     api.Key,
-			RequestApiVersion: version,
-			CorrelationId:     id,
-			ClientId:          &kfakeClientID,
-		},
-		Body: req,
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), kfakeIOTimeout)
+	defer cancel()
+	out, err := c.cl.CallVersion(ctx, req, version)
 	if err != nil {
-		t.Fatalf("%v v%d to %s: write: %v", api, version, c.addr, err)
+		t.Fatalf("%v v%d to %s: %v", api, version, c.addr, err)
 	}
-	resp, err := c.framer.ReadResponse(c.conn, api.Key, version)
-	if err != nil {
-		t.Fatalf("%v v%d from %s: read: %v", api, version, c.addr, err)
-	}
-	if resp.Header.CorrelationId != id {
-		t.Fatalf("%v v%d: response correlation id %d, want %d", api, version, resp.Header.CorrelationId, id)
-	}
-	body, ok := resp.Body.(*Resp)
+	body, ok := out.(*Resp)
 	if !ok {
-		t.Fatalf("%v v%d: response body is %T, want *%v", api, version, resp.Body, reflect.TypeFor[Resp]())
+		t.Fatalf("%v v%d: response body is %T, want *%v", api, version, out, reflect.TypeFor[Resp]())
 	}
 	c.cov.add(api, version)
 	return body

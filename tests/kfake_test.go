@@ -98,7 +98,7 @@ func TestKfakeOverTCP(t *testing.T) {
 	// Connections outlive the subtest that dials them; close them before the cluster.
 	t.Cleanup(func() {
 		for _, c := range s.conns {
-			c.conn.Close()
+			c.cl.Close()
 		}
 	})
 	s.bootstrap = s.conn(t, cluster.ListenAddrs()[0])

@@ -1,14 +1,18 @@
-// Package proxy is a Kafka wire proxy for tests. It sits between real clients and a
-// broker, forwards every frame's original bytes unchanged in both directions, and on the
-// side decodes each frame with kio, encodes it again and records whether the bytes came
-// out identical. Requests are decoded by the API key and version in their header;
-// responses by the key and version of the request with the same correlation id on the
-// same connection.
+// Package proxy is a Kafka wire proxy for tests, built as issue 18 shapes one: a
+// kio/server whose handler is a kio/client. It sits between real clients and a broker:
+// the server reads each client connection's request frames, and its raw handler relays
+// every frame, undecoded, over a kio/client connection of its own to the broker
+// (Conn.RoundTripFrame: the broker sees the client's bytes with that connection's
+// correlation id, the client gets the broker's bytes with its own), and on the way
+// decodes each frame with kio, encodes it again and records whether the bytes came out
+// identical. Requests are decoded by the API key and version in their header; responses
+// by the key and version of the request they answer.
 //
 // Checking never disturbs the traffic: a frame kio cannot decode, or encodes to different
-// bytes, is recorded as a Problem and still forwarded as it came. Only a broken frame
-// boundary (a size prefix the proxy cannot frame) ends a connection, since nothing after
-// it can be found again.
+// bytes, is recorded as a Problem and still relayed as it came. A frame the server or the
+// client cannot frame (a size prefix out of bounds), and a response to no request in
+// flight, end that connection, as they would end a broker's or a client's, and are
+// recorded.
 //
 // A Rewrite may change decoded responses before they are forwarded (say, to adjust what
 // a broker advertises). A rewritten frame is still checked first: its original bytes
@@ -18,6 +22,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,11 +32,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
-	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/kio/server"
 )
 
 // Direction says which way a frame travelled.
@@ -138,72 +144,92 @@ type statKey struct {
 // Proxy forwards Kafka connections from its listener to a target broker address and
 // checks every frame with kio. Make one with Serve.
 type Proxy struct {
-	ln      net.Listener
 	target  string
 	rewrite Rewrite
 	framer  frame.Framer
+	srv     *server.Server
+	addr    string
+	served  chan struct{} // closed when the server's Serve returns
 
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	closed bool
-	conns  map[net.Conn]struct{}
+	handling sync.WaitGroup // relays in progress, for Close
 
+	mu       sync.Mutex
+	closed   bool
+	conns    map[*server.Peer]*conn
 	stats    map[statKey]*Stat
 	problems []Problem
 	skips    []Skip
 	accepted int
-	onFrame  func(d Direction, key, version int16, raw []byte)
+	onFrame  func(d Direction, key, version int16, frame []byte)
 }
 
 // OnFrame sets a function called with every frame that kio decoded, in either
 // direction, with the API key and version it was decoded at: a way to capture real
 // clients' frames, for example as fuzzing seeds. It must not keep or modify frame
 // beyond the call without copying it.
-func (p *Proxy) OnFrame(f func(d Direction, key, version int16, raw []byte)) {
+func (p *Proxy) OnFrame(f func(d Direction, key, version int16, frame []byte)) {
 	p.mu.Lock()
 	p.onFrame = f
 	p.mu.Unlock()
 }
 
-func (p *Proxy) captured(d Direction, key, version int16, raw []byte) {
+func (p *Proxy) captured(d Direction, key, version int16, frame []byte) {
 	p.mu.Lock()
 	f := p.onFrame
 	p.mu.Unlock()
 	if f != nil {
-		f(d, key, version, raw)
+		f(d, key, version, frame)
 	}
 }
+
+// upstreamClientID is the client id of the proxy's own requests to the broker (its
+// connections' version negotiation); relayed requests keep their client's.
+const upstreamClientID = "kio-test-proxy"
 
 // Serve starts a proxy accepting on ln and forwarding each connection to target (a
 // host:port dialled over TCP). rewrite, if not nil, may change responses on their way
 // (see Rewrite). The proxy owns ln from then on; Close stops it.
 func Serve(ln net.Listener, target string, rewrite Rewrite) *Proxy {
 	p := &Proxy{
-		ln:      ln,
 		target:  target,
 		rewrite: rewrite,
-		conns:   map[net.Conn]struct{}{},
+		addr:    ln.Addr().String(),
+		served:  make(chan struct{}),
+		conns:   map[*server.Peer]*conn{},
 		stats:   map[statKey]*Stat{},
 	}
-	p.wg.Add(1)
-	go p.accept()
+	p.srv = &server.Server{
+		RawHandler: p,
+		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+			p.mu.Lock()
+			p.accepted++
+			p.mu.Unlock()
+			return ctx
+		},
+		OnClose: p.connClosed,
+	}
+	go func() {
+		defer close(p.served)
+		p.srv.Serve(ln)
+	}()
 	return p
 }
 
 // Addr returns the address clients connect to.
-func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+func (p *Proxy) Addr() string { return p.addr }
 
 // Close stops accepting, closes every connection and waits until every frame already
 // read has been checked, so Stats, Problems and Skips are complete once it returns.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
 	p.closed = true
-	for c := range p.conns {
-		c.Close()
+	for _, c := range p.conns {
+		c.upstream.Close()
 	}
 	p.mu.Unlock()
-	err := p.ln.Close()
-	p.wg.Wait()
+	err := p.srv.Close()
+	<-p.served
+	p.handling.Wait()
 	return err
 }
 
@@ -248,54 +274,6 @@ func (p *Proxy) Skips() []Skip {
 	return slices.Clone(p.skips)
 }
 
-func (p *Proxy) accept() {
-	defer p.wg.Done()
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return // closed
-		}
-		broker, err := net.DialTimeout("tcp", p.target, 5*time.Second)
-		if err != nil {
-			p.addProblem(Problem{Client: "?", APIKey: -1, APIVersion: -1,
-				Err: fmt.Errorf("dial broker %s: %w", p.target, err)})
-			client.Close()
-			continue
-		}
-		if !p.track(client, broker) {
-			client.Close()
-			broker.Close()
-			return
-		}
-		c := &conn{p: p, client: client, broker: broker}
-		p.wg.Add(2)
-		go c.requests()
-		go c.responses()
-	}
-}
-
-// track registers a connection pair so Close can end it; false once the proxy is closed.
-func (p *Proxy) track(cs ...net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return false
-	}
-	for _, c := range cs {
-		p.conns[c] = struct{}{}
-	}
-	p.accepted++
-	return true
-}
-
-func (p *Proxy) untrack(cs ...net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range cs {
-		delete(p.conns, c)
-	}
-}
-
 func (p *Proxy) addProblem(pr Problem) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -331,11 +309,10 @@ func (p *Proxy) count(client string, key, version int16, d Direction, o frameOut
 	}
 }
 
-// conn is one proxied connection: a client and the broker connection opened for it.
+// conn is one proxied connection: a client's, and the kio/client connection to the
+// broker opened for it on its first request.
 type conn struct {
-	p              *Proxy
-	client, broker net.Conn
-	inFlight       frame.InFlight
+	upstream *client.Conn
 
 	mu    sync.Mutex
 	label string // the client id of the connection's requests
@@ -351,90 +328,193 @@ func (c *conn) clientLabel() string {
 }
 
 func (c *conn) setLabel(clientID *string) {
-	if clientID == nil {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.label == "" {
+	if clientID != nil && c.label == "" {
 		c.label = *clientID
 	}
 }
 
-// closeBoth ends the connection in both directions, so the other goroutine stops too.
-func (c *conn) closeBoth() {
-	c.client.Close()
-	c.broker.Close()
-	c.p.untrack(c.client, c.broker)
-}
-
-// requests forwards client frames to the broker.
-func (c *conn) requests() {
-	defer c.p.wg.Done()
-	defer c.closeBoth()
-	for {
-		raw, err := c.p.framer.ReadFrame(c.client)
-		if err != nil {
-			c.framingError(ToBroker, err)
-			return
-		}
-		check := c.request(raw)
-		if _, err := c.broker.Write(raw); err != nil {
-			return
-		}
-		check()
+// watch records why the broker side of c broke, where that is a frame kio/client could
+// not take: a size prefix out of bounds, or a response to no request in flight. (The
+// broker hanging up is not kio's concern.) The client's next request then fails, and
+// the server closes its connection.
+func (p *Proxy) watch(c *conn) {
+	defer p.handling.Done()
+	<-c.upstream.Done()
+	err := c.upstream.Err()
+	if errors.Is(err, frame.ErrFrameTooLarge) || errors.Is(err, frame.ErrNegativeFrameSize) || errors.Is(err, frame.ErrUnknownCorrelationID) {
+		p.addProblem(Problem{Client: c.clientLabel(), Direction: ToClient, APIKey: -1, APIVersion: -1, Err: err})
 	}
 }
 
-// request decodes a request frame and registers it as awaiting a response, which must
-// happen before the frame is forwarded lest the response overtake it. It returns the
-// byte comparison, which can wait until the frame is on its way.
-func (c *conn) request(raw []byte) (check func()) {
-	key, version, corr, err := frame.PeekRequest(raw)
+// connFor returns the proxied connection of a client connection, dialling the broker on
+// its first request. The server hands one connection's requests to the raw handler one
+// at a time, so a conn is only ever used by one goroutine at once.
+func (p *Proxy) connFor(ctx context.Context, peer *server.Peer) (*conn, error) {
+	p.mu.Lock()
+	c, ok := p.conns[peer]
+	closed := p.closed
+	p.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	if closed {
+		return nil, errors.New("proxy closed")
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	up, err := (&client.Dialer{ClientID: upstreamClientID, NetDialer: &net.Dialer{Timeout: 5 * time.Second}}).Dial(dctx, p.target)
 	if err != nil {
-		c.p.addProblem(Problem{Client: c.clientLabel(), Direction: ToBroker, APIKey: -1,
-			APIVersion: -1, Err: err, Original: raw})
-		return func() {}
+		p.addProblem(Problem{Client: "?", APIKey: -1, APIVersion: -1,
+			Err: fmt.Errorf("dial broker %s: %w", p.target, err)})
+		return nil, err
 	}
-	req, parseErr := c.p.framer.ParseRequest(raw)
+	c = &conn{upstream: up}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		up.Close()
+		return nil, errors.New("proxy closed")
+	}
+	p.conns[peer] = c
+	p.handling.Add(1)
+	go p.watch(c)
+	return c, nil
+}
+
+// connClosed ends the broker side of a client connection that ended, and records a
+// framing error of the client's (a size prefix out of bounds, a header that does not
+// parse); the client hanging up, even mid-frame, is not kio's concern.
+func (p *Proxy) connClosed(peer *server.Peer, err error) {
+	p.mu.Lock()
+	c := p.conns[peer]
+	delete(p.conns, peer)
+	p.mu.Unlock()
+	label := "?"
+	if c != nil {
+		c.upstream.Close()
+		label = c.clientLabel()
+	}
+	var fe *frame.FrameError
+	var he *server.HandlerError
+	if errors.As(err, &fe) && !errors.As(err, &he) && (fe.Op == "peek request" ||
+		errors.Is(err, frame.ErrFrameTooLarge) || errors.Is(err, frame.ErrNegativeFrameSize)) {
+		// The client's framing; the broker's is the relay's to record.
+		p.addProblem(Problem{Client: label, Direction: ToBroker, APIKey: -1, APIVersion: -1, Err: err})
+	}
+}
+
+// begin counts a relay in progress for Close to wait for, unless the proxy is closed:
+// Close waits only once nothing can begin.
+func (p *Proxy) begin() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.handling.Add(1)
+	return true
+}
+
+// ServeKafkaFrame relays one request frame to the broker and returns the frame to
+// forward to the client, checking both on the way. It is the proxy's server.RawHandler.
+func (p *Proxy) ServeKafkaFrame(ctx context.Context, raw *server.RawRequest) ([]byte, bool, error) {
+	if !p.begin() {
+		return nil, false, errors.New("proxy closed")
+	}
+	defer p.handling.Done()
+	c, err := p.connFor(ctx, raw.Peer)
+	if err != nil {
+		return nil, false, err
+	}
+	p.request(c, raw.Frame, raw.Key, raw.Version, raw.CorrelationID)
+	resp, err := c.upstream.RoundTripFrame(ctx, raw.Frame)
+	if err != nil { // the broker side broke: watch records why, where it is kio's concern
+		return nil, false, err
+	}
+	if resp == nil { // a Produce with acks=0: no response
+		return nil, true, nil
+	}
+	return p.response(c, resp, raw.Key, raw.Version, raw.CorrelationID), true, nil
+}
+
+// request checks a request frame before it is relayed.
+func (p *Proxy) request(c *conn, f []byte, key, version int16, corr int32) {
+	req, parseErr := p.framer.ParseRequest(f)
 	if parseErr == nil {
 		c.setLabel(req.Header.ClientId)
 	} else {
-		c.setLabel(headerClientID(raw, key, version))
+		c.setLabel(headerClientID(f, key, version))
 	}
-	if !expectsResponse(req) {
-		// A Produce with acks=0 gets no response (and so no in-flight entry).
-	} else if err := c.inFlight.Add(corr, key, version); err != nil {
-		c.p.addProblem(Problem{Client: c.clientLabel(), Direction: ToBroker, APIKey: key,
-			APIVersion: version, CorrelationID: corr, Err: err, Original: raw})
+	client := c.clientLabel()
+	identical := false
+	switch {
+	case parseErr != nil && beyondSchema(key, version):
+		// As a broker reads it (KIP-511): the header, whose layout every flexible
+		// version shares; the body of a version nobody but its sender knows is
+		// never read, by the broker either.
+		again, err := reencodeHeader(f)
+		identical = p.compare(client, ToBroker, key, version, corr, f, again, err)
+	case parseErr != nil:
+		p.addProblem(Problem{Client: client, Direction: ToBroker, APIKey: key,
+			APIVersion: version, CorrelationID: corr, Err: parseErr, Original: bytes.Clone(f)})
+	default:
+		again, err := p.framer.AppendRequest(nil, req)
+		identical = p.compare(client, ToBroker, key, version, corr, f, again, err)
+		p.captured(ToBroker, key, version, f)
 	}
-	return func() {
-		client := c.clientLabel()
-		identical := false
-		switch {
-		case parseErr != nil && beyondSchema(key, version):
-			// As a broker reads it (KIP-511): the header, whose layout every flexible
-			// version shares; the body of a version nobody but its sender knows is
-			// never read, by the broker either.
-			again, err := reencodeHeader(raw)
-			identical = c.compare(ToBroker, key, version, corr, raw, again, err)
-		case parseErr != nil:
-			c.p.addProblem(Problem{Client: client, Direction: ToBroker, APIKey: key,
-				APIVersion: version, CorrelationID: corr, Err: parseErr, Original: raw})
-		default:
-			again, err := c.p.framer.AppendRequest(nil, req)
-			identical = c.compare(ToBroker, key, version, corr, raw, again, err)
-			c.p.captured(ToBroker, key, version, raw)
-		}
-		c.p.count(client, key, version, ToBroker, frameOutcome{identical: identical})
+	p.count(client, key, version, ToBroker, frameOutcome{identical: identical})
+}
+
+// response checks a response frame and returns the bytes to forward: the frame itself,
+// or its rewritten encoding.
+func (p *Proxy) response(c *conn, f []byte, key, version int16, corr int32) (forward []byte) {
+	client := c.clientLabel()
+	var o frameOutcome
+	defer func() { p.count(client, key, version, ToClient, o) }()
+	resp, readAt, err := p.framer.ParseResponseVersion(f, key, version)
+	if err != nil {
+		p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: key,
+			APIVersion: version, CorrelationID: corr, Err: err, Original: f})
+		return f
 	}
+	version = readAt // an ApiVersions answer in v0 (KIP-511) is checked, and counted, as v0
+	again, err := p.framer.AppendResponse(nil, key, version, resp)
+	o.identical = p.compare(client, ToClient, key, version, corr, f, again, err)
+	p.captured(ToClient, key, version, f)
+	if p.rewrite == nil || !p.rewrite(key, version, resp) {
+		return f
+	}
+	changed, err := p.framer.AppendResponse(nil, key, version, resp)
+	if err != nil {
+		p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: key, APIVersion: version,
+			CorrelationID: corr, Err: fmt.Errorf("encoding the rewritten response: %w", err), Original: f})
+		return f
+	}
+	o.rewritten = true
+	return changed
+}
+
+// compare records a Problem unless kio's encoding equals the original frame.
+func (p *Proxy) compare(client string, d Direction, key, version int16, corr int32, original, again []byte, err error) bool {
+	if err == nil && bytes.Equal(original, again) {
+		return true
+	}
+	pr := Problem{Client: client, Direction: d, APIKey: key, APIVersion: version,
+		CorrelationID: corr, Err: err, Original: bytes.Clone(original)}
+	if err == nil {
+		pr.Reencoded = again
+	}
+	p.addProblem(pr)
+	return false
 }
 
 // reencodeHeader decodes the request header (version 2) of an ApiVersions request
 // frame above kio's schema, encodes it again and appends the body as it came.
-func reencodeHeader(raw []byte) ([]byte, error) {
+func reencodeHeader(frame []byte) ([]byte, error) {
 	var h requestheader.RequestHeader
-	n, err := serial.UnmarshalPrefix(raw[4:], &h, 2)
+	n, err := serial.UnmarshalPrefix(frame[4:], &h, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -442,114 +522,23 @@ func reencodeHeader(raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, raw[4+n:]...)
+	out = append(out, frame[4+n:]...)
 	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
 	return out, nil
 }
 
-// responses forwards broker frames to the client.
-func (c *conn) responses() {
-	defer c.p.wg.Done()
-	defer c.closeBoth()
-	for {
-		raw, err := c.p.framer.ReadFrame(c.broker)
-		if err != nil {
-			c.framingError(ToClient, err)
-			return
-		}
-		if _, err := c.client.Write(c.response(raw)); err != nil {
-			return
-		}
-	}
-}
-
-// response checks a response frame and returns the bytes to forward: the frame itself,
-// or its rewritten encoding.
-func (c *conn) response(raw []byte) (forward []byte) {
-	client := c.clientLabel()
-	corr, err := frame.PeekCorrelationID(raw)
-	if err != nil {
-		c.p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: -1, APIVersion: -1,
-			Err: err, Original: raw})
-		return raw
-	}
-	key, version, ok := c.inFlight.Take(corr)
-	if !ok {
-		c.p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: -1, APIVersion: -1,
-			CorrelationID: corr, Err: errors.New("response to no request in flight"), Original: raw})
-		return raw
-	}
-	var o frameOutcome
-	defer func() { c.p.count(client, key, version, ToClient, o) }()
-	resp, readAt, err := c.p.framer.ParseResponseVersion(raw, key, version)
-	if err != nil {
-		c.p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: key,
-			APIVersion: version, CorrelationID: corr, Err: err, Original: raw})
-		return raw
-	}
-	version = readAt // an ApiVersions answer in v0 (KIP-511) is checked, and counted, as v0
-	again, err := c.p.framer.AppendResponse(nil, key, version, resp)
-	o.identical = c.compare(ToClient, key, version, corr, raw, again, err)
-	c.p.captured(ToClient, key, version, raw)
-	if c.p.rewrite == nil || !c.p.rewrite(key, version, resp) {
-		return raw
-	}
-	changed, err := c.p.framer.AppendResponse(nil, key, version, resp)
-	if err != nil {
-		c.p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: key, APIVersion: version,
-			CorrelationID: corr, Err: fmt.Errorf("encoding the rewritten response: %w", err), Original: raw})
-		return raw
-	}
-	o.rewritten = true
-	return changed
-}
-
-// compare records a Problem unless kio's encoding equals the original frame.
-func (c *conn) compare(d Direction, key, version int16, corr int32, original, again []byte, err error) bool {
-	if err == nil && bytes.Equal(original, again) {
-		return true
-	}
-	pr := Problem{Client: c.clientLabel(), Direction: d, APIKey: key, APIVersion: version,
-		CorrelationID: corr, Err: err, Original: original}
-	if err == nil {
-		pr.Reencoded = again
-	}
-	c.p.addProblem(pr)
-	return false
-}
-
-// framingError records a read error that breaks the framing itself (a size prefix that
-// is negative or too large); the peer hanging up, even mid-frame, is not kio's concern.
-func (c *conn) framingError(d Direction, err error) {
-	if errors.Is(err, frame.ErrFrameTooLarge) || errors.Is(err, frame.ErrNegativeFrameSize) {
-		c.p.addProblem(Problem{Client: c.clientLabel(), Direction: d, APIKey: -1, APIVersion: -1, Err: err})
-	}
-}
-
 // headerClientID decodes just the header of a request frame whose body kio could not
 // decode, for the client id; nil if the header does not decode either.
-func headerClientID(raw []byte, key, version int16) *string {
+func headerClientID(frame []byte, key, version int16) *string {
 	api, ok := schema.Lookup(key)
-	if !ok || len(raw) < 4 {
+	if !ok || len(frame) < 4 {
 		return nil
 	}
 	var h requestheader.RequestHeader
-	if _, err := serial.UnmarshalPrefix(raw[4:], &h, api.RequestHeaderVersion(version)); err != nil {
+	if _, err := serial.UnmarshalPrefix(frame[4:], &h, api.RequestHeaderVersion(version)); err != nil {
 		return nil
 	}
 	return h.ClientId
-}
-
-// expectsResponse reports whether the broker answers req: every request except a
-// Produce with acks=0. A request kio could not decode is assumed to be answered.
-func expectsResponse(req *frame.Request) bool {
-	if req == nil {
-		return true
-	}
-	if pr, ok := req.Body.(*produce.ProduceRequest); ok && pr.Acks == 0 {
-		return false
-	}
-	return true
 }
 
 // beyondSchema reports an ApiVersions request of a version kio's schema does not define.

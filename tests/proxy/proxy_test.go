@@ -71,8 +71,10 @@ var unknownAPIResponse = []byte{0, 0, 0, 6, 0, 0, 0, 3, 0, 0}
 // strayResponse has correlation id 77, which no request used.
 var strayResponse = []byte{0, 0, 0, 6, 0, 0, 0, 77, 0, 0}
 
-// fakeBroker answers each request frame it reads with the frames answer returns, and
-// reports every frame it read on got.
+// fakeBroker answers each request frame it reads with the frames answer returns, the
+// first with the request's correlation id (the proxy's connection to it numbers its
+// requests itself), and reports every frame it read on got. It answers the proxy's own
+// version negotiation (client id upstreamClientID) itself, without reporting it.
 func fakeBroker(t *testing.T, answer func(req []byte) [][]byte) (addr string, got chan []byte) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -91,12 +93,23 @@ func fakeBroker(t *testing.T, answer func(req []byte) [][]byte) (addr string, go
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(10 * time.Second))
 				for {
-					frame, err := frame.Framer{}.ReadFrame(c)
+					f, err := frame.Framer{}.ReadFrame(c)
 					if err != nil {
 						return
 					}
-					got <- frame
-					for _, resp := range answer(frame) {
+					_, _, corr, _ := frame.PeekRequest(f)
+					var resps [][]byte
+					if r, err := (frame.Framer{}).ParseRequest(f); err == nil && r.Header.ClientId != nil && *r.Header.ClientId == upstreamClientID {
+						resps = [][]byte{negotiationAnswer(t, r)}
+					} else {
+						got <- f
+						resps = answer(f)
+					}
+					for i, resp := range resps {
+						if i == 0 {
+							resp = bytes.Clone(resp)
+							binary.BigEndian.PutUint32(resp[4:], uint32(corr))
+						}
 						if _, err := c.Write(resp); err != nil {
 							return
 						}
@@ -108,21 +121,38 @@ func fakeBroker(t *testing.T, answer func(req []byte) [][]byte) (addr string, go
 	return ln.Addr().String(), got
 }
 
-// answerByCorrelation answers the test's requests with their hand-written responses.
-func answerByCorrelation(req []byte) [][]byte {
-	_, _, corr, err := frame.PeekRequest(req)
+// negotiationAnswer answers the proxy's ApiVersions with ApiVersions alone: what it
+// relays is not checked against the broker's versions.
+func negotiationAnswer(t *testing.T, r *frame.Request) []byte {
+	resp := &frame.Response{Body: &apiversions.ApiVersionsResponse{ApiKeys: []apiversions.ApiVersion{{ApiKey: 18, MinVersion: 0, MaxVersion: 4}}}}
+	resp.Header.CorrelationId = r.Header.CorrelationId
+	out, err := frame.Framer{}.AppendResponse(nil, 18, r.Header.RequestApiVersion, resp)
+	if err != nil {
+		t.Error(err)
+	}
+	return out
+}
+
+// answerByKey answers the test's requests with their hand-written responses, by API key.
+func answerByKey(req []byte) [][]byte {
+	key, _, _, err := frame.PeekRequest(req)
 	if err != nil {
 		return nil
 	}
-	switch corr {
-	case 1:
+	switch key {
+	case 18:
 		return [][]byte{apiVersionsV0Response}
-	case 2:
-		return [][]byte{metadataV4Response, strayResponse}
 	case 3:
+		return [][]byte{metadataV4Response}
+	case 999:
 		return [][]byte{unknownAPIResponse}
 	}
 	return nil
+}
+
+// answerStray answers Metadata, then sends a response to no request.
+func answerStray(req []byte) [][]byte {
+	return [][]byte{metadataV4Response, strayResponse}
 }
 
 func startProxy(t *testing.T, target string, rewrite Rewrite) (*Proxy, net.Conn) {
@@ -142,8 +172,9 @@ func startProxy(t *testing.T, target string, rewrite Rewrite) (*Proxy, net.Conn)
 	return p, c
 }
 
-// exchange sends req through the proxy and checks that the broker got it unchanged and
-// that the client then reads want.
+// exchange sends req through the proxy and checks that the broker got it unchanged but
+// for its correlation id (the proxy's connection to the broker numbers its own
+// requests) and that the client then reads want.
 func exchange(t *testing.T, c net.Conn, got chan []byte, req []byte, want ...[]byte) {
 	t.Helper()
 	if _, err := c.Write(req); err != nil {
@@ -151,7 +182,7 @@ func exchange(t *testing.T, c net.Conn, got chan []byte, req []byte, want ...[]b
 	}
 	select {
 	case b := <-got:
-		if !bytes.Equal(b, req) {
+		if len(b) != len(req) || !bytes.Equal(b[:8], req[:8]) || !bytes.Equal(b[12:], req[12:]) {
 			t.Errorf("broker got\n% x\nclient sent\n% x", b, req)
 		}
 	case <-time.After(5 * time.Second):
@@ -169,10 +200,10 @@ func exchange(t *testing.T, c net.Conn, got chan []byte, req []byte, want ...[]b
 }
 
 func TestProxyForwardsAndChecks(t *testing.T) {
-	addr, got := fakeBroker(t, answerByCorrelation)
+	addr, got := fakeBroker(t, answerByKey)
 	p, c := startProxy(t, addr, nil)
 	exchange(t, c, got, apiVersionsV0Request, apiVersionsV0Response)
-	exchange(t, c, got, metadataV4BadBool, metadataV4Response, strayResponse)
+	exchange(t, c, got, metadataV4BadBool, metadataV4Response)
 	exchange(t, c, got, unknownAPIRequest, unknownAPIResponse)
 	c.Close()
 	p.Close()
@@ -190,31 +221,58 @@ func TestProxyForwardsAndChecks(t *testing.T) {
 	}
 
 	problems := p.Problems()
-	if len(problems) != 4 {
-		t.Fatalf("%d problems, want 4 (bad bool, stray response, unknown API both ways): %v", len(problems), problems)
+	if len(problems) != 3 {
+		t.Fatalf("%d problems, want 3 (bad bool, unknown API both ways): %v", len(problems), problems)
 	}
 	// The two directions are checked concurrently, so the order of problems is not fixed.
 	var bad *Problem
-	var sawStray, sawUnknownReq, sawUnknownResp bool
+	var sawUnknownReq, sawUnknownResp bool
 	for i, pr := range problems {
 		switch {
 		case pr.APIKey == 3 && pr.Direction == ToBroker && bytes.Equal(pr.Original, metadataV4BadBool):
 			bad = &problems[i]
-		case pr.Direction == ToClient && pr.CorrelationID == 77 && pr.Err != nil:
-			sawStray = true
 		case pr.APIKey == 999 && pr.Direction == ToBroker && errors.Is(pr.Err, frame.ErrUnknownAPI):
 			sawUnknownReq = true
 		case pr.APIKey == 999 && pr.Direction == ToClient && errors.Is(pr.Err, frame.ErrUnknownAPI):
 			sawUnknownResp = true
 		}
 	}
-	if !sawStray || !sawUnknownReq || !sawUnknownResp || bad == nil {
-		t.Fatalf("problems %v: bad bool %v, stray %v, unknown request %v, unknown response %v",
-			problems, bad != nil, sawStray, sawUnknownReq, sawUnknownResp)
+	if !sawUnknownReq || !sawUnknownResp || bad == nil {
+		t.Fatalf("problems %v: bad bool %v, unknown request %v, unknown response %v",
+			problems, bad != nil, sawUnknownReq, sawUnknownResp)
 	}
 	if bad.Err == nil && (bad.Reencoded == nil || bytes.Equal(bad.Reencoded, bad.Original) || bad.FirstDifference() != len(metadataV4BadBool)-1) {
 		t.Errorf("bad bool: re-encoded %x, first difference %d, want a difference in the last byte",
 			bad.Reencoded, bad.FirstDifference())
+	}
+}
+
+// A response to no request in flight breaks the broker side, as it would a client's
+// connection: the proxy records it, and the client's next request finds its connection
+// closed.
+func TestProxyStrayResponse(t *testing.T) {
+	addr, got := fakeBroker(t, answerStray)
+	p, c := startProxy(t, addr, nil)
+	exchange(t, c, got, metadataV4BadBool, metadataV4Response)
+	for deadline := time.Now().Add(5 * time.Second); len(p.Problems()) < 2 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // the bad bool's, then the stray's
+	}
+	if _, err := c.Write(unknownAPIRequest); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (frame.Framer{}).ReadFrame(c); err == nil {
+		t.Error("the client got an answer after the broker's stray response")
+	}
+	c.Close()
+	p.Close()
+	stray := 0
+	for _, pr := range p.Problems() {
+		if pr.Direction == ToClient && errors.Is(pr.Err, frame.ErrUnknownCorrelationID) {
+			stray++
+		}
+	}
+	if stray != 1 {
+		t.Errorf("problems %v, want one response to no request in flight", p.Problems())
 	}
 }
 
@@ -231,7 +289,7 @@ func equalStats(a, b []Stat) bool {
 }
 
 func TestProxyRewrite(t *testing.T) {
-	addr, got := fakeBroker(t, answerByCorrelation)
+	addr, got := fakeBroker(t, answerByKey)
 	capTo3 := func(key, version int16, resp *frame.Response) bool {
 		body, ok := resp.Body.(*apiversions.ApiVersionsResponse)
 		if !ok {
@@ -259,7 +317,7 @@ func TestProxyRewrite(t *testing.T) {
 // A size prefix beyond the limit cannot be framed: the proxy records it and drops the
 // connection rather than reading or allocating 2 GiB.
 func TestProxyHugeFrame(t *testing.T) {
-	addr, _ := fakeBroker(t, answerByCorrelation)
+	addr, _ := fakeBroker(t, answerByKey)
 	p, c := startProxy(t, addr, nil)
 	var prefix [4]byte
 	binary.BigEndian.PutUint32(prefix[:], 0x7fffffff)
@@ -292,7 +350,7 @@ func TestProxyApiVersionsProbe(t *testing.T) {
 		1, 1, // body: two empty compact strings, as far as kio is concerned
 		0, // body tagged fields
 	}
-	addr, got := fakeBroker(t, answerByCorrelation)
+	addr, got := fakeBroker(t, answerByKey)
 	p, c := startProxy(t, addr, nil)
 	exchange(t, c, got, v99, apiVersionsV0Response)
 	c.Close()
@@ -310,4 +368,32 @@ func TestProxyApiVersionsProbe(t *testing.T) {
 	if got := p.Stats(); !equalStats(got, wantStats) {
 		t.Errorf("stats %+v, want %+v", got, wantStats)
 	}
+}
+
+// A Produce of a version beyond kio's schema (a newer client's) is relayed like any
+// frame the proxy cannot decode: recorded, forwarded, and its answer forwarded back, as
+// the proxy did before it was built on kio/client. kio/client's RoundTripFrame refuses
+// it today: it decodes a Produce to learn whether acks=0 spares the response
+// (frame.ExpectsResponseFrame) and fails on a version it does not know, so the
+// connection is closed. This test fails until RoundTripFrame relays such a frame
+// (assuming a response, or reading acks without decoding the body).
+func TestProxyRelaysProduceBeyondSchema(t *testing.T) {
+	produceV99 := []byte{
+		0, 0, 0, 21,
+		0, 0, 0, 99, // Produce v99
+		0, 0, 0, 4,
+		0, 1, 't', // client id
+		0,          // header tagged fields
+		0,          // transactional id: null (compact)
+		0xff, 0xff, // acks -1
+		0, 0, 0x3a, 0x98, // timeout
+		1, // topics: none (compact)
+		0, // tagged fields
+	}
+	produceV99Response := []byte{0, 0, 0, 7, 0, 0, 0, 4, 0, 1, 0} // header v1 and an empty body, as far as this test cares
+	addr, got := fakeBroker(t, func([]byte) [][]byte { return [][]byte{produceV99Response} })
+	p, c := startProxy(t, addr, nil)
+	exchange(t, c, got, produceV99, produceV99Response)
+	c.Close()
+	p.Close()
 }

@@ -3,9 +3,10 @@
 // directory, its jars resolved from Maven Central through tests/java/broker at a pinned
 // release (tests/kafkadist).
 //
-// A node has four listeners: PLAINTEXT (the principal User:ANONYMOUS, a super user),
+// A node has five listeners: PLAINTEXT (the principal User:ANONYMOUS, a super user),
 // SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (the super user "admin"),
-// and the KRaft controller listener. StandardAuthorizer enforces ACLs on everyone else.
+// SSL with a self-signed certificate the process makes (Cert; clients trust it through
+// Broker.TLSConfig), and the KRaft controller listener. StandardAuthorizer enforces ACLs on everyone else.
 // The quorum is dynamic (KIP-853, kraft.version 1), so the Raft voter APIs have something
 // to act on; the consumer-group protocol (KIP-848) and, on 4.x, share groups (KIP-932)
 // are enabled.
@@ -16,6 +17,7 @@ package realkafka
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -24,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +35,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -60,7 +63,9 @@ type Broker struct {
 
 	Plaintext  string // host:port of the PLAINTEXT listener
 	SASL       string // host:port of the SASL_PLAINTEXT listener
+	SSL        string // host:port of the SSL listener (TLS with Cert, principal ANONYMOUS)
 	Controller string // host:port of the KRaft controller listener
+	Cert       *TestCert
 
 	Dir     string   // the node's directory: config, logs, data
 	LogDirs []string // the two data directories (log.dirs)
@@ -133,9 +138,13 @@ func StartNode(cp, version, dir string) (*Broker, error) {
 
 // StartNodeWith is StartNode with options.
 func StartNodeWith(cp, version, dir string, opts Options) (*Broker, error) {
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return nil, err
+	}
+	cert, err := Cert()
+	if err != nil {
+		return nil, fmt.Errorf("test certificate: %w", err)
 	}
 	if opts.PlaintextPort != 0 {
 		ports[0] = opts.PlaintextPort
@@ -150,6 +159,8 @@ func StartNodeWith(cp, version, dir string, opts Options) (*Broker, error) {
 		Plaintext:  net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])),
 		SASL:       net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1])),
 		Controller: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[2])),
+		SSL:        net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[3])),
+		Cert:       cert,
 		Dir:        dir,
 		LogDirs:    []string{filepath.Join(dir, "data0"), filepath.Join(dir, "data1")},
 		LogFile:    filepath.Join(dir, "kafka.log"),
@@ -197,9 +208,9 @@ func (b *Broker) serverProperties() string {
 	} else {
 		set("controller.quorum.bootstrap.servers", b.Controller)
 	}
-	set("listeners", "PLAINTEXT://"+b.Plaintext+",SASL_PLAINTEXT://"+b.SASL+",CONTROLLER://"+b.Controller)
-	set("advertised.listeners", "PLAINTEXT://"+b.advertised+",SASL_PLAINTEXT://"+b.SASL)
-	set("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT")
+	set("listeners", "PLAINTEXT://"+b.Plaintext+",SASL_PLAINTEXT://"+b.SASL+",SSL://"+b.SSL+",CONTROLLER://"+b.Controller)
+	set("advertised.listeners", "PLAINTEXT://"+b.advertised+",SASL_PLAINTEXT://"+b.SASL+",SSL://"+b.SSL)
+	set("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT")
 	set("controller.listener.names", "CONTROLLER")
 	set("inter.broker.listener.name", "PLAINTEXT")
 	set("log.dirs", strings.Join(b.LogDirs, ","))
@@ -211,6 +222,7 @@ func (b *Broker) serverProperties() string {
 	for _, m := range []string{"scram-sha-256", "scram-sha-512"} {
 		set("listener.name.sasl_plaintext."+m+".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;")
 	}
+	sslProperties(b.Cert, set)
 	set("delegation.token.secret.key", "kio-real-kafka-delegation-token-secret")
 	set("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
 	set("super.users", "User:ANONYMOUS;User:"+AdminUser)
@@ -345,36 +357,27 @@ func (b *Broker) probe() error {
 	return errors.New("the node is not in Metadata yet")
 }
 
-// RoundTrip sends req (a pointer to a generated request) at version on a new connection
-// to addr and decodes the answer into resp, with kio alone.
+// RoundTrip sends req (a pointer to a generated request) at version on a new
+// kio/client connection to addr and stores the answer in resp (a pointer to the
+// response type).
 func RoundTrip(addr string, version int16, req, resp any) error {
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := (&client.Dialer{ClientID: "kio-realkafka", Timeout: 5 * time.Second}).Dial(ctx, addr)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	clientID := "kio-realkafka"
-	r, err := frame.NewRequest(req, version, 1, &clientID)
+	defer c.Close()
+	out, err := c.CallVersion(ctx, req, version)
 	if err != nil {
 		return err
 	}
-	var f frame.Framer
-	if err := f.WriteRequest(conn, r); err != nil {
-		return err
+	dst, src := reflect.ValueOf(resp), reflect.ValueOf(out)
+	if dst.Kind() != reflect.Pointer || dst.Type() != src.Type() {
+		return fmt.Errorf("realkafka: response %T into %T", out, resp)
 	}
-	got, err := f.ReadResponse(conn, r.Header.RequestApiKey, version)
-	if err != nil {
-		return err
-	}
-	if got.Header.CorrelationId != 1 {
-		return fmt.Errorf("correlation id %d, want 1", got.Header.CorrelationId)
-	}
-	data, err := serial.Marshal(got.Body, version)
-	if err != nil {
-		return err
-	}
-	return serial.Unmarshal(data, resp, version)
+	dst.Elem().Set(src.Elem())
+	return nil
 }
 
 // Shutdown stops the node gracefully (SIGTERM: a controlled shutdown) and waits for its

@@ -9,7 +9,9 @@ package realkafka
 // shutdown and restart and a change of the active controller make the rest happen.
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -427,6 +429,15 @@ func awaitFrames(t *testing.T, nodes []*clusterNode, key int16) {
 	t.Errorf("API key %d between the nodes: %d requests, %d responses", key, requests, responses)
 }
 
+// nodeDown reports a proxy's failure to reach a node that was down: the dial refused,
+// or, for a node shutting down, the connection reset or closed while the proxy's
+// kio/client negotiated versions with it.
+func nodeDown(err error) bool {
+	msg := fmt.Sprint(err)
+	return strings.HasPrefix(msg, "dial broker ") &&
+		(strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset by peer") || errors.Is(err, io.EOF))
+}
+
 // nodeByID returns the node with the given id.
 func nodeByID(nodes []*clusterNode, id int32) *clusterNode {
 	for _, n := range nodes {
@@ -468,7 +479,7 @@ func reportCluster(t *testing.T, version string, nodes []*clusterNode) {
 	for _, n := range nodes {
 		for _, p := range []*proxy.Proxy{n.brokerProxy, n.ctrlPrx} {
 			for _, pr := range p.Problems() {
-				if pr.Original == nil && pr.APIKey == -1 && strings.Contains(fmt.Sprint(pr.Err), "connection refused") {
+				if pr.Original == nil && pr.APIKey == -1 && nodeDown(pr.Err) {
 					refused++ // a node dialed one that was down (shut down or restarting): no frame
 					continue
 				}
@@ -502,7 +513,7 @@ func reportCluster(t *testing.T, version string, nodes []*clusterNode) {
 	slices.Sort(names)
 	kafkadist.Report(t, fmt.Sprintf("real kafka cluster %s: %d inter-node key/versions, %d frames (%d identical, %d beyond kio's schema): %s",
 		version, len(pairs), frames, identical, unread, strings.Join(names, ", ")))
-	t.Logf("real kafka cluster %s: %d connections refused by a node that was down", version, refused)
+	t.Logf("real kafka cluster %s: %d connections refused (or reset) by a node that was down", version, refused)
 	if len(beyond) > 0 {
 		t.Logf("real kafka cluster %s: frames of versions beyond kio's schema, not checked: %v", version, beyond)
 	}

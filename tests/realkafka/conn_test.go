@@ -1,28 +1,27 @@
 package realkafka
 
 import (
-	"crypto/hmac"
+	"context"
 	"crypto/pbkdf2"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/base64"
-	"encoding/binary"
+	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
-	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/schema/saslauthenticate"
 	"github.com/kio-go/kafka-protocol/kio/schema/saslhandshake"
 )
@@ -111,13 +110,15 @@ func (c *coverage) describe(listener string) string {
 	return strings.Join(parts, "; ")
 }
 
-// conn is one TCP connection to a listener, spoken through kio alone.
+// conn is one TCP connection to a listener. Requests go through kio/client (made on
+// the first call, over the connection as it then is: after a test's raw bytes, such as
+// a version 0 SASL exchange, if any); c is the socket itself, for the tests that write
+// raw bytes before any call, and for closing.
 type conn struct {
 	listener string // "broker" or "controller", for coverage
 	addr     string
 	c        net.Conn
-	framer   frame.Framer
-	nextID   int32
+	cl       *client.Conn
 	cov      *coverage
 }
 
@@ -128,154 +129,138 @@ func dial(t testing.TB, listener, addr string, cov *coverage) *conn {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return &conn{listener: listener, addr: addr, c: c, nextID: 1, cov: cov}
+	return &conn{listener: listener, addr: addr, c: c, cov: cov}
 }
 
-// send writes req at version and returns the correlation id used.
-func (c *conn) send(t testing.TB, version int16, req any) (*schema.API, int32) {
+// client returns the kio/client connection over c, negotiating versions on first use.
+func (c *conn) client(t testing.TB) *client.Conn {
+	t.Helper()
+	if c.cl == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+		defer cancel()
+		cl, err := (&client.Dialer{ClientID: clientID}).NewConn(ctx, c.c)
+		if err != nil {
+			t.Fatalf("connect to %s: %v", c.addr, err)
+		}
+		c.cl = cl
+	}
+	return c.cl
+}
+
+// call sends req (a pointer to a generated request) at version and returns the decoded
+// response, failing the test on any transport or codec error. A version the listener
+// does not advertise (some steps ask for a refusal) goes as a raw frame, which kio/client
+// sends unchecked, and is decoded here.
+func call[Resp any](t testing.TB, c *conn, version int16, req any) *Resp {
 	t.Helper()
 	api, ok := schema.LookupBody(req)
 	if !ok || api.Request != reflect.TypeOf(req).Elem() {
 		t.Fatalf("%T is not a generated request type", req)
 	}
-	id := c.nextID
-	c.nextID++
-	c.c.SetDeadline(time.Now().Add(ioTimeout))
-	err := c.framer.WriteRequest(c.c, &frame.Request{
-		Header: requestheader.RequestHeader{RequestApiKey: api.Key, RequestApiVersion: version, CorrelationId: id, ClientId: &clientID},
-		Body:   req,
-	})
+	cl := c.client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	var out any
+	var err error
+	if r, served := cl.BrokerVersions(api.Key); served && r.Contains(version) {
+		out, err = cl.CallVersion(ctx, req, version)
+	} else {
+		out, err = c.rawCall(ctx, t, api, version, req)
+	}
 	if err != nil {
-		t.Fatalf("%v v%d to %s: write: %v", api, version, c.addr, err)
+		t.Fatalf("%v v%d to %s: %v", api, version, c.addr, err)
 	}
-	return api, id
-}
-
-// call sends req (a pointer to a generated request) at version and returns the decoded
-// response, failing the test on any transport or codec error or a wrong correlation id.
-func call[Resp any](t testing.TB, c *conn, version int16, req any) *Resp {
-	t.Helper()
-	api, id := c.send(t, version, req)
-	resp, err := c.framer.ReadResponse(c.c, api.Key, version)
-	if err != nil {
-		t.Fatalf("%v v%d from %s: read: %v", api, version, c.addr, err)
-	}
-	if resp.Header.CorrelationId != id {
-		t.Fatalf("%v v%d: correlation id %d, want %d", api, version, resp.Header.CorrelationId, id)
-	}
-	body, ok := resp.Body.(*Resp)
+	body, ok := out.(*Resp)
 	if !ok {
-		t.Fatalf("%v v%d: body %T, want *%v", api, version, resp.Body, reflect.TypeFor[Resp]())
+		t.Fatalf("%v v%d: body %T, want *%v", api, version, out, reflect.TypeFor[Resp]())
 	}
 	c.cov.add(c.listener, api.Key, version)
 	return body
 }
 
-// saslAuth authenticates c with mechanism ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
-// through SaslHandshake hv and SaslAuthenticate av (av < 0: SaslHandshake v0's raw
-// tokens). tokenAuth marks a delegation token's SCRAM login (user is the token id,
-// password its HMAC). It returns the error of the last step, NONE on success.
-func saslAuth(t testing.TB, c *conn, hv, av int16, mechanism, user, password string, tokenAuth bool) common.ErrorCode {
+// rawCall encodes req at version, whatever the listener advertises, sends it through
+// kio/client's raw frame path and decodes the answer.
+func (c *conn) rawCall(ctx context.Context, t testing.TB, api *schema.API, version int16, req any) (any, error) {
 	t.Helper()
-	hs := call[saslhandshake.SaslHandshakeResponse](t, c, hv, &saslhandshake.SaslHandshakeRequest{Mechanism: mechanism})
-	if hs.ErrorCode != common.None {
-		return hs.ErrorCode
+	r, err := frame.NewRequest(req, version, 1, &clientID)
+	if err != nil {
+		return nil, err
 	}
-	if !slices.Contains(hs.Mechanisms, mechanism) {
-		t.Fatalf("SaslHandshake v%d: mechanisms %v lack %s", hv, hs.Mechanisms, mechanism)
+	var f frame.Framer
+	out, err := f.AppendRequest(nil, r)
+	if err != nil {
+		return nil, err
 	}
-	exchange := func(token []byte) ([]byte, common.ErrorCode) {
-		if av < 0 { // v0 handshake: the tokens travel as bare size-prefixed frames
-			c.c.SetDeadline(time.Now().Add(ioTimeout))
-			frame := binary.BigEndian.AppendUint32(nil, uint32(len(token)))
-			if _, err := c.c.Write(append(frame, token...)); err != nil {
-				t.Fatalf("raw SASL token: %v", err)
-			}
-			var size [4]byte
-			if _, err := io.ReadFull(c.c, size[:]); err != nil {
-				return nil, common.SaslAuthenticationFailed // the broker closes on failure
-			}
-			out := make([]byte, binary.BigEndian.Uint32(size[:]))
-			if _, err := io.ReadFull(c.c, out); err != nil {
-				t.Fatalf("raw SASL token: %v", err)
-			}
-			return out, common.None
-		}
-		r := call[saslauthenticate.SaslAuthenticateResponse](t, c, av, &saslauthenticate.SaslAuthenticateRequest{AuthBytes: token})
-		if r.ErrorCode == common.None && av >= 1 && r.SessionLifetimeMs < 0 {
-			t.Errorf("SaslAuthenticate v%d: session lifetime %d", av, r.SessionLifetimeMs)
-		}
-		return r.AuthBytes, r.ErrorCode
+	resp, err := c.client(t).RoundTripFrame(ctx, out)
+	if err != nil {
+		return nil, err
 	}
-	switch mechanism {
-	case "PLAIN":
-		out, code := exchange([]byte("\x00" + user + "\x00" + password))
-		if code == common.None && len(out) != 0 {
-			t.Errorf("PLAIN: server sent %q", out)
-		}
-		return code
-	case "SCRAM-SHA-256":
-		return scram(t, exchange, sha256.New, user, password, tokenAuth)
-	case "SCRAM-SHA-512":
-		return scram(t, exchange, sha512.New, user, password, tokenAuth)
+	got, err := f.ParseResponse(resp, api.Key, version)
+	if err != nil {
+		return nil, err
 	}
-	t.Fatalf("unknown mechanism %s", mechanism)
-	return 0
+	return got.Body, nil
 }
 
-// scram runs RFC 5802's client side, checking the server's signature.
-func scram(t testing.TB, exchange func([]byte) ([]byte, common.ErrorCode), h func() hash.Hash, user, password string, tokenAuth bool) common.ErrorCode {
+// expectClosed sends req at version as a raw frame and requires the listener to close
+// the connection instead of answering.
+func expectClosed(t testing.TB, c *conn, version int16, req any) *schema.API {
 	t.Helper()
-	var raw [18]byte
-	rand.Read(raw[:])
-	nonce := base64.RawStdEncoding.EncodeToString(raw[:])
-	first := "n=" + user + ",r=" + nonce
-	if tokenAuth {
-		first += ",tokenauth=true"
+	api, ok := schema.LookupBody(req)
+	if !ok {
+		t.Fatalf("%T is not a generated request type", req)
 	}
-	serverFirst, code := exchange([]byte("n,," + first))
-	if code != common.None {
-		return code
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	if _, err := c.rawCall(ctx, t, api, version, req); !errors.Is(err, client.ErrClosed) || !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("%v v%d: %v, want the connection closed", api, version, err)
 	}
-	attrs := map[string]string{}
-	for _, kv := range strings.Split(string(serverFirst), ",") {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			attrs[k] = v
-		}
+	return api
+}
+
+// saslAuth authenticates c with mechanism ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+// through kio/client's SASL, with SaslHandshake at hv and SaslAuthenticate at av (av < 0:
+// after a version 0 handshake, the bare tokens of the original protocol). tokenAuth
+// marks a delegation token's SCRAM login (user is the token id, password its HMAC in
+// base64). It returns the broker's error code, NONE on success, and counts both
+// versions as exercised once the connection shows it used them.
+func saslAuth(t testing.TB, c *conn, hv, av int16, mechanism, user, password string, tokenAuth bool) common.ErrorCode {
+	t.Helper()
+	if c.cl != nil {
+		t.Fatal("SASL on a connection kio/client already reads")
 	}
-	salt, err := base64.StdEncoding.DecodeString(attrs["s"])
-	var iterations int
-	fmt.Sscan(attrs["i"], &iterations)
-	if err != nil || iterations < 4096 || !strings.HasPrefix(attrs["r"], nonce) {
-		t.Fatalf("SCRAM server-first %q", serverFirst)
-	}
-	salted, err := pbkdf2.Key(h, password, salt, iterations, h().Size())
+	m, err := sasl.ByName(mechanism, user, password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mac := func(key []byte, msg string) []byte {
-		m := hmac.New(h, key)
-		m.Write([]byte(msg))
-		return m.Sum(nil)
+	if s, ok := m.(*sasl.Scram); ok {
+		s.Token = tokenAuth
 	}
-	clientKey := mac(salted, "Client Key")
-	sum := h()
-	sum.Write(clientKey)
-	storedKey := sum.Sum(nil)
-	withoutProof := "c=biws,r=" + attrs["r"]
-	authMessage := first + "," + string(serverFirst) + "," + withoutProof
-	proof := mac(storedKey, authMessage)
-	for i := range proof {
-		proof[i] ^= clientKey[i]
+	caps := map[int16]int16{saslhandshake.APIKey: hv}
+	if av >= 0 {
+		caps[saslauthenticate.APIKey] = av
 	}
-	serverFinal, code := exchange([]byte(withoutProof + ",p=" + base64.StdEncoding.EncodeToString(proof)))
-	if code != common.None {
-		return code
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	cl, err := (&client.Dialer{ClientID: clientID, SASL: m, MaxVersions: caps}).NewConn(ctx, c.c)
+	var se *sasl.Error
+	switch {
+	case errors.As(err, &se) && se.Code != 0:
+		return common.ErrorCode(se.Code)
+	case err != nil:
+		t.Fatalf("%s as %s (handshake v%d, authenticate v%d): %v", mechanism, user, hv, av, err)
 	}
-	want := "v=" + base64.StdEncoding.EncodeToString(mac(mac(salted, "Server Key"), authMessage))
-	if string(serverFinal) != want {
-		t.Fatalf("SCRAM server-final %q, want %q", serverFinal, want)
+	if got, _ := cl.Version(saslhandshake.APIKey); got != hv {
+		t.Fatalf("SaslHandshake negotiated at v%d, want v%d", got, hv)
 	}
+	c.cov.add(c.listener, saslhandshake.APIKey, hv)
+	if av >= 0 {
+		if got, _ := cl.Version(saslauthenticate.APIKey); got != av {
+			t.Fatalf("SaslAuthenticate negotiated at v%d, want v%d", got, av)
+		}
+		c.cov.add(c.listener, saslauthenticate.APIKey, av)
+	}
+	c.cl = cl
 	return common.None
 }
 

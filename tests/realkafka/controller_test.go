@@ -2,12 +2,9 @@ package realkafka
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -567,10 +564,7 @@ func (s *suite) testUpdateRaftVoter(t *testing.T, v int16) {
 		// process. 3.9.2 answers NONE; the v0 schema is the same in both (Kafka's own
 		// UpdateRaftVoterRequestData.SCHEMAS). This is the suite's last step for that
 		// reason: the node is gone after it.
-		api, _ := s.ctrl.send(t, v, &req)
-		if _, err := s.ctrl.framer.ReadResponse(s.ctrl.c, api.Key, v); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
-			t.Fatalf("%v v%d: %v, want the connection closed", api, v, err)
-		}
+		api := expectClosed(t, s.ctrl, v, &req)
 		select {
 		case <-s.b.Done():
 		case <-time.After(30 * time.Second):

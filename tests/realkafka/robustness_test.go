@@ -1,11 +1,12 @@
 package realkafka
 
-// What a real broker does to a codec: an ApiVersions answer in version 0 to a version it
-// does not serve (KIP-511), frames above 1 MiB, many requests in flight on one
-// connection, and a connection that closes in the middle of a response.
+// What a real broker does to a codec and to kio/client: an ApiVersions answer in version
+// 0 to a version it does not serve (KIP-511), frames above 1 MiB, many requests in flight
+// on one connection, and a connection that closes in the middle of a response.
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -13,9 +14,11 @@ import (
 	"io"
 	"net"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema"
@@ -23,7 +26,6 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/describecluster"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
-	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/tests/proxy"
 )
@@ -129,69 +131,79 @@ func (s *suite) testLargeFrames(t *testing.T) {
 	}
 }
 
-// testPipelining writes 300 requests on one connection before reading any answer, then
-// reads the answers and matches them with frame.InFlight: Kafka answers in order.
+// testPipelining sends 300 requests on one kio/client connection from 30 goroutines at
+// once, so that many are in flight together, and checks every answer: kio/client matches
+// them to their calls by correlation id (Kafka answers in order).
 func (s *suite) testPipelining(t *testing.T) {
-	const n = 300
+	const n, workers = 300, 30
 	c := dial(t, onBroker, s.b.Plaintext, s.cov)
 	defer c.c.Close()
-	c.c.SetDeadline(time.Now().Add(ioTimeout))
-	var f frame.Framer
-	var inflight frame.InFlight
-	var out []byte
-	md := serial.Default[metadata.MetadataRequest]()
-	md.Topics = nil
-	av := serial.Default[apiversions.ApiVersionsRequest]()
-	av.ClientSoftwareName, av.ClientSoftwareVersion = "kio", "1"
-	dc := serial.Default[describecluster.DescribeClusterRequest]()
-	reqs := []struct {
-		key, version int16
-		body         any
-	}{{3, s.newest(t, onBroker, 3), &md}, {18, 3, &av}, {60, s.newest(t, onBroker, 60), &dc}}
-	for id := range int32(n) {
-		r := reqs[id%3]
-		var err error
-		out, err = f.AppendRequest(out, &frame.Request{Header: requestheader.RequestHeader{RequestApiKey: r.key, RequestApiVersion: r.version, CorrelationId: id, ClientId: &clientID}, Body: r.body})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := inflight.Add(id, r.key, r.version); err != nil {
-			t.Fatal(err)
-		}
+	cl := c.client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	mdVersion, dcVersion := s.newest(t, onBroker, 3), s.newest(t, onBroker, 60)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				errs <- pipelined(ctx, cl, i, mdVersion, dcVersion, s.b.ClusterID)
+			}
+		}()
 	}
-	go c.c.Write(out) // one write of every request; the reads below drain the answers
-	for want := range int32(n) {
-		frame, err := f.ReadFrame(c.c)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
 		if err != nil {
-			t.Fatalf("answer %d: %v", want, err)
+			t.Error(err)
 		}
-		resp, err := inflight.ParseResponse(f, frame)
-		if err != nil || resp.Header.CorrelationId != want {
-			t.Fatalf("answer %d: %v (id %d)", want, err, resp.Header.CorrelationId)
-		}
-		switch b := resp.Body.(type) {
-		case *metadata.MetadataResponse:
-			if len(b.Brokers) != 1 {
-				t.Errorf("answer %d: %+v", want, b.Brokers)
-			}
-		case *apiversions.ApiVersionsResponse:
-			if b.ErrorCode != common.None {
-				t.Errorf("answer %d: %v", want, b.ErrorCode)
-			}
-		case *describecluster.DescribeClusterResponse:
-			if b.ClusterId != s.b.ClusterID {
-				t.Errorf("answer %d: %s", want, b.ClusterId)
-			}
-		}
-	}
-	if inflight.Len() != 0 {
-		t.Errorf("%d requests unanswered", inflight.Len())
 	}
 }
 
-// testClosedMidResponse relays one Metadata request to the broker and only half of its
-// answer back, then closes: the Framer reports a truncated frame, a typed error, at
-// once rather than waiting for the deadline.
+// pipelined sends the i-th request of testPipelining (Metadata, ApiVersions or
+// DescribeCluster in turn) and checks its answer.
+func pipelined(ctx context.Context, cl *client.Conn, i int, mdVersion, dcVersion int16, clusterID string) error {
+	switch i % 3 {
+	case 0:
+		md := serial.Default[metadata.MetadataRequest]()
+		md.Topics = nil
+		out, err := cl.CallVersion(ctx, &md, mdVersion)
+		if err != nil {
+			return fmt.Errorf("request %d: %w", i, err)
+		}
+		if b := out.(*metadata.MetadataResponse); len(b.Brokers) != 1 {
+			return fmt.Errorf("request %d: brokers %+v", i, b.Brokers)
+		}
+	case 1:
+		av := serial.Default[apiversions.ApiVersionsRequest]()
+		av.ClientSoftwareName, av.ClientSoftwareVersion = "kio", "1"
+		out, err := cl.CallVersion(ctx, &av, 3)
+		if err != nil {
+			return fmt.Errorf("request %d: %w", i, err)
+		}
+		if b := out.(*apiversions.ApiVersionsResponse); b.ErrorCode != common.None {
+			return fmt.Errorf("request %d: %v", i, b.ErrorCode)
+		}
+	default:
+		dc := serial.Default[describecluster.DescribeClusterRequest]()
+		out, err := cl.CallVersion(ctx, &dc, dcVersion)
+		if err != nil {
+			return fmt.Errorf("request %d: %w", i, err)
+		}
+		if b := out.(*describecluster.DescribeClusterResponse); b.ClusterId != clusterID {
+			return fmt.Errorf("request %d: cluster %s", i, b.ClusterId)
+		}
+	}
+	return nil
+}
+
+// testClosedMidResponse relays a kio/client connection to the broker, frame by frame,
+// until a Metadata request, of whose answer it relays only half before closing: the
+// call fails at once with a *client.ConnError wrapping the Framer's typed error for a
+// truncated frame (io.ErrUnexpectedEOF), rather than waiting for the deadline, and the
+// connection reports itself broken.
 func (s *suite) testClosedMidResponse(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -212,34 +224,53 @@ func (s *suite) testClosedMidResponse(t *testing.T) {
 			}
 			defer broker.Close()
 			var f frame.Framer
-			req, err := f.ReadFrame(client)
-			if err != nil {
-				return err
+			for {
+				req, err := f.ReadFrame(client)
+				if err != nil {
+					return err
+				}
+				key, _, _, err := frame.PeekRequest(req)
+				if err != nil {
+					return err
+				}
+				if _, err := broker.Write(req); err != nil {
+					return err
+				}
+				resp, err := f.ReadFrame(broker)
+				if err != nil {
+					return err
+				}
+				if key == metadata.APIKey {
+					_, err = client.Write(resp[:len(resp)/2])
+					return err
+				}
+				if _, err := client.Write(resp); err != nil {
+					return err
+				}
 			}
-			if _, err := broker.Write(req); err != nil {
-				return err
-			}
-			resp, err := f.ReadFrame(broker)
-			if err != nil {
-				return err
-			}
-			_, err = client.Write(resp[:len(resp)/2])
-			return err
 		}()
 	}()
 	c := dial(t, onBroker, ln.Addr().String(), s.cov)
 	defer c.c.Close()
+	cl := c.client(t) // negotiates through the relay
 	md := serial.Default[metadata.MetadataRequest]()
 	md.Topics = nil
-	api, _ := c.send(t, 12, &md)
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
 	start := time.Now()
-	_, err = c.framer.ReadResponse(c.c, api.Key, 12)
+	_, err = cl.CallVersion(ctx, &md, 12)
+	var ce *client.ConnError
 	var fe *frame.FrameError
-	if !errors.As(err, &fe) || !errors.Is(err, io.ErrUnexpectedEOF) || fe.Size <= 0 {
-		t.Errorf("half a response: %v, want a *frame.FrameError wrapping io.ErrUnexpectedEOF", err)
+	if !errors.As(err, &ce) || !errors.Is(err, client.ErrClosed) || !errors.As(err, &fe) || !errors.Is(err, io.ErrUnexpectedEOF) || fe.Size <= 0 {
+		t.Errorf("half a response: %v, want a *client.ConnError wrapping a *frame.FrameError wrapping io.ErrUnexpectedEOF", err)
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("took %v to notice the closed connection", time.Since(start))
+	}
+	select {
+	case <-cl.Done():
+	case <-time.After(5 * time.Second):
+		t.Error("the connection does not report itself broken")
 	}
 	if err := <-relayed; err != nil {
 		t.Fatalf("relay: %v", err)

@@ -2,11 +2,8 @@ package realkafka
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -271,10 +268,7 @@ func eventually(t testing.TB, check func() error) {
 func (s *suite) expectRefused(t *testing.T, v int16, why string) {
 	req := serial.Default[produce.ProduceRequest]()
 	req.Acks, req.TimeoutMs = -1, 1000
-	api, _ := s.broker.send(t, v, &req)
-	if _, err := s.broker.framer.ReadResponse(s.broker.c, api.Key, v); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("%v v%d: %v, want the connection closed", api, v, err)
-	}
+	api := expectClosed(t, s.broker, v, &req)
 	s.broker.c.Close()
 	s.broker = dial(s.root, onBroker, s.b.Plaintext, s.cov)
 	s.skipped[api.Key] = why

@@ -45,9 +45,11 @@ func run(version string) error {
 	fmt.Printf("Kafka %s (cluster id %s, node %d) is up; Ctrl-C stops it\n", b.Version, b.ClusterID, b.NodeID)
 	fmt.Printf("bootstrap (PLAINTEXT):      %s\n", b.Plaintext)
 	fmt.Printf("SASL_PLAINTEXT:             %s  (user %s, password %s; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)\n", b.SASL, realkafka.AdminUser, realkafka.AdminPassword)
+	fmt.Printf("SSL:                        %s  (self-signed test certificate below)\n", b.SSL)
 	fmt.Printf("controller:                 %s\n", b.Controller)
 	fmt.Printf("log:                        %s\n", b.LogFile)
 	fmt.Printf("try: go run ./examples/metadata -broker %s\n", b.Plaintext)
+	fmt.Printf("%s", b.Cert.CertPEM)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
