@@ -1,0 +1,2 @@
+// Package proxy is a Kafka proxy toolkit (doc in progress).
+package proxy
