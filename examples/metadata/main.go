@@ -1,5 +1,5 @@
 // Command metadata asks a Kafka broker for its cluster metadata using kio alone: a TCP
-// connection, kio's framing (schema.Framer) and kio's generated structs. It sends one
+// connection, kio's framing (frame.Framer) and kio's generated structs. It sends one
 // MetadataRequest and prints the decoded MetadataResponse.
 //
 // Without -broker it starts an in-process broker (franz-go's kfake) with two topics, so
@@ -24,6 +24,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -95,11 +96,11 @@ func run(w io.Writer, addr string, version int16, topics []string) error {
 	}
 	// The header names the body's API, this version, a correlation id and a client id.
 	clientID := "kio-example"
-	req, err := schema.NewRequest(&body, version, 1, &clientID)
+	req, err := frame.NewRequest(&body, version, 1, &clientID)
 	if err != nil {
 		return err
 	}
-	var framer schema.Framer
+	var framer frame.Framer
 	if err := framer.WriteRequest(conn, req); err != nil {
 		return err
 	}

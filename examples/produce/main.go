@@ -21,8 +21,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/records"
-	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/fetch"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -67,7 +67,7 @@ func serve(broker, topic string) error {
 // conn is one connection to a broker.
 type conn struct {
 	net.Conn
-	framer schema.Framer
+	framer frame.Framer
 	nextID int32
 }
 
@@ -84,7 +84,7 @@ func dial(addr string) (*conn, error) {
 func call[Resp any](c *conn, key, version int16, body any) (*Resp, error) {
 	c.nextID++
 	clientID := "kio-example"
-	req := &schema.Request{
+	req := &frame.Request{
 		Header: requestheader.RequestHeader{RequestApiKey: key, RequestApiVersion: version, CorrelationId: c.nextID, ClientId: &clientID},
 		Body:   body,
 	}

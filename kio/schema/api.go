@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -143,28 +142,6 @@ func LookupBody(v any) (*API, bool) {
 		}
 	}
 	return nil, false
-}
-
-// NewRequest wraps body, a generated request struct or a pointer to one, in a Request
-// whose header names body's API, the version, the correlation id and the client id (nil
-// for null), ready for Framer.WriteRequest or AppendRequest.
-func NewRequest(body any, version int16, correlationID int32, clientID *string) (*Request, error) {
-	a, ok := LookupBody(body)
-	if ok {
-		t := reflect.TypeOf(body)
-		isPtr := t.Kind() == reflect.Pointer
-		ok = (isPtr && t.Elem() == a.Request && !reflect.ValueOf(body).IsNil()) || (!isPtr && t == a.Request)
-	}
-	if !ok {
-		return nil, frameError("new request", -1, version, fmt.Errorf("%w: %T is not a generated request", ErrBodyType, body))
-	}
-	if !a.Versions.Contains(version) {
-		return nil, frameError("new request", a.Key, version, ErrUnsupportedVersion)
-	}
-	req := &Request{Body: body}
-	req.Header.RequestApiKey, req.Header.RequestApiVersion = a.Key, version
-	req.Header.CorrelationId, req.Header.ClientId = correlationID, clientID
-	return req, nil
 }
 
 // APIs returns (copies of) every API, sorted by key.

@@ -1,0 +1,47 @@
+package frame_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/schema/heartbeat"
+	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
+)
+
+func TestNewRequest(t *testing.T) {
+	for _, body := range []any{nil, 7, new(int), (*metadata.MetadataRequest)(nil)} {
+		if _, err := frame.NewRequest(body, 4, 1, nil); !errors.Is(err, frame.ErrBodyType) {
+			t.Errorf("NewRequest(%#v): %v, want ErrBodyType", body, err)
+		}
+	}
+	id := "c"
+	req, err := frame.NewRequest(&heartbeat.HeartbeatRequest{GroupId: "g"}, 4, 9, &id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := req.Header; h.RequestApiKey != heartbeat.APIKey || h.RequestApiVersion != 4 || h.CorrelationId != 9 || h.ClientId != &id {
+		t.Errorf("header %+v", h)
+	}
+	if _, err := (frame.Framer{}).AppendRequest(nil, req); err != nil {
+		t.Fatal(err)
+	}
+	// A value body, as AppendRequest takes one: the same frame as through a pointer.
+	byValue, err := frame.NewRequest(heartbeat.HeartbeatRequest{GroupId: "g"}, 4, 9, &id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1, err1 := (frame.Framer{}).AppendRequest(nil, req)
+	f2, err2 := (frame.Framer{}).AppendRequest(nil, byValue)
+	if err1 != nil || err2 != nil || string(f1) != string(f2) {
+		t.Errorf("value body frames % x (%v), pointer body % x (%v)", f2, err2, f1, err1)
+	}
+	for _, body := range []any{&heartbeat.HeartbeatResponse{}, heartbeat.HeartbeatResponse{}} {
+		if _, err := frame.NewRequest(body, 4, 1, nil); !errors.Is(err, frame.ErrBodyType) {
+			t.Errorf("a response body %T: %v", body, err)
+		}
+	}
+	if _, err := frame.NewRequest(&heartbeat.HeartbeatRequest{}, 99, 1, nil); !errors.Is(err, frame.ErrUnsupportedVersion) {
+		t.Errorf("version 99: %v", err)
+	}
+}
