@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
@@ -106,17 +107,17 @@ func (c *conn) readRequests(upReady chan struct{}) {
 		if c.p.IdleTimeout > 0 {
 			c.client.SetReadDeadline(time.Now().Add(c.p.IdleTimeout))
 		}
-		frame, err := readFrame(r, buf, limit)
+		raw, err := readFrame(r, buf, limit)
 		if err != nil {
-			if errors.Is(err, schema.ErrFrameTooLarge) || errors.Is(err, schema.ErrNegativeFrameSize) {
+			if errors.Is(err, frame.ErrFrameTooLarge) || errors.Is(err, frame.ErrNegativeFrameSize) {
 				c.p.stats.refused.Add(1)
 			}
 			c.fail("read request", -1, err)
 			return
 		}
-		buf = frame[:0]
+		buf = raw[:0]
 		c.p.stats.requests.Add(1)
-		s, out, err := c.request(frame)
+		s, out, err := c.request(raw)
 		if err != nil {
 			c.fail("request", s.key, err)
 			return
@@ -175,8 +176,8 @@ type requestOutcome struct {
 
 // request decides about one request frame: it returns the slot for its response (when
 // one is owed) and the bytes to send upstream (nil if none).
-func (c *conn) request(frame []byte) (requestOutcome, []byte, error) {
-	key, version, corr, err := schema.PeekRequest(frame)
+func (c *conn) request(raw []byte) (requestOutcome, []byte, error) {
+	key, version, corr, err := frame.PeekRequest(raw)
 	if err != nil {
 		c.p.stats.refused.Add(1)
 		return requestOutcome{slot: &slot{key: -1}}, nil, err
@@ -188,7 +189,7 @@ func (c *conn) request(frame []byte) (requestOutcome, []byte, error) {
 	case known && !api.Versions.Contains(version) && key == apiversions.APIKey && version > api.Versions.Hi:
 		// A client's newest ApiVersions, above kio's: the broker answers it in v0 (KIP-511).
 		c.p.stats.relayed.Add(1)
-		return o, frame, nil
+		return o, raw, nil
 	case !known || !api.Versions.Contains(version):
 		if c.p.UnknownAPIs == RefuseUnknownAPIs {
 			c.p.stats.refused.Add(1)
@@ -196,13 +197,13 @@ func (c *conn) request(frame []byte) (requestOutcome, []byte, error) {
 		}
 		s.raw = true
 		c.p.stats.relayed.Add(1)
-		return o, frame, nil
+		return o, raw, nil
 	case key == saslhandshake.APIKey && version == 0:
 		c.p.stats.refused.Add(1)
 		return o, nil, ErrSASLHandshakeV0
 	}
 	if key == produce.APIKey {
-		acks, err := produceAcks(frame, version)
+		acks, err := produceAcks(raw, version)
 		if err != nil {
 			c.p.stats.refused.Add(1)
 			return o, nil, err
@@ -212,9 +213,9 @@ func (c *conn) request(frame []byte) (requestOutcome, []byte, error) {
 	f := c.p.Filters
 	if !f.wantsRequest(key) {
 		c.p.stats.relayed.Add(1)
-		return o, frame, nil
+		return o, raw, nil
 	}
-	req, err := framer.ParseRequest(frame)
+	req, err := framer.ParseRequest(raw)
 	if err != nil {
 		c.p.stats.refused.Add(1)
 		return o, nil, err
@@ -224,7 +225,7 @@ func (c *conn) request(frame []byte) (requestOutcome, []byte, error) {
 	s.call = call
 	switch f.runRequest(call, req.Body) {
 	case Pass:
-		return o, frame, nil
+		return o, raw, nil
 	case Modified:
 		out, err := framer.AppendRequest(nil, req)
 		if err != nil {
@@ -236,7 +237,7 @@ func (c *conn) request(frame []byte) (requestOutcome, []byte, error) {
 		if reflect.TypeOf(call.answer) != reflect.PointerTo(api.Response) {
 			return o, nil, fmt.Errorf("%w: %T for %s", ErrBadAnswer, call.answer, api.Name)
 		}
-		resp := &schema.Response{Body: call.answer}
+		resp := &frame.Response{Body: call.answer}
 		resp.Header.CorrelationId = corr
 		out, err := framer.AppendResponse(nil, key, version, resp)
 		if err != nil {
@@ -267,13 +268,13 @@ func (c *conn) writeResponses(upReady chan struct{}) {
 			if c.p.UpstreamTimeout > 0 {
 				c.upstream.SetReadDeadline(time.Now().Add(c.p.UpstreamTimeout))
 			}
-			frame, err := readFrame(c.upR, buf, limit)
+			raw, err := readFrame(c.upR, buf, limit)
 			if err != nil {
 				c.fail("read response", s.key, err)
 				return
 			}
-			buf = frame[:0]
-			if out, err = c.response(s, frame); err != nil {
+			buf = raw[:0]
+			if out, err = c.response(s, raw); err != nil {
 				c.fail("response", s.key, err)
 				return
 			}
@@ -290,8 +291,8 @@ func (c *conn) writeResponses(upReady chan struct{}) {
 
 // response decides about one upstream response frame and returns the bytes to write to
 // the client.
-func (c *conn) response(s *slot, frame []byte) ([]byte, error) {
-	corr, err := schema.PeekCorrelationID(frame)
+func (c *conn) response(s *slot, raw []byte) ([]byte, error) {
+	corr, err := frame.PeekCorrelationID(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -301,13 +302,13 @@ func (c *conn) response(s *slot, frame []byte) ([]byte, error) {
 	f := c.p.Filters
 	if s.raw || (s.key != apiversions.APIKey && !endpointAPIs[s.key] && !f.wantsResponse(s.key)) {
 		c.p.stats.relayed.Add(1)
-		return frame, nil
+		return raw, nil
 	}
 	version := s.version
 	if s.key == apiversions.APIKey && version > apiVersionsHi {
 		version = 0 // KIP-511: the broker answers an ApiVersions version it does not know in v0
 	}
-	resp, readAt, err := framer.ParseResponseVersion(frame, s.key, version)
+	resp, readAt, err := framer.ParseResponseVersion(raw, s.key, version)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUpstreamResponse, err)
 	}
@@ -338,7 +339,7 @@ func (c *conn) response(s *slot, frame []byte) ([]byte, error) {
 		}
 	}
 	if !changed {
-		return frame, nil
+		return raw, nil
 	}
 	return framer.AppendResponse(nil, s.key, readAt, resp)
 }

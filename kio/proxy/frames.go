@@ -6,14 +6,15 @@ import (
 	"io"
 
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 )
 
-// framer is where the proxy meets kio's framing (schema.Framer today).
-var framer = schema.Framer{BrokerCompatible: true}
+// framer is where the proxy meets kio's framing (frame.Framer today).
+var framer = frame.Framer{BrokerCompatible: true}
 
 // growChunk bounds how far the frame buffer grows ahead of the bytes that arrived, so a
 // size prefix that lies (2 GiB, say, under a large MaxFrameSize) costs no more memory
@@ -30,10 +31,10 @@ func readFrame(r *bufio.Reader, buf []byte, limit int32) ([]byte, error) {
 	}
 	size := int32(binary.BigEndian.Uint32(prefix[:]))
 	if size < 0 {
-		return nil, &schema.FrameError{Op: "read frame", APIKey: -1, APIVersion: -1, Size: int64(size), Err: schema.ErrNegativeFrameSize}
+		return nil, &frame.FrameError{Op: "read frame", APIKey: -1, APIVersion: -1, Size: int64(size), Err: frame.ErrNegativeFrameSize}
 	}
 	if size > limit {
-		return nil, &schema.FrameError{Op: "read frame", APIKey: -1, APIVersion: -1, Size: int64(size), Max: limit, Err: schema.ErrFrameTooLarge}
+		return nil, &frame.FrameError{Op: "read frame", APIKey: -1, APIVersion: -1, Size: int64(size), Max: limit, Err: frame.ErrFrameTooLarge}
 	}
 	total := 4 + int(size)
 	buf = append(buf[:0], prefix[:]...)
@@ -58,10 +59,10 @@ func readFrame(r *bufio.Reader, buf []byte, limit int32) ([]byte, error) {
 
 // produceAcks reads the acks of a Produce request frame without decoding the body: it
 // sits after the request header and, from version 3, the transactional id.
-func produceAcks(frame []byte, version int16) (int16, error) {
+func produceAcks(raw []byte, version int16) (int16, error) {
 	api, _ := schema.Lookup(produce.APIKey)
 	var h requestheader.RequestHeader
-	p := frame[4:]
+	p := raw[4:]
 	n, err := serial.UnmarshalPrefix(p, &h, api.RequestHeaderVersion(version))
 	if err != nil {
 		return 0, err

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 )
 
 // Errors the proxy reports (wrapped in a *ConnError) when it closes a connection.
@@ -350,7 +350,7 @@ func (p *Proxy) dial(ctx context.Context, addr string) (net.Conn, error) {
 
 func (p *Proxy) maxFrame() int32 {
 	if p.MaxFrameSize <= 0 {
-		return schema.DefaultMaxFrameSize
+		return frame.DefaultMaxFrameSize
 	}
 	return p.MaxFrameSize
 }
