@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
@@ -249,4 +250,11 @@ func TestFiltersChangeAnswerDrop(t *testing.T) {
 	if st := p.Stats(); st.Answered == 0 {
 		t.Errorf("no request answered: %+v", st)
 	}
+}
+
+// kgoVersionsBelowProduce13 is kgo's newest versions with Produce capped at v12.
+func kgoVersionsBelowProduce13() *kversion.Versions {
+	v := kversion.Stable()
+	v.SetMaxKeyVersion(0, 12)
+	return v
 }
