@@ -74,7 +74,7 @@ func Install(f *proxy.Filters, prefix string) {
 
 	proxy.OnRequest(f, func(c *proxy.Call, r *produce.ProduceRequest) proxy.Verdict {
 		for i := range r.TopicData {
-			r.TopicData[i].Name = n.topicIfNamed(r.TopicData[i].Name)
+			r.TopicData[i].Name = n.topic(r.TopicData[i].Name)
 		}
 		return modifiedIf(c.Version < 13)
 	})
@@ -87,10 +87,10 @@ func Install(f *proxy.Filters, prefix string) {
 
 	proxy.OnRequest(f, func(c *proxy.Call, r *fetch.FetchRequest) proxy.Verdict {
 		for i := range r.Topics {
-			r.Topics[i].Topic = n.topicIfNamed(r.Topics[i].Topic)
+			r.Topics[i].Topic = n.topic(r.Topics[i].Topic)
 		}
 		for i := range r.ForgottenTopicsData {
-			r.ForgottenTopicsData[i].Topic = n.topicIfNamed(r.ForgottenTopicsData[i].Topic)
+			r.ForgottenTopicsData[i].Topic = n.topic(r.ForgottenTopicsData[i].Topic)
 		}
 		return modifiedIf(c.Version < 13)
 	})
@@ -175,7 +175,9 @@ func installGroups(f *proxy.Filters, n names) {
 		if r.KeyType != groupKey {
 			return proxy.Pass
 		}
-		r.Key = n.prefix + r.Key
+		if r.Key != "" { // one key until v3, a batch from v4
+			r.Key = n.prefix + r.Key
+		}
 		for i := range r.CoordinatorKeys {
 			r.CoordinatorKeys[i] = n.prefix + r.CoordinatorKeys[i]
 		}
@@ -221,7 +223,7 @@ func installGroups(f *proxy.Filters, n names) {
 	proxy.OnRequest(f, func(c *proxy.Call, r *offsetcommit.OffsetCommitRequest) proxy.Verdict {
 		r.GroupId = n.group(r.GroupId)
 		for i := range r.Topics {
-			r.Topics[i].Name = n.topicIfNamed(r.Topics[i].Name)
+			r.Topics[i].Name = n.topic(r.Topics[i].Name)
 		}
 		return proxy.Modified
 	})
@@ -240,7 +242,7 @@ func installGroups(f *proxy.Filters, n names) {
 			g := &r.Groups[i]
 			g.GroupId = n.group(g.GroupId)
 			for j := range g.Topics {
-				g.Topics[j].Name = n.topicIfNamed(g.Topics[j].Name)
+				g.Topics[j].Name = n.topic(g.Topics[j].Name)
 			}
 		}
 		return proxy.Modified
@@ -300,15 +302,14 @@ func installGroups(f *proxy.Filters, n names) {
 // names adds and removes one tenant's prefix.
 type names struct{ prefix string }
 
-func (n names) topic(t common.TopicName) common.TopicName { return common.TopicName(n.prefix) + t }
-
-// topicIfNamed prefixes a name where the version has one (an empty name is a request
-// that names topics by id).
-func (n names) topicIfNamed(t common.TopicName) common.TopicName {
+// topic prefixes a topic name. An empty name is left empty: it is a field the version
+// does not have (topics named by id from Produce v13, Fetch v13, OffsetCommit v10...),
+// which must stay at its default to be encoded.
+func (n names) topic(t common.TopicName) common.TopicName {
 	if t == "" {
 		return t
 	}
-	return n.topic(t)
+	return common.TopicName(n.prefix) + t
 }
 
 func (n names) ownsTopic(t common.TopicName) bool { return strings.HasPrefix(string(t), n.prefix) }
@@ -317,7 +318,14 @@ func (n names) untopic(t common.TopicName) common.TopicName {
 	return common.TopicName(strings.TrimPrefix(string(t), n.prefix))
 }
 
-func (n names) group(g common.GroupId) common.GroupId { return common.GroupId(n.prefix) + g }
+// group prefixes a group id; an empty one is a field the version does not have
+// (OffsetFetch v8+ names its groups in a list).
+func (n names) group(g common.GroupId) common.GroupId {
+	if g == "" {
+		return g
+	}
+	return common.GroupId(n.prefix) + g
+}
 
 func (n names) ungroup(g common.GroupId) common.GroupId {
 	return common.GroupId(strings.TrimPrefix(string(g), n.prefix))
