@@ -23,6 +23,7 @@ type guard struct {
 	mu     sync.Mutex
 	listen map[string]string // upstream host:port -> listener address
 	leaks  []string
+	all    []*proxy.Proxy // every proxy started, closed ones too
 
 	checked atomic.Int64 // responses checked
 }
@@ -91,7 +92,17 @@ func (g *guard) newProxy(t testing.TB, name, bootstrap string, extra func(*proxy
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
+	g.mu.Lock()
+	g.all = append(g.all, p)
+	g.mu.Unlock()
 	return p
+}
+
+// proxies returns every proxy the guard started.
+func (g *guard) proxies() []*proxy.Proxy {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.all)
 }
 
 // leaked returns the broker addresses clients were handed.

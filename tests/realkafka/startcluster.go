@@ -1,12 +1,14 @@
 package realkafka
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
@@ -79,4 +81,21 @@ func StartCluster(t testing.TB, version string, n int, props map[string]string) 
 		}
 	}
 	return nodes
+}
+
+// Pause stops the node's JVM where it stands (SIGSTOP to its process group): a broker
+// that stalls, accepting nothing and answering nothing, until Resume.
+func (b *Broker) Pause() error {
+	if b.cmd == nil || b.cmd.Process == nil {
+		return errors.New("realkafka: node not running")
+	}
+	return syscall.Kill(-b.cmd.Process.Pid, syscall.SIGSTOP)
+}
+
+// Resume lets a paused node run again (SIGCONT).
+func (b *Broker) Resume() error {
+	if b.cmd == nil || b.cmd.Process == nil {
+		return errors.New("realkafka: node not running")
+	}
+	return syscall.Kill(-b.cmd.Process.Pid, syscall.SIGCONT)
 }
