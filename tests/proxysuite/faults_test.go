@@ -91,7 +91,14 @@ func faults(ctx context.Context, t *testing.T, g *guard, tl *tally, nodes []*rea
 	waitMore("start")
 
 	leader := func(partition int32) *realkafka.Broker {
-		md, err := adm.Metadata(ctx, topic)
+		var md kadm.Metadata
+		var err error
+		for range 20 { // a connection the proxy's restart closed fails once
+			if md, err = adm.Metadata(ctx, topic); err == nil {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -120,10 +121,17 @@ func tenantRound(ctx context.Context, t *testing.T, g *guard, tl *tally, bootstr
 			t.Errorf("tenant %s dialled broker %s itself", r.name, a)
 		}
 	}
-	// The cluster's side: prefixed names, nothing else.
-	all, err := direct.ListTopics(ctx)
-	if err != nil {
-		t.Fatal(err)
+	// The cluster's side: prefixed names, nothing else (a deletion takes a moment to
+	// reach every broker of a cluster).
+	var all kadm.TopicDetails
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var err error
+		if all, err = direct.ListTopics(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !all.Has("a.only-a") && !all.Has("b.only-b") || time.Now().After(deadline) {
+			break
+		}
 	}
 	for _, want := range []string{"a.x", "b.x"} {
 		if !all.Has(want) {
