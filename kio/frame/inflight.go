@@ -87,3 +87,17 @@ func ExpectsResponse(req *Request) bool {
 	}
 	return true
 }
+
+// ExpectsResponseFrame is ExpectsResponse for a request frame (size prefix included):
+// only a Produce frame is decoded, to read its acks.
+func ExpectsResponseFrame(reqFrame []byte) (bool, error) {
+	key, _, _, err := PeekRequest(reqFrame)
+	if err != nil || key != produceKey {
+		return true, err
+	}
+	req, err := Framer{BrokerCompatible: true, MaxFrameSize: int32(min(len(reqFrame), 1<<31-1))}.ParseRequest(reqFrame)
+	if err != nil {
+		return true, err
+	}
+	return ExpectsResponse(req), nil
+}
