@@ -142,6 +142,9 @@ func (c *conn) readRequests(upReady chan struct{}) {
 			}
 		}
 		if out != nil {
+			if c.p.UpstreamTimeout > 0 { // a broker that stops reading must not hold this goroutine forever
+				c.upstream.SetWriteDeadline(time.Now().Add(c.p.UpstreamTimeout))
+			}
 			if _, err := c.upstream.Write(out); err != nil {
 				c.fail("write request", s.key, err)
 				return

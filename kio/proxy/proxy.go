@@ -95,9 +95,11 @@ type Proxy struct {
 	MaxFrameSize int32
 
 	// UpstreamTimeout, if positive, bounds how long the proxy waits for the next
-	// response of a connection with requests in flight; a stalled broker's connection
-	// is closed after it (the client retries as it would on its own timeout). It must
-	// exceed the longest Fetch max wait the clients use.
+	// response of a connection with requests in flight, and for a broker to take a
+	// request; a stalled broker's connection is closed after it (the client retries as
+	// it would on its own timeout). It must exceed the longest Fetch max wait the
+	// clients use. Without it a stalled broker holds its connections until it recovers
+	// or the client gives up (a client closing is seen once its requests are written).
 	UpstreamTimeout time.Duration
 
 	// IdleTimeout, if positive, closes client connections that have sent no request for
