@@ -1,28 +1,24 @@
 package proxy
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"reflect"
 	"sync"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/schema/saslhandshake"
+	"github.com/kio-go/kafka-protocol/kio/server"
 )
 
-// maxQueued bounds the requests of one connection waiting for their responses; a client
-// pipelining more waits (TCP pushes back) until responses drain.
-const maxQueued = 1024
-
-// slot is one request awaiting its response, in the connection's request order.
+// slot is one request on its way: what the response needs to know about it.
 type slot struct {
 	key, version int16
 	corr         int32
@@ -31,144 +27,111 @@ type slot struct {
 	call         *Call  // the decoded request, for response filters; nil if not decoded
 }
 
-// conn relays one client connection: a reader goroutine forwards requests upstream and
-// queues a slot for each that expects a response; the writer goroutine takes the slots
-// in order and writes each its response (an upstream frame or a filter's answer).
+// conn is the proxy's side of one client connection: its upstream connection, a
+// kio/client Conn dialled on the first request that goes upstream, and closed with it.
 type conn struct {
-	p      *Proxy
-	client net.Conn
-	info   Conn
+	p    *Proxy
+	info Conn
 
-	upstream net.Conn // dialled on the first request that goes upstream
-	upR      *bufio.Reader
-
-	slots chan *slot
-	done  chan struct{}
-
-	mu      sync.Mutex // guards closed and upstream against closeNow
-	closed  bool
-	errOnce sync.Once
+	mu     sync.Mutex
+	up     *client.Conn
+	closed bool
 }
 
-// closeNow closes both sides, which ends both goroutines wherever they block.
-func (c *conn) closeNow() {
+type connKey struct{}
+
+// upstream returns the connection's upstream Conn, dialling it the first time.
+func (c *conn) upstream(ctx context.Context) (*client.Conn, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return
+		return nil, net.ErrClosed
 	}
-	c.closed = true
-	c.client.Close()
-	if c.upstream != nil {
-		c.upstream.Close()
+	if c.up != nil {
+		return c.up, nil
 	}
-	close(c.done)
-}
-
-// fail records why the connection ends (the first reason only) and closes it.
-func (c *conn) fail(op string, key int16, err error) {
-	c.errOnce.Do(func() {
-		if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, ErrClosed) {
-			c.p.logError(&ConnError{Conn: &c.info, Op: op, APIKey: key, Err: err})
-		}
-	})
-	c.closeNow()
-}
-
-func (c *conn) serve() {
-	defer c.p.wg.Done()
-	defer c.p.forget(c)
-	upReady := make(chan struct{}) // closed once upstream is set (or never needed)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c.writeResponses(upReady)
-	}()
-	c.readRequests(upReady)
-	wg.Wait()
-	c.closeNow()
-}
-
-// readRequests reads the client's requests until it hangs up or a frame is refused.
-func (c *conn) readRequests(upReady chan struct{}) {
-	defer close(c.slots)
-	defer func() {
-		select {
-		case <-upReady:
-		default:
-			close(upReady)
-		}
-	}()
-	r := bufio.NewReaderSize(c.client, 64<<10)
-	var buf []byte
-	limit := c.p.maxFrame()
-	for {
-		if c.p.IdleTimeout > 0 {
-			c.client.SetReadDeadline(time.Now().Add(c.p.IdleTimeout))
-		}
-		raw, err := readFrame(r, buf, limit)
-		if err != nil {
-			if errors.Is(err, frame.ErrFrameTooLarge) || errors.Is(err, frame.ErrNegativeFrameSize) {
-				c.p.stats.refused.Add(1)
-			}
-			c.fail("read request", -1, err)
-			return
-		}
-		buf = raw[:0]
-		c.p.stats.requests.Add(1)
-		s, out, err := c.request(raw)
-		if err != nil {
-			c.fail("request", s.key, err)
-			return
-		}
-		if s.call != nil {
-			buf = nil // the decoded request aliases the frame: the next one gets a new buffer
-		}
-		if out != nil {
-			if c.upstream == nil {
-				if err := c.dialUpstream(); err != nil {
-					c.fail("dial upstream", s.key, err)
-					return
-				}
-				close(upReady)
-			}
-		}
-		if s.expect {
-			select {
-			case c.slots <- s.slot:
-			case <-c.done:
-				return
-			}
-		}
-		if out != nil {
-			if c.p.UpstreamTimeout > 0 { // a broker that stops reading must not hold this goroutine forever
-				c.upstream.SetWriteDeadline(time.Now().Add(c.p.UpstreamTimeout))
-			}
-			if _, err := c.upstream.Write(out); err != nil {
-				c.fail("write request", s.key, err)
-				return
-			}
-		}
+	timeout := 30 * time.Second // connect, negotiate versions, authenticate
+	if t := c.p.UpstreamTimeout; t > 0 {
+		timeout = min(timeout, t)
 	}
-}
-
-func (c *conn) dialUpstream() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	up, err := c.p.dial(ctx, c.info.Upstream)
+	up, err := c.p.dialUpstream(dctx, c.info.Upstream)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	c.up = up
+	context.AfterFunc(ctx, c.close) // ctx is the client connection's: it ends with it
+	return up, nil
+}
+
+// close closes the upstream connection, for good.
+func (c *conn) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		up.Close()
-		return net.ErrClosed
+	c.closed = true
+	if c.up != nil {
+		c.up.Close()
 	}
-	c.upstream = up
-	c.upR = bufio.NewReaderSize(up, 64<<10)
-	return nil
+}
+
+// relay is the kio/server RawHandler of a listener: every request frame of a client
+// goes through it, one at a time per connection (Kafka's own order), and its answer is
+// what the client gets.
+type relay struct{ p *Proxy }
+
+func (r relay) ServeKafkaFrame(ctx context.Context, req *server.RawRequest) ([]byte, bool, error) {
+	c, _ := ctx.Value(connKey{}).(*conn)
+	if c == nil {
+		return nil, false, errors.New("kio/proxy: a connection without its state")
+	}
+	p := c.p
+	p.stats.requests.Add(1)
+	o, out, err := c.request(req.Frame)
+	if err != nil {
+		return nil, false, c.connError("request", o.key, err)
+	}
+	if !o.expect {
+		if out != nil {
+			up, err := c.upstream(ctx)
+			if err != nil {
+				return nil, false, c.connError("dial upstream", o.key, err)
+			}
+			if _, err := up.RoundTripFrame(ctx, out); err != nil {
+				return nil, false, c.connError("write request", o.key, err)
+			}
+		}
+		return nil, true, nil
+	}
+	if o.answer != nil {
+		p.stats.responses.Add(1)
+		return o.answer, true, nil
+	}
+	up, err := c.upstream(ctx)
+	if err != nil {
+		return nil, false, c.connError("dial upstream", o.key, err)
+	}
+	rctx := ctx
+	if p.UpstreamTimeout > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, p.UpstreamTimeout)
+		defer cancel()
+	}
+	resp, err := up.RoundTripFrame(rctx, out)
+	if err != nil {
+		return nil, false, c.connError("round trip", o.key, err)
+	}
+	final, err := c.response(o.slot, resp)
+	if err != nil {
+		return nil, false, c.connError("response", o.key, err)
+	}
+	p.stats.responses.Add(1)
+	return final, true, nil
+}
+
+// connError wraps why a connection ends, for OnClose and ErrorLog.
+func (c *conn) connError(op string, key int16, err error) error {
+	return &ConnError{Conn: &c.info, Op: op, APIKey: key, Err: err}
 }
 
 // requestOutcome is what became of one request frame.
@@ -254,41 +217,6 @@ func (c *conn) request(raw []byte) (requestOutcome, []byte, error) {
 			return o, nil, ErrDropped
 		}
 		return o, nil, nil
-	}
-}
-
-// writeResponses writes each queued slot its response, in request order.
-func (c *conn) writeResponses(upReady chan struct{}) {
-	var buf []byte
-	limit := c.p.maxFrame()
-	for s := range c.slots {
-		out := s.answer
-		if out == nil {
-			<-upReady
-			if c.upstream == nil {
-				return
-			}
-			if c.p.UpstreamTimeout > 0 {
-				c.upstream.SetReadDeadline(time.Now().Add(c.p.UpstreamTimeout))
-			}
-			raw, err := readFrame(c.upR, buf, limit)
-			if err != nil {
-				c.fail("read response", s.key, err)
-				return
-			}
-			buf = raw[:0]
-			if out, err = c.response(s, raw); err != nil {
-				c.fail("response", s.key, err)
-				return
-			}
-		}
-		if out != nil {
-			if _, err := c.client.Write(out); err != nil {
-				c.fail("write response", s.key, err)
-				return
-			}
-			c.p.stats.responses.Add(1)
-		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
+	"io"
 	"math/rand"
 	"net"
 	"testing"
@@ -41,7 +43,8 @@ func FuzzProxyConn(f *testing.F) {
 	})
 }
 
-// runFuzzConn runs one proxy connection over in-memory pipes.
+// runFuzzConn runs a proxy whose upstream answers with answer, sends it stream on one
+// connection, hangs up, and requires the proxy to close within 10 s.
 func runFuzzConn(t *testing.T, stream, answer []byte) {
 	var filters Filters
 	OnEveryRequest(&filters, func(c *Call, body any) Verdict {
@@ -61,49 +64,59 @@ func runFuzzConn(t *testing.T, stream, answer []byte) {
 			return ours, nil
 		},
 		MaxFrameSize:    1 << 20,
-		UpstreamTimeout: 200 * time.Millisecond,
+		UpstreamTimeout: 50 * time.Millisecond,
 	}
-	p.listeners = map[string]*listener{}
-	p.conns = map[*conn]struct{}{}
-	defer p.Close()
-	client, ours := net.Pipe()
-	c := &conn{p: p, client: ours, info: Conn{ID: 1, Client: ours.RemoteAddr(), Upstream: p.Upstream[0]},
-		slots: make(chan *slot, maxQueued), done: make(chan struct{})}
-	p.conns[c] = struct{}{}
-	p.wg.Add(1)
-	ended := make(chan struct{})
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", p.BootstrapAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
 	go func() {
-		c.serve()
-		close(ended)
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+		c.Write(stream)
+		c.(*net.TCPConn).CloseWrite() // the proxy answers what it read, then closes
 	}()
-	go func() { // drain what the proxy answers
-		buf := make([]byte, 4096)
-		for {
-			if _, err := client.Read(buf); err != nil {
-				return
-			}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("the proxy neither answered nor closed within 10 s")
 		}
+	}
+	c.Close()
+	closed := make(chan struct{})
+	go func() {
+		p.Close()
+		close(closed)
 	}()
-	client.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
-	client.Write(stream)
-	time.Sleep(time.Millisecond)
-	client.Close()
 	select {
-	case <-ended:
+	case <-closed:
 	case <-time.After(10 * time.Second):
-		t.Fatal("the proxy connection did not end after its client left")
+		t.Fatal("the proxy did not close within 10 s")
 	}
 }
 
-// fuzzUpstream answers every request frame with its correlation id and body.
+// fuzzUpstream answers the first request (the proxy's own ApiVersions, as kio/client
+// negotiates) with every API of kio at every version, and every later request frame
+// with its correlation id and body, as a broker would (no answer to acks=0).
 func fuzzUpstream(c net.Conn, body []byte) {
 	defer c.Close()
 	r := bufio.NewReader(c)
 	var f frame.Framer
+	first := true
 	for {
 		req, err := f.ReadFrame(r)
 		if err != nil {
 			return
+		}
+		if first {
+			first = false
+			if fuzzAPIVersions(c, req) != nil {
+				return
+			}
+			continue
 		}
 		if expect, err := frame.ExpectsResponseFrame(req); err == nil && !expect {
 			continue // a broker does not answer a Produce with acks=0
@@ -118,6 +131,26 @@ func fuzzUpstream(c net.Conn, body []byte) {
 			return
 		}
 	}
+}
+
+func fuzzAPIVersions(c net.Conn, req []byte) error {
+	_, version, corr, err := frame.PeekRequest(req)
+	if err != nil {
+		return err
+	}
+	var resp apiversions.ApiVersionsResponse
+	for _, a := range schema.APIs() {
+		resp.ApiKeys = append(resp.ApiKeys, apiversions.ApiVersion{ApiKey: a.Key, MinVersion: a.Versions.Lo, MaxVersion: a.Versions.Hi})
+	}
+	fr := frame.Response{Body: &resp}
+	fr.Header.CorrelationId = corr
+	var f frame.Framer
+	out, err := f.AppendResponse(nil, apiversions.APIKey, version, &fr)
+	if err != nil {
+		return err
+	}
+	_, err = c.Write(out)
+	return err
 }
 
 // fuzzSeeds are real request streams with real answers: requests and responses of the

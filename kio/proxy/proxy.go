@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"io"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -11,7 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/sasl"
+	"github.com/kio-go/kafka-protocol/kio/server"
 )
 
 // Errors the proxy reports (wrapped in a *ConnError) when it closes a connection.
@@ -74,13 +78,25 @@ type Proxy struct {
 	// TLS, if set, makes the listeners speak TLS to clients.
 	TLS *tls.Config
 
+	// ClientSASL, if not empty, makes the proxy authenticate clients itself with these
+	// mechanisms (kio/server's SASL) instead of relaying their SASL frames to the
+	// brokers; the principal is in each Call's Conn. Set UpstreamSASL too when the brokers
+	// require authentication.
+	ClientSASL []sasl.ServerMechanism
+
 	// Dial opens a connection to an upstream broker; by default a net.Dialer with a
-	// 10-second timeout, then a TLS handshake if UpstreamTLS is set.
+	// 10-second timeout, then a TLS handshake if UpstreamTLS is set. The proxy then
+	// negotiates versions on it and authenticates as UpstreamSASL says (kio/client).
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
 
 	// UpstreamTLS, if set, makes the default Dial speak TLS to the brokers (the server
 	// name is the broker's host unless the config names one).
 	UpstreamTLS *tls.Config
+
+	// UpstreamSASL, if set, authenticates every upstream connection as the proxy's own
+	// principal (kio/client's SASL: PLAIN, SCRAM-SHA-256/512, tokens). Leave it nil to
+	// relay the clients' own SASL exchanges to the brokers, the default.
+	UpstreamSASL sasl.Mechanism
 
 	// Filters holds the hooks run on requests and responses; nil relays everything.
 	Filters *Filters
@@ -102,10 +118,6 @@ type Proxy struct {
 	// or the client gives up (a client closing is seen once its requests are written).
 	UpstreamTimeout time.Duration
 
-	// IdleTimeout, if positive, closes client connections that have sent no request for
-	// this long (as Kafka's connections.max.idle.ms does).
-	IdleTimeout time.Duration
-
 	// ErrorLog, if set, is told why each connection that ended with an error ended.
 	ErrorLog func(error)
 
@@ -114,15 +126,16 @@ type Proxy struct {
 	closed    bool
 	listeners map[string]*listener // by upstream host:port
 	order     []*listener
-	conns     map[*conn]struct{}
-	wg        sync.WaitGroup
+	wg        sync.WaitGroup // listeners' Serve loops and live connections
 	nextID    atomic.Uint64
 	stats     counters
 }
 
-// listener is the proxy's listener for one upstream broker.
+// listener is the proxy's listener for one upstream broker: a kio/server Server whose
+// handler relays to that broker.
 type listener struct {
 	ln         net.Listener
+	srv        *server.Server
 	upstream   string // host:port
 	node       int32  // the upstream node id where known, else -1
 	advertised Endpoint
@@ -148,7 +161,6 @@ func (p *Proxy) Start() error {
 	}
 	p.started = true
 	p.listeners = map[string]*listener{}
-	p.conns = map[*conn]struct{}{}
 	for i, up := range p.Upstream {
 		host, port, err := splitHostPort(up)
 		if err != nil {
@@ -201,10 +213,7 @@ func (p *Proxy) Close() error {
 func (p *Proxy) closeLocked() {
 	p.closed = true
 	for _, l := range p.order {
-		l.ln.Close()
-	}
-	for c := range p.conns {
-		c.closeNow()
+		l.srv.Close()
 	}
 }
 
@@ -261,11 +270,37 @@ func (p *Proxy) listenLocked(up Endpoint, addr string) (*listener, error) {
 		ln = tls.NewListener(ln, p.TLS)
 	}
 	l := &listener{ln: ln, upstream: key, node: up.NodeID, advertised: adv}
+	l.srv = p.newServer(l)
 	p.listeners[key] = l
 	p.order = append(p.order, l)
 	p.wg.Add(1)
-	go p.accept(l)
+	go func() {
+		defer p.wg.Done()
+		l.srv.Serve(ln)
+	}()
 	return l, nil
+}
+
+// newServer is the kio/server Server of a listener: every frame goes to the relay, one
+// at a time per connection (ConnConcurrency 1, as Kafka serves a connection), so a
+// connection's requests reach the broker in the order the client sent them.
+func (p *Proxy) newServer(l *listener) *server.Server {
+	return &server.Server{
+		RawHandler:   relay{p},
+		SASL:         p.ClientSASL,
+		MaxFrameSize: p.maxFrame(),
+		ConnContext: func(ctx context.Context, nc net.Conn) context.Context {
+			// Called once per connection that will be served; OnClose follows.
+			p.wg.Add(1)
+			p.stats.connections.Add(1)
+			c := &conn{p: p, info: Conn{ID: p.nextID.Add(1), Client: nc.RemoteAddr(), Listener: l.ln.Addr().String(), Upstream: l.upstream}}
+			return context.WithValue(ctx, connKey{}, c)
+		},
+		OnClose: func(peer *server.Peer, err error) {
+			defer p.wg.Done()
+			p.onClose(peer, err)
+		},
+	}
 }
 
 // mapEndpoint is the Mapper the proxy rewrites responses with: the advertised address
@@ -291,42 +326,31 @@ func (p *Proxy) IsUpstream(addr string) bool {
 	return ok
 }
 
-func (p *Proxy) accept(l *listener) {
-	defer p.wg.Done()
-	var delay time.Duration
-	for {
-		nc, err := l.ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() { // EMFILE and the like: back off, as net/http does
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return
-		}
-		delay = 0
-		c := &conn{p: p, client: nc, info: Conn{ID: p.nextID.Add(1), Client: nc.RemoteAddr(),
-			Listener: l.ln.Addr().String(), Upstream: l.upstream},
-			slots: make(chan *slot, maxQueued), done: make(chan struct{})}
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			nc.Close()
-			return
-		}
-		p.conns[c] = struct{}{}
-		p.wg.Add(1)
-		p.mu.Unlock()
-		p.stats.connections.Add(1)
-		go c.serve()
+// onClose hears why a client connection ended: counted when the proxy refused a frame,
+// and told to ErrorLog unless the client simply left.
+func (p *Proxy) onClose(peer *server.Peer, err error) {
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, server.ErrServerClosed) {
+		return
 	}
+	var ce *ConnError
+	if !errors.As(err, &ce) {
+		if errors.Is(err, frame.ErrFrameTooLarge) || errors.Is(err, frame.ErrNegativeFrameSize) {
+			p.stats.refused.Add(1)
+		}
+		ce = &ConnError{Conn: &Conn{Client: peer.RemoteAddr, Listener: peer.LocalAddr.String()}, Op: "read request", APIKey: -1, Err: err}
+	}
+	p.logError(ce)
 }
 
-func (p *Proxy) forget(c *conn) {
-	p.mu.Lock()
-	delete(p.conns, c)
-	p.mu.Unlock()
+// dialUpstream opens a kio/client connection to an upstream broker: dialled by Dial (or
+// the default, with UpstreamTLS), versions negotiated, authenticated with UpstreamSASL.
+func (p *Proxy) dialUpstream(ctx context.Context, addr string) (*client.Conn, error) {
+	nc, err := p.dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	d := client.Dialer{ClientID: "kio-proxy", SASL: p.UpstreamSASL, MaxFrameSize: p.maxFrame()}
+	return d.NewConn(ctx, nc)
 }
 
 func (p *Proxy) dial(ctx context.Context, addr string) (net.Conn, error) {
