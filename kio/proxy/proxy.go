@@ -2,10 +2,10 @@ package proxy
 
 import (
 	"context"
-	"io"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"sync"
