@@ -87,6 +87,9 @@ func (r relay) ServeKafkaFrame(ctx context.Context, req *server.RawRequest) ([]b
 	}
 	p := c.p
 	p.stats.requests.Add(1)
+	if req.Peer != nil && c.info.Principal == "" {
+		c.info.Principal = req.Peer.Principal // set by the server before the first request
+	}
 	o, out, err := c.request(req.Frame)
 	if err != nil {
 		return nil, false, c.connError("request", o.key, err)

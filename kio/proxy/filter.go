@@ -49,6 +49,9 @@ type Conn struct {
 	Client   net.Addr // the client's address
 	Listener string   // the proxy listener's address the client connected to
 	Upstream string   // the upstream broker's host:port this connection is relayed to
+	// Principal is the SASL user the client authenticated as with the proxy itself
+	// (Proxy.ClientSASL); "" when the proxy does not authenticate clients.
+	Principal string
 }
 
 // Call is what a filter sees besides the typed message: the API, version and header of
