@@ -121,12 +121,18 @@ type Proxy struct {
 	// ErrorLog, if set, is told why each connection that ended with an error ended.
 	ErrorLog func(error)
 
+	// DiscoveryInterval, if positive, makes the proxy ask the cluster for its brokers
+	// this often (Discover) and open listeners for new ones. Start discovers once
+	// either way.
+	DiscoveryInterval time.Duration
+
 	mu        sync.Mutex
 	started   bool
 	closed    bool
 	listeners map[string]*listener // by upstream host:port
 	order     []*listener
-	wg        sync.WaitGroup // listeners' Serve loops and live connections
+	wg        sync.WaitGroup // listeners' Serve loops, live connections, discovery
+	stop      chan struct{}  // closed by Close
 	nextID    atomic.Uint64
 	stats     counters
 }
@@ -149,8 +155,26 @@ type Mapping struct {
 	NodeID     int32    // the broker's node id where a response named it, else -1
 }
 
-// Start opens the listeners for the bootstrap servers and starts serving.
+// Start opens the listeners for the bootstrap servers, starts serving, and asks the
+// cluster for its brokers (Discover) to open theirs; a cluster that does not answer yet
+// is no error (ErrorLog hears it), since responses open listeners as they name brokers.
 func (p *Proxy) Start() error {
+	if err := p.start(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Discover(ctx); err != nil {
+		p.logError(err)
+	}
+	if p.DiscoveryInterval > 0 {
+		p.wg.Add(1)
+		go p.discoverEvery(p.DiscoveryInterval, p.stop)
+	}
+	return nil
+}
+
+func (p *Proxy) start() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.started {
@@ -161,6 +185,7 @@ func (p *Proxy) Start() error {
 	}
 	p.started = true
 	p.listeners = map[string]*listener{}
+	p.stop = make(chan struct{})
 	for i, up := range p.Upstream {
 		host, port, err := splitHostPort(up)
 		if err != nil {
@@ -211,6 +236,9 @@ func (p *Proxy) Close() error {
 }
 
 func (p *Proxy) closeLocked() {
+	if !p.closed && p.stop != nil {
+		close(p.stop)
+	}
 	p.closed = true
 	for _, l := range p.order {
 		l.srv.Close()

@@ -258,3 +258,20 @@ func kgoVersionsBelowProduce13() *kversion.Versions {
 	v.SetMaxKeyVersion(0, 12)
 	return v
 }
+
+// TestStartDiscoversBrokers: Start asks the cluster for its brokers, so every broker
+// has its listener before any client comes (a restarted proxy with fixed ports must
+// listen where clients remember it).
+func TestStartDiscoversBrokers(t *testing.T) {
+	_, brokers := fakeCluster(t, 3)
+	p := startProxy(t, &proxy.Proxy{}, brokers[:1])
+	ms := p.Mappings()
+	if len(ms) != 3 {
+		t.Fatalf("%d listeners after Start, want 3: %+v", len(ms), ms)
+	}
+	for _, m := range ms {
+		if !slices.Contains(brokers, m.Upstream) || m.NodeID < 0 {
+			t.Errorf("listener %+v", m)
+		}
+	}
+}
