@@ -90,6 +90,9 @@ func (r relay) ServeKafkaFrame(ctx context.Context, req *server.RawRequest) ([]b
 	if req.Peer != nil && c.info.Principal == "" {
 		c.info.Principal = req.Peer.Principal // set by the server before the first request
 	}
+	if req.Key == apiversions.APIKey {
+		return c.apiVersions(ctx, req)
+	}
 	o, out, err := c.request(req.Frame)
 	if err != nil {
 		return nil, false, c.connError("request", o.key, err)
@@ -130,6 +133,28 @@ func (r relay) ServeKafkaFrame(ctx context.Context, req *server.RawRequest) ([]b
 	}
 	p.stats.responses.Add(1)
 	return final, true, nil
+}
+
+// apiVersions answers a client's ApiVersions from the upstream connection's own
+// negotiation (see apiVersionsAnswer); response filters see the answer.
+func (c *conn) apiVersions(ctx context.Context, req *server.RawRequest) ([]byte, bool, error) {
+	up, err := c.upstream(ctx)
+	if err != nil {
+		return nil, false, c.connError("dial upstream", req.Key, err)
+	}
+	out, err := apiVersionsAnswer(up.APIVersions(), c.p.UnknownAPIs, req.Version, req.CorrelationID)
+	if err != nil {
+		return nil, false, c.connError("answer ApiVersions", req.Key, err)
+	}
+	if c.p.Filters.wantsResponse(req.Key) && req.Version <= apiVersionsHi {
+		s := &slot{key: req.Key, version: req.Version, corr: req.CorrelationID}
+		if out, err = c.response(s, out); err != nil {
+			return nil, false, c.connError("response", req.Key, err)
+		}
+	}
+	c.p.stats.answered.Add(1)
+	c.p.stats.responses.Add(1)
+	return out, true, nil
 }
 
 // connError wraps why a connection ends, for OnClose and ErrorLog.

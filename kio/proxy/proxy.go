@@ -133,6 +133,8 @@ type Proxy struct {
 	order     []*listener
 	wg        sync.WaitGroup // listeners' Serve loops, live connections, discovery
 	stop      chan struct{}  // closed by Close
+
+	clusterVersions servedVersions // with ClientSASL: what clients are told before they log in
 	nextID    atomic.Uint64
 	stats     counters
 }
@@ -159,6 +161,13 @@ type Mapping struct {
 // cluster for its brokers (Discover) to open theirs; a cluster that does not answer yet
 // is no error (ErrorLog hears it), since responses open listeners as they name brokers.
 func (p *Proxy) Start() error {
+	if len(p.ClientSASL) > 0 {
+		// kio/server answers ApiVersions before a client logs in; it must know the
+		// cluster's versions by then.
+		if err := p.learnVersions(); err != nil {
+			return err
+		}
+	}
 	if err := p.start(); err != nil {
 		return err
 	}
@@ -172,6 +181,24 @@ func (p *Proxy) Start() error {
 		go p.discoverEvery(p.DiscoveryInterval, p.stop)
 	}
 	return nil
+}
+
+// learnVersions asks a bootstrap server for the cluster's API versions.
+func (p *Proxy) learnVersions() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, up := range p.Upstream {
+		c, err := p.dialUpstream(ctx, up)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p.clusterVersions = servedVersionsOf(c.APIVersions(), p.UnknownAPIs)
+		c.Close()
+		return nil
+	}
+	return fmt.Errorf("kio/proxy: the cluster's API versions, needed to answer clients before they log in: %w", errors.Join(errs...))
 }
 
 func (p *Proxy) start() error {
@@ -313,7 +340,12 @@ func (p *Proxy) listenLocked(up Endpoint, addr string) (*listener, error) {
 // at a time per connection (ConnConcurrency 1, as Kafka serves a connection), so a
 // connection's requests reach the broker in the order the client sent them.
 func (p *Proxy) newServer(l *listener) *server.Server {
+	var h server.Handler
+	if p.clusterVersions != nil {
+		h = p.clusterVersions
+	}
 	return &server.Server{
+		Handler:      h,
 		RawHandler:   relay{p},
 		SASL:         p.ClientSASL,
 		MaxFrameSize: p.maxFrame(),
@@ -428,7 +460,7 @@ type Stats struct {
 	Relayed            int64 // frames relayed without being decoded (either direction)
 	Decoded            int64 // frames decoded (either direction)
 	EndpointsRewritten int64 // broker endpoints rewritten in responses
-	Answered           int64 // requests answered by a filter
+	Answered           int64 // requests answered by the proxy: by a filter, and ApiVersions
 	Dropped            int64 // requests and responses dropped by a filter
 	Refused            int64 // connections closed for a frame the proxy refuses
 	Listeners          int   // listeners open
