@@ -123,10 +123,11 @@ func faults(ctx context.Context, t *testing.T, g *guard, tl *tally, nodes []*rea
 		}
 		waitMore("leader " + itoa(l.NodeID) + " restarted")
 	})
+	outer := t // the restarted proxy lives as long as the faults, not just this step
 	t.Run("proxy restarted", func(t *testing.T) {
 		p.Close()
 		time.Sleep(time.Second)
-		p = g.newProxy(t, "faults", bootstrap, nil)
+		p = g.newProxy(outer, "faults", bootstrap, nil)
 		if p.BootstrapAddr() != addr {
 			t.Fatalf("the restarted proxy listens at %s, not %s", p.BootstrapAddr(), addr)
 		}
