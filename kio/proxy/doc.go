@@ -20,12 +20,15 @@
 //
 // # Versions
 //
-// ApiVersions answers are decoded and clamped (ClampAPIVersions): every API's range is
-// narrowed to the versions both the broker and kio know, so no client negotiates a
-// version the proxy cannot decode. Request frames of API keys or versions kio does not
-// know are relayed untouched, responses too, by default, or refused (the connection is
-// closed, as Kafka's broker does) with RefuseUnknownAPIs. SaslHandshake v0, after which
-// SASL tokens travel without Kafka framing, is clamped away and refused.
+// A client's ApiVersions request is answered by the proxy from the broker's own answer
+// to the proxy's upstream connection (kio/client negotiates on connect; a SASL listener
+// would close a connection that asked twice), clamped (ClampAPIVersions): every API's
+// range is narrowed to the versions both the broker and kio know, so no client
+// negotiates a version the proxy cannot decode; a version beyond kio's gets KIP-511's
+// answer. Request frames of API keys or versions kio does not know are relayed untouched,
+// responses too, by default, or refused (the connection is closed, as Kafka's broker
+// does) with RefuseUnknownAPIs. SaslHandshake v0, after which SASL tokens travel
+// without Kafka framing, is clamped away and refused.
 //
 // # Filters
 //
@@ -54,13 +57,26 @@
 //
 // # Connections
 //
-// Each client connection gets its own upstream connection, dialled on its first request
-// (idle clients cost no broker connection); SASL frames are relayed, so clients
-// authenticate to the broker as themselves. TLS on either side: Proxy.TLS for clients,
-// Proxy.UpstreamTLS (or Proxy.Dial) for brokers. A connection ends, and only that one,
-// on a frame it cannot relay: garbage where a header should be, a size prefix above
-// MaxFrameSize (refused before anything is allocated), an unknown API when refused, a
-// response whose correlation id is not the next in flight, a response of an endpoint
-// API that does not decode (rather than risk relaying a broker's address). ErrorLog
-// hears why, as a *ConnError.
+// A Proxy is a kio/server Server per listener whose RawHandler is the relay, and the
+// relay's upstream is a kio/client Conn per client connection, dialled on its first
+// request (idle clients cost no broker connection) and closed with it. A connection's
+// requests are relayed one at a time, in order (the server's ConnConcurrency 1), as
+// Kafka's broker serves a connection; frames of APIs nobody asked about are relayed
+// with kio/client's RoundTripFrame, undecoded.
+//
+// SASL: by default the clients' own SaslHandshake and SaslAuthenticate frames are
+// relayed, so clients authenticate to the brokers as themselves. With ClientSASL the
+// proxy authenticates clients itself (kio/server's SASL; Call.Conn.Principal names
+// them) and with UpstreamSASL it logs in to the brokers as its own principal
+// (kio/client's SASL). TLS on either side: TLS for clients, UpstreamTLS (or Dial) for
+// brokers.
+//
+// A connection ends, and only that one, on a frame it cannot relay: garbage where a
+// header should be, a size prefix above MaxFrameSize (refused before anything is
+// allocated), an unknown API when refused, a response of an endpoint API that does not
+// decode (rather than risk relaying a broker's address), an upstream that does not answer
+// within UpstreamTimeout. ErrorLog hears why, as a *ConnError.
+//
+// Listeners open for the bootstrap servers at Start, for every broker Metadata names at
+// Start (Discover) and every DiscoveryInterval, and for any broker a response names.
 package proxy
