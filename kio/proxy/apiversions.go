@@ -7,11 +7,11 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
+	"github.com/kio-go/kafka-protocol/kio/schema/saslhandshake"
 	"github.com/kio-go/kafka-protocol/kio/server"
 	"github.com/kio-go/kafka-protocol/kio/tags"
-	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
-	"github.com/kio-go/kafka-protocol/kio/schema/saslhandshake"
 )
 
 // UnknownAPIs says what a proxy does with API keys kio's schema does not know.

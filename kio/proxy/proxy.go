@@ -135,8 +135,8 @@ type Proxy struct {
 	stop      chan struct{}  // closed by Close
 
 	clusterVersions servedVersions // with ClientSASL: what clients are told before they log in
-	nextID    atomic.Uint64
-	stats     counters
+	nextID          atomic.Uint64
+	stats           counters
 }
 
 // listener is the proxy's listener for one upstream broker: a kio/server Server whose
