@@ -34,8 +34,8 @@ import (
 //	go test ./tests/proxysuite -run '^$' -bench BenchmarkProxyKgo -benchtime 1x
 func BenchmarkProxyKgo(b *testing.B) {
 	node := realkafka.Start(b, kafkadist.Kafka4)
-	rounds := envInt("KIO_BENCH_ROUNDS", 5)
-	records := envInt("KIO_BENCH_RECORDS", 100000)
+	rounds := envInt("KIO_BENCH_ROUNDS", 7)
+	records := envInt("KIO_BENCH_RECORDS", 200000)
 	const valueSize = 1024
 	type mode struct {
 		name string
@@ -116,6 +116,9 @@ func BenchmarkProxyKgo(b *testing.B) {
 				b.Fatalf("%s: latency: %v", m.name, err)
 			}
 			r.p50, r.p99 = append(r.p50, p50), append(r.p99, p99)
+			if _, err := kadm.NewClient(adm).DeleteTopic(ctx, topic); err != nil { // keep the disk small
+				b.Fatal(err)
+			}
 		}
 	}
 	b.StopTimer()
