@@ -132,6 +132,10 @@ func BenchmarkProxyKgo(b *testing.B) {
 		fmt.Fprintf(&out, "| %s | %.1f | %.0f | %.1f | %.2f ms | %.2f ms | %.2f | %.2f |\n", m.name, median(r.produceMBs), median(r.produceRecs),
 			median(r.consumeMBs), median(r.p50), median(r.p99), median(r.produceMBs)/median(base.produceMBs), median(r.consumeMBs)/median(base.consumeMBs))
 	}
+	fmt.Fprintln(&out, "\nevery run, in round order (produce MB/s; consume MB/s):")
+	for i, m := range modes {
+		fmt.Fprintf(&out, "- %s: %.0f; %.0f\n", m.name, results[i].produceMBs, results[i].consumeMBs)
+	}
 	for _, s := range skipped {
 		fmt.Fprintf(&out, "\nnot run: %s", s)
 	}
