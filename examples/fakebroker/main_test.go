@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kio-go/kafka-protocol/kio/server"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // startBroker serves the fake broker on loopback.
@@ -27,9 +28,9 @@ func startBroker(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// TestKgoProduceConsume: franz-go's client produces (idempotently, its default) and
+// testKgoProduceConsume: franz-go's client produces (idempotently, its default) and
 // consumes back through the fake broker.
-func TestKgoProduceConsume(t *testing.T) {
+func testKgoProduceConsume(t *testing.T) {
 	addr := startBroker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -72,12 +73,10 @@ func TestKgoProduceConsume(t *testing.T) {
 	}
 }
 
-// TestKcat: kcat (librdkafka) lists, produces and consumes.
-func TestKcat(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		t.Skip("kcat not installed")
-	}
+// testKcat: kcat (librdkafka) lists, produces and consumes.
+func testKcat(t *testing.T) {
+	kafkadist.RequireTools(t, "kcat")
+	kcat, _ := exec.LookPath("kcat")
 	addr := startBroker(t)
 	run := func(stdin string, args ...string) string {
 		t.Helper()
@@ -99,5 +98,18 @@ func TestKcat(t *testing.T) {
 	out := run("", "-C", "-t", "lines", "-e", "-f", "%o:%s\n")
 	if want := "0:one\n1:two\n2:three\n3:four\n"; !strings.Contains(out, want) {
 		t.Errorf("kcat -C:\n%s\nwant %q", out, want)
+	}
+}
+
+// TestRealClients runs franz-go's kgo and librdkafka's kcat against the fake broker, with
+// and without SASL, and reports one line.
+func TestRealClients(t *testing.T) {
+	t.Run("kgo", testKgoProduceConsume)
+	t.Run("kgo-KIP-511", testKgoKIP511)
+	t.Run("kgo-SCRAM-SHA-512", testKgoSCRAM)
+	t.Run("kcat", testKcat)
+	t.Run("kcat-SCRAM-SHA-256", testKcatSCRAM)
+	if _, err := exec.LookPath("kcat"); err == nil && !t.Failed() { // (the kcat subtests skip without it)
+		kafkadist.Report(t, "fakebroker on kio/server: kgo produce+consume, SCRAM-SHA-512, KIP-511 retry; kcat -L -P -C, SCRAM-SHA-256")
 	}
 }

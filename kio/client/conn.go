@@ -81,8 +81,12 @@ func (d *Dialer) open(ctx context.Context, nc net.Conn, addr string) (*Conn, err
 	}
 	if err != nil {
 		nc.Close()
-		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-			err = fmt.Errorf("%w (%w)", context.Cause(ctx), err)
+		cause := context.Cause(ctx)
+		if dl, ok := ctx.Deadline(); ok && cause == nil && !time.Now().Before(dl) {
+			cause = context.DeadlineExceeded // the socket's deadline fired first
+		}
+		if cause != nil && !errors.Is(err, cause) {
+			err = fmt.Errorf("%w (%w)", cause, err)
 		}
 		return nil, err
 	}
@@ -192,12 +196,7 @@ func (c *Conn) call(ctx context.Context, api *schema.API, version int16, body an
 		return nil, err
 	}
 	expect := frame.ExpectsResponse(&req)
-	f, err := c.roundTrip(ctx, buf, expect, func() {
-		if cap(buf) <= 1<<20 {
-			*bp = buf
-			requestBuffers.Put(bp)
-		}
-	})
+	f, err := c.roundTrip(ctx, buf, expect, bp)
 	if err != nil || !expect {
 		return nil, err
 	}
@@ -208,16 +207,23 @@ func (c *Conn) call(ctx context.Context, api *schema.API, version int16, body an
 	return resp.Body, nil
 }
 
-// roundTrip writes a request frame with the next correlation id and, if expect, waits
-// for the response frame. written, if not nil, runs once buf is no longer needed.
-func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, written func()) ([]byte, error) {
-	if written != nil {
-		defer func() {
-			if written != nil {
-				written()
-			}
-		}()
+// putRequestBuffer recycles the pooled buffer bp, now holding buf, unless it grew large.
+func putRequestBuffer(bp *[]byte, buf []byte) {
+	if cap(buf) <= 1<<20 {
+		*bp = buf[:0]
+		requestBuffers.Put(bp)
 	}
+}
+
+// roundTrip writes a request frame with the next correlation id and, if expect, waits
+// for the response frame. pooled, if not nil, is buf's requestBuffers entry, recycled
+// once buf is no longer needed.
+func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[]byte) ([]byte, error) {
+	defer func() {
+		if pooled != nil {
+			putRequestBuffer(pooled, buf)
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -253,9 +259,9 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, written f
 	binary.BigEndian.PutUint32(buf[8:], uint32(id))
 	err := c.write(ctx, buf)
 	<-c.wsem
-	if written != nil {
-		written()
-		written = nil
+	if pooled != nil {
+		putRequestBuffer(pooled, buf)
+		pooled = nil
 	}
 	if err != nil {
 		c.fail(err)
@@ -362,24 +368,19 @@ func (c *Conn) APIVersions() *apiversions.ApiVersionsResponse { return c.apiVers
 // else the negotiated one.
 func (c *Conn) version(api *schema.API, pinned int16) (int16, error) {
 	broker, served := c.broker[api.Key]
-	e := &VersionError{API: api.Name, Key: api.Key, Version: pinned, Broker: broker, Kio: c.kioRange(api)}
-	if !served {
-		e.Broker, e.Err = tags.None(), ErrAPINotServed
-		return 0, e
-	}
-	if pinned >= 0 {
-		if broker.Contains(pinned) && api.Versions.Contains(pinned) {
+	if served {
+		if pinned >= 0 && broker.Contains(pinned) && api.Versions.Contains(pinned) {
 			return pinned, nil
 		}
-		e.Err = ErrVersionNotServed
-		return 0, e
+		if v, ok := c.negotiated[api.Key]; ok && pinned < 0 {
+			return v, nil
+		}
 	}
-	v, ok := c.negotiated[api.Key]
-	if !ok {
-		e.Err = ErrVersionNotServed
-		return 0, e
+	e := &VersionError{API: api.Name, Key: api.Key, Version: pinned, Broker: broker, Kio: c.kioRange(api), Err: ErrVersionNotServed}
+	if !served {
+		e.Broker, e.Err = tags.None(), ErrAPINotServed
 	}
-	return v, nil
+	return 0, e
 }
 
 // kioRange is what kio knows of api, without the versions the newest release marks

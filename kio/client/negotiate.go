@@ -142,7 +142,9 @@ func (c *Conn) authenticate(ctx context.Context, m sasl.Mechanism) error {
 		} else {
 			out, _, err := c.syncCall(saslauthenticate.APIKey, av, &saslauthenticate.SaslAuthenticateRequest{AuthBytes: token})
 			if err != nil {
-				return err
+				// Some brokers (franz-go's kfake) close the connection instead of answering
+				// SASL_AUTHENTICATION_FAILED.
+				return &sasl.Error{Mechanism: m.Name(), Message: "SaslAuthenticate failed", Err: err}
 			}
 			r := out.(*saslauthenticate.SaslAuthenticateResponse)
 			if r.ErrorCode != 0 {

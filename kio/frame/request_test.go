@@ -5,8 +5,10 @@ import (
 	"testing"
 
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/heartbeat"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
+	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 )
 
 func TestNewRequest(t *testing.T) {
@@ -43,5 +45,43 @@ func TestNewRequest(t *testing.T) {
 	}
 	if _, err := frame.NewRequest(&heartbeat.HeartbeatRequest{}, 99, 1, nil); !errors.Is(err, frame.ErrUnsupportedVersion) {
 		t.Errorf("version 99: %v", err)
+	}
+}
+
+func TestExpectsResponse(t *testing.T) {
+	id := "c"
+	for _, c := range []struct {
+		body    any
+		version int16
+		want    bool
+	}{
+		{&produce.ProduceRequest{Acks: 0}, 3, false},
+		{&produce.ProduceRequest{Acks: 0}, 9, false}, // flexible: compact transactional id before acks
+		{&produce.ProduceRequest{Acks: 0}, 0, false}, // no transactional id at all
+		{produce.ProduceRequest{Acks: 0}, 11, false}, // a value body
+		{&produce.ProduceRequest{Acks: 1}, 9, true},
+		{&produce.ProduceRequest{Acks: -1, TransactionalId: ptr(common.TransactionalId("tx"))}, 11, true},
+		{&metadata.MetadataRequest{}, 12, true},
+	} {
+		req, err := frame.NewRequest(c.body, c.version, 1, &id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := frame.ExpectsResponse(req); got != c.want {
+			t.Errorf("%T v%d: ExpectsResponse %v, want %v", c.body, c.version, got, c.want)
+		}
+		raw, err := frame.Framer{}.AppendRequest(nil, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := frame.ExpectsResponseFrame(raw); got != c.want || err != nil {
+			t.Errorf("%T v%d: ExpectsResponseFrame %v, %v; want %v", c.body, c.version, got, err, c.want)
+		}
+	}
+	if got, err := frame.ExpectsResponseFrame([]byte{0, 0, 0, 2, 0, 0}); err == nil || !got {
+		t.Errorf("a truncated frame: %v, %v", got, err)
+	}
+	if !frame.ExpectsResponse(nil) {
+		t.Error("ExpectsResponse(nil) is false")
 	}
 }

@@ -211,7 +211,8 @@ func (c *scramClientSession) Challenge(token []byte) (bool, []byte, error) {
 
 // ScramServer is the server side of SCRAM-SHA-256 or SCRAM-SHA-512, checking clients
 // against the credentials Lookup returns (token is true for a delegation-token login,
-// whose user name is the token id).
+// whose user name is the token id). The session's principal is the user name: for a
+// token login the token id (Kafka's broker names the token's owner instead).
 type ScramServer struct {
 	Hash   ScramHash
 	Lookup func(user string, token bool) (ScramCredential, bool)
@@ -299,7 +300,9 @@ func (s *scramServerSession) Step(token []byte) ([]byte, bool, error) {
 		if attrs["c"] != base64.StdEncoding.EncodeToString([]byte(s.gs2)) {
 			return s.fail("client-final-message: channel binding does not match the gs2 header")
 		}
-		if attrs["r"] != s.nonce {
+		// Kafka's ScramSaslServer checks that the nonce ends with its own, not that it
+		// equals it: librdkafka (2.0 at least) sends the client nonce twice.
+		if !strings.HasSuffix(attrs["r"], s.nonce) {
 			return s.fail("client-final-message: nonce does not match")
 		}
 		proof, err := base64.StdEncoding.DecodeString(attrs["p"])

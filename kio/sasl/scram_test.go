@@ -128,3 +128,42 @@ func TestByName(t *testing.T) {
 		t.Errorf("GSSAPI: %v", err)
 	}
 }
+
+// TestScramServerNonceSuffix: as Kafka's broker, the server takes a client-final nonce
+// that ends with its own (librdkafka sends the client's nonce twice, and signs that),
+// and refuses one that does not.
+func TestScramServerNonceSuffix(t *testing.T) {
+	cred, _ := DeriveScramCredential(SHA256, "pw", []byte("salt"), MinIterations)
+	srv := ScramServer{Hash: SHA256, Lookup: func(string, bool) (ScramCredential, bool) { return cred, true }}
+	for _, c := range []struct {
+		name   string
+		rewrap func(clientNonce, nonce string) string
+		ok     bool
+	}{
+		{"as sent", func(_, n string) string { return n }, true},
+		{"client nonce twice", func(cn, n string) string { return cn + n }, true},
+		{"server nonce missing", func(cn, _ string) string { return cn }, false},
+		{"server nonce altered", func(_, n string) string { return n + "x" }, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ss := srv.Start(context.Background())
+			first := "n,,n=u,r=abc"
+			sf, _, err := ss.Step([]byte(first))
+			if err != nil {
+				t.Fatal(err)
+			}
+			attrs, _ := scramAttrs(string(sf))
+			without := "c=biws,r=" + c.rewrap("abc", attrs["r"])
+			salted, _ := SHA256.saltPassword("pw", cred.Salt, cred.Iterations)
+			clientKey := SHA256.mac(salted, "Client Key")
+			proof := SHA256.mac(SHA256.sum(clientKey), "n=u,r=abc,"+string(sf)+","+without)
+			for i := range proof {
+				proof[i] ^= clientKey[i]
+			}
+			_, done, err := ss.Step([]byte(without + ",p=" + base64.StdEncoding.EncodeToString(proof)))
+			if done != c.ok || (err == nil) != c.ok {
+				t.Errorf("done %v, err %v", done, err)
+			}
+		})
+	}
+}

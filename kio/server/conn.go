@@ -34,6 +34,8 @@ var (
 	// ErrNoResponse: a handler returned neither a response nor an error for a request
 	// that is answered.
 	ErrNoResponse = errors.New("handler returned no response")
+	// ErrIdle: no request for Server.IdleTimeout.
+	ErrIdle = errors.New("connection idle")
 )
 
 // HandlerError reports a handler that failed (returned an error, panicked, returned
@@ -73,12 +75,27 @@ type RawHandler interface {
 	ServeKafkaFrame(ctx context.Context, req *RawRequest) (resp []byte, handled bool, err error)
 }
 
+// responseBuffers recycles the buffers handlers' responses are encoded into: a buffer
+// is free again once the writer has copied it into the connection's bufio.Writer.
+var responseBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// putBuffer recycles the buffer b points to, holding frame, unless it is large (a big
+// Fetch answer is not kept around).
+func putBuffer(b *[]byte, frame []byte) {
+	if cap(frame) > 1<<20 {
+		return
+	}
+	*b = frame[:0]
+	responseBuffers.Put(b)
+}
+
 // slot is one request's place in its connection's response order.
 type slot struct {
 	done       chan struct{}
-	frame      []byte // the response to write; nil for none
-	err        error  // close the connection instead of writing
-	closeAfter error  // write frame, then close the connection with this
+	frame      []byte  // the response to write; nil for none
+	err        error   // close the connection instead of writing
+	closeAfter error   // write frame, then close the connection with this
+	buf        *[]byte // frame's pooled buffer, if it has one
 }
 
 func doneSlot(f []byte) *slot {
@@ -189,10 +206,20 @@ func (c *serverConn) handshake() error {
 
 func (c *serverConn) readLoop() error {
 	for !c.draining.Load() {
+		if c.authed && c.s.IdleTimeout > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
+			if c.draining.Load() { // drain's past deadline may have come first
+				return nil
+			}
+		}
 		f, err := c.framer.ReadFrame(c.br)
 		if err != nil {
-			if err == io.EOF || c.draining.Load() {
+			var ne net.Error
+			switch {
+			case err == io.EOF || c.draining.Load():
 				return nil
+			case c.authed && c.s.IdleTimeout > 0 && errors.As(err, &ne) && ne.Timeout():
+				return fmt.Errorf("kio/server: %w for %v: %w", ErrIdle, c.s.IdleTimeout, err)
 			}
 			return err
 		}
@@ -319,7 +346,8 @@ func (c *serverConn) handle(s *slot, req *Request) {
 	case body == nil:
 		s.err = &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Err: ErrNoResponse}
 	default:
-		s.frame, err = c.framer.AppendResponse(nil, req.Key(), req.Version(),
+		s.buf = responseBuffers.Get().(*[]byte)
+		s.frame, err = c.framer.AppendResponse((*s.buf)[:0], req.Key(), req.Version(),
 			&frame.Response{Header: responseheader.ResponseHeader{CorrelationId: req.Header.CorrelationId}, Body: body})
 		if err != nil {
 			s.err = &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Err: err}
@@ -385,7 +413,11 @@ func (c *serverConn) writeLoop() {
 			return
 		}
 		if s.frame != nil {
-			if _, err := c.bw.Write(s.frame); err != nil {
+			_, err := c.bw.Write(s.frame)
+			if s.buf != nil {
+				putBuffer(s.buf, s.frame)
+			}
+			if err != nil {
 				c.close(err)
 				return
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
+	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/saslauthenticate"
@@ -69,4 +70,25 @@ func TestSASLRequired(t *testing.T) {
 		t.Error("a server without SASL lists SaslHandshake")
 	}
 	_ = metadata.APIKey
+}
+
+// TestUnstableVersionsNotAdvertised: as Kafka's broker (unstable.api.versions.enable
+// off), the server does not offer the versions the newest release marks unstable.
+func TestUnstableVersionsNotAdvertised(t *testing.T) {
+	v := (&server.Server{Handler: server.HandlerFunc(func(context.Context, *server.Request) (any, error) { return nil, nil })}).Versions()
+	for _, api := range schema.APIs() {
+		r, ok := v[api.Key]
+		if !ok {
+			if api.Key != saslhandshake.APIKey && api.Key != saslauthenticate.APIKey {
+				t.Errorf("%v not served by a plain Handler", api)
+			}
+			continue
+		}
+		if api.Unstable.Lo <= api.Unstable.Hi && r.Hi >= api.Unstable.Lo {
+			t.Errorf("%v: advertises %v, which includes the unstable %v", api, r, api.Unstable)
+		}
+		if api.Unstable.Lo > api.Unstable.Hi && r != api.Versions {
+			t.Errorf("%v: advertises %v, want %v", api, r, api.Versions)
+		}
+	}
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/tags"
 )
 
-// Server serves Kafka clients. Set its fields before Serve; the zero value with a
+// Server serves Kafka clients. Set its fields, and register the Mux's handlers, before
+// the first Serve: the ApiVersions answer is computed then. The zero value with a
 // Handler is ready.
 type Server struct {
 	// Handler answers every request but ApiVersions and SASL's; a *Mux usually.
@@ -39,6 +40,10 @@ type Server struct {
 	OnClose func(p *Peer, err error)
 	// HandshakeTimeout bounds a TLS handshake and SASL authentication; 0 means 10 s.
 	HandshakeTimeout time.Duration
+	// IdleTimeout, if positive, closes a connection that sends no request for that long
+	// (Kafka's connections.max.idle.ms, 10 minutes by default there), with an error
+	// wrapping ErrIdle. Requests still being handled do not count as activity.
+	IdleTimeout time.Duration
 
 	initOnce sync.Once
 	versions map[int16]tags.Range // what ApiVersions answers, by key

@@ -433,3 +433,23 @@ type rawFunc func(ctx context.Context, req *server.RawRequest) ([]byte, bool, er
 func (f rawFunc) ServeKafkaFrame(ctx context.Context, req *server.RawRequest) ([]byte, bool, error) {
 	return f(ctx, req)
 }
+
+func TestIdleTimeout(t *testing.T) {
+	cl := newCloses()
+	addr := start(t, &server.Server{Handler: testMux(), IdleTimeout: time.Second, OnClose: cl.onClose})
+	c, err := client.Dial(context.Background(), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 3 { // activity keeps it open
+		time.Sleep(10 * time.Millisecond)
+		if _, err := c.Call(context.Background(), metadataFor("busy")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cl.next(t); !errors.Is(err, server.ErrIdle) {
+		t.Errorf("closed with %v, want ErrIdle", err)
+	}
+	<-c.Done()
+}
