@@ -184,3 +184,23 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestIdleTimeout: a client that sends nothing for IdleTimeout is closed; one that
+// keeps talking is not.
+func TestIdleTimeout(t *testing.T) {
+	_, brokers := fakeCluster(t, 1)
+	p := startProxy(t, &proxy.Proxy{IdleTimeout: 300 * time.Millisecond}, brokers)
+	c, err := net.Dial("tcp", p.BootstrapAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Fatalf("the idle connection was not closed: %v", err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("closed after %v, before IdleTimeout", d)
+	}
+}

@@ -118,6 +118,10 @@ type Proxy struct {
 	// or the client gives up (a client closing is seen once its requests are written).
 	UpstreamTimeout time.Duration
 
+	// IdleTimeout, if positive, closes client connections that send no request for this
+	// long (Kafka's connections.max.idle.ms; kio/server's IdleTimeout).
+	IdleTimeout time.Duration
+
 	// ErrorLog, if set, is told why each connection that ended with an error ended.
 	ErrorLog func(error)
 
@@ -349,6 +353,7 @@ func (p *Proxy) newServer(l *listener) *server.Server {
 		RawHandler:   relay{p},
 		SASL:         p.ClientSASL,
 		MaxFrameSize: p.maxFrame(),
+		IdleTimeout:  p.IdleTimeout,
 		ConnContext: func(ctx context.Context, nc net.Conn) context.Context {
 			// Called once per connection that will be served; OnClose follows.
 			p.wg.Add(1)
