@@ -402,7 +402,15 @@ func (p *Proxy) onClose(peer *server.Peer, err error) {
 		if errors.Is(err, frame.ErrFrameTooLarge) || errors.Is(err, frame.ErrNegativeFrameSize) {
 			p.stats.refused.Add(1)
 		}
-		ce = &ConnError{Conn: &Conn{Client: peer.RemoteAddr, Listener: peer.LocalAddr.String()}, Op: "read request", APIKey: -1, Err: err}
+		info := &Conn{Client: peer.RemoteAddr, Listener: peer.LocalAddr.String()}
+		p.mu.Lock()
+		for _, l := range p.order {
+			if l.ln.Addr().String() == info.Listener {
+				info.Upstream = l.upstream
+			}
+		}
+		p.mu.Unlock()
+		ce = &ConnError{Conn: info, Op: "read request", APIKey: -1, Err: err}
 	}
 	p.logError(ce)
 }

@@ -275,3 +275,56 @@ func TestStartDiscoversBrokers(t *testing.T) {
 		}
 	}
 }
+
+// TestDropClosesTheConnection: a filter that drops a request that expects an answer
+// closes the client's connection (clients read answers in order, so nothing else is
+// safe); the proxy counts it and tells ErrorLog why, and other connections go on.
+func TestDropClosesTheConnection(t *testing.T) {
+	_, brokers := fakeCluster(t, 1)
+	var f proxy.Filters
+	proxy.OnRequest(&f, func(c *proxy.Call, r *metadata.MetadataRequest) proxy.Verdict {
+		if c.Header.ClientId != nil && *c.Header.ClientId == "dropped" {
+			return proxy.Drop
+		}
+		return proxy.Pass
+	})
+	var mu sync.Mutex
+	var logged []error
+	p := startProxy(t, &proxy.Proxy{Filters: &f, ErrorLog: func(err error) {
+		mu.Lock()
+		logged = append(logged, err)
+		mu.Unlock()
+	}}, brokers)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	dropped, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()), kgo.ClientID("dropped"), kgo.RequestRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dropped.Close()
+	if _, err := dropped.Request(ctx, kmsg.NewPtrMetadataRequest()); err == nil {
+		t.Error("a dropped Metadata request was answered")
+	}
+	if st := p.Stats(); st.Dropped == 0 {
+		t.Errorf("no drop counted: %+v", st)
+	}
+	mu.Lock()
+	found := false
+	for _, e := range logged {
+		found = found || errors.Is(e, proxy.ErrDropped)
+	}
+	mu.Unlock()
+	if !found {
+		t.Errorf("ErrorLog did not hear ErrDropped: %v", logged)
+	}
+	ok, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ok.Close()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	if _, err := ok.Request(ctx2, kmsg.NewPtrMetadataRequest()); err != nil {
+		t.Errorf("another client: %v", err)
+	}
+}
