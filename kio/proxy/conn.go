@@ -142,6 +142,31 @@ func (c *conn) apiVersions(ctx context.Context, req *server.RawRequest) ([]byte,
 	if err != nil {
 		return nil, false, c.connError("dial upstream", req.Key, err)
 	}
+	f := c.p.Filters
+	if f.wantsRequest(req.Key) && req.Version <= apiVersionsHi {
+		// Request filters see ApiVersions too (an audit log), though it never goes
+		// upstream: they may answer it themselves or drop it, not change it.
+		parsed, err := framer.ParseRequest(req.Frame)
+		if err != nil {
+			c.p.stats.refused.Add(1)
+			return nil, false, c.connError("request", req.Key, err)
+		}
+		c.p.stats.decoded.Add(1)
+		call := &Call{APIKey: req.Key, Version: req.Version, Header: &parsed.Header, Request: parsed.Body, Conn: &c.info}
+		switch f.runRequest(call, parsed.Body) {
+		case Drop:
+			c.p.stats.dropped.Add(1)
+			return nil, false, c.connError("request", req.Key, ErrDropped)
+		case Answered:
+			out, err := c.encodeAnswer(call, req.Key, req.Version, req.CorrelationID)
+			if err != nil {
+				return nil, false, c.connError("request", req.Key, err)
+			}
+			c.p.stats.answered.Add(1)
+			c.p.stats.responses.Add(1)
+			return out, true, nil
+		}
+	}
 	out, err := apiVersionsAnswer(up.APIVersions(), c.p.UnknownAPIs, req.Version, req.CorrelationID)
 	if err != nil {
 		return nil, false, c.connError("answer ApiVersions", req.Key, err)
@@ -155,6 +180,21 @@ func (c *conn) apiVersions(ctx context.Context, req *server.RawRequest) ([]byte,
 	c.p.stats.answered.Add(1)
 	c.p.stats.responses.Add(1)
 	return out, true, nil
+}
+
+// encodeAnswer encodes a filter's answer to a request as the response frame.
+func (c *conn) encodeAnswer(call *Call, key, version int16, corr int32) ([]byte, error) {
+	api, _ := schema.Lookup(key)
+	if reflect.TypeOf(call.answer) != reflect.PointerTo(api.Response) {
+		return nil, fmt.Errorf("%w: %T for %s", ErrBadAnswer, call.answer, api.Name)
+	}
+	resp := &frame.Response{Body: call.answer}
+	resp.Header.CorrelationId = corr
+	out, err := framer.AppendResponse(nil, key, version, resp)
+	if err != nil {
+		return nil, fmt.Errorf("encoding a filter's answer: %w", err)
+	}
+	return out, nil
 }
 
 // connError wraps why a connection ends, for OnClose and ErrorLog.
@@ -228,14 +268,9 @@ func (c *conn) request(raw []byte) (requestOutcome, []byte, error) {
 		return o, out, nil
 	case Answered:
 		c.p.stats.answered.Add(1)
-		if reflect.TypeOf(call.answer) != reflect.PointerTo(api.Response) {
-			return o, nil, fmt.Errorf("%w: %T for %s", ErrBadAnswer, call.answer, api.Name)
-		}
-		resp := &frame.Response{Body: call.answer}
-		resp.Header.CorrelationId = corr
-		out, err := framer.AppendResponse(nil, key, version, resp)
+		out, err := c.encodeAnswer(call, key, version, corr)
 		if err != nil {
-			return o, nil, fmt.Errorf("encoding a filter's answer: %w", err)
+			return o, nil, err
 		}
 		s.answer = out
 		return o, nil, nil

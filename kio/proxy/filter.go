@@ -88,8 +88,10 @@ type (
 // Filters holds the hooks a Proxy runs. Register them with OnRequest, OnResponse,
 // OnEveryRequest and OnEveryResponse before the Proxy starts; a Filters must not change
 // while a Proxy uses it. The zero value has no hooks: every frame is relayed without
-// being decoded, except those the proxy itself must read (ApiVersions, to clamp versions;
-// responses that carry broker endpoints, to rewrite them).
+// being decoded, except those the proxy itself must read (responses that carry broker
+// endpoints, to rewrite them). ApiVersions is answered by the proxy itself (see
+// ClampAPIVersions): request filters see it and may answer or drop it, but a change goes
+// nowhere; response filters see the proxy's answer.
 //
 // Hooks run on the connection's goroutines: a connection's request hooks one at a time in
 // request order, its response hooks one at a time in response order, but a request hook
