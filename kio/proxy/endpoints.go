@@ -5,6 +5,10 @@ import (
 	"math"
 	"net"
 	"strconv"
+	"strings"
+
+	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/tags"
 
 	"github.com/kio-go/kafka-protocol/kio/schema/describecluster"
 	"github.com/kio-go/kafka-protocol/kio/schema/describequorum"
@@ -41,6 +45,46 @@ var endpointAPIs = map[int16]bool{
 // CarriesEndpoints reports whether responses of the API may carry broker endpoints that
 // RewriteEndpoints rewrites.
 func CarriesEndpoints(apiKey int16) bool { return endpointAPIs[apiKey] }
+
+// endpointVersions holds, per endpoint API, the versions whose responses have an
+// endpoint field, read from the schema's tags (the top-level field of each rewritten
+// path of endpointFields): Produce from v10 and Fetch from v16 (KIP-951), DescribeQuorum
+// from v2. Older responses cannot carry one and are relayed undecoded.
+var endpointVersions = func() map[int16][]tags.Range {
+	out := map[int16][]tags.Range{}
+	for _, f := range endpointFields {
+		if !f.Rewritten {
+			continue
+		}
+		msg, rest, _ := strings.Cut(f.Path, ".")
+		top, _, _ := strings.Cut(rest, ".")
+		m, ok := schema.LookupMessage(msg)
+		if !ok {
+			panic("kio/proxy: endpoint table names an unknown message " + msg)
+		}
+		sf, ok := m.Type.FieldByName(strings.TrimSuffix(top, "[]"))
+		if !ok {
+			panic("kio/proxy: endpoint table names an unknown field " + f.Path)
+		}
+		tf, err := tags.ParseField(sf.Tag.Get("kafka"))
+		if err != nil {
+			panic("kio/proxy: " + err.Error())
+		}
+		out[m.APIKey] = append(out[m.APIKey], tf.Versions)
+	}
+	return out
+}()
+
+// carriesEndpointsAt reports whether responses of the API at the version may carry
+// broker endpoints.
+func carriesEndpointsAt(apiKey, version int16) bool {
+	for _, r := range endpointVersions[apiKey] {
+		if r.Contains(version) {
+			return true
+		}
+	}
+	return false
+}
 
 // RewriteEndpoints replaces, in place, every broker endpoint of a decoded response body
 // (a pointer to a generated response struct) with what m returns, and returns how many
