@@ -97,10 +97,9 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 
 // checkAbsent fails when a field absent at the plan's version holds a value.
 func (pl *plan) checkAbsent(p unsafe.Pointer) error {
-	for i := range pl.absent {
-		o := &pl.absent[i]
-		if !isEmpty(o.field, unsafe.Add(p, o.offset)) {
-			return atField(encodeErr(causef(ErrVersion, "field %s has a value but does not exist at version %d", o.name, pl.version)), o.name)
+	for _, f := range pl.absent {
+		if !f.IsEmpty(unsafe.Add(p, f.Offset)) {
+			return atField(encodeErr(causef(ErrVersion, "field %s has a value but does not exist at version %d", f.Name, pl.version)), f.Name)
 		}
 	}
 	return nil
@@ -124,7 +123,7 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 				return b, atField(encodeErr(causef(ErrTag, "unknown tag %d is field %s at version %d", o.tag, o.name, pl.version)), "UnknownTags")
 			}
 		}
-		if !isDefault(o.field, unsafe.Add(p, o.offset)) {
+		if !o.field.IsDefault(unsafe.Add(p, o.offset)) {
 			count++
 		}
 	}
@@ -146,7 +145,7 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 		o := &pl.tagged[i]
 		i++
 		fp := unsafe.Add(p, o.offset)
-		if isDefault(o.field, fp) {
+		if o.field.IsDefault(fp) {
 			continue
 		}
 		b = wire.AppendUvarint(b, o.tag)
@@ -238,7 +237,7 @@ func (pl *plan) size(p unsafe.Pointer) int {
 	for i := range pl.tagged {
 		o := &pl.tagged[i]
 		fp := unsafe.Add(p, o.offset)
-		if isDefault(o.field, fp) {
+		if o.field.IsDefault(fp) {
 			continue
 		}
 		count++

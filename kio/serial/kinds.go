@@ -2,11 +2,8 @@ package serial
 
 import (
 	"encoding/binary"
-	"math"
 	"reflect"
 	"slices"
-	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio"
@@ -76,117 +73,8 @@ func valueSize(o *op, p unsafe.Pointer) int {
 
 // Fixed-width kinds: big-endian integers, float64, bool, uuid.
 
-// numberKind is what the codec knows of a fixed-width number kind besides its wire
-// form: its name in the specs, the Go kind that holds it, its width, and how a default
-// literal reads as the value's bits. Every per-kind decision about numbers outside the
-// encode and decode paths (widths, the Go types a tag accepts, implied types, defaults)
-// reads this table, so a new number kind is a row here and its encode and decode cases.
-type numberKind struct {
-	kind   wireKind
-	name   string
-	goKind reflect.Kind
-	width  int
-	parse  func(lit string, bits int) (uint64, error)
-}
-
-var numberKinds = [...]numberKind{
-	{kBool, "bool", reflect.Bool, 1, parseBoolBits},
-	{kInt8, "int8", reflect.Int8, 1, parseIntBits},
-	{kInt16, "int16", reflect.Int16, 2, parseIntBits},
-	{kInt32, "int32", reflect.Int32, 4, parseIntBits},
-	{kInt64, "int64", reflect.Int64, 8, parseIntBits},
-	{kUint16, "uint16", reflect.Uint16, 2, parseUintBits},
-	{kUint32, "uint32", reflect.Uint32, 4, parseUintBits},
-	{kFloat64, "float64", reflect.Float64, 8, parseFloatBits},
-}
-
-// numberKindOf returns the table row of k, or nil where k is not a number kind.
-func numberKindOf(k wireKind) *numberKind {
-	if int(k) < len(numberKindByKind) {
-		return numberKindByKind[k]
-	}
-	return nil
-}
-
-// numberKindByKind indexes numberKinds by kind: isDefault asks for every tagged field
-// an encode writes.
-var numberKindByKind = func() (rows [kCompactInt32s + 1]*numberKind) {
-	for i := range numberKinds {
-		rows[numberKinds[i].kind] = &numberKinds[i]
-	}
-	return rows
-}()
-
 // fixedWidth is the wire width of a fixed-width kind, 0 for the others.
-func fixedWidth(k wireKind) int {
-	if k == kUUID {
-		return 16
-	}
-	if n := numberKindOf(k); n != nil {
-		return n.width
-	}
-	return 0
-}
-
-// loadBits reads the width bytes of a number at p as bits; storeBits writes them.
-func loadBits(p unsafe.Pointer, width int) uint64 {
-	switch width {
-	case 1:
-		return uint64(*(*uint8)(p))
-	case 2:
-		return uint64(*(*uint16)(p))
-	case 4:
-		return uint64(*(*uint32)(p))
-	default:
-		return *(*uint64)(p)
-	}
-}
-
-func storeBits(p unsafe.Pointer, width int, bits uint64) {
-	switch width {
-	case 1:
-		*(*uint8)(p) = uint8(bits)
-	case 2:
-		*(*uint16)(p) = uint16(bits)
-	case 4:
-		*(*uint32)(p) = uint32(bits)
-	default:
-		*(*uint64)(p) = bits
-	}
-}
-
-func parseBoolBits(lit string, _ int) (uint64, error) {
-	b, err := strconv.ParseBool(lit)
-	if b {
-		return 1, err
-	}
-	return 0, err
-}
-
-// parseIntBits reads a signed default; the spec writes some as unsigned hex of the
-// type's width (0xffff for -1 in an int16).
-func parseIntBits(lit string, bits int) (uint64, error) {
-	i, err := strconv.ParseInt(lit, 0, bits)
-	if err != nil && strings.HasPrefix(lit, "0x") {
-		var u uint64
-		if u, err = strconv.ParseUint(lit, 0, bits); err == nil {
-			i = int64(u) << (64 - bits) >> (64 - bits)
-		}
-	}
-	if bits < 64 {
-		return uint64(i) & (1<<bits - 1), err // as the value lies in memory
-	}
-	return uint64(i), err
-}
-
-func parseUintBits(lit string, bits int) (uint64, error) {
-	return strconv.ParseUint(lit, 0, bits)
-}
-
-func parseFloatBits(lit string, _ int) (uint64, error) {
-	f, err := strconv.ParseFloat(lit, 64)
-	return math.Float64bits(f), err
-}
+func fixedWidth(k wireKind) int { return k.FixedWidth() }
 
 func encodeFixed(b []byte, k wireKind, p unsafe.Pointer) []byte {
 	switch k {

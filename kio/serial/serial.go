@@ -205,7 +205,7 @@ func SetDefaults(v any) error {
 	if err != nil {
 		return errorFor(err, "defaults", typeOfValue(v, ti), version, -1)
 	}
-	ti.setDefaults(p)
+	ti.lt.SetDefaults(p)
 	return nil
 }
 
@@ -307,7 +307,7 @@ func Check(v any) error {
 	if version, err := ti.checkVersions(); err != nil {
 		return errorFor(err, "check", t, version, -1)
 	}
-	if ti.marker.Versions.IsNone() {
+	if ti.lt.Message.Versions.IsNone() {
 		return errorFor(causef(ErrSchema, "%v declares no version", t), "check", t, 0, -1)
 	}
 	return nil
