@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/kio-go/kafka-protocol/kio"
-	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/kio/internal/layout"
 )
 
 // Unmarshal reads the JSON of a message at version into v, a pointer to a
@@ -33,20 +33,17 @@ func (o Options) Unmarshal(data []byte, v any, version int16) error {
 			Err: errorf(ErrSchema, "%T is not a non-nil pointer to a struct", v)}
 	}
 	t := rv.Elem().Type()
-	st, err := typeOf(t)
+	lt, err := typeOf(t)
 	if err != nil {
 		return &Error{Op: "unmarshal", Type: t, Version: version, Offset: 0, Err: err}
 	}
-	if !st.versionOK(version) {
-		return &Error{Op: "unmarshal", Type: t, Version: version, Offset: 0,
-			Err: errorf(ErrVersion, "%v has versions %v", t, st.marker.Versions)}
+	if _, err := lt.MessageAt(version); err != nil {
+		return &Error{Op: "unmarshal", Type: t, Version: version, Offset: 0, Err: errorf(ErrVersion, "%v", err)}
 	}
-	if err := serial.SetDefaults(v); err != nil {
-		return &Error{Op: "unmarshal", Type: t, Version: version, Offset: 0, Err: errorf(ErrSchema, "%v", err)}
-	}
+	lt.SetDefaults(rv.UnsafePointer())
 	d := decoder{dec: json.NewDecoder(bytes.NewReader(data)), opts: o, version: version}
 	d.dec.UseNumber()
-	err = d.object(st, rv.Elem())
+	err = d.object(lt, rv.Elem())
 	if err == nil {
 		off := d.dec.InputOffset()
 		if _, terr := d.dec.Token(); terr != io.EOF {
@@ -122,7 +119,7 @@ func (d *decoder) skip(t json.Token) error {
 }
 
 // object reads a struct whose '{' is next in the input.
-func (d *decoder) object(st *structType, v reflect.Value) error {
+func (d *decoder) object(st *layout.Type, v reflect.Value) error {
 	t, off, err := d.token()
 	if err != nil {
 		return err
@@ -135,11 +132,11 @@ func (d *decoder) object(st *structType, v reflect.Value) error {
 
 // members reads an object's members after its '{' and checks that every mandatory
 // field came.
-func (d *decoder) members(st *structType, v reflect.Value, start int64) error {
+func (d *decoder) members(st *layout.Type, v reflect.Value, start int64) error {
 	var seenSmall uint64
 	var seenMore []bool
-	if len(st.fields) > 64 {
-		seenMore = make([]bool, len(st.fields))
+	if len(st.Fields) > 64 {
+		seenMore = make([]bool, len(st.Fields))
 	}
 	for d.dec.More() {
 		kt, off, err := d.token()
@@ -147,14 +144,14 @@ func (d *decoder) members(st *structType, v reflect.Value, start int64) error {
 			return err
 		}
 		name, _ := kt.(string)
-		i, ok := st.byName[name]
+		i, ok := fieldsByName(st)[name]
 		if !ok {
-			if name == "_unknownTaggedFields" && st.unknown >= 0 && d.opts.UnknownTags {
+			if name == "_unknownTaggedFields" && st.HasUnknownTags() && d.opts.UnknownTags {
 				raw, err := d.unknownTags()
 				if err != nil {
 					return atMember(err, name)
 				}
-				v.Field(st.unknown).Set(reflect.ValueOf(raw))
+				v.Field(st.UnknownTags).Set(reflect.ValueOf(raw))
 				continue
 			}
 			t, _, err := d.token()
@@ -167,9 +164,9 @@ func (d *decoder) members(st *structType, v reflect.Value, start int64) error {
 			continue
 		}
 		_ = off
-		f := &st.fields[i]
-		if err := d.value(&f.value, v.Field(f.index), f.tag.Nullable.Contains(d.version)); err != nil {
-			return atMember(err, f.jsonName)
+		f := &st.Fields[i]
+		if err := d.value(&f.Value, v.Field(f.Index), f.Tag.Nullable.Contains(d.version)); err != nil {
+			return atMember(err, f.JSONName)
 		}
 		if seenMore != nil {
 			seenMore[i] = true
@@ -181,15 +178,15 @@ func (d *decoder) members(st *structType, v reflect.Value, start int64) error {
 	if _, _, err := d.token(); err != nil { // the '}'
 		return err
 	}
-	for i := range st.fields {
-		f := &st.fields[i]
+	for i := range st.Fields {
+		f := &st.Fields[i]
 		seen := seenSmall&(1<<i) != 0
 		if seenMore != nil {
 			seen = seenMore[i]
 		}
-		mandatory := f.tag.Versions.Contains(d.version) && !(f.tag.IsTagged() && f.tag.Tagged.Contains(d.version))
+		mandatory := f.Tag.Versions.Contains(d.version) && !f.IsTaggedAt(d.version)
 		if mandatory && !seen {
-			return atMember(failf(endOff, ErrMissing, "unable to locate field '%s', which is mandatory in version %d", f.jsonName, d.version), f.jsonName)
+			return atMember(failf(endOff, ErrMissing, "unable to locate field '%s', which is mandatory in version %d", f.JSONName, d.version), f.JSONName)
 		}
 	}
 	_ = start
@@ -238,33 +235,33 @@ func (d *decoder) unknownTags() (kio.RawTags, error) {
 	return raw, nil
 }
 
-var intBits = [...]int{kInt8: 8, kInt16: 16, kInt32: 32, kInt64: 64, kUint16: 16, kUint32: 32}
+var intBits = [...]int{layout.Int8: 8, layout.Int16: 16, layout.Int32: 32, layout.Int64: 64, layout.Uint16: 16, layout.Uint32: 32}
 
 // value reads one value of layout l into v.
-func (d *decoder) value(l *value, v reflect.Value, nullable bool) error {
+func (d *decoder) value(l *layout.Value, v reflect.Value, nullable bool) error {
 	t, off, err := d.token()
 	if err != nil {
 		return err
 	}
 	if t == nil {
 		switch {
-		case l.kind < kUUID || l.kind == kUUID:
+		case l.Kind <= layout.UUID:
 			// numbers, booleans and UUIDs are never null
-		case nullable && (l.ptr || l.kind == kBytes || l.kind == kRecords || l.kind == kArray):
+		case nullable && (l.Ptr || l.Kind == layout.Bytes || l.Kind == layout.Array):
 			v.SetZero()
 			return nil
 		default:
 			return failf(off, ErrNull, "null, which is not allowed at version %d", d.version)
 		}
 	}
-	switch l.kind {
-	case kBool:
+	switch l.Kind {
+	case layout.Bool:
 		b, ok := t.(bool)
 		if !ok {
 			return d.typeErr(t, off, "expected Boolean type")
 		}
 		v.SetBool(b)
-	case kInt8, kInt16, kInt32, kInt64, kUint16, kUint32:
+	case layout.Int8, layout.Int16, layout.Int32, layout.Int64, layout.Uint16, layout.Uint32:
 		n, ok := t.(json.Number)
 		if !ok {
 			return d.typeErr(t, off, "expected an integer")
@@ -272,8 +269,8 @@ func (d *decoder) value(l *value, v reflect.Value, nullable bool) error {
 		if strings.ContainsAny(string(n), ".eE") {
 			return failf(off, ErrType, "expected an integer, got %s", n)
 		}
-		bits := intBits[l.kind]
-		if l.kind == kUint16 || l.kind == kUint32 {
+		bits := intBits[l.Kind]
+		if l.Kind == layout.Uint16 || l.Kind == layout.Uint32 {
 			u, perr := strconv.ParseUint(string(n), 10, bits)
 			if perr != nil {
 				return failf(off, ErrRange, "%s does not fit in a %d-bit unsigned integer", n, bits)
@@ -286,7 +283,7 @@ func (d *decoder) value(l *value, v reflect.Value, nullable bool) error {
 			return failf(off, ErrRange, "%s does not fit in a %d-bit signed integer", n, bits)
 		}
 		v.SetInt(i)
-	case kFloat64:
+	case layout.Float64:
 		switch t := t.(type) {
 		case json.Number:
 			if !strings.ContainsAny(string(t), ".eE") {
@@ -312,7 +309,7 @@ func (d *decoder) value(l *value, v reflect.Value, nullable bool) error {
 		default:
 			return d.typeErr(t, off, "expected a floating point type")
 		}
-	case kUUID:
+	case layout.UUID:
 		s, ok := t.(string)
 		if !ok {
 			return d.typeErr(t, off, "expected a JSON string type")
@@ -324,29 +321,31 @@ func (d *decoder) value(l *value, v reflect.Value, nullable bool) error {
 		for i := range u {
 			v.Index(i).SetUint(uint64(u[i]))
 		}
-	case kString:
+	case layout.String:
 		s, ok := t.(string)
 		if !ok {
 			return d.typeErr(t, off, "expected a string type")
 		}
-		if l.ptr {
-			p := reflect.New(l.goType.Elem())
+		if l.Ptr {
+			p := reflect.New(l.GoType.Elem())
 			p.Elem().SetString(s)
 			v.Set(p)
 		} else {
 			v.SetString(s)
 		}
-	case kBytes:
-		s, ok := t.(string)
-		if !ok {
-			return d.typeErr(t, off, "expected Base64-encoded binary data")
+	case layout.Bytes:
+		if !l.Records {
+			s, ok := t.(string)
+			if !ok {
+				return d.typeErr(t, off, "expected Base64-encoded binary data")
+			}
+			b, berr := decodeBase64(s)
+			if berr != nil {
+				return failf(off, ErrRange, "%v", berr)
+			}
+			v.SetBytes(b)
+			return nil
 		}
-		b, berr := decodeBase64(s)
-		if berr != nil {
-			return failf(off, ErrRange, "%v", berr)
-		}
-		v.SetBytes(b)
-	case kRecords:
 		switch t := t.(type) {
 		case string:
 			b, berr := decodeBase64(t)
@@ -366,22 +365,20 @@ func (d *decoder) value(l *value, v reflect.Value, nullable bool) error {
 		default:
 			return d.typeErr(t, off, "expected Base64-encoded binary data")
 		}
-	case kArray:
+	case layout.Array:
 		if t != json.Delim('[') {
 			if err := d.skip(t); err != nil {
 				return err
 			}
 			return failf(off, ErrType, "expected a JSON array, but got %s", jsonType(t))
 		}
-		s := reflect.MakeSlice(l.goType, 0, 0)
+		s := reflect.MakeSlice(l.GoType, 0, 0)
 		for i := 0; d.dec.More(); i++ {
-			ev := reflect.New(l.goType.Elem()).Elem()
-			if l.elem.kind == kStruct {
-				if err := serial.SetDefaults(ev.Addr().Interface()); err != nil {
-					return failf(off, ErrSchema, "%v", err)
-				}
+			ev := reflect.New(l.GoType.Elem()).Elem()
+			if l.Elem.Kind == layout.Struct {
+				l.Elem.Struct.SetDefaults(ev.Addr().UnsafePointer())
 			}
-			if err := d.value(l.elem, ev, false); err != nil {
+			if err := d.value(l.Elem, ev, false); err != nil {
 				return atIndex(err, i)
 			}
 			s = reflect.Append(s, ev)
@@ -390,7 +387,7 @@ func (d *decoder) value(l *value, v reflect.Value, nullable bool) error {
 			return err
 		}
 		v.Set(s)
-	case kStruct:
+	case layout.Struct:
 		if t != json.Delim('{') {
 			if err := d.skip(t); err != nil {
 				return err
@@ -398,17 +395,15 @@ func (d *decoder) value(l *value, v reflect.Value, nullable bool) error {
 			return failf(off, ErrType, "expected a JSON object, but got %s", jsonType(t))
 		}
 		target := v
-		if l.ptr {
-			p := reflect.New(l.goType.Elem())
+		if l.Ptr {
+			p := reflect.New(l.GoType.Elem())
 			v.Set(p)
 			target = p.Elem()
 		}
 		// A repeated member starts again from the defaults, as the converters build a
 		// new object for it.
-		if err := serial.SetDefaults(target.Addr().Interface()); err != nil {
-			return failf(off, ErrSchema, "%v", err)
-		}
-		return d.members(l.sub, target, off)
+		l.Struct.SetDefaults(target.Addr().UnsafePointer())
+		return d.members(l.Struct, target, off)
 	}
 	return nil
 }

@@ -7,8 +7,10 @@ import (
 	"sort"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/layout"
 )
 
 // Records says how a records field is written.
@@ -64,16 +66,22 @@ func (o Options) Append(dst []byte, v any, version int16) ([]byte, error) {
 		return dst, &Error{Op: "marshal", Type: reflect.TypeOf(v), Version: version, Offset: -1,
 			Err: errorf(ErrSchema, "%T is not a struct or a pointer to one", v)}
 	}
-	st, err := typeOf(rv.Type())
+	lt, err := typeOf(rv.Type())
 	if err != nil {
 		return dst, &Error{Op: "marshal", Type: rv.Type(), Version: version, Offset: -1, Err: err}
 	}
-	if !st.versionOK(version) {
-		return dst, &Error{Op: "marshal", Type: rv.Type(), Version: version, Offset: -1,
-			Err: errorf(ErrVersion, "%v has versions %v", rv.Type(), st.marker.Versions)}
+	at, err := lt.MessageAt(version)
+	if err != nil {
+		return dst, &Error{Op: "marshal", Type: rv.Type(), Version: version, Offset: -1, Err: errorf(ErrVersion, "%v", err)}
+	}
+	if !rv.CanAddr() {
+		// The defaults are compared in place, through the layout's offsets.
+		c := reflect.New(rv.Type()).Elem()
+		c.Set(rv)
+		rv = c
 	}
 	e := encoder{buf: dst, opts: o, version: version}
-	if err := e.object(st, rv); err != nil {
+	if err := e.object(at, rv); err != nil {
 		return dst, finish(err, "marshal", rv.Type(), version)
 	}
 	return e.buf, nil
@@ -124,38 +132,37 @@ func (e *encoder) close(c byte, empty bool) {
 }
 
 // object writes a struct: the fields present at the version, tagged ones where they
-// differ from their default, as the converters' write does.
-func (e *encoder) object(st *structType, v reflect.Value) error {
+// differ from their default, as the converters' write does. v is addressable.
+func (e *encoder) object(at *layout.Version, v reflect.Value) error {
+	p := v.Addr().UnsafePointer()
+	for _, f := range at.Absent {
+		// The converters refuse a non-default value they would drop; kio/serial
+		// also lets an empty value pass, so a zero struct encodes at any version.
+		if !f.Tag.Ignorable && !f.IsEmpty(unsafe.Add(p, f.Offset)) {
+			return atMember(failf(-1, ErrVersion, "a value other than its default, which version %d cannot hold", e.version), f.JSONName)
+		}
+	}
 	e.open('{')
 	first := true
-	for i := range st.fields {
-		f := &st.fields[i]
-		fv := v.Field(f.index)
-		if !f.tag.Versions.Contains(e.version) {
-			// The converters refuse a non-default value they would drop; kio/serial
-			// also lets Go's zero value pass, so a zero struct encodes at any version.
-			if !f.tag.Ignorable && !isDefault(&f.value, fv, st.def.Field(f.index), false, e.version) && !fv.IsZero() {
-				return atMember(failf(-1, ErrVersion, "a value other than its default, which version %d cannot hold", e.version), f.jsonName)
-			}
+	for i := range at.Members {
+		m := &at.Members[i]
+		f := m.Field
+		if m.Tagged && f.IsDefault(unsafe.Add(p, f.Offset)) {
 			continue
 		}
-		nullable := f.tag.Nullable.Contains(e.version)
-		if f.tag.IsTagged() && f.tag.Tagged.Contains(e.version) && isDefault(&f.value, fv, st.def.Field(f.index), nullable, e.version) {
-			continue
-		}
-		name := f.jsonName
-		if f.kind == kRecords && e.opts.Records == RecordsSize && !fv.IsNil() {
-			e.member(&first, name+"SizeInBytes")
+		fv := v.Field(f.Index)
+		if f.Records && e.opts.Records == RecordsSize && !fv.IsNil() {
+			e.member(&first, f.JSONName+"SizeInBytes")
 			e.buf = strconv.AppendInt(e.buf, int64(fv.Len()), 10)
 			continue
 		}
-		e.member(&first, name)
-		if err := e.value(&f.value, fv, nullable); err != nil {
-			return atMember(err, f.jsonName)
+		e.member(&first, f.JSONName)
+		if err := e.value(&m.ValueAt, fv); err != nil {
+			return atMember(err, f.JSONName)
 		}
 	}
-	if e.opts.UnknownTags && st.unknown >= 0 {
-		if raw := v.Field(st.unknown).Interface().(kio.RawTags); len(raw) > 0 {
+	if e.opts.UnknownTags && at.Type.HasUnknownTags() {
+		if raw := *(*kio.RawTags)(unsafe.Add(p, at.Type.UnknownOffset)); len(raw) > 0 {
 			e.member(&first, "_unknownTaggedFields")
 			e.unknownTags(raw)
 		}
@@ -180,17 +187,18 @@ func (e *encoder) unknownTags(raw kio.RawTags) {
 }
 
 // value writes one value of layout l.
-func (e *encoder) value(l *value, v reflect.Value, nullable bool) error {
-	switch l.kind {
-	case kBool:
+func (e *encoder) value(l *layout.ValueAt, v reflect.Value) error {
+	nullable := l.Nullable
+	switch l.Kind {
+	case layout.Bool:
 		e.buf = strconv.AppendBool(e.buf, v.Bool())
-	case kInt8, kInt16, kInt32, kInt64:
+	case layout.Int8, layout.Int16, layout.Int32, layout.Int64:
 		e.buf = strconv.AppendInt(e.buf, v.Int(), 10)
-	case kUint16, kUint32:
+	case layout.Uint16, layout.Uint32:
 		e.buf = strconv.AppendUint(e.buf, v.Uint(), 10)
-	case kFloat64:
+	case layout.Float64:
 		e.buf = appendFloat(e.buf, v.Float())
-	case kUUID:
+	case layout.UUID:
 		var u kio.UUID
 		for i := range u {
 			u[i] = byte(v.Index(i).Uint())
@@ -198,8 +206,8 @@ func (e *encoder) value(l *value, v reflect.Value, nullable bool) error {
 		e.buf = append(e.buf, '"')
 		e.buf = base64.RawURLEncoding.AppendEncode(e.buf, u[:])
 		e.buf = append(e.buf, '"')
-	case kString:
-		if l.ptr {
+	case layout.String:
+		if l.Ptr {
 			if v.IsNil() {
 				if !nullable {
 					return failf(-1, ErrNull, "nil, which this version cannot write")
@@ -210,23 +218,17 @@ func (e *encoder) value(l *value, v reflect.Value, nullable bool) error {
 			v = v.Elem()
 		}
 		e.buf = appendString(e.buf, v.String())
-	case kBytes:
-		if v.IsNil() && nullable {
+	case layout.Bytes:
+		if v.IsNil() && (nullable || l.Records) {
 			e.buf = append(e.buf, "null"...)
 			return nil
 		}
-		e.buf = appendBase64(e.buf, v.Bytes())
-	case kRecords:
-		if v.IsNil() {
-			e.buf = append(e.buf, "null"...)
-			return nil
-		}
-		if e.opts.Records == RecordsDecoded {
+		if l.Records && e.opts.Records == RecordsDecoded {
 			e.records(v.Bytes())
 			return nil
 		}
 		e.buf = appendBase64(e.buf, v.Bytes())
-	case kArray:
+	case layout.Array:
 		if v.IsNil() && nullable {
 			e.buf = append(e.buf, "null"...)
 			return nil
@@ -235,13 +237,13 @@ func (e *encoder) value(l *value, v reflect.Value, nullable bool) error {
 		first := true
 		for i := range v.Len() {
 			e.member(&first, "")
-			if err := e.value(l.elem, v.Index(i), false); err != nil {
+			if err := e.value(l.Elem, v.Index(i)); err != nil {
 				return atIndex(err, i)
 			}
 		}
 		e.close(']', first)
-	case kStruct:
-		if l.ptr {
+	case layout.Struct:
+		if l.Ptr {
 			if v.IsNil() {
 				if !nullable {
 					return failf(-1, ErrNull, "nil, which this version cannot write")
@@ -251,60 +253,9 @@ func (e *encoder) value(l *value, v reflect.Value, nullable bool) error {
 			}
 			v = v.Elem()
 		}
-		return e.object(l.sub, v)
+		return e.object(l.Struct, v)
 	}
 	return nil
-}
-
-// isDefault reports whether v equals d, the field's default, as the converters'
-// non-default checks decide (a nullable field's null differs from an empty value).
-func isDefault(l *value, v, d reflect.Value, nullable bool, version int16) bool {
-	switch l.kind {
-	case kBool:
-		return v.Bool() == d.Bool()
-	case kInt8, kInt16, kInt32, kInt64:
-		return v.Int() == d.Int()
-	case kUint16, kUint32:
-		return v.Uint() == d.Uint()
-	case kFloat64:
-		return v.Float() == d.Float()
-	case kUUID:
-		return v.Equal(d)
-	case kString:
-		if l.ptr {
-			if v.IsNil() || d.IsNil() {
-				return v.IsNil() == d.IsNil()
-			}
-			return v.Elem().String() == d.Elem().String()
-		}
-		return v.String() == d.String()
-	case kBytes, kRecords, kArray:
-		if d.IsNil() {
-			return v.IsNil()
-		}
-		return v.Len() == 0 && !(nullable && v.IsNil())
-	case kStruct:
-		if l.ptr {
-			if v.IsNil() || d.IsNil() {
-				return v.IsNil() == d.IsNil()
-			}
-			v, d = v.Elem(), d.Elem()
-		}
-		return structIsDefault(l.sub, v, d, version)
-	}
-	return false
-}
-
-// structIsDefault compares every field, as the generated equals does, and requires
-// no unknown tagged field.
-func structIsDefault(st *structType, v, d reflect.Value, version int16) bool {
-	for i := range st.fields {
-		f := &st.fields[i]
-		if !isDefault(&f.value, v.Field(f.index), d.Field(f.index), f.tag.Nullable.Contains(version), version) {
-			return false
-		}
-	}
-	return st.unknown < 0 || v.Field(st.unknown).Len() == 0
 }
 
 // appendFloat writes f as Jackson writes a DoubleNode: always with a fraction or an
