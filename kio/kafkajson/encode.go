@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -51,10 +52,27 @@ var Lossless = Options{Records: RecordsDecoded, UnknownTags: true}
 
 // Marshal returns Kafka's JSON of v (a kafka-tagged struct or a pointer to one) at
 // version, records written as their size.
-func Marshal(v any, version int16) ([]byte, error) { return Options{}.Append(nil, v, version) }
+func Marshal(v any, version int16) ([]byte, error) { return Options{}.Marshal(v, version) }
 
-// Marshal returns the JSON of v at version in the form o chooses.
-func (o Options) Marshal(v any, version int16) ([]byte, error) { return o.Append(nil, v, version) }
+// Marshal returns the JSON of v at version in the form o chooses, in a slice of its
+// exact size (written into a pooled buffer first).
+func (o Options) Marshal(v any, version int16) ([]byte, error) {
+	bp := marshalBuffers.Get().(*[]byte)
+	b, err := o.Append((*bp)[:0], v, version)
+	var out []byte
+	if err == nil {
+		out = append([]byte(nil), b...)
+	}
+	if cap(b) <= maxPooledBuffer {
+		*bp = b
+		marshalBuffers.Put(bp)
+	}
+	return out, err
+}
+
+const maxPooledBuffer = 1 << 20
+
+var marshalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // Append appends the JSON of v at version to dst.
 func (o Options) Append(dst []byte, v any, version int16) ([]byte, error) {
@@ -75,13 +93,13 @@ func (o Options) Append(dst []byte, v any, version int16) ([]byte, error) {
 		return dst, &Error{Op: "marshal", Type: rv.Type(), Version: version, Offset: -1, Err: errorf(ErrVersion, "%v", err)}
 	}
 	if !rv.CanAddr() {
-		// The defaults are compared in place, through the layout's offsets.
+		// The walk reads the value in place, through the layout's offsets.
 		c := reflect.New(rv.Type()).Elem()
 		c.Set(rv)
 		rv = c
 	}
 	e := encoder{buf: dst, opts: o, version: version}
-	if err := e.object(at, rv); err != nil {
+	if err := e.object(at, rv.Addr().UnsafePointer()); err != nil {
 		return dst, finish(err, "marshal", rv.Type(), version)
 	}
 	return e.buf, nil
@@ -131,10 +149,14 @@ func (e *encoder) close(c byte, empty bool) {
 	e.buf = append(e.buf, c)
 }
 
-// object writes a struct: the fields present at the version, tagged ones where they
-// differ from their default, as the converters' write does. v is addressable.
-func (e *encoder) object(at *layout.Version, v reflect.Value) error {
-	p := v.Addr().UnsafePointer()
+// object writes the struct at p: the fields present at the version, tagged ones
+// where they differ from their default, as the converters' write does.
+//
+// The walk reads fields through the layout's offsets (unsafe.Add) rather than
+// reflect.Value: BENCHMARKS.md's "JSON form" section measured the reflect.Value walk
+// at about encoding/json's time and this one at a fraction of it. Every pointer
+// comes from the value Append was given and the layout of its type.
+func (e *encoder) object(at *layout.Version, p unsafe.Pointer) error {
 	for _, f := range at.Absent {
 		// The converters refuse a non-default value they would drop; kio/serial
 		// also lets an empty value pass, so a zero struct encodes at any version.
@@ -147,17 +169,19 @@ func (e *encoder) object(at *layout.Version, v reflect.Value) error {
 	for i := range at.Members {
 		m := &at.Members[i]
 		f := m.Field
-		if m.Tagged && f.IsDefault(unsafe.Add(p, f.Offset)) {
+		fp := unsafe.Add(p, f.Offset)
+		if m.Tagged && f.IsDefault(fp) {
 			continue
 		}
-		fv := v.Field(f.Index)
-		if f.Records && e.opts.Records == RecordsSize && !fv.IsNil() {
-			e.member(&first, f.JSONName+"SizeInBytes")
-			e.buf = strconv.AppendInt(e.buf, int64(fv.Len()), 10)
-			continue
+		if f.Records && e.opts.Records == RecordsSize {
+			if b := *(*[]byte)(fp); b != nil {
+				e.member(&first, f.JSONName+"SizeInBytes")
+				e.buf = strconv.AppendInt(e.buf, int64(len(b)), 10)
+				continue
+			}
 		}
 		e.member(&first, f.JSONName)
-		if err := e.value(&m.ValueAt, fv); err != nil {
+		if err := e.value(&m.ValueAt, fp); err != nil {
 			return atMember(err, f.JSONName)
 		}
 	}
@@ -186,76 +210,92 @@ func (e *encoder) unknownTags(raw kio.RawTags) {
 	e.close('}', first)
 }
 
-// value writes one value of layout l.
-func (e *encoder) value(l *layout.ValueAt, v reflect.Value) error {
-	nullable := l.Nullable
+// value writes the value of layout l at p.
+func (e *encoder) value(l *layout.ValueAt, p unsafe.Pointer) error {
 	switch l.Kind {
 	case layout.Bool:
-		e.buf = strconv.AppendBool(e.buf, v.Bool())
-	case layout.Int8, layout.Int16, layout.Int32, layout.Int64:
-		e.buf = strconv.AppendInt(e.buf, v.Int(), 10)
-	case layout.Uint16, layout.Uint32:
-		e.buf = strconv.AppendUint(e.buf, v.Uint(), 10)
+		e.buf = strconv.AppendBool(e.buf, *(*bool)(p))
+	case layout.Int8:
+		e.buf = strconv.AppendInt(e.buf, int64(*(*int8)(p)), 10)
+	case layout.Int16:
+		e.buf = strconv.AppendInt(e.buf, int64(*(*int16)(p)), 10)
+	case layout.Int32:
+		e.buf = strconv.AppendInt(e.buf, int64(*(*int32)(p)), 10)
+	case layout.Int64:
+		e.buf = strconv.AppendInt(e.buf, *(*int64)(p), 10)
+	case layout.Uint16:
+		e.buf = strconv.AppendUint(e.buf, uint64(*(*uint16)(p)), 10)
+	case layout.Uint32:
+		e.buf = strconv.AppendUint(e.buf, uint64(*(*uint32)(p)), 10)
 	case layout.Float64:
-		e.buf = appendFloat(e.buf, v.Float())
+		e.buf = appendFloat(e.buf, *(*float64)(p))
 	case layout.UUID:
-		var u kio.UUID
-		for i := range u {
-			u[i] = byte(v.Index(i).Uint())
-		}
+		u := (*kio.UUID)(p)
 		e.buf = append(e.buf, '"')
 		e.buf = base64.RawURLEncoding.AppendEncode(e.buf, u[:])
 		e.buf = append(e.buf, '"')
 	case layout.String:
 		if l.Ptr {
-			if v.IsNil() {
-				if !nullable {
+			sp := *(**string)(p)
+			if sp == nil {
+				if !l.Nullable {
 					return failf(-1, ErrNull, "nil, which this version cannot write")
 				}
 				e.buf = append(e.buf, "null"...)
 				return nil
 			}
-			v = v.Elem()
+			e.buf = appendString(e.buf, *sp)
+			return nil
 		}
-		e.buf = appendString(e.buf, v.String())
+		e.buf = appendString(e.buf, *(*string)(p))
 	case layout.Bytes:
-		if v.IsNil() && (nullable || l.Records) {
+		b := *(*[]byte)(p)
+		if b == nil && (l.Nullable || l.Records) {
 			e.buf = append(e.buf, "null"...)
 			return nil
 		}
 		if l.Records && e.opts.Records == RecordsDecoded {
-			e.records(v.Bytes())
+			e.records(b)
 			return nil
 		}
-		e.buf = appendBase64(e.buf, v.Bytes())
+		e.buf = appendBase64(e.buf, b)
 	case layout.Array:
-		if v.IsNil() && nullable {
+		h := (*sliceHeader)(p)
+		if h.data == nil && l.Nullable {
 			e.buf = append(e.buf, "null"...)
 			return nil
 		}
 		e.open('[')
 		first := true
-		for i := range v.Len() {
+		size := l.Elem.GoType.Size()
+		for i := range h.len {
 			e.member(&first, "")
-			if err := e.value(l.Elem, v.Index(i)); err != nil {
+			if err := e.value(l.Elem, unsafe.Add(h.data, uintptr(i)*size)); err != nil {
 				return atIndex(err, i)
 			}
 		}
 		e.close(']', first)
 	case layout.Struct:
 		if l.Ptr {
-			if v.IsNil() {
-				if !nullable {
+			sp := *(*unsafe.Pointer)(p)
+			if sp == nil {
+				if !l.Nullable {
 					return failf(-1, ErrNull, "nil, which this version cannot write")
 				}
 				e.buf = append(e.buf, "null"...)
 				return nil
 			}
-			v = v.Elem()
+			p = sp
 		}
-		return e.object(l.Struct, v)
+		return e.object(l.Struct, p)
 	}
 	return nil
+}
+
+// sliceHeader is the layout of every Go slice, to walk an array of any element type.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
 }
 
 // appendFloat writes f as Jackson writes a DoubleNode: always with a fraction or an
