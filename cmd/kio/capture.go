@@ -12,11 +12,11 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
-	"github.com/google/gopacket/tcpassembly"
+	"github.com/google/gopacket/reassembly"
 )
 
 // This file reads packet captures: pcap and pcapng through gopacket's pure-Go pcapgo,
-// TCP streams put back in order by gopacket's tcpassembly, each direction of a
+// TCP streams put back in order by gopacket's reassembly, each direction of a
 // connection to the Kafka port fed to its half (frames.go).
 
 // CaptureError is a capture that cannot be read: which packet, and why.
@@ -62,65 +62,94 @@ type captureStats struct {
 	silentHalves          int // directions with bytes but no Kafka frame found
 }
 
-// streams builds a half per TCP direction and pairs the two halves of a connection.
+// streams builds a stream per TCP connection, with its two halves.
 type streams struct {
-	p      *printer
-	port   uint16
-	conns  map[string]*conn
-	stats  *captureStats
-	halves []*halfStream
+	p       *printer
+	port    uint16
+	stats   *captureStats
+	streams []*kafkaStream
 }
 
-// halfStream adapts a half to tcpassembly.Stream.
-type halfStream struct {
-	h     half
-	bytes int64
-	tls   bool
-	s     *streams
+// kafkaStream is one TCP connection as gopacket's reassembly sees it: halves[0] is the
+// direction of the first packet seen (reassembly's TCPDirClientToServer), whichever
+// side sent it.
+type kafkaStream struct {
+	s      *streams
+	halves [2]halfState
 }
 
-func (s *streams) New(netFlow, tcpFlow gopacket.Flow) tcpassembly.Stream {
+type halfState struct {
+	h      half
+	sawSYN bool // the direction's SYN was captured: its first byte starts a frame
+	bytes  int64
+	tls    bool
+}
+
+func dirIndex(d reassembly.TCPFlowDirection) int {
+	if d == reassembly.TCPDirServerToClient {
+		return 1
+	}
+	return 0
+}
+
+func (s *streams) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
 	src, dst := netFlow.Src().String()+":"+tcpFlow.Src().String(), netFlow.Dst().String()+":"+tcpFlow.Dst().String()
-	request := tcpFlow.Dst().String() == strconv.Itoa(int(s.port))
+	firstIsRequest := tcpFlow.Dst().String() == strconv.Itoa(int(s.port))
 	client, server := src, dst
-	if !request {
+	if !firstIsRequest {
 		client, server = dst, src
 	}
-	name := client + ">" + server
-	c, ok := s.conns[name]
-	if !ok {
-		c = newConn(name)
-		s.conns[name] = c
-		s.stats.conns++
-	}
-	hs := &halfStream{h: half{c: c, request: request}, s: s}
-	s.halves = append(s.halves, hs)
-	return hs
+	c := newConn(client + ">" + server)
+	s.stats.conns++
+	ks := &kafkaStream{s: s}
+	ks.halves[0].h = half{c: c, request: firstIsRequest}
+	ks.halves[1].h = half{c: c, request: !firstIsRequest}
+	s.streams = append(s.streams, ks)
+	return ks
 }
 
-func (hs *halfStream) Reassembled(rs []tcpassembly.Reassembly) {
-	for _, r := range rs {
-		if r.Start {
-			hs.h.synced = true // a SYN: the first byte starts a frame
-		}
-		if r.Skip > 0 {
-			hs.h.gap(r.Skip)
-		}
-		if len(r.Bytes) == 0 {
-			continue
-		}
-		if hs.bytes == 0 && len(r.Bytes) >= 3 && r.Bytes[0] == 0x16 && r.Bytes[1] == 0x03 && r.Bytes[2] <= 0x04 {
+// Accept takes every packet and starts a connection whose SYN was not captured at
+// its first packet, so that a capture begun mid-stream is decoded from there (resync
+// finds the first frame).
+func (ks *kafkaStream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, _ reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+	hs := &ks.halves[dirIndex(dir)]
+	if tcp.SYN && hs.bytes == 0 {
+		hs.sawSYN = true
+	}
+	*start = true
+	return true
+}
+
+func (ks *kafkaStream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.AssemblerContext) {
+	dir, _, _, skip := sg.Info()
+	hs := &ks.halves[dirIndex(dir)]
+	n, _ := sg.Lengths()
+	if skip > 0 {
+		hs.h.gap(skip)
+	}
+	if n == 0 {
+		return
+	}
+	data := sg.Fetch(n)
+	if hs.bytes == 0 {
+		hs.h.synced = hs.sawSYN && skip == 0
+		if len(data) >= 3 && data[0] == 0x16 && data[1] == 0x03 && data[2] <= 0x04 {
 			hs.tls = true // a TLS handshake record: not Kafka's framing in the clear
 		}
-		hs.bytes += int64(len(r.Bytes))
-		if hs.tls {
-			continue
-		}
-		hs.h.feed(hs.s.p, r.Bytes, r.Seen)
 	}
+	hs.bytes += int64(n)
+	if hs.tls {
+		return
+	}
+	hs.h.feed(ks.s.p, data, sg.CaptureInfo(0).Timestamp)
 }
 
-func (hs *halfStream) ReassemblyComplete() {}
+func (ks *kafkaStream) ReassemblyComplete(_ reassembly.AssemblerContext) bool { return true }
+
+// captureContext hands a packet's capture info to the assembler.
+type captureContext gopacket.CaptureInfo
+
+func (c *captureContext) GetCaptureInfo() gopacket.CaptureInfo { return gopacket.CaptureInfo(*c) }
 
 // decodeCapture decodes every Kafka frame of a capture read from r, whose first
 // bytes br has buffered.
@@ -137,8 +166,8 @@ func decodeCapture(br *bufio.Reader, p *printer, port uint16) (*captureStats, er
 		return nil, &CaptureError{Err: err}
 	}
 	stats := &captureStats{}
-	ss := &streams{p: p, port: port, conns: map[string]*conn{}, stats: stats}
-	asm := tcpassembly.NewAssembler(tcpassembly.NewStreamPool(ss))
+	ss := &streams{p: p, port: port, stats: stats}
+	asm := reassembly.NewAssembler(reassembly.NewStreamPool(ss))
 	// Bound what out-of-order segments may hold: 4096 pages of 1900 bytes in all.
 	asm.MaxBufferedPagesTotal = 4096
 	asm.MaxBufferedPagesPerConnection = 512
@@ -201,19 +230,22 @@ func decodeCapture(br *bufio.Reader, p *printer, port uint16) (*captureStats, er
 			stats.otherPackets++
 			continue
 		}
-		asm.AssembleWithTimestamp(flow, &tcp, ci.Timestamp)
+		ctx := captureContext(ci)
+		asm.AssembleWithContext(flow, &tcp, &ctx)
 		if ci.Timestamp.Sub(last) > time.Minute {
-			asm.FlushOlderThan(ci.Timestamp.Add(-2 * time.Minute))
+			asm.FlushCloseOlderThan(ci.Timestamp.Add(-2 * time.Minute))
 			last = ci.Timestamp
 		}
 	}
 	asm.FlushAll()
-	for _, hs := range ss.halves {
-		switch {
-		case hs.tls:
-			stats.tlsHalves++
-		case hs.bytes > 0 && !hs.h.synced:
-			stats.silentHalves++
+	for _, ks := range ss.streams {
+		for i := range ks.halves {
+			switch hs := &ks.halves[i]; {
+			case hs.tls:
+				stats.tlsHalves++
+			case hs.bytes > 0 && !hs.h.synced:
+				stats.silentHalves++
+			}
 		}
 	}
 	return stats, nil

@@ -32,6 +32,8 @@ const (
 	maxResyncFrame = 16 << 20
 	// maxInFlight bounds the requests remembered per connection.
 	maxInFlight = 4096
+	// maxWaiting bounds the candidates resync keeps waiting for their bytes.
+	maxWaiting = 64
 )
 
 // printer writes one JSON line per frame and counts what it saw.
@@ -113,6 +115,10 @@ type half struct {
 	synced  bool
 	at      time.Time // when the first buffered byte was seen
 	skipped int64     // bytes dropped since the last frame while looking for one
+	// While out of step: the next offset resync looks at, and candidates waiting for
+	// their bytes (offsets into buf).
+	scan    int
+	waiting []int
 }
 
 // feed takes the next bytes of the direction, seen at time at.
@@ -130,7 +136,7 @@ func (h *half) feed(p *printer, data []byte, at time.Time) {
 		}
 		size := int32(binary.BigEndian.Uint32(h.buf))
 		if size < 0 || size > maxFrame {
-			h.synced = false
+			h.synced, h.scan, h.waiting = false, 0, h.waiting[:0]
 			h.drop(1)
 			continue
 		}
@@ -150,7 +156,7 @@ func (h *half) feed(p *printer, data []byte, at time.Time) {
 func (h *half) gap(n int) {
 	h.skipped += int64(len(h.buf)) + int64(max(n, 0))
 	h.buf = h.buf[:0]
-	h.synced = false
+	h.synced, h.scan, h.waiting = false, 0, h.waiting[:0]
 }
 
 // drop removes n bytes from the front of the buffer, reusing its memory.
@@ -166,28 +172,75 @@ func (h *half) drop(n int) {
 }
 
 // resync looks for the first plausible frame in the buffer and drops what comes
-// before it; it reports whether the buffer now starts with a frame.
+// before it; it reports whether the buffer now starts with a frame. A candidate whose
+// bytes have not all come yet does not stop the search: a later frame that decodes
+// whole wins, so a false candidate inside another frame's bytes cannot stall it. Each
+// offset is looked at once; only waiting candidates (at most maxWaiting) are looked
+// at again as their bytes come.
 func (h *half) resync(p *printer) bool {
-	for i := 0; i+4 <= len(h.buf); i++ {
+	try := func(i int) (found, wait bool) {
 		size := int(int32(binary.BigEndian.Uint32(h.buf[i:])))
 		if size < 8 || size > maxResyncFrame || !h.plausibleHeader(h.buf[i+4:]) {
-			continue
+			return false, false
 		}
 		if i+4+size > len(h.buf) {
-			// Cannot tell yet: keep the candidate and wait for its bytes.
-			h.drop(i)
-			return false
+			return false, true
 		}
-		if h.decodes(h.buf[i : i+4+size]) {
-			h.drop(i)
-			h.synced = true
-			return true
+		return h.decodes(h.buf[i:i+4+size]) && h.nextPlausible(h.buf[i+4+size:]), false
+	}
+	accept := func(i int) bool {
+		h.drop(i)
+		h.synced, h.scan, h.waiting = true, 0, h.waiting[:0]
+		return true
+	}
+	still := h.waiting[:0]
+	for _, i := range h.waiting {
+		found, wait := try(i)
+		if found {
+			return accept(i)
+		}
+		if wait {
+			still = append(still, i)
 		}
 	}
-	if n := len(h.buf) - 3; n > 0 {
-		h.drop(n)
+	h.waiting = still
+	for ; h.scan+4 <= len(h.buf); h.scan++ {
+		found, wait := try(h.scan)
+		if found {
+			return accept(h.scan)
+		}
+		if wait && len(h.waiting) < maxWaiting {
+			h.waiting = append(h.waiting, h.scan)
+		}
+	}
+	// Drop what can no longer start a frame: everything before the first waiting
+	// candidate, or all but the last 3 bytes.
+	cut := h.scan
+	if len(h.waiting) > 0 {
+		cut = h.waiting[0]
+	}
+	if cut > 0 {
+		h.drop(cut)
+		h.scan -= cut
+		for k := range h.waiting {
+			h.waiting[k] -= cut
+		}
 	}
 	return false
+}
+
+// nextPlausible checks the start of what follows a candidate frame, where there is
+// enough of it: a frame decoding by chance inside another's bytes is rarely followed
+// by a plausible frame header too.
+func (h *half) nextPlausible(rest []byte) bool {
+	if len(rest) < 8 {
+		return true
+	}
+	size := int(int32(binary.BigEndian.Uint32(rest)))
+	if size < 4 || size > maxFrame {
+		return false
+	}
+	return !h.request || knownVersion(int16(binary.BigEndian.Uint16(rest[4:])), int16(binary.BigEndian.Uint16(rest[6:])))
 }
 
 // plausibleHeader checks what the first bytes of a payload can say: a request's API
