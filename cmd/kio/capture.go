@@ -42,6 +42,17 @@ type packetSource interface {
 	LinkType() layers.LinkType
 }
 
+// maxSnaplen bounds the snap length a pcap header may ask for.
+const maxSnaplen = 1 << 20
+
+// ngPackets reads pcapng packets with ReadPacketData, which sizes each buffer by the
+// packet (checked by ngGuard) rather than by the interface's snap length (not checked).
+type ngPackets struct{ *pcapgo.NgReader }
+
+func (n ngPackets) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error) {
+	return n.ReadPacketData()
+}
+
 // isCapture reports whether the first bytes are a pcap or pcapng file header.
 func isCapture(head []byte) bool {
 	if len(head) < 4 {
@@ -158,9 +169,19 @@ func decodeCapture(br *bufio.Reader, p *printer, port uint16) (*captureStats, er
 	var src packetSource
 	var err error
 	if binary.BigEndian.Uint32(head) == 0x0a0d0d0a {
-		src, err = pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
+		var ng *pcapgo.NgReader
+		ng, err = pcapgo.NewNgReader(&ngGuard{r: br}, pcapgo.DefaultNgReaderOptions)
+		src = ngPackets{ng}
 	} else {
-		src, err = pcapgo.NewReader(br)
+		var pr *pcapgo.Reader
+		if pr, err = pcapgo.NewReader(br); err == nil {
+			// pcapgo sizes its packet buffer by the header's snap length: a hostile
+			// header could ask for 4 GiB. Real captures use up to 256 KiB.
+			if s := pr.Snaplen(); s == 0 || s > maxSnaplen {
+				pr.SetSnaplen(maxSnaplen)
+			}
+		}
+		src = pr
 	}
 	if err != nil {
 		return nil, &CaptureError{Err: err}

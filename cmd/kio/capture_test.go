@@ -37,7 +37,9 @@ type endpoint struct {
 
 // pcapBuilder writes Ethernet/IPv4/TCP packets to a pcap.
 type pcapBuilder struct {
-	w     *pcapgo.Writer
+	w interface {
+		WritePacket(gopacket.CaptureInfo, []byte) error
+	}
 	at    time.Time
 	mss   int
 	bytes int64
@@ -53,6 +55,15 @@ func newPcap(w io.Writer, mss int) *pcapBuilder {
 		panic(err)
 	}
 	return &pcapBuilder{w: pw, at: time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC), mss: mss}
+}
+
+// newPcapng is newPcap writing pcapng; flush it at the end.
+func newPcapng(w io.Writer, mss int) (*pcapBuilder, *pcapgo.NgWriter) {
+	nw, err := pcapgo.NewNgWriter(w, layers.LinkTypeEthernet)
+	if err != nil {
+		panic(err)
+	}
+	return &pcapBuilder{w: nw, at: time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC), mss: mss}, nw
 }
 
 func (b *pcapBuilder) packet(src, dst endpoint, seq uint32, syn, ack bool, payload []byte) {
@@ -303,6 +314,14 @@ func TestDecodeCapture(t *testing.T) {
 	}
 	if !strings.Contains(summary, "600 frames (300 requests, 300 responses, 0 without their request, 0 not decoded)") {
 		t.Errorf("summary: %s", summary)
+	}
+	// The same traffic as pcapng.
+	var ng bytes.Buffer
+	nb, nw := newPcapng(&ng, 1400)
+	writeCapture(nb, exs, conns)
+	nw.Flush()
+	if lines, summary := runDecodeOn(t, ng.Bytes()); check(t, lines, exs) != 2*len(exs) {
+		t.Errorf("pcapng: %s", summary)
 	}
 	// The same bytes as raw frames and as hex lines.
 	var raw, hexLines bytes.Buffer

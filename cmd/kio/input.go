@@ -55,12 +55,8 @@ func (m *mixed) frame(p *printer, frame []byte) {
 			return
 		}
 	}
-	// Neither: a request that does not decode (reported with its error) when its
-	// first bytes name an API, else a response without its request.
-	if len(payload) >= 4 && knownVersion(int16(binary.BigEndian.Uint16(payload)), int16(binary.BigEndian.Uint16(payload[2:]))) {
-		p.frame(&m.req, frame, time.Time{})
-		return
-	}
+	// Neither: taken as a response whose request is not in the stream (what a dump
+	// that starts late holds), reported as such with its notes.
 	p.frame(&m.resp, frame, time.Time{})
 }
 

@@ -66,7 +66,6 @@ func TestDecodeLargeCaptureInBoundedMemory(t *testing.T) {
 		pw.Close()
 	}()
 
-
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
