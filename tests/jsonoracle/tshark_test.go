@@ -222,11 +222,10 @@ type kioFrame struct {
 
 // tsharkFrame is one Kafka PDU as tshark shows it.
 type tsharkFrame struct {
-	frame      string
-	conn, dir  string
-	fields     map[string][]string // every kafka.* field in the PDU's tree, by name
-	undecoded  string              // why tshark did not decode it; "" if it did
-	correlates string
+	frame     string
+	conn, dir string
+	fields    map[string][]string // every kafka.* field in the PDU's tree, by name
+	undecoded string              // why tshark did not decode it; "" if it did
 }
 
 func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int, only string) {
