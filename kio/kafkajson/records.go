@@ -2,6 +2,7 @@ package kafkajson
 
 import (
 	"encoding/json"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/kio-go/kafka-protocol/kio/records"
@@ -61,18 +62,6 @@ type recordsJSON struct {
 	Bytes   []byte      `json:"bytes,omitempty"`
 }
 
-// text sets s (valid UTF-8) or b64 (anything else) from p; nil stays null.
-func text(p []byte, s **string, b64 *[]byte) {
-	switch {
-	case p == nil:
-	case utf8.Valid(p):
-		t := string(p)
-		*s = &t
-	default:
-		*b64 = p
-	}
-}
-
 func untext(s *string, b64 []byte) []byte {
 	switch {
 	case b64 != nil:
@@ -91,48 +80,116 @@ func init() {
 	}
 }
 
-// records writes raw in the decoded form.
+// records writes raw in the decoded form, straight into the output (the form
+// recordsJSON describes, which encoding/json reads back).
 func (e *encoder) records(raw []byte) {
-	var out recordsJSON
 	batches, rest, err := records.ReadBatches(raw)
+	e.open('{')
+	first := true
 	if err != nil {
-		out = recordsJSON{Error: err.Error(), Bytes: raw}
-	} else {
-		out.Batches = make([]batchJSON, 0, len(batches))
-		out.Rest = rest
-		for _, b := range batches {
-			bj := batchJSON{BaseOffset: b.BaseOffset, PartitionLeaderEpoch: b.PartitionLeaderEpoch, Magic: b.Magic,
-				Compression: b.Compression.String(), TimestampType: b.TimestampType.String(),
-				Transactional: b.Transactional, Control: b.Control, DeleteHorizon: b.DeleteHorizon,
-				LastOffsetDelta: b.LastOffsetDelta, BaseTimestamp: b.BaseTimestamp, MaxTimestamp: b.MaxTimestamp,
-				ProducerID: b.ProducerID, ProducerEpoch: b.ProducerEpoch, BaseSequence: b.BaseSequence,
-				Records: make([]recordJSON, 0, len(b.Records))}
-			for i := range b.Records {
-				r := &b.Records[i]
-				rj := recordJSON{Offset: r.Offset, Timestamp: r.Timestamp, Attributes: r.Attributes, Headers: make([]headerJSON, 0, len(r.Headers))}
-				text(r.Key, &rj.Key, &rj.KeyBase64)
-				text(r.Value, &rj.Value, &rj.ValueBase64)
-				for _, h := range r.Headers {
-					hj := headerJSON{Key: h.Key}
-					text(h.Value, &hj.Value, &hj.ValueBase64)
-					rj.Headers = append(rj.Headers, hj)
-				}
-				bj.Records = append(bj.Records, rj)
-			}
-			out.Batches = append(out.Batches, bj)
-		}
+		e.member(&first, "batches")
+		e.buf = append(e.buf, "null"...)
+		e.member(&first, "error")
+		e.buf = appendString(e.buf, err.Error())
+		e.member(&first, "bytes")
+		e.buf = appendBase64(e.buf, raw)
+		e.close('}', false)
+		return
 	}
-	var b []byte
-	if e.opts.Indent != "" {
-		prefix := make([]byte, 0, 16)
-		for range e.depth {
-			prefix = append(prefix, e.opts.Indent...)
-		}
-		b, _ = json.MarshalIndent(out, string(prefix), e.opts.Indent)
-	} else {
-		b, _ = json.Marshal(out) // plain data: cannot fail
+	e.member(&first, "batches")
+	e.open('[')
+	firstBatch := true
+	for _, b := range batches {
+		e.member(&firstBatch, "")
+		e.batch(b)
 	}
-	e.buf = append(e.buf, b...)
+	e.close(']', firstBatch)
+	if len(rest) > 0 {
+		e.member(&first, "rest")
+		e.buf = appendBase64(e.buf, rest)
+	}
+	e.close('}', false)
+}
+
+func (e *encoder) intMember(first *bool, name string, v int64) {
+	e.member(first, name)
+	e.buf = strconv.AppendInt(e.buf, v, 10)
+}
+
+func (e *encoder) boolMember(first *bool, name string, v bool) {
+	e.member(first, name)
+	e.buf = strconv.AppendBool(e.buf, v)
+}
+
+// text writes p under name as a string where it is UTF-8, else null under name and
+// base64 under name+"Base64"; nil is null.
+func (e *encoder) text(first *bool, name string, p []byte) {
+	e.member(first, name)
+	switch {
+	case p == nil:
+		e.buf = append(e.buf, "null"...)
+	case utf8.Valid(p):
+		e.buf = appendString(e.buf, string(p))
+	default:
+		e.buf = append(e.buf, "null"...)
+		e.member(first, name+"Base64")
+		e.buf = appendBase64(e.buf, p)
+	}
+}
+
+func (e *encoder) batch(b *records.Batch) {
+	e.open('{')
+	first := true
+	e.intMember(&first, "baseOffset", b.BaseOffset)
+	e.intMember(&first, "partitionLeaderEpoch", int64(b.PartitionLeaderEpoch))
+	e.intMember(&first, "magic", int64(b.Magic))
+	e.member(&first, "compression")
+	e.buf = appendString(e.buf, b.Compression.String())
+	e.member(&first, "timestampType")
+	e.buf = appendString(e.buf, b.TimestampType.String())
+	e.boolMember(&first, "transactional", b.Transactional)
+	e.boolMember(&first, "control", b.Control)
+	if b.DeleteHorizon {
+		e.boolMember(&first, "deleteHorizon", true)
+	}
+	e.intMember(&first, "lastOffsetDelta", int64(b.LastOffsetDelta))
+	e.intMember(&first, "baseTimestamp", b.BaseTimestamp)
+	e.intMember(&first, "maxTimestamp", b.MaxTimestamp)
+	e.intMember(&first, "producerId", b.ProducerID)
+	e.intMember(&first, "producerEpoch", int64(b.ProducerEpoch))
+	e.intMember(&first, "baseSequence", int64(b.BaseSequence))
+	e.member(&first, "records")
+	e.open('[')
+	firstRecord := true
+	for i := range b.Records {
+		r := &b.Records[i]
+		e.member(&firstRecord, "")
+		e.open('{')
+		rf := true
+		e.intMember(&rf, "offset", r.Offset)
+		e.intMember(&rf, "timestamp", r.Timestamp)
+		e.text(&rf, "key", r.Key)
+		e.text(&rf, "value", r.Value)
+		e.member(&rf, "headers")
+		e.open('[')
+		hf := true
+		for _, h := range r.Headers {
+			e.member(&hf, "")
+			e.open('{')
+			f := true
+			e.member(&f, "key")
+			e.buf = appendString(e.buf, h.Key)
+			e.text(&f, "value", h.Value)
+			e.close('}', false)
+		}
+		e.close(']', hf)
+		if r.Attributes != 0 {
+			e.intMember(&rf, "attributes", int64(r.Attributes))
+		}
+		e.close('}', false)
+	}
+	e.close(']', firstRecord)
+	e.close('}', false)
 }
 
 // records reads the decoded form, whose '{' has been read, and writes the batches
