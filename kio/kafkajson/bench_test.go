@@ -3,7 +3,9 @@ package kafkajson_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/kafkajson"
@@ -110,4 +112,34 @@ func TestMetadataFixturesAgree(t *testing.T) {
 	if mb := m.AppendTo(nil); string(mb) != string(kb) {
 		t.Fatalf("kio and kmsg fixtures differ:\n%x\n%x", kb, mb)
 	}
+}
+
+// TestMetadataResponseJSONPaired (KIO_BENCH_JSON=1) times kio's JSON and encoding/json of
+// kmsg's struct alternately, one call each in turn, so that a loaded machine slows both
+// alike; it prints the ratio of the summed times (BENCHMARKS.md).
+func TestMetadataResponseJSONPaired(t *testing.T) {
+	if os.Getenv("KIO_BENCH_JSON") != "1" {
+		t.Skip("a benchmark: KIO_BENCH_JSON=1 runs it")
+	}
+	k, m := metadataFixtures()
+	var buf []byte
+	var o kafkajson.Options
+	var kioAppend, kioMarshal, std time.Duration
+	var kioSize, stdSize int
+	for range 3000 {
+		start := time.Now()
+		buf, _ = o.Append(buf[:0], k, 12)
+		kioAppend += time.Since(start)
+		start = time.Now()
+		out, _ := kafkajson.Marshal(k, 12)
+		kioMarshal += time.Since(start)
+		kioSize = len(out)
+		start = time.Now()
+		out, _ = json.Marshal(m)
+		std += time.Since(start)
+		stdSize = len(out)
+	}
+	n := time.Duration(3000)
+	t.Logf("MetadataResponse v12 (3 brokers, 50 topics x 10 partitions), 3000 calls each, alternating: kafkajson Append into a reused buffer %v/op, kafkajson.Marshal %v/op (%d bytes), encoding/json.Marshal of kmsg's struct %v/op (%d bytes); ratios %.2f and %.2f",
+		kioAppend/n, kioMarshal/n, kioSize, std/n, stdSize, float64(kioAppend)/float64(std), float64(kioMarshal)/float64(std))
 }

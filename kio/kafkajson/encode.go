@@ -110,6 +110,16 @@ type encoder struct {
 	opts    Options
 	version int16
 	depth   int
+	// The member names of the struct version written last: array elements repeat it.
+	lastAt    *layout.Version
+	lastNames [][]byte
+}
+
+func (e *encoder) names(at *layout.Version) [][]byte {
+	if at != e.lastAt {
+		e.lastAt, e.lastNames = at, memberNames(at)
+	}
+	return e.lastNames
 }
 
 // newline starts a line at the current depth when indenting.
@@ -139,6 +149,37 @@ func (e *encoder) member(first *bool, name string) {
 	}
 }
 
+// quotedMember is member with the name already quoted and followed by its colon.
+func (e *encoder) quotedMember(first *bool, quoted []byte) {
+	if !*first {
+		e.buf = append(e.buf, ',')
+	}
+	*first = false
+	if e.opts.Indent != "" {
+		e.newline()
+		e.buf = append(e.buf, quoted...)
+		e.buf = append(e.buf, ' ')
+		return
+	}
+	e.buf = append(e.buf, quoted...)
+}
+
+var memberNameCache sync.Map // *layout.Version -> [][]byte
+
+// memberNames returns the members' names of a struct at a version as they are
+// written: quoted, with the colon.
+func memberNames(at *layout.Version) [][]byte {
+	if v, ok := memberNameCache.Load(at); ok {
+		return v.([][]byte)
+	}
+	names := make([][]byte, len(at.Members))
+	for i := range at.Members {
+		names[i] = append(appendString(nil, at.Members[i].Field.JSONName), ':')
+	}
+	v, _ := memberNameCache.LoadOrStore(at, names)
+	return v.([][]byte)
+}
+
 func (e *encoder) open(c byte) { e.buf = append(e.buf, c); e.depth++ }
 
 func (e *encoder) close(c byte, empty bool) {
@@ -166,6 +207,7 @@ func (e *encoder) object(at *layout.Version, p unsafe.Pointer) error {
 	}
 	e.open('{')
 	first := true
+	names := e.names(at)
 	for i := range at.Members {
 		m := &at.Members[i]
 		f := m.Field
@@ -180,7 +222,7 @@ func (e *encoder) object(at *layout.Version, p unsafe.Pointer) error {
 				continue
 			}
 		}
-		e.member(&first, f.JSONName)
+		e.quotedMember(&first, names[i])
 		if err := e.value(&m.ValueAt, fp); err != nil {
 			return atMember(err, f.JSONName)
 		}
@@ -263,6 +305,18 @@ func (e *encoder) value(l *layout.ValueAt, p unsafe.Pointer) error {
 		h := (*sliceHeader)(p)
 		if h.data == nil && l.Nullable {
 			e.buf = append(e.buf, "null"...)
+			return nil
+		}
+		if l.Elem.Kind == layout.Int32 && e.opts.Indent == "" {
+			// Replica and ISR lists: the one array of numbers in most messages.
+			e.buf = append(e.buf, '[')
+			for i, v := range unsafe.Slice((*int32)(h.data), h.len) {
+				if i > 0 {
+					e.buf = append(e.buf, ',')
+				}
+				e.buf = strconv.AppendInt(e.buf, int64(v), 10)
+			}
+			e.buf = append(e.buf, ']')
 			return nil
 		}
 		e.open('[')
