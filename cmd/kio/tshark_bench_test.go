@@ -162,4 +162,3 @@ func writeTraffic(t *testing.T, w io.Writer, size int64) int {
 type countingBytes struct{ n int64 }
 
 func (c *countingBytes) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
-
