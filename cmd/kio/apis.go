@@ -41,11 +41,11 @@ func runAPIs(args []string, stdout io.Writer) error {
 			}
 		}
 		var notes []string
-		if !a.Deprecated.IsNone() {
-			notes = append(notes, "deprecated "+a.Deprecated.String())
+		if d := a.Deprecated.Intersect(versions); !d.IsNone() {
+			notes = append(notes, "deprecated "+d.String())
 		}
-		if !a.Unstable.IsNone() {
-			notes = append(notes, "unstable "+a.Unstable.String())
+		if u := a.Unstable.Intersect(versions); !u.IsNone() {
+			notes = append(notes, "unstable "+u.String())
 		}
 		if rel == "" {
 			for _, r := range a.Releases() {
