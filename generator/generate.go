@@ -30,7 +30,7 @@ type model struct {
 
 // specSource is one release's folder of JSON specs.
 type specSource struct {
-	Release string // e.g. "3.9" or "4.4.0"
+	Release string // e.g. "3.9.2" or "4.4.0"
 	Dir     string
 }
 

@@ -1,8 +1,21 @@
 // Command generator turns Kafka's JSON message specs into kio's tagged Go structs.
 //
-//	go run ./generator/kafkaspecs -release 4.4.0   # prints ~/.cache/kio/kafka-specs/4.4.0
+// A new Kafka release, in one command run from the module root:
+//
+//	go run ./generator -release 4.4.0
+//
+// fetches the release's specs and error codes from its kafka-clients jar on Maven Central
+// (internal/kafkaspecs, needing mvn and java the first time; cached after), makes it the
+// newest release kio/schema merges in place of the current newest (the pinned 3.9.x
+// stays), regenerates kio/schema, moves the Newest pin of internal/kafkarelease, and
+// prints what changed: new and removed APIs, schemas and versions, unstable versions,
+// renames and error codes. With the current newest release it only regenerates.
+//
+// The same by hand, from any folders of specs:
+//
+//	go run ./generator/fetchspecs -release 3.9.2,4.4.0   # prints ~/.cache/kio/kafka-specs/<release>
 //	go run ./generator -out kio/schema \
-//	    -specs 3.9=../shared/kafka-schemas/3.9 \
+//	    -specs 3.9.2=$HOME/.cache/kio/kafka-specs/3.9.2/message \
 //	    -specs 4.4.0=$HOME/.cache/kio/kafka-specs/4.4.0/message \
 //	    -errors $HOME/.cache/kio/kafka-specs/4.4.0/error-codes.csv
 //
@@ -27,6 +40,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/kio-go/kafka-protocol/internal/kafkaspecs"
 )
 
 // listFlag is a repeatable string flag.
@@ -40,8 +55,21 @@ func main() {
 	flag.Var(&specs, "specs", "release=folder of a release's *.json specs (repeat, oldest first; a bare folder is named by its base name)")
 	flag.Var(&errorFiles, "errors", "code,name,retriable CSV of error codes (repeat; later files win)")
 	out := flag.String("out", "kio/schema", "output folder (the kio/schema package)")
+	release := flag.String("release", "", "make this Kafka release (e.g. 4.4.0) the newest the schema merges: fetch its specs, regenerate kio/schema, move the pin, print what changed (without -specs, -errors, -out)")
+	root := flag.String("root", ".", "with -release: the module root")
 	flag.Parse()
-	if len(specs) == 0 || len(errorFiles) == 0 || flag.NArg() > 0 {
+	if *release != "" && len(specs) == 0 && len(errorFiles) == 0 && flag.NArg() == 0 {
+		cache, err := kafkaspecs.CacheRoot()
+		if err == nil {
+			err = updateRelease(*root, *release, func(v string) (kafkaspecs.Release, error) { return kafkaspecs.Get(cache, v) }, os.Stdout)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "generator:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *release != "" || len(specs) == 0 || len(errorFiles) == 0 || flag.NArg() > 0 {
 		flag.Usage()
 		os.Exit(2)
 	}

@@ -30,7 +30,7 @@ import (
 
 // specRelease is one release's specs, validated on their own.
 type specRelease struct {
-	Name string // e.g. "3.9" or "4.4.0"
+	Name string // e.g. "3.9.2" or "4.4.0"
 	Msgs []*message
 }
 

@@ -34,7 +34,7 @@ type message struct {
 
 // releaseVersions is what one release's spec of a message defines.
 type releaseVersions struct {
-	Release  string     // the release's name, e.g. "3.9"
+	Release  string     // the release's name, e.g. "3.9.2"
 	Versions tags.Range // its validVersions; tags.None() where the release lacks the message
 	Unstable tags.Range // its latest version when marked unstable, else tags.None()
 }

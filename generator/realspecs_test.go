@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/kafkarelease"
 	"github.com/kio-go/kafka-protocol/internal/kafkaspecs"
 	"github.com/kio-go/kafka-protocol/internal/kafkaspecs/specstest"
-	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // moduleRoot finds the directory holding go.mod, from the test's working directory up.
@@ -39,20 +39,16 @@ func releaseSpecs(t *testing.T, version string) kafkaspecs.Release {
 	return specstest.Release(t, version)
 }
 
-// schemaSources are the inputs kio/schema is generated from: Kafka 3.9's specs from
-// ../shared, then the pinned 4.x release's specs, and that release's error codes.
+// schemaSources are the inputs kio/schema is generated from: the pinned releases' specs
+// (internal/kafkarelease: 3.9.x, then the newest) and the newest release's error codes.
 func schemaSources(t *testing.T) ([]specSource, []string) {
 	t.Helper()
-	dir := specstest.Shared39(t)
-	r4 := releaseSpecs(t, kafkadist.Kafka4)
-	return []specSource{{Release: specstest.Release39, Dir: dir}, {Release: r4.Version, Dir: r4.Specs}}, []string{r4.ErrorCodes}
+	return releaseSources(releaseSpecs(t, kafkarelease.Kafka39), releaseSpecs(t, kafkarelease.Newest))
 }
 
 // regenerateCommand says how to regenerate kio/schema by hand.
 func regenerateCommand() string {
-	return "run: go run ./generator/kafkaspecs -release " + kafkadist.Kafka4 + " && go run ./generator -out kio/schema " +
-		"-specs 3.9=../shared/kafka-schemas/3.9 -specs " + kafkadist.Kafka4 + "=$HOME/.cache/kio/kafka-specs/" + kafkadist.Kafka4 + "/message " +
-		"-errors $HOME/.cache/kio/kafka-specs/" + kafkadist.Kafka4 + "/error-codes.csv"
+	return "run: go run ./generator -release " + kafkarelease.Newest
 }
 
 // TestRealSpecNaming checks the request/response struct rule on Kafka 3.9's specs: the

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/tests/kafkadist"
+	"github.com/kio-go/kafka-protocol/internal/kafkarelease"
+	"github.com/kio-go/kafka-protocol/internal/testenv"
 )
 
 // oldReleases are releases the generator must read as they ship, besides the pinned ones
-// (kafkadist): the last patch releases of 2.8, 3.0 and 3.5, whose specs hold what newer
+// (kafkarelease): the last patch releases of 2.8, 3.0 and 3.5, whose specs hold what newer
 // ones cleaned up (a stray "]}" in 2.8's DescribeProducersRequest, "ignorable": "true",
 // a tagged field without "versions" in 3.5's FetchRequest).
 var oldReleases = []string{"2.8.2", "3.0.2", "3.5.2"}
@@ -25,8 +26,8 @@ func TestReleasesAsTheyShip(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds six generated schemas; skipped in -short mode")
 	}
-	kafkadist.RequireTools(t, "go")
-	versions := append(append([]string{}, oldReleases...), kafkadist.Releases...)
+	testenv.RequireTools(t, "go")
+	versions := append(append([]string{}, oldReleases...), kafkarelease.All()...)
 	var all []specSource
 	var allErrors []string
 	for _, v := range versions {

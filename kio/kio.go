@@ -3,6 +3,28 @@
 //
 // The codec itself lives in kio/serial, the tag grammar in kio/tags, every Kafka
 // message in kio/schema and the log format in kio/records.
+//
+// # Errors
+//
+// Each package that reads or writes bytes returns one error type (*serial.Error,
+// *records.BatchError, the framing's error), and spells the facts they share the
+// same way:
+//
+//   - Op string: the operation that failed, in lower case: "encode", "decode",
+//     "read request", ...
+//   - Offset int: the byte offset in the operation's input where the failure was
+//     found (where the batch or frame at fault starts, for errors about one); -1 where
+//     there is none (encoding, a stream). Offsets in Kafka's log keep their own names
+//     (records.BatchError.BaseOffset).
+//   - Err error: the cause, which Unwrap returns; it is, or wraps, one of the package's
+//     sentinel errors (Err...), so errors.Is(err, serial.ErrNull) tells the class and
+//     errors.As(err, &e) the place.
+//
+// Their Error methods read "package: op what at byte offset: cause", such as
+// "serial: decode metadata.MetadataResponse v12 field Topics[2].Name at byte 18:
+// truncated input" or "records: decode batch at byte 61 (base offset 5, magic 2):
+// checksum mismatch: ...". Facts only one package knows keep fields of its own (the
+// field path and version of a message, the magic of a batch, the size of a frame).
 package kio
 
 import "encoding/base64"

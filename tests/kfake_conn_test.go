@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 )
@@ -27,7 +28,7 @@ var kfakeClientID = "kio-kfake-test"
 type kfakeConn struct {
 	addr   string
 	conn   net.Conn
-	framer schema.Framer
+	framer frame.Framer
 	nextID int32
 	cov    *kfakeCoverage
 }
@@ -98,7 +99,7 @@ func kfakeCall[Resp any](t testing.TB, c *kfakeConn, version int16, req any) *Re
 	if err := c.conn.SetDeadline(time.Now().Add(kfakeIOTimeout)); err != nil {
 		t.Fatal(err)
 	}
-	err := c.framer.WriteRequest(c.conn, &schema.Request{
+	err := c.framer.WriteRequest(c.conn, &frame.Request{
 		Header: requestheader.RequestHeader{
 			RequestApiKey:     api.Key,
 			RequestApiVersion: version,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 )
 
@@ -26,7 +27,7 @@ const sameBytes = "(same bytes)"
 
 var (
 	indexPattern = regexp.MustCompile(`\[\d+\]`)
-	rawTagsType  = reflect.TypeFor[serial.RawTags]()
+	rawTagsType  = reflect.TypeFor[kio.RawTags]()
 	kmsgTagsType = reflect.TypeFor[kmsg.Tags]()
 )
 
@@ -78,7 +79,7 @@ func firstDifferingField(typ reflect.Type, version int16, want, got []byte) stri
 func firstDifferentValue(a, b reflect.Value, path string) (string, bool) {
 	switch {
 	case a.Type() == rawTagsType:
-		return differentTags(a.Interface().(serial.RawTags), b.Interface().(serial.RawTags), path)
+		return differentTags(a.Interface().(kio.RawTags), b.Interface().(kio.RawTags), path)
 	case a.Kind() == reflect.Struct:
 		for i := 0; i < a.NumField(); i++ {
 			f := a.Type().Field(i)
@@ -117,7 +118,7 @@ func firstDifferentValue(a, b reflect.Value, path string) (string, bool) {
 }
 
 // differentTags names the unknown tags whose payloads differ between a and b.
-func differentTags(a, b serial.RawTags, path string) (string, bool) {
+func differentTags(a, b kio.RawTags, path string) (string, bool) {
 	ids := maps.Collect(maps.All(a))
 	maps.Copy(ids, b)
 	var differing []string

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/tests/proxy"
@@ -31,17 +32,17 @@ func captureRealClientSeeds(t *testing.T, p *proxy.Proxy) {
 	}
 	var mu sync.Mutex
 	written := map[string]int{}
-	p.OnFrame(func(d proxy.Direction, key, version int16, frame []byte) {
+	p.OnFrame(func(d proxy.Direction, key, version int16, raw []byte) {
 		kind := fmt.Sprintf("%v/%d/%d", d, key, version)
 		mu.Lock()
 		defer mu.Unlock()
 		if written[kind] >= realClientsSeedsPerKind {
 			return
 		}
-		target, data := "FuzzRequestFrame", frame
+		target, data := "FuzzRequestFrame", raw
 		if d == proxy.ToClient {
 			api, _ := schema.Lookup(key)
-			resp, err := schema.Framer{}.ParseResponse(frame, key, version)
+			resp, err := frame.Framer{}.ParseResponse(raw, key, version)
 			if err != nil {
 				return
 			}
@@ -52,7 +53,7 @@ func captureRealClientSeeds(t *testing.T, p *proxy.Proxy) {
 			i := index[api.Name+"Response"]
 			m := messages[i]
 			target = "FuzzBody"
-			data = append([]byte{byte(i >> 8), byte(i), byte(version - m.Versions.Lo)}, frame[4+len(header):]...)
+			data = append([]byte{byte(i >> 8), byte(i), byte(version - m.Versions.Lo)}, raw[4+len(header):]...)
 		}
 		dir := filepath.Join("robustness", "testdata", "fuzz", target)
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
@@ -134,7 +135,7 @@ func realClientsVersions() *kversion.Versions {
 
 // realClientsWidenMinVersions lowers each MinVersion in an ApiVersions response to the
 // lowest version kio's index defines for the key (see the file comment for why).
-func realClientsWidenMinVersions(key, _ int16, resp *schema.Response) bool {
+func realClientsWidenMinVersions(key, _ int16, resp *frame.Response) bool {
 	body, ok := resp.Body.(*apiversions.ApiVersionsResponse)
 	if key != 18 || !ok {
 		return false

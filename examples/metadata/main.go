@@ -1,21 +1,26 @@
-// Command metadata asks a Kafka broker for its cluster metadata using kio alone: a TCP
-// connection, kio's framing (schema.Framer) and kio's generated structs. It sends one
-// MetadataRequest and prints the decoded MetadataResponse.
+// Command metadata asks a Kafka broker for its cluster metadata with kio/client: it
+// connects (TLS and SASL if asked), negotiates versions, sends one MetadataRequest and
+// prints the decoded MetadataResponse.
 //
 // Without -broker it starts an in-process broker (franz-go's kfake) with two topics, so
 // it runs anywhere:
 //
 //	go run ./examples/metadata
 //	go run ./examples/metadata -version 0 -topics orders
-//	go run ./examples/metadata -broker localhost:9092 -version 9
+//	go run ./examples/metadata -broker localhost:9092
+//	go run ./examples/metadata -broker localhost:9094 -tls -tls-ca ca.pem \
+//		-sasl-mechanism SCRAM-SHA-512 -user alice -password alice-secret
 package main
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"os"
 	"slices"
 	"strings"
@@ -24,6 +29,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kio-go/kafka-protocol/kio/client"
+	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -32,24 +39,64 @@ import (
 
 func main() {
 	broker := flag.String("broker", "", "host:port of a Kafka broker; empty starts an in-process kfake cluster")
-	version := flag.Int("version", 12, "Metadata API version to send")
+	version := flag.Int("version", -1, "Metadata API version to send; -1 for the newest the broker and kio share")
 	topics := flag.String("topics", "", "comma-separated topics to describe; empty asks for every topic")
+	mechanism := flag.String("sasl-mechanism", "", "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; empty for none")
+	user := flag.String("user", "", "SASL user name")
+	password := flag.String("password", "", "SASL password")
+	useTLS := flag.Bool("tls", false, "connect with TLS")
+	caFile := flag.String("tls-ca", "", "PEM file of the CA certificates to trust (with -tls); empty for the system's")
+	insecure := flag.Bool("tls-insecure", false, "do not verify the broker's certificate (with -tls)")
 	flag.Parse()
 
-	var names []string
-	if *topics != "" {
-		names = strings.Split(*topics, ",")
+	d, err := dialer(*mechanism, *user, *password, *useTLS, *caFile, *insecure)
+	if err == nil {
+		var names []string
+		if *topics != "" {
+			names = strings.Split(*topics, ",")
+		}
+		err = serve(d, *broker, *version, names)
 	}
-	if err := serve(*broker, *version, names); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "metadata:", err)
 		os.Exit(1)
 	}
 }
 
+// dialer makes the client options the flags ask for.
+func dialer(mechanism, user, password string, useTLS bool, caFile string, insecure bool) (*client.Dialer, error) {
+	d := &client.Dialer{ClientID: "kio-example", Timeout: 10 * time.Second}
+	if mechanism != "" {
+		m, err := sasl.ByName(mechanism, user, password)
+		if err != nil {
+			return nil, err
+		}
+		d.SASL = m
+	}
+	if !useTLS {
+		if caFile != "" || insecure {
+			return nil, errors.New("-tls-ca and -tls-insecure need -tls")
+		}
+		return d, nil
+	}
+	d.TLS = &tls.Config{InsecureSkipVerify: insecure}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, err
+		}
+		d.TLS.RootCAs = x509.NewCertPool()
+		if !d.TLS.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: no PEM certificate", caFile)
+		}
+	}
+	return d, nil
+}
+
 // serve runs the example against broker, or against a fresh kfake cluster when broker
 // is empty.
-func serve(broker string, version int, topics []string) error {
-	if version < 0 || version > math.MaxInt16 {
+func serve(d *client.Dialer, broker string, version int, topics []string) error {
+	if version < -1 || version > math.MaxInt16 {
 		return fmt.Errorf("version %d out of range", version)
 	}
 	if broker == "" {
@@ -64,25 +111,22 @@ func serve(broker string, version int, topics []string) error {
 		defer cluster.Close()
 		broker = cluster.ListenAddrs()[0]
 	}
-	return run(os.Stdout, broker, int16(version), topics)
+	return run(os.Stdout, d, broker, int16(version), topics)
 }
 
-// run sends a MetadataRequest at version to the broker at addr, for the given topics or
-// for every topic when there are none, and prints the response to w.
-func run(w io.Writer, addr string, version int16, topics []string) error {
-	api, _ := schema.Lookup(metadata.APIKey)
-	if !api.Versions.Contains(version) {
+// run sends a MetadataRequest (at version, or negotiated for -1) to the broker at addr,
+// for the given topics or for every topic when there are none, and prints the answer.
+func run(w io.Writer, d *client.Dialer, addr string, version int16, topics []string) error {
+	if api, _ := schema.Lookup(metadata.APIKey); version >= 0 && !api.Versions.Contains(version) {
 		return fmt.Errorf("%v has versions %v, not %d", api, api.Versions, version)
 	}
-
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := d.Dial(ctx, addr)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		return err
-	}
 
 	// Spec defaults (AllowAutoTopicCreation true, ...). The spec's default topic list
 	// is empty (no topic); nil (null) asks for every topic. v0 has no null list and
@@ -93,27 +137,15 @@ func run(w io.Writer, addr string, version int16, topics []string) error {
 		name := common.TopicName(t)
 		body.Topics = append(body.Topics, metadata.MetadataRequestTopic{Name: &name})
 	}
-	// The header names the body's API, this version, a correlation id and a client id.
-	clientID := "kio-example"
-	req, err := schema.NewRequest(&body, version, 1, &clientID)
+	if version < 0 {
+		version, _ = conn.Version(metadata.APIKey)
+	}
+	resp, err := conn.CallVersion(ctx, &body, version)
 	if err != nil {
 		return err
-	}
-	var framer schema.Framer
-	if err := framer.WriteRequest(conn, req); err != nil {
-		return err
-	}
-	// A response frame carries only the correlation id: the reader names the API and
-	// version of the request it answers.
-	resp, err := framer.ReadResponse(conn, api.Key, version)
-	if err != nil {
-		return err
-	}
-	if resp.Header.CorrelationId != req.Header.CorrelationId {
-		return fmt.Errorf("response to request %d, want %d", resp.Header.CorrelationId, req.Header.CorrelationId)
 	}
 	fmt.Fprintf(w, "Metadata v%d from %s\n\n", version, addr)
-	return printMetadata(w, resp.Body.(*metadata.MetadataResponse))
+	return printMetadata(w, resp.(*metadata.MetadataResponse))
 }
 
 // printMetadata writes the response as three tables: cluster, brokers, and topic partitions.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kio-go/kafka-protocol/kio/client"
 )
 
 func TestRunAgainstKfake(t *testing.T) {
@@ -24,12 +26,13 @@ func TestRunAgainstKfake(t *testing.T) {
 		rows    int      // rows of the topic table: one per partition or failed topic
 		healthy int      // rows whose error is NONE
 	}{
+		{-1, nil, []string{"Metadata v13", "example-cluster", "alpha ", "beta ", addr}, 3, 3},
 		{12, nil, []string{"example-cluster", "alpha ", "beta ", addr}, 3, 3},
 		{9, []string{"beta", "gamma"}, []string{"example-cluster", "beta ", "gamma ", "UNKNOWN_TOPIC_OR_PARTITION"}, 2, 1},
 		{0, []string{"alpha"}, []string{"null", "alpha "}, 2, 2}, // v0: no cluster id
 	} {
 		var out bytes.Buffer
-		if err := run(&out, addr, tc.version, tc.topics); err != nil {
+		if err := run(&out, &client.Dialer{}, addr, tc.version, tc.topics); err != nil {
 			t.Fatalf("v%d: %v", tc.version, err)
 		}
 		text := out.String()
@@ -50,10 +53,10 @@ func TestRunAgainstKfake(t *testing.T) {
 
 func TestRunRejectsUnknownVersion(t *testing.T) {
 	// No broker is contacted: the version is checked against kio's index first.
-	if err := run(new(bytes.Buffer), "127.0.0.1:1", 14, nil); err == nil || !strings.Contains(err.Error(), "0-13") {
+	if err := run(new(bytes.Buffer), &client.Dialer{}, "127.0.0.1:1", 14, nil); err == nil || !strings.Contains(err.Error(), "0-13") {
 		t.Fatalf("version 14: %v, want an error naming the versions 0-13", err)
 	}
-	if err := serve("127.0.0.1:1", 1<<16, nil); err == nil {
+	if err := serve(&client.Dialer{}, "127.0.0.1:1", 1<<16, nil); err == nil {
 		t.Fatal("version 65536 accepted")
 	}
 }

@@ -1,7 +1,7 @@
 // Command produce writes a few records to a topic and reads them back using kio alone:
 // Metadata finds the partition's leader, Produce sends a record batch built with
-// kio/records, and Fetch reads it back, all over plain TCP with kio's framing and
-// generated structs.
+// kio/records, and Fetch reads it back, each through kio/client at the newest version
+// the broker and kio share.
 //
 // Without -broker it starts an in-process broker (franz-go's kfake) holding the topic:
 //
@@ -10,6 +10,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,22 +22,13 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/records"
-	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/fetch"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
-	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
-)
-
-// The API keys and versions this example speaks: the newest of Kafka 3.9 for Produce
-// and Metadata, and Fetch v17, which names topics by id.
-const (
-	produceKey, produceVersion   = produce.APIKey, 11
-	fetchKey, fetchVersion       = fetch.APIKey, 17
-	metadataKey, metadataVersion = metadata.APIKey, 12
 )
 
 func main() {
@@ -64,50 +56,13 @@ func serve(broker, topic string) error {
 	return run(os.Stdout, broker, topic)
 }
 
-// conn is one connection to a broker.
-type conn struct {
-	net.Conn
-	framer schema.Framer
-	nextID int32
-}
-
-func dial(addr string) (*conn, error) {
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	return &conn{Conn: c}, nil
-}
-
-// call sends body, a pointer to a request struct of the API key, at version, and
-// returns the response body.
-func call[Resp any](c *conn, key, version int16, body any) (*Resp, error) {
-	c.nextID++
-	clientID := "kio-example"
-	req := &schema.Request{
-		Header: requestheader.RequestHeader{RequestApiKey: key, RequestApiVersion: version, CorrelationId: c.nextID, ClientId: &clientID},
-		Body:   body,
-	}
-	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		return nil, err
-	}
-	if err := c.framer.WriteRequest(c, req); err != nil {
-		return nil, err
-	}
-	resp, err := c.framer.ReadResponse(c, key, version)
-	if err != nil {
-		return nil, err
-	}
-	if resp.Header.CorrelationId != c.nextID {
-		return nil, fmt.Errorf("response to request %d, want %d", resp.Header.CorrelationId, c.nextID)
-	}
-	return resp.Body.(*Resp), nil
-}
-
 // run produces three records to partition 0 of topic and fetches them back, printing
 // both sides to w.
 func run(w io.Writer, addr, topic string) error {
-	seed, err := dial(addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d := client.Dialer{ClientID: "kio-example"}
+	seed, err := d.Dial(ctx, addr)
 	if err != nil {
 		return err
 	}
@@ -118,7 +73,7 @@ func run(w io.Writer, addr, topic string) error {
 	name := common.TopicName(topic)
 	mreq.Topics = []metadata.MetadataRequestTopic{{Name: &name}}
 	mreq.AllowAutoTopicCreation = false
-	md, err := call[metadata.MetadataResponse](seed, metadataKey, metadataVersion, &mreq)
+	md, err := client.Call[metadata.MetadataResponse](ctx, seed, &mreq)
 	if err != nil {
 		return err
 	}
@@ -144,7 +99,7 @@ func run(w io.Writer, addr, topic string) error {
 	if leaderAddr == "" {
 		return fmt.Errorf("no leader known for %s/0", topic)
 	}
-	c, err := dial(leaderAddr)
+	c, err := d.Dial(ctx, leaderAddr)
 	if err != nil {
 		return err
 	}
@@ -166,8 +121,8 @@ func run(w io.Writer, addr, topic string) error {
 	preq := serial.Default[produce.ProduceRequest]()
 	preq.Acks = -1 // all in-sync replicas
 	preq.TimeoutMs = 5000
-	preq.TopicData = []produce.TopicProduceData{{Name: name, PartitionData: []produce.PartitionProduceData{{Index: 0, Records: raw}}}}
-	pr, err := call[produce.ProduceResponse](c, produceKey, produceVersion, &preq)
+	preq.TopicData = []produce.TopicProduceData{{Name: name, TopicId: t.TopicId, PartitionData: []produce.PartitionProduceData{{Index: 0, Records: raw}}}}
+	pr, err := client.Call[produce.ProduceResponse](ctx, c, &preq)
 	if err != nil {
 		return err
 	}
@@ -187,8 +142,8 @@ func run(w io.Writer, addr, topic string) error {
 	fp.PartitionMaxBytes = 1 << 20
 	freq := serial.Default[fetch.FetchRequest]()
 	freq.MaxWaitMs, freq.MinBytes = 500, 1
-	freq.Topics = []fetch.FetchTopic{{TopicId: t.TopicId, Partitions: []fetch.FetchPartition{fp}}}
-	fr, err := call[fetch.FetchResponse](c, fetchKey, fetchVersion, &freq)
+	freq.Topics = []fetch.FetchTopic{{Topic: name, TopicId: t.TopicId, Partitions: []fetch.FetchPartition{fp}}}
+	fr, err := client.Call[fetch.FetchResponse](ctx, c, &freq)
 	if err != nil {
 		return err
 	}

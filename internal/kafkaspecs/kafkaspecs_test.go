@@ -5,20 +5,21 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/kafkarelease"
 	"github.com/kio-go/kafka-protocol/internal/kafkaspecs"
 	"github.com/kio-go/kafka-protocol/internal/kafkaspecs/specstest"
-	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // TestReleaseFromMavenCentral checks what kafkaspecs keeps of the pinned releases: every
 // spec the kafka-clients jar carries (3.9.2: 186, 4.4.0: 203) and error codes read from
 // the release's Errors enum.
 func TestReleaseFromMavenCentral(t *testing.T) {
-	want := map[string]int{kafkadist.Kafka39: 186, kafkadist.Kafka4: 203}
-	for _, v := range kafkadist.Releases {
+	// Counted from the jars; a release pinned later is held to having about as many.
+	want := map[string]int{"3.9.2": 186, "4.4.0": 203}
+	for _, v := range kafkarelease.All() {
 		r := specstest.Release(t, v)
 		specs, err := filepath.Glob(filepath.Join(r.Specs, "*.json"))
-		if err != nil || len(specs) != want[v] {
+		if n, ok := want[v]; err != nil || (ok && len(specs) != n) || len(specs) < 180 {
 			t.Errorf("Kafka %s: %d specs in %s (%v), want %d", v, len(specs), r.Specs, err, want[v])
 		}
 		codes, err := os.ReadFile(r.ErrorCodes)

@@ -126,7 +126,7 @@ func BenchmarkRecordsHandVsSerial(b *testing.B) {
 		b.ReportAllocs()
 		var batch Batch
 		for b.Loop() {
-			if err := parseRecords(body, 1024, false, &batch); err != "" {
+			if err := parseRecords(body, 1024, false, &batch); err != nil {
 				b.Fatal(err)
 			}
 		}

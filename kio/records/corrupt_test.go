@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,8 +108,8 @@ func TestCorruptV2(t *testing.T) {
 		var b Batch
 		_, err := DecodeBatch(tc.data, &b)
 		be := wantBatchError(t, tc.name, err, tc.sentinel, int64(binary.BigEndian.Uint64(tc.data)))
-		if be != nil && be.Pos != 0 {
-			t.Errorf("%s: pos %d", tc.name, be.Pos)
+		if be != nil && (be.Offset != 0 || be.Pos != be.Offset || be.Op != "decode") {
+			t.Errorf("%s: offset %d (Pos %d, Op %q)", tc.name, be.Offset, be.Pos, be.Op)
 		}
 		if tc.sentinel == ErrTruncated && !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("%s: %v is not io.ErrUnexpectedEOF", tc.name, err)
@@ -129,8 +130,8 @@ func TestCorruptInScannerHasPosition(t *testing.T) {
 		t.Fatal("corrupt second batch decoded")
 	}
 	be := wantBatchError(t, "second batch", s.Err(), ErrCRC, 5)
-	if be != nil && be.Pos != len(goldenV2) {
-		t.Errorf("pos %d, want %d", be.Pos, len(goldenV2))
+	if be != nil && (be.Offset != len(goldenV2) || be.Pos != be.Offset || be.Op != "decode") {
+		t.Errorf("offset %d (Pos %d, Op %q), want %d", be.Offset, be.Pos, be.Op, len(goldenV2))
 	}
 	if s.Partial() || len(s.Rest()) != len(goldenV2) {
 		t.Errorf("partial %v, rest %d", s.Partial(), len(s.Rest()))
@@ -480,5 +481,30 @@ func TestCorruptControl(t *testing.T) {
 	c, err := ParseControl(&Record{Key: []byte{0, 0, 0, 99}, Value: []byte("?")})
 	if err != nil || c.Key.Type != 99 || c.EndTxn != nil || c.LeaderChange != nil {
 		t.Errorf("unknown type: %+v, %v", c, err)
+	}
+}
+
+// TestBatchErrorText checks the message's layout, shared by kio's error types: package,
+// operation, byte offset, then the cause, with the sentinel's prefix said once.
+func TestBatchErrorText(t *testing.T) {
+	blob := append(append([]byte(nil), goldenV2...), edit(goldenV2, func(b []byte) { b[70] ^= 1 })...)
+	_, _, err := ReadBatches(blob)
+	want := "records: decode batch at byte " + itoa(len(goldenV2)) + " (base offset 5, magic 2): checksum mismatch: stored CRC-32C"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q, want it to start %q", err, want)
+	}
+}
+
+// TestMalformedRecordIsTyped checks that a record the batch's bytes cannot hold is an
+// ErrMalformed *BatchError naming the record.
+func TestMalformedRecordIsTyped(t *testing.T) {
+	body := []byte{0x02, 0x00} // record 0: length 1, then attributes and nothing more
+	var b Batch
+	be := parseRecords(body, 1, false, &b)
+	if be == nil || !errors.Is(be, ErrMalformed) || be.Detail != "record 0: bad timestamp delta" {
+		t.Errorf("parseRecords = %v", be)
+	}
+	if be := parseRecords(append(body[:0:0], 0x00), 1, false, &b); be == nil || be.Detail != "record 0: empty" {
+		t.Errorf("empty record: %v", be)
 	}
 }

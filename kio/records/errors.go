@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Sentinel errors. Decoding failures come as *BatchError wrapping one of the first
@@ -32,16 +33,25 @@ var (
 
 // BatchError reports a batch that could not be decoded. errors.Is matches its
 // sentinel (Err) and errors.As or errors.Is also reach the codec's own error (Cause).
+//
+// Its Op, Offset and Err spell what every kio error type says the same way (see the
+// package doc of kio): the operation, the byte offset, the cause.
 type BatchError struct {
-	// Pos is the byte position of the batch in the data given to the Scanner or
-	// DecodeBatch.
+	// Op is the operation that failed: "decode" (DecodeBatch, a Scanner).
+	Op string
+	// Offset is the byte offset of the batch in the data given to the Scanner or
+	// DecodeBatch. (BaseOffset is the batch's offset in the log.)
+	Offset int
+	// Pos is Offset.
+	//
+	// Deprecated: use Offset, the name kio's error types share for a byte offset.
 	Pos int
 	// BaseOffset is the batch base offset (for a legacy message, its offset), or -1
 	// when the data ended before it.
 	BaseOffset int64
 	// Magic is the batch magic, or -1 when unknown.
 	Magic int8
-	// Err is the sentinel: ErrTruncated, ErrCRC, ErrMagic, ErrMalformed,
+	// Err is the cause, a sentinel: ErrTruncated, ErrCRC, ErrMagic, ErrMalformed,
 	// ErrCompression or ErrTooLarge.
 	Err error
 	// Detail says what was wrong, for people.
@@ -50,16 +60,26 @@ type BatchError struct {
 	Cause error
 }
 
-// Error implements error.
+// Error says what failed where and why: "records: decode batch at byte 61 (base
+// offset 5, magic 2): checksum mismatch: stored CRC-32C ...".
 func (e *BatchError) Error() string {
-	s := fmt.Sprintf("%v: batch at byte %d (base offset %d, magic %d)", e.Err, e.Pos, e.BaseOffset, e.Magic)
+	var b strings.Builder
+	b.WriteString("records: ")
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteByte(' ')
+	}
+	fmt.Fprintf(&b, "batch at byte %d (base offset %d, magic %d): ", e.Offset, e.BaseOffset, e.Magic)
+	if e.Err != nil {
+		b.WriteString(strings.TrimPrefix(e.Err.Error(), "records: "))
+	}
 	if e.Detail != "" {
-		s += ": " + e.Detail
+		b.WriteString(": " + e.Detail)
 	}
 	if e.Cause != nil {
-		s += ": " + e.Cause.Error()
+		b.WriteString(": " + e.Cause.Error())
 	}
-	return s
+	return b.String()
 }
 
 // Unwrap returns the sentinel and, if present, the decompressor's error.
@@ -70,8 +90,20 @@ func (e *BatchError) Unwrap() []error {
 	return []error{e.Err}
 }
 
-// batchErr builds a BatchError at position 0; callers that know where the batch sits
-// in a larger blob add its position.
+// batchErr builds a BatchError at offset 0; decodeErrorAt adds the batch's offset in
+// the caller's data and the operation as the error leaves the package.
 func batchErr(base int64, magic int8, sentinel error, format string, args ...any) *BatchError {
 	return &BatchError{BaseOffset: base, Magic: magic, Err: sentinel, Detail: fmt.Sprintf(format, args...)}
+}
+
+// decodeErrorAt completes err, if it is a *BatchError, as it leaves the package: the
+// operation, and the batch's offset in the caller's data (offset, where the batch the
+// error is about starts).
+func decodeErrorAt(err error, offset int) error {
+	if be, ok := err.(*BatchError); ok {
+		be.Op = "decode"
+		be.Offset += offset
+		be.Pos = be.Offset
+	}
+	return err
 }

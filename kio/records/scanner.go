@@ -38,10 +38,7 @@ func (s *Scanner) Next() bool {
 	n, partial, err := decodeOne(s.data[s.pos:], b, &s.cfg)
 	switch {
 	case err != nil:
-		if be, ok := err.(*BatchError); ok {
-			be.Pos += s.pos
-		}
-		s.err = err
+		s.err = decodeErrorAt(err, s.pos)
 		return false
 	case partial:
 		s.partial = true

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -34,13 +33,25 @@ type API struct {
 
 // ReleaseVersions is what one Kafka release's specs define of an API or message.
 type ReleaseVersions struct {
-	Release  string     // the release as the index names it, e.g. "3.9" or "4.4.0"
+	Release  string     // the release as Releases names it, e.g. "3.9.2" or "4.4.0"
 	Versions tags.Range // the versions the release defines; tags.None() where it has none
 	Unstable tags.Range // the release's latest version where it marks it unstable, else tags.None()
 }
 
-// Releases names the Kafka releases whose specs the schema merges, oldest first.
+// Releases names the Kafka releases whose specs the schema merges, oldest first, as
+// they ship on Maven Central ("3.9.2", "4.4.0"); API.Releases and Message.Releases say
+// what each defines.
 func Releases() []string { return slices.Clone(releases[:]) }
+
+// releaseIn returns the entry of rels for the named release.
+func releaseIn(rels []ReleaseVersions, name string) (ReleaseVersions, bool) {
+	for _, r := range rels {
+		if r.Release == name {
+			return r, true
+		}
+	}
+	return ReleaseVersions{Release: name, Versions: tags.None(), Unstable: tags.None()}, false
+}
 
 // Listeners returns the listeners serving the API (zkBroker, broker, controller) as the
 // newest release that defines one of its versions says.
@@ -49,18 +60,20 @@ func (a *API) Listeners() []string { return slices.Clone(a.listeners) }
 // Releases returns, for every merged release, oldest first, the versions it defines.
 func (a *API) Releases() []ReleaseVersions { return slices.Clone(a.releases) }
 
-// ReleaseVersions returns the versions the named release (as Releases names it) defines,
-// and whether the release is one the schema merges: whether Kafka 4.4.0 still serves
+// Release returns what the named release (as Releases names it) defines of the API, and
+// whether the release is one the schema merges: whether Kafka 4.4.0 still serves
 // Produce v2 is
 //
-//	r, _ := produceAPI.ReleaseVersions("4.4.0"); r.Contains(2)
+//	r, _ := produceAPI.Release("4.4.0"); r.Versions.Contains(2)
+func (a *API) Release(name string) (ReleaseVersions, bool) { return releaseIn(a.releases, name) }
+
+// ReleaseVersions returns the versions the named release defines, and whether the
+// release is one the schema merges.
+//
+// Deprecated: use Release(name).Versions; ReleaseVersions names the type Release returns.
 func (a *API) ReleaseVersions(release string) (tags.Range, bool) {
-	for _, r := range a.releases {
-		if r.Release == release {
-			return r.Versions, true
-		}
-	}
-	return tags.None(), false
+	r, ok := a.Release(release)
+	return r.Versions, ok
 }
 
 // API keys whose header versions do not follow the flexible-versions rule.
@@ -96,11 +109,22 @@ func (a *API) ResponseHeaderVersion(version int16) int16 {
 	}
 }
 
-// NewRequest returns a pointer to a new zero request of the API, e.g.
-// *metadata.MetadataRequest. Spec defaults are not applied; use serial.SetDefaults.
+// NewRequestBody returns a pointer to a new zero request body of the API, e.g.
+// *metadata.MetadataRequest, as Message.New does for a message. Spec defaults are not
+// applied; use serial.SetDefaults.
+func (a *API) NewRequestBody() any { return a.newRequest() }
+
+// NewResponseBody returns a pointer to a new zero response body of the API.
+func (a *API) NewResponseBody() any { return a.newResponse() }
+
+// NewRequest returns a pointer to a new zero request body of the API.
+//
+// Deprecated: use NewRequestBody; a "new request" is a framed one (header and body).
 func (a *API) NewRequest() any { return a.newRequest() }
 
-// NewResponse returns a pointer to a new zero response of the API.
+// NewResponse returns a pointer to a new zero response body of the API.
+//
+// Deprecated: use NewResponseBody, which pairs with NewRequestBody.
 func (a *API) NewResponse() any { return a.newResponse() }
 
 // String returns the API's name and key, e.g. "Metadata(3)".
@@ -145,28 +169,6 @@ func LookupBody(v any) (*API, bool) {
 	return nil, false
 }
 
-// NewRequest wraps body, a generated request struct or a pointer to one, in a Request
-// whose header names body's API, the version, the correlation id and the client id (nil
-// for null), ready for Framer.WriteRequest or AppendRequest.
-func NewRequest(body any, version int16, correlationID int32, clientID *string) (*Request, error) {
-	a, ok := LookupBody(body)
-	if ok {
-		t := reflect.TypeOf(body)
-		isPtr := t.Kind() == reflect.Pointer
-		ok = (isPtr && t.Elem() == a.Request && !reflect.ValueOf(body).IsNil()) || (!isPtr && t == a.Request)
-	}
-	if !ok {
-		return nil, frameError("new request", -1, version, fmt.Errorf("%w: %T is not a generated request", ErrBodyType, body))
-	}
-	if !a.Versions.Contains(version) {
-		return nil, frameError("new request", a.Key, version, ErrUnsupportedVersion)
-	}
-	req := &Request{Body: body}
-	req.Header.RequestApiKey, req.Header.RequestApiVersion = a.Key, version
-	req.Header.CorrelationId, req.Header.ClientId = correlationID, clientID
-	return req, nil
-}
-
 // APIs returns (copies of) every API, sorted by key.
 func APIs() []*API {
 	n := 0
@@ -204,7 +206,12 @@ type Message struct {
 // Releases returns, for every merged release, oldest first, the versions it defines.
 func (m *Message) Releases() []ReleaseVersions { return slices.Clone(m.releases) }
 
-// New returns a pointer to a new zero value of the message's type.
+// Release returns what the named release (as Releases names it) defines of the message,
+// and whether the release is one the schema merges.
+func (m *Message) Release(name string) (ReleaseVersions, bool) { return releaseIn(m.releases, name) }
+
+// New returns a pointer to a new zero value of the message's type (for a request or
+// response, what API.NewRequestBody or NewResponseBody returns).
 func (m *Message) New() any { return m.newValue() }
 
 // LookupMessage returns (a copy of) the message with the given spec name, e.g.

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/kafkarelease"
 	"github.com/kio-go/kafka-protocol/internal/kafkaspecs/specstest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
@@ -81,9 +82,9 @@ func TestIndexMatchesTags(t *testing.T) {
 					a, kind, a.Key, a.Versions, a.Flexible, m.Kind, m.APIKey, m.Versions, m.Flexible)
 			}
 		}
-		req, resp := a.NewRequest(), a.NewResponse()
+		req, resp := a.NewRequestBody(), a.NewResponseBody()
 		if reflect.TypeOf(req) != reflect.PointerTo(a.Request) || reflect.TypeOf(resp) != reflect.PointerTo(a.Response) {
-			t.Errorf("%s: NewRequest/NewResponse give %T, %T", a, req, resp)
+			t.Errorf("%s: NewRequestBody/NewResponseBody give %T, %T", a, req, resp)
 		}
 	}
 	for _, key := range []int16{-1, 1000, 32767} {
@@ -129,7 +130,7 @@ func TestIndexEntries(t *testing.T) {
 	if sf.Name != "ShareFetch" || sf.LatestUnstable || sf.Versions.String() != "1-2" {
 		t.Errorf("ShareFetch entry = %+v", sf)
 	}
-	if r, _ := sf.ReleaseVersions("3.9"); r.String() != "0" || sf.Releases()[0].Unstable.String() != "0" {
+	if r, _ := sf.Release("3.9.2"); r.Versions.String() != "0" || r.Unstable.String() != "0" || sf.Releases()[0] != r {
 		t.Errorf("ShareFetch in 3.9: %v", sf.Releases())
 	}
 	// InitProducerId v6 is unstable in 4.4.0: generated, and marked.
@@ -181,19 +182,20 @@ func TestHeaderVersions(t *testing.T) {
 
 // TestReleaseVersions asks the index which versions each merged release serves.
 func TestReleaseVersions(t *testing.T) {
-	if got := schema.Releases(); !reflect.DeepEqual(got, []string{"3.9", "4.4.0"}) {
-		t.Errorf("Releases() = %v", got)
+	// The index names the releases as the pins do (internal/kafkarelease).
+	if got := schema.Releases(); !reflect.DeepEqual(got, []string{"3.9.2", "4.4.0"}) || !reflect.DeepEqual(got, kafkarelease.All()) {
+		t.Errorf("Releases() = %v; the pins are %v", got, kafkarelease.All())
 	}
 	cases := []struct {
 		key     int16
 		release string
 		want    string
 	}{
-		{0, "3.9", "0-11"}, {0, "4.4.0", "3-13"}, // Produce: 4.x no longer serves v0-2
+		{0, "3.9.2", "0-11"}, {0, "4.4.0", "3-13"}, // Produce: 4.x no longer serves v0-2
 		{1, "4.4.0", "4-18"}, {3, "4.4.0", "0-13"},
-		{4, "3.9", "0-7"}, {4, "4.4.0", "none"}, // LeaderAndIsr: gone from 4.x
-		{74, "3.9", "0"}, {74, "4.4.0", "0-1"}, // ListClientMetricsResources, now ListConfigResources
-		{88, "3.9", "none"}, {88, "4.4.0", "0-1"}, // StreamsGroupHeartbeat: new in 4.x
+		{4, "3.9.2", "0-7"}, {4, "4.4.0", "none"}, // LeaderAndIsr: gone from 4.x
+		{74, "3.9.2", "0"}, {74, "4.4.0", "0-1"}, // ListClientMetricsResources, now ListConfigResources
+		{88, "3.9.2", "none"}, {88, "4.4.0", "0-1"}, // StreamsGroupHeartbeat: new in 4.x
 	}
 	for _, c := range cases {
 		a, ok := schema.Lookup(c.key)
@@ -201,16 +203,24 @@ func TestReleaseVersions(t *testing.T) {
 			t.Errorf("no API %d", c.key)
 			continue
 		}
-		if r, ok := a.ReleaseVersions(c.release); !ok || r.String() != c.want {
+		if r, ok := a.Release(c.release); !ok || r.Release != c.release || r.Versions.String() != c.want {
 			t.Errorf("%s in %s: %v, %v; want %s", a, c.release, r, ok, c.want)
+		}
+		if m, ok := schema.LookupMessage(a.Request.Name()); !ok {
+			t.Errorf("no message %s", a.Request.Name())
+		} else if r, _ := m.Release(c.release); r.Versions.String() != c.want {
+			t.Errorf("message %s in %s: %v; want %s", m.Name, c.release, r, c.want)
 		}
 	}
 	produce, _ := schema.Lookup(0)
-	if r, _ := produce.ReleaseVersions("4.4.0"); r.Contains(2) {
+	if r, _ := produce.Release("4.4.0"); r.Versions.Contains(2) {
 		t.Error("Kafka 4.4.0 serves Produce v2")
 	}
-	if _, ok := produce.ReleaseVersions("9.9"); ok {
-		t.Error("ReleaseVersions knows release 9.9")
+	if r, ok := produce.Release("9.9.9"); ok || !r.Versions.IsNone() {
+		t.Errorf("Release knows release 9.9.9: %v", r)
+	}
+	if r, ok := produce.ReleaseVersions("4.4.0"); !ok || r.String() != "3-13" { // the deprecated spelling
+		t.Errorf("ReleaseVersions(4.4.0) = %v, %v", r, ok)
 	}
 	// Every API's merged versions are the union of the releases' (an unstable version
 	// aside), and every message knows its releases too.
@@ -263,7 +273,7 @@ func TestIndexValuesAreCopies(t *testing.T) {
 	b, _ := schema.LookupBody(&metadata.MetadataRequest{})
 	b.Name = "Changed"
 	again, _ := schema.Lookup(3)
-	if again.Name != "Metadata" || again.Versions.IsNone() || again.Listeners()[0] != "broker" || again.Releases()[0].Release != "3.9" {
+	if again.Name != "Metadata" || again.Versions.IsNone() || again.Listeners()[0] != "broker" || again.Releases()[0].Release != "3.9.2" {
 		t.Errorf("the index changed: %+v", again)
 	}
 	m, _ := schema.LookupMessage("MetadataRequest")

@@ -23,8 +23,11 @@ var (
 	// ErrVersion: the version is not valid for the message, or a field holds a value
 	// that cannot be written at this version.
 	ErrVersion = errors.New("unsupported version")
-	// ErrTag: a malformed tagged-field section (tags out of order, repeated, or a
-	// tagged field whose size does not match its content).
+	// ErrTag: a tagged field that cannot be read or written: when decoding, a known
+	// tagged field whose size prefix does not match its value; when encoding, an entry
+	// of a struct's unknownTags whose tag number is a known tagged field at the version.
+	// (Tags out of order or repeated are read as Kafka reads them: not an error, the
+	// last of a repeated tag wins.)
 	ErrTag = errors.New("bad tagged field")
 	// ErrTrailing: bytes left over after the message.
 	ErrTrailing = errors.New("trailing bytes")
@@ -41,21 +44,28 @@ type wireError struct {
 func (e *wireError) Error() string { return e.msg }
 func (e *wireError) Unwrap() error { return e.cause }
 
-// Error reports where encoding or decoding failed: the message type, the path to the
-// field inside it, the version and, when decoding, the byte offset in the input.
+// Error reports where encoding or decoding failed: the operation, the message type,
+// the path to the field inside it, the version and, when decoding, the byte offset in
+// the input. Its Op, Offset and Err spell what every kio error type says the same way
+// (see the package doc of kio): the operation, the byte offset, the cause.
 type Error struct {
-	Op      string       // "encode" or "decode"
+	// Op is the operation that failed: "encode" (Marshal, Append, Encode), "decode"
+	// (Unmarshal, UnmarshalPrefix, Decode), "defaults" (SetDefaults, Default) or
+	// "check" (Check).
+	Op      string
 	Type    reflect.Type // the top-level type being encoded or decoded
 	Path    string       // field path inside Type, like "Topics[2].Partitions[0].LeaderEpoch"
 	Version int16
-	Offset  int   // byte offset in the input where decoding failed; -1 when encoding
+	Offset  int   // byte offset in the input where decoding failed; -1 for the other operations
 	Err     error // the cause; wraps one of the sentinels above
 }
 
-// Error describes the failure: operation, type, version, field path, offset and cause.
+// Error describes the failure: "serial: decode metadata.MetadataResponse v12 field
+// Topics[2].Name at byte 18: truncated input", that is package, operation, type,
+// version, field path, byte offset and cause.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("kio: ")
+	b.WriteString("serial: ")
 	b.WriteString(e.Op)
 	if e.Type != nil {
 		b.WriteByte(' ')

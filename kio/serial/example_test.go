@@ -3,18 +3,19 @@ package serial_test
 import (
 	"fmt"
 
+	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 )
 
 // A hand-written message: the marker names its versions and flexible versions; fields
 // say in which versions they exist, which are nullable, tagged or defaulted.
 type PingRequest struct {
-	_           struct{}       `kafka:"request,apiKey=1000,versions=0-2,flexible=2+"`
-	Name        string         `kafka:"type=string,versions=0+"`
-	Payload     []byte         `kafka:"type=bytes,versions=1+,nullable=1+"`
-	TimeoutMs   int32          `kafka:"type=int32,versions=0+,default=30000"`
-	Trace       *string        `kafka:"type=string,versions=2+,nullable=2+,default=null,tag=0,tagged=2+"`
-	UnknownTags serial.RawTags `kafka:"unknownTags"`
+	_           struct{}    `kafka:"request,apiKey=1000,versions=0-2,flexible=2+"`
+	Name        string      `kafka:"type=string,versions=0+"`
+	Payload     []byte      `kafka:"type=bytes,versions=1+,nullable=1+"`
+	TimeoutMs   int32       `kafka:"type=int32,versions=0+,default=30000"`
+	Trace       *string     `kafka:"type=string,versions=2+,nullable=2+,default=null,tag=0,tagged=2+"`
+	UnknownTags kio.RawTags `kafka:"unknownTags"`
 }
 
 func Example() {
@@ -50,5 +51,5 @@ func Example() {
 	//    name=hi timeout=30000 trace=false
 	// v2 03 68 69 01 00 00 75 30 01 00 03 03 74 31
 	//    name=hi timeout=30000 trace=true
-	// kio: encode serial_test.PingRequest v0 field Payload: unsupported version: field Payload has a value but does not exist at version 0
+	// serial: encode serial_test.PingRequest v0 field Payload: unsupported version: field Payload has a value but does not exist at version 0
 }

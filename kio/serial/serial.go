@@ -66,6 +66,8 @@ import (
 )
 
 // RawTags holds unknown tagged fields; see kio.RawTags.
+//
+// Deprecated: use kio.RawTags, the one name generated code and the README use.
 type RawTags = kio.RawTags
 
 // Marshal returns the wire form of v (a struct or a pointer to one) at version, in a

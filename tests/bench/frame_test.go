@@ -12,14 +12,14 @@ import (
 	kgprotocol "github.com/segmentio/kafka-go/protocol"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 )
 
 // The whole-frame path: a client reads a response frame (size prefix, response header,
 // body) from a connection and decodes it. The frames come through a net.Pipe, written
 // by a goroutine, and are read through a bufio.Reader as a client would.
 //
-// kio: schema.Framer.ReadResponse (reads the frame into a fresh buffer, then parses).
+// kio: frame.Framer.ReadResponse (reads the frame into a fresh buffer, then parses).
 // kmsg: has no framing; kgo's is internal. The harness (kmsgReadResponse) does what the
 // protocol requires and kgo does: read the size, the frame into a fresh buffer, the
 // correlation id, skip the header's tagged fields when flexible, then ReadFrom.
@@ -144,7 +144,7 @@ func newFrameFixtures() frameFixtures {
 
 func BenchmarkReadResponseFrame(b *testing.B) {
 	frames := newFrameFixtures()
-	var framer schema.Framer
+	var framer frame.Framer
 	cases := []struct {
 		name              string
 		key               int16

@@ -11,7 +11,7 @@ import (
 	kgproduce "github.com/segmentio/kafka-go/protocol/produce"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema/responseheader"
 )
 
@@ -166,7 +166,7 @@ func assertSameBytes(t *testing.T, got, want []byte) {
 // each reader reads its frames.
 func TestFrameFixtures(t *testing.T) {
 	f, frames := fixtures(), newFrameFixtures()
-	var framer schema.Framer
+	var framer frame.Framer
 	kioFrames := []struct {
 		name    string
 		key     int16
@@ -181,7 +181,7 @@ func TestFrameFixtures(t *testing.T) {
 	for _, c := range kioFrames {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := framer.AppendResponse(nil, c.key, c.version,
-				&schema.Response{Header: responseheader.ResponseHeader{CorrelationId: benchCorrelationID}, Body: c.body})
+				&frame.Response{Header: responseheader.ResponseHeader{CorrelationId: benchCorrelationID}, Body: c.body})
 			if err != nil {
 				t.Fatal(err)
 			}

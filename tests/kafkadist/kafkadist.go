@@ -1,6 +1,7 @@
-// Package kafkadist is the one place where the test suites pin the Apache Kafka
-// releases they run against (the Java oracle, the real brokers, the spec extraction)
-// and decide what to do when a suite's tools are missing.
+// Package kafkadist gives the test suites the Apache Kafka releases they run against
+// (the Java oracle, the real brokers), pinned in internal/kafkarelease, builds the Java
+// helpers of tests/java against them, and reports the suites' summary lines; what a
+// suite does when its tools are missing is internal/testenv's rule.
 //
 // Kafka's artifacts come from Maven Central (org.apache.kafka:kafka-clients for the
 // message classes, org.apache.kafka:kafka_2.13 and its modules for a broker).
@@ -8,43 +9,39 @@ package kafkadist
 
 import (
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/kio-go/kafka-protocol/internal/kafkarelease"
+	"github.com/kio-go/kafka-protocol/internal/testenv"
 )
 
-// The pinned releases: the newest 3.9.x and the newest 4.x that Maven Central serves.
+// The pinned releases, kept in internal/kafkarelease (which the generator and kio's own
+// tests import too): the newest 3.9.x and the newest release the schema merges.
 const (
-	Kafka39 = "3.9.2"
-	Kafka4  = "4.4.0"
+	Kafka39 = kafkarelease.Kafka39
+	Kafka4  = kafkarelease.Newest
 )
 
 // Releases lists the pinned releases, oldest first.
-var Releases = []string{Kafka39, Kafka4}
+var Releases = kafkarelease.All()
 
 // InCI reports whether the tests run under CI (CI=true), where a suite that cannot run
-// must fail rather than skip.
-func InCI() bool { return os.Getenv("CI") == "true" }
+// must fail rather than skip (internal/testenv holds the rule).
+func InCI() bool { return testenv.InCI() }
 
 // Unavailable ends a test whose suite cannot run: a failure under CI, a skip with the
 // reason elsewhere. why should say what is missing and how to get it.
 func Unavailable(t testing.TB, why string) {
 	t.Helper()
-	if InCI() {
-		t.Fatalf("CI=true and this suite cannot run: %s", why)
-	}
-	t.Skipf("skipped: %s", why)
+	testenv.Unavailable(t, why)
 }
 
 // RequireTools ends the test through Unavailable unless every named command (java,
 // mvn, kcat...) is on PATH.
 func RequireTools(t testing.TB, commands ...string) {
 	t.Helper()
-	for _, c := range commands {
-		if _, err := exec.LookPath(c); err != nil {
-			Unavailable(t, c+" is not on PATH (see .ci/run for how CI installs it)")
-		}
-	}
+	testenv.RequireTools(t, commands...)
 }
 
 // Report logs a suite's summary line and, where the environment variable KIO_REPORT

@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
@@ -112,7 +113,7 @@ type Skip struct {
 // proxy forwards it, and reports whether it changed anything; if it did, the proxy
 // forwards kio's encoding of the changed response instead of the original bytes. It is
 // called from the connections' goroutines, possibly concurrently.
-type Rewrite func(apiKey, apiVersion int16, resp *schema.Response) (changed bool)
+type Rewrite func(apiKey, apiVersion int16, resp *frame.Response) (changed bool)
 
 // Stat counts the frames of one client, API key and version.
 type Stat struct {
@@ -140,7 +141,7 @@ type Proxy struct {
 	ln      net.Listener
 	target  string
 	rewrite Rewrite
-	framer  schema.Framer
+	framer  frame.Framer
 
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -151,25 +152,25 @@ type Proxy struct {
 	problems []Problem
 	skips    []Skip
 	accepted int
-	onFrame  func(d Direction, key, version int16, frame []byte)
+	onFrame  func(d Direction, key, version int16, raw []byte)
 }
 
 // OnFrame sets a function called with every frame that kio decoded, in either
 // direction, with the API key and version it was decoded at: a way to capture real
 // clients' frames, for example as fuzzing seeds. It must not keep or modify frame
 // beyond the call without copying it.
-func (p *Proxy) OnFrame(f func(d Direction, key, version int16, frame []byte)) {
+func (p *Proxy) OnFrame(f func(d Direction, key, version int16, raw []byte)) {
 	p.mu.Lock()
 	p.onFrame = f
 	p.mu.Unlock()
 }
 
-func (p *Proxy) captured(d Direction, key, version int16, frame []byte) {
+func (p *Proxy) captured(d Direction, key, version int16, raw []byte) {
 	p.mu.Lock()
 	f := p.onFrame
 	p.mu.Unlock()
 	if f != nil {
-		f(d, key, version, frame)
+		f(d, key, version, raw)
 	}
 }
 
@@ -334,7 +335,7 @@ func (p *Proxy) count(client string, key, version int16, d Direction, o frameOut
 type conn struct {
 	p              *Proxy
 	client, broker net.Conn
-	inFlight       schema.InFlight
+	inFlight       frame.InFlight
 
 	mu    sync.Mutex
 	label string // the client id of the connection's requests
@@ -372,13 +373,13 @@ func (c *conn) requests() {
 	defer c.p.wg.Done()
 	defer c.closeBoth()
 	for {
-		frame, err := c.p.framer.ReadFrame(c.client)
+		raw, err := c.p.framer.ReadFrame(c.client)
 		if err != nil {
 			c.framingError(ToBroker, err)
 			return
 		}
-		check := c.request(frame)
-		if _, err := c.broker.Write(frame); err != nil {
+		check := c.request(raw)
+		if _, err := c.broker.Write(raw); err != nil {
 			return
 		}
 		check()
@@ -388,24 +389,24 @@ func (c *conn) requests() {
 // request decodes a request frame and registers it as awaiting a response, which must
 // happen before the frame is forwarded lest the response overtake it. It returns the
 // byte comparison, which can wait until the frame is on its way.
-func (c *conn) request(frame []byte) (check func()) {
-	key, version, corr, err := schema.PeekRequest(frame)
+func (c *conn) request(raw []byte) (check func()) {
+	key, version, corr, err := frame.PeekRequest(raw)
 	if err != nil {
 		c.p.addProblem(Problem{Client: c.clientLabel(), Direction: ToBroker, APIKey: -1,
-			APIVersion: -1, Err: err, Original: frame})
+			APIVersion: -1, Err: err, Original: raw})
 		return func() {}
 	}
-	req, parseErr := c.p.framer.ParseRequest(frame)
+	req, parseErr := c.p.framer.ParseRequest(raw)
 	if parseErr == nil {
 		c.setLabel(req.Header.ClientId)
 	} else {
-		c.setLabel(headerClientID(frame, key, version))
+		c.setLabel(headerClientID(raw, key, version))
 	}
 	if !expectsResponse(req) {
 		// A Produce with acks=0 gets no response (and so no in-flight entry).
 	} else if err := c.inFlight.Add(corr, key, version); err != nil {
 		c.p.addProblem(Problem{Client: c.clientLabel(), Direction: ToBroker, APIKey: key,
-			APIVersion: version, CorrelationID: corr, Err: err, Original: frame})
+			APIVersion: version, CorrelationID: corr, Err: err, Original: raw})
 	}
 	return func() {
 		client := c.clientLabel()
@@ -415,15 +416,15 @@ func (c *conn) request(frame []byte) (check func()) {
 			// As a broker reads it (KIP-511): the header, whose layout every flexible
 			// version shares; the body of a version nobody but its sender knows is
 			// never read, by the broker either.
-			again, err := reencodeHeader(frame)
-			identical = c.compare(ToBroker, key, version, corr, frame, again, err)
+			again, err := reencodeHeader(raw)
+			identical = c.compare(ToBroker, key, version, corr, raw, again, err)
 		case parseErr != nil:
 			c.p.addProblem(Problem{Client: client, Direction: ToBroker, APIKey: key,
-				APIVersion: version, CorrelationID: corr, Err: parseErr, Original: frame})
+				APIVersion: version, CorrelationID: corr, Err: parseErr, Original: raw})
 		default:
 			again, err := c.p.framer.AppendRequest(nil, req)
-			identical = c.compare(ToBroker, key, version, corr, frame, again, err)
-			c.p.captured(ToBroker, key, version, frame)
+			identical = c.compare(ToBroker, key, version, corr, raw, again, err)
+			c.p.captured(ToBroker, key, version, raw)
 		}
 		c.p.count(client, key, version, ToBroker, frameOutcome{identical: identical})
 	}
@@ -431,9 +432,9 @@ func (c *conn) request(frame []byte) (check func()) {
 
 // reencodeHeader decodes the request header (version 2) of an ApiVersions request
 // frame above kio's schema, encodes it again and appends the body as it came.
-func reencodeHeader(frame []byte) ([]byte, error) {
+func reencodeHeader(raw []byte) ([]byte, error) {
 	var h requestheader.RequestHeader
-	n, err := serial.UnmarshalPrefix(frame[4:], &h, 2)
+	n, err := serial.UnmarshalPrefix(raw[4:], &h, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -441,7 +442,7 @@ func reencodeHeader(frame []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, frame[4+n:]...)
+	out = append(out, raw[4+n:]...)
 	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
 	return out, nil
 }
@@ -451,12 +452,12 @@ func (c *conn) responses() {
 	defer c.p.wg.Done()
 	defer c.closeBoth()
 	for {
-		frame, err := c.p.framer.ReadFrame(c.broker)
+		raw, err := c.p.framer.ReadFrame(c.broker)
 		if err != nil {
 			c.framingError(ToClient, err)
 			return
 		}
-		if _, err := c.client.Write(c.response(frame)); err != nil {
+		if _, err := c.client.Write(c.response(raw)); err != nil {
 			return
 		}
 	}
@@ -464,40 +465,40 @@ func (c *conn) responses() {
 
 // response checks a response frame and returns the bytes to forward: the frame itself,
 // or its rewritten encoding.
-func (c *conn) response(frame []byte) (forward []byte) {
+func (c *conn) response(raw []byte) (forward []byte) {
 	client := c.clientLabel()
-	corr, err := schema.PeekCorrelationID(frame)
+	corr, err := frame.PeekCorrelationID(raw)
 	if err != nil {
 		c.p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: -1, APIVersion: -1,
-			Err: err, Original: frame})
-		return frame
+			Err: err, Original: raw})
+		return raw
 	}
 	key, version, ok := c.inFlight.Take(corr)
 	if !ok {
 		c.p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: -1, APIVersion: -1,
-			CorrelationID: corr, Err: errors.New("response to no request in flight"), Original: frame})
-		return frame
+			CorrelationID: corr, Err: errors.New("response to no request in flight"), Original: raw})
+		return raw
 	}
 	var o frameOutcome
 	defer func() { c.p.count(client, key, version, ToClient, o) }()
-	resp, readAt, err := c.p.framer.ParseResponseVersion(frame, key, version)
+	resp, readAt, err := c.p.framer.ParseResponseVersion(raw, key, version)
 	if err != nil {
 		c.p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: key,
-			APIVersion: version, CorrelationID: corr, Err: err, Original: frame})
-		return frame
+			APIVersion: version, CorrelationID: corr, Err: err, Original: raw})
+		return raw
 	}
 	version = readAt // an ApiVersions answer in v0 (KIP-511) is checked, and counted, as v0
 	again, err := c.p.framer.AppendResponse(nil, key, version, resp)
-	o.identical = c.compare(ToClient, key, version, corr, frame, again, err)
-	c.p.captured(ToClient, key, version, frame)
+	o.identical = c.compare(ToClient, key, version, corr, raw, again, err)
+	c.p.captured(ToClient, key, version, raw)
 	if c.p.rewrite == nil || !c.p.rewrite(key, version, resp) {
-		return frame
+		return raw
 	}
 	changed, err := c.p.framer.AppendResponse(nil, key, version, resp)
 	if err != nil {
 		c.p.addProblem(Problem{Client: client, Direction: ToClient, APIKey: key, APIVersion: version,
-			CorrelationID: corr, Err: fmt.Errorf("encoding the rewritten response: %w", err), Original: frame})
-		return frame
+			CorrelationID: corr, Err: fmt.Errorf("encoding the rewritten response: %w", err), Original: raw})
+		return raw
 	}
 	o.rewritten = true
 	return changed
@@ -520,20 +521,20 @@ func (c *conn) compare(d Direction, key, version int16, corr int32, original, ag
 // framingError records a read error that breaks the framing itself (a size prefix that
 // is negative or too large); the peer hanging up, even mid-frame, is not kio's concern.
 func (c *conn) framingError(d Direction, err error) {
-	if errors.Is(err, schema.ErrFrameTooLarge) || errors.Is(err, schema.ErrNegativeFrameSize) {
+	if errors.Is(err, frame.ErrFrameTooLarge) || errors.Is(err, frame.ErrNegativeFrameSize) {
 		c.p.addProblem(Problem{Client: c.clientLabel(), Direction: d, APIKey: -1, APIVersion: -1, Err: err})
 	}
 }
 
 // headerClientID decodes just the header of a request frame whose body kio could not
 // decode, for the client id; nil if the header does not decode either.
-func headerClientID(frame []byte, key, version int16) *string {
+func headerClientID(raw []byte, key, version int16) *string {
 	api, ok := schema.Lookup(key)
-	if !ok || len(frame) < 4 {
+	if !ok || len(raw) < 4 {
 		return nil
 	}
 	var h requestheader.RequestHeader
-	if _, err := serial.UnmarshalPrefix(frame[4:], &h, api.RequestHeaderVersion(version)); err != nil {
+	if _, err := serial.UnmarshalPrefix(raw[4:], &h, api.RequestHeaderVersion(version)); err != nil {
 		return nil
 	}
 	return h.ClientId
@@ -541,7 +542,7 @@ func headerClientID(frame []byte, key, version int16) *string {
 
 // expectsResponse reports whether the broker answers req: every request except a
 // Produce with acks=0. A request kio could not decode is assumed to be answered.
-func expectsResponse(req *schema.Request) bool {
+func expectsResponse(req *frame.Request) bool {
 	if req == nil {
 		return true
 	}
@@ -554,7 +555,7 @@ func expectsResponse(req *schema.Request) bool {
 // beyondSchema reports an ApiVersions request of a version kio's schema does not define.
 // Clients send their newest ApiVersions version first; a broker that does not serve it
 // answers with a version 0 response carrying UNSUPPORTED_VERSION (KIP-511), which the
-// Framer reads as Java does (see schema.Framer.ParseResponse).
+// Framer reads as Java does (see frame.Framer.ParseResponse).
 func beyondSchema(key, version int16) bool {
 	if key != apiVersionsKey {
 		return false

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 )
 
@@ -91,7 +91,7 @@ func fakeBroker(t *testing.T, answer func(req []byte) [][]byte) (addr string, go
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(10 * time.Second))
 				for {
-					frame, err := schema.Framer{}.ReadFrame(c)
+					frame, err := frame.Framer{}.ReadFrame(c)
 					if err != nil {
 						return
 					}
@@ -110,7 +110,7 @@ func fakeBroker(t *testing.T, answer func(req []byte) [][]byte) (addr string, go
 
 // answerByCorrelation answers the test's requests with their hand-written responses.
 func answerByCorrelation(req []byte) [][]byte {
-	_, _, corr, err := schema.PeekRequest(req)
+	_, _, corr, err := frame.PeekRequest(req)
 	if err != nil {
 		return nil
 	}
@@ -158,7 +158,7 @@ func exchange(t *testing.T, c net.Conn, got chan []byte, req []byte, want ...[]b
 		t.Fatal("request never reached the broker")
 	}
 	for _, w := range want {
-		resp, err := schema.Framer{}.ReadFrame(c)
+		resp, err := frame.Framer{}.ReadFrame(c)
 		if err != nil {
 			t.Fatalf("reading response: %v", err)
 		}
@@ -202,9 +202,9 @@ func TestProxyForwardsAndChecks(t *testing.T) {
 			bad = &problems[i]
 		case pr.Direction == ToClient && pr.CorrelationID == 77 && pr.Err != nil:
 			sawStray = true
-		case pr.APIKey == 999 && pr.Direction == ToBroker && errors.Is(pr.Err, schema.ErrUnknownAPI):
+		case pr.APIKey == 999 && pr.Direction == ToBroker && errors.Is(pr.Err, frame.ErrUnknownAPI):
 			sawUnknownReq = true
-		case pr.APIKey == 999 && pr.Direction == ToClient && errors.Is(pr.Err, schema.ErrUnknownAPI):
+		case pr.APIKey == 999 && pr.Direction == ToClient && errors.Is(pr.Err, frame.ErrUnknownAPI):
 			sawUnknownResp = true
 		}
 	}
@@ -232,7 +232,7 @@ func equalStats(a, b []Stat) bool {
 
 func TestProxyRewrite(t *testing.T) {
 	addr, got := fakeBroker(t, answerByCorrelation)
-	capTo3 := func(key, version int16, resp *schema.Response) bool {
+	capTo3 := func(key, version int16, resp *frame.Response) bool {
 		body, ok := resp.Body.(*apiversions.ApiVersionsResponse)
 		if !ok {
 			return false
@@ -274,7 +274,7 @@ func TestProxyHugeFrame(t *testing.T) {
 	}
 	p.Close()
 	pr := p.Problems()
-	if len(pr) != 1 || !errors.Is(pr[0].Err, schema.ErrFrameTooLarge) {
+	if len(pr) != 1 || !errors.Is(pr[0].Err, frame.ErrFrameTooLarge) {
 		t.Errorf("problems %v, want one ErrFrameTooLarge", pr)
 	}
 }

@@ -32,7 +32,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -355,11 +355,11 @@ func RoundTrip(addr string, version int16, req, resp any) error {
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	clientID := "kio-realkafka"
-	r, err := schema.NewRequest(req, version, 1, &clientID)
+	r, err := frame.NewRequest(req, version, 1, &clientID)
 	if err != nil {
 		return err
 	}
-	var f schema.Framer
+	var f frame.Framer
 	if err := f.WriteRequest(conn, r); err != nil {
 		return err
 	}

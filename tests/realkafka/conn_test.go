@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
@@ -115,7 +116,7 @@ type conn struct {
 	listener string // "broker" or "controller", for coverage
 	addr     string
 	c        net.Conn
-	framer   schema.Framer
+	framer   frame.Framer
 	nextID   int32
 	cov      *coverage
 }
@@ -140,7 +141,7 @@ func (c *conn) send(t testing.TB, version int16, req any) (*schema.API, int32) {
 	id := c.nextID
 	c.nextID++
 	c.c.SetDeadline(time.Now().Add(ioTimeout))
-	err := c.framer.WriteRequest(c.c, &schema.Request{
+	err := c.framer.WriteRequest(c.c, &frame.Request{
 		Header: requestheader.RequestHeader{RequestApiKey: api.Key, RequestApiVersion: version, CorrelationId: id, ClientId: &clientID},
 		Body:   req,
 	})

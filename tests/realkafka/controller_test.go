@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/addraftvoter"
@@ -448,8 +449,8 @@ func (s *suite) testEnvelope(t *testing.T, v int16) {
 	inner.TimeoutMs = 30000
 	inner.Topics = []createtopics.CreatableTopic{{Name: common.TopicName(name), NumPartitions: 1, ReplicationFactor: 1}}
 	iv := s.newest(t, onController, 19)
-	var f schema.Framer
-	frame, err := f.AppendRequest(nil, &schema.Request{Header: requestheader.RequestHeader{RequestApiKey: 19, RequestApiVersion: iv, CorrelationId: 7, ClientId: &clientID}, Body: &inner})
+	var f frame.Framer
+	frame, err := f.AppendRequest(nil, &frame.Request{Header: requestheader.RequestHeader{RequestApiKey: 19, RequestApiVersion: iv, CorrelationId: 7, ClientId: &clientID}, Body: &inner})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
@@ -71,7 +72,7 @@ func (s *suite) testApiVersionsAboveRange(listener string) func(t *testing.T) {
 				if _, err := c.c.Write(apiVersionsProbe(v, 77)); err != nil {
 					t.Fatal(err)
 				}
-				var f schema.Framer
+				var f frame.Framer
 				frame, err := f.ReadFrame(c.c)
 				if err != nil {
 					t.Fatalf("v%d via %s: %v", v, target, err)
@@ -129,14 +130,14 @@ func (s *suite) testLargeFrames(t *testing.T) {
 }
 
 // testPipelining writes 300 requests on one connection before reading any answer, then
-// reads the answers and matches them with schema.InFlight: Kafka answers in order.
+// reads the answers and matches them with frame.InFlight: Kafka answers in order.
 func (s *suite) testPipelining(t *testing.T) {
 	const n = 300
 	c := dial(t, onBroker, s.b.Plaintext, s.cov)
 	defer c.c.Close()
 	c.c.SetDeadline(time.Now().Add(ioTimeout))
-	var f schema.Framer
-	var inflight schema.InFlight
+	var f frame.Framer
+	var inflight frame.InFlight
 	var out []byte
 	md := serial.Default[metadata.MetadataRequest]()
 	md.Topics = nil
@@ -150,7 +151,7 @@ func (s *suite) testPipelining(t *testing.T) {
 	for id := range int32(n) {
 		r := reqs[id%3]
 		var err error
-		out, err = f.AppendRequest(out, &schema.Request{Header: requestheader.RequestHeader{RequestApiKey: r.key, RequestApiVersion: r.version, CorrelationId: id, ClientId: &clientID}, Body: r.body})
+		out, err = f.AppendRequest(out, &frame.Request{Header: requestheader.RequestHeader{RequestApiKey: r.key, RequestApiVersion: r.version, CorrelationId: id, ClientId: &clientID}, Body: r.body})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +211,7 @@ func (s *suite) testClosedMidResponse(t *testing.T) {
 				return err
 			}
 			defer broker.Close()
-			var f schema.Framer
+			var f frame.Framer
 			req, err := f.ReadFrame(client)
 			if err != nil {
 				return err
@@ -233,9 +234,9 @@ func (s *suite) testClosedMidResponse(t *testing.T) {
 	api, _ := c.send(t, 12, &md)
 	start := time.Now()
 	_, err = c.framer.ReadResponse(c.c, api.Key, 12)
-	var fe *schema.FrameError
+	var fe *frame.FrameError
 	if !errors.As(err, &fe) || !errors.Is(err, io.ErrUnexpectedEOF) || fe.Size <= 0 {
-		t.Errorf("half a response: %v, want a *schema.FrameError wrapping io.ErrUnexpectedEOF", err)
+		t.Errorf("half a response: %v, want a *frame.FrameError wrapping io.ErrUnexpectedEOF", err)
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("took %v to notice the closed connection", time.Since(start))

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/tests/javaoracle"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
@@ -94,8 +94,8 @@ func TestBrokerRequestPath(t *testing.T) {
 	for i, c := range cases {
 		res := results[i]
 		broker := res.Err == ""
-		strict := frameVerdict(schema.Framer{}, c.payload)
-		compatible := frameVerdict(schema.Framer{BrokerCompatible: true}, c.payload)
+		strict := frameVerdict(frame.Framer{}, c.payload)
+		compatible := frameVerdict(frame.Framer{BrokerCompatible: true}, c.payload)
 		say := func(v verdict) string {
 			if v.refused != "" {
 				return "refuses (" + v.refused + ")"

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/kio/tags"
@@ -129,7 +130,7 @@ func kioErrorClass(err error) string {
 		name string
 	}{{serial.ErrTrailing, "trailing bytes"}, {serial.ErrShortBuffer, "truncated"}, {serial.ErrNull, "null where not nullable"},
 		{serial.ErrRange, "value out of range"}, {serial.ErrTag, "bad tagged field"}, {serial.ErrVersion, "version"},
-		{serial.ErrSchema, "schema"}, {schema.ErrUnknownAPI, "unknown API key"}, {schema.ErrUnsupportedVersion, "unsupported version"}} {
+		{serial.ErrSchema, "schema"}, {frame.ErrUnknownAPI, "unknown API key"}, {frame.ErrUnsupportedVersion, "unsupported version"}} {
 		if errors.Is(err, s.err) {
 			if os.Getenv("KIO_DIFF_DEBUG") != "" {
 				return s.name + ": " + javaNoise.ReplaceAllString(err.Error(), "_")
@@ -226,7 +227,7 @@ func TestDifferentialJava(t *testing.T) {
 	}
 	frames := readCorpus(t, "FuzzRequestFrame")
 	// The request frames' bodies are body seeds too.
-	var framer schema.Framer
+	var framer frame.Framer
 	for _, f := range frames {
 		if req, err := framer.ParseRequest(f); err == nil {
 			api, _ := schema.Lookup(req.Header.RequestApiKey)
@@ -301,10 +302,10 @@ func TestDifferentialJava(t *testing.T) {
 		for i, res := range results {
 			j := javaVerdict(res.Result)
 			for _, mode := range []struct {
-				framer schema.Framer
+				framer frame.Framer
 				diff   *classes
 				agreed *int
-			}{{schema.Framer{}, strictDiff, &strictAgreed}, {schema.Framer{BrokerCompatible: true}, brokerDiff, &brokerAgreed}} {
+			}{{frame.Framer{}, strictDiff, &strictAgreed}, {frame.Framer{BrokerCompatible: true}, brokerDiff, &brokerAgreed}} {
 				k := frameVerdict(mode.framer, chunk[i])
 				// The broker's path reports the body alone; it never refuses trailing
 				// bytes, so in broker mode they are part of what it accepts.
@@ -372,7 +373,7 @@ func kioVerdict(target bodyTarget, data []byte) verdict {
 }
 
 // frameVerdict parses a request payload with framer; the re-encoding is the body's.
-func frameVerdict(framer schema.Framer, payload []byte) verdict {
+func frameVerdict(framer frame.Framer, payload []byte) verdict {
 	frame := append([]byte{byte(len(payload) >> 24), byte(len(payload) >> 16), byte(len(payload) >> 8), byte(len(payload))}, payload...)
 	req, err := framer.ParseRequest(frame)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -23,23 +24,23 @@ import (
 // as a broker or proxy would: an error, or a request that re-encodes to a frame that
 // parses back to the same request.
 func FuzzRequestFrame(f *testing.F) {
-	var framer schema.Framer
+	var framer frame.Framer
 	for _, api := range schema.APIs() {
 		for _, version := range []int16{api.Versions.Lo, api.Versions.Hi} {
-			req := &schema.Request{Body: api.NewRequest()}
+			req := &frame.Request{Body: api.NewRequestBody()}
 			req.Header.RequestApiKey, req.Header.RequestApiVersion, req.Header.CorrelationId = api.Key, version, 7
 			if err := serial.SetDefaults(req.Body); err != nil {
 				f.Fatal(err)
 			}
-			if frame, err := framer.AppendRequest(nil, req); err == nil {
-				f.Add(frame)
+			if raw, err := framer.AppendRequest(nil, req); err == nil {
+				f.Add(raw)
 			}
 		}
 	}
-	f.Fuzz(func(t *testing.T, frame []byte) {
-		req, err := framer.ParseRequest(frame)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		req, err := framer.ParseRequest(raw)
 		if err != nil {
-			var fe *schema.FrameError
+			var fe *frame.FrameError
 			var se *serial.Error
 			if !errors.As(err, &fe) && !errors.As(err, &se) {
 				t.Fatalf("untyped error %T: %v", err, err)
@@ -116,13 +117,13 @@ func FuzzRecords(f *testing.F) {
 
 func metadataRequestFrame(t *testing.T, correlationID int32) []byte {
 	t.Helper()
-	req := &schema.Request{Body: &metadata.MetadataRequest{AllowAutoTopicCreation: true}}
+	req := &frame.Request{Body: &metadata.MetadataRequest{AllowAutoTopicCreation: true}}
 	req.Header = requestheader.RequestHeader{RequestApiKey: 3, RequestApiVersion: 12, CorrelationId: correlationID}
-	frame, err := schema.Framer{}.AppendRequest(nil, req)
+	raw, err := frame.Framer{}.AppendRequest(nil, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return frame
+	return raw
 }
 
 // TestFrameOf2GiBIsRefusedWithoutAllocating: a size prefix of 2 GiB - 1 and one of
@@ -133,9 +134,9 @@ func TestFrameOf2GiBIsRefusedWithoutAllocating(t *testing.T) {
 		in = append(in, make([]byte, 16)...)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		_, err := schema.Framer{}.ReadFrame(bytes.NewReader(in))
+		_, err := frame.Framer{}.ReadFrame(bytes.NewReader(in))
 		runtime.ReadMemStats(&after)
-		var fe *schema.FrameError
+		var fe *frame.FrameError
 		if err == nil || !errors.As(err, &fe) {
 			t.Fatalf("prefix %#x: %v", prefix, err)
 		}
@@ -147,15 +148,15 @@ func TestFrameOf2GiBIsRefusedWithoutAllocating(t *testing.T) {
 
 // TestTruncatedStreamIsUnexpectedEOF: a stream that ends inside a frame, at any byte.
 func TestTruncatedStreamIsUnexpectedEOF(t *testing.T) {
-	frame := metadataRequestFrame(t, 1)
-	for cut := 1; cut < len(frame); cut++ {
-		_, err := schema.Framer{}.ReadRequest(bytes.NewReader(frame[:cut]))
-		var fe *schema.FrameError
+	raw := metadataRequestFrame(t, 1)
+	for cut := 1; cut < len(raw); cut++ {
+		_, err := frame.Framer{}.ReadRequest(bytes.NewReader(raw[:cut]))
+		var fe *frame.FrameError
 		if !errors.Is(err, io.ErrUnexpectedEOF) || !errors.As(err, &fe) {
 			t.Fatalf("cut at %d: %v", cut, err)
 		}
 	}
-	if _, err := (schema.Framer{}).ReadRequest(bytes.NewReader(nil)); err != io.EOF {
+	if _, err := (frame.Framer{}).ReadRequest(bytes.NewReader(nil)); err != io.EOF {
 		t.Fatalf("an empty stream is a clean io.EOF, got %v", err)
 	}
 }
@@ -170,11 +171,11 @@ func TestBadFrameDoesNotCorruptTheNext(t *testing.T) {
 	unknown := append([]byte{}, good...)
 	binary.BigEndian.PutUint16(unknown[4:], 999) // ... and an unknown API key
 	stream := bytes.NewReader(bytes.Join([][]byte{bad, unknown, good}, nil))
-	var framer schema.Framer
+	var framer frame.Framer
 	if _, err := framer.ReadRequest(stream); !errors.Is(err, serial.ErrTrailing) {
 		t.Fatalf("bad body: %v", err)
 	}
-	if _, err := framer.ReadRequest(stream); !errors.Is(err, schema.ErrUnknownAPI) {
+	if _, err := framer.ReadRequest(stream); !errors.Is(err, frame.ErrUnknownAPI) {
 		t.Fatalf("unknown API: %v", err)
 	}
 	req, err := framer.ReadRequest(stream)
@@ -189,13 +190,13 @@ func TestStalledPeerHonoursDeadline(t *testing.T) {
 	client, server := net.Pipe()
 	defer client.Close()
 	defer server.Close()
-	frame := metadataRequestFrame(t, 3)
-	go func() { _, _ = client.Write(frame[:len(frame)/2]) }() // then nothing more
+	raw := metadataRequestFrame(t, 3)
+	go func() { _, _ = client.Write(raw[:len(raw)/2]) }() // then nothing more
 	if err := server.SetReadDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	_, err := schema.Framer{}.ReadRequest(server)
+	_, err := frame.Framer{}.ReadRequest(server)
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("stalled peer: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema"
@@ -27,7 +28,7 @@ func TestWriteSeedCorpus(t *testing.T) {
 		t.Skip("set KIO_WRITE_SEEDS=1 to rewrite testdata/fuzz from property-test values")
 	}
 	rnd := rand.New(rand.NewSource(kiotest.Seed()))
-	var framer schema.Framer
+	var framer frame.Framer
 	for _, m := range allMessages {
 		for version := m.Versions.Lo; version <= m.Versions.Hi; version++ {
 			g, err := kiotest.NewGen(m.Type, version)
@@ -44,7 +45,7 @@ func TestWriteSeedCorpus(t *testing.T) {
 			if m.Kind.String() != "request" || !ok {
 				continue
 			}
-			req := &schema.Request{Body: reflectPtr(v)}
+			req := &frame.Request{Body: reflectPtr(v)}
 			req.Header = requestheader.RequestHeader{RequestApiKey: api.Key, RequestApiVersion: version, CorrelationId: int32(version)}
 			cid := "seed-client"
 			if api.RequestHeaderVersion(version) >= 1 {

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/kafkarelease"
 	"github.com/kio-go/kafka-protocol/internal/kafkaspecs/specstest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
-	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // Expected names and retriable flags are Kafka's, as listed in its error-codes table.
@@ -69,10 +69,10 @@ func TestErrorCodeAsError(t *testing.T) {
 	}
 }
 
-// TestEveryErrorCodeOfTheNewestRelease checks every code of the pinned 4.x release, read
+// TestEveryErrorCodeOfTheNewestRelease checks every code of the newest pinned release, read
 // from its Errors enum (the kafkaspecs cache), against common.ErrorCode.
 func TestEveryErrorCodeOfTheNewestRelease(t *testing.T) {
-	r := specstest.Release(t, kafkadist.Kafka4)
+	r := specstest.Release(t, kafkarelease.Newest)
 	f, err := os.Open(r.ErrorCodes)
 	if err != nil {
 		t.Fatal(err)

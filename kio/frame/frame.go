@@ -1,4 +1,12 @@
-package schema
+// Package frame reads and writes Kafka's request and response frames: the int32 size
+// prefix, the request or response header at the version its API and version call for,
+// and the body as one of kio/schema's generated structs. It also matches responses with
+// the requests they answer (InFlight), since a response frame carries only a
+// correlation id.
+//
+// kio/client and kio/server build connections on it; a program that handles the bytes
+// itself (a proxy, a capture reader, a test) uses it directly.
+package frame
 
 import (
 	"encoding/binary"
@@ -7,8 +15,8 @@ import (
 	"io"
 	"reflect"
 	"slices"
-	"sync"
 
+	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
 	"github.com/kio-go/kafka-protocol/kio/schema/responseheader"
 	"github.com/kio-go/kafka-protocol/kio/serial"
@@ -61,7 +69,7 @@ type FrameError struct {
 
 // Error says what failed, for which API key, version and size, and why.
 func (e *FrameError) Error() string {
-	msg := "kio/schema: " + e.Op
+	msg := "kio/frame: " + e.Op
 	if e.APIKey >= 0 {
 		msg += fmt.Sprintf(" (API key %d", e.APIKey)
 		if e.APIVersion >= 0 {
@@ -99,6 +107,29 @@ type Request struct {
 type Response struct {
 	Header responseheader.ResponseHeader
 	Body   any
+}
+
+// NewRequest wraps body, a generated request struct or a pointer to one, in a Request
+// whose header names body's API, the version, the correlation id and the client id (nil
+// for null), ready for Framer.WriteRequest or AppendRequest. (schema.API.NewRequest, by
+// contrast, makes a zero body.)
+func NewRequest(body any, version int16, correlationID int32, clientID *string) (*Request, error) {
+	a, ok := schema.LookupBody(body)
+	if ok {
+		t := reflect.TypeOf(body)
+		isPtr := t.Kind() == reflect.Pointer
+		ok = (isPtr && t.Elem() == a.Request && !reflect.ValueOf(body).IsNil()) || (!isPtr && t == a.Request)
+	}
+	if !ok {
+		return nil, frameError("new request", -1, version, fmt.Errorf("%w: %T is not a generated request", ErrBodyType, body))
+	}
+	if !a.Versions.Contains(version) {
+		return nil, frameError("new request", a.Key, version, ErrUnsupportedVersion)
+	}
+	req := &Request{Body: body}
+	req.Header.RequestApiKey, req.Header.RequestApiVersion = a.Key, version
+	req.Header.CorrelationId, req.Header.ClientId = correlationID, clientID
+	return req, nil
 }
 
 // Framer reads and writes frames. The zero value is ready to use and accepts frames of
@@ -209,9 +240,34 @@ func (f Framer) payload(op string, frame []byte) ([]byte, error) {
 	return frame[sizePrefixLen:], nil
 }
 
+// apisByKey is the index's APIs by key, copied once: schema.Lookup returns a copy per
+// call, which would cost an allocation per frame.
+var apisByKey = func() []*schema.API {
+	all := schema.APIs()
+	byKey := make([]*schema.API, int(all[len(all)-1].Key)+1)
+	for _, a := range all {
+		byKey[a.Key] = a
+	}
+	return byKey
+}()
+
+// lookup returns the package's shared, read-only API for key.
+func lookup(key int16) (*schema.API, bool) {
+	if key < 0 || int(key) >= len(apisByKey) || apisByKey[key] == nil {
+		return nil, false
+	}
+	return apisByKey[key], true
+}
+
+// API keys whose framing is special.
+const (
+	apiVersionsKey = 18 // responses always use response header v0; KIP-511 answers
+	produceKey     = 0  // acks=0 requests get no response
+)
+
 // lookupVersion finds the API for key and checks that it defines version.
-func lookupVersion(op string, key, version int16) (*API, error) {
-	api, ok := lookupShared(key) // internal: no copy per frame
+func lookupVersion(op string, key, version int16) (*schema.API, error) {
+	api, ok := lookup(key)
 	if !ok {
 		return nil, frameError(op, key, version, ErrUnknownAPI)
 	}
@@ -263,7 +319,7 @@ func (f Framer) ParseRequest(frame []byte) (*Request, error) {
 	if err != nil {
 		return nil, frameError(op, key, version, err)
 	}
-	req.Body = api.NewRequest()
+	req.Body = api.NewRequestBody()
 	if f.BrokerCompatible {
 		_, err = serial.UnmarshalPrefix(p[n:], req.Body, version)
 	} else {
@@ -294,7 +350,7 @@ func (f Framer) ParseResponse(frame []byte, apiKey, apiVersion int16) (*Response
 func (f Framer) ParseResponseVersion(frame []byte, apiKey, apiVersion int16) (*Response, int16, error) {
 	const op = "parse response"
 	if apiKey == apiVersionsKey {
-		return f.parseApiVersionsResponse(frame, apiVersion)
+		return f.parseAPIVersionsResponse(frame, apiVersion)
 	}
 	api, err := lookupVersion(op, apiKey, apiVersion)
 	if err != nil {
@@ -309,18 +365,18 @@ func (f Framer) ParseResponseVersion(frame []byte, apiKey, apiVersion int16) (*R
 	if err != nil {
 		return nil, 0, frameError(op, apiKey, apiVersion, err)
 	}
-	resp.Body = api.NewResponse()
+	resp.Body = api.NewResponseBody()
 	if err := serial.Unmarshal(p[n:], resp.Body, apiVersion); err != nil {
 		return nil, 0, frameError(op, apiKey, apiVersion, err)
 	}
 	return resp, apiVersion, nil
 }
 
-// parseApiVersionsResponse is ParseResponse for ApiVersions: the version asked for, then
+// parseAPIVersionsResponse is ParseResponse for ApiVersions: the version asked for, then
 // version 0 (see ParseResponse). The response header is always version 0.
-func (f Framer) parseApiVersionsResponse(frame []byte, apiVersion int16) (*Response, int16, error) {
+func (f Framer) parseAPIVersionsResponse(frame []byte, apiVersion int16) (*Response, int16, error) {
 	const op = "parse response"
-	api, ok := Lookup(apiVersionsKey)
+	api, ok := lookup(apiVersionsKey)
 	if !ok || apiVersion < 0 {
 		return nil, 0, frameError(op, apiVersionsKey, apiVersion, ErrUnsupportedVersion)
 	}
@@ -335,7 +391,7 @@ func (f Framer) parseApiVersionsResponse(frame []byte, apiVersion int16) (*Respo
 	}
 	var first error
 	if api.Versions.Contains(apiVersion) {
-		body := api.NewResponse()
+		body := api.NewResponseBody()
 		first = serial.Unmarshal(p[n:], body, apiVersion)
 		if first == nil {
 			resp.Body = body
@@ -345,7 +401,7 @@ func (f Framer) parseApiVersionsResponse(frame []byte, apiVersion int16) (*Respo
 			return nil, 0, frameError(op, apiVersionsKey, apiVersion, first)
 		}
 	}
-	body := api.NewResponse()
+	body := api.NewResponseBody()
 	if err := serial.Unmarshal(p[n:], body, 0); err != nil {
 		if first == nil {
 			first = err
@@ -461,69 +517,4 @@ func (f Framer) WriteResponse(w io.Writer, apiKey, apiVersion int16, resp *Respo
 		return frameError("write response", apiKey, apiVersion, err)
 	}
 	return nil
-}
-
-// InFlight remembers the API key and version of requests awaiting a response, by
-// correlation id, since a response frame carries only the correlation id. It is safe for
-// concurrent use, e.g. by a proxy's client-to-broker and broker-to-client goroutines.
-// Requests that get no response (Produce with acks=0) must not be added.
-type InFlight struct {
-	mu      sync.Mutex
-	pending map[int32]inFlightRequest
-}
-
-type inFlightRequest struct{ apiKey, apiVersion int16 }
-
-// ErrDuplicateCorrelationID is returned by InFlight.Add for an id already awaiting a response.
-var ErrDuplicateCorrelationID = errors.New("correlation id already in flight")
-
-// Add records a request sent with the given correlation id.
-func (t *InFlight) Add(correlationID int32, apiKey, apiVersion int16) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if _, ok := t.pending[correlationID]; ok {
-		return fmt.Errorf("%w: %d", ErrDuplicateCorrelationID, correlationID)
-	}
-	if t.pending == nil {
-		t.pending = map[int32]inFlightRequest{}
-	}
-	t.pending[correlationID] = inFlightRequest{apiKey, apiVersion}
-	return nil
-}
-
-// Take returns and forgets the API key and version of the request with the given
-// correlation id; ok is false if no such request is in flight.
-func (t *InFlight) Take(correlationID int32) (apiKey, apiVersion int16, ok bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r, ok := t.pending[correlationID]
-	if ok {
-		delete(t.pending, correlationID)
-	}
-	return r.apiKey, r.apiVersion, ok
-}
-
-// ErrUnknownCorrelationID is returned by InFlight.ParseResponse for a response whose
-// correlation id matches no request in flight.
-var ErrUnknownCorrelationID = errors.New("no request in flight with this correlation id")
-
-// ParseResponse decodes a response frame (size prefix included) for the request in flight
-// with the frame's correlation id, and forgets that request.
-func (t *InFlight) ParseResponse(f Framer, frame []byte) (*Response, error) {
-	id, err := PeekCorrelationID(frame)
-	if err != nil {
-		return nil, err
-	}
-	key, version, ok := t.Take(id)
-	if !ok {
-		return nil, frameError("parse response", -1, -1, fmt.Errorf("%w: %d", ErrUnknownCorrelationID, id))
-	}
-	return f.ParseResponse(frame, key, version)
-}
-
-// Len returns the number of requests in flight.
-func (t *InFlight) Len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.pending)
 }

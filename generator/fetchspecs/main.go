@@ -1,8 +1,8 @@
-// Command kafkaspecs puts the JSON message specs and the error codes of named Apache
+// Command fetchspecs puts the JSON message specs and the error codes of named Apache
 // Kafka releases into a cache outside the repository, from each release's kafka-clients
 // jar on Maven Central, and prints each release's folder:
 //
-//	go run ./generator/kafkaspecs -release 4.4.0
+//	go run ./generator/fetchspecs -release 4.4.0
 //	~/.cache/kio/kafka-specs/4.4.0
 //
 // The folder holds message/*.json (as the jar carries them) and error-codes.csv (read
@@ -28,13 +28,13 @@ func main() {
 	}
 	root, err := kafkaspecs.CacheRoot()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "kafkaspecs:", err)
+		fmt.Fprintln(os.Stderr, "fetchspecs:", err)
 		os.Exit(1)
 	}
 	for _, v := range strings.Split(*releases, ",") {
 		r, err := kafkaspecs.Get(root, strings.TrimSpace(v))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "kafkaspecs:", err)
+			fmt.Fprintln(os.Stderr, "fetchspecs:", err)
 			os.Exit(1)
 		}
 		fmt.Println(r.Dir)

@@ -1,4 +1,4 @@
-package schema_test
+package frame_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/schema/heartbeat"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
@@ -24,8 +25,8 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/serial"
 )
 
-func metadataRequest(version int16) *schema.Request {
-	return &schema.Request{
+func metadataRequest(version int16) *frame.Request {
+	return &frame.Request{
 		Header: requestheader.RequestHeader{RequestApiKey: 3, RequestApiVersion: version, CorrelationId: 42, ClientId: ptr("kio")},
 		Body: &metadata.MetadataRequest{
 			Topics:                 []metadata.MetadataRequestTopic{{Name: ptr(common.TopicName("foo"))}},
@@ -37,14 +38,14 @@ func metadataRequest(version int16) *schema.Request {
 // TestRequestRoundTrip writes requests, reads them back as a broker would (the API and
 // version found from the header alone) and re-encodes them to the same bytes.
 func TestRequestRoundTrip(t *testing.T) {
-	var f schema.Framer
+	var f frame.Framer
 	for _, version := range []int16{0, 8, 9, 12} {
 		req := metadataRequest(version)
 		var buf bytes.Buffer
 		if err := f.WriteRequest(&buf, req); err != nil {
 			t.Fatalf("v%d: %v", version, err)
 		}
-		frame := bytes.Clone(buf.Bytes())
+		raw := bytes.Clone(buf.Bytes())
 		got, err := f.ReadRequest(&buf)
 		if err != nil {
 			t.Fatalf("v%d: %v", version, err)
@@ -53,8 +54,8 @@ func TestRequestRoundTrip(t *testing.T) {
 			t.Errorf("v%d (-want +got):\n%s", version, diff)
 		}
 		again, err := f.AppendRequest(nil, got)
-		if err != nil || !bytes.Equal(again, frame) {
-			t.Errorf("v%d: re-encoded % x (%v), want % x", version, again, err, frame)
+		if err != nil || !bytes.Equal(again, raw) {
+			t.Errorf("v%d: re-encoded % x (%v), want % x", version, again, err, raw)
 		}
 		if _, err := f.ReadRequest(&buf); err != io.EOF {
 			t.Errorf("v%d: read at the end of the stream: %v, want io.EOF", version, err)
@@ -77,7 +78,7 @@ func TestRequestFrameBytes(t *testing.T) {
 		[]byte{0x00}, // IncludeClusterAuthorizedOperations: false
 		[]byte{0x00}, // IncludeTopicAuthorizedOperations: false
 	)
-	var f schema.Framer
+	var f frame.Framer
 	got, err := f.AppendRequest([]byte("keep"), metadataRequest(8))
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +86,7 @@ func TestRequestFrameBytes(t *testing.T) {
 	if !bytes.Equal(got, append([]byte("keep"), want...)) {
 		t.Errorf("frame:\n got % x\nwant keep+% x", got, want)
 	}
-	key, version, id, err := schema.PeekRequest(want)
+	key, version, id, err := frame.PeekRequest(want)
 	if key != 3 || version != 8 || id != 42 || err != nil {
 		t.Errorf("PeekRequest = %d, %d, %d, %v", key, version, id, err)
 	}
@@ -115,14 +116,14 @@ func metadataResponse(version int16) *metadata.MetadataResponse {
 // TestResponseRoundTrip writes responses and reads them back as a client would, given
 // the key and version of the request.
 func TestResponseRoundTrip(t *testing.T) {
-	var f schema.Framer
+	var f frame.Framer
 	for _, version := range []int16{1, 8, 9, 12} {
-		resp := &schema.Response{Header: responseheader.ResponseHeader{CorrelationId: 9}, Body: metadataResponse(version)}
+		resp := &frame.Response{Header: responseheader.ResponseHeader{CorrelationId: 9}, Body: metadataResponse(version)}
 		var buf bytes.Buffer
 		if err := f.WriteResponse(&buf, 3, version, resp); err != nil {
 			t.Fatalf("v%d: %v", version, err)
 		}
-		frame := bytes.Clone(buf.Bytes())
+		raw := bytes.Clone(buf.Bytes())
 		got, err := f.ReadResponse(&buf, 3, version)
 		if err != nil {
 			t.Fatalf("v%d: %v", version, err)
@@ -135,10 +136,10 @@ func TestResponseRoundTrip(t *testing.T) {
 			t.Errorf("topic error = %v", err)
 		}
 		again, err := f.AppendResponse(nil, 3, version, got)
-		if err != nil || !bytes.Equal(again, frame) {
-			t.Errorf("v%d: re-encoded % x (%v), want % x", version, again, err, frame)
+		if err != nil || !bytes.Equal(again, raw) {
+			t.Errorf("v%d: re-encoded % x (%v), want % x", version, again, err, raw)
 		}
-		id, err := schema.PeekCorrelationID(frame)
+		id, err := frame.PeekCorrelationID(raw)
 		if id != 9 || err != nil {
 			t.Errorf("PeekCorrelationID = %d, %v", id, err)
 		}
@@ -151,8 +152,8 @@ func TestResponseRoundTrip(t *testing.T) {
 			9:  {0x00, 0x00, 0x00, 0x00, 0x05},
 			12: {0x00, 0x00, 0x00, 0x00, 0x05},
 		}[version]
-		if !bytes.HasPrefix(frame[8:], afterID) {
-			t.Errorf("v%d: bytes after the correlation id % x, want % x...", version, frame[8:8+len(afterID)], afterID)
+		if !bytes.HasPrefix(raw[8:], afterID) {
+			t.Errorf("v%d: bytes after the correlation id % x, want % x...", version, raw[8:8+len(afterID)], afterID)
 		}
 	}
 }
@@ -170,7 +171,7 @@ func TestApiVersionsResponseHeaderV0(t *testing.T) {
 		[]byte{0x00, 0x00, 0x00, 0x00},             // ThrottleTimeMs 0
 		[]byte{0x00},                               // no tagged fields
 	)
-	resp := &schema.Response{
+	resp := &frame.Response{
 		Header: responseheader.ResponseHeader{CorrelationId: 5},
 		Body: &apiversions.ApiVersionsResponse{
 			ErrorCode:              common.UnsupportedVersion,
@@ -181,7 +182,7 @@ func TestApiVersionsResponseHeaderV0(t *testing.T) {
 			FinalizedFeatures: []apiversions.FinalizedFeatureKey{},
 		},
 	}
-	var f schema.Framer
+	var f frame.Framer
 	got, err := f.AppendResponse(nil, 18, 3, resp)
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +211,7 @@ func TestApiVersionsFallbackToV0(t *testing.T) {
 		[]byte{0x00, 0x00, 0x00, 0x01},             // ApiKeys: int32 count 1 (version 0 is not flexible)
 		[]byte{0x00, 0x12, 0x00, 0x00, 0x00, 0x04}, // ApiKey 18, MinVersion 0, MaxVersion 4
 	)
-	var f schema.Framer
+	var f frame.Framer
 	for _, asked := range []int16{0, 3, 4, 5, 99} {
 		resp, version, err := f.ParseResponseVersion(v0, 18, asked)
 		if err != nil {
@@ -232,11 +233,11 @@ func TestApiVersionsFallbackToV0(t *testing.T) {
 	// A body that is neither what was asked for nor version 0 is an error about the
 	// version asked for.
 	bad := cat([]byte{0x00, 0x00, 0x00, 0x09}, []byte{0x00, 0x00, 0x00, 0x07}, []byte{0x00, 0x00, 0x7f, 0x00, 0x00})
-	var fe *schema.FrameError
+	var fe *frame.FrameError
 	if _, err := f.ParseResponse(bad, 18, 3); !errors.As(err, &fe) || fe.APIVersion != 3 {
 		t.Errorf("garbage: %v", err)
 	}
-	if _, err := f.ParseResponse(v0, 18, -1); !errors.Is(err, schema.ErrUnsupportedVersion) {
+	if _, err := f.ParseResponse(v0, 18, -1); !errors.Is(err, frame.ErrUnsupportedVersion) {
 		t.Errorf("negative version: %v", err)
 	}
 }
@@ -250,12 +251,12 @@ func TestControlledShutdownV0(t *testing.T) {
 		[]byte{0x00, 0x00, 0x00, 0x2a}, // CorrelationId 42; header v0 ends here
 		[]byte{0x00, 0x00, 0x00, 0x05}, // BrokerId 5
 	)
-	var f schema.Framer
+	var f frame.Framer
 	req, err := f.ParseRequest(want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantReq := &schema.Request{
+	wantReq := &frame.Request{
 		// ClientId is absent from header v0: it takes its implied default, "".
 		Header: requestheader.RequestHeader{RequestApiKey: 7, RequestApiVersion: 0, CorrelationId: 42, ClientId: new(string)},
 		Body:   &controlledshutdown.ControlledShutdownRequest{BrokerId: 5, BrokerEpoch: -1},
@@ -292,14 +293,14 @@ func sizePrefix(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) 
 // TestMaxFrameSize checks that oversized and negative size prefixes are refused before
 // any buffer of that size is allocated.
 func TestMaxFrameSize(t *testing.T) {
-	var f schema.Framer
+	var f frame.Framer
 	huge := sizePrefix(0x7fffffff) // 2 GiB - 1
 	var err error
 	allocs := testing.AllocsPerRun(20, func() {
 		_, err = f.ReadFrame(bytes.NewReader(huge))
 	})
-	var fe *schema.FrameError
-	if !errors.Is(err, schema.ErrFrameTooLarge) || !errors.As(err, &fe) || fe.Size != 0x7fffffff || fe.Max != schema.DefaultMaxFrameSize {
+	var fe *frame.FrameError
+	if !errors.Is(err, frame.ErrFrameTooLarge) || !errors.As(err, &fe) || fe.Size != 0x7fffffff || fe.Max != frame.DefaultMaxFrameSize {
 		t.Fatalf("2 GiB prefix: err = %v", err)
 	}
 	if allocs > 4 {
@@ -308,33 +309,33 @@ func TestMaxFrameSize(t *testing.T) {
 	if bytesAllocated(func() { _, _ = f.ReadFrame(bytes.NewReader(huge)) }) > 1<<20 {
 		t.Errorf("refusing a 2 GiB prefix allocated more than 1 MiB")
 	}
-	if _, err := f.ParseRequest(append(huge, 0, 3, 0, 0)); !errors.Is(err, schema.ErrFrameTooLarge) {
+	if _, err := f.ParseRequest(append(huge, 0, 3, 0, 0)); !errors.Is(err, frame.ErrFrameTooLarge) {
 		t.Errorf("ParseRequest with a 2 GiB prefix: err = %v", err)
 	}
 
 	// Just above a configured maximum.
-	small := schema.Framer{MaxFrameSize: 16}
-	if _, err := small.ReadFrame(bytes.NewReader(append(sizePrefix(17), make([]byte, 17)...))); !errors.Is(err, schema.ErrFrameTooLarge) {
+	small := frame.Framer{MaxFrameSize: 16}
+	if _, err := small.ReadFrame(bytes.NewReader(append(sizePrefix(17), make([]byte, 17)...))); !errors.Is(err, frame.ErrFrameTooLarge) {
 		t.Errorf("17 bytes over a 16-byte maximum: err = %v", err)
 	}
-	if frame, err := small.ReadFrame(bytes.NewReader(append(sizePrefix(16), make([]byte, 16)...))); err != nil || len(frame) != 20 {
-		t.Errorf("16 bytes with a 16-byte maximum: %d bytes, %v", len(frame), err)
+	if raw, err := small.ReadFrame(bytes.NewReader(append(sizePrefix(16), make([]byte, 16)...))); err != nil || len(raw) != 20 {
+		t.Errorf("16 bytes with a 16-byte maximum: %d bytes, %v", len(raw), err)
 	}
-	if _, err := small.AppendRequest(nil, metadataRequest(12)); !errors.Is(err, schema.ErrFrameTooLarge) {
+	if _, err := small.AppendRequest(nil, metadataRequest(12)); !errors.Is(err, frame.ErrFrameTooLarge) {
 		t.Errorf("writing a frame over the maximum: err = %v", err)
 	}
 
 	// Negative sizes.
-	if _, err := f.ReadFrame(bytes.NewReader(sizePrefix(0xffffffff))); !errors.Is(err, schema.ErrNegativeFrameSize) {
+	if _, err := f.ReadFrame(bytes.NewReader(sizePrefix(0xffffffff))); !errors.Is(err, frame.ErrNegativeFrameSize) {
 		t.Errorf("size -1: err = %v", err)
 	}
-	if _, err := f.ParseRequest(sizePrefix(0x80000000)); !errors.Is(err, schema.ErrNegativeFrameSize) {
+	if _, err := f.ParseRequest(sizePrefix(0x80000000)); !errors.Is(err, frame.ErrNegativeFrameSize) {
 		t.Errorf("size -2^31: err = %v", err)
 	}
 
 	// A size under the maximum but without the bytes: memory grows with the bytes that
 	// arrive, not with the prefix, beyond the first 4 MiB buffer.
-	lying := append(sizePrefix(schema.DefaultMaxFrameSize), make([]byte, 100)...)
+	lying := append(sizePrefix(frame.DefaultMaxFrameSize), make([]byte, 100)...)
 	if n := bytesAllocated(func() {
 		if _, err := f.ReadFrame(bytes.NewReader(lying)); !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("100 MiB prefix, 100 bytes: err = %v", err)
@@ -358,44 +359,44 @@ func bytesAllocated(fn func()) uint64 {
 func TestLargeFrameGrows(t *testing.T) {
 	payload := bytes.Repeat([]byte{0xab}, 300_000)
 	stream := append(sizePrefix(uint32(len(payload))), payload...)
-	var f schema.Framer
-	frame, err := f.ReadFrame(io.MultiReader(bytes.NewReader(stream[:1000]), bytes.NewReader(stream[1000:])))
-	if err != nil || !bytes.Equal(frame, stream) {
-		t.Fatalf("read %d bytes, %v; want %d", len(frame), err, len(stream))
+	var f frame.Framer
+	raw, err := f.ReadFrame(io.MultiReader(bytes.NewReader(stream[:1000]), bytes.NewReader(stream[1000:])))
+	if err != nil || !bytes.Equal(raw, stream) {
+		t.Fatalf("read %d bytes, %v; want %d", len(raw), err, len(stream))
 	}
 }
 
 // TestTruncatedStream cuts a valid frame at every length: reading must report
 // io.ErrUnexpectedEOF in a *FrameError (io.EOF when nothing at all was read).
 func TestTruncatedStream(t *testing.T) {
-	var f schema.Framer
-	frame, err := f.AppendRequest(nil, metadataRequest(12))
+	var f frame.Framer
+	raw, err := f.AppendRequest(nil, metadataRequest(12))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.ReadRequest(bytes.NewReader(nil)); err != io.EOF {
 		t.Errorf("empty stream: err = %v, want io.EOF", err)
 	}
-	for n := 1; n < len(frame); n++ {
-		_, err := f.ReadRequest(bytes.NewReader(frame[:n]))
-		var fe *schema.FrameError
+	for n := 1; n < len(raw); n++ {
+		_, err := f.ReadRequest(bytes.NewReader(raw[:n]))
+		var fe *frame.FrameError
 		if !errors.Is(err, io.ErrUnexpectedEOF) || !errors.As(err, &fe) {
-			t.Errorf("stream cut at %d of %d bytes: err = %v", n, len(frame), err)
+			t.Errorf("stream cut at %d of %d bytes: err = %v", n, len(raw), err)
 		}
 	}
 	// A frame whose size prefix is consistent but whose body is cut short.
-	short := bytes.Clone(frame[:len(frame)-3])
+	short := bytes.Clone(raw[:len(raw)-3])
 	binary.BigEndian.PutUint32(short, uint32(len(short)-4))
 	if _, err := f.ParseRequest(short); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("body cut short: err = %v", err)
 	}
 	// A frame longer than its size prefix says.
-	long := append(bytes.Clone(frame), 0)
-	if _, err := f.ParseRequest(long); !errors.Is(err, schema.ErrFrameSizeMismatch) {
+	long := append(bytes.Clone(raw), 0)
+	if _, err := f.ParseRequest(long); !errors.Is(err, frame.ErrFrameSizeMismatch) {
 		t.Errorf("frame longer than its prefix: err = %v", err)
 	}
 	// A response cut inside its body.
-	resp := &schema.Response{Body: metadataResponse(12)}
+	resp := &frame.Response{Body: metadataResponse(12)}
 	rframe, err := f.AppendResponse(nil, 3, 12, resp)
 	if err != nil {
 		t.Fatal(err)
@@ -406,59 +407,59 @@ func TestTruncatedStream(t *testing.T) {
 }
 
 func TestUnknownAPIAndVersion(t *testing.T) {
-	var f schema.Framer
+	var f frame.Framer
 	unknown := cat(sizePrefix(10), []byte{0x04, 0xd2, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0xff, 0xff}) // key 1234, v3
 	_, err := f.ParseRequest(unknown)
-	var fe *schema.FrameError
-	if !errors.Is(err, schema.ErrUnknownAPI) || !errors.As(err, &fe) || fe.APIKey != 1234 || fe.APIVersion != 3 ||
+	var fe *frame.FrameError
+	if !errors.Is(err, frame.ErrUnknownAPI) || !errors.As(err, &fe) || fe.APIKey != 1234 || fe.APIVersion != 3 ||
 		!strings.Contains(err.Error(), "1234") {
 		t.Errorf("unknown key: err = %v", err)
 	}
-	key, _, id, _ := schema.PeekRequest(unknown)
+	key, _, id, _ := frame.PeekRequest(unknown)
 	if key != 1234 || id != 1 {
 		t.Errorf("PeekRequest on an unknown API = key %d, id %d", key, id)
 	}
 	badVersion := cat(sizePrefix(10), []byte{0x00, 0x03, 0x00, 0x63, 0x00, 0x00, 0x00, 0x01, 0xff, 0xff}) // Metadata v99
-	if _, err := f.ParseRequest(badVersion); !errors.Is(err, schema.ErrUnsupportedVersion) || !strings.Contains(err.Error(), "version 99") {
+	if _, err := f.ParseRequest(badVersion); !errors.Is(err, frame.ErrUnsupportedVersion) || !strings.Contains(err.Error(), "version 99") {
 		t.Errorf("Metadata v99: err = %v", err)
 	}
-	if _, err := f.ParseResponse(cat(sizePrefix(4), []byte{0, 0, 0, 1}), 1234, 0); !errors.Is(err, schema.ErrUnknownAPI) {
+	if _, err := f.ParseResponse(cat(sizePrefix(4), []byte{0, 0, 0, 1}), 1234, 0); !errors.Is(err, frame.ErrUnknownAPI) {
 		t.Errorf("response of an unknown API: err = %v", err)
 	}
 	req := metadataRequest(14)
-	if _, err := f.AppendRequest(nil, req); !errors.Is(err, schema.ErrUnsupportedVersion) {
+	if _, err := f.AppendRequest(nil, req); !errors.Is(err, frame.ErrUnsupportedVersion) {
 		t.Errorf("writing Metadata v14: err = %v", err)
 	}
 	req = metadataRequest(12)
 	req.Body = &apiversions.ApiVersionsRequest{}
-	if _, err := f.AppendRequest(nil, req); !errors.Is(err, schema.ErrBodyType) {
+	if _, err := f.AppendRequest(nil, req); !errors.Is(err, frame.ErrBodyType) {
 		t.Errorf("Metadata header with an ApiVersions body: err = %v", err)
 	}
 	req.Body = (*metadata.MetadataRequest)(nil)
-	if _, err := f.AppendRequest(nil, req); !errors.Is(err, schema.ErrBodyType) {
+	if _, err := f.AppendRequest(nil, req); !errors.Is(err, frame.ErrBodyType) {
 		t.Errorf("nil body: err = %v", err)
 	}
 }
 
 // TestInFlight matches responses to requests by correlation id, as a proxy does.
 func TestInFlight(t *testing.T) {
-	var f schema.Framer
-	var inflight schema.InFlight
+	var f frame.Framer
+	var inflight frame.InFlight
 	reqFrame, err := f.AppendRequest(nil, metadataRequest(12))
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, version, id, err := schema.PeekRequest(reqFrame)
+	key, version, id, err := frame.PeekRequest(reqFrame)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := inflight.Add(id, key, version); err != nil {
 		t.Fatal(err)
 	}
-	if err := inflight.Add(id, key, version); !errors.Is(err, schema.ErrDuplicateCorrelationID) {
+	if err := inflight.Add(id, key, version); !errors.Is(err, frame.ErrDuplicateCorrelationID) {
 		t.Errorf("second Add of id %d: err = %v", id, err)
 	}
-	respFrame, err := f.AppendResponse(nil, 3, 12, &schema.Response{
+	respFrame, err := f.AppendResponse(nil, 3, 12, &frame.Response{
 		Header: responseheader.ResponseHeader{CorrelationId: id}, Body: metadataResponse(12)})
 	if err != nil {
 		t.Fatal(err)
@@ -470,7 +471,7 @@ func TestInFlight(t *testing.T) {
 	if _, ok := resp.Body.(*metadata.MetadataResponse); !ok || inflight.Len() != 0 {
 		t.Errorf("response body %T, %d still in flight", resp.Body, inflight.Len())
 	}
-	if _, err := inflight.ParseResponse(f, respFrame); !errors.Is(err, schema.ErrUnknownCorrelationID) {
+	if _, err := inflight.ParseResponse(f, respFrame); !errors.Is(err, frame.ErrUnknownCorrelationID) {
 		t.Errorf("response without a request: err = %v", err)
 	}
 }
@@ -479,21 +480,21 @@ func TestInFlight(t *testing.T) {
 // and reads it back through the index and its header, which exercises every header
 // version choice.
 func TestEveryRequestVersionFrames(t *testing.T) {
-	var f schema.Framer
+	var f frame.Framer
 	frames := 0
 	for _, a := range schema.APIs() {
 		for v := a.Versions.Lo; v <= a.Versions.Hi; v++ {
-			body := a.NewRequest()
+			body := a.NewRequestBody()
 			if err := serial.SetDefaults(body); err != nil {
 				t.Fatalf("%s: %v", a, err)
 			}
-			req := &schema.Request{Header: requestheader.RequestHeader{RequestApiKey: a.Key, RequestApiVersion: v, CorrelationId: int32(v)}, Body: body}
-			frame, err := f.AppendRequest(nil, req)
+			req := &frame.Request{Header: requestheader.RequestHeader{RequestApiKey: a.Key, RequestApiVersion: v, CorrelationId: int32(v)}, Body: body}
+			raw, err := f.AppendRequest(nil, req)
 			if err != nil {
 				t.Errorf("%s v%d: %v", a, v, err)
 				continue
 			}
-			got, err := f.ParseRequest(frame)
+			got, err := f.ParseRequest(raw)
 			if err != nil {
 				t.Errorf("%s v%d: %v", a, v, err)
 				continue
@@ -501,8 +502,8 @@ func TestEveryRequestVersionFrames(t *testing.T) {
 			// Decoding fills nil arrays as empty ones, so compare re-encoded bytes, which
 			// is what a proxy relies on, and the header exactly.
 			again, err := f.AppendRequest(nil, got)
-			if err != nil || !bytes.Equal(again, frame) {
-				t.Errorf("%s v%d: re-encoded % x (%v), want % x", a, v, again, err, frame)
+			if err != nil || !bytes.Equal(again, raw) {
+				t.Errorf("%s v%d: re-encoded % x (%v), want % x", a, v, again, err, raw)
 			}
 			wantHeader := req.Header
 			if a.RequestHeaderVersion(v) == 0 {
@@ -529,20 +530,20 @@ func TestEveryRequestVersionFrames(t *testing.T) {
 func TestBrokerCompatibleIgnoresTrailingBytes(t *testing.T) {
 	body := serial.Default[heartbeat.HeartbeatRequest]()
 	body.GroupId, body.MemberId = "g", "m"
-	req, err := schema.NewRequest(&body, 4, 9, nil)
+	req, err := frame.NewRequest(&body, 4, 9, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame, err := schema.Framer{}.AppendRequest(nil, req)
+	raw, err := frame.Framer{}.AppendRequest(nil, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame = append(frame, 0xde, 0xad)
-	binary.BigEndian.PutUint32(frame, uint32(len(frame)-4))
-	if _, err := (schema.Framer{}).ParseRequest(frame); !errors.Is(err, serial.ErrTrailing) {
+	raw = append(raw, 0xde, 0xad)
+	binary.BigEndian.PutUint32(raw, uint32(len(raw)-4))
+	if _, err := (frame.Framer{}).ParseRequest(raw); !errors.Is(err, serial.ErrTrailing) {
 		t.Fatalf("strict Framer: %v, want ErrTrailing", err)
 	}
-	got, err := schema.Framer{BrokerCompatible: true}.ParseRequest(frame)
+	got, err := frame.Framer{BrokerCompatible: true}.ParseRequest(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

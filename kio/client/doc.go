@@ -1,0 +1,44 @@
+// Package client talks to Kafka brokers: it dials one (or wraps a net.Conn of the
+// caller's), negotiates API versions, authenticates with SASL over plaintext or TLS,
+// and then sends typed requests and returns typed responses, many at once on one
+// connection.
+//
+//	c, err := client.Dial(ctx, "localhost:9092")
+//	...
+//	resp, err := client.Call[metadata.MetadataResponse](ctx, c, &metadata.MetadataRequest{})
+//
+// A Dialer holds the options (TLS, SASL, client id, timeouts); a Conn is one
+// connection. Correlation ids, request and response header versions and framing (kio/frame)
+// are the package's business.
+//
+// # Versions
+//
+// On connect a Conn sends ApiVersions at the newest version kio knows. A broker that does
+// not know it answers in version 0 with UNSUPPORTED_VERSION and its own range (KIP-511),
+// and the Conn asks again at the newest version both know, as Kafka's Java client does.
+// Every call then goes at the newest version of its API that both kio and the broker
+// support (capped by Dialer.MaxVersions), unless CallVersion pins one. A request for an
+// API the broker does not serve, or pinned at a version it does not serve, fails with a
+// *VersionError before anything is sent.
+//
+// # Pipelining, cancellation and failure
+//
+// A Conn is safe for concurrent use: calls from many goroutines share it, each request
+// is written whole, and responses are matched to calls by correlation id. A Produce
+// request with acks=0 gets no response, as Kafka sends none: its call returns (nil, nil)
+// once the request is written.
+//
+// A call whose context ends while it waits for its response returns the context's error
+// at once; the connection stays usable, and the response, when it comes, is read and
+// discarded. A call whose context ends while its request is being written closes the
+// connection instead, since half a frame leaves the stream unusable. When the
+// connection breaks (the broker closes it, a read fails, a frame does not parse as one)
+// every call in flight, and every later one, fails with a *ConnError wrapping ErrClosed
+// and the cause; nothing waits for a response that cannot come.
+//
+// # Raw frames
+//
+// RoundTripFrame sends a request frame encoded elsewhere and returns the response frame
+// undecoded: a proxy's fast path, which relays a client's requests at the client's
+// versions without decoding them.
+package client

@@ -1,0 +1,73 @@
+package client_test
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
+	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
+	"github.com/kio-go/kafka-protocol/kio/server"
+)
+
+// serve starts srv on a loopback listener and returns its address.
+func serve(t *testing.T, srv *server.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		srv.Close()
+		<-done
+	})
+	return ln.Addr().String()
+}
+
+// echoMux answers Metadata with the first requested topic's name as the cluster id,
+// so a test can tell whose answer a caller got.
+func echoMux() *server.Mux {
+	mux := server.NewMux()
+	server.Handle(mux, func(ctx context.Context, req *server.Request, body *metadata.MetadataRequest) (*metadata.MetadataResponse, error) {
+		id := "none"
+		if len(body.Topics) > 0 && body.Topics[0].Name != nil {
+			id = string(*body.Topics[0].Name)
+		}
+		return &metadata.MetadataResponse{ClusterId: &id, ControllerId: common.BrokerId(req.Version())}, nil
+	})
+	return mux
+}
+
+func metadataFor(name string) *metadata.MetadataRequest {
+	n := common.TopicName(name)
+	return &metadata.MetadataRequest{Topics: []metadata.MetadataRequestTopic{{Name: &n}}}
+}
+
+// recorder is a RawHandler that records the key and version of every frame and
+// declines it.
+type recorder struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (r *recorder) ServeKafkaFrame(_ context.Context, req *server.RawRequest) ([]byte, bool, error) {
+	r.mu.Lock()
+	r.seen = append(r.seen, strconv.Itoa(int(req.Key))+"v"+strconv.Itoa(int(req.Version)))
+	r.mu.Unlock()
+	return nil, false, nil
+}
+
+func (r *recorder) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.seen...)
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,517 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/sasl"
+	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
+	"github.com/kio-go/kafka-protocol/kio/schema/responseheader"
+	"github.com/kio-go/kafka-protocol/kio/schema/saslauthenticate"
+	"github.com/kio-go/kafka-protocol/kio/schema/saslhandshake"
+)
+
+var errTooManyFiles = syscall.EMFILE
+
+// Errors a connection can close with, besides frame and network errors.
+var (
+	// ErrUnauthenticated: a request other than ApiVersions, SaslHandshake or
+	// SaslAuthenticate before the client authenticated.
+	ErrUnauthenticated = errors.New("request before SASL authentication")
+	// ErrNoResponse: a handler returned neither a response nor an error for a request
+	// that is answered.
+	ErrNoResponse = errors.New("handler returned no response")
+	// ErrIdle: no request for Server.IdleTimeout.
+	ErrIdle = errors.New("connection idle")
+)
+
+// HandlerError reports a handler that failed (returned an error, panicked, returned
+// no response or one that does not encode), closing its connection.
+type HandlerError struct {
+	APIKey, APIVersion int16
+	Err                error  // the handler's error, ErrNoResponse, or the encoding error
+	Panic              any    // the value the handler panicked with, if it did
+	Stack              []byte // the panicking goroutine's stack
+}
+
+func (e *HandlerError) Error() string {
+	if e.Panic != nil {
+		return fmt.Sprintf("kio/server: handler of API key %d v%d panicked: %v", e.APIKey, e.APIVersion, e.Panic)
+	}
+	return fmt.Sprintf("kio/server: handler of API key %d v%d: %v", e.APIKey, e.APIVersion, e.Err)
+}
+
+// Unwrap returns the handler's error.
+func (e *HandlerError) Unwrap() error { return e.Err }
+
+// RawRequest is a request frame as a RawHandler sees it: undecoded, its key, version
+// and correlation id peeked from the header.
+type RawRequest struct {
+	Key, Version  int16
+	CorrelationID int32
+	Frame         []byte // the whole frame, size prefix included
+	Peer          *Peer
+}
+
+// RawHandler may answer a request frame without decoding it. It returns the whole
+// response frame (size prefix included, the request's correlation id), nil with
+// handled for a request that gets no response, or handled false to let the frame
+// take the decoding path (ApiVersions answered by the server, the Handler for the
+// rest). An error closes the connection.
+type RawHandler interface {
+	ServeKafkaFrame(ctx context.Context, req *RawRequest) (resp []byte, handled bool, err error)
+}
+
+// responseBuffers recycles the buffers handlers' responses are encoded into: a buffer
+// is free again once the writer has copied it into the connection's bufio.Writer.
+var responseBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// putBuffer recycles the buffer b points to, holding frame, unless it is large (a big
+// Fetch answer is not kept around).
+func putBuffer(b *[]byte, frame []byte) {
+	if cap(frame) > 1<<20 {
+		return
+	}
+	*b = frame[:0]
+	responseBuffers.Put(b)
+}
+
+// slot is one request's place in its connection's response order.
+type slot struct {
+	done       chan struct{}
+	frame      []byte  // the response to write; nil for none
+	err        error   // close the connection instead of writing
+	closeAfter error   // write frame, then close the connection with this
+	buf        *[]byte // frame's pooled buffer, if it has one
+}
+
+func doneSlot(f []byte) *slot {
+	s := &slot{done: make(chan struct{}), frame: f}
+	close(s.done)
+	return s
+}
+
+type serverConn struct {
+	s      *Server
+	nc     net.Conn
+	peer   *Peer
+	framer frame.Framer
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	queue      chan *slot    // responses in request order; the reader alone sends
+	sem        chan struct{} // handlers running
+	writerDone chan struct{}
+	draining   atomic.Bool
+
+	closeOnce sync.Once
+	closeErr  error
+
+	// SASL state, the reader's alone.
+	authed    bool
+	mechanism sasl.ServerMechanism
+	session   sasl.ServerSession
+	rawTokens bool // a version 0 handshake: bare tokens follow
+}
+
+// pipelineDepth bounds the requests read ahead of their responses on one connection.
+const pipelineDepth = 64
+
+func newServerConn(s *Server, nc net.Conn) *serverConn {
+	base := context.Background()
+	if s.ConnContext != nil {
+		base = s.ConnContext(base, nc)
+	}
+	c := &serverConn{
+		s: s, nc: nc,
+		peer:       &Peer{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr()},
+		framer:     frame.Framer{MaxFrameSize: s.MaxFrameSize, BrokerCompatible: true},
+		br:         bufio.NewReaderSize(nc, 16<<10),
+		bw:         bufio.NewWriterSize(nc, 16<<10),
+		queue:      make(chan *slot, pipelineDepth),
+		sem:        make(chan struct{}, max(s.ConnConcurrency, 1)),
+		writerDone: make(chan struct{}),
+		authed:     len(s.SASL) == 0,
+	}
+	c.ctx, c.cancel = context.WithCancelCause(context.WithValue(base, peerKey{}, c.peer))
+	return c
+}
+
+// close closes the connection with err, once; the first error is the one reported.
+func (c *serverConn) close(err error) {
+	c.closeOnce.Do(func() {
+		c.closeErr = err
+		c.cancel(err)
+		c.nc.Close()
+	})
+}
+
+// drain stops reading requests; those read are answered, then the connection closes.
+func (c *serverConn) drain() {
+	c.draining.Store(true)
+	c.nc.SetReadDeadline(time.Unix(1, 0))
+}
+
+func (c *serverConn) serve() {
+	defer c.s.forget(c)
+	err := c.handshake()
+	if err == nil {
+		go c.writeLoop()
+		err = c.readLoop()
+		close(c.queue)
+		<-c.writerDone
+	}
+	c.close(err)
+	if c.s.OnClose != nil {
+		c.s.OnClose(c.peer, c.closeErr)
+	}
+}
+
+// handshake runs the TLS handshake, if the connection is TLS, and sets the deadline
+// for authentication.
+func (c *serverConn) handshake() error {
+	timeout := c.s.HandshakeTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		ctx, cancel := context.WithTimeout(c.ctx, timeout)
+		defer cancel()
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return err
+		}
+		st := tc.ConnectionState()
+		c.peer.TLS = &st
+	}
+	if !c.authed {
+		c.nc.SetReadDeadline(time.Now().Add(timeout))
+	}
+	return nil
+}
+
+func (c *serverConn) readLoop() error {
+	for !c.draining.Load() {
+		if c.authed && c.s.IdleTimeout > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
+			if c.draining.Load() { // drain's past deadline may have come first
+				return nil
+			}
+		}
+		f, err := c.framer.ReadFrame(c.br)
+		if err != nil {
+			var ne net.Error
+			switch {
+			case err == io.EOF || c.draining.Load():
+				return nil
+			case c.authed && c.s.IdleTimeout > 0 && errors.As(err, &ne) && ne.Timeout():
+				return fmt.Errorf("kio/server: %w for %v: %w", ErrIdle, c.s.IdleTimeout, err)
+			}
+			return err
+		}
+		if !c.authed {
+			err = c.authenticate(f)
+			if err == nil && c.authed {
+				c.nc.SetReadDeadline(time.Time{})
+			}
+		} else {
+			err = c.dispatch(f)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enqueue takes the next place in the response order.
+func (c *serverConn) enqueue(s *slot) error {
+	select {
+	case c.queue <- s:
+		return nil
+	case <-c.ctx.Done():
+		return context.Cause(c.ctx)
+	}
+}
+
+// dispatch starts handling one request frame.
+func (c *serverConn) dispatch(f []byte) error {
+	key, version, id, err := frame.PeekRequest(f)
+	if err != nil {
+		return err
+	}
+	if c.s.RawHandler != nil {
+		return c.start(func(s *slot) {
+			c.handleRaw(s, &RawRequest{Key: key, Version: version, CorrelationID: id, Frame: f, Peer: c.peer})
+		})
+	}
+	req, answer, err := c.decode(f, key, version, id)
+	if err != nil {
+		return err
+	}
+	if answer != nil {
+		return c.enqueue(doneSlot(answer))
+	}
+	return c.start(func(s *slot) { c.handle(s, req) })
+}
+
+// start runs handle in a goroutine of its own, within the connection's concurrency.
+func (c *serverConn) start(handle func(*slot)) error {
+	s := &slot{done: make(chan struct{})}
+	if err := c.enqueue(s); err != nil {
+		return err
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-c.ctx.Done():
+		return context.Cause(c.ctx)
+	}
+	go func() {
+		defer func() { <-c.sem }()
+		handle(s)
+	}()
+	return nil
+}
+
+// decode checks a request against what the server serves and decodes it; ApiVersions
+// is answered here (answer), at a version the server does not serve with KIP-511's.
+func (c *serverConn) decode(f []byte, key, version int16, id int32) (req *Request, answer []byte, err error) {
+	served, ok := c.s.versions[key]
+	switch {
+	case key == apiversions.APIKey:
+		answer, err = c.apiVersionsAnswer(f, version, id)
+		return nil, answer, err
+	case !ok:
+		return nil, nil, &frame.FrameError{Op: "serve request", APIKey: key, APIVersion: version, Size: -1, Err: frame.ErrUnknownAPI}
+	case !served.Contains(version):
+		return nil, nil, &frame.FrameError{Op: "serve request", APIKey: key, APIVersion: version, Size: -1, Err: frame.ErrUnsupportedVersion}
+	}
+	r, err := c.framer.ParseRequest(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Request{Header: r.Header, Body: r.Body, Frame: f, Peer: c.peer}, nil, nil
+}
+
+// apiVersionsAnswer answers ApiVersions from what the server serves, or, at a version
+// it does not serve, as Kafka's broker does (KIP-511): a version 0 body carrying
+// UNSUPPORTED_VERSION and the ApiVersions range alone.
+func (c *serverConn) apiVersionsAnswer(f []byte, version int16, id int32) ([]byte, error) {
+	served := c.s.versions[apiversions.APIKey]
+	resp := &frame.Response{Header: responseheader.ResponseHeader{CorrelationId: id}}
+	if !served.Contains(version) {
+		resp.Body = &apiversions.ApiVersionsResponse{ErrorCode: common.UnsupportedVersion,
+			ApiKeys: []apiversions.ApiVersion{{ApiKey: apiversions.APIKey, MinVersion: served.Lo, MaxVersion: served.Hi}}}
+		return c.framer.AppendResponse(nil, apiversions.APIKey, 0, resp)
+	}
+	if _, err := c.framer.ParseRequest(f); err != nil {
+		return nil, err
+	}
+	resp.Body = &apiversions.ApiVersionsResponse{ApiKeys: c.s.apiList, FinalizedFeaturesEpoch: -1}
+	return c.framer.AppendResponse(nil, apiversions.APIKey, version, resp)
+}
+
+// handle runs the Handler for one request and fills its slot.
+func (c *serverConn) handle(s *slot, req *Request) {
+	defer close(s.done)
+	defer func() {
+		if r := recover(); r != nil {
+			s.frame, s.err = nil, &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Panic: r, Stack: debug.Stack()}
+		}
+	}()
+	expect := frame.ExpectsResponse(&frame.Request{Header: req.Header, Body: req.Body})
+	h := c.s.Handler
+	if h == nil {
+		h = &Mux{}
+	}
+	body, err := h.ServeKafka(c.ctx, req)
+	switch {
+	case err != nil:
+		s.err = &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Err: err}
+	case !expect:
+	case body == nil:
+		s.err = &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Err: ErrNoResponse}
+	default:
+		s.buf = responseBuffers.Get().(*[]byte)
+		s.frame, err = c.framer.AppendResponse((*s.buf)[:0], req.Key(), req.Version(),
+			&frame.Response{Header: responseheader.ResponseHeader{CorrelationId: req.Header.CorrelationId}, Body: body})
+		if err != nil {
+			s.err = &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Err: err}
+		}
+	}
+}
+
+// handleRaw offers a frame to the RawHandler, then to the decoding path.
+func (c *serverConn) handleRaw(s *slot, raw *RawRequest) {
+	resp, handled, err := func() (resp []byte, handled bool, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = &HandlerError{APIKey: raw.Key, APIVersion: raw.Version, Panic: r, Stack: debug.Stack()}
+			}
+		}()
+		return c.s.RawHandler.ServeKafkaFrame(c.ctx, raw)
+	}()
+	switch {
+	case err != nil:
+		var he *HandlerError
+		if !errors.As(err, &he) {
+			err = &HandlerError{APIKey: raw.Key, APIVersion: raw.Version, Err: err}
+		}
+		s.err = err
+	case handled:
+		s.frame = resp
+	default:
+		req, answer, err := c.decode(raw.Frame, raw.Key, raw.Version, raw.CorrelationID)
+		switch {
+		case err != nil:
+			s.err = err
+		case answer != nil:
+			s.frame = answer
+		default:
+			c.handle(s, req)
+			return // handle closes done
+		}
+	}
+	close(s.done)
+}
+
+// writeLoop writes responses in request order, flushing whenever the next one is not
+// ready yet.
+func (c *serverConn) writeLoop() {
+	defer close(c.writerDone)
+	for s := range c.queue {
+		select {
+		case <-s.done:
+		default:
+			if err := c.bw.Flush(); err != nil {
+				c.close(err)
+				return
+			}
+			select {
+			case <-s.done:
+			case <-c.ctx.Done():
+				return
+			}
+		}
+		if s.err != nil {
+			c.bw.Flush()
+			c.close(s.err)
+			return
+		}
+		if s.frame != nil {
+			_, err := c.bw.Write(s.frame)
+			if s.buf != nil {
+				putBuffer(s.buf, s.frame)
+			}
+			if err != nil {
+				c.close(err)
+				return
+			}
+		}
+		if s.closeAfter != nil {
+			c.bw.Flush()
+			c.close(s.closeAfter)
+			return
+		}
+		if len(c.queue) == 0 {
+			if err := c.bw.Flush(); err != nil {
+				c.close(err)
+				return
+			}
+		}
+	}
+	c.bw.Flush()
+}
+
+// authenticate handles a frame before the client has authenticated: ApiVersions,
+// SaslHandshake, SaslAuthenticate, or after a version 0 handshake a bare token.
+func (c *serverConn) authenticate(f []byte) error {
+	if c.rawTokens {
+		challenge, done, err := c.session.Step(f[4:])
+		if err != nil {
+			return err // version 0 has no way to say why: Kafka closes the connection
+		}
+		c.authDone(done)
+		return c.enqueue(doneSlot(append(binary.BigEndian.AppendUint32(nil, uint32(len(challenge))), challenge...)))
+	}
+	key, version, id, err := frame.PeekRequest(f)
+	if err != nil {
+		return err
+	}
+	switch {
+	case key == apiversions.APIKey:
+		answer, err := c.apiVersionsAnswer(f, version, id)
+		if err != nil {
+			return err
+		}
+		return c.enqueue(doneSlot(answer))
+	case key == saslhandshake.APIKey && c.session == nil:
+		req, _, err := c.decode(f, key, version, id)
+		if err != nil {
+			return err
+		}
+		name := req.Body.(*saslhandshake.SaslHandshakeRequest).Mechanism
+		body := &saslhandshake.SaslHandshakeResponse{}
+		for _, m := range c.s.SASL {
+			body.Mechanisms = append(body.Mechanisms, m.Name())
+			if m.Name() == name && c.mechanism == nil {
+				c.mechanism = m
+			}
+		}
+		s := &slot{done: make(chan struct{})}
+		close(s.done)
+		if c.mechanism == nil {
+			body.ErrorCode = common.UnsupportedSaslMechanism
+			s.closeAfter = &sasl.Error{Mechanism: name, Code: int16(body.ErrorCode), Message: "mechanism not enabled"}
+		} else {
+			c.session = c.mechanism.Start(c.ctx)
+			c.rawTokens = version == 0
+		}
+		if s.frame, err = c.framer.AppendResponse(nil, key, version, &frame.Response{Header: responseheader.ResponseHeader{CorrelationId: id}, Body: body}); err != nil {
+			return err
+		}
+		return c.enqueue(s)
+	case key == saslauthenticate.APIKey && c.session != nil:
+		req, _, err := c.decode(f, key, version, id)
+		if err != nil {
+			return err
+		}
+		s := &slot{done: make(chan struct{})}
+		close(s.done)
+		challenge, done, err := c.session.Step(req.Body.(*saslauthenticate.SaslAuthenticateRequest).AuthBytes)
+		body := &saslauthenticate.SaslAuthenticateResponse{AuthBytes: challenge}
+		if err != nil {
+			msg := "Authentication failed during authentication due to invalid credentials with SASL mechanism " + c.mechanism.Name()
+			body = &saslauthenticate.SaslAuthenticateResponse{ErrorCode: common.SaslAuthenticationFailed, ErrorMessage: &msg}
+			s.closeAfter = err
+		} else {
+			c.authDone(done)
+		}
+		if s.frame, err = c.framer.AppendResponse(nil, key, version, &frame.Response{Header: responseheader.ResponseHeader{CorrelationId: id}, Body: body}); err != nil {
+			return err
+		}
+		return c.enqueue(s)
+	}
+	return &frame.FrameError{Op: "serve request", APIKey: key, APIVersion: version, Size: -1, Err: ErrUnauthenticated}
+}
+
+func (c *serverConn) authDone(done bool) {
+	if done {
+		c.authed = true
+		c.peer.Mechanism, c.peer.Principal = c.mechanism.Name(), c.session.Principal()
+	}
+}

@@ -1,0 +1,50 @@
+// Package server serves Kafka clients: it accepts connections on a net.Listener,
+// reads request frames as Kafka's broker reads them, decodes them into kio/schema's
+// generated structs, hands each to the Handler for its API and writes the handler's
+// response with the right header version. It is net/http's shape for Kafka:
+//
+//	mux := server.NewMux()
+//	server.Handle(mux, func(ctx context.Context, req *server.Request, body *metadata.MetadataRequest) (*metadata.MetadataResponse, error) {
+//		return &metadata.MetadataResponse{...}, nil
+//	})
+//	srv := &server.Server{Handler: mux}
+//	err := srv.Serve(ln)
+//
+// # What the library answers, and what it refuses
+//
+// ApiVersions is answered by the server itself, from the APIs and versions the handler
+// serves (Mux.Versions) that kio also knows, plus SaslHandshake and SaslAuthenticate when
+// SASL is on. An ApiVersions request at a version the server does not serve gets the
+// KIP-511 answer, a version 0 body with UNSUPPORTED_VERSION and the ApiVersions range, and
+// the client asks again, as Kafka's broker and Java client do.
+//
+// As Kafka's broker does, the server closes the connection on a request for an API key
+// it does not serve, at a version it does not serve (ApiVersions excepted), or that does
+// not parse; bytes after a request body are ignored (frame.Framer.BrokerCompatible). A
+// size prefix above MaxFrameSize closes the connection before anything is allocated
+// for it. Other connections are not affected.
+//
+// # Order and concurrency
+//
+// Each connection has its own goroutines: a slow handler delays only the requests behind
+// it on its connection. Responses are written in request order, as Kafka requires. By
+// default a connection's requests are handled one at a time, as Kafka's broker handles
+// them (so a pipelined Produce lands in order); ConnConcurrency lets more run at once
+// while their responses still go out in order. A Produce with acks=0 gets no response.
+// A handler that panics, returns an error, or returns no response where one is due
+// closes its connection, not the server.
+//
+// # SASL
+//
+// With SASL mechanisms configured, a connection must authenticate (SaslHandshake, then
+// SaslAuthenticate, or bare tokens after a version 0 handshake) before any request but
+// ApiVersions; anything else first closes the connection, as Kafka's broker does. A failed
+// login is answered with SASL_AUTHENTICATION_FAILED (version 1) and the connection closed.
+// The handler sees the authenticated principal in Request.Peer.
+//
+// # Raw frames
+//
+// A RawHandler sees every request frame, undecoded, before the Handler: a proxy relays it
+// to a broker (kio/client's Conn.RoundTripFrame) and returns the broker's response frame,
+// or declines and lets the frame take the decoding path.
+package server
