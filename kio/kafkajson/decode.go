@@ -38,7 +38,7 @@ func (o Options) Unmarshal(data []byte, v any, version int16) error {
 		return &Error{Op: "unmarshal", Type: t, Version: version, Offset: 0, Err: err}
 	}
 	if _, err := lt.MessageAt(version); err != nil {
-		return &Error{Op: "unmarshal", Type: t, Version: version, Offset: 0, Err: errorf(ErrVersion, "%v", err)}
+		return &Error{Op: "unmarshal", Type: t, Version: version, Offset: 0, Err: versionErr(lt, version, err)}
 	}
 	lt.SetDefaults(rv.UnsafePointer())
 	d := decoder{dec: json.NewDecoder(bytes.NewReader(data)), opts: o, version: version}
@@ -127,19 +127,19 @@ func (d *decoder) object(st *layout.Type, v reflect.Value) error {
 	if t != json.Delim('{') {
 		return failf(off, ErrType, "expected a JSON object, got %s", jsonType(t))
 	}
-	return d.members(st, v, off)
+	return d.members(st, v)
 }
 
 // members reads an object's members after its '{' and checks that every mandatory
 // field came.
-func (d *decoder) members(st *layout.Type, v reflect.Value, start int64) error {
+func (d *decoder) members(st *layout.Type, v reflect.Value) error {
 	var seenSmall uint64
 	var seenMore []bool
 	if len(st.Fields) > 64 {
 		seenMore = make([]bool, len(st.Fields))
 	}
 	for d.dec.More() {
-		kt, off, err := d.token()
+		kt, _, err := d.token()
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,6 @@ func (d *decoder) members(st *layout.Type, v reflect.Value, start int64) error {
 			}
 			continue
 		}
-		_ = off
 		f := &st.Fields[i]
 		if err := d.value(&f.Value, v.Field(f.Index), f.Tag.Nullable.Contains(d.version)); err != nil {
 			return atMember(err, f.JSONName)
@@ -189,7 +188,6 @@ func (d *decoder) members(st *layout.Type, v reflect.Value, start int64) error {
 			return atMember(failf(endOff, ErrMissing, "unable to locate field '%s', which is mandatory in version %d", f.JSONName, d.version), f.JSONName)
 		}
 	}
-	_ = start
 	return nil
 }
 
@@ -403,7 +401,7 @@ func (d *decoder) value(l *layout.Value, v reflect.Value, nullable bool) error {
 		// A repeated member starts again from the defaults, as the converters build a
 		// new object for it.
 		l.Struct.SetDefaults(target.Addr().UnsafePointer())
-		return d.members(l.Struct, target, off)
+		return d.members(l.Struct, target)
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ func (o Options) Append(dst []byte, v any, version int16) ([]byte, error) {
 	}
 	at, err := lt.MessageAt(version)
 	if err != nil {
-		return dst, &Error{Op: "marshal", Type: rv.Type(), Version: version, Offset: -1, Err: errorf(ErrVersion, "%v", err)}
+		return dst, &Error{Op: "marshal", Type: rv.Type(), Version: version, Offset: -1, Err: versionErr(lt, version, err)}
 	}
 	if !rv.CanAddr() {
 		// The walk reads the value in place, through the layout's offsets.

@@ -39,3 +39,12 @@ func fieldsByName(t *layout.Type) map[string]int {
 	actual, _ := byNameCache.LoadOrStore(t, m)
 	return actual.(map[string]int)
 }
+
+// versionErr classifies MessageAt's error: a version the message does not have, or a
+// mistake of the type at that version.
+func versionErr(t *layout.Type, version int16, err error) error {
+	if version < 0 || !t.Message.Versions.Contains(version) {
+		return fmt.Errorf("%w: %v", ErrVersion, err)
+	}
+	return fmt.Errorf("%w: %v", ErrSchema, err)
+}
