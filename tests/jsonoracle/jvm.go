@@ -39,6 +39,15 @@ type Verdict struct {
 	// ReadErr says why Java could not read it.
 	Rewritten []byte
 	ReadErr   string
+	// Variants are Java's verdicts on the variants of kio's JSON, in order.
+	Variants []Read
+}
+
+// Read is what Java made of one JSON text: the bytes it wrote, or why it could not
+// read the JSON or write the message.
+type Read struct {
+	Bytes []byte
+	Err   string
 }
 
 // JVM is one running oracle process.
@@ -105,9 +114,9 @@ func (j *JVM) call(req []byte) (*reader, error) {
 	return &reader{b: body}, nil
 }
 
-// Compare sends values (kio's bytes and kio's JSON of each, records as base64) of one
-// message version and returns Java's verdicts.
-func (j *JVM) Compare(kind Kind, key int16, name string, version int16, bin, js [][]byte) ([]Verdict, error) {
+// Compare sends values (kio's bytes and kio's JSON of each, records as base64, and
+// variants of that JSON) of one message version and returns Java's verdicts.
+func (j *JVM) Compare(kind Kind, key int16, name string, version int16, bin, js [][]byte, variants [][][]byte) ([]Verdict, error) {
 	req := []byte{byte(kind)}
 	req = binary.BigEndian.AppendUint16(req, uint16(key))
 	req = appendBlob(req, []byte(name))
@@ -116,6 +125,10 @@ func (j *JVM) Compare(kind Kind, key int16, name string, version int16, bin, js 
 	for i := range bin {
 		req = appendBlob(req, bin[i])
 		req = appendBlob(req, js[i])
+		req = binary.BigEndian.AppendUint32(req, uint32(len(variants[i])))
+		for _, v := range variants[i] {
+			req = appendBlob(req, v)
+		}
 	}
 	r, err := j.call(req)
 	if err != nil {
@@ -132,6 +145,15 @@ func (j *JVM) Compare(kind Kind, key int16, name string, version int16, bin, js 
 			out[i].Rewritten = r.blob()
 		} else {
 			out[i].ReadErr = r.string()
+		}
+		for range variants[i] {
+			var rd Read
+			if r.byte() == 0 {
+				rd.Bytes = r.blob()
+			} else {
+				rd.Err = r.string()
+			}
+			out[i].Variants = append(out[i].Variants, rd)
 		}
 	}
 	return out, r.err

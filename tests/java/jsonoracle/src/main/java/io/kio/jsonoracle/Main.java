@@ -38,10 +38,14 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
  * int32 n, then n times (blob: the message as kio wrote it in binary; blob: kio's JSON
  * of it, records as base64 bytes). An empty request (length 0) asks for the release.
  *
+ * <p>After kio's JSON come int32 m and m blobs: variants of kio's JSON (a member
+ * dropped, a value of another JSON type, a member added) that Java reads like kio's own.
+ *
  * <p>Reply per value: status 1 and a string (Java could not read kio's bytes or write
  * its JSON), or status 0, string Java's JSON (write with serializeRecords=true),
  * string Java's JSON (serializeRecords=false), then 0 and a blob (kio's JSON read by
- * Java's converter, written as bytes by Java) or 1 and a string (why Java could not).
+ * Java's converter, written as bytes by Java) or 1 and a string (why Java could not),
+ * then the same for each variant.
  *
  * <p>Java's read takes bytes only from a Jackson BinaryNode, which no parse of JSON
  * text yields (MessageUtil.jsonNodeToBinary checks isBinary), so before reading kio's
@@ -109,6 +113,11 @@ public final class Main {
         for (int i = 0; i < n; i++) {
             byte[] bin = readBlob(req);
             byte[] kioJson = readBlob(req);
+            int nv = req.getInt();
+            byte[][] variants = new byte[nv][];
+            for (int k = 0; k < nv; k++) {
+                variants[k] = readBlob(req);
+            }
             String javaTrue, javaFalse;
             JsonNode javaTree;
             Method read;
@@ -131,17 +140,25 @@ public final class Main {
             reply.writeByte(0);
             string(reply, javaTrue);
             string(reply, javaFalse);
-            try {
-                JsonNode tree = adapt(MAPPER.readTree(kioJson), javaTree);
-                Message back = (Message) read.invoke(null, tree, version);
-                byte[] written = write(back, version);
-                reply.writeByte(0);
-                reply.writeInt(written.length);
-                reply.write(written);
-            } catch (Throwable t) {
-                reply.writeByte(1);
-                string(reply, describe(t));
+            readAndWrite(kioJson, javaTree, read, version, reply);
+            for (byte[] v : variants) {
+                readAndWrite(v, javaTree, read, version, reply);
             }
+        }
+    }
+
+    /** readAndWrite has Java's converter read json and the message write itself as bytes. */
+    static void readAndWrite(byte[] json, JsonNode javaTree, Method read, short version, DataOutputStream reply) throws IOException {
+        try {
+            JsonNode tree = adapt(MAPPER.readTree(json), javaTree);
+            Message back = (Message) read.invoke(null, tree, version);
+            byte[] written = write(back, version);
+            reply.writeByte(0);
+            reply.writeInt(written.length);
+            reply.write(written);
+        } catch (Throwable t) {
+            reply.writeByte(1);
+            string(reply, describe(t));
         }
     }
 
