@@ -35,7 +35,8 @@ func runAPIs(args []string, stdout io.Writer) error {
 	for _, a := range schema.APIs() {
 		versions := a.Versions
 		if rel != "" {
-			versions, _ = a.ReleaseVersions(rel)
+			r, _ := a.Release(rel)
+			versions = r.Versions
 			if versions.IsNone() {
 				continue
 			}

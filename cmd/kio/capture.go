@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/gopacket"
@@ -65,6 +66,23 @@ func isCapture(head []byte) bool {
 	return false
 }
 
+// portSet holds the Kafka ports (brokers and controllers) of a capture: a connection
+// to one of them is Kafka's, its client the other side.
+type portSet map[uint16]bool
+
+// parsePorts reads -port: one port or several, comma-separated.
+func parsePorts(s string) (portSet, error) {
+	ports := portSet{}
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 16)
+		if err != nil || n == 0 {
+			return nil, fmt.Errorf("-port %q: not a list of TCP ports", s)
+		}
+		ports[uint16(n)] = true
+	}
+	return ports, nil
+}
+
 // captureStats counts what the capture held besides Kafka frames.
 type captureStats struct {
 	packets, otherPackets int // otherPackets: not TCP to or from the Kafka port
@@ -76,7 +94,7 @@ type captureStats struct {
 // streams builds a stream per TCP connection, with its two halves.
 type streams struct {
 	p       *printer
-	port    uint16
+	ports   portSet
 	stats   *captureStats
 	streams []*kafkaStream
 }
@@ -105,7 +123,8 @@ func dirIndex(d reassembly.TCPFlowDirection) int {
 
 func (s *streams) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
 	src, dst := netFlow.Src().String()+":"+tcpFlow.Src().String(), netFlow.Dst().String()+":"+tcpFlow.Dst().String()
-	firstIsRequest := tcpFlow.Dst().String() == strconv.Itoa(int(s.port))
+	dstPort, _ := strconv.Atoi(tcpFlow.Dst().String())
+	firstIsRequest := s.ports[uint16(dstPort)]
 	client, server := src, dst
 	if !firstIsRequest {
 		client, server = dst, src
@@ -164,7 +183,7 @@ func (c *captureContext) GetCaptureInfo() gopacket.CaptureInfo { return gopacket
 
 // decodeCapture decodes every Kafka frame of a capture read from r, whose first
 // bytes br has buffered.
-func decodeCapture(br *bufio.Reader, p *printer, port uint16) (*captureStats, error) {
+func decodeCapture(br *bufio.Reader, p *printer, ports portSet) (*captureStats, error) {
 	head, _ := br.Peek(4)
 	var src packetSource
 	var err error
@@ -187,7 +206,7 @@ func decodeCapture(br *bufio.Reader, p *printer, port uint16) (*captureStats, er
 		return nil, &CaptureError{Err: err}
 	}
 	stats := &captureStats{}
-	ss := &streams{p: p, port: port, stats: stats}
+	ss := &streams{p: p, ports: ports, stats: stats}
 	asm := reassembly.NewAssembler(reassembly.NewStreamPool(ss))
 	// Bound what out-of-order segments may hold: 4096 pages of 1900 bytes in all.
 	asm.MaxBufferedPagesTotal = 4096
@@ -247,7 +266,7 @@ func decodeCapture(br *bufio.Reader, p *printer, port uint16) (*captureStats, er
 				isTCP = true
 			}
 		}
-		if !isTCP || (uint16(tcp.SrcPort) != port && uint16(tcp.DstPort) != port) {
+		if !isTCP || (!ports[uint16(tcp.SrcPort)] && !ports[uint16(tcp.DstPort)]) {
 			stats.otherPackets++
 			continue
 		}

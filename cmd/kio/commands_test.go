@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"net"
 	"strings"
 	"testing"
 )
@@ -114,5 +115,32 @@ func TestBadInput(t *testing.T) {
 	var ce *CaptureError
 	if !errors.As(err, &ce) || ce.Packet != 1 {
 		t.Errorf("a packet claiming 2 GiB: %v", err)
+	}
+}
+
+// TestSeveralPorts: -port takes a cluster's ports; the others' traffic is counted apart.
+func TestSeveralPorts(t *testing.T) {
+	r := rand.New(rand.NewSource(10))
+	exs := genExchanges(t, r, []string{"a"}, 6)
+	var buf bytes.Buffer
+	b := newPcap(&buf, 1400)
+	for i, port := range []uint16{9092, 9093} {
+		c := b.connect(endpoint{net.IPv4(10, 0, 0, byte(i+1)), 40000}, endpoint{net.IPv4(10, 0, 1, 1), port})
+		for _, e := range exs[i*3 : i*3+3] {
+			c.send(true, e.reqFrame)
+			c.send(false, e.respFrame)
+		}
+	}
+	lines, summary := runDecodeOn(t, buf.Bytes(), "-port", "9092,9093")
+	if len(lines) != 12 || !strings.Contains(summary, "0 packets of other traffic") {
+		t.Errorf("-port 9092,9093: %d lines; %s", len(lines), summary)
+	}
+	lines, summary = runDecodeOn(t, buf.Bytes())
+	if len(lines) != 6 || strings.Contains(summary, " 0 packets of other traffic") {
+		t.Errorf("-port 9092: %d lines; %s", len(lines), summary)
+	}
+	var out, errOut bytes.Buffer
+	if err := runDecode([]string{"-port", "9092,x"}, bytes.NewReader(buf.Bytes()), &out, &errOut); err == nil {
+		t.Error("-port 9092,x accepted")
 	}
 }

@@ -82,9 +82,9 @@ func runEncode(args []string, stdin io.Reader, stdout io.Writer) error {
 	if !api.Versions.Contains(v) {
 		return fmt.Errorf("encode: %s has versions %v", api.Name, api.Versions)
 	}
-	msg := api.NewRequest()
+	msg := api.NewRequestBody()
 	if *response {
-		msg = api.NewResponse()
+		msg = api.NewResponseBody()
 	}
 	if err := kafkajson.Unmarshal(body, msg, v); err != nil {
 		return err

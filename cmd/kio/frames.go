@@ -294,7 +294,7 @@ func decodeRequest(payload []byte) (*schema.API, *requestheader.RequestHeader, a
 	if err != nil {
 		return api, nil, nil, err
 	}
-	body := api.NewRequest()
+	body := api.NewRequestBody()
 	if m, err := serial.UnmarshalPrefix(payload[n:], body, version); err != nil {
 		return api, &hdr, nil, err
 	} else if n+m != len(payload) {
@@ -316,10 +316,10 @@ func decodeResponse(payload []byte, key, version int16) (*schema.API, int16, any
 	if err != nil {
 		return api, version, nil, err
 	}
-	body := api.NewResponse()
+	body := api.NewResponseBody()
 	err = serial.Unmarshal(payload[n:], body, version)
 	if err != nil && key == 18 && version != 0 {
-		body = api.NewResponse()
+		body = api.NewResponseBody()
 		if serial.Unmarshal(payload[n:], body, 0) == nil {
 			return api, 0, body, nil
 		}

@@ -2,14 +2,15 @@
 // into Kafka's JSON form of every message (kio/kafkajson), JSON back into frames, and
 // lists what kio knows of every API.
 //
-//	kio decode [-port 9092] [-pretty] [-records] [-filter Metadata,Produce] [-assume API:V] [file]
+//	kio decode [-port 9092[,9093...]] [-pretty] [-records] [-filter Metadata,Produce] [-assume API:V] [file]
 //	kio encode -api Metadata -version 12 [-response] [-body] [-correlation 1] [-client-id id] [file]
 //	kio apis [-release 3.9|4.4.0]
 //	kio describe Metadata 12 [request|response]
 //	kio tap -listen 127.0.0.1:19092 -upstream 127.0.0.1:9092 [-pretty] [-records] [-filter ...]
 //
 // decode reads a file or stdin: a pcap or pcapng capture (gopacket's pure-Go pcapgo;
-// TCP reassembled by gopacket's tcpassembly; packets to or from -port are Kafka's), raw
+// TCP reassembled by gopacket's reassembly; packets to or from -port are Kafka's, and
+// -port takes a list, 9092,9093,9094, for a cluster's brokers), raw
 // size-prefixed frames, or hex lines (one frame a line). It prints one JSON line per
 // frame: the connection (client>server), the direction, the capture time, the API name,
 // key and version, the correlation id, the client id (requests), the frame size, and
@@ -68,7 +69,7 @@ func main() {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
-  kio decode [-port 9092] [-pretty] [-records] [-filter API,...] [-assume API[:VERSION]] [file]
+  kio decode [-port 9092[,9093...]] [-pretty] [-records] [-filter API,...] [-assume API[:VERSION]] [file]
   kio encode -api API -version V [-response] [-body] [-correlation N] [-client-id ID] [file]
   kio apis [-release RELEASE]
   kio describe API|MESSAGE VERSION [request|response]
@@ -112,14 +113,15 @@ func (d *decodeFlags) printer(stdout, stderr io.Writer) (*printer, error) {
 func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("decode", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	port := fs.Uint("port", 9092, "the Kafka port of the capture's connections")
+	port := fs.String("port", "9092", "the Kafka port of the capture's connections (several: comma-separated)")
 	var df decodeFlags
 	df.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *port == 0 || *port > 65535 {
-		return fmt.Errorf("-port %d is not a TCP port", *port)
+	ports, err := parsePorts(*port)
+	if err != nil {
+		return err
 	}
 	in, name := stdin, "stdin"
 	if fs.NArg() > 0 {
@@ -138,10 +140,10 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	head, _ := br.Peek(64)
 	switch {
 	case isCapture(head):
-		stats, err := decodeCapture(br, p, uint16(*port))
+		stats, err := decodeCapture(br, p, ports)
 		p.out.Flush()
 		if stats != nil {
-			fmt.Fprintf(stderr, "kio decode: %d packets, %d connections to port %d, %d frames (%d requests, %d responses, %d without their request, %d not decoded), %d bytes skipped to find frames; not Kafka: %d packets of other traffic, %d TLS directions, %d directions without a frame\n",
+			fmt.Fprintf(stderr, "kio decode: %d packets, %d connections to port %s, %d frames (%d requests, %d responses, %d without their request, %d not decoded), %d bytes skipped to find frames; not Kafka: %d packets of other traffic, %d TLS directions, %d directions without a frame\n",
 				stats.packets, stats.conns, *port, p.frames, p.requests, p.responses, p.unpaired, p.failed, p.skippedBytes, stats.otherPackets, stats.tlsHalves, stats.silentHalves)
 		}
 		return err
