@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
+	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
+	"github.com/kio-go/kafka-protocol/kio/serial"
 )
 
 // InFlight remembers the API key and version of requests awaiting a response, by
@@ -88,16 +90,44 @@ func ExpectsResponse(req *Request) bool {
 	return true
 }
 
-// ExpectsResponseFrame is ExpectsResponse for a request frame (size prefix included):
-// only a Produce frame is decoded, to read its acks.
+// ExpectsResponseFrame is ExpectsResponse for a request frame (size prefix included).
+// Only a Produce frame is read, and only as far as its acks: the header, then the
+// transactional id (v3+), then acks, a prefix that every Produce version since v3 keeps,
+// so a Produce of a version beyond kio's schema (a newer client's) is read too, as the
+// flexible versions lay it out. A relay can then forward such a frame and know whether
+// to wait for an answer.
 func ExpectsResponseFrame(reqFrame []byte) (bool, error) {
-	key, _, _, err := PeekRequest(reqFrame)
+	key, version, _, err := PeekRequest(reqFrame)
 	if err != nil || key != produceKey {
 		return true, err
 	}
-	req, err := Framer{BrokerCompatible: true, MaxFrameSize: int32(min(len(reqFrame), 1<<31-1))}.ParseRequest(reqFrame)
-	if err != nil {
-		return true, err
+	if version < 0 {
+		return true, frameError("peek request", key, version, ErrUnsupportedVersion)
 	}
-	return ExpectsResponse(req), nil
+	payload := reqFrame[sizePrefixLen:]
+	var header requestheader.RequestHeader
+	headerVersion := int16(1)
+	if version >= produceFlexibleFrom {
+		headerVersion = 2
+	}
+	n, err := serial.UnmarshalPrefix(payload, &header, headerVersion)
+	if err != nil {
+		return true, frameError("peek request", key, version, err)
+	}
+	var prefix produceAcksPrefix
+	if _, err := serial.UnmarshalPrefix(payload[n:], &prefix, version); err != nil {
+		return true, frameError("peek request", key, version, err)
+	}
+	return prefix.Acks != 0, nil
+}
+
+// produceFlexibleFrom is the first flexible Produce version (compact strings, header v2).
+const produceFlexibleFrom = 9
+
+// produceAcksPrefix is the start of every Produce request body, open-ended in versions so
+// that versions beyond kio's schema are read by the same rule.
+type produceAcksPrefix struct {
+	_               struct{} `kafka:"request,apiKey=0,versions=0+,flexible=9+"`
+	TransactionalID *string  `kafka:"type=string,versions=3+,nullable=3+"`
+	Acks            int16    `kafka:"type=int16,versions=0+"`
 }

@@ -84,4 +84,15 @@ func TestExpectsResponse(t *testing.T) {
 	if !frame.ExpectsResponse(nil) {
 		t.Error("ExpectsResponse(nil) is false")
 	}
+	// A Produce beyond kio's schema (a newer client's v99) is read as the flexible
+	// versions lay it out: header v2, a compact transactional id, then acks.
+	for acks, want := range map[int16]bool{0: false, 1: true, -1: true} {
+		v99 := []byte{0, 0, 0, 0, 0, 0, 0, 99, 0, 0, 0, 4, 0, 1, 't', 0, // header v2
+			3, 't', 'x', // transactional id "tx" (compact)
+			byte(uint16(acks) >> 8), byte(acks), 0, 0, 0x3a, 0x98, 1, 0}
+		v99[3] = byte(len(v99) - 4)
+		if got, err := frame.ExpectsResponseFrame(v99); got != want || err != nil {
+			t.Errorf("Produce v99 with acks %d: %v, %v; want %v", acks, got, err, want)
+		}
+	}
 }

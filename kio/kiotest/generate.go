@@ -112,56 +112,16 @@ func (g *generator) genTagged(r *rand.Rand, m *layout.Member, structDef, fv refl
 	return false
 }
 
-// genValue generates one non-null value laid out as va, by its wire kind.
+// genValue generates one non-null value laid out as va, by its kind's row of kinds
+// (kinds.go).
 func (g *generator) genValue(r *rand.Rand, va *layout.ValueAt, depth int) reflect.Value {
 	t := va.GoType
 	if va.Ptr {
 		t = t.Elem()
 	}
 	v := reflect.New(t).Elem()
-	switch va.Kind {
-	case layout.Bool:
-		v.SetBool(r.Intn(2) == 0)
-	case layout.Int8, layout.Int16, layout.Int32, layout.Int64:
-		v.SetInt(randInt(r, t.Bits()))
-	case layout.Uint16, layout.Uint32:
-		v.SetUint(randUint(r, t.Bits()))
-	case layout.Float64:
-		v.SetFloat(randFloat(r))
-	case layout.String:
-		v.SetString(g.randString(r))
-	case layout.Bytes:
-		if va.Records && g.cfg.records {
-			v.SetBytes(g.randRecords(r))
-		} else {
-			v.SetBytes(g.randBytes(r))
-		}
-	case layout.UUID:
-		if r.Intn(edgeValueOneIn) != 0 { // else Kafka's zero uuid, which means "none"
-			for i := range v.Len() {
-				v.Index(i).SetUint(uint64(r.Intn(256)))
-			}
-		}
-	case layout.Array:
-		count := 0
-		switch {
-		case depth >= g.cfg.limits.MaxDepth:
-		case va.Elem.Kind != layout.Struct && g.long(r):
-			count = 100 + r.Intn(51)
-		default:
-			limit := g.cfg.limits.MaxElems
-			if depth >= 2 {
-				limit = max(1, limit/2)
-			}
-			count = r.Intn(limit + 1)
-		}
-		s := reflect.MakeSlice(t, count, count)
-		for i := range count {
-			s.Index(i).Set(g.genValue(r, va.Elem, depth))
-		}
-		v.Set(s)
-	case layout.Struct:
-		v.Set(g.genStruct(r, va.Struct, depth+1))
+	if h := hooksOf(va.Kind); h != nil {
+		h.gen(g, r, va, v, depth)
 	}
 	if va.Ptr {
 		return v.Addr()

@@ -1,7 +1,6 @@
 package kiotest
 
 import (
-	"math"
 	"reflect"
 	"unicode/utf8"
 
@@ -152,77 +151,19 @@ func (g *generator) shrinkNode(va *layout.ValueAt, v reflect.Value) stream {
 }
 
 // shrinkBase yields smaller values than v, a value of va's base type, each
-// addressable, by its wire kind.
+// addressable, by its kind's row of kinds (kinds.go).
 func (g *generator) shrinkBase(va *layout.ValueAt, v reflect.Value) stream {
-	t := v.Type()
-	fresh := func(set func(reflect.Value)) reflect.Value {
-		x := reflect.New(t).Elem()
-		set(x)
-		return x
-	}
-	switch va.Kind {
-	case layout.Bool:
-		if v.Bool() {
-			return values(fresh(func(x reflect.Value) { x.SetBool(false) }))
-		}
-	case layout.Int8, layout.Int16, layout.Int32, layout.Int64:
-		var out []reflect.Value
-		for _, c := range towardZero(v.Int()) {
-			out = append(out, fresh(func(x reflect.Value) { x.SetInt(c) }))
-		}
-		return values(out...)
-	case layout.Uint16, layout.Uint32:
-		var out []reflect.Value
-		for _, c := range towardZeroUnsigned(v.Uint()) {
-			out = append(out, fresh(func(x reflect.Value) { x.SetUint(c) }))
-		}
-		return values(out...)
-	case layout.Float64:
-		var out []reflect.Value
-		x := v.Float()
-		if x != 0 {
-			out = append(out, fresh(func(y reflect.Value) { y.SetFloat(0) }))
-			if tr := math.Trunc(x); tr != x && tr != 0 {
-				out = append(out, fresh(func(y reflect.Value) { y.SetFloat(tr) }))
-			}
-		}
-		return values(out...)
-	case layout.String:
-		s := v.String()
-		var out []reflect.Value
-		for _, c := range shorterStrings(s) {
-			out = append(out, fresh(func(x reflect.Value) { x.SetString(c) }))
-		}
-		return values(out...)
-	case layout.Bytes:
-		b := v.Bytes()
-		var cands [][]byte
-		if va.Records && g.cfg.records {
-			cands = shorterRecords(b)
-		} else if len(b) > 0 {
-			cands = [][]byte{{}}
-			if half := len(b) / 2; half > 0 {
-				cands = append(cands, b[:half:half])
-			}
-			if len(b) > 1 {
-				cands = append(cands, b[:len(b)-1:len(b)-1])
-			}
-		}
-		out := make([]reflect.Value, len(cands))
-		for i, c := range cands {
-			out[i] = fresh(func(x reflect.Value) { x.SetBytes(c) })
-		}
-		return values(out...)
-	case layout.UUID:
-		if !v.IsZero() {
-			return values(reflect.New(t).Elem())
-		}
-	case layout.Array:
-		return g.shrinkSlice(va, v)
-	case layout.Struct:
-		return g.shrinkStruct(va.Struct, v)
+	if h := hooksOf(va.Kind); h != nil {
+		return h.shrink(g, va, v)
 	}
 	return emptyStream
+}
+
+// fresh returns a new addressable value of v's type, set by set.
+func fresh(v reflect.Value, set func(reflect.Value)) reflect.Value {
+	x := reflect.New(v.Type()).Elem()
+	set(x)
+	return x
 }
 
 // shrinkSlice yields shorter arrays (empty, the first half, one element dropped),

@@ -48,7 +48,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 			} else {
 				sp = (*string)(fp)
 			}
-			if sp != nil && o.compact && len(*sp) < 0x7f {
+			if sp != nil && o.compact && len(*sp) < wire.ShortCompactLimit {
 				b = append(append(b, wire.ShortCompactLengthByte(len(*sp))), *sp...)
 			} else if sp == nil && o.compact && o.nullable {
 				b = append(b, wire.ShortCompactLengthByte(wire.Null))
@@ -57,7 +57,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 			}
 		case kCompactInt32s:
 			h := sliceAt(fp)
-			if h.len < 0x7f && (h.data != nil || !o.nullable) {
+			if h.len < wire.ShortCompactLimit && (h.data != nil || !o.nullable) {
 				// Replica and ISR lists, written without a call.
 				b = append(b, wire.ShortCompactLengthByte(h.len))
 				for _, v := range unsafe.Slice((*int32)(h.data), h.len) {
@@ -89,7 +89,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 	if !pl.flexible {
 		return b, nil
 	}
-	if len(pl.tagged) == 0 && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
+	if pl.untaggedFast && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
 		return append(b, wire.EmptyTaggedFields), nil
 	}
 	return pl.encodeTagged(b, p)
@@ -158,11 +158,11 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 			return b, atField(err, o.name)
 		}
 		size := len(b) - sizeAt - 1
-		if size < 0x80 {
+		extra := wire.UvarintSize(uint32(size)) - 1
+		if extra == 0 {
 			b[sizeAt] = byte(size)
 			continue
 		}
-		extra := wire.UvarintSize(uint32(size)) - 1
 		b = append(b, make([]byte, extra)...)
 		copy(b[sizeAt+1+extra:], b[sizeAt+1:len(b)-extra])
 		wire.AppendUvarint(b[:sizeAt], uint32(size))
@@ -174,6 +174,9 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 // without writing it: Marshal allocates exactly that much. Values encode would refuse
 // are sized as written anyway; encode reports them.
 func (pl *plan) size(p unsafe.Pointer) int {
+	if pl.general {
+		return pl.sizeGeneral(p)
+	}
 	n := pl.fixedSize
 	for _, o := range pl.varOps {
 		fp := unsafe.Add(p, o.offset)
@@ -223,14 +226,34 @@ func (pl *plan) size(p unsafe.Pointer) int {
 	if !pl.flexible {
 		return n
 	}
+	if pl.untaggedFast && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
+		return n + 1 // the empty tagged-field section, as encode writes it inline
+	}
+	return n + pl.taggedSize(p)
+}
+
+// sizeGeneral is size through each kind's general rule (valueSize) alone.
+func (pl *plan) sizeGeneral(p unsafe.Pointer) int {
+	n := 0
+	for _, o := range pl.ops {
+		n += valueSize(o, unsafe.Add(p, o.offset))
+	}
+	if !pl.flexible {
+		return n
+	}
+	return n + pl.taggedSize(p)
+}
+
+// taggedSize is the length of the tagged-field section of the struct at p.
+func (pl *plan) taggedSize(p unsafe.Pointer) int {
 	var unknown kio.RawTags
 	if pl.hasUnknown {
 		unknown = *(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))
 	}
 	if len(pl.tagged) == 0 && len(unknown) == 0 {
-		return n + 1
+		return 1
 	}
-	count := len(unknown)
+	n, count := 0, len(unknown)
 	for id, data := range unknown {
 		n += wire.TaggedFieldSize(id, len(data))
 	}

@@ -32,7 +32,8 @@ const (
 	kStruct  = layout.Struct
 
 	// Plan-only kinds: a layout above, specialised for the encode loop.
-	kCompactInt32s = layout.NumKinds // kArray of int32 in a flexible version (replica and ISR lists)
+	kCompactInt32s = layout.NumKinds    // kArray of int32 in a flexible version (replica and ISR lists)
+	kGeneral       = kCompactInt32s + 1 // any kind, through its general rule only (see optimize)
 )
 
 // typeInfo is the codec's state of one struct type: its layout, copied facts the hot
@@ -52,6 +53,7 @@ type typeInfo struct {
 	checkedVersion int16
 	checkedErr     error
 	plans          planCache
+	generalPlans   planCache // compiled with the fast paths off (see optimize)
 	// topPlans holds the plans of the versions already used at the top level (in
 	// the marker's range, at its flexibility), so planAt is one load for them.
 	topPlans [maxCachedVersion]atomic.Pointer[plan]

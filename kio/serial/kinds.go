@@ -1,22 +1,25 @@
 package serial
 
 import (
-	"encoding/binary"
-	"reflect"
-	"slices"
 	"unsafe"
 
-	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 )
 
-// This file is the codec per wire kind: for each kind, how a value is written, read and
-// sized, side by side, over the rules of kio/internal/wire. encodeValue, decodeValue
-// and valueSize dispatch to them; the plan loops (encode.go, decode.go) inline the
-// commonest cases and call here for the rest. A new number kind is a row of numberKinds
-// and its cases in encodeFixed and decodeFixed; any other new kind is a group of
-// functions here, a case in each of the three dispatchers, its name in fields.go and
-// its defaults in defaults.go.
+// The codec per wire kind. Each kind's general rule, how a value is written, read and
+// sized, sits side by side in its own file (kind_fixed.go, kind_string.go,
+// kind_bytes.go, kind_array.go, kind_struct.go) over the rules of kio/internal/wire;
+// encodeValue, decodeValue and valueSize below dispatch to them. The plan loops
+// (encode.go, decode.go) shortcut the commonest cases behind optimize (fastpath.go),
+// checked against these general rules by TestFastPathsAgree.
+//
+// A kind is described once in kio/internal/layout (its Kind, the Go types and spec name
+// it maps from, its default and is-default rules); adding one is its rows there, a file
+// here with a case in each dispatcher, and its generator and shrinker cases in
+// kio/kiotest. The dispatchers are switches, not a table of function values: a call
+// through a function value makes every decoded value escape to the heap (the compiler
+// cannot see what the callee keeps), which TestEntryPointsKeepTheValueOnTheStack
+// catches.
 
 // encodeValue appends one value of layout o found at p.
 func encodeValue(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
@@ -69,49 +72,6 @@ func valueSize(o *op, p unsafe.Pointer) int {
 		return structSize(o, p)
 	}
 	return fixedWidth(o.kind)
-}
-
-// Fixed-width kinds: big-endian integers, float64, bool, uuid.
-
-// fixedWidth is the wire width of a fixed-width kind, 0 for the others.
-func fixedWidth(k wireKind) int { return k.FixedWidth() }
-
-func encodeFixed(b []byte, k wireKind, p unsafe.Pointer) []byte {
-	switch k {
-	case kBool:
-		return wire.AppendBool(b, *(*bool)(p))
-	case kInt8:
-		return append(b, *(*byte)(p))
-	case kInt16, kUint16:
-		return wire.AppendInt16(b, *(*int16)(p))
-	case kInt32, kUint32:
-		return wire.AppendInt32(b, *(*int32)(p))
-	case kInt64:
-		return wire.AppendInt64(b, *(*int64)(p))
-	case kFloat64:
-		return wire.AppendFloat64(b, *(*float64)(p))
-	default: // kUUID
-		return wire.AppendUUID(b, (*[16]byte)(p))
-	}
-}
-
-func decodeFixed(r *reader, k wireKind, p unsafe.Pointer) {
-	switch k {
-	case kBool:
-		*(*bool)(p) = r.bool()
-	case kInt8:
-		*(*int8)(p) = r.int8()
-	case kInt16, kUint16:
-		*(*int16)(p) = r.int16()
-	case kInt32, kUint32:
-		*(*int32)(p) = r.int32()
-	case kInt64:
-		*(*int64)(p) = r.int64()
-	case kFloat64:
-		*(*float64)(p) = r.float64()
-	default: // kUUID
-		*(*kio.UUID)(p) = r.uuid()
-	}
 }
 
 // Lengths of strings, bytes and arrays: int16 (strings) or int32 classic lengths, or
@@ -182,253 +142,4 @@ func lengthSize(o *op, n int) int {
 	default:
 		return 4
 	}
-}
-
-// Strings: string, or *string where nullable (nil is null).
-
-func encodeString(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
-	var s string
-	if o.ptr {
-		sp := *(**string)(p)
-		if sp == nil {
-			return appendNull(b, o)
-		}
-		s = *sp
-	} else {
-		s = *(*string)(p)
-	}
-	if len(s) > wire.MaxStringLength {
-		return b, encodeErr(causef(ErrRange, "string of %d bytes exceeds 32767", len(s)))
-	}
-	return append(appendLength(b, o, len(s)), s...), nil
-}
-
-func decodeString(r *reader, o *op, p unsafe.Pointer) {
-	n := readLength(r, o)
-	if !checkLength(r, o, n) {
-		return
-	}
-	s := r.string(r.take(n))
-	if o.ptr {
-		*(**string)(p) = r.stringPtr(s)
-	} else {
-		*(*string)(p) = s
-	}
-}
-
-func stringSize(o *op, p unsafe.Pointer) int {
-	if o.ptr {
-		sp := *(**string)(p)
-		if sp == nil {
-			return lengthSize(o, wire.Null)
-		}
-		return lengthSize(o, len(*sp)) + len(*sp)
-	}
-	return lengthSize(o, len(*(*string)(p))) + len(*(*string)(p))
-}
-
-// Bytes and records: []byte, nil is null where nullable. Decoded values alias the
-// input.
-
-func encodeBytes(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
-	bs := *(*[]byte)(p)
-	if bs == nil && o.nullable {
-		return appendNull(b, o)
-	}
-	if len(bs) > wire.MaxArrayLength {
-		return b, encodeErr(causef(ErrRange, "%d bytes exceed the int32 length", len(bs)))
-	}
-	return append(appendLength(b, o, len(bs)), bs...), nil
-}
-
-func decodeBytes(r *reader, o *op, p unsafe.Pointer) {
-	n := readLength(r, o)
-	if !checkLength(r, o, n) {
-		return
-	}
-	*(*[]byte)(p) = r.take(n)
-}
-
-func bytesSize(o *op, p unsafe.Pointer) int {
-	bs := *(*[]byte)(p)
-	if bs == nil && o.nullable {
-		return lengthSize(o, wire.Null)
-	}
-	return lengthSize(o, len(bs)) + len(bs)
-}
-
-// Arrays: []T, nil is null where nullable; a count, then the elements.
-
-func encodeArray(b []byte, o *op, h *sliceHeader) ([]byte, error) {
-	if h.data == nil && o.nullable {
-		return appendNull(b, o)
-	}
-	if h.len > wire.MaxArrayLength {
-		return b, encodeErr(causef(ErrRange, "%d elements exceed the int32 count", h.len))
-	}
-	b = appendLength(b, o, h.len)
-	e := o.elem
-	// Fast paths for the element kinds that dominate real messages.
-	switch e.kind {
-	case kInt32:
-		return appendInt32s(b, unsafe.Slice((*int32)(h.data), h.len)), nil
-	case kStruct:
-		if !e.ptr {
-			var err error
-			for i := 0; i < h.len; i++ {
-				if b, err = e.sub.encode(b, unsafe.Add(h.data, uintptr(i)*o.elemSize)); err != nil {
-					return b, atIndex(err, i)
-				}
-			}
-			return b, nil
-		}
-	}
-	var err error
-	for i := 0; i < h.len; i++ {
-		if b, err = encodeValue(b, e, unsafe.Add(h.data, uintptr(i)*o.elemSize)); err != nil {
-			return b, atIndex(err, i)
-		}
-	}
-	return b, nil
-}
-
-// appendInt32s appends vs, growing b once.
-func appendInt32s(b []byte, vs []int32) []byte {
-	if len(vs) <= 4 {
-		for _, v := range vs {
-			b = wire.AppendInt32(b, v)
-		}
-		return b
-	}
-	n := len(b)
-	b = slices.Grow(b, 4*len(vs))[:n+4*len(vs)]
-	for i, v := range vs {
-		binary.BigEndian.PutUint32(b[n+4*i:], uint32(v))
-	}
-	return b
-}
-
-func decodeArray(r *reader, o *op, p unsafe.Pointer) {
-	n := readLength(r, o)
-	if !checkLength(r, o, n) {
-		return
-	}
-	fillArray(r, o, p, n)
-}
-
-// fillArray reads the n >= 0 elements of an array whose count has been read.
-func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
-	// The elements must take at least n*minSize bytes: refuse a count the input cannot
-	// hold before allocating for it.
-	if !r.ensure(n * max(o.elem.minSize, 1)) {
-		return
-	}
-	h := sliceAt(p)
-	if n == 0 {
-		*h = sliceHeader{data: unsafe.Pointer(&zeroLen)}
-		return
-	}
-	e := o.elem
-	if e.kind == kInt32 {
-		// ensure above made the n*4 bytes available.
-		vs := r.int32Slice(n)
-		b := r.buf[r.off : r.off+4*n]
-		for i := range vs {
-			vs[i] = int32(binary.BigEndian.Uint32(b[4*i:]))
-		}
-		r.off += 4 * n
-		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
-		return
-	}
-	if n == 1 {
-		// One element, the usual topic or partition of a small request: reflect.New
-		// allocates it with its pointer layout in one step (named types carry their
-		// pointer type, so no lookup either).
-		*h = sliceHeader{data: reflect.New(e.goType).UnsafePointer(), len: 1, cap: 1}
-	} else {
-		growSlice(o.slicePtrType, p, n)
-		h.len = n
-	}
-	if e.kind == kStruct && !e.ptr { // topics, partitions: straight to the plan
-		for i := 0; i < n; i++ {
-			e.sub.decode(r, unsafe.Add(h.data, uintptr(i)*o.elemSize))
-			if r.err != nil {
-				r.errAt("", i)
-				return
-			}
-		}
-		return
-	}
-	for i := 0; i < n; i++ {
-		decodeValue(r, e, unsafe.Add(h.data, uintptr(i)*o.elemSize))
-		if r.err != nil {
-			r.errAt("", i)
-			return
-		}
-	}
-}
-
-func arraySize(o *op, h *sliceHeader) int {
-	if h.data == nil && o.nullable {
-		return lengthSize(o, wire.Null)
-	}
-	n := lengthSize(o, h.len)
-	if o.elemWidth > 0 {
-		return n + o.elemWidth*h.len
-	}
-	for i := 0; i < h.len; i++ {
-		n += valueSize(o.elem, unsafe.Add(h.data, uintptr(i)*o.elemSize))
-	}
-	return n
-}
-
-// Structs: a struct value is its fields in order; a *struct is nullable, with an int8
-// marker (-1 null, 1 present) at the versions where it may be null.
-
-func encodeStruct(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
-	if !o.ptr {
-		return o.sub.encode(b, p)
-	}
-	sp := *(*unsafe.Pointer)(p)
-	if sp == nil {
-		if !o.nullable {
-			return b, encodeErr(causef(ErrNull, "nil struct at a version where it is not nullable"))
-		}
-		return append(b, 0xff), nil
-	}
-	if o.nullable {
-		b = append(b, 1)
-	}
-	return o.sub.encode(b, sp)
-}
-
-func decodeStruct(r *reader, o *op, p unsafe.Pointer) {
-	if !o.ptr {
-		o.sub.decode(r, p)
-		return
-	}
-	if o.nullable {
-		// Kafka's readers take any negative marker as null and any other as
-		// present; kio writes -1 and 1.
-		if r.int8() < 0 || r.err != nil {
-			return
-		}
-	}
-	if r.err != nil {
-		return
-	}
-	sp := reflect.New(o.goType.Elem()).UnsafePointer()
-	*(*unsafe.Pointer)(p) = sp
-	o.sub.decode(r, sp)
-}
-
-func structSize(o *op, p unsafe.Pointer) int {
-	if !o.ptr {
-		return o.sub.size(p)
-	}
-	sp := *(*unsafe.Pointer)(p)
-	if sp == nil {
-		return 1
-	}
-	return b2i(o.nullable) + o.sub.size(sp)
 }

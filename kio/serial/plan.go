@@ -17,7 +17,9 @@ import (
 type op struct {
 	// The fields the hot loops read come first, to share a cache line.
 	kind     wireKind
-	fast     wireKind // the encode loop's case: kind, or a specialisation of it
+	fast     wireKind // the encode loop's case: kind, a specialisation of it, or kGeneral
+	dfast    wireKind // the decode loop's case: kind or kGeneral
+	general  bool     // fast paths off (see optimize): the kinds' general rules only
 	nullable bool     // may be null at this version
 	compact  bool     // flexible (compact) lengths at this version
 	ptr      bool     // *string or *struct
@@ -66,6 +68,16 @@ type plan struct {
 	// Copied from ti so the encode loop's last check reads the plan alone.
 	hasUnknown bool
 	unknownOff uintptr
+	// general: compiled with every fast path off (see optimize).
+	general bool
+	// untaggedFast: no tagged field at this version and fast paths on, so encode
+	// writes an empty tagged-field section inline when no unknown tag is kept.
+	untaggedFast bool
+	// flexibleFast: flexible and fast paths on, so decode reads an empty tagged-field
+	// section inline.
+	flexibleFast bool
+	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
+	sizing atomic.Uint32
 }
 
 // maxCachedVersion bounds the lock-free plan array; later versions use a map.
@@ -77,8 +89,8 @@ type planKey struct {
 }
 
 type planCache struct {
-	byVersion [2][maxCachedVersion]atomic.Pointer[plan]
-	more      sync.Map // planKey -> *plan
+	byVersion [2][maxCachedVersion]atomic.Pointer[plan] // by flexibility, version
+	more      sync.Map                                  // planKey -> *plan
 }
 
 func (c *planCache) load(k planKey) *plan {
@@ -109,31 +121,58 @@ func b2i(b bool) int {
 	return 0
 }
 
-// planFor returns ti's plan at version with the given flexibility, compiling it once.
+// planFor returns ti's plan at version with the given flexibility, compiling it once,
+// with the fast paths on unless optimize is off.
 func (ti *typeInfo) planFor(version int16, flexible bool) *plan {
-	k := planKey{version, flexible}
-	if p := ti.plans.load(k); p != nil {
-		return p
-	}
-	compiling := map[*typeInfo]*plan{}
-	p := compilePlan(ti, k, compiling)
-	for cti, cp := range compiling {
-		if cti != ti {
-			cti.plans.store(k, cp)
-		}
-	}
-	return ti.plans.store(k, p)
+	return ti.planOf(version, flexible, !optimize)
 }
 
-func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
-	if p := ti.plans.load(k); p != nil {
+// planOf is planFor choosing the fast paths: general plans are cached apart, so the
+// differential test can run both in one process.
+func (ti *typeInfo) planOf(version int16, flexible, general bool) *plan {
+	cache := &ti.plans
+	if general {
+		cache = &ti.generalPlans
+	}
+	k := planKey{version, flexible}
+	if p := cache.load(k); p != nil {
 		return p
 	}
-	if p, ok := compiling[ti]; ok {
+	c := &compiler{key: k, general: general, plans: map[*typeInfo]*plan{}}
+	p := c.plan(ti)
+	for cti, cp := range c.plans {
+		if cti != ti {
+			c.cache(cti).store(k, cp)
+		}
+	}
+	return cache.store(k, p)
+}
+
+// compiler compiles the plans of one type and the structs it holds, at one version and
+// flexibility, with or without fast paths.
+type compiler struct {
+	key     planKey
+	general bool
+	plans   map[*typeInfo]*plan // compiled so far, for recursive types
+}
+
+func (c *compiler) cache(ti *typeInfo) *planCache {
+	if c.general {
+		return &ti.generalPlans
+	}
+	return &ti.plans
+}
+
+func (c *compiler) plan(ti *typeInfo) *plan {
+	k := c.key
+	if p := c.cache(ti).load(k); p != nil {
+		return p
+	}
+	if p, ok := c.plans[ti]; ok {
 		return p // recursive type: finished by the outer call
 	}
-	p := &plan{ti: ti, version: k.version, flexible: k.flexible, hasUnknown: ti.hasUnknown, unknownOff: ti.unknownOff}
-	compiling[ti] = p
+	p := &plan{ti: ti, version: k.version, flexible: k.flexible, hasUnknown: ti.hasUnknown, unknownOff: ti.unknownOff, general: c.general}
+	c.plans[ti] = p
 	if ti.err != nil {
 		p.err = ti.err
 		return p
@@ -147,7 +186,7 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 		p.minSize = 1 // the tagged-field count
 	}
 	member := func(m *layout.Member) op {
-		o := compileOp(&m.ValueAt, k, compiling)
+		o := c.op(&m.ValueAt)
 		o.name, o.offset, o.field = m.Field.Name, m.Field.Offset, m.Field
 		return o
 	}
@@ -169,6 +208,8 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 		p.defaults = appendDefaultWrites(p.defaults, f, f.Offset)
 	}
 	p.flat = len(p.tagged) == 0
+	p.untaggedFast = len(p.tagged) == 0 && !c.general
+	p.flexibleFast = k.flexible && !c.general
 	for i := range p.fields {
 		o := &p.fields[i]
 		if w := o.kind.FixedWidth(); w == 0 && (o.kind != kArray || o.elemWidth == 0) {
@@ -184,9 +225,9 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 	return p
 }
 
-// compileOp fixes a value's layout decisions for one version.
-func compileOp(va *layout.ValueAt, k planKey, compiling map[*typeInfo]*plan) op {
-	o := op{kind: va.Kind, fast: va.Kind, ptr: va.Ptr, goType: va.GoType, compact: va.Compact, nullable: va.Nullable}
+// op fixes a value's layout decisions for one version.
+func (c *compiler) op(va *layout.ValueAt) op {
+	o := op{kind: va.Kind, fast: va.Kind, dfast: va.Kind, general: c.general, ptr: va.Ptr, goType: va.GoType, compact: va.Compact, nullable: va.Nullable}
 	// The fewest bytes a value takes (kinds.go): its width, the length of an empty one,
 	// or a struct's fields.
 	o.minSize = va.Kind.FixedWidth()
@@ -194,19 +235,22 @@ func compileOp(va *layout.ValueAt, k planKey, compiling map[*typeInfo]*plan) op 
 	case kString, kBytes, kArray:
 		o.minSize = lengthSize(&o, 0)
 	case kStruct:
-		o.sub = compilePlan(infoFor(va.Struct.Type.Go), k, compiling)
+		o.sub = c.plan(infoFor(va.Struct.Type.Go))
 		o.minSize = o.sub.minSize
 		if va.Ptr {
 			o.minSize = 1 // the null marker, where nullable; a lower bound otherwise
 		}
 	}
 	if va.Kind == kArray {
-		e := compileOp(va.Elem, k, compiling)
+		e := c.op(va.Elem)
 		o.elem, o.elemSize, o.elemKind, o.elemWidth = &e, va.Elem.GoType.Size(), e.kind, e.kind.FixedWidth()
 		o.slicePtrType = typeWord(reflect.PointerTo(va.GoType))
 		if e.kind == kInt32 && o.compact {
 			o.fast = kCompactInt32s
 		}
+	}
+	if c.general {
+		o.fast, o.dfast = kGeneral, kGeneral
 	}
 	return o
 }
