@@ -391,11 +391,17 @@ var needsEscape = func() (t [utf8.RuneSelf]bool) {
 }()
 
 // appendString writes s as a JSON string; bytes that are not UTF-8 become U+FFFD, as
-// Java's decoding of the same bytes gives.
+// Java's decoding of the same bytes gives. Eight bytes at a time are checked for
+// anything but printable ASCII other than '"' and '\\' (record values and names are
+// mostly that), which are copied as they are.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plainASCII8(s[i:i+8]) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if !needsEscape[c] {
@@ -431,4 +437,15 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// plainASCII8 reports whether the 8 bytes of s are all printable ASCII other than '"'
+// and '\\': no byte below 0x20, none with the high bit, none equal to either.
+func plainASCII8(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	zero := func(x uint64) uint64 { return (x - ones) & ^x & highs }
+	below := (w - ones*0x20) & ^w & highs
+	return (w&highs | below | zero(w^(ones*'"')) | zero(w^(ones*'\\'))) == 0
 }
