@@ -30,6 +30,11 @@
 // of the field's range (ErrRange), a null where the version has no null (ErrNull).
 // Where the converters cannot read what they write (bytes: Jackson's BinaryNode exists
 // only in a tree they built, never in parsed text), kio reads the base64 they write.
+// kio parts from their read in four more places, each where theirs is a slip: uint32
+// values up to 4294967295 (MessageUtil.jsonNodeToUnsignedInt stops at 4294967293), int8
+// values of 128 to 256 refused (it maps them to value-128), "NaN" and "Infinity" read
+// back for float64 (as Jackson writes them), and records also read from the decoded
+// form below. tests/jsonoracle compares both readers on variants of kio's JSON.
 //
 // Options.Lossless goes beyond Kafka: unknown tagged fields are written as
 // "_unknownTaggedFields" (tag number to base64 payload) and read back, and records
