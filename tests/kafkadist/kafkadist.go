@@ -8,8 +8,6 @@
 package kafkadist
 
 import (
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/kio-go/kafka-protocol/internal/kafkarelease"
@@ -50,18 +48,5 @@ func RequireTools(t testing.TB, commands ...string) {
 // running the suites a second time to show their lines.
 func Report(t testing.TB, line string) {
 	t.Helper()
-	t.Log(line)
-	path := os.Getenv("KIO_REPORT")
-	if path == "" {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Errorf("KIO_REPORT: %v", err)
-		return
-	}
-	defer f.Close()
-	if _, err := f.WriteString(t.Name() + ": " + strings.TrimRight(line, "\n") + "\n"); err != nil {
-		t.Errorf("KIO_REPORT: %v", err)
-	}
+	testenv.Report(t, line)
 }
