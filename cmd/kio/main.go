@@ -6,7 +6,7 @@
 //	kio encode -api Metadata -version 12 [-response] [-body] [-correlation 1] [-client-id id] [file]
 //	kio apis [-release 3.9|4.4.0]
 //	kio describe Metadata 12 [request|response]
-//	kio tap -listen 127.0.0.1:19092 -upstream 127.0.0.1:9092 [-pretty] [-records] [-filter ...]
+//	kio tap -listen 127.0.0.1:19092 -upstream 127.0.0.1:9092[,...] [-advertise HOST] [-pretty] [-records] [-filter ...]
 //
 // decode reads a file or stdin: a pcap or pcapng capture (gopacket's pure-Go pcapgo;
 // TCP reassembled by gopacket's reassembly; packets to or from -port are Kafka's, and
@@ -20,6 +20,14 @@
 // captured says so in "notes" and is decoded only at a version -assume gives or, where
 // the connection used one API alone, at that API's version there, said in "notes" too.
 // A summary goes to stderr.
+//
+// tap is a kio/proxy Proxy in front of a cluster (-upstream: its bootstrap servers)
+// that prints every frame as decode does. -listen is the bootstrap listener clients are
+// given; the proxy opens one listener per broker and rewrites the broker endpoints of
+// Metadata, FindCoordinator, DescribeCluster and the rest to them, so a client never
+// talks to a broker directly and every frame it exchanges is printed: a request as the
+// client sent it, a response as the client got it (endpoints rewritten, ApiVersions
+// clamped to what kio reads).
 package main
 
 import (
@@ -73,7 +81,7 @@ func usage(w io.Writer) {
   kio encode -api API -version V [-response] [-body] [-correlation N] [-client-id ID] [file]
   kio apis [-release RELEASE]
   kio describe API|MESSAGE VERSION [request|response]
-  kio tap -listen ADDR -upstream ADDR [-pretty] [-records] [-filter API,...]
+  kio tap -listen ADDR -upstream ADDR[,ADDR...] [-advertise HOST] [-pretty] [-records] [-filter API,...]
 `)
 }
 

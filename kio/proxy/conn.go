@@ -85,11 +85,19 @@ func (r relay) ServeKafkaFrame(ctx context.Context, req *server.RawRequest) ([]b
 	if c == nil {
 		return nil, false, errors.New("kio/proxy: a connection without its state")
 	}
-	p := c.p
-	p.stats.requests.Add(1)
+	c.p.stats.requests.Add(1)
 	if req.Peer != nil && c.info.Principal == "" {
 		c.info.Principal = req.Peer.Principal // set by the server before the first request
 	}
+	if r.p.OnFrame != nil {
+		return r.observe(ctx, c, req)
+	}
+	return r.serve(ctx, c, req)
+}
+
+// serve relays one request frame and returns the response frame the client is sent.
+func (r relay) serve(ctx context.Context, c *conn, req *server.RawRequest) ([]byte, bool, error) {
+	p := c.p
 	if req.Key == apiversions.APIKey {
 		return c.apiVersions(ctx, req)
 	}

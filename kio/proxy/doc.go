@@ -51,6 +51,10 @@
 // Responses that carry endpoints and ApiVersions answers are decoded for the rewrite,
 // and encoded again only when something changed.
 //
+// Proxy.OnFrame observes instead: it is called with every request frame a client sends
+// and every response frame the proxy writes back, as the client sees them (its bytes,
+// API key, version and correlation id), without decoding them (kio tap prints them).
+//
 // A request answered by a filter is not sent upstream; its answer takes its place in the
 // connection's order, since Kafka clients read responses in request order. A dropped
 // request that expects a response closes the connection (see Drop).

@@ -101,6 +101,17 @@ type Proxy struct {
 	// Filters holds the hooks run on requests and responses; nil relays everything.
 	Filters *Filters
 
+	// OnFrame, if set, is called with every request frame a client sends and every
+	// response frame the proxy writes back, as the client sees them (see Frame): a
+	// protocol log or a tap. It only observes: frames are still relayed undecoded unless
+	// a filter or an endpoint rewrite needs them decoded. It runs on the connection's
+	// goroutine, a connection's frames one at a time in order (each request, then its
+	// response, since a connection's requests are relayed one at a time); different
+	// connections call it concurrently. With ClientSASL, the frames the proxy's
+	// kio/server answers before a client has logged in (its SASL exchange and the
+	// ApiVersions before it) are not seen.
+	OnFrame func(*Frame)
+
 	// UnknownAPIs says whether requests of API keys kio does not know are relayed
 	// (the default) or refused.
 	UnknownAPIs UnknownAPIs
