@@ -23,7 +23,9 @@ import (
 // TestDecodeLargeCaptureInBoundedMemory: a capture much larger than the heap allowed
 // is generated into a pipe while decode reads it, so it is never held whole; decode
 // must stream it: the live heap, sampled after a collection every 100 ms, stays under
-// 64 MiB above where it started, whatever the capture's size (measured: 30-56 MiB with
+// 256 MiB above where it started, a quarter of the capture, whatever the capture's size
+// (the bound leaves room for a loaded machine, where collections lag and a run measured
+// 68-143 MiB; a decode that held the capture would need all of it; measured: 30-56 MiB with
 // 128 MiB, 256 MiB and 1 GiB captures of 1 MiB frames; the direction buffers grow to 2 MiB, and
 // kio/serial's pooled arenas keep a few decoded bodies, whose records alias old frame
 // buffers, until the pool lets them go). 1 GiB by default
@@ -108,7 +110,7 @@ func TestDecodeLargeCaptureInBoundedMemory(t *testing.T) {
 	if !frames {
 		t.Errorf("frames lost or not decoded: %s", errOut.String())
 	}
-	if growth > 64<<20 {
+	if growth > 256<<20 {
 		t.Errorf("heap grew by %d MiB while decoding %d MiB: decode does not stream", growth>>20, written.Load()>>20)
 	}
 }
