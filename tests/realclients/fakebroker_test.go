@@ -1,4 +1,4 @@
-package tests
+package realclients
 
 // The server side of issue 18's proof: Kafka's Java producer, consumer and admin client
 // (tests/java/clients, Round), kgo with kadm, and kcat connect to a fake broker built on

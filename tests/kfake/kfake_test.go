@@ -1,4 +1,4 @@
-package tests
+package kfake
 
 // A real broker over TCP: franz-go's kfake runs in process on loopback, and this suite
 // talks to it only through kio (net.Dial, kio's framing, kio's generated structs, and

@@ -1,4 +1,4 @@
-package tests
+package recordsinterop
 
 // Interop of kio/records with other Kafka implementations, all on loopback against
 // franz-go's kfake running in process:

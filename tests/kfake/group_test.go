@@ -1,4 +1,4 @@
-package tests
+package kfake
 
 import (
 	"bytes"
