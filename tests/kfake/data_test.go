@@ -13,6 +13,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/listoffsets"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // kfakeBaseTimestamp is the timestamp of the first produced record; later records are
@@ -66,13 +67,13 @@ func (s *kfakeSuite) testProduce(t *testing.T, v int16) {
 
 	leader := s.leaders[kfakeDataTopic]
 	if len(s.brokers) > 1 { // only the leader takes writes
-		resp := kfakeCall[produce.ProduceResponse](t, s.otherConn(t, leader), v, &req)
+		resp := testkit.Call[produce.ProduceResponse](t, s.otherConn(t, leader), v, &req)
 		if code := resp.Responses[0].PartitionResponses[0].ErrorCode; code != common.NotLeaderOrFollower {
 			t.Fatalf("Produce to a follower: %v, want NOT_LEADER_OR_FOLLOWER", code)
 		}
 	}
 
-	resp := kfakeCall[produce.ProduceResponse](t, s.nodeConn(t, leader), v, &req)
+	resp := testkit.Call[produce.ProduceResponse](t, s.nodeConn(t, leader), v, &req)
 	if len(resp.Responses) != 1 || len(resp.Responses[0].PartitionResponses) != 1 ||
 		v >= 13 && resp.Responses[0].TopicId != s.topicIDs[kfakeDataTopic] || v < 13 && string(resp.Responses[0].Name) != kfakeDataTopic {
 		t.Fatalf("response %+v", resp.Responses)
@@ -117,7 +118,7 @@ func (s *kfakeSuite) fetchData(t *testing.T, v int16, offset int64) (*fetch.Fetc
 		topic.Topic = kfakeDataTopic
 	}
 	req.Topics = []fetch.FetchTopic{topic}
-	resp := kfakeCall[fetch.FetchResponse](t, s.nodeConn(t, s.leaders[kfakeDataTopic]), v, &req)
+	resp := testkit.Call[fetch.FetchResponse](t, s.nodeConn(t, s.leaders[kfakeDataTopic]), v, &req)
 	if resp.ErrorCode != common.None || len(resp.Responses) != 1 || len(resp.Responses[0].Partitions) != 1 {
 		t.Fatalf("fetch from %d: %v %+v", offset, resp.ErrorCode, resp.Responses)
 	}
@@ -228,7 +229,7 @@ func (s *kfakeSuite) listOffset(t *testing.T, v int16, ts int64) listoffsets.Lis
 	req := serial.Default[listoffsets.ListOffsetsRequest]()
 	req.ReplicaId = -1 // a consumer
 	req.Topics = []listoffsets.ListOffsetsTopic{{Name: kfakeDataTopic, Partitions: []listoffsets.ListOffsetsPartition{part}}}
-	resp := kfakeCall[listoffsets.ListOffsetsResponse](t, s.nodeConn(t, s.leaders[kfakeDataTopic]), v, &req)
+	resp := testkit.Call[listoffsets.ListOffsetsResponse](t, s.nodeConn(t, s.leaders[kfakeDataTopic]), v, &req)
 	if len(resp.Topics) != 1 || string(resp.Topics[0].Name) != kfakeDataTopic || len(resp.Topics[0].Partitions) != 1 {
 		t.Fatalf("response %+v", resp.Topics)
 	}

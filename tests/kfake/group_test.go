@@ -20,6 +20,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/offsetfetch"
 	"github.com/kio-go/kafka-protocol/kio/schema/syncgroup"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // The consumer group APIs, in the order a classic consumer uses them.
@@ -42,7 +43,7 @@ type kfakeGroup struct {
 	s        *kfakeSuite
 	id       string
 	v        map[int16]int16 // version per API key
-	coord    *kfakeConn
+	coord    *testkit.Conn
 	memberID string
 	gen      int32
 	sub      []byte // the subscription (JoinGroup protocol metadata) sent
@@ -148,7 +149,7 @@ func (g *kfakeGroup) findCoordinator(t *testing.T, v int16) {
 	} else {
 		req.Key = g.id
 	}
-	resp := kfakeCall[findcoordinator.FindCoordinatorResponse](t, g.s.bootstrap, v, &req)
+	resp := testkit.Call[findcoordinator.FindCoordinatorResponse](t, g.s.bootstrap, v, &req)
 	var node common.BrokerId
 	var host string
 	var port int32
@@ -178,7 +179,7 @@ func (g *kfakeGroup) findCoordinator(t *testing.T, v int16) {
 
 	// The group APIs are served by the coordinator only.
 	req2 := g.joinRequest(t, g.v[keyJoinGroup], "")
-	wrong := kfakeCall[joingroup.JoinGroupResponse](t, g.s.otherConn(t, node), g.v[keyJoinGroup], &req2)
+	wrong := testkit.Call[joingroup.JoinGroupResponse](t, g.s.otherConn(t, node), g.v[keyJoinGroup], &req2)
 	if wrong.ErrorCode != common.NotCoordinator {
 		t.Errorf("JoinGroup to a non-coordinator: %v, want NOT_COORDINATOR", wrong.ErrorCode)
 	}
@@ -200,7 +201,7 @@ func (g *kfakeGroup) joinRequest(t testing.TB, v int16, memberID string) joingro
 		sub := serial.Default[consumerprotocolsubscription.ConsumerProtocolSubscription]()
 		sub.Topics = []string{kfakeDataTopic}
 		sub.UserData = []byte("kio")
-		sub.RackId = kfakePtr("rack-a")
+		sub.RackId = testkit.Ptr("rack-a")
 		g.sub = consumerProtocolBytes(t, &sub)
 	}
 	req := serial.Default[joingroup.JoinGroupRequest]()
@@ -210,7 +211,7 @@ func (g *kfakeGroup) joinRequest(t testing.TB, v int16, memberID string) joingro
 		req.RebalanceTimeoutMs = 10_000
 	}
 	if v >= 8 {
-		req.Reason = kfakePtr("kio kfake test")
+		req.Reason = testkit.Ptr("kio kfake test")
 	}
 	req.MemberId = memberID
 	req.ProtocolType = "consumer"
@@ -220,13 +221,13 @@ func (g *kfakeGroup) joinRequest(t testing.TB, v int16, memberID string) joingro
 
 func (g *kfakeGroup) join(t *testing.T, v int16) {
 	req := g.joinRequest(t, v, "")
-	resp := kfakeCall[joingroup.JoinGroupResponse](t, g.coord, v, &req)
+	resp := testkit.Call[joingroup.JoinGroupResponse](t, g.coord, v, &req)
 	if v >= 4 { // KIP-394: the first join only hands out a member id
 		if resp.ErrorCode != common.MemberIdRequired || resp.MemberId == "" {
 			t.Fatalf("first join: %v, member %q; want MEMBER_ID_REQUIRED with an id", resp.ErrorCode, resp.MemberId)
 		}
 		req = g.joinRequest(t, v, resp.MemberId)
-		resp = kfakeCall[joingroup.JoinGroupResponse](t, g.coord, v, &req)
+		resp = testkit.Call[joingroup.JoinGroupResponse](t, g.coord, v, &req)
 	}
 	if resp.ErrorCode != common.None || resp.MemberId == "" {
 		t.Fatalf("join: %v, member %q", resp.ErrorCode, resp.MemberId)
@@ -255,10 +256,10 @@ func (g *kfakeGroup) sync(t *testing.T, v int16) {
 	req.GenerationId = g.gen
 	req.MemberId = g.memberID
 	if v >= 5 {
-		req.ProtocolType, req.ProtocolName = kfakePtr("consumer"), kfakePtr("range")
+		req.ProtocolType, req.ProtocolName = testkit.Ptr("consumer"), testkit.Ptr("range")
 	}
 	req.Assignments = []syncgroup.SyncGroupRequestAssignment{{MemberId: g.memberID, Assignment: assignBytes}}
-	resp := kfakeCall[syncgroup.SyncGroupResponse](t, g.coord, v, &req)
+	resp := testkit.Call[syncgroup.SyncGroupResponse](t, g.coord, v, &req)
 	if resp.ErrorCode != common.None {
 		t.Fatalf("sync: %v", resp.ErrorCode)
 	}
@@ -283,7 +284,7 @@ func (g *kfakeGroup) sync(t *testing.T, v int16) {
 func (g *kfakeGroup) heartbeat(t *testing.T, v int16, gen int32) common.ErrorCode {
 	req := serial.Default[heartbeat.HeartbeatRequest]()
 	req.GroupId, req.GenerationId, req.MemberId = common.GroupId(g.id), gen, g.memberID
-	return kfakeCall[heartbeat.HeartbeatResponse](t, g.coord, v, &req).ErrorCode
+	return testkit.Call[heartbeat.HeartbeatResponse](t, g.coord, v, &req).ErrorCode
 }
 
 // commit commits offset for kfakeDataTopic partition 0, as the member or, with
@@ -309,7 +310,7 @@ func (g *kfakeGroup) commit(t *testing.T, v int16, offset int64, meta string, as
 		topic.Name = kfakeDataTopic
 	}
 	req.Topics = []offsetcommit.OffsetCommitRequestTopic{topic}
-	resp := kfakeCall[offsetcommit.OffsetCommitResponse](t, g.coord, v, &req)
+	resp := testkit.Call[offsetcommit.OffsetCommitResponse](t, g.coord, v, &req)
 	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 || resp.Topics[0].Partitions[0].PartitionIndex != 0 ||
 		byID && resp.Topics[0].TopicId != g.s.topicIDs[kfakeDataTopic] || !byID && string(resp.Topics[0].Name) != kfakeDataTopic {
 		t.Fatalf("response %+v", resp.Topics)
@@ -334,7 +335,7 @@ func (g *kfakeGroup) checkCommitted(t *testing.T, v int16, offset int64, meta st
 		req.GroupId = common.GroupId(g.id)
 		req.Topics = []offsetfetch.OffsetFetchRequestTopic{{Name: kfakeDataTopic, PartitionIndexes: []int32{0}}}
 	}
-	resp := kfakeCall[offsetfetch.OffsetFetchResponse](t, g.coord, v, &req)
+	resp := testkit.Call[offsetfetch.OffsetFetchResponse](t, g.coord, v, &req)
 
 	var (
 		name      string
@@ -389,13 +390,13 @@ func (g *kfakeGroup) leave(t *testing.T, v int16) {
 		m := serial.Default[leavegroup.MemberIdentity]()
 		m.MemberId = g.memberID
 		if v >= 5 {
-			m.Reason = kfakePtr("kio kfake test done")
+			m.Reason = testkit.Ptr("kio kfake test done")
 		}
 		req.Members = []leavegroup.MemberIdentity{m}
 	} else {
 		req.MemberId = g.memberID
 	}
-	resp := kfakeCall[leavegroup.LeaveGroupResponse](t, g.coord, v, &req)
+	resp := testkit.Call[leavegroup.LeaveGroupResponse](t, g.coord, v, &req)
 	if resp.ErrorCode != common.None {
 		t.Fatalf("leave: %v", resp.ErrorCode)
 	}

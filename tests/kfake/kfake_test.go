@@ -26,6 +26,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/kio/tags"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 const (
@@ -50,10 +51,10 @@ const (
 // and what earlier subtests created, so that later ones check against it.
 type kfakeSuite struct {
 	cluster *kfake.Cluster
-	cov     *kfakeCoverage
-	conns   map[string]*kfakeConn // by host:port
+	cov     *testkit.Coverage
+	conns   map[string]*testkit.Conn // by host:port
 
-	bootstrap  *kfakeConn
+	bootstrap  *testkit.Conn
 	supported  map[int16]tags.Range       // from the broker's ApiVersions v0 answer
 	brokers    map[common.BrokerId]string // node id to host:port, from Metadata
 	controller common.BrokerId
@@ -76,8 +77,6 @@ type kfakeCreated struct {
 	retentionMs string // the retention.ms config it was created with
 }
 
-func kfakePtr[T any](v T) *T { return &v }
-
 func TestKfakeOverTCP(t *testing.T) {
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(kfakeBrokers), kfake.ClusterID(kfakeClusterID))
 	if err != nil {
@@ -87,8 +86,8 @@ func TestKfakeOverTCP(t *testing.T) {
 
 	s := &kfakeSuite{
 		cluster:  cluster,
-		cov:      &kfakeCoverage{},
-		conns:    map[string]*kfakeConn{},
+		cov:      &testkit.Coverage{},
+		conns:    map[string]*testkit.Conn{},
 		topicIDs: map[string]kio.UUID{},
 		deleted:  map[string]bool{},
 		dryRun:   map[string]bool{},
@@ -98,7 +97,7 @@ func TestKfakeOverTCP(t *testing.T) {
 	// Connections outlive the subtest that dials them; close them before the cluster.
 	t.Cleanup(func() {
 		for _, c := range s.conns {
-			c.cl.Close()
+			c.Close()
 		}
 	})
 	s.bootstrap = s.conn(t, cluster.ListenAddrs()[0])
@@ -135,23 +134,23 @@ func TestKfakeOverTCP(t *testing.T) {
 	}
 	t.Run("Metadata/after-delete", s.testMetadataAfterDelete)
 
-	kafkadist.Report(t, fmt.Sprintf("coverage: %s", s.cov))
+	kafkadist.Report(t, "coverage: "+s.cov.Summary())
 	s.logUnsupported(t)
 }
 
 // conn returns the suite's connection to addr, dialing it on first use.
-func (s *kfakeSuite) conn(t testing.TB, addr string) *kfakeConn {
+func (s *kfakeSuite) conn(t testing.TB, addr string) *testkit.Conn {
 	t.Helper()
 	c, ok := s.conns[addr]
 	if !ok {
-		c = dialKfake(t, addr, s.cov)
+		c = testkit.Dial(t, "broker", addr, "kio-kfake-test", s.cov)
 		s.conns[addr] = c
 	}
 	return c
 }
 
 // nodeConn returns the connection to the broker with the given node id.
-func (s *kfakeSuite) nodeConn(t testing.TB, node common.BrokerId) *kfakeConn {
+func (s *kfakeSuite) nodeConn(t testing.TB, node common.BrokerId) *testkit.Conn {
 	t.Helper()
 	addr, ok := s.brokers[node]
 	if !ok {
@@ -162,7 +161,7 @@ func (s *kfakeSuite) nodeConn(t testing.TB, node common.BrokerId) *kfakeConn {
 
 // otherConn returns a connection to some broker other than node, for requests that
 // must be refused for being sent to the wrong broker.
-func (s *kfakeSuite) otherConn(t testing.TB, node common.BrokerId) *kfakeConn {
+func (s *kfakeSuite) otherConn(t testing.TB, node common.BrokerId) *testkit.Conn {
 	t.Helper()
 	for id := range s.brokers {
 		if id != node {
@@ -176,35 +175,17 @@ func (s *kfakeSuite) otherConn(t testing.TB, node common.BrokerId) *kfakeConn {
 // learnVersions asks for the broker's API versions with ApiVersions v0, the version
 // every broker answers, and keeps them for choosing the versions to test.
 func (s *kfakeSuite) learnVersions(t *testing.T) {
-	resp := kfakeCall[apiversions.ApiVersionsResponse](t, s.bootstrap, 0, &apiversions.ApiVersionsRequest{})
-	if resp.ErrorCode != common.None {
-		t.Fatalf("ApiVersions v0: %v", resp.ErrorCode)
-	}
-	s.supported = map[int16]tags.Range{}
-	for _, k := range resp.ApiKeys {
-		s.supported[k.ApiKey] = tags.Range{Lo: k.MinVersion, Hi: k.MaxVersion}
-	}
+	s.supported = testkit.LearnVersions(t, s.bootstrap, 0)
 }
 
 // versions returns the versions to test an API at: every version both kio and the
 // broker support, oldest first.
 func (s *kfakeSuite) versions(t testing.TB, key int16) []int16 {
 	t.Helper()
-	api, ok := schema.Lookup(key)
-	if !ok {
-		t.Fatalf("kio has no API key %d", key)
-	}
-	broker, ok := s.supported[key]
-	if !ok {
-		t.Fatalf("kfake does not advertise %v", api)
-	}
-	both := api.Versions.Intersect(broker)
-	if both.IsNone() {
-		t.Fatalf("%v: kio supports %v, kfake %v: no common version", api, api.Versions, broker)
-	}
-	var vs []int16
-	for v := both.Lo; v <= both.Hi; v++ {
-		vs = append(vs, v)
+	vs := testkit.Common(s.supported, key)
+	if len(vs) == 0 {
+		api, _ := schema.Lookup(key)
+		t.Fatalf("API key %d (%v): kio and kfake (%v) share no version", key, api, s.supported[key])
 	}
 	return vs
 }
@@ -235,7 +216,7 @@ func (s *kfakeSuite) logUnsupported(t *testing.T) {
 func (s *kfakeSuite) learnCluster(t *testing.T) {
 	v := s.newest(t, 3)
 	req := serial.Default[metadata.MetadataRequest]()
-	resp := kfakeCall[metadata.MetadataResponse](t, s.bootstrap, v, &req)
+	resp := testkit.Call[metadata.MetadataResponse](t, s.bootstrap, v, &req)
 	s.brokers = map[common.BrokerId]string{}
 	for _, b := range resp.Brokers {
 		s.brokers[b.NodeId] = b.Host + ":" + strconv.Itoa(int(b.Port))
@@ -264,7 +245,7 @@ func (s *kfakeSuite) testApiVersions(t *testing.T, v int16) {
 	if v >= 3 {
 		req.ClientSoftwareName, req.ClientSoftwareVersion = "kio", "0.1.0"
 	}
-	resp := kfakeCall[apiversions.ApiVersionsResponse](t, s.bootstrap, v, &req)
+	resp := testkit.Call[apiversions.ApiVersionsResponse](t, s.bootstrap, v, &req)
 	if resp.ErrorCode != common.None {
 		t.Fatalf("error code %v", resp.ErrorCode)
 	}
@@ -304,7 +285,7 @@ func (s *kfakeSuite) testApiVersions(t *testing.T, v int16) {
 		// A real broker (and kfake) refuses software names outside its pattern.
 		bad := req
 		bad.ClientSoftwareName = "-kio-"
-		resp := kfakeCall[apiversions.ApiVersionsResponse](t, s.bootstrap, v, &bad)
+		resp := testkit.Call[apiversions.ApiVersionsResponse](t, s.bootstrap, v, &bad)
 		if resp.ErrorCode != common.InvalidRequest {
 			t.Errorf("bad software name: error %v, want %v", resp.ErrorCode, common.InvalidRequest)
 		}
@@ -330,18 +311,18 @@ func (s *kfakeSuite) testCreateTopics(t *testing.T, v int16) {
 			Name:              common.TopicName(c.name),
 			NumPartitions:     c.partitions,
 			ReplicationFactor: c.replication,
-			Configs:           []createtopics.CreatableTopicConfig{{Name: "retention.ms", Value: kfakePtr(c.retentionMs)}},
+			Configs:           []createtopics.CreatableTopicConfig{{Name: "retention.ms", Value: testkit.Ptr(c.retentionMs)}},
 		})
 	}
 
 	// Topics are created by the controller only.
-	wrong := kfakeCall[createtopics.CreateTopicsResponse](t, s.otherConn(t, s.controller), v, &req)
+	wrong := testkit.Call[createtopics.CreateTopicsResponse](t, s.otherConn(t, s.controller), v, &req)
 	if len(wrong.Topics) != len(topics) || wrong.Topics[0].ErrorCode != common.NotController {
 		t.Fatalf("CreateTopics to a non-controller: %+v, want NOT_CONTROLLER", wrong.Topics)
 	}
 
 	ctrl := s.nodeConn(t, s.controller)
-	resp := kfakeCall[createtopics.CreateTopicsResponse](t, ctrl, v, &req)
+	resp := testkit.Call[createtopics.CreateTopicsResponse](t, ctrl, v, &req)
 	if len(resp.Topics) != len(topics) {
 		t.Fatalf("%d results for %d topics", len(resp.Topics), len(topics))
 	}
@@ -372,7 +353,7 @@ func (s *kfakeSuite) testCreateTopics(t *testing.T, v int16) {
 	}
 
 	// Creating again fails per topic.
-	again := kfakeCall[createtopics.CreateTopicsResponse](t, ctrl, v, &req)
+	again := testkit.Call[createtopics.CreateTopicsResponse](t, ctrl, v, &req)
 	for i, r := range again.Topics {
 		if r.ErrorCode != common.TopicAlreadyExists {
 			t.Errorf("recreate %s: %v, want %v", topics[i].name, r.ErrorCode, common.TopicAlreadyExists)
@@ -383,7 +364,7 @@ func (s *kfakeSuite) testCreateTopics(t *testing.T, v int16) {
 		dry := serial.Default[createtopics.CreateTopicsRequest]()
 		dry.ValidateOnly = true
 		dry.Topics = []createtopics.CreatableTopic{{Name: common.TopicName(fmt.Sprintf("kio-validate-v%d", v)), NumPartitions: 1, ReplicationFactor: 1}}
-		resp := kfakeCall[createtopics.CreateTopicsResponse](t, ctrl, v, &dry)
+		resp := testkit.Call[createtopics.CreateTopicsResponse](t, ctrl, v, &dry)
 		if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != common.None {
 			t.Fatalf("validateOnly: %+v", resp.Topics)
 		}
@@ -414,12 +395,12 @@ func (s *kfakeSuite) metadataFor(t testing.TB, v int16, names ...string) *metada
 	req := serial.Default[metadata.MetadataRequest]()
 	req.Topics = []metadata.MetadataRequestTopic{} // an empty list, not null: only these topics
 	for _, n := range names {
-		req.Topics = append(req.Topics, metadata.MetadataRequestTopic{Name: kfakePtr(common.TopicName(n))})
+		req.Topics = append(req.Topics, metadata.MetadataRequestTopic{Name: testkit.Ptr(common.TopicName(n))})
 	}
 	if v >= 4 {
 		req.AllowAutoTopicCreation = false
 	}
-	return kfakeCall[metadata.MetadataResponse](t, s.bootstrap, v, &req)
+	return testkit.Call[metadata.MetadataResponse](t, s.bootstrap, v, &req)
 }
 
 func (s *kfakeSuite) testMetadata(t *testing.T, v int16) {
@@ -538,7 +519,7 @@ func (s *kfakeSuite) testDescribeConfigs(t *testing.T, v int16) {
 	if v >= 3 {
 		req.IncludeDocumentation = true
 	}
-	resp := kfakeCall[describeconfigs.DescribeConfigsResponse](t, s.bootstrap, v, &req)
+	resp := testkit.Call[describeconfigs.DescribeConfigsResponse](t, s.bootstrap, v, &req)
 	if len(resp.Results) != len(req.Resources) {
 		t.Fatalf("%d results for %d resources", len(resp.Results), len(req.Resources))
 	}
@@ -606,13 +587,13 @@ func (s *kfakeSuite) testDeleteTopics(t *testing.T, v int16) {
 		req.TopicNames = []common.TopicName{common.TopicName(victim.name)}
 	}
 
-	wrong := kfakeCall[deletetopics.DeleteTopicsResponse](t, s.otherConn(t, s.controller), v, &req)
+	wrong := testkit.Call[deletetopics.DeleteTopicsResponse](t, s.otherConn(t, s.controller), v, &req)
 	if len(wrong.Responses) != 1 || wrong.Responses[0].ErrorCode != common.NotController {
 		t.Fatalf("DeleteTopics to a non-controller: %+v, want NOT_CONTROLLER", wrong.Responses)
 	}
 
 	ctrl := s.nodeConn(t, s.controller)
-	resp := kfakeCall[deletetopics.DeleteTopicsResponse](t, ctrl, v, &req)
+	resp := testkit.Call[deletetopics.DeleteTopicsResponse](t, ctrl, v, &req)
 	if len(resp.Responses) != 1 {
 		t.Fatalf("%d results, want 1", len(resp.Responses))
 	}
@@ -626,7 +607,7 @@ func (s *kfakeSuite) testDeleteTopics(t *testing.T, v int16) {
 	s.deleted[victim.name] = true
 
 	// Deleting again: the topic is gone.
-	again := kfakeCall[deletetopics.DeleteTopicsResponse](t, ctrl, v, &req)
+	again := testkit.Call[deletetopics.DeleteTopicsResponse](t, ctrl, v, &req)
 	want := common.UnknownTopicOrPartition
 	if v >= 6 {
 		want = common.UnknownTopicId
@@ -640,7 +621,7 @@ func (s *kfakeSuite) testDeleteTopics(t *testing.T, v int16) {
 func (s *kfakeSuite) testMetadataAfterDelete(t *testing.T) {
 	req := serial.Default[metadata.MetadataRequest]()
 	req.Topics = nil // null topics: every topic (the spec default is an empty list)
-	resp := kfakeCall[metadata.MetadataResponse](t, s.bootstrap, s.newest(t, 3), &req)
+	resp := testkit.Call[metadata.MetadataResponse](t, s.bootstrap, s.newest(t, 3), &req)
 	var got, want []string
 	for _, tp := range resp.Topics {
 		got = append(got, string(*tp.Name))
@@ -679,7 +660,7 @@ func (s *kfakeSuite) testMetadataAfterDelete(t *testing.T) {
 			req := serial.Default[metadata.MetadataRequest]()
 			req.Topics = []metadata.MetadataRequestTopic{id}
 			req.AllowAutoTopicCreation = false
-			resp := kfakeCall[metadata.MetadataResponse](t, s.bootstrap, v, &req)
+			resp := testkit.Call[metadata.MetadataResponse](t, s.bootstrap, v, &req)
 			if len(resp.Topics) != 1 {
 				t.Fatalf("%d answers for 1 topic id", len(resp.Topics))
 			}

@@ -55,7 +55,7 @@ func captureRealClientSeeds(t *testing.T, p *proxy.Proxy) {
 			target = "FuzzBody"
 			data = append([]byte{byte(i >> 8), byte(i), byte(version - m.Versions.Lo)}, raw[4+len(header):]...)
 		}
-		dir := filepath.Join("robustness", "testdata", "fuzz", target)
+		dir := filepath.Join("..", "robustness", "testdata", "fuzz", target)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Error(err)
 			return
