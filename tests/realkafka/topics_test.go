@@ -526,13 +526,18 @@ func (s *suite) testDescribeConfigs(listener string) func(t *testing.T, v int16)
 	}
 }
 
+// configsTopic is the topic the config-altering steps change, created on first use.
+func (s *suite) configsTopic(t testing.TB) string {
+	const name = "kio-configs"
+	if _, ok := s.topicIDs[name]; !ok {
+		s.createTopic(t, name, 1)
+	}
+	return name
+}
+
 func (s *suite) testAlterConfigs(listener string) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
-		c := s.on(listener)
-		name := "kio-configs"
-		if _, ok := s.topicIDs[name]; !ok {
-			s.createTopic(t, name, 1)
-		}
+		c, name := s.on(listener), s.configsTopic(t)
 		value := fmt.Sprint(1000 + int(v) + len(listener))
 		req := serial.Default[alterconfigs.AlterConfigsRequest]()
 		req.Resources = []alterconfigs.AlterConfigsResource{{ResourceType: resourceTopic, ResourceName: name,
@@ -552,11 +557,7 @@ func (s *suite) testAlterConfigs(listener string) func(t *testing.T, v int16) {
 
 func (s *suite) testIncrementalAlterConfigs(listener string) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
-		c := s.on(listener)
-		name := "kio-configs"
-		if _, ok := s.topicIDs[name]; !ok {
-			s.createTopic(t, name, 1)
-		}
+		c, name := s.on(listener), s.configsTopic(t)
 		value := fmt.Sprint(2000 + int(v) + len(listener))
 		req := serial.Default[incrementalalterconfigs.IncrementalAlterConfigsRequest]()
 		req.Resources = []incrementalalterconfigs.AlterConfigsResource{{ResourceType: resourceTopic, ResourceName: name,

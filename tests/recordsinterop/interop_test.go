@@ -153,6 +153,23 @@ func recordsInteropDecode(t *testing.T, raw []byte) []*records.Batch {
 	return batches
 }
 
+// recordsInteropFetchAll fetches topic raw, decodes it completely with kio and returns
+// its n records, requiring every batch to be magic 2 with the compression kio expects.
+func recordsInteropFetchAll(ctx context.Context, t *testing.T, cl *kgo.Client, topic, label string, codec records.Compression, n int) []records.Record {
+	t.Helper()
+	var got []records.Record
+	for _, b := range recordsInteropDecode(t, recordsInteropFetchRaw(ctx, t, cl, topic, false)) {
+		if b.Magic != 2 || b.Compression != codec {
+			t.Errorf("%s: batch magic %d codec %v", label, b.Magic, b.Compression)
+		}
+		got = append(got, b.Records...)
+	}
+	if len(got) != n {
+		t.Fatalf("%s: %d records decoded, %d produced", label, len(got), n)
+	}
+	return got
+}
+
 func TestRecordsInteropFranzGoProducesKioDecodes(t *testing.T) {
 	var topics []string
 	for _, c := range recordsInteropCodecs {
@@ -186,17 +203,7 @@ func TestRecordsInteropFranzGoProducesKioDecodes(t *testing.T) {
 		}
 		cl.Close()
 
-		batches := recordsInteropDecode(t, recordsInteropFetchRaw(ctx, t, admin, topic, false))
-		var got []records.Record
-		for _, b := range batches {
-			if b.Magic != 2 || b.Compression != codec.kio {
-				t.Errorf("%s: batch magic %d codec %v", codec.name, b.Magic, b.Compression)
-			}
-			got = append(got, b.Records...)
-		}
-		if len(got) != n {
-			t.Fatalf("%s: %d records decoded, %d produced", codec.name, len(got), n)
-		}
+		got := recordsInteropFetchAll(ctx, t, admin, topic, codec.name, codec.kio, n)
 		for i, r := range got {
 			s := sent[i]
 			if r.Offset != int64(i) || !bytes.Equal(r.Key, s.Key) || (r.Key == nil) != (s.Key == nil) ||
@@ -329,17 +336,7 @@ func TestRecordsInteropKcatProducesKioDecodes(t *testing.T) {
 			t.Fatalf("kcat -z %s: %v\n%s", codec.name, err, out)
 		}
 
-		batches := recordsInteropDecode(t, recordsInteropFetchRaw(ctx, t, admin, topic, false))
-		var got []records.Record
-		for _, b := range batches {
-			if b.Magic != 2 || b.Compression != codec.kio {
-				t.Errorf("kcat %s: batch magic %d codec %v", codec.name, b.Magic, b.Compression)
-			}
-			got = append(got, b.Records...)
-		}
-		if len(got) != n {
-			t.Fatalf("kcat %s: %d records decoded, %d produced", codec.name, len(got), n)
-		}
+		got := recordsInteropFetchAll(ctx, t, admin, topic, "kcat "+codec.name, codec.kio, n)
 		for i, r := range got {
 			wantKey, wantValue := fmt.Sprintf("kcat-key-%d", i), recordsInteropValue("kcat "+codec.name, i)
 			if r.Offset != int64(i) || string(r.Key) != wantKey || !bytes.Equal(r.Value, wantValue) || len(r.Headers) != 2 ||
