@@ -64,7 +64,25 @@ type clusterNode struct {
 	b                    *Broker
 }
 
+// testCluster runs one release's cluster through the scenario; every step's frames
+// pass the proxies, which reportCluster judges at the end.
 func testCluster(t *testing.T, version string) {
+	nodes := startProxiedCluster(t, version)
+	cov := &testkit.Coverage{}
+	c := dial(t, onBroker, nodes[0].b.Plaintext, cov)
+	leaders := produceReplicated(t, nodes, c, cov)
+	clusterTransaction(t, nodes, cov, leaders)
+	restarted, up, upConn := changeController(t, nodes, c, cov)
+	controlledShutdownToSnapshot(t, nodes, restarted, up, upConn, cov)
+	stopCluster(t, nodes)
+	reportCluster(t, version, nodes)
+}
+
+// startProxiedCluster starts clusterSize nodes of version, each behind a decoding proxy
+// for its broker and one for its controller listener: the voters are the controller
+// proxies and each node advertises its broker proxy. The metadata log is snapshotted
+// and cleaned often, so that a node stopped long enough must fetch a snapshot.
+func startProxiedCluster(t *testing.T, version string) []*clusterNode {
 	cp := kafkadist.Classpath(t, "broker", version)
 	clusterID := randomClusterID()
 	nodes := make([]*clusterNode, clusterSize)
@@ -129,10 +147,13 @@ func testCluster(t *testing.T, version string) {
 		}
 	}
 
-	cov := &testkit.Coverage{}
-	c := dial(t, onBroker, nodes[0].b.Plaintext, cov)
+	return nodes
+}
 
-	// Work for the cluster: a topic replicated thrice, idempotent and acks=all records.
+// produceReplicated creates a topic of three partitions replicated thrice and writes an
+// idempotent acks=all record to each partition's leader; it returns the leaders by
+// partition.
+func produceReplicated(t *testing.T, nodes []*clusterNode, c *testkit.Conn, cov *testkit.Coverage) map[int32]int32 {
 	create := serial.Default[createtopics.CreateTopicsRequest]()
 	create.TimeoutMs = 30000
 	create.Topics = []createtopics.CreatableTopic{{Name: "kio-cluster", NumPartitions: 3, ReplicationFactor: 3}}
@@ -165,9 +186,13 @@ func testCluster(t *testing.T, version string) {
 		}
 	}
 
-	clusterTransaction(t, nodes, cov, leaders)
+	return leaders
+}
 
-	// A leader change: the active controller resigns as it stops, the others elect one.
+// changeController stops the active controller gracefully (it resigns as it stops, the
+// others elect a leader), restarts it and waits for the ISRs to fill again. It returns
+// the restarted node, a node that stayed up and a connection to that node.
+func changeController(t *testing.T, nodes []*clusterNode, c *testkit.Conn, cov *testkit.Coverage) (restarted, up *clusterNode, upConn *testkit.Conn) {
 	start := time.Now()
 	q := testkit.Call[describequorum.DescribeQuorumResponse](t, c, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
 		TopicName: metadataTopic, Partitions: []describequorum.DescribeQuorumRequestPartitionData{{PartitionIndex: 0}}}}})
@@ -206,10 +231,16 @@ func testCluster(t *testing.T, version string) {
 		t.Logf("ISRs full again in %v", time.Since(start))
 	}
 
-	// A broker's controlled shutdown and restart: it asks to shut down in its
-	// heartbeats, leaders move away, it registers again. A follower, preferably the
-	// node just restarted: the leader is then one that has run since the start, whose
-	// Raft cleaner runs first (60 s after the node started).
+	return ln, other, oc
+}
+
+// controlledShutdownToSnapshot shuts a broker down (it asks to in its heartbeats,
+// leaders move away), keeps it down until the leader's metadata log starts beyond its
+// end, and restarts it: it registers again and must fetch a snapshot (FetchSnapshot).
+// The node is a follower, preferably the one restarted (ln): the leader is then one
+// that has run since the start, whose Raft cleaner runs first (60 s after the node
+// started).
+func controlledShutdownToSnapshot(t *testing.T, nodes []*clusterNode, ln, other *clusterNode, oc *testkit.Conn, cov *testkit.Coverage) {
 	victim := ln
 	if victim.id == int32(describeQuorum(t, oc).LeaderId) {
 		victim = other
@@ -218,7 +249,7 @@ func testCluster(t *testing.T, version string) {
 	if victim == other {
 		qc = dial(t, onBroker, ln.b.Plaintext, cov)
 	}
-	start = time.Now()
+	start := time.Now()
 	if err := victim.b.Shutdown(60 * time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -235,15 +266,18 @@ func testCluster(t *testing.T, version string) {
 	}
 	t.Logf("node %d restarted in %v", victim.id, time.Since(start))
 	awaitFrames(t, nodes, 59) // FetchSnapshot: it has caught up, so it is done
-	start = time.Now()
+}
 
+// stopCluster kills the nodes and closes the proxies, so that reportCluster reads
+// their final counts.
+func stopCluster(t *testing.T, nodes []*clusterNode) {
+	start := time.Now()
 	for _, n := range nodes { // killed, not shut down: their goodbyes add nothing
 		n.b.kill()
 		n.brokerProxy.Close()
 		n.ctrlPrx.Close()
 	}
 	t.Logf("stopped in %v", time.Since(start))
-	reportCluster(t, version, nodes)
 }
 
 // clusterTransaction commits a transaction over the three partitions, led by different
