@@ -1,4 +1,4 @@
-package properties
+package kiotest_test
 
 import (
 	"reflect"
