@@ -8,8 +8,6 @@
 package kafkadist
 
 import (
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/kio-go/kafka-protocol/internal/kafkarelease"
@@ -44,24 +42,9 @@ func RequireTools(t testing.TB, commands ...string) {
 	testenv.RequireTools(t, commands...)
 }
 
-// Report logs a suite's summary line and, where the environment variable KIO_REPORT
-// names a file, appends the line to it: go test shows a passing package's log only
-// with -v, so .ci/run prints that file after its one run of the tests instead of
-// running the suites a second time to show their lines.
+// Report logs a suite's summary line and appends it to the file KIO_REPORT names, if
+// any (internal/testenv holds the rule, for kio's own tests too).
 func Report(t testing.TB, line string) {
 	t.Helper()
-	t.Log(line)
-	path := os.Getenv("KIO_REPORT")
-	if path == "" {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Errorf("KIO_REPORT: %v", err)
-		return
-	}
-	defer f.Close()
-	if _, err := f.WriteString(t.Name() + ": " + strings.TrimRight(line, "\n") + "\n"); err != nil {
-		t.Errorf("KIO_REPORT: %v", err)
-	}
+	testenv.Report(t, line)
 }
