@@ -1,0 +1,475 @@
+package jsonoracle_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
+	"github.com/kio-go/kafka-protocol/tests/realkafka"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// The tshark oracle: Wireshark's hand-written Kafka dissector (Debian's tshark 4.0)
+// and `kio decode` read the same captures, taken with tcpdump on the loopback
+// interface while Kafka's own Java clients (tests/java/clients: producers, consumers
+// of both group protocols, every Admin method; KIO_TSHARK_JAVA=0 leaves them out),
+// kgo, kadm and kcat talk to a real node of each pinned release. For every frame tshark
+// decodes (no expert note of an unsupported version, a malformed packet or a missing
+// request), kio must agree on the API key, version, correlation id and client id, and
+// every topic name, partition id and error code tshark shows must be in kio's JSON of
+// the frame. The frames tshark cannot decode are counted and listed, and kio must
+// decode every one of them.
+
+func TestTshark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real brokers; skipped with -short")
+	}
+	kafkadist.RequireTools(t, "tshark", "tcpdump", "kcat")
+	kio := buildKio(t)
+	var lines []string
+	agree, onlyKio := 0, 0
+	for _, version := range kafkadist.Releases {
+		b := realkafka.Start(t, version)
+		_, port, _ := net.SplitHostPort(b.Plaintext)
+		pcap := filepath.Join(t.TempDir(), "kafka-"+version+".pcap")
+		stop := startTcpdump(t, pcap, port)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		goTraffic(ctx, t, b.Plaintext, version)
+		kcatTraffic(ctx, t, b.Plaintext, version)
+		if os.Getenv("KIO_TSHARK_JAVA") != "0" {
+			javaTraffic(ctx, t, b.Plaintext, version)
+		}
+		cancel()
+		stop()
+		a, o, only := compareWithTshark(t, kio, pcap, port)
+		agree += a
+		onlyKio += o
+		lines = append(lines, fmt.Sprintf("kafka %s: %d agree, %d only kio decodes (%s)", version, a, o, only))
+	}
+	if agree == 0 || onlyKio == 0 {
+		t.Errorf("%d frames agree, %d only kio decodes: the comparison did not happen", agree, onlyKio)
+	}
+	kafkadist.Report(t, fmt.Sprintf("tshark: %d frames agree, %d only kio decodes (%s; %s)", agree, onlyKio, tsharkVersion(), strings.Join(lines, "; ")))
+}
+
+func tsharkVersion() string {
+	out, _ := exec.Command("tshark", "-v").Output()
+	first, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(first)
+}
+
+// buildKio builds cmd/kio once for the test.
+func buildKio(t *testing.T) string {
+	bin := filepath.Join(t.TempDir(), "kio")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/kio-go/kafka-protocol/cmd/kio")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/kio: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startTcpdump captures TCP to and from port on the loopback interface into file
+// until the returned function is called.
+func startTcpdump(t *testing.T, file, port string) func() {
+	cmd := exec.Command("tcpdump", "-i", "lo", "-U", "-s", "0", "-w", file, "tcp port "+port)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		kafkadist.Unavailable(t, fmt.Sprintf("tcpdump: %v", err))
+	}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		var seen []string
+		for sc.Scan() {
+			seen = append(seen, sc.Text())
+			if strings.Contains(sc.Text(), "listening on") {
+				ready <- ""
+			}
+		}
+		ready <- strings.Join(seen, "\n")
+	}()
+	select {
+	case msg := <-ready:
+		if msg != "" {
+			cmd.Wait()
+			kafkadist.Unavailable(t, "tcpdump cannot capture on lo (it needs root or CAP_NET_RAW): "+msg)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		kafkadist.Unavailable(t, "tcpdump did not start capturing")
+	}
+	return func() {
+		time.Sleep(500 * time.Millisecond) // the last packets
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	}
+}
+
+// goTraffic: topics created with kadm, records produced with every codec, consumed in
+// a group, offsets committed and listed.
+func goTraffic(ctx context.Context, t *testing.T, addr, version string) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("kgo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	admin := kadm.NewClient(cl)
+	if _, err := admin.CreateTopics(ctx, 3, 1, nil, "tshark", "tshark-kcat"); err != nil {
+		t.Fatalf("create topics: %v", err)
+	}
+	codecs := []kgo.CompressionCodec{kgo.NoCompression(), kgo.GzipCompression(), kgo.SnappyCompression(), kgo.Lz4Compression(), kgo.ZstdCompression()}
+	for i, c := range codecs {
+		p, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("kgo-producer"), kgo.ProducerBatchCompression(c), kgo.DefaultProduceTopic("tshark"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range 20 {
+			if err := p.ProduceSync(ctx, &kgo.Record{Key: []byte(strconv.Itoa(j)), Value: []byte(fmt.Sprintf("%d %s", i, strings.Repeat("v", j*10)))}).FirstErr(); err != nil {
+				t.Fatalf("produce: %v", err)
+			}
+		}
+		p.Close()
+	}
+	cons, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("kgo-consumer"), kgo.ConsumerGroup("tshark-group"), kgo.ConsumeTopics("tshark"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for got := 0; got < 100 && ctx.Err() == nil; {
+		fs := cons.PollFetches(ctx)
+		for _, e := range fs.Errors() {
+			t.Fatalf("poll: %v", e.Err)
+		}
+		got += fs.NumRecords()
+	}
+	if err := cons.CommitUncommittedOffsets(ctx); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	cons.Close()
+	if _, err := admin.ListEndOffsets(ctx, "tshark"); err != nil {
+		t.Errorf("list offsets: %v", err)
+	}
+	if _, err := admin.DescribeGroups(ctx, "tshark-group"); err != nil {
+		t.Errorf("describe groups: %v", err)
+	}
+	if _, err := admin.FetchOffsets(ctx, "tshark-group"); err != nil {
+		t.Errorf("fetch offsets: %v", err)
+	}
+	if _, err := admin.DescribeTopicConfigs(ctx, "tshark"); err != nil {
+		t.Errorf("describe configs: %v", err)
+	}
+}
+
+// kcatTraffic: librdkafka's metadata, produce with every codec, and consume.
+func kcatTraffic(ctx context.Context, t *testing.T, addr, version string) {
+	run := func(stdin string, args ...string) {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "kcat", append([]string{"-b", addr, "-X", "client.id=kcat"}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.WaitDelay = 2 * time.Second
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("kcat %v: %v\n%s", args, err, out)
+		}
+	}
+	run("", "-L")
+	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
+		run("a\nb\nc\n", "-P", "-t", "tshark-kcat", "-z", codec)
+	}
+	run("", "-C", "-t", "tshark-kcat", "-o", "beginning", "-e", "-q")
+}
+
+// javaTraffic runs Kafka's own clients (tests/java/clients) against the node.
+func javaTraffic(ctx context.Context, t *testing.T, addr, version string) {
+	cp := kafkadist.Classpath(t, "clients", version)
+	cmd := exec.CommandContext(ctx, "java", "-cp", cp, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "io.kio.clients.Main", addr)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("Java clients: %v\n%s", err, out)
+	}
+}
+
+// kioFrame is what the comparison reads of a kio decode line.
+type kioFrame struct {
+	Conn          string          `json:"conn"`
+	Dir           string          `json:"dir"`
+	Key           *int16          `json:"key"`
+	Version       int16           `json:"version"`
+	CorrelationID int32           `json:"correlationId"`
+	ClientID      *string         `json:"clientId"`
+	Error         string          `json:"error"`
+	Notes         []string        `json:"notes"`
+	Body          json.RawMessage `json:"body"`
+}
+
+// tsharkFrame is one Kafka PDU as tshark shows it.
+type tsharkFrame struct {
+	frame     string
+	conn, dir string
+	fields    map[string][]string // every kafka.* field in the PDU's tree, by name
+	undecoded string              // why tshark did not decode it; "" if it did
+}
+
+func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int, only string) {
+	out, err := exec.Command(kio, "decode", "-port", port, pcap).Output()
+	if err != nil {
+		t.Fatalf("kio decode: %v", err)
+	}
+	kioFrames := map[string][]kioFrame{}
+	total := 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		var f kioFrame
+		if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
+			t.Fatalf("kio decode line: %v", err)
+		}
+		k := fmt.Sprintf("%s %s %d", f.Conn, f.Dir, f.CorrelationID)
+		kioFrames[k] = append(kioFrames[k], f)
+		total++
+	}
+	js, err := exec.Command("tshark", "-r", pcap, "-T", "json", "-d", "tcp.port=="+port+",kafka").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	var packets []struct {
+		Source struct {
+			Layers map[string]json.RawMessage `json:"layers"`
+		} `json:"_source"`
+	}
+	if err := json.Unmarshal(js, &packets); err != nil {
+		t.Fatalf("tshark JSON: %v", err)
+	}
+	undecoded := map[string]int{}
+	seen := 0
+	for _, p := range packets {
+		for _, tf := range tsharkFrames(p.Source.Layers, port) {
+			seen++
+			k := fmt.Sprintf("%s %s %s", tf.conn, tf.dir, first(tf.fields["kafka.correlation_id"]))
+			queue := kioFrames[k]
+			if len(queue) == 0 {
+				t.Errorf("frame %s: tshark shows a %s (%s) kio did not print", tf.frame, tf.dir, k)
+				continue
+			}
+			kf := queue[0]
+			kioFrames[k] = queue[1:]
+			if kf.Error != "" || kf.Body == nil {
+				t.Errorf("frame %s: kio did not decode %s: %s %v", tf.frame, k, kf.Error, kf.Notes)
+				continue
+			}
+			if tf.undecoded != "" {
+				onlyKio++
+				undecoded[fmt.Sprintf("key %d v%d %s (%s)", *kf.Key, kf.Version, kf.Dir, tf.undecoded)]++
+				continue
+			}
+			if diff := agreeOn(tf, kf); diff != "" {
+				t.Errorf("frame %s (%s): %s", tf.frame, k, diff)
+				continue
+			}
+			agree++
+		}
+	}
+	if seen == 0 {
+		t.Fatalf("tshark found no Kafka frame in %s", pcap)
+	}
+	// Frames tshark does not show at all: the ones after a malformed PDU in the same
+	// TCP segment, which its dissector gives up on. kio must have decoded them.
+	for _, rest := range kioFrames {
+		for _, kf := range rest {
+			if kf.Error != "" || kf.Body == nil || kf.Key == nil {
+				t.Errorf("a frame tshark does not show, and kio did not decode: %+v", kf)
+				continue
+			}
+			onlyKio++
+			undecoded[fmt.Sprintf("key %d v%d %s (not shown: after a malformed PDU in its segment)", *kf.Key, kf.Version, kf.Dir)]++
+		}
+	}
+	keys := make([]string, 0, len(undecoded))
+	for k, n := range undecoded {
+		keys = append(keys, fmt.Sprintf("%s x%d", k, n))
+	}
+	sort.Strings(keys)
+	t.Logf("%s: %d kio lines, %d tshark PDUs; tshark did not decode: %s", pcap, total, seen, strings.Join(keys, ", "))
+	return agree, onlyKio, strings.Join(keys, ", ")
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// tsharkFrames reads the Kafka PDUs of one packet.
+func tsharkFrames(layers map[string]json.RawMessage, port string) []tsharkFrame {
+	raw, ok := layers["kafka"]
+	if !ok {
+		return nil
+	}
+	var tcp, ip, frame map[string]any
+	json.Unmarshal(layers["tcp"], &tcp)
+	json.Unmarshal(layers["ip"], &ip)
+	json.Unmarshal(layers["frame"], &frame)
+	src, dst := fmt.Sprint(tcp["tcp.srcport"]), fmt.Sprint(tcp["tcp.dstport"])
+	srcIP, dstIP := fmt.Sprint(ip["ip.src"]), fmt.Sprint(ip["ip.dst"])
+	dir, conn := "request", srcIP+":"+src+">"+dstIP+":"+dst
+	if src == port {
+		dir, conn = "response", dstIP+":"+dst+">"+srcIP+":"+src
+	}
+	var pdus []map[string]any
+	if raw[0] == '[' {
+		json.Unmarshal(raw, &pdus)
+	} else {
+		var one map[string]any
+		json.Unmarshal(raw, &one)
+		pdus = []map[string]any{one}
+	}
+	_, malformed := layers["_ws.malformed"]
+	var out []tsharkFrame
+	for _, pdu := range pdus {
+		tf := tsharkFrame{frame: fmt.Sprint(frame["frame.number"]), conn: conn, dir: dir, fields: map[string][]string{}}
+		collect(pdu, tf.fields)
+		switch {
+		case malformed:
+			tf.undecoded = "malformed"
+		case pdu["_ws.expert"] != nil:
+			tf.undecoded = expertMessage(pdu["_ws.expert"])
+		case dir == "response" && pdu["kafka.response_key"] == nil:
+			tf.undecoded = "request missing"
+		}
+		out = append(out, tf)
+	}
+	return out
+}
+
+func expertMessage(v any) string {
+	if m, ok := v.(map[string]any); ok {
+		if s, ok := m["_ws.expert.message"].(string); ok {
+			return s
+		}
+	}
+	return "expert note"
+}
+
+// collect gathers every kafka.* leaf value of a tshark tree by field name; the
+// subtrees of nested tree items (named by their text) are walked too.
+func collect(v any, out map[string][]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && strings.HasPrefix(k, "kafka.") {
+				out[k] = append(out[k], s)
+				continue
+			}
+			if k == "_ws.expert" {
+				continue
+			}
+			collect(x, out)
+		}
+	case []any:
+		for _, x := range v {
+			collect(x, out)
+		}
+	}
+}
+
+// agreeOn compares a frame tshark decoded with kio's line for it.
+func agreeOn(tf tsharkFrame, kf kioFrame) string {
+	if k := first(tf.fields["kafka.api_key"]); k != strconv.Itoa(int(*kf.Key)) {
+		return fmt.Sprintf("API key: tshark %s, kio %d", k, *kf.Key)
+	}
+	ver := first(tf.fields["kafka.request.version"])
+	if tf.dir == "response" {
+		ver = first(tf.fields["kafka.response.version"])
+	}
+	if ver != strconv.Itoa(int(kf.Version)) {
+		return fmt.Sprintf("version: tshark %s, kio %d", ver, kf.Version)
+	}
+	if tf.dir == "request" {
+		cid := first(tf.fields["kafka.client_id"])
+		if kf.ClientID == nil && cid != "" && cid != "[ Null ]" || kf.ClientID != nil && cid != *kf.ClientID {
+			return fmt.Sprintf("client id: tshark %q, kio %v", cid, kf.ClientID)
+		}
+	}
+	var body any
+	json.Unmarshal(kf.Body, &body)
+	values := map[string]map[string]int{} // kio's member name -> value -> count
+	gather(body, values)
+	// Every topic name, partition id and error code tshark shows is in kio's JSON.
+	checks := []struct {
+		tshark string
+		kio    []string
+	}{
+		{"kafka.topic_name", []string{"name", "topic", "topicName"}},
+		{"kafka.partition_id", []string{"partitionIndex", "partition", "index", "partitionId", "partitions"}},
+		{"kafka.error", []string{"errorCode"}},
+	}
+	for _, c := range checks {
+		have := map[string]int{}
+		for _, name := range c.kio {
+			for v, n := range values[name] {
+				have[v] += n
+			}
+		}
+		for _, v := range tf.fields[c.tshark] {
+			if have[v] == 0 {
+				return fmt.Sprintf("%s %q: not in kio's JSON (%v) %s", c.tshark, v, sortedKeys(have), kf.Body)
+			}
+			have[v]--
+		}
+	}
+	return ""
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// gather counts kio's JSON values by member name, array elements under their
+// member's name.
+func gather(v any, out map[string]map[string]int) {
+	var walk func(name string, v any)
+	walk = func(name string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				walk(k, x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(name, x)
+			}
+		case nil:
+		default:
+			if out[name] == nil {
+				out[name] = map[string]int{}
+			}
+			out[name][fmt.Sprint(v)]++
+		}
+	}
+	walk("", v)
+}

@@ -1,0 +1,297 @@
+package proxysuite
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kio-go/kafka-protocol/kio/proxy"
+	"github.com/kio-go/kafka-protocol/kio/schema/fetch"
+	"github.com/kio-go/kafka-protocol/kio/schema/produce"
+	"github.com/kio-go/kafka-protocol/tests/kafkadist"
+	"github.com/kio-go/kafka-protocol/tests/realkafka"
+)
+
+// BenchmarkProxyKgo measures kgo producing and consuming through each way to reach one
+// Kafka 4.4.0 node on loopback, side by side in interleaved rounds: directly, through
+// kio/proxy relaying frames untouched, through kio/proxy decoding every Produce request
+// and Fetch response (filters that read and pass), and through other proxies where they
+// can be run (KIO_BENCH_GREPPLABS: the path of grepplabs/kafka-proxy's binary;
+// KIO_BENCH_KROXYLICIOUS: a command that starts kroxylicious in front of $UPSTREAM on
+// $PORT). It prints a Markdown table of medians and ratios to direct. A benchmark, not a
+// test: run it by name, once.
+//
+//	go test ./tests/proxysuite -run '^$' -bench BenchmarkProxyKgo -benchtime 1x
+func BenchmarkProxyKgo(b *testing.B) {
+	node := realkafka.Start(b, kafkadist.Kafka4)
+	rounds := envInt("KIO_BENCH_ROUNDS", 7)
+	records := envInt("KIO_BENCH_RECORDS", 200000)
+	const valueSize = 1024
+	type mode struct {
+		name string
+		addr string
+	}
+	modes := []mode{{"direct", node.Plaintext}}
+	pass := &proxy.Proxy{Upstream: []string{node.Plaintext}}
+	var f proxy.Filters
+	decoded := 0
+	proxy.OnRequest(&f, func(c *proxy.Call, r *produce.ProduceRequest) proxy.Verdict {
+		decoded++ // one goroutine per connection; an estimate is enough
+		return proxy.Pass
+	})
+	proxy.OnResponse(&f, func(c *proxy.Call, r *fetch.FetchResponse) proxy.Verdict { return proxy.Pass })
+	decoding := &proxy.Proxy{Upstream: []string{node.Plaintext}, Filters: &f}
+	for _, p := range []*proxy.Proxy{pass, decoding} {
+		if err := p.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer p.Close()
+	}
+	modes = append(modes, mode{"kio proxy, pass-through", pass.BootstrapAddr()}, mode{"kio proxy, decoding Produce and Fetch", decoding.BootstrapAddr()})
+	var skipped []string
+	if bin := os.Getenv("KIO_BENCH_GREPPLABS"); bin != "" {
+		addr, stop, err := startGrepplabs(bin, node.Plaintext)
+		if err != nil {
+			skipped = append(skipped, "grepplabs/kafka-proxy: "+err.Error())
+		} else {
+			defer stop()
+			modes = append(modes, mode{"grepplabs/kafka-proxy", addr})
+		}
+	} else {
+		skipped = append(skipped, "grepplabs/kafka-proxy: KIO_BENCH_GREPPLABS not set")
+	}
+	if cmd := os.Getenv("KIO_BENCH_KROXYLICIOUS"); cmd != "" {
+		addr, stop, err := startCommand(cmd, node.Plaintext)
+		if err != nil {
+			skipped = append(skipped, "kroxylicious: "+err.Error())
+		} else {
+			defer stop()
+			modes = append(modes, mode{"kroxylicious", addr})
+		}
+	} else {
+		skipped = append(skipped, "kroxylicious: KIO_BENCH_KROXYLICIOUS not set")
+	}
+
+	type result struct{ produceMBs, produceRecs, consumeMBs, p50, p99 []float64 }
+	results := make([]result, len(modes))
+	ctx := context.Background()
+	adm, err := kgo.NewClient(kgo.SeedBrokers(node.Plaintext))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer adm.Close()
+	value := []byte(strings.Repeat("kio proxy bench ", valueSize/16))
+	b.ResetTimer()
+	for round := range rounds {
+		for k := range modes {
+			i := (k + round) % len(modes) // each round starts with another path: drift spreads evenly
+			m := modes[i]
+			topic := fmt.Sprintf("bench-%d-%d", round, i)
+			if _, err := kadm.NewClient(adm).CreateTopic(ctx, 3, 1, nil, topic); err != nil {
+				b.Fatal(err)
+			}
+			r := &results[i]
+			mbs, recs, err := benchProduce(ctx, m.addr, topic, value, records)
+			if err != nil {
+				b.Fatalf("%s: produce: %v", m.name, err)
+			}
+			r.produceMBs, r.produceRecs = append(r.produceMBs, mbs), append(r.produceRecs, recs)
+			cmbs, err := benchConsume(ctx, m.addr, topic, records)
+			if err != nil {
+				b.Fatalf("%s: consume: %v", m.name, err)
+			}
+			r.consumeMBs = append(r.consumeMBs, cmbs)
+			p50, p99, err := benchLatency(ctx, m.addr, topic, value, 1000)
+			if err != nil {
+				b.Fatalf("%s: latency: %v", m.name, err)
+			}
+			r.p50, r.p99 = append(r.p50, p50), append(r.p99, p99)
+			if _, err := kadm.NewClient(adm).DeleteTopic(ctx, topic); err != nil { // keep the disk small
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	var out strings.Builder
+	fmt.Fprintf(&out, "kgo, Kafka %s, one node, loopback; %d records of %d B per run, 3 partitions, acks=all; medians of %d rounds\n\n", node.Version, records, len(value), rounds)
+	fmt.Fprintln(&out, "| path | produce MB/s | records/s | consume MB/s | p50 produce latency | p99 | produce vs direct | consume vs direct |")
+	fmt.Fprintln(&out, "|---|--:|--:|--:|--:|--:|--:|--:|")
+	base := results[0]
+	for i, m := range modes {
+		r := results[i]
+		fmt.Fprintf(&out, "| %s | %.1f | %.0f | %.1f | %.2f ms | %.2f ms | %.2f | %.2f |\n", m.name, median(r.produceMBs), median(r.produceRecs),
+			median(r.consumeMBs), median(r.p50), median(r.p99), median(r.produceMBs)/median(base.produceMBs), median(r.consumeMBs)/median(base.consumeMBs))
+	}
+	fmt.Fprintln(&out, "\nevery run, in round order (produce MB/s; consume MB/s):")
+	for i, m := range modes {
+		fmt.Fprintf(&out, "- %s: %.0f; %.0f\n", m.name, results[i].produceMBs, results[i].consumeMBs)
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(&out, "\nnot run: %s", s)
+	}
+	b.Log("\n" + out.String())
+	if decoded == 0 {
+		b.Error("the decoding proxy decoded no Produce request")
+	}
+}
+
+// benchProduce produces n records as fast as kgo goes and returns MB/s and records/s.
+func benchProduce(ctx context.Context, addr, topic string, value []byte, n int) (float64, float64, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(5*time.Millisecond))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer cl.Close()
+	if err := cl.Ping(ctx); err != nil { // connect first: time the records only
+		return 0, 0, err
+	}
+	errs := make(chan error, 1)
+	start := time.Now()
+	for range n {
+		cl.Produce(ctx, &kgo.Record{Value: value}, func(_ *kgo.Record, err error) {
+			if err != nil {
+				select {
+				case errs <- err:
+				default:
+				}
+			}
+		})
+	}
+	if err := cl.Flush(ctx); err != nil {
+		return 0, 0, err
+	}
+	d := time.Since(start).Seconds()
+	select {
+	case err := <-errs:
+		return 0, 0, err
+	default:
+	}
+	return float64(n*len(value)) / d / 1e6, float64(n) / d, nil
+}
+
+// benchConsume reads the n records of topic from the start and returns MB/s.
+func benchConsume(ctx context.Context, addr, topic string, n int) (float64, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxBytes(16<<20))
+	if err != nil {
+		return 0, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := cl.Ping(ctx); err != nil { // connect first: time the records only
+		return 0, err
+	}
+	got, bytes := 0, 0
+	start := time.Now()
+	for got < n {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("%d of %d records: %w", got, n, err)
+		}
+		fs.EachRecord(func(r *kgo.Record) { got++; bytes += len(r.Value) })
+	}
+	return float64(bytes) / time.Since(start).Seconds() / 1e6, nil
+}
+
+// benchLatency produces n records one at a time and returns the p50 and p99 latency in ms.
+func benchLatency(ctx context.Context, addr, topic string, value []byte, n int) (float64, float64, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer cl.Close()
+	if err := cl.Ping(ctx); err != nil {
+		return 0, 0, err
+	}
+	lat := make([]float64, 0, n)
+	for range n {
+		start := time.Now()
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: value}).FirstErr(); err != nil {
+			return 0, 0, err
+		}
+		lat = append(lat, float64(time.Since(start).Microseconds())/1000)
+	}
+	slices.Sort(lat)
+	return lat[n/2], lat[n*99/100], nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func envInt(name string, def int) int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// startGrepplabs starts grepplabs/kafka-proxy in front of upstream and returns its
+// bootstrap address.
+func startGrepplabs(bin, upstream string) (string, func(), error) {
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "server", "--bootstrap-server-mapping", upstream+","+addr,
+		"--dynamic-listeners-disable=false", "--dynamic-advertised-listener", "127.0.0.1", "--http-disable")
+	return runUntilListening(cmd, addr)
+}
+
+// startCommand runs a shell command with UPSTREAM and PORT set and waits for the port.
+func startCommand(command, upstream string) (string, func(), error) {
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command("sh", "-c", command)
+	cmd.Env = append(os.Environ(), "UPSTREAM="+upstream, fmt.Sprintf("PORT=%d", port))
+	return runUntilListening(cmd, addr)
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// runUntilListening starts cmd and waits up to a minute for addr to accept.
+func runUntilListening(cmd *exec.Cmd, addr string) (string, func(), error) {
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+	}
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr, stop, nil
+		}
+	}
+	stop()
+	return "", nil, fmt.Errorf("not listening on %s after a minute:\n%s", addr, out.String())
+}
