@@ -11,8 +11,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kio-go/kafka-protocol/internal/testenv"
 	"github.com/kio-go/kafka-protocol/kio/server"
-	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // startBroker serves the fake broker on loopback.
@@ -75,7 +75,7 @@ func testKgoProduceConsume(t *testing.T) {
 
 // testKcat: kcat (librdkafka) lists, produces and consumes.
 func testKcat(t *testing.T) {
-	kafkadist.RequireTools(t, "kcat")
+	testenv.RequireTools(t, "kcat")
 	kcat, _ := exec.LookPath("kcat")
 	addr := startBroker(t)
 	run := func(stdin string, args ...string) string {
@@ -110,6 +110,6 @@ func TestRealClients(t *testing.T) {
 	t.Run("kcat", testKcat)
 	t.Run("kcat-SCRAM-SHA-256", testKcatSCRAM)
 	if _, err := exec.LookPath("kcat"); err == nil && !t.Failed() { // (the kcat subtests skip without it)
-		kafkadist.Report(t, "fakebroker on kio/server: kgo produce+consume, SCRAM-SHA-512, KIP-511 retry; kcat -L -P -C, SCRAM-SHA-256")
+		testenv.Report(t, "fakebroker on kio/server: kgo produce+consume, SCRAM-SHA-512, KIP-511 retry; kcat -L -P -C, SCRAM-SHA-256")
 	}
 }

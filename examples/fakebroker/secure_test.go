@@ -12,11 +12,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
+	"github.com/kio-go/kafka-protocol/internal/testenv"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/server"
 	"github.com/kio-go/kafka-protocol/kio/tags"
-	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
 // apiVersionsSeen is a RawHandler recording the versions of ApiVersions requests.
@@ -121,7 +121,7 @@ func testKgoSCRAM(t *testing.T) {
 
 // testKcatSCRAM: kcat logs in with SCRAM-SHA-256, produces and consumes.
 func testKcatSCRAM(t *testing.T) {
-	kafkadist.RequireTools(t, "kcat")
+	testenv.RequireTools(t, "kcat")
 	kcat, _ := exec.LookPath("kcat")
 	addr, _ := startSecure(t, true)
 	run := func(stdin, password string, args ...string) (string, error) { // -m: give up after 5 s
