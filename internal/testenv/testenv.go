@@ -1,6 +1,7 @@
 // Package testenv holds the rule every suite of kio follows when what it needs is missing
 // (a command such as java, mvn or kcat, a release's specs from Maven Central): under CI
 // (CI=true) the suite fails, elsewhere it skips with a message saying what is missing.
+// A suite that proves something prints one summary line with Report.
 // It sits at the module root's internal/ so that tests outside tests/ (the generator's,
 // kio/schema's) follow the same rule without importing tests/.
 package testenv

@@ -13,15 +13,9 @@
 package javaoracle
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"io"
-	"os/exec"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
@@ -77,10 +71,7 @@ type JVM struct {
 	Version string
 	Info    Info
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
+	jvm *kafkadist.JVM
 }
 
 // Start builds the oracle module against Kafka release version (once per process) and
@@ -88,110 +79,41 @@ type JVM struct {
 // where Java or Maven is missing.
 func Start(t testing.TB, version string) *JVM {
 	t.Helper()
-	cp := kafkadist.Classpath(t, "oracle", version)
-	cmd := exec.Command("java", "-Xss4m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp, "io.kio.oracle.Main")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr tailBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		kafkadist.Unavailable(t, fmt.Sprintf("starting java: %v", err))
-	}
-	j := &JVM{Version: version, cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<16)}
-	t.Cleanup(func() {
-		in.Close()
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		if s := stderr.String(); s != "" {
-			t.Logf("Java oracle %s stderr: %s", version, s)
-		}
-	})
+	j := &JVM{Version: version, jvm: kafkadist.StartJVM(t, "java oracle "+version, "oracle", version, "io.kio.oracle.Main",
+		"-Xss4m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")}
 	info, err := j.info()
 	if err != nil {
-		t.Fatalf("Java oracle %s: %v (stderr: %s)", version, err, stderr.String())
+		t.Fatalf("Java oracle %s: %v (stderr: %s)", version, err, j.jvm.Stderr())
 	}
 	j.Info = info
 	return j
 }
 
-// tailBuffer keeps the last few KiB written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if len(b.buf) > 8192 {
-		b.buf = b.buf[len(b.buf)-8192:]
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
-}
-
-// call sends one request frame and returns the reply's reader.
-func (j *JVM) call(req []byte) (*reader, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	frame := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(req)), uint32(len(req)))
-	if _, err := j.in.Write(append(frame, req...)); err != nil {
-		return nil, fmt.Errorf("java oracle %s: write: %w", j.Version, err)
-	}
-	var size [4]byte
-	if _, err := io.ReadFull(j.out, size[:]); err != nil {
-		return nil, fmt.Errorf("java oracle %s: read: %w (the JVM died? see its stderr)", j.Version, err)
-	}
-	body := make([]byte, binary.BigEndian.Uint32(size[:]))
-	if _, err := io.ReadFull(j.out, body); err != nil {
-		return nil, fmt.Errorf("java oracle %s: read: %w", j.Version, err)
-	}
-	return &reader{b: body}, nil
-}
-
 func (j *JVM) info() (Info, error) {
-	r, err := j.call([]byte{'I'})
+	r, err := j.jvm.Call([]byte{'I'})
 	if err != nil {
 		return Info{}, err
 	}
-	info := Info{Release: r.string(), APIs: map[int16]Range{}, Headers: map[string]Range{}, Data: map[string]Range{}}
-	for n := r.int32(); n > 0 && r.err == nil; n-- {
-		key := r.int16()
-		info.APIs[key] = Range{r.int16(), r.int16()}
+	info := Info{Release: r.Text(), APIs: map[int16]Range{}, Headers: map[string]Range{}, Data: map[string]Range{}}
+	for n := r.Int32(); n > 0 && r.Err() == nil; n-- {
+		key := r.Int16()
+		info.APIs[key] = Range{r.Int16(), r.Int16()}
 	}
 	for _, h := range []string{"RequestHeader", "ResponseHeader"} {
-		info.Headers[h] = Range{r.int16(), r.int16()}
+		info.Headers[h] = Range{r.Int16(), r.Int16()}
 	}
-	for n := r.int32(); n > 0 && r.err == nil; n-- {
-		name := r.string()
-		info.Data[name] = Range{r.int16(), r.int16()}
+	for n := r.Int32(); n > 0 && r.Err() == nil; n-- {
+		name := r.Text()
+		info.Data[name] = Range{r.Int16(), r.Int16()}
 	}
-	return info, r.err
+	return info, r.Err()
 }
 
 // message appends the fields that name a message: kind, API key, name, version.
 func message(op byte, kind Kind, key int16, name string, version int16) []byte {
 	b := []byte{op, byte(kind)}
 	b = binary.BigEndian.AppendUint16(b, uint16(key))
-	b = appendBlob(b, []byte(name))
+	b = kafkadist.AppendBlob(b, []byte(name))
 	return binary.BigEndian.AppendUint16(b, uint16(version))
 }
 
@@ -204,15 +126,15 @@ func (j *JVM) Parse(kind Kind, key int16, name string, version int16, inputs [][
 // results sends req followed by the inputs as a counted list of blobs and reads one
 // Result per input.
 func (j *JVM) results(req []byte, inputs [][]byte) ([]Result, error) {
-	r, err := j.call(appendBlobs(req, inputs))
+	r, err := j.jvm.Call(appendBlobs(req, inputs))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Result, len(inputs))
 	for i := range out {
-		out[i] = r.result()
+		out[i] = readResult(r)
 	}
-	return out, r.err
+	return out, r.Err()
 }
 
 // Reached counts what Java's generated values hold: fields set to null, tagged fields
@@ -225,39 +147,39 @@ func (j *JVM) Generate(kind Kind, key int16, name string, version int16, n int, 
 	req := message('G', kind, key, name, version)
 	req = binary.BigEndian.AppendUint32(req, uint32(n))
 	req = binary.BigEndian.AppendUint64(req, uint64(seed))
-	r, err := j.call(req)
+	r, err := j.jvm.Call(req)
 	if err != nil {
 		return nil, Reached{}, err
 	}
-	if res := r.result(); res.Err != "" {
+	if res := readResult(r); res.Err != "" {
 		return nil, Reached{}, errors.New(res.Err)
 	}
 	out := make([][]byte, n)
 	for i := range out {
-		out[i] = r.blob()
+		out[i] = r.Blob()
 	}
-	reached := Reached{int(r.int32()), int(r.int32()), int(r.int32())}
-	return out, reached, r.err
+	reached := Reached{int(r.Int32()), int(r.Int32()), int(r.Int32())}
+	return out, reached, r.Err()
 }
 
 // BrokerParse runs each request payload (header and body, without the size prefix)
 // through the calls Kafka's broker makes on its request path: RequestHeader.parse and
 // RequestContext.parseRequest.
 func (j *JVM) BrokerParse(payloads [][]byte) ([]BrokerResult, error) {
-	r, err := j.call(appendBlobs([]byte{'B'}, payloads))
+	r, err := j.jvm.Call(appendBlobs([]byte{'B'}, payloads))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]BrokerResult, len(payloads))
 	for i := range out {
-		if r.byte() == 0 {
-			out[i].APIKey, out[i].APIVersion, out[i].HeaderSize = r.int16(), r.int16(), int(r.int32())
-			out[i].Result = r.result()
+		if r.Byte() == 0 {
+			out[i].APIKey, out[i].APIVersion, out[i].HeaderSize = r.Int16(), r.Int16(), int(r.Int32())
+			out[i].Result = readResult(r)
 		} else {
-			out[i].Err = r.string()
+			out[i].Err = r.Text()
 		}
 	}
-	return out, r.err
+	return out, r.Err()
 }
 
 // BuiltBatches is a run of record batches built by Java and Java's description of
@@ -271,15 +193,15 @@ type BuiltBatches struct {
 func (j *JVM) BuildRecords(n int, seed int64) ([]BuiltBatches, error) {
 	req := binary.BigEndian.AppendUint32([]byte{'R'}, uint32(n))
 	req = binary.BigEndian.AppendUint64(req, uint64(seed))
-	r, err := j.call(req)
+	r, err := j.jvm.Call(req)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]BuiltBatches, n)
 	for i := range out {
-		out[i] = BuiltBatches{Bytes: r.blob(), Description: r.string()}
+		out[i] = BuiltBatches{Bytes: r.Blob(), Description: r.Text()}
 	}
-	return out, r.err
+	return out, r.Err()
 }
 
 // DescribeRecords has Java read each input as record batches, checking every CRC,
@@ -292,47 +214,20 @@ func (j *JVM) DescribeRecords(inputs [][]byte) ([]Result, error) {
 func appendBlobs(b []byte, blobs [][]byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(blobs)))
 	for _, blob := range blobs {
-		b = appendBlob(b, blob)
+		b = kafkadist.AppendBlob(b, blob)
 	}
 	return b
 }
 
-func appendBlob(b, blob []byte) []byte {
-	b = binary.BigEndian.AppendUint32(b, uint32(len(blob)))
-	return append(b, blob...)
-}
-
-// reader reads a reply; the first error sticks and later reads return zeros.
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) take(n int) []byte {
-	if r.err != nil || n < 0 || n > len(r.b) {
-		if r.err == nil {
-			r.err = errors.New("java oracle: short reply")
-		}
-		return make([]byte, max(n, 0))
-	}
-	out := r.b[:n:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *reader) byte() byte     { return r.take(1)[0] }
-func (r *reader) int16() int16   { return int16(binary.BigEndian.Uint16(r.take(2))) }
-func (r *reader) int32() int32   { return int32(binary.BigEndian.Uint32(r.take(4))) }
-func (r *reader) blob() []byte   { return r.take(int(r.int32())) }
-func (r *reader) string() string { return string(r.blob()) }
-
-func (r *reader) result() Result {
-	switch r.byte() {
+// readResult reads a result: status 0, int32 trailing and the rewritten bytes; 1 and the
+// Java exception; 2, int32 trailing and why writing the value back failed.
+func readResult(r *kafkadist.Reply) Result {
+	switch r.Byte() {
 	case 0:
-		return Result{Trailing: int(r.int32()), Rewritten: r.blob()}
+		return Result{Trailing: int(r.Int32()), Rewritten: r.Blob()}
 	case 2:
-		return Result{Trailing: int(r.int32()), WriteErr: r.string()}
+		return Result{Trailing: int(r.Int32()), WriteErr: r.Text()}
 	default:
-		return Result{Err: r.string()}
+		return Result{Err: r.Text()}
 	}
 }

@@ -3,6 +3,7 @@ package javaoracle_test
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand"
 	"os"
 	"reflect"
@@ -331,12 +332,8 @@ func (o *oracle) run(t *testing.T, j *javaoracle.JVM, targets []target) {
 // report fails the test on differences not in knownDifferences and, when complete is
 // true, on entries that did not occur at each of their releases and versions.
 func (o *oracle) report(t *testing.T, complete bool) {
-	keys := make([]difference, 0, len(o.observed))
-	for d := range o.observed {
-		keys = append(keys, d)
-	}
-	slices.SortFunc(keys, func(a, b difference) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
-	for _, d := range keys {
+	byText := func(a, b difference) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) }
+	for _, d := range slices.SortedFunc(maps.Keys(o.observed), byText) {
 		known, ok := knownDifferences[d]
 		for release, byVersion := range o.observed[d] {
 			for v, obs := range byVersion {

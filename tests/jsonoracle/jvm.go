@@ -5,14 +5,8 @@
 package jsonoracle
 
 import (
-	"bufio"
 	"encoding/binary"
-	"errors"
-	"fmt"
-	"io"
-	"os/exec"
 	"testing"
-	"time"
 
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
@@ -53,65 +47,24 @@ type Read struct {
 // JVM is one running oracle process.
 type JVM struct {
 	Release string
-	cmd     *exec.Cmd
-	in      io.WriteCloser
-	out     *bufio.Reader
+	jvm     *kafkadist.JVM
 }
 
 // Start builds the module against Kafka release version and starts its JVM; t's
 // cleanup stops it. Without Java or Maven it ends t through kafkadist.Unavailable.
 func Start(t testing.TB, version string) *JVM {
 	t.Helper()
-	cp := kafkadist.Classpath(t, "jsonoracle", version)
-	cmd := exec.Command("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp, "io.kio.jsonoracle.Main")
-	in, err := cmd.StdinPipe()
+	j := &JVM{jvm: kafkadist.StartJVM(t, "json oracle "+version, "jsonoracle", version, "io.kio.jsonoracle.Main",
+		"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")}
+	r, err := j.jvm.Call(nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("json oracle %s: %v (stderr: %s)", version, err, j.jvm.Stderr())
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		kafkadist.Unavailable(t, fmt.Sprintf("starting java: %v", err))
-	}
-	j := &JVM{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<16)}
-	t.Cleanup(func() {
-		in.Close()
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	r, err := j.call(nil)
-	if err != nil {
-		t.Fatalf("json oracle %s: %v", version, err)
-	}
-	j.Release = r.string()
+	j.Release = r.Text()
 	if j.Release != version {
 		t.Fatalf("json oracle built for %s reports kafka-clients %s", version, j.Release)
 	}
 	return j
-}
-
-func (j *JVM) call(req []byte) (*reader, error) {
-	frame := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(req)), uint32(len(req)))
-	if _, err := j.in.Write(append(frame, req...)); err != nil {
-		return nil, fmt.Errorf("write: %w", err)
-	}
-	var size [4]byte
-	if _, err := io.ReadFull(j.out, size[:]); err != nil {
-		return nil, fmt.Errorf("read: %w (the JVM died?)", err)
-	}
-	body := make([]byte, binary.BigEndian.Uint32(size[:]))
-	if _, err := io.ReadFull(j.out, body); err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	return &reader{b: body}, nil
 }
 
 // Compare sends values (kio's bytes and kio's JSON of each, records as base64, and
@@ -119,69 +72,42 @@ func (j *JVM) call(req []byte) (*reader, error) {
 func (j *JVM) Compare(kind Kind, key int16, name string, version int16, bin, js [][]byte, variants [][][]byte) ([]Verdict, error) {
 	req := []byte{byte(kind)}
 	req = binary.BigEndian.AppendUint16(req, uint16(key))
-	req = appendBlob(req, []byte(name))
+	req = kafkadist.AppendBlob(req, []byte(name))
 	req = binary.BigEndian.AppendUint16(req, uint16(version))
 	req = binary.BigEndian.AppendUint32(req, uint32(len(bin)))
 	for i := range bin {
-		req = appendBlob(req, bin[i])
-		req = appendBlob(req, js[i])
+		req = kafkadist.AppendBlob(req, bin[i])
+		req = kafkadist.AppendBlob(req, js[i])
 		req = binary.BigEndian.AppendUint32(req, uint32(len(variants[i])))
 		for _, v := range variants[i] {
-			req = appendBlob(req, v)
+			req = kafkadist.AppendBlob(req, v)
 		}
 	}
-	r, err := j.call(req)
+	r, err := j.jvm.Call(req)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Verdict, len(bin))
 	for i := range out {
-		if r.byte() != 0 {
-			out[i].Err = r.string()
+		if r.Byte() != 0 {
+			out[i].Err = r.Text()
 			continue
 		}
-		out[i].JSONRecords, out[i].JSONSize = r.string(), r.string()
-		if r.byte() == 0 {
-			out[i].Rewritten = r.blob()
+		out[i].JSONRecords, out[i].JSONSize = r.Text(), r.Text()
+		if r.Byte() == 0 {
+			out[i].Rewritten = r.Blob()
 		} else {
-			out[i].ReadErr = r.string()
+			out[i].ReadErr = r.Text()
 		}
 		for range variants[i] {
 			var rd Read
-			if r.byte() == 0 {
-				rd.Bytes = r.blob()
+			if r.Byte() == 0 {
+				rd.Bytes = r.Blob()
 			} else {
-				rd.Err = r.string()
+				rd.Err = r.Text()
 			}
 			out[i].Variants = append(out[i].Variants, rd)
 		}
 	}
-	return out, r.err
+	return out, r.Err()
 }
-
-func appendBlob(b, blob []byte) []byte {
-	b = binary.BigEndian.AppendUint32(b, uint32(len(blob)))
-	return append(b, blob...)
-}
-
-// reader reads a reply; the first error sticks.
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) take(n int) []byte {
-	if r.err != nil || n < 0 || n > len(r.b) {
-		if r.err == nil {
-			r.err = errors.New("json oracle: short reply")
-		}
-		return make([]byte, max(n, 0))
-	}
-	out := r.b[:n:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *reader) byte() byte     { return r.take(1)[0] }
-func (r *reader) blob() []byte   { return r.take(int(binary.BigEndian.Uint32(r.take(4)))) }
-func (r *reader) string() string { return string(r.blob()) }

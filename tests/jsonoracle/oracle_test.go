@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"math/rand"
@@ -447,12 +448,8 @@ func sameNumber(a, b json.Number) bool {
 }
 
 func (o *oracle) report(t *testing.T, complete bool) {
-	keys := make([]difference, 0, len(o.observed))
-	for d := range o.observed {
-		keys = append(keys, d)
-	}
-	slices.SortFunc(keys, func(a, b difference) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
-	for _, d := range keys {
+	byText := func(a, b difference) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) }
+	for _, d := range slices.SortedFunc(maps.Keys(o.observed), byText) {
 		known, ok := knownDifferences[d]
 		for release, obs := range o.observed[d] {
 			if !ok || !slices.Contains(known.Releases, release) {

@@ -42,10 +42,8 @@ func RequireTools(t testing.TB, commands ...string) {
 	testenv.RequireTools(t, commands...)
 }
 
-// Report logs a suite's summary line and, where the environment variable KIO_REPORT
-// names a file, appends the line to it: go test shows a passing package's log only
-// with -v, so .ci/run prints that file after its one run of the tests instead of
-// running the suites a second time to show their lines.
+// Report logs a suite's summary line and appends it to the file KIO_REPORT names, if
+// any (internal/testenv holds the rule, for kio's own tests too).
 func Report(t testing.TB, line string) {
 	t.Helper()
 	testenv.Report(t, line)

@@ -25,103 +25,23 @@ func faults(ctx context.Context, t *testing.T, g *guard, tl *tally, nodes []*rea
 	p := g.newProxy(t, "faults", bootstrap, nil)
 	addr := p.BootstrapAddr()
 	rec := &dialRecorder{}
-	admCl := newClient(t, addr, rec)
-	adm := kadm.NewClient(admCl)
+	adm := kadm.NewClient(newClient(t, addr, rec))
 	if _, err := adm.CreateTopic(ctx, 3, 3, nil, topic); err != nil {
 		t.Fatal(err)
 	}
-
-	prod := newClient(t, addr, rec, kgo.ClientID("faults-producer"), kgo.RequestTimeoutOverhead(5*time.Second))
-	var mu sync.Mutex
-	acked := map[int]bool{}
-	var failed int
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // produce until stopped, a record every few milliseconds
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-time.After(3 * time.Millisecond):
-			}
-			prod.Produce(ctx, record(topic, i), func(_ *kgo.Record, err error) {
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					failed++
-					return
-				}
-				acked[i] = true
-			})
-		}
-	}()
-	cons := newClient(t, addr, rec, kgo.ClientID("faults-consumer"), kgo.ConsumeTopics(topic), kgo.ConsumerGroup(topic+"-group"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	seen := map[int]int{}
-	var seenMu sync.Mutex
-	cctx, ccancel := context.WithCancel(ctx)
-	wg.Add(1)
-	go func() { // consume meanwhile
-		defer wg.Done()
-		for cctx.Err() == nil {
-			cons.PollFetches(cctx).EachRecord(func(r *kgo.Record) {
-				if i, ok := intact(r); ok {
-					seenMu.Lock()
-					seen[i]++
-					seenMu.Unlock()
-				}
-			})
-		}
-	}()
-	progress := func(what string) int {
-		mu.Lock()
-		defer mu.Unlock()
-		t.Logf("%s: %d acknowledged, %d failed", what, len(acked), failed)
-		return len(acked)
-	}
-	waitMore := func(what string) { // let the clients make progress through the proxy
-		before := progress(what)
-		deadline := time.Now().Add(90 * time.Second)
-		for progress(what+", waiting for progress") < before+100 && time.Now().Before(deadline) {
-			time.Sleep(time.Second)
-		}
-	}
-	waitMore("start")
-
-	leader := func(partition int32) *realkafka.Broker {
-		var md kadm.Metadata
-		var err error
-		for range 20 { // a connection the proxy's restart closed fails once
-			if md, err = adm.Metadata(ctx, topic); err == nil {
-				break
-			}
-			time.Sleep(500 * time.Millisecond)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := md.Topics[topic].Partitions[partition].Leader
-		for _, n := range nodes {
-			if n.NodeID == id {
-				return n
-			}
-		}
-		t.Fatalf("leader %d of partition %d is no node", id, partition)
-		return nil
-	}
+	load := startFaultLoad(ctx, t, addr, rec, topic)
+	load.waitMore("start")
 
 	t.Run("leader stopped and started", func(t *testing.T) {
-		l := leader(0)
+		l := leaderOf(ctx, t, adm, topic, nodes, 0)
 		if err := l.Shutdown(60 * time.Second); err != nil {
 			t.Fatal(err)
 		}
-		waitMore("leader " + itoa(l.NodeID) + " stopped")
+		load.waitMore("leader " + itoa(l.NodeID) + " stopped")
 		if err := l.Restart(); err != nil {
 			t.Fatal(err)
 		}
-		waitMore("leader " + itoa(l.NodeID) + " restarted")
+		load.waitMore("leader " + itoa(l.NodeID) + " restarted")
 	})
 	outer := t // the restarted proxy lives as long as the faults, not just this step
 	t.Run("proxy restarted", func(t *testing.T) {
@@ -131,10 +51,10 @@ func faults(ctx context.Context, t *testing.T, g *guard, tl *tally, nodes []*rea
 		if p.BootstrapAddr() != addr {
 			t.Fatalf("the restarted proxy listens at %s, not %s", p.BootstrapAddr(), addr)
 		}
-		waitMore("proxy restarted")
+		load.waitMore("proxy restarted")
 	})
 	t.Run("leader stalls", func(t *testing.T) {
-		l := leader(1)
+		l := leaderOf(ctx, t, adm, topic, nodes, 1)
 		if err := l.Pause(); err != nil {
 			t.Fatal(err)
 		}
@@ -142,23 +62,126 @@ func faults(ctx context.Context, t *testing.T, g *guard, tl *tally, nodes []*rea
 		if err := l.Resume(); err != nil {
 			t.Fatal(err)
 		}
-		waitMore("leader " + itoa(l.NodeID) + " resumed after a stall")
+		load.waitMore("leader " + itoa(l.NodeID) + " resumed after a stall")
 	})
-	close(stop)
-	if err := prod.Flush(ctx); err != nil {
-		t.Errorf("flush: %v", err)
-	}
-	total := progress("stopped")
 
-	// Every acknowledged record is in the log, once.
-	reader := newClient(t, addr, rec, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	mu.Lock()
-	want := len(acked)
-	mu.Unlock()
+	total := load.stopProducing(ctx)
+	want, lost, dup := load.checkLogOnce(ctx, addr, rec)
+	load.awaitConsumerSawAll(want)
+	load.stopConsuming()
+	tl.produced += want
+	tl.consumed += want - lost
+	t.Logf("faults: %d records acknowledged (%d produce failures reported to the producer, retried or not), %d lost, %d duplicated", total, load.failed, lost, dup)
+	for _, a := range rec.around(g) {
+		t.Errorf("a client dialled broker %s itself", a)
+	}
+}
+
+// faultLoad is the traffic the faults happen under: a producer writing a record every
+// few milliseconds and a group consumer reading meanwhile, both through the proxy, and
+// what each has seen.
+type faultLoad struct {
+	t     *testing.T
+	topic string
+	prod  *kgo.Client
+
+	mu     sync.Mutex
+	acked  map[int]bool // records the producer had acknowledged, by index
+	failed int          // produce failures reported to the producer
+
+	seenMu sync.Mutex
+	seen   map[int]int // records the group consumer read, by index
+
+	stop    chan struct{} // closed to stop producing
+	cancel  context.CancelFunc
+	workers sync.WaitGroup
+}
+
+// startFaultLoad starts the producer and the group consumer on topic through addr.
+func startFaultLoad(ctx context.Context, t *testing.T, addr string, rec *dialRecorder, topic string) *faultLoad {
+	l := &faultLoad{t: t, topic: topic, acked: map[int]bool{}, seen: map[int]int{}, stop: make(chan struct{})}
+	l.prod = newClient(t, addr, rec, kgo.ClientID("faults-producer"), kgo.RequestTimeoutOverhead(5*time.Second))
+	l.workers.Add(1)
+	go func() { // produce until stopped, a record every few milliseconds
+		defer l.workers.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-l.stop:
+				return
+			case <-time.After(3 * time.Millisecond):
+			}
+			l.prod.Produce(ctx, record(topic, i), func(_ *kgo.Record, err error) {
+				l.mu.Lock()
+				defer l.mu.Unlock()
+				if err != nil {
+					l.failed++
+					return
+				}
+				l.acked[i] = true
+			})
+		}
+	}()
+	cons := newClient(t, addr, rec, kgo.ClientID("faults-consumer"), kgo.ConsumeTopics(topic), kgo.ConsumerGroup(topic+"-group"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cctx, cancel := context.WithCancel(ctx)
+	l.cancel = cancel
+	l.workers.Add(1)
+	go func() { // consume meanwhile
+		defer l.workers.Done()
+		for cctx.Err() == nil {
+			cons.PollFetches(cctx).EachRecord(func(r *kgo.Record) {
+				if i, ok := intact(r); ok {
+					l.seenMu.Lock()
+					l.seen[i]++
+					l.seenMu.Unlock()
+				}
+			})
+		}
+	}()
+	return l
+}
+
+// progress logs and returns how many records are acknowledged so far.
+func (l *faultLoad) progress(what string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.t.Logf("%s: %d acknowledged, %d failed", what, len(l.acked), l.failed)
+	return len(l.acked)
+}
+
+// waitMore lets the clients make progress through the proxy: 100 more records
+// acknowledged, or 90 seconds.
+func (l *faultLoad) waitMore(what string) {
+	before := l.progress(what)
+	deadline := time.Now().Add(90 * time.Second)
+	for l.progress(what+", waiting for progress") < before+100 && time.Now().Before(deadline) {
+		time.Sleep(time.Second)
+	}
+}
+
+// stopProducing stops the producer after flushing what it holds and returns how many
+// records it had acknowledged.
+func (l *faultLoad) stopProducing(ctx context.Context) int {
+	close(l.stop)
+	if err := l.prod.Flush(ctx); err != nil {
+		l.t.Errorf("flush: %v", err)
+	}
+	return l.progress("stopped")
+}
+
+// checkLogOnce reads the topic from the start with a fresh consumer through addr and
+// requires every acknowledged record in the log exactly once. It returns how many were
+// acknowledged, and of those how many are missing and how many duplicated.
+func (l *faultLoad) checkLogOnce(ctx context.Context, addr string, rec *dialRecorder) (want, lost, dup int) {
+	t := l.t
+	reader := newClient(t, addr, rec, kgo.ConsumeTopics(l.topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	l.mu.Lock()
+	want = len(l.acked)
+	l.mu.Unlock()
 	rctx, rcancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer rcancel()
 	inLog := map[int]int{}
-	for countAcked(inLog, acked, &mu) < want && rctx.Err() == nil {
+	for countAcked(inLog, l.acked, &l.mu) < want && rctx.Err() == nil {
 		reader.PollFetches(rctx).EachRecord(func(r *kgo.Record) {
 			i, ok := intact(r)
 			if !ok {
@@ -168,9 +191,8 @@ func faults(ctx context.Context, t *testing.T, g *guard, tl *tally, nodes []*rea
 			inLog[i]++
 		})
 	}
-	lost, dup := 0, 0
-	mu.Lock()
-	for i := range acked {
+	l.mu.Lock()
+	for i := range l.acked {
 		switch inLog[i] {
 		case 0:
 			lost++
@@ -179,38 +201,65 @@ func faults(ctx context.Context, t *testing.T, g *guard, tl *tally, nodes []*rea
 			dup++
 		}
 	}
-	mu.Unlock()
+	l.mu.Unlock()
 	if lost > 0 || dup > 0 {
 		t.Errorf("of %d acknowledged records, %d are not in the log and %d are there more than once", want, lost, dup)
 	}
-	// The group consumer, which ran through all of it, saw every one.
+	return want, lost, dup
+}
+
+// awaitConsumerSawAll requires the group consumer, which ran through all the faults, to
+// see every acknowledged record within a minute.
+func (l *faultLoad) awaitConsumerSawAll(want int) {
 	deadline := time.Now().Add(time.Minute)
 	for {
-		seenMu.Lock()
+		l.seenMu.Lock()
 		missing := 0
-		for i := range acked {
-			if seen[i] == 0 {
+		for i := range l.acked {
+			if l.seen[i] == 0 {
 				missing++
 			}
 		}
-		seenMu.Unlock()
+		l.seenMu.Unlock()
 		if missing == 0 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Errorf("the group consumer missed %d of %d acknowledged records", missing, want)
-			break
+			l.t.Errorf("the group consumer missed %d of %d acknowledged records", missing, want)
+			return
 		}
 		time.Sleep(time.Second)
 	}
-	ccancel()
-	wg.Wait()
-	tl.produced += want
-	tl.consumed += want - lost
-	t.Logf("faults: %d records acknowledged (%d produce failures reported to the producer, retried or not), %d lost, %d duplicated", total, failed, lost, dup)
-	for _, a := range rec.around(g) {
-		t.Errorf("a client dialled broker %s itself", a)
+}
+
+// stopConsuming stops the group consumer and waits for both clients' goroutines.
+func (l *faultLoad) stopConsuming() {
+	l.cancel()
+	l.workers.Wait()
+}
+
+// leaderOf returns the node leading partition of topic, by the metadata the proxy
+// serves.
+func leaderOf(ctx context.Context, t *testing.T, adm *kadm.Client, topic string, nodes []*realkafka.Broker, partition int32) *realkafka.Broker {
+	var md kadm.Metadata
+	var err error
+	for range 20 { // a connection the proxy's restart closed fails once
+		if md, err = adm.Metadata(ctx, topic); err == nil {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := md.Topics[topic].Partitions[partition].Leader
+	for _, n := range nodes {
+		if n.NodeID == id {
+			return n
+		}
+	}
+	t.Fatalf("leader %d of partition %d is no node", id, partition)
+	return nil
 }
 
 func countAcked(inLog map[int]int, acked map[int]bool, mu *sync.Mutex) int {

@@ -19,23 +19,7 @@ import (
 // topics and groups, and the cluster holds them prefixed. direct is a client of the
 // cluster that bypasses the proxies, for the cluster's side of the story.
 func tenantRound(ctx context.Context, t *testing.T, g *guard, tl *tally, bootstrap string, direct *kadm.Client, rf int16, n int) {
-	type tenantRun struct {
-		name   string
-		p      *proxy.Proxy
-		cl     *kgo.Client
-		adm    *kadm.Client
-		rec    *dialRecorder
-		shared string // the topic every tenant names "x"
-		own    string
-	}
-	var runs []*tenantRun
-	for _, name := range []string{"a", "b"} {
-		r := &tenantRun{name: name, shared: "x", own: "only-" + name, rec: &dialRecorder{}}
-		r.p = g.newProxy(t, "tenant-"+name, bootstrap, func(_ *proxy.Proxy, f *proxy.Filters) { tenant.Install(f, name+".") })
-		r.cl = newClient(t, r.p.BootstrapAddr(), r.rec, kgo.ClientID("tenant-"+name))
-		r.adm = kadm.NewClient(r.cl)
-		runs = append(runs, r)
-	}
+	runs := startTenants(t, g, bootstrap, "a", "b")
 	// The same round, step by step for both tenants.
 	for _, r := range runs {
 		for _, topic := range []string{r.shared, r.own} {
@@ -64,63 +48,102 @@ func tenantRound(ctx context.Context, t *testing.T, g *guard, tl *tally, bootstr
 		c.Close() // leaves the group
 	}
 	for _, r := range runs {
-		topics, err := r.adm.ListTopics(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := topics.Names(); !slices.Equal(got, []string{r.own, r.shared}) {
-			t.Errorf("tenant %s sees topics %v, want [%s %s]", r.name, got, r.own, r.shared)
-		}
-		cfgs, err := r.adm.DescribeTopicConfigs(ctx, r.shared)
-		if err != nil || len(cfgs) != 1 || cfgs[0].Name != r.shared || cfgs[0].Err != nil {
-			t.Errorf("tenant %s: describe configs of %s: %+v %v", r.name, r.shared, cfgs, err)
-		}
-		ends, err := r.adm.ListEndOffsets(ctx, r.shared)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var total int64
-		ends.Each(func(o kadm.ListedOffset) {
-			if o.Topic != r.shared || o.Err != nil {
-				t.Errorf("tenant %s: end offset %+v", r.name, o)
-			}
-			total += o.Offset
-		})
-		if total != int64(n) {
-			t.Errorf("tenant %s: end offsets of %s sum to %d, want %d", r.name, r.shared, total, n)
-		}
-		offs, err := r.adm.FetchOffsets(ctx, "g")
-		if err != nil {
-			t.Fatalf("tenant %s: fetch offsets: %v", r.name, err)
-		}
-		var committed int64
-		offs.Each(func(o kadm.OffsetResponse) {
-			if o.Topic != r.shared {
-				t.Errorf("tenant %s: group g has an offset for %s", r.name, o.Topic)
-			}
-			committed += o.At
-		})
-		if committed != int64(n) {
-			t.Errorf("tenant %s: group g committed %d, want %d", r.name, committed, n)
-		}
-		groups, err := r.adm.ListGroups(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := groups.Groups(); !slices.Equal(got, []string{"g"}) {
-			t.Errorf("tenant %s sees groups %v, want [g]", r.name, got)
-		}
-		described, err := r.adm.DescribeGroups(ctx, "g")
-		if err != nil || described.Error() != nil {
-			t.Errorf("tenant %s: describe group g: %v %v", r.name, err, described.Error())
-		}
-		if resp, err := r.adm.DeleteTopic(ctx, r.own); err != nil || resp.Err != nil {
-			t.Errorf("tenant %s: delete %s: %v %v", r.name, r.own, err, resp.Err)
-		}
+		r.checkOwnView(ctx, t, n)
 		for _, a := range r.rec.around(g) {
 			t.Errorf("tenant %s dialled broker %s itself", r.name, a)
 		}
 	}
+	checkClusterPrefixed(ctx, t, direct)
+	tl.clients["kgo"] = true
+	tl.clients["kadm"] = true
+}
+
+// tenantRun is one tenant's side of a round: its proxy (the example's filters with the
+// tenant's prefix) and a client through it.
+type tenantRun struct {
+	name   string
+	p      *proxy.Proxy
+	cl     *kgo.Client
+	adm    *kadm.Client
+	rec    *dialRecorder
+	shared string // the topic every tenant names "x"
+	own    string
+}
+
+// startTenants starts a proxy and a client for each tenant named.
+func startTenants(t *testing.T, g *guard, bootstrap string, names ...string) []*tenantRun {
+	var runs []*tenantRun
+	for _, name := range names {
+		r := &tenantRun{name: name, shared: "x", own: "only-" + name, rec: &dialRecorder{}}
+		r.p = g.newProxy(t, "tenant-"+name, bootstrap, func(_ *proxy.Proxy, f *proxy.Filters) { tenant.Install(f, name+".") })
+		r.cl = newClient(t, r.p.BootstrapAddr(), r.rec, kgo.ClientID("tenant-"+name))
+		r.adm = kadm.NewClient(r.cl)
+		runs = append(runs, r)
+	}
+	return runs
+}
+
+// checkOwnView requires the tenant to see its own topics, configs, end offsets, group
+// and committed offsets only, and deletes its own topic.
+func (r *tenantRun) checkOwnView(ctx context.Context, t *testing.T, n int) {
+	topics, err := r.adm.ListTopics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := topics.Names(); !slices.Equal(got, []string{r.own, r.shared}) {
+		t.Errorf("tenant %s sees topics %v, want [%s %s]", r.name, got, r.own, r.shared)
+	}
+	cfgs, err := r.adm.DescribeTopicConfigs(ctx, r.shared)
+	if err != nil || len(cfgs) != 1 || cfgs[0].Name != r.shared || cfgs[0].Err != nil {
+		t.Errorf("tenant %s: describe configs of %s: %+v %v", r.name, r.shared, cfgs, err)
+	}
+	ends, err := r.adm.ListEndOffsets(ctx, r.shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Topic != r.shared || o.Err != nil {
+			t.Errorf("tenant %s: end offset %+v", r.name, o)
+		}
+		total += o.Offset
+	})
+	if total != int64(n) {
+		t.Errorf("tenant %s: end offsets of %s sum to %d, want %d", r.name, r.shared, total, n)
+	}
+	offs, err := r.adm.FetchOffsets(ctx, "g")
+	if err != nil {
+		t.Fatalf("tenant %s: fetch offsets: %v", r.name, err)
+	}
+	var committed int64
+	offs.Each(func(o kadm.OffsetResponse) {
+		if o.Topic != r.shared {
+			t.Errorf("tenant %s: group g has an offset for %s", r.name, o.Topic)
+		}
+		committed += o.At
+	})
+	if committed != int64(n) {
+		t.Errorf("tenant %s: group g committed %d, want %d", r.name, committed, n)
+	}
+	groups, err := r.adm.ListGroups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := groups.Groups(); !slices.Equal(got, []string{"g"}) {
+		t.Errorf("tenant %s sees groups %v, want [g]", r.name, got)
+	}
+	described, err := r.adm.DescribeGroups(ctx, "g")
+	if err != nil || described.Error() != nil {
+		t.Errorf("tenant %s: describe group g: %v %v", r.name, err, described.Error())
+	}
+	if resp, err := r.adm.DeleteTopic(ctx, r.own); err != nil || resp.Err != nil {
+		t.Errorf("tenant %s: delete %s: %v %v", r.name, r.own, err, resp.Err)
+	}
+}
+
+// checkClusterPrefixed requires the cluster (read by direct, bypassing the proxies) to
+// hold the tenants' topics and groups prefixed, and nothing unprefixed.
+func checkClusterPrefixed(ctx context.Context, t *testing.T, direct *kadm.Client) {
 	// The cluster's side: prefixed names, nothing else (a deletion takes a moment to
 	// reach every broker of a cluster).
 	var all kadm.TopicDetails
@@ -152,6 +175,4 @@ func tenantRound(ctx context.Context, t *testing.T, g *guard, tl *tally, bootstr
 			t.Errorf("the cluster has no group %s: %v", want, groups.Groups())
 		}
 	}
-	tl.clients["kgo"] = true
-	tl.clients["kadm"] = true
 }

@@ -13,6 +13,13 @@
 //
 // Tests use Start, which stops the node and removes its directory when the test ends,
 // failed or not; `go run ./tests/realkafka/cmd/kafka` starts one by hand.
+//
+// The package's own tests are the real-Kafka suites (tests/README.md): TestRealKafka,
+// every API a node advertises at every common version (its steps in steps_test.go, their
+// tests in one file per area: topics, groups, share, streams, txn, security,
+// controller, robustness); TestClientAgainstRealKafka (kio/client); TestRealKafkaCluster
+// (three nodes' own traffic through proxies); TestJavaClientsThroughProxy and
+// TestGoClientsAndKcatThroughProxy (real clients against a node through tests/proxy).
 package realkafka
 
 import (

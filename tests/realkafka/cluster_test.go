@@ -37,6 +37,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 	"github.com/kio-go/kafka-protocol/tests/proxy"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 const clusterSize = 3
@@ -63,7 +64,25 @@ type clusterNode struct {
 	b                    *Broker
 }
 
+// testCluster runs one release's cluster through the scenario; every step's frames
+// pass the proxies, which reportCluster judges at the end.
 func testCluster(t *testing.T, version string) {
+	nodes := startProxiedCluster(t, version)
+	cov := &testkit.Coverage{}
+	c := dial(t, onBroker, nodes[0].b.Plaintext, cov)
+	leaders := produceReplicated(t, nodes, c, cov)
+	clusterTransaction(t, nodes, cov, leaders)
+	restarted, up, upConn := changeController(t, nodes, c, cov)
+	controlledShutdownToSnapshot(t, nodes, restarted, up, upConn, cov)
+	stopCluster(t, nodes)
+	reportCluster(t, version, nodes)
+}
+
+// startProxiedCluster starts clusterSize nodes of version, each behind a decoding proxy
+// for its broker and one for its controller listener: the voters are the controller
+// proxies and each node advertises its broker proxy. The metadata log is snapshotted
+// and cleaned often, so that a node stopped long enough must fetch a snapshot.
+func startProxiedCluster(t *testing.T, version string) []*clusterNode {
 	cp := kafkadist.Classpath(t, "broker", version)
 	clusterID := randomClusterID()
 	nodes := make([]*clusterNode, clusterSize)
@@ -128,14 +147,17 @@ func testCluster(t *testing.T, version string) {
 		}
 	}
 
-	cov := &coverage{}
-	c := dial(t, onBroker, nodes[0].b.Plaintext, cov)
+	return nodes
+}
 
-	// Work for the cluster: a topic replicated thrice, idempotent and acks=all records.
+// produceReplicated creates a topic of three partitions replicated thrice and writes an
+// idempotent acks=all record to each partition's leader; it returns the leaders by
+// partition.
+func produceReplicated(t *testing.T, nodes []*clusterNode, c *testkit.Conn, cov *testkit.Coverage) map[int32]int32 {
 	create := serial.Default[createtopics.CreateTopicsRequest]()
 	create.TimeoutMs = 30000
 	create.Topics = []createtopics.CreatableTopic{{Name: "kio-cluster", NumPartitions: 3, ReplicationFactor: 3}}
-	if r := call[createtopics.CreateTopicsResponse](t, c, 7, &create); r.Topics[0].ErrorCode != common.None {
+	if r := testkit.Call[createtopics.CreateTopicsResponse](t, c, 7, &create); r.Topics[0].ErrorCode != common.None {
 		t.Fatalf("create: %+v", r.Topics)
 	}
 	leaders := clusterLeaders(t, c, "kio-cluster", 3)
@@ -143,7 +165,7 @@ func testCluster(t *testing.T, version string) {
 	init.TransactionalId, init.TransactionTimeoutMs = nil, 60000
 	var ip *initproducerid.InitProducerIdResponse
 	if code := retry(t, func() common.ErrorCode {
-		ip = call[initproducerid.InitProducerIdResponse](t, c, 4, &init)
+		ip = testkit.Call[initproducerid.InitProducerIdResponse](t, c, 4, &init)
 		return ip.ErrorCode
 	}); code != common.None {
 		t.Fatalf("init producer id: %v", code)
@@ -157,18 +179,22 @@ func testCluster(t *testing.T, version string) {
 		req.Acks, req.TimeoutMs = -1, 30000
 		req.TopicData = []produce.TopicProduceData{{Name: "kio-cluster", PartitionData: []produce.PartitionProduceData{{Index: p, Records: raw}}}}
 		code := retry(t, func() common.ErrorCode {
-			return call[produce.ProduceResponse](t, lc, 9, &req).Responses[0].PartitionResponses[0].ErrorCode
+			return testkit.Call[produce.ProduceResponse](t, lc, 9, &req).Responses[0].PartitionResponses[0].ErrorCode
 		})
 		if code != common.None {
 			t.Fatalf("produce to partition %d: %v", p, code)
 		}
 	}
 
-	clusterTransaction(t, nodes, cov, leaders)
+	return leaders
+}
 
-	// A leader change: the active controller resigns as it stops, the others elect one.
+// changeController stops the active controller gracefully (it resigns as it stops, the
+// others elect a leader), restarts it and waits for the ISRs to fill again. It returns
+// the restarted node, a node that stayed up and a connection to that node.
+func changeController(t *testing.T, nodes []*clusterNode, c *testkit.Conn, cov *testkit.Coverage) (restarted, up *clusterNode, upConn *testkit.Conn) {
 	start := time.Now()
-	q := call[describequorum.DescribeQuorumResponse](t, c, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
+	q := testkit.Call[describequorum.DescribeQuorumResponse](t, c, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
 		TopicName: metadataTopic, Partitions: []describequorum.DescribeQuorumRequestPartitionData{{PartitionIndex: 0}}}}})
 	leader := q.Topics[0].Partitions[0].LeaderId
 	old := q.Topics[0].Partitions[0].LeaderEpoch
@@ -182,7 +208,7 @@ func testCluster(t *testing.T, version string) {
 	}
 	oc := dial(t, onBroker, other.b.Plaintext, cov)
 	eventually(t, func() error {
-		q := call[describequorum.DescribeQuorumResponse](t, oc, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
+		q := testkit.Call[describequorum.DescribeQuorumResponse](t, oc, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
 			TopicName: metadataTopic, Partitions: []describequorum.DescribeQuorumRequestPartitionData{{PartitionIndex: 0}}}}})
 		p := q.Topics[0].Partitions[0]
 		if p.LeaderId == leader || p.LeaderId < 0 || p.LeaderEpoch <= old {
@@ -205,10 +231,16 @@ func testCluster(t *testing.T, version string) {
 		t.Logf("ISRs full again in %v", time.Since(start))
 	}
 
-	// A broker's controlled shutdown and restart: it asks to shut down in its
-	// heartbeats, leaders move away, it registers again. A follower, preferably the
-	// node just restarted: the leader is then one that has run since the start, whose
-	// Raft cleaner runs first (60 s after the node started).
+	return ln, other, oc
+}
+
+// controlledShutdownToSnapshot shuts a broker down (it asks to in its heartbeats,
+// leaders move away), keeps it down until the leader's metadata log starts beyond its
+// end, and restarts it: it registers again and must fetch a snapshot (FetchSnapshot).
+// The node is a follower, preferably the one restarted (ln): the leader is then one
+// that has run since the start, whose Raft cleaner runs first (60 s after the node
+// started).
+func controlledShutdownToSnapshot(t *testing.T, nodes []*clusterNode, ln, other *clusterNode, oc *testkit.Conn, cov *testkit.Coverage) {
 	victim := ln
 	if victim.id == int32(describeQuorum(t, oc).LeaderId) {
 		victim = other
@@ -217,7 +249,7 @@ func testCluster(t *testing.T, version string) {
 	if victim == other {
 		qc = dial(t, onBroker, ln.b.Plaintext, cov)
 	}
-	start = time.Now()
+	start := time.Now()
 	if err := victim.b.Shutdown(60 * time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -234,27 +266,30 @@ func testCluster(t *testing.T, version string) {
 	}
 	t.Logf("node %d restarted in %v", victim.id, time.Since(start))
 	awaitFrames(t, nodes, 59) // FetchSnapshot: it has caught up, so it is done
-	start = time.Now()
+}
 
+// stopCluster kills the nodes and closes the proxies, so that reportCluster reads
+// their final counts.
+func stopCluster(t *testing.T, nodes []*clusterNode) {
+	start := time.Now()
 	for _, n := range nodes { // killed, not shut down: their goodbyes add nothing
 		n.b.kill()
 		n.brokerProxy.Close()
 		n.ctrlPrx.Close()
 	}
 	t.Logf("stopped in %v", time.Since(start))
-	reportCluster(t, version, nodes)
 }
 
 // clusterTransaction commits a transaction over the three partitions, led by different
 // nodes: the coordinator sends WriteTxnMarkers to each leader, through its proxy.
-func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *coverage, leaders map[int32]int32) {
+func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *testkit.Coverage, leaders map[int32]int32) {
 	const txnID = "kio-cluster-txn"
 	c := dial(t, onBroker, nodes[0].b.Plaintext, cov)
 	var coordinator int32
 	eventually(t, func() error {
 		req := serial.Default[findcoordinator.FindCoordinatorRequest]()
 		req.KeyType, req.CoordinatorKeys = 1, []string{txnID}
-		r := call[findcoordinator.FindCoordinatorResponse](t, c, 4, &req)
+		r := testkit.Call[findcoordinator.FindCoordinatorResponse](t, c, 4, &req)
 		if co := r.Coordinators[0]; co.ErrorCode != common.None {
 			return fmt.Errorf("coordinator: %v", co.ErrorCode)
 		} else {
@@ -264,10 +299,10 @@ func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *coverage, leade
 	})
 	cc := dial(t, onBroker, nodeByID(nodes, coordinator).b.Plaintext, cov)
 	init := serial.Default[initproducerid.InitProducerIdRequest]()
-	init.TransactionalId, init.TransactionTimeoutMs = ptr(common.TransactionalId(txnID)), 60000
+	init.TransactionalId, init.TransactionTimeoutMs = testkit.Ptr(common.TransactionalId(txnID)), 60000
 	var ip *initproducerid.InitProducerIdResponse
 	if code := retry(t, func() common.ErrorCode {
-		ip = call[initproducerid.InitProducerIdResponse](t, cc, 4, &init)
+		ip = testkit.Call[initproducerid.InitProducerIdResponse](t, cc, 4, &init)
 		return ip.ErrorCode
 	}); code != common.None {
 		t.Fatalf("init producer id: %v", code)
@@ -276,7 +311,7 @@ func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *coverage, leade
 	add.V3AndBelowTransactionalId, add.V3AndBelowProducerId, add.V3AndBelowProducerEpoch = txnID, ip.ProducerId, ip.ProducerEpoch
 	add.V3AndBelowTopics = []addpartitionstotxn.AddPartitionsToTxnTopic{{Name: "kio-cluster", Partitions: []int32{0, 1, 2}}}
 	if code := retry(t, func() common.ErrorCode {
-		r := call[addpartitionstotxn.AddPartitionsToTxnResponse](t, cc, 3, &add)
+		r := testkit.Call[addpartitionstotxn.AddPartitionsToTxnResponse](t, cc, 3, &add)
 		for _, p := range r.ResultsByTopicV3AndBelow[0].ResultsByPartition {
 			if p.PartitionErrorCode != common.None {
 				return p.PartitionErrorCode
@@ -292,22 +327,22 @@ func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *coverage, leade
 		b.Transactional, b.ProducerID, b.ProducerEpoch, b.BaseSequence = true, int64(ip.ProducerId), ip.ProducerEpoch, 0
 		raw, _ := records.AppendBatch(nil, b)
 		req := serial.Default[produce.ProduceRequest]()
-		req.TransactionalId = ptr(common.TransactionalId(txnID))
+		req.TransactionalId = testkit.Ptr(common.TransactionalId(txnID))
 		req.Acks, req.TimeoutMs = -1, 30000
 		req.TopicData = []produce.TopicProduceData{{Name: "kio-cluster", PartitionData: []produce.PartitionProduceData{{Index: p, Records: raw}}}}
 		if code := retry(t, func() common.ErrorCode {
-			return call[produce.ProduceResponse](t, lc, 9, &req).Responses[0].PartitionResponses[0].ErrorCode
+			return testkit.Call[produce.ProduceResponse](t, lc, 9, &req).Responses[0].PartitionResponses[0].ErrorCode
 		}); code != common.None {
 			t.Fatalf("transactional produce to partition %d: %v", p, code)
 		}
 	}
 	end := endtxn.EndTxnRequest{TransactionalId: txnID, ProducerId: ip.ProducerId, ProducerEpoch: ip.ProducerEpoch, Committed: true}
-	if code := retry(t, func() common.ErrorCode { return call[endtxn.EndTxnResponse](t, cc, 3, &end).ErrorCode }); code != common.None {
+	if code := retry(t, func() common.ErrorCode { return testkit.Call[endtxn.EndTxnResponse](t, cc, 3, &end).ErrorCode }); code != common.None {
 		t.Fatalf("end txn: %v", code)
 	}
 	// The markers are written when the transaction is CompleteCommit.
 	eventually(t, func() error {
-		d := call[describetransactions.DescribeTransactionsResponse](t, cc, 0, &describetransactions.DescribeTransactionsRequest{TransactionalIds: []common.TransactionalId{txnID}})
+		d := testkit.Call[describetransactions.DescribeTransactionsResponse](t, cc, 0, &describetransactions.DescribeTransactionsRequest{TransactionalIds: []common.TransactionalId{txnID}})
 		if st := d.TransactionStates[0].TransactionState; st != "CompleteCommit" {
 			return fmt.Errorf("transaction %s", st)
 		}
@@ -317,12 +352,12 @@ func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *coverage, leade
 
 // awaitFullISR waits up to timeout until every partition of topic has n in-sync
 // replicas, and returns the last shortfall if they do not.
-func awaitFullISR(t *testing.T, c *conn, topic string, n int, timeout time.Duration) error {
+func awaitFullISR(t *testing.T, c *testkit.Conn, topic string, n int, timeout time.Duration) error {
 	var err error
 	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		req := serial.Default[metadata.MetadataRequest]()
-		req.Topics = []metadata.MetadataRequestTopic{{Name: ptr(common.TopicName(topic))}}
-		md := call[metadata.MetadataResponse](t, c, 12, &req)
+		req.Topics = []metadata.MetadataRequestTopic{{Name: testkit.Ptr(common.TopicName(topic))}}
+		md := testkit.Call[metadata.MetadataResponse](t, c, 12, &req)
 		if err = nil; len(md.Topics) != 1 || len(md.Topics[0].Partitions) == 0 {
 			err = fmt.Errorf("%+v", md.Topics)
 		} else {
@@ -340,8 +375,8 @@ func awaitFullISR(t *testing.T, c *conn, topic string, n int, timeout time.Durat
 }
 
 // describeQuorum describes the metadata partition's quorum through c.
-func describeQuorum(t *testing.T, c *conn) describequorum.DescribeQuorumResponsePartitionData {
-	q := call[describequorum.DescribeQuorumResponse](t, c, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
+func describeQuorum(t *testing.T, c *testkit.Conn) describequorum.DescribeQuorumResponsePartitionData {
+	q := testkit.Call[describequorum.DescribeQuorumResponse](t, c, 1, &describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{
 		TopicName: metadataTopic, Partitions: []describequorum.DescribeQuorumRequestPartitionData{{PartitionIndex: 0}}}}})
 	if len(q.Topics) != 1 || len(q.Topics[0].Partitions) != 1 {
 		t.Fatalf("describe quorum: %+v", q)
@@ -351,7 +386,7 @@ func describeQuorum(t *testing.T, c *conn) describequorum.DescribeQuorumResponse
 
 // quorumEnd returns the largest log end offset of the metadata log among the voters,
 // the leader's included: at least the end of a voter that has stopped.
-func quorumEnd(t *testing.T, c *conn) int64 {
+func quorumEnd(t *testing.T, c *testkit.Conn) int64 {
 	end := int64(-1)
 	for _, v := range describeQuorum(t, c).CurrentVoters {
 		end = max(end, v.LogEndOffset)
@@ -369,7 +404,7 @@ const logStartWait = 150 * time.Second
 // awaitLogStartBeyond waits until the metadata log of the quorum's leader starts beyond
 // offset: its earliest snapshot (a checkpoint file named by its end offset and epoch),
 // where the cleaner moves the log start, lies past offset.
-func awaitLogStartBeyond(t *testing.T, c *conn, nodes []*clusterNode, offset int64) {
+func awaitLogStartBeyond(t *testing.T, c *testkit.Conn, nodes []*clusterNode, offset int64) {
 	t.Helper()
 	var last string
 	for deadline := time.Now().Add(logStartWait); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
@@ -450,12 +485,12 @@ func nodeByID(nodes []*clusterNode, id int32) *clusterNode {
 
 // clusterLeaders waits until every partition of topic has a leader and n in-sync
 // replicas, and returns the leaders by partition.
-func clusterLeaders(t *testing.T, c *conn, topic string, n int) map[int32]int32 {
+func clusterLeaders(t *testing.T, c *testkit.Conn, topic string, n int) map[int32]int32 {
 	leaders := map[int32]int32{}
 	eventually(t, func() error {
 		req := serial.Default[metadata.MetadataRequest]()
-		req.Topics = []metadata.MetadataRequestTopic{{Name: ptr(common.TopicName(topic))}}
-		md := call[metadata.MetadataResponse](t, c, 12, &req)
+		req.Topics = []metadata.MetadataRequestTopic{{Name: testkit.Ptr(common.TopicName(topic))}}
+		md := testkit.Call[metadata.MetadataResponse](t, c, 12, &req)
 		if len(md.Topics) != 1 || md.Topics[0].ErrorCode != common.None || len(md.Topics[0].Partitions) == 0 {
 			return fmt.Errorf("%+v", md.Topics)
 		}

@@ -38,6 +38,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/updateraftvoter"
 	"github.com/kio-go/kafka-protocol/kio/schema/vote"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // metadataTopic is KRaft's log, and metadataTopicID its fixed topic id (Uuid.METADATA_TOPIC_ID).
@@ -58,7 +59,7 @@ func (s *suite) testApiVersions(listener string) func(t *testing.T, v int16) {
 		if v >= 3 {
 			req.ClientSoftwareName, req.ClientSoftwareVersion = "kio", "1.0"
 		}
-		resp := call[apiversions.ApiVersionsResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[apiversions.ApiVersionsResponse](t, s.on(listener), v, &req)
 		if resp.ErrorCode != common.None {
 			t.Fatalf("%v", resp.ErrorCode)
 		}
@@ -83,7 +84,7 @@ func (s *suite) testApiVersions(listener string) func(t *testing.T, v int16) {
 			}
 			bad := req
 			bad.ClientSoftwareName = "-kio-"
-			if r := call[apiversions.ApiVersionsResponse](t, s.on(listener), v, &bad); r.ErrorCode != common.InvalidRequest {
+			if r := testkit.Call[apiversions.ApiVersionsResponse](t, s.on(listener), v, &bad); r.ErrorCode != common.InvalidRequest {
 				t.Errorf("bad software name: %v, want INVALID_REQUEST", r.ErrorCode)
 			}
 		}
@@ -99,7 +100,7 @@ func (s *suite) testDescribeCluster(listener string) func(t *testing.T, v int16)
 			req.EndpointType = 2 // controllers (KIP-919)
 			want = s.b.Controller
 		}
-		resp := call[describecluster.DescribeClusterResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[describecluster.DescribeClusterResponse](t, s.on(listener), v, &req)
 		if listener == onController && v == 0 { // v0 asks for brokers, which a controller does not list
 			if resp.ErrorCode != common.InvalidRequest {
 				t.Errorf("v0 on the controller: %v, want INVALID_REQUEST", resp.ErrorCode)
@@ -121,11 +122,11 @@ func (s *suite) testDescribeCluster(listener string) func(t *testing.T, v int16)
 	}
 }
 
-func (s *suite) describeQuorum(t testing.TB, c *conn, v int16) *describequorum.DescribeQuorumResponsePartitionData {
+func (s *suite) describeQuorum(t testing.TB, c *testkit.Conn, v int16) *describequorum.DescribeQuorumResponsePartitionData {
 	t.Helper()
 	req := describequorum.DescribeQuorumRequest{Topics: []describequorum.DescribeQuorumRequestTopicData{{TopicName: metadataTopic,
 		Partitions: []describequorum.DescribeQuorumRequestPartitionData{{PartitionIndex: 0}}}}}
-	resp := call[describequorum.DescribeQuorumResponse](t, c, v, &req)
+	resp := testkit.Call[describequorum.DescribeQuorumResponse](t, c, v, &req)
 	if resp.ErrorCode != common.None || len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
 		t.Fatalf("describe quorum: %v %+v", resp.ErrorCode, resp.Topics)
 	}
@@ -165,7 +166,7 @@ func (s *suite) testDescribeQuorum(listener string) func(t *testing.T, v int16) 
 func (s *suite) testVote(t *testing.T, v int16) {
 	req := vote.VoteRequest{ClusterId: &s.b.ClusterID, VoterId: NodeID, Topics: []vote.VoteRequestTopicData{{TopicName: metadataTopic,
 		Partitions: []vote.VoteRequestPartitionData{{ReplicaEpoch: s.quorumLead - 1, ReplicaId: 42, LastOffsetEpoch: 0, LastOffset: 0}}}}}
-	resp := call[vote.VoteResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[vote.VoteResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None || len(resp.Topics) != 1 {
 		t.Fatalf("%v %+v", resp.ErrorCode, resp.Topics)
 	}
@@ -181,7 +182,7 @@ func (s *suite) testBeginQuorumEpoch(t *testing.T, v int16) {
 	if v >= 1 {
 		req.LeaderEndpoints = []beginquorumepoch.LeaderEndpoint{{Name: "CONTROLLER", Host: "127.0.0.1", Port: 9}}
 	}
-	resp := call[beginquorumepoch.BeginQuorumEpochResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[beginquorumepoch.BeginQuorumEpochResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None || len(resp.Topics) != 1 {
 		t.Fatalf("%v %+v", resp.ErrorCode, resp.Topics)
 	}
@@ -196,7 +197,7 @@ func (s *suite) testEndQuorumEpoch(t *testing.T, v int16) {
 	if v >= 1 {
 		req.LeaderEndpoints = []endquorumepoch.LeaderEndpoint{{Name: "CONTROLLER", Host: "127.0.0.1", Port: 9}}
 	}
-	resp := call[endquorumepoch.EndQuorumEpochResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[endquorumepoch.EndQuorumEpochResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None || len(resp.Topics) != 1 {
 		t.Fatalf("%v %+v", resp.ErrorCode, resp.Topics)
 	}
@@ -227,7 +228,7 @@ func (s *suite) testRaftFetch(t *testing.T, v int16) {
 	if v >= 13 {
 		req.Topics[0].TopicId = metadataTopicID
 	}
-	resp := call[fetch.FetchResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[fetch.FetchResponse](t, s.ctrl, v, &req)
 	if v < 13 {
 		// KRaft finds its partition by topic id, which Fetch carries from v13: an older
 		// version is INVALID_REQUEST (v7+ carry the code; before, an empty answer).
@@ -273,7 +274,7 @@ func (s *suite) testFetchSnapshot(t *testing.T, v int16) {
 	req.ReplicaId, req.MaxBytes = 77, 1<<20
 	req.Topics = []fetchsnapshot.FetchSnapshotRequestTopicSnapshot{{Name: metadataTopic, Partitions: []fetchsnapshot.FetchSnapshotRequestPartitionSnapshot{
 		{Partition: 0, CurrentLeaderEpoch: s.quorumLead, SnapshotId: fetchsnapshot.SnapshotId{EndOffset: 0, Epoch: 0}}}}}
-	resp := call[fetchsnapshot.FetchSnapshotResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[fetchsnapshot.FetchSnapshotResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode == common.UnknownServerError && len(resp.Topics) == 0 {
 		// Kafka (3.9.2 and 4.4.0 alike) answers a FetchSnapshot that fails per partition by throwing a
 		// NullPointerException while sizing its own response (FetchSnapshotResponseData
@@ -308,7 +309,7 @@ func (s *suite) testFetchSnapshot(t *testing.T, v int16) {
 func (s *suite) features(t testing.TB) map[string][2]int16 {
 	req := serial.Default[apiversions.ApiVersionsRequest]()
 	req.ClientSoftwareName, req.ClientSoftwareVersion = "kio", "1.0"
-	resp := call[apiversions.ApiVersionsResponse](t, s.broker, s.newest(t, onBroker, 18), &req) // the controller listener lists no features
+	resp := testkit.Call[apiversions.ApiVersionsResponse](t, s.broker, s.newest(t, onBroker, 18), &req) // the controller listener lists no features
 	m := map[string][2]int16{}
 	for _, f := range resp.SupportedFeatures {
 		m[f.Name] = [2]int16{f.MinVersion, f.MaxVersion}
@@ -343,7 +344,7 @@ func (s *suite) testBrokerRegistration(t *testing.T, v int16) {
 	if v >= 3 {
 		req.PreviousBrokerEpoch = -1
 	}
-	resp := call[brokerregistration.BrokerRegistrationResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[brokerregistration.BrokerRegistrationResponse](t, s.ctrl, v, &req)
 	if v < 2 && resp.ErrorCode == common.InvalidRegistration {
 		// The cluster's metadata.version has log directories (JBOD, KIP-858): a
 		// registration without them (before v2) is refused.
@@ -357,7 +358,7 @@ func (s *suite) testBrokerRegistration(t *testing.T, v int16) {
 	// A fenced broker may register again as a new incarnation: a new, higher epoch.
 	again := req
 	again.IncarnationId = randomUUID()
-	r := call[brokerregistration.BrokerRegistrationResponse](t, s.ctrl, v, &again)
+	r := testkit.Call[brokerregistration.BrokerRegistrationResponse](t, s.ctrl, v, &again)
 	if r.ErrorCode != common.None || r.BrokerEpoch <= resp.BrokerEpoch {
 		t.Fatalf("second incarnation: %v epoch %d after %d", r.ErrorCode, r.BrokerEpoch, resp.BrokerEpoch)
 	}
@@ -367,24 +368,24 @@ func (s *suite) testBrokerRegistration(t *testing.T, v int16) {
 func (s *suite) testBrokerHeartbeat(t *testing.T, v int16) {
 	req := serial.Default[brokerheartbeat.BrokerHeartbeatRequest]()
 	req.BrokerId, req.BrokerEpoch, req.CurrentMetadataOffset, req.WantFence = common.BrokerId(s.fake.id), s.fake.epoch, 0, true
-	resp := call[brokerheartbeat.BrokerHeartbeatResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[brokerheartbeat.BrokerHeartbeatResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None || !resp.IsFenced {
 		t.Errorf("heartbeat of fake broker %d: %+v, want NONE and fenced", s.fake.id, resp)
 	}
 	stale := req
 	stale.BrokerEpoch = s.fake.epoch - 1
-	if r := call[brokerheartbeat.BrokerHeartbeatResponse](t, s.ctrl, v, &stale); r.ErrorCode != common.StaleBrokerEpoch {
+	if r := testkit.Call[brokerheartbeat.BrokerHeartbeatResponse](t, s.ctrl, v, &stale); r.ErrorCode != common.StaleBrokerEpoch {
 		t.Errorf("stale epoch: %v, want STALE_BROKER_EPOCH", r.ErrorCode)
 	}
 }
 
 func (s *suite) testAllocateProducerIds(t *testing.T, v int16) {
 	req := allocateproducerids.AllocateProducerIdsRequest{BrokerId: common.BrokerId(s.fake.id), BrokerEpoch: s.fake.epoch}
-	resp := call[allocateproducerids.AllocateProducerIdsResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[allocateproducerids.AllocateProducerIdsResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None || resp.ProducerIdStart < 0 || resp.ProducerIdLen <= 0 {
 		t.Errorf("%+v", resp)
 	}
-	next := call[allocateproducerids.AllocateProducerIdsResponse](t, s.ctrl, v, &req)
+	next := testkit.Call[allocateproducerids.AllocateProducerIdsResponse](t, s.ctrl, v, &req)
 	if next.ProducerIdStart < resp.ProducerIdStart+common.ProducerId(resp.ProducerIdLen) {
 		t.Errorf("second block starts at %d, inside the first %d+%d", next.ProducerIdStart, resp.ProducerIdStart, resp.ProducerIdLen)
 	}
@@ -395,7 +396,7 @@ func (s *suite) testAssignReplicasToDirs(t *testing.T, v int16) {
 		Directories: []assignreplicastodirs.AssignReplicasToDirsRequestDirectoryData{{Id: randomUUID(),
 			Topics: []assignreplicastodirs.AssignReplicasToDirsRequestTopicData{{TopicId: s.dataID,
 				Partitions: []assignreplicastodirs.AssignReplicasToDirsRequestPartitionData{{PartitionIndex: 0}}}}}}}
-	resp := call[assignreplicastodirs.AssignReplicasToDirsResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[assignreplicastodirs.AssignReplicasToDirsResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None || len(resp.Directories) != 1 {
 		t.Fatalf("%+v", resp)
 	}
@@ -415,7 +416,7 @@ func (s *suite) testAlterPartition(t *testing.T, v int16) {
 	} else {
 		p0.NewIsr = []common.BrokerId{NodeID}
 	}
-	resp := call[alterpartition.AlterPartitionResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[alterpartition.AlterPartitionResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None || len(resp.Topics) != 1 {
 		t.Fatalf("%+v", resp)
 	}
@@ -432,7 +433,7 @@ func (s *suite) testControllerRegistration(t *testing.T, v int16) {
 	for name, r := range s.features(t) {
 		req.Features = append(req.Features, controllerregistration.Feature{Name: name, MinSupportedVersion: r[0], MaxSupportedVersion: r[1]})
 	}
-	resp := call[controllerregistration.ControllerRegistrationResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[controllerregistration.ControllerRegistrationResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None {
 		t.Errorf("register controller 200: %v %s", resp.ErrorCode, str(resp.ErrorMessage))
 	}
@@ -458,7 +459,7 @@ func (s *suite) testEnvelope(t *testing.T, v int16) {
 	// Kafka prefixes the principal data with its version, an int16.
 	principal = append([]byte{0, 0}, principal...)
 	req := envelope.EnvelopeRequest{RequestData: frame[4:], RequestPrincipal: principal, ClientHostAddress: []byte{127, 0, 0, 1}}
-	resp := call[envelope.EnvelopeResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[envelope.EnvelopeResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None {
 		t.Fatalf("envelope: %v", resp.ErrorCode)
 	}
@@ -483,11 +484,11 @@ func (s *suite) testUnregisterBroker(listener string) func(t *testing.T, v int16
 		}
 		id := s.fakeIDs[0]
 		s.fakeIDs = s.fakeIDs[1:]
-		resp := call[unregisterbroker.UnregisterBrokerResponse](t, s.on(listener), v, &unregisterbroker.UnregisterBrokerRequest{BrokerId: common.BrokerId(id)})
+		resp := testkit.Call[unregisterbroker.UnregisterBrokerResponse](t, s.on(listener), v, &unregisterbroker.UnregisterBrokerRequest{BrokerId: common.BrokerId(id)})
 		if resp.ErrorCode != common.None {
 			t.Errorf("unregister %d: %v %s", id, resp.ErrorCode, str(resp.ErrorMessage))
 		}
-		again := call[unregisterbroker.UnregisterBrokerResponse](t, s.on(listener), v, &unregisterbroker.UnregisterBrokerRequest{BrokerId: common.BrokerId(id)})
+		again := testkit.Call[unregisterbroker.UnregisterBrokerResponse](t, s.on(listener), v, &unregisterbroker.UnregisterBrokerRequest{BrokerId: common.BrokerId(id)})
 		if again.ErrorCode != common.BrokerIdNotRegistered {
 			t.Errorf("unregister %d again: %v, want BROKER_ID_NOT_REGISTERED", id, again.ErrorCode)
 		}
@@ -500,7 +501,7 @@ func (s *suite) testUpdateFeatures(listener string) func(t *testing.T, v int16) 
 		req := serial.Default[updatefeatures.UpdateFeaturesRequest]()
 		req.TimeoutMs = 30000
 		req.FeatureUpdates = []updatefeatures.FeatureUpdateKey{{Feature: "kio.no.such.feature", MaxVersionLevel: 1, UpgradeType: 1}}
-		resp := call[updatefeatures.UpdateFeaturesResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[updatefeatures.UpdateFeaturesResponse](t, s.on(listener), v, &req)
 		bad := resp.ErrorCode
 		if bad == common.None && len(resp.Results) == 1 {
 			bad = resp.Results[0].ErrorCode
@@ -513,7 +514,7 @@ func (s *suite) testUpdateFeatures(listener string) func(t *testing.T, v int16) 
 		if v >= 1 {
 			req.ValidateOnly = true
 		}
-		ok := call[updatefeatures.UpdateFeaturesResponse](t, s.on(listener), v, &req)
+		ok := testkit.Call[updatefeatures.UpdateFeaturesResponse](t, s.on(listener), v, &req)
 		if ok.ErrorCode != common.None || len(ok.Results) > 0 && ok.Results[0].ErrorCode != common.None {
 			t.Errorf("metadata.version to its own level: %+v", ok)
 		}
@@ -527,7 +528,7 @@ func (s *suite) testAddRaftVoter(listener string) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
 		req := addraftvoter.AddRaftVoterRequest{ClusterId: &s.b.ClusterID, TimeoutMs: 1000, VoterId: 300, VoterDirectoryId: randomUUID(),
 			Listeners: []addraftvoter.Listener{{Name: "CONTROLLER", Host: "127.0.0.1", Port: 9}}}
-		resp := call[addraftvoter.AddRaftVoterResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[addraftvoter.AddRaftVoterResponse](t, s.on(listener), v, &req)
 		if resp.ErrorCode == common.None {
 			t.Errorf("added a voter that does not exist: %+v", resp)
 		}
@@ -537,7 +538,7 @@ func (s *suite) testAddRaftVoter(listener string) func(t *testing.T, v int16) {
 func (s *suite) testRemoveRaftVoter(listener string) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
 		req := removeraftvoter.RemoveRaftVoterRequest{ClusterId: &s.b.ClusterID, VoterId: 300, VoterDirectoryId: randomUUID()}
-		resp := call[removeraftvoter.RemoveRaftVoterResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[removeraftvoter.RemoveRaftVoterResponse](t, s.on(listener), v, &req)
 		if resp.ErrorCode != common.VoterNotFound {
 			t.Errorf("remove an unknown voter: %v %s, want VOTER_NOT_FOUND", resp.ErrorCode, str(resp.ErrorMessage))
 		}
@@ -573,7 +574,7 @@ func (s *suite) testUpdateRaftVoter(t *testing.T, v int16) {
 		s.skipped[api.Key] = "Kafka 4.4.0's leader ends its process on an UpdateRaftVoter about itself (IllegalArgumentException in its raft IO thread); 3.9.2 answers it"
 		return
 	}
-	resp := call[updateraftvoter.UpdateRaftVoterResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[updateraftvoter.UpdateRaftVoterResponse](t, s.ctrl, v, &req)
 	if resp.ErrorCode != common.None {
 		t.Errorf("update own voter: %v", resp.ErrorCode)
 	}
@@ -586,6 +587,6 @@ func (s *suite) testControlledShutdown(t *testing.T, v int16) {
 	if v < 2 {
 		req.BrokerEpoch = 0
 	}
-	resp := call[controlledshutdown.ControlledShutdownResponse](t, s.ctrl, v, &req)
+	resp := testkit.Call[controlledshutdown.ControlledShutdownResponse](t, s.ctrl, v, &req)
 	s.controllerRefuses(t, "ControlledShutdown", resp.ErrorCode, common.StaleBrokerEpoch, common.BrokerIdNotRegistered)
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/offsetfetch"
 	"github.com/kio-go/kafka-protocol/kio/schema/syncgroup"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // The classic group API keys, for the flow's versions.
@@ -63,7 +64,7 @@ func (s *suite) findCoordinator(t testing.TB, v int16, key string, keyType int8)
 		t.Fatalf("FindCoordinator v0 has groups only")
 	}
 	eventually(t, func() error {
-		resp := call[findcoordinator.FindCoordinatorResponse](t, s.broker, v, &req)
+		resp := testkit.Call[findcoordinator.FindCoordinatorResponse](t, s.broker, v, &req)
 		code, node, host, port := resp.ErrorCode, resp.NodeId, resp.Host, resp.Port
 		if v >= 4 {
 			if len(resp.Coordinators) != 1 || resp.Coordinators[0].Key != key {
@@ -93,11 +94,11 @@ func (s *suite) joinGroup(t testing.TB, v int16, group string) *joingroup.JoinGr
 	req.ProtocolType = "consumer"
 	req.Protocols = []joingroup.JoinGroupRequestProtocol{{Name: "range", Metadata: subscription(s.dataTopic)}}
 	if v >= 8 {
-		req.Reason = ptr("kio test")
+		req.Reason = testkit.Ptr("kio test")
 	}
 	var resp *joingroup.JoinGroupResponse
 	for i := 0; ; i++ { // a coordinator that just started loads its partition first
-		resp = call[joingroup.JoinGroupResponse](t, s.broker, v, &req)
+		resp = testkit.Call[joingroup.JoinGroupResponse](t, s.broker, v, &req)
 		if !resp.ErrorCode.Retriable() || i == 100 {
 			break
 		}
@@ -108,7 +109,7 @@ func (s *suite) joinGroup(t testing.TB, v int16, group string) *joingroup.JoinGr
 			t.Fatalf("MEMBER_ID_REQUIRED without a member id")
 		}
 		req.MemberId = resp.MemberId
-		resp = call[joingroup.JoinGroupResponse](t, s.broker, v, &req)
+		resp = testkit.Call[joingroup.JoinGroupResponse](t, s.broker, v, &req)
 	} else if v >= 4 {
 		t.Errorf("v%d first join: %v, want MEMBER_ID_REQUIRED", v, resp.ErrorCode)
 	}
@@ -139,21 +140,21 @@ func (s *suite) testClassicGroup(t *testing.T, round int16) {
 	sync := serial.Default[syncgroup.SyncGroupRequest]()
 	sync.GroupId, sync.GenerationId, sync.MemberId = common.GroupId(group), join.GenerationId, join.MemberId
 	if sv >= 5 {
-		sync.ProtocolType, sync.ProtocolName = ptr("consumer"), ptr("range")
+		sync.ProtocolType, sync.ProtocolName = testkit.Ptr("consumer"), testkit.Ptr("range")
 	}
 	sync.Assignments = []syncgroup.SyncGroupRequestAssignment{{MemberId: join.MemberId, Assignment: assignment}}
-	sr := call[syncgroup.SyncGroupResponse](t, s.broker, sv, &sync)
+	sr := testkit.Call[syncgroup.SyncGroupResponse](t, s.broker, sv, &sync)
 	if sr.ErrorCode != common.None || string(sr.Assignment) != string(assignment) || sv >= 5 && str(sr.ProtocolName) != "range" {
 		t.Fatalf("sync: %+v", sr)
 	}
 
 	hv := s.at(t, keyHeartbeat, round)
 	hb := heartbeat.HeartbeatRequest{GroupId: common.GroupId(group), GenerationId: join.GenerationId, MemberId: join.MemberId}
-	if r := call[heartbeat.HeartbeatResponse](t, s.broker, hv, &hb); r.ErrorCode != common.None {
+	if r := testkit.Call[heartbeat.HeartbeatResponse](t, s.broker, hv, &hb); r.ErrorCode != common.None {
 		t.Errorf("heartbeat: %v", r.ErrorCode)
 	}
 	hb.GenerationId++
-	if r := call[heartbeat.HeartbeatResponse](t, s.broker, hv, &hb); r.ErrorCode != common.IllegalGeneration {
+	if r := testkit.Call[heartbeat.HeartbeatResponse](t, s.broker, hv, &hb); r.ErrorCode != common.IllegalGeneration {
 		t.Errorf("heartbeat of a wrong generation: %v, want ILLEGAL_GENERATION", r.ErrorCode)
 	}
 
@@ -161,7 +162,7 @@ func (s *suite) testClassicGroup(t *testing.T, round int16) {
 	commit := serial.Default[offsetcommit.OffsetCommitRequest]()
 	commit.GroupId, commit.GenerationIdOrMemberEpoch, commit.MemberId = common.GroupId(group), join.GenerationId, join.MemberId
 	committed := int64(10 + round)
-	part := offsetcommit.OffsetCommitRequestPartition{PartitionIndex: 0, CommittedOffset: committed, CommittedMetadata: ptr("kio"), CommittedLeaderEpoch: -1}
+	part := offsetcommit.OffsetCommitRequestPartition{PartitionIndex: 0, CommittedOffset: committed, CommittedMetadata: testkit.Ptr("kio"), CommittedLeaderEpoch: -1}
 	if cv >= 6 {
 		part.CommittedLeaderEpoch = s.epoch
 	}
@@ -169,7 +170,7 @@ func (s *suite) testClassicGroup(t *testing.T, round int16) {
 		part.CommitTimestamp = -1
 	}
 	commit.Topics = []offsetcommit.OffsetCommitRequestTopic{{Name: common.TopicName(s.dataTopic), TopicId: s.dataID, Partitions: []offsetcommit.OffsetCommitRequestPartition{part}}}
-	r := call[offsetcommit.OffsetCommitResponse](t, s.broker, cv, &commit)
+	r := testkit.Call[offsetcommit.OffsetCommitResponse](t, s.broker, cv, &commit)
 	switch code := r.Topics[0].Partitions[0].ErrorCode; {
 	case cv == 0 && code == common.UnsupportedVersion:
 		// v0 kept offsets in ZooKeeper; the new group coordinator refuses it.
@@ -184,7 +185,7 @@ func (s *suite) testClassicGroup(t *testing.T, round int16) {
 	dreq := serial.Default[describegroups.DescribeGroupsRequest]()
 	dreq.Groups = []common.GroupId{common.GroupId(group), "kio-no-such-group"}
 	dreq.IncludeAuthorizedOperations = dv >= 3
-	dr := call[describegroups.DescribeGroupsResponse](t, s.broker, dv, &dreq)
+	dr := testkit.Call[describegroups.DescribeGroupsResponse](t, s.broker, dv, &dreq)
 	if len(dr.Groups) != 2 {
 		t.Fatalf("describe: %+v", dr.Groups)
 	}
@@ -204,7 +205,7 @@ func (s *suite) testClassicGroup(t *testing.T, round int16) {
 	if lv >= 5 {
 		lreq.TypesFilter = []string{"classic"}
 	}
-	lr := call[listgroups.ListGroupsResponse](t, s.broker, lv, &lreq)
+	lr := testkit.Call[listgroups.ListGroupsResponse](t, s.broker, lv, &lreq)
 	found := false
 	for _, g := range lr.Groups {
 		found = found || string(g.GroupId) == group && g.ProtocolType == "consumer" && (lv < 4 || g.GroupState == "Stable") && (lv < 5 || g.GroupType == "classic")
@@ -221,23 +222,23 @@ func (s *suite) testClassicGroup(t *testing.T, round int16) {
 	} else {
 		leave.MemberId = join.MemberId
 	}
-	if r := call[leavegroup.LeaveGroupResponse](t, s.broker, lgv, &leave); r.ErrorCode != common.None || lgv >= 3 && (len(r.Members) != 1 || r.Members[0].ErrorCode != common.None) {
+	if r := testkit.Call[leavegroup.LeaveGroupResponse](t, s.broker, lgv, &leave); r.ErrorCode != common.None || lgv >= 3 && (len(r.Members) != 1 || r.Members[0].ErrorCode != common.None) {
 		t.Errorf("leave: %+v", r)
 	}
 
 	// The group is empty now: its offsets can be deleted, then the group.
 	od := offsetdelete.OffsetDeleteRequest{GroupId: common.GroupId(group), Topics: []offsetdelete.OffsetDeleteRequestTopic{{Name: common.TopicName(s.dataTopic),
 		Partitions: []offsetdelete.OffsetDeleteRequestPartition{{PartitionIndex: 0}}}}}
-	if r := call[offsetdelete.OffsetDeleteResponse](t, s.broker, s.at(t, keyOffsetDelete, round), &od); r.ErrorCode != common.None || r.Topics[0].Partitions[0].ErrorCode != common.None {
+	if r := testkit.Call[offsetdelete.OffsetDeleteResponse](t, s.broker, s.at(t, keyOffsetDelete, round), &od); r.ErrorCode != common.None || r.Topics[0].Partitions[0].ErrorCode != common.None {
 		t.Errorf("offset delete: %+v", r)
 	}
 	s.checkCommitted(t, s.at(t, keyOffsetFetch, round), group, -1, false)
 	gv := s.at(t, keyDeleteGroups, round)
 	del := deletegroups.DeleteGroupsRequest{GroupsNames: []common.GroupId{common.GroupId(group)}}
-	if r := call[deletegroups.DeleteGroupsResponse](t, s.broker, gv, &del); len(r.Results) != 1 || r.Results[0].ErrorCode != common.None {
+	if r := testkit.Call[deletegroups.DeleteGroupsResponse](t, s.broker, gv, &del); len(r.Results) != 1 || r.Results[0].ErrorCode != common.None {
 		t.Errorf("delete group: %+v", r.Results)
 	}
-	if r := call[deletegroups.DeleteGroupsResponse](t, s.broker, gv, &del); r.Results[0].ErrorCode != common.GroupIdNotFound {
+	if r := testkit.Call[deletegroups.DeleteGroupsResponse](t, s.broker, gv, &del); r.Results[0].ErrorCode != common.GroupIdNotFound {
 		t.Errorf("delete again: %v, want GROUP_ID_NOT_FOUND", r.Results[0].ErrorCode)
 	}
 }
@@ -256,7 +257,7 @@ func (s *suite) checkCommitted(t testing.TB, v int16, group string, want int64, 
 		req.GroupId = common.GroupId(group)
 		req.Topics = []offsetfetch.OffsetFetchRequestTopic{{Name: common.TopicName(s.dataTopic), PartitionIndexes: []int32{0}}}
 	}
-	resp := call[offsetfetch.OffsetFetchResponse](t, s.broker, v, &req)
+	resp := testkit.Call[offsetfetch.OffsetFetchResponse](t, s.broker, v, &req)
 	var offset int64
 	var epoch int32
 	var meta *string
@@ -307,7 +308,7 @@ func (s *suite) consumerJoin(t testing.TB, v int16, group string) (string, int32
 	var member string
 	var epoch int32
 	eventually(t, func() error {
-		resp := call[consumergroupheartbeat.ConsumerGroupHeartbeatResponse](t, s.broker, v, &req)
+		resp := testkit.Call[consumergroupheartbeat.ConsumerGroupHeartbeatResponse](t, s.broker, v, &req)
 		if resp.ErrorCode != common.None || resp.MemberId == nil || resp.MemberEpoch < 1 || resp.HeartbeatIntervalMs <= 0 {
 			return fmt.Errorf("heartbeat: %v %s %+v", resp.ErrorCode, str(resp.ErrorMessage), resp)
 		}
@@ -334,7 +335,7 @@ func (s *suite) consumerLeave(t testing.TB, v int16, group, member string) {
 	req := serial.Default[consumergroupheartbeat.ConsumerGroupHeartbeatRequest]()
 	req.GroupId, req.MemberId, req.MemberEpoch, req.RebalanceTimeoutMs = common.GroupId(group), member, -1, -1
 	req.SubscribedTopicNames, req.TopicPartitions = nil, nil
-	resp := call[consumergroupheartbeat.ConsumerGroupHeartbeatResponse](t, s.broker, v, &req)
+	resp := testkit.Call[consumergroupheartbeat.ConsumerGroupHeartbeatResponse](t, s.broker, v, &req)
 	if resp.ErrorCode != common.None || resp.MemberEpoch != -1 {
 		t.Errorf("leave: %v epoch %d", resp.ErrorCode, resp.MemberEpoch)
 	}
@@ -355,7 +356,7 @@ func (s *suite) testConsumerGroupDescribe(t *testing.T, v int16) {
 	defer s.consumerLeave(t, hv, group, member)
 	req := consumergroupdescribe.ConsumerGroupDescribeRequest{GroupIds: []common.GroupId{common.GroupId(group)}, IncludeAuthorizedOperations: true}
 	eventually(t, func() error {
-		resp := call[consumergroupdescribe.ConsumerGroupDescribeResponse](t, s.broker, v, &req)
+		resp := testkit.Call[consumergroupdescribe.ConsumerGroupDescribeResponse](t, s.broker, v, &req)
 		if len(resp.Groups) != 1 {
 			return fmt.Errorf("%+v", resp.Groups)
 		}

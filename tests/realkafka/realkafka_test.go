@@ -17,11 +17,10 @@ import (
 	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/records"
 	"github.com/kio-go/kafka-protocol/kio/schema"
-	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
-	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/kio/tags"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // Listener names, for coverage and reports.
@@ -34,9 +33,9 @@ const (
 type suite struct {
 	root *testing.T // the test of this node: connections live as long as it
 	b    *Broker
-	cov  *coverage
+	cov  *testkit.Coverage
 
-	broker, ctrl *conn // the PLAINTEXT and controller listeners
+	broker, ctrl *testkit.Conn // the PLAINTEXT and controller listeners
 
 	supported map[string]map[int16]tags.Range // listener -> key -> the node's versions
 
@@ -50,7 +49,7 @@ type suite struct {
 	fake       fakeBroker
 	fakeIDs    []int32          // fake brokers registered and not yet unregistered
 	skipped    map[int16]string // APIs left out on purpose, with the reason
-	admin      *conn            // SASL_PLAINTEXT, logged in as the super user
+	admin      *testkit.Conn    // SASL_PLAINTEXT, logged in as the super user
 	tokens     []delegationToken
 	txnID      string              // the transaction of the current round
 	txnPIDs    []common.ProducerId // producer ids of the transactions
@@ -82,12 +81,12 @@ func TestRealKafka(t *testing.T) {
 
 func testRealKafka(t *testing.T, version string) {
 	b := Start(t, version)
-	s := &suite{root: t, b: b, firstZstd: -1, cov: &coverage{}, topicIDs: map[string]kio.UUID{}, skipped: map[int16]string{}}
+	s := &suite{root: t, b: b, firstZstd: -1, cov: &testkit.Coverage{}, topicIDs: map[string]kio.UUID{}, skipped: map[int16]string{}}
 	s.broker = dial(t, onBroker, b.Plaintext, s.cov)
 	s.ctrl = dial(t, onController, b.Controller, s.cov)
 	s.supported = map[string]map[int16]tags.Range{
-		onBroker:     learnVersions(t, s.broker),
-		onController: learnVersions(t, s.ctrl),
+		onBroker:     testkit.LearnVersions(t, s.broker, 3),
+		onController: testkit.LearnVersions(t, s.ctrl, 3),
 	}
 
 	for _, st := range s.steps() {
@@ -111,10 +110,10 @@ func testRealKafka(t *testing.T, version string) {
 		}
 	}
 
-	keys, pairs := s.cov.totals()
+	keys, pairs := s.cov.Totals()
 	kafkadist.Report(t, fmt.Sprintf("real kafka %s: %d API keys, %d key/versions exercised", version, keys, pairs))
 	for _, l := range []string{onBroker, onController} {
-		t.Logf("real kafka %s %s listener: %s", version, l, s.cov.describe(l))
+		t.Logf("real kafka %s %s listener: %s", version, l, s.cov.Describe(l))
 	}
 	s.reportUnserved(t)
 	var quirks []string
@@ -127,39 +126,10 @@ func testRealKafka(t *testing.T, version string) {
 	}
 }
 
-// learnVersions reads a listener's API versions with ApiVersions v3, which both
-// releases serve (Kafka 4 dropped v0-v2 of nothing here, but v3 is the first flexible one).
-func learnVersions(t *testing.T, c *conn) map[int16]tags.Range {
-	req := serial.Default[apiversions.ApiVersionsRequest]()
-	req.ClientSoftwareName, req.ClientSoftwareVersion = "kio", "1.0"
-	resp := call[apiversions.ApiVersionsResponse](t, c, 3, &req)
-	if resp.ErrorCode != common.None {
-		t.Fatalf("ApiVersions v3 on %s: %v", c.listener, resp.ErrorCode)
-	}
-	m := map[int16]tags.Range{}
-	for _, k := range resp.ApiKeys {
-		m[k.ApiKey] = tags.Range{Lo: k.MinVersion, Hi: k.MaxVersion}
-	}
-	return m
-}
-
 // versions returns every version of key both kio and the listener support, oldest
 // first; none where either side lacks the API.
 func (s *suite) versions(listener string, key int16) []int16 {
-	api, ok := schema.Lookup(key)
-	r, served := s.supported[listener][key]
-	if !ok || !served {
-		return nil
-	}
-	both := api.Versions.Intersect(r)
-	if both.IsNone() {
-		return nil
-	}
-	var vs []int16
-	for v := both.Lo; v <= both.Hi; v++ {
-		vs = append(vs, v)
-	}
-	return vs
+	return testkit.Common(s.supported[listener], key)
 }
 
 // at returns the version of key a flow uses in a round: the round-th common version on
@@ -201,7 +171,7 @@ func (s *suite) reportUnserved(t *testing.T) {
 			default:
 				var missing []string
 				for _, v := range s.versions(l, api.Key) {
-					if !s.cov.has(l, api.Key, v) {
+					if !s.cov.Has(l, api.Key, v) {
 						missing = append(missing, fmt.Sprintf("v%d", v))
 					}
 				}

@@ -28,6 +28,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/tests/proxy"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // apiVersionsProbe is an ApiVersions request frame at version, a version the broker may
@@ -70,12 +71,12 @@ func (s *suite) testApiVersionsAboveRange(listener string) func(t *testing.T) {
 		for _, target := range []string{addr, p.Addr()} {
 			for _, v := range []int16{hi + 1, hi + 7} {
 				c := dial(t, listener, target, s.cov)
-				c.c.SetDeadline(time.Now().Add(ioTimeout))
-				if _, err := c.c.Write(apiVersionsProbe(v, 77)); err != nil {
+				c.Raw.SetDeadline(time.Now().Add(testkit.IOTimeout))
+				if _, err := c.Raw.Write(apiVersionsProbe(v, 77)); err != nil {
 					t.Fatal(err)
 				}
 				var f frame.Framer
-				frame, err := f.ReadFrame(c.c)
+				frame, err := f.ReadFrame(c.Raw)
 				if err != nil {
 					t.Fatalf("v%d via %s: %v", v, target, err)
 				}
@@ -93,7 +94,7 @@ func (s *suite) testApiVersionsAboveRange(listener string) func(t *testing.T) {
 				if err != nil || !bytes.Equal(again, frame) {
 					t.Errorf("v%d: re-encoded differs: %v", v, err)
 				}
-				c.c.Close()
+				c.Close()
 			}
 		}
 		p.Close()
@@ -137,9 +138,9 @@ func (s *suite) testLargeFrames(t *testing.T) {
 func (s *suite) testPipelining(t *testing.T) {
 	const n, workers = 300, 30
 	c := dial(t, onBroker, s.b.Plaintext, s.cov)
-	defer c.c.Close()
-	cl := c.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer c.Close()
+	cl := c.Connect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.IOTimeout)
 	defer cancel()
 	mdVersion, dcVersion := s.newest(t, onBroker, 3), s.newest(t, onBroker, 60)
 	errs := make(chan error, n)
@@ -251,11 +252,11 @@ func (s *suite) testClosedMidResponse(t *testing.T) {
 		}()
 	}()
 	c := dial(t, onBroker, ln.Addr().String(), s.cov)
-	defer c.c.Close()
-	cl := c.client(t) // negotiates through the relay
+	defer c.Close()
+	cl := c.Connect(t) // negotiates through the relay
 	md := serial.Default[metadata.MetadataRequest]()
 	md.Topics = nil
-	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.IOTimeout)
 	defer cancel()
 	start := time.Now()
 	_, err = cl.CallVersion(ctx, &md, 12)

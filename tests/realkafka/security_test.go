@@ -23,6 +23,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/saslauthenticate"
 	"github.com/kio-go/kafka-protocol/kio/schema/saslhandshake"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // SCRAM mechanisms as AlterUserScramCredentials numbers them.
@@ -47,7 +48,7 @@ func scramUser(listener string) (string, string) {
 
 // dialSASL opens a connection to the SASL_PLAINTEXT listener authenticated with
 // mechanism at the newest versions.
-func (s *suite) dialSASL(t testing.TB, mechanism, user, password string, tokenAuth bool) *conn {
+func (s *suite) dialSASL(t testing.TB, mechanism, user, password string, tokenAuth bool) *testkit.Conn {
 	t.Helper()
 	c := dial(s.root, onBroker, s.b.SASL, s.cov)
 	code := saslAuth(t, c, s.newest(t, onBroker, 17), s.newest(t, onBroker, 36), mechanism, user, password, tokenAuth)
@@ -69,7 +70,7 @@ func (s *suite) testAlterUserScramCredentials(listener string) func(t *testing.T
 			req.Upsertions = []alteruserscramcredentials.ScramCredentialUpsertion{{
 				Name: user, Mechanism: m, Iterations: 4096 + int32(m), Salt: salt, SaltedPassword: scramSaltedPassword(m, password, salt, 4096+int(m))}}
 			req.Deletions = []alteruserscramcredentials.ScramCredentialDeletion{{Name: "kio-nobody", Mechanism: scramSHA256}}
-			resp := call[alteruserscramcredentials.AlterUserScramCredentialsResponse](t, s.on(listener), v, &req)
+			resp := testkit.Call[alteruserscramcredentials.AlterUserScramCredentialsResponse](t, s.on(listener), v, &req)
 			codes := map[string]common.ErrorCode{}
 			for _, r := range resp.Results {
 				codes[r.User] = r.ErrorCode
@@ -86,12 +87,12 @@ func (s *suite) testDescribeUserScramCredentials(listener string) func(t *testin
 		user, _ := scramUser(listener)
 		req := describeuserscramcredentials.DescribeUserScramCredentialsRequest{Users: []describeuserscramcredentials.UserName{{Name: user}, {Name: "kio-nobody"}}}
 		if listener == onController {
-			resp := call[describeuserscramcredentials.DescribeUserScramCredentialsResponse](t, s.ctrl, v, &req)
+			resp := testkit.Call[describeuserscramcredentials.DescribeUserScramCredentialsResponse](t, s.ctrl, v, &req)
 			s.controllerRefuses(t, "DescribeUserScramCredentials", resp.ErrorCode)
 			return
 		}
 		eventually(t, func() error {
-			resp := call[describeuserscramcredentials.DescribeUserScramCredentialsResponse](t, s.on(listener), v, &req)
+			resp := testkit.Call[describeuserscramcredentials.DescribeUserScramCredentialsResponse](t, s.on(listener), v, &req)
 			if resp.ErrorCode != common.None || len(resp.Results) != 2 {
 				return fmt.Errorf("%+v", resp)
 			}
@@ -133,10 +134,10 @@ func (s *suite) testSaslHandshake(t *testing.T, v int16) {
 			}
 			// Authenticated, the connection serves requests.
 			req := serial.Default[metadata.MetadataRequest]()
-			if md := call[metadata.MetadataResponse](t, c, 12, &req); len(md.Brokers) != 1 {
+			if md := testkit.Call[metadata.MetadataResponse](t, c, 12, &req); len(md.Brokers) != 1 {
 				t.Errorf("metadata after %s login: %+v", login.mech, md.Brokers)
 			}
-			c.c.Close()
+			c.Close()
 			if av < 0 {
 				continue
 			}
@@ -144,12 +145,12 @@ func (s *suite) testSaslHandshake(t *testing.T, v int16) {
 			if code := saslAuth(t, bad, v, av, login.mech, login.user, "wrong", false); code != common.SaslAuthenticationFailed {
 				t.Errorf("%s with a wrong password: %v, want SASL_AUTHENTICATION_FAILED", login.mech, code)
 			}
-			bad.c.Close()
+			bad.Close()
 		}
 	}
 	c := dial(t, onBroker, s.b.SASL, s.cov)
-	defer c.c.Close()
-	r := call[saslhandshake.SaslHandshakeResponse](t, c, v, &saslhandshake.SaslHandshakeRequest{Mechanism: "GSSAPI"})
+	defer c.Close()
+	r := testkit.Call[saslhandshake.SaslHandshakeResponse](t, c, v, &saslhandshake.SaslHandshakeRequest{Mechanism: "GSSAPI"})
 	slices.Sort(r.Mechanisms)
 	if r.ErrorCode != common.UnsupportedSaslMechanism || !slices.Equal(r.Mechanisms, []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}) {
 		t.Errorf("GSSAPI: %+v, want UNSUPPORTED_SASL_MECHANISM and the three enabled", r)
@@ -160,8 +161,8 @@ func (s *suite) testSaslHandshake(t *testing.T, v int16) {
 // out of place.
 func (s *suite) testSaslHandshakeOnPlaintext(t *testing.T, v int16) {
 	c := dial(t, onController, s.b.Controller, s.cov)
-	defer c.c.Close()
-	r := call[saslhandshake.SaslHandshakeResponse](t, c, v, &saslhandshake.SaslHandshakeRequest{Mechanism: "PLAIN"})
+	defer c.Close()
+	r := testkit.Call[saslhandshake.SaslHandshakeResponse](t, c, v, &saslhandshake.SaslHandshakeRequest{Mechanism: "PLAIN"})
 	if r.ErrorCode != common.IllegalSaslState && r.ErrorCode != common.UnsupportedSaslMechanism {
 		t.Errorf("SaslHandshake on PLAINTEXT: %+v", r)
 	}
@@ -169,8 +170,8 @@ func (s *suite) testSaslHandshakeOnPlaintext(t *testing.T, v int16) {
 
 func (s *suite) testSaslAuthenticateOnPlaintext(t *testing.T, v int16) {
 	c := dial(t, onController, s.b.Controller, s.cov)
-	defer c.c.Close()
-	r := call[saslauthenticate.SaslAuthenticateResponse](t, c, v, &saslauthenticate.SaslAuthenticateRequest{AuthBytes: []byte("\x00a\x00b")})
+	defer c.Close()
+	r := testkit.Call[saslauthenticate.SaslAuthenticateResponse](t, c, v, &saslauthenticate.SaslAuthenticateRequest{AuthBytes: []byte("\x00a\x00b")})
 	if r.ErrorCode != common.IllegalSaslState {
 		t.Errorf("SaslAuthenticate on PLAINTEXT: %v, want ILLEGAL_SASL_STATE", r.ErrorCode)
 	}
@@ -181,7 +182,7 @@ func (s *suite) testSaslAuthenticateOnPlaintext(t *testing.T, v int16) {
 func (s *suite) testSaslAuthenticate(t *testing.T, v int16) {
 	user, password := scramUser(onController)
 	c := dial(t, onBroker, s.b.SASL, s.cov)
-	defer c.c.Close()
+	defer c.Close()
 	if code := saslAuth(t, c, s.newest(t, onBroker, 17), v, "SCRAM-SHA-512", user, password, false); code != common.None {
 		t.Errorf("SCRAM-SHA-512 as %s: %v", user, code)
 	}
@@ -195,21 +196,21 @@ func (s *suite) testCreateAcls(listener string) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
 		req := createacls.CreateAclsRequest{Creations: []createacls.AclCreation{{ResourceType: resourceTopic, ResourceName: s.dataTopic,
 			ResourcePatternType: aclLiteral, Principal: aclPrincipal(listener, v), Host: "*", Operation: aclDescribe, PermissionType: aclAllow}}}
-		resp := call[createacls.CreateAclsResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[createacls.CreateAclsResponse](t, s.on(listener), v, &req)
 		if len(resp.Results) != 1 || resp.Results[0].ErrorCode != common.None {
 			t.Fatalf("%+v", resp.Results)
 		}
 	}
 }
 
-func (s *suite) describeAcls(t testing.TB, c *conn, v int16, principal string) *describeacls.DescribeAclsResponse {
+func (s *suite) describeAcls(t testing.TB, c *testkit.Conn, v int16, principal string) *describeacls.DescribeAclsResponse {
 	t.Helper()
 	req := describeacls.DescribeAclsRequest{ResourceTypeFilter: resourceAny, PatternTypeFilter: aclAny,
 		PrincipalFilter: &principal, Operation: aclAny, PermissionType: aclAny}
 	if v == 0 {
 		req.PatternTypeFilter = 0 // absent at v0
 	}
-	return call[describeacls.DescribeAclsResponse](t, c, v, &req)
+	return testkit.Call[describeacls.DescribeAclsResponse](t, c, v, &req)
 }
 
 func (s *suite) testDescribeAcls(listener string) func(t *testing.T, v int16) {
@@ -240,7 +241,7 @@ func (s *suite) testDeleteAcls(listener string) func(t *testing.T, v int16) {
 		}
 		var resp *deleteacls.DeleteAclsResponse
 		eventually(t, func() error { // the ACL the CreateAcls step made at v
-			resp = call[deleteacls.DeleteAclsResponse](t, s.on(listener), v, &deleteacls.DeleteAclsRequest{Filters: []deleteacls.DeleteAclsFilter{f}})
+			resp = testkit.Call[deleteacls.DeleteAclsResponse](t, s.on(listener), v, &deleteacls.DeleteAclsRequest{Filters: []deleteacls.DeleteAclsFilter{f}})
 			if len(resp.FilterResults) != 1 || resp.FilterResults[0].ErrorCode != common.None || len(resp.FilterResults[0].MatchingAcls) != 1 {
 				return fmt.Errorf("%+v", resp.FilterResults)
 			}
@@ -257,19 +258,19 @@ func (s *suite) testDeleteAcls(listener string) func(t *testing.T, v int16) {
 func (s *suite) testAclsAuthorize(t *testing.T) {
 	user, password := scramUser(onBroker)
 	c := s.dialSASL(t, "SCRAM-SHA-256", user, password, false)
-	defer c.c.Close()
+	defer c.Close()
 	describe := func() common.ErrorCode {
 		req := serial.Default[metadata.MetadataRequest]()
-		req.Topics = []metadata.MetadataRequestTopic{{Name: ptr(common.TopicName(s.dataTopic))}}
+		req.Topics = []metadata.MetadataRequestTopic{{Name: testkit.Ptr(common.TopicName(s.dataTopic))}}
 		req.AllowAutoTopicCreation = false
-		return call[metadata.MetadataResponse](t, c, 12, &req).Topics[0].ErrorCode
+		return testkit.Call[metadata.MetadataResponse](t, c, 12, &req).Topics[0].ErrorCode
 	}
 	if code := describe(); code != common.TopicAuthorizationFailed {
 		t.Fatalf("without ACLs: %v, want TOPIC_AUTHORIZATION_FAILED", code)
 	}
 	req := createacls.CreateAclsRequest{Creations: []createacls.AclCreation{{ResourceType: resourceTopic, ResourceName: s.dataTopic,
 		ResourcePatternType: aclLiteral, Principal: "User:" + user, Host: "*", Operation: aclDescribe, PermissionType: aclAllow}}}
-	if r := call[createacls.CreateAclsResponse](t, s.broker, s.newest(t, onBroker, 30), &req); r.Results[0].ErrorCode != common.None {
+	if r := testkit.Call[createacls.CreateAclsResponse](t, s.broker, s.newest(t, onBroker, 30), &req); r.Results[0].ErrorCode != common.None {
 		t.Fatalf("%+v", r.Results)
 	}
 	eventually(t, func() error {
@@ -281,7 +282,7 @@ func (s *suite) testAclsAuthorize(t *testing.T) {
 }
 
 func quotaEntity(listener string, v int16) []alterclientquotas.EntityData {
-	return []alterclientquotas.EntityData{{EntityType: "user", EntityName: ptr(fmt.Sprintf("kio-quota-%s-v%d", listener, v))}}
+	return []alterclientquotas.EntityData{{EntityType: "user", EntityName: testkit.Ptr(fmt.Sprintf("kio-quota-%s-v%d", listener, v))}}
 }
 
 func (s *suite) testAlterClientQuotas(listener string) func(t *testing.T, v int16) {
@@ -290,14 +291,14 @@ func (s *suite) testAlterClientQuotas(listener string) func(t *testing.T, v int1
 			Entity: quotaEntity(listener, v),
 			Ops:    []alterclientquotas.OpData{{Key: "producer_byte_rate", Value: 1024 * float64(v+1)}, {Key: "consumer_byte_rate", Value: 2048}},
 		}}}
-		resp := call[alterclientquotas.AlterClientQuotasResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[alterclientquotas.AlterClientQuotasResponse](t, s.on(listener), v, &req)
 		if len(resp.Entries) != 1 || resp.Entries[0].ErrorCode != common.None || str(resp.Entries[0].Entity[0].EntityName) != str(req.Entries[0].Entity[0].EntityName) {
 			t.Fatalf("%+v", resp.Entries)
 		}
 		bad := req
 		bad.ValidateOnly = true
 		bad.Entries = []alterclientquotas.AlterClientQuotasRequestEntryData{{Entity: quotaEntity(listener, v), Ops: []alterclientquotas.OpData{{Key: "kio_no_such_quota", Value: 1}}}}
-		if r := call[alterclientquotas.AlterClientQuotasResponse](t, s.on(listener), v, &bad); r.Entries[0].ErrorCode != common.InvalidRequest {
+		if r := testkit.Call[alterclientquotas.AlterClientQuotasResponse](t, s.on(listener), v, &bad); r.Entries[0].ErrorCode != common.InvalidRequest {
 			t.Errorf("unknown quota key: %v, want INVALID_REQUEST", r.Entries[0].ErrorCode)
 		}
 	}
@@ -309,7 +310,7 @@ func (s *suite) testDescribeClientQuotas(t *testing.T, v int16) {
 		name := str(quotaEntity(l, av)[0].EntityName)
 		req := describeclientquotas.DescribeClientQuotasRequest{Components: []describeclientquotas.ComponentData{{EntityType: "user", MatchType: 0, Match: &name}}, Strict: true}
 		eventually(t, func() error {
-			resp := call[describeclientquotas.DescribeClientQuotasResponse](t, s.broker, v, &req)
+			resp := testkit.Call[describeclientquotas.DescribeClientQuotasResponse](t, s.broker, v, &req)
 			if resp.ErrorCode != common.None || len(resp.Entries) != 1 {
 				return fmt.Errorf("%s: %+v", name, resp)
 			}
@@ -356,7 +357,7 @@ type delegationToken struct {
 
 // adminConn is a SASL connection as the super user, on which delegation tokens may be
 // created (not on PLAINTEXT, not with a token).
-func (s *suite) adminConn(t testing.TB) *conn {
+func (s *suite) adminConn(t testing.TB) *testkit.Conn {
 	if s.admin == nil {
 		s.admin = s.dialSASL(t, "SCRAM-SHA-256", AdminUser, AdminPassword, false)
 	}
@@ -370,9 +371,9 @@ func (s *suite) testCreateDelegationToken(t *testing.T, v int16) {
 	owner := AdminUser
 	if v >= 3 {
 		owner, _ = scramUser(onBroker)
-		req.OwnerPrincipalType, req.OwnerPrincipalName = ptr("User"), &owner
+		req.OwnerPrincipalType, req.OwnerPrincipalName = testkit.Ptr("User"), &owner
 	}
-	resp := call[createdelegationtoken.CreateDelegationTokenResponse](t, s.adminConn(t), v, &req)
+	resp := testkit.Call[createdelegationtoken.CreateDelegationTokenResponse](t, s.adminConn(t), v, &req)
 	if resp.ErrorCode != common.None || resp.TokenId == "" || len(resp.Hmac) == 0 || resp.PrincipalName != owner {
 		t.Fatalf("%+v", resp)
 	}
@@ -384,7 +385,7 @@ func (s *suite) testCreateDelegationToken(t *testing.T, v int16) {
 	}
 	s.tokens = append(s.tokens, delegationToken{id: resp.TokenId, hmac: resp.Hmac})
 	// On PLAINTEXT tokens may not be created.
-	if r := call[createdelegationtoken.CreateDelegationTokenResponse](t, s.broker, v, &req); r.ErrorCode != common.DelegationTokenRequestNotAllowed {
+	if r := testkit.Call[createdelegationtoken.CreateDelegationTokenResponse](t, s.broker, v, &req); r.ErrorCode != common.DelegationTokenRequestNotAllowed {
 		t.Errorf("on PLAINTEXT: %v, want DELEGATION_TOKEN_REQUEST_NOT_ALLOWED", r.ErrorCode)
 	}
 }
@@ -392,7 +393,7 @@ func (s *suite) testCreateDelegationToken(t *testing.T, v int16) {
 func (s *suite) testCreateDelegationTokenOnController(t *testing.T, v int16) {
 	req := serial.Default[createdelegationtoken.CreateDelegationTokenRequest]()
 	req.MaxLifetimeMs = 3_600_000
-	r := call[createdelegationtoken.CreateDelegationTokenResponse](t, s.ctrl, v, &req)
+	r := testkit.Call[createdelegationtoken.CreateDelegationTokenResponse](t, s.ctrl, v, &req)
 	s.controllerRefuses(t, "CreateDelegationToken", r.ErrorCode, common.DelegationTokenRequestNotAllowed)
 }
 
@@ -403,7 +404,7 @@ func (s *suite) testDescribeDelegationToken(listener string) func(t *testing.T, 
 			c = s.ctrl
 		}
 		eventually(t, func() error {
-			resp := call[describedelegationtoken.DescribeDelegationTokenResponse](t, c, v, &describedelegationtoken.DescribeDelegationTokenRequest{Owners: nil})
+			resp := testkit.Call[describedelegationtoken.DescribeDelegationTokenResponse](t, c, v, &describedelegationtoken.DescribeDelegationTokenRequest{Owners: nil})
 			if listener == onController { // no SASL there: not allowed
 				s.controllerRefuses(t, "DescribeDelegationToken", resp.ErrorCode, common.DelegationTokenRequestNotAllowed)
 				return nil
@@ -430,19 +431,19 @@ func (s *suite) testDescribeDelegationToken(listener string) func(t *testing.T, 
 func (s *suite) testRenewDelegationToken(listener string) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
 		if listener == onController {
-			r := call[renewdelegationtoken.RenewDelegationTokenResponse](t, s.ctrl, v, &renewdelegationtoken.RenewDelegationTokenRequest{Hmac: s.tokens[0].hmac, RenewPeriodMs: 1000})
+			r := testkit.Call[renewdelegationtoken.RenewDelegationTokenResponse](t, s.ctrl, v, &renewdelegationtoken.RenewDelegationTokenRequest{Hmac: s.tokens[0].hmac, RenewPeriodMs: 1000})
 			s.controllerRefuses(t, "RenewDelegationToken", r.ErrorCode, common.DelegationTokenRequestNotAllowed)
 			return
 		}
 		// The token authenticates (SCRAM with tokenauth=true, the HMAC in base64 as the password).
 		tok := s.tokens[0]
 		tc := s.dialSASL(t, "SCRAM-SHA-256", tok.id, base64.StdEncoding.EncodeToString(tok.hmac), true)
-		tc.c.Close()
-		r := call[renewdelegationtoken.RenewDelegationTokenResponse](t, s.adminConn(t), v, &renewdelegationtoken.RenewDelegationTokenRequest{Hmac: tok.hmac, RenewPeriodMs: 600_000})
+		tc.Close()
+		r := testkit.Call[renewdelegationtoken.RenewDelegationTokenResponse](t, s.adminConn(t), v, &renewdelegationtoken.RenewDelegationTokenRequest{Hmac: tok.hmac, RenewPeriodMs: 600_000})
 		if r.ErrorCode != common.None || r.ExpiryTimestampMs <= 0 {
 			t.Errorf("renew: %+v", r)
 		}
-		unknown := call[renewdelegationtoken.RenewDelegationTokenResponse](t, s.adminConn(t), v, &renewdelegationtoken.RenewDelegationTokenRequest{Hmac: []byte("kio"), RenewPeriodMs: 1000})
+		unknown := testkit.Call[renewdelegationtoken.RenewDelegationTokenResponse](t, s.adminConn(t), v, &renewdelegationtoken.RenewDelegationTokenRequest{Hmac: []byte("kio"), RenewPeriodMs: 1000})
 		if unknown.ErrorCode != common.DelegationTokenNotFound {
 			t.Errorf("renew an unknown token: %v, want DELEGATION_TOKEN_NOT_FOUND", unknown.ErrorCode)
 		}
@@ -452,7 +453,7 @@ func (s *suite) testRenewDelegationToken(listener string) func(t *testing.T, v i
 func (s *suite) testExpireDelegationToken(listener string) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
 		if listener == onController {
-			r := call[expiredelegationtoken.ExpireDelegationTokenResponse](t, s.ctrl, v, &expiredelegationtoken.ExpireDelegationTokenRequest{Hmac: s.tokens[0].hmac, ExpiryTimePeriodMs: -1})
+			r := testkit.Call[expiredelegationtoken.ExpireDelegationTokenResponse](t, s.ctrl, v, &expiredelegationtoken.ExpireDelegationTokenRequest{Hmac: s.tokens[0].hmac, ExpiryTimePeriodMs: -1})
 			s.controllerRefuses(t, "ExpireDelegationToken", r.ErrorCode, common.DelegationTokenRequestNotAllowed)
 			return
 		}
@@ -461,12 +462,12 @@ func (s *suite) testExpireDelegationToken(listener string) func(t *testing.T, v 
 		}
 		tok := s.tokens[len(s.tokens)-1]
 		s.tokens = s.tokens[:len(s.tokens)-1]
-		r := call[expiredelegationtoken.ExpireDelegationTokenResponse](t, s.adminConn(t), v, &expiredelegationtoken.ExpireDelegationTokenRequest{Hmac: tok.hmac, ExpiryTimePeriodMs: -1})
+		r := testkit.Call[expiredelegationtoken.ExpireDelegationTokenResponse](t, s.adminConn(t), v, &expiredelegationtoken.ExpireDelegationTokenRequest{Hmac: tok.hmac, ExpiryTimePeriodMs: -1})
 		if r.ErrorCode != common.None {
 			t.Errorf("expire: %+v", r)
 		}
 		eventually(t, func() error {
-			resp := call[describedelegationtoken.DescribeDelegationTokenResponse](t, s.adminConn(t), s.newest(t, onBroker, 41), &describedelegationtoken.DescribeDelegationTokenRequest{Owners: nil})
+			resp := testkit.Call[describedelegationtoken.DescribeDelegationTokenResponse](t, s.adminConn(t), s.newest(t, onBroker, 41), &describedelegationtoken.DescribeDelegationTokenRequest{Owners: nil})
 			for _, d := range resp.Tokens {
 				if d.TokenId == tok.id {
 					return fmt.Errorf("token %s still listed", tok.id)

@@ -18,6 +18,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/sharegroupdescribe"
 	"github.com/kio-go/kafka-protocol/kio/schema/sharegroupheartbeat"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // The share group API keys (KIP-932), for the flow's versions.
@@ -83,8 +84,8 @@ func (s *suite) testShareGroup(t *testing.T, round int16) {
 
 	cfg := serial.Default[incrementalalterconfigs.IncrementalAlterConfigsRequest]()
 	cfg.Resources = []incrementalalterconfigs.AlterConfigsResource{{ResourceType: resourceGroup, ResourceName: group,
-		Configs: []incrementalalterconfigs.AlterableConfig{{Name: "share.auto.offset.reset", Value: ptr("earliest")}}}}
-	if r := call[incrementalalterconfigs.IncrementalAlterConfigsResponse](t, s.broker, s.newest(t, onBroker, 44), &cfg); r.Responses[0].ErrorCode != common.None {
+		Configs: []incrementalalterconfigs.AlterableConfig{{Name: "share.auto.offset.reset", Value: testkit.Ptr("earliest")}}}}
+	if r := testkit.Call[incrementalalterconfigs.IncrementalAlterConfigsResponse](t, s.broker, s.newest(t, onBroker, 44), &cfg); r.Responses[0].ErrorCode != common.None {
 		t.Fatalf("share.auto.offset.reset of %s: %v %s", group, r.Responses[0].ErrorCode, str(r.Responses[0].ErrorMessage))
 	}
 
@@ -106,12 +107,12 @@ func (s *suite) testShareGroup(t *testing.T, round int16) {
 
 	// Accept all but the last record, release the last: only it comes back.
 	ack := serial.Default[shareacknowledge.ShareAcknowledgeRequest]()
-	ack.GroupId, ack.MemberId, ack.ShareSessionEpoch = ptr(common.GroupId(group)), ptr(m.id), m.sessionEpoch
+	ack.GroupId, ack.MemberId, ack.ShareSessionEpoch = testkit.Ptr(common.GroupId(group)), testkit.Ptr(m.id), m.sessionEpoch
 	ack.Topics = []shareacknowledge.AcknowledgeTopic{{TopicId: s.dataID, Partitions: []shareacknowledge.AcknowledgePartition{{PartitionIndex: 0,
 		AcknowledgementBatches: []shareacknowledge.AcknowledgementBatch{
 			{FirstOffset: 0, LastOffset: n - 2, AcknowledgeTypes: []int8{ackAccept}},
 			{FirstOffset: n - 1, LastOffset: n - 1, AcknowledgeTypes: []int8{ackRelease}}}}}}}
-	ar := call[shareacknowledge.ShareAcknowledgeResponse](t, s.broker, av, &ack)
+	ar := testkit.Call[shareacknowledge.ShareAcknowledgeResponse](t, s.broker, av, &ack)
 	m.sessionEpoch++
 	if ar.ErrorCode != common.None || len(ar.Responses) != 1 || ar.Responses[0].TopicId != s.dataID || len(ar.Responses[0].Partitions) != 1 ||
 		ar.Responses[0].Partitions[0].ErrorCode != common.None {
@@ -142,7 +143,7 @@ func (s *suite) testShareGroup(t *testing.T, round int16) {
 	alter := altersharegroupoffsets.AlterShareGroupOffsetsRequest{GroupId: common.GroupId(group), Topics: []altersharegroupoffsets.AlterShareGroupOffsetsRequestTopic{
 		{TopicName: common.TopicName(s.dataTopic), Partitions: []altersharegroupoffsets.AlterShareGroupOffsetsRequestPartition{{PartitionIndex: 0, StartOffset: 1}}}}}
 	until(t, func() error { // the group is empty once the coordinator has processed the leave
-		r := call[altersharegroupoffsets.AlterShareGroupOffsetsResponse](t, s.broker, s.at(t, keyAlterShareGroupOffsets, round), &alter)
+		r := testkit.Call[altersharegroupoffsets.AlterShareGroupOffsetsResponse](t, s.broker, s.at(t, keyAlterShareGroupOffsets, round), &alter)
 		if r.ErrorCode != common.None || len(r.Responses) != 1 || r.Responses[0].TopicId != s.dataID || string(r.Responses[0].TopicName) != s.dataTopic ||
 			len(r.Responses[0].Partitions) != 1 || r.Responses[0].Partitions[0].ErrorCode != common.None {
 			return fmt.Errorf("alter share group offsets: %v %s %+v", r.ErrorCode, str(r.ErrorMessage), r.Responses)
@@ -153,7 +154,7 @@ func (s *suite) testShareGroup(t *testing.T, round int16) {
 
 	del := deletesharegroupoffsets.DeleteShareGroupOffsetsRequest{GroupId: common.GroupId(group),
 		Topics: []deletesharegroupoffsets.DeleteShareGroupOffsetsRequestTopic{{TopicName: common.TopicName(s.dataTopic)}}}
-	r := call[deletesharegroupoffsets.DeleteShareGroupOffsetsResponse](t, s.broker, s.at(t, keyDeleteShareGroupOffsets, round), &del)
+	r := testkit.Call[deletesharegroupoffsets.DeleteShareGroupOffsetsResponse](t, s.broker, s.at(t, keyDeleteShareGroupOffsets, round), &del)
 	if r.ErrorCode != common.None || len(r.Responses) != 1 || r.Responses[0].TopicId != s.dataID || r.Responses[0].ErrorCode != common.None {
 		t.Fatalf("delete share group offsets: %v %s %+v", r.ErrorCode, str(r.ErrorMessage), r.Responses)
 	}
@@ -169,7 +170,7 @@ func (s *suite) shareJoin(t testing.TB, v int16, group string) *shareMember {
 	req.GroupId, req.MemberId, req.MemberEpoch = common.GroupId(group), m.id, 0
 	req.SubscribedTopicNames = []common.TopicName{common.TopicName(s.dataTopic)}
 	until(t, func() error {
-		resp := call[sharegroupheartbeat.ShareGroupHeartbeatResponse](t, s.broker, v, &req)
+		resp := testkit.Call[sharegroupheartbeat.ShareGroupHeartbeatResponse](t, s.broker, v, &req)
 		if resp.ErrorCode != common.None || resp.MemberId == nil || *resp.MemberId != m.id || resp.MemberEpoch < 1 || resp.HeartbeatIntervalMs <= 0 {
 			return fmt.Errorf("share heartbeat: %v %s member %s epoch %d", resp.ErrorCode, str(resp.ErrorMessage), str(resp.MemberId), resp.MemberEpoch)
 		}
@@ -189,7 +190,7 @@ func (s *suite) shareLeave(t testing.TB, v int16, m *shareMember) {
 	t.Helper()
 	req := serial.Default[sharegroupheartbeat.ShareGroupHeartbeatRequest]()
 	req.GroupId, req.MemberId, req.MemberEpoch = common.GroupId(m.group), m.id, -1
-	resp := call[sharegroupheartbeat.ShareGroupHeartbeatResponse](t, s.broker, v, &req)
+	resp := testkit.Call[sharegroupheartbeat.ShareGroupHeartbeatResponse](t, s.broker, v, &req)
 	if resp.ErrorCode != common.None || resp.MemberEpoch != -1 {
 		t.Errorf("share leave: %v %s epoch %d", resp.ErrorCode, str(resp.ErrorMessage), resp.MemberEpoch)
 	}
@@ -200,7 +201,7 @@ func (s *suite) shareDescribe(t testing.TB, v int16, m *shareMember) {
 	t.Helper()
 	req := sharegroupdescribe.ShareGroupDescribeRequest{GroupIds: []common.GroupId{common.GroupId(m.group), "kio-no-such-share-group"}, IncludeAuthorizedOperations: true}
 	until(t, func() error {
-		resp := call[sharegroupdescribe.ShareGroupDescribeResponse](t, s.broker, v, &req)
+		resp := testkit.Call[sharegroupdescribe.ShareGroupDescribeResponse](t, s.broker, v, &req)
 		if len(resp.Groups) != 2 {
 			return fmt.Errorf("%+v", resp.Groups)
 		}
@@ -228,11 +229,11 @@ func (s *suite) shareDescribe(t testing.TB, v int16, m *shareMember) {
 func (s *suite) shareFetch(t testing.TB, v int16, m *shareMember, acks []sharefetch.AcknowledgementBatch, waitMs int32) *sharefetch.PartitionData {
 	t.Helper()
 	req := serial.Default[sharefetch.ShareFetchRequest]()
-	req.GroupId, req.MemberId, req.ShareSessionEpoch = ptr(common.GroupId(m.group)), ptr(m.id), m.sessionEpoch
+	req.GroupId, req.MemberId, req.ShareSessionEpoch = testkit.Ptr(common.GroupId(m.group)), testkit.Ptr(m.id), m.sessionEpoch
 	req.MaxWaitMs, req.MinBytes, req.MaxBytes = waitMs, 1, 8<<20
 	req.MaxRecords, req.BatchSize = 10000, 10000
 	req.Topics = []sharefetch.FetchTopic{{TopicId: s.dataID, Partitions: []sharefetch.FetchPartition{{PartitionIndex: 0, AcknowledgementBatches: acks}}}}
-	resp := call[sharefetch.ShareFetchResponse](t, s.broker, v, &req)
+	resp := testkit.Call[sharefetch.ShareFetchResponse](t, s.broker, v, &req)
 	m.sessionEpoch++
 	if resp.ErrorCode != common.None || len(resp.Responses) != 1 || resp.Responses[0].TopicId != s.dataID || len(resp.Responses[0].Partitions) != 1 {
 		t.Fatalf("share fetch v%d: %v %s %+v", v, resp.ErrorCode, str(resp.ErrorMessage), resp.Responses)
@@ -304,7 +305,7 @@ func (s *suite) checkShareOffset(t testing.TB, v int16, group string, want, lag 
 	req := describesharegroupoffsets.DescribeShareGroupOffsetsRequest{Groups: []describesharegroupoffsets.DescribeShareGroupOffsetsRequestGroup{{GroupId: common.GroupId(group),
 		Topics: []describesharegroupoffsets.DescribeShareGroupOffsetsRequestTopic{{TopicName: common.TopicName(s.dataTopic), Partitions: []int32{0}}}}}}
 	until(t, func() error {
-		resp := call[describesharegroupoffsets.DescribeShareGroupOffsetsResponse](t, s.broker, v, &req)
+		resp := testkit.Call[describesharegroupoffsets.DescribeShareGroupOffsetsResponse](t, s.broker, v, &req)
 		if len(resp.Groups) != 1 || resp.Groups[0].ErrorCode != common.None || string(resp.Groups[0].GroupId) != group {
 			return fmt.Errorf("describe share group offsets: %+v", resp.Groups)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/readsharegroupstate"
 	"github.com/kio-go/kafka-protocol/kio/schema/readsharegroupstatesummary"
 	"github.com/kio-go/kafka-protocol/kio/schema/writesharegroupstate"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // The share coordinator's state API keys (KIP-932), which brokers send to the share
@@ -42,7 +43,7 @@ func (s *suite) testShareState(t *testing.T, round int16) {
 
 	ini := initializesharegroupstate.InitializeShareGroupStateRequest{GroupId: group, Topics: []initializesharegroupstate.InitializeStateData{{TopicId: s.dataID,
 		Partitions: []initializesharegroupstate.PartitionData{{Partition: 0, StateEpoch: stateEpoch, StartOffset: 0}}}}}
-	ir := call[initializesharegroupstate.InitializeShareGroupStateResponse](t, s.broker, s.at(t, keyInitializeShareGroupState, round), &ini)
+	ir := testkit.Call[initializesharegroupstate.InitializeShareGroupStateResponse](t, s.broker, s.at(t, keyInitializeShareGroupState, round), &ini)
 	if len(ir.Results) != 1 || ir.Results[0].TopicId != s.dataID || len(ir.Results[0].Partitions) != 1 || ir.Results[0].Partitions[0].ErrorCode != common.None {
 		t.Fatalf("initialize share group state: %+v", ir.Results)
 	}
@@ -52,14 +53,14 @@ func (s *suite) testShareState(t *testing.T, round int16) {
 	write := writesharegroupstate.WriteShareGroupStateRequest{GroupId: group, Topics: []writesharegroupstate.WriteStateData{{TopicId: s.dataID,
 		Partitions: []writesharegroupstate.PartitionData{{Partition: 0, StateEpoch: stateEpoch, LeaderEpoch: s.epoch, StartOffset: startOffset,
 			DeliveryCompleteCount: 2, StateBatches: []writesharegroupstate.StateBatch{batch}}}}}}
-	wr := call[writesharegroupstate.WriteShareGroupStateResponse](t, s.broker, wv, &write)
+	wr := testkit.Call[writesharegroupstate.WriteShareGroupStateResponse](t, s.broker, wv, &write)
 	if len(wr.Results) != 1 || wr.Results[0].TopicId != s.dataID || len(wr.Results[0].Partitions) != 1 || wr.Results[0].Partitions[0].ErrorCode != common.None {
 		t.Fatalf("write share group state: %+v", wr.Results)
 	}
 
 	read := readsharegroupstate.ReadShareGroupStateRequest{GroupId: group, Topics: []readsharegroupstate.ReadStateData{{TopicId: s.dataID,
 		Partitions: []readsharegroupstate.PartitionData{{Partition: 0, LeaderEpoch: s.epoch}}}}}
-	rr := call[readsharegroupstate.ReadShareGroupStateResponse](t, s.broker, s.at(t, keyReadShareGroupState, round), &read)
+	rr := testkit.Call[readsharegroupstate.ReadShareGroupStateResponse](t, s.broker, s.at(t, keyReadShareGroupState, round), &read)
 	if len(rr.Results) != 1 || rr.Results[0].TopicId != s.dataID || len(rr.Results[0].Partitions) != 1 {
 		t.Fatalf("read share group state: %+v", rr.Results)
 	}
@@ -74,7 +75,7 @@ func (s *suite) testShareState(t *testing.T, round int16) {
 	sv := s.at(t, keyReadShareGroupStateSummary, round)
 	sum := readsharegroupstatesummary.ReadShareGroupStateSummaryRequest{GroupId: group, Topics: []readsharegroupstatesummary.ReadStateSummaryData{{TopicId: s.dataID,
 		Partitions: []readsharegroupstatesummary.PartitionData{{Partition: 0, LeaderEpoch: s.epoch}}}}}
-	sr := call[readsharegroupstatesummary.ReadShareGroupStateSummaryResponse](t, s.broker, sv, &sum)
+	sr := testkit.Call[readsharegroupstatesummary.ReadShareGroupStateSummaryResponse](t, s.broker, sv, &sum)
 	if len(sr.Results) != 1 || sr.Results[0].TopicId != s.dataID || len(sr.Results[0].Partitions) != 1 {
 		t.Fatalf("read share group state summary: %+v", sr.Results)
 	}
@@ -85,7 +86,7 @@ func (s *suite) testShareState(t *testing.T, round int16) {
 
 	del := deletesharegroupstate.DeleteShareGroupStateRequest{GroupId: group, Topics: []deletesharegroupstate.DeleteStateData{{TopicId: s.dataID,
 		Partitions: []deletesharegroupstate.PartitionData{{Partition: 0}}}}}
-	dr := call[deletesharegroupstate.DeleteShareGroupStateResponse](t, s.broker, s.at(t, keyDeleteShareGroupState, round), &del)
+	dr := testkit.Call[deletesharegroupstate.DeleteShareGroupStateResponse](t, s.broker, s.at(t, keyDeleteShareGroupState, round), &del)
 	if len(dr.Results) != 1 || dr.Results[0].TopicId != s.dataID || len(dr.Results[0].Partitions) != 1 || dr.Results[0].Partitions[0].ErrorCode != common.None {
 		t.Fatalf("delete share group state: %+v", dr.Results)
 	}

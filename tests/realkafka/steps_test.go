@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/kio-go/kafka-protocol/kio/schema/createtopics"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // steps lists what TestRealKafka sends, in order: each step runs at every version both
@@ -13,7 +14,7 @@ func (s *suite) steps() []step {
 	s.dataTopic = "kio-data"
 	return []step{
 		{"setup", 19, onBroker, s.once(19, func(t *testing.T) {
-			s.dataID = s.createTopic(t, s.dataTopic, 1, createtopics.CreatableTopicConfig{Name: "retention.ms", Value: ptr("86400000")})
+			s.dataID = s.createTopic(t, s.dataTopic, 1, createtopics.CreatableTopicConfig{Name: "retention.ms", Value: testkit.Ptr("86400000")})
 		}), nil},
 		{"ApiVersions", 18, onBroker, s.testApiVersions(onBroker), nil},
 		{"ApiVersions", 18, onController, s.testApiVersions(onController), nil},

@@ -11,6 +11,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/streamsgroupheartbeat"
 	"github.com/kio-go/kafka-protocol/kio/schema/streamsgrouptopologydescriptionupdate"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // The streams group API keys (KIP-1071), for the flow's versions.
@@ -48,7 +49,7 @@ func (s *suite) testStreamsGroup(t *testing.T, round int16) {
 	var epoch int32
 	var describeRequired bool
 	until(t, func() error {
-		resp := call[streamsgroupheartbeat.StreamsGroupHeartbeatResponse](t, s.broker, hv, &req)
+		resp := testkit.Call[streamsgroupheartbeat.StreamsGroupHeartbeatResponse](t, s.broker, hv, &req)
 		if resp.ErrorCode != common.None || resp.MemberId != member || resp.MemberEpoch < 1 || resp.HeartbeatIntervalMs <= 0 {
 			return fmt.Errorf("streams heartbeat: %v %s member %s epoch %d status %+v", resp.ErrorCode, str(resp.ErrorMessage), resp.MemberId, resp.MemberEpoch, resp.Status)
 		}
@@ -64,7 +65,7 @@ func (s *suite) testStreamsGroup(t *testing.T, round int16) {
 		req.ActiveTasks, req.StandbyTasks, req.WarmupTasks = task, []streamsgroupheartbeat.TaskIds{}, []streamsgroupheartbeat.TaskIds{}
 		return nil
 	})
-	if r := call[streamsgroupheartbeat.StreamsGroupHeartbeatResponse](t, s.broker, hv, &req); r.ErrorCode != common.None || r.MemberEpoch != epoch {
+	if r := testkit.Call[streamsgroupheartbeat.StreamsGroupHeartbeatResponse](t, s.broker, hv, &req); r.ErrorCode != common.None || r.MemberEpoch != epoch {
 		t.Fatalf("streams heartbeat owning the task: %v %s epoch %d", r.ErrorCode, str(r.ErrorMessage), r.MemberEpoch)
 	}
 	if describeRequired {
@@ -80,7 +81,7 @@ func (s *suite) testStreamsGroup(t *testing.T, round int16) {
 			GlobalStores: []streamsgrouptopologydescriptionupdate.TopologyDescriptionGlobalStore{}}}
 	// The node keeps descriptions only through a plugin (the broker config
 	// group.streams.topology.description.plugin.class), which it has none of by default.
-	if r := call[streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateResponse](t, s.broker, s.at(t, keyStreamsGroupTopologyDescriptionUpdate, round), &update); r.ErrorCode != common.UnsupportedVersion ||
+	if r := testkit.Call[streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateResponse](t, s.broker, s.at(t, keyStreamsGroupTopologyDescriptionUpdate, round), &update); r.ErrorCode != common.UnsupportedVersion ||
 		!strings.Contains(str(r.ErrorMessage), "topology description plugin") {
 		t.Fatalf("topology description update: %v %s, want UNSUPPORTED_VERSION for the missing plugin", r.ErrorCode, str(r.ErrorMessage))
 	}
@@ -90,7 +91,7 @@ func (s *suite) testStreamsGroup(t *testing.T, round int16) {
 	dreq := serial.Default[streamsgroupdescribe.StreamsGroupDescribeRequest]()
 	dreq.GroupIds, dreq.IncludeAuthorizedOperations, dreq.IncludeTopologyDescription = []common.GroupId{common.GroupId(group), "kio-no-such-streams-group"}, true, dv >= 1
 	until(t, func() error {
-		resp := call[streamsgroupdescribe.StreamsGroupDescribeResponse](t, s.broker, dv, &dreq)
+		resp := testkit.Call[streamsgroupdescribe.StreamsGroupDescribeResponse](t, s.broker, dv, &dreq)
 		if len(resp.Groups) != 2 {
 			return fmt.Errorf("%+v", resp.Groups)
 		}
@@ -116,7 +117,7 @@ func (s *suite) testStreamsGroup(t *testing.T, round int16) {
 
 	leave := serial.Default[streamsgroupheartbeat.StreamsGroupHeartbeatRequest]()
 	leave.GroupId, leave.MemberId, leave.MemberEpoch = common.GroupId(group), member, -1
-	if r := call[streamsgroupheartbeat.StreamsGroupHeartbeatResponse](t, s.broker, hv, &leave); r.ErrorCode != common.None || r.MemberEpoch != -1 {
+	if r := testkit.Call[streamsgroupheartbeat.StreamsGroupHeartbeatResponse](t, s.broker, hv, &leave); r.ErrorCode != common.None || r.MemberEpoch != -1 {
 		t.Errorf("streams leave: %v %s epoch %d", r.ErrorCode, str(r.ErrorMessage), r.MemberEpoch)
 	}
 }

@@ -29,14 +29,13 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/offsetforleaderepoch"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 const (
 	resourceTopic  = 2
 	resourceBroker = 4
 )
-
-func ptr[T any](v T) *T { return &v }
 
 func str(p *string) string {
 	if p == nil {
@@ -46,7 +45,7 @@ func str(p *string) string {
 }
 
 // on returns the suite's connection to a listener.
-func (s *suite) on(listener string) *conn {
+func (s *suite) on(listener string) *testkit.Conn {
 	if listener == onController {
 		return s.ctrl
 	}
@@ -61,7 +60,7 @@ func (s *suite) createTopic(t testing.TB, name string, partitions int32, configs
 	req.TimeoutMs = 30000
 	req.Topics = []createtopics.CreatableTopic{{Name: common.TopicName(name), NumPartitions: partitions, ReplicationFactor: 1, Configs: configs}}
 	v := s.newest(t, onBroker, 19)
-	resp := call[createtopics.CreateTopicsResponse](t, s.broker, v, &req)
+	resp := testkit.Call[createtopics.CreateTopicsResponse](t, s.broker, v, &req)
 	if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != common.None {
 		t.Fatalf("create %s: %+v", name, resp.Topics)
 	}
@@ -96,12 +95,12 @@ func (s *suite) metadata(t testing.TB, v int16, names ...string) *metadata.Metad
 	req := serial.Default[metadata.MetadataRequest]()
 	req.Topics = []metadata.MetadataRequestTopic{}
 	for _, n := range names {
-		req.Topics = append(req.Topics, metadata.MetadataRequestTopic{Name: ptr(common.TopicName(n))})
+		req.Topics = append(req.Topics, metadata.MetadataRequestTopic{Name: testkit.Ptr(common.TopicName(n))})
 	}
 	if v >= 4 {
 		req.AllowAutoTopicCreation = false
 	}
-	return call[metadata.MetadataResponse](t, s.broker, v, &req)
+	return testkit.Call[metadata.MetadataResponse](t, s.broker, v, &req)
 }
 
 func (s *suite) testCreateTopics(listener string) func(t *testing.T, v int16) {
@@ -110,9 +109,9 @@ func (s *suite) testCreateTopics(listener string) func(t *testing.T, v int16) {
 		req := serial.Default[createtopics.CreateTopicsRequest]()
 		req.TimeoutMs = 30000
 		req.Topics = []createtopics.CreatableTopic{{Name: common.TopicName(name), NumPartitions: 2, ReplicationFactor: 1,
-			Configs: []createtopics.CreatableTopicConfig{{Name: "retention.ms", Value: ptr(fmt.Sprint(3_600_000 + int(v)))}}}}
+			Configs: []createtopics.CreatableTopicConfig{{Name: "retention.ms", Value: testkit.Ptr(fmt.Sprint(3_600_000 + int(v)))}}}}
 		c := s.on(listener)
-		resp := call[createtopics.CreateTopicsResponse](t, c, v, &req)
+		resp := testkit.Call[createtopics.CreateTopicsResponse](t, c, v, &req)
 		if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != common.None || string(resp.Topics[0].Name) != name {
 			t.Fatalf("create %s: %+v", name, resp.Topics)
 		}
@@ -134,7 +133,7 @@ func (s *suite) testCreateTopics(listener string) func(t *testing.T, v int16) {
 		if v >= 7 && r.TopicId.IsZero() {
 			t.Errorf("zero topic id")
 		}
-		again := call[createtopics.CreateTopicsResponse](t, c, v, &req)
+		again := testkit.Call[createtopics.CreateTopicsResponse](t, c, v, &req)
 		if again.Topics[0].ErrorCode != common.TopicAlreadyExists {
 			t.Errorf("create again: %v, want TOPIC_ALREADY_EXISTS", again.Topics[0].ErrorCode)
 		}
@@ -142,7 +141,7 @@ func (s *suite) testCreateTopics(listener string) func(t *testing.T, v int16) {
 			dry := req
 			dry.ValidateOnly = true
 			dry.Topics = []createtopics.CreatableTopic{{Name: common.TopicName(name + "-dry"), NumPartitions: 1, ReplicationFactor: 1}}
-			d := call[createtopics.CreateTopicsResponse](t, c, v, &dry)
+			d := testkit.Call[createtopics.CreateTopicsResponse](t, c, v, &dry)
 			if d.Topics[0].ErrorCode != common.None {
 				t.Errorf("validateOnly: %v", d.Topics[0].ErrorCode)
 			}
@@ -226,7 +225,7 @@ func (s *suite) testProduce(t *testing.T, v int16) {
 	req := serial.Default[produce.ProduceRequest]()
 	req.Acks, req.TimeoutMs = -1, 30000
 	req.TopicData = []produce.TopicProduceData{{Name: common.TopicName(s.dataTopic), TopicId: s.dataID, PartitionData: []produce.PartitionProduceData{{Index: 0, Records: raw}}}}
-	resp := call[produce.ProduceResponse](t, s.broker, v, &req)
+	resp := testkit.Call[produce.ProduceResponse](t, s.broker, v, &req)
 	if len(resp.Responses) != 1 || len(resp.Responses[0].PartitionResponses) != 1 {
 		t.Fatalf("responses %+v", resp.Responses)
 	}
@@ -269,7 +268,7 @@ func (s *suite) expectRefused(t *testing.T, v int16, why string) {
 	req := serial.Default[produce.ProduceRequest]()
 	req.Acks, req.TimeoutMs = -1, 1000
 	api := expectClosed(t, s.broker, v, &req)
-	s.broker.c.Close()
+	s.broker.Close()
 	s.broker = dial(s.root, onBroker, s.b.Plaintext, s.cov)
 	s.skipped[api.Key] = why
 }
@@ -303,7 +302,7 @@ func (s *suite) fetchFrom(t testing.TB, v int16, offset int64, maxBytes int32) (
 	if v >= 15 {
 		req.ReplicaState.ReplicaId = -1
 	}
-	resp := call[fetch.FetchResponse](t, s.broker, v, &req)
+	resp := testkit.Call[fetch.FetchResponse](t, s.broker, v, &req)
 	if resp.ErrorCode != common.None || len(resp.Responses) != 1 || len(resp.Responses[0].Partitions) != 1 {
 		t.Fatalf("fetch: %v %+v", resp.ErrorCode, resp.Responses)
 	}
@@ -386,7 +385,7 @@ func (s *suite) testListOffsets(t *testing.T, v int16) {
 		req.ReplicaId = -1
 		req.Topics = []listoffsets.ListOffsetsTopic{{Name: common.TopicName(s.dataTopic),
 			Partitions: []listoffsets.ListOffsetsPartition{{PartitionIndex: 0, Timestamp: a.ts, CurrentLeaderEpoch: -1, MaxNumOffsets: 1}}}}
-		resp := call[listoffsets.ListOffsetsResponse](t, s.broker, v, &req)
+		resp := testkit.Call[listoffsets.ListOffsetsResponse](t, s.broker, v, &req)
 		if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
 			t.Fatalf("timestamp %d: %+v", a.ts, resp.Topics)
 		}
@@ -433,7 +432,7 @@ func (s *suite) testOffsetForLeaderEpoch(t *testing.T, v int16) {
 	req.ReplicaId = -1
 	req.Topics = []offsetforleaderepoch.OffsetForLeaderTopic{{Topic: common.TopicName(s.dataTopic),
 		Partitions: []offsetforleaderepoch.OffsetForLeaderPartition{{Partition: 0, CurrentLeaderEpoch: -1, LeaderEpoch: s.epoch}}}}
-	resp := call[offsetforleaderepoch.OffsetForLeaderEpochResponse](t, s.broker, v, &req)
+	resp := testkit.Call[offsetforleaderepoch.OffsetForLeaderEpochResponse](t, s.broker, v, &req)
 	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
 		t.Fatalf("%+v", resp.Topics)
 	}
@@ -454,7 +453,7 @@ func (s *suite) testDescribeTopicPartitions(t *testing.T, v int16) {
 	req := serial.Default[describetopicpartitions.DescribeTopicPartitionsRequest]()
 	req.Topics = []describetopicpartitions.TopicRequest{{Name: common.TopicName(name)}}
 	req.ResponsePartitionLimit = 2
-	resp := call[describetopicpartitions.DescribeTopicPartitionsResponse](t, s.broker, v, &req)
+	resp := testkit.Call[describetopicpartitions.DescribeTopicPartitionsResponse](t, s.broker, v, &req)
 	if len(resp.Topics) != 1 || string(*resp.Topics[0].Name) != name || len(resp.Topics[0].Partitions) != 2 {
 		t.Fatalf("first page %+v", resp.Topics)
 	}
@@ -465,7 +464,7 @@ func (s *suite) testDescribeTopicPartitions(t *testing.T, v int16) {
 		t.Errorf("topic id %v", resp.Topics[0].TopicId)
 	}
 	req.Cursor = resp.NextCursor
-	next := call[describetopicpartitions.DescribeTopicPartitionsResponse](t, s.broker, v, &req)
+	next := testkit.Call[describetopicpartitions.DescribeTopicPartitionsResponse](t, s.broker, v, &req)
 	var got []int32
 	for _, tp := range next.Topics {
 		for _, p := range tp.Partitions {
@@ -482,7 +481,7 @@ func (s *suite) testDescribeTopicPartitions(t *testing.T, v int16) {
 	}
 }
 
-func (s *suite) describeConfig(t testing.TB, c *conn, v int16, typ int8, name string, keys ...string) map[string]describeconfigs.DescribeConfigsResourceResult {
+func (s *suite) describeConfig(t testing.TB, c *testkit.Conn, v int16, typ int8, name string, keys ...string) map[string]describeconfigs.DescribeConfigsResourceResult {
 	t.Helper()
 	req := serial.Default[describeconfigs.DescribeConfigsRequest]()
 	req.Resources = []describeconfigs.DescribeConfigsResource{{ResourceType: typ, ResourceName: name, ConfigurationKeys: keys}}
@@ -492,7 +491,7 @@ func (s *suite) describeConfig(t testing.TB, c *conn, v int16, typ int8, name st
 	if v >= 3 {
 		req.IncludeDocumentation = true
 	}
-	resp := call[describeconfigs.DescribeConfigsResponse](t, c, v, &req)
+	resp := testkit.Call[describeconfigs.DescribeConfigsResponse](t, c, v, &req)
 	if len(resp.Results) != 1 || resp.Results[0].ErrorCode != common.None {
 		t.Fatalf("describe configs %s: %+v", name, resp.Results)
 	}
@@ -527,18 +526,23 @@ func (s *suite) testDescribeConfigs(listener string) func(t *testing.T, v int16)
 	}
 }
 
+// configsTopic is the topic the config-altering steps change, created on first use.
+func (s *suite) configsTopic(t testing.TB) string {
+	const name = "kio-configs"
+	if _, ok := s.topicIDs[name]; !ok {
+		s.createTopic(t, name, 1)
+	}
+	return name
+}
+
 func (s *suite) testAlterConfigs(listener string) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
-		c := s.on(listener)
-		name := "kio-configs"
-		if _, ok := s.topicIDs[name]; !ok {
-			s.createTopic(t, name, 1)
-		}
+		c, name := s.on(listener), s.configsTopic(t)
 		value := fmt.Sprint(1000 + int(v) + len(listener))
 		req := serial.Default[alterconfigs.AlterConfigsRequest]()
 		req.Resources = []alterconfigs.AlterConfigsResource{{ResourceType: resourceTopic, ResourceName: name,
-			Configs: []alterconfigs.AlterableConfig{{Name: "segment.ms", Value: ptr(value)}}}}
-		resp := call[alterconfigs.AlterConfigsResponse](t, c, v, &req)
+			Configs: []alterconfigs.AlterableConfig{{Name: "segment.ms", Value: testkit.Ptr(value)}}}}
+		resp := testkit.Call[alterconfigs.AlterConfigsResponse](t, c, v, &req)
 		if len(resp.Responses) != 1 || resp.Responses[0].ErrorCode != common.None || resp.Responses[0].ResourceName != name {
 			t.Fatalf("%+v", resp.Responses)
 		}
@@ -553,19 +557,15 @@ func (s *suite) testAlterConfigs(listener string) func(t *testing.T, v int16) {
 
 func (s *suite) testIncrementalAlterConfigs(listener string) func(t *testing.T, v int16) {
 	return func(t *testing.T, v int16) {
-		c := s.on(listener)
-		name := "kio-configs"
-		if _, ok := s.topicIDs[name]; !ok {
-			s.createTopic(t, name, 1)
-		}
+		c, name := s.on(listener), s.configsTopic(t)
 		value := fmt.Sprint(2000 + int(v) + len(listener))
 		req := serial.Default[incrementalalterconfigs.IncrementalAlterConfigsRequest]()
 		req.Resources = []incrementalalterconfigs.AlterConfigsResource{{ResourceType: resourceTopic, ResourceName: name,
 			Configs: []incrementalalterconfigs.AlterableConfig{
-				{Name: "retention.bytes", ConfigOperation: 0, Value: ptr(value)}, // SET
-				{Name: "segment.ms", ConfigOperation: 1},                         // DELETE
+				{Name: "retention.bytes", ConfigOperation: 0, Value: testkit.Ptr(value)}, // SET
+				{Name: "segment.ms", ConfigOperation: 1},                                 // DELETE
 			}}}
-		resp := call[incrementalalterconfigs.IncrementalAlterConfigsResponse](t, c, v, &req)
+		resp := testkit.Call[incrementalalterconfigs.IncrementalAlterConfigsResponse](t, c, v, &req)
 		if len(resp.Responses) != 1 || resp.Responses[0].ErrorCode != common.None {
 			t.Fatalf("%+v", resp.Responses)
 		}
@@ -586,7 +586,7 @@ func (s *suite) testCreatePartitions(listener string) func(t *testing.T, v int16
 		req := serial.Default[createpartitions.CreatePartitionsRequest]()
 		req.TimeoutMs = 30000
 		req.Topics = []createpartitions.CreatePartitionsTopic{{Name: common.TopicName(name), Count: 3, Assignments: nil}}
-		resp := call[createpartitions.CreatePartitionsResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[createpartitions.CreatePartitionsResponse](t, s.on(listener), v, &req)
 		if len(resp.Results) != 1 || resp.Results[0].ErrorCode != common.None {
 			t.Fatalf("%+v", resp.Results)
 		}
@@ -596,7 +596,7 @@ func (s *suite) testCreatePartitions(listener string) func(t *testing.T, v int16
 			}
 			return nil
 		})
-		shrink := call[createpartitions.CreatePartitionsResponse](t, s.on(listener), v, &req) // same count again
+		shrink := testkit.Call[createpartitions.CreatePartitionsResponse](t, s.on(listener), v, &req) // same count again
 		if shrink.Results[0].ErrorCode != common.InvalidPartitions {
 			t.Errorf("same count: %v, want INVALID_PARTITIONS", shrink.Results[0].ErrorCode)
 		}
@@ -611,7 +611,7 @@ func (s *suite) testDeleteRecords(t *testing.T, v int16) {
 	preq.Acks, preq.TimeoutMs = -1, 30000
 	preq.TopicData = []produce.TopicProduceData{{Name: common.TopicName(name), TopicId: s.topicID(t, name), PartitionData: []produce.PartitionProduceData{{Records: raw}}}}
 	eventually(t, func() error { // a new partition's leader may not serve for a moment
-		if p := call[produce.ProduceResponse](t, s.broker, s.newest(t, onBroker, 0), &preq); p.Responses[0].PartitionResponses[0].ErrorCode != common.None {
+		if p := testkit.Call[produce.ProduceResponse](t, s.broker, s.newest(t, onBroker, 0), &preq); p.Responses[0].PartitionResponses[0].ErrorCode != common.None {
 			return fmt.Errorf("produce: %+v", p.Responses)
 		}
 		return nil
@@ -619,7 +619,7 @@ func (s *suite) testDeleteRecords(t *testing.T, v int16) {
 	req := serial.Default[deleterecords.DeleteRecordsRequest]()
 	req.TimeoutMs = 30000
 	req.Topics = []deleterecords.DeleteRecordsTopic{{Name: common.TopicName(name), Partitions: []deleterecords.DeleteRecordsPartition{{PartitionIndex: 0, Offset: 2}}}}
-	resp := call[deleterecords.DeleteRecordsResponse](t, s.broker, v, &req)
+	resp := testkit.Call[deleterecords.DeleteRecordsResponse](t, s.broker, v, &req)
 	if p := resp.Topics[0].Partitions[0]; p.ErrorCode != common.None || p.LowWatermark != 2 {
 		t.Errorf("delete records: %+v, want low watermark 2", p)
 	}
@@ -628,7 +628,7 @@ func (s *suite) testDeleteRecords(t *testing.T, v int16) {
 func (s *suite) testDescribeLogDirs(t *testing.T, v int16) {
 	req := serial.Default[describelogdirs.DescribeLogDirsRequest]()
 	req.Topics = nil // every topic
-	resp := call[describelogdirs.DescribeLogDirsResponse](t, s.broker, v, &req)
+	resp := testkit.Call[describelogdirs.DescribeLogDirsResponse](t, s.broker, v, &req)
 	if v >= 3 && resp.ErrorCode != common.None {
 		t.Fatalf("%v", resp.ErrorCode)
 	}
@@ -664,7 +664,7 @@ func (s *suite) logDirOf(t testing.TB, topic string) string {
 	req := serial.Default[describelogdirs.DescribeLogDirsRequest]()
 	req.Topics = []describelogdirs.DescribableLogDirTopic{{Topic: common.TopicName(topic), Partitions: []int32{0}}}
 	for range 100 {
-		resp := call[describelogdirs.DescribeLogDirsResponse](t, s.broker, s.newest(t, onBroker, 35), &req)
+		resp := testkit.Call[describelogdirs.DescribeLogDirsResponse](t, s.broker, s.newest(t, onBroker, 35), &req)
 		for _, r := range resp.Results {
 			for _, tp := range r.Topics {
 				if string(tp.Name) == topic && len(tp.Partitions) == 1 && !tp.Partitions[0].IsFutureKey {
@@ -689,7 +689,7 @@ func (s *suite) testAlterReplicaLogDirs(t *testing.T, v int16) {
 	}
 	req := serial.Default[alterreplicalogdirs.AlterReplicaLogDirsRequest]()
 	req.Dirs = []alterreplicalogdirs.AlterReplicaLogDir{{Path: to, Topics: []alterreplicalogdirs.AlterReplicaLogDirTopic{{Name: common.TopicName(name), Partitions: []int32{0}}}}}
-	resp := call[alterreplicalogdirs.AlterReplicaLogDirsResponse](t, s.broker, v, &req)
+	resp := testkit.Call[alterreplicalogdirs.AlterReplicaLogDirsResponse](t, s.broker, v, &req)
 	if len(resp.Results) != 1 || resp.Results[0].Partitions[0].ErrorCode != common.None {
 		t.Fatalf("%+v", resp.Results)
 	}
@@ -709,7 +709,7 @@ func (s *suite) testElectLeaders(listener string) func(t *testing.T, v int16) {
 		req := serial.Default[electleaders.ElectLeadersRequest]()
 		req.TimeoutMs = 30000
 		req.TopicPartitions = []electleaders.TopicPartitions{{Topic: common.TopicName(s.dataTopic), Partitions: []int32{0}}}
-		resp := call[electleaders.ElectLeadersResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[electleaders.ElectLeadersResponse](t, s.on(listener), v, &req)
 		if v >= 1 && resp.ErrorCode != common.None {
 			t.Fatalf("%v", resp.ErrorCode)
 		}
@@ -730,14 +730,14 @@ func (s *suite) testReassignments(listener string) func(t *testing.T, v int16) {
 		req.TimeoutMs = 30000
 		req.Topics = []alterpartitionreassignments.ReassignableTopic{{Name: common.TopicName(s.dataTopic),
 			Partitions: []alterpartitionreassignments.ReassignablePartition{{PartitionIndex: 0, Replicas: []common.BrokerId{NodeID}}}}}
-		resp := call[alterpartitionreassignments.AlterPartitionReassignmentsResponse](t, c, v, &req)
+		resp := testkit.Call[alterpartitionreassignments.AlterPartitionReassignmentsResponse](t, c, v, &req)
 		if resp.ErrorCode != common.None || resp.Responses[0].Partitions[0].ErrorCode != common.None {
 			t.Fatalf("reassign to the same replica: %+v", resp)
 		}
 		bad := req
 		bad.Topics = []alterpartitionreassignments.ReassignableTopic{{Name: common.TopicName(s.dataTopic),
 			Partitions: []alterpartitionreassignments.ReassignablePartition{{PartitionIndex: 0, Replicas: []common.BrokerId{NodeID, 99}}}}}
-		badResp := call[alterpartitionreassignments.AlterPartitionReassignmentsResponse](t, c, v, &bad)
+		badResp := testkit.Call[alterpartitionreassignments.AlterPartitionReassignmentsResponse](t, c, v, &bad)
 		if badResp.Responses[0].Partitions[0].ErrorCode != common.InvalidReplicaAssignment {
 			t.Errorf("reassign to a missing broker: %+v, want INVALID_REPLICA_ASSIGNMENT", badResp.Responses[0].Partitions[0])
 		}
@@ -749,7 +749,7 @@ func (s *suite) testListReassignments(listener string) func(t *testing.T, v int1
 		req := serial.Default[listpartitionreassignments.ListPartitionReassignmentsRequest]()
 		req.TimeoutMs = 30000
 		req.Topics = nil
-		resp := call[listpartitionreassignments.ListPartitionReassignmentsResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[listpartitionreassignments.ListPartitionReassignmentsResponse](t, s.on(listener), v, &req)
 		if resp.ErrorCode != common.None || len(resp.Topics) != 0 {
 			t.Errorf("ongoing reassignments on one node: %+v", resp)
 		}
@@ -768,7 +768,7 @@ func (s *suite) testDeleteTopics(listener string) func(t *testing.T, v int16) {
 		} else {
 			req.TopicNames = []common.TopicName{common.TopicName(name)}
 		}
-		resp := call[deletetopics.DeleteTopicsResponse](t, s.on(listener), v, &req)
+		resp := testkit.Call[deletetopics.DeleteTopicsResponse](t, s.on(listener), v, &req)
 		if len(resp.Responses) != 1 || resp.Responses[0].ErrorCode != common.None {
 			t.Fatalf("%+v", resp.Responses)
 		}

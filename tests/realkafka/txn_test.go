@@ -28,6 +28,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/txnoffsetcommit"
 	"github.com/kio-go/kafka-protocol/kio/schema/writetxnmarkers"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 const (
@@ -67,12 +68,12 @@ func (s *suite) produceTo(t testing.TB, topic string, b *records.Batch) int64 {
 	req := serial.Default[produce.ProduceRequest]()
 	req.Acks, req.TimeoutMs = -1, 30000
 	if b.Transactional {
-		req.TransactionalId = ptr(common.TransactionalId(s.txnID))
+		req.TransactionalId = testkit.Ptr(common.TransactionalId(s.txnID))
 	}
 	req.TopicData = []produce.TopicProduceData{{Name: common.TopicName(topic), TopicId: s.topicID(t, topic), PartitionData: []produce.PartitionProduceData{{Records: raw}}}}
 	var base int64
 	code := retry(t, func() common.ErrorCode {
-		p := call[produce.ProduceResponse](t, s.broker, s.newest(t, onBroker, 0), &req).Responses[0].PartitionResponses[0]
+		p := testkit.Call[produce.ProduceResponse](t, s.broker, s.newest(t, onBroker, 0), &req).Responses[0].PartitionResponses[0]
 		base = p.BaseOffset
 		return p.ErrorCode
 	})
@@ -91,7 +92,7 @@ func (s *suite) fetchBatches(t testing.TB, topic string) []*records.Batch {
 	req.MaxWaitMs, req.MinBytes, req.MaxBytes, req.IsolationLevel = 100, 1, 1<<20, 1
 	req.Topics = []fetch.FetchTopic{{Topic: common.TopicName(topic), TopicId: s.topicIDs[topic],
 		Partitions: []fetch.FetchPartition{{PartitionMaxBytes: 1 << 20, CurrentLeaderEpoch: -1, LastFetchedEpoch: -1}}}}
-	resp := call[fetch.FetchResponse](t, s.broker, v, &req)
+	resp := testkit.Call[fetch.FetchResponse](t, s.broker, v, &req)
 	p := resp.Responses[0].Partitions[0]
 	if p.ErrorCode != common.None {
 		t.Fatalf("fetch %s: %v", topic, p.ErrorCode)
@@ -122,10 +123,10 @@ func (s *suite) testTransaction(t *testing.T, round int16) {
 
 	iv := s.at(t, keyInitProducerID, round)
 	init := serial.Default[initproducerid.InitProducerIdRequest]()
-	init.TransactionalId, init.TransactionTimeoutMs = ptr(common.TransactionalId(s.txnID)), 60000
+	init.TransactionalId, init.TransactionTimeoutMs = testkit.Ptr(common.TransactionalId(s.txnID)), 60000
 	var ip *initproducerid.InitProducerIdResponse
 	if code := retry(t, func() common.ErrorCode {
-		ip = call[initproducerid.InitProducerIdResponse](t, s.broker, iv, &init)
+		ip = testkit.Call[initproducerid.InitProducerIdResponse](t, s.broker, iv, &init)
 		return ip.ErrorCode
 	}); code != common.None || ip.ProducerId < 0 || ip.ProducerEpoch < 0 {
 		t.Fatalf("init producer id: %+v", ip)
@@ -137,7 +138,7 @@ func (s *suite) testTransaction(t *testing.T, round int16) {
 	plain := serial.Default[initproducerid.InitProducerIdRequest]()
 	plain.TransactionalId = nil                // null: the spec default is the empty string, an invalid id
 	plain.TransactionTimeoutMs = math.MaxInt32 // as Java's idempotent producer sends it
-	if r := call[initproducerid.InitProducerIdResponse](t, s.broker, iv, &plain); r.ErrorCode != common.None || r.ProducerId < 0 || r.ProducerId == pid {
+	if r := testkit.Call[initproducerid.InitProducerIdResponse](t, s.broker, iv, &plain); r.ErrorCode != common.None || r.ProducerId < 0 || r.ProducerId == pid {
 		t.Errorf("idempotent producer id: %+v (transactional %d)", r, pid)
 	}
 
@@ -150,7 +151,7 @@ func (s *suite) testTransaction(t *testing.T, round int16) {
 		add.V3AndBelowTransactionalId, add.V3AndBelowProducerId, add.V3AndBelowProducerEpoch, add.V3AndBelowTopics = common.TransactionalId(s.txnID), pid, epoch, topics
 	}
 	if code := retry(t, func() common.ErrorCode {
-		r := call[addpartitionstotxn.AddPartitionsToTxnResponse](t, s.broker, av, &add)
+		r := testkit.Call[addpartitionstotxn.AddPartitionsToTxnResponse](t, s.broker, av, &add)
 		var results []addpartitionstotxn.AddPartitionsToTxnTopicResult
 		if av >= 4 {
 			if r.ErrorCode != common.None || len(r.ResultsByTransaction) != 1 {
@@ -175,20 +176,20 @@ func (s *suite) testTransaction(t *testing.T, round int16) {
 	ov := s.at(t, keyAddOffsetsToTxn, round)
 	ao := addoffsetstotxn.AddOffsetsToTxnRequest{TransactionalId: common.TransactionalId(s.txnID), ProducerId: pid, ProducerEpoch: epoch, GroupId: common.GroupId(group)}
 	if code := retry(t, func() common.ErrorCode {
-		return call[addoffsetstotxn.AddOffsetsToTxnResponse](t, s.broker, ov, &ao).ErrorCode
+		return testkit.Call[addoffsetstotxn.AddOffsetsToTxnResponse](t, s.broker, ov, &ao).ErrorCode
 	}); code != common.None {
 		t.Fatalf("add offsets: %v", code)
 	}
 	tv := s.at(t, keyTxnOffsetCommit, round)
 	toc := serial.Default[txnoffsetcommit.TxnOffsetCommitRequest]()
 	toc.TransactionalId, toc.GroupId, toc.ProducerId, toc.ProducerEpoch = common.TransactionalId(s.txnID), common.GroupId(group), pid, epoch
-	tp := txnoffsetcommit.TxnOffsetCommitRequestPartition{PartitionIndex: 0, CommittedOffset: 1, CommittedMetadata: ptr("kio"), CommittedLeaderEpoch: -1}
+	tp := txnoffsetcommit.TxnOffsetCommitRequestPartition{PartitionIndex: 0, CommittedOffset: 1, CommittedMetadata: testkit.Ptr("kio"), CommittedLeaderEpoch: -1}
 	toc.Topics = []txnoffsetcommit.TxnOffsetCommitRequestTopic{{Name: txnTopic, TopicId: s.topicIDs[txnTopic], Partitions: []txnoffsetcommit.TxnOffsetCommitRequestPartition{tp}}}
 	if tv >= 3 {
 		toc.GenerationIdOrMemberEpoch = -1
 	}
 	if code := retry(t, func() common.ErrorCode {
-		return call[txnoffsetcommit.TxnOffsetCommitResponse](t, s.broker, tv, &toc).Topics[0].Partitions[0].ErrorCode
+		return testkit.Call[txnoffsetcommit.TxnOffsetCommitResponse](t, s.broker, tv, &toc).Topics[0].Partitions[0].ErrorCode
 	}); code != common.None {
 		t.Fatalf("txn offset commit: %v", code)
 	}
@@ -197,7 +198,7 @@ func (s *suite) testTransaction(t *testing.T, round int16) {
 
 	ev := s.at(t, keyEndTxn, round)
 	end := endtxn.EndTxnRequest{TransactionalId: common.TransactionalId(s.txnID), ProducerId: pid, ProducerEpoch: epoch, Committed: true}
-	if code := retry(t, func() common.ErrorCode { return call[endtxn.EndTxnResponse](t, s.broker, ev, &end).ErrorCode }); code != common.None {
+	if code := retry(t, func() common.ErrorCode { return testkit.Call[endtxn.EndTxnResponse](t, s.broker, ev, &end).ErrorCode }); code != common.None {
 		t.Fatalf("end txn: %v", code)
 	}
 	eventually(t, func() error {
@@ -219,7 +220,7 @@ func (s *suite) checkTxnState(t *testing.T, round int16, want string, pid common
 	t.Helper()
 	eventually(t, func() error {
 		dreq := describetransactions.DescribeTransactionsRequest{TransactionalIds: []common.TransactionalId{common.TransactionalId(s.txnID), "kio-no-such-txn"}}
-		d := call[describetransactions.DescribeTransactionsResponse](t, s.broker, s.at(t, keyDescribeTransactions, round), &dreq)
+		d := testkit.Call[describetransactions.DescribeTransactionsResponse](t, s.broker, s.at(t, keyDescribeTransactions, round), &dreq)
 		if len(d.TransactionStates) != 2 {
 			return fmt.Errorf("%+v", d)
 		}
@@ -237,7 +238,7 @@ func (s *suite) checkTxnState(t *testing.T, round int16, want string, pid common
 		}
 		lreq := serial.Default[listtransactions.ListTransactionsRequest]()
 		lreq.StateFilters = []string{want, "KioNoSuchState"}
-		l := call[listtransactions.ListTransactionsResponse](t, s.broker, s.at(t, keyListTransactions, round), &lreq)
+		l := testkit.Call[listtransactions.ListTransactionsResponse](t, s.broker, s.at(t, keyListTransactions, round), &lreq)
 		found := false
 		for _, ts := range l.TransactionStates {
 			found = found || string(ts.TransactionalId) == s.txnID && ts.ProducerId == pid && ts.TransactionState == want
@@ -257,12 +258,12 @@ func (s *suite) testWriteTxnMarkers(t *testing.T, v int16) {
 	plain := serial.Default[initproducerid.InitProducerIdRequest]()
 	plain.TransactionalId = nil                // null: the spec default is the empty string, an invalid id
 	plain.TransactionTimeoutMs = math.MaxInt32 // as Java's idempotent producer sends it
-	ip := call[initproducerid.InitProducerIdResponse](t, s.broker, s.newest(t, onBroker, keyInitProducerID), &plain)
+	ip := testkit.Call[initproducerid.InitProducerIdResponse](t, s.broker, s.newest(t, onBroker, keyInitProducerID), &plain)
 	req := writetxnmarkers.WriteTxnMarkersRequest{Markers: []writetxnmarkers.WritableTxnMarker{{ProducerId: ip.ProducerId, ProducerEpoch: ip.ProducerEpoch,
 		TransactionResult: false, CoordinatorEpoch: 7, Topics: []writetxnmarkers.WritableTxnMarkerTopic{{Name: common.TopicName(topic), PartitionIndexes: []int32{0}}}}}}
 	var resp *writetxnmarkers.WriteTxnMarkersResponse
 	code := retry(t, func() common.ErrorCode { // the new partition's leader may need a moment
-		resp = call[writetxnmarkers.WriteTxnMarkersResponse](t, s.broker, v, &req)
+		resp = testkit.Call[writetxnmarkers.WriteTxnMarkersResponse](t, s.broker, v, &req)
 		if len(resp.Markers) != 1 || resp.Markers[0].ProducerId != ip.ProducerId {
 			t.Fatalf("%+v", resp.Markers)
 		}
@@ -283,7 +284,7 @@ func (s *suite) testWriteTxnMarkers(t *testing.T, v int16) {
 
 func (s *suite) testDescribeProducers(t *testing.T, v int16) {
 	req := describeproducers.DescribeProducersRequest{Topics: []describeproducers.TopicRequest{{Name: txnTopic, PartitionIndexes: []int32{0}}}}
-	resp := call[describeproducers.DescribeProducersResponse](t, s.broker, v, &req)
+	resp := testkit.Call[describeproducers.DescribeProducersResponse](t, s.broker, v, &req)
 	if len(resp.Topics) != 1 || resp.Topics[0].Partitions[0].ErrorCode != common.None {
 		t.Fatalf("%+v", resp.Topics)
 	}
@@ -311,12 +312,12 @@ func (s *suite) testListClientMetricsResources(t *testing.T, v int16) {
 	name := fmt.Sprintf("kio-metrics-v%d", v)
 	alter := serial.Default[incrementalalterconfigs.IncrementalAlterConfigsRequest]()
 	alter.Resources = []incrementalalterconfigs.AlterConfigsResource{{ResourceType: resourceClientMetrics, ResourceName: name,
-		Configs: []incrementalalterconfigs.AlterableConfig{{Name: "interval.ms", Value: ptr("60000")}, {Name: "metrics", Value: ptr("org.apache.kafka.producer.")}}}}
-	if r := call[incrementalalterconfigs.IncrementalAlterConfigsResponse](t, s.broker, s.newest(t, onBroker, 44), &alter); r.Responses[0].ErrorCode != common.None {
+		Configs: []incrementalalterconfigs.AlterableConfig{{Name: "interval.ms", Value: testkit.Ptr("60000")}, {Name: "metrics", Value: testkit.Ptr("org.apache.kafka.producer.")}}}}
+	if r := testkit.Call[incrementalalterconfigs.IncrementalAlterConfigsResponse](t, s.broker, s.newest(t, onBroker, 44), &alter); r.Responses[0].ErrorCode != common.None {
 		t.Fatalf("create client metrics %s: %+v", name, r.Responses)
 	}
 	eventually(t, func() error {
-		r := call[listconfigresources.ListConfigResourcesResponse](t, s.broker, v, &listconfigresources.ListConfigResourcesRequest{})
+		r := testkit.Call[listconfigresources.ListConfigResourcesResponse](t, s.broker, v, &listconfigresources.ListConfigResourcesRequest{})
 		for _, m := range r.ConfigResources {
 			if m.ResourceName == name && r.ErrorCode == common.None {
 				return nil
@@ -330,7 +331,7 @@ func (s *suite) testListClientMetricsResources(t *testing.T, v int16) {
 // client instance id when id is zero.
 func (s *suite) getTelemetrySubscription(t testing.TB, v int16, id kio.UUID) *gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse {
 	t.Helper()
-	resp := call[gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse](t, s.broker, v, &gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest{ClientInstanceId: id})
+	resp := testkit.Call[gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse](t, s.broker, v, &gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest{ClientInstanceId: id})
 	if resp.ErrorCode != common.None || resp.ClientInstanceId.IsZero() || !id.IsZero() && resp.ClientInstanceId != id {
 		t.Fatalf("subscription: %+v", resp)
 	}
@@ -346,7 +347,7 @@ func (s *suite) testGetTelemetrySubscriptions(t *testing.T, v int16) {
 		t.Errorf("subscription %+v, want producer metrics every 60 s", resp)
 	}
 	// Asking again before the push interval is too soon.
-	again := call[gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse](t, s.broker, v, &gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest{ClientInstanceId: resp.ClientInstanceId})
+	again := testkit.Call[gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse](t, s.broker, v, &gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest{ClientInstanceId: resp.ClientInstanceId})
 	if again.ErrorCode != common.ThrottlingQuotaExceeded {
 		t.Errorf("asking again at once: %v, want THROTTLING_QUOTA_EXCEEDED", again.ErrorCode)
 	}
@@ -358,14 +359,14 @@ func (s *suite) testPushTelemetry(t *testing.T, v int16) {
 	sub := s.getTelemetrySubscription(t, s.newest(t, onBroker, 71), kio.UUID{})
 	otlp := []byte{0x0a, 0x00} // MetricsData{resource_metrics: [{}]}
 	req := pushtelemetry.PushTelemetryRequest{ClientInstanceId: sub.ClientInstanceId, SubscriptionId: sub.SubscriptionId, Metrics: otlp}
-	if r := call[pushtelemetry.PushTelemetryResponse](t, s.broker, v, &req); r.ErrorCode != common.None {
+	if r := testkit.Call[pushtelemetry.PushTelemetryResponse](t, s.broker, v, &req); r.ErrorCode != common.None {
 		t.Fatalf("push: %v", r.ErrorCode)
 	}
-	if r := call[pushtelemetry.PushTelemetryResponse](t, s.broker, v, &req); r.ErrorCode != common.ThrottlingQuotaExceeded {
+	if r := testkit.Call[pushtelemetry.PushTelemetryResponse](t, s.broker, v, &req); r.ErrorCode != common.ThrottlingQuotaExceeded {
 		t.Errorf("push again at once: %v, want THROTTLING_QUOTA_EXCEEDED", r.ErrorCode)
 	}
 	req.Terminating = true
-	if r := call[pushtelemetry.PushTelemetryResponse](t, s.broker, v, &req); r.ErrorCode != common.None {
+	if r := testkit.Call[pushtelemetry.PushTelemetryResponse](t, s.broker, v, &req); r.ErrorCode != common.None {
 		t.Errorf("terminating push: %v", r.ErrorCode)
 	}
 	want := "kio-telemetry: client instance " + sub.ClientInstanceId.String() + " pushed 2 bytes, terminating true"

@@ -207,26 +207,55 @@ func compare(kio, java verdict) string {
 	}
 }
 
+// TestDifferentialJava gives kio and Kafka's Java classes the same inputs, mutated from
+// the fuzz corpora: message bodies against Kafka's message classes (each version judged
+// by the newest release defining it), and request frames against a broker's request
+// path, with kio's Framer strict and BrokerCompatible. Every disagreement must be a
+// listed class.
 func TestDifferentialJava(t *testing.T) {
 	start := time.Now()
 	jvm := javaoracle.Start(t, kafkadist.Kafka39)
 	jvm4 := javaoracle.Start(t, kafkadist.Kafka4)
 	r := rand.New(rand.NewSource(11))
 	total := diffCount()
+	frames := readCorpus(t, "FuzzRequestFrame")
+	groups := mutatedBodies(bodySeeds(t, frames), total, r)
+	payloads := mutatedFrames(frames, total/10, r)
 
-	// Bodies: the FuzzBody corpus chooses message and version from its first bytes.
-	type body struct {
-		target bodyTarget
-		data   []byte
-	}
+	bodies := compareBodies(t, groups, jvm, jvm4)
+	strict, broker, servedButRefused := compareFrames(t, payloads, jvm)
+
+	bodies.log(t, "bodies vs Kafka's message classes")
+	strict.log(t, "request frames vs the broker's request path, Framer strict")
+	broker.log(t, "request frames vs the broker's request path, Framer BrokerCompatible")
+	line := fmt.Sprintf("differential: %d bodies, %d agree with the message classes of Kafka %s and %s (each version judged by the newest release defining it; %.2f%%); %d request frames vs Kafka %s's broker "+
+		"request path: %d agree with Framer strict (%.2f%%), %d with Framer BrokerCompatible (%.2f%%), which refuses %d "+
+		"the broker serves; every other disagreement is a listed class; %v",
+		bodies.n, bodies.agreed, jvm.Info.Release, jvm4.Info.Release, bodies.percent(), len(payloads), jvm.Info.Release,
+		strict.agreed, strict.percent(), broker.agreed, broker.percent(),
+		servedButRefused, time.Since(start).Round(time.Millisecond))
+	kafkadist.Report(t, line)
+	complete := total == diffBodies
+	checkExplained(t, "bodies", bodies.diff, explainedBodies, complete)
+	checkExplained(t, "frames, BrokerCompatible", broker.diff, explainedFrames, complete)
+}
+
+// body is one input for a message body: the message and version it is read as, and
+// its bytes.
+type body struct {
+	target bodyTarget
+	data   []byte
+}
+
+// bodySeeds are the FuzzBody corpus (which chooses message and version from its first
+// bytes) and the bodies of the request frames.
+func bodySeeds(t *testing.T, frames [][]byte) []body {
 	var seeds []body
 	for _, in := range readCorpus(t, "FuzzBody") {
 		if target, data, ok := chooseBody(in); ok {
 			seeds = append(seeds, body{target, data})
 		}
 	}
-	frames := readCorpus(t, "FuzzRequestFrame")
-	// The request frames' bodies are body seeds too.
 	var framer frame.Framer
 	for _, f := range frames {
 		if req, err := framer.ParseRequest(f); err == nil {
@@ -242,7 +271,12 @@ func TestDifferentialJava(t *testing.T) {
 	if len(seeds) == 0 {
 		t.Fatal("no seeds")
 	}
-	frameShare := total / 10
+	return seeds
+}
+
+// mutatedBodies makes total inputs from the seeds, each seed once as it is and then
+// mutated, grouped by what they are read as.
+func mutatedBodies(seeds []body, total int, r *rand.Rand) map[bodyTarget][][]byte {
 	groups := map[bodyTarget][][]byte{}
 	for i := 0; i < total; i++ {
 		s := seeds[i%len(seeds)]
@@ -252,33 +286,14 @@ func TestDifferentialJava(t *testing.T) {
 		}
 		groups[s.target] = append(groups[s.target], data)
 	}
-	bodyDiff := &classes{map[string]int{}, map[string]string{}}
-	bodies, agreed := 0, 0
-	for target, inputs := range groups {
-		kind, key, name := javaKind(target.msg)
-		for start := 0; start < len(inputs); start += 2000 {
-			chunk := inputs[start:min(start+2000, len(inputs))]
-			results, err := jvmFor(target, jvm, jvm4).Parse(kind, key, name, target.version, chunk)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, res := range results {
-				bodies++
-				k := kioVerdict(target, chunk[i])
-				j := javaVerdict(res)
-				class := compare(k, j)
-				if class == "" {
-					agreed++
-					continue
-				}
-				bodyDiff.add(class, fmt.Sprintf("%s v%d %x", target.msg.Name, target.version, chunk[i]))
-			}
-		}
-	}
+	return groups
+}
 
-	// Frames: the broker's request path against kio's Framer in both modes.
+// mutatedFrames makes n request frame payloads (the frames without their length
+// prefix), each frame once as it is and then mutated.
+func mutatedFrames(frames [][]byte, n int, r *rand.Rand) [][]byte {
 	var payloads [][]byte
-	for i := 0; i < frameShare; i++ {
+	for i := 0; i < n; i++ {
 		f := frames[i%len(frames)]
 		if len(f) < 4 {
 			continue
@@ -289,10 +304,62 @@ func TestDifferentialJava(t *testing.T) {
 		}
 		payloads = append(payloads, p)
 	}
-	strictDiff := &classes{map[string]int{}, map[string]string{}}
-	brokerDiff := &classes{map[string]int{}, map[string]string{}}
-	strictAgreed, brokerAgreed := 0, 0
-	servedButRefused := 0 // requests the broker serves and BrokerCompatible refuses
+	return payloads
+}
+
+// tally counts the inputs compared, those both sides judged alike, and the classes of
+// the others.
+type tally struct {
+	n, agreed int
+	diff      *classes
+}
+
+func newTally() *tally { return &tally{diff: &classes{map[string]int{}, map[string]string{}}} }
+
+// judge counts one comparison's class ("" where both sides agree).
+func (y *tally) judge(class, example string) {
+	y.n++
+	if class == "" {
+		y.agreed++
+		return
+	}
+	y.diff.add(class, example)
+}
+
+func (y *tally) percent() float64 { return 100 * float64(y.agreed) / float64(max(y.n, 1)) }
+
+func (y *tally) log(t *testing.T, what string) {
+	t.Logf("%s: %d inputs, %d agree (%.2f%%)", what, y.n, y.agreed, y.percent())
+	for _, k := range y.diff.sorted() {
+		t.Logf("  %6d  %s  e.g. %.300s", y.diff.count[k], k, y.diff.example[k])
+	}
+}
+
+// compareBodies reads every body with kio and with the Java classes of the newest
+// release defining its version, in chunks of 2,000 a JVM call.
+func compareBodies(t *testing.T, groups map[bodyTarget][][]byte, jvm, jvm4 *javaoracle.JVM) *tally {
+	y := newTally()
+	for target, inputs := range groups {
+		kind, key, name := javaKind(target.msg)
+		for start := 0; start < len(inputs); start += 2000 {
+			chunk := inputs[start:min(start+2000, len(inputs))]
+			results, err := jvmFor(target, jvm, jvm4).Parse(kind, key, name, target.version, chunk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, res := range results {
+				y.judge(compare(kioVerdict(target, chunk[i]), javaVerdict(res)), fmt.Sprintf("%s v%d %x", target.msg.Name, target.version, chunk[i]))
+			}
+		}
+	}
+	return y
+}
+
+// compareFrames reads every request frame payload with the broker's request path and
+// with kio's Framer, strict and BrokerCompatible; servedButRefused counts the requests
+// the broker serves and BrokerCompatible refuses.
+func compareFrames(t *testing.T, payloads [][]byte, jvm *javaoracle.JVM) (strict, broker *tally, servedButRefused int) {
+	strict, broker = newTally(), newTally()
 	for start := 0; start < len(payloads); start += 2000 {
 		chunk := payloads[start:min(start+2000, len(payloads))]
 		results, err := jvm.BrokerParse(chunk)
@@ -301,49 +368,20 @@ func TestDifferentialJava(t *testing.T) {
 		}
 		for i, res := range results {
 			j := javaVerdict(res.Result)
-			for _, mode := range []struct {
-				framer frame.Framer
-				diff   *classes
-				agreed *int
-			}{{frame.Framer{}, strictDiff, &strictAgreed}, {frame.Framer{BrokerCompatible: true}, brokerDiff, &brokerAgreed}} {
-				k := frameVerdict(mode.framer, chunk[i])
-				// The broker's path reports the body alone; it never refuses trailing
-				// bytes, so in broker mode they are part of what it accepts.
-				if mode.framer.BrokerCompatible && k.refused == "" {
-					j.trailing = 0
-				}
-				if mode.framer.BrokerCompatible && k.refused != "" && j.refused == "" {
-					servedButRefused++
-				}
-				class := compare(k, j)
-				if class == "" {
-					*mode.agreed++
-					continue
-				}
-				mode.diff.add(class, fmt.Sprintf("%x", chunk[i]))
+			strict.judge(compare(frameVerdict(frame.Framer{}, chunk[i]), j), fmt.Sprintf("%x", chunk[i]))
+			k := frameVerdict(frame.Framer{BrokerCompatible: true}, chunk[i])
+			// The broker's path reports the body alone; it never refuses trailing
+			// bytes, so in broker mode they are part of what it accepts.
+			if k.refused == "" {
+				j.trailing = 0
 			}
+			if k.refused != "" && j.refused == "" {
+				servedButRefused++
+			}
+			broker.judge(compare(k, j), fmt.Sprintf("%x", chunk[i]))
 		}
 	}
-
-	report := func(what string, n, agreed int, c *classes) {
-		t.Logf("%s: %d inputs, %d agree (%.2f%%)", what, n, agreed, 100*float64(agreed)/float64(max(n, 1)))
-		for _, k := range c.sorted() {
-			t.Logf("  %6d  %s  e.g. %.300s", c.count[k], k, c.example[k])
-		}
-	}
-	report("bodies vs Kafka's message classes", bodies, agreed, bodyDiff)
-	report("request frames vs the broker's request path, Framer strict", len(payloads), strictAgreed, strictDiff)
-	report("request frames vs the broker's request path, Framer BrokerCompatible", len(payloads), brokerAgreed, brokerDiff)
-	line := fmt.Sprintf("differential: %d bodies, %d agree with the message classes of Kafka %s and %s (each version judged by the newest release defining it; %.2f%%); %d request frames vs Kafka %s's broker "+
-		"request path: %d agree with Framer strict (%.2f%%), %d with Framer BrokerCompatible (%.2f%%), which refuses %d "+
-		"the broker serves; every other disagreement is a listed class; %v",
-		bodies, agreed, jvm.Info.Release, jvm4.Info.Release, 100*float64(agreed)/float64(bodies), len(payloads), jvm.Info.Release,
-		strictAgreed, 100*float64(strictAgreed)/float64(len(payloads)), brokerAgreed, 100*float64(brokerAgreed)/float64(len(payloads)),
-		servedButRefused, time.Since(start).Round(time.Millisecond))
-	kafkadist.Report(t, line)
-	complete := total == diffBodies
-	checkExplained(t, "bodies", bodyDiff, explainedBodies, complete)
-	checkExplained(t, "frames, BrokerCompatible", brokerDiff, explainedFrames, complete)
+	return strict, broker, servedButRefused
 }
 
 // javaKind says how the Java side names msg.

@@ -1,9 +1,13 @@
-package tests
+package kiotest_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
+	"github.com/leanovate/gopter"
+
+	"github.com/kio-go/kafka-protocol/internal/testenv"
 	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/kiotest"
 )
@@ -113,6 +117,9 @@ type unmarkedLink struct {
 	Value int16
 }
 
+// TestHandWrittenRoundTrip runs the round-trip property over the structs above at
+// every version they define, and requires every nullable, tagged, unknownTags and
+// array field to have been generated in each of its states.
 func TestHandWrittenRoundTrip(t *testing.T) {
 	cov := kiotest.NewCoverage()
 	cases := []struct {
@@ -124,13 +131,18 @@ func TestHandWrittenRoundTrip(t *testing.T) {
 		{reflect.TypeOf(headerLike{}), 0, 2},
 		{reflect.TypeOf(unmarked{}), 0, 2},
 	}
-	versions, passed := 0, 0
+	props := gopter.NewProperties(kiotest.Parameters(1000))
+	versions := 0
 	for _, c := range cases {
 		for v := c.from; v <= c.to; v++ {
-			passed += checkRoundTrip(t, cov, c.t, v, kiotest.Cases(1000))
+			props.Property(fmt.Sprintf("%v v%d", c.t, v), kiotest.RoundTripPropOf(c.t, v, kiotest.WithCoverage(cov)))
 			versions++
 		}
 	}
-	t.Logf("%d type versions, %d values round-tripped", versions, passed)
-	requireFullCoverage(t, cov)
+	props.TestingRun(t) // gopter reports a failure with its shrunk value and the seed
+	t.Logf("%d type versions, %d values each", versions, kiotest.Cases(1000))
+	testenv.Report(t, "coverage: "+cov.Summary())
+	for _, f := range cov.Missing() {
+		t.Errorf("never generated %v: %v", f.Missing(), f)
+	}
 }

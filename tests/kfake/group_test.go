@@ -1,4 +1,4 @@
-package tests
+package kfake
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/offsetfetch"
 	"github.com/kio-go/kafka-protocol/kio/schema/syncgroup"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 // The consumer group APIs, in the order a classic consumer uses them.
@@ -37,12 +38,12 @@ const (
 // (subscription and assignment) the group flows send.
 const consumerProtocolVersion = 3
 
-// kfakeGroup is one run of the consumer group flow, every API at one version.
-type kfakeGroup struct {
-	s        *kfakeSuite
+// groupFlow is one run of the consumer group flow, every API at one version.
+type groupFlow struct {
+	s        *suite
 	id       string
 	v        map[int16]int16 // version per API key
-	coord    *kfakeConn
+	coord    *testkit.Conn
 	memberID string
 	gen      int32
 	sub      []byte // the subscription (JoinGroup protocol metadata) sent
@@ -52,7 +53,7 @@ type kfakeGroup struct {
 // uses every API at its oldest common version plus i, capped at its newest, so flow 0
 // is all oldest, the last flow all newest, and every common version of every group API
 // runs in some flow. Each flow has a group of its own.
-func (s *kfakeSuite) testGroupFlows(t *testing.T) {
+func (s *suite) testGroupFlows(t *testing.T) {
 	keys := []int16{keyFindCoordinator, keyJoinGroup, keySyncGroup, keyHeartbeat, keyOffsetCommit, keyOffsetFetch, keyLeaveGroup}
 	flows := 0
 	for _, k := range keys {
@@ -60,7 +61,7 @@ func (s *kfakeSuite) testGroupFlows(t *testing.T) {
 	}
 	for i := range flows {
 		t.Run(fmt.Sprintf("GroupFlow/%d", i), func(t *testing.T) {
-			g := &kfakeGroup{s: s, id: fmt.Sprintf("kio-group-%d", i), v: map[int16]int16{}}
+			g := &groupFlow{s: s, id: fmt.Sprintf("kio-group-%d", i), v: map[int16]int16{}}
 			for _, k := range keys {
 				vs := s.versions(t, k)
 				g.v[k] = vs[min(i, len(vs)-1)]
@@ -70,7 +71,7 @@ func (s *kfakeSuite) testGroupFlows(t *testing.T) {
 				// missing value as 0 where Kafka uses the session timeout, so the member
 				// is dropped right after joining, before it can send SyncGroup. So v0 is
 				// checked on a group of its own up to the join, and the flow uses v1.
-				g0 := &kfakeGroup{s: s, id: g.id + "-join-v0", v: g.v}
+				g0 := &groupFlow{s: s, id: g.id + "-join-v0", v: g.v}
 				g0.step(t, "FindCoordinator", "for-join-v0", keyFindCoordinator, g0.findCoordinator)
 				g0.step(t, "JoinGroup", "", keyJoinGroup, g0.join)
 				g.v = maps.Clone(g.v)
@@ -84,7 +85,7 @@ func (s *kfakeSuite) testGroupFlows(t *testing.T) {
 // step runs one API of the flow as a subtest named like "JoinGroup/v9" (plus "/what"
 // when the API runs twice in a flow) and stops the flow if it fails: later steps need
 // its result.
-func (g *kfakeGroup) step(t *testing.T, name, what string, key int16, fn func(t *testing.T, v int16)) {
+func (g *groupFlow) step(t *testing.T, name, what string, key int16, fn func(t *testing.T, v int16)) {
 	v := g.v[key]
 	label := fmt.Sprintf("%s/v%d", name, v)
 	if what != "" {
@@ -95,7 +96,7 @@ func (g *kfakeGroup) step(t *testing.T, name, what string, key int16, fn func(t 
 	}
 }
 
-func (g *kfakeGroup) run(t *testing.T) {
+func (g *groupFlow) run(t *testing.T) {
 	g.step(t, "FindCoordinator", "", keyFindCoordinator, g.findCoordinator)
 	g.step(t, "JoinGroup", "", keyJoinGroup, g.join)
 	g.step(t, "SyncGroup", "", keySyncGroup, g.sync)
@@ -141,14 +142,14 @@ func (g *kfakeGroup) run(t *testing.T) {
 	})
 }
 
-func (g *kfakeGroup) findCoordinator(t *testing.T, v int16) {
+func (g *groupFlow) findCoordinator(t *testing.T, v int16) {
 	req := serial.Default[findcoordinator.FindCoordinatorRequest]() // key type 0: group
 	if v >= 4 {
 		req.CoordinatorKeys = []string{g.id}
 	} else {
 		req.Key = g.id
 	}
-	resp := kfakeCall[findcoordinator.FindCoordinatorResponse](t, g.s.bootstrap, v, &req)
+	resp := testkit.Call[findcoordinator.FindCoordinatorResponse](t, g.s.bootstrap, v, &req)
 	var node common.BrokerId
 	var host string
 	var port int32
@@ -163,7 +164,7 @@ func (g *kfakeGroup) findCoordinator(t *testing.T, v int16) {
 		node, host, port = c.NodeId, c.Host, c.Port
 	} else {
 		if resp.ErrorCode != common.None || len(resp.Coordinators) != 0 {
-			t.Fatalf("error %v (%s), coordinators %v", resp.ErrorCode, kfakeStr(resp.ErrorMessage), resp.Coordinators)
+			t.Fatalf("error %v (%s), coordinators %v", resp.ErrorCode, str(resp.ErrorMessage), resp.Coordinators)
 		}
 		node, host, port = resp.NodeId, resp.Host, resp.Port
 	}
@@ -178,7 +179,7 @@ func (g *kfakeGroup) findCoordinator(t *testing.T, v int16) {
 
 	// The group APIs are served by the coordinator only.
 	req2 := g.joinRequest(t, g.v[keyJoinGroup], "")
-	wrong := kfakeCall[joingroup.JoinGroupResponse](t, g.s.otherConn(t, node), g.v[keyJoinGroup], &req2)
+	wrong := testkit.Call[joingroup.JoinGroupResponse](t, g.s.otherConn(t, node), g.v[keyJoinGroup], &req2)
 	if wrong.ErrorCode != common.NotCoordinator {
 		t.Errorf("JoinGroup to a non-coordinator: %v, want NOT_COORDINATOR", wrong.ErrorCode)
 	}
@@ -195,12 +196,12 @@ func consumerProtocolBytes(t testing.TB, v any) []byte {
 	return b
 }
 
-func (g *kfakeGroup) joinRequest(t testing.TB, v int16, memberID string) joingroup.JoinGroupRequest {
+func (g *groupFlow) joinRequest(t testing.TB, v int16, memberID string) joingroup.JoinGroupRequest {
 	if g.sub == nil {
 		sub := serial.Default[consumerprotocolsubscription.ConsumerProtocolSubscription]()
-		sub.Topics = []string{kfakeDataTopic}
+		sub.Topics = []string{dataTopic}
 		sub.UserData = []byte("kio")
-		sub.RackId = kfakePtr("rack-a")
+		sub.RackId = testkit.Ptr("rack-a")
 		g.sub = consumerProtocolBytes(t, &sub)
 	}
 	req := serial.Default[joingroup.JoinGroupRequest]()
@@ -210,7 +211,7 @@ func (g *kfakeGroup) joinRequest(t testing.TB, v int16, memberID string) joingro
 		req.RebalanceTimeoutMs = 10_000
 	}
 	if v >= 8 {
-		req.Reason = kfakePtr("kio kfake test")
+		req.Reason = testkit.Ptr("kio kfake test")
 	}
 	req.MemberId = memberID
 	req.ProtocolType = "consumer"
@@ -218,24 +219,24 @@ func (g *kfakeGroup) joinRequest(t testing.TB, v int16, memberID string) joingro
 	return req
 }
 
-func (g *kfakeGroup) join(t *testing.T, v int16) {
+func (g *groupFlow) join(t *testing.T, v int16) {
 	req := g.joinRequest(t, v, "")
-	resp := kfakeCall[joingroup.JoinGroupResponse](t, g.coord, v, &req)
+	resp := testkit.Call[joingroup.JoinGroupResponse](t, g.coord, v, &req)
 	if v >= 4 { // KIP-394: the first join only hands out a member id
 		if resp.ErrorCode != common.MemberIdRequired || resp.MemberId == "" {
 			t.Fatalf("first join: %v, member %q; want MEMBER_ID_REQUIRED with an id", resp.ErrorCode, resp.MemberId)
 		}
 		req = g.joinRequest(t, v, resp.MemberId)
-		resp = kfakeCall[joingroup.JoinGroupResponse](t, g.coord, v, &req)
+		resp = testkit.Call[joingroup.JoinGroupResponse](t, g.coord, v, &req)
 	}
 	if resp.ErrorCode != common.None || resp.MemberId == "" {
 		t.Fatalf("join: %v, member %q", resp.ErrorCode, resp.MemberId)
 	}
-	if resp.GenerationId != 1 || kfakeStr(resp.ProtocolName) != "range" || resp.Leader != resp.MemberId {
-		t.Errorf("generation %d, protocol %s, leader %q, member %q: want 1, range, the member leads", resp.GenerationId, kfakeStr(resp.ProtocolName), resp.Leader, resp.MemberId)
+	if resp.GenerationId != 1 || str(resp.ProtocolName) != "range" || resp.Leader != resp.MemberId {
+		t.Errorf("generation %d, protocol %s, leader %q, member %q: want 1, range, the member leads", resp.GenerationId, str(resp.ProtocolName), resp.Leader, resp.MemberId)
 	}
-	if v >= 7 && kfakeStr(resp.ProtocolType) != "consumer" || v < 7 && resp.ProtocolType != nil {
-		t.Errorf("protocol type %s at v%d", kfakeStr(resp.ProtocolType), v)
+	if v >= 7 && str(resp.ProtocolType) != "consumer" || v < 7 && resp.ProtocolType != nil {
+		t.Errorf("protocol type %s at v%d", str(resp.ProtocolType), v)
 	}
 	// The leader gets every member's subscription back, byte for byte.
 	if len(resp.Members) != 1 || resp.Members[0].MemberId != resp.MemberId || !bytes.Equal(resp.Members[0].Metadata, g.sub) {
@@ -244,9 +245,9 @@ func (g *kfakeGroup) join(t *testing.T, v int16) {
 	g.memberID, g.gen = resp.MemberId, resp.GenerationId
 }
 
-func (g *kfakeGroup) sync(t *testing.T, v int16) {
+func (g *groupFlow) sync(t *testing.T, v int16) {
 	assign := consumerprotocolassignment.ConsumerProtocolAssignment{
-		AssignedPartitions: []consumerprotocolassignment.TopicPartition{{Topic: kfakeDataTopic, Partitions: []int32{0}}},
+		AssignedPartitions: []consumerprotocolassignment.TopicPartition{{Topic: dataTopic, Partitions: []int32{0}}},
 		UserData:           []byte("assigned by kio"),
 	}
 	assignBytes := consumerProtocolBytes(t, &assign)
@@ -255,10 +256,10 @@ func (g *kfakeGroup) sync(t *testing.T, v int16) {
 	req.GenerationId = g.gen
 	req.MemberId = g.memberID
 	if v >= 5 {
-		req.ProtocolType, req.ProtocolName = kfakePtr("consumer"), kfakePtr("range")
+		req.ProtocolType, req.ProtocolName = testkit.Ptr("consumer"), testkit.Ptr("range")
 	}
 	req.Assignments = []syncgroup.SyncGroupRequestAssignment{{MemberId: g.memberID, Assignment: assignBytes}}
-	resp := kfakeCall[syncgroup.SyncGroupResponse](t, g.coord, v, &req)
+	resp := testkit.Call[syncgroup.SyncGroupResponse](t, g.coord, v, &req)
 	if resp.ErrorCode != common.None {
 		t.Fatalf("sync: %v", resp.ErrorCode)
 	}
@@ -275,20 +276,20 @@ func (g *kfakeGroup) sync(t *testing.T, v int16) {
 	if !reflect.DeepEqual(back, assign) {
 		t.Errorf("assignment decodes to %+v, sent %+v", back, assign)
 	}
-	if v >= 5 && (kfakeStr(resp.ProtocolType) != "consumer" || kfakeStr(resp.ProtocolName) != "range") {
-		t.Errorf("protocol %s/%s", kfakeStr(resp.ProtocolType), kfakeStr(resp.ProtocolName))
+	if v >= 5 && (str(resp.ProtocolType) != "consumer" || str(resp.ProtocolName) != "range") {
+		t.Errorf("protocol %s/%s", str(resp.ProtocolType), str(resp.ProtocolName))
 	}
 }
 
-func (g *kfakeGroup) heartbeat(t *testing.T, v int16, gen int32) common.ErrorCode {
+func (g *groupFlow) heartbeat(t *testing.T, v int16, gen int32) common.ErrorCode {
 	req := serial.Default[heartbeat.HeartbeatRequest]()
 	req.GroupId, req.GenerationId, req.MemberId = common.GroupId(g.id), gen, g.memberID
-	return kfakeCall[heartbeat.HeartbeatResponse](t, g.coord, v, &req).ErrorCode
+	return testkit.Call[heartbeat.HeartbeatResponse](t, g.coord, v, &req).ErrorCode
 }
 
-// commit commits offset for kfakeDataTopic partition 0, as the member or, with
+// commit commits offset for dataTopic partition 0, as the member or, with
 // asMember false, as a simple (generation -1, no member) commit.
-func (g *kfakeGroup) commit(t *testing.T, v int16, offset int64, meta string, asMember bool) common.ErrorCode {
+func (g *groupFlow) commit(t *testing.T, v int16, offset int64, meta string, asMember bool) common.ErrorCode {
 	t.Helper()
 	req := serial.Default[offsetcommit.OffsetCommitRequest]() // generation -1, retention -1
 	req.GroupId = common.GroupId(g.id)
@@ -299,42 +300,42 @@ func (g *kfakeGroup) commit(t *testing.T, v int16, offset int64, meta string, as
 	part.CommittedOffset = offset
 	part.CommittedMetadata = &meta
 	if v >= 6 {
-		part.CommittedLeaderEpoch = g.s.epochs[kfakeDataTopic]
+		part.CommittedLeaderEpoch = g.s.epochs[dataTopic]
 	}
 	topic := offsetcommit.OffsetCommitRequestTopic{Partitions: []offsetcommit.OffsetCommitRequestPartition{part}}
 	byID := v >= 10 // KIP-848: topics by id
 	if byID {
-		topic.TopicId = g.s.topicIDs[kfakeDataTopic]
+		topic.TopicId = g.s.topicIDs[dataTopic]
 	} else {
-		topic.Name = kfakeDataTopic
+		topic.Name = dataTopic
 	}
 	req.Topics = []offsetcommit.OffsetCommitRequestTopic{topic}
-	resp := kfakeCall[offsetcommit.OffsetCommitResponse](t, g.coord, v, &req)
+	resp := testkit.Call[offsetcommit.OffsetCommitResponse](t, g.coord, v, &req)
 	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 || resp.Topics[0].Partitions[0].PartitionIndex != 0 ||
-		byID && resp.Topics[0].TopicId != g.s.topicIDs[kfakeDataTopic] || !byID && string(resp.Topics[0].Name) != kfakeDataTopic {
+		byID && resp.Topics[0].TopicId != g.s.topicIDs[dataTopic] || !byID && string(resp.Topics[0].Name) != dataTopic {
 		t.Fatalf("response %+v", resp.Topics)
 	}
 	return resp.Topics[0].Partitions[0].ErrorCode
 }
 
-// checkCommitted reads the group's offset for kfakeDataTopic partition 0 back.
-func (g *kfakeGroup) checkCommitted(t *testing.T, v int16, offset int64, meta string) {
+// checkCommitted reads the group's offset for dataTopic partition 0 back.
+func (g *groupFlow) checkCommitted(t *testing.T, v int16, offset int64, meta string) {
 	req := serial.Default[offsetfetch.OffsetFetchRequest]()
 	if v >= 8 { // KIP-709: a batch of groups
 		req.Groups = []offsetfetch.OffsetFetchRequestGroup{serial.Default[offsetfetch.OffsetFetchRequestGroup]()}
 		req.Groups[0].GroupId = common.GroupId(g.id)
 		topic := offsetfetch.OffsetFetchRequestTopics{PartitionIndexes: []int32{0}}
 		if v >= 10 { // KIP-848: topics by id
-			topic.TopicId = g.s.topicIDs[kfakeDataTopic]
+			topic.TopicId = g.s.topicIDs[dataTopic]
 		} else {
-			topic.Name = kfakeDataTopic
+			topic.Name = dataTopic
 		}
 		req.Groups[0].Topics = []offsetfetch.OffsetFetchRequestTopics{topic}
 	} else {
 		req.GroupId = common.GroupId(g.id)
-		req.Topics = []offsetfetch.OffsetFetchRequestTopic{{Name: kfakeDataTopic, PartitionIndexes: []int32{0}}}
+		req.Topics = []offsetfetch.OffsetFetchRequestTopic{{Name: dataTopic, PartitionIndexes: []int32{0}}}
 	}
-	resp := kfakeCall[offsetfetch.OffsetFetchResponse](t, g.coord, v, &req)
+	resp := testkit.Call[offsetfetch.OffsetFetchResponse](t, g.coord, v, &req)
 
 	var (
 		name      string
@@ -352,8 +353,8 @@ func (g *kfakeGroup) checkCommitted(t *testing.T, v int16, offset int64, meta st
 		tp := resp.Groups[0].Topics[0]
 		p := tp.Partitions[0]
 		name, partition, committed, epoch, metadata, code = string(tp.Name), p.PartitionIndex, p.CommittedOffset, p.CommittedLeaderEpoch, p.Metadata, p.ErrorCode
-		if v >= 10 && tp.TopicId == g.s.topicIDs[kfakeDataTopic] {
-			name = kfakeDataTopic // answered by id
+		if v >= 10 && tp.TopicId == g.s.topicIDs[dataTopic] {
+			name = dataTopic // answered by id
 		}
 	} else {
 		if resp.ErrorCode != common.None || len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 || len(resp.Groups) != 0 {
@@ -363,39 +364,39 @@ func (g *kfakeGroup) checkCommitted(t *testing.T, v int16, offset int64, meta st
 		p := tp.Partitions[0]
 		name, partition, committed, epoch, metadata, code = string(tp.Name), p.PartitionIndex, p.CommittedOffset, p.CommittedLeaderEpoch, p.Metadata, p.ErrorCode
 	}
-	if name != kfakeDataTopic || partition != 0 || code != common.None {
+	if name != dataTopic || partition != 0 || code != common.None {
 		t.Fatalf("%s/%d: %v", name, partition, code)
 	}
 	if committed != offset {
 		t.Errorf("committed offset %d, want %d", committed, offset)
 	}
-	if offset >= 0 && kfakeStr(metadata) != meta {
-		t.Errorf("committed metadata %q, want %q", kfakeStr(metadata), meta)
+	if offset >= 0 && str(metadata) != meta {
+		t.Errorf("committed metadata %q, want %q", str(metadata), meta)
 	}
 	// The leader epoch is answered at v5+, and was sent only by commits at v6+.
 	wantEpoch := int32(-1)
 	if v >= 5 && g.v[keyOffsetCommit] >= 6 && offset >= 0 {
-		wantEpoch = g.s.epochs[kfakeDataTopic]
+		wantEpoch = g.s.epochs[dataTopic]
 	}
 	if epoch != wantEpoch {
 		t.Errorf("committed leader epoch %d, want %d", epoch, wantEpoch)
 	}
 }
 
-func (g *kfakeGroup) leave(t *testing.T, v int16) {
+func (g *groupFlow) leave(t *testing.T, v int16) {
 	req := serial.Default[leavegroup.LeaveGroupRequest]()
 	req.GroupId = common.GroupId(g.id)
 	if v >= 3 { // KIP-345: a batch of members
 		m := serial.Default[leavegroup.MemberIdentity]()
 		m.MemberId = g.memberID
 		if v >= 5 {
-			m.Reason = kfakePtr("kio kfake test done")
+			m.Reason = testkit.Ptr("kio kfake test done")
 		}
 		req.Members = []leavegroup.MemberIdentity{m}
 	} else {
 		req.MemberId = g.memberID
 	}
-	resp := kfakeCall[leavegroup.LeaveGroupResponse](t, g.coord, v, &req)
+	resp := testkit.Call[leavegroup.LeaveGroupResponse](t, g.coord, v, &req)
 	if resp.ErrorCode != common.None {
 		t.Fatalf("leave: %v", resp.ErrorCode)
 	}

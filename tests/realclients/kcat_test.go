@@ -1,4 +1,4 @@
-package tests
+package realclients
 
 import (
 	"bytes"
@@ -18,15 +18,15 @@ import (
 // The librdkafka side of the real-clients test, through kcat (Debian's kcat 1.7 with
 // librdkafka 2.0): metadata, produce with every codec, consume, and a group consumer.
 
-const realClientsKcatPerCodec = 3 // records kcat produces per codec
+const kcatPerCodec = 3 // records kcat produces per codec
 
-func realClientsHaveKcat() bool {
+func haveKcat() bool {
 	_, err := exec.LookPath("kcat")
 	return err == nil
 }
 
-// realClientsRunKcat runs kcat against addr with client id "kcat", bounded by timeout.
-func realClientsRunKcat(ctx context.Context, t *testing.T, addr string, timeout time.Duration, stdin string, args ...string) string {
+// runKcat runs kcat against addr with client id "kcat", bounded by timeout.
+func runKcat(ctx context.Context, t *testing.T, addr string, timeout time.Duration, stdin string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -43,30 +43,30 @@ func realClientsRunKcat(ctx context.Context, t *testing.T, addr string, timeout 
 	return stdout.String()
 }
 
-func realClientsKcat(ctx context.Context, t *testing.T, addr string) {
+func kcatRound(ctx context.Context, t *testing.T, addr string) {
 	// A failure under CI=true, where .ci/run installs kcat; a skip elsewhere.
 	kafkadist.RequireTools(t, "kcat")
 
 	// Metadata: the one broker listed must be the proxy.
-	out := realClientsRunKcat(ctx, t, addr, 10*time.Second, "", "-L", "-m", "5")
+	out := runKcat(ctx, t, addr, 10*time.Second, "", "-L", "-m", "5")
 	if !strings.Contains(out, "at "+addr) {
 		t.Errorf("kcat -L does not list the broker at the proxy %s:\n%s", addr, out)
 	}
 
 	want := map[string][]string{} // topic → values in produce order
-	for _, c := range realClientsCodecs {
-		topic := realClientsKcatTopic(c)
-		for i := range realClientsKcatPerCodec {
-			want[topic] = append(want[topic], realClientsValue("kcat", c, i))
+	for _, c := range allCodecs {
+		topic := kcatTopic(c)
+		for i := range kcatPerCodec {
+			want[topic] = append(want[topic], recordValue("kcat", c, i))
 		}
-		realClientsRunKcat(ctx, t, addr, 10*time.Second, strings.Join(want[topic], "\n")+"\n",
+		runKcat(ctx, t, addr, 10*time.Second, strings.Join(want[topic], "\n")+"\n",
 			"-P", "-t", topic, "-z", c.name)
 	}
 
 	// Plain consumer, per topic, to the end of the partition.
-	for _, c := range realClientsCodecs {
-		topic := realClientsKcatTopic(c)
-		out := realClientsRunKcat(ctx, t, addr, 10*time.Second, "",
+	for _, c := range allCodecs {
+		topic := kcatTopic(c)
+		out := runKcat(ctx, t, addr, 10*time.Second, "",
 			"-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%s\n")
 		if got := strings.Fields(out); !slices.Equal(got, want[topic]) {
 			t.Errorf("kcat -C %s: got %q, want %q", topic, got, want[topic])
@@ -75,12 +75,12 @@ func realClientsKcat(ctx context.Context, t *testing.T, addr string) {
 
 	// Group consumer over every kcat topic, stopping after all records.
 	var topics []string
-	for _, c := range realClientsCodecs {
-		topics = append(topics, realClientsKcatTopic(c))
+	for _, c := range allCodecs {
+		topics = append(topics, kcatTopic(c))
 	}
-	total := len(realClientsCodecs) * realClientsKcatPerCodec
-	out = realClientsRunKcat(ctx, t, addr, 25*time.Second, "",
-		append([]string{"-G", realClientsKcatGroup, "-X", "auto.offset.reset=earliest",
+	total := len(allCodecs) * kcatPerCodec
+	out = runKcat(ctx, t, addr, 25*time.Second, "",
+		append([]string{"-G", kcatGroup, "-X", "auto.offset.reset=earliest",
 			"-c", fmt.Sprint(total), "-q", "-f", "%t %s\n"}, topics...)...)
 	var got []string
 	for line := range strings.Lines(out) {
@@ -98,23 +98,23 @@ func realClientsKcat(ctx context.Context, t *testing.T, addr string) {
 		t.Errorf("kcat -G consumed\n%q\nwant\n%q", got, wantLines)
 	}
 
-	realClientsCheckKcatCodecs(ctx, t, addr, topics, total)
+	checkKcatCodecs(ctx, t, addr, topics, total)
 }
 
-// realClientsCheckKcatCodecs reads kcat's topics with kgo to check that librdkafka
+// checkKcatCodecs reads kcat's topics with kgo to check that librdkafka
 // really compressed each batch with the codec it was told to (otherwise the compressed
 // frames would not have been on the wire at all).
-func realClientsCheckKcatCodecs(ctx context.Context, t *testing.T, addr string, topics []string, n int) {
+func checkKcatCodecs(ctx context.Context, t *testing.T, addr string, topics []string, n int) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	cl := realClientsNewKgo(t, addr, "kgo",
+	cl := newKgo(t, addr, "kgo",
 		kgo.ConsumeTopics(topics...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	defer cl.Close()
-	codecOf := map[string]realClientsCodec{}
-	for _, c := range realClientsCodecs {
-		codecOf[realClientsKcatTopic(c)] = c
+	codecOf := map[string]clientCodec{}
+	for _, c := range allCodecs {
+		codecOf[kcatTopic(c)] = c
 	}
-	for _, r := range realClientsPoll(ctx, t, cl, n) {
+	for _, r := range poll(ctx, t, cl, n) {
 		if c := codecOf[r.Topic]; r.Attrs.CompressionType() != c.attr {
 			t.Errorf("kcat's record in %s has codec %d, want %d (%s)",
 				r.Topic, r.Attrs.CompressionType(), c.attr, c.name)

@@ -1,4 +1,4 @@
-package tests
+package realclients
 
 import (
 	"context"
@@ -42,11 +42,11 @@ import (
 //     use the highest common version, so nothing old is ever sent). That is the one
 //     rewrite: the original ApiVersions bytes are still compared before it is applied.
 
-// realClientsBudget bounds the whole test; every step below has its own, shorter deadline.
-const realClientsBudget = 55 * time.Second
+// budget bounds the whole test; every step below has its own, shorter deadline.
+const budget = 55 * time.Second
 
-// realClientsCluster is a single-broker kfake cluster reached only through a proxy.
-type realClientsCluster struct {
+// proxiedCluster is a single-broker kfake cluster reached only through a proxy.
+type proxiedCluster struct {
 	kfake *kfake.Cluster
 	proxy *proxy.Proxy
 	addr  string // the proxy's address, which kfake advertises
@@ -56,28 +56,28 @@ func TestRealClientsThroughProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a broker and real clients; skipped with -short")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), realClientsBudget)
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 
 	rc := startRealClientsCluster(t)
 	t.Logf("kfake advertises the proxy at %s", rc.addr)
 	captureRealClientSeeds(t, rc.proxy)
 
-	t.Run("kadm-setup", func(t *testing.T) { realClientsCreateTopics(ctx, t, rc.addr) })
-	t.Run("kgo", func(t *testing.T) { realClientsKgo(ctx, t, rc.addr) })
-	t.Run("kgo-txn", func(t *testing.T) { realClientsKgoTxn(ctx, t, rc.addr) })
-	t.Run("kcat", func(t *testing.T) { realClientsKcat(ctx, t, rc.addr) })
-	t.Run("kadm", func(t *testing.T) { realClientsKadm(ctx, t, rc.addr) })
+	t.Run("kadm-setup", func(t *testing.T) { createAllTopics(ctx, t, rc.addr) })
+	t.Run("kgo", func(t *testing.T) { kgoRound(ctx, t, rc.addr) })
+	t.Run("kgo-txn", func(t *testing.T) { kgoTransaction(ctx, t, rc.addr) })
+	t.Run("kcat", func(t *testing.T) { kcatRound(ctx, t, rc.addr) })
+	t.Run("kadm", func(t *testing.T) { kadmRound(ctx, t, rc.addr) })
 
 	// Closing waits for every frame already read to be checked.
 	rc.proxy.Close()
 	rc.kfake.Close()
-	realClientsReport(t, rc.proxy)
+	reportFrames(t, rc.proxy)
 }
 
 // startRealClientsCluster starts the proxy's listener first, so that kfake can be told
 // to advertise it, then kfake, then the proxy pointed at kfake's real listener.
-func startRealClientsCluster(t *testing.T) *realClientsCluster {
+func startRealClientsCluster(t *testing.T) *proxiedCluster {
 	t.Helper()
 	front, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -86,39 +86,39 @@ func startRealClientsCluster(t *testing.T) *realClientsCluster {
 	var backend string
 	c, err := kfake.NewCluster(
 		kfake.NumBrokers(1),
-		kfake.MaxVersions(realClientsVersions()),
+		kfake.MaxVersions(kgoVersions()),
 		kfake.ListenFn(func(network, address string) (net.Listener, error) {
 			ln, err := net.Listen(network, address)
 			if err != nil {
 				return nil, err
 			}
 			backend = ln.Addr().String()
-			return realClientsListener{Listener: ln, advertised: front.Addr()}, nil
+			return advertisedListener{Listener: ln, advertised: front.Addr()}, nil
 		}),
 	)
 	if err != nil {
 		front.Close()
 		t.Fatalf("kfake: %v", err)
 	}
-	p := proxy.Serve(front, backend, realClientsWidenMinVersions)
+	p := proxy.Serve(front, backend, widenMinVersions)
 	t.Cleanup(func() { p.Close(); c.Close() })
-	return &realClientsCluster{kfake: c, proxy: p, addr: p.Addr()}
+	return &proxiedCluster{kfake: c, proxy: p, addr: p.Addr()}
 }
 
-// realClientsListener is kfake's real listener reporting another address (the proxy's)
+// advertisedListener is kfake's real listener reporting another address (the proxy's)
 // as its own, which is what kfake puts in Metadata and FindCoordinator responses.
-type realClientsListener struct {
+type advertisedListener struct {
 	net.Listener
 	advertised net.Addr
 }
 
-func (l realClientsListener) Addr() net.Addr { return l.advertised }
+func (l advertisedListener) Addr() net.Addr { return l.advertised }
 
-// realClientsVersions is the version table kfake is capped to: every API in kio's index at its
+// kgoVersions is the version table kfake is capped to: every API in kio's index at its
 // highest stable version. An API whose only version is unstable (the KIP-932 share-group
 // APIs at v0 in 3.9) is left out: those versions changed before release and no 3.9
 // broker advertises them. The feature table is Kafka 3.9's.
-func realClientsVersions() *kversion.Versions {
+func kgoVersions() *kversion.Versions {
 	vs := kversion.V3_9_0()
 	vs.EachMaxKeyVersion(func(key, _ int16) { vs.SetMaxKeyVersion(key, -1) })
 	for _, api := range schema.APIs() {
@@ -133,9 +133,9 @@ func realClientsVersions() *kversion.Versions {
 	return vs
 }
 
-// realClientsWidenMinVersions lowers each MinVersion in an ApiVersions response to the
+// widenMinVersions lowers each MinVersion in an ApiVersions response to the
 // lowest version kio's index defines for the key (see the file comment for why).
-func realClientsWidenMinVersions(key, _ int16, resp *frame.Response) bool {
+func widenMinVersions(key, _ int16, resp *frame.Response) bool {
 	body, ok := resp.Body.(*apiversions.ApiVersionsResponse)
 	if key != 18 || !ok {
 		return false
@@ -151,13 +151,13 @@ func realClientsWidenMinVersions(key, _ int16, resp *frame.Response) bool {
 	return changed
 }
 
-// realClientsClients are the client ids of the three clients; every connection is
+// clientNames are the client ids of the three clients; every connection is
 // attributed to the client id in its requests' header.
-var realClientsClients = []string{"kgo", "kadm", "kcat"}
+var clientNames = []string{"kgo", "kadm", "kcat"}
 
-// realClientsReport logs the table of API versions seen and frames compared per client,
+// reportFrames logs the table of API versions seen and frames compared per client,
 // and fails on every frame that did not round trip, with the hex of both encodings.
-func realClientsReport(t *testing.T, p *proxy.Proxy) {
+func reportFrames(t *testing.T, p *proxy.Proxy) {
 	t.Helper()
 	stats := p.Stats()
 	var b strings.Builder
@@ -200,17 +200,17 @@ func realClientsReport(t *testing.T, p *proxy.Proxy) {
 	b.WriteString(strings.Join(skipLines, ""))
 	kafkadist.Report(t, b.String())
 
-	for _, client := range realClientsClients {
+	for _, client := range clientNames {
 		tt := totals[client]
 		switch {
-		case client == "kcat" && !realClientsHaveKcat():
+		case client == "kcat" && !haveKcat():
 			// Skipped with its reason in the kcat subtest.
 		case tt == nil || tt.frames-tt.skipped == 0:
 			t.Errorf("client %s: no frame compared; did it reach the broker through the proxy?", client)
 		}
 	}
 	for client := range totals {
-		if !slices.Contains(realClientsClients, client) {
+		if !slices.Contains(clientNames, client) {
 			t.Errorf("frames from an unexpected client id %q", client)
 		}
 	}
@@ -223,18 +223,18 @@ func realClientsReport(t *testing.T, p *proxy.Proxy) {
 	for _, pr := range p.Problems() {
 		msg := pr.String()
 		if pr.Original != nil {
-			msg += "\n  original:   " + realClientsHex(pr.Original)
+			msg += "\n  original:   " + hexDump(pr.Original)
 		}
 		if pr.Reencoded != nil {
-			msg += "\n  re-encoded: " + realClientsHex(pr.Reencoded)
+			msg += "\n  re-encoded: " + hexDump(pr.Reencoded)
 		}
 		t.Error(msg)
 	}
 }
 
-// realClientsHex is hex for a failure message, cut after 16 KiB so a large Fetch
+// hexDump is hex for a failure message, cut after 16 KiB so a large Fetch
 // response does not flood the log (the first difference is reported separately).
-func realClientsHex(b []byte) string {
+func hexDump(b []byte) string {
 	const limit = 16 << 10
 	if len(b) > limit {
 		return hex.EncodeToString(b[:limit]) + fmt.Sprintf("... (%d bytes)", len(b))

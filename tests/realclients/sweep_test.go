@@ -1,4 +1,4 @@
-package tests
+package realclients
 
 import (
 	"context"
@@ -15,22 +15,22 @@ import (
 // request was answered, since the point is the bytes.
 
 const (
-	realClientsTxnTopic = "rc-txn"
-	realClientsTxnID    = "rc-txn-id"
-	realClientsTxnGroup = "rc-txn-group"
+	txnTopic = "rc-txn"
+	txnID    = "rc-txn-id"
+	txnGroup = "rc-txn-group"
 )
 
-// realClientsKgoTxn reads the "none" topic in a group transaction session and copies its
+// kgoTransaction reads the "none" topic in a group transaction session and copies its
 // records to the txn topic, committing the group's offsets inside the transaction:
 // InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn.
-func realClientsKgoTxn(ctx context.Context, t *testing.T, addr string) {
+func kgoTransaction(ctx context.Context, t *testing.T, addr string) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	source := realClientsKgoTopic(realClientsCodecs[0])
-	sess, err := kgo.NewGroupTransactSession(realClientsKgoOpts(addr, "kgo",
-		kgo.TransactionalID(realClientsTxnID),
-		kgo.DefaultProduceTopic(realClientsTxnTopic),
-		kgo.ConsumerGroup(realClientsTxnGroup),
+	source := kgoTopic(allCodecs[0])
+	sess, err := kgo.NewGroupTransactSession(kgoOpts(addr, "kgo",
+		kgo.TransactionalID(txnID),
+		kgo.DefaultProduceTopic(txnTopic),
+		kgo.ConsumerGroup(txnGroup),
 		kgo.ConsumeTopics(source),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -41,7 +41,7 @@ func realClientsKgoTxn(ctx context.Context, t *testing.T, addr string) {
 	defer sess.Close()
 
 	var recs []*kgo.Record
-	for len(recs) < realClientsPerCodec && ctx.Err() == nil {
+	for len(recs) < perCodec && ctx.Err() == nil {
 		fs := sess.PollFetches(ctx)
 		fs.EachError(func(topic string, p int32, err error) {
 			if ctx.Err() == nil {
@@ -50,8 +50,8 @@ func realClientsKgoTxn(ctx context.Context, t *testing.T, addr string) {
 		})
 		recs = append(recs, fs.Records()...)
 	}
-	if len(recs) < realClientsPerCodec {
-		t.Fatalf("transaction session read %d records, want %d: %v", len(recs), realClientsPerCodec, ctx.Err())
+	if len(recs) < perCodec {
+		t.Fatalf("transaction session read %d records, want %d: %v", len(recs), perCodec, ctx.Err())
 	}
 	if err := sess.Begin(); err != nil {
 		t.Fatalf("Begin: %v", err)
@@ -69,60 +69,60 @@ func realClientsKgoTxn(ctx context.Context, t *testing.T, addr string) {
 	}
 }
 
-// realClientsKadmSweep issues kadm's other calls against the txn topic and the groups.
-func realClientsKadmSweep(ctx context.Context, t *testing.T, adm *kadm.Client) {
+// kadmSweep issues kadm's other calls against the txn topic and the groups.
+func kadmSweep(ctx context.Context, t *testing.T, adm *kadm.Client) {
 	txnSet := kadm.TopicsSet{}
-	txnSet.Add(realClientsTxnTopic, 0)
+	txnSet.Add(txnTopic, 0)
 
 	if _, err := adm.ApiVersions(ctx); err != nil {
 		t.Errorf("ApiVersions: %v", err)
 	}
-	if parts, err := adm.CreatePartitions(ctx, 1, realClientsTxnTopic); err != nil || parts.Error() != nil {
+	if parts, err := adm.CreatePartitions(ctx, 1, txnTopic); err != nil || parts.Error() != nil {
 		t.Errorf("CreatePartitions: %v %v", err, parts.Error())
 	}
 
 	retention := "3600000"
 	altered, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{
 		{Op: kadm.SetConfig, Name: "retention.ms", Value: &retention},
-	}, realClientsTxnTopic)
+	}, txnTopic)
 	if err != nil || len(altered) != 1 || altered[0].Err != nil {
 		t.Errorf("AlterTopicConfigs: %v %+v", err, altered)
 	}
-	configs, err := adm.DescribeTopicConfigs(ctx, realClientsTxnTopic)
+	configs, err := adm.DescribeTopicConfigs(ctx, txnTopic)
 	if err != nil {
 		t.Errorf("DescribeTopicConfigs: %v", err)
-	} else if c, err := configs.On(realClientsTxnTopic, nil); err != nil {
-		t.Errorf("DescribeTopicConfigs %s: %v", realClientsTxnTopic, err)
+	} else if c, err := configs.On(txnTopic, nil); err != nil {
+		t.Errorf("DescribeTopicConfigs %s: %v", txnTopic, err)
 	} else {
 		found := false
 		for _, kv := range c.Configs {
 			found = found || kv.Key == "retention.ms" && kv.MaybeValue() == retention
 		}
 		if !found {
-			t.Errorf("retention.ms of %s is not %s after altering it", realClientsTxnTopic, retention)
+			t.Errorf("retention.ms of %s is not %s after altering it", txnTopic, retention)
 		}
 	}
 
 	// The transaction wrote six records and a commit marker to partition 0.
 	var cut kadm.Offsets
-	cut.AddOffset(realClientsTxnTopic, 0, 1, -1)
+	cut.AddOffset(txnTopic, 0, 1, -1)
 	if deleted, err := adm.DeleteRecords(ctx, cut); err != nil || deleted.Error() != nil {
 		t.Errorf("DeleteRecords: %v %v", err, deleted.Error())
 	}
-	if starts, err := adm.ListStartOffsets(ctx, realClientsTxnTopic); err != nil {
+	if starts, err := adm.ListStartOffsets(ctx, txnTopic); err != nil {
 		t.Errorf("ListStartOffsets: %v", err)
-	} else if o, ok := starts.Lookup(realClientsTxnTopic, 0); !ok || o.Offset != 1 {
-		t.Errorf("start offset of %s/0 after DeleteRecords: %+v, want 1", realClientsTxnTopic, o)
+	} else if o, ok := starts.Lookup(txnTopic, 0); !ok || o.Offset != 1 {
+		t.Errorf("start offset of %s/0 after DeleteRecords: %+v, want 1", txnTopic, o)
 	}
-	if _, err := adm.ListMaxTimestampOffsets(ctx, realClientsTxnTopic); err != nil {
+	if _, err := adm.ListMaxTimestampOffsets(ctx, txnTopic); err != nil {
 		t.Errorf("ListMaxTimestampOffsets: %v", err)
 	}
-	if _, err := adm.ListOffsetsAfterMilli(ctx, time.Now().Add(-time.Hour).UnixMilli(), realClientsTxnTopic); err != nil {
+	if _, err := adm.ListOffsetsAfterMilli(ctx, time.Now().Add(-time.Hour).UnixMilli(), txnTopic); err != nil {
 		t.Errorf("ListOffsetsAfterMilli: %v", err)
 	}
 
 	var epochs kadm.OffsetForLeaderEpochRequest
-	epochs.Add(realClientsTxnTopic, 0, 0)
+	epochs.Add(txnTopic, 0, 0)
 	if _, err := adm.OffsetForLeaderEpoch(ctx, epochs); err != nil {
 		t.Errorf("OffsetForLeaderEpoch: %v", err)
 	}
@@ -145,37 +145,37 @@ func realClientsKadmSweep(ctx context.Context, t *testing.T, adm *kadm.Client) {
 	if _, err := adm.DescribeProducers(ctx, txnSet); err != nil {
 		t.Errorf("DescribeProducers: %v", err)
 	}
-	if txns, err := adm.DescribeTransactions(ctx, realClientsTxnID); err != nil {
+	if txns, err := adm.DescribeTransactions(ctx, txnID); err != nil {
 		t.Errorf("DescribeTransactions: %v", err)
-	} else if d, ok := txns[realClientsTxnID]; !ok || d.Err != nil {
-		t.Errorf("DescribeTransactions %s: %+v", realClientsTxnID, d)
+	} else if d, ok := txns[txnID]; !ok || d.Err != nil {
+		t.Errorf("DescribeTransactions %s: %+v", txnID, d)
 	}
 	if listed, err := adm.ListTransactions(ctx, nil, nil); err != nil {
 		t.Errorf("ListTransactions: %v", err)
-	} else if _, ok := listed[realClientsTxnID]; !ok {
-		t.Errorf("ListTransactions lacks %s: %+v", realClientsTxnID, listed)
+	} else if _, ok := listed[txnID]; !ok {
+		t.Errorf("ListTransactions lacks %s: %+v", txnID, listed)
 	}
 
 	// The transaction committed the session group's offsets: six records of the source.
-	if offs, err := adm.FetchOffsets(ctx, realClientsTxnGroup); err != nil {
-		t.Errorf("FetchOffsets %s: %v", realClientsTxnGroup, err)
-	} else if n := realClientsSumOffsets(offs); n != realClientsPerCodec {
-		t.Errorf("group %s committed %d records in its transaction, want %d", realClientsTxnGroup, n, realClientsPerCodec)
+	if offs, err := adm.FetchOffsets(ctx, txnGroup); err != nil {
+		t.Errorf("FetchOffsets %s: %v", txnGroup, err)
+	} else if n := sumOffsets(offs); n != perCodec {
+		t.Errorf("group %s committed %d records in its transaction, want %d", txnGroup, n, perCodec)
 	}
 
 	// A KIP-848 describe of classic groups: answered, with a per-group error.
-	if _, err := adm.DescribeConsumerGroups(ctx, realClientsKgoGroup); err != nil {
+	if _, err := adm.DescribeConsumerGroups(ctx, kgoGroup); err != nil {
 		t.Logf("DescribeConsumerGroups (KIP-848) of a classic group: %v", err)
 	}
 
 	deleteOffsets := kadm.TopicsSet{}
-	deleteOffsets.Add(realClientsKgoTopic(realClientsCodecs[0]), 0)
-	if resps, err := adm.DeleteOffsets(ctx, realClientsKgoGroup, deleteOffsets); err != nil || resps.Error() != nil {
+	deleteOffsets.Add(kgoTopic(allCodecs[0]), 0)
+	if resps, err := adm.DeleteOffsets(ctx, kgoGroup, deleteOffsets); err != nil || resps.Error() != nil {
 		t.Errorf("DeleteOffsets: %v %v", err, resps.Error())
 	}
-	groups := []string{realClientsKgoGroup, realClientsTxnGroup}
-	if realClientsHaveKcat() {
-		groups = append(groups, realClientsKcatGroup)
+	groups := []string{kgoGroup, txnGroup}
+	if haveKcat() {
+		groups = append(groups, kcatGroup)
 	}
 	if resps, err := adm.DeleteGroups(ctx, groups...); err != nil || resps.Error() != nil {
 		t.Errorf("DeleteGroups: %v %v", err, resps.Error())

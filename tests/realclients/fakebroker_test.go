@@ -1,4 +1,4 @@
-package tests
+package realclients
 
 // The server side of issue 18's proof: Kafka's Java producer, consumer and admin client
 // (tests/java/clients, Round), kgo with kadm, and kcat connect to a fake broker built on
@@ -150,7 +150,7 @@ func fakeRoundKgo(t *testing.T, fb *fakeBroker, withSASL bool) {
 	}
 	defer consumer.Close()
 	var got []string
-	for _, r := range realClientsPoll(ctx, t, consumer, len(want)) {
+	for _, r := range poll(ctx, t, consumer, len(want)) {
 		got = append(got, string(r.Value))
 	}
 	if !slices.Equal(got, want) {
@@ -171,7 +171,7 @@ func fakeRoundKcat(t *testing.T, fb *fakeBroker, withSASL bool) {
 			"-X", "sasl.username=" + fakeUser, "-X", "sasl.password=" + fakePassword}
 	}
 	run := func(stdin string, args ...string) string {
-		return realClientsRunKcat(ctx, t, fb.addr, 15*time.Second, stdin, append(slices.Clone(extra), args...)...)
+		return runKcat(ctx, t, fb.addr, 15*time.Second, stdin, append(slices.Clone(extra), args...)...)
 	}
 	if out := run("", "-L", "-t", topic); !strings.Contains(out, `topic "`+topic+`" with 1 partitions`) || !strings.Contains(out, "at "+fb.addr) {
 		t.Fatalf("kcat -L:\n%s", out)

@@ -1,4 +1,4 @@
-package tests
+package properties
 
 import (
 	"encoding/json"
@@ -13,9 +13,9 @@ import (
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
-// This file holds what the hand-written and the schema suites share: kiotest's
-// round-trip property (a value valid at a version must encode, decode to an equal value
-// and encode again to the same bytes) and the coverage check.
+// The schema suite's checks: kiotest's round-trip property (a value valid at a version
+// must encode, decode to an equal value and encode again to the same bytes) with a
+// reproducible description of a failure, and the coverage check.
 
 // checkRoundTrip runs the round-trip property over values of typ generated at version,
 // recording field states in cov, reports a failure with a reproducible description, and

@@ -1,4 +1,4 @@
-package tests
+package realclients
 
 import (
 	"crypto/rand"

@@ -1,4 +1,4 @@
-package tests
+package recordsinterop
 
 // Interop of kio/records with other Kafka implementations, all on loopback against
 // franz-go's kfake running in process:
@@ -26,7 +26,7 @@ import (
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
-var recordsInteropCodecs = []struct {
+var allCodecs = []struct {
 	name string
 	kio  records.Compression
 	kgo  kgo.CompressionCodec
@@ -38,12 +38,12 @@ var recordsInteropCodecs = []struct {
 	{"zstd", records.CompressionZstd, kgo.ZstdCompression()},
 }
 
-// recordsInteropValue is compressible, so every producer really compresses it.
-func recordsInteropValue(who string, i int) []byte {
+// recordValue is compressible, so every producer really compresses it.
+func recordValue(who string, i int) []byte {
 	return []byte(strings.Repeat(fmt.Sprintf("%s value %d; ", who, i), 40))
 }
 
-func recordsInteropCluster(t *testing.T, topics ...string) (*kfake.Cluster, *kgo.Client) {
+func startCluster(t *testing.T, topics ...string) (*kfake.Cluster, *kgo.Client) {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topics...))
 	if err != nil {
@@ -58,15 +58,15 @@ func recordsInteropCluster(t *testing.T, topics ...string) (*kfake.Cluster, *kgo
 	return c, cl
 }
 
-func recordsInteropCtx(t *testing.T) context.Context {
+func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-// recordsInteropTopicID asks the broker for a topic's id (Fetch v13+ and Produce v13+
+// topicID asks the broker for a topic's id (Fetch v13+ and Produce v13+
 // name topics by id).
-func recordsInteropTopicID(ctx context.Context, t *testing.T, cl *kgo.Client, topic string) [16]byte {
+func topicID(ctx context.Context, t *testing.T, cl *kgo.Client, topic string) [16]byte {
 	t.Helper()
 	req := kmsg.NewPtrMetadataRequest()
 	rt := kmsg.NewMetadataRequestTopic()
@@ -82,9 +82,9 @@ func recordsInteropTopicID(ctx context.Context, t *testing.T, cl *kgo.Client, to
 	return resp.Topics[0].TopicID
 }
 
-// recordsInteropFetchRaw fetches partition 0 of topic from offset 0 and returns the raw
+// fetchRaw fetches partition 0 of topic from offset 0 and returns the raw
 // records bytes of the response.
-func recordsInteropFetchRaw(ctx context.Context, t *testing.T, cl *kgo.Client, topic string, readCommitted bool) []byte {
+func fetchRaw(ctx context.Context, t *testing.T, cl *kgo.Client, topic string, readCommitted bool) []byte {
 	t.Helper()
 	req := kmsg.NewPtrFetchRequest()
 	req.MaxWaitMillis = 100
@@ -94,7 +94,7 @@ func recordsInteropFetchRaw(ctx context.Context, t *testing.T, cl *kgo.Client, t
 	}
 	rt := kmsg.NewFetchRequestTopic()
 	rt.Topic = topic
-	rt.TopicID = recordsInteropTopicID(ctx, t, cl, topic)
+	rt.TopicID = topicID(ctx, t, cl, topic)
 	rp := kmsg.NewFetchRequestTopicPartition()
 	rp.Partition = 0
 	rp.FetchOffset = 0
@@ -115,9 +115,9 @@ func recordsInteropFetchRaw(ctx context.Context, t *testing.T, cl *kgo.Client, t
 	return p.RecordBatches
 }
 
-// recordsInteropProduceRaw produces one raw batch to partition 0 of topic and returns
+// produceRaw produces one raw batch to partition 0 of topic and returns
 // the offset the broker gave it.
-func recordsInteropProduceRaw(ctx context.Context, t *testing.T, cl *kgo.Client, topic string, id [16]byte, raw []byte) int64 {
+func produceRaw(ctx context.Context, t *testing.T, cl *kgo.Client, topic string, id [16]byte, raw []byte) int64 {
 	t.Helper()
 	req := kmsg.NewPtrProduceRequest()
 	req.Acks = -1
@@ -140,8 +140,8 @@ func recordsInteropProduceRaw(ctx context.Context, t *testing.T, cl *kgo.Client,
 	return pr.BaseOffset
 }
 
-// recordsInteropDecode decodes a fetched blob completely with kio.
-func recordsInteropDecode(t *testing.T, raw []byte) []*records.Batch {
+// decodeAll decodes a fetched blob completely with kio.
+func decodeAll(t *testing.T, raw []byte) []*records.Batch {
 	t.Helper()
 	batches, rest, err := records.ReadBatches(raw)
 	if err != nil {
@@ -153,15 +153,32 @@ func recordsInteropDecode(t *testing.T, raw []byte) []*records.Batch {
 	return batches
 }
 
+// fetchAll fetches topic raw, decodes it completely with kio and returns
+// its n records, requiring every batch to be magic 2 with the compression kio expects.
+func fetchAll(ctx context.Context, t *testing.T, cl *kgo.Client, topic, label string, codec records.Compression, n int) []records.Record {
+	t.Helper()
+	var got []records.Record
+	for _, b := range decodeAll(t, fetchRaw(ctx, t, cl, topic, false)) {
+		if b.Magic != 2 || b.Compression != codec {
+			t.Errorf("%s: batch magic %d codec %v", label, b.Magic, b.Compression)
+		}
+		got = append(got, b.Records...)
+	}
+	if len(got) != n {
+		t.Fatalf("%s: %d records decoded, %d produced", label, len(got), n)
+	}
+	return got
+}
+
 func TestRecordsInteropFranzGoProducesKioDecodes(t *testing.T) {
 	var topics []string
-	for _, c := range recordsInteropCodecs {
+	for _, c := range allCodecs {
 		topics = append(topics, "kgo-to-kio-"+c.name)
 	}
-	c, admin := recordsInteropCluster(t, topics...)
-	ctx := recordsInteropCtx(t)
+	c, admin := startCluster(t, topics...)
+	ctx := testContext(t)
 	const n = 20
-	for _, codec := range recordsInteropCodecs {
+	for _, codec := range allCodecs {
 		topic := "kgo-to-kio-" + codec.name
 		cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.DefaultProduceTopic(topic),
 			kgo.ProducerBatchCompression(codec.kgo))
@@ -172,7 +189,7 @@ func TestRecordsInteropFranzGoProducesKioDecodes(t *testing.T) {
 		for i := range n {
 			r := &kgo.Record{
 				Key:       []byte(fmt.Sprintf("key-%d", i)),
-				Value:     recordsInteropValue("kgo "+codec.name, i),
+				Value:     recordValue("kgo "+codec.name, i),
 				Timestamp: time.UnixMilli(1700000000000 + int64(i)),
 				Headers:   []kgo.RecordHeader{{Key: "i", Value: []byte(fmt.Sprint(i))}, {Key: "codec", Value: []byte(codec.name)}},
 			}
@@ -186,17 +203,7 @@ func TestRecordsInteropFranzGoProducesKioDecodes(t *testing.T) {
 		}
 		cl.Close()
 
-		batches := recordsInteropDecode(t, recordsInteropFetchRaw(ctx, t, admin, topic, false))
-		var got []records.Record
-		for _, b := range batches {
-			if b.Magic != 2 || b.Compression != codec.kio {
-				t.Errorf("%s: batch magic %d codec %v", codec.name, b.Magic, b.Compression)
-			}
-			got = append(got, b.Records...)
-		}
-		if len(got) != n {
-			t.Fatalf("%s: %d records decoded, %d produced", codec.name, len(got), n)
-		}
+		got := fetchAll(ctx, t, admin, topic, codec.name, codec.kio, n)
 		for i, r := range got {
 			s := sent[i]
 			if r.Offset != int64(i) || !bytes.Equal(r.Key, s.Key) || (r.Key == nil) != (s.Key == nil) ||
@@ -222,7 +229,7 @@ func TestRecordsInteropKioProducesFranzGoConsumes(t *testing.T) {
 		opts  []records.WriteOption
 	}
 	var variants []variant
-	for _, c := range recordsInteropCodecs {
+	for _, c := range allCodecs {
 		variants = append(variants, variant{c.name, c.kio, nil})
 	}
 	variants = append(variants, variant{"raw-snappy", records.CompressionSnappy, []records.WriteOption{records.WithRawSnappy()}})
@@ -230,12 +237,12 @@ func TestRecordsInteropKioProducesFranzGoConsumes(t *testing.T) {
 	for _, v := range variants {
 		topics = append(topics, "kio-to-kgo-"+v.name)
 	}
-	c, admin := recordsInteropCluster(t, topics...)
-	ctx := recordsInteropCtx(t)
+	c, admin := startCluster(t, topics...)
+	ctx := testContext(t)
 	const perBatch, batches = 7, 3
 	for _, v := range variants {
 		topic := "kio-to-kgo-" + v.name
-		id := recordsInteropTopicID(ctx, t, admin, topic)
+		id := topicID(ctx, t, admin, topic)
 		var want []records.Record
 		for bi := range batches {
 			var recs []records.Record
@@ -244,7 +251,7 @@ func TestRecordsInteropKioProducesFranzGoConsumes(t *testing.T) {
 				r := records.Record{
 					Timestamp: 1700000000000 + int64(n)*10,
 					Key:       []byte(fmt.Sprintf("kio-key-%d", n)),
-					Value:     recordsInteropValue("kio "+v.name, n),
+					Value:     recordValue("kio "+v.name, n),
 					Headers:   []records.Header{{Key: "n", Value: []byte(fmt.Sprint(n))}, {Key: "empty", Value: []byte{}}},
 				}
 				if n == 5 {
@@ -258,7 +265,7 @@ func TestRecordsInteropKioProducesFranzGoConsumes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if base := recordsInteropProduceRaw(ctx, t, admin, topic, id, raw); base != int64(bi*perBatch) {
+			if base := produceRaw(ctx, t, admin, topic, id, raw); base != int64(bi*perBatch) {
 				t.Fatalf("%s: batch %d stored at offset %d", v.name, bi, base)
 			}
 			for i, r := range recs {
@@ -302,21 +309,21 @@ func TestRecordsInteropKioProducesFranzGoConsumes(t *testing.T) {
 }
 
 func TestRecordsInteropKcatProducesKioDecodes(t *testing.T) {
-	kafkadist.RequireTools(t, "kcat")  // a failure under CI=true, a skip elsewhere
-	codecs := recordsInteropCodecs[1:] // librdkafka's codecs: gzip, snappy, lz4, zstd
+	kafkadist.RequireTools(t, "kcat") // a failure under CI=true, a skip elsewhere
+	codecs := allCodecs[1:]           // librdkafka's codecs: gzip, snappy, lz4, zstd
 	var topics []string
 	for _, c := range codecs {
 		topics = append(topics, "kcat-to-kio-"+c.name)
 	}
-	c, admin := recordsInteropCluster(t, topics...)
-	ctx := recordsInteropCtx(t)
-	recordsInteropWidenMinVersions(ctx, t, c, admin)
+	c, admin := startCluster(t, topics...)
+	ctx := testContext(t)
+	widenMinVersions(ctx, t, c, admin)
 	const n = 10
 	for _, codec := range codecs {
 		topic := "kcat-to-kio-" + codec.name
 		var in strings.Builder
 		for i := range n {
-			fmt.Fprintf(&in, "kcat-key-%d:%s\n", i, recordsInteropValue("kcat "+codec.name, i))
+			fmt.Fprintf(&in, "kcat-key-%d:%s\n", i, recordValue("kcat "+codec.name, i))
 		}
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		cmd := exec.CommandContext(cctx, "kcat", "-P", "-b", c.ListenAddrs()[0], "-t", topic, "-p", "0",
@@ -329,19 +336,9 @@ func TestRecordsInteropKcatProducesKioDecodes(t *testing.T) {
 			t.Fatalf("kcat -z %s: %v\n%s", codec.name, err, out)
 		}
 
-		batches := recordsInteropDecode(t, recordsInteropFetchRaw(ctx, t, admin, topic, false))
-		var got []records.Record
-		for _, b := range batches {
-			if b.Magic != 2 || b.Compression != codec.kio {
-				t.Errorf("kcat %s: batch magic %d codec %v", codec.name, b.Magic, b.Compression)
-			}
-			got = append(got, b.Records...)
-		}
-		if len(got) != n {
-			t.Fatalf("kcat %s: %d records decoded, %d produced", codec.name, len(got), n)
-		}
+		got := fetchAll(ctx, t, admin, topic, "kcat "+codec.name, codec.kio, n)
 		for i, r := range got {
-			wantKey, wantValue := fmt.Sprintf("kcat-key-%d", i), recordsInteropValue("kcat "+codec.name, i)
+			wantKey, wantValue := fmt.Sprintf("kcat-key-%d", i), recordValue("kcat "+codec.name, i)
 			if r.Offset != int64(i) || string(r.Key) != wantKey || !bytes.Equal(r.Value, wantValue) || len(r.Headers) != 2 ||
 				r.Headers[0].Key != "codec" || string(r.Headers[0].Value) != codec.name ||
 				r.Headers[1].Key != "from" || string(r.Headers[1].Value) != "kcat" {
@@ -351,12 +348,12 @@ func TestRecordsInteropKcatProducesKioDecodes(t *testing.T) {
 	}
 }
 
-// recordsInteropWidenMinVersions makes kfake advertise every API from version 0.
+// widenMinVersions makes kfake advertise every API from version 0.
 // librdkafka 2.0 decides which codecs a broker supports from the API version ranges it
 // advertises, expecting the old minimum versions modern brokers dropped; without this
 // it sends gzip, snappy and lz4 batches uncompressed ("Broker does not support
 // compression type"). It uses the highest common versions all the same.
-func recordsInteropWidenMinVersions(ctx context.Context, t *testing.T, c *kfake.Cluster, cl *kgo.Client) {
+func widenMinVersions(ctx context.Context, t *testing.T, c *kfake.Cluster, cl *kgo.Client) {
 	t.Helper()
 	real, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx, cl)
 	if err != nil || real.ErrorCode != 0 {
@@ -375,8 +372,8 @@ func recordsInteropWidenMinVersions(ctx context.Context, t *testing.T, c *kfake.
 
 func TestRecordsInteropTransactionMarker(t *testing.T) {
 	const topic = "kio-txn"
-	c, admin := recordsInteropCluster(t, topic)
-	ctx := recordsInteropCtx(t)
+	c, admin := startCluster(t, topic)
+	ctx := testContext(t)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.DefaultProduceTopic(topic),
 		kgo.TransactionalID("kio-records-txn"))
 	if err != nil {
@@ -395,7 +392,7 @@ func TestRecordsInteropTransactionMarker(t *testing.T) {
 		}
 	}
 
-	batches := recordsInteropDecode(t, recordsInteropFetchRaw(ctx, t, admin, topic, false))
+	batches := decodeAll(t, fetchRaw(ctx, t, admin, topic, false))
 	var markers []records.ControlType
 	for _, b := range batches {
 		if !b.Transactional || b.ProducerID < 0 {
@@ -430,24 +427,24 @@ func TestRecordsInteropKioProducesKcatConsumes(t *testing.T) {
 	}
 	var variants []variant
 	var topics []string
-	for _, c := range recordsInteropCodecs {
+	for _, c := range allCodecs {
 		variants = append(variants, variant{c.name, c.kio, nil})
 	}
 	variants = append(variants, variant{"raw-snappy", records.CompressionSnappy, []records.WriteOption{records.WithRawSnappy()}})
 	for _, v := range variants {
 		topics = append(topics, "kio-to-kcat-"+v.name)
 	}
-	c, admin := recordsInteropCluster(t, topics...)
-	ctx := recordsInteropCtx(t)
-	recordsInteropWidenMinVersions(ctx, t, c, admin)
+	c, admin := startCluster(t, topics...)
+	ctx := testContext(t)
+	widenMinVersions(ctx, t, c, admin)
 	for _, v := range variants {
 		topic := "kio-to-kcat-" + v.name
 		var want strings.Builder
 		var recs []records.Record
 		for i := range 5 {
 			recs = append(recs, records.Record{Timestamp: 1700000000000 + int64(i),
-				Key: []byte(fmt.Sprintf("k%d", i)), Value: recordsInteropValue("kio "+v.name, i)})
-			fmt.Fprintf(&want, "%d k%d=%s\n", i, i, recordsInteropValue("kio "+v.name, i))
+				Key: []byte(fmt.Sprintf("k%d", i)), Value: recordValue("kio "+v.name, i)})
+			fmt.Fprintf(&want, "%d k%d=%s\n", i, i, recordValue("kio "+v.name, i))
 		}
 		b := records.NewBatch(recs...)
 		b.Compression = v.codec
@@ -455,7 +452,7 @@ func TestRecordsInteropKioProducesKcatConsumes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recordsInteropProduceRaw(ctx, t, admin, topic, recordsInteropTopicID(ctx, t, admin, topic), raw)
+		produceRaw(ctx, t, admin, topic, topicID(ctx, t, admin, topic), raw)
 
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		cmd := exec.CommandContext(cctx, "kcat", "-C", "-b", c.ListenAddrs()[0], "-t", topic, "-p", "0",

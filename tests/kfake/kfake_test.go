@@ -1,4 +1,4 @@
-package tests
+package kfake
 
 // A real broker over TCP: franz-go's kfake runs in process on loopback, and this suite
 // talks to it only through kio (net.Dial, kio's framing, kio's generated structs, and
@@ -26,16 +26,17 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/kio/tags"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
 const (
-	kfakeClusterID = "kio-kfake"
-	kfakeBrokers   = 3
-	// kfakeDataTopic holds the records the Produce subtests write and the Fetch and
+	clusterID  = "kio-kfake"
+	numBrokers = 3
+	// dataTopic holds the records the Produce subtests write and the Fetch and
 	// ListOffsets subtests read back: one partition, replicated to every broker.
-	kfakeDataTopic = "kio-data"
-	// kfakeMissingTopic never exists.
-	kfakeMissingTopic = "kio-missing"
+	dataTopic = "kio-data"
+	// missingTopic never exists.
+	missingTopic = "kio-missing"
 	// configResourceTopic is DescribeConfigs' resource type of a topic.
 	configResourceTopic = 2
 	// configSourceDynamicTopic is DescribeConfigs' source of a topic's own config.
@@ -46,49 +47,47 @@ const (
 	defaultRetentionMs = "604800000"
 )
 
-// kfakeSuite is the state the subtests share: connections, what the broker supports,
+// suite is the state the subtests share: connections, what the broker supports,
 // and what earlier subtests created, so that later ones check against it.
-type kfakeSuite struct {
+type suite struct {
 	cluster *kfake.Cluster
-	cov     *kfakeCoverage
-	conns   map[string]*kfakeConn // by host:port
+	cov     *testkit.Coverage
+	conns   map[string]*testkit.Conn // by host:port
 
-	bootstrap  *kfakeConn
+	bootstrap  *testkit.Conn
 	supported  map[int16]tags.Range       // from the broker's ApiVersions v0 answer
 	brokers    map[common.BrokerId]string // node id to host:port, from Metadata
 	controller common.BrokerId
 
-	created  []kfakeCreated      // topics the CreateTopics subtests made, in order
+	created  []createdTopic      // topics the CreateTopics subtests made, in order
 	topicIDs map[string]kio.UUID // learned from CreateTopics v7+ and Metadata v10+
 	deleted  map[string]bool     // topics the DeleteTopics subtests removed
 	dryRun   map[string]bool     // topics validated (validateOnly) but never created
-	produced []records.Record    // every record produced to kfakeDataTopic, by offset
+	produced []records.Record    // every record produced to dataTopic, by offset
 	batches  [][]byte            // the produced batches as sent
 	epochs   map[string]int32    // leader epoch of partition 0 of each topic
 	leaders  map[string]common.BrokerId
 }
 
-// kfakeCreated is a topic a CreateTopics subtest created.
-type kfakeCreated struct {
+// createdTopic is a topic a CreateTopics subtest created.
+type createdTopic struct {
 	name        string
 	partitions  int32
 	replication int16
 	retentionMs string // the retention.ms config it was created with
 }
 
-func kfakePtr[T any](v T) *T { return &v }
-
 func TestKfakeOverTCP(t *testing.T) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(kfakeBrokers), kfake.ClusterID(kfakeClusterID))
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(numBrokers), kfake.ClusterID(clusterID))
 	if err != nil {
 		t.Fatalf("start kfake: %v", err)
 	}
 	t.Cleanup(cluster.Close)
 
-	s := &kfakeSuite{
+	s := &suite{
 		cluster:  cluster,
-		cov:      &kfakeCoverage{},
-		conns:    map[string]*kfakeConn{},
+		cov:      &testkit.Coverage{},
+		conns:    map[string]*testkit.Conn{},
 		topicIDs: map[string]kio.UUID{},
 		deleted:  map[string]bool{},
 		dryRun:   map[string]bool{},
@@ -98,7 +97,7 @@ func TestKfakeOverTCP(t *testing.T) {
 	// Connections outlive the subtest that dials them; close them before the cluster.
 	t.Cleanup(func() {
 		for _, c := range s.conns {
-			c.cl.Close()
+			c.Close()
 		}
 	})
 	s.bootstrap = s.conn(t, cluster.ListenAddrs()[0])
@@ -135,23 +134,23 @@ func TestKfakeOverTCP(t *testing.T) {
 	}
 	t.Run("Metadata/after-delete", s.testMetadataAfterDelete)
 
-	kafkadist.Report(t, fmt.Sprintf("coverage: %s", s.cov))
+	kafkadist.Report(t, "coverage: "+s.cov.Summary())
 	s.logUnsupported(t)
 }
 
 // conn returns the suite's connection to addr, dialing it on first use.
-func (s *kfakeSuite) conn(t testing.TB, addr string) *kfakeConn {
+func (s *suite) conn(t testing.TB, addr string) *testkit.Conn {
 	t.Helper()
 	c, ok := s.conns[addr]
 	if !ok {
-		c = dialKfake(t, addr, s.cov)
+		c = testkit.Dial(t, "broker", addr, "kio-kfake-test", s.cov)
 		s.conns[addr] = c
 	}
 	return c
 }
 
 // nodeConn returns the connection to the broker with the given node id.
-func (s *kfakeSuite) nodeConn(t testing.TB, node common.BrokerId) *kfakeConn {
+func (s *suite) nodeConn(t testing.TB, node common.BrokerId) *testkit.Conn {
 	t.Helper()
 	addr, ok := s.brokers[node]
 	if !ok {
@@ -162,7 +161,7 @@ func (s *kfakeSuite) nodeConn(t testing.TB, node common.BrokerId) *kfakeConn {
 
 // otherConn returns a connection to some broker other than node, for requests that
 // must be refused for being sent to the wrong broker.
-func (s *kfakeSuite) otherConn(t testing.TB, node common.BrokerId) *kfakeConn {
+func (s *suite) otherConn(t testing.TB, node common.BrokerId) *testkit.Conn {
 	t.Helper()
 	for id := range s.brokers {
 		if id != node {
@@ -175,48 +174,30 @@ func (s *kfakeSuite) otherConn(t testing.TB, node common.BrokerId) *kfakeConn {
 
 // learnVersions asks for the broker's API versions with ApiVersions v0, the version
 // every broker answers, and keeps them for choosing the versions to test.
-func (s *kfakeSuite) learnVersions(t *testing.T) {
-	resp := kfakeCall[apiversions.ApiVersionsResponse](t, s.bootstrap, 0, &apiversions.ApiVersionsRequest{})
-	if resp.ErrorCode != common.None {
-		t.Fatalf("ApiVersions v0: %v", resp.ErrorCode)
-	}
-	s.supported = map[int16]tags.Range{}
-	for _, k := range resp.ApiKeys {
-		s.supported[k.ApiKey] = tags.Range{Lo: k.MinVersion, Hi: k.MaxVersion}
-	}
+func (s *suite) learnVersions(t *testing.T) {
+	s.supported = testkit.LearnVersions(t, s.bootstrap, 0)
 }
 
 // versions returns the versions to test an API at: every version both kio and the
 // broker support, oldest first.
-func (s *kfakeSuite) versions(t testing.TB, key int16) []int16 {
+func (s *suite) versions(t testing.TB, key int16) []int16 {
 	t.Helper()
-	api, ok := schema.Lookup(key)
-	if !ok {
-		t.Fatalf("kio has no API key %d", key)
-	}
-	broker, ok := s.supported[key]
-	if !ok {
-		t.Fatalf("kfake does not advertise %v", api)
-	}
-	both := api.Versions.Intersect(broker)
-	if both.IsNone() {
-		t.Fatalf("%v: kio supports %v, kfake %v: no common version", api, api.Versions, broker)
-	}
-	var vs []int16
-	for v := both.Lo; v <= both.Hi; v++ {
-		vs = append(vs, v)
+	vs := testkit.Common(s.supported, key)
+	if len(vs) == 0 {
+		api, _ := schema.Lookup(key)
+		t.Fatalf("API key %d (%v): kio and kfake (%v) share no version", key, api, s.supported[key])
 	}
 	return vs
 }
 
 // newest returns the newest version of an API both sides support.
-func (s *kfakeSuite) newest(t testing.TB, key int16) int16 {
+func (s *suite) newest(t testing.TB, key int16) int16 {
 	vs := s.versions(t, key)
 	return vs[len(vs)-1]
 }
 
 // logUnsupported lists the APIs kio defines that kfake does not implement.
-func (s *kfakeSuite) logUnsupported(t *testing.T) {
+func (s *suite) logUnsupported(t *testing.T) {
 	var missing []string
 	for _, api := range schema.APIs() {
 		broker, ok := s.supported[api.Key]
@@ -232,10 +213,10 @@ func (s *kfakeSuite) logUnsupported(t *testing.T) {
 
 // learnCluster reads the brokers and the controller with Metadata at the newest
 // version, asking for every topic (a null topic list).
-func (s *kfakeSuite) learnCluster(t *testing.T) {
+func (s *suite) learnCluster(t *testing.T) {
 	v := s.newest(t, 3)
 	req := serial.Default[metadata.MetadataRequest]()
-	resp := kfakeCall[metadata.MetadataResponse](t, s.bootstrap, v, &req)
+	resp := testkit.Call[metadata.MetadataResponse](t, s.bootstrap, v, &req)
 	s.brokers = map[common.BrokerId]string{}
 	for _, b := range resp.Brokers {
 		s.brokers[b.NodeId] = b.Host + ":" + strconv.Itoa(int(b.Port))
@@ -259,12 +240,12 @@ func (s *kfakeSuite) learnCluster(t *testing.T) {
 	}
 }
 
-func (s *kfakeSuite) testApiVersions(t *testing.T, v int16) {
+func (s *suite) testApiVersions(t *testing.T, v int16) {
 	req := serial.Default[apiversions.ApiVersionsRequest]()
 	if v >= 3 {
 		req.ClientSoftwareName, req.ClientSoftwareVersion = "kio", "0.1.0"
 	}
-	resp := kfakeCall[apiversions.ApiVersionsResponse](t, s.bootstrap, v, &req)
+	resp := testkit.Call[apiversions.ApiVersionsResponse](t, s.bootstrap, v, &req)
 	if resp.ErrorCode != common.None {
 		t.Fatalf("error code %v", resp.ErrorCode)
 	}
@@ -304,7 +285,7 @@ func (s *kfakeSuite) testApiVersions(t *testing.T, v int16) {
 		// A real broker (and kfake) refuses software names outside its pattern.
 		bad := req
 		bad.ClientSoftwareName = "-kio-"
-		resp := kfakeCall[apiversions.ApiVersionsResponse](t, s.bootstrap, v, &bad)
+		resp := testkit.Call[apiversions.ApiVersionsResponse](t, s.bootstrap, v, &bad)
 		if resp.ErrorCode != common.InvalidRequest {
 			t.Errorf("bad software name: error %v, want %v", resp.ErrorCode, common.InvalidRequest)
 		}
@@ -313,15 +294,15 @@ func (s *kfakeSuite) testApiVersions(t *testing.T, v int16) {
 	}
 }
 
-func (s *kfakeSuite) testCreateTopics(t *testing.T, v int16) {
-	topics := []kfakeCreated{{
+func (s *suite) testCreateTopics(t *testing.T, v int16) {
+	topics := []createdTopic{{
 		name:        fmt.Sprintf("kio-create-v%d", v),
 		partitions:  2,
-		replication: kfakeBrokers,
+		replication: numBrokers,
 		retentionMs: strconv.Itoa(3_600_000 + int(v)),
 	}}
 	if len(s.created) == 0 { // the first CreateTopics subtest also makes the data topic
-		topics = append(topics, kfakeCreated{name: kfakeDataTopic, partitions: 1, replication: kfakeBrokers, retentionMs: "86400000"})
+		topics = append(topics, createdTopic{name: dataTopic, partitions: 1, replication: numBrokers, retentionMs: "86400000"})
 	}
 	req := serial.Default[createtopics.CreateTopicsRequest]()
 	req.TimeoutMs = 5000
@@ -330,32 +311,32 @@ func (s *kfakeSuite) testCreateTopics(t *testing.T, v int16) {
 			Name:              common.TopicName(c.name),
 			NumPartitions:     c.partitions,
 			ReplicationFactor: c.replication,
-			Configs:           []createtopics.CreatableTopicConfig{{Name: "retention.ms", Value: kfakePtr(c.retentionMs)}},
+			Configs:           []createtopics.CreatableTopicConfig{{Name: "retention.ms", Value: testkit.Ptr(c.retentionMs)}},
 		})
 	}
 
 	// Topics are created by the controller only.
-	wrong := kfakeCall[createtopics.CreateTopicsResponse](t, s.otherConn(t, s.controller), v, &req)
+	wrong := testkit.Call[createtopics.CreateTopicsResponse](t, s.otherConn(t, s.controller), v, &req)
 	if len(wrong.Topics) != len(topics) || wrong.Topics[0].ErrorCode != common.NotController {
 		t.Fatalf("CreateTopics to a non-controller: %+v, want NOT_CONTROLLER", wrong.Topics)
 	}
 
 	ctrl := s.nodeConn(t, s.controller)
-	resp := kfakeCall[createtopics.CreateTopicsResponse](t, ctrl, v, &req)
+	resp := testkit.Call[createtopics.CreateTopicsResponse](t, ctrl, v, &req)
 	if len(resp.Topics) != len(topics) {
 		t.Fatalf("%d results for %d topics", len(resp.Topics), len(topics))
 	}
 	for i, c := range topics {
 		r := resp.Topics[i]
 		if string(r.Name) != c.name || r.ErrorCode != common.None {
-			t.Fatalf("result %d: %s %v %v, want %s NONE", i, r.Name, r.ErrorCode, kfakeStr(r.ErrorMessage), c.name)
+			t.Fatalf("result %d: %s %v %v, want %s NONE", i, r.Name, r.ErrorCode, str(r.ErrorMessage), c.name)
 		}
 		if v >= 5 {
 			// KIP-525: the response describes the topic as created.
 			if r.NumPartitions != c.partitions || r.ReplicationFactor != c.replication {
 				t.Errorf("%s: %d partitions x%d, want %d x%d", c.name, r.NumPartitions, r.ReplicationFactor, c.partitions, c.replication)
 			}
-			if val, ok := kfakeCreatedConfig(r.Configs, "retention.ms"); !ok || val != c.retentionMs {
+			if val, ok := createdConfig(r.Configs, "retention.ms"); !ok || val != c.retentionMs {
 				t.Errorf("%s: retention.ms %q (found %v), want %q", c.name, val, ok, c.retentionMs)
 			}
 		} else if r.NumPartitions != -1 || r.Configs == nil || len(r.Configs) != 0 {
@@ -372,7 +353,7 @@ func (s *kfakeSuite) testCreateTopics(t *testing.T, v int16) {
 	}
 
 	// Creating again fails per topic.
-	again := kfakeCall[createtopics.CreateTopicsResponse](t, ctrl, v, &req)
+	again := testkit.Call[createtopics.CreateTopicsResponse](t, ctrl, v, &req)
 	for i, r := range again.Topics {
 		if r.ErrorCode != common.TopicAlreadyExists {
 			t.Errorf("recreate %s: %v, want %v", topics[i].name, r.ErrorCode, common.TopicAlreadyExists)
@@ -383,7 +364,7 @@ func (s *kfakeSuite) testCreateTopics(t *testing.T, v int16) {
 		dry := serial.Default[createtopics.CreateTopicsRequest]()
 		dry.ValidateOnly = true
 		dry.Topics = []createtopics.CreatableTopic{{Name: common.TopicName(fmt.Sprintf("kio-validate-v%d", v)), NumPartitions: 1, ReplicationFactor: 1}}
-		resp := kfakeCall[createtopics.CreateTopicsResponse](t, ctrl, v, &dry)
+		resp := testkit.Call[createtopics.CreateTopicsResponse](t, ctrl, v, &dry)
 		if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != common.None {
 			t.Fatalf("validateOnly: %+v", resp.Topics)
 		}
@@ -391,17 +372,17 @@ func (s *kfakeSuite) testCreateTopics(t *testing.T, v int16) {
 	}
 }
 
-// kfakeCreatedConfig finds a config in a CreateTopics v5+ result.
-func kfakeCreatedConfig(cs []createtopics.CreatableTopicConfigs, name string) (string, bool) {
+// createdConfig finds a config in a CreateTopics v5+ result.
+func createdConfig(cs []createtopics.CreatableTopicConfigs, name string) (string, bool) {
 	for _, c := range cs {
 		if c.Name == name {
-			return kfakeStr(c.Value), true
+			return str(c.Value), true
 		}
 	}
 	return "", false
 }
 
-func kfakeStr(p *string) string {
+func str(p *string) string {
 	if p == nil {
 		return "<null>"
 	}
@@ -409,20 +390,20 @@ func kfakeStr(p *string) string {
 }
 
 // metadataFor asks for the given topics by name at version v.
-func (s *kfakeSuite) metadataFor(t testing.TB, v int16, names ...string) *metadata.MetadataResponse {
+func (s *suite) metadataFor(t testing.TB, v int16, names ...string) *metadata.MetadataResponse {
 	t.Helper()
 	req := serial.Default[metadata.MetadataRequest]()
 	req.Topics = []metadata.MetadataRequestTopic{} // an empty list, not null: only these topics
 	for _, n := range names {
-		req.Topics = append(req.Topics, metadata.MetadataRequestTopic{Name: kfakePtr(common.TopicName(n))})
+		req.Topics = append(req.Topics, metadata.MetadataRequestTopic{Name: testkit.Ptr(common.TopicName(n))})
 	}
 	if v >= 4 {
 		req.AllowAutoTopicCreation = false
 	}
-	return kfakeCall[metadata.MetadataResponse](t, s.bootstrap, v, &req)
+	return testkit.Call[metadata.MetadataResponse](t, s.bootstrap, v, &req)
 }
 
-func (s *kfakeSuite) testMetadata(t *testing.T, v int16) {
+func (s *suite) testMetadata(t *testing.T, v int16) {
 	var names []string
 	for _, c := range s.created {
 		names = append(names, c.name)
@@ -430,11 +411,11 @@ func (s *kfakeSuite) testMetadata(t *testing.T, v int16) {
 	for n := range s.dryRun {
 		names = append(names, n)
 	}
-	names = append(names, kfakeMissingTopic)
+	names = append(names, missingTopic)
 	resp := s.metadataFor(t, v, names...)
 
-	if len(resp.Brokers) != kfakeBrokers {
-		t.Errorf("%d brokers, want %d", len(resp.Brokers), kfakeBrokers)
+	if len(resp.Brokers) != numBrokers {
+		t.Errorf("%d brokers, want %d", len(resp.Brokers), numBrokers)
 	}
 	for _, b := range resp.Brokers {
 		if addr := b.Host + ":" + strconv.Itoa(int(b.Port)); s.brokers[b.NodeId] != addr {
@@ -448,8 +429,8 @@ func (s *kfakeSuite) testMetadata(t *testing.T, v int16) {
 		t.Errorf("v0 has no controller field, decoded %d, want the default -1", resp.ControllerId)
 	}
 	switch {
-	case v >= 2 && kfakeStr(resp.ClusterId) != kfakeClusterID:
-		t.Errorf("cluster id %s, want %s", kfakeStr(resp.ClusterId), kfakeClusterID)
+	case v >= 2 && str(resp.ClusterId) != clusterID:
+		t.Errorf("cluster id %s, want %s", str(resp.ClusterId), clusterID)
 	case v < 2 && resp.ClusterId != nil:
 		t.Errorf("v%d has no cluster id, decoded %s", v, *resp.ClusterId)
 	}
@@ -466,7 +447,7 @@ func (s *kfakeSuite) testMetadata(t *testing.T, v int16) {
 			t.Errorf("validate-only topic %s: %+v, want UNKNOWN_TOPIC_OR_PARTITION", n, tp)
 		}
 	}
-	if tp := byName[kfakeMissingTopic]; tp == nil || tp.ErrorCode != common.UnknownTopicOrPartition {
+	if tp := byName[missingTopic]; tp == nil || tp.ErrorCode != common.UnknownTopicOrPartition {
 		t.Errorf("missing topic: %+v, want UNKNOWN_TOPIC_OR_PARTITION", tp)
 	}
 	for _, c := range s.created {
@@ -522,7 +503,7 @@ func (s *kfakeSuite) testMetadata(t *testing.T, v int16) {
 	}
 }
 
-func (s *kfakeSuite) testDescribeConfigs(t *testing.T, v int16) {
+func (s *suite) testDescribeConfigs(t *testing.T, v int16) {
 	req := serial.Default[describeconfigs.DescribeConfigsRequest]()
 	for _, c := range s.created {
 		req.Resources = append(req.Resources, describeconfigs.DescribeConfigsResource{
@@ -530,7 +511,7 @@ func (s *kfakeSuite) testDescribeConfigs(t *testing.T, v int16) {
 		})
 	}
 	req.Resources = append(req.Resources, describeconfigs.DescribeConfigsResource{
-		ResourceType: configResourceTopic, ResourceName: kfakeMissingTopic, ConfigurationKeys: []string{"retention.ms"},
+		ResourceType: configResourceTopic, ResourceName: missingTopic, ConfigurationKeys: []string{"retention.ms"},
 	})
 	if v >= 1 {
 		req.IncludeSynonyms = true
@@ -538,17 +519,17 @@ func (s *kfakeSuite) testDescribeConfigs(t *testing.T, v int16) {
 	if v >= 3 {
 		req.IncludeDocumentation = true
 	}
-	resp := kfakeCall[describeconfigs.DescribeConfigsResponse](t, s.bootstrap, v, &req)
+	resp := testkit.Call[describeconfigs.DescribeConfigsResponse](t, s.bootstrap, v, &req)
 	if len(resp.Results) != len(req.Resources) {
 		t.Fatalf("%d results for %d resources", len(resp.Results), len(req.Resources))
 	}
 	for i, c := range s.created {
 		r := resp.Results[i]
 		if r.ErrorCode != common.None || r.ResourceName != c.name || r.ResourceType != configResourceTopic {
-			t.Errorf("result %d: %v %d %s (%s), want NONE for topic %s", i, r.ErrorCode, r.ResourceType, r.ResourceName, kfakeStr(r.ErrorMessage), c.name)
+			t.Errorf("result %d: %v %d %s (%s), want NONE for topic %s", i, r.ErrorCode, r.ResourceType, r.ResourceName, str(r.ErrorMessage), c.name)
 			continue
 		}
-		if len(r.Configs) != 1 || r.Configs[0].Name != "retention.ms" || kfakeStr(r.Configs[0].Value) != c.retentionMs {
+		if len(r.Configs) != 1 || r.Configs[0].Name != "retention.ms" || str(r.Configs[0].Value) != c.retentionMs {
 			t.Errorf("%s: configs %+v, want retention.ms=%s", c.name, r.Configs, c.retentionMs)
 			continue
 		}
@@ -574,7 +555,7 @@ func (s *kfakeSuite) testDescribeConfigs(t *testing.T, v int16) {
 // hasDefaultRetention reports whether synonyms holds Kafka's default retention.ms.
 func hasDefaultRetention(synonyms []describeconfigs.DescribeConfigsSynonym) bool {
 	for _, syn := range synonyms {
-		if syn.Name == "retention.ms" && syn.Source == configSourceDefault && kfakeStr(syn.Value) == defaultRetentionMs {
+		if syn.Name == "retention.ms" && syn.Source == configSourceDefault && str(syn.Value) == defaultRetentionMs {
 			return true
 		}
 	}
@@ -583,10 +564,10 @@ func hasDefaultRetention(synonyms []describeconfigs.DescribeConfigsSynonym) bool
 
 // testDeleteTopics deletes the i-th topic the CreateTopics subtests made: by name
 // before v6, by topic id at v6+.
-func (s *kfakeSuite) testDeleteTopics(t *testing.T, v int16) {
-	var victim kfakeCreated
+func (s *suite) testDeleteTopics(t *testing.T, v int16) {
+	var victim createdTopic
 	for _, c := range s.created {
-		if c.name != kfakeDataTopic && !s.deleted[c.name] {
+		if c.name != dataTopic && !s.deleted[c.name] {
 			victim = c
 			break
 		}
@@ -606,19 +587,19 @@ func (s *kfakeSuite) testDeleteTopics(t *testing.T, v int16) {
 		req.TopicNames = []common.TopicName{common.TopicName(victim.name)}
 	}
 
-	wrong := kfakeCall[deletetopics.DeleteTopicsResponse](t, s.otherConn(t, s.controller), v, &req)
+	wrong := testkit.Call[deletetopics.DeleteTopicsResponse](t, s.otherConn(t, s.controller), v, &req)
 	if len(wrong.Responses) != 1 || wrong.Responses[0].ErrorCode != common.NotController {
 		t.Fatalf("DeleteTopics to a non-controller: %+v, want NOT_CONTROLLER", wrong.Responses)
 	}
 
 	ctrl := s.nodeConn(t, s.controller)
-	resp := kfakeCall[deletetopics.DeleteTopicsResponse](t, ctrl, v, &req)
+	resp := testkit.Call[deletetopics.DeleteTopicsResponse](t, ctrl, v, &req)
 	if len(resp.Responses) != 1 {
 		t.Fatalf("%d results, want 1", len(resp.Responses))
 	}
 	r := resp.Responses[0]
 	if r.ErrorCode != common.None || r.Name == nil || string(*r.Name) != victim.name {
-		t.Fatalf("delete %s: %v %s (%s)", victim.name, r.ErrorCode, kfakeStr((*string)(r.Name)), kfakeStr(r.ErrorMessage))
+		t.Fatalf("delete %s: %v %s (%s)", victim.name, r.ErrorCode, str((*string)(r.Name)), str(r.ErrorMessage))
 	}
 	if v >= 6 && r.TopicId != id {
 		t.Errorf("deleted topic id %v, want %v", r.TopicId, id)
@@ -626,7 +607,7 @@ func (s *kfakeSuite) testDeleteTopics(t *testing.T, v int16) {
 	s.deleted[victim.name] = true
 
 	// Deleting again: the topic is gone.
-	again := kfakeCall[deletetopics.DeleteTopicsResponse](t, ctrl, v, &req)
+	again := testkit.Call[deletetopics.DeleteTopicsResponse](t, ctrl, v, &req)
 	want := common.UnknownTopicOrPartition
 	if v >= 6 {
 		want = common.UnknownTopicId
@@ -637,10 +618,10 @@ func (s *kfakeSuite) testDeleteTopics(t *testing.T, v int16) {
 }
 
 // testMetadataAfterDelete checks that deleted topics vanished and the rest remain.
-func (s *kfakeSuite) testMetadataAfterDelete(t *testing.T) {
+func (s *suite) testMetadataAfterDelete(t *testing.T) {
 	req := serial.Default[metadata.MetadataRequest]()
 	req.Topics = nil // null topics: every topic (the spec default is an empty list)
-	resp := kfakeCall[metadata.MetadataResponse](t, s.bootstrap, s.newest(t, 3), &req)
+	resp := testkit.Call[metadata.MetadataResponse](t, s.bootstrap, s.newest(t, 3), &req)
 	var got, want []string
 	for _, tp := range resp.Topics {
 		got = append(got, string(*tp.Name))
@@ -679,7 +660,7 @@ func (s *kfakeSuite) testMetadataAfterDelete(t *testing.T) {
 			req := serial.Default[metadata.MetadataRequest]()
 			req.Topics = []metadata.MetadataRequestTopic{id}
 			req.AllowAutoTopicCreation = false
-			resp := kfakeCall[metadata.MetadataResponse](t, s.bootstrap, v, &req)
+			resp := testkit.Call[metadata.MetadataResponse](t, s.bootstrap, v, &req)
 			if len(resp.Topics) != 1 {
 				t.Fatalf("%d answers for 1 topic id", len(resp.Topics))
 			}

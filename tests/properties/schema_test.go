@@ -1,4 +1,4 @@
-package tests
+package properties
 
 import (
 	"sync/atomic"

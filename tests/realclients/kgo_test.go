@@ -1,4 +1,4 @@
-package tests
+package realclients
 
 import (
 	"context"
@@ -16,15 +16,15 @@ import (
 // The franz-go side of the real-clients test: kgo produces with every compression codec
 // and consumes in a group; kadm creates, describes, lists and deletes.
 
-// realClientsCodec is a compression codec as kgo names it and as a record batch's
+// clientCodec is a compression codec as kgo names it and as a record batch's
 // attributes carry it (the low three bits).
-type realClientsCodec struct {
+type clientCodec struct {
 	name string
 	kgo  kgo.CompressionCodec
 	attr uint8
 }
 
-var realClientsCodecs = []realClientsCodec{
+var allCodecs = []clientCodec{
 	{"none", kgo.NoCompression(), 0},
 	{"gzip", kgo.GzipCompression(), 1},
 	{"snappy", kgo.SnappyCompression(), 2},
@@ -33,42 +33,42 @@ var realClientsCodecs = []realClientsCodec{
 }
 
 const (
-	realClientsKgoGroup   = "rc-kgo-group"
-	realClientsKcatGroup  = "rc-kcat-group"
-	realClientsPerCodec   = 6 // records kgo produces per codec
-	realClientsPartitions = 2 // partitions of each kgo topic
+	kgoGroup      = "rc-kgo-group"
+	kcatGroup     = "rc-kcat-group"
+	perCodec      = 6 // records kgo produces per codec
+	numPartitions = 2 // partitions of each kgo topic
 )
 
-func realClientsKgoTopic(c realClientsCodec) string  { return "rc-kgo-" + c.name }
-func realClientsKcatTopic(c realClientsCodec) string { return "rc-kcat-" + c.name }
+func kgoTopic(c clientCodec) string  { return "rc-kgo-" + c.name }
+func kcatTopic(c clientCodec) string { return "rc-kcat-" + c.name }
 
-// realClientsValue is a record value that compresses well, so that every codec actually
+// recordValue is a record value that compresses well, so that every codec actually
 // compresses the batch instead of sending it as is.
-func realClientsValue(who string, c realClientsCodec, i int) string {
+func recordValue(who string, c clientCodec, i int) string {
 	return strings.Repeat(fmt.Sprintf("%s-%s-%d.", who, c.name, i), 16)
 }
 
-func realClientsAllTopics() []string {
+func allTopics() []string {
 	var ts []string
-	for _, c := range realClientsCodecs {
-		ts = append(ts, realClientsKgoTopic(c), realClientsKcatTopic(c))
+	for _, c := range allCodecs {
+		ts = append(ts, kgoTopic(c), kcatTopic(c))
 	}
-	return append(ts, realClientsTxnTopic)
+	return append(ts, txnTopic)
 }
 
-// realClientsNewKgo makes a kgo client that reaches the cluster through the proxy only:
+// newKgo makes a kgo client that reaches the cluster through the proxy only:
 // the seed is the proxy, and kfake advertises the proxy as the broker.
-func realClientsNewKgo(t *testing.T, addr, clientID string, opts ...kgo.Opt) *kgo.Client {
+func newKgo(t *testing.T, addr, clientID string, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(realClientsKgoOpts(addr, clientID, opts...)...)
+	cl, err := kgo.NewClient(kgoOpts(addr, clientID, opts...)...)
 	if err != nil {
 		t.Fatalf("kgo.NewClient: %v", err)
 	}
 	return cl
 }
 
-// realClientsKgoOpts are the options of every kgo client of the test, then opts.
-func realClientsKgoOpts(addr, clientID string, opts ...kgo.Opt) []kgo.Opt {
+// kgoOpts are the options of every kgo client of the test, then opts.
+func kgoOpts(addr, clientID string, opts ...kgo.Opt) []kgo.Opt {
 	return append([]kgo.Opt{
 		kgo.SeedBrokers(addr),
 		kgo.ClientID(clientID),
@@ -77,26 +77,26 @@ func realClientsKgoOpts(addr, clientID string, opts ...kgo.Opt) []kgo.Opt {
 	}, opts...)
 }
 
-func realClientsNewKadm(t *testing.T, addr string) (*kadm.Client, func()) {
-	cl := realClientsNewKgo(t, addr, "kadm")
+func newKadm(t *testing.T, addr string) (*kadm.Client, func()) {
+	cl := newKgo(t, addr, "kadm")
 	return kadm.NewClient(cl), cl.Close
 }
 
-// realClientsCreateTopics creates every topic of the test with kadm.
-func realClientsCreateTopics(ctx context.Context, t *testing.T, addr string) {
-	adm, done := realClientsNewKadm(t, addr)
+// createAllTopics creates every topic of the test with kadm.
+func createAllTopics(ctx context.Context, t *testing.T, addr string) {
+	adm, done := newKadm(t, addr)
 	defer done()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	var kgoTopics, kcatTopics []string
-	for _, c := range realClientsCodecs {
-		kgoTopics = append(kgoTopics, realClientsKgoTopic(c))
-		kcatTopics = append(kcatTopics, realClientsKcatTopic(c))
+	for _, c := range allCodecs {
+		kgoTopics = append(kgoTopics, kgoTopic(c))
+		kcatTopics = append(kcatTopics, kcatTopic(c))
 	}
 	for _, batch := range []struct {
 		partitions int32
 		topics     []string
-	}{{realClientsPartitions, kgoTopics}, {1, append(kcatTopics, realClientsTxnTopic)}} {
+	}{{numPartitions, kgoTopics}, {1, append(kcatTopics, txnTopic)}} {
 		resps, err := adm.CreateTopics(ctx, batch.partitions, 1, nil, batch.topics...)
 		if err != nil {
 			t.Fatalf("CreateTopics: %v", err)
@@ -122,19 +122,19 @@ func realClientsCreateTopics(ctx context.Context, t *testing.T, addr string) {
 	}
 }
 
-// realClientsKgo produces with each codec, then consumes everything in a group,
+// kgoRound produces with each codec, then consumes everything in a group,
 // checking values and codecs, commits, and describes the group while it is live.
-func realClientsKgo(ctx context.Context, t *testing.T, addr string) {
+func kgoRound(ctx context.Context, t *testing.T, addr string) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 
-	want := map[string]realClientsCodec{} // value → codec it was produced with
-	for _, c := range realClientsCodecs {
-		cl := realClientsNewKgo(t, addr, "kgo",
-			kgo.ProducerBatchCompression(c.kgo), kgo.DefaultProduceTopic(realClientsKgoTopic(c)))
+	want := map[string]clientCodec{} // value → codec it was produced with
+	for _, c := range allCodecs {
+		cl := newKgo(t, addr, "kgo",
+			kgo.ProducerBatchCompression(c.kgo), kgo.DefaultProduceTopic(kgoTopic(c)))
 		var recs []*kgo.Record
-		for i := range realClientsPerCodec {
-			v := realClientsValue("kgo", c, i)
+		for i := range perCodec {
+			v := recordValue("kgo", c, i)
 			want[v] = c
 			recs = append(recs, &kgo.Record{Key: []byte(strconv.Itoa(i)), Value: []byte(v)})
 		}
@@ -146,17 +146,17 @@ func realClientsKgo(ctx context.Context, t *testing.T, addr string) {
 	}
 
 	var topics []string
-	for _, c := range realClientsCodecs {
-		topics = append(topics, realClientsKgoTopic(c))
+	for _, c := range allCodecs {
+		topics = append(topics, kgoTopic(c))
 	}
-	cl := realClientsNewKgo(t, addr, "kgo",
-		kgo.ConsumerGroup(realClientsKgoGroup),
+	cl := newKgo(t, addr, "kgo",
+		kgo.ConsumerGroup(kgoGroup),
 		kgo.ConsumeTopics(topics...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.DisableAutoCommit(),
 	)
 	defer cl.Close() // leaves the group
-	got := realClientsPoll(ctx, t, cl, len(want))
+	got := poll(ctx, t, cl, len(want))
 	for _, r := range got {
 		c, ok := want[string(r.Value)]
 		switch {
@@ -175,21 +175,21 @@ func realClientsKgo(ctx context.Context, t *testing.T, addr string) {
 		t.Errorf("commit: %v", err)
 	}
 
-	adm, done := realClientsNewKadm(t, addr)
+	adm, done := newKadm(t, addr)
 	defer done()
-	groups, err := adm.DescribeGroups(ctx, realClientsKgoGroup)
+	groups, err := adm.DescribeGroups(ctx, kgoGroup)
 	if err != nil {
 		t.Fatalf("DescribeGroups: %v", err)
 	}
-	g := groups[realClientsKgoGroup]
+	g := groups[kgoGroup]
 	if g.Err != nil || g.State != "Stable" || len(g.Members) != 1 {
 		t.Errorf("group %s: state %q, %d members, err %v; want Stable with one member",
-			realClientsKgoGroup, g.State, len(g.Members), g.Err)
+			kgoGroup, g.State, len(g.Members), g.Err)
 	}
 }
 
-// realClientsPoll polls cl until n records arrived or ctx ends.
-func realClientsPoll(ctx context.Context, t *testing.T, cl *kgo.Client, n int) []*kgo.Record {
+// poll polls cl until n records arrived or ctx ends.
+func poll(ctx context.Context, t *testing.T, cl *kgo.Client, n int) []*kgo.Record {
 	t.Helper()
 	var got []*kgo.Record
 	for len(got) < n && ctx.Err() == nil {
@@ -207,17 +207,17 @@ func realClientsPoll(ctx context.Context, t *testing.T, cl *kgo.Client, n int) [
 	return got
 }
 
-// realClientsKadm describes, lists and finally deletes everything with kadm.
-func realClientsKadm(ctx context.Context, t *testing.T, addr string) {
+// kadmRound describes, lists and finally deletes everything with kadm.
+func kadmRound(ctx context.Context, t *testing.T, addr string) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	adm, done := realClientsNewKadm(t, addr)
+	adm, done := newKadm(t, addr)
 	defer done()
 
 	// The kcat group exists only where kcat ran.
-	groupNames := []string{realClientsKgoGroup}
-	if realClientsHaveKcat() {
-		groupNames = append(groupNames, realClientsKcatGroup)
+	groupNames := []string{kgoGroup}
+	if haveKcat() {
+		groupNames = append(groupNames, kcatGroup)
 	}
 	groups, err := adm.DescribeGroups(ctx, groupNames...)
 	if err != nil {
@@ -239,27 +239,27 @@ func realClientsKadm(ctx context.Context, t *testing.T, addr string) {
 		}
 	}
 
-	kgoCommitted, err := adm.FetchOffsets(ctx, realClientsKgoGroup)
+	kgoCommitted, err := adm.FetchOffsets(ctx, kgoGroup)
 	if err != nil {
 		t.Fatalf("FetchOffsets: %v", err)
 	}
-	if got, want := realClientsSumOffsets(kgoCommitted), int64(len(realClientsCodecs)*realClientsPerCodec); got != want {
-		t.Errorf("group %s committed %d records in all, want %d", realClientsKgoGroup, got, want)
+	if got, want := sumOffsets(kgoCommitted), int64(len(allCodecs)*perCodec); got != want {
+		t.Errorf("group %s committed %d records in all, want %d", kgoGroup, got, want)
 	}
 
-	if realClientsHaveKcat() {
-		kcatCommitted, err := adm.FetchOffsets(ctx, realClientsKcatGroup)
+	if haveKcat() {
+		kcatCommitted, err := adm.FetchOffsets(ctx, kcatGroup)
 		if err != nil {
 			t.Fatalf("FetchOffsets: %v", err)
 		}
-		if got, want := realClientsSumOffsets(kcatCommitted), int64(len(realClientsCodecs)*realClientsKcatPerCodec); got != want {
-			t.Errorf("group %s committed %d records in all, want %d", realClientsKcatGroup, got, want)
+		if got, want := sumOffsets(kcatCommitted), int64(len(allCodecs)*kcatPerCodec); got != want {
+			t.Errorf("group %s committed %d records in all, want %d", kcatGroup, got, want)
 		}
 	}
 
 	var kgoTopics []string
-	for _, c := range realClientsCodecs {
-		kgoTopics = append(kgoTopics, realClientsKgoTopic(c))
+	for _, c := range allCodecs {
+		kgoTopics = append(kgoTopics, kgoTopic(c))
 	}
 	configs, err := adm.DescribeTopicConfigs(ctx, kgoTopics...)
 	if err != nil {
@@ -297,14 +297,14 @@ func realClientsKadm(ctx context.Context, t *testing.T, addr string) {
 				n -= o.Offset
 			}
 		})
-		if n != realClientsPerCodec {
-			t.Errorf("topic %s holds %d records by its listed offsets, want %d", topic, n, realClientsPerCodec)
+		if n != perCodec {
+			t.Errorf("topic %s holds %d records by its listed offsets, want %d", topic, n, perCodec)
 		}
 	}
 
-	realClientsKadmSweep(ctx, t, adm)
+	kadmSweep(ctx, t, adm)
 
-	deleted, err := adm.DeleteTopics(ctx, realClientsAllTopics()...)
+	deleted, err := adm.DeleteTopics(ctx, allTopics()...)
 	if err != nil {
 		t.Fatalf("DeleteTopics: %v", err)
 	}
@@ -317,15 +317,15 @@ func realClientsKadm(ctx context.Context, t *testing.T, addr string) {
 	if err != nil {
 		t.Fatalf("ListTopics: %v", err)
 	}
-	for _, topic := range realClientsAllTopics() {
+	for _, topic := range allTopics() {
 		if left.Has(topic) {
 			t.Errorf("topic %s survived DeleteTopics", topic)
 		}
 	}
 }
 
-// realClientsSumOffsets adds up the committed offsets of a group.
-func realClientsSumOffsets(os kadm.OffsetResponses) int64 {
+// sumOffsets adds up the committed offsets of a group.
+func sumOffsets(os kadm.OffsetResponses) int64 {
 	var n int64
 	os.Each(func(o kadm.OffsetResponse) {
 		if o.Err == nil && o.At > 0 {

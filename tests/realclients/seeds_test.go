@@ -1,4 +1,4 @@
-package tests
+package realclients
 
 import (
 	"crypto/sha256"
@@ -14,8 +14,8 @@ import (
 	"github.com/kio-go/kafka-protocol/tests/proxy"
 )
 
-// realClientsSeedsPerKind bounds the captured seeds per direction, API and version.
-const realClientsSeedsPerKind = 2
+// seedsPerKind bounds the captured seeds per direction, API and version.
+const seedsPerKind = 2
 
 // captureRealClientSeeds, with KIO_CAPTURE_SEEDS=1, writes frames that real clients and
 // kfake exchanged through the proxy into the fuzz seed corpora of tests/robustness:
@@ -36,7 +36,7 @@ func captureRealClientSeeds(t *testing.T, p *proxy.Proxy) {
 		kind := fmt.Sprintf("%v/%d/%d", d, key, version)
 		mu.Lock()
 		defer mu.Unlock()
-		if written[kind] >= realClientsSeedsPerKind {
+		if written[kind] >= seedsPerKind {
 			return
 		}
 		target, data := "FuzzRequestFrame", raw
@@ -55,7 +55,7 @@ func captureRealClientSeeds(t *testing.T, p *proxy.Proxy) {
 			target = "FuzzBody"
 			data = append([]byte{byte(i >> 8), byte(i), byte(version - m.Versions.Lo)}, raw[4+len(header):]...)
 		}
-		dir := filepath.Join("robustness", "testdata", "fuzz", target)
+		dir := filepath.Join("..", "robustness", "testdata", "fuzz", target)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Error(err)
 			return

@@ -1,4 +1,4 @@
-package tests
+package kfake
 
 import (
 	"bytes"
@@ -13,11 +13,12 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/listoffsets"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/serial"
+	"github.com/kio-go/kafka-protocol/tests/testkit"
 )
 
-// kfakeBaseTimestamp is the timestamp of the first produced record; later records are
+// baseTimestamp is the timestamp of the first produced record; later records are
 // later, so ListOffsets by timestamp has one right answer.
-const kfakeBaseTimestamp = 1_700_000_000_000
+const baseTimestamp = 1_700_000_000_000
 
 // Byte offsets in a magic 2 batch header: the base offset and the partition leader
 // epoch are set by the broker; everything from the magic on is what the producer sent.
@@ -26,10 +27,10 @@ const (
 	batchMagicAt       = 16
 )
 
-// kfakeRecords returns the records a Produce subtest at version v sends: distinct keys,
+// recordsAt returns the records a Produce subtest at version v sends: distinct keys,
 // values and headers, a null key and a null value, increasing timestamps.
-func (s *kfakeSuite) kfakeRecords(v int16) []records.Record {
-	ts := int64(kfakeBaseTimestamp + 1000*len(s.produced))
+func (s *suite) recordsAt(v int16) []records.Record {
+	ts := int64(baseTimestamp + 1000*len(s.produced))
 	return []records.Record{
 		{Timestamp: ts, Key: []byte(fmt.Sprintf("key-v%d-0", v)), Value: []byte(fmt.Sprintf("first record of Produce v%d", v)),
 			Headers: []records.Header{{Key: "api", Value: []byte("Produce")}, {Key: "version", Value: []byte{byte(v)}}}},
@@ -38,8 +39,8 @@ func (s *kfakeSuite) kfakeRecords(v int16) []records.Record {
 	}
 }
 
-func (s *kfakeSuite) testProduce(t *testing.T, v int16) {
-	recs := s.kfakeRecords(v)
+func (s *suite) testProduce(t *testing.T, v int16) {
+	recs := s.recordsAt(v)
 	batch := records.NewBatch(slices.Clone(recs)...)
 	// Every codec in turn across the versions; zstd needs Produce v7+ (KIP-110).
 	codecs := []records.Compression{records.CompressionNone, records.CompressionGzip,
@@ -59,28 +60,28 @@ func (s *kfakeSuite) testProduce(t *testing.T, v int16) {
 		PartitionData: []produce.PartitionProduceData{{Index: 0, Records: raw}},
 	}}
 	if v >= 13 { // KIP-516: topics by id
-		req.TopicData[0].TopicId = s.topicIDs[kfakeDataTopic]
+		req.TopicData[0].TopicId = s.topicIDs[dataTopic]
 	} else {
-		req.TopicData[0].Name = kfakeDataTopic
+		req.TopicData[0].Name = dataTopic
 	}
 
-	leader := s.leaders[kfakeDataTopic]
+	leader := s.leaders[dataTopic]
 	if len(s.brokers) > 1 { // only the leader takes writes
-		resp := kfakeCall[produce.ProduceResponse](t, s.otherConn(t, leader), v, &req)
+		resp := testkit.Call[produce.ProduceResponse](t, s.otherConn(t, leader), v, &req)
 		if code := resp.Responses[0].PartitionResponses[0].ErrorCode; code != common.NotLeaderOrFollower {
 			t.Fatalf("Produce to a follower: %v, want NOT_LEADER_OR_FOLLOWER", code)
 		}
 	}
 
-	resp := kfakeCall[produce.ProduceResponse](t, s.nodeConn(t, leader), v, &req)
+	resp := testkit.Call[produce.ProduceResponse](t, s.nodeConn(t, leader), v, &req)
 	if len(resp.Responses) != 1 || len(resp.Responses[0].PartitionResponses) != 1 ||
-		v >= 13 && resp.Responses[0].TopicId != s.topicIDs[kfakeDataTopic] || v < 13 && string(resp.Responses[0].Name) != kfakeDataTopic {
+		v >= 13 && resp.Responses[0].TopicId != s.topicIDs[dataTopic] || v < 13 && string(resp.Responses[0].Name) != dataTopic {
 		t.Fatalf("response %+v", resp.Responses)
 	}
 	p := resp.Responses[0].PartitionResponses[0]
 	want := int64(len(s.produced))
 	if p.Index != 0 || p.ErrorCode != common.None || p.BaseOffset != want {
-		t.Fatalf("partition %d: %v (%s), base offset %d, want NONE at offset %d", p.Index, p.ErrorCode, kfakeStr(p.ErrorMessage), p.BaseOffset, want)
+		t.Fatalf("partition %d: %v (%s), base offset %d, want NONE at offset %d", p.Index, p.ErrorCode, str(p.ErrorMessage), p.BaseOffset, want)
 	}
 	if p.LogAppendTimeMs != -1 { // CreateTime topic: -1 at v2+, the default below
 		t.Errorf("log append time %d, want -1", p.LogAppendTimeMs)
@@ -104,31 +105,31 @@ func fetchPartition(offset int64) fetch.FetchPartition {
 	return p
 }
 
-// fetchData fetches kfakeDataTopic partition 0 from offset at version v from the leader.
-func (s *kfakeSuite) fetchData(t *testing.T, v int16, offset int64) (*fetch.FetchResponse, *fetch.PartitionData) {
+// fetchData fetches dataTopic partition 0 from offset at version v from the leader.
+func (s *suite) fetchData(t *testing.T, v int16, offset int64) (*fetch.FetchResponse, *fetch.PartitionData) {
 	t.Helper()
 	req := serial.Default[fetch.FetchRequest]() // replica -1, max bytes, session epoch -1, ...
 	req.MaxWaitMs = 200
 	req.MinBytes = 1
 	topic := fetch.FetchTopic{Partitions: []fetch.FetchPartition{fetchPartition(offset)}}
 	if v >= 13 { // KIP-516: topics by id
-		topic.TopicId = s.topicIDs[kfakeDataTopic]
+		topic.TopicId = s.topicIDs[dataTopic]
 	} else {
-		topic.Topic = kfakeDataTopic
+		topic.Topic = dataTopic
 	}
 	req.Topics = []fetch.FetchTopic{topic}
-	resp := kfakeCall[fetch.FetchResponse](t, s.nodeConn(t, s.leaders[kfakeDataTopic]), v, &req)
+	resp := testkit.Call[fetch.FetchResponse](t, s.nodeConn(t, s.leaders[dataTopic]), v, &req)
 	if resp.ErrorCode != common.None || len(resp.Responses) != 1 || len(resp.Responses[0].Partitions) != 1 {
 		t.Fatalf("fetch from %d: %v %+v", offset, resp.ErrorCode, resp.Responses)
 	}
 	rt := resp.Responses[0]
-	if v >= 13 && rt.TopicId != s.topicIDs[kfakeDataTopic] || v < 13 && string(rt.Topic) != kfakeDataTopic {
+	if v >= 13 && rt.TopicId != s.topicIDs[dataTopic] || v < 13 && string(rt.Topic) != dataTopic {
 		t.Errorf("answer for topic %q / %v", rt.Topic, rt.TopicId)
 	}
 	return resp, &rt.Partitions[0]
 }
 
-func (s *kfakeSuite) testFetch(t *testing.T, v int16) {
+func (s *suite) testFetch(t *testing.T, v int16) {
 	hwm := int64(len(s.produced))
 	_, p := s.fetchData(t, v, 0)
 	if p.PartitionIndex != 0 || p.ErrorCode != common.None || p.HighWatermark != hwm {
@@ -162,7 +163,7 @@ func (s *kfakeSuite) testFetch(t *testing.T, v int16) {
 		t.Fatalf("fetched %d records, produced %d", len(got), len(s.produced))
 	}
 	for i, r := range got {
-		if w := s.produced[i]; !kfakeSameRecord(r, w) {
+		if w := s.produced[i]; !sameRecord(r, w) {
 			t.Errorf("record %d:\n got %+v\nwant %+v", i, r, w)
 		}
 	}
@@ -175,7 +176,7 @@ func (s *kfakeSuite) testFetch(t *testing.T, v int16) {
 }
 
 // checkFetchedBatches compares fetched batch bytes with the batches produced.
-func (s *kfakeSuite) checkFetchedBatches(t *testing.T, fetched []byte) {
+func (s *suite) checkFetchedBatches(t *testing.T, fetched []byte) {
 	t.Helper()
 	rest := fetched
 	var offset int64
@@ -188,8 +189,8 @@ func (s *kfakeSuite) checkFetchedBatches(t *testing.T, fetched []byte) {
 		if base := int64(binary.BigEndian.Uint64(got)); base != offset {
 			t.Errorf("batch %d: base offset %d, want %d", i, base, offset)
 		}
-		if epoch := int32(binary.BigEndian.Uint32(got[batchLeaderEpochAt:])); epoch != s.epochs[kfakeDataTopic] {
-			t.Errorf("batch %d: partition leader epoch %d, want %d", i, epoch, s.epochs[kfakeDataTopic])
+		if epoch := int32(binary.BigEndian.Uint32(got[batchLeaderEpochAt:])); epoch != s.epochs[dataTopic] {
+			t.Errorf("batch %d: partition leader epoch %d, want %d", i, epoch, s.epochs[dataTopic])
 		}
 		if !bytes.Equal(got[8:batchLeaderEpochAt], sent[8:batchLeaderEpochAt]) || !bytes.Equal(got[batchMagicAt:], sent[batchMagicAt:]) {
 			t.Errorf("batch %d differs from the one produced:\n got %x\nsent %x", i, got, sent)
@@ -205,9 +206,9 @@ func (s *kfakeSuite) checkFetchedBatches(t *testing.T, fetched []byte) {
 	}
 }
 
-// kfakeSameRecord compares the fields a producer sets. Null and empty differ in Kafka,
+// sameRecord compares the fields a producer sets. Null and empty differ in Kafka,
 // so nil-ness is compared too.
-func kfakeSameRecord(a, b records.Record) bool {
+func sameRecord(a, b records.Record) bool {
 	same := func(x, y []byte) bool { return (x == nil) == (y == nil) && bytes.Equal(x, y) }
 	if a.Offset != b.Offset || a.Timestamp != b.Timestamp || !same(a.Key, b.Key) || !same(a.Value, b.Value) || len(a.Headers) != len(b.Headers) {
 		return false
@@ -220,16 +221,16 @@ func kfakeSameRecord(a, b records.Record) bool {
 	return true
 }
 
-// listOffset asks for the offset of kfakeDataTopic partition 0 at timestamp ts.
-func (s *kfakeSuite) listOffset(t *testing.T, v int16, ts int64) listoffsets.ListOffsetsPartitionResponse {
+// listOffset asks for the offset of dataTopic partition 0 at timestamp ts.
+func (s *suite) listOffset(t *testing.T, v int16, ts int64) listoffsets.ListOffsetsPartitionResponse {
 	t.Helper()
 	part := serial.Default[listoffsets.ListOffsetsPartition]() // leader epoch -1, max offsets 1
 	part.Timestamp = ts
 	req := serial.Default[listoffsets.ListOffsetsRequest]()
 	req.ReplicaId = -1 // a consumer
-	req.Topics = []listoffsets.ListOffsetsTopic{{Name: kfakeDataTopic, Partitions: []listoffsets.ListOffsetsPartition{part}}}
-	resp := kfakeCall[listoffsets.ListOffsetsResponse](t, s.nodeConn(t, s.leaders[kfakeDataTopic]), v, &req)
-	if len(resp.Topics) != 1 || string(resp.Topics[0].Name) != kfakeDataTopic || len(resp.Topics[0].Partitions) != 1 {
+	req.Topics = []listoffsets.ListOffsetsTopic{{Name: dataTopic, Partitions: []listoffsets.ListOffsetsPartition{part}}}
+	resp := testkit.Call[listoffsets.ListOffsetsResponse](t, s.nodeConn(t, s.leaders[dataTopic]), v, &req)
+	if len(resp.Topics) != 1 || string(resp.Topics[0].Name) != dataTopic || len(resp.Topics[0].Partitions) != 1 {
 		t.Fatalf("response %+v", resp.Topics)
 	}
 	p := resp.Topics[0].Partitions[0]
@@ -239,7 +240,7 @@ func (s *kfakeSuite) listOffset(t *testing.T, v int16, ts int64) listoffsets.Lis
 	return p
 }
 
-func (s *kfakeSuite) testListOffsets(t *testing.T, v int16) {
+func (s *suite) testListOffsets(t *testing.T, v int16) {
 	const latest, earliest, maxTimestamp = -1, -2, -3
 	hwm := int64(len(s.produced))
 	if v == 0 { // v0 answers a list of offsets, up to MaxNumOffsets (default 1)
@@ -255,8 +256,8 @@ func (s *kfakeSuite) testListOffsets(t *testing.T, v int16) {
 	if p.Offset != hwm || p.OldStyleOffsets == nil || len(p.OldStyleOffsets) != 0 { // absent after v0: empty
 		t.Errorf("latest: offset %d (old style %v), want %d", p.Offset, p.OldStyleOffsets, hwm)
 	}
-	if v >= 4 && p.LeaderEpoch != s.epochs[kfakeDataTopic] || v < 4 && p.LeaderEpoch != -1 {
-		t.Errorf("latest: leader epoch %d at v%d, partition epoch %d", p.LeaderEpoch, v, s.epochs[kfakeDataTopic])
+	if v >= 4 && p.LeaderEpoch != s.epochs[dataTopic] || v < 4 && p.LeaderEpoch != -1 {
+		t.Errorf("latest: leader epoch %d at v%d, partition epoch %d", p.LeaderEpoch, v, s.epochs[dataTopic])
 	}
 	if p := s.listOffset(t, v, earliest); p.Offset != 0 {
 		t.Errorf("earliest: offset %d, want 0", p.Offset)
