@@ -25,6 +25,9 @@ func encodeArray(b []byte, o *op, h *sliceHeader) ([]byte, error) {
 	case kInt32:
 		return appendInt32s(b, unsafe.Slice((*int32)(h.data), h.len)), nil
 	case kStruct:
+		if !e.ptr && e.sub.direct != nil {
+			return e.sub.encodeDirect(b, h.data, h.len, o.elemSize, true)
+		}
 		if !e.ptr {
 			var err error
 			for i := 0; i < h.len; i++ {
