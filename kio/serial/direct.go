@@ -188,7 +188,39 @@ func (r *directRun) run() int {
 					put32(unsafe.Add(base, n), *(*uint32)(unsafe.Add(h.data, 4*k)))
 					n += 4
 				}
-			case dString, dList:
+			case dString:
+				// Short compact strings, copied here a word at a time (a call to
+				// memmove would spill the loop's state).
+				sp := (*string)(fp)
+				if d.ptr {
+					sp = *(**string)(fp)
+				}
+				if sp == nil && d.nullable && d.compact && c-n >= 1+int(d.after) {
+					*(*byte)(unsafe.Add(base, n)) = wire.ShortCompactLengthByte(wire.Null)
+					n++
+					continue
+				}
+				if sp == nil || !d.compact || uint(len(*sp)) >= wire.ShortCompactLimit || c-n < 1+len(*sp)+int(d.after) {
+					stop = directField
+					goto out
+				}
+				l := len(*sp)
+				*(*byte)(unsafe.Add(base, n)) = wire.ShortCompactLengthByte(l)
+				n++
+				src, dst := unsafe.Pointer(unsafe.StringData(*sp)), unsafe.Add(base, n)
+				if l >= 8 {
+					for k := 0; k < l-8; k += 8 {
+						*(*[8]byte)(unsafe.Add(dst, k)) = *(*[8]byte)(unsafe.Add(src, k))
+					}
+					// The last eight bytes, overlapping what the loop wrote.
+					*(*[8]byte)(unsafe.Add(dst, l-8)) = *(*[8]byte)(unsafe.Add(src, l-8))
+				} else {
+					for k := 0; k < l; k++ {
+						*(*byte)(unsafe.Add(dst, k)) = *(*byte)(unsafe.Add(src, k))
+					}
+				}
+				n += l
+			case dList:
 				stop = directField
 				goto out
 			}
