@@ -114,6 +114,10 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 		growSlice(o.slicePtrType, p, n)
 		h.len = n
 	}
+	if e.dfast == kStruct && !e.ptr && e.sub.directDecode {
+		e.sub.decodeDirect(r, h.data, n, o.elemSize)
+		return
+	}
 	if e.dfast == kStruct && !e.ptr { // topics, partitions: straight to the plan
 		for i := 0; i < n; i++ {
 			e.sub.decode(r, unsafe.Add(h.data, uintptr(i)*o.elemSize))

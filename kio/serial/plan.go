@@ -79,6 +79,9 @@ type plan struct {
 	// direct: the fields' cases for encodeDirect (direct.go), when each has one.
 	direct        []directOp
 	directReserve int
+	// directDecode: arrays of this struct decode through decodeDirect
+	// (direct_decode.go).
+	directDecode bool
 	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
 	sizing atomic.Uint32
 }
@@ -226,6 +229,7 @@ func (c *compiler) plan(ti *typeInfo) *plan {
 		}
 	}
 	p.compileDirect()
+	p.compileDirectDecode()
 	return p
 }
 
