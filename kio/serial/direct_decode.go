@@ -31,19 +31,31 @@ func (pl *plan) compileDirectDecode() {
 	pl.directDecode = true
 }
 
+// directDecodeArgs holds what directDecodeRun reads once per value or list, in
+// memory rather than in registers the loop needs.
+type directDecodeArgs struct {
+	pl    *plan
+	data  unsafe.Pointer // the first value
+	size  uintptr        // the distance between values
+	count int
+	chunk unsafe.Pointer // the int32 chunk's free part, avail values long
+	avail int
+}
+
 // directDecodeRun reads fields from value i, field j on, until the end or a field it
 // leaves to its caller; it returns where it stopped and why (direct.go's stops). The
 // input and the int32 chunk are held as pointers and lengths, and every read is
 // checked against the input's length first, so the loads need no bounds checks and
 // few values stay live (more spilled the loop's state to the stack).
-func (r *reader) directDecodeRun(pl *plan, data unsafe.Pointer, size uintptr, count, i, j int) (int, int, int) {
+func (r *reader) directDecodeRun(a *directDecodeArgs, i, j int) (int, int, int) {
 	base, end, off := unsafe.Pointer(unsafe.SliceData(r.buf)), len(r.buf), r.off
-	chunk, avail, used := unsafe.Pointer(unsafe.SliceData(r.int32s)), len(r.int32s), 0
-	ops := pl.direct
+	a.chunk, a.avail = unsafe.Pointer(unsafe.SliceData(r.int32s)), len(r.int32s)
+	used := 0
+	ops := a.pl.direct
 	stop := directDone
 	uj := uint(j)
-	for ; i < count; i, uj = i+1, 0 {
-		p := unsafe.Add(data, uintptr(i)*size)
+	for ; i < a.count; i, uj = i+1, 0 {
+		p := unsafe.Add(a.data, uintptr(i)*a.size)
 		for ; uj < uint(len(ops)); uj++ {
 			d := &ops[uj]
 			fp := unsafe.Add(p, d.offset)
@@ -97,7 +109,7 @@ func (r *reader) directDecodeRun(pl *plan, data unsafe.Pointer, size uintptr, co
 					goto out
 				}
 				n, short := wire.ShortCompactLength(*(*byte)(unsafe.Add(base, off)))
-				if !short || n < 0 || left-1 < 4*n || n > avail-used {
+				if !short || n < 0 || left-1 < 4*n || n > a.avail-used {
 					stop = directField // null, long, short of input, or a new chunk
 					goto out
 				}
@@ -108,7 +120,7 @@ func (r *reader) directDecodeRun(pl *plan, data unsafe.Pointer, size uintptr, co
 					continue
 				}
 				// Pointers inside the chunk and the input only: n > 0 values fit.
-				q := unsafe.Add(chunk, 4*used)
+				q := unsafe.Add(a.chunk, 4*used)
 				*h = sliceHeader{data: q, len: n, cap: n}
 				for k := 0; k < n; k++ {
 					*(*int32)(unsafe.Add(q, 4*k)) = int32(binary.BigEndian.Uint32((*[4]byte)(unsafe.Add(base, off+4*k))[:]))
@@ -120,7 +132,7 @@ func (r *reader) directDecodeRun(pl *plan, data unsafe.Pointer, size uintptr, co
 				goto out
 			}
 		}
-		if pl.flexible {
+		if a.pl.flexible {
 			if off < end && *(*byte)(unsafe.Add(base, off)) == wire.EmptyTaggedFields {
 				off++
 				continue
@@ -140,8 +152,9 @@ out:
 // from data, an array's elements, as fillArray's loop over pl.decode would.
 func (pl *plan) decodeDirect(r *reader, data unsafe.Pointer, count int, size uintptr) {
 	i, j, stop := 0, 0, 0
+	a := directDecodeArgs{pl: pl, data: data, size: size, count: count}
 	for {
-		if i, j, stop = r.directDecodeRun(pl, data, size, count, i, j); stop == directDone {
+		if i, j, stop = r.directDecodeRun(&a, i, j); stop == directDone {
 			return
 		}
 		p := unsafe.Add(data, uintptr(i)*size) // value i < count
