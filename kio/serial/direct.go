@@ -184,7 +184,13 @@ func (r *directRun) run() int {
 				}
 				*(*byte)(unsafe.Add(base, n)) = wire.ShortCompactLengthByte(h.len)
 				n++
-				for k := 0; k < h.len; k++ {
+				k := 0
+				for ; k+2 <= h.len; k += 2 { // two values a step: lists are short
+					put32(unsafe.Add(base, n), *(*uint32)(unsafe.Add(h.data, 4*k)))
+					put32(unsafe.Add(base, n+4), *(*uint32)(unsafe.Add(h.data, 4*k+4)))
+					n += 8
+				}
+				if k < h.len {
 					put32(unsafe.Add(base, n), *(*uint32)(unsafe.Add(h.data, 4*k)))
 					n += 4
 				}

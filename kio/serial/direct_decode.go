@@ -122,7 +122,13 @@ func (r *reader) directDecodeRun(a *directDecodeArgs, i, j int) (int, int, int) 
 				// Pointers inside the chunk and the input only: n > 0 values fit.
 				q := unsafe.Add(a.chunk, 4*used)
 				*h = sliceHeader{data: q, len: n, cap: n}
-				for k := 0; k < n; k++ {
+				k := 0
+				for ; k+2 <= n; k += 2 { // two values a step: lists are short
+					src := (*[8]byte)(unsafe.Add(base, off+4*k))
+					*(*int32)(unsafe.Add(q, 4*k)) = int32(binary.BigEndian.Uint32(src[:4]))
+					*(*int32)(unsafe.Add(q, 4*k+4)) = int32(binary.BigEndian.Uint32(src[4:]))
+				}
+				if k < n {
 					*(*int32)(unsafe.Add(q, 4*k)) = int32(binary.BigEndian.Uint32((*[4]byte)(unsafe.Add(base, off+4*k))[:]))
 				}
 				off += 4 * n
