@@ -78,10 +78,10 @@ func internString(b []byte) string {
 	h := internHash(b)
 	set := internTable[h&(internSlots-2) : h&(internSlots-2)+2 : h&(internSlots-2)+2]
 	first, second := set[0].Load(), set[1].Load()
-	if first != nil && *first == string(b) {
+	if first != nil && len(*first) == len(b) && sameShort(*first, b) {
 		return *first
 	}
-	if second != nil && *second == string(b) {
+	if second != nil && len(*second) == len(b) && sameShort(*second, b) {
 		return *second
 	}
 	var sp *string
@@ -108,4 +108,31 @@ func internString(b []byte) string {
 	}
 	set[way].Store(sp)
 	return *sp
+}
+
+// sameShort reports whether s and b, of the same length of 1 to maxInternLen bytes,
+// hold the same bytes. It compares eight bytes at a time inline (the last eight
+// overlapping those before), where the string comparison called memequal, which
+// cost twice as many instructions on names and ids (BENCHMARKS.md, "Codec speed,
+// issue 20").
+func sameShort(s string, b []byte) bool {
+	n := len(b)
+	p, q := unsafe.Pointer(unsafe.StringData(s)), unsafe.Pointer(unsafe.SliceData(b))
+	if n >= 8 {
+		for i := 0; i < n-8; i += 8 {
+			if *(*[8]byte)(unsafe.Add(p, i)) != *(*[8]byte)(unsafe.Add(q, i)) {
+				return false
+			}
+		}
+		return *(*[8]byte)(unsafe.Add(p, n-8)) == *(*[8]byte)(unsafe.Add(q, n-8))
+	}
+	if n >= 4 {
+		return *(*[4]byte)(p) == *(*[4]byte)(q) && *(*[4]byte)(unsafe.Add(p, n-4)) == *(*[4]byte)(unsafe.Add(q, n-4))
+	}
+	for i := 0; i < n; i++ {
+		if *(*byte)(unsafe.Add(p, i)) != *(*byte)(unsafe.Add(q, i)) {
+			return false
+		}
+	}
+	return true
 }

@@ -96,3 +96,21 @@ func TestInternConcurrentDistinctStrings(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// sameShort agrees with Go's string comparison at every length it is used for, with
+// a difference at every position.
+func TestSameShort(t *testing.T) {
+	for n := 1; n <= maxInternLen; n++ {
+		a := []byte(strings.Repeat("abcdefghij", 7)[:n])
+		if !sameShort(string(a), a) {
+			t.Fatalf("length %d: equal bytes reported different", n)
+		}
+		for i := 0; i < n; i++ {
+			b := append([]byte(nil), a...)
+			b[i] ^= 0x40
+			if got, want := sameShort(string(a), b), string(a) == string(b); got != want {
+				t.Fatalf("length %d, byte %d changed: sameShort %v, == %v", n, i, got, want)
+			}
+		}
+	}
+}

@@ -25,6 +25,9 @@ func encodeArray(b []byte, o *op, h *sliceHeader) ([]byte, error) {
 	case kInt32:
 		return appendInt32s(b, unsafe.Slice((*int32)(h.data), h.len)), nil
 	case kStruct:
+		if !e.ptr && e.sub.direct != nil {
+			return e.sub.encodeDirect(b, h.data, h.len, o.elemSize, true)
+		}
 		if !e.ptr {
 			var err error
 			for i := 0; i < h.len; i++ {
@@ -110,6 +113,10 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 	} else {
 		growSlice(o.slicePtrType, p, n)
 		h.len = n
+	}
+	if e.dfast == kStruct && !e.ptr && e.sub.directDecode {
+		e.sub.decodeDirect(r, h.data, n, o.elemSize)
+		return
 	}
 	if e.dfast == kStruct && !e.ptr { // topics, partitions: straight to the plan
 		for i := 0; i < n; i++ {

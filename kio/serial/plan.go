@@ -76,6 +76,12 @@ type plan struct {
 	// flexibleFast: flexible and fast paths on, so decode reads an empty tagged-field
 	// section inline.
 	flexibleFast bool
+	// direct: the fields' cases for encodeDirect (direct.go), when each has one.
+	direct        []directOp
+	directReserve int
+	// directDecode: arrays of this struct decode through decodeDirect
+	// (direct_decode.go).
+	directDecode bool
 	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
 	sizing atomic.Uint32
 }
@@ -222,6 +228,8 @@ func (c *compiler) plan(ti *typeInfo) *plan {
 			p.varOps = append(p.varOps, o)
 		}
 	}
+	p.compileDirect()
+	p.compileDirectDecode()
 	return p
 }
 
