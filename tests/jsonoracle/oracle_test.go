@@ -43,9 +43,9 @@ import (
 // Every difference is a class in knownDifferences with its reason; the test fails on
 // any other and, in a default run, on a listed class that no longer occurs.
 
-// casesPerVersion is the number of values per message version and release; CI time
-// bounds it (KIO_JSON_CASES raises it).
-const casesPerVersion = 20
+// casesPerVersion is the number of values per message version and release, as the
+// issue asks (about 100 s on 2 cores for both releases; KIO_JSON_CASES changes it).
+const casesPerVersion = 200
 
 func cases() int {
 	if n, err := strconv.Atoi(os.Getenv("KIO_JSON_CASES")); err == nil && n > 0 {
