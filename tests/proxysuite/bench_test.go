@@ -26,10 +26,13 @@ import (
 // Kafka 4.4.0 node on loopback, side by side in interleaved rounds: directly, through
 // kio/proxy relaying frames untouched, through kio/proxy decoding every Produce request
 // and Fetch response (filters that read and pass), and through other proxies where they
-// can be run (KIO_BENCH_GREPPLABS: the path of grepplabs/kafka-proxy's binary;
-// KIO_BENCH_KROXYLICIOUS: a command that starts kroxylicious in front of $UPSTREAM on
-// $PORT). It prints a Markdown table of medians and ratios to direct. A benchmark, not a
-// test: run it by name, once.
+// can be run: kroxylicious with no filters, built from tests/java/kroxylicious where Java
+// and Maven are present (KIO_BENCH_KROXYLICIOUS, a command that starts a kroxylicious in
+// front of $UPSTREAM on $PORT, replaces it), and grepplabs/kafka-proxy where
+// KIO_BENCH_GREPPLABS names its binary. A proxy that cannot be run is listed with the
+// reason under the table. It prints a Markdown table of medians, and of the medians of
+// each round's ratio to direct (the rounds drift together on a loaded machine). A
+// benchmark, not a test: run it by name, once.
 //
 //	go test ./tests/proxysuite -run '^$' -bench BenchmarkProxyKgo -benchtime 1x
 func BenchmarkProxyKgo(b *testing.B) {
@@ -59,6 +62,7 @@ func BenchmarkProxyKgo(b *testing.B) {
 	}
 	modes = append(modes, mode{"kio proxy, pass-through", pass.BootstrapAddr()}, mode{"kio proxy, decoding Produce and Fetch", decoding.BootstrapAddr()})
 	var skipped []string
+	var err error
 	if bin := os.Getenv("KIO_BENCH_GREPPLABS"); bin != "" {
 		addr, stop, err := startGrepplabs(bin, node.Plaintext)
 		if err != nil {
@@ -70,16 +74,20 @@ func BenchmarkProxyKgo(b *testing.B) {
 	} else {
 		skipped = append(skipped, "grepplabs/kafka-proxy: KIO_BENCH_GREPPLABS not set")
 	}
+	var (
+		kroxyAddr string
+		kroxyStop func()
+	)
 	if cmd := os.Getenv("KIO_BENCH_KROXYLICIOUS"); cmd != "" {
-		addr, stop, err := startCommand(cmd, node.Plaintext)
-		if err != nil {
-			skipped = append(skipped, "kroxylicious: "+err.Error())
-		} else {
-			defer stop()
-			modes = append(modes, mode{"kroxylicious", addr})
-		}
+		kroxyAddr, kroxyStop, err = startCommand(cmd, node.Plaintext)
 	} else {
-		skipped = append(skipped, "kroxylicious: KIO_BENCH_KROXYLICIOUS not set")
+		kroxyAddr, kroxyStop, err = startKroxylicious(node.Plaintext)
+	}
+	if err != nil {
+		skipped = append(skipped, "kroxylicious: "+err.Error())
+	} else {
+		defer kroxyStop()
+		modes = append(modes, mode{"kroxylicious 0.12.0, no filters", kroxyAddr})
 	}
 
 	type result struct{ produceMBs, produceRecs, consumeMBs, p50, p99 []float64 }
@@ -124,13 +132,14 @@ func BenchmarkProxyKgo(b *testing.B) {
 	b.StopTimer()
 	var out strings.Builder
 	fmt.Fprintf(&out, "kgo, Kafka %s, one node, loopback; %d records of %d B per run, 3 partitions, acks=all; medians of %d rounds\n\n", node.Version, records, len(value), rounds)
-	fmt.Fprintln(&out, "| path | produce MB/s | records/s | consume MB/s | p50 produce latency | p99 | produce vs direct | consume vs direct |")
-	fmt.Fprintln(&out, "|---|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(&out, "| path | produce MB/s | records/s | consume MB/s | p50 produce latency | p99 | produce vs direct | consume vs direct | p50 latency vs direct |")
+	fmt.Fprintln(&out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	base := results[0]
 	for i, m := range modes {
 		r := results[i]
-		fmt.Fprintf(&out, "| %s | %.1f | %.0f | %.1f | %.2f ms | %.2f ms | %.2f | %.2f |\n", m.name, median(r.produceMBs), median(r.produceRecs),
-			median(r.consumeMBs), median(r.p50), median(r.p99), median(r.produceMBs)/median(base.produceMBs), median(r.consumeMBs)/median(base.consumeMBs))
+		fmt.Fprintf(&out, "| %s | %.1f | %.0f | %.1f | %.2f ms | %.2f ms | %.2f | %.2f | %.2f |\n", m.name, median(r.produceMBs), median(r.produceRecs),
+			median(r.consumeMBs), median(r.p50), median(r.p99),
+			medianRatio(r.produceMBs, base.produceMBs), medianRatio(r.consumeMBs, base.consumeMBs), medianRatio(r.p50, base.p50))
 	}
 	fmt.Fprintln(&out, "\nevery run, in round order (produce MB/s; consume MB/s):")
 	for i, m := range modes {
@@ -232,6 +241,16 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
+// medianRatio is the median over rounds of xs[round]/base[round]: each round runs every
+// path back to back, so a round's ratio cancels most of the load that moves all paths.
+func medianRatio(xs, base []float64) float64 {
+	r := make([]float64, len(xs))
+	for i := range xs {
+		r[i] = xs[i] / base[i]
+	}
+	return median(r)
+}
+
 func envInt(name string, def int) int {
 	var n int
 	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && n > 0 {
@@ -263,6 +282,47 @@ func startCommand(command, upstream string) (string, func(), error) {
 	cmd := exec.Command("sh", "-c", command)
 	cmd.Env = append(os.Environ(), "UPSTREAM="+upstream, fmt.Sprintf("PORT=%d", port))
 	return runUntilListening(cmd, addr)
+}
+
+// startKroxylicious builds tests/java/kroxylicious (kroxylicious 0.12.0's runtime and a
+// Main that configures one virtual cluster with no filters) and starts it in front of
+// upstream: the bootstrap on a free port and one port per node id 0 to 3 after it.
+func startKroxylicious(upstream string) (string, func(), error) {
+	cp, err := kafkadist.BuildClasspath("kroxylicious", kafkadist.Kafka4)
+	if err != nil {
+		return "", nil, fmt.Errorf("needs Java and Maven (and Maven Central): %w", err)
+	}
+	port, err := freePorts(5)
+	if err != nil {
+		return "", nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command("java", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", cp,
+		"io.kio.kroxylicious.Main", upstream, fmt.Sprint(port))
+	return runUntilListening(cmd, addr)
+}
+
+// freePorts returns a port p such that p to p+n-1 were all free a moment ago.
+func freePorts(n int) (int, error) {
+	for range 50 {
+		p, err := freePort()
+		if err != nil {
+			return 0, err
+		}
+		free := true
+		for q := p + 1; q < p+n && free; q++ {
+			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", q))
+			if err != nil {
+				free = false
+				break
+			}
+			ln.Close()
+		}
+		if free {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("no %d free ports in a row on 127.0.0.1", n)
 }
 
 func freePort() (int, error) {
