@@ -90,7 +90,7 @@ func BenchmarkProxyKgo(b *testing.B) {
 		modes = append(modes, mode{"kroxylicious 0.12.0, no filters", kroxyAddr})
 	}
 
-	type result struct{ produceMBs, produceRecs, consumeMBs, p50, p99 []float64 }
+	type result struct{ produceMBs, produceRecs, consumeMBs, p50, p99, pipelinedMBs []float64 }
 	results := make([]result, len(modes))
 	ctx := context.Background()
 	adm, err := kgo.NewClient(kgo.SeedBrokers(node.Plaintext))
@@ -99,7 +99,7 @@ func BenchmarkProxyKgo(b *testing.B) {
 	}
 	defer adm.Close()
 	value := []byte(strings.Repeat("kio proxy bench ", valueSize/16))
-	type run struct{ produceMBs, produceRecs, consumeMBs, p50, p99 float64 }
+	type run struct{ produceMBs, produceRecs, consumeMBs, p50, p99, pipelinedMBs float64 }
 	runOnce := func(m mode, topic string, n int) run {
 		if _, err := kadm.NewClient(adm).CreateTopic(ctx, 3, 1, nil, topic); err != nil {
 			b.Fatal(err)
@@ -113,7 +113,7 @@ func BenchmarkProxyKgo(b *testing.B) {
 		}
 		var r run
 		var err error
-		if r.produceMBs, r.produceRecs, err = benchProduce(ctx, m.addr, topic, value, n); err != nil {
+		if r.produceMBs, r.produceRecs, err = benchProduce(ctx, m.addr, topic, value, n, 1); err != nil {
 			b.Fatalf("%s: produce: %v", m.name, err)
 		}
 		if r.consumeMBs, err = benchConsume(ctx, m.addr, topic, n); err != nil {
@@ -121,6 +121,12 @@ func BenchmarkProxyKgo(b *testing.B) {
 		}
 		if r.p50, r.p99, err = benchLatency(ctx, m.addr, topic, value, 1000); err != nil {
 			b.Fatalf("%s: latency: %v", m.name, err)
+		}
+		// Last, after the consume run has read the first n records: up to 5 Produce
+		// requests in flight per connection (kgo's idempotent producer, above, sends one
+		// at a time), which shows what relaying a connection's requests one at a time costs.
+		if r.pipelinedMBs, _, err = benchProduce(ctx, m.addr, topic, value, n, 5); err != nil {
+			b.Fatalf("%s: pipelined produce: %v", m.name, err)
 		}
 		if _, err := kadm.NewClient(adm).DeleteTopic(ctx, topic); err != nil { // keep the disk small
 			b.Fatal(err)
@@ -145,24 +151,25 @@ func BenchmarkProxyKgo(b *testing.B) {
 			i := (k + round) % len(modes) // each round starts with another path: drift spreads evenly
 			r, got := &results[i], runOnce(modes[i], fmt.Sprintf("bench-%d-%d", round, i), records)
 			r.produceMBs, r.produceRecs, r.consumeMBs = append(r.produceMBs, got.produceMBs), append(r.produceRecs, got.produceRecs), append(r.consumeMBs, got.consumeMBs)
-			r.p50, r.p99 = append(r.p50, got.p50), append(r.p99, got.p99)
+			r.p50, r.p99, r.pipelinedMBs = append(r.p50, got.p50), append(r.p99, got.p99), append(r.pipelinedMBs, got.pipelinedMBs)
 		}
 	}
 	b.StopTimer()
 	var out strings.Builder
 	fmt.Fprintf(&out, "kgo, Kafka %s, one node, loopback; %d records of %d B per run, 3 partitions, acks=all; medians of %d rounds\n\n", node.Version, records, len(value), rounds)
-	fmt.Fprintln(&out, "| path | produce MB/s | records/s | consume MB/s | p50 produce latency | p99 | produce vs direct | consume vs direct | p50 latency vs direct |")
-	fmt.Fprintln(&out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(&out, "| path | produce MB/s | records/s | consume MB/s | p50 produce latency | p99 | produce vs direct | consume vs direct | p50 latency vs direct | produce MB/s, 5 in flight | 5 in flight vs direct |")
+	fmt.Fprintln(&out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	base := results[0]
 	for i, m := range modes {
 		r := results[i]
-		fmt.Fprintf(&out, "| %s | %.1f | %.0f | %.1f | %.2f ms | %.2f ms | %.2f | %.2f | %.2f |\n", m.name, median(r.produceMBs), median(r.produceRecs),
+		fmt.Fprintf(&out, "| %s | %.1f | %.0f | %.1f | %.2f ms | %.2f ms | %.2f | %.2f | %.2f | %.1f | %.2f |\n", m.name, median(r.produceMBs), median(r.produceRecs),
 			median(r.consumeMBs), median(r.p50), median(r.p99),
-			medianRatio(r.produceMBs, base.produceMBs), medianRatio(r.consumeMBs, base.consumeMBs), medianRatio(r.p50, base.p50))
+			medianRatio(r.produceMBs, base.produceMBs), medianRatio(r.consumeMBs, base.consumeMBs), medianRatio(r.p50, base.p50),
+			median(r.pipelinedMBs), medianRatio(r.pipelinedMBs, base.pipelinedMBs))
 	}
-	fmt.Fprintln(&out, "\nevery run, in round order (produce MB/s; consume MB/s):")
+	fmt.Fprintln(&out, "\nevery run, in round order (produce MB/s; consume MB/s; produce MB/s with 5 in flight):")
 	for i, m := range modes {
-		fmt.Fprintf(&out, "- %s: %.0f; %.0f\n", m.name, results[i].produceMBs, results[i].consumeMBs)
+		fmt.Fprintf(&out, "- %s: %.0f; %.0f; %.0f\n", m.name, results[i].produceMBs, results[i].consumeMBs, results[i].pipelinedMBs)
 	}
 	for _, s := range skipped {
 		fmt.Fprintf(&out, "\nnot run: %s", s)
@@ -223,8 +230,15 @@ func checkProxied(ctx context.Context, addr, direct string) error {
 }
 
 // benchProduce produces n records as fast as kgo goes and returns MB/s and records/s.
-func benchProduce(ctx context.Context, addr, topic string, value []byte, n int) (float64, float64, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(5*time.Millisecond))
+// With inflight 1 the producer is kgo's default, idempotent one, which sends one Produce
+// request per broker at a time; above 1 it is not idempotent and pipelines up to
+// inflight requests on the connection.
+func benchProduce(ctx context.Context, addr, topic string, value []byte, n, inflight int) (float64, float64, error) {
+	opts := []kgo.Opt{kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(5 * time.Millisecond)}
+	if inflight > 1 {
+		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(inflight))
+	}
+	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return 0, 0, err
 	}
