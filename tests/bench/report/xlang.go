@@ -1,0 +1,561 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The cross-language report (-xlang): kio, kmsg and kafka-go (the Go benchmarks of
+// tests/bench), the Rust crates kafka-protocol and crabka-protocol (tests/bench/rust,
+// cargo) and Kafka's Java classes under JMH (tests/bench/jmh, Maven) over the same
+// fixture files, which the Go test binary writes (TestExportFixtures). Before timing
+// anything every implementation must reproduce the fixture bytes exactly; then each
+// round runs the three harnesses one after the other, starting with a different one
+// each round, and the table shows medians over the rounds.
+//
+// Every harness's results end up as `go test -bench` lines (the Rust harness prints
+// them, JMH's JSON is converted), named Benchmark<Message>/<op>/<implementation>, so
+// -raw saves one text file that -in reads back. Lines "machine: ..." and "note: ..."
+// carry the machine and what was skipped.
+
+// xlangImpl is one column of the cross-language table.
+type xlangImpl struct {
+	key    string // the implementation element of the benchmark names
+	header string
+	// sameBytes: the implementation handles the fixture bytes themselves (kafka-go
+	// runs at older versions of each API).
+	sameBytes bool
+}
+
+var xlangImpls = []xlangImpl{
+	{"kio", "kio", true},
+	{"kmsg", "kmsg (franz-go)", true},
+	{"kafkago", "kafka-go (older versions)", false},
+	{"kafka-protocol", "kafka-protocol 0.18 (Rust)", true},
+	{"crabka", "crabka-protocol 0.3.1 (Rust)", true},
+	{"java", "kafka-clients 4.4.0 (Java, JMH)", true},
+}
+
+// borrowedOf names, for an implementation, the variant shown in brackets in its cell.
+var borrowedOf = map[string]string{"crabka": "crabka-borrowed"}
+
+// parsesRecords lists the cells that also parse the 1 MiB record batch (kio and the
+// others keep it as bytes): not like for like, so never "the fastest".
+var parsesRecords = map[string]bool{
+	"FetchResponse/decode/kafkago": true, "ProduceRequest/decode/kafkago": true,
+	"FetchResponse/decode/crabka": true, "ProduceRequest/decode/crabka": true,
+	"FetchResponse/decode/crabka-borrowed": true, "ProduceRequest/decode/crabka-borrowed": true,
+}
+
+// copyImpls maps the copy benchmarks' implementations (Go, Rust, Java) to the column
+// each is shown in.
+var copyImpls = map[string]string{"go": "kio", "rust": "kafka-protocol", "java": "java"}
+
+// xlangMessages and xlangOps order the table's rows.
+var (
+	xlangMessages = []string{"MetadataResponse", "MetadataRequest", "HeartbeatRequest", "FetchResponse", "ProduceRequest"}
+	xlangOps      = []string{"decode", "encode-reuse", "encode-fresh", "copy"}
+)
+
+// messageLabels describe the fixtures in the row labels.
+var messageLabels = map[string]string{
+	"MetadataResponse": "MetadataResponse v12 (50 topics x 10 partitions)",
+	"MetadataRequest":  "MetadataRequest v12 (50 topics)",
+	"HeartbeatRequest": "HeartbeatRequest v4",
+	"FetchResponse":    "FetchResponse v16 (1 MiB of records)",
+	"ProduceRequest":   "ProduceRequest v9 (1 MiB of records)",
+}
+
+var opLabels = map[string]string{
+	"decode":       "decode",
+	"encode-reuse": "encode, reused buffer",
+	"encode-fresh": "encode, fresh buffer",
+	"copy":         "copy of its bytes (Go, Rust, Java)",
+}
+
+// goXlangBench selects the Go benchmarks of the cross-language table.
+const goXlangBench = "^Benchmark(MetadataResponse|MetadataRequest|HeartbeatRequest|FetchResponse|ProduceRequest|Copy)$"
+
+// xlangConfig is what -xlang runs.
+type xlangConfig struct {
+	rounds    int
+	benchtime string // Go's -benchtime; the Rust harness gets the same time
+	jmh       string // JMH options of one round
+	skip      string // comma-separated harnesses not to run: rust, java
+}
+
+// runXlang builds and checks every harness, runs the rounds and returns their output
+// as benchmark lines plus machine and note lines.
+func runXlang(cfg xlangConfig) []byte {
+	var out bytes.Buffer
+	note := func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		fmt.Fprintln(os.Stderr, "report: "+line)
+		fmt.Fprintln(&out, "note: "+line)
+	}
+	benchDir, err := goList(benchPackage)
+	if err != nil {
+		fail(err)
+	}
+	dir, err := os.MkdirTemp("", "kio-xbench")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(dir)
+	fixturesDir := filepath.Join(dir, "fixtures")
+	start := time.Now().UTC()
+	for _, m := range machine() {
+		fmt.Fprintln(&out, "machine: "+m)
+	}
+
+	// Go: build the test binary, check kio's and kmsg's bytes and write the fixtures.
+	bin := filepath.Join(dir, "bench.test")
+	if o, err := run("go", []string{"test", "-c", "-o", bin, benchPackage}); err != nil {
+		os.Stdout.Write(o)
+		fail(fmt.Errorf("go test -c: %w", err))
+	}
+	if o, err := run(bin, []string{"-test.run", "^(TestFixturesIdentical|TestExportFixtures)$", "-test.v", "-xlang.fixtures", fixturesDir}); err != nil {
+		os.Stdout.Write(o)
+		fail(fmt.Errorf("the Go side does not reproduce the fixture bytes: %w", err))
+	}
+	type harness struct {
+		name  string
+		round func(round int) ([]byte, error)
+	}
+	harnesses := []harness{{"go", func(int) ([]byte, error) {
+		return run(bin, []string{"-test.run", "^$", "-test.bench", goXlangBench, "-test.benchmem",
+			"-test.count", "1", "-test.benchtime", cfg.benchtime, "-test.timeout", "60m"})
+	}}}
+	skipped := func(name string) bool { return slices.Contains(strings.Split(cfg.skip, ","), name) }
+
+	// Rust.
+	if reason := rustUnavailable(skipped("rust")); reason != "" {
+		note("Rust (kafka-protocol, crabka-protocol) skipped: %s", reason)
+	} else if rustBin, err := buildRust(filepath.Join(benchDir, "rust")); err != nil {
+		note("Rust (kafka-protocol, crabka-protocol) skipped: cargo build failed (crates.io unreachable?): %v", err)
+	} else {
+		if o, err := run(rustBin, []string{fixturesDir, "--check"}); err != nil {
+			os.Stdout.Write(o)
+			fail(fmt.Errorf("the Rust side does not reproduce the fixture bytes: %w", err))
+		}
+		ms, err := benchtimeMillis(cfg.benchtime)
+		if err != nil {
+			fail(err)
+		}
+		harnesses = append(harnesses, harness{"rust", func(int) ([]byte, error) {
+			return run(rustBin, []string{fixturesDir, "--benchtime-ms", strconv.Itoa(ms)})
+		}})
+	}
+
+	// Java.
+	if reason := javaUnavailable(skipped("java")); reason != "" {
+		note("Java (kafka-clients under JMH) skipped: %s", reason)
+	} else if cp, err := buildJava(filepath.Join(benchDir, "jmh")); err != nil {
+		note("Java (kafka-clients under JMH) skipped: mvn package failed (Maven Central unreachable?): %v", err)
+	} else {
+		if o, err := run("java", []string{"-cp", cp, "io.kio.xbench.Check", fixturesDir}); err != nil {
+			os.Stdout.Write(o)
+			fail(fmt.Errorf("the Java side does not reproduce the fixture bytes: %w", err))
+		}
+		harnesses = append(harnesses, harness{"java", func(round int) ([]byte, error) {
+			result := filepath.Join(dir, fmt.Sprintf("jmh-%d.json", round))
+			args := append([]string{"-cp", cp, "org.openjdk.jmh.Main"}, strings.Fields(cfg.jmh)...)
+			args = append(args, "-foe", "true", "-rf", "json", "-rff", result,
+				"-jvmArgsAppend", "-Dxbench.fixtures="+fixturesDir, "io.kio.xbench.")
+			if o, err := run("java", args); err != nil {
+				return o, err
+			}
+			data, err := os.ReadFile(result)
+			if err != nil {
+				return nil, err
+			}
+			return jmhLines(data)
+		}})
+	}
+
+	var names []string
+	for _, h := range harnesses {
+		names = append(names, h.name)
+	}
+	fmt.Fprintf(os.Stderr, "report: %d rounds of %s\n", cfg.rounds, strings.Join(names, ", "))
+	for r := range cfg.rounds {
+		// Start each round with a different harness, so none always runs first.
+		for i := range harnesses {
+			h := harnesses[(r+i)%len(harnesses)]
+			fmt.Fprintf(os.Stderr, "report: round %d of %d: %s\n", r+1, cfg.rounds, h.name)
+			o, err := h.round(r)
+			if err != nil {
+				os.Stdout.Write(o)
+				fail(fmt.Errorf("round %d, %s: %w", r+1, h.name, err))
+			}
+			out.Write(o)
+		}
+	}
+	fmt.Fprintf(&out, "machine: run %s to %s UTC, load average %s at the end\n",
+		start.Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04"), loadAverage())
+	fmt.Fprintf(&out, "machine: command `go run ./tests/bench/report -xlang -count %d -benchtime %s -jmh '%s'`\n", cfg.rounds, cfg.benchtime, cfg.jmh)
+	return out.Bytes()
+}
+
+// goList returns the directory of a package.
+func goList(pkg string) (string, error) {
+	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", pkg).Output()
+	if err != nil {
+		return "", fmt.Errorf("go list %s: %w", pkg, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func rustUnavailable(skip bool) string {
+	if skip {
+		return "-skip rust"
+	}
+	if _, err := exec.LookPath("cargo"); err != nil {
+		return "cargo is not on PATH (install Rust with rustup)"
+	}
+	return ""
+}
+
+func javaUnavailable(skip bool) string {
+	if skip {
+		return "-skip java"
+	}
+	for _, tool := range []string{"java", "mvn"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return tool + " is not on PATH (needs a JDK 17+ and Maven)"
+		}
+	}
+	return ""
+}
+
+// buildRust builds the Rust harness from its lock file and returns the binary.
+func buildRust(dir string) (string, error) {
+	cmd := exec.Command("cargo", "build", "--release", "--locked")
+	cmd.Dir = dir
+	if o, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%w\n%s", err, tail(o, 2000))
+	}
+	return filepath.Join(dir, "target", "release", "kio-xbench"), nil
+}
+
+// buildJava packages the JMH harness and returns its classpath.
+func buildJava(dir string) (string, error) {
+	cpFile := filepath.Join(dir, "target", "classpath.txt")
+	cmd := exec.Command("mvn", "-q", "-B", "-Dstyle.color=never", "package", "dependency:build-classpath",
+		"-Dmdep.outputFile="+cpFile, "-Dmdep.includeScope=runtime")
+	cmd.Dir = dir
+	if o, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%w\n%s", err, tail(o, 2000))
+	}
+	deps, err := os.ReadFile(cpFile)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "target", "kio-xbench-jmh-0.jar") + string(os.PathListSeparator) + strings.TrimSpace(string(deps)), nil
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+// benchtimeMillis reads a Go -benchtime duration for the Rust harness.
+func benchtimeMillis(benchtime string) (int, error) {
+	d, err := time.ParseDuration(benchtime)
+	if err != nil {
+		return 0, fmt.Errorf("-benchtime %q: the cross-language report wants a duration: %w", benchtime, err)
+	}
+	return max(1, int(d.Milliseconds())), nil
+}
+
+// machine describes this machine and the tools' versions.
+func machine() []string {
+	cpu := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	lines := []string{fmt.Sprintf("%d cores (nproc), %s, %s/%s, load average %s at the start", runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, loadAverage())}
+	for _, tool := range [][]string{{"go", "version"}, {"rustc", "--version"}, {"java", "-version"}, {"mvn", "-v"}} {
+		o, err := exec.Command(tool[0], tool[1:]...).CombinedOutput()
+		if err != nil {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimSpace(string(o)), "\n")
+		lines = append(lines, strings.TrimSpace(stripANSI(first)))
+	}
+	return lines
+}
+
+func stripANSI(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b {
+			for i < len(s) && s[i] != 'm' {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// jmhResult is the part of a JMH JSON result the report reads.
+type jmhResult struct {
+	Benchmark     string            `json:"benchmark"`
+	Params        map[string]string `json:"params"`
+	PrimaryMetric struct {
+		Score     float64 `json:"score"`
+		ScoreUnit string  `json:"scoreUnit"`
+	} `json:"primaryMetric"`
+	SecondaryMetrics map[string]struct {
+		Score     float64 `json:"score"`
+		ScoreUnit string  `json:"scoreUnit"`
+	} `json:"secondaryMetrics"`
+}
+
+// jmhOps maps the JMH methods to the operations of the Go benchmark names.
+var jmhOps = map[string]string{
+	"CodecBench.decode":      "decode",
+	"CodecBench.encodeReuse": "encode-reuse",
+	"CodecBench.encodeFresh": "encode-fresh",
+	"CopyBench.copy":         "copy",
+}
+
+// jmhLines converts JMH's JSON results into benchmark lines: time per op and, with
+// -prof gc, bytes allocated per op (JMH counts no allocations).
+func jmhLines(data []byte) ([]byte, error) {
+	var results []jmhResult
+	if err := json.Unmarshal(data, &results); err != nil {
+		return nil, fmt.Errorf("JMH results: %w", err)
+	}
+	var out bytes.Buffer
+	for _, r := range results {
+		method := r.Benchmark[strings.LastIndexByte(r.Benchmark[:max(0, strings.LastIndexByte(r.Benchmark, '.'))], '.')+1:]
+		op, ok := jmhOps[method]
+		if !ok {
+			return nil, fmt.Errorf("JMH result %s: unknown benchmark", r.Benchmark)
+		}
+		fixture := r.Params["fixture"]
+		if fixture == "" {
+			return nil, fmt.Errorf("JMH result %s: no fixture parameter", r.Benchmark)
+		}
+		if r.PrimaryMetric.ScoreUnit != "ns/op" {
+			return nil, fmt.Errorf("JMH result %s: unit %q, want ns/op", r.Benchmark, r.PrimaryMetric.ScoreUnit)
+		}
+		name := "Benchmark" + fixture + "/" + op + "/java"
+		if op == "copy" {
+			name = "BenchmarkCopy/" + fixture + "/java"
+		}
+		fmt.Fprintf(&out, "%s\t1\t%s ns/op", name, strconv.FormatFloat(r.PrimaryMetric.Score, 'f', 3, 64))
+		for key, m := range r.SecondaryMetrics {
+			if strings.HasSuffix(key, "gc.alloc.rate.norm") && m.ScoreUnit == "B/op" {
+				fmt.Fprintf(&out, "\t%s B/op", strconv.FormatFloat(m.Score, 'f', 0, 64))
+			}
+		}
+		out.WriteByte('\n')
+	}
+	return out.Bytes(), nil
+}
+
+// xlangRun is a parsed cross-language run.
+type xlangRun struct {
+	res     *results
+	machine []string
+	notes   []string
+}
+
+// parseXlang reads the benchmark, machine and note lines of a run.
+func parseXlang(data []byte) (*xlangRun, error) {
+	res, _, err := parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	x := &xlangRun{res: res}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := sc.Text()
+		if m, ok := strings.CutPrefix(line, "machine: "); ok {
+			x.machine = append(x.machine, m)
+		} else if n, ok := strings.CutPrefix(line, "note: "); ok {
+			x.notes = append(x.notes, n)
+		}
+	}
+	if len(res.order) == 0 {
+		return nil, errors.New("no benchmark results in the run")
+	}
+	return x, sc.Err()
+}
+
+// cell returns the median samples of one row and implementation, the copy rows' keyed
+// by the column they are shown in.
+func (x *xlangRun) medians(message, op, impl string) (ns, bytesOp, allocs float64) {
+	var samples []sample
+	if op == "copy" {
+		for from, to := range copyImpls {
+			if to == impl {
+				samples = x.res.samples["Copy/"+message][from]
+			}
+		}
+	} else {
+		samples = x.res.samples[message+"/"+op][impl]
+	}
+	return median(samples, func(s sample) float64 { return s.ns }),
+		median(samples, func(s sample) float64 { return s.bytes }),
+		median(samples, func(s sample) float64 { return s.allocs })
+}
+
+// printXlang writes the cross-language tables: time with ratios, then memory.
+func printXlang(w io.Writer, x *xlangRun) {
+	if len(x.machine) > 0 {
+		fmt.Fprintf(w, "Machine: %s.\n\n", strings.Join(x.machine, "; "))
+	}
+	for _, n := range x.notes {
+		fmt.Fprintf(w, "- %s\n", n)
+	}
+	if len(x.notes) > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "Median ns per operation over the rounds. kio/kmsg and kio/fastest divide kio's time by kmsg's and by the fastest other implementation on the same bytes (named; kafka-go and the cells marked † excluded); below 1 kio is faster. kio/copy divides a fresh encode by one copy of the message's bytes in Go, the physical limit. † also parses the 1 MiB record batch, which the others keep as bytes. Brackets: crabka's borrowed (zero-copy) decode.")
+	fmt.Fprintln(w)
+	header := []string{"fixture, op"}
+	for _, im := range xlangImpls {
+		header = append(header, im.header)
+	}
+	header = append(header, "kio/kmsg", "kio/fastest", "kio/copy")
+	fmt.Fprintf(w, "| %s |\n|---|%s\n", strings.Join(header, " | "), strings.Repeat("--:|", len(header)-1))
+	for _, msg := range xlangMessages {
+		for _, op := range xlangOps {
+			if !x.hasRow(msg, op) {
+				continue
+			}
+			cells := []string{messageLabels[msg] + " " + opLabels[op]}
+			fastest, fastestName := math.NaN(), ""
+			for _, im := range xlangImpls {
+				ns, _, _ := x.medians(msg, op, im.key)
+				cell := formatNumber(ns)
+				if parsesRecords[msg+"/"+op+"/"+im.key] && !math.IsNaN(ns) {
+					cell += " †"
+				}
+				if b, ok := borrowedOf[im.key]; ok {
+					if bns, _, _ := x.medians(msg, op, b); !math.IsNaN(bns) {
+						cell += " (borrowed " + formatNumber(bns)
+						if parsesRecords[msg+"/"+op+"/"+b] {
+							cell += " †"
+						}
+						cell += ")"
+					}
+				}
+				if op == "copy" && (im.key == "kmsg" || im.key == "kafkago" || im.key == "crabka") {
+					cell = ""
+				}
+				cells = append(cells, cell)
+				if im.key != "kio" && im.sameBytes && op != "copy" && !parsesRecords[msg+"/"+op+"/"+im.key] &&
+					!math.IsNaN(ns) && (math.IsNaN(fastest) || ns < fastest) {
+					fastest, fastestName = ns, im.key
+				}
+			}
+			kio, _, _ := x.medians(msg, op, "kio")
+			kmsg, _, _ := x.medians(msg, op, "kmsg")
+			if op == "copy" {
+				cells = append(cells, "", "", "")
+			} else {
+				cells = append(cells, formatRatio(kio, kmsg))
+				if fastestName != "" {
+					cells = append(cells, formatRatio(kio, fastest)+" ("+fastestName+")")
+				} else {
+					cells = append(cells, "—")
+				}
+				if copyNs, _, _ := x.medians(msg, "copy", "kio"); op == "encode-fresh" && !math.IsNaN(copyNs) {
+					cells = append(cells, formatRatio(kio, copyNs))
+				} else {
+					cells = append(cells, "")
+				}
+			}
+			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+		}
+	}
+
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Allocations per operation, then bytes allocated per operation (medians). The Rust harness counts through a global allocator (a reallocation counts as one allocation); JMH reports bytes only (`-prof gc`, gc.alloc.rate.norm).")
+	fmt.Fprintln(w)
+	header = []string{"fixture, op"}
+	for _, im := range xlangImpls {
+		header = append(header, im.header)
+	}
+	fmt.Fprintf(w, "| %s |\n|---|%s\n", strings.Join(header, " | "), strings.Repeat("--:|", len(header)-1))
+	for _, msg := range xlangMessages {
+		for _, op := range xlangOps {
+			if op == "copy" || !x.hasRow(msg, op) {
+				continue
+			}
+			cells := []string{messageLabels[msg] + " " + opLabels[op]}
+			for _, im := range xlangImpls {
+				cells = append(cells, memoryCell(x, msg, op, im.key))
+			}
+			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+		}
+	}
+}
+
+// memoryCell is "allocations / bytes B" of one cell, with the borrowed variant's in
+// brackets.
+func memoryCell(x *xlangRun, msg, op, impl string) string {
+	one := func(impl string) string {
+		ns, b, a := x.medians(msg, op, impl)
+		if math.IsNaN(ns) {
+			return ""
+		}
+		return formatNumber(a) + " / " + formatNumber(b) + " B"
+	}
+	cell := one(impl)
+	if cell == "" {
+		cell = "—"
+	}
+	if b, ok := borrowedOf[impl]; ok {
+		if bc := one(b); bc != "" {
+			cell += " (borrowed " + bc + ")"
+		}
+	}
+	return cell
+}
+
+// hasRow reports whether any implementation measured the row.
+func (x *xlangRun) hasRow(msg, op string) bool {
+	if op == "copy" {
+		return len(x.res.samples["Copy/"+msg]) > 0
+	}
+	return len(x.res.samples[msg+"/"+op]) > 0
+}
