@@ -57,7 +57,7 @@ func main() {
 		raw       = flag.String("raw", "", "also save the raw `go test -bench` output to this file")
 		together  = flag.Bool("together", false, "one go test -count run (each benchmark's runs back to back) instead of interleaved rounds")
 		xlang     = flag.Bool("xlang", false, "run the cross-language benchmark (Go, Rust, Java) instead; -count rounds, 3 unless set")
-		jmh       = flag.String("jmh", "-f 1 -wi 3 -w 200ms -i 3 -r 200ms -prof gc", "with -xlang: JMH options of each round")
+		jmh       = flag.String("jmh", "-f 1 -wi 3 -w 300ms -i 3 -r 300ms -prof gc", "with -xlang: JMH options of each round")
 		skip      = flag.String("skip", "", "with -xlang: comma-separated harnesses not to run (rust, java)")
 	)
 	flag.Parse()
