@@ -23,8 +23,10 @@ import (
 // cargo) and Kafka's Java classes under JMH (tests/bench/jmh, Maven) over the same
 // fixture files, which the Go test binary writes (TestExportFixtures). Before timing
 // anything every implementation must reproduce the fixture bytes exactly; then each
-// round runs the three harnesses one after the other, starting with a different one
-// each round, and the table shows medians over the rounds.
+// round runs, message by message, the three harnesses one after the other on that
+// message's benchmarks (starting with a different message and harness each round), so
+// on a loaded machine the implementations of a row are measured seconds apart, and
+// the table shows medians over the rounds.
 //
 // Every harness's results end up as `go test -bench` lines (the Rust harness prints
 // them, JMH's JSON is converted), named Benchmark<Message>/<op>/<implementation>, so
@@ -86,8 +88,13 @@ var opLabels = map[string]string{
 	"copy":         "copy of its bytes (Go, Rust, Java)",
 }
 
-// goXlangBench selects the Go benchmarks of the cross-language table.
-const goXlangBench = "^Benchmark(MetadataResponse|MetadataRequest|HeartbeatRequest|FetchResponse|ProduceRequest|Copy)$"
+// copyMessages are the messages with a copy row (the 1 MiB ones).
+var copyMessages = map[string]bool{"FetchResponse": true, "ProduceRequest": true}
+
+// goXlangBench selects the Go benchmarks of one message: its operations, and its copy.
+func goXlangBench(message string) string {
+	return "^Benchmark(" + message + "|Copy)$/^(" + message + "|decode|encode-reuse|encode-fresh)$"
+}
 
 // xlangConfig is what -xlang runs.
 type xlangConfig struct {
@@ -133,10 +140,10 @@ func runXlang(cfg xlangConfig) []byte {
 	}
 	type harness struct {
 		name  string
-		round func(round int) ([]byte, error)
+		round func(round int, message string) ([]byte, error)
 	}
-	harnesses := []harness{{"go", func(int) ([]byte, error) {
-		return run(bin, []string{"-test.run", "^$", "-test.bench", goXlangBench, "-test.benchmem",
+	harnesses := []harness{{"go", func(_ int, message string) ([]byte, error) {
+		return run(bin, []string{"-test.run", "^$", "-test.bench", goXlangBench(message), "-test.benchmem",
 			"-test.count", "1", "-test.benchtime", cfg.benchtime, "-test.timeout", "60m"})
 	}}}
 	skipped := func(name string) bool { return slices.Contains(strings.Split(cfg.skip, ","), name) }
@@ -155,8 +162,9 @@ func runXlang(cfg xlangConfig) []byte {
 		if err != nil {
 			fail(err)
 		}
-		harnesses = append(harnesses, harness{"rust", func(int) ([]byte, error) {
-			return run(rustBin, []string{fixturesDir, "--benchtime-ms", strconv.Itoa(ms)})
+		harnesses = append(harnesses, harness{"rust", func(_ int, message string) ([]byte, error) {
+			// The filter is a substring: it also selects Copy/<message>.
+			return run(rustBin, []string{fixturesDir, "--benchtime-ms", strconv.Itoa(ms), "--filter", message + "/"})
 		}})
 	}
 
@@ -170,11 +178,15 @@ func runXlang(cfg xlangConfig) []byte {
 			os.Stdout.Write(o)
 			fail(fmt.Errorf("the Java side does not reproduce the fixture bytes: %w", err))
 		}
-		harnesses = append(harnesses, harness{"java", func(round int) ([]byte, error) {
-			result := filepath.Join(dir, fmt.Sprintf("jmh-%d.json", round))
+		harnesses = append(harnesses, harness{"java", func(round int, message string) ([]byte, error) {
+			result := filepath.Join(dir, fmt.Sprintf("jmh-%d-%s.json", round, message))
 			args := append([]string{"-cp", cp, "org.openjdk.jmh.Main"}, strings.Fields(cfg.jmh)...)
-			args = append(args, "-foe", "true", "-rf", "json", "-rff", result,
-				"-jvmArgsAppend", "-Dxbench.fixtures="+fixturesDir, "io.kio.xbench.")
+			benchmarks := `io\.kio\.xbench\.CodecBench\.`
+			if copyMessages[message] {
+				benchmarks = `io\.kio\.xbench\.(CodecBench|CopyBench)\.`
+			}
+			args = append(args, "-foe", "true", "-rf", "json", "-rff", result, "-p", "fixture="+message,
+				"-jvmArgsAppend", "-Dxbench.fixtures="+fixturesDir, benchmarks)
 			if o, err := run("java", args); err != nil {
 				return o, err
 			}
@@ -192,16 +204,20 @@ func runXlang(cfg xlangConfig) []byte {
 	}
 	fmt.Fprintf(os.Stderr, "report: %d rounds of %s\n", cfg.rounds, strings.Join(names, ", "))
 	for r := range cfg.rounds {
-		// Start each round with a different harness, so none always runs first.
-		for i := range harnesses {
-			h := harnesses[(r+i)%len(harnesses)]
-			fmt.Fprintf(os.Stderr, "report: round %d of %d: %s\n", r+1, cfg.rounds, h.name)
-			o, err := h.round(r)
-			if err != nil {
-				os.Stdout.Write(o)
-				fail(fmt.Errorf("round %d, %s: %w", r+1, h.name, err))
+		// Start each round with a different message and harness, so none always runs
+		// first.
+		for j := range xlangMessages {
+			message := xlangMessages[(r+j)%len(xlangMessages)]
+			for i := range harnesses {
+				h := harnesses[(r+i)%len(harnesses)]
+				fmt.Fprintf(os.Stderr, "report: round %d of %d: %s, %s\n", r+1, cfg.rounds, message, h.name)
+				o, err := h.round(r, message)
+				if err != nil {
+					os.Stdout.Write(o)
+					fail(fmt.Errorf("round %d, %s, %s: %w", r+1, message, h.name, err))
+				}
+				out.Write(o)
 			}
-			out.Write(o)
 		}
 	}
 	fmt.Fprintf(&out, "machine: run %s to %s UTC, load average %s at the end\n",
