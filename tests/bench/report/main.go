@@ -22,6 +22,7 @@
 //	go run ./tests/bench/report -xlang                   # 3 rounds, about 5 minutes on 2 cores
 //	go run ./tests/bench/report -xlang -count 5 -raw xlang.txt
 //	go run ./tests/bench/report -xlang -in xlang.txt     # tables from a saved run
+//	go run ./tests/bench/report -xlang -in xlang.txt -best   # each cell's fastest round
 //	go run ./tests/bench/report -xlang -skip java -jmh '-f 1 -wi 5 -i 5'
 package main
 
@@ -59,6 +60,7 @@ func main() {
 		xlang     = flag.Bool("xlang", false, "run the cross-language benchmark (Go, Rust, Java) instead; -count rounds, 3 unless set")
 		jmh       = flag.String("jmh", "-f 1 -wi 3 -w 300ms -i 3 -r 300ms -prof gc", "with -xlang: JMH options of each round")
 		skip      = flag.String("skip", "", "with -xlang: comma-separated harnesses not to run (rust, java)")
+		best      = flag.Bool("best", false, "with -xlang: show each cell's fastest round instead of the median (memory stays the median)")
 	)
 	flag.Parse()
 
@@ -87,6 +89,7 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
+		x.best = *best
 		printXlang(os.Stdout, x)
 		return
 	}

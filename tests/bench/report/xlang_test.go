@@ -84,6 +84,13 @@ func TestXlangTable(t *testing.T) {
 			t.Errorf("table lacks\n%s\n\ntable:\n%s", want, table)
 		}
 	}
+	// -best: each cell's fastest round (50 and 100), the ratios from those.
+	x.best = true
+	out.Reset()
+	printXlang(&out, x)
+	if want := "| HeartbeatRequest v4 decode | 50 | 100 | — | 40 | — (borrowed 30) | 64.25 | 0.50 | 1.25 (kafka-protocol) |  |"; !strings.Contains(out.String(), want) {
+		t.Errorf("-best table lacks\n%s\n\ntable:\n%s", want, out.String())
+	}
 	if _, err := parseXlang([]byte("machine: only\n")); err == nil {
 		t.Error("a run without results: no error")
 	}
