@@ -222,7 +222,11 @@ func runXlang(cfg xlangConfig) []byte {
 	}
 	fmt.Fprintf(&out, "machine: run %s to %s UTC, load average %s at the end\n",
 		start.Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04"), loadAverage())
-	fmt.Fprintf(&out, "machine: command `go run ./tests/bench/report -xlang -count %d -benchtime %s -jmh '%s'`\n", cfg.rounds, cfg.benchtime, cfg.jmh)
+	command := fmt.Sprintf("go run ./tests/bench/report -xlang -count %d -benchtime %s -jmh '%s'", cfg.rounds, cfg.benchtime, cfg.jmh)
+	if cfg.skip != "" {
+		command += " -skip " + cfg.skip
+	}
+	fmt.Fprintf(&out, "machine: command `%s`\n", command)
 	return out.Bytes()
 }
 
