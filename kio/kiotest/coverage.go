@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/layout"
 )
 
 // State is a set of states a field can be generated in.
@@ -67,22 +69,44 @@ type fieldCoverage struct {
 
 func (f *fieldCoverage) record(s State) { f.seen.Or(uint32(s)) }
 
-// slots returns the records of plan p's coverage slots, noting their wanted states.
-func (c *Coverage) slots(p *structPlan) []*fieldCoverage {
+// structCoverage is the coverage records of one struct layout: one per member with
+// wanted states (nil for the others), and the unknownTags field's.
+type structCoverage struct {
+	members []*fieldCoverage
+	unknown *fieldCoverage
+}
+
+// record notes state s of member i, if it has a record.
+func (sc *structCoverage) record(i int, s State) {
+	if sc != nil && sc.members[i] != nil {
+		sc.members[i].record(s)
+	}
+}
+
+// slots returns the records of struct layout v, noting their wanted states.
+func (c *Coverage) slots(v *layout.Version) *structCoverage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]*fieldCoverage, len(p.wants))
-	for i, w := range p.wants {
-		k := coverageKey{p.t, w.field}
+	slot := func(field string, want State, unknownTags bool) *fieldCoverage {
+		k := coverageKey{v.Type.Go, field}
 		f := c.fields[k]
 		if f == nil {
-			f = &fieldCoverage{key: k, unknownTags: w.unknownTags}
+			f = &fieldCoverage{key: k, unknownTags: unknownTags}
 			c.fields[k] = f
 		}
-		f.want |= w.want
-		out[i] = f
+		f.want |= want
+		return f
 	}
-	return out
+	sc := &structCoverage{members: make([]*fieldCoverage, len(v.Members))}
+	for i := range v.Members {
+		if want := wantedStates(&v.Members[i]); want != 0 {
+			sc.members[i] = slot(v.Members[i].Field.Name, want, false)
+		}
+	}
+	if keepsUnknownTags(v) {
+		sc.unknown = slot(v.Type.Go.Field(v.Type.UnknownTags).Name, Set|Unset, true)
+	}
+	return sc
 }
 
 // FieldCoverage is the coverage of one field of one struct type.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/leanovate/gopter"
 
+	"github.com/kio-go/kafka-protocol/kio/internal/layout"
 	"github.com/kio-go/kafka-protocol/kio/serial"
-	"github.com/kio-go/kafka-protocol/kio/tags"
 )
 
 // Gen returns a generator of values of T valid at version; see the package
@@ -62,9 +62,6 @@ func Sample(gen gopter.Gen, r *rand.Rand) any {
 	return v
 }
 
-// classic is the flexibility of a struct without a marker: never, as the codec reads it.
-var classic = tags.Range{Lo: 0, Hi: -1}
-
 func newGenerator(t reflect.Type, version int16, opts []Option) (*generator, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -82,38 +79,19 @@ func newGenerator(t reflect.Type, version int16, opts []Option) (*generator, err
 	if _, err := serial.Marshal(reflect.New(t).Interface(), version); errors.Is(err, serial.ErrSchema) || errors.Is(err, serial.ErrVersion) {
 		return nil, err
 	}
-	flexible, err := topFlexible(t)
+	top, err := layout.Of(t).MessageAt(version)
 	if err != nil {
-		return nil, err
+		return nil, err // serial accepted t at version above: not reached
 	}
-	top, err := planFor(t, version, flexible.Contains(version))
-	if err != nil {
+	if err := requiredCycle(top, map[*layout.Version]int{}); err != nil {
 		return nil, err
 	}
 	g := &generator{cfg: cfg, top: top}
 	if cfg.coverage != nil {
-		g.cov = map[*structPlan][]*fieldCoverage{}
-		reachable(top, map[*structPlan]bool{}, func(p *structPlan) {
-			g.cov[p] = cfg.coverage.slots(p)
+		g.cov = map[*layout.Version]*structCoverage{}
+		reachable(top, map[*layout.Version]bool{}, func(v *layout.Version) {
+			g.cov[v] = cfg.coverage.slots(v)
 		})
 	}
 	return g, nil
-}
-
-// topFlexible reads the flexible versions of t's marker, a first field `_` with a
-// kafka tag, as the codec does (which has accepted it by now).
-func topFlexible(t reflect.Type) (tags.Range, error) {
-	if t.NumField() == 0 {
-		return classic, nil
-	}
-	f := t.Field(0)
-	raw, ok := f.Tag.Lookup("kafka")
-	if f.Name != "_" || !ok {
-		return classic, nil
-	}
-	m, err := tags.ParseMessage(raw)
-	if err != nil {
-		return classic, fmt.Errorf("kiotest: %v marker: %w", t, err)
-	}
-	return m.Flexible, nil
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 
 	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/layout"
 	"github.com/kio-go/kafka-protocol/kio/records"
 )
 
@@ -24,8 +25,8 @@ const (
 // generator makes values of one top-level type at one version.
 type generator struct {
 	cfg config
-	top *structPlan
-	cov map[*structPlan][]*fieldCoverage // nil without WithCoverage; read-only once built
+	top *layout.Version
+	cov map[*layout.Version]*structCoverage // nil without WithCoverage; read-only once built
 }
 
 // long reports whether the next string, bytes or array of non-structs is a long one.
@@ -33,85 +34,75 @@ func (g *generator) long(r *rand.Rand) bool {
 	return g.cfg.limits.LongOneIn > 0 && r.Intn(g.cfg.limits.LongOneIn) == 0
 }
 
-// slots returns the coverage records of p, or nil.
-func (g *generator) slots(p *structPlan) []*fieldCoverage {
-	if g.cov == nil {
-		return nil
+// genStruct generates a struct laid out as lv; depth counts the structs above it.
+func (g *generator) genStruct(r *rand.Rand, lv *layout.Version, depth int) reflect.Value {
+	def := defaultsOf(lv.Type)
+	v := reflect.New(lv.Type.Go).Elem()
+	v.Set(def) // fields the codec skips stay as the default holds them: zero
+	for _, f := range lv.Absent {
+		v.Field(f.Index).Set(deepCopy(def.Field(f.Index)))
 	}
-	return g.cov[p]
-}
-
-// genStruct generates a struct following plan p; depth counts the structs above it.
-func (g *generator) genStruct(r *rand.Rand, p *structPlan, depth int) reflect.Value {
-	v := reflect.New(p.t).Elem()
-	v.Set(p.def) // fields the codec skips stay as the default holds them: zero
-	for _, i := range p.absent {
-		v.Field(i).Set(deepCopy(p.def.Field(i)))
-	}
-	slots := g.slots(p)
-	record := func(slot int, s State) {
-		if slots != nil && slot >= 0 {
-			slots[slot].record(s)
-		}
-	}
-	for i := range p.fields {
-		f := &p.fields[i]
-		fv := v.Field(f.index)
-		if f.tagged {
-			if g.genTagged(r, f, p, fv, depth) {
-				record(f.slot, Set)
+	cov := g.cov[lv] // nil without coverage: record does nothing
+	for i := range lv.Members {
+		m := &lv.Members[i]
+		fv := v.Field(m.Field.Index)
+		if m.Tagged {
+			if g.genTagged(r, m, def, fv, depth) {
+				cov.record(i, Set)
 			} else {
-				record(f.slot, Unset)
+				cov.record(i, Unset)
 			}
 		} else {
-			fv.Set(g.genField(r, f, depth))
+			fv.Set(g.genMember(r, m, depth))
 		}
-		if f.nullable {
-			record(f.slot, nullState(fv))
+		if m.Nullable {
+			cov.record(i, nullState(fv))
 		}
-		if f.node.kind == kindSlice && !fv.IsNil() {
+		if m.Kind == layout.Array && !fv.IsNil() {
 			if fv.Len() == 0 {
-				record(f.slot, Empty)
+				cov.record(i, Empty)
 			} else {
-				record(f.slot, NonEmpty)
+				cov.record(i, NonEmpty)
 			}
 		}
 	}
-	if p.unknownTags >= 0 {
-		ut := v.Field(p.unknownTags)
+	if lv.Type.HasUnknownTags() {
+		ut := v.Field(lv.Type.UnknownTags)
 		ut.SetZero()
-		if p.unknownSlot >= 0 {
+		if keepsUnknownTags(lv) {
+			state := Unset
 			if r.Intn(unknownTagsOneIn) == 0 {
-				ut.Set(reflect.ValueOf(g.genRawTags(r, p.firstUnknownTag)))
-				record(p.unknownSlot, Set)
-			} else {
-				record(p.unknownSlot, Unset)
+				ut.Set(reflect.ValueOf(g.genRawTags(r, firstUnknownTag(lv.Type))))
+				state = Set
+			}
+			if cov != nil {
+				cov.unknown.record(state)
 			}
 		}
 	}
 	return v
 }
 
-// genField generates a present field: null only where it is nullable.
-func (g *generator) genField(r *rand.Rand, f *fieldPlan, depth int) reflect.Value {
-	deep := depth >= g.cfg.limits.MaxDepth && f.node.kind == kindStruct // stops self-nesting types
-	if f.nullable && (deep || r.Intn(nullOneIn) == 0) {
-		return reflect.Zero(f.node.t)
+// genMember generates a present field: null only where it is nullable.
+func (g *generator) genMember(r *rand.Rand, m *layout.Member, depth int) reflect.Value {
+	deep := depth >= g.cfg.limits.MaxDepth && m.Kind == layout.Struct // stops self-nesting types
+	if m.Nullable && (deep || r.Intn(nullOneIn) == 0) {
+		return reflect.Zero(m.GoType)
 	}
-	return g.genNode(r, f.node, depth)
+	return g.genValue(r, &m.ValueAt, depth)
 }
 
 // genTagged leaves a tagged field at its default or sets it to a value the codec must
 // write, and reports whether it set it. "Unlike the default" ignores the nil/empty
 // distinction except where the field is nullable, where the codec keeps null and
 // empty apart.
-func (g *generator) genTagged(r *rand.Rand, f *fieldPlan, p *structPlan, fv reflect.Value, depth int) bool {
-	def := p.def.Field(f.index)
-	deep := depth >= g.cfg.limits.MaxDepth && f.node.kind == kindStruct
+func (g *generator) genTagged(r *rand.Rand, m *layout.Member, structDef, fv reflect.Value, depth int) bool {
+	def := structDef.Field(m.Field.Index)
+	deep := depth >= g.cfg.limits.MaxDepth && m.Kind == layout.Struct
 	if !deep && r.Intn(taggedSetOneIn) == 0 {
 		for range setAttempts {
-			v := g.genField(r, f, depth)
-			if !looseEqual(v, def) || nullDiffers(f, v, def) {
+			v := g.genMember(r, m, depth)
+			if !looseEqual(v, def) || nullDiffers(m, v, def) {
 				fv.Set(v)
 				return true
 			}
@@ -121,58 +112,18 @@ func (g *generator) genTagged(r *rand.Rand, f *fieldPlan, p *structPlan, fv refl
 	return false
 }
 
-// genNode generates one non-null value as n describes.
-func (g *generator) genNode(r *rand.Rand, n *node, depth int) reflect.Value {
-	t := n.t
-	if n.ptr {
+// genValue generates one non-null value laid out as va, by its kind's row of kinds
+// (kinds.go).
+func (g *generator) genValue(r *rand.Rand, va *layout.ValueAt, depth int) reflect.Value {
+	t := va.GoType
+	if va.Ptr {
 		t = t.Elem()
 	}
 	v := reflect.New(t).Elem()
-	switch n.kind {
-	case kindBool:
-		v.SetBool(r.Intn(2) == 0)
-	case kindInt:
-		v.SetInt(randInt(r, t.Bits()))
-	case kindUint:
-		v.SetUint(randUint(r, t.Bits()))
-	case kindFloat:
-		v.SetFloat(randFloat(r))
-	case kindString:
-		v.SetString(g.randString(r))
-	case kindBytes:
-		if n.records && g.cfg.records {
-			v.SetBytes(g.randRecords(r))
-		} else {
-			v.SetBytes(g.randBytes(r))
-		}
-	case kindUUID:
-		if r.Intn(edgeValueOneIn) != 0 { // else Kafka's zero uuid, which means "none"
-			for i := range v.Len() {
-				v.Index(i).SetUint(uint64(r.Intn(256)))
-			}
-		}
-	case kindSlice:
-		count := 0
-		switch {
-		case depth >= g.cfg.limits.MaxDepth:
-		case n.elem.kind != kindStruct && g.long(r):
-			count = 100 + r.Intn(51)
-		default:
-			limit := g.cfg.limits.MaxElems
-			if depth >= 2 {
-				limit = max(1, limit/2)
-			}
-			count = r.Intn(limit + 1)
-		}
-		s := reflect.MakeSlice(t, count, count)
-		for i := range count {
-			s.Index(i).Set(g.genNode(r, n.elem, depth))
-		}
-		v.Set(s)
-	case kindStruct:
-		v.Set(g.genStruct(r, n.plan, depth+1))
+	if h := hooksOf(va.Kind); h != nil {
+		h.gen(g, r, va, v, depth)
 	}
-	if n.ptr {
+	if va.Ptr {
 		return v.Addr()
 	}
 	return v
@@ -340,8 +291,8 @@ func deepCopy(v reflect.Value) reflect.Value {
 // nullDiffers reports whether v and def differ in being null where f is nullable: the
 // codec keeps null and empty apart there, so an empty value set over a null default
 // (CordonedLogDirs, default=null) is written and must be generated.
-func nullDiffers(f *fieldPlan, v, def reflect.Value) bool {
-	if !f.nullable {
+func nullDiffers(m *layout.Member, v, def reflect.Value) bool {
+	if !m.Nullable {
 		return false
 	}
 	switch v.Kind() {

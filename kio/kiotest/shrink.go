@@ -1,10 +1,10 @@
 package kiotest
 
 import (
-	"math"
 	"reflect"
 	"unicode/utf8"
 
+	"github.com/kio-go/kafka-protocol/kio/internal/layout"
 	"github.com/kio-go/kafka-protocol/kio/records"
 )
 
@@ -75,18 +75,18 @@ func (g *generator) shrink(value any) func() (any, bool) {
 }
 
 // shrinkStruct yields structs each with one field of v smaller.
-func (g *generator) shrinkStruct(p *structPlan, v reflect.Value) stream {
-	n := len(p.fields)
-	if p.unknownSlot >= 0 {
+func (g *generator) shrinkStruct(lv *layout.Version, v reflect.Value) stream {
+	n := len(lv.Members)
+	if keepsUnknownTags(lv) {
 		n++
 	}
 	return concat(n, func(i int) stream {
-		index := p.unknownTags
+		index := lv.Type.UnknownTags
 		var s stream
-		if i < len(p.fields) {
-			f := &p.fields[i]
-			index = f.index
-			s = g.shrinkField(p, f, v.Field(index))
+		if i < len(lv.Members) {
+			m := &lv.Members[i]
+			index = m.Field.Index
+			s = g.shrinkMember(lv, m, v.Field(index))
 		} else {
 			if v.Field(index).IsNil() {
 				return emptyStream
@@ -94,7 +94,7 @@ func (g *generator) shrinkStruct(p *structPlan, v reflect.Value) stream {
 			s = values(reflect.Zero(rawTagsType))
 		}
 		return mapStream(s, func(fv reflect.Value) reflect.Value {
-			c := reflect.New(p.t).Elem()
+			c := reflect.New(lv.Type.Go).Elem()
 			c.Set(v)
 			c.Field(index).Set(fv)
 			return c
@@ -102,29 +102,29 @@ func (g *generator) shrinkStruct(p *structPlan, v reflect.Value) stream {
 	})
 }
 
-// shrinkField yields smaller values of field f holding fv: null, the default (for a
+// shrinkMember yields smaller values of member m holding fv: null, the default (for a
 // tagged field), then smaller non-null values.
-func (g *generator) shrinkField(p *structPlan, f *fieldPlan, fv reflect.Value) stream {
+func (g *generator) shrinkMember(lv *layout.Version, m *layout.Member, fv reflect.Value) stream {
 	isNil := isNull(fv)
 	var first []reflect.Value
-	if f.nullable && !isNil {
+	if m.Nullable && !isNil {
 		first = append(first, reflect.Zero(fv.Type()))
 	}
 	var def reflect.Value
-	if f.tagged {
-		def = p.def.Field(f.index)
+	if m.Tagged {
+		def = defaultsOf(lv.Type).Field(m.Field.Index)
 		if looseEqual(fv, def) {
 			return values(first...) // unset: nothing on the wire to shrink
 		}
-		if !(f.nullable && isNull(def)) { // else offered as null above
+		if !(m.Nullable && isNull(def)) { // else offered as null above
 			first = append(first, deepCopy(def))
 		}
 	}
 	if isNil {
 		return values(first...)
 	}
-	rest := g.shrinkNode(f.node, fv)
-	if f.tagged {
+	rest := g.shrinkNode(&m.ValueAt, fv)
+	if m.Tagged {
 		// A shrunk tagged value equal to the default but for nil versus empty becomes
 		// the default itself, which the codec does not write.
 		rest = mapStream(rest, func(x reflect.Value) reflect.Value {
@@ -142,90 +142,33 @@ func (g *generator) shrinkField(p *structPlan, f *fieldPlan, fv reflect.Value) s
 	})
 }
 
-// shrinkNode yields smaller non-null values of node n than v.
-func (g *generator) shrinkNode(n *node, v reflect.Value) stream {
-	if n.ptr {
-		return mapStream(g.shrinkBase(n, v.Elem()), func(x reflect.Value) reflect.Value { return x.Addr() })
+// shrinkNode yields smaller non-null values than v, laid out as va.
+func (g *generator) shrinkNode(va *layout.ValueAt, v reflect.Value) stream {
+	if va.Ptr {
+		return mapStream(g.shrinkBase(va, v.Elem()), func(x reflect.Value) reflect.Value { return x.Addr() })
 	}
-	return g.shrinkBase(n, v)
+	return g.shrinkBase(va, v)
 }
 
-// shrinkBase yields smaller values than v, a value of n's base type, each addressable.
-func (g *generator) shrinkBase(n *node, v reflect.Value) stream {
-	t := v.Type()
-	fresh := func(set func(reflect.Value)) reflect.Value {
-		x := reflect.New(t).Elem()
-		set(x)
-		return x
-	}
-	switch n.kind {
-	case kindBool:
-		if v.Bool() {
-			return values(fresh(func(x reflect.Value) { x.SetBool(false) }))
-		}
-	case kindInt:
-		var out []reflect.Value
-		for _, c := range towardZero(v.Int()) {
-			out = append(out, fresh(func(x reflect.Value) { x.SetInt(c) }))
-		}
-		return values(out...)
-	case kindUint:
-		var out []reflect.Value
-		for _, c := range towardZeroUnsigned(v.Uint()) {
-			out = append(out, fresh(func(x reflect.Value) { x.SetUint(c) }))
-		}
-		return values(out...)
-	case kindFloat:
-		var out []reflect.Value
-		x := v.Float()
-		if x != 0 {
-			out = append(out, fresh(func(y reflect.Value) { y.SetFloat(0) }))
-			if tr := math.Trunc(x); tr != x && tr != 0 {
-				out = append(out, fresh(func(y reflect.Value) { y.SetFloat(tr) }))
-			}
-		}
-		return values(out...)
-	case kindString:
-		s := v.String()
-		var out []reflect.Value
-		for _, c := range shorterStrings(s) {
-			out = append(out, fresh(func(x reflect.Value) { x.SetString(c) }))
-		}
-		return values(out...)
-	case kindBytes:
-		b := v.Bytes()
-		var cands [][]byte
-		if n.records && g.cfg.records {
-			cands = shorterRecords(b)
-		} else if len(b) > 0 {
-			cands = [][]byte{{}}
-			if half := len(b) / 2; half > 0 {
-				cands = append(cands, b[:half:half])
-			}
-			if len(b) > 1 {
-				cands = append(cands, b[:len(b)-1:len(b)-1])
-			}
-		}
-		out := make([]reflect.Value, len(cands))
-		for i, c := range cands {
-			out[i] = fresh(func(x reflect.Value) { x.SetBytes(c) })
-		}
-		return values(out...)
-	case kindUUID:
-		if !v.IsZero() {
-			return values(reflect.New(t).Elem())
-		}
-	case kindSlice:
-		return g.shrinkSlice(n, v)
-	case kindStruct:
-		return g.shrinkStruct(n.plan, v)
+// shrinkBase yields smaller values than v, a value of va's base type, each
+// addressable, by its kind's row of kinds (kinds.go).
+func (g *generator) shrinkBase(va *layout.ValueAt, v reflect.Value) stream {
+	if h := hooksOf(va.Kind); h != nil {
+		return h.shrink(g, va, v)
 	}
 	return emptyStream
 }
 
+// fresh returns a new addressable value of v's type, set by set.
+func fresh(v reflect.Value, set func(reflect.Value)) reflect.Value {
+	x := reflect.New(v.Type()).Elem()
+	set(x)
+	return x
+}
+
 // shrinkSlice yields shorter arrays (empty, the first half, one element dropped),
 // then arrays with one element shrunk.
-func (g *generator) shrinkSlice(n *node, v reflect.Value) stream {
+func (g *generator) shrinkSlice(va *layout.ValueAt, v reflect.Value) stream {
 	l := v.Len()
 	if l == 0 {
 		return emptyStream
@@ -255,7 +198,7 @@ func (g *generator) shrinkSlice(n *node, v reflect.Value) stream {
 			return values(without(i-1, i))
 		}
 		at := i - 1 - drops
-		return mapStream(g.shrinkNode(n.elem, v.Index(at)), func(e reflect.Value) reflect.Value {
+		return mapStream(g.shrinkNode(va.Elem, v.Index(at)), func(e reflect.Value) reflect.Value {
 			s := reflect.MakeSlice(t, l, l)
 			reflect.Copy(s, v)
 			s.Index(at).Set(e)

@@ -42,7 +42,7 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 	for _, o := range pl.ops {
 		fp := unsafe.Add(p, o.offset)
 		// Fixed-width kinds are read here, without a call, as the encoder writes them.
-		switch o.kind {
+		switch o.dfast {
 		case kInt32:
 			if len(r.buf)-r.off >= 4 { // the reader's fast path, inlined by hand
 				*(*int32)(fp) = int32(binary.BigEndian.Uint32(r.buf[r.off:]))
@@ -131,12 +131,14 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 			return
 		}
 	}
-	if pl.flexible {
+	if pl.flexibleFast {
 		// Most structs carry no tagged fields: a zero count byte.
 		if r.off < len(r.buf) && r.buf[r.off] == wire.EmptyTaggedFields {
 			r.off++
 			return
 		}
+		pl.decodeTagged(r, p)
+	} else if pl.flexible {
 		pl.decodeTagged(r, p)
 	}
 }

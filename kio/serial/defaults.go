@@ -1,109 +1,61 @@
 package serial
 
 import (
-	"reflect"
 	"unsafe"
 
-	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/layout"
 )
 
-// This file is about defaults: setting them (a decoded message takes its spec defaults
-// for fields absent at its version) and recognising them (a tagged field equal to its
-// default is not written; an absent field may hold only its default or zero).
-
-// setDefaults writes every field's default into the struct at p.
-func (ti *typeInfo) setDefaults(p unsafe.Pointer) {
-	for i := range ti.fields {
-		applyDefault(&ti.fields[i], unsafe.Add(p, ti.fields[i].offset))
-	}
-}
-
-// applyDefault writes field f's default at p (which points at the field).
-func applyDefault(f *fieldInfo, p unsafe.Pointer) {
-	d := &f.def
-	if n := numberKindOf(f.kind); n != nil {
-		storeBits(p, n.width, d.bits)
-		return
-	}
-	switch f.kind {
-	case kString:
-		if f.ptr {
-			if d.set {
-				s := d.s
-				*(**string)(p) = &s
-			} else {
-				*(**string)(p) = nil
-			}
-		} else {
-			*(*string)(p) = d.s
-		}
-	case kStruct:
-		switch {
-		case !f.ptr:
-			f.sub.setDefaults(p)
-		case d.null:
-			*(*unsafe.Pointer)(p) = nil
-		default:
-			sp := reflect.New(f.goType.Elem()).UnsafePointer()
-			f.sub.setDefaults(sp)
-			*(*unsafe.Pointer)(p) = sp
-		}
-	case kUUID:
-		*(*kio.UUID)(p) = kio.UUID{}
-	case kBytes, kArray:
-		if d.null {
-			*sliceAt(p) = sliceHeader{}
-		} else {
-			*sliceAt(p) = sliceHeader{data: unsafe.Pointer(&zeroLen)} // empty, not nil
-		}
-	}
-}
+// This file is how a decode sets defaults fast (a decoded message takes its spec
+// defaults for fields absent at its version). What a default is, and setting and
+// recognising one in memory, is kio/internal/layout's (Default, SetDefault, IsDefault,
+// IsEmpty).
 
 // defaultWrite sets one field of a zeroed struct to its default when decoding: a
-// fixed-width value as its bits, anything else through applyDefault. A plan keeps
+// fixed-width value as its bits, anything else through layout.Field.SetDefault. A plan keeps
 // its defaults flattened this way, nested struct values included, so that a decode
 // pays one store per non-zero default rather than a walk over every field.
 type defaultWrite struct {
-	offset uintptr    // from the start of the plan's struct
-	size   uint8      // 1, 2, 4 or 8 for a fixed-width value; 0 for applyDefault
-	bits   uint64     // the value, for a fixed-width one
-	field  *fieldInfo // the field, for applyDefault
+	offset uintptr       // from the start of the plan's struct
+	size   uint8         // 1, 2, 4 or 8 for a fixed-width value; 0 for SetDefault
+	bits   uint64        // the value, for a fixed-width one
+	field  *layout.Field // the field, for SetDefault
 }
 
 // appendDefaultWrites appends the writes that give field f, found at off in a zeroed
 // struct, its default; nothing where the default is Go's zero value.
-func appendDefaultWrites(ws []defaultWrite, f *fieldInfo, off uintptr) []defaultWrite {
-	d := &f.def
+func appendDefaultWrites(ws []defaultWrite, f *layout.Field, off uintptr) []defaultWrite {
+	d := &f.Default
 	fixed := func(size uint8, bits uint64) []defaultWrite {
 		if bits == 0 {
 			return ws
 		}
 		return append(ws, defaultWrite{offset: off, size: size, bits: bits})
 	}
-	if n := numberKindOf(f.kind); n != nil {
-		return fixed(uint8(n.width), d.bits)
+	if n := f.Kind.Number(); n != nil {
+		return fixed(uint8(n.Width), d.Bits)
 	}
-	switch f.kind {
+	switch f.Kind {
 	case kUUID:
 		return ws // only ever the zero UUID
 	case kStruct:
-		if f.ptr {
-			if d.null {
+		if f.Ptr {
+			if d.Null {
 				return ws
 			}
 			break
 		}
-		for i := range f.sub.fields {
-			sf := &f.sub.fields[i]
-			ws = appendDefaultWrites(ws, sf, off+sf.offset)
+		for i := range f.Struct.Fields {
+			sf := &f.Struct.Fields[i]
+			ws = appendDefaultWrites(ws, sf, off+sf.Offset)
 		}
 		return ws
 	case kString:
-		if !f.ptr && d.s == "" || f.ptr && !d.set {
+		if !f.Ptr && d.S == "" || f.Ptr && !d.Set {
 			return ws
 		}
 	case kBytes, kArray:
-		if d.null {
+		if d.Null {
 			return ws
 		}
 	}
@@ -126,104 +78,11 @@ func (r *reader) applyDefaults(ws []defaultWrite, p unsafe.Pointer) {
 		case 8:
 			*(*uint64)(q) = w.bits
 		default:
-			if w.field.kind == kString && w.field.ptr {
-				*(**string)(q) = r.stringPtr(w.field.def.s)
+			if w.field.Kind == kString && w.field.Ptr {
+				*(**string)(q) = r.stringPtr(w.field.Default.S)
 			} else {
-				applyDefault(w.field, q)
+				w.field.SetDefault(q)
 			}
 		}
 	}
-}
-
-// isDefault reports whether the field at p equals exactly what decoding would give
-// when the field is absent: its default literal, or the implied default without one.
-// A tagged field is written only when this is false.
-func isDefault(f *fieldInfo, p unsafe.Pointer) bool {
-	d := &f.def
-	if n := numberKindOf(f.kind); n != nil {
-		// Bit equality: a float64's -0.0 and NaN payloads must survive a round trip.
-		return loadBits(p, n.width) == d.bits
-	}
-	switch f.kind {
-	case kString:
-		if f.ptr {
-			sp := *(**string)(p)
-			if !d.set {
-				return sp == nil
-			}
-			return sp != nil && *sp == d.s
-		}
-		return *(*string)(p) == d.s
-	case kUUID:
-		return *(*kio.UUID)(p) == kio.UUID{}
-	case kBytes, kArray:
-		h := sliceAt(p)
-		switch {
-		case d.null:
-			return h.data == nil
-		case f.nullable:
-			return h.data != nil && h.len == 0 // empty, but not null
-		default:
-			return h.len == 0 // nil and empty are one value where null cannot be written
-		}
-	case kStruct:
-		if !f.ptr {
-			return f.sub.isDefault(p)
-		}
-		sp := *(*unsafe.Pointer)(p)
-		if d.null {
-			return sp == nil
-		}
-		return sp != nil && f.sub.isDefault(sp)
-	}
-	return false
-}
-
-// isDefault reports whether every field of the struct at p is at its default and no
-// unknown tagged field is kept.
-func (ti *typeInfo) isDefault(p unsafe.Pointer) bool {
-	if ti.hasUnknown && len(*(*kio.RawTags)(unsafe.Add(p, ti.unknownOff))) != 0 {
-		return false
-	}
-	for i := range ti.fields {
-		if !isDefault(&ti.fields[i], unsafe.Add(p, ti.fields[i].offset)) {
-			return false
-		}
-	}
-	return true
-}
-
-// isEmpty reports whether the field at p holds nothing that would be lost by not
-// writing it: its default, or a zero or empty value. Fields absent at a version must
-// be empty in this sense unless they are ignorable.
-func isEmpty(f *fieldInfo, p unsafe.Pointer) bool {
-	switch f.kind {
-	case kBytes, kArray:
-		return sliceAt(p).len == 0
-	case kString:
-		if f.ptr {
-			sp := *(**string)(p)
-			return sp == nil || *sp == "" || isDefault(f, p)
-		}
-		return *(*string)(p) == "" || isDefault(f, p)
-	case kStruct:
-		if f.ptr {
-			sp := *(*unsafe.Pointer)(p)
-			return sp == nil || f.sub.isEmpty(sp)
-		}
-		return f.sub.isEmpty(p)
-	}
-	return isDefault(f, p) || reflect.NewAt(f.goType, p).Elem().IsZero()
-}
-
-func (ti *typeInfo) isEmpty(p unsafe.Pointer) bool {
-	if ti.hasUnknown && len(*(*kio.RawTags)(unsafe.Add(p, ti.unknownOff))) != 0 {
-		return false
-	}
-	for i := range ti.fields {
-		if !isEmpty(&ti.fields[i], unsafe.Add(p, ti.fields[i].offset)) {
-			return false
-		}
-	}
-	return true
 }

@@ -89,7 +89,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 	if !pl.flexible {
 		return b, nil
 	}
-	if len(pl.tagged) == 0 && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
+	if pl.untaggedFast && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
 		return append(b, wire.EmptyTaggedFields), nil
 	}
 	return pl.encodeTagged(b, p)
@@ -97,10 +97,9 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 
 // checkAbsent fails when a field absent at the plan's version holds a value.
 func (pl *plan) checkAbsent(p unsafe.Pointer) error {
-	for i := range pl.absent {
-		o := &pl.absent[i]
-		if !isEmpty(o.field, unsafe.Add(p, o.offset)) {
-			return atField(encodeErr(causef(ErrVersion, "field %s has a value but does not exist at version %d", o.name, pl.version)), o.name)
+	for _, f := range pl.absent {
+		if !f.IsEmpty(unsafe.Add(p, f.Offset)) {
+			return atField(encodeErr(causef(ErrVersion, "field %s has a value but does not exist at version %d", f.Name, pl.version)), f.Name)
 		}
 	}
 	return nil
@@ -124,7 +123,7 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 				return b, atField(encodeErr(causef(ErrTag, "unknown tag %d is field %s at version %d", o.tag, o.name, pl.version)), "UnknownTags")
 			}
 		}
-		if !isDefault(o.field, unsafe.Add(p, o.offset)) {
+		if !o.field.IsDefault(unsafe.Add(p, o.offset)) {
 			count++
 		}
 	}
@@ -146,7 +145,7 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 		o := &pl.tagged[i]
 		i++
 		fp := unsafe.Add(p, o.offset)
-		if isDefault(o.field, fp) {
+		if o.field.IsDefault(fp) {
 			continue
 		}
 		b = wire.AppendUvarint(b, o.tag)
@@ -175,6 +174,9 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 // without writing it: Marshal allocates exactly that much. Values encode would refuse
 // are sized as written anyway; encode reports them.
 func (pl *plan) size(p unsafe.Pointer) int {
+	if pl.general {
+		return pl.sizeGeneral(p)
+	}
 	n := pl.fixedSize
 	for _, o := range pl.varOps {
 		fp := unsafe.Add(p, o.offset)
@@ -224,21 +226,38 @@ func (pl *plan) size(p unsafe.Pointer) int {
 	if !pl.flexible {
 		return n
 	}
+	return n + pl.taggedSize(p)
+}
+
+// sizeGeneral is size through each kind's general rule (valueSize) alone.
+func (pl *plan) sizeGeneral(p unsafe.Pointer) int {
+	n := 0
+	for _, o := range pl.ops {
+		n += valueSize(o, unsafe.Add(p, o.offset))
+	}
+	if !pl.flexible {
+		return n
+	}
+	return n + pl.taggedSize(p)
+}
+
+// taggedSize is the length of the tagged-field section of the struct at p.
+func (pl *plan) taggedSize(p unsafe.Pointer) int {
 	var unknown kio.RawTags
 	if pl.hasUnknown {
 		unknown = *(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))
 	}
 	if len(pl.tagged) == 0 && len(unknown) == 0 {
-		return n + 1
+		return 1
 	}
-	count := len(unknown)
+	n, count := 0, len(unknown)
 	for id, data := range unknown {
 		n += wire.TaggedFieldSize(id, len(data))
 	}
 	for i := range pl.tagged {
 		o := &pl.tagged[i]
 		fp := unsafe.Add(p, o.offset)
-		if isDefault(o.field, fp) {
+		if o.field.IsDefault(fp) {
 			continue
 		}
 		count++

@@ -1,16 +1,15 @@
 package serial
 
 import (
-	"cmp"
-	"fmt"
 	"reflect"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/layout"
 )
 
-// This file compiles a typeInfo into a plan for one (version, flexibility): the
+// This file compiles a type's layout (kio/internal/layout) into a plan for one (version, flexibility): the
 // fields present in order, the tagged fields by id, and what is absent. Plans are
 // cached on their typeInfo, so reflection is paid once per type and version.
 
@@ -18,7 +17,9 @@ import (
 type op struct {
 	// The fields the hot loops read come first, to share a cache line.
 	kind     wireKind
-	fast     wireKind // the encode loop's case: kind, or a specialisation of it
+	fast     wireKind // the encode loop's case: kind, a specialisation of it, or kGeneral
+	dfast    wireKind // the decode loop's case: kind or kGeneral
+	general  bool     // fast paths off (see optimize): the kinds' general rules only
 	nullable bool     // may be null at this version
 	compact  bool     // flexible (compact) lengths at this version
 	ptr      bool     // *string or *struct
@@ -36,7 +37,7 @@ type op struct {
 	minSize      int    // fewest bytes the value takes on the wire
 	name         string // Go field name, for error paths
 	goType       reflect.Type
-	field        *fieldInfo
+	field        *layout.Field
 }
 
 // plan is a struct's layout at one version and flexibility.
@@ -55,8 +56,8 @@ type plan struct {
 	// flat: every field not fixed-width is an array of fixed-width values, and none
 	// is tagged at this version, so flatSize sizes the struct.
 	flat   bool
-	tagged []op // tagged at this version, in ascending tag order
-	absent []op // not present at this version and not ignorable
+	tagged []op            // tagged at this version, in ascending tag order
+	absent []*layout.Field // not present at this version and not ignorable
 	// defaults set the absent and tagged fields whose default is not Go's zero value
 	// (directly or in a nested struct value) before decoding, flattened.
 	defaults []defaultWrite
@@ -67,10 +68,20 @@ type plan struct {
 	// Copied from ti so the encode loop's last check reads the plan alone.
 	hasUnknown bool
 	unknownOff uintptr
+	// general: compiled with every fast path off (see optimize).
+	general bool
+	// untaggedFast: no tagged field at this version and fast paths on, so encode
+	// writes an empty tagged-field section inline when no unknown tag is kept.
+	untaggedFast bool
+	// flexibleFast: flexible and fast paths on, so decode reads an empty tagged-field
+	// section inline.
+	flexibleFast bool
+	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
+	sizing atomic.Uint32
 }
 
 // maxCachedVersion bounds the lock-free plan array; later versions use a map.
-const maxCachedVersion = 32
+const maxCachedVersion = layout.MaxCachedVersion
 
 type planKey struct {
 	version  int16
@@ -78,8 +89,8 @@ type planKey struct {
 }
 
 type planCache struct {
-	byVersion [2][maxCachedVersion]atomic.Pointer[plan]
-	more      sync.Map // planKey -> *plan
+	byVersion [2][maxCachedVersion]atomic.Pointer[plan] // by flexibility, version
+	more      sync.Map                                  // planKey -> *plan
 }
 
 func (c *planCache) load(k planKey) *plan {
@@ -110,80 +121,102 @@ func b2i(b bool) int {
 	return 0
 }
 
-// planFor returns ti's plan at version with the given flexibility, compiling it once.
+// planFor returns ti's plan at version with the given flexibility, compiling it once,
+// with the fast paths on unless optimize is off.
 func (ti *typeInfo) planFor(version int16, flexible bool) *plan {
-	k := planKey{version, flexible}
-	if p := ti.plans.load(k); p != nil {
-		return p
-	}
-	compiling := map[*typeInfo]*plan{}
-	p := compilePlan(ti, k, compiling)
-	for cti, cp := range compiling {
-		if cti != ti {
-			cti.plans.store(k, cp)
-		}
-	}
-	return ti.plans.store(k, p)
+	return ti.planOf(version, flexible, !optimize)
 }
 
-func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
-	if p := ti.plans.load(k); p != nil {
+// planOf is planFor choosing the fast paths: general plans are cached apart, so the
+// differential test can run both in one process.
+func (ti *typeInfo) planOf(version int16, flexible, general bool) *plan {
+	cache := &ti.plans
+	if general {
+		cache = &ti.generalPlans
+	}
+	k := planKey{version, flexible}
+	if p := cache.load(k); p != nil {
 		return p
 	}
-	if p, ok := compiling[ti]; ok {
+	c := &compiler{key: k, general: general, plans: map[*typeInfo]*plan{}}
+	p := c.plan(ti)
+	for cti, cp := range c.plans {
+		if cti != ti {
+			c.cache(cti).store(k, cp)
+		}
+	}
+	return cache.store(k, p)
+}
+
+// compiler compiles the plans of one type and the structs it holds, at one version and
+// flexibility, with or without fast paths.
+type compiler struct {
+	key     planKey
+	general bool
+	plans   map[*typeInfo]*plan // compiled so far, for recursive types
+}
+
+func (c *compiler) cache(ti *typeInfo) *planCache {
+	if c.general {
+		return &ti.generalPlans
+	}
+	return &ti.plans
+}
+
+func (c *compiler) plan(ti *typeInfo) *plan {
+	k := c.key
+	if p := c.cache(ti).load(k); p != nil {
+		return p
+	}
+	if p, ok := c.plans[ti]; ok {
 		return p // recursive type: finished by the outer call
 	}
-	p := &plan{ti: ti, version: k.version, flexible: k.flexible, hasUnknown: ti.hasUnknown, unknownOff: ti.unknownOff}
-	compiling[ti] = p
+	p := &plan{ti: ti, version: k.version, flexible: k.flexible, hasUnknown: ti.hasUnknown, unknownOff: ti.unknownOff, general: c.general}
+	c.plans[ti] = p
 	if ti.err != nil {
 		p.err = ti.err
+		return p
+	}
+	lv := ti.lt.At(k.version, k.flexible)
+	if lv.Err != nil {
+		p.err = schemaError(lv.Err)
 		return p
 	}
 	if k.flexible {
 		p.minSize = 1 // the tagged-field count
 	}
-	for i := range ti.fields {
-		f := &ti.fields[i]
-		present := f.tag.Versions.Contains(k.version)
-		tagged := present && f.tag.IsTagged() && f.tag.Tagged.Contains(k.version)
-		if tagged && !k.flexible {
-			p.err = &SchemaError{Struct: ti.typ, Field: f.name, Reason: fmt.Sprintf("tagged at version %d, which is not flexible", k.version)}
-			return p
-		}
-		o := compileOp(&f.valueInfo, k, compiling)
-		o.name, o.offset, o.field = f.name, f.offset, f
-		o.nullable = f.tag.Nullable.Contains(k.version)
-		if f.tag.HasFlexible && !f.tag.Flexible.Contains(k.version) {
-			o.compact = false
-			o.fast = o.kind
-		}
-		if o.sub != nil && o.sub.err != nil {
-			p.err = o.sub.err
-			return p
-		}
-		switch {
-		case tagged:
-			o.tag = uint32(f.tag.Tag)
-			p.tagged = append(p.tagged, o)
-		case present:
-			p.fields = append(p.fields, o)
-			p.minSize += o.minSize
-		case !f.tag.Ignorable:
-			p.absent = append(p.absent, o)
-		}
-		if tagged || !present {
-			p.defaults = appendDefaultWrites(p.defaults, f, f.offset)
-		}
+	member := func(m *layout.Member) op {
+		o := c.op(&m.ValueAt)
+		o.name, o.offset, o.field = m.Field.Name, m.Field.Offset, m.Field
+		return o
 	}
-	slices.SortFunc(p.tagged, func(a, b op) int { return cmp.Compare(a.tag, b.tag) })
+	for i := range lv.Fields {
+		o := member(lv.Fields[i])
+		p.fields = append(p.fields, o)
+		p.minSize += o.minSize
+	}
+	for i := range lv.Tagged { // in ascending tag order
+		o := member(lv.Tagged[i])
+		o.tag = lv.Tagged[i].TagID()
+		p.tagged = append(p.tagged, o)
+		p.defaults = appendDefaultWrites(p.defaults, o.field, o.offset)
+	}
+	for _, f := range lv.Absent {
+		if !f.Tag.Ignorable {
+			p.absent = append(p.absent, f)
+		}
+		p.defaults = appendDefaultWrites(p.defaults, f, f.Offset)
+	}
 	p.flat = len(p.tagged) == 0
+	p.untaggedFast = len(p.tagged) == 0 && !c.general
+	p.flexibleFast = k.flexible && !c.general
 	for i := range p.fields {
 		o := &p.fields[i]
-		if w := fixedWidth(o.kind); w == 0 && (o.kind != kArray || o.elemWidth == 0) {
+		if w := o.kind.FixedWidth(); w == 0 && (o.kind != kArray || o.elemWidth == 0) {
 			p.flat = false
 		}
 		p.ops = append(p.ops, o)
-		if w := fixedWidth(o.kind); w > 0 {
+		if w := o.kind.FixedWidth(); w > 0 {
 			p.fixedSize += w
 		} else {
 			p.varOps = append(p.varOps, o)
@@ -192,29 +225,32 @@ func compilePlan(ti *typeInfo, k planKey, compiling map[*typeInfo]*plan) *plan {
 	return p
 }
 
-// compileOp fixes a value's layout decisions for one version.
-func compileOp(vi *valueInfo, k planKey, compiling map[*typeInfo]*plan) op {
-	o := op{kind: vi.kind, fast: vi.kind, ptr: vi.ptr, goType: vi.goType, compact: k.flexible}
+// op fixes a value's layout decisions for one version.
+func (c *compiler) op(va *layout.ValueAt) op {
+	o := op{kind: va.Kind, fast: va.Kind, dfast: va.Kind, general: c.general, ptr: va.Ptr, goType: va.GoType, compact: va.Compact, nullable: va.Nullable}
 	// The fewest bytes a value takes (kinds.go): its width, the length of an empty one,
 	// or a struct's fields.
-	o.minSize = fixedWidth(vi.kind)
-	switch vi.kind {
+	o.minSize = va.Kind.FixedWidth()
+	switch va.Kind {
 	case kString, kBytes, kArray:
 		o.minSize = lengthSize(&o, 0)
 	case kStruct:
-		o.sub = compilePlan(vi.sub, k, compiling)
+		o.sub = c.plan(infoFor(va.Struct.Type.Go))
 		o.minSize = o.sub.minSize
-		if vi.ptr {
+		if va.Ptr {
 			o.minSize = 1 // the null marker, where nullable; a lower bound otherwise
 		}
 	}
-	if vi.kind == kArray {
-		e := compileOp(vi.elem, k, compiling)
-		o.elem, o.elemSize, o.elemKind, o.elemWidth = &e, vi.elem.goType.Size(), e.kind, fixedWidth(e.kind)
-		o.slicePtrType = typeWord(reflect.PointerTo(vi.goType))
+	if va.Kind == kArray {
+		e := c.op(va.Elem)
+		o.elem, o.elemSize, o.elemKind, o.elemWidth = &e, va.Elem.GoType.Size(), e.kind, e.kind.FixedWidth()
+		o.slicePtrType = typeWord(reflect.PointerTo(va.GoType))
 		if e.kind == kInt32 && o.compact {
 			o.fast = kCompactInt32s
 		}
+	}
+	if c.general {
+		o.fast, o.dfast = kGeneral, kGeneral
 	}
 	return o
 }

@@ -50,8 +50,9 @@
 //     same message in chunks of at most 4 KiB: keeping one keeps at most 4 KiB alive.
 //   - A slice of structs is one allocation, as in any Go program.
 //
-// Marshal allocates exactly the encoded size, once, whatever it encoded before; Append
-// and Encode grow or reuse the caller's or a pooled buffer.
+// Marshal allocates exactly the encoded size, once, whatever it encoded before (its
+// scratch memory is pooled); Append and Encode grow or reuse the caller's or a pooled
+// buffer.
 //
 // All functions are safe for concurrent use.
 package serial
@@ -69,8 +70,9 @@ import (
 type RawTags = kio.RawTags
 
 // Marshal returns the wire form of v (a struct or a pointer to one) at version, in a
-// buffer of its own sized exactly by a pass over v first: one allocation of the
-// encoded size, whatever Marshal encoded before.
+// buffer of its own of exactly the encoded size: one allocation, whatever Marshal
+// encoded before (a size pass over v, or pooled scratch memory copied out, decides
+// the size).
 func Marshal(v any, version int16) ([]byte, error) {
 	e, p := cachedStruct(v)
 	if e == nil || p == nil {
@@ -102,13 +104,64 @@ func marshalSlow(v any, version int16) ([]byte, error) {
 	return pl.marshal(p)
 }
 
-// marshal encodes the struct at p into a buffer of exactly its size.
+// marshal encodes the struct at p into a buffer of exactly its size, allocated once.
+// How depends on the size of the plan's last message (sizing, on change only):
+// mid-sized ones (Metadata) are encoded into a pooled scratch buffer, which stays in
+// cache, and copied out, a copy of a few KiB where a size pass over thousands of fields
+// cost a third of the encode; small ones (Heartbeat), where the pool costs more than a
+// size pass, and large ones, where the copy would be the work itself (1 MiB of
+// records), are sized first and encoded in place.
 func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
-	out, err := pl.encode(make([]byte, 0, pl.size(p)), p)
+	var out []byte
+	var err error
+	if optimize && pl.sizing.Load() == sizeScratch {
+		bp := encodeBuffers.Get().(*[]byte)
+		if cap(*bp) < scratchTo {
+			// Scratch messages are below scratchTo bytes: the buffer never grows, so
+			// one allocation (after a collection emptied the pool) is the most a
+			// message pays besides its own.
+			*bp = newBuffer(scratchTo)
+		}
+		var b []byte
+		if b, err = pl.encode((*bp)[:0], p); err == nil {
+			out = append(newBuffer(len(b)), b...)
+			pl.noteSize(len(b))
+		}
+		if cap(b) <= maxPooledBuffer {
+			*bp = b
+			encodeBuffers.Put(bp)
+		}
+	} else {
+		size := pl.size(p)
+		if out, err = pl.encode(newBuffer(size), p); err == nil {
+			pl.noteSize(size)
+		}
+	}
 	if err != nil {
 		return nil, errorFor(err, "encode", pl.ti.typ, pl.version, -1)
 	}
 	return out, nil
+}
+
+// How marshal makes its buffer (plan.sizing).
+const (
+	sizeFirst   = iota // size pass, then encode in place
+	sizeScratch        // encode into pooled scratch memory, then copy
+	// Messages of at least scratchFrom and below scratchTo bytes go through scratch
+	// memory.
+	scratchFrom = 512
+	scratchTo   = 64 << 10
+)
+
+// noteSize records how the next marshal should go after a message of n bytes.
+func (pl *plan) noteSize(n int) {
+	want := uint32(sizeFirst)
+	if n >= scratchFrom && n < scratchTo {
+		want = sizeScratch
+	}
+	if pl.sizing.Load() != want {
+		pl.sizing.Store(want)
+	}
 }
 
 // Append appends the wire form of v (a struct or a pointer to one) at version to dst.
@@ -205,7 +258,7 @@ func SetDefaults(v any) error {
 	if err != nil {
 		return errorFor(err, "defaults", typeOfValue(v, ti), version, -1)
 	}
-	ti.setDefaults(p)
+	ti.lt.SetDefaults(p)
 	return nil
 }
 
@@ -307,7 +360,7 @@ func Check(v any) error {
 	if version, err := ti.checkVersions(); err != nil {
 		return errorFor(err, "check", t, version, -1)
 	}
-	if ti.marker.Versions.IsNone() {
+	if ti.lt.Message.Versions.IsNone() {
 		return errorFor(causef(ErrSchema, "%v declares no version", t), "check", t, 0, -1)
 	}
 	return nil

@@ -93,10 +93,10 @@ func (ti *typeInfo) planAt(version int16) (*plan, error) {
 	if _, err := ti.checkVersions(); err != nil {
 		return nil, err
 	}
-	if version < 0 || !ti.marker.Versions.Contains(version) {
-		return nil, causef(ErrVersion, "version %d is not in %v's valid versions %v", version, ti.typ, ti.marker.Versions)
+	if version < 0 || !ti.lt.Message.Versions.Contains(version) {
+		return nil, causef(ErrVersion, "version %d is not in %v's valid versions %v", version, ti.typ, ti.lt.Message.Versions)
 	}
-	pl := ti.planFor(version, ti.marker.Flexible.Contains(version))
+	pl := ti.planFor(version, ti.lt.Message.Flexible.Contains(version))
 	if pl.err != nil {
 		return nil, pl.err
 	}
@@ -118,8 +118,8 @@ func (ti *typeInfo) checkVersions() (int16, error) {
 			ti.checkedErr = ti.err
 			return
 		}
-		r := ti.marker.Versions
-		if !ti.hasMarker || r.IsNone() {
+		r := ti.lt.Message.Versions
+		if !ti.lt.HasMarker || r.IsNone() {
 			return // a version of none is refused as such
 		}
 		hi := r.Hi
@@ -127,7 +127,7 @@ func (ti *typeInfo) checkVersions() (int16, error) {
 			hi = max(r.Lo, maxCachedVersion-1)
 		}
 		for v := r.Lo; v <= hi; v++ {
-			if pl := ti.planFor(v, ti.marker.Flexible.Contains(v)); pl.err != nil {
+			if pl := ti.planFor(v, ti.lt.Message.Flexible.Contains(v)); pl.err != nil {
 				ti.checkedVersion, ti.checkedErr = v, pl.err
 				return
 			}

@@ -2,6 +2,7 @@ package serial
 
 import (
 	"reflect"
+	"strings"
 	"unsafe"
 )
 
@@ -10,7 +11,7 @@ import (
 // slice. layout_test.go asserts each assumption, so a runtime that changed them fails
 // there first. Each use is kept because a benchmark showed it pays (BENCHMARKS.md):
 // the type word keys the entry points' cache without reflect.TypeOf and without
-// letting v escape; growSlice reaches a field as a *[]T without reflect.NewAt's
+// letting v escape; newBuffer skips the zeroing of Marshal's buffer; growSlice reaches a field as a *[]T without reflect.NewAt's
 // per-call lookup of the pointer type; slice headers (sliceAt) let the plan loops read
 // and set slice fields of any element type through one code path.
 
@@ -55,4 +56,27 @@ func isDirectIface(t reflect.Type) bool {
 func growSlice(slicePtrType, p unsafe.Pointer, n int) {
 	words := ifaceWords{typ: slicePtrType, data: p}
 	reflect.ValueOf(*(*any)(unsafe.Pointer(&words))).Elem().Grow(n)
+}
+
+// minUnzeroed is the size from which Marshal's buffer is taken unzeroed: below it,
+// clearing costs less than the detour.
+const minUnzeroed = 4 << 10
+
+// newBuffer returns an empty slice of capacity n whose memory the runtime did not
+// zero, for Marshal, which overwrites exactly n bytes before anyone reads them:
+// clearing 1 MiB first, then copying 1 MiB of records over it, cost twice the copy
+// (BENCHMARKS.md, "Codec speed, issue 20"). strings.Builder.Grow allocates without
+// zeroing, as the runtime does for the buffer of a string being built; the builder
+// and its one-byte string are dropped here, so the memory is the slice's alone. The
+// capacity is exactly n, so no stale byte is reachable by reslicing. Were Grow ever to
+// zero, this would only be slower.
+func newBuffer(n int) []byte {
+	if n < minUnzeroed {
+		return make([]byte, 0, n)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	sb.WriteByte(0)
+	s := sb.String()
+	return unsafe.Slice(unsafe.StringData(s), n)[:0:n]
 }

@@ -6,7 +6,7 @@ import (
 	"unsafe"
 )
 
-// The runtime layouts layout.go relies on. If a Go release changes one, this fails
+// The runtime layouts runtime.go relies on. If a Go release changes one, this fails
 // before any codec test does, and says which.
 func TestRuntimeLayouts(t *testing.T) {
 	// An interface is a type word and a data word; the data word of a *T is the pointer.
@@ -41,5 +41,25 @@ func TestRuntimeLayouts(t *testing.T) {
 	growSlice(typeWord(reflect.TypeFor[*[]string]()), unsafe.Pointer(&got), 5)
 	if got == nil || len(got) != 0 || cap(got) < 5 {
 		t.Fatalf("growSlice gave len %d cap %d", len(got), cap(got))
+	}
+}
+
+// newBuffer's memory is the caller's alone, of exactly the size asked: two buffers never
+// share memory, and nothing beyond n is reachable.
+func TestNewBuffer(t *testing.T) {
+	for _, n := range []int{0, 1, minUnzeroed - 1, minUnzeroed, 1 << 20} {
+		a, b := newBuffer(n), newBuffer(n)
+		if len(a) != 0 || cap(a) != n {
+			t.Fatalf("newBuffer(%d): len %d cap %d", n, len(a), cap(a))
+		}
+		a, b = a[:n], b[:n]
+		for i := range a {
+			a[i], b[i] = 1, 2
+		}
+		for i := range a {
+			if a[i] != 1 {
+				t.Fatalf("newBuffer(%d): two buffers share byte %d", n, i)
+			}
+		}
 	}
 }

@@ -1,0 +1,54 @@
+package serial
+
+import "unsafe"
+
+// Hooks for the external differential test (fastpath_test.go), which needs kiotest and
+// kio/schema, both importing this package.
+
+// MarshalWith encodes the struct v points to at version with plans compiled with the
+// fast paths on (general false) or off, and returns the bytes with the size pass's
+// answer, which must be their length.
+func MarshalWith(v any, version int16, general bool) ([]byte, int, error) {
+	ti, p, pl, err := planWith(v, version, general)
+	if err != nil {
+		return nil, 0, errorFor(err, "encode", typeOfValue(v, ti), version, -1)
+	}
+	size := pl.size(p)
+	out, err := pl.encode(make([]byte, 0, size), p)
+	if err != nil {
+		return nil, size, errorFor(err, "encode", ti.typ, version, -1)
+	}
+	return out, size, nil
+}
+
+// UnmarshalWith is Unmarshal with plans compiled with the fast paths on or off.
+func UnmarshalWith(data []byte, v any, version int16, general bool) error {
+	ti, p, pl, err := planWith(v, version, general)
+	if err != nil {
+		return errorFor(err, "decode", typeOfValue(v, ti), version, 0)
+	}
+	r := reader{buf: data}
+	ti.zero(p)
+	pl.decode(&r, p)
+	if r.err != nil {
+		if _, ok := r.err.(*Error); !ok {
+			r.err = &Error{Offset: r.failAt, Err: r.err}
+		}
+		return errorFor(r.err, "decode", ti.typ, version, r.failAt)
+	}
+	if r.off != len(data) {
+		return errorFor(causef(ErrTrailing, "%d bytes after the message", len(data)-r.off), "decode", ti.typ, version, r.off)
+	}
+	return nil
+}
+
+func planWith(v any, version int16, general bool) (*typeInfo, unsafe.Pointer, *plan, error) {
+	ti, p, _, err := locateStruct(v, true)
+	if err != nil {
+		return ti, nil, nil, err
+	}
+	if _, err := ti.planAt(version); err != nil {
+		return ti, nil, nil, err
+	}
+	return ti, p, ti.planOf(version, ti.lt.Message.Flexible.Contains(version), general), nil
+}

@@ -1,0 +1,11 @@
+package serial
+
+// optimize turns the plans' fast paths on: the encode and decode loops' inline cases
+// for common kinds (fixed-width numbers, short compact strings and counts, int32 lists,
+// compact bytes, struct arrays), Marshal's inline size pass, and the empty tagged-field
+// section. Each shortcuts a general rule of kinds.go, which stays the reference: as with
+// encoding/json v2's optimizeCommon, every test must pass whichever way it is set.
+// Building with the tag kio_general turns it off (CI runs the codec's suites so), and
+// TestFastPathsAgree compares both kinds of plan in one process over every message,
+// version and generated value.
+const optimize = !generalBuild

@@ -1,0 +1,143 @@
+package serial
+
+import (
+	"encoding/binary"
+	"reflect"
+	"slices"
+	"unsafe"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+)
+
+// Arrays: []T, nil is null where nullable; a count, then the elements.
+
+func encodeArray(b []byte, o *op, h *sliceHeader) ([]byte, error) {
+	if h.data == nil && o.nullable {
+		return appendNull(b, o)
+	}
+	if h.len > wire.MaxArrayLength {
+		return b, encodeErr(causef(ErrRange, "%d elements exceed the int32 count", h.len))
+	}
+	b = appendLength(b, o, h.len)
+	e := o.elem
+	// Fast paths for the element kinds that dominate real messages.
+	switch e.dfast {
+	case kInt32:
+		return appendInt32s(b, unsafe.Slice((*int32)(h.data), h.len)), nil
+	case kStruct:
+		if !e.ptr {
+			var err error
+			for i := 0; i < h.len; i++ {
+				if b, err = e.sub.encode(b, unsafe.Add(h.data, uintptr(i)*o.elemSize)); err != nil {
+					return b, atIndex(err, i)
+				}
+			}
+			return b, nil
+		}
+	}
+	var err error
+	for i := 0; i < h.len; i++ {
+		if b, err = encodeValue(b, e, unsafe.Add(h.data, uintptr(i)*o.elemSize)); err != nil {
+			return b, atIndex(err, i)
+		}
+	}
+	return b, nil
+}
+
+// appendInt32s appends vs, growing b once.
+func appendInt32s(b []byte, vs []int32) []byte {
+	if len(vs) <= 4 {
+		for _, v := range vs {
+			b = wire.AppendInt32(b, v)
+		}
+		return b
+	}
+	n := len(b)
+	b = slices.Grow(b, 4*len(vs))[:n+4*len(vs)]
+	for i, v := range vs {
+		binary.BigEndian.PutUint32(b[n+4*i:], uint32(v))
+	}
+	return b
+}
+
+func decodeArray(r *reader, o *op, p unsafe.Pointer) {
+	n := readLength(r, o)
+	if !checkLength(r, o, n) {
+		return
+	}
+	fillArray(r, o, p, n)
+}
+
+// fillArray reads the n >= 0 elements of an array whose count has been read.
+func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
+	// The elements must take at least n*minSize bytes: refuse a count the input cannot
+	// hold before allocating for it.
+	if !r.ensure(n * max(o.elem.minSize, 1)) {
+		return
+	}
+	h := sliceAt(p)
+	if n == 0 {
+		*h = sliceHeader{data: unsafe.Pointer(&zeroLen)}
+		return
+	}
+	e := o.elem
+	if e.dfast == kInt32 {
+		// ensure above made the n*4 bytes available.
+		vs := r.int32Slice(n)
+		b := r.buf[r.off : r.off+4*n]
+		for i := range vs {
+			vs[i] = int32(binary.BigEndian.Uint32(b[4*i:]))
+		}
+		r.off += 4 * n
+		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
+		return
+	}
+	if e.kind == kInt32 { // general plans: int32 lists share arena chunks all the same
+		vs := r.int32Slice(n)
+		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}
+		for i := range vs {
+			decodeValue(r, e, unsafe.Pointer(&vs[i]))
+		}
+		return
+	}
+	if n == 1 {
+		// One element, the usual topic or partition of a small request: reflect.New
+		// allocates it with its pointer layout in one step (named types carry their
+		// pointer type, so no lookup either).
+		*h = sliceHeader{data: reflect.New(e.goType).UnsafePointer(), len: 1, cap: 1}
+	} else {
+		growSlice(o.slicePtrType, p, n)
+		h.len = n
+	}
+	if e.dfast == kStruct && !e.ptr { // topics, partitions: straight to the plan
+		for i := 0; i < n; i++ {
+			e.sub.decode(r, unsafe.Add(h.data, uintptr(i)*o.elemSize))
+			if r.err != nil {
+				r.errAt("", i)
+				return
+			}
+		}
+		return
+	}
+	for i := 0; i < n; i++ {
+		decodeValue(r, e, unsafe.Add(h.data, uintptr(i)*o.elemSize))
+		if r.err != nil {
+			r.errAt("", i)
+			return
+		}
+	}
+}
+
+func arraySize(o *op, h *sliceHeader) int {
+	if h.data == nil && o.nullable {
+		return lengthSize(o, wire.Null)
+	}
+	n := lengthSize(o, h.len)
+	if o.elemWidth > 0 {
+		return n + o.elemWidth*h.len
+	}
+	for i := 0; i < h.len; i++ {
+		n += valueSize(o.elem, unsafe.Add(h.data, uintptr(i)*o.elemSize))
+	}
+	return n
+}
