@@ -21,8 +21,8 @@
 // The cross-language benchmark adds the Rust crates kafka-protocol and crabka-protocol
 // (./rust, a cargo project) and Kafka's Java classes under JMH (./jmh, a Maven project)
 // over the same fixture bytes, which TestExportFixtures writes as files
-// (<Message>.key<API key>.v<version>.bin); BenchmarkCopy measures one copy of the 1 MiB
-// messages, the limit of a fresh encode:
+// (<Message>.key<API key>.v<version>.bin); the "copy" rows of the 1 MiB messages
+// measure one copy of their bytes, the limit of an encode:
 //
 //	go run ./tests/bench/report -xlang
 package bench

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -137,32 +136,5 @@ func TestParseFixtureFileName(t *testing.T) {
 		if _, _, _, err := parseFixtureFileName(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
-	}
-}
-
-// BenchmarkCopy is the physical limit of a fresh encode of the 1 MiB messages: one
-// allocation of the message's size and one copy of its bytes (what an encoder that
-// already knew every byte would still do). The report shows it as each message's "copy"
-// row, next to the Rust and Java harnesses' own copies.
-func BenchmarkCopy(b *testing.B) {
-	f := fixtures()
-	for _, c := range []struct {
-		name string
-		wire []byte
-	}{
-		{"FetchResponse", f.fetchResponseWire},
-		{"ProduceRequest", f.produceRequestWire},
-	} {
-		b.Run(c.name+"/go", func(b *testing.B) {
-			b.SetBytes(int64(len(c.wire)))
-			b.ReportAllocs()
-			var out []byte
-			for b.Loop() {
-				out = bytes.Clone(c.wire)
-			}
-			if !bytes.Equal(out, c.wire) {
-				b.Fatal("copy differs")
-			}
-		})
 	}
 }
