@@ -23,6 +23,7 @@
 //	go run ./tests/bench/report -xlang -count 5 -raw xlang.txt
 //	go run ./tests/bench/report -xlang -in xlang.txt     # tables from a saved run
 //	go run ./tests/bench/report -xlang -in xlang.txt -best   # each cell's fastest round
+//	go run ./tests/bench/report -xlang -baseline 0ae57a9     # kio as of a revision, side by side
 //	go run ./tests/bench/report -xlang -skip java -jmh '-f 1 -wi 5 -i 5'
 package main
 
@@ -60,6 +61,7 @@ func main() {
 		xlang     = flag.Bool("xlang", false, "run the cross-language benchmark (Go, Rust, Java) instead; -count rounds, 3 unless set")
 		jmh       = flag.String("jmh", "-f 1 -wi 3 -w 300ms -i 3 -r 300ms -prof gc", "with -xlang: JMH options of each round")
 		skip      = flag.String("skip", "", "with -xlang: comma-separated harnesses not to run (rust, java)")
+		baseline  = flag.String("baseline", "", "with -xlang: also run kio's Go benchmarks as of this git `revision` in every round (column kio before)")
 		best      = flag.Bool("best", false, "with -xlang: show each cell's fastest round instead of the median (memory stays the median)")
 	)
 	flag.Parse()
@@ -78,7 +80,7 @@ func main() {
 				fail(err)
 			}
 		} else {
-			output = runXlang(xlangConfig{rounds: rounds, benchtime: *benchtime, jmh: *jmh, skip: *skip})
+			output = runXlang(xlangConfig{rounds: rounds, benchtime: *benchtime, jmh: *jmh, skip: *skip, baseline: *baseline})
 			if *raw != "" {
 				if err := os.WriteFile(*raw, output, 0o644); err != nil {
 					fail(err)

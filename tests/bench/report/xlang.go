@@ -107,7 +107,13 @@ type xlangConfig struct {
 	benchtime string // Go's -benchtime; the Rust harness gets the same time
 	jmh       string // JMH options of one round
 	skip      string // comma-separated harnesses not to run: rust, java
+	// baseline, a git revision, adds kio's benchmarks as of that revision to every
+	// round (column "kio before"): before and after measured side by side.
+	baseline string
 }
+
+// baselineImpl is the implementation name of kio at the baseline revision.
+const baselineImpl = "kio-baseline"
 
 // runXlang builds and checks every harness, runs the rounds and returns their output
 // as benchmark lines plus machine and note lines.
@@ -151,6 +157,18 @@ func runXlang(cfg xlangConfig) []byte {
 		return run(bin, []string{"-test.run", "^$", "-test.bench", goXlangBench(message), "-test.benchmem",
 			"-test.count", "1", "-test.benchtime", cfg.benchtime, "-test.timeout", "60m"})
 	}}}
+	if cfg.baseline != "" {
+		baseBin, rev, err := buildBaseline(benchDir, cfg.baseline, dir)
+		if err != nil {
+			fail(fmt.Errorf("-baseline %s: %w", cfg.baseline, err))
+		}
+		fmt.Fprintf(&out, "baseline: %s\n", rev)
+		harnesses = append(harnesses, harness{"go-baseline", func(_ int, message string) ([]byte, error) {
+			o, err := run(baseBin, []string{"-test.run", "^$", "-test.bench", goXlangBench(message) + "/^kio$", "-test.benchmem",
+				"-test.count", "1", "-test.benchtime", cfg.benchtime, "-test.timeout", "60m"})
+			return renameBaseline(o), err
+		}})
+	}
 	skipped := func(name string) bool { return slices.Contains(strings.Split(cfg.skip, ","), name) }
 
 	// Rust.
@@ -231,8 +249,68 @@ func runXlang(cfg xlangConfig) []byte {
 	if cfg.skip != "" {
 		command += " -skip " + cfg.skip
 	}
+	if cfg.baseline != "" {
+		command += " -baseline " + cfg.baseline
+	}
 	fmt.Fprintf(&out, "machine: command `%s`\n", command)
 	return out.Bytes()
+}
+
+// buildBaseline builds the Go benchmarks of tests/bench as of a git revision, from a
+// copy of that revision's tree, and returns the binary and the revision's description.
+func buildBaseline(benchDir, revision, tmp string) (bin, rev string, err error) {
+	git := func(args ...string) (string, error) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = benchDir
+		o, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
+		}
+		return strings.TrimSpace(string(o)), nil
+	}
+	root, err := git("rev-parse", "--show-toplevel")
+	if err != nil {
+		return "", "", err
+	}
+	if rev, err = git("log", "-1", "--format=%h %s", revision); err != nil {
+		return "", "", err
+	}
+	tree := filepath.Join(tmp, "baseline")
+	archive := tree + ".tar"
+	if err := os.MkdirAll(tree, 0o755); err != nil {
+		return "", "", err
+	}
+	if _, err := git("-C", root, "archive", "--format=tar", "-o", archive, revision); err != nil {
+		return "", "", err
+	}
+	if o, err := exec.Command("tar", "-xf", archive, "-C", tree).CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("tar: %w: %s", err, o)
+	}
+	bin = filepath.Join(tmp, "baseline.test")
+	cmd := exec.Command("go", "test", "-c", "-o", bin, "./tests/bench")
+	cmd.Dir = tree
+	if o, err := cmd.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("go test -c: %w\n%s", err, tail(o, 2000))
+	}
+	return bin, rev, nil
+}
+
+// renameBaseline renames the kio benchmarks of the baseline binary's output to
+// baselineImpl and drops its other lines.
+func renameBaseline(out []byte) []byte {
+	var b bytes.Buffer
+	for line := range strings.SplitSeq(string(out), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
+			continue
+		}
+		name := procsSuffix.ReplaceAllString(fields[0], "")
+		if !strings.HasSuffix(name, "/kio") {
+			continue
+		}
+		b.WriteString(name[:len(name)-len("kio")] + baselineImpl + line[len(fields[0]):] + "\n")
+	}
+	return b.Bytes()
 }
 
 // goList returns the directory of a package.
@@ -420,6 +498,8 @@ type xlangRun struct {
 	res     *results
 	machine []string
 	notes   []string
+	// baseline describes the revision of the "kio before" column, if the run had one.
+	baseline string
 	// best shows each cell's fastest round instead of its median: on a loaded machine
 	// the noise only ever adds time, so the minimum is the better estimate of the
 	// quiet machine (and the worse one of what a user sees).
@@ -440,6 +520,8 @@ func parseXlang(data []byte) (*xlangRun, error) {
 			x.machine = append(x.machine, m)
 		} else if n, ok := strings.CutPrefix(line, "note: "); ok {
 			x.notes = append(x.notes, n)
+		} else if b, ok := strings.CutPrefix(line, "baseline: "); ok {
+			x.baseline = b
 		}
 	}
 	if len(res.order) == 0 {
@@ -500,13 +582,17 @@ func printXlang(w io.Writer, x *xlangRun) {
 	if x.best {
 		stat = "Fastest round's ns per operation (-best)"
 	}
-	fmt.Fprintln(w, stat+". kio/kmsg and kio/fastest divide kio's time by kmsg's and by the fastest other implementation on the same bytes (named; kafka-go and the cells marked † excluded); below 1 kio is faster. kio/copy divides a fresh encode by one copy of the message's bytes in Go, the physical limit. † also parses the 1 MiB record batch, which the others keep as bytes. Brackets: crabka's borrowed (zero-copy) decode.")
+	fmt.Fprintln(w, stat+". kio/kmsg and kio/fastest divide kio's time by kmsg's and by the fastest other implementation on the same bytes (named; kafka-go, kio before and the cells marked † excluded); below 1 kio is faster. kio/before divides it by kio's at the baseline revision (-baseline), measured in the same rounds. kio/copy divides a fresh encode by one copy of the message's bytes in Go, the physical limit. † also parses the 1 MiB record batch, which the others keep as bytes. Brackets: crabka's borrowed (zero-copy) decode.")
 	fmt.Fprintln(w)
+	impls := x.impls()
 	header := []string{"fixture, op"}
-	for _, im := range xlangImpls {
+	for _, im := range impls {
 		header = append(header, im.header)
 	}
 	header = append(header, "kio/kmsg", "kio/fastest", "kio/copy")
+	if x.baseline != "" {
+		header = append(header, "kio/before")
+	}
 	fmt.Fprintf(w, "| %s |\n|---|%s\n", strings.Join(header, " | "), strings.Repeat("--:|", len(header)-1))
 	for _, msg := range xlangMessages {
 		for _, op := range xlangOps {
@@ -515,7 +601,7 @@ func printXlang(w io.Writer, x *xlangRun) {
 			}
 			cells := []string{messageLabels[msg] + " " + opLabels[op]}
 			fastest, fastestName := math.NaN(), ""
-			for _, im := range xlangImpls {
+			for _, im := range impls {
 				ns, _, _ := x.medians(msg, op, im.key)
 				cell := formatNumber(ns)
 				if parsesRecords[msg+"/"+op+"/"+im.key] && !math.IsNaN(ns) {
@@ -530,11 +616,11 @@ func printXlang(w io.Writer, x *xlangRun) {
 						cell += ")"
 					}
 				}
-				if op == "copy" && (im.key == "kmsg" || im.key == "kafkago" || im.key == "crabka") {
+				if op == "copy" && (im.key == "kmsg" || im.key == "kafkago" || im.key == "crabka" || im.key == baselineImpl) {
 					cell = ""
 				}
 				cells = append(cells, cell)
-				if im.key != "kio" && im.sameBytes && op != "copy" && !parsesRecords[msg+"/"+op+"/"+im.key] &&
+				if im.key != "kio" && im.key != baselineImpl && im.sameBytes && op != "copy" && !parsesRecords[msg+"/"+op+"/"+im.key] &&
 					!math.IsNaN(ns) && (math.IsNaN(fastest) || ns < fastest) {
 					fastest, fastestName = ns, im.key
 				}
@@ -543,6 +629,9 @@ func printXlang(w io.Writer, x *xlangRun) {
 			kmsg, _, _ := x.medians(msg, op, "kmsg")
 			if op == "copy" {
 				cells = append(cells, "", "", "")
+				if x.baseline != "" {
+					cells = append(cells, "")
+				}
 			} else {
 				cells = append(cells, formatRatio(kio, kmsg))
 				if fastestName != "" {
@@ -555,6 +644,10 @@ func printXlang(w io.Writer, x *xlangRun) {
 				} else {
 					cells = append(cells, "")
 				}
+				if x.baseline != "" {
+					before, _, _ := x.medians(msg, op, baselineImpl)
+					cells = append(cells, formatRatio(kio, before))
+				}
 			}
 			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 		}
@@ -564,7 +657,7 @@ func printXlang(w io.Writer, x *xlangRun) {
 	fmt.Fprintln(w, "Allocations per operation, then bytes allocated per operation (medians). The Rust harness counts through a global allocator (a reallocation counts as one allocation); JMH reports bytes only (`-prof gc`, gc.alloc.rate.norm).")
 	fmt.Fprintln(w)
 	header = []string{"fixture, op"}
-	for _, im := range xlangImpls {
+	for _, im := range impls {
 		header = append(header, im.header)
 	}
 	fmt.Fprintf(w, "| %s |\n|---|%s\n", strings.Join(header, " | "), strings.Repeat("--:|", len(header)-1))
@@ -574,12 +667,22 @@ func printXlang(w io.Writer, x *xlangRun) {
 				continue
 			}
 			cells := []string{messageLabels[msg] + " " + opLabels[op]}
-			for _, im := range xlangImpls {
+			for _, im := range impls {
 				cells = append(cells, memoryCell(x, msg, op, im.key))
 			}
 			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 		}
 	}
+}
+
+// impls lists the table's columns: xlangImpls, with "kio before" after kio when the
+// run had a baseline.
+func (x *xlangRun) impls() []xlangImpl {
+	if x.baseline == "" {
+		return xlangImpls
+	}
+	rev, _, _ := strings.Cut(x.baseline, " ")
+	return slices.Insert(slices.Clone(xlangImpls), 1, xlangImpl{baselineImpl, "kio before (" + rev + ")", true})
 }
 
 // memoryCell is "allocations / bytes B" of one cell, with the borrowed variant's in

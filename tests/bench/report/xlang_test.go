@@ -98,3 +98,31 @@ func TestXlangTable(t *testing.T) {
 		t.Error("a run without results: no error")
 	}
 }
+
+func TestBaseline(t *testing.T) {
+	got := string(renameBaseline([]byte("goos: linux\n" +
+		"BenchmarkHeartbeatRequest/decode/kio-2   \t1000\t80.00 ns/op\t0 B/op\t0 allocs/op\n" +
+		"BenchmarkHeartbeatRequest/decode/kmsg-2  \t1000\t100.0 ns/op\t88 B/op\t2 allocs/op\n")))
+	want := "BenchmarkHeartbeatRequest/decode/kio-baseline   \t1000\t80.00 ns/op\t0 B/op\t0 allocs/op\n"
+	if got != want {
+		t.Fatalf("renameBaseline: got %q, want %q", got, want)
+	}
+	x, err := parseXlang([]byte("baseline: 0ae57a9 tests/realkafka: one helper\n" + got +
+		"BenchmarkHeartbeatRequest/decode/kio-2\t1000\t60.00 ns/op\t0 B/op\t0 allocs/op\n" +
+		"BenchmarkHeartbeatRequest/decode/kmsg-2\t1000\t100.0 ns/op\t88 B/op\t2 allocs/op\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	printXlang(&out, x)
+	for _, want := range []string{
+		"| fixture, op | kio | kio before (0ae57a9) | kmsg (franz-go) |",
+		// kio before is a column and the last ratio, never "the fastest".
+		"| HeartbeatRequest v4 decode | 60 | 80 | 100 | — | — | — | — | 0.60 | 0.60 (kmsg) |  | 0.75 |",
+		"| HeartbeatRequest v4 decode | 0 / 0 B | 0 / 0 B | 2 / 88 B |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks\n%s\n\ntable:\n%s", want, out.String())
+		}
+	}
+}
