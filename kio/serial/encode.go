@@ -48,7 +48,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 			} else {
 				sp = (*string)(fp)
 			}
-			if sp != nil && o.compact && len(*sp) < 0x7f {
+			if sp != nil && o.compact && len(*sp) < wire.ShortCompactLimit {
 				b = append(append(b, wire.ShortCompactLengthByte(len(*sp))), *sp...)
 			} else if sp == nil && o.compact && o.nullable {
 				b = append(b, wire.ShortCompactLengthByte(wire.Null))
@@ -57,7 +57,7 @@ func (pl *plan) encode(b []byte, p unsafe.Pointer) ([]byte, error) {
 			}
 		case kCompactInt32s:
 			h := sliceAt(fp)
-			if h.len < 0x7f && (h.data != nil || !o.nullable) {
+			if h.len < wire.ShortCompactLimit && (h.data != nil || !o.nullable) {
 				// Replica and ISR lists, written without a call.
 				b = append(b, wire.ShortCompactLengthByte(h.len))
 				for _, v := range unsafe.Slice((*int32)(h.data), h.len) {
@@ -158,11 +158,11 @@ func (pl *plan) encodeTagged(b []byte, p unsafe.Pointer) ([]byte, error) {
 			return b, atField(err, o.name)
 		}
 		size := len(b) - sizeAt - 1
-		if size < 0x80 {
+		extra := wire.UvarintSize(uint32(size)) - 1
+		if extra == 0 {
 			b[sizeAt] = byte(size)
 			continue
 		}
-		extra := wire.UvarintSize(uint32(size)) - 1
 		b = append(b, make([]byte, extra)...)
 		copy(b[sizeAt+1+extra:], b[sizeAt+1:len(b)-extra])
 		wire.AppendUvarint(b[:sizeAt], uint32(size))
@@ -225,6 +225,9 @@ func (pl *plan) size(p unsafe.Pointer) int {
 	}
 	if !pl.flexible {
 		return n
+	}
+	if pl.untaggedFast && (!pl.hasUnknown || len(*(*kio.RawTags)(unsafe.Add(p, pl.unknownOff))) == 0) {
+		return n + 1 // the empty tagged-field section, as encode writes it inline
 	}
 	return n + pl.taggedSize(p)
 }

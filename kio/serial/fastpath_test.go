@@ -140,6 +140,10 @@ func agreeEncode(t *testing.T, v any, version int16) {
 	if fastSize != generalSize || (fastErr == nil && fastSize != len(fast)) {
 		t.Fatalf("%s: sizes differ: fast %d, general %d, encoded %d", name, fastSize, generalSize, len(fast))
 	}
+	// Marshal's own buffer handling (size pass or scratch memory) changes nothing.
+	if m, err := serial.Marshal(v, version); errString(err) != errString(fastErr) || !bytes.Equal(m, fast) {
+		t.Fatalf("%s: Marshal gave %x, %v; the fast plan %x, %v", name, m, err, fast, fastErr)
+	}
 }
 
 func agreeDecode(t *testing.T, typ reflect.Type, data []byte, version int16, what string) {

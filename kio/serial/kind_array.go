@@ -82,11 +82,13 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 	}
 	e := o.elem
 	if e.dfast == kInt32 {
-		// ensure above made the n*4 bytes available.
+		// ensure above made the n*4 bytes available: read them through a pointer
+		// to each value's four bytes, which needs no bounds check per value (the
+		// general path below reads the same bytes through the reader).
 		vs := r.int32Slice(n)
-		b := r.buf[r.off : r.off+4*n]
+		src := unsafe.Pointer(unsafe.SliceData(r.buf[r.off:]))
 		for i := range vs {
-			vs[i] = int32(binary.BigEndian.Uint32(b[4*i:]))
+			vs[i] = int32(binary.BigEndian.Uint32((*[4]byte)(unsafe.Add(src, 4*i))[:]))
 		}
 		r.off += 4 * n
 		*h = sliceHeader{data: unsafe.Pointer(unsafe.SliceData(vs)), len: n, cap: n}

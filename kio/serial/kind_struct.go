@@ -3,6 +3,8 @@ package serial
 import (
 	"reflect"
 	"unsafe"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 )
 
 // Structs: a struct value is its fields in order; a *struct is nullable, with an int8
@@ -17,10 +19,10 @@ func encodeStruct(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
 		if !o.nullable {
 			return b, encodeErr(causef(ErrNull, "nil struct at a version where it is not nullable"))
 		}
-		return append(b, 0xff), nil
+		return append(b, wire.StructNull), nil
 	}
 	if o.nullable {
-		b = append(b, 1)
+		b = append(b, wire.StructPresent)
 	}
 	return o.sub.encode(b, sp)
 }

@@ -135,42 +135,30 @@ func (r *reader) float64() float64 { return math.Float64frombits(uint64(r.int64(
 func (r *reader) uvarint() uint32 {
 	// Most varints are lengths and counts below 128: one byte, handled inline.
 	if r.off < len(r.buf) {
-		if c := r.buf[r.off]; c < 0x80 {
+		if v, ok := wire.ShortUvarint(r.buf[r.off]); ok {
 			r.off++
-			return uint32(c)
+			return v
 		}
 	}
 	return r.uvarintSlow()
 }
 
 func (r *reader) uvarintSlow() uint32 {
-	if v, n := wire.Uvarint(r.buf[r.off:]); n > 0 {
-		r.off += n
-		return v
-	}
-	if len(r.buf)-r.off >= wire.MaxUvarintLen { // all the bytes a varint may take were there
-		r.off += wire.MaxUvarintLen
-		r.fail(causef(ErrRange, "unsigned varint overflows 32 bits"))
-		return 0
-	}
-	// Short of input: read it byte by byte from the stream, if there is one.
-	var v uint32
-	for i := 0; i < wire.MaxUvarintLen; i++ {
-		if !r.ensure(1) {
+	// Short of input, a stream is read one more byte at a time (the varint may be the
+	// message's last bytes); wire.Uvarint says when the bytes so far hold one.
+	for i := 1; i <= wire.MaxUvarintLen; i++ {
+		if !r.ensure(i) {
 			return 0
 		}
-		c := r.buf[r.off]
-		r.off++
-		if i == wire.MaxUvarintLen-1 && c > 0x0f {
-			r.fail(causef(ErrRange, "unsigned varint overflows 32 bits"))
-			return 0
-		}
-		v |= uint32(c&0x7f) << (7 * i)
-		if c < 0x80 {
+		if v, n := wire.Uvarint(r.buf[r.off : r.off+i]); n > 0 {
+			r.off += n
 			return v
 		}
 	}
-	return 0 // unreachable: the fifth byte either ended the varint or failed above
+	// All the bytes a varint may take were there and did not hold one.
+	r.off += wire.MaxUvarintLen
+	r.fail(causef(ErrRange, "unsigned varint overflows 32 bits"))
+	return 0
 }
 
 func (r *reader) uuid() (u [16]byte) {

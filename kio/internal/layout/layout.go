@@ -114,6 +114,7 @@ type Error struct {
 	Reason string
 }
 
+// Error names the struct, the field and the reason.
 func (e *Error) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("%v: %s", e.Struct, e.Reason)

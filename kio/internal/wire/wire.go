@@ -111,6 +111,11 @@ func VarlongSize(v int64) int {
 	return n
 }
 
+// ShortUvarint reads an unsigned varint from its first byte c when it takes that byte
+// alone (values below 128, the usual length or count): the value and true, or false
+// when the varint goes on.
+func ShortUvarint(c byte) (v uint32, ok bool) { return uint32(c), c < 0x80 }
+
 // Varlong reads the zig-zag varlong at the start of b and returns it with its width,
 // 0 when b ends first or the encoding runs past 10 bytes or 64 bits.
 func Varlong(b []byte) (v int64, n int) {
@@ -169,6 +174,11 @@ func CompactLength(b []byte) (length int, n int) {
 	return int(v) - 1, n
 }
 
+// ShortCompactLimit bounds the lengths a compact length writes in one byte: those below
+// it (and null). A fast path checks n < ShortCompactLimit and appends
+// ShortCompactLengthByte(n).
+const ShortCompactLimit = 0x7f
+
 // ShortCompactLengthByte returns the one byte that encodes a compact length n, for
 // -1 (null) <= n < 127, the usual case: a fast path checks that range and appends it.
 func ShortCompactLengthByte(n int) byte { return byte(n + 1) }
@@ -189,6 +199,13 @@ func AppendArrayLength(b []byte, n int) []byte { return AppendInt32(b, int32(n))
 const (
 	MaxStringLength = math.MaxInt16     // a string's bytes, in either encoding
 	MaxArrayLength  = math.MaxInt32 - 1 // bytes or elements, so that length+1 fits too
+)
+
+// Nullable structs (KIP-893) carry an int8 marker where they may be null: -1 for
+// null, 1 for present (readers take any negative marker as null).
+const (
+	StructNull    = 0xff // -1
+	StructPresent = 1
 )
 
 // Tagged fields (KIP-482): a flexible struct ends with a section of a count and then,

@@ -93,3 +93,22 @@ func TestShortCompactLength(t *testing.T) {
 		}
 	}
 }
+
+// The one-byte shortcuts agree with the full rules they shortcut.
+func TestShortcutsAgree(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		v, ok := ShortUvarint(byte(c))
+		full, w := Uvarint([]byte{byte(c), 0x01})
+		if ok != (w == 1) || ok && v != full {
+			t.Errorf("byte %#x: ShortUvarint %d, %v; Uvarint %d over %d bytes", c, v, ok, full, w)
+		}
+	}
+	for n := -1; n < 300; n++ {
+		if short := n < ShortCompactLimit; short != (CompactLengthSize(n) == 1) {
+			t.Errorf("length %d: below ShortCompactLimit %v, CompactLengthSize %d", n, short, CompactLengthSize(n))
+		}
+	}
+	if marker := byte(StructNull); int8(marker) != -1 || StructPresent != 1 {
+		t.Error("nullable struct markers")
+	}
+}
