@@ -17,4 +17,12 @@
 // implementation one of kio, kmsg and kafkago, so the report can line them up.
 // TestFixturesIdentical checks that kio and kmsg encode every fixture to the same bytes,
 // so both sides of a comparison do the same work.
+//
+// The cross-language benchmark adds the Rust crates kafka-protocol and crabka-protocol
+// (./rust, a cargo project) and Kafka's Java classes under JMH (./jmh, a Maven project)
+// over the same fixture bytes, which TestExportFixtures writes as files
+// (<Message>.key<API key>.v<version>.bin); the "copy" rows of the 1 MiB messages
+// measure one copy of their bytes, the limit of an encode:
+//
+//	go run ./tests/bench/report -xlang
 package bench

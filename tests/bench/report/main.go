@@ -11,6 +11,20 @@
 //
 // Benchmarks are paired by name: Benchmark<Subject>/<operation>/<implementation>, the
 // last element naming the implementation (kio, kmsg or kafkago).
+//
+// With -xlang it runs the cross-language benchmark instead (see xlang.go): kio, kmsg and
+// kafka-go, the Rust crates kafka-protocol and crabka-protocol (tests/bench/rust, built
+// with cargo) and Kafka's Java classes under JMH (tests/bench/jmh, built with Maven),
+// over the same fixture files, interleaved in rounds, every implementation checked to
+// reproduce the fixture bytes first; a harness whose tool is missing is skipped with a
+// note saying so:
+//
+//	go run ./tests/bench/report -xlang                   # 3 rounds, about 5 minutes on 2 cores
+//	go run ./tests/bench/report -xlang -count 5 -raw xlang.txt
+//	go run ./tests/bench/report -xlang -in xlang.txt     # tables from a saved run
+//	go run ./tests/bench/report -xlang -in xlang.txt -best   # each cell's fastest round
+//	go run ./tests/bench/report -xlang -baseline 0ae57a9     # kio as of a revision, side by side
+//	go run ./tests/bench/report -xlang -skip java -jmh '-f 1 -wi 5 -i 5'
 package main
 
 import (
@@ -44,8 +58,43 @@ func main() {
 		in        = flag.String("in", "", "read saved `go test -bench` output from this file instead of running")
 		raw       = flag.String("raw", "", "also save the raw `go test -bench` output to this file")
 		together  = flag.Bool("together", false, "one go test -count run (each benchmark's runs back to back) instead of interleaved rounds")
+		xlang     = flag.Bool("xlang", false, "run the cross-language benchmark (Go, Rust, Java) instead; -count rounds, 3 unless set")
+		jmh       = flag.String("jmh", "-f 1 -wi 3 -w 300ms -i 3 -r 300ms -prof gc", "with -xlang: JMH options of each round")
+		skip      = flag.String("skip", "", "with -xlang: comma-separated harnesses not to run (rust, java)")
+		baseline  = flag.String("baseline", "", "with -xlang: also run kio's Go benchmarks as of this git `revision` in every round (column kio before)")
+		best      = flag.Bool("best", false, "with -xlang: show each cell's fastest round instead of the median (memory stays the median)")
 	)
 	flag.Parse()
+
+	if *xlang {
+		rounds := 3
+		flag.Visit(func(f *flag.Flag) {
+			if f.Name == "count" {
+				rounds = *count
+			}
+		})
+		var output []byte
+		if *in != "" {
+			var err error
+			if output, err = os.ReadFile(*in); err != nil {
+				fail(err)
+			}
+		} else {
+			output = runXlang(xlangConfig{rounds: rounds, benchtime: *benchtime, jmh: *jmh, skip: *skip, baseline: *baseline})
+			if *raw != "" {
+				if err := os.WriteFile(*raw, output, 0o644); err != nil {
+					fail(err)
+				}
+			}
+		}
+		x, err := parseXlang(output)
+		if err != nil {
+			fail(err)
+		}
+		x.best = *best
+		printXlang(os.Stdout, x)
+		return
+	}
 
 	var output []byte
 	var command string
