@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -35,11 +34,12 @@ import (
 // decodes (no expert note of an unsupported version, a malformed packet or a missing
 // request), kio must agree on the API key, version, correlation id and client id, and
 // the topic names, partition ids and error codes tshark shows (kafka.topic_name,
-// kafka.partition_id, kafka.error, and Fetch's forgotten topics) must equal, as
-// multisets, the values of the corresponding members of kio's JSON of the frame (see
-// compared and bodyValues). On the captures of both releases tshark's dissector shows
-// no systematic difference for the frames it decodes, so there is no table of
-// excused differences: any disagreement fails the test. The frames tshark cannot
+// kafka.partition_id, kafka.error, and Fetch's forgotten topics) must equal the values
+// of the corresponding members of kio's JSON of the frame, as one sequence in wire
+// order (see compared and bodyValues). On the captures of both releases tshark's
+// dissector shows no systematic difference for the frames it decodes (same values,
+// same order), so there is no table of excused differences: any disagreement fails
+// the test. The frames tshark cannot
 // decode are counted and listed, and kio must decode every one of them.
 // KIO_TSHARK_KEEP=dir keeps the captures.
 
@@ -70,10 +70,11 @@ func TestTshark(t *testing.T) {
 				os.WriteFile(filepath.Join(dir, "kafka-"+version+"-port"+port+".pcap"), data, 0o644)
 			}
 		}
-		a, o, only := compareWithTshark(t, kio, pcap, port)
+		a, o, only, values := compareWithTshark(t, kio, pcap, port)
 		agree += a
 		onlyKio += o
-		lines = append(lines, fmt.Sprintf("kafka %s: %d agree, %d only kio decodes (%s)", version, a, o, only))
+		lines = append(lines, fmt.Sprintf("kafka %s: %d agree (%d topic names, %d partition ids, %d error codes in wire order), %d only kio decodes (%s)",
+			version, a, values["kafka.topic_name"]+values["kafka.forgotten_topic_name"], values["kafka.partition_id"]+values["kafka.forgotten_topic_partition"], values["kafka.error"], o, only))
 	}
 	if agree == 0 || onlyKio == 0 {
 		t.Errorf("%d frames agree, %d only kio decodes: the comparison did not happen", agree, onlyKio)
@@ -241,10 +242,14 @@ type tsharkFrame struct {
 	frame     string
 	conn, dir string
 	fields    map[string][]string // every kafka.* field in the PDU's tree, by name
+	sequence  []string            // the same as "field=value", in the order tshark shows them
 	undecoded string              // why tshark did not decode it; "" if it did
 }
 
-func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int, only string) {
+// compareWithTshark compares kio's and tshark's decoding of one capture; values
+// counts the values that agreed per tshark field.
+func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int, only string, values map[string]int) {
+	values = map[string]int{}
 	out, err := exec.Command(kio, "decode", "-port", port, pcap).Output()
 	if err != nil {
 		t.Fatalf("kio decode: %v", err)
@@ -296,7 +301,7 @@ func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int
 				undecoded[fmt.Sprintf("key %d v%d %s (%s)", *kf.Key, kf.Version, kf.Dir, tf.undecoded)]++
 				continue
 			}
-			if diff := agreeOn(tf, kf); diff != "" {
+			if diff := agreeOn(tf, kf, values); diff != "" {
 				t.Errorf("frame %s (%s): %s", tf.frame, k, diff)
 				continue
 			}
@@ -323,8 +328,8 @@ func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int
 		keys = append(keys, fmt.Sprintf("%s x%d", k, n))
 	}
 	sort.Strings(keys)
-	t.Logf("%s: %d kio lines, %d tshark PDUs; values equal so far: %v; tshark did not decode: %s", pcap, total, seen, tsharkCompared, strings.Join(keys, ", "))
-	return agree, onlyKio, strings.Join(keys, ", ")
+	t.Logf("%s: %d kio lines, %d tshark PDUs; values that agree: %v; tshark did not decode: %s", pcap, total, seen, values, strings.Join(keys, ", "))
+	return agree, onlyKio, strings.Join(keys, ", "), values
 }
 
 func first(v []string) string {
@@ -361,7 +366,8 @@ func tsharkFrames(layers map[string]json.RawMessage, port string) []tsharkFrame 
 	for _, r := range raws {
 		var pdu map[string]any
 		json.Unmarshal(r, &pdu)
-		tf := tsharkFrame{frame: fmt.Sprint(frame["frame.number"]), conn: conn, dir: dir, fields: collect(r)}
+		tf := tsharkFrame{frame: fmt.Sprint(frame["frame.number"]), conn: conn, dir: dir}
+		tf.fields, tf.sequence = collect(r)
 		switch {
 		case malformed:
 			tf.undecoded = "malformed"
@@ -388,20 +394,20 @@ func expertMessage(v any) string {
 // order tshark shows them. It reads the JSON as tokens because tshark repeats a key
 // for each element of a Kafka array ("Group": {...}, "Group": {...}), which decoding
 // into a map would collapse to the last one. Expert notes are skipped.
-func collect(raw json.RawMessage) map[string][]string {
+func collect(raw json.RawMessage) (fields map[string][]string, sequence []string) {
 	type level struct {
 		object  bool
 		key     string // the member being read (object), or the array's own key
 		haveKey bool
 	}
-	out := map[string][]string{}
+	fields = map[string][]string{}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	stack := []level{{key: ""}}
 	expert := 0 // depth inside an _ws.expert subtree
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return out
+			return fields, sequence
 		}
 		top := &stack[len(stack)-1]
 		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
@@ -425,7 +431,8 @@ func collect(raw json.RawMessage) map[string][]string {
 			continue
 		case string:
 			if strings.HasPrefix(top.key, "kafka.") && expert == 0 {
-				out[top.key] = append(out[top.key], tok)
+				fields[top.key] = append(fields[top.key], tok)
+				sequence = append(sequence, top.key+"="+tok)
 			}
 		}
 		top.haveKey = false
@@ -433,7 +440,7 @@ func collect(raw json.RawMessage) map[string][]string {
 }
 
 // agreeOn compares a frame tshark decoded with kio's line for it.
-func agreeOn(tf tsharkFrame, kf kioFrame) string {
+func agreeOn(tf tsharkFrame, kf kioFrame, values map[string]int) string {
 	if k := first(tf.fields["kafka.api_key"]); k != strconv.Itoa(int(*kf.Key)) {
 		return fmt.Sprintf("API key: tshark %s, kio %d", k, *kf.Key)
 	}
@@ -450,28 +457,37 @@ func agreeOn(tf tsharkFrame, kf kioFrame) string {
 			return fmt.Sprintf("client id: tshark %q, kio %v", cid, kf.ClientID)
 		}
 	}
-	var body any
-	json.Unmarshal(kf.Body, &body)
-	kioValues := bodyValues(*kf.Key, tf.dir, body)
-	var diffs []string
-	for _, f := range compared {
-		got, want := multiset(tf.fields[f.tshark]), multiset(kioValues[f.tshark])
-		if maps.Equal(got, want) {
-			tsharkCompared[f.tshark] += len(tf.fields[f.tshark])
-			continue
-		}
-		diffs = append(diffs, fmt.Sprintf("%s: tshark %v, kio %v", f.tshark, sortedValues(tf.fields[f.tshark]), sortedValues(kioValues[f.tshark])))
+	body, err := orderedJSON(json.NewDecoder(bytes.NewReader(kf.Body)))
+	if err != nil {
+		return fmt.Sprintf("kio's body: %v", err)
 	}
-	if len(diffs) > 0 {
-		return fmt.Sprintf("key %d v%d %s: %s; kio's body %s", *kf.Key, kf.Version, tf.dir, strings.Join(diffs, "; "), kf.Body)
+	kioSeq := bodyValues(*kf.Key, tf.dir, body)
+	var tsharkSeq []string
+	for _, fv := range tf.sequence {
+		field, _, _ := strings.Cut(fv, "=")
+		if slices.ContainsFunc(compared, func(c comparedField) bool { return c.tshark == field }) {
+			tsharkSeq = append(tsharkSeq, fv)
+		}
+	}
+	if !slices.Equal(tsharkSeq, kioSeq) {
+		return fmt.Sprintf("key %d v%d %s: topic names, partition ids and error codes in wire order differ: tshark %v, kio %v; kio's body %s", *kf.Key, kf.Version, tf.dir, tsharkSeq, kioSeq, kf.Body)
+	}
+	for _, fv := range kioSeq {
+		field, _, _ := strings.Cut(fv, "=")
+		values[field]++
 	}
 	return ""
 }
 
-// compared are the tshark fields whose values must equal, as multisets, the values
-// bodyValues finds in kio's JSON of the same frame. tshark's JSON is read into maps,
-// which loses its order, so the values are compared as multisets, not sequences.
-var compared = []struct{ tshark, kio string }{
+// comparedField is a tshark field and the members of kio's JSON that hold the same
+// values (found by bodyValues).
+type comparedField struct{ tshark, kio string }
+
+// compared are the tshark fields whose values, in the order tshark shows them
+// (the wire order), must equal the values bodyValues finds in kio's JSON of the same
+// frame, in its order (also the wire order). The fields are compared interleaved, as
+// one sequence of field=value, so a value under the wrong topic is caught too.
+var compared = []comparedField{
 	{"kafka.topic_name", "the topic names: the members typed common.TopicName (see topicMembers)"},
 	{"kafka.partition_id", "the partition ids: partitionIndex, partition, partitionId, index inside a partition array, or the elements of an int array of partitions"},
 	{"kafka.error", "every errorCode"},
@@ -479,12 +495,14 @@ var compared = []struct{ tshark, kio string }{
 	{"kafka.forgotten_topic_partition", "the partitions of forgottenTopicsData (Fetch)"},
 }
 
-// bodyValues walks kio's JSON body and files the values of the members that hold
-// topic names, partition ids and error codes under the tshark field that shows
-// them. path holds the names of the enclosing members, innermost last.
-func bodyValues(key int16, dir string, body any) map[string][]string {
+// bodyValues walks kio's JSON body (read by orderedJSON) and lists the values of the
+// members that hold topic names, partition ids and error codes, in order, each as
+// "field=value" with the tshark field that shows it. path holds the names of the
+// enclosing members, innermost last.
+func bodyValues(key int16, dir string, body any) []string {
 	topics := topicMembers(key, dir)
-	out := map[string][]string{}
+	var out []string
+	add := func(field, value string) { out = append(out, field+"="+value) }
 	var walk func(path []string, v any)
 	walk = func(path []string, v any) {
 		name, parent := "", ""
@@ -496,9 +514,9 @@ func bodyValues(key int16, dir string, body any) map[string][]string {
 		}
 		forgotten := slices.Contains(path, "forgottenTopicsData")
 		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				walk(append(slices.Clip(path), k), x)
+		case []member:
+			for _, m := range v {
+				walk(append(slices.Clip(path), m.name), m.value)
 			}
 			return
 		case []any:
@@ -512,17 +530,17 @@ func bodyValues(key int16, dir string, body any) map[string][]string {
 		value := fmt.Sprint(v)
 		switch {
 		case name == "errorCode":
-			out["kafka.error"] = append(out["kafka.error"], value)
+			add("kafka.error", value)
 		case forgotten && name == "topic":
-			out["kafka.forgotten_topic_name"] = append(out["kafka.forgotten_topic_name"], value)
+			add("kafka.forgotten_topic_name", value)
 		case forgotten && name == "partitions":
-			out["kafka.forgotten_topic_partition"] = append(out["kafka.forgotten_topic_partition"], value)
+			add("kafka.forgotten_topic_partition", value)
 		case topics[parent+"/"+name]:
-			out["kafka.topic_name"] = append(out["kafka.topic_name"], value)
+			add("kafka.topic_name", value)
 		case name == "partitionIndex" || name == "partition" || name == "partitionId" ||
 			name == "index" && isPartitionArray(parent) ||
 			(name == "partitions" || name == "partitionIndexes") && isNumber(v):
-			out["kafka.partition_id"] = append(out["kafka.partition_id"], value)
+			add("kafka.partition_id", value)
 		}
 	}
 	walk(nil, body)
@@ -572,20 +590,49 @@ func isPartitionArray(name string) bool {
 	return strings.Contains(strings.ToLower(name), "partition")
 }
 
-func isNumber(v any) bool { _, ok := v.(float64); return ok }
+func isNumber(v any) bool { _, ok := v.(json.Number); return ok }
 
-func multiset(v []string) map[string]int {
-	m := map[string]int{}
-	for _, x := range v {
-		m[x]++
+// member is one member of a JSON object read by orderedJSON.
+type member struct {
+	name  string
+	value any
+}
+
+// orderedJSON reads one JSON value keeping the order of object members ([]member),
+// so that kio's values come out in wire order; numbers stay json.Number.
+func orderedJSON(dec *json.Decoder) (any, error) {
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
 	}
-	return m
+	switch tok {
+	case json.Delim('{'):
+		obj := []member{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			v, err := orderedJSON(dec)
+			if err != nil {
+				return nil, err
+			}
+			obj = append(obj, member{k.(string), v})
+		}
+		_, err := dec.Token()
+		return obj, err
+	case json.Delim('['):
+		arr := []any{}
+		for dec.More() {
+			v, err := orderedJSON(dec)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		_, err := dec.Token()
+		return arr, err
+	}
+	return tok, nil
 }
-
-func sortedValues(v []string) []string {
-	return slices.Sorted(slices.Values(v))
-}
-
-// tsharkCompared counts the values compared per tshark field, for the log: a
-// comparison of empty lists would prove nothing.
-var tsharkCompared = map[string]int{}
