@@ -39,9 +39,8 @@ import (
 // order (see compared and bodyValues). On the captures of both releases tshark's
 // dissector shows no systematic difference for the frames it decodes (same values,
 // same order), so there is no table of excused differences: any disagreement fails
-// the test. The frames tshark cannot
-// decode are counted and listed, and kio must decode every one of them.
-// KIO_TSHARK_KEEP=dir keeps the captures.
+// the test. The frames tshark cannot decode are counted and listed, and kio must
+// decode every one of them. KIO_TSHARK_KEEP=dir keeps the captures.
 
 func TestTshark(t *testing.T) {
 	if testing.Short() {
