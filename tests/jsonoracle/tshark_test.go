@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/kio/schema"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 	"github.com/kio-go/kafka-protocol/tests/realkafka"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -30,9 +33,14 @@ import (
 // kgo, kadm and kcat talk to a real node of each pinned release. For every frame tshark
 // decodes (no expert note of an unsupported version, a malformed packet or a missing
 // request), kio must agree on the API key, version, correlation id and client id, and
-// every topic name, partition id and error code tshark shows must be in kio's JSON of
-// the frame. The frames tshark cannot decode are counted and listed, and kio must
-// decode every one of them.
+// the topic names, partition ids and error codes tshark shows (kafka.topic_name,
+// kafka.partition_id, kafka.error, and Fetch's forgotten topics) must equal the values
+// of the corresponding members of kio's JSON of the frame, as one sequence in wire
+// order (see compared and bodyValues). On the captures of both releases tshark's
+// dissector shows no systematic difference for the frames it decodes (same values,
+// same order), so there is no table of excused differences: any disagreement fails
+// the test. The frames tshark cannot decode are counted and listed, and kio must
+// decode every one of them. KIO_TSHARK_KEEP=dir keeps the captures.
 
 func TestTshark(t *testing.T) {
 	if testing.Short() {
@@ -55,10 +63,17 @@ func TestTshark(t *testing.T) {
 		}
 		cancel()
 		stop()
-		a, o, only := compareWithTshark(t, kio, pcap, port)
+		if dir := os.Getenv("KIO_TSHARK_KEEP"); dir != "" {
+			// Keeps the capture for a look with tshark or kio decode (the port is in the name).
+			if data, err := os.ReadFile(pcap); err == nil {
+				os.WriteFile(filepath.Join(dir, "kafka-"+version+"-port"+port+".pcap"), data, 0o644)
+			}
+		}
+		a, o, only, values := compareWithTshark(t, kio, pcap, port)
 		agree += a
 		onlyKio += o
-		lines = append(lines, fmt.Sprintf("kafka %s: %d agree, %d only kio decodes (%s)", version, a, o, only))
+		lines = append(lines, fmt.Sprintf("kafka %s: %d agree (%d topic names, %d partition ids, %d error codes in wire order), %d only kio decodes (%s)",
+			version, a, values["kafka.topic_name"]+values["kafka.forgotten_topic_name"], values["kafka.partition_id"]+values["kafka.forgotten_topic_partition"], values["kafka.error"], o, only))
 	}
 	if agree == 0 || onlyKio == 0 {
 		t.Errorf("%d frames agree, %d only kio decodes: the comparison did not happen", agree, onlyKio)
@@ -226,10 +241,14 @@ type tsharkFrame struct {
 	frame     string
 	conn, dir string
 	fields    map[string][]string // every kafka.* field in the PDU's tree, by name
+	sequence  []string            // the same as "field=value", in the order tshark shows them
 	undecoded string              // why tshark did not decode it; "" if it did
 }
 
-func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int, only string) {
+// compareWithTshark compares kio's and tshark's decoding of one capture; values
+// counts the values that agreed per tshark field.
+func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int, only string, values map[string]int) {
+	values = map[string]int{}
 	out, err := exec.Command(kio, "decode", "-port", port, pcap).Output()
 	if err != nil {
 		t.Fatalf("kio decode: %v", err)
@@ -281,7 +300,7 @@ func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int
 				undecoded[fmt.Sprintf("key %d v%d %s (%s)", *kf.Key, kf.Version, kf.Dir, tf.undecoded)]++
 				continue
 			}
-			if diff := agreeOn(tf, kf); diff != "" {
+			if diff := agreeOn(tf, kf, values); diff != "" {
 				t.Errorf("frame %s (%s): %s", tf.frame, k, diff)
 				continue
 			}
@@ -308,8 +327,8 @@ func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int
 		keys = append(keys, fmt.Sprintf("%s x%d", k, n))
 	}
 	sort.Strings(keys)
-	t.Logf("%s: %d kio lines, %d tshark PDUs; tshark did not decode: %s", pcap, total, seen, strings.Join(keys, ", "))
-	return agree, onlyKio, strings.Join(keys, ", ")
+	t.Logf("%s: %d kio lines, %d tshark PDUs; values that agree: %v; tshark did not decode: %s", pcap, total, seen, values, strings.Join(keys, ", "))
+	return agree, onlyKio, strings.Join(keys, ", "), values
 }
 
 func first(v []string) string {
@@ -335,19 +354,19 @@ func tsharkFrames(layers map[string]json.RawMessage, port string) []tsharkFrame 
 	if src == port {
 		dir, conn = "response", dstIP+":"+dst+">"+srcIP+":"+src
 	}
-	var pdus []map[string]any
+	var raws []json.RawMessage
 	if raw[0] == '[' {
-		json.Unmarshal(raw, &pdus)
+		json.Unmarshal(raw, &raws)
 	} else {
-		var one map[string]any
-		json.Unmarshal(raw, &one)
-		pdus = []map[string]any{one}
+		raws = []json.RawMessage{raw}
 	}
 	_, malformed := layers["_ws.malformed"]
 	var out []tsharkFrame
-	for _, pdu := range pdus {
-		tf := tsharkFrame{frame: fmt.Sprint(frame["frame.number"]), conn: conn, dir: dir, fields: map[string][]string{}}
-		collect(pdu, tf.fields)
+	for _, r := range raws {
+		var pdu map[string]any
+		json.Unmarshal(r, &pdu)
+		tf := tsharkFrame{frame: fmt.Sprint(frame["frame.number"]), conn: conn, dir: dir}
+		tf.fields, tf.sequence = collect(r)
 		switch {
 		case malformed:
 			tf.undecoded = "malformed"
@@ -370,30 +389,57 @@ func expertMessage(v any) string {
 	return "expert note"
 }
 
-// collect gathers every kafka.* leaf value of a tshark tree by field name; the
-// subtrees of nested tree items (named by their text) are walked too.
-func collect(v any, out map[string][]string) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if s, ok := x.(string); ok && strings.HasPrefix(k, "kafka.") {
-				out[k] = append(out[k], s)
-				continue
-			}
-			if k == "_ws.expert" {
-				continue
-			}
-			collect(x, out)
+// collect gathers every kafka.* leaf value of a tshark PDU by field name, in the
+// order tshark shows them. It reads the JSON as tokens because tshark repeats a key
+// for each element of a Kafka array ("Group": {...}, "Group": {...}), which decoding
+// into a map would collapse to the last one. Expert notes are skipped.
+func collect(raw json.RawMessage) (fields map[string][]string, sequence []string) {
+	type level struct {
+		object  bool
+		key     string // the member being read (object), or the array's own key
+		haveKey bool
+	}
+	fields = map[string][]string{}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	stack := []level{{key: ""}}
+	expert := 0 // depth inside an _ws.expert subtree
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return fields, sequence
 		}
-	case []any:
-		for _, x := range v {
-			collect(x, out)
+		top := &stack[len(stack)-1]
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			if expert > 0 {
+				expert--
+			}
+			stack[len(stack)-1].haveKey = false
+			continue
 		}
+		if top.object && !top.haveKey {
+			top.key, top.haveKey = tok.(string), true
+			continue
+		}
+		switch tok := tok.(type) {
+		case json.Delim: // '{' or '['
+			if expert > 0 || top.key == "_ws.expert" {
+				expert++
+			}
+			stack = append(stack, level{object: tok == '{', key: top.key})
+			continue
+		case string:
+			if strings.HasPrefix(top.key, "kafka.") && expert == 0 {
+				fields[top.key] = append(fields[top.key], tok)
+				sequence = append(sequence, top.key+"="+tok)
+			}
+		}
+		top.haveKey = false
 	}
 }
 
 // agreeOn compares a frame tshark decoded with kio's line for it.
-func agreeOn(tf tsharkFrame, kf kioFrame) string {
+func agreeOn(tf tsharkFrame, kf kioFrame, values map[string]int) string {
 	if k := first(tf.fields["kafka.api_key"]); k != strconv.Itoa(int(*kf.Key)) {
 		return fmt.Sprintf("API key: tshark %s, kio %d", k, *kf.Key)
 	}
@@ -410,66 +456,182 @@ func agreeOn(tf tsharkFrame, kf kioFrame) string {
 			return fmt.Sprintf("client id: tshark %q, kio %v", cid, kf.ClientID)
 		}
 	}
-	var body any
-	json.Unmarshal(kf.Body, &body)
-	values := map[string]map[string]int{} // kio's member name -> value -> count
-	gather(body, values)
-	// Every topic name, partition id and error code tshark shows is in kio's JSON.
-	checks := []struct {
-		tshark string
-		kio    []string
-	}{
-		{"kafka.topic_name", []string{"name", "topic", "topicName"}},
-		{"kafka.partition_id", []string{"partitionIndex", "partition", "index", "partitionId", "partitions"}},
-		{"kafka.error", []string{"errorCode"}},
+	body, err := orderedJSON(json.NewDecoder(bytes.NewReader(kf.Body)))
+	if err != nil {
+		return fmt.Sprintf("kio's body: %v", err)
 	}
-	for _, c := range checks {
-		have := map[string]int{}
-		for _, name := range c.kio {
-			for v, n := range values[name] {
-				have[v] += n
-			}
+	kioSeq := bodyValues(*kf.Key, tf.dir, body)
+	var tsharkSeq []string
+	for _, fv := range tf.sequence {
+		field, _, _ := strings.Cut(fv, "=")
+		if slices.ContainsFunc(compared, func(c comparedField) bool { return c.tshark == field }) {
+			tsharkSeq = append(tsharkSeq, fv)
 		}
-		for _, v := range tf.fields[c.tshark] {
-			if have[v] == 0 {
-				return fmt.Sprintf("%s %q: not in kio's JSON (%v) %s", c.tshark, v, sortedKeys(have), kf.Body)
-			}
-			have[v]--
-		}
+	}
+	if !slices.Equal(tsharkSeq, kioSeq) {
+		return fmt.Sprintf("key %d v%d %s: topic names, partition ids and error codes in wire order differ: tshark %v, kio %v; kio's body %s", *kf.Key, kf.Version, tf.dir, tsharkSeq, kioSeq, kf.Body)
+	}
+	for _, fv := range kioSeq {
+		field, _, _ := strings.Cut(fv, "=")
+		values[field]++
 	}
 	return ""
 }
 
-func sortedKeys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// comparedField is a tshark field and the members of kio's JSON that hold the same
+// values (found by bodyValues).
+type comparedField struct{ tshark, kio string }
+
+// compared are the tshark fields whose values, in the order tshark shows them
+// (the wire order), must equal the values bodyValues finds in kio's JSON of the same
+// frame, in its order (also the wire order). The fields are compared interleaved, as
+// one sequence of field=value, so a value under the wrong topic is caught too.
+var compared = []comparedField{
+	{"kafka.topic_name", "the topic names: the members typed common.TopicName (see topicMembers)"},
+	{"kafka.partition_id", "the partition ids: partitionIndex, partition, partitionId, index inside a partition array, or the elements of an int array of partitions"},
+	{"kafka.error", "every errorCode"},
+	{"kafka.forgotten_topic_name", "topic inside forgottenTopicsData (Fetch)"},
+	{"kafka.forgotten_topic_partition", "the partitions of forgottenTopicsData (Fetch)"},
+}
+
+// bodyValues walks kio's JSON body (read by orderedJSON) and lists the values of the
+// members that hold topic names, partition ids and error codes, in order, each as
+// "field=value" with the tshark field that shows it. path holds the names of the
+// enclosing members, innermost last.
+func bodyValues(key int16, dir string, body any) []string {
+	topics := topicMembers(key, dir)
+	var out []string
+	add := func(field, value string) { out = append(out, field+"="+value) }
+	var walk func(path []string, v any)
+	walk = func(path []string, v any) {
+		name, parent := "", ""
+		if len(path) > 0 {
+			name = path[len(path)-1]
+		}
+		if len(path) > 1 {
+			parent = path[len(path)-2]
+		}
+		forgotten := slices.Contains(path, "forgottenTopicsData")
+		switch v := v.(type) {
+		case []member:
+			for _, m := range v {
+				walk(append(slices.Clip(path), m.name), m.value)
+			}
+			return
+		case []any:
+			for _, x := range v {
+				walk(path, x)
+			}
+			return
+		case nil:
+			return
+		}
+		value := fmt.Sprint(v)
+		switch {
+		case name == "errorCode":
+			add("kafka.error", value)
+		case forgotten && name == "topic":
+			add("kafka.forgotten_topic_name", value)
+		case forgotten && name == "partitions":
+			add("kafka.forgotten_topic_partition", value)
+		case topics[parent+"/"+name]:
+			add("kafka.topic_name", value)
+		case name == "partitionIndex" || name == "partition" || name == "partitionId" ||
+			name == "index" && isPartitionArray(parent) ||
+			(name == "partitions" || name == "partitionIndexes") && isNumber(v):
+			add("kafka.partition_id", value)
+		}
 	}
-	slices.Sort(out)
+	walk(nil, body)
 	return out
 }
 
-// gather counts kio's JSON values by member name, array elements under their
-// member's name.
-func gather(v any, out map[string]map[string]int) {
-	var walk func(name string, v any)
-	walk = func(name string, v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				walk(k, x)
+// topicMembers lists, per API key and direction, the members of kio's JSON that
+// hold topic names, as "enclosing member/member" (the enclosing member "" at the top):
+// the fields of kio's structs typed common.TopicName or []common.TopicName, which are
+// the fields Kafka's specs mark with entityType topicName. JSON member names are the
+// Go field names with the first letter in lower case.
+func topicMembers(key int16, dir string) map[string]bool {
+	api, ok := schema.Lookup(key)
+	if !ok {
+		return nil
+	}
+	t := api.Request
+	if dir == "response" {
+		t = api.Response
+	}
+	topicName := reflect.TypeFor[common.TopicName]()
+	out := map[string]bool{}
+	var walk func(parent string, t reflect.Type)
+	walk = func(parent string, t reflect.Type) {
+		for f := range t.Fields() {
+			if !f.IsExported() {
+				continue
 			}
-		case []any:
-			for _, x := range v {
-				walk(name, x)
+			name := strings.ToLower(f.Name[:1]) + f.Name[1:]
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
 			}
-		case nil:
-		default:
-			if out[name] == nil {
-				out[name] = map[string]int{}
+			switch {
+			case ft == topicName:
+				out[parent+"/"+name] = true
+			case ft.Kind() == reflect.Struct:
+				walk(name, ft)
 			}
-			out[name][fmt.Sprint(v)]++
 		}
 	}
-	walk("", v)
+	walk("", t)
+	return out
+}
+
+func isPartitionArray(name string) bool {
+	return strings.Contains(strings.ToLower(name), "partition")
+}
+
+func isNumber(v any) bool { _, ok := v.(json.Number); return ok }
+
+// member is one member of a JSON object read by orderedJSON.
+type member struct {
+	name  string
+	value any
+}
+
+// orderedJSON reads one JSON value keeping the order of object members ([]member),
+// so that kio's values come out in wire order; numbers stay json.Number.
+func orderedJSON(dec *json.Decoder) (any, error) {
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch tok {
+	case json.Delim('{'):
+		obj := []member{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			v, err := orderedJSON(dec)
+			if err != nil {
+				return nil, err
+			}
+			obj = append(obj, member{k.(string), v})
+		}
+		_, err := dec.Token()
+		return obj, err
+	case json.Delim('['):
+		arr := []any{}
+		for dec.More() {
+			v, err := orderedJSON(dec)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		_, err := dec.Token()
+		return arr, err
+	}
+	return tok, nil
 }
