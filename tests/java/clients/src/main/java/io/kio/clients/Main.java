@@ -161,12 +161,21 @@ public final class Main {
             producer.abortTransaction();
         }
         System.out.println("transaction commit and abort ok");
+        // The commit's marker reaches __consumer_offsets asynchronously: until it has, the
+        // offset is pending and the group lists none for the partition, so ask again.
         must("listConsumerGroupOffsets txn", () -> {
-            Map<TopicPartition, OffsetAndMetadata> got = admin.listConsumerGroupOffsets("java-txn-group").partitionsToOffsetAndMetadata().get();
-            if (got.get(new TopicPartition(TOPIC, 0)).offset() != 3) {
-                throw new IllegalStateException("transactional offset " + got);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> got = admin.listConsumerGroupOffsets("java-txn-group").partitionsToOffsetAndMetadata().get();
+                OffsetAndMetadata committed = got.get(new TopicPartition(TOPIC, 0));
+                if (committed != null && committed.offset() == 3) {
+                    return got;
+                }
+                if (committed != null || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("transactional offset " + got);
+                }
+                Thread.sleep(100);
             }
-            return got;
         });
         return 5;
     }
