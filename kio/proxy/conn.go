@@ -302,7 +302,8 @@ func (c *conn) response(s *slot, raw []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: got %d, want %d", ErrCorrelation, corr, s.corr)
 	}
 	f := c.p.Filters
-	if s.raw || (s.key != apiversions.APIKey && !carriesEndpointsAt(s.key, s.version) && !f.wantsResponse(s.key)) {
+	if s.raw || (s.key != apiversions.APIKey && !f.wantsResponse(s.key) &&
+		(!carriesEndpointsAt(s.key, s.version) || noEndpoints(s.key, s.version, raw))) {
 		c.p.stats.relayed.Add(1)
 		return raw, nil
 	}

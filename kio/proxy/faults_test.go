@@ -102,16 +102,18 @@ func TestStalledUpstream(t *testing.T) {
 		t.Errorf("the proxy closed the stalled connection after %v, want about UpstreamTimeout (1 s)", d)
 	}
 	waitFor(t, func() bool { return hole.closedConns() == 1 })
-	mu.Lock()
-	var timedOut bool
-	for _, e := range logged {
-		var ne net.Error
-		timedOut = timedOut || errors.As(e, &ne) && ne.Timeout()
-	}
-	mu.Unlock()
-	if !timedOut {
-		t.Errorf("ErrorLog heard no timeout: %v", logged)
-	}
+	// OnClose (and so ErrorLog) runs just after the client's connection is closed:
+	// wait for it rather than look once.
+	waitFor(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range logged {
+			if ne := net.Error(nil); errors.As(e, &ne) && ne.Timeout() {
+				return true
+			}
+		}
+		return false
+	})
 
 	// A client that gives up by itself: its upstream connection goes too.
 	c2, err := net.Dial("tcp", stalled)

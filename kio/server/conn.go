@@ -280,6 +280,14 @@ func (c *serverConn) start(handle func(*slot)) error {
 	case <-c.ctx.Done():
 		return context.Cause(c.ctx)
 	}
+	if cap(c.sem) == 1 {
+		// One at a time: the next request could not start before this one ends
+		// anyway, so the reader handles it itself and spares a goroutine's start and
+		// wake-up per request (a proxy's relay waits on its upstream here).
+		handle(s)
+		<-c.sem
+		return nil
+	}
 	go func() {
 		defer func() { <-c.sem }()
 		handle(s)
