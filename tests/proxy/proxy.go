@@ -366,8 +366,12 @@ func (p *Proxy) connFor(ctx context.Context, peer *server.Peer) (*conn, error) {
 	defer cancel()
 	up, err := (&client.Dialer{ClientID: upstreamClientID, NetDialer: &net.Dialer{Timeout: 5 * time.Second}}).Dial(dctx, p.target)
 	if err != nil {
-		p.addProblem(Problem{Client: "?", APIKey: -1, APIVersion: -1,
-			Err: fmt.Errorf("dial broker %s: %w", p.target, err)})
+		// A dial the proxy's own shutdown (or the client leaving) cut short loses no
+		// frame: nothing was read from the client beyond this request, which fails.
+		if ctx.Err() == nil && !errors.Is(err, server.ErrServerClosed) {
+			p.addProblem(Problem{Client: "?", APIKey: -1, APIVersion: -1,
+				Err: fmt.Errorf("dial broker %s: %w", p.target, err)})
+		}
 		return nil, err
 	}
 	c = &conn{upstream: up}
