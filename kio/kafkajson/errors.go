@@ -2,14 +2,15 @@ package kafkajson
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
-	"strconv"
-	"strings"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/errpath"
 )
 
 // Sentinel causes. Every error of the package is an *Error whose Err wraps one of
 // these, so callers test the class with errors.Is and the place with errors.As.
+// ErrRange, ErrNull, ErrVersion and ErrSchema are the very values of kio/serial's
+// sentinels of the same names: the two codecs report those classes alike.
 var (
 	// ErrSyntax: the input is not JSON.
 	ErrSyntax = errors.New("invalid JSON")
@@ -21,21 +22,23 @@ var (
 	ErrMissing = errors.New("missing mandatory field")
 	// ErrRange: a number that does not fit the field, or bytes, a UUID or a record that
 	// cannot be decoded.
-	ErrRange = errors.New("value out of range")
+	ErrRange = errpath.ErrRange
 	// ErrNull: null where the field is not nullable at the version, or a nil Go value
 	// where it must be written and cannot be null.
-	ErrNull = errors.New("unexpected null")
+	ErrNull = errpath.ErrNull
 	// ErrVersion: the version is not one the message has, or a field absent at the
 	// version holds a value that would be lost (not ignorable, not its default).
-	ErrVersion = errors.New("unsupported version")
+	ErrVersion = errpath.ErrVersion
 	// ErrSchema: the Go type is not a kafka-tagged struct the package can walk.
-	ErrSchema = errors.New("schema error")
+	ErrSchema = errpath.ErrSchema
 )
 
 // Error reports where writing or reading JSON failed: the top-level type, the JSON
 // path to the value (member names as the JSON spells them, like
 // "topics[2].partitions[0].leaderEpoch"), the version and, when reading, the byte
-// offset in the input.
+// offset in the input. Its text reads as kio/serial's does: "kafkajson: unmarshal
+// metadata.MetadataRequest v12 field topics[0].name at byte 46: missing mandatory
+// field: ...".
 type Error struct {
 	Op      string // "marshal" or "unmarshal"
 	Type    reflect.Type
@@ -45,29 +48,10 @@ type Error struct {
 	Err     error // wraps one of the sentinels
 }
 
-// Error describes the failure.
+// Error describes the failure: package, operation, type, version, JSON path and byte
+// offset, and the cause.
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("kafkajson: ")
-	b.WriteString(e.Op)
-	if e.Type != nil {
-		b.WriteByte(' ')
-		b.WriteString(e.Type.String())
-	}
-	b.WriteString(" v")
-	b.WriteString(strconv.Itoa(int(e.Version)))
-	if e.Path != "" {
-		b.WriteString(" at ")
-		b.WriteString(e.Path)
-	}
-	if e.Offset >= 0 {
-		b.WriteString(" (byte ")
-		b.WriteString(strconv.FormatInt(e.Offset, 10))
-		b.WriteByte(')')
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
-	return b.String()
+	return errpath.Text("kafkajson", e.Op, e.Type, e.Version, e.Path, e.Offset, e.Err)
 }
 
 // Unwrap returns the cause.
@@ -75,7 +59,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // pathError is an error on its way up from a value to the top, gathering its path.
 type pathError struct {
-	path   []string // innermost last; joined in reverse
+	path   string // the path from where the walk is to the value, "" at the value
 	offset int64
 	err    error
 }
@@ -83,20 +67,20 @@ type pathError struct {
 func (e *pathError) Error() string { return e.err.Error() }
 
 func failf(offset int64, sentinel error, format string, args ...any) *pathError {
-	return &pathError{offset: offset, err: fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)}
+	return &pathError{offset: offset, err: errpath.Causef(sentinel, format, args...)}
 }
 
 // atMember and atIndex add a step to the path of err (a *pathError) as it unwinds.
 func atMember(err error, name string) error {
 	if pe, ok := err.(*pathError); ok {
-		pe.path = append(pe.path, "."+name)
+		pe.path = errpath.Field(name, pe.path)
 	}
 	return err
 }
 
 func atIndex(err error, i int) error {
 	if pe, ok := err.(*pathError); ok {
-		pe.path = append(pe.path, "["+strconv.Itoa(i)+"]")
+		pe.path = errpath.Index(i, pe.path)
 	}
 	return err
 }
@@ -108,11 +92,7 @@ func finish(err error, op string, t reflect.Type, version int16) error {
 	}
 	e := &Error{Op: op, Type: t, Version: version, Offset: -1}
 	if pe, ok := err.(*pathError); ok {
-		var b strings.Builder
-		for i := len(pe.path) - 1; i >= 0; i-- {
-			b.WriteString(pe.path[i])
-		}
-		e.Path = strings.TrimPrefix(b.String(), ".")
+		e.Path = pe.path
 		e.Err = pe.err
 		if op == "unmarshal" {
 			e.Offset = pe.offset
@@ -125,5 +105,5 @@ func finish(err error, op string, t reflect.Type, version int16) error {
 
 // errorf builds a cause wrapping a sentinel.
 func errorf(sentinel error, format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
+	return errpath.Causef(sentinel, format, args...)
 }

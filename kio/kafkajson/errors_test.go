@@ -126,3 +126,26 @@ func TestRecordsForms(t *testing.T) {
 		t.Fatalf("%v %+v", err, back)
 	}
 }
+
+// TestErrorsSpeakAsSerial: the classes both codecs report are one value each, so a
+// caller tests errors.Is once for either codec, and the text names the path and the
+// offset as kio/serial's does.
+func TestErrorsSpeakAsSerial(t *testing.T) {
+	for _, c := range []struct{ json, serial error }{
+		{kafkajson.ErrNull, serial.ErrNull}, {kafkajson.ErrRange, serial.ErrRange},
+		{kafkajson.ErrVersion, serial.ErrVersion}, {kafkajson.ErrSchema, serial.ErrSchema},
+	} {
+		if c.json != c.serial {
+			t.Errorf("kafkajson's %q is not serial's", c.json)
+		}
+	}
+	var m metadata.MetadataRequest
+	err := kafkajson.Unmarshal([]byte(`{"topics":null}`), &m, 0)
+	if !errors.Is(err, serial.ErrNull) || errors.Is(err, serial.ErrRange) {
+		t.Errorf("null where v0 has none: %v is not serial.ErrNull alone", err)
+	}
+	const want = "kafkajson: unmarshal metadata.MetadataRequest v0 field topics at byte 9: unexpected null: null, which is not allowed at version 0"
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}

@@ -5,24 +5,26 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"strconv"
-	"strings"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/errpath"
 )
 
 // Sentinel causes. Every error the codec returns is an *Error whose Err wraps one of
 // these, so callers can test the class with errors.Is and the place with errors.As.
+// ErrNull, ErrRange, ErrVersion and ErrSchema are the very values of kio/kafkajson's
+// sentinels of the same names: the two codecs report those classes alike.
 var (
 	// ErrShortBuffer: the input ended inside a value. It also matches io.ErrUnexpectedEOF.
 	ErrShortBuffer error = &wireError{"truncated input", io.ErrUnexpectedEOF}
 	// ErrNull: a null (any negative length, as Kafka reads it) where the field is not
 	// nullable at this version.
-	ErrNull = errors.New("unexpected null")
+	ErrNull = errpath.ErrNull
 	// ErrRange: a value out of range, such as a string longer than 32767 bytes or an
 	// overlong varint.
-	ErrRange = errors.New("value out of range")
+	ErrRange = errpath.ErrRange
 	// ErrVersion: the version is not valid for the message, or a field holds a value
 	// that cannot be written at this version.
-	ErrVersion = errors.New("unsupported version")
+	ErrVersion = errpath.ErrVersion
 	// ErrTag: a tagged field that cannot be read or written: when decoding, a known
 	// tagged field whose size prefix does not match its value; when encoding, an entry
 	// of a struct's unknownTags whose tag number is a known tagged field at the version.
@@ -33,7 +35,7 @@ var (
 	ErrTrailing = errors.New("trailing bytes")
 	// ErrSchema: the Go type cannot be handled (malformed kafka tag, a type that does not
 	// fit, v not a pointer to a struct).
-	ErrSchema = errors.New("schema error")
+	ErrSchema = errpath.ErrSchema
 )
 
 type wireError struct {
@@ -64,26 +66,7 @@ type Error struct {
 // Topics[2].Name at byte 18: truncated input", that is package, operation, type,
 // version, field path, byte offset and cause.
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("serial: ")
-	b.WriteString(e.Op)
-	if e.Type != nil {
-		b.WriteByte(' ')
-		b.WriteString(e.Type.String())
-	}
-	b.WriteString(" v")
-	b.WriteString(strconv.Itoa(int(e.Version)))
-	if e.Path != "" {
-		b.WriteString(" field ")
-		b.WriteString(e.Path)
-	}
-	if e.Offset >= 0 {
-		b.WriteString(" at byte ")
-		b.WriteString(strconv.Itoa(e.Offset))
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
-	return b.String()
+	return errpath.Text("serial", e.Op, e.Type, e.Version, e.Path, int64(e.Offset), e.Err)
 }
 
 // Unwrap returns the cause.
@@ -91,17 +74,13 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // causef builds a cause that wraps a sentinel with detail.
 func causef(sentinel error, format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
+	return errpath.Causef(sentinel, format, args...)
 }
 
 // atField prefixes err's path with a struct field name as the error unwinds.
 func atField(err error, name string) error {
 	if e, ok := err.(*Error); ok {
-		if e.Path == "" || e.Path[0] == '[' {
-			e.Path = name + e.Path
-		} else {
-			e.Path = name + "." + e.Path
-		}
+		e.Path = errpath.Field(name, e.Path)
 	}
 	return err
 }
@@ -109,12 +88,7 @@ func atField(err error, name string) error {
 // atIndex prefixes err's path with an array index as the error unwinds.
 func atIndex(err error, i int) error {
 	if e, ok := err.(*Error); ok {
-		idx := "[" + strconv.Itoa(i) + "]"
-		if e.Path == "" || e.Path[0] == '[' {
-			e.Path = idx + e.Path
-		} else {
-			e.Path = idx + "." + e.Path
-		}
+		e.Path = errpath.Index(i, e.Path)
 	}
 	return err
 }
