@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 
+	"github.com/kio-go/kafka-protocol/internal/dialrecord"
 	"github.com/kio-go/kafka-protocol/kio"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
@@ -47,31 +48,11 @@ func startProxy(t *testing.T, p *proxy.Proxy, upstream []string) *proxy.Proxy {
 	return p
 }
 
-// dialRecorder is a kgo dialer that records every address the client connects to.
-type dialRecorder struct {
-	mu    sync.Mutex
-	addrs []string
-}
-
-func (d *dialRecorder) dial(ctx context.Context, network, host string) (net.Conn, error) {
-	d.mu.Lock()
-	d.addrs = append(d.addrs, host)
-	d.mu.Unlock()
-	var nd net.Dialer
-	return nd.DialContext(ctx, network, host)
-}
-
-func (d *dialRecorder) dialed() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return slices.Clone(d.addrs)
-}
-
 func TestPassThroughKgoThreeBrokers(t *testing.T) {
 	_, brokers := fakeCluster(t, 3)
 	p := startProxy(t, &proxy.Proxy{}, brokers[:1])
-	rec := &dialRecorder{}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()), kgo.Dialer(rec.dial),
+	rec := &dialrecord.Recorder{}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()), kgo.Dialer(rec.Dial),
 		kgo.ConsumeTopics("t"), kgo.ConsumerGroup("g"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +92,7 @@ func TestPassThroughKgoThreeBrokers(t *testing.T) {
 			t.Errorf("record %s consumed %d times", k, c)
 		}
 	}
-	for _, a := range rec.dialed() {
+	for _, a := range rec.Addrs() {
 		if slices.Contains(brokers, a) {
 			t.Errorf("the client dialled broker %s itself", a)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kio-go/kafka-protocol/internal/dialrecord"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 )
 
@@ -58,9 +59,9 @@ func TestTLSBothSides(t *testing.T) {
 		{"tls client of the front proxy", []kgo.Opt{kgo.SeedBrokers(front.BootstrapAddr()), kgo.DialTLSConfig(&tls.Config{RootCAs: pool})}},
 		{"plaintext client of the back proxy", []kgo.Opt{kgo.SeedBrokers(back.BootstrapAddr())}},
 	} {
-		rec := &dialRecorder{}
+		rec := &dialrecord.Recorder{}
 		if c.name != "tls client of the front proxy" {
-			c.opts = append(c.opts, kgo.Dialer(rec.dial))
+			c.opts = append(c.opts, kgo.Dialer(rec.Dial))
 		}
 		cl, err := kgo.NewClient(append(c.opts, kgo.ConsumeTopics("t"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
 		if err != nil {
@@ -74,7 +75,7 @@ func TestTLSBothSides(t *testing.T) {
 			t.Fatalf("%s: consume: %v, %d records", c.name, err, fs.NumRecords())
 		}
 		cl.Close()
-		for _, a := range rec.dialed() {
+		for _, a := range rec.Addrs() {
 			ok := false
 			for _, m := range back.Mappings() {
 				ok = ok || m.Listen == a

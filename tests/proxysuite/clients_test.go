@@ -52,7 +52,7 @@ func intact(r *kgo.Record) (int, bool) {
 // newClient makes a kgo client that knows only addr, recording where it dials.
 func newClient(t testing.TB, addr string, rec *dialRecorder, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr), kgo.Dialer(rec.dial),
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr), kgo.Dialer(rec.Dial),
 		kgo.RetryTimeout(60 * time.Second), kgo.FetchMaxWait(500 * time.Millisecond)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

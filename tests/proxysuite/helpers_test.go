@@ -1,7 +1,6 @@
 package proxysuite
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/dialrecord"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 )
 
@@ -112,26 +112,14 @@ func (g *guard) leaked() []string {
 	return slices.Clone(g.leaks)
 }
 
-// dialRecorder is a kgo Dialer that records the addresses a client connects to.
-type dialRecorder struct {
-	mu    sync.Mutex
-	addrs []string
-}
-
-func (d *dialRecorder) dial(ctx context.Context, network, host string) (net.Conn, error) {
-	d.mu.Lock()
-	d.addrs = append(d.addrs, host)
-	d.mu.Unlock()
-	var nd net.Dialer
-	return nd.DialContext(ctx, network, host)
-}
+// dialRecorder is a kgo Dialer (its Dial) that records the addresses a client connects
+// to, and tells which of them are a broker's own.
+type dialRecorder struct{ dialrecord.Recorder }
 
 // around returns the dialled addresses that are a broker's own.
 func (d *dialRecorder) around(g *guard) []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	var out []string
-	for _, a := range d.addrs {
+	for _, a := range d.Addrs() {
 		if g.brokers[a] {
 			out = append(out, a)
 		}
