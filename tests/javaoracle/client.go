@@ -20,21 +20,17 @@ import (
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
-// Kind says what a message is, numbered as the Java side numbers it.
-type Kind byte
+// Kind says what a message is; the numbering is the oracles' own (kafkadist.Kind),
+// named here too for this package's callers.
+type Kind = kafkadist.Kind
 
 // The kinds of message.
 const (
-	Request  Kind = 0
-	Response Kind = 1
-	Header   Kind = 2 // RequestHeader or ResponseHeader, by name
-	Data     Kind = 3 // a data schema, by class name (LeaderChangeMessage)
+	Request  = kafkadist.Request
+	Response = kafkadist.Response
+	Header   = kafkadist.Header
+	Data     = kafkadist.Data
 )
-
-// String returns the kind's name.
-func (k Kind) String() string {
-	return [...]string{"request", "response", "header", "data"}[k]
-}
 
 // Result is Java's verdict on one input: Err is the Java exception's class and
 // message, or empty when Java read the bytes; then Trailing is how many bytes it left

@@ -11,17 +11,6 @@ import (
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
 
-// Kind says what a message is, numbered as the Java side numbers it.
-type Kind byte
-
-// The kinds of message.
-const (
-	Request  Kind = 0
-	Response Kind = 1
-	Header   Kind = 2 // RequestHeader or ResponseHeader, by name
-	Data     Kind = 3 // a data schema, by class name
-)
-
 // Verdict is Java's answer on one value kio wrote.
 type Verdict struct {
 	// Err is set where Java could not read kio's bytes or write its JSON.
@@ -69,7 +58,7 @@ func Start(t testing.TB, version string) *JVM {
 
 // Compare sends values (kio's bytes and kio's JSON of each, records as base64, and
 // variants of that JSON) of one message version and returns Java's verdicts.
-func (j *JVM) Compare(kind Kind, key int16, name string, version int16, bin, js [][]byte, variants [][][]byte) ([]Verdict, error) {
+func (j *JVM) Compare(kind kafkadist.Kind, key int16, name string, version int16, bin, js [][]byte, variants [][][]byte) ([]Verdict, error) {
 	req := []byte{byte(kind)}
 	req = binary.BigEndian.AppendUint16(req, uint16(key))
 	req = kafkadist.AppendBlob(req, []byte(name))

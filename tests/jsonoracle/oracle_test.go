@@ -24,7 +24,6 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/serial"
-	"github.com/kio-go/kafka-protocol/kio/tags"
 	"github.com/kio-go/kafka-protocol/tests/jsonoracle"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
@@ -150,7 +149,7 @@ func (o *oracle) note(d difference, release, example string) {
 }
 
 type target struct {
-	kind    jsonoracle.Kind
+	kind    kafkadist.Kind
 	key     int16
 	name    string
 	typ     reflect.Type
@@ -185,18 +184,7 @@ func targetsFor(release string) []target {
 			if r.Unstable.Contains(v) && slices.ContainsFunc(rels[i+1:], func(n schema.ReleaseVersions) bool { return n.Versions.Contains(v) }) {
 				continue
 			}
-			tg := target{key: m.APIKey, name: m.Name, typ: m.Type, version: v}
-			switch m.Kind {
-			case tags.Request:
-				tg.kind = jsonoracle.Request
-			case tags.Response:
-				tg.kind = jsonoracle.Response
-			case tags.Header:
-				tg.kind = jsonoracle.Header
-			default:
-				tg.kind = jsonoracle.Data
-			}
-			out = append(out, tg)
+			out = append(out, target{kind: kafkadist.KindOf(m.Kind), key: m.APIKey, name: m.Name, typ: m.Type, version: v})
 		}
 	}
 	return out
