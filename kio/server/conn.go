@@ -347,6 +347,11 @@ func (c *serverConn) handle(s *slot, req *Request) {
 		h = &Mux{}
 	}
 	body, err := h.ServeKafka(c.ctx, req)
+	if err != nil && expect {
+		if answer := errorCodeAnswer(req.Key(), req.Version(), err); answer != nil {
+			body, err = answer, nil
+		}
+	}
 	switch {
 	case err != nil:
 		s.err = &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Err: err}

@@ -35,6 +35,22 @@
 // A handler that panics, returns an error, or returns no response where one is due
 // closes its connection, not the server.
 //
+// # Error codes
+//
+// Kafka's broker answers a request it cannot serve with that API's response carrying an
+// error code, and the client carries on. A handler does the same in either of two ways:
+//
+//   - It returns a response with the codes set where the API puts them: per partition
+//     for Produce, Fetch and ListOffsets, per topic for Metadata, and so on.
+//   - It returns an error that is, or wraps, a common.ErrorCode (other than None):
+//     return nil, fmt.Errorf("still loading: %w", common.CoordinatorLoadInProgress).
+//     Where the response has a top-level ErrorCode at the request's version
+//     (InitProducerId, FindCoordinator v0-3, Fetch v7+, JoinGroup...), the server
+//     answers with the response at its spec defaults and that code, and the connection
+//     stays open. Where it has none, a code has no place to go and the connection
+//     closes with a *HandlerError, as for any other error; and so it does for a Produce
+//     with acks=0, which has no response at all.
+//
 // # SASL
 //
 // With SASL mechanisms configured, a connection must authenticate (SaslHandshake, then

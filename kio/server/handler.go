@@ -55,7 +55,10 @@ func PeerFromContext(ctx context.Context) (*Peer, bool) {
 // API's generated response struct at req.Version(); the server sets the correlation id
 // and header. For a request that gets no response (Produce with acks=0) the return
 // value is ignored. A handler that returns an error, or a nil body for a request that
-// is answered, closes the connection. ServeKafka may be called concurrently for
+// is answered, closes the connection; but an error carrying a Kafka error code (a
+// common.ErrorCode, or an error wrapping one) is answered with that code where the
+// response has a top-level ErrorCode (see "Error codes" in the package doc).
+// ServeKafka may be called concurrently for
 // different connections (and for one, with Server.ConnConcurrency above 1).
 type Handler interface {
 	ServeKafka(ctx context.Context, req *Request) (any, error)
