@@ -6,6 +6,13 @@
 //	kcat -b 127.0.0.1:9092 -L
 //	echo hello | kcat -b 127.0.0.1:9092 -P -t greetings
 //	kcat -b 127.0.0.1:9092 -C -t greetings -e
+//
+// Like Kafka's broker, it answers a request it cannot serve with error codes rather than
+// by closing the connection: per partition (CORRUPT_MESSAGE for records that are not
+// whole, checksummed v2 batches; UNKNOWN_TOPIC_OR_PARTITION for a partition other than
+// 0; OFFSET_OUT_OF_RANGE for a fetch past a log's end), or at the top of the response
+// through kio/server, by returning the code as the handler's error
+// (FETCH_SESSION_ID_NOT_FOUND for a fetch session it never opened).
 package main
 
 import (
@@ -13,6 +20,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"net"
 	"os"
 	"strconv"
@@ -100,12 +108,16 @@ func (b *broker) produce(_ context.Context, _ *server.Request, req *produce.Prod
 		tr := produce.TopicProduceResponse{Name: t.Name}
 		for _, p := range t.PartitionData {
 			pr := produce.PartitionProduceResponse{Index: p.Index, BaseOffset: -1, LogAppendTimeMs: -1}
-			if p.Index != 0 {
+			batches, ok := splitBatches(p.Records)
+			switch {
+			case p.Index != 0:
 				pr.ErrorCode = common.UnknownTopicOrPartition
-			} else {
+			case !ok:
+				pr.ErrorCode = common.CorruptMessage // nothing of it is stored, as in Kafka
+			default:
 				b.create(string(t.Name))
 				pr.BaseOffset = b.next[string(t.Name)]
-				b.append(string(t.Name), p.Records)
+				b.append(string(t.Name), batches)
 			}
 			tr.PartitionResponses = append(tr.PartitionResponses, pr)
 		}
@@ -117,16 +129,31 @@ func (b *broker) produce(_ context.Context, _ *server.Request, req *produce.Prod
 }
 
 func (b *broker) fetch(ctx context.Context, _ *server.Request, req *fetch.FetchRequest) (*fetch.FetchResponse, error) {
+	if req.SessionId != 0 { // it opens no sessions (answers SessionId 0): a full fetch each time
+		return nil, fmt.Errorf("fetch session %d: %w", req.SessionId, common.FetchSessionIdNotFound)
+	}
 	deadline := time.After(time.Duration(min(req.MaxWaitMs, 1000)) * time.Millisecond)
 	for {
 		b.mu.Lock()
-		resp, size, notify := &fetch.FetchResponse{}, 0, b.notify
+		resp, size, failed, notify := &fetch.FetchResponse{}, 0, false, b.notify
 		for _, t := range req.Topics {
 			tr := fetch.FetchableTopicResponse{Topic: t.Topic}
 			for _, p := range t.Partitions {
 				pd := serial.Default[fetch.PartitionData]() // PreferredReadReplica -1, no diverging epoch, ...
-				pd.PartitionIndex, pd.HighWatermark, pd.LastStableOffset, pd.LogStartOffset = p.Partition, b.next[string(t.Topic)], b.next[string(t.Topic)], 0
-				pd.Records = []byte{}
+				pd.PartitionIndex, pd.Records = p.Partition, []byte{}
+				end := b.next[string(t.Topic)]
+				switch {
+				case p.Partition != 0:
+					pd.ErrorCode = common.UnknownTopicOrPartition
+				case p.FetchOffset < 0 || p.FetchOffset > end:
+					pd.ErrorCode = common.OffsetOutOfRange
+				}
+				if pd.ErrorCode != common.None { // offsets -1 and no records, as Kafka answers
+					pd.HighWatermark, failed = -1, true // (the other two are -1 by default)
+					tr.Partitions = append(tr.Partitions, pd)
+					continue
+				}
+				pd.HighWatermark, pd.LastStableOffset, pd.LogStartOffset = end, end, 0
 				for _, batch := range b.logs[string(t.Topic)] {
 					if last := int64(binary.BigEndian.Uint64(batch)) + int64(binary.BigEndian.Uint32(batch[23:])); last >= p.FetchOffset {
 						pd.Records = append(pd.Records, batch...)
@@ -138,7 +165,7 @@ func (b *broker) fetch(ctx context.Context, _ *server.Request, req *fetch.FetchR
 			resp.Responses = append(resp.Responses, tr)
 		}
 		b.mu.Unlock()
-		if size >= int(req.MinBytes) {
+		if size >= int(req.MinBytes) || failed { // an error is answered at once
 			return resp, nil
 		}
 		select { // wait for a produce, up to MaxWaitMs
@@ -158,11 +185,16 @@ func (b *broker) listOffsets(_ context.Context, _ *server.Request, req *listoffs
 	for _, t := range req.Topics {
 		tr := listoffsets.ListOffsetsTopicResponse{Name: t.Name}
 		for _, p := range t.Partitions {
-			offset := int64(0) // the earliest (-2), and for any timestamp, the start
-			if p.Timestamp == -1 {
-				offset = b.next[string(t.Name)] // the latest
+			pr := listoffsets.ListOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, Timestamp: -1, Offset: -1, LeaderEpoch: -1}
+			switch {
+			case p.PartitionIndex != 0:
+				pr.ErrorCode = common.UnknownTopicOrPartition
+			case p.Timestamp == -1:
+				pr.Offset = b.next[string(t.Name)] // the latest
+			default:
+				pr.Offset = 0 // the earliest (-2), and for any timestamp, the start
 			}
-			tr.Partitions = append(tr.Partitions, listoffsets.ListOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, Timestamp: -1, Offset: offset, LeaderEpoch: -1})
+			tr.Partitions = append(tr.Partitions, pr)
 		}
 		resp.Topics = append(resp.Topics, tr)
 	}
@@ -180,18 +212,35 @@ func (b *broker) create(name string) {
 	}
 }
 
-// append stores a produced blob's record batches, each given its base offset (which
-// the batch's CRC does not cover) and counted by its last offset delta.
-func (b *broker) append(name string, records []byte) {
-	for len(records) >= 61 {
-		n := 12 + int(binary.BigEndian.Uint32(records[8:]))
-		if n > len(records) || n < 61 {
-			return
+// splitBatches splits a produced blob into its record batches, or reports false where
+// it is not a sequence of whole v2 batches whose CRC-32C holds (which Kafka answers
+// with CORRUPT_MESSAGE).
+func splitBatches(records []byte) ([][]byte, bool) {
+	var batches [][]byte
+	for len(records) > 0 {
+		if len(records) < 61 {
+			return nil, false
 		}
-		batch := append([]byte(nil), records[:n]...)
+		n := 12 + int(binary.BigEndian.Uint32(records[8:]))
+		if n > len(records) || n < 61 || records[16] != 2 ||
+			crc32.Checksum(records[21:n], castagnoli) != binary.BigEndian.Uint32(records[17:]) {
+			return nil, false
+		}
+		batches = append(batches, records[:n])
+		records = records[n:]
+	}
+	return batches, true
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// append stores a topic's produced record batches, each given its base offset (which
+// the batch's CRC does not cover) and counted by its last offset delta.
+func (b *broker) append(name string, batches [][]byte) {
+	for _, batch := range batches {
+		batch = append([]byte(nil), batch...)
 		binary.BigEndian.PutUint64(batch, uint64(b.next[name]))
 		b.next[name] += int64(binary.BigEndian.Uint32(batch[23:])) + 1
 		b.logs[name] = append(b.logs[name], batch)
-		records = records[n:]
 	}
 }

@@ -102,14 +102,15 @@ func testKcat(t *testing.T) {
 }
 
 // TestRealClients runs franz-go's kgo and librdkafka's kcat against the fake broker, with
-// and without SASL, and reports one line.
+// and without SASL, and a kgo consumer through an error code, and reports one line.
 func TestRealClients(t *testing.T) {
 	t.Run("kgo", testKgoProduceConsume)
+	t.Run("kgo-offset-out-of-range", testKgoOutOfRange)
 	t.Run("kgo-KIP-511", testKgoKIP511)
 	t.Run("kgo-SCRAM-SHA-512", testKgoSCRAM)
 	t.Run("kcat", testKcat)
 	t.Run("kcat-SCRAM-SHA-256", testKcatSCRAM)
 	if _, err := exec.LookPath("kcat"); err == nil && !t.Failed() { // (the kcat subtests skip without it)
-		testenv.Report(t, "fakebroker on kio/server: kgo produce+consume, SCRAM-SHA-512, KIP-511 retry; kcat -L -P -C, SCRAM-SHA-256")
+		testenv.Report(t, "fakebroker on kio/server: kgo produce+consume, SCRAM-SHA-512, KIP-511 retry, reset after OFFSET_OUT_OF_RANGE; kcat -L -P -C, SCRAM-SHA-256")
 	}
 }
