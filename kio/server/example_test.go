@@ -7,6 +7,8 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
+	"github.com/kio-go/kafka-protocol/kio/schema/initproducerid"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/server"
 )
@@ -45,4 +47,33 @@ func Example() {
 	fmt.Println(*resp.ClusterId)
 	// Output:
 	// hello alice
+}
+
+// A handler that cannot serve a request returns a Kafka error code as its error; the
+// client reads it in the response's top-level ErrorCode, and the connection serves on.
+func ExampleHandle_errorCode() {
+	mux := server.NewMux()
+	server.Handle(mux, func(ctx context.Context, req *server.Request, body *initproducerid.InitProducerIdRequest) (*initproducerid.InitProducerIdResponse, error) {
+		return nil, fmt.Errorf("no producer ids yet: %w", common.CoordinatorLoadInProgress)
+	})
+	srv := &server.Server{Handler: mux}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	conn, err := client.Dial(context.Background(), ln.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	for range 2 {
+		resp, err := client.Call[initproducerid.InitProducerIdResponse](context.Background(), conn, &initproducerid.InitProducerIdRequest{})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(resp.ErrorCode, resp.ProducerId)
+	}
+	// Output:
+	// kafka error 14: COORDINATOR_LOAD_IN_PROGRESS -1
+	// kafka error 14: COORDINATOR_LOAD_IN_PROGRESS -1
 }
