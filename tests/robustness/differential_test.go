@@ -17,7 +17,6 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/serial"
-	"github.com/kio-go/kafka-protocol/kio/tags"
 	"github.com/kio-go/kafka-protocol/tests/javaoracle"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
 )
@@ -384,18 +383,14 @@ func compareFrames(t *testing.T, payloads [][]byte, jvm *javaoracle.JVM) (strict
 	return strict, broker, servedButRefused
 }
 
-// javaKind says how the Java side names msg.
+// javaKind says how the Java side names msg: requests and responses by API key, the
+// rest by name.
 func javaKind(m *schema.Message) (javaoracle.Kind, int16, string) {
-	switch m.Kind {
-	case tags.Request:
-		return javaoracle.Request, m.APIKey, m.Name
-	case tags.Response:
-		return javaoracle.Response, m.APIKey, m.Name
-	case tags.Header:
-		return javaoracle.Header, -1, m.Name
-	default:
-		return javaoracle.Data, -1, m.Name
+	k := kafkadist.KindOf(m.Kind)
+	if k == kafkadist.Request || k == kafkadist.Response {
+		return k, m.APIKey, m.Name
 	}
+	return k, -1, m.Name
 }
 
 func kioVerdict(target bodyTarget, data []byte) verdict {
