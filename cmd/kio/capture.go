@@ -112,6 +112,7 @@ type kafkaStream struct {
 	s       *streams
 	halves  [2]halfState
 	started bool // a half took its first packet: the stream counts as a connection
+	done    bool // reassembly has forgotten it (ReassemblyComplete)
 }
 
 type halfState struct {
@@ -224,7 +225,10 @@ func (ks *kafkaStream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.A
 	hs.h.feed(ks.s.p, data, sg.CaptureInfo(0).Timestamp)
 }
 
-func (ks *kafkaStream) ReassemblyComplete(_ reassembly.AssemblerContext) bool { return true }
+func (ks *kafkaStream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
+	ks.done = true
+	return true
+}
 
 // resetOf makes a RST on the connection of tcp, in its direction or the reverse one,
 // at sequence number seq: decoded from bytes, as reassembly keys a packet by the ports
@@ -350,9 +354,14 @@ func decodeCapture(br *bufio.Reader, p *printer, ports portSet) (*captureStats, 
 			ss.reused, ss.closing = nil, true
 			same, other := &old.halves[ss.reusedDir], &old.halves[1-ss.reusedDir]
 			asm.AssembleWithContext(flow, resetOf(&tcp, false, same.resetAt), &ctx)
-			asm.AssembleWithContext(flow.Reverse(), resetOf(&tcp, true, other.resetAt), &ctx)
+			if !old.done { // else the other direction was closed already
+				asm.AssembleWithContext(flow.Reverse(), resetOf(&tcp, true, other.resetAt), &ctx)
+			}
 			ss.closing = false
-			asm.AssembleWithContext(flow, &tcp, &ctx)
+			if old.done {
+				asm.AssembleWithContext(flow, &tcp, &ctx)
+			}
+			ss.reused = nil // a SYN the old stream still refused is left out
 		}
 		if ci.Timestamp.Sub(last) > time.Minute {
 			asm.FlushCloseOlderThan(ci.Timestamp.Add(-2 * time.Minute))

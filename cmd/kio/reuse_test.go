@@ -81,6 +81,7 @@ func TestDecodeReusedFourTuple(t *testing.T) {
 		// The client resets: reassembly closes the client's side only and keeps the
 		// connection, whose closed side would drop the new connection's requests.
 		{"client resets", func(c *tcpConn) { c.b.segment(c.client, c.server, c.cseq, tcpFlags{rst: true}, nil) }, linuxReuseISN},
+		{"server resets", func(c *tcpConn) { c.b.segment(c.server, c.client, c.sseq, tcpFlags{rst: true}, nil) }, linuxReuseISN},
 		// No close captured; the new ISN behind the old stream's (another host's
 		// choice): the old stream would take the new bytes for ones it already had.
 		{"no close, ISN behind", func(*tcpConn) {}, func(old *tcpConn) uint32 { return old.cseq - 50000 }},
