@@ -97,21 +97,32 @@ type streams struct {
 	ports   portSet
 	stats   *captureStats
 	streams []*kafkaStream
+	// reused is set by Accept when a SYN shows that a new connection took the 4-tuple
+	// of the stream it was given (see Accept); closing is set while decodeCapture ends
+	// that stream with synthetic RSTs.
+	reused    *kafkaStream
+	reusedDir int // the half of reused the SYN came to
+	closing   bool
 }
 
 // kafkaStream is one TCP connection as gopacket's reassembly sees it: halves[0] is the
-// direction of the first packet seen (reassembly's TCPDirClientToServer), whichever
-// side sent it.
+// direction reassembly calls TCPDirClientToServer (that of the packet that made it
+// create the stream), whichever side sent it.
 type kafkaStream struct {
-	s      *streams
-	halves [2]halfState
+	s       *streams
+	halves  [2]halfState
+	started bool // a half took its first packet: the stream counts as a connection
+	done    bool // reassembly has forgotten it (ReassemblyComplete)
 }
 
 type halfState struct {
-	h      half
-	sawSYN bool // the direction's SYN was captured: its first byte starts a frame
-	bytes  int64
-	tls    bool
+	h       half
+	started bool   // reassembly took a SYN or a payload of the direction
+	sawSYN  bool   // the direction's SYN was captured: its first byte starts a frame
+	isn     uint32 // the SYN's sequence number, when sawSYN
+	resetAt uint32 // a sequence number at or before reassembly's next expected one
+	bytes   int64
+	tls     bool
 }
 
 func dirIndex(d reassembly.TCPFlowDirection) int {
@@ -130,7 +141,6 @@ func (s *streams) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ reassembl
 		client, server = dst, src
 	}
 	c := newConn(client + ">" + server)
-	s.stats.conns++
 	ks := &kafkaStream{s: s}
 	ks.halves[0].h = half{c: c, request: firstIsRequest}
 	ks.halves[1].h = half{c: c, request: !firstIsRequest}
@@ -138,13 +148,54 @@ func (s *streams) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ reassembl
 	return ks
 }
 
-// Accept takes every packet and starts a connection whose SYN was not captured at
-// its first packet, so that a capture begun mid-stream is decoded from there (resync
-// finds the first frame).
-func (ks *kafkaStream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, _ reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+// invalidSequence is what reassembly passes to Accept as the next sequence number of
+// a direction it has not started (its unexported invalidSequence).
+const invalidSequence = reassembly.Sequence(-1)
+
+// Accept decides which packets reassembly takes, for three cases its defaults do not
+// cover:
+//
+//   - A direction whose SYN was not captured (a capture begun mid-stream) starts at its
+//     first packet carrying bytes, so that it is decoded from there (resync finds the
+//     first frame).
+//   - A packet carrying neither a SYN nor bytes (a bare ACK, FIN or RST) does not start
+//     a direction. Reassembly forgets a connection once both its FINs are through, and
+//     the closing side's last ACK, which loopback captures often record after the
+//     other side's FIN, then makes it create a new stream for the same 4-tuple. Started
+//     at that ACK's sequence number, such a stream would queue everything of the next
+//     connection to reuse the 4-tuple (Linux reuses a TIME_WAIT 4-tuple on loopback,
+//     its ISN 65537 past the old one) until the capture's end: its responses came out
+//     first, without their requests. Unstarted, it serves the next connection from its
+//     SYN.
+//   - A SYN other than the one a direction started with is a new connection on the
+//     4-tuple of one reassembly has not forgotten (a side that ended with a RST is
+//     never closed by the other): the packet is refused and decodeCapture ends the
+//     old stream, then hands the packet in again.
+func (ks *kafkaStream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
 	hs := &ks.halves[dirIndex(dir)]
-	if tcp.SYN && hs.bytes == 0 {
-		hs.sawSYN = true
+	if ks.s.closing {
+		*start = true
+		return true
+	}
+	if tcp.SYN && hs.started && (!hs.sawSYN || tcp.Seq != hs.isn) {
+		ks.s.reused, ks.s.reusedDir = ks, dirIndex(dir)
+		return false
+	}
+	if !hs.started {
+		if !tcp.SYN && len(tcp.Payload) == 0 {
+			return false
+		}
+		hs.started = true
+		hs.resetAt = tcp.Seq
+		if tcp.SYN {
+			hs.sawSYN, hs.isn = true, tcp.Seq
+		}
+		if !ks.started {
+			ks.started = true
+			ks.s.stats.conns++
+		}
+	} else if nextSeq != invalidSequence {
+		hs.resetAt = uint32(nextSeq)
 	}
 	*start = true
 	return true
@@ -174,7 +225,31 @@ func (ks *kafkaStream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.A
 	hs.h.feed(ks.s.p, data, sg.CaptureInfo(0).Timestamp)
 }
 
-func (ks *kafkaStream) ReassemblyComplete(_ reassembly.AssemblerContext) bool { return true }
+func (ks *kafkaStream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
+	ks.done = true
+	return true
+}
+
+// resetOf makes a RST on the connection of tcp, in its direction or the reverse one,
+// at sequence number seq: decoded from bytes, as reassembly keys a packet by the ports
+// its decoding recorded.
+func resetOf(tcp *layers.TCP, reverse bool, seq uint32) *layers.TCP {
+	src, dst := tcp.SrcPort, tcp.DstPort
+	if reverse {
+		src, dst = dst, src
+	}
+	var hdr [20]byte
+	binary.BigEndian.PutUint16(hdr[0:], uint16(src))
+	binary.BigEndian.PutUint16(hdr[2:], uint16(dst))
+	binary.BigEndian.PutUint32(hdr[4:], seq)
+	hdr[12] = 5 << 4 // header length: 5 words
+	hdr[13] = 0x04   // RST
+	rst := &layers.TCP{}
+	if err := rst.DecodeFromBytes(hdr[:], gopacket.NilDecodeFeedback); err != nil {
+		panic("kio: a 20-byte TCP header does not decode: " + err.Error())
+	}
+	return rst
+}
 
 // captureContext hands a packet's capture info to the assembler.
 type captureContext gopacket.CaptureInfo
@@ -272,6 +347,22 @@ func decodeCapture(br *bufio.Reader, p *printer, ports portSet) (*captureStats, 
 		}
 		ctx := captureContext(ci)
 		asm.AssembleWithContext(flow, &tcp, &ctx)
+		if old := ss.reused; old != nil {
+			// A new connection on the 4-tuple of a stream reassembly still holds: end
+			// that stream (both its directions reset, so that reassembly forgets it),
+			// then hand the SYN in again to start the new one.
+			ss.reused, ss.closing = nil, true
+			same, other := &old.halves[ss.reusedDir], &old.halves[1-ss.reusedDir]
+			asm.AssembleWithContext(flow, resetOf(&tcp, false, same.resetAt), &ctx)
+			if !old.done { // else the other direction was closed already
+				asm.AssembleWithContext(flow.Reverse(), resetOf(&tcp, true, other.resetAt), &ctx)
+			}
+			ss.closing = false
+			if old.done {
+				asm.AssembleWithContext(flow, &tcp, &ctx)
+			}
+			ss.reused = nil // a SYN the old stream still refused is left out
+		}
 		if ci.Timestamp.Sub(last) > time.Minute {
 			asm.FlushCloseOlderThan(ci.Timestamp.Add(-2 * time.Minute))
 			last = ci.Timestamp

@@ -67,6 +67,13 @@ func newPcapng(w io.Writer, mss int) (*pcapBuilder, *pcapgo.NgWriter) {
 }
 
 func (b *pcapBuilder) packet(src, dst endpoint, seq uint32, syn, ack bool, payload []byte) {
+	b.segment(src, dst, seq, tcpFlags{syn: syn, ack: ack}, payload)
+}
+
+// tcpFlags are the flags of a segment the tests write.
+type tcpFlags struct{ syn, ack, fin, rst bool }
+
+func (b *pcapBuilder) segment(src, dst endpoint, seq uint32, f tcpFlags, payload []byte) {
 	b.n++
 	b.at = b.at.Add(50 * time.Microsecond)
 	before := b.bytes
@@ -76,7 +83,7 @@ func (b *pcapBuilder) packet(src, dst endpoint, seq uint32, syn, ack bool, paylo
 	}
 	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
 	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src.ip, DstIP: dst.ip}
-	tcp := &layers.TCP{SrcPort: layers.TCPPort(src.port), DstPort: layers.TCPPort(dst.port), Seq: seq, SYN: syn, ACK: ack, Window: 65535}
+	tcp := &layers.TCP{SrcPort: layers.TCPPort(src.port), DstPort: layers.TCPPort(dst.port), Seq: seq, SYN: f.syn, ACK: f.ack, FIN: f.fin, RST: f.rst, Window: 65535}
 	tcp.SetNetworkLayerForChecksum(ip)
 	buf := gopacket.NewSerializeBuffer()
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, tcp, gopacket.Payload(payload)); err != nil {
@@ -96,7 +103,13 @@ type tcpConn struct {
 }
 
 func (b *pcapBuilder) connect(client, server endpoint) *tcpConn {
-	c := &tcpConn{b: b, client: client, server: server, cseq: 1000, sseq: 5000}
+	return b.connectISN(client, server, 1000, 5000)
+}
+
+// connectISN writes a connection's SYN and SYN-ACK with the given initial sequence
+// numbers.
+func (b *pcapBuilder) connectISN(client, server endpoint, cisn, sisn uint32) *tcpConn {
+	c := &tcpConn{b: b, client: client, server: server, cseq: cisn, sseq: sisn}
 	b.packet(client, server, c.cseq, true, false, nil)
 	b.packet(server, client, c.sseq, true, true, nil)
 	c.cseq++
