@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kio-go/kafka-protocol/internal/dialrecord"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 )
 
@@ -182,16 +183,8 @@ func TestTap(t *testing.T) {
 // frame the proxy relayed is printed, paired.
 func TestTapMultiBroker(t *testing.T) {
 	rt := startTap(t, 3)
-	var mu sync.Mutex
-	var dialed []string
-	dial := func(ctx context.Context, network, host string) (net.Conn, error) {
-		mu.Lock()
-		dialed = append(dialed, host)
-		mu.Unlock()
-		var d net.Dialer
-		return d.DialContext(ctx, network, host)
-	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(rt.px.BootstrapAddr()), kgo.Dialer(dial), kgo.DefaultProduceTopic("tapped"),
+	var rec dialrecord.Recorder
+	cl, err := kgo.NewClient(kgo.SeedBrokers(rt.px.BootstrapAddr()), kgo.Dialer(rec.Dial), kgo.DefaultProduceTopic("tapped"),
 		kgo.ConsumeTopics("tapped"), kgo.ConsumerGroup("tap-group"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		t.Fatal(err)
@@ -229,13 +222,11 @@ func TestTapMultiBroker(t *testing.T) {
 	if len(listeners) != 3 {
 		t.Errorf("tap listeners %v, want one per broker", rt.px.Mappings())
 	}
-	mu.Lock()
-	for _, a := range dialed {
+	for _, a := range rec.Addrs() {
 		if !listeners[a] {
 			t.Errorf("the client dialled %s, not a tap listener (brokers %v)", a, rt.brokers)
 		}
 	}
-	mu.Unlock()
 	out := rt.out.String()
 	for _, b := range rt.brokers {
 		host, port, _ := net.SplitHostPort(b)
