@@ -9,9 +9,11 @@ import (
 	"net"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/tags"
@@ -37,6 +39,13 @@ type Conn struct {
 	// waiting behind a stalled write can give up when its context ends.
 	wsem   chan struct{}
 	nextID int32 // held with wsem (or during setup)
+
+	// KIP-368: when the broker gave the SASL session a lifetime, the first call to
+	// write at or after reauthAt re-authenticates first (held with wsem).
+	sasl        sasl.Mechanism
+	reauthAt    time.Time
+	reauthLimit time.Duration // bounds one re-authentication
+	reauths     atomic.Int32
 
 	mu      sync.Mutex
 	pending map[int32]chan []byte // calls awaiting a response, by correlation id
@@ -71,7 +80,11 @@ func (d *Dialer) open(ctx context.Context, nc net.Conn, addr string) (*Conn, err
 	})
 	err := c.negotiate(d)
 	if err == nil && d.SASL != nil {
-		err = c.authenticate(ctx, d.SASL)
+		start := time.Now()
+		var lifetime time.Duration
+		if lifetime, err = c.authenticate(ctx, d.SASL, c.syncExchange); err == nil {
+			c.setSession(d.SASL, d.Timeout, start, lifetime)
+		}
 	}
 	if !stop() {
 		<-interrupted
@@ -234,30 +247,22 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 	case <-c.closed:
 		return nil, c.Err()
 	}
-	var ch chan []byte
-	if expect {
-		ch = make(chan []byte, 1)
+	if c.reauthDue() {
+		if err := c.reauthenticate(); err != nil {
+			<-c.wsem
+			c.fail(err)
+			// The broker closes the connection after refusing a login: this call says why,
+			// whichever of the two the connection recorded first.
+			return nil, &ConnError{Addr: c.addr, Err: err}
+		}
 	}
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
+	id, ch, err := c.register(expect)
+	if err != nil {
 		<-c.wsem
-		return nil, c.err
+		return nil, err
 	}
-	id := c.nextID
-	for _, taken := c.pending[id]; taken; _, taken = c.pending[id] {
-		id++ // a call that gave up long ago still holds it
-	}
-	c.nextID = id + 1
-	if c.nextID < 0 {
-		c.nextID = 0
-	}
-	if expect {
-		c.pending[id] = ch
-	}
-	c.mu.Unlock()
 	binary.BigEndian.PutUint32(buf[8:], uint32(id))
-	err := c.write(ctx, buf)
+	err = c.write(ctx, buf)
 	<-c.wsem
 	if pooled != nil {
 		putRequestBuffer(pooled, buf)
@@ -283,6 +288,32 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 			return nil, c.Err()
 		}
 	}
+}
+
+// register takes the next free correlation id and, if expect, the channel its response
+// will come on. wsem must be held.
+func (c *Conn) register(expect bool) (int32, chan []byte, error) {
+	var ch chan []byte
+	if expect {
+		ch = make(chan []byte, 1)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return 0, nil, c.err
+	}
+	id := c.nextID
+	for _, taken := c.pending[id]; taken; _, taken = c.pending[id] {
+		id++ // a call that gave up long ago still holds it
+	}
+	c.nextID = id + 1
+	if c.nextID < 0 {
+		c.nextID = 0
+	}
+	if expect {
+		c.pending[id] = ch
+	}
+	return id, ch, nil
 }
 
 // write writes buf whole, or fails when ctx ends first (setting a past write deadline

@@ -36,6 +36,19 @@
 // every call in flight, and every later one, fails with a *ConnError wrapping ErrClosed
 // and the cause; nothing waits for a response that cannot come.
 //
+// # SASL sessions with a lifetime
+//
+// A broker may give a SASL session a lifetime (its connections.max.reauth.ms, or a
+// token's expiry; KIP-368) in its SaslAuthenticate answer, and closes the connection at
+// the first request after it ends. A Conn re-authenticates before then, with the same
+// Mechanism, at a random point between 85 % and 95 % of the lifetime, as Kafka's Java
+// client does: the first call to write after that point runs SaslHandshake and
+// SaslAuthenticate again on the live connection, while the responses of calls already
+// sent keep coming; other calls wait until it ends (bounded by Dialer.Timeout, or 30 s).
+// A failed re-authentication closes the connection with an error wrapping
+// ErrReauthentication. A connection that is idle past the lifetime re-authenticates at
+// its next call, which the broker allows.
+//
 // # Raw frames
 //
 // RoundTripFrame sends a request frame encoded elsewhere and returns the response frame

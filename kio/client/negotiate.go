@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
@@ -105,46 +106,58 @@ func (c *Conn) setVersions(resp *apiversions.ApiVersionsResponse) {
 	}
 }
 
+// exchange sends one request and returns its response body: syncCall while the
+// connection is set up, the pipelined path while it re-authenticates.
+type exchange func(key, version int16, body any) (any, error)
+
+func (c *Conn) syncExchange(key, version int16, body any) (any, error) {
+	out, _, err := c.syncCall(key, version, body)
+	return out, err
+}
+
 // authenticate runs SaslHandshake, then the mechanism's tokens: in SaslAuthenticate
-// requests after a version 1 handshake, bare and size-prefixed after version 0.
-func (c *Conn) authenticate(ctx context.Context, m sasl.Mechanism) error {
+// requests after a version 1 handshake, bare and size-prefixed after version 0. It
+// returns the session lifetime the broker's last SaslAuthenticate answer gave (KIP-368;
+// 0 for none).
+func (c *Conn) authenticate(ctx context.Context, m sasl.Mechanism, send exchange) (time.Duration, error) {
 	hsAPI, _ := schema.Lookup(saslhandshake.APIKey)
 	hv, err := c.version(hsAPI, -1)
 	if err != nil {
-		return &sasl.Error{Mechanism: m.Name(), Err: err}
+		return 0, &sasl.Error{Mechanism: m.Name(), Err: err}
 	}
-	out, _, err := c.syncCall(saslhandshake.APIKey, hv, &saslhandshake.SaslHandshakeRequest{Mechanism: m.Name()})
+	out, err := send(saslhandshake.APIKey, hv, &saslhandshake.SaslHandshakeRequest{Mechanism: m.Name()})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	hs := out.(*saslhandshake.SaslHandshakeResponse)
 	if hs.ErrorCode != 0 {
-		return &sasl.Error{Mechanism: m.Name(), Code: int16(hs.ErrorCode),
+		return 0, &sasl.Error{Mechanism: m.Name(), Code: int16(hs.ErrorCode),
 			Message: fmt.Sprintf("%v; the broker enables %v", hs.ErrorCode, hs.Mechanisms)}
 	}
 	var av int16
 	if hv >= 1 {
 		authAPI, _ := schema.Lookup(saslauthenticate.APIKey)
 		if av, err = c.version(authAPI, -1); err != nil {
-			return &sasl.Error{Mechanism: m.Name(), Err: err}
+			return 0, &sasl.Error{Mechanism: m.Name(), Err: err}
 		}
 	}
 	session, token, err := m.Start(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	var lifetime time.Duration
 	for {
 		var challenge []byte
 		if hv == 0 {
 			if challenge, err = c.rawToken(token); err != nil {
-				return &sasl.Error{Mechanism: m.Name(), Message: "version 0 exchange (a broker closes the connection on a failed login)", Err: err}
+				return 0, &sasl.Error{Mechanism: m.Name(), Message: "version 0 exchange (a broker closes the connection on a failed login)", Err: err}
 			}
 		} else {
-			out, _, err := c.syncCall(saslauthenticate.APIKey, av, &saslauthenticate.SaslAuthenticateRequest{AuthBytes: token})
+			out, err := send(saslauthenticate.APIKey, av, &saslauthenticate.SaslAuthenticateRequest{AuthBytes: token})
 			if err != nil {
 				// Some brokers (franz-go's kfake) close the connection instead of answering
 				// SASL_AUTHENTICATION_FAILED.
-				return &sasl.Error{Mechanism: m.Name(), Message: "SaslAuthenticate failed", Err: err}
+				return 0, &sasl.Error{Mechanism: m.Name(), Message: "SaslAuthenticate failed", Err: err}
 			}
 			r := out.(*saslauthenticate.SaslAuthenticateResponse)
 			if r.ErrorCode != 0 {
@@ -152,13 +165,14 @@ func (c *Conn) authenticate(ctx context.Context, m sasl.Mechanism) error {
 				if r.ErrorMessage != nil {
 					e.Message = *r.ErrorMessage
 				}
-				return e
+				return 0, e
 			}
 			challenge = r.AuthBytes
+			lifetime = time.Duration(r.SessionLifetimeMs) * time.Millisecond
 		}
 		done, next, err := session.Challenge(challenge)
 		if err != nil || done {
-			return err
+			return lifetime, err
 		}
 		token = next
 	}

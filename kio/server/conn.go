@@ -36,6 +36,9 @@ var (
 	ErrNoResponse = errors.New("handler returned no response")
 	// ErrIdle: no request for Server.IdleTimeout.
 	ErrIdle = errors.New("connection idle")
+	// ErrSessionExpired: a request after the SASL session's lifetime ended
+	// (Server.SessionLifetime) without a re-authentication.
+	ErrSessionExpired = errors.New("SASL session expired")
 )
 
 // HandlerError reports a handler that failed (returned an error, panicked, returned
@@ -127,6 +130,12 @@ type serverConn struct {
 	mechanism sasl.ServerMechanism
 	session   sasl.ServerSession
 	rawTokens bool // a version 0 handshake: bare tokens follow
+	// KIP-368: when the session ends (Server.SessionLifetime), and during a
+	// re-authentication the mechanism and principal it must keep.
+	sessionEnd    time.Time
+	reauthing     bool
+	prevMechanism string
+	prevPrincipal string
 }
 
 // pipelineDepth bounds the requests read ahead of their responses on one connection.
@@ -228,7 +237,9 @@ func (c *serverConn) readLoop() error {
 			if err == nil && c.authed {
 				c.nc.SetReadDeadline(time.Time{})
 			}
-		} else {
+		} else if err = c.checkSession(f); err == nil && !c.authed {
+			err = c.authenticate(f) // a re-authentication begins
+		} else if err == nil {
 			err = c.dispatch(f)
 		}
 		if err != nil {
@@ -458,7 +469,9 @@ func (c *serverConn) authenticate(f []byte) error {
 		if err != nil {
 			return err // version 0 has no way to say why: Kafka closes the connection
 		}
-		c.authDone(done)
+		if err := c.authDone(done); err != nil {
+			return err
+		}
 		return c.enqueue(doneSlot(append(binary.BigEndian.AppendUint32(nil, uint32(len(challenge))), challenge...)))
 	}
 	key, version, id, err := frame.PeekRequest(f)
@@ -487,10 +500,15 @@ func (c *serverConn) authenticate(f []byte) error {
 		}
 		s := &slot{done: make(chan struct{})}
 		close(s.done)
-		if c.mechanism == nil {
+		switch {
+		case c.mechanism == nil:
 			body.ErrorCode = common.UnsupportedSaslMechanism
 			s.closeAfter = &sasl.Error{Mechanism: name, Code: int16(body.ErrorCode), Message: "mechanism not enabled"}
-		} else {
+		case c.reauthing && name != c.prevMechanism:
+			body.ErrorCode = common.UnsupportedSaslMechanism
+			s.closeAfter = &sasl.Error{Mechanism: name, Code: int16(body.ErrorCode),
+				Message: "re-authentication must keep the mechanism " + c.prevMechanism}
+		default:
 			c.session = c.mechanism.Start(c.ctx)
 			c.rawTokens = version == 0
 		}
@@ -511,8 +529,12 @@ func (c *serverConn) authenticate(f []byte) error {
 			msg := "Authentication failed during authentication due to invalid credentials with SASL mechanism " + c.mechanism.Name()
 			body = &saslauthenticate.SaslAuthenticateResponse{ErrorCode: common.SaslAuthenticationFailed, ErrorMessage: &msg}
 			s.closeAfter = err
-		} else {
-			c.authDone(done)
+		} else if err := c.authDone(done); err != nil {
+			msg := err.Error()
+			body = &saslauthenticate.SaslAuthenticateResponse{ErrorCode: common.SaslAuthenticationFailed, ErrorMessage: &msg}
+			s.closeAfter = err
+		} else if done && c.s.SessionLifetime > 0 {
+			body.SessionLifetimeMs = c.s.SessionLifetime.Milliseconds()
 		}
 		if s.frame, err = c.framer.AppendResponse(nil, key, version, &frame.Response{Header: responseheader.ResponseHeader{CorrelationId: id}, Body: body}); err != nil {
 			return err
@@ -522,9 +544,48 @@ func (c *serverConn) authenticate(f []byte) error {
 	return &frame.FrameError{Op: "serve request", APIKey: key, APIVersion: version, Size: -1, Err: ErrUnauthenticated}
 }
 
-func (c *serverConn) authDone(done bool) {
-	if done {
-		c.authed = true
+// authDone records a finished exchange: the peer's principal, or for a
+// re-authentication a check that it kept it (the peer is shared with handlers then).
+func (c *serverConn) authDone(done bool) error {
+	if !done {
+		return nil
+	}
+	if c.reauthing {
+		if p := c.session.Principal(); p != c.prevPrincipal {
+			return &sasl.Error{Mechanism: c.mechanism.Name(), Code: int16(common.SaslAuthenticationFailed),
+				Message: fmt.Sprintf("cannot change principals during re-authentication from %q to %q", c.prevPrincipal, p), Err: sasl.ErrAuthentication}
+		}
+		c.reauthing = false
+	} else {
 		c.peer.Mechanism, c.peer.Principal = c.mechanism.Name(), c.session.Principal()
 	}
+	c.authed = true
+	if c.s.SessionLifetime > 0 {
+		c.sessionEnd = time.Now().Add(c.s.SessionLifetime)
+	}
+	return nil
+}
+
+// checkSession looks at a request of an authenticated connection: a SaslHandshake
+// begins a re-authentication (KIP-368; the connection counts as unauthenticated until
+// it completes), and any other request after the session ended closes the connection.
+func (c *serverConn) checkSession(f []byte) error {
+	if len(c.s.SASL) == 0 {
+		return nil
+	}
+	key, version, _, err := frame.PeekRequest(f)
+	if err != nil {
+		return err
+	}
+	if key == saslhandshake.APIKey {
+		c.prevMechanism, c.prevPrincipal = c.peer.Mechanism, c.peer.Principal
+		c.authed, c.reauthing = false, true
+		c.mechanism, c.session, c.rawTokens = nil, nil, false
+		return nil
+	}
+	if !c.sessionEnd.IsZero() && time.Now().After(c.sessionEnd) {
+		return &frame.FrameError{Op: "serve request", APIKey: key, APIVersion: version, Size: -1,
+			Err: fmt.Errorf("%w %v after authentication", ErrSessionExpired, c.s.SessionLifetime)}
+	}
+	return nil
 }

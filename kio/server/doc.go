@@ -59,6 +59,12 @@
 // login is answered with SASL_AUTHENTICATION_FAILED (version 1) and the connection closed.
 // The handler sees the authenticated principal in Request.Peer.
 //
+// Server.SessionLifetime gives sessions a lifetime, as Kafka's connections.max.reauth.ms
+// does (KIP-368): SaslAuthenticate v1+ answers carry it, a SaslHandshake on an
+// authenticated connection begins a re-authentication (which must keep the mechanism and
+// the principal, else it is refused and the connection closed), and a connection whose
+// session ended without one is closed at its next request (ErrSessionExpired).
+//
 // # Raw frames
 //
 // A RawHandler sees every request frame, undecoded, before the Handler: a proxy relays it

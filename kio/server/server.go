@@ -38,6 +38,13 @@ type Server struct {
 	// that closed cleanly between requests, else the error (a *frame.FrameError for a
 	// frame refused, a *HandlerError for a handler's failure, ...).
 	OnClose func(p *Peer, err error)
+	// SessionLifetime, if positive, limits a SASL session as Kafka's broker setting
+	// connections.max.reauth.ms does (KIP-368): SaslAuthenticate answers (v1+) tell the
+	// client the lifetime, the client re-authenticates on the same connection before
+	// it ends (with the same mechanism, as the same principal), and a connection whose
+	// session has ended is closed at its next request other than SaslHandshake, with an
+	// error wrapping ErrSessionExpired.
+	SessionLifetime time.Duration
 	// HandshakeTimeout bounds a TLS handshake and SASL authentication; 0 means 10 s.
 	HandshakeTimeout time.Duration
 	// IdleTimeout, if positive, closes a connection that sends no request for that long
