@@ -127,7 +127,7 @@ func TestAppendBytesMatchesAppend(t *testing.T) {
 			prefix := []byte{0xa, 0xb, 0xc}
 			dst := append(make([]byte, 0, len(prefix)+n+spare), prefix...)
 			if spare == 0 && n > 0 {
-				dst = dst[:len(prefix):len(prefix)+n-1] // one byte short: append grows it
+				dst = dst[: len(prefix) : len(prefix)+n-1] // one byte short: append grows it
 			}
 			got := AppendBytes(dst, src[:n])
 			want := append(append([]byte(nil), prefix...), src[:n]...)
