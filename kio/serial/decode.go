@@ -37,7 +37,7 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		return
 	}
 	if len(pl.defaults) != 0 {
-		r.applyDefaults(pl.defaults, p)
+		r.applyDefaults(&pl.defaultSet, p)
 	}
 	for _, o := range pl.ops {
 		fp := unsafe.Add(p, o.offset)
