@@ -45,7 +45,17 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		return
 	}
 	if len(pl.defaults) != 0 {
-		r.applyDefaults(&pl.defaultSet, p)
+		// The words here, without a call: a Fetch partition's are six -1s.
+		d := &pl.defaultSet
+		for _, w := range d.words64 {
+			*(*uint64)(unsafe.Add(p, w.offset)) = w.bits
+		}
+		for _, w := range d.words32 {
+			*(*uint32)(unsafe.Add(p, w.offset)) = uint32(w.bits)
+		}
+		if len(d.other) != 0 {
+			r.applyDefaults(d.other, p)
+		}
 	}
 	for _, o := range pl.ops {
 		fp := unsafe.Add(p, o.offset)

@@ -108,17 +108,12 @@ func compileDefaults(ws []defaultWrite, fields []*layout.Field, offsets []uintpt
 	return d
 }
 
-// applyDefaults performs d on the zeroed struct at p. A *string default is carved
-// from the decode's arenas rather than allocated alone.
-func (r *reader) applyDefaults(d *defaultSet, p unsafe.Pointer) {
-	for _, w := range d.words64 {
-		*(*uint64)(unsafe.Add(p, w.offset)) = w.bits
-	}
-	for _, w := range d.words32 {
-		*(*uint32)(unsafe.Add(p, w.offset)) = uint32(w.bits)
-	}
-	for i := range d.other {
-		w := &d.other[i]
+// applyDefaults performs the defaults of a defaultSet that are not words (decode
+// stores those) on the zeroed struct at p. A *string default is carved from the
+// decode's arenas rather than allocated alone.
+func (r *reader) applyDefaults(other []defaultWrite, p unsafe.Pointer) {
+	for i := range other {
+		w := &other[i]
 		q := unsafe.Add(p, w.offset)
 		switch w.size {
 		case 1:
