@@ -32,8 +32,8 @@ var zeroLen [0]byte
 
 // next is the address of the input's next byte, for the decode loop's fixed-width
 // cases, which read through it once they have checked that the value's bytes are
-// there: no bounds check or slice arithmetic per value (Fetch v16's 1 MiB decode: 20
-// of them, BENCHMARKS.md "Third round").
+// there: no bounds check or slice arithmetic per value (a Fetch v16 decode reads ten
+// such values; BENCHMARKS.md "Third round").
 func (r *reader) next() unsafe.Pointer {
 	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.buf)), r.off)
 }

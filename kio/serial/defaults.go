@@ -71,8 +71,9 @@ type defaultWord struct {
 
 // defaultSet is a plan's defaults as a decode performs them: the words of 8 and 4
 // bytes, then the rest (smaller numbers, empty non-nil slices, *string and the general
-// rule). A Fetch partition's six tagged -1s cost 165 instructions through one switched
-// list, 50 this way (BENCHMARKS.md, "Third round").
+// rule). A Fetch v16 decode's defaults (its partition's six tagged -1s, its
+// response's empty NodeEndpoints) cost 183 instructions through one switched list, 117
+// this way (BENCHMARKS.md, "Third round").
 type defaultSet struct {
 	words64, words32 []defaultWord
 	other            []defaultWrite
