@@ -30,6 +30,14 @@ func (r *reader) errAt(name string, index int) error {
 // zeroLen is where empty, non-nil slices point: a zero-length slice may point anywhere.
 var zeroLen [0]byte
 
+// next is the address of the input's next byte, for the decode loop's fixed-width
+// cases, which read through it once they have checked that the value's bytes are
+// there: no bounds check or slice arithmetic per value (a Fetch v16 decode reads ten
+// such values; BENCHMARKS.md "Third round").
+func (r *reader) next() unsafe.Pointer {
+	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.buf)), r.off)
+}
+
 // decode fills the zeroed struct at p.
 func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 	if pl.err != nil {
@@ -37,7 +45,17 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		return
 	}
 	if len(pl.defaults) != 0 {
-		r.applyDefaults(pl.defaults, p)
+		// The words here, without a call: a Fetch partition's are six -1s.
+		d := &pl.defaultSet
+		for _, w := range d.words64 {
+			*(*uint64)(unsafe.Add(p, w.offset)) = w.bits
+		}
+		for _, w := range d.words32 {
+			*(*uint32)(unsafe.Add(p, w.offset)) = uint32(w.bits)
+		}
+		if len(d.other) != 0 {
+			r.applyDefaults(d.other, p)
+		}
 	}
 	for _, o := range pl.ops {
 		fp := unsafe.Add(p, o.offset)
@@ -45,22 +63,25 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 		switch o.dfast {
 		case kInt32:
 			if len(r.buf)-r.off >= 4 { // the reader's fast path, inlined by hand
-				*(*int32)(fp) = int32(binary.BigEndian.Uint32(r.buf[r.off:]))
+				*(*uint32)(fp) = binary.BigEndian.Uint32((*[4]byte)(r.next())[:])
 				r.off += 4
+				continue // cannot fail: no error check
 			} else {
 				*(*int32)(fp) = r.int32()
 			}
 		case kInt16:
 			if len(r.buf)-r.off >= 2 {
-				*(*int16)(fp) = int16(binary.BigEndian.Uint16(r.buf[r.off:]))
+				*(*uint16)(fp) = binary.BigEndian.Uint16((*[2]byte)(r.next())[:])
 				r.off += 2
+				continue // cannot fail: no error check
 			} else {
 				*(*int16)(fp) = r.int16()
 			}
 		case kInt64:
 			if len(r.buf)-r.off >= 8 {
-				*(*int64)(fp) = int64(binary.BigEndian.Uint64(r.buf[r.off:]))
+				*(*uint64)(fp) = binary.BigEndian.Uint64((*[8]byte)(r.next())[:])
 				r.off += 8
+				continue // cannot fail: no error check
 			} else {
 				*(*int64)(fp) = r.int64()
 			}
@@ -112,15 +133,15 @@ func (pl *plan) decode(r *reader, p unsafe.Pointer) {
 					r.off += w
 					*(*[]byte)(fp) = r.buf[r.off : r.off+n : r.off+n]
 					r.off += n
-					break
+					continue
 				}
 			}
 			decodeValue(r, o, fp) // null, short of input or malformed
 		case kUUID:
 			if len(r.buf)-r.off >= 16 {
-				*(*kio.UUID)(fp) = kio.UUID(r.buf[r.off : r.off+16])
+				*(*kio.UUID)(fp) = *(*kio.UUID)(r.next())
 				r.off += 16
-				break
+				continue
 			}
 			decodeValue(r, o, fp)
 		default:

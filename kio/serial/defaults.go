@@ -62,21 +62,67 @@ func appendDefaultWrites(ws []defaultWrite, f *layout.Field, off uintptr) []defa
 	return append(ws, defaultWrite{offset: off, field: f})
 }
 
-// applyDefaults performs ws on the zeroed struct at p. A *string default is carved
-// from the decode's arenas rather than allocated alone.
-func (r *reader) applyDefaults(ws []defaultWrite, p unsafe.Pointer) {
-	for i := range ws {
-		w := &ws[i]
+// defaultWord is a default of 4 or 8 bytes, most of them the -1s of offsets, epochs
+// and ids: a decode stores them in a loop of its own, without the switch on the size.
+type defaultWord struct {
+	offset uintptr
+	bits   uint64
+}
+
+// defaultSet is a plan's defaults as a decode performs them: the words of 8 and 4
+// bytes, then the rest (smaller numbers, empty non-nil slices, *string and the general
+// rule). A Fetch v16 decode's defaults (its partition's six tagged -1s, its
+// response's empty NodeEndpoints) cost 183 instructions through one switched list, 117
+// this way (BENCHMARKS.md, "Third round").
+type defaultSet struct {
+	words64, words32 []defaultWord
+	other            []defaultWrite
+}
+
+// sizeEmptySlice marks a defaultWrite that makes an empty, non-nil slice.
+const sizeEmptySlice = 0xff
+
+// compileDefaults sorts ws into a defaultSet. General plans (see optimize) keep every
+// write on its general rule, layout.Field.SetDefault, field by field, so that
+// TestFastPathsAgree compares the two.
+func compileDefaults(ws []defaultWrite, fields []*layout.Field, offsets []uintptr, general bool) defaultSet {
+	var d defaultSet
+	if general {
+		for i, f := range fields {
+			d.other = append(d.other, defaultWrite{offset: offsets[i], field: f})
+		}
+		return d
+	}
+	for _, w := range ws {
+		switch w.size {
+		case 8:
+			d.words64 = append(d.words64, defaultWord{w.offset, w.bits})
+		case 4:
+			d.words32 = append(d.words32, defaultWord{w.offset, w.bits})
+		default:
+			if w.size == 0 && (w.field.Kind == kBytes || w.field.Kind == kArray) && !w.field.Default.Null {
+				w.size = sizeEmptySlice
+			}
+			d.other = append(d.other, w)
+		}
+	}
+	return d
+}
+
+// applyDefaults performs the defaults of a defaultSet that are not words (decode
+// stores those) on the zeroed struct at p. A *string default is carved from the
+// decode's arenas rather than allocated alone.
+func (r *reader) applyDefaults(other []defaultWrite, p unsafe.Pointer) {
+	for i := range other {
+		w := &other[i]
 		q := unsafe.Add(p, w.offset)
 		switch w.size {
 		case 1:
 			*(*uint8)(q) = uint8(w.bits)
 		case 2:
 			*(*uint16)(q) = uint16(w.bits)
-		case 4:
-			*(*uint32)(q) = uint32(w.bits)
-		case 8:
-			*(*uint64)(q) = w.bits
+		case sizeEmptySlice: // the zeroed length and capacity stay
+			*(*unsafe.Pointer)(q) = layout.EmptySlice
 		default:
 			if w.field.Kind == kString && w.field.Ptr {
 				*(**string)(q) = r.stringPtr(w.field.Default.S)

@@ -17,7 +17,7 @@ func encodeBytes(b []byte, o *op, p unsafe.Pointer) ([]byte, error) {
 	if len(bs) > wire.MaxArrayLength {
 		return b, encodeErr(causef(ErrRange, "%d bytes exceed the int32 length", len(bs)))
 	}
-	return append(appendLength(b, o, len(bs)), bs...), nil
+	return wire.AppendBytes(appendLength(b, o, len(bs)), bs), nil
 }
 
 func decodeBytes(r *reader, o *op, p unsafe.Pointer) {

@@ -61,8 +61,10 @@ type plan struct {
 	// defaults set the absent and tagged fields whose default is not Go's zero value
 	// (directly or in a nested struct value) before decoding, flattened.
 	defaults []defaultWrite
-	minSize  int
-	err      error // a *SchemaError, reported on use
+	// defaultSet is defaults as a decode performs them (non-empty when defaults is).
+	defaultSet defaultSet
+	minSize    int
+	err        error // a *SchemaError, reported on use
 	// hints size the first arena chunks of the next decode with this plan at the top.
 	hints arenaHints
 	// Copied from ti so the encode loop's last check reads the plan alone.
@@ -201,18 +203,28 @@ func (c *compiler) plan(ti *typeInfo) *plan {
 		p.fields = append(p.fields, o)
 		p.minSize += o.minSize
 	}
+	// The fields with a default to set, for the general plans' defaultSet.
+	var defaultFields []*layout.Field
+	var defaultOffsets []uintptr
 	for i := range lv.Tagged { // in ascending tag order
 		o := member(lv.Tagged[i])
 		o.tag = lv.Tagged[i].TagID()
 		p.tagged = append(p.tagged, o)
-		p.defaults = appendDefaultWrites(p.defaults, o.field, o.offset)
+		n := len(p.defaults)
+		if p.defaults = appendDefaultWrites(p.defaults, o.field, o.offset); len(p.defaults) > n {
+			defaultFields, defaultOffsets = append(defaultFields, o.field), append(defaultOffsets, o.offset)
+		}
 	}
 	for _, f := range lv.Absent {
 		if !f.Tag.Ignorable {
 			p.absent = append(p.absent, f)
 		}
-		p.defaults = appendDefaultWrites(p.defaults, f, f.Offset)
+		n := len(p.defaults)
+		if p.defaults = appendDefaultWrites(p.defaults, f, f.Offset); len(p.defaults) > n {
+			defaultFields, defaultOffsets = append(defaultFields, f), append(defaultOffsets, f.Offset)
+		}
 	}
+	p.defaultSet = compileDefaults(p.defaults, defaultFields, defaultOffsets, c.general)
 	p.flat = len(p.tagged) == 0
 	p.untaggedFast = len(p.tagged) == 0 && !c.general
 	p.flexibleFast = k.flexible && !c.general

@@ -112,3 +112,31 @@ func TestShortcutsAgree(t *testing.T) {
 		t.Error("nullable struct markers")
 	}
 }
+
+// AppendBytes moves big payloads in pieces: the bytes must be append's, at sizes
+// around the threshold and the piece boundaries, into spare capacity and not.
+func TestAppendBytesMatchesAppend(t *testing.T) {
+	src := make([]byte, bigMove+3*movePiece+10)
+	for i := range src {
+		src[i] = byte(i*131 + i>>9)
+	}
+	sizes := []int{0, 1, movePiece - 1, movePiece, movePiece + 1, bigMove - 1, bigMove, bigMove + 1,
+		bigMove + movePiece - 1, bigMove + movePiece, bigMove + movePiece + 1, 5 * movePiece, len(src)}
+	for _, n := range sizes {
+		for _, spare := range []int{0, 1, 4096} {
+			prefix := []byte{0xa, 0xb, 0xc}
+			dst := append(make([]byte, 0, len(prefix)+n+spare), prefix...)
+			if spare == 0 && n > 0 {
+				dst = dst[: len(prefix) : len(prefix)+n-1] // one byte short: append grows it
+			}
+			got := AppendBytes(dst, src[:n])
+			want := append(append([]byte(nil), prefix...), src[:n]...)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("AppendBytes of %d bytes (spare %d): differs from append", n, spare)
+			}
+			if spare > 0 && &got[0] != &dst[:1][0] {
+				t.Errorf("AppendBytes of %d bytes moved to a new buffer although it had room", n)
+			}
+		}
+	}
+}
