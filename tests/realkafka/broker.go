@@ -59,6 +59,11 @@ const (
 // NodeID is the node id of a single-node cluster.
 const NodeID = 1
 
+// ReauthLifetime is how long a SCRAM-SHA-256 session lasts on the SASL_PLAINTEXT
+// listener (connections.max.reauth.ms for that mechanism, KIP-368): a client
+// re-authenticates before it ends, or the node closes the connection at its next request.
+const ReauthLifetime = 3 * time.Second
+
 // startTimeout bounds how long a node may take to answer after its JVM starts.
 const startTimeout = 120 * time.Second
 
@@ -229,6 +234,9 @@ func (b *Broker) serverProperties() string {
 	for _, m := range []string{"scram-sha-256", "scram-sha-512"} {
 		set("listener.name.sasl_plaintext."+m+".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;")
 	}
+	// KIP-368: SCRAM-SHA-256 sessions alone last ReauthLifetime, so that clients
+	// re-authenticate (or are closed) while the other mechanisms' sessions never end.
+	set("listener.name.sasl_plaintext.scram-sha-256.connections.max.reauth.ms", strconv.Itoa(int(ReauthLifetime.Milliseconds())))
 	sslProperties(b.Cert, set)
 	set("delegation.token.secret.key", "kio-real-kafka-delegation-token-secret")
 	set("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")

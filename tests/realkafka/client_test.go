@@ -31,6 +31,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/createdelegationtoken"
 	"github.com/kio-go/kafka-protocol/kio/schema/describedelegationtoken"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
+	"github.com/kio-go/kafka-protocol/kio/schema/saslauthenticate"
 	"github.com/kio-go/kafka-protocol/kio/serial"
 	"github.com/kio-go/kafka-protocol/kio/tags"
 	"github.com/kio-go/kafka-protocol/tests/kafkadist"
@@ -78,6 +79,8 @@ func testClientAgainst(t *testing.T, b *Broker) {
 			t.Errorf("%s with a wrong password: %v, want an error wrapping sasl.ErrAuthentication", name, err)
 		}
 	}
+
+	reauths := checkReauthentication(ctx, t, b)
 
 	// A delegation token, created over SCRAM by the super user, logs in over SCRAM with
 	// tokenauth; a token-authenticated connection may not create tokens (Kafka's rule),
@@ -131,8 +134,47 @@ func testClientAgainst(t *testing.T, b *Broker) {
 	if t.Failed() {
 		return
 	}
-	kafkadist.Report(t, fmt.Sprintf("conn %s: %d APIs negotiated, SASL PLAIN SCRAM-SHA-256 SCRAM-SHA-512 token, TLS (controller listener %d APIs; examples/metadata over SCRAM-SHA-512 and TLS)",
-		b.Version, n, nCtrl))
+	kafkadist.Report(t, fmt.Sprintf("conn %s: %d APIs negotiated, SASL PLAIN SCRAM-SHA-256 SCRAM-SHA-512 token, TLS (controller listener %d APIs; examples/metadata over SCRAM-SHA-512 and TLS); %d re-authentications over %v sessions (KIP-368), a v0 login closed at expiry",
+		b.Version, n, nCtrl, reauths, ReauthLifetime))
+}
+
+// checkReauthentication: the node gives SCRAM-SHA-256 sessions a lifetime
+// (ReauthLifetime). A Conn calling through more than two lifetimes re-authenticates
+// before each ends and every call succeeds; a Conn that cannot learn the lifetime
+// (SaslAuthenticate v0 has no field for it) is closed by the node at its first request
+// after the session ended, which shows the lifetime is enforced. The two run side by
+// side; it returns how many times the first re-authenticated.
+func checkReauthentication(ctx context.Context, t *testing.T, b *Broker) int {
+	m, err := sasl.ByName(sasl.NameScramSHA256, AdminUser, AdminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &client.Dialer{ClientID: "kio-reauth-test", Timeout: clientTimeout, SASL: m}
+	live := dialClient(ctx, t, d, b.SASL)
+	v0 := *d
+	v0.MaxVersions = map[int16]int16{saslauthenticate.APIKey: 0}
+	old := dialClient(ctx, t, &v0, b.SASL)
+	call := func(c *client.Conn) error {
+		_, err := client.Call[metadata.MetadataResponse](ctx, c, &metadata.MetadataRequest{})
+		return err
+	}
+	if err := call(old); err != nil {
+		t.Fatalf("v0 login, first call: %v", err)
+	}
+	end := time.Now().Add(2*ReauthLifetime + ReauthLifetime/3)
+	for time.Now().Before(end) {
+		if err := call(live); err != nil {
+			t.Fatalf("call %v into a session of %v: %v (%d re-authentications)", time.Until(end), ReauthLifetime, err, live.Reauthentications())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := live.Reauthentications(); n < 2 {
+		t.Errorf("%d re-authentications in %v of %v sessions, want at least 2", n, 2*ReauthLifetime, ReauthLifetime)
+	}
+	if err := call(old); !errors.Is(err, client.ErrClosed) {
+		t.Errorf("v0 login, a call after its session ended: %v, want the connection closed by the node", err)
+	}
+	return live.Reauthentications()
 }
 
 func dialClient(ctx context.Context, t *testing.T, d *client.Dialer, addr string) *client.Conn {
