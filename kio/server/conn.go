@@ -91,17 +91,24 @@ func putBuffer(b *[]byte, frame []byte) {
 
 // slot is one request's place in its connection's response order.
 type slot struct {
-	done       chan struct{}
-	frame      []byte  // the response to write; nil for none
-	err        error   // close the connection instead of writing
-	closeAfter error   // write frame, then close the connection with this
-	buf        *[]byte // frame's pooled buffer, if it has one
+	done       chan struct{} // closed when the slot is filled; nil for a slot filled inline
+	frame      []byte        // the response to write; nil for none
+	err        error         // close the connection instead of writing
+	closeAfter error         // write frame, then close the connection with this
+	buf        *[]byte       // frame's pooled buffer, if it has one
 }
 
 func doneSlot(f []byte) *slot {
 	s := &slot{done: make(chan struct{}), frame: f}
 	close(s.done)
 	return s
+}
+
+// filled says the slot is ready for the writer.
+func (s *slot) filled() {
+	if s.done != nil {
+		close(s.done)
+	}
 }
 
 type serverConn struct {
@@ -114,6 +121,10 @@ type serverConn struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
+	// inline: one request at a time (ConnConcurrency 1), handled and answered by the
+	// reader itself. Otherwise the reader queues each request's slot in order and a
+	// writer goroutine writes them as they are filled.
+	inline     bool
 	queue      chan *slot    // responses in request order; the reader alone sends
 	sem        chan struct{} // handlers running
 	writerDone chan struct{}
@@ -145,6 +156,7 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 		bw:         bufio.NewWriterSize(nc, 16<<10),
 		queue:      make(chan *slot, pipelineDepth),
 		sem:        make(chan struct{}, max(s.ConnConcurrency, 1)),
+		inline:     s.ConnConcurrency <= 1,
 		writerDone: make(chan struct{}),
 		authed:     len(s.SASL) == 0,
 	}
@@ -170,7 +182,9 @@ func (c *serverConn) drain() {
 func (c *serverConn) serve() {
 	defer c.s.forget(c)
 	err := c.handshake()
-	if err == nil {
+	if err == nil && c.inline {
+		err = c.readLoop()
+	} else if err == nil {
 		go c.writeLoop()
 		err = c.readLoop()
 		close(c.queue)
@@ -238,8 +252,12 @@ func (c *serverConn) readLoop() error {
 	return nil
 }
 
-// enqueue takes the next place in the response order.
+// enqueue takes the next place in the response order; inline, where the slot is
+// always filled already, it writes the response.
 func (c *serverConn) enqueue(s *slot) error {
+	if c.inline {
+		return c.writeInline(s)
+	}
 	select {
 	case c.queue <- s:
 		return nil
@@ -269,8 +287,18 @@ func (c *serverConn) dispatch(f []byte) error {
 	return c.start(func(s *slot) { c.handle(s, req) })
 }
 
-// start runs handle in a goroutine of its own, within the connection's concurrency.
+// start runs handle in a goroutine of its own, within the connection's concurrency;
+// inline, on the reader, which then writes the response itself.
 func (c *serverConn) start(handle func(*slot)) error {
+	if c.inline {
+		// One at a time: the next request could not start before this one is
+		// answered anyway, so the reader handles it and writes the answer itself,
+		// sparing a goroutine's wake-up per request for the handler and one for the
+		// writer (a proxy's relay waits on its upstream here).
+		s := &slot{}
+		handle(s)
+		return c.writeInline(s)
+	}
 	s := &slot{done: make(chan struct{})}
 	if err := c.enqueue(s); err != nil {
 		return err
@@ -279,14 +307,6 @@ func (c *serverConn) start(handle func(*slot)) error {
 	case c.sem <- struct{}{}:
 	case <-c.ctx.Done():
 		return context.Cause(c.ctx)
-	}
-	if cap(c.sem) == 1 {
-		// One at a time: the next request could not start before this one ends
-		// anyway, so the reader handles it itself and spares a goroutine's start and
-		// wake-up per request (a proxy's relay waits on its upstream here).
-		handle(s)
-		<-c.sem
-		return nil
 	}
 	go func() {
 		defer func() { <-c.sem }()
@@ -335,7 +355,7 @@ func (c *serverConn) apiVersionsAnswer(f []byte, version int16, id int32) ([]byt
 
 // handle runs the Handler for one request and fills its slot.
 func (c *serverConn) handle(s *slot, req *Request) {
-	defer close(s.done)
+	defer s.filled()
 	defer func() {
 		if r := recover(); r != nil {
 			s.frame, s.err = nil, &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Panic: r, Stack: debug.Stack()}
@@ -391,10 +411,10 @@ func (c *serverConn) handleRaw(s *slot, raw *RawRequest) {
 			s.frame = answer
 		default:
 			c.handle(s, req)
-			return // handle closes done
+			return // handle fills the slot
 		}
 	}
-	close(s.done)
+	s.filled()
 }
 
 // writeLoop writes responses in request order, flushing whenever the next one is not
@@ -415,24 +435,8 @@ func (c *serverConn) writeLoop() {
 				return
 			}
 		}
-		if s.err != nil {
-			c.bw.Flush()
-			c.close(s.err)
-			return
-		}
-		if s.frame != nil {
-			_, err := c.bw.Write(s.frame)
-			if s.buf != nil {
-				putBuffer(s.buf, s.frame)
-			}
-			if err != nil {
-				c.close(err)
-				return
-			}
-		}
-		if s.closeAfter != nil {
-			c.bw.Flush()
-			c.close(s.closeAfter)
+		if err := c.write(s); err != nil {
+			c.close(err)
 			return
 		}
 		if len(c.queue) == 0 {
@@ -443,6 +447,38 @@ func (c *serverConn) writeLoop() {
 		}
 	}
 	c.bw.Flush()
+}
+
+// write buffers a filled slot's response; an error is the one to close the connection
+// with, the responses before flushed.
+func (c *serverConn) write(s *slot) error {
+	if s.err != nil {
+		c.bw.Flush()
+		return s.err
+	}
+	if s.frame != nil {
+		_, err := c.bw.Write(s.frame)
+		if s.buf != nil {
+			putBuffer(s.buf, s.frame)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if s.closeAfter != nil {
+		c.bw.Flush()
+		return s.closeAfter
+	}
+	return nil
+}
+
+// writeInline writes a filled slot's response from the reader and flushes it: the
+// reader reads nothing more until it is sent, and the next handler may wait long.
+func (c *serverConn) writeInline(s *slot) error {
+	if err := c.write(s); err != nil {
+		return err
+	}
+	return c.bw.Flush()
 }
 
 // authenticate handles a frame before the client has authenticated: ApiVersions,
