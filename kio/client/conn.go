@@ -236,7 +236,7 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 	}
 	var ch chan []byte
 	if expect {
-		ch = make(chan []byte, 1)
+		ch = responseChans.Get().(chan []byte)
 	}
 	c.mu.Lock()
 	if c.err != nil {
@@ -272,18 +272,26 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 	}
 	select {
 	case f := <-ch:
+		responseChans.Put(ch)
 		return f, nil
 	case <-ctx.Done():
 		return nil, ctx.Err() // the reader drops the response when it comes
 	case <-c.closed:
 		select {
 		case f := <-ch:
+			responseChans.Put(ch)
 			return f, nil
 		default:
-			return nil, c.Err()
+			return nil, c.Err() // ch is not reused: the reader may hold it still
 		}
 	}
 }
+
+// responseChans recycles the channels calls await their response on. A channel is
+// free again once its response is received: the reader, which sends once and forgets
+// the call before sending, has no other use of it. A call that gave up leaves its
+// channel to the garbage collector, since the reader may still send to it.
+var responseChans = sync.Pool{New: func() any { return make(chan []byte, 1) }}
 
 // write writes buf whole, or fails when ctx ends first (setting a past write deadline
 // interrupts a Write blocked on a broker that does not read).

@@ -273,9 +273,13 @@ func (c *serverConn) dispatch(f []byte) error {
 		return err
 	}
 	if c.s.RawHandler != nil {
-		return c.start(func(s *slot) {
-			c.handleRaw(s, &RawRequest{Key: key, Version: version, CorrelationID: id, Frame: f, Peer: c.peer})
-		})
+		raw := &RawRequest{Key: key, Version: version, CorrelationID: id, Frame: f, Peer: c.peer}
+		if c.inline { // start's inline path, without a closure to allocate per frame
+			var s slot
+			c.handleRaw(&s, raw)
+			return c.writeInline(&s)
+		}
+		return c.start(func(s *slot) { c.handleRaw(s, raw) })
 	}
 	req, answer, err := c.decode(f, key, version, id)
 	if err != nil {
