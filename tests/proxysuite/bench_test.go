@@ -230,19 +230,15 @@ func BenchmarkProxyKgo(b *testing.B) {
 			median(col(i, p50Of)), vsDirect(i, p50Of), median(col(i, p99Of)),
 			median(col(i, pipelinedOf)), vsDirect(i, pipelinedOf))
 	}
-	// The goals, read off the paired medians; a line to read, not an assertion.
+	// The goals, read off the paired ratios: a line to read, not an assertion.
 	fmt.Fprintln(&out)
 	for i, m := range modes[1:min(3, len(modes))] {
-		goal := 0.95
+		goal := 0.95 // pass-through
 		if i == 1 {
-			goal = 0.85
+			goal = 0.85 // decoding every Produce and Fetch
 		}
-		p, c := medianRatio(col(i+1, produceOf), col(0, produceOf)), medianRatio(col(i+1, consumeOf), col(0, consumeOf))
-		verdict := "met"
-		if p < goal || c < goal {
-			verdict = "not met"
-		}
-		fmt.Fprintf(&out, "- goal for %s, produce and consume at least %.2fx direct: %s by the paired medians (%.3f, %.3f)\n", m.name, goal, verdict, p, c)
+		fmt.Fprintf(&out, "- %s, goal at least %.2fx direct: produce %s; consume %s\n", m.name, goal,
+			goalVerdict(col(i+1, produceOf), col(0, produceOf), goal), goalVerdict(col(i+1, consumeOf), col(0, consumeOf), goal))
 	}
 	fmt.Fprintln(&out, "\nevery run, in round order (produce MB/s; consume MB/s; p50 ms; produce MB/s with 5 in flight):")
 	for i, m := range modes {
@@ -436,7 +432,8 @@ func median(xs []float64) float64 {
 	return s[n/2]
 }
 
-// ratios is xs[round]/base[round] for each round.
+// ratios is xs[round]/base[round] for each round: each round runs every path back to
+// back, so a round's ratio cancels most of the load that moves all paths.
 func ratios(xs, base []float64) []float64 {
 	r := make([]float64, len(xs))
 	for i := range xs {
@@ -451,9 +448,19 @@ func ratioSummary(xs, base []float64) string {
 	return fmt.Sprintf("%.3f [%.2f, %.2f]", median(r), slices.Min(r), slices.Max(r))
 }
 
-// medianRatio is the median over rounds of xs[round]/base[round]: each round runs every
-// path back to back, so a round's ratio cancels most of the load that moves all paths.
-func medianRatio(xs, base []float64) float64 { return median(ratios(xs, base)) }
+// goalVerdict says whether the rounds' ratios of xs to base reach goal: in every round,
+// by their median only, or not.
+func goalVerdict(xs, base []float64, goal float64) string {
+	r := ratios(xs, base)
+	switch m, lo := median(r), slices.Min(r); {
+	case lo >= goal:
+		return fmt.Sprintf("met in every round (lowest %.3f)", lo)
+	case m >= goal:
+		return fmt.Sprintf("met by the median (%.3f), not in every round (lowest %.3f)", m, lo)
+	default:
+		return fmt.Sprintf("not met (median %.3f)", m)
+	}
+}
 
 func envInt(name string, def int) int {
 	var n int
