@@ -38,6 +38,13 @@ type Conn struct {
 	wsem   chan struct{}
 	nextID int32 // held with wsem (or during setup)
 
+	// interruptWrite, made once, sets a past write deadline and then signals
+	// writeInterrupted: what write arranges for a context that ends mid-write,
+	// without allocating a closure and a channel per request (writes hold wsem, so
+	// one at a time uses them).
+	interruptWrite   func()
+	writeInterrupted chan struct{}
+
 	mu      sync.Mutex
 	pending map[int32]chan []byte // calls awaiting a response, by correlation id
 	err     *ConnError            // set once, when the connection closes
@@ -46,14 +53,20 @@ type Conn struct {
 
 func (d *Dialer) newConn(nc net.Conn, addr string) *Conn {
 	id := d.clientID()
-	return &Conn{
+	c := &Conn{
 		nc: nc, addr: addr, framer: d.framer(), clientID: &id,
-		br:      bufio.NewReaderSize(nc, 64<<10),
-		caps:    d.MaxVersions,
-		wsem:    make(chan struct{}, 1),
-		pending: map[int32]chan []byte{},
-		closed:  make(chan struct{}),
+		br:               bufio.NewReaderSize(nc, 64<<10),
+		caps:             d.MaxVersions,
+		wsem:             make(chan struct{}, 1),
+		writeInterrupted: make(chan struct{}, 1),
+		pending:          map[int32]chan []byte{},
+		closed:           make(chan struct{}),
 	}
+	c.interruptWrite = func() {
+		c.nc.SetWriteDeadline(time.Unix(1, 0))
+		c.writeInterrupted <- struct{}{}
+	}
+	return c
 }
 
 // open negotiates and authenticates on nc, synchronously (a version 0 SASL exchange
@@ -300,14 +313,10 @@ func (c *Conn) write(ctx context.Context, buf []byte) error {
 		_, err := c.nc.Write(buf)
 		return err
 	}
-	interrupted := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		c.nc.SetWriteDeadline(time.Unix(1, 0))
-		close(interrupted)
-	})
+	stop := context.AfterFunc(ctx, c.interruptWrite)
 	_, err := c.nc.Write(buf)
 	if !stop() {
-		<-interrupted
+		<-c.writeInterrupted
 		if err != nil {
 			return fmt.Errorf("writing a request: %w (%w)", context.Cause(ctx), err)
 		}
