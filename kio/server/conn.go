@@ -76,7 +76,7 @@ type RawHandler interface {
 }
 
 // responseBuffers recycles the buffers handlers' responses are encoded into: a buffer
-// is free again once the writer has copied it into the connection's bufio.Writer.
+// is free again once it is copied into the connection's bufio.Writer.
 var responseBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // putBuffer recycles the buffer b points to, holding frame, unless it is large (a big
