@@ -21,8 +21,8 @@ func TestProduceAcksMatchesDecode(t *testing.T) {
 	cases := 0
 	for version := api.Versions.Lo; version <= api.Versions.Hi; version++ {
 		flexible := api.Flexible.Contains(version)
-		for _, clientID := range []*string{nil, ptr(""), ptr("client-7")} {
-			for _, txn := range []*common.TransactionalId{nil, ptr(common.TransactionalId("")), ptr(common.TransactionalId("txn"))} {
+		for _, clientID := range []*string{nil, pointerTo(""), pointerTo("client-7")} {
+			for _, txn := range []*common.TransactionalId{nil, pointerTo(common.TransactionalId("")), pointerTo(common.TransactionalId("txn"))} {
 				if version < 3 && txn != nil {
 					continue
 				}
@@ -91,4 +91,4 @@ func TestProduceAcksMatchesDecode(t *testing.T) {
 	t.Logf("%d Produce frames", cases)
 }
 
-func ptr[T any](v T) *T { return &v }
+func pointerTo[T any](v T) *T { return &v }
