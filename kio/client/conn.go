@@ -241,11 +241,15 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 		return nil, err
 	}
 	select {
-	case c.wsem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-c.closed:
-		return nil, c.Err()
+	case c.wsem <- struct{}{}: // the common case, without a full select's locking
+	default:
+		select {
+		case c.wsem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.closed:
+			return nil, c.Err()
+		}
 	}
 	var ch chan []byte
 	if expect {
