@@ -121,10 +121,17 @@ type serverConn struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	// inline: one request at a time (ConnConcurrency 1), handled and answered by the
-	// reader itself. Otherwise the reader queues each request's slot in order and a
-	// writer goroutine writes them as they are filled.
-	inline     bool
+	// inline: one request at a time (ConnConcurrency 1), handled by the reader itself,
+	// which also writes the response when the client has sent nothing more yet (a
+	// client waiting for it: no hand-off to a writer); a pipelining client's responses
+	// go to the writer goroutine, which writes them while the reader goes on. Otherwise
+	// the reader queues each request's slot in order and the writer writes them as they
+	// are filled.
+	inline bool
+	// queued counts the slots given to the writer and not yet written: the reader
+	// writes a response itself only at 0, when the writer is done with bw (it counts
+	// a slot down after its last use of bw for it), so the two never share bw.
+	queued     atomic.Int32
 	queue      chan *slot    // responses in request order; the reader alone sends
 	sem        chan struct{} // handlers running
 	writerDone chan struct{}
@@ -182,9 +189,7 @@ func (c *serverConn) drain() {
 func (c *serverConn) serve() {
 	defer c.s.forget(c)
 	err := c.handshake()
-	if err == nil && c.inline {
-		err = c.readLoop()
-	} else if err == nil {
+	if err == nil {
 		go c.writeLoop()
 		err = c.readLoop()
 		close(c.queue)
@@ -253,11 +258,16 @@ func (c *serverConn) readLoop() error {
 }
 
 // enqueue takes the next place in the response order; inline, where the slot is
-// always filled already, it writes the response.
+// always filled already, it may write the response itself (answer).
 func (c *serverConn) enqueue(s *slot) error {
 	if c.inline {
-		return c.writeInline(s)
+		return c.answer(s)
 	}
+	return c.toWriter(s)
+}
+
+// toWriter gives a slot to the writer goroutine.
+func (c *serverConn) toWriter(s *slot) error {
 	select {
 	case c.queue <- s:
 		return nil
@@ -277,7 +287,7 @@ func (c *serverConn) dispatch(f []byte) error {
 		if c.inline { // start's inline path, without a closure to allocate per frame
 			var s slot
 			c.handleRaw(&s, raw)
-			return c.writeInline(&s)
+			return c.answer(&s)
 		}
 		return c.start(func(s *slot) { c.handleRaw(s, raw) })
 	}
@@ -301,7 +311,7 @@ func (c *serverConn) start(handle func(*slot)) error {
 		// writer (a proxy's relay waits on its upstream here).
 		s := &slot{}
 		handle(s)
-		return c.writeInline(s)
+		return c.answer(s)
 	}
 	s := &slot{done: make(chan struct{})}
 	if err := c.enqueue(s); err != nil {
@@ -449,6 +459,9 @@ func (c *serverConn) writeLoop() {
 				return
 			}
 		}
+		if c.inline {
+			c.queued.Add(-1) // after the last use of bw for s (see queued)
+		}
 	}
 	c.bw.Flush()
 }
@@ -476,14 +489,32 @@ func (c *serverConn) write(s *slot) error {
 	return nil
 }
 
-// writeInline writes a filled slot's response from the reader and flushes it: the
-// reader reads nothing more until it is sent, and the next handler may wait long.
-func (c *serverConn) writeInline(s *slot) error {
+// answer sends a filled slot's response from the reader, inline. When the client has
+// sent more already (pipelining) or the writer has responses still to write, the slot
+// goes to the writer, which writes while the reader handles the next request.
+// Otherwise the reader writes and flushes it itself: the client waits for it, and
+// the next handler may wait long (a Fetch's long poll).
+func (c *serverConn) answer(s *slot) error {
+	if c.br.Buffered() > 0 || c.queued.Load() > 0 {
+		q := *s // a copy to the heap here, so that s may live on the reader's stack
+		if q.done == nil {
+			q.done = closedDone
+		}
+		c.queued.Add(1)
+		return c.toWriter(&q)
+	}
 	if err := c.write(s); err != nil {
 		return err
 	}
 	return c.bw.Flush()
 }
+
+// closedDone is the done channel of a slot filled before it is queued.
+var closedDone = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 // authenticate handles a frame before the client has authenticated: ApiVersions,
 // SaslHandshake, SaslAuthenticate, or after a version 0 handshake a bare token.

@@ -245,10 +245,11 @@ func TestOneAtATimeByDefault(t *testing.T) {
 	}
 }
 
-// TestOneAtATimePipelined: one at a time (the reader answers each request itself), a
-// pipelined connection's responses still come in request order, ApiVersions and an
-// acks=0 Produce among them, and each is sent before the next handler runs: a response
-// does not wait behind a handler that blocks.
+// TestOneAtATimePipelined: one at a time (the reader handles each request, and writes
+// the response itself unless the client pipelines), a pipelined connection's responses
+// come in request order, ApiVersions and an acks=0 Produce among them, and are sent
+// while the next handler blocks; and the order holds when a client switches between
+// waiting for each response and pipelining.
 func TestOneAtATimePipelined(t *testing.T) {
 	release := make(chan struct{})
 	mux := server.NewMux()
@@ -286,6 +287,20 @@ func TestOneAtATimePipelined(t *testing.T) {
 	close(release)
 	if got := c.recv(produce.APIKey, 9).Header.CorrelationId; got != blocked {
 		t.Fatalf("last response has correlation id %d, want %d", got, blocked)
+	}
+	// Waiting for each response (the reader writes it) and pipelining (the writer
+	// does) in turns: the order holds across the switch.
+	for round := range 200 {
+		n := 1 + round%7
+		ids = ids[:0]
+		for range n {
+			ids = append(ids, c.send(metadataFor("m"), 12))
+		}
+		for i, id := range ids {
+			if got := c.recv(metadata.APIKey, 12).Header.CorrelationId; got != id {
+				t.Fatalf("round %d: response %d of %d has correlation id %d, want %d", round, i, n, got, id)
+			}
+		}
 	}
 }
 
