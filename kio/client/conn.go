@@ -40,6 +40,13 @@ type Conn struct {
 	wsem   chan struct{}
 	nextID int32 // held with wsem (or during setup)
 
+	// interruptWrite, made once, sets a past write deadline and then signals
+	// writeInterrupted: what write arranges for a context that ends mid-write,
+	// without allocating a closure and a channel per request (writes hold wsem, so
+	// one at a time uses them).
+	interruptWrite   func()
+	writeInterrupted chan struct{}
+
 	// KIP-368: when the broker gave the SASL session a lifetime, the first call to
 	// write at or after reauthAt re-authenticates first (held with wsem).
 	sasl        sasl.Mechanism
@@ -55,14 +62,20 @@ type Conn struct {
 
 func (d *Dialer) newConn(nc net.Conn, addr string) *Conn {
 	id := d.clientID()
-	return &Conn{
+	c := &Conn{
 		nc: nc, addr: addr, framer: d.framer(), clientID: &id,
-		br:      bufio.NewReaderSize(nc, 64<<10),
-		caps:    d.MaxVersions,
-		wsem:    make(chan struct{}, 1),
-		pending: map[int32]chan []byte{},
-		closed:  make(chan struct{}),
+		br:               bufio.NewReaderSize(nc, 64<<10),
+		caps:             d.MaxVersions,
+		wsem:             make(chan struct{}, 1),
+		writeInterrupted: make(chan struct{}, 1),
+		pending:          map[int32]chan []byte{},
+		closed:           make(chan struct{}),
 	}
+	c.interruptWrite = func() {
+		c.nc.SetWriteDeadline(time.Unix(1, 0))
+		c.writeInterrupted <- struct{}{}
+	}
+	return c
 }
 
 // open negotiates and authenticates on nc, synchronously (a version 0 SASL exchange
@@ -241,11 +254,15 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 		return nil, err
 	}
 	select {
-	case c.wsem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-c.closed:
-		return nil, c.Err()
+	case c.wsem <- struct{}{}: // the common case, without a full select's locking
+	default:
+		select {
+		case c.wsem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.closed:
+			return nil, c.Err()
+		}
 	}
 	if c.reauthDue() {
 		if err := c.reauthenticate(); err != nil {
@@ -277,15 +294,17 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 	}
 	select {
 	case f := <-ch:
+		responseChans.Put(ch)
 		return f, nil
 	case <-ctx.Done():
 		return nil, ctx.Err() // the reader drops the response when it comes
 	case <-c.closed:
 		select {
 		case f := <-ch:
+			responseChans.Put(ch)
 			return f, nil
 		default:
-			return nil, c.Err()
+			return nil, c.Err() // ch is not reused: the reader may hold it still
 		}
 	}
 }
@@ -295,7 +314,7 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 func (c *Conn) register(expect bool) (int32, chan []byte, error) {
 	var ch chan []byte
 	if expect {
-		ch = make(chan []byte, 1)
+		ch = responseChans.Get().(chan []byte)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -316,6 +335,12 @@ func (c *Conn) register(expect bool) (int32, chan []byte, error) {
 	return id, ch, nil
 }
 
+// responseChans recycles the channels calls await their response on. A channel is
+// free again once its response is received: the reader, which sends once and forgets
+// the call before sending, has no other use of it. A call that gave up leaves its
+// channel to the garbage collector, since the reader may still send to it.
+var responseChans = sync.Pool{New: func() any { return make(chan []byte, 1) }}
+
 // write writes buf whole, or fails when ctx ends first (setting a past write deadline
 // interrupts a Write blocked on a broker that does not read).
 func (c *Conn) write(ctx context.Context, buf []byte) error {
@@ -323,14 +348,10 @@ func (c *Conn) write(ctx context.Context, buf []byte) error {
 		_, err := c.nc.Write(buf)
 		return err
 	}
-	interrupted := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		c.nc.SetWriteDeadline(time.Unix(1, 0))
-		close(interrupted)
-	})
+	stop := context.AfterFunc(ctx, c.interruptWrite)
 	_, err := c.nc.Write(buf)
 	if !stop() {
-		<-interrupted
+		<-c.writeInterrupted
 		if err != nil {
 			return fmt.Errorf("writing a request: %w (%w)", context.Cause(ctx), err)
 		}

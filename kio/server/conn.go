@@ -79,7 +79,7 @@ type RawHandler interface {
 }
 
 // responseBuffers recycles the buffers handlers' responses are encoded into: a buffer
-// is free again once the writer has copied it into the connection's bufio.Writer.
+// is free again once it is copied into the connection's bufio.Writer.
 var responseBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // putBuffer recycles the buffer b points to, holding frame, unless it is large (a big
@@ -94,17 +94,24 @@ func putBuffer(b *[]byte, frame []byte) {
 
 // slot is one request's place in its connection's response order.
 type slot struct {
-	done       chan struct{}
-	frame      []byte  // the response to write; nil for none
-	err        error   // close the connection instead of writing
-	closeAfter error   // write frame, then close the connection with this
-	buf        *[]byte // frame's pooled buffer, if it has one
+	done       chan struct{} // closed when the slot is filled; nil for a slot filled inline
+	frame      []byte        // the response to write; nil for none
+	err        error         // close the connection instead of writing
+	closeAfter error         // write frame, then close the connection with this
+	buf        *[]byte       // frame's pooled buffer, if it has one
 }
 
 func doneSlot(f []byte) *slot {
 	s := &slot{done: make(chan struct{}), frame: f}
 	close(s.done)
 	return s
+}
+
+// filled says the slot is ready for the writer.
+func (s *slot) filled() {
+	if s.done != nil {
+		close(s.done)
+	}
 }
 
 type serverConn struct {
@@ -117,6 +124,17 @@ type serverConn struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
+	// inline: one request at a time (ConnConcurrency 1), handled by the reader itself,
+	// which also writes the response when the client has sent nothing more yet (a
+	// client waiting for it: no hand-off to a writer); a pipelining client's responses
+	// go to the writer goroutine, which writes them while the reader goes on. Otherwise
+	// the reader queues each request's slot in order and the writer writes them as they
+	// are filled.
+	inline bool
+	// queued counts the slots given to the writer and not yet written: the reader
+	// writes a response itself only at 0, when the writer is done with bw (it counts
+	// a slot down after its last use of bw for it), so the two never share bw.
+	queued     atomic.Int32
 	queue      chan *slot    // responses in request order; the reader alone sends
 	sem        chan struct{} // handlers running
 	writerDone chan struct{}
@@ -154,6 +172,7 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 		bw:         bufio.NewWriterSize(nc, 16<<10),
 		queue:      make(chan *slot, pipelineDepth),
 		sem:        make(chan struct{}, max(s.ConnConcurrency, 1)),
+		inline:     s.ConnConcurrency <= 1,
 		writerDone: make(chan struct{}),
 		authed:     len(s.SASL) == 0,
 	}
@@ -249,8 +268,17 @@ func (c *serverConn) readLoop() error {
 	return nil
 }
 
-// enqueue takes the next place in the response order.
+// enqueue takes the next place in the response order; inline, where the slot is
+// always filled already, it may write the response itself (answer).
 func (c *serverConn) enqueue(s *slot) error {
+	if c.inline {
+		return c.answer(s)
+	}
+	return c.toWriter(s)
+}
+
+// toWriter gives a slot to the writer goroutine.
+func (c *serverConn) toWriter(s *slot) error {
 	select {
 	case c.queue <- s:
 		return nil
@@ -266,9 +294,13 @@ func (c *serverConn) dispatch(f []byte) error {
 		return err
 	}
 	if c.s.RawHandler != nil {
-		return c.start(func(s *slot) {
-			c.handleRaw(s, &RawRequest{Key: key, Version: version, CorrelationID: id, Frame: f, Peer: c.peer})
-		})
+		raw := &RawRequest{Key: key, Version: version, CorrelationID: id, Frame: f, Peer: c.peer}
+		if c.inline { // start's inline path, without a closure to allocate per frame
+			var s slot
+			c.handleRaw(&s, raw)
+			return c.answer(&s)
+		}
+		return c.start(func(s *slot) { c.handleRaw(s, raw) })
 	}
 	req, answer, err := c.decode(f, key, version, id)
 	if err != nil {
@@ -280,8 +312,18 @@ func (c *serverConn) dispatch(f []byte) error {
 	return c.start(func(s *slot) { c.handle(s, req) })
 }
 
-// start runs handle in a goroutine of its own, within the connection's concurrency.
+// start runs handle in a goroutine of its own, within the connection's concurrency;
+// inline, on the reader, which then writes the response itself.
 func (c *serverConn) start(handle func(*slot)) error {
+	if c.inline {
+		// One at a time: the next request could not start before this one is
+		// answered anyway, so the reader handles it and writes the answer itself,
+		// sparing a goroutine's wake-up per request for the handler and one for the
+		// writer (a proxy's relay waits on its upstream here).
+		s := &slot{}
+		handle(s)
+		return c.answer(s)
+	}
 	s := &slot{done: make(chan struct{})}
 	if err := c.enqueue(s); err != nil {
 		return err
@@ -290,14 +332,6 @@ func (c *serverConn) start(handle func(*slot)) error {
 	case c.sem <- struct{}{}:
 	case <-c.ctx.Done():
 		return context.Cause(c.ctx)
-	}
-	if cap(c.sem) == 1 {
-		// One at a time: the next request could not start before this one ends
-		// anyway, so the reader handles it itself and spares a goroutine's start and
-		// wake-up per request (a proxy's relay waits on its upstream here).
-		handle(s)
-		<-c.sem
-		return nil
 	}
 	go func() {
 		defer func() { <-c.sem }()
@@ -346,7 +380,7 @@ func (c *serverConn) apiVersionsAnswer(f []byte, version int16, id int32) ([]byt
 
 // handle runs the Handler for one request and fills its slot.
 func (c *serverConn) handle(s *slot, req *Request) {
-	defer close(s.done)
+	defer s.filled()
 	defer func() {
 		if r := recover(); r != nil {
 			s.frame, s.err = nil, &HandlerError{APIKey: req.Key(), APIVersion: req.Version(), Panic: r, Stack: debug.Stack()}
@@ -407,10 +441,10 @@ func (c *serverConn) handleRaw(s *slot, raw *RawRequest) {
 			s.frame = answer
 		default:
 			c.handle(s, req)
-			return // handle closes done
+			return // handle fills the slot
 		}
 	}
-	close(s.done)
+	s.filled()
 }
 
 // writeLoop writes responses in request order, flushing whenever the next one is not
@@ -431,24 +465,8 @@ func (c *serverConn) writeLoop() {
 				return
 			}
 		}
-		if s.err != nil {
-			c.bw.Flush()
-			c.close(s.err)
-			return
-		}
-		if s.frame != nil {
-			_, err := c.bw.Write(s.frame)
-			if s.buf != nil {
-				putBuffer(s.buf, s.frame)
-			}
-			if err != nil {
-				c.close(err)
-				return
-			}
-		}
-		if s.closeAfter != nil {
-			c.bw.Flush()
-			c.close(s.closeAfter)
+		if err := c.write(s); err != nil {
+			c.close(err)
 			return
 		}
 		if len(c.queue) == 0 {
@@ -457,9 +475,62 @@ func (c *serverConn) writeLoop() {
 				return
 			}
 		}
+		if c.inline {
+			c.queued.Add(-1) // after the last use of bw for s (see queued)
+		}
 	}
 	c.bw.Flush()
 }
+
+// write buffers a filled slot's response; an error is the one to close the connection
+// with, the responses before flushed.
+func (c *serverConn) write(s *slot) error {
+	if s.err != nil {
+		c.bw.Flush()
+		return s.err
+	}
+	if s.frame != nil {
+		_, err := c.bw.Write(s.frame)
+		if s.buf != nil {
+			putBuffer(s.buf, s.frame)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if s.closeAfter != nil {
+		c.bw.Flush()
+		return s.closeAfter
+	}
+	return nil
+}
+
+// answer sends a filled slot's response from the reader, inline. When the client has
+// sent more already (pipelining) or the writer has responses still to write, the slot
+// goes to the writer, which writes while the reader handles the next request.
+// Otherwise the reader writes and flushes it itself: the client waits for it, and
+// the next handler may wait long (a Fetch's long poll).
+func (c *serverConn) answer(s *slot) error {
+	if c.br.Buffered() > 0 || c.queued.Load() > 0 {
+		q := *s // a copy to the heap here, so that s may live on the reader's stack
+		if q.done == nil {
+			q.done = closedDone
+		}
+		c.queued.Add(1)
+		return c.toWriter(&q)
+	}
+	if err := c.write(s); err != nil {
+		return err
+	}
+	return c.bw.Flush()
+}
+
+// closedDone is the done channel of a slot filled before it is queued.
+var closedDone = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 // authenticate handles a frame before the client has authenticated: ApiVersions,
 // SaslHandshake, SaslAuthenticate, or after a version 0 handshake a bare token.

@@ -30,7 +30,9 @@
 // it on its connection. Responses are written in request order, as Kafka requires. By
 // default a connection's requests are handled one at a time, as Kafka's broker handles
 // them (so a pipelined Produce lands in order), on the connection's reader goroutine,
-// which reads the next request once the handler returns; ConnConcurrency lets more run at
+// which reads the next request once the handler returns (and writes the response itself
+// when the client has sent nothing more; a writer goroutine writes a pipelining client's
+// responses while the reader goes on); ConnConcurrency lets more run at
 // once, each on a goroutine of its own, while their responses still go out in order. A Produce with acks=0 gets no response.
 // A handler that panics, returns an error, or returns no response where one is due
 // closes its connection, not the server.

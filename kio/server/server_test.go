@@ -245,6 +245,65 @@ func TestOneAtATimeByDefault(t *testing.T) {
 	}
 }
 
+// TestOneAtATimePipelined: one at a time (the reader handles each request, and writes
+// the response itself unless the client pipelines), a pipelined connection's responses
+// come in request order, ApiVersions and an acks=0 Produce among them, and are sent
+// while the next handler blocks; and the order holds when a client switches between
+// waiting for each response and pipelining.
+func TestOneAtATimePipelined(t *testing.T) {
+	release := make(chan struct{})
+	mux := server.NewMux()
+	server.Handle(mux, func(ctx context.Context, req *server.Request, body *metadata.MetadataRequest) (*metadata.MetadataResponse, error) {
+		return &metadata.MetadataResponse{}, nil
+	})
+	server.Handle(mux, func(ctx context.Context, req *server.Request, body *produce.ProduceRequest) (*produce.ProduceResponse, error) {
+		if body.Acks == -1 {
+			<-release // a long poll
+		}
+		return &produce.ProduceResponse{}, nil
+	})
+	c := dialRaw(t, start(t, &server.Server{Handler: mux}))
+	var ids []int32
+	for i := range 30 {
+		switch i % 3 {
+		case 0:
+			ids = append(ids, c.send(metadataFor("m"), 12))
+		case 1:
+			ids = append(ids, c.send(&apiversions.ApiVersionsRequest{}, 3))
+		default:
+			c.send(&produce.ProduceRequest{Acks: 0}, 9)
+		}
+	}
+	blocked := c.send(&produce.ProduceRequest{Acks: -1}, 9)
+	for i, id := range ids {
+		key, version := metadata.APIKey, int16(12)
+		if i%2 == 1 {
+			key, version = apiversions.APIKey, 3
+		}
+		if got := c.recv(key, version).Header.CorrelationId; got != id {
+			t.Fatalf("response %d has correlation id %d, want %d", i, got, id)
+		}
+	}
+	close(release)
+	if got := c.recv(produce.APIKey, 9).Header.CorrelationId; got != blocked {
+		t.Fatalf("last response has correlation id %d, want %d", got, blocked)
+	}
+	// Waiting for each response (the reader writes it) and pipelining (the writer
+	// does) in turns: the order holds across the switch.
+	for round := range 200 {
+		n := 1 + round%7
+		ids = ids[:0]
+		for range n {
+			ids = append(ids, c.send(metadataFor("m"), 12))
+		}
+		for i, id := range ids {
+			if got := c.recv(metadata.APIKey, 12).Header.CorrelationId; got != id {
+				t.Fatalf("round %d: response %d of %d has correlation id %d, want %d", round, i, n, got, id)
+			}
+		}
+	}
+}
+
 func TestSlowHandlerDoesNotBlockOthers(t *testing.T) {
 	addr := start(t, &server.Server{Handler: testMux()})
 	slow := dialRaw(t, addr)
