@@ -65,6 +65,7 @@ func testRelease(t *testing.T, version string) {
 		kcatRound(ctx, t, g, tl, p.BootstrapAddr(), "real-kcat", 500)
 	})
 	t.Run("sasl", func(t *testing.T) { saslRound(ctx, t, g, tl, nodes[0], rf, 300) })
+	t.Run("sasl-reauth", func(t *testing.T) { reauthRound(ctx, t, g, tl, nodes[0], rf) })
 	t.Run("java", func(t *testing.T) { javaRound(ctx, t, tl, p.BootstrapAddr(), version) })
 	t.Run("tenants", func(t *testing.T) { tenantRound(ctx, t, g, tl, nodes[0].Plaintext, kadm.NewClient(direct), rf, 500) })
 	t.Run("hostile", func(t *testing.T) {

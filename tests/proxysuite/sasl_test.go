@@ -3,7 +3,9 @@ package proxysuite
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -13,6 +15,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
+	"github.com/kio-go/kafka-protocol/kio/schema/saslhandshake"
 	"github.com/kio-go/kafka-protocol/tests/realkafka"
 )
 
@@ -69,4 +72,47 @@ func saslRound(ctx context.Context, t *testing.T, g *guard, tl *tally, node *rea
 	for _, a := range rec.around(g) {
 		t.Errorf("a SASL client dialled broker %s itself", a)
 	}
+}
+
+// reauthRound: the node gives SCRAM-SHA-256 sessions a lifetime (realkafka's
+// ReauthLifetime, KIP-368). kgo, logged in with it through a proxy relaying SASL,
+// produces for more than two lifetimes: its re-authentications (SaslHandshake and
+// SaslAuthenticate on live connections) pass through the proxy, no connection is
+// closed for an expired session (the proxy accepts no new one), and every record comes
+// back once.
+func reauthRound(ctx context.Context, t *testing.T, g *guard, tl *tally, node *realkafka.Broker, rf int16) {
+	const topic = "real-reauth"
+	var handshakes atomic.Int64
+	relayed := g.newProxy(t, "sasl-reauth", node.SASL, func(_ *proxy.Proxy, f *proxy.Filters) {
+		proxy.OnRequest(f, func(*proxy.Call, *saslhandshake.SaslHandshakeRequest) proxy.Verdict {
+			handshakes.Add(1)
+			return proxy.Pass
+		})
+	})
+	m := scram.Auth{User: realkafka.AdminUser, Pass: realkafka.AdminPassword}.AsSha256Mechanism()
+	cl := newClient(t, relayed.BootstrapAddr(), &dialRecorder{}, kgo.SASL(m), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, rf, nil, topic); err != nil {
+		t.Fatalf("create %s through the relaying proxy: %v", topic, err)
+	}
+	n := 0
+	for end := time.Now().Add(2*realkafka.ReauthLifetime + realkafka.ReauthLifetime/2); time.Now().Before(end); n++ {
+		if err := cl.ProduceSync(ctx, record(topic, n)).FirstErr(); err != nil {
+			t.Fatalf("record %d: %v", n, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	seen := consumeAll(ctx, t, cl, topic, n)
+	for i, c := range seen {
+		if c != 1 {
+			t.Errorf("record %d consumed %d times", i, c)
+		}
+	}
+	conns := relayed.Stats().Connections
+	reauths := handshakes.Load() - conns
+	t.Logf("%d records over %v of %v sessions: %d logins on %d connections", n, 2*realkafka.ReauthLifetime+realkafka.ReauthLifetime/2, realkafka.ReauthLifetime, handshakes.Load(), conns)
+	if reauths < 2 {
+		t.Errorf("%d SaslHandshakes on %d connections: want at least 2 re-authentications relayed", handshakes.Load(), conns)
+	}
+	tl.produced += n
+	tl.consumed += len(seen)
 }
