@@ -49,7 +49,7 @@ var streamBuffers = sync.Pool{New: func() any { b := make([]byte, streamChunk); 
 
 // RoundTripStream is RoundTripFrame for a request frame that is still arriving: head
 // holds the frame's first bytes (the size prefix, the request header and, for a
-// Produce, the body as far as its acks) and body yields the rest, exactly as many bytes
+// Produce, the body past its acks) and body yields the rest, exactly as many bytes
 // as the size prefix says follow head. The Conn writes head with its own correlation id
 // in place of head's (head is not modified), then copies body to the broker as it
 // arrives, up to 64 KiB at a time, never holding more of the frame than that, and keeps
