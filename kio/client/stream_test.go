@@ -90,7 +90,8 @@ func checkProduce(t *testing.T, resp []byte, corr int32, n int, fill byte) {
 // acks=0 returns at once and the connection stays in step.
 func TestRoundTripStream(t *testing.T) {
 	addr := serve(t, &server.Server{Handler: recordsMux()})
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
 	c, err := client.Dial(ctx, addr)
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +197,8 @@ func TestRoundTripStreamShortBody(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := serve(t, &server.Server{Handler: recordsMux()})
-			ctx := context.Background()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
 			c, err := client.Dial(ctx, addr)
 			if err != nil {
 				t.Fatal(err)
