@@ -249,3 +249,43 @@ func waitErr(t *testing.T, ch chan error, want error, what string) {
 		}
 	}
 }
+
+// TestCutThroughDeclinesAHeadWithoutAcks: a Produce whose acks lie beyond the 4 KiB
+// head (a 5,000-byte client id) is read whole and relayed as before.
+func TestCutThroughDeclinesAHeadWithoutAcks(t *testing.T) {
+	broker, _ := recordsBroker(t)
+	p := startProxy(t, &proxy.Proxy{}, []string{broker})
+	ctx := context.Background()
+	c, err := client.Dial(ctx, p.BootstrapAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	id := string(bytes.Repeat([]byte("c"), 5000))
+	req, err := frame.NewRequest(produceOf(200<<10, 6, 1), 9, 31, &id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := frame.Framer{}.AppendRequest(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.RoundTripFrame(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := frame.Framer{}.ParseResponse(out, produce.APIKey, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.Body.(*produce.ProduceResponse).Responses[0].PartitionResponses[0].BaseOffset; got != 200<<10 || resp.Header.CorrelationId != 31 {
+		t.Errorf("answer %d for correlation id %d", got, resp.Header.CorrelationId)
+	}
+	if s := p.Stats(); s.Streamed != 0 {
+		t.Errorf("%d streamed", s.Streamed)
+	}
+	produceThrough(t, c, 200<<10, 8) // and the next one streams
+	if s := p.Stats(); s.Streamed != 1 {
+		t.Errorf("%d streamed, want 1", s.Streamed)
+	}
+}
