@@ -80,8 +80,8 @@
 // most, no buffer the frame's size (kio/server's StreamRawHandler, kio/client's
 // RoundTripStream). Responses are read whole as ever (a Fetch response's KIP-951
 // endpoints are at its end). Clients see no difference; Stats.Streamed counts these
-// requests. A client that leaves mid-frame closes the upstream connection too (half a
-// frame went out), as it closes its own; the next connection dials a fresh one.
+// requests. A client that leaves mid-frame takes its upstream connection with it, as
+// ever; the broker sees half a frame before the close (a Kafka broker drops it).
 //
 // SASL: by default the clients' own SaslHandshake and SaslAuthenticate frames are
 // relayed, so clients authenticate to the brokers as themselves. With ClientSASL the
