@@ -250,32 +250,8 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 			putRequestBuffer(pooled, buf)
 		}
 	}()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	select {
-	case c.wsem <- struct{}{}: // the common case, without a full select's locking
-	default:
-		select {
-		case c.wsem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-c.closed:
-			return nil, c.Err()
-		}
-	}
-	if c.reauthDue() {
-		if err := c.reauthenticate(); err != nil {
-			<-c.wsem
-			c.fail(err)
-			// The broker closes the connection after refusing a login: this call says why,
-			// whichever of the two the connection recorded first.
-			return nil, &ConnError{Addr: c.addr, Err: err}
-		}
-	}
-	id, ch, err := c.register(expect)
+	id, ch, err := c.takeTurn(ctx, expect)
 	if err != nil {
-		<-c.wsem
 		return nil, err
 	}
 	binary.BigEndian.PutUint32(buf[8:], uint32(id))
@@ -292,6 +268,46 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 	if !expect {
 		return nil, nil
 	}
+	return c.await(ctx, ch)
+}
+
+// takeTurn takes the write turn (wsem), re-authenticating first if the session is due
+// for it, and then the next correlation id and, if expect, its response channel. On
+// success the caller holds wsem and gives it back once its request is written.
+func (c *Conn) takeTurn(ctx context.Context, expect bool) (int32, chan []byte, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	select {
+	case c.wsem <- struct{}{}: // the common case, without a full select's locking
+	default:
+		select {
+		case c.wsem <- struct{}{}:
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-c.closed:
+			return 0, nil, c.Err()
+		}
+	}
+	if c.reauthDue() {
+		if err := c.reauthenticate(); err != nil {
+			<-c.wsem
+			c.fail(err)
+			// The broker closes the connection after refusing a login: this call says why,
+			// whichever of the two the connection recorded first.
+			return 0, nil, &ConnError{Addr: c.addr, Err: err}
+		}
+	}
+	id, ch, err := c.register(expect)
+	if err != nil {
+		<-c.wsem
+		return 0, nil, err
+	}
+	return id, ch, nil
+}
+
+// await waits for the response on ch, the context's end, or the connection's.
+func (c *Conn) await(ctx context.Context, ch chan []byte) ([]byte, error) {
 	select {
 	case f := <-ch:
 		responseChans.Put(ch)

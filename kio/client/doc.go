@@ -53,5 +53,8 @@
 //
 // RoundTripFrame sends a request frame encoded elsewhere and returns the response frame
 // undecoded: a proxy's fast path, which relays a client's requests at the client's
-// versions without decoding them.
+// versions without decoding them. RoundTripStream does the same for a frame that is
+// still arriving (its head, then a body io.Reader), copying it to the broker in chunks of
+// at most 64 KiB while it holds the connection's write turn; a body that ends early or a
+// write that fails mid-frame closes the connection (*StreamError).
 package client

@@ -68,6 +68,21 @@
 // Kafka's broker serves a connection; frames of APIs nobody asked about are relayed
 // with kio/client's RoundTripFrame, undecoded.
 //
+// # Cut-through
+//
+// A store-and-forward relay adds the time a frame takes to arrive to every round trip:
+// for a Produce of a few hundred KB (a producer going as fast as it can) that is most
+// of the proxy's cost. So a request frame over 64 KiB that nothing needs whole (no
+// request filter for its API, no OnFrame, not ApiVersions or SASL, an API and version
+// kio knows) is relayed cut-through: once its first 4 KiB are in (the header and a
+// Produce's acks), they go upstream with the proxy's correlation id, and the rest is
+// copied from the client's connection to the broker's as it arrives, 64 KiB at a time at
+// most, no buffer the frame's size (kio/server's StreamRawHandler, kio/client's
+// RoundTripStream). Responses are read whole as ever (a Fetch response's KIP-951
+// endpoints are at its end). Clients see no difference; Stats.Streamed counts these
+// requests. A client that leaves mid-frame takes its upstream connection with it, as
+// ever; the broker sees half a frame before the close (a Kafka broker drops it).
+//
 // SASL: by default the clients' own SaslHandshake and SaslAuthenticate frames are
 // relayed, so clients authenticate to the brokers as themselves. With ClientSASL the
 // proxy authenticates clients itself (kio/server's SASL; Call.Conn.Principal names

@@ -104,7 +104,8 @@ type Proxy struct {
 	// OnFrame, if set, is called with every request frame a client sends and every
 	// response frame the proxy writes back, as the client sees them (see Frame): a
 	// protocol log or a tap. It only observes: frames are still relayed undecoded unless
-	// a filter or an endpoint rewrite needs them decoded. It runs on the connection's
+	// a filter or an endpoint rewrite needs them decoded, but each is read whole before
+	// it is relayed (no cut-through, see the package doc). It runs on the connection's
 	// goroutine, a connection's frames one at a time in order (each request, then its
 	// response, since a connection's requests are relayed one at a time); different
 	// connections call it concurrently. With ClientSASL, the frames the proxy's
@@ -125,7 +126,8 @@ type Proxy struct {
 	// response of a connection with requests in flight, and for a broker to take a
 	// request; a stalled broker's connection is closed after it (the client retries as
 	// it would on its own timeout). It must exceed the longest Fetch max wait the
-	// clients use. Without it a stalled broker holds its connections until it recovers
+	// clients use. For a request relayed cut-through (package doc) it also bounds the
+	// time the client takes to send it, which the broker waits through. Without it a stalled broker holds its connections until it recovers
 	// or the client gives up (a client closing is seen once its requests are written).
 	UpstreamTimeout time.Duration
 
@@ -473,7 +475,7 @@ func (p *Proxy) logError(err error) {
 
 // counters are the proxy's statistics, updated atomically.
 type counters struct {
-	connections, requests, responses, relayed, decoded, rewritten, answered, dropped, refused atomic.Int64
+	connections, requests, responses, relayed, streamed, decoded, rewritten, answered, dropped, refused atomic.Int64
 }
 
 // Stats are a proxy's counts since it started.
@@ -482,6 +484,7 @@ type Stats struct {
 	Requests           int64 // request frames read from clients
 	Responses          int64 // response frames written to clients (answers included)
 	Relayed            int64 // frames relayed without being decoded (either direction)
+	Streamed           int64 // requests among them relayed cut-through, as they arrived (package doc, "Cut-through")
 	Decoded            int64 // frames decoded (either direction)
 	EndpointsRewritten int64 // broker endpoints rewritten in responses
 	Answered           int64 // requests answered by the proxy: by a filter, and ApiVersions
@@ -497,6 +500,6 @@ func (p *Proxy) Stats() Stats {
 	p.mu.Unlock()
 	s := &p.stats
 	return Stats{Connections: s.connections.Load(), Requests: s.requests.Load(), Responses: s.responses.Load(),
-		Relayed: s.relayed.Load(), Decoded: s.decoded.Load(), EndpointsRewritten: s.rewritten.Load(),
+		Relayed: s.relayed.Load(), Streamed: s.streamed.Load(), Decoded: s.decoded.Load(), EndpointsRewritten: s.rewritten.Load(),
 		Answered: s.answered.Load(), Dropped: s.dropped.Load(), Refused: s.refused.Load(), Listeners: n}
 }

@@ -65,8 +65,15 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 type RawRequest struct {
 	Key, Version  int16
 	CorrelationID int32
-	Frame         []byte // the whole frame, size prefix included
-	Peer          *Peer
+	// Frame is the whole frame, size prefix included; in a request offered as a
+	// stream (StreamRawHandler), its first bytes only, the rest being Body's.
+	Frame []byte
+	// Size is the frame's length, size prefix included: len(Frame) unless streamed.
+	Size int
+	// Body is nil unless the request is streamed: then it reads the Size-len(Frame)
+	// bytes after Frame as they come from the client, and io.EOF after them.
+	Body io.Reader
+	Peer *Peer
 }
 
 // RawHandler may answer a request frame without decoding it. It returns the whole
@@ -119,6 +126,8 @@ type serverConn struct {
 	nc     net.Conn
 	peer   *Peer
 	framer frame.Framer
+	stream StreamRawHandler // the RawHandler, if it takes large requests as streams
+	head   []byte           // a streamed request's first bytes (stream.go)
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	ctx    context.Context
@@ -176,6 +185,7 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 		writerDone: make(chan struct{}),
 		authed:     len(s.SASL) == 0,
 	}
+	c.stream, _ = s.RawHandler.(StreamRawHandler)
 	c.ctx, c.cancel = context.WithCancelCause(context.WithValue(base, peerKey{}, c.peer))
 	return c
 }
@@ -240,7 +250,7 @@ func (c *serverConn) readLoop() error {
 				return nil
 			}
 		}
-		f, err := c.framer.ReadFrame(c.br)
+		f, err := c.readFrame()
 		if err != nil {
 			var ne net.Error
 			switch {
@@ -250,6 +260,12 @@ func (c *serverConn) readLoop() error {
 				return fmt.Errorf("kio/server: %w for %v: %w", ErrIdle, c.s.IdleTimeout, err)
 			}
 			return err
+		}
+		if f == nil { // a large frame whose head alone is read: offered as a stream
+			if err := c.serveStream(); err != nil {
+				return err
+			}
+			continue
 		}
 		if !c.authed {
 			err = c.authenticate(f)
@@ -294,7 +310,7 @@ func (c *serverConn) dispatch(f []byte) error {
 		return err
 	}
 	if c.s.RawHandler != nil {
-		raw := &RawRequest{Key: key, Version: version, CorrelationID: id, Frame: f, Peer: c.peer}
+		raw := &RawRequest{Key: key, Version: version, CorrelationID: id, Frame: f, Size: len(f), Peer: c.peer}
 		if c.inline { // start's inline path, without a closure to allocate per frame
 			var s slot
 			c.handleRaw(&s, raw)

@@ -71,5 +71,10 @@
 //
 // A RawHandler sees every request frame, undecoded, before the Handler: a proxy relays it
 // to a broker (kio/client's Conn.RoundTripFrame) and returns the broker's response frame,
-// or declines and lets the frame take the decoding path.
+// or declines and lets the frame take the decoding path. A RawHandler that is also a
+// StreamRawHandler is offered large requests (over 64 KiB, on a connection served one
+// request at a time) as streams: the frame's first 4 KiB, then the rest as it arrives, so
+// a proxy forwards a request's start before its end has come (kio/client's
+// RoundTripStream) and never holds the whole frame. It must read the body to its end or
+// decline before reading any of it; anything else closes the connection.
 package server
