@@ -6,8 +6,6 @@ import (
 	"sync"
 
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
-	"github.com/kio-go/kafka-protocol/kio/schema/requestheader"
-	"github.com/kio-go/kafka-protocol/kio/serial"
 )
 
 // InFlight remembers the API key and version of requests awaiting a response, by
@@ -104,30 +102,6 @@ func ExpectsResponseFrame(reqFrame []byte) (bool, error) {
 	if version < 0 {
 		return true, frameError("peek request", key, version, ErrUnsupportedVersion)
 	}
-	payload := reqFrame[sizePrefixLen:]
-	var header requestheader.RequestHeader
-	headerVersion := int16(1)
-	if version >= produceFlexibleFrom {
-		headerVersion = 2
-	}
-	n, err := serial.UnmarshalPrefix(payload, &header, headerVersion)
-	if err != nil {
-		return true, frameError("peek request", key, version, err)
-	}
-	var prefix produceAcksPrefix
-	if _, err := serial.UnmarshalPrefix(payload[n:], &prefix, version); err != nil {
-		return true, frameError("peek request", key, version, err)
-	}
-	return prefix.Acks != 0, nil
-}
-
-// produceFlexibleFrom is the first flexible Produce version (compact strings, header v2).
-const produceFlexibleFrom = 9
-
-// produceAcksPrefix is the start of every Produce request body, open-ended in versions so
-// that versions beyond kio's schema are read by the same rule.
-type produceAcksPrefix struct {
-	_               struct{} `kafka:"request,apiKey=0,versions=0+,flexible=9+"`
-	TransactionalID *string  `kafka:"type=string,versions=3+,nullable=3+"`
-	Acks            int16    `kafka:"type=int16,versions=0+"`
+	acks, err := ProduceAcks(reqFrame)
+	return acks != 0, err
 }

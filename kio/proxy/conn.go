@@ -245,7 +245,7 @@ func (c *conn) request(raw []byte) (requestOutcome, []byte, error) {
 		return o, nil, ErrSASLHandshakeV0
 	}
 	if key == produce.APIKey {
-		acks, err := produceAcks(raw, version)
+		acks, err := frame.ProduceAcks(raw)
 		if err != nil {
 			c.p.stats.refused.Add(1)
 			return o, nil, err

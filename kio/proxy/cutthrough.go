@@ -85,7 +85,7 @@ func (c *conn) passThrough(head []byte) (s *slot, expect, ok bool) {
 	}
 	expect = true
 	if key == produce.APIKey {
-		acks, err := produceAcks(head, version)
+		acks, err := frame.ProduceAcks(head)
 		if err != nil {
 			return nil, false, false // not within the head: the frame is read whole
 		}
