@@ -101,5 +101,3 @@ func TestProduceAcksMatchesDecode(t *testing.T) {
 	}
 	t.Logf("%d Produce frames", cases)
 }
-
-func pointerTo[T any](v T) *T { return &v }
