@@ -83,6 +83,11 @@ type Proxy struct {
 	// brokers; the principal is in each Call's Conn. Set UpstreamSASL too when the brokers
 	// require authentication.
 	ClientSASL []sasl.ServerMechanism
+	// ClientSessionLifetime, with ClientSASL, limits a client's SASL session as Kafka's
+	// connections.max.reauth.ms does (KIP-368, kio/server's SessionLifetime): clients are
+	// told it when they log in and re-authenticate with the proxy before it ends; one
+	// that does not is disconnected at its next request. 0 means sessions never end.
+	ClientSessionLifetime time.Duration
 
 	// Dial opens a connection to an upstream broker; by default a net.Dialer with a
 	// 10-second timeout, then a TLS handshake if UpstreamTLS is set. The proxy then
@@ -362,11 +367,12 @@ func (p *Proxy) newServer(l *listener) *server.Server {
 		h = p.clusterVersions
 	}
 	return &server.Server{
-		Handler:      h,
-		RawHandler:   relay{p},
-		SASL:         p.ClientSASL,
-		MaxFrameSize: p.maxFrame(),
-		IdleTimeout:  p.IdleTimeout,
+		Handler:         h,
+		RawHandler:      relay{p},
+		SASL:            p.ClientSASL,
+		SessionLifetime: p.ClientSessionLifetime,
+		MaxFrameSize:    p.maxFrame(),
+		IdleTimeout:     p.IdleTimeout,
 		ConnContext: func(ctx context.Context, nc net.Conn) context.Context {
 			// Called once per connection that will be served; OnClose follows.
 			p.wg.Add(1)
