@@ -275,8 +275,32 @@ func (c *Conn) roundTrip(ctx context.Context, buf []byte, expect bool, pooled *[
 // for it, and then the next correlation id and, if expect, its response channel. On
 // success the caller holds wsem and gives it back once its request is written.
 func (c *Conn) takeTurn(ctx context.Context, expect bool) (int32, chan []byte, error) {
-	if err := ctx.Err(); err != nil {
+	var ch chan []byte
+	if expect {
+		ch = responseChans.Get().(chan []byte)
+	}
+	id, err := c.takeTurnOn(ctx, ch)
+	if err != nil {
+		if ch != nil {
+			responseChans.Put(ch) // never registered
+		}
 		return 0, nil, err
+	}
+	return id, ch, nil
+}
+
+// takeTurnFor is takeTurn for a PendingResponse's channel (nil p: no response).
+func (c *Conn) takeTurnFor(ctx context.Context, p *PendingResponse) (int32, error) {
+	if p == nil {
+		return c.takeTurnOn(ctx, nil)
+	}
+	return c.takeTurnOn(ctx, p.ch)
+}
+
+// takeTurnOn is takeTurn with the response channel given (nil for none).
+func (c *Conn) takeTurnOn(ctx context.Context, ch chan []byte) (int32, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
 	}
 	select {
 	case c.wsem <- struct{}{}: // the common case, without a full select's locking
@@ -284,9 +308,9 @@ func (c *Conn) takeTurn(ctx context.Context, expect bool) (int32, chan []byte, e
 		select {
 		case c.wsem <- struct{}{}:
 		case <-ctx.Done():
-			return 0, nil, ctx.Err()
+			return 0, ctx.Err()
 		case <-c.closed:
-			return 0, nil, c.Err()
+			return 0, c.Err()
 		}
 	}
 	if c.reauthDue() {
@@ -295,29 +319,38 @@ func (c *Conn) takeTurn(ctx context.Context, expect bool) (int32, chan []byte, e
 			c.fail(err)
 			// The broker closes the connection after refusing a login: this call says why,
 			// whichever of the two the connection recorded first.
-			return 0, nil, &ConnError{Addr: c.addr, Err: err}
+			return 0, &ConnError{Addr: c.addr, Err: err}
 		}
 	}
-	id, ch, err := c.register(expect)
+	id, err := c.register(ch)
 	if err != nil {
 		<-c.wsem
-		return 0, nil, err
+		return 0, err
 	}
-	return id, ch, nil
+	return id, nil
 }
 
-// await waits for the response on ch, the context's end, or the connection's.
+// await waits for the response on ch, the context's end, or the connection's, and
+// recycles ch once it has the response.
 func (c *Conn) await(ctx context.Context, ch chan []byte) ([]byte, error) {
+	f, err := c.awaitOn(ctx, ch)
+	if err == nil {
+		responseChans.Put(ch)
+	}
+	return f, err
+}
+
+// awaitOn is await without recycling ch (a PendingResponse recycles its own). ch is
+// free again only when awaitOn returns no error: on an error the reader may hold it.
+func (c *Conn) awaitOn(ctx context.Context, ch chan []byte) ([]byte, error) {
 	select {
 	case f := <-ch:
-		responseChans.Put(ch)
 		return f, nil
 	case <-ctx.Done():
 		return nil, ctx.Err() // the reader drops the response when it comes
 	case <-c.closed:
 		select {
 		case f := <-ch:
-			responseChans.Put(ch)
 			return f, nil
 		default:
 			return nil, c.Err() // ch is not reused: the reader may hold it still
@@ -325,17 +358,13 @@ func (c *Conn) await(ctx context.Context, ch chan []byte) ([]byte, error) {
 	}
 }
 
-// register takes the next free correlation id and, if expect, the channel its response
-// will come on. wsem must be held.
-func (c *Conn) register(expect bool) (int32, chan []byte, error) {
-	var ch chan []byte
-	if expect {
-		ch = responseChans.Get().(chan []byte)
-	}
+// register takes the next free correlation id and registers ch (nil for a request
+// that gets no response) to receive its response. wsem must be held.
+func (c *Conn) register(ch chan []byte) (int32, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
-		return 0, nil, c.err
+		return 0, c.err
 	}
 	id := c.nextID
 	for _, taken := c.pending[id]; taken; _, taken = c.pending[id] {
@@ -345,10 +374,10 @@ func (c *Conn) register(expect bool) (int32, chan []byte, error) {
 	if c.nextID < 0 {
 		c.nextID = 0
 	}
-	if expect {
+	if ch != nil {
 		c.pending[id] = ch
 	}
-	return id, ch, nil
+	return id, nil
 }
 
 // responseChans recycles the channels calls await their response on. A channel is
@@ -382,26 +411,14 @@ func (c *Conn) write(ctx context.Context, buf []byte) error {
 // sending and the original back afterwards, and gives the response the original id,
 // so a proxy relays frames between a client and a broker without decoding either.
 // The broker's versions are not checked: a proxy relays what its client chose.
-// reqFrame must not be used by anyone else until RoundTripFrame returns.
+// reqFrame must not be used by anyone else until RoundTripFrame returns. It is SendFrame
+// and then Wait.
 func (c *Conn) RoundTripFrame(ctx context.Context, reqFrame []byte) ([]byte, error) {
-	_, _, id, err := frame.PeekRequest(reqFrame)
-	if err != nil {
+	p, err := c.SendFrame(ctx, reqFrame)
+	if err != nil || p == nil {
 		return nil, err
 	}
-	if size := binary.BigEndian.Uint32(reqFrame); int64(size) != int64(len(reqFrame)-4) {
-		return nil, &frame.FrameError{Op: "round trip frame", APIKey: -1, APIVersion: -1, Size: int64(int32(size)), Err: frame.ErrFrameSizeMismatch}
-	}
-	expect, err := frame.ExpectsResponseFrame(reqFrame)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.roundTrip(ctx, reqFrame, expect, nil)
-	binary.BigEndian.PutUint32(reqFrame[8:], uint32(id))
-	if err != nil || resp == nil {
-		return nil, err
-	}
-	binary.BigEndian.PutUint32(resp[4:], uint32(id))
-	return resp, nil
+	return p.Wait(ctx)
 }
 
 // Version returns the version Call uses for the API with the given key, and false if

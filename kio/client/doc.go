@@ -57,4 +57,10 @@
 // still arriving (its head, then a body io.Reader), copying it to the broker in chunks of
 // at most 64 KiB while it holds the connection's write turn; a body that ends early or a
 // write that fails mid-frame closes the connection (*StreamError).
+//
+// Each is two halves a caller may also use apart: SendFrame (SendStream) writes the
+// request and returns a *PendingResponse at once, and its Wait returns the response.
+// Requests go out in the order of the sends, so a proxy's reader sends each request of
+// a pipelining client as it reads it and another goroutine waits for the responses in
+// order; the broker sees the next request before it answers the one before.
 package client

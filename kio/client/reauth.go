@@ -69,7 +69,8 @@ func (c *Conn) reauthenticate() error {
 // callHeld sends one request and waits for its response with wsem held (so it is
 // written between the requests of other calls, never inside one).
 func (c *Conn) callHeld(ctx context.Context, key, version int16, body any) (any, error) {
-	id, ch, err := c.register(true)
+	ch := responseChans.Get().(chan []byte)
+	id, err := c.register(ch)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,6 @@ import (
 	"io"
 	"sync"
 	"time"
-
-	"github.com/kio-go/kafka-protocol/kio/frame"
 )
 
 // ErrShortBody is wrapped by the *StreamError of a RoundTripStream whose body ended
@@ -63,37 +61,11 @@ var streamBuffers = sync.Pool{New: func() any { b := make([]byte, streamChunk); 
 // RoundTripFrame's; a body's Read is not interrupted (a proxy's client connection has
 // deadlines of its own).
 func (c *Conn) RoundTripStream(ctx context.Context, head []byte, body io.Reader) ([]byte, error) {
-	_, _, corr, err := frame.PeekRequest(head)
-	if err != nil {
+	p, err := c.SendStream(ctx, head, body)
+	if err != nil || p == nil {
 		return nil, err
 	}
-	size := int64(int32(binary.BigEndian.Uint32(head))) + 4
-	if size < int64(len(head)) {
-		return nil, &frame.FrameError{Op: "round trip stream", APIKey: -1, APIVersion: -1, Size: size - 4, Err: frame.ErrFrameSizeMismatch}
-	}
-	expect, err := frame.ExpectsResponseFrame(head)
-	if err != nil {
-		return nil, err
-	}
-	id, ch, err := c.takeTurn(ctx, expect)
-	if err != nil {
-		return nil, err
-	}
-	err = c.writeStream(ctx, id, head, body, size)
-	<-c.wsem
-	if err != nil {
-		c.fail(err)
-		return nil, err
-	}
-	if !expect {
-		return nil, nil
-	}
-	resp, err := c.await(ctx, ch)
-	if err != nil {
-		return nil, err
-	}
-	binary.BigEndian.PutUint32(resp[4:], uint32(corr))
-	return resp, nil
+	return p.Wait(ctx)
 }
 
 // writeStream writes head, its correlation id replaced by id, then the rest of the
