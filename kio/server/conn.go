@@ -106,6 +106,10 @@ type slot struct {
 	err        error         // close the connection instead of writing
 	closeAfter error         // write frame, then close the connection with this
 	buf        *[]byte       // frame's pooled buffer, if it has one
+	// pending, if not nil, fills frame or err when the writer comes to the slot
+	// (PipelineRawHandler); key and version name the request in its errors.
+	pending      PendingFrame
+	key, version int16
 }
 
 func doneSlot(f []byte) *slot {
@@ -126,8 +130,9 @@ type serverConn struct {
 	nc     net.Conn
 	peer   *Peer
 	framer frame.Framer
-	stream StreamRawHandler // the RawHandler, if it takes large requests as streams
-	head   []byte           // a streamed request's first bytes (stream.go)
+	stream StreamRawHandler   // the RawHandler, if it takes large requests as streams
+	pipe   PipelineRawHandler // the RawHandler, if it starts requests to await later
+	head   []byte             // a streamed request's first bytes (stream.go)
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	ctx    context.Context
@@ -186,6 +191,7 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 		authed:     len(s.SASL) == 0,
 	}
 	c.stream, _ = s.RawHandler.(StreamRawHandler)
+	c.pipe, _ = s.RawHandler.(PipelineRawHandler)
 	c.ctx, c.cancel = context.WithCancelCause(context.WithValue(base, peerKey{}, c.peer))
 	return c
 }
@@ -311,6 +317,11 @@ func (c *serverConn) dispatch(f []byte) error {
 	}
 	if c.s.RawHandler != nil {
 		raw := &RawRequest{Key: key, Version: version, CorrelationID: id, Frame: f, Size: len(f), Peer: c.peer}
+		if c.pipe != nil {
+			if started, err := c.startPipelined(raw); started || err != nil {
+				return err
+			}
+		}
 		if c.inline { // start's inline path, without a closure to allocate per frame
 			var s slot
 			c.handleRaw(&s, raw)
@@ -501,6 +512,14 @@ func (c *serverConn) writeLoop() {
 // write buffers a filled slot's response; an error is the one to close the connection
 // with, the responses before flushed.
 func (c *serverConn) write(s *slot) error {
+	if s.pending != nil {
+		if c.bw.Buffered() > 0 && !s.pending.Ready() {
+			if err := c.bw.Flush(); err != nil { // the client may wait for those
+				return err
+			}
+		}
+		c.await(s)
+	}
 	if s.err != nil {
 		c.bw.Flush()
 		return s.err

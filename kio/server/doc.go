@@ -37,6 +37,14 @@
 // A handler that panics, returns an error, or returns no response where one is due
 // closes its connection, not the server.
 //
+// A RawHandler that is a PipelineRawHandler serves requests in two halves instead: the
+// reader starts each request (StartKafkaFrame; a proxy writes it upstream) and goes on
+// to the next at once, and the writer awaits the started requests' responses in request
+// order (PendingFrame) and writes each as it completes, so a pipelining client's
+// requests do not wait for each other's responses, up to 64 read ahead. Requests it
+// sends the synchronous way, and those the server answers itself (ApiVersions, SASL),
+// are answered after the pending responses before them, never ahead.
+//
 // # Error codes
 //
 // Kafka's broker answers a request it cannot serve with that API's response carrying an

@@ -146,8 +146,28 @@ func (c *serverConn) serveStream() error {
 	st := &streamed{req: RawRequest{Key: key, Version: version, CorrelationID: id, Frame: c.head, Size: size, Peer: c.peer}}
 	st.body = streamBody{c: c, req: &st.req, left: size - len(c.head)}
 	st.req.Body = &st.body
-	resp, handled, err := c.callStream(&st.req)
 	b := &st.body
+	if c.pipe != nil {
+		p, err := c.callStart(&st.req)
+		cut, untouched := b.err, b.left == size-len(c.head)
+		if p != nil || err != nil || cut != nil || !untouched {
+			left := b.left
+			b.c, b.err = nil, errStreamOver
+			switch {
+			case cut != nil:
+				if c.draining.Load() {
+					return nil // Shutdown's deadline cut the frame short: as a frame not read yet
+				}
+				return cut
+			case err != nil:
+				return err
+			case p == nil || left > 0:
+				return &HandlerError{APIKey: key, APIVersion: version, Err: ErrBodyNotRead}
+			}
+			return c.queuePending(p, key, version)
+		}
+	}
+	resp, handled, err := c.callStream(&st.req)
 	cut, untouched := b.err, b.left == size-len(c.head)
 	left := b.left
 	b.c, b.err = nil, errStreamOver
@@ -158,11 +178,7 @@ func (c *serverConn) serveStream() error {
 		}
 		return cut
 	case err != nil:
-		var he *HandlerError
-		if !errors.As(err, &he) {
-			err = &HandlerError{APIKey: key, APIVersion: version, Err: err}
-		}
-		return err
+		return handlerError(err, key, version)
 	case !handled && untouched:
 		f, err := c.readRest(c.head)
 		if err != nil {
