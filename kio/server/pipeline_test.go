@@ -349,5 +349,3 @@ type lazyPipeliner struct{ pipeliner }
 func (*lazyPipeliner) StartKafkaFrame(_ context.Context, req *server.RawRequest) (server.PendingFrame, error) {
 	return server.NoResponse, nil
 }
-
-
