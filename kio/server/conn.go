@@ -110,6 +110,7 @@ type slot struct {
 	// (PipelineRawHandler); key and version name the request in its errors.
 	pending      PendingFrame
 	key, version int16
+	pooled       bool // from pendingSlots, back there once written
 }
 
 func doneSlot(f []byte) *slot {
@@ -504,6 +505,10 @@ func (c *serverConn) writeLoop() {
 		}
 		if c.inline {
 			c.queued.Add(-1) // after the last use of bw for s (see queued)
+		}
+		if s.pooled {
+			*s = slot{}
+			pendingSlots.Put(s)
 		}
 	}
 	c.bw.Flush()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"sync"
 )
 
 // PipelineRawHandler is a RawHandler that serves a request in two halves, so that a
@@ -102,12 +103,17 @@ func (c *serverConn) queuePending(p PendingFrame, key, version int16) error {
 	if p == NoResponse {
 		return nil
 	}
-	s := &slot{done: closedDone, pending: p, key: key, version: version}
+	s := pendingSlots.Get().(*slot)
+	s.done, s.pending, s.key, s.version, s.pooled = closedDone, p, key, version, true
 	if c.inline {
 		c.queued.Add(1)
 	}
 	return c.toWriter(s)
 }
+
+// pendingSlots recycles the slots of pipelined requests: the writer alone uses one
+// once it is queued, and puts it back after writing its response.
+var pendingSlots = sync.Pool{New: func() any { return new(slot) }}
 
 // queueFailed closes the connection with err once the responses queued before are
 // written.
