@@ -76,8 +76,9 @@ func (c *conn) close() {
 }
 
 // relay is the kio/server RawHandler of a listener: every request frame of a client
-// goes through it, one at a time per connection (Kafka's own order), and its answer is
-// what the client gets.
+// goes through it, in the connection's order, and its answer is what the client gets.
+// StartKafkaFrame (pipeline.go) relays most requests pipelined; ServeKafkaFrame serves
+// the rest one at a time, synchronously.
 type relay struct{ p *Proxy }
 
 func (r relay) ServeKafkaFrame(ctx context.Context, req *server.RawRequest) ([]byte, bool, error) {

@@ -12,58 +12,19 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/server"
 )
 
-// StreamKafkaFrame relays a large request cut-through (kio/server offers requests over
-// 64 KiB as streams): when nothing needs the frame whole, its head goes upstream at
-// once and the rest follows as it arrives from the client (client.Conn.RoundTripStream),
-// instead of the whole frame being read before its first byte is sent. A round trip of a
-// large Produce is then shorter by about the time the frame takes to arrive. The
-// response is handled as any other (endpoints rewritten, response filters run). Every
-// other request is declined here and takes ServeKafkaFrame's path whole: those of an
-// API a request filter asks for, every request when OnFrame is set, ApiVersions (which
-// the proxy answers) and the SASL requests, and those the proxy refuses or relays as
-// unknown.
+// StreamKafkaFrame is what makes the relay a kio/server StreamRawHandler, so that the
+// server offers requests over 64 KiB as streams: they are relayed cut-through by
+// StartKafkaFrame (startStream), pipelined. When nothing needs the frame whole, its
+// head goes upstream at once and the rest follows as it arrives from the client
+// (client.Conn.SendStream), instead of the whole frame being read before its first byte
+// is sent; a round trip of a large Produce is then shorter by about the time the frame
+// takes to arrive. The response is handled as any other (endpoints rewritten, response
+// filters run). A stream StartKafkaFrame declines, StreamKafkaFrame declines too, and it
+// takes the whole-frame path: those of an API a request filter asks for, every request
+// when OnFrame is set, ApiVersions (which the proxy answers) and the SASL requests, and
+// those the proxy refuses or relays as unknown.
 func (r relay) StreamKafkaFrame(ctx context.Context, req *server.RawRequest) ([]byte, bool, error) {
-	c, _ := ctx.Value(connKey{}).(*conn)
-	if c == nil || r.p.OnFrame != nil {
-		return nil, false, nil
-	}
-	s, expect, ok := c.passThrough(req.Frame)
-	if !ok {
-		return nil, false, nil
-	}
-	p := c.p
-	p.stats.requests.Add(1)
-	p.stats.relayed.Add(1)
-	p.stats.streamed.Add(1)
-	if req.Peer != nil && c.info.Principal == "" {
-		c.info.Principal = req.Peer.Principal
-	}
-	up, err := c.upstream(ctx)
-	if err != nil {
-		return nil, false, c.connError("dial upstream", s.key, err)
-	}
-	if !expect {
-		if _, err := up.RoundTripStream(ctx, req.Frame, req.Body); err != nil {
-			return nil, false, c.connError("write request", s.key, err)
-		}
-		return nil, true, nil
-	}
-	rctx := ctx
-	if p.UpstreamTimeout > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, p.UpstreamTimeout)
-		defer cancel()
-	}
-	resp, err := up.RoundTripStream(rctx, req.Frame, req.Body)
-	if err != nil {
-		return nil, false, c.connError("round trip", s.key, err)
-	}
-	final, err := c.response(s, resp)
-	if err != nil {
-		return nil, false, c.connError("response", s.key, err)
-	}
-	p.stats.responses.Add(1)
-	return final, true, nil
+	return nil, false, nil
 }
 
 // passThrough decides, from a request frame's head, whether it may be relayed without

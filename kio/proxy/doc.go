@@ -64,9 +64,20 @@
 // A Proxy is a kio/server Server per listener whose RawHandler is the relay, and the
 // relay's upstream is a kio/client Conn per client connection, dialled on its first
 // request (idle clients cost no broker connection) and closed with it. A connection's
-// requests are relayed one at a time, in order (the server's ConnConcurrency 1), as
-// Kafka's broker serves a connection; frames of APIs nobody asked about are relayed
-// with kio/client's RoundTripFrame, undecoded.
+// requests are relayed in order, pipelined: the relay is a kio/server
+// PipelineRawHandler, so the connection's reader runs each request's side (request
+// filters, the decision to relay, answer or drop) and writes it upstream with
+// kio/client's SendFrame, then reads the client's next request at once, while the
+// connection's writer waits for the upstream responses in request order and runs their
+// side (endpoint rewriting, response filters; UpstreamTimeout bounds each round trip)
+// before writing them. A pipelining client (kgo keeps up to 5 requests in flight) thus
+// has its next request at the broker before the previous response is back, as without
+// the proxy, and a decoding proxy's request and response work runs on two goroutines.
+// Responses go back in request order: the proxy's own answers (a filter's answer,
+// ApiVersions, which takes the synchronous path) wait behind the responses before them.
+// With OnFrame set, requests are relayed one at a time (each request, then its
+// response, as OnFrame promises). Frames of APIs nobody asked about are relayed
+// undecoded.
 //
 // # Cut-through
 //
@@ -78,7 +89,7 @@
 // Produce's acks), they go upstream with the proxy's correlation id, and the rest is
 // copied from the client's connection to the broker's as it arrives, 64 KiB at a time at
 // most, no buffer the frame's size (kio/server's StreamRawHandler, kio/client's
-// RoundTripStream). Responses are read whole as ever (a Fetch response's KIP-951
+// SendStream; pipelined as any other request). Responses are read whole as ever (a Fetch response's KIP-951
 // endpoints are at its end). Clients see no difference; Stats.Streamed counts these
 // requests. A client that leaves mid-frame takes its upstream connection with it, as
 // ever; the broker sees half a frame before the close (a Kafka broker drops it).

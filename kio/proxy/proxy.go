@@ -112,7 +112,8 @@ type Proxy struct {
 	// a filter or an endpoint rewrite needs them decoded, but each is read whole before
 	// it is relayed (no cut-through, see the package doc). It runs on the connection's
 	// goroutine, a connection's frames one at a time in order (each request, then its
-	// response, since a connection's requests are relayed one at a time); different
+	// response: with OnFrame set a connection's requests are relayed one at a time, not
+	// pipelined); different
 	// connections call it concurrently. With ClientSASL, the frames the proxy's
 	// kio/server answers before a client has logged in (its SASL exchange and the
 	// ApiVersions before it) are not seen.
@@ -358,9 +359,10 @@ func (p *Proxy) listenLocked(up Endpoint, addr string) (*listener, error) {
 	return l, nil
 }
 
-// newServer is the kio/server Server of a listener: every frame goes to the relay, one
-// at a time per connection (ConnConcurrency 1, as Kafka serves a connection), so a
-// connection's requests reach the broker in the order the client sent them.
+// newServer is the kio/server Server of a listener: every frame goes to the relay, on
+// the connection's reader in order (ConnConcurrency 1; the relay pipelines, see
+// StartKafkaFrame), so a connection's requests reach the broker in the order the
+// client sent them.
 func (p *Proxy) newServer(l *listener) *server.Server {
 	var h server.Handler
 	if p.clusterVersions != nil {
