@@ -349,3 +349,40 @@ type lazyPipeliner struct{ pipeliner }
 func (*lazyPipeliner) StartKafkaFrame(_ context.Context, req *server.RawRequest) (server.PendingFrame, error) {
 	return server.NoResponse, nil
 }
+
+// TestPipelineShutdown: Shutdown with pipelined requests pending waits for their
+// responses, writes them in order, then closes the connection.
+func TestPipelineShutdown(t *testing.T) {
+	p := newPipeliner()
+	srv := &server.Server{Handler: testMux(), RawHandler: p}
+	addr := start(t, srv)
+	c := dialRaw(t, addr)
+	for range 3 {
+		c.send(metadataFor("x"), 12)
+	}
+	for range 3 {
+		<-p.started
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(context.Background()) }()
+	time.Sleep(20 * time.Millisecond)
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned %v before the pending responses", err)
+	default:
+	}
+	for _, corr := range []int32{3, 2, 1} {
+		close(p.gate(corr).done)
+	}
+	for want := int32(1); want <= 3; want++ {
+		if r := c.recv(metadata.APIKey, 12); r.Header.CorrelationId != want {
+			t.Fatalf("response to %d, want %d", r.Header.CorrelationId, want)
+		}
+	}
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if !c.closed() {
+		t.Error("connection open after Shutdown")
+	}
+}
