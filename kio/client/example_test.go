@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"github.com/kio-go/kafka-protocol/kio/client"
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
@@ -59,4 +60,37 @@ func ExampleDialer() {
 		return // no broker here
 	}
 	defer conn.Close()
+}
+
+// A relay's loop sends each request frame as it comes and waits for the responses
+// later, in order: the broker has the second request before the first is answered.
+func ExampleConn_SendFrame() {
+	ctx := context.Background()
+	conn, err := client.Dial(ctx, exampleBroker())
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+
+	var pending []*client.PendingResponse
+	for corr := int32(7); corr <= 8; corr++ { // the frames as a client sent them
+		req, _ := frame.NewRequest(&metadata.MetadataRequest{}, 12, corr, nil)
+		reqFrame, _ := frame.Framer{}.AppendRequest(nil, req)
+		p, err := conn.SendFrame(ctx, reqFrame)
+		if err != nil {
+			panic(err)
+		}
+		pending = append(pending, p)
+	}
+	for _, p := range pending {
+		respFrame, err := p.Wait(ctx)
+		if err != nil {
+			panic(err)
+		}
+		corr, _ := frame.PeekCorrelationID(respFrame)
+		fmt.Printf("response to %d: %d bytes\n", corr, len(respFrame))
+	}
+	// Output:
+	// response to 7: 56 bytes
+	// response to 8: 56 bytes
 }
