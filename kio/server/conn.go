@@ -303,6 +303,11 @@ func (c *serverConn) enqueue(s *slot) error {
 // toWriter gives a slot to the writer goroutine.
 func (c *serverConn) toWriter(s *slot) error {
 	select {
+	case c.queue <- s: // the common case (room in the queue), without a full select
+		return nil
+	default:
+	}
+	select {
 	case c.queue <- s:
 		return nil
 	case <-c.ctx.Done():
