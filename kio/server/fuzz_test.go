@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -11,6 +13,7 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
+	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/schema/saslhandshake"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -113,9 +116,30 @@ var servers = map[bool]*pipeListener{}
 
 func newFuzzServer(withSASL bool) *server.Server {
 	s := &server.Server{Handler: testMux(), ConnConcurrency: 4, MaxFrameSize: 1 << 16}
+	if !withSASL {
+		s.RawHandler = fuzzPipeliner{} // Metadata pipelined, the rest declined
+	}
 	if withSASL {
 		cred, _ := sasl.DeriveScramCredential(sasl.SHA256, "pw", []byte("salt"), sasl.MinIterations)
 		s.SASL = append(saslPlain(), sasl.ScramServer{Hash: sasl.SHA256, Lookup: func(string, bool) (sasl.ScramCredential, bool) { return cred, true }})
 	}
 	return s
+}
+
+// fuzzPipeliner starts Metadata requests (PipelineRawHandler) and answers each with a
+// bare header frame from another goroutine; it declines every other request.
+type fuzzPipeliner struct{}
+
+func (fuzzPipeliner) ServeKafkaFrame(context.Context, *server.RawRequest) ([]byte, bool, error) {
+	return nil, false, nil
+}
+
+func (fuzzPipeliner) StartKafkaFrame(_ context.Context, req *server.RawRequest) (server.PendingFrame, error) {
+	if req.Key != metadata.APIKey {
+		return nil, nil
+	}
+	g := &gate{corr: req.CorrelationID, done: make(chan struct{}),
+		frame: binary.BigEndian.AppendUint32([]byte{0, 0, 0, 4}, uint32(req.CorrelationID))}
+	go close(g.done)
+	return g, nil
 }
