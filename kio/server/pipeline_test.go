@@ -281,7 +281,7 @@ func TestPipelineSASL(t *testing.T) {
 	p := newPipeliner()
 	p.auto = true
 	cl := newCloses()
-	addr := start(t, &server.Server{Handler: testMux(), RawHandler: p, SASL: saslPlain(), SessionLifetime: 2 * time.Second, OnClose: cl.onClose})
+	addr := start(t, &server.Server{Handler: testMux(), RawHandler: p, SASL: saslPlain(), SessionLifetime: 3 * time.Second, OnClose: cl.onClose})
 	c := dialRaw(t, addr)
 	c.send(metadataFor("sneaky"), 12)
 	if !c.closed() {
@@ -298,7 +298,7 @@ func TestPipelineSASL(t *testing.T) {
 	// Until a re-authentication and 50 calls after it, on each of 5 goroutines. (The
 	// session is long beside the slack KIP-368 leaves, 5 to 15 % of it: a loaded
 	// machine that stops the process for longer would see it expire, as a broker would.)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(6 * time.Second)
 	for range 5 {
 		wg.Go(func() {
 			for after := 0; after < 50 && time.Now().Before(deadline); {
@@ -319,7 +319,7 @@ func TestPipelineSASL(t *testing.T) {
 		t.Errorf("connection closed with %v", err)
 	}
 	if conn.Reauthentications() == 0 {
-		t.Error("no re-authentication in 5 s of a 2 s session")
+		t.Error("no re-authentication in 6 s of a 3 s session")
 	}
 	p.mu.Lock()
 	n := len(p.events)
