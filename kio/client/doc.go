@@ -42,7 +42,8 @@
 // token's expiry; KIP-368) in its SaslAuthenticate answer, and closes the connection at
 // the first request after it ends. A Conn re-authenticates before then, with the same
 // Mechanism, at a random point between 85 % and 95 % of the lifetime, as Kafka's Java
-// client does: the first call to write after that point runs SaslHandshake and
+// client does, and at least a second before it ends (half a lifetime under two
+// seconds), so that a stall does not let a short session lapse: the first call to write after that point runs SaslHandshake and
 // SaslAuthenticate again on the live connection, while the responses of calls already
 // sent keep coming; other calls wait until it ends (bounded by Dialer.Timeout, or 30 s).
 // A failed re-authentication closes the connection with an error wrapping

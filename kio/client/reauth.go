@@ -21,7 +21,10 @@ const defaultReauthLimit = 30 * time.Second
 // setSession records a SASL session the broker gave a lifetime (its
 // connections.max.reauth.ms, or a credential's expiry): the connection re-authenticates
 // at a random point between 85 % and 95 % of it, as Kafka's Java client does, so that
-// many connections made at once do not all re-authenticate together.
+// many connections made at once do not all re-authenticate together; and at least
+// reauthMargin (or half a shorter lifetime) before it ends, so that a stalled process
+// or a slow round trip does not let a short session expire first (kgo keeps a margin
+// of a second too).
 // m is used again for every re-authentication (each Start begins a fresh exchange), and
 // limit bounds one (0 means defaultReauthLimit).
 func (c *Conn) setSession(m sasl.Mechanism, limit time.Duration, start time.Time, lifetime time.Duration) {
@@ -34,8 +37,13 @@ func (c *Conn) setSession(m sasl.Mechanism, limit time.Duration, start time.Time
 	if c.reauthLimit <= 0 {
 		c.reauthLimit = defaultReauthLimit
 	}
-	c.reauthAt = start.Add(lifetime * time.Duration(85+rand.IntN(11)) / 100)
+	at := lifetime * time.Duration(85+rand.IntN(11)) / 100
+	c.reauthAt = start.Add(min(at, lifetime-min(reauthMargin, lifetime/2)))
 }
+
+// reauthMargin is the least time left in a session when the connection
+// re-authenticates, for sessions of twice that or longer.
+const reauthMargin = time.Second
 
 // reauthDue reports whether the next request must wait for a re-authentication. wsem
 // must be held.
