@@ -30,9 +30,9 @@ type op struct {
 	elemSize uintptr  // kArray: Go size of one element
 	// kArray: the wire width of one element when it is fixed, else 0.
 	elemWidth int
-	// kArray: the type word of an interface holding a *[]T, to reach the field
-	// through reflect without looking its pointer type up.
-	slicePtrType unsafe.Pointer
+	// allocType is the type word of what a decode allocates for the value (newArray):
+	// kArray, the element type; a *struct, the struct.
+	allocType unsafe.Pointer
 	sub          *plan  // kStruct: the struct's plan
 	minSize      int    // fewest bytes the value takes on the wire
 	name         string // Go field name, for error paths
@@ -259,12 +259,13 @@ func (c *compiler) op(va *layout.ValueAt) op {
 		o.minSize = o.sub.minSize
 		if va.Ptr {
 			o.minSize = 1 // the null marker, where nullable; a lower bound otherwise
+			o.allocType = typeWord(va.GoType.Elem())
 		}
 	}
 	if va.Kind == kArray {
 		e := c.op(va.Elem)
 		o.elem, o.elemSize, o.elemKind, o.elemWidth = &e, va.Elem.GoType.Size(), e.kind, e.kind.FixedWidth()
-		o.slicePtrType = typeWord(reflect.PointerTo(va.GoType))
+		o.allocType = typeWord(va.Elem.GoType)
 		if e.kind == kInt32 && o.compact {
 			o.fast = kCompactInt32s
 		}
