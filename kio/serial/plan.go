@@ -33,11 +33,11 @@ type op struct {
 	// allocType is the type word of what a decode allocates for the value (newArray):
 	// kArray, the element type; a *struct, the struct.
 	allocType unsafe.Pointer
-	sub          *plan  // kStruct: the struct's plan
-	minSize      int    // fewest bytes the value takes on the wire
-	name         string // Go field name, for error paths
-	goType       reflect.Type
-	field        *layout.Field
+	sub       *plan  // kStruct: the struct's plan
+	minSize   int    // fewest bytes the value takes on the wire
+	name      string // Go field name, for error paths
+	goType    reflect.Type
+	field     *layout.Field
 }
 
 // plan is a struct's layout at one version and flexibility.
