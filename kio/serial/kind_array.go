@@ -104,7 +104,19 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 		}
 		return
 	}
-	*h = sliceHeader{data: newArray(o.allocType, n), len: n, cap: n}
+	switch {
+	case n == 1 && r.pairFor == o:
+		// The element was allocated with the outer one (pair_alloc.go).
+		*h = sliceHeader{data: r.pairAt, len: 1, cap: 1}
+		r.pairAt, r.pairFor = nil, nil
+	case n == 1 && e.dfast == kStruct && !e.ptr && e.sub.pair != nil && e.sub.pair.oneInner(r):
+		pa := e.sub.pair
+		data := newArray(pa.typ, 1)
+		*h = sliceHeader{data: data, len: 1, cap: 1}
+		r.pairAt, r.pairFor = unsafe.Add(data, pa.innerAt), pa.inner
+	default:
+		*h = sliceHeader{data: newArray(o.allocType, n), len: n, cap: n}
+	}
 	if e.dfast == kStruct && !e.ptr && e.sub.directDecode {
 		e.sub.decodeDirect(r, h.data, n, o.elemSize)
 		return

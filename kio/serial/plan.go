@@ -84,6 +84,9 @@ type plan struct {
 	// directDecode: arrays of this struct decode through decodeDirect
 	// (direct_decode.go).
 	directDecode bool
+	// pair: a one-element array of this struct allocates with its inner array's
+	// one element (pair_alloc.go).
+	pair *pairAlloc
 	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
 	sizing atomic.Uint32
 }
@@ -242,6 +245,7 @@ func (c *compiler) plan(ti *typeInfo) *plan {
 	}
 	p.compileDirect()
 	p.compileDirectDecode()
+	p.compilePair()
 	return p
 }
 
