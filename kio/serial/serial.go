@@ -133,8 +133,6 @@ func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 			*bp = b
 			encodeBuffers.Put(bp)
 		}
-	} else if direct, ok := pl.marshalDirect(p); ok {
-		return direct, nil
 	} else {
 		size := pl.size(p)
 		if out, err = pl.encode(newBuffer(size), p); err == nil {
@@ -145,34 +143,6 @@ func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 		return nil, errorFor(err, "encode", pl.ti.typ, pl.version, -1)
 	}
 	return out, nil
-}
-
-// directScratch is the stack memory marshalDirect encodes into, cleared on every
-// call: small requests such as Heartbeat, JoinGroup or OffsetCommit without topics
-// take under 256 bytes.
-const directScratch = 256
-
-// marshalDirect is marshal for a small message of a direct plan (direct.go), such as
-// Heartbeat: one pass of the direct loop, which makes no call, into scratch memory on
-// the stack, then one allocation of exactly the written bytes, which make and copy
-// together leave unzeroed. A size pass and an encode in place cost twice the walk and a
-// cleared allocation (BENCHMARKS.md, "Fourth round"). ok is false, having written
-// nothing anyone sees, when the plan is not direct or the loop stopped short of the end
-// (a string or list it leaves to the general rule, kept unknown tags, no room left):
-// marshal then sizes and encodes as for any plan.
-func (pl *plan) marshalDirect(p unsafe.Pointer) (out []byte, ok bool) {
-	if !optimize || pl.direct == nil {
-		return nil, false
-	}
-	var scratch [directScratch]byte
-	r := directRun{ops: pl.direct, data: p, count: 1, pl: pl, base: unsafe.Pointer(&scratch), c: len(scratch)}
-	if r.run() != directDone {
-		return nil, false
-	}
-	written := scratch[:r.n]
-	out = make([]byte, len(written))
-	copy(out, written)
-	return out, true
 }
 
 // How marshal makes its buffer (plan.sizing).
