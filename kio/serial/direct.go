@@ -214,18 +214,13 @@ func (r *directRun) run() int {
 				*(*byte)(unsafe.Add(base, n)) = wire.ShortCompactLengthByte(l)
 				n++
 				src, dst := unsafe.Pointer(unsafe.StringData(*sp)), unsafe.Add(base, n)
-				switch {
-				case l >= 16:
-					for k := 0; k < l-16; k += 16 {
-						*(*[16]byte)(unsafe.Add(dst, k)) = *(*[16]byte)(unsafe.Add(src, k))
+				if l >= 8 {
+					for k := 0; k < l-8; k += 8 {
+						*(*[8]byte)(unsafe.Add(dst, k)) = *(*[8]byte)(unsafe.Add(src, k))
 					}
-					// The last sixteen bytes, overlapping what the loop wrote.
-					*(*[16]byte)(unsafe.Add(dst, l-16)) = *(*[16]byte)(unsafe.Add(src, l-16))
-				case l >= 8:
-					// The first and last eight bytes, overlapping where l < 16.
-					*(*[8]byte)(dst) = *(*[8]byte)(src)
+					// The last eight bytes, overlapping what the loop wrote.
 					*(*[8]byte)(unsafe.Add(dst, l-8)) = *(*[8]byte)(unsafe.Add(src, l-8))
-				default:
+				} else {
 					for k := 0; k < l; k++ {
 						*(*byte)(unsafe.Add(dst, k)) = *(*byte)(unsafe.Add(src, k))
 					}
