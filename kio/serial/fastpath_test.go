@@ -67,6 +67,7 @@ type pairKinds struct {
 
 type pairOuter struct {
 	A     int32       `kafka:"type=int32,default=-1"`
+	Topic string      `kafka:"type=string"`
 	ID    kio.UUID    `kafka:"type=uuid"`
 	Inner []pairInner `kafka:"type=[]pairInner"`
 	Name  string      `kafka:"type=string"`

@@ -11,10 +11,10 @@ import (
 // response or Produce request for one partition decodes a one-element array of
 // topics whose element holds a one-element array of partitions: two small heap
 // allocations, which were half of such a decode's instructions (BENCHMARKS.md, "Fourth
-// round"). When a struct's fields before its first array of structs are fixed-width,
-// the array's count lies at a known distance from the element's start, so the decoder
-// can see, before allocating the outer element, that the inner array holds one element
-// too, and allocates both in one object of a struct type made for the pair
+// round"). When a struct's fields before its first array of structs are fixed-width
+// numbers and strings (a Fetch topic's id, a Produce topic's name), the decoder can
+// step over them to the array's count and see, before allocating the outer element,
+// that the inner array holds one element too, and allocates both in one object of a struct type made for the pair
 // (reflect.StructOf: the collector sees both pointer layouts). The inner array's
 // fillArray then takes its element from there (reader.pairAt) instead of allocating.
 //
@@ -26,21 +26,39 @@ import (
 type pairAlloc struct {
 	typ     unsafe.Pointer // type word of struct{ Outer T; Inner [1]U }
 	innerAt uintptr        // offset of Inner in it
-	peek    int            // wire bytes of the fixed-width fields before the inner count
-	inner   *op            // the inner array field, whose fillArray takes Inner
+	// steps lead from the element's start to the inner count: a fixed width (> 0),
+	// or a string (stepCompactString, stepString) whose length is read.
+	steps []int
+	inner *op // the inner array field, whose fillArray takes Inner
 }
 
-// compilePair sets pl.pair when its fields before its first variable-width field are
-// fixed-width and that field is an array of structs held by value, and fast paths
-// are on.
+const (
+	stepCompactString = 0  // a compact string: a one-byte length below 127 and its bytes
+	stepString        = -1 // a classic string: an int16 length and its bytes
+)
+
+// compilePair sets pl.pair when its fields before its first array of structs held by
+// value are fixed-width numbers or non-nullable strings, and fast paths are on.
 func (pl *plan) compilePair() {
 	if pl.general || pl.err != nil {
 		return
 	}
-	peek := 0
+	var steps []int
 	for _, o := range pl.ops {
 		if w := o.kind.FixedWidth(); w > 0 {
-			peek += w
+			if len(steps) > 0 && steps[len(steps)-1] > 0 {
+				steps[len(steps)-1] += w
+			} else {
+				steps = append(steps, w)
+			}
+			continue
+		}
+		if o.kind == kString && !o.ptr && !o.nullable {
+			step := stepString
+			if o.compact {
+				step = stepCompactString
+			}
+			steps = append(steps, step)
 			continue
 		}
 		if o.kind != kArray || o.elem.kind != kStruct || o.elem.ptr || o.elem.goType.Size() == 0 {
@@ -50,17 +68,43 @@ func (pl *plan) compilePair() {
 			{Name: "Outer", Type: pl.ti.typ},
 			{Name: "Inner", Type: reflect.ArrayOf(1, o.elem.goType)},
 		})
-		pl.pair = &pairAlloc{typ: typeWord(pairType), innerAt: pairType.Field(1).Offset, peek: peek, inner: o}
+		pl.pair = &pairAlloc{typ: typeWord(pairType), innerAt: pairType.Field(1).Offset, steps: steps, inner: o}
 		return
 	}
 }
 
 // oneInner reports whether the inner array of the element that starts at r.off
-// holds one element, reading its count without consuming it.
+// holds one element, reading up to its count without consuming anything. A string
+// it cannot step over here (long, null, short of input) makes it answer false: the
+// arrays are then allocated apart, as without this path.
 func (a *pairAlloc) oneInner(r *reader) bool {
-	at := r.off + a.peek
-	if a.inner.compact {
-		return at < len(r.buf) && r.buf[at] == wire.ShortCompactLengthByte(1)
+	at, buf := r.off, r.buf
+	for _, w := range a.steps {
+		switch {
+		case w > 0:
+			at += w
+		case w == stepCompactString:
+			if at >= len(buf) {
+				return false
+			}
+			n, short := wire.ShortCompactLength(buf[at])
+			if !short || n < 0 {
+				return false
+			}
+			at += 1 + n
+		default:
+			if at+2 > len(buf) {
+				return false
+			}
+			n := int(int16(uint16(buf[at])<<8 | uint16(buf[at+1])))
+			if n < 0 {
+				return false
+			}
+			at += 2 + n
+		}
 	}
-	return at+4 <= len(r.buf) && r.buf[at] == 0 && r.buf[at+1] == 0 && r.buf[at+2] == 0 && r.buf[at+3] == 1
+	if a.inner.compact {
+		return at < len(buf) && buf[at] == wire.ShortCompactLengthByte(1)
+	}
+	return at+4 <= len(buf) && buf[at] == 0 && buf[at+1] == 0 && buf[at+2] == 0 && buf[at+3] == 1
 }
