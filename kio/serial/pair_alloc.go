@@ -1,6 +1,7 @@
 package serial
 
 import (
+	"encoding/binary"
 	"reflect"
 	"unsafe"
 
@@ -27,8 +28,10 @@ type pairAlloc struct {
 	typ     unsafe.Pointer // type word of struct{ Outer T; Inner [1]U }
 	innerAt uintptr        // offset of Inner in it
 	// steps lead from the element's start to the inner count: a fixed width (> 0),
-	// or a string (stepCompactString, stepString) whose length is read.
+	// or a string (stepCompactString, stepString) whose length is read; nil when
+	// only fixed-width fields come first, fixed bytes of them.
 	steps []int
+	fixed int
 	inner *op // the inner array field, whose fillArray takes Inner
 }
 
@@ -69,6 +72,12 @@ func (pl *plan) compilePair() {
 			{Name: "Inner", Type: reflect.ArrayOf(1, o.elem.goType)},
 		})
 		pl.pair = &pairAlloc{typ: typeWord(pairType), innerAt: pairType.Field(1).Offset, steps: steps, inner: o}
+		if len(steps) <= 1 && (len(steps) == 0 || steps[0] > 0) {
+			pl.pair.steps = nil
+			for _, w := range steps {
+				pl.pair.fixed = w
+			}
+		}
 		return
 	}
 }
@@ -78,33 +87,43 @@ func (pl *plan) compilePair() {
 // it cannot step over here (long, null, short of input) makes it answer false: the
 // arrays are then allocated apart, as without this path.
 func (a *pairAlloc) oneInner(r *reader) bool {
-	at, buf := r.off, r.buf
+	at := r.off + a.fixed
+	if a.steps != nil {
+		if at = a.stepOver(r.buf, at); at < 0 {
+			return false
+		}
+	}
+	if a.inner.compact {
+		return at < len(r.buf) && r.buf[at] == wire.ShortCompactLengthByte(1)
+	}
+	return at+4 <= len(r.buf) && binary.BigEndian.Uint32(r.buf[at:]) == 1
+}
+
+// stepOver returns where the inner count starts for an element starting at at, or -1.
+func (a *pairAlloc) stepOver(buf []byte, at int) int {
 	for _, w := range a.steps {
 		switch {
 		case w > 0:
 			at += w
 		case w == stepCompactString:
 			if at >= len(buf) {
-				return false
+				return -1
 			}
 			n, short := wire.ShortCompactLength(buf[at])
 			if !short || n < 0 {
-				return false
+				return -1
 			}
 			at += 1 + n
 		default:
 			if at+2 > len(buf) {
-				return false
+				return -1
 			}
-			n := int(int16(uint16(buf[at])<<8 | uint16(buf[at+1])))
+			n := int(int16(binary.BigEndian.Uint16(buf[at:])))
 			if n < 0 {
-				return false
+				return -1
 			}
 			at += 2 + n
 		}
 	}
-	if a.inner.compact {
-		return at < len(buf) && buf[at] == wire.ShortCompactLengthByte(1)
-	}
-	return at+4 <= len(buf) && buf[at] == 0 && buf[at+1] == 0 && buf[at+2] == 0 && buf[at+3] == 1
+	return at
 }
