@@ -15,9 +15,10 @@ import (
 // round"). When a struct's fields before its first array of structs are fixed-width
 // numbers and strings (a Fetch topic's id, a Produce topic's name), the decoder can
 // step over them to the array's count and see, before allocating the outer element,
-// that the inner array holds one element too, and allocates both in one object of a struct type made for the pair
-// (reflect.StructOf: the collector sees both pointer layouts). The inner array's
-// fillArray then takes its element from there (reader.pairAt) instead of allocating.
+// that the inner array holds one element too; it then allocates both in one object of
+// a struct type made for the pair (reflect.StructOf: the collector sees both pointer
+// layouts), and the inner array's fillArray takes its element from there
+// (reader.pairAt) instead of allocating.
 //
 // What a kept value keeps alive stays small (the memory contract in the package doc):
 // the inner slice keeps its outer element alive and the other way round, one struct
