@@ -52,3 +52,7 @@ func planWith(v any, version int16, general bool) (*typeInfo, unsafe.Pointer, *p
 	}
 	return ti, p, ti.planOf(version, ti.lt.Message.Flexible.Contains(version), general), nil
 }
+
+// FastPaths is optimize, for tests whose expectations differ with the fast paths off
+// (the kio_general build): what a fast path saves, not what it decodes.
+const FastPaths = optimize

@@ -56,6 +56,29 @@ type allKindsSub struct {
 	Unknown kio.RawTags `kafka:"unknownTags"`
 }
 
+// pairKinds has the shape of a Fetch or Produce (an array of structs whose fixed-width
+// fields come before an array of structs), in classic (v0) and compact (v1) form, for
+// the one-allocation path of a one-element array in a one-element array
+// (pair_alloc.go).
+type pairKinds struct {
+	_     struct{}    `kafka:"request,apiKey=9998,versions=0-1,flexible=1+"`
+	Outer []pairOuter `kafka:"type=[]pairOuter"`
+}
+
+type pairOuter struct {
+	A     int32       `kafka:"type=int32,default=-1"`
+	Topic string      `kafka:"type=string"`
+	ID    kio.UUID    `kafka:"type=uuid"`
+	Inner []pairInner `kafka:"type=[]pairInner"`
+	Name  string      `kafka:"type=string"`
+}
+
+type pairInner struct {
+	B int64   `kafka:"type=int64"`
+	S string  `kafka:"type=string"`
+	L []int32 `kafka:"type=[]int32"`
+}
+
 // TestFastPathsAgree is the differential test of the fast paths (see serial's
 // optimize): for every message type of the schema index and allKinds, at every version,
 // generated values and corruptions of their bytes must give the same bytes, sizes,
@@ -65,7 +88,7 @@ func TestFastPathsAgree(t *testing.T) {
 	if testing.Short() {
 		perVersion = 2
 	}
-	types := []reflect.Type{reflect.TypeFor[allKinds]()}
+	types := []reflect.Type{reflect.TypeFor[allKinds](), reflect.TypeFor[pairKinds]()}
 	for _, m := range schema.Messages() {
 		types = append(types, m.Type)
 	}
@@ -122,6 +145,9 @@ func versionRange(t *testing.T, typ reflect.Type) (int16, int16) {
 		if m.Type == typ {
 			return m.Versions.Lo, m.Versions.Hi
 		}
+	}
+	if typ == reflect.TypeFor[pairKinds]() {
+		return 0, 1
 	}
 	return 0, 3 // allKinds
 }

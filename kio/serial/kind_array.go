@@ -2,7 +2,6 @@ package serial
 
 import (
 	"encoding/binary"
-	"reflect"
 	"slices"
 	"unsafe"
 
@@ -105,14 +104,18 @@ func fillArray(r *reader, o *op, p unsafe.Pointer, n int) {
 		}
 		return
 	}
-	if n == 1 {
-		// One element, the usual topic or partition of a small request: reflect.New
-		// allocates it with its pointer layout in one step (named types carry their
-		// pointer type, so no lookup either).
-		*h = sliceHeader{data: reflect.New(e.goType).UnsafePointer(), len: 1, cap: 1}
-	} else {
-		growSlice(o.slicePtrType, p, n)
-		h.len = n
+	switch {
+	case n == 1 && r.pairFor == o:
+		// The element was allocated with the outer one (pair_alloc.go).
+		*h = sliceHeader{data: r.pairAt, len: 1, cap: 1}
+		r.pairAt, r.pairFor = nil, nil
+	case n == 1 && e.dfast == kStruct && !e.ptr && e.sub.pair != nil && e.sub.pair.oneInner(r):
+		pa := e.sub.pair
+		data := newArray(pa.typ, 1)
+		*h = sliceHeader{data: data, len: 1, cap: 1}
+		r.pairAt, r.pairFor = unsafe.Add(data, pa.innerAt), pa.inner
+	default:
+		*h = sliceHeader{data: newArray(o.allocType, n), len: n, cap: n}
 	}
 	if e.dfast == kStruct && !e.ptr && e.sub.directDecode {
 		e.sub.decodeDirect(r, h.data, n, o.elemSize)

@@ -1,7 +1,6 @@
 package serial
 
 import (
-	"reflect"
 	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
@@ -42,7 +41,7 @@ func decodeStruct(r *reader, o *op, p unsafe.Pointer) {
 	if r.err != nil {
 		return
 	}
-	sp := reflect.New(o.goType.Elem()).UnsafePointer()
+	sp := newArray(o.allocType, 1)
 	*(*unsafe.Pointer)(p) = sp
 	o.sub.decode(r, sp)
 }

@@ -30,14 +30,14 @@ type op struct {
 	elemSize uintptr  // kArray: Go size of one element
 	// kArray: the wire width of one element when it is fixed, else 0.
 	elemWidth int
-	// kArray: the type word of an interface holding a *[]T, to reach the field
-	// through reflect without looking its pointer type up.
-	slicePtrType unsafe.Pointer
-	sub          *plan  // kStruct: the struct's plan
-	minSize      int    // fewest bytes the value takes on the wire
-	name         string // Go field name, for error paths
-	goType       reflect.Type
-	field        *layout.Field
+	// allocType is the type word of what a decode allocates for the value (newArray):
+	// kArray, the element type; a *struct, the struct.
+	allocType unsafe.Pointer
+	sub       *plan  // kStruct: the struct's plan
+	minSize   int    // fewest bytes the value takes on the wire
+	name      string // Go field name, for error paths
+	goType    reflect.Type
+	field     *layout.Field
 }
 
 // plan is a struct's layout at one version and flexibility.
@@ -84,6 +84,9 @@ type plan struct {
 	// directDecode: arrays of this struct decode through decodeDirect
 	// (direct_decode.go).
 	directDecode bool
+	// pair: a one-element array of this struct allocates with its inner array's
+	// one element (pair_alloc.go).
+	pair *pairAlloc
 	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
 	sizing atomic.Uint32
 }
@@ -242,6 +245,7 @@ func (c *compiler) plan(ti *typeInfo) *plan {
 	}
 	p.compileDirect()
 	p.compileDirectDecode()
+	p.compilePair()
 	return p
 }
 
@@ -259,12 +263,13 @@ func (c *compiler) op(va *layout.ValueAt) op {
 		o.minSize = o.sub.minSize
 		if va.Ptr {
 			o.minSize = 1 // the null marker, where nullable; a lower bound otherwise
+			o.allocType = typeWord(va.GoType.Elem())
 		}
 	}
 	if va.Kind == kArray {
 		e := c.op(va.Elem)
 		o.elem, o.elemSize, o.elemKind, o.elemWidth = &e, va.Elem.GoType.Size(), e.kind, e.kind.FixedWidth()
-		o.slicePtrType = typeWord(reflect.PointerTo(va.GoType))
+		o.allocType = typeWord(va.Elem.GoType)
 		if e.kind == kInt32 && o.compact {
 			o.fast = kCompactInt32s
 		}

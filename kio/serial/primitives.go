@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 )
@@ -27,6 +28,10 @@ type reader struct {
 	err error
 	// failAt is the offset of the value that failed, for error reports.
 	failAt int
+	// pairAt is where the element of the array field pairFor is already allocated
+	// (pair_alloc.go), or nil.
+	pairAt  unsafe.Pointer
+	pairFor *op
 	arenas
 }
 

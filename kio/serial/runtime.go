@@ -3,7 +3,7 @@ package serial
 import (
 	"reflect"
 	"strings"
-	"unsafe"
+	"unsafe" // and go:linkname
 )
 
 // This file holds every use of unsafe that relies on how the Go runtime lays values
@@ -11,8 +11,9 @@ import (
 // slice. layout_test.go asserts each assumption, so a runtime that changed them fails
 // there first. Each use is kept because a benchmark showed it pays (BENCHMARKS.md):
 // the type word keys the entry points' cache without reflect.TypeOf and without
-// letting v escape; newBuffer skips the zeroing of Marshal's buffer; growSlice reaches a field as a *[]T without reflect.NewAt's
-// per-call lookup of the pointer type; slice headers (sliceAt) let the plan loops read
+// letting v escape; newBuffer skips the zeroing of Marshal's buffer; newArray allocates
+// decoded slices and structs without reflect.New's per-call lookup of the pointer
+// type; slice headers (sliceAt) let the plan loops read
 // and set slice fields of any element type through one code path.
 
 // ifaceWords is the layout of an empty interface: its dynamic type and data words.
@@ -51,12 +52,23 @@ func isDirectIface(t reflect.Type) bool {
 	return dataWord(&z) == nil
 }
 
-// growSlice sets the []T at p, whose *[]T type word is slicePtrType, to a new backing
-// array of n zeroed elements allocated by reflect with T's pointer layout (len 0).
-func growSlice(slicePtrType, p unsafe.Pointer, n int) {
-	words := ifaceWords{typ: slicePtrType, data: p}
-	reflect.ValueOf(*(*any)(unsafe.Pointer(&words))).Elem().Grow(n)
+// newArray returns the address of n >= 1 zeroed values of the type whose type word
+// is typ (typeWord of T), allocated together with T's pointer layout: a decoded
+// slice's backing array, or the struct a *T field points to. It is the runtime's
+// reflect.unsafe_NewArray, which reflect.New and reflect.MakeSlice allocate with,
+// reached by name: reflect.New(T) first looks *T's type up on every call (a walk of
+// the modules and a map access, ~150 instructions), then builds a Value to take the
+// pointer from, which cost a 1 MiB FetchResponse decode (two one-element slices) ~300
+// of its 2,035 instructions (BENCHMARKS.md, "Fourth round"); growing a slice through
+// reflect cost more. The runtime keeps this name for the packages that link to it (it
+// says so at its definition, go.dev/issue/67401), kafka-go among them;
+// TestRuntimeLayouts checks what it returns. The caller bounds n by the input.
+func newArray(typ unsafe.Pointer, n int) unsafe.Pointer {
+	return unsafe_NewArray(typ, n)
 }
+
+//go:linkname unsafe_NewArray reflect.unsafe_NewArray
+func unsafe_NewArray(typ unsafe.Pointer, n int) unsafe.Pointer
 
 // minUnzeroed is the size from which Marshal's buffer is taken unzeroed: below it,
 // clearing costs less than the detour.

@@ -2,6 +2,8 @@ package serial
 
 import (
 	"reflect"
+	"runtime"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -36,11 +38,30 @@ func TestRuntimeLayouts(t *testing.T) {
 	if dataWord(&d) != unsafe.Pointer(&x) {
 		t.Fatal("a direct interface's data word is not the value")
 	}
-	// growSlice through a *[]T type word gives a zeroed backing array of the element type.
-	var got []string
-	growSlice(typeWord(reflect.TypeFor[*[]string]()), unsafe.Pointer(&got), 5)
-	if got == nil || len(got) != 0 || cap(got) < 5 {
-		t.Fatalf("growSlice gave len %d cap %d", len(got), cap(got))
+	// newArray allocates zeroed values of the type of its type word, with their
+	// pointer layout: the collector keeps what they point to alive.
+	type elem struct {
+		n int64
+		s string
+		p *int
+	}
+	arr := unsafe.Slice((*elem)(newArray(typeWord(reflect.TypeFor[elem]()), 3)), 3)
+	for i := range arr {
+		if arr[i] != (elem{}) {
+			t.Fatalf("newArray: element %d is not zero: %+v", i, arr[i])
+		}
+		arr[i] = elem{int64(i), strings.Repeat("x", 100+i), new(int)}
+		*arr[i].p = i
+	}
+	one := (*elem)(newArray(typeWord(reflect.TypeFor[elem]()), 1))
+	if *one != (elem{}) || unsafe.Pointer(one) == unsafe.Pointer(&arr[0]) {
+		t.Fatal("newArray(1) is not a new zero value")
+	}
+	runtime.GC()
+	for i := range arr {
+		if arr[i].n != int64(i) || arr[i].s != strings.Repeat("x", 100+i) || *arr[i].p != i {
+			t.Fatalf("newArray: element %d lost its values across a collection: %+v", i, arr[i])
+		}
 	}
 }
 

@@ -48,7 +48,10 @@
 //     cells, each holding such a string.
 //   - An int32 list (replicas, ISR) shares its memory with other int32 lists of the
 //     same message in chunks of at most 4 KiB: keeping one keeps at most 4 KiB alive.
-//   - A slice of structs is one allocation, as in any Go program.
+//   - A slice of structs is one allocation, as in any Go program; a one-element
+//     slice of structs and the one-element slice of structs its element holds (the
+//     topic and partition of a Fetch response for one partition) may share one, so
+//     keeping either keeps both elements alive, no more.
 //
 // Marshal allocates exactly the encoded size, once, whatever it encoded before (its
 // scratch memory is pooled); Append and Encode grow or reuse the caller's or a pooled
