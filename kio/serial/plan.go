@@ -84,11 +84,11 @@ type plan struct {
 	// directDecode: arrays of this struct decode through decodeDirect
 	// (direct_decode.go).
 	directDecode bool
+	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
+	sizing atomic.Uint32
 	// pair: a one-element array of this struct allocates with its inner array's
 	// one element (pair_alloc.go).
 	pair *pairAlloc
-	// sizing: how Marshal makes its buffer, after the plan's last message (marshal).
-	sizing atomic.Uint32
 }
 
 // maxCachedVersion bounds the lock-free plan array; later versions use a map.
