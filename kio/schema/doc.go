@@ -51,7 +51,7 @@
 //
 // # Framing
 //
-// A Framer reads and writes size-prefixed frames: a request is read from its header
-// alone (the API key and version select the header version and the body type), a
-// response given the key and version of the request it answers. See Framer.
+// Size-prefixed frames, headers and correlation ids are kio/frame's (Framer), and
+// connections kio/client's and kio/server's: this package is the index and the
+// messages.
 package schema

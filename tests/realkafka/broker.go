@@ -33,7 +33,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +42,6 @@ import (
 	"time"
 
 	"github.com/kio-go/kafka-protocol/kio/client"
-	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/serial"
@@ -346,22 +344,25 @@ func (b *Broker) awaitReady() error {
 	return fmt.Errorf("kafka %s not ready after %v: %v", b.Version, startTimeout, last)
 }
 
-// probe asks the node once whether it is ready.
+// probe asks the node once whether it is ready: both listeners answer ApiVersions
+// (kio/client's Dial negotiates with it), and the node is in its own Metadata.
 func (b *Broker) probe() error {
-	for _, addr := range []string{b.Controller, b.Plaintext} {
-		var resp apiversions.ApiVersionsResponse
-		req := serial.Default[apiversions.ApiVersionsRequest]()
-		req.ClientSoftwareName, req.ClientSoftwareVersion = "kio-realkafka", "1"
-		if err := RoundTrip(addr, 3, &req, &resp); err != nil {
-			return err
-		}
-		if resp.ErrorCode != common.None {
-			return fmt.Errorf("ApiVersions from %s: %v", addr, resp.ErrorCode)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := client.Dialer{ClientID: "kio-realkafka", Timeout: 5 * time.Second}
+	ctl, err := d.Dial(ctx, b.Controller)
+	if err != nil {
+		return err
 	}
+	ctl.Close()
+	c, err := d.Dial(ctx, b.Plaintext)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
 	req := serial.Default[metadata.MetadataRequest]()
-	var resp metadata.MetadataResponse
-	if err := RoundTrip(b.Plaintext, 12, &req, &resp); err != nil {
+	resp, err := client.Call[metadata.MetadataResponse](ctx, c, &req)
+	if err != nil {
 		return err
 	}
 	for _, n := range resp.Brokers {
@@ -370,29 +371,6 @@ func (b *Broker) probe() error {
 		}
 	}
 	return errors.New("the node is not in Metadata yet")
-}
-
-// RoundTrip sends req (a pointer to a generated request) at version on a new
-// kio/client connection to addr and stores the answer in resp (a pointer to the
-// response type).
-func RoundTrip(addr string, version int16, req, resp any) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := (&client.Dialer{ClientID: "kio-realkafka", Timeout: 5 * time.Second}).Dial(ctx, addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	out, err := c.CallVersion(ctx, req, version)
-	if err != nil {
-		return err
-	}
-	dst, src := reflect.ValueOf(resp), reflect.ValueOf(out)
-	if dst.Kind() != reflect.Pointer || dst.Type() != src.Type() {
-		return fmt.Errorf("realkafka: response %T into %T", out, resp)
-	}
-	dst.Elem().Set(src.Elem())
-	return nil
 }
 
 // Shutdown stops the node gracefully (SIGTERM: a controlled shutdown) and waits for its
