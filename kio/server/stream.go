@@ -146,19 +146,14 @@ func (c *serverConn) serveStream() error {
 	st := &streamed{req: RawRequest{Key: key, Version: version, CorrelationID: id, Frame: c.head, Size: size, Peer: c.peer}}
 	st.body = streamBody{c: c, req: &st.req, left: size - len(c.head)}
 	st.req.Body = &st.body
-	b := &st.body
+	b, full := &st.body, size-len(c.head)
 	if c.pipe != nil {
 		p, err := c.callStart(&st.req)
-		cut, untouched := b.err, b.left == size-len(c.head)
-		if p != nil || err != nil || cut != nil || !untouched {
-			left := b.left
-			b.c, b.err = nil, errStreamOver
+		if p != nil || err != nil || b.err != nil || b.left != full {
+			cut, _, left := b.end(full)
 			switch {
 			case cut != nil:
-				if c.draining.Load() {
-					return nil // Shutdown's deadline cut the frame short: as a frame not read yet
-				}
-				return cut
+				return c.cutStream(cut)
 			case err != nil:
 				return err
 			case p == nil || left > 0:
@@ -168,15 +163,10 @@ func (c *serverConn) serveStream() error {
 		}
 	}
 	resp, handled, err := c.callStream(&st.req)
-	cut, untouched := b.err, b.left == size-len(c.head)
-	left := b.left
-	b.c, b.err = nil, errStreamOver
+	cut, untouched, left := b.end(full)
 	switch {
 	case cut != nil:
-		if c.draining.Load() {
-			return nil // Shutdown's deadline cut the frame short: as a frame not read yet
-		}
-		return cut
+		return c.cutStream(cut)
 	case err != nil:
 		return handlerError(err, key, version)
 	case !handled && untouched:
@@ -193,6 +183,24 @@ func (c *serverConn) serveStream() error {
 	}
 	s := slot{frame: resp}
 	return c.answer(&s)
+}
+
+// end ends the handler's use of b, whose whole body is full bytes: it returns the read
+// that cut the frame short (nil if none did), whether the handler left the body
+// untouched, and how much of it is left unread.
+func (b *streamBody) end(full int) (cut error, untouched bool, left int) {
+	cut, untouched, left = b.err, b.left == full, b.left
+	b.c, b.err = nil, errStreamOver
+	return cut, untouched, left
+}
+
+// cutStream is what serveStream returns for a frame cut short: nil when Shutdown's
+// deadline cut it, as for a frame not read yet.
+func (c *serverConn) cutStream(cut error) error {
+	if c.draining.Load() {
+		return nil
+	}
+	return cut
 }
 
 // callStream calls the StreamRawHandler, a panic turned into a *HandlerError.
