@@ -89,9 +89,10 @@
 // Produce's acks), they go upstream with the proxy's correlation id, and the rest is
 // copied from the client's connection to the broker's as it arrives, 64 KiB at a time at
 // most, no buffer the frame's size (kio/server's StreamRawHandler, kio/client's
-// SendStream; pipelined as any other request). Responses are read whole as ever (a Fetch response's KIP-951
-// endpoints are at its end). Clients see no difference; Stats.Streamed counts these
-// requests. A client that leaves mid-frame takes its upstream connection with it, as
+// SendStream; pipelined as any other request). Responses are read whole as ever: a
+// Fetch response's KIP-951 endpoints, which the proxy rewrites and which may change
+// its size, come after its records, and its size prefix before them. Clients see no
+// difference; Stats.Streamed counts these requests. A client that leaves mid-frame takes its upstream connection with it, as
 // ever; the broker sees half a frame before the close (a Kafka broker drops it).
 //
 // SASL: by default the clients' own SaslHandshake and SaslAuthenticate frames are
