@@ -150,7 +150,7 @@ func (c *serverConn) serveStream() error {
 	if c.pipe != nil {
 		p, err := c.callStart(&st.req)
 		if p != nil || err != nil || b.err != nil || b.left != full {
-			cut, _, left := b.end(full)
+			_, left, cut := b.end(full)
 			switch {
 			case cut != nil:
 				return c.cutStream(cut)
@@ -163,7 +163,7 @@ func (c *serverConn) serveStream() error {
 		}
 	}
 	resp, handled, err := c.callStream(&st.req)
-	cut, untouched, left := b.end(full)
+	untouched, left, cut := b.end(full)
 	switch {
 	case cut != nil:
 		return c.cutStream(cut)
@@ -185,13 +185,13 @@ func (c *serverConn) serveStream() error {
 	return c.answer(&s)
 }
 
-// end ends the handler's use of b, whose whole body is full bytes: it returns the read
-// that cut the frame short (nil if none did), whether the handler left the body
-// untouched, and how much of it is left unread.
-func (b *streamBody) end(full int) (cut error, untouched bool, left int) {
-	cut, untouched, left = b.err, b.left == full, b.left
+// end ends the handler's use of b, whose whole body is full bytes: it returns whether
+// the handler left the body untouched, how much of it is left unread, and the read
+// that cut the frame short (nil if none did).
+func (b *streamBody) end(full int) (untouched bool, left int, cut error) {
+	untouched, left, cut = b.left == full, b.left, b.err
 	b.c, b.err = nil, errStreamOver
-	return cut, untouched, left
+	return untouched, left, cut
 }
 
 // cutStream is what serveStream returns for a frame cut short: nil when Shutdown's
