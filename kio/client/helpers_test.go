@@ -7,10 +7,26 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/server"
 )
+
+// requestFrame encodes body at version as a whole request frame, with correlation id
+// corr and a client id of its own.
+func requestFrame(t *testing.T, body any, version int16, corr int32) []byte {
+	t.Helper()
+	req, err := frame.NewRequest(body, version, corr, ptr("someone-else"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := frame.Framer{}.AppendRequest(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
 
 // serve starts srv on a loopback listener and returns its address.
 func serve(t *testing.T, srv *server.Server) string {

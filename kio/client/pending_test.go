@@ -41,15 +41,7 @@ func barrierMux(n int) *server.Mux {
 
 func metadataFrame(t *testing.T, name string, corr int32) []byte {
 	t.Helper()
-	req, err := frame.NewRequest(metadataFor(name), 9, corr, ptr("someone-else"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return requestFrame(t, metadataFor(name), 9, corr)
 }
 
 // checkMetadata checks a Metadata response frame's correlation id and answer.

@@ -45,15 +45,7 @@ func produceWith(t *testing.T, n int, fill byte, acks int16, corr int32) []byte 
 	t.Helper()
 	body := &produce.ProduceRequest{Acks: acks, TimeoutMs: 1000, TopicData: []produce.TopicProduceData{{
 		Name: "t", PartitionData: []produce.PartitionProduceData{{Records: bytes.Repeat([]byte{fill}, n)}}}}}
-	req, err := frame.NewRequest(body, 9, corr, ptr("someone-else"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return requestFrame(t, body, 9, corr)
 }
 
 // chunky yields at most n bytes per Read and lets other goroutines run between reads,
