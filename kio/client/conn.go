@@ -55,8 +55,9 @@ type Conn struct {
 	reauths     atomic.Int32
 
 	mu      sync.Mutex
-	pending map[int32]chan []byte // calls awaiting a response, by correlation id
-	err     *ConnError            // set once, when the connection closes
+	pending map[int32]chan []byte      // calls awaiting a response, by correlation id
+	streams map[int32]*PendingResponse // those of them awaiting it as a stream (WaitStream)
+	err     *ConnError                 // set once, when the connection closes
 	closed  chan struct{}
 }
 
@@ -125,6 +126,16 @@ func (d *Dialer) open(ctx context.Context, nc net.Conn, addr string) (*Conn, err
 // fails. A response to a call that gave up (its context ended) is dropped here.
 func (c *Conn) readLoop() {
 	for {
+		if head, err := c.br.Peek(8); err == nil {
+			streamed, err := c.handOver(head)
+			if err != nil {
+				c.fail(err)
+				return
+			}
+			if streamed {
+				continue
+			}
+		} // else ReadFrame reads what there is and says what is wrong
 		f, err := c.framer.ReadFrame(c.br)
 		if err != nil {
 			c.fail(err)
@@ -138,6 +149,7 @@ func (c *Conn) readLoop() {
 		c.mu.Lock()
 		ch, ok := c.pending[id]
 		delete(c.pending, id)
+		delete(c.streams, id) // a WaitStream of a response too small to stream
 		c.mu.Unlock()
 		if !ok {
 			c.fail(fmt.Errorf("response: %w: %d", frame.ErrUnknownCorrelationID, id))

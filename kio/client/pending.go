@@ -13,9 +13,11 @@ import (
 // come. Wait returns it. A PendingResponse is for one Wait: once Wait has returned a
 // response the Conn recycles it, so it must not be used again.
 type PendingResponse struct {
-	c    *Conn
-	ch   chan []byte // the response comes here (buffered; the reader sends once)
-	corr int32       // the caller's correlation id, given back to the response
+	c      *Conn
+	ch     chan []byte     // the response comes here (buffered; the reader sends once)
+	corr   int32           // the caller's correlation id, given back to the response
+	id     int32           // the correlation id on the wire
+	stream *ResponseStream // set by the reader before it sends a streamed response's head
 }
 
 // pendingResponses recycles PendingResponses with their channels: one is free again
@@ -89,6 +91,9 @@ func (c *Conn) send(ctx context.Context, expect bool, corr int32, write func(id 
 			pendingResponses.Put(p) // never registered
 		}
 		return nil, err
+	}
+	if p != nil {
+		p.id = id
 	}
 	err = write(id)
 	<-c.wsem

@@ -152,6 +152,10 @@ type Framer struct {
 	BrokerCompatible bool
 }
 
+// Limit returns the largest payload size f accepts: MaxFrameSize, or
+// DefaultMaxFrameSize where that is not positive.
+func (f Framer) Limit() int32 { return f.max() }
+
 func (f Framer) max() int32 {
 	if f.MaxFrameSize <= 0 {
 		return DefaultMaxFrameSize

@@ -39,6 +39,9 @@ var (
 	// ErrSessionExpired: a request after the SASL session's lifetime ended
 	// (Server.SessionLifetime) without a re-authentication.
 	ErrSessionExpired = errors.New("SASL session expired")
+	// ErrResponseFrame: a PendingStream wrote bytes that are not one whole frame (fewer
+	// or more than its size prefix announced, or a size prefix under 4).
+	ErrResponseFrame = errors.New("streamed response is not one whole frame")
 )
 
 // HandlerError reports a handler that failed (returned an error, panicked, returned
@@ -527,6 +530,10 @@ func (c *serverConn) write(s *slot) error {
 			if err := c.bw.Flush(); err != nil { // the client may wait for those
 				return err
 			}
+		}
+		if ps, ok := s.pending.(PendingStream); ok {
+			s.pending = nil
+			return c.writeStreamed(ps, s.key, s.version)
 		}
 		c.await(s)
 	}
