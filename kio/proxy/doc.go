@@ -89,11 +89,23 @@
 // Produce's acks), they go upstream with the proxy's correlation id, and the rest is
 // copied from the client's connection to the broker's as it arrives, 64 KiB at a time at
 // most, no buffer the frame's size (kio/server's StreamRawHandler, kio/client's
-// SendStream; pipelined as any other request). Responses are read whole as ever: a
-// Fetch response's KIP-951 endpoints, which the proxy rewrites and which may change
-// its size, come after its records, and its size prefix before them. Clients see no
-// difference; Stats.Streamed counts these requests. A client that leaves mid-frame takes its upstream connection with it, as
-// ever; the broker sees half a frame before the close (a Kafka broker drops it).
+// SendStream; pipelined as any other request). Clients see no difference;
+// Stats.Streamed counts these requests. A client that leaves mid-frame takes its
+// upstream connection with it, as ever; the broker sees half a frame before the close
+// (a Kafka broker drops it).
+//
+// Fetch responses of 64 KiB or more go the other way cut-through too, unless a response
+// filter asks for Fetch (kio/client's WaitStream, kio/server's PendingStream): the relay
+// walks each as it streams, copies the records through, and holds back only the
+// top-level tagged fields, where a KIP-951 response names new leaders (NodeEndpoints),
+// after the records and the size prefix. Those endpoints are rewritten within the size
+// the prefix already announced: in place when the proxy's host is as long as the
+// broker's, with a filler tagged field (tag 127, no data; clients skip unknown tags)
+// when it is shorter, and when it is longer NodeEndpoints is left out (filler in its
+// place), so the client asks Metadata for the new leader, as from a broker without
+// KIP-951 (Stats.EndpointsDropped). A response the relay cannot walk is relayed as it
+// is, for the client to judge; one whose NodeEndpoints do not decode closes the
+// connection rather than risk a broker's address. Stats.StreamedResponses counts them.
 //
 // SASL: by default the clients' own SaslHandshake and SaslAuthenticate frames are
 // relayed, so clients authenticate to the brokers as themselves. With ClientSASL the

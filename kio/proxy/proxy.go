@@ -484,6 +484,7 @@ func (p *Proxy) logError(err error) {
 // counters are the proxy's statistics, updated atomically.
 type counters struct {
 	connections, requests, responses, relayed, streamed, decoded, rewritten, answered, dropped, refused atomic.Int64
+	streamedResponses, endpointsDropped                                                                 atomic.Int64
 }
 
 // Stats are a proxy's counts since it started.
@@ -495,6 +496,8 @@ type Stats struct {
 	Streamed           int64 // requests among them relayed cut-through, as they arrived (package doc, "Cut-through")
 	Decoded            int64 // frames decoded (either direction)
 	EndpointsRewritten int64 // broker endpoints rewritten in responses
+	StreamedResponses  int64 // Fetch responses relayed as they arrived (package doc, "Cut-through")
+	EndpointsDropped   int64 // NodeEndpoints of streamed Fetch responses dropped for want of room (fetchstream.go)
 	Answered           int64 // requests answered by the proxy: by a filter, and ApiVersions
 	Dropped            int64 // requests and responses dropped by a filter
 	Refused            int64 // connections closed for a frame the proxy refuses
@@ -509,5 +512,6 @@ func (p *Proxy) Stats() Stats {
 	s := &p.stats
 	return Stats{Connections: s.connections.Load(), Requests: s.requests.Load(), Responses: s.responses.Load(),
 		Relayed: s.relayed.Load(), Streamed: s.streamed.Load(), Decoded: s.decoded.Load(), EndpointsRewritten: s.rewritten.Load(),
-		Answered: s.answered.Load(), Dropped: s.dropped.Load(), Refused: s.refused.Load(), Listeners: n}
+		Answered: s.answered.Load(), Dropped: s.dropped.Load(), Refused: s.refused.Load(), Listeners: n,
+		StreamedResponses: s.streamedResponses.Load(), EndpointsDropped: s.endpointsDropped.Load()}
 }
