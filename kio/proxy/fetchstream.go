@@ -94,21 +94,39 @@ func (c *conn) relayFetch(s *slot, rs *client.ResponseStream, w io.Writer) error
 	c.p.stats.streamedResponses.Add(1)
 	bp := relayBuffers.Get().(*[]byte)
 	defer relayBuffers.Put(bp)
-	fw := fetchWalk{r: rs, w: w, buf: (*bp)[:0], left: rs.Size - int64(len(rs.Head))}
-	fw.buf = append(fw.buf, rs.Head...)
-	if s.version < 16 {
-		fw.copyRest() // no endpoints before v16: a plain copy
-	} else {
-		fw.walk()
+	t, err := streamFetch(s.version, rs.Head, rs, rs.Size, w, (*bp)[:0], c.p.mapEndpoint)
+	if err != nil {
+		return err
 	}
-	if fw.err != nil {
-		return fw.err
-	}
-	if fw.bad || s.version < 16 {
+	switch {
+	case t.rewritten > 0:
+		c.p.stats.decoded.Add(1)
+		c.p.stats.rewritten.Add(int64(t.rewritten))
+	case t.dropped > 0:
+		c.p.stats.decoded.Add(1)
+		c.p.stats.endpointsDropped.Add(int64(t.dropped))
+	default:
 		c.p.stats.relayed.Add(1)
-		return nil
 	}
-	return c.relayTail(s, &fw)
+	return nil
+}
+
+// tailFit says what streamFetch did to a response's endpoints.
+type tailFit struct{ rewritten, dropped int }
+
+// streamFetch relays a Fetch response of size bytes at version, head its first bytes
+// and r the rest, to w, using buf's room as its window; m maps the endpoints.
+func streamFetch(version int16, head []byte, r io.Reader, size int64, w io.Writer, buf []byte, m Mapper) (tailFit, error) {
+	fw := fetchWalk{r: r, w: w, buf: append(buf, head...), left: size - int64(len(head))}
+	if version < 16 {
+		fw.copyRest() // no endpoints before v16: a plain copy
+		return tailFit{}, fw.err
+	}
+	fw.walk()
+	if fw.err != nil || fw.bad {
+		return tailFit{}, fw.err
+	}
+	return fw.relayTail(version, m)
 }
 
 // relayBuffers recycles the relay's 64 KiB window.
@@ -280,38 +298,31 @@ func (f *fetchWalk) walk() {
 		}
 		f.tags()
 	}
-	if f.err == nil && (f.bad || !f.flush()) {
-		f.bad = true // a frame that does not walk is relayed as it is: the client judges it
+	switch {
+	case f.err != nil:
+	case f.bad: // a frame that does not walk is relayed as it is: the client judges it
 		f.copyRest()
+	default:
+		f.flush() // all before the tagged fields
 	}
 }
 
 // relayTail reads the rest of the frame (the top-level tagged fields), rewrites the
 // endpoints in it within its length, and writes it.
-func (c *conn) relayTail(s *slot, f *fetchWalk) error {
+func (f *fetchWalk) relayTail(version int16, m Mapper) (tailFit, error) {
 	tail := bytes.NewBuffer(f.buf[f.off:len(f.buf):len(f.buf)]) // grows with the bytes that come
 	if _, err := io.CopyN(tail, f.r, f.left); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return err
+		return tailFit{}, err
 	}
-	out, rewritten, dropped, err := c.fitTail(s.version, tail.Bytes())
+	out, t, err := fitTail(version, tail.Bytes(), m)
 	if err != nil {
-		return err
-	}
-	switch {
-	case rewritten > 0:
-		c.p.stats.decoded.Add(1)
-		c.p.stats.rewritten.Add(int64(rewritten))
-	case dropped > 0:
-		c.p.stats.decoded.Add(1)
-		c.p.stats.endpointsDropped.Add(int64(dropped))
-	default:
-		c.p.stats.relayed.Add(1)
+		return tailFit{}, err
 	}
 	_, err = f.w.Write(out)
-	return err
+	return t, err
 }
 
 // fetchSkeleton is a Fetch response (v16+) without topics, in front of which a tail's
@@ -321,31 +332,31 @@ var fetchSkeleton = []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}
 
 // fitTail returns the top-level tagged section tail with its endpoints rewritten and
 // of tail's length (above), with the number of endpoints rewritten or dropped.
-func (c *conn) fitTail(version int16, tail []byte) (out []byte, rewritten, dropped int, err error) {
+func fitTail(version int16, tail []byte, m Mapper) (out []byte, t tailFit, err error) {
 	sk := skimmer{b: tail}
 	if n := sk.uvarint(); sk.bad || n == 0 || sk.uvarint() != 0 || sk.bad {
-		return tail, 0, 0, nil // no tag 0 (tags ascend, so it would be first): no endpoints
+		return tail, tailFit{}, nil // no tag 0 (tags ascend, so it would be first): no endpoints
 	}
 	whole := make([]byte, 8, 8+len(fetchSkeleton)+len(tail))
 	whole = append(append(whole, fetchSkeleton...), tail...)
 	binary.BigEndian.PutUint32(whole, uint32(len(whole)-4))
 	resp, _, err := framer.ParseResponseVersion(whole, fetch.APIKey, version)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%w: its tagged fields: %w", ErrUpstreamResponse, err)
+		return nil, tailFit{}, fmt.Errorf("%w: its tagged fields: %w", ErrUpstreamResponse, err)
 	}
-	n, err := RewriteEndpoints(resp.Body, c.p.mapEndpoint)
+	n, err := RewriteEndpoints(resp.Body, m)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, tailFit{}, err
 	}
 	enc, err := framer.AppendResponse(nil, fetch.APIKey, version, resp)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, tailFit{}, err
 	}
 	if !bytes.Equal(enc[8:8+len(fetchSkeleton)], fetchSkeleton) {
-		return nil, 0, 0, fmt.Errorf("%w: its tagged fields re-encode with a different skeleton", ErrUpstreamResponse)
+		return nil, tailFit{}, fmt.Errorf("%w: its tagged fields re-encode with a different skeleton", ErrUpstreamResponse)
 	}
 	if fitted, ok := padTags(enc[8+len(fetchSkeleton):], len(tail)); ok {
-		return fitted, n, 0, nil
+		return fitted, tailFit{rewritten: n}, nil
 	}
 	// Too long to fit: without NodeEndpoints (tag 0, the first), and filled.
 	sk = skimmer{b: tail}
@@ -356,9 +367,9 @@ func (c *conn) fitTail(version int16, tail []byte) (out []byte, rewritten, dropp
 	rest = append(rest, sk.b...)
 	fitted, ok := padTags(rest, len(tail))
 	if !ok || sk.bad {
-		return nil, 0, 0, fmt.Errorf("%w: no room in its tagged fields for a filler", ErrUpstreamResponse)
+		return nil, tailFit{}, fmt.Errorf("%w: no room in its tagged fields for a filler", ErrUpstreamResponse)
 	}
-	return fitted, 0, len(resp.Body.(*fetch.FetchResponse).NodeEndpoints), nil
+	return fitted, tailFit{dropped: len(resp.Body.(*fetch.FetchResponse).NodeEndpoints)}, nil
 }
 
 // padTags returns the tagged section sec made exactly size bytes long by a filler

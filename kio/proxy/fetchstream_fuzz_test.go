@@ -1,0 +1,100 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+	"testing"
+
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
+	"github.com/kio-go/kafka-protocol/kio/schema/fetch"
+)
+
+// fuzzMapper maps node n to a host of n%20 letters: shorter, as long as and longer
+// than the broker's.
+func fuzzMapper(up Endpoint) (Endpoint, error) {
+	n := int(up.NodeID)
+	if n < 0 {
+		n = -n
+	}
+	return Endpoint{NodeID: up.NodeID, Host: "p" + strings.Repeat("x", n%20), Port: 9000}, nil
+}
+
+// FuzzStreamFetch: streamFetch over any frame, through any window of 16 to 80 bytes,
+// never panics; what it writes is as long as the frame; a frame kio decodes comes out
+// decoding the same but for its endpoints, which all name mapped hosts; one without
+// endpoints in its tagged fields comes out unchanged.
+func FuzzStreamFetch(f *testing.F) {
+	for _, hosts := range [][]string{nil, {"broker-1"}, {"b"}, {"a-much-longer-broker-host.internal", "x"}} {
+		r := &fetch.FetchResponse{Responses: []fetch.FetchableTopicResponse{{TopicId: kio.UUID{9}, Partitions: []fetch.PartitionData{
+			{PartitionIndex: 1, Records: bytes.Repeat([]byte{7}, 300), AbortedTransactions: []fetch.AbortedTransaction{{ProducerId: 1}}},
+			{PartitionIndex: 2, Records: nil}}}}}
+		for i, h := range hosts {
+			r.NodeEndpoints = append(r.NodeEndpoints, fetch.NodeEndpoint{NodeId: common.BrokerId(3 + 5*i), Host: h, Port: int32(9092 + i)})
+		}
+		if hosts != nil {
+			r.UnknownTags = kio.RawTags{5: []byte("later")}
+		}
+		for _, v := range []int16{16, 17, 18} {
+			raw, err := frame.Framer{}.AppendResponse(nil, fetch.APIKey, v, &frame.Response{Body: r})
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(byte(v), byte(len(hosts)*7), raw[4:])
+		}
+	}
+	f.Fuzz(func(t *testing.T, versionByte, window byte, payload []byte) {
+		version := 16 + int16(versionByte%3)
+		in := binary.BigEndian.AppendUint32(nil, uint32(len(payload)))
+		in = append(in, payload...)
+		if len(in) < 8 {
+			return
+		}
+		var out bytes.Buffer
+		buf := make([]byte, 0, 16+int(window%64))
+		_, err := streamFetch(version, in[:8], bytes.NewReader(in[8:]), int64(len(in)), &out, buf, fuzzMapper)
+		if err != nil {
+			return // a tagged section that does not decode: refused, and the connection closed
+		}
+		if out.Len() != len(in) {
+			t.Fatalf("wrote %d bytes of a %d-byte frame", out.Len(), len(in))
+		}
+		want, err := frame.Framer{}.ParseResponse(in, fetch.APIKey, version)
+		if err != nil {
+			return // relayed as it is, or with its tail fitted: the client judges it
+		}
+		w := want.Body.(*fetch.FetchResponse)
+		// kio writes no tag 0 for no endpoints: a frame it writes so has none to change.
+		canonical, _ := frame.Framer{}.AppendResponse(nil, fetch.APIKey, version, want)
+		if len(w.NodeEndpoints) == 0 && bytes.Equal(canonical, in) && !bytes.Equal(out.Bytes(), in) {
+			t.Fatal("a frame without NodeEndpoints changed")
+		}
+		got, err := frame.Framer{}.ParseResponse(out.Bytes(), fetch.APIKey, version)
+		if err != nil {
+			t.Fatalf("a frame kio decodes does not decode after the relay: %v", err)
+		}
+		g := got.Body.(*fetch.FetchResponse)
+		for _, e := range g.NodeEndpoints {
+			m, _ := fuzzMapper(Endpoint{NodeID: int32(e.NodeId)})
+			if e.Host != m.Host && e.Host != "" {
+				t.Fatalf("endpoint %s:%d is not mapped", e.Host, e.Port)
+			}
+		}
+		g.NodeEndpoints, w.NodeEndpoints = nil, nil
+		delete(g.UnknownTags, paddingTag)
+		delete(w.UnknownTags, paddingTag)
+		if len(g.UnknownTags) == 0 {
+			g.UnknownTags = nil
+		}
+		if len(w.UnknownTags) == 0 {
+			w.UnknownTags = nil
+		}
+		a, _ := frame.Framer{}.AppendResponse(nil, fetch.APIKey, version, &frame.Response{Body: g})
+		b, _ := frame.Framer{}.AppendResponse(nil, fetch.APIKey, version, &frame.Response{Body: w})
+		if !bytes.Equal(a, b) {
+			t.Fatal("the relay changed more than the endpoints and the filler")
+		}
+	})
+}
