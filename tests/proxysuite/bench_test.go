@@ -244,6 +244,9 @@ func BenchmarkProxyKgo(b *testing.B) {
 	for i, m := range modes {
 		fmt.Fprintf(&out, "- %s: %.0f; %.0f; %.2f; %.0f\n", m.name, col(i, produceOf), col(i, consumeOf), col(i, p50Of), col(i, pipelinedOf))
 	}
+	ps := pass.Stats()
+	fmt.Fprintf(&out, "\nthe pass-through proxy relayed %d requests cut-through and %d Fetch responses as they arrived, of %d responses\n",
+		ps.Streamed, ps.StreamedResponses, ps.Responses)
 	for _, s := range skipped {
 		fmt.Fprintf(&out, "\nnot run: %s", s)
 	}
