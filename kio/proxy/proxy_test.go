@@ -309,3 +309,11 @@ func TestDropClosesTheConnection(t *testing.T) {
 		t.Errorf("another client: %v", err)
 	}
 }
+
+// TestVerdictNames: the verdicts' names, and the form of a value that is none.
+func TestVerdictNames(t *testing.T) {
+	got := fmt.Sprint(proxy.Pass, proxy.Modified, proxy.Answered, proxy.Drop, proxy.Verdict(9), proxy.Verdict(-1))
+	if want := "pass modified answered drop Verdict(9) Verdict(-1)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

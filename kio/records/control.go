@@ -42,23 +42,16 @@ const (
 	ControlKRaftVoters    ControlType = 6
 )
 
+// controlTypeNames are Kafka's names of the control record types, by value.
+var controlTypeNames = [...]string{ControlAbort: "ABORT", ControlCommit: "COMMIT",
+	ControlLeaderChange: "LEADER_CHANGE", ControlSnapshotHeader: "SNAPSHOT_HEADER",
+	ControlSnapshotFooter: "SNAPSHOT_FOOTER", ControlKRaftVersion: "KRAFT_VERSION",
+	ControlKRaftVoters: "KRAFT_VOTERS"}
+
 // String returns Kafka's name of the type.
 func (t ControlType) String() string {
-	switch t {
-	case ControlAbort:
-		return "ABORT"
-	case ControlCommit:
-		return "COMMIT"
-	case ControlLeaderChange:
-		return "LEADER_CHANGE"
-	case ControlSnapshotHeader:
-		return "SNAPSHOT_HEADER"
-	case ControlSnapshotFooter:
-		return "SNAPSHOT_FOOTER"
-	case ControlKRaftVersion:
-		return "KRAFT_VERSION"
-	case ControlKRaftVoters:
-		return "KRAFT_VOTERS"
+	if t >= 0 && int(t) < len(controlTypeNames) {
+		return controlTypeNames[t]
 	}
 	return fmt.Sprintf("UNKNOWN(%d)", int16(t))
 }
