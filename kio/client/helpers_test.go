@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -17,15 +17,7 @@ import (
 // corr and a client id of its own.
 func requestFrame(t *testing.T, body any, version int16, corr int32) []byte {
 	t.Helper()
-	req, err := frame.NewRequest(body, version, corr, ptr("someone-else"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return frametest.Request(t, body, version, corr, ptr("someone-else"))
 }
 
 // serve starts srv on a loopback listener and returns its address.

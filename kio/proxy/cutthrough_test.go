@@ -15,6 +15,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -160,14 +161,7 @@ func TestCutThroughClientGoneMidRequest(t *testing.T) {
 	for len(logged) > 0 { // Start's discovery: the broker serves no Metadata
 		<-logged
 	}
-	req, err := frame.NewRequest(produceOf(1<<20, 1, 1), 9, 1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	whole, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	whole := frametest.Request(t, produceOf(1<<20, 1, 1), 9, 1, nil)
 	nc, err := net.Dial("tcp", p.BootstrapAddr())
 	if err != nil {
 		t.Fatal(err)
@@ -262,14 +256,7 @@ func TestCutThroughDeclinesAHeadWithoutAcks(t *testing.T) {
 	}
 	defer c.Close()
 	id := string(bytes.Repeat([]byte("c"), 5000))
-	req, err := frame.NewRequest(produceOf(200<<10, 6, 1), 9, 31, &id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := frametest.Request(t, produceOf(200<<10, 6, 1), 9, 31, &id)
 	out, err := c.RoundTripFrame(ctx, f)
 	if err != nil {
 		t.Fatal(err)

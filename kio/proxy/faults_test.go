@@ -11,7 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/serial"
@@ -57,18 +57,10 @@ func (b *blackHole) closedConns() int {
 }
 
 func metadataFrame(t *testing.T, corr int32) []byte {
+	t.Helper()
 	body := serial.Default[metadata.MetadataRequest]()
 	id := "raw"
-	req, err := frame.NewRequest(&body, 12, corr, &id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f frame.Framer
-	out, err := f.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return frametest.Request(t, &body, 12, corr, &id)
 }
 
 // TestStalledUpstream: one upstream broker stalls. A client of it is cut off after

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -50,15 +51,7 @@ func withholdingBroker(t *testing.T) string {
 // produceFrame encodes a Produce of n bytes of fill at v9.
 func produceFrame(t *testing.T, n int, fill byte, corr int32) []byte {
 	t.Helper()
-	req, err := frame.NewRequest(produceOf(n, fill, 1), 9, corr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return frametest.Request(t, produceOf(n, fill, 1), 9, corr, nil)
 }
 
 // TestPipelinedRelay: a client's second request reaches the upstream before the

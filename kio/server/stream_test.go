@@ -12,6 +12,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/schema/responseheader"
@@ -93,15 +94,7 @@ func bigProduce(records int, acks int16) *produce.ProduceRequest {
 // produceFrame encodes a Produce at v9 with the given correlation id.
 func produceFrame(t *testing.T, body *produce.ProduceRequest, corr int32) []byte {
 	t.Helper()
-	req, err := frame.NewRequest(body, 9, corr, ptr("raw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return frametest.Request(t, body, 9, corr, ptr("raw"))
 }
 
 // TestStreamLargeRequests: requests over 64 KiB are offered as streams (head of 4 KiB,
