@@ -2,11 +2,11 @@ package client_test
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -23,20 +23,7 @@ func requestFrame(t *testing.T, body any, version int16, corr int32) []byte {
 // serve starts srv on a loopback listener and returns its address.
 func serve(t *testing.T, srv *server.Server) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-	})
-	return ln.Addr().String()
+	return conntest.Serve(t, srv)
 }
 
 // echoMux answers Metadata with the first requested topic's name as the cluster id,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -70,11 +71,8 @@ func TestSendFrameThenWait(t *testing.T) {
 		t.Run(order, func(t *testing.T) {
 			addr := serve(t, &server.Server{Handler: barrierMux(n), ConnConcurrency: n})
 			ctx := context.Background()
-			c, err := client.Dial(ctx, addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := conntest.Dial(t, ctx, addr)
+			var err error
 			pending := make([]*client.PendingResponse, n)
 			for i := range n {
 				f := metadataFrame(t, fmt.Sprint("t", i), int32(1000+i))
@@ -106,11 +104,7 @@ func TestSendFrameThenWait(t *testing.T) {
 func TestSendFrameAcksZero(t *testing.T) {
 	addr := serve(t, &server.Server{Handler: recordsMux()})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	p0, err := c.SendFrame(ctx, produceWith(t, 10, 1, 0, 5))
 	if p0 != nil || err != nil {
 		t.Fatalf("acks=0: %v, %v; want nil, nil", p0, err)
@@ -141,11 +135,7 @@ func TestWaitContext(t *testing.T) {
 	})
 	addr := serve(t, &server.Server{Handler: mux})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	p, err := c.SendFrame(ctx, metadataFrame(t, "slow", 1))
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -84,11 +85,7 @@ func TestRoundTripStream(t *testing.T) {
 	addr := serve(t, &server.Server{Handler: recordsMux()})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	for _, n := range []int{0, 100, 5000, 300 << 10} {
 		f := produceWith(t, n, 3, 1, 4242)
 		// 30 bytes reach this Produce's acks (header with the client id, null
@@ -143,11 +140,7 @@ func TestRoundTripStream(t *testing.T) {
 func TestRoundTripStreamHoldsTheWriteTurn(t *testing.T) {
 	addr := serve(t, &server.Server{Handler: recordsMux()})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -191,13 +184,9 @@ func TestRoundTripStreamShortBody(t *testing.T) {
 			addr := serve(t, &server.Server{Handler: recordsMux()})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			c, err := client.Dial(ctx, addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := conntest.Dial(t, ctx, addr)
 			f := produceWith(t, 300<<10, 1, 1, 1)
-			_, err = c.RoundTripStream(ctx, f[:4096], tc.body(f[4096:]))
+			_, err := c.RoundTripStream(ctx, f[:4096], tc.body(f[4096:]))
 			var se *client.StreamError
 			if !errors.As(err, &se) || !se.Read || !errors.Is(err, tc.want) || !errors.Is(err, client.ErrClosed) {
 				t.Fatalf("got %v, want a *StreamError (Read) wrapping %v and ErrClosed", err, tc.want)
@@ -230,13 +219,9 @@ func TestRoundTripStreamBrokerGone(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	f := produceWith(t, 20<<20, 1, 1, 1)
-	_, err = c.RoundTripStream(ctx, f[:4096], bytes.NewReader(f[4096:]))
+	_, err := c.RoundTripStream(ctx, f[:4096], bytes.NewReader(f[4096:]))
 	var se *client.StreamError
 	if !errors.As(err, &se) || se.Read || !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("got %v, want a *StreamError of the write", err)

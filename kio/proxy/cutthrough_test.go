@@ -15,6 +15,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
@@ -44,13 +45,7 @@ func recordsBroker(t *testing.T) (addr string, closed chan error) {
 	})
 	closed = make(chan error, 100)
 	srv := &server.Server{Handler: mux, OnClose: func(_ *server.Peer, err error) { closed <- err }}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String(), closed
+	return conntest.Serve(t, srv), closed
 }
 
 func produceOf(n int, fill byte, acks int16) *produce.ProduceRequest {
@@ -79,11 +74,7 @@ func TestCutThrough(t *testing.T) {
 	broker, _ := recordsBroker(t)
 	p := startProxy(t, &proxy.Proxy{}, []string{broker})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, p.BootstrapAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, p.BootstrapAddr())
 	produceThrough(t, c, 1000, 1)
 	if s := p.Stats(); s.Streamed != 0 {
 		t.Errorf("a 1 KB Produce streamed")
@@ -173,11 +164,7 @@ func TestCutThroughClientGoneMidRequest(t *testing.T) {
 	// one before, on a Metadata request it does not serve).
 	waitErr(t, closed, io.ErrUnexpectedEOF, "the broker's connection")
 	waitErr(t, logged, io.ErrUnexpectedEOF, "ErrorLog")
-	c, err := client.Dial(context.Background(), p.BootstrapAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), p.BootstrapAddr())
 	produceThrough(t, c, 500<<10, 9)
 }
 
@@ -250,11 +237,7 @@ func TestCutThroughDeclinesAHeadWithoutAcks(t *testing.T) {
 	broker, _ := recordsBroker(t)
 	p := startProxy(t, &proxy.Proxy{}, []string{broker})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, p.BootstrapAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, p.BootstrapAddr())
 	id := string(bytes.Repeat([]byte("c"), 5000))
 	f := frametest.Request(t, produceOf(200<<10, 6, 1), 9, 31, &id)
 	out, err := c.RoundTripFrame(ctx, f)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
@@ -48,19 +49,7 @@ func (c *closes) next(t *testing.T) error {
 // start serves srv on loopback.
 func start(t *testing.T, srv *server.Server) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Close()
-		if err := <-done; !errors.Is(err, server.ErrServerClosed) {
-			t.Errorf("Serve returned %v", err)
-		}
-	})
-	return ln.Addr().String()
+	return conntest.Serve(t, srv)
 }
 
 // testMux serves Metadata (the first topic's name as cluster id; "boom" panics,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
@@ -69,11 +70,7 @@ func TestAPIVersionsAnswer(t *testing.T) {
 func TestClosesLikeKafka(t *testing.T) {
 	cl := newCloses()
 	addr := start(t, &server.Server{Handler: testMux(), OnClose: cl.onClose, MaxFrameSize: 1 << 20})
-	good, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer good.Close()
+	good := conntest.Dial(t, context.Background(), addr)
 	header := func(key, version int16) []byte {
 		b := binary.BigEndian.AppendUint16(nil, uint16(key))
 		b = binary.BigEndian.AppendUint16(b, uint16(version))
@@ -151,23 +148,15 @@ func TestHugePrefixAllocatesNothing(t *testing.T) {
 func TestHandlerFailuresCloseTheirConnectionOnly(t *testing.T) {
 	cl := newCloses()
 	addr := start(t, &server.Server{Handler: testMux(), OnClose: cl.onClose})
-	good, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer good.Close()
+	good := conntest.Dial(t, context.Background(), addr)
 	for _, name := range []string{"boom", "fail", "nil"} {
 		t.Run(name, func(t *testing.T) {
-			c, err := client.Dial(context.Background(), addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := conntest.Dial(t, context.Background(), addr)
 			if _, err := c.Call(context.Background(), metadataFor(name)); !errors.Is(err, client.ErrClosed) {
 				t.Errorf("call: %v, want the connection closed", err)
 			}
 			var he *server.HandlerError
-			err = cl.next(t)
+			err := cl.next(t)
 			if !errors.As(err, &he) || he.APIKey != metadata.APIKey {
 				t.Fatalf("closed with %v, want a *HandlerError", err)
 			}
@@ -308,11 +297,7 @@ func TestSlowHandlerDoesNotBlockOthers(t *testing.T) {
 	addr := start(t, &server.Server{Handler: testMux()})
 	slow := dialRaw(t, addr)
 	slow.send(metadataFor("slow"), 12)
-	c, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := c.Call(ctx, metadataFor("fast")); err != nil {
@@ -448,11 +433,7 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 // server through a client Conn; a client of the first sees the second's answers.
 func TestProxyIsAServerWhoseHandlerIsAClient(t *testing.T) {
 	backend := start(t, &server.Server{Handler: testMux()})
-	upstream, err := client.Dial(context.Background(), backend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer upstream.Close()
+	upstream := conntest.Dial(t, context.Background(), backend)
 	relay := rawFunc(func(ctx context.Context, req *server.RawRequest) ([]byte, bool, error) {
 		if req.Key == apiversions.APIKey {
 			return nil, false, nil // answered by the proxy's own server
@@ -461,11 +442,7 @@ func TestProxyIsAServerWhoseHandlerIsAClient(t *testing.T) {
 		return resp, true, err
 	})
 	proxy := start(t, &server.Server{Handler: testMux(), RawHandler: relay})
-	c, err := client.Dial(context.Background(), proxy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), proxy)
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Add(1)
@@ -496,11 +473,7 @@ func (f rawFunc) ServeKafkaFrame(ctx context.Context, req *server.RawRequest) ([
 func TestIdleTimeout(t *testing.T) {
 	cl := newCloses()
 	addr := start(t, &server.Server{Handler: testMux(), IdleTimeout: time.Second, OnClose: cl.onClose})
-	c, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), addr)
 	for range 3 { // activity keeps it open
 		time.Sleep(10 * time.Millisecond)
 		if _, err := c.Call(context.Background(), metadataFor("busy")); err != nil {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
@@ -160,11 +160,7 @@ func TestStreamDeclined(t *testing.T) {
 		return nil, false, nil
 	}}
 	addr := start(t, &server.Server{Handler: testMux(), RawHandler: h})
-	c, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), addr)
 	f := produceFrame(t, bigProduce(200<<10, 1), 9)
 	if _, err := c.RoundTripFrame(context.Background(), f); err != nil {
 		t.Fatal(err)
