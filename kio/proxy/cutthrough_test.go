@@ -173,14 +173,10 @@ func TestCutThroughClientGoneMidRequest(t *testing.T) {
 func TestCutThroughKgo(t *testing.T) {
 	_, brokers := fakeCluster(t, 1)
 	p := startProxy(t, &proxy.Proxy{}, brokers)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()), kgo.DefaultProduceTopic("t"),
+	cl := newKgo(t, p.BootstrapAddr(), kgo.DefaultProduceTopic("t"),
 		kgo.ConsumeTopics("t"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.ProducerLinger(50*time.Millisecond), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerBatchCompression(kgo.NoCompression()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const n = 40

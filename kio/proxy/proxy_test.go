@@ -52,12 +52,8 @@ func TestPassThroughKgoThreeBrokers(t *testing.T) {
 	_, brokers := fakeCluster(t, 3)
 	p := startProxy(t, &proxy.Proxy{}, brokers[:1])
 	rec := &dialrecord.Recorder{}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()), kgo.Dialer(rec.Dial),
+	cl := newKgo(t, p.BootstrapAddr(), kgo.Dialer(rec.Dial),
 		kgo.ConsumeTopics("t"), kgo.ConsumerGroup("g"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const n = 300
@@ -156,12 +152,21 @@ func TestNoBrokerAddressReachesClient(t *testing.T) {
 }
 
 func newAdmin(t *testing.T, addr string, opts ...kgo.Opt) (*kadm.Client, *kgo.Client) {
+	t.Helper()
+	cl := newKgo(t, addr, opts...)
+	return kadm.NewClient(cl), cl
+}
+
+// newKgo returns a franz-go client with addr as its seed broker, closed when the test
+// ends.
+func newKgo(t *testing.T, addr string, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cl.Close)
-	return kadm.NewClient(cl), cl
+	return cl
 }
 
 // TestFiltersChangeAnswerDrop: a request filter that refuses one topic by answering for
@@ -278,11 +283,7 @@ func TestDropClosesTheConnection(t *testing.T) {
 	}}, brokers)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	dropped, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()), kgo.ClientID("dropped"), kgo.RequestRetries(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dropped.Close()
+	dropped := newKgo(t, p.BootstrapAddr(), kgo.ClientID("dropped"), kgo.RequestRetries(0))
 	if _, err := dropped.Request(ctx, kmsg.NewPtrMetadataRequest()); err == nil {
 		t.Error("a dropped Metadata request was answered")
 	}
@@ -298,11 +299,7 @@ func TestDropClosesTheConnection(t *testing.T) {
 	if !found {
 		t.Errorf("ErrorLog did not hear ErrDropped: %v", logged)
 	}
-	ok, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ok.Close()
+	ok := newKgo(t, p.BootstrapAddr())
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel2()
 	if _, err := ok.Request(ctx2, kmsg.NewPtrMetadataRequest()); err != nil {
