@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
@@ -20,11 +21,23 @@ func requestFrame(t *testing.T, body any, version int16, corr int32) []byte {
 	return frametest.Request(t, body, version, corr, ptr("someone-else"))
 }
 
-// serve starts srv on a loopback listener and returns its address.
-func serve(t *testing.T, srv *server.Server) string {
+// responseBody checks a response frame's correlation id and returns its body parsed as
+// the API's response at v9, or nil after reporting why it does not parse.
+func responseBody(t *testing.T, resp []byte, corr int32, apiKey int16) any {
 	t.Helper()
-	return conntest.Serve(t, srv)
+	if id, _ := frame.PeekCorrelationID(resp); id != corr {
+		t.Errorf("response correlation id %d, want the request's %d", id, corr)
+	}
+	r, err := frame.Framer{}.ParseResponse(resp, apiKey, 9)
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	return r.Body
 }
+
+// serve starts srv on a loopback listener until the test ends and returns its address.
+var serve = conntest.Serve
 
 // echoMux answers Metadata with the first requested topic's name as the cluster id,
 // so a test can tell whose answer a caller got.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kio-go/kafka-protocol/kio/client"
-	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -48,15 +47,11 @@ func metadataFrame(t *testing.T, name string, corr int32) []byte {
 // checkMetadata checks a Metadata response frame's correlation id and answer.
 func checkMetadata(t *testing.T, resp []byte, corr int32, name string) {
 	t.Helper()
-	if id, _ := frame.PeekCorrelationID(resp); id != corr {
-		t.Errorf("response correlation id %d, want the request's %d", id, corr)
-	}
-	r, err := frame.Framer{}.ParseResponse(resp, metadata.APIKey, 9)
-	if err != nil {
-		t.Error(err)
+	r, ok := responseBody(t, resp, corr, metadata.APIKey).(*metadata.MetadataResponse)
+	if !ok {
 		return
 	}
-	if got := *r.Body.(*metadata.MetadataResponse).ClusterId; got != name {
+	if got := *r.ClusterId; got != name {
 		t.Errorf("request %d got the answer to %q, want %q", corr, got, name)
 	}
 }

@@ -64,15 +64,11 @@ func (c *chunky) Read(p []byte) (int, error) {
 // checkProduce parses a Produce response frame and checks its answer.
 func checkProduce(t *testing.T, resp []byte, corr int32, n int, fill byte) {
 	t.Helper()
-	if id, _ := frame.PeekCorrelationID(resp); id != corr {
-		t.Errorf("response correlation id %d, want the head's %d", id, corr)
-	}
-	r, err := frame.Framer{}.ParseResponse(resp, produce.APIKey, 9)
-	if err != nil {
-		t.Error(err)
+	r, ok := responseBody(t, resp, corr, produce.APIKey).(*produce.ProduceResponse)
+	if !ok {
 		return
 	}
-	p := r.Body.(*produce.ProduceResponse).Responses[0].PartitionResponses[0]
+	p := r.Responses[0].PartitionResponses[0]
 	if p.BaseOffset != int64(n) || (n > 0 && p.Index != int32(fill)) {
 		t.Errorf("broker saw %d records of %d, want %d of %d", p.BaseOffset, p.Index, n, fill)
 	}

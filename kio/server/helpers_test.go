@@ -46,11 +46,8 @@ func (c *closes) next(t *testing.T) error {
 	}
 }
 
-// start serves srv on loopback.
-func start(t *testing.T, srv *server.Server) string {
-	t.Helper()
-	return conntest.Serve(t, srv)
-}
+// start serves srv on loopback until the test ends and returns its address.
+var start = conntest.Serve
 
 // testMux serves Metadata (the first topic's name as cluster id; "boom" panics,
 // "slow" waits for ctx or 10 s) and Produce.
