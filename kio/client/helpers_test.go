@@ -44,19 +44,14 @@ var serve = conntest.Serve
 func echoMux() *server.Mux {
 	mux := server.NewMux()
 	server.Handle(mux, func(ctx context.Context, req *server.Request, body *metadata.MetadataRequest) (*metadata.MetadataResponse, error) {
-		id := "none"
-		if len(body.Topics) > 0 && body.Topics[0].Name != nil {
-			id = string(*body.Topics[0].Name)
-		}
+		id := frametest.FirstTopic(body, "none")
 		return &metadata.MetadataResponse{ClusterId: &id, ControllerId: common.BrokerId(req.Version())}, nil
 	})
 	return mux
 }
 
-func metadataFor(name string) *metadata.MetadataRequest {
-	n := common.TopicName(name)
-	return &metadata.MetadataRequest{Topics: []metadata.MetadataRequestTopic{{Name: &n}}}
-}
+// metadataFor asks for one topic, whose name the test servers answer with.
+var metadataFor = frametest.Metadata
 
 // recorder is a RawHandler that records the key and version of every frame and
 // declines it.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
-	"github.com/kio-go/kafka-protocol/kio/schema/common"
+	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -54,10 +54,7 @@ var start = conntest.Serve
 func testMux() *server.Mux {
 	mux := server.NewMux()
 	server.Handle(mux, func(ctx context.Context, req *server.Request, body *metadata.MetadataRequest) (*metadata.MetadataResponse, error) {
-		id := ""
-		if len(body.Topics) > 0 && body.Topics[0].Name != nil {
-			id = string(*body.Topics[0].Name)
-		}
+		id := frametest.FirstTopic(body, "")
 		switch id {
 		case "boom":
 			panic("boom")
@@ -79,10 +76,8 @@ func testMux() *server.Mux {
 	return mux
 }
 
-func metadataFor(name string) *metadata.MetadataRequest {
-	n := common.TopicName(name)
-	return &metadata.MetadataRequest{Topics: []metadata.MetadataRequestTopic{{Name: &n}}}
-}
+// metadataFor asks for one topic, whose name the test servers answer with.
+var metadataFor = frametest.Metadata
 
 // rawConn is a client speaking frames by hand.
 type rawConn struct {

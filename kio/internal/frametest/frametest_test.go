@@ -26,3 +26,15 @@ func TestRequest(t *testing.T) {
 		t.Errorf("parsed back as %+v, body %+v", h, req.Body)
 	}
 }
+
+// TestFirstTopic: the name Metadata asks for comes back from FirstTopic; a request
+// naming no topic (or a null name) gives the default.
+func TestFirstTopic(t *testing.T) {
+	null := &metadata.MetadataRequest{Topics: []metadata.MetadataRequestTopic{{}}}
+	if got := frametest.FirstTopic(frametest.Metadata("orders"), "none"); got != "orders" {
+		t.Errorf("FirstTopic(Metadata(orders)) = %q", got)
+	}
+	if a, b := frametest.FirstTopic(&metadata.MetadataRequest{}, "none"), frametest.FirstTopic(null, "x"); a != "none" || b != "x" {
+		t.Errorf("no topic: %q, null name: %q", a, b)
+	}
+}
