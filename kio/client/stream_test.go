@@ -180,9 +180,7 @@ func TestRoundTripStreamShortBody(t *testing.T) {
 			addr := serve(t, &server.Server{Handler: recordsMux()})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			c := conntest.Dial(t, ctx, addr)
-			f := produceWith(t, 300<<10, 1, 1, 1)
-			_, err := c.RoundTripStream(ctx, f[:4096], tc.body(f[4096:]))
+			c, f, err := streamProduce(t, ctx, addr, 300<<10, tc.body)
 			var se *client.StreamError
 			if !errors.As(err, &se) || !se.Read || !errors.Is(err, tc.want) || !errors.Is(err, client.ErrClosed) {
 				t.Fatalf("got %v, want a *StreamError (Read) wrapping %v and ErrClosed", err, tc.want)
@@ -202,6 +200,17 @@ func TestRoundTripStreamShortBody(t *testing.T) {
 	}
 }
 
+// streamProduce dials addr and sends a Produce of n record bytes with RoundTripStream,
+// as a 4 KiB head and body(the rest); it returns the connection, the frame and the
+// call's error.
+func streamProduce(t *testing.T, ctx context.Context, addr string, n int, body func(rest []byte) io.Reader) (*client.Conn, []byte, error) {
+	t.Helper()
+	c := conntest.Dial(t, ctx, addr)
+	f := produceWith(t, n, 1, 1, 1)
+	_, err := c.RoundTripStream(ctx, f[:4096], body(f[4096:]))
+	return c, f, err
+}
+
 type iotestErr struct{ err error }
 
 func (e iotestErr) Read([]byte) (int, error) { return 0, e.err }
@@ -215,9 +224,7 @@ func TestRoundTripStreamBrokerGone(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := conntest.Dial(t, ctx, addr)
-	f := produceWith(t, 20<<20, 1, 1, 1)
-	_, err := c.RoundTripStream(ctx, f[:4096], bytes.NewReader(f[4096:]))
+	c, _, err := streamProduce(t, ctx, addr, 20<<20, func(rest []byte) io.Reader { return bytes.NewReader(rest) })
 	var se *client.StreamError
 	if !errors.As(err, &se) || se.Read || !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("got %v, want a *StreamError of the write", err)
