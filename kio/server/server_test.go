@@ -181,16 +181,7 @@ func TestResponseOrder(t *testing.T) {
 		time.Sleep(time.Duration(64-req.Header.CorrelationId) * 100 * time.Microsecond)
 		return &metadata.MetadataResponse{}, nil
 	})
-	var running, most int
-	var mu sync.Mutex
-	counting := server.HandlerFunc(func(ctx context.Context, req *server.Request) (any, error) {
-		mu.Lock()
-		running++
-		most = max(most, running)
-		mu.Unlock()
-		defer func() { mu.Lock(); running--; mu.Unlock() }()
-		return mux.ServeKafka(ctx, req)
-	})
+	counting := &gauge{h: mux}
 	addr := start(t, &server.Server{Handler: counting, ConnConcurrency: 16})
 	c := dialRaw(t, addr)
 	for range 64 {
@@ -201,27 +192,41 @@ func TestResponseOrder(t *testing.T) {
 			t.Fatalf("response %d has correlation id %d", i, got)
 		}
 	}
-	if most < 2 || most > 16 {
+	if most := counting.peak(); most < 2 || most > 16 {
 		t.Errorf("at most %d handlers ran at once, want 2..16", most)
 	}
+}
+
+// gauge is a Handler that passes each request to h and keeps the most requests h
+// handled at once.
+type gauge struct {
+	h             server.Handler
+	mu            sync.Mutex
+	running, most int
+}
+
+func (g *gauge) ServeKafka(ctx context.Context, req *server.Request) (any, error) {
+	g.mu.Lock()
+	g.running++
+	g.most = max(g.most, g.running)
+	g.mu.Unlock()
+	defer func() { g.mu.Lock(); g.running--; g.mu.Unlock() }()
+	return g.h.ServeKafka(ctx, req)
+}
+
+func (g *gauge) peak() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.most
 }
 
 // TestOneAtATimeByDefault: without ConnConcurrency, a connection's requests are handled
 // one after another, as Kafka's broker handles them.
 func TestOneAtATimeByDefault(t *testing.T) {
-	var running, most int
-	var mu sync.Mutex
-	h := server.HandlerFunc(func(ctx context.Context, req *server.Request) (any, error) {
-		mu.Lock()
-		running++
-		most = max(most, running)
-		mu.Unlock()
+	h := &gauge{h: server.HandlerFunc(func(ctx context.Context, req *server.Request) (any, error) {
 		time.Sleep(time.Millisecond)
-		mu.Lock()
-		running--
-		mu.Unlock()
 		return &metadata.MetadataResponse{}, nil
-	})
+	})}
 	c := dialRaw(t, start(t, &server.Server{Handler: h}))
 	for range 10 {
 		c.send(&metadata.MetadataRequest{}, 12)
@@ -229,7 +234,7 @@ func TestOneAtATimeByDefault(t *testing.T) {
 	for range 10 {
 		c.recv(metadata.APIKey, 12)
 	}
-	if most != 1 {
+	if most := h.peak(); most != 1 {
 		t.Errorf("%d handlers ran at once", most)
 	}
 }
