@@ -173,27 +173,36 @@ func (it item) String() string {
 	return it.key + "=" + it.value
 }
 
-// ParseMessage parses the tag of a struct's marker field `_ struct{}`.
-func ParseMessage(tag string) (Message, error) {
-	m := Message{APIKey: -1, Versions: All(), Flexible: None(), Deprecated: None()}
+// eachItem splits tag into its items and calls apply with each and its index, in order,
+// refusing a key given twice; apply returns why the item is wrong, or "".
+func eachItem(tag string, apply func(i int, it item) (reason string)) ([]item, error) {
 	items, err := splitItems(tag)
 	if err != nil {
-		return m, err
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for i, it := range items {
-		fail := func(reason string) (Message, error) {
-			return m, &Error{Tag: tag, Item: it.String(), Reason: reason}
+		reason := "repeated key"
+		if !seen[it.key] {
+			seen[it.key] = true
+			reason = apply(i, it)
 		}
-		if seen[it.key] {
-			return fail("repeated key")
+		if reason != "" {
+			return items, &Error{Tag: tag, Item: it.String(), Reason: reason}
 		}
-		seen[it.key] = true
+	}
+	return items, nil
+}
+
+// ParseMessage parses the tag of a struct's marker field `_ struct{}`.
+func ParseMessage(tag string) (Message, error) {
+	m := Message{APIKey: -1, Versions: All(), Flexible: None(), Deprecated: None()}
+	_, err := eachItem(tag, func(i int, it item) string {
 		if it.bare() {
 			switch it.key {
 			case "request", "response", "header", "data":
 				if i != 0 {
-					return fail("the entity kind must come first")
+					return "the entity kind must come first"
 				}
 				for k, n := range kindNames {
 					if n == it.key {
@@ -203,21 +212,21 @@ func ParseMessage(tag string) (Message, error) {
 			case "latestUnstable":
 				m.LatestUnstable = true
 			default:
-				return fail("unknown marker word")
+				return "unknown marker word"
 			}
-			continue
+			return ""
 		}
 		switch it.key {
 		case "apiKey":
 			n, err := strconv.ParseInt(it.value, 10, 16)
 			if err != nil || n < 0 {
-				return fail("apiKey must be a non-negative int16")
+				return "apiKey must be a non-negative int16"
 			}
 			m.APIKey = int16(n)
 		case "versions", "flexible", "deprecated":
 			r, err := ParseRange(it.value)
 			if err != nil {
-				return fail(err.Error())
+				return err.Error()
 			}
 			switch it.key {
 			case "versions":
@@ -230,8 +239,12 @@ func ParseMessage(tag string) (Message, error) {
 		case "listeners":
 			m.Listeners = strings.Split(it.value, "|")
 		default:
-			return fail("unknown marker key")
+			return "unknown marker key"
 		}
+		return ""
+	})
+	if err != nil {
+		return m, err
 	}
 	if (m.Kind == Request || m.Kind == Response) && m.APIKey < 0 {
 		return m, &Error{Tag: tag, Reason: m.Kind.String() + " needs apiKey"}
@@ -247,19 +260,7 @@ func ParseField(tag string) (Field, error) {
 		f.Skip = true
 		return f, nil
 	}
-	items, err := splitItems(tag)
-	if err != nil {
-		return f, err
-	}
-	seen := map[string]bool{}
-	for _, it := range items {
-		fail := func(reason string) (Field, error) {
-			return f, &Error{Tag: tag, Item: it.String(), Reason: reason}
-		}
-		if seen[it.key] {
-			return fail("repeated key")
-		}
-		seen[it.key] = true
+	items, err := eachItem(tag, func(_ int, it item) string {
 		if it.bare() {
 			switch it.key {
 			case "ignorable":
@@ -267,20 +268,20 @@ func ParseField(tag string) (Field, error) {
 			case "unknownTags":
 				f.UnknownTags = true
 			default:
-				return fail("unknown field word")
+				return "unknown field word"
 			}
-			continue
+			return ""
 		}
 		switch it.key {
 		case "type":
 			if it.value == "" || it.value == "[]" {
-				return fail("empty type")
+				return "empty type"
 			}
 			f.Type = it.value
 		case "versions", "nullable", "tagged", "flexible":
 			r, err := ParseRange(it.value)
 			if err != nil {
-				return fail(err.Error())
+				return err.Error()
 			}
 			switch it.key {
 			case "versions":
@@ -295,14 +296,18 @@ func ParseField(tag string) (Field, error) {
 		case "tag":
 			n, err := strconv.ParseInt(it.value, 10, 32)
 			if err != nil || n < 0 {
-				return fail("tag must be a non-negative int32")
+				return "tag must be a non-negative int32"
 			}
 			f.Tag = int32(n)
 		case "default":
 			f.Default, f.HasDefault = it.value, true
 		default:
-			return fail("unknown field key")
+			return "unknown field key"
 		}
+		return ""
+	})
+	if err != nil {
+		return f, err
 	}
 	switch {
 	case f.Tag >= 0 && f.Tagged.IsNone():
