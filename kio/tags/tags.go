@@ -37,6 +37,7 @@ package tags
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -173,20 +174,31 @@ func (it item) String() string {
 	return it.key + "=" + it.value
 }
 
-// eachItem splits tag into its items and calls apply with each and its index, in order,
-// refusing a key given twice; apply returns why the item is wrong, or "".
-func eachItem(tag string, apply func(i int, it item) (reason string)) ([]item, error) {
+// eachItem splits tag into its items and, in order, parses the value of a key of ranges
+// into its Range, or calls apply with any other item and its index; it refuses a key
+// given twice. apply returns why the item is wrong, or "".
+func eachItem(tag string, ranges map[string]*Range, apply func(i int, it item) (reason string)) ([]item, error) {
 	items, err := splitItems(tag)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
 	for i, it := range items {
-		reason := "repeated key"
-		if !seen[it.key] {
-			seen[it.key] = true
+		var reason string
+		dst, isRange := ranges[it.key]
+		switch {
+		case seen[it.key]:
+			reason = "repeated key"
+		case isRange && !it.bare():
+			if r, err := ParseRange(it.value); err != nil {
+				reason = err.Error()
+			} else {
+				*dst = r
+			}
+		default:
 			reason = apply(i, it)
 		}
+		seen[it.key] = true
 		if reason != "" {
 			return items, &Error{Tag: tag, Item: it.String(), Reason: reason}
 		}
@@ -197,7 +209,8 @@ func eachItem(tag string, apply func(i int, it item) (reason string)) ([]item, e
 // ParseMessage parses the tag of a struct's marker field `_ struct{}`.
 func ParseMessage(tag string) (Message, error) {
 	m := Message{APIKey: -1, Versions: All(), Flexible: None(), Deprecated: None()}
-	_, err := eachItem(tag, func(i int, it item) string {
+	ranges := map[string]*Range{"versions": &m.Versions, "flexible": &m.Flexible, "deprecated": &m.Deprecated}
+	_, err := eachItem(tag, ranges, func(i int, it item) string {
 		if it.bare() {
 			switch it.key {
 			case "request", "response", "header", "data":
@@ -223,19 +236,6 @@ func ParseMessage(tag string) (Message, error) {
 				return "apiKey must be a non-negative int16"
 			}
 			m.APIKey = int16(n)
-		case "versions", "flexible", "deprecated":
-			r, err := ParseRange(it.value)
-			if err != nil {
-				return err.Error()
-			}
-			switch it.key {
-			case "versions":
-				m.Versions = r
-			case "flexible":
-				m.Flexible = r
-			default:
-				m.Deprecated = r
-			}
 		case "listeners":
 			m.Listeners = strings.Split(it.value, "|")
 		default:
@@ -260,7 +260,8 @@ func ParseField(tag string) (Field, error) {
 		f.Skip = true
 		return f, nil
 	}
-	items, err := eachItem(tag, func(_ int, it item) string {
+	ranges := map[string]*Range{"versions": &f.Versions, "nullable": &f.Nullable, "tagged": &f.Tagged, "flexible": &f.Flexible}
+	items, err := eachItem(tag, ranges, func(_ int, it item) string {
 		if it.bare() {
 			switch it.key {
 			case "ignorable":
@@ -278,21 +279,6 @@ func ParseField(tag string) (Field, error) {
 				return "empty type"
 			}
 			f.Type = it.value
-		case "versions", "nullable", "tagged", "flexible":
-			r, err := ParseRange(it.value)
-			if err != nil {
-				return err.Error()
-			}
-			switch it.key {
-			case "versions":
-				f.Versions = r
-			case "nullable":
-				f.Nullable = r
-			case "tagged":
-				f.Tagged = r
-			default:
-				f.Flexible, f.HasFlexible = r, true
-			}
 		case "tag":
 			n, err := strconv.ParseInt(it.value, 10, 32)
 			if err != nil || n < 0 {
@@ -309,6 +295,7 @@ func ParseField(tag string) (Field, error) {
 	if err != nil {
 		return f, err
 	}
+	f.HasFlexible = slices.ContainsFunc(items, func(it item) bool { return it.key == "flexible" })
 	switch {
 	case f.Tag >= 0 && f.Tagged.IsNone():
 		return f, &Error{Tag: tag, Reason: "tag id without tagged versions"}
