@@ -345,11 +345,8 @@ func (d *decoder) value(l *layout.Value, v reflect.Value, nullable bool) error {
 		}
 		v.SetBytes(b)
 	case layout.Array:
-		if t != json.Delim('[') {
-			if err := d.skip(t); err != nil {
-				return err
-			}
-			return failf(off, ErrType, "expected a JSON array, but got %s", jsonType(t))
+		if err := d.opens(t, off, '[', "a JSON array"); err != nil {
+			return err
 		}
 		s := reflect.MakeSlice(l.GoType, 0, 0)
 		for i := 0; d.dec.More(); i++ {
@@ -367,11 +364,8 @@ func (d *decoder) value(l *layout.Value, v reflect.Value, nullable bool) error {
 		}
 		v.Set(s)
 	case layout.Struct:
-		if t != json.Delim('{') {
-			if err := d.skip(t); err != nil {
-				return err
-			}
-			return failf(off, ErrType, "expected a JSON object, but got %s", jsonType(t))
+		if err := d.opens(t, off, '{', "a JSON object"); err != nil {
+			return err
 		}
 		target := v
 		if l.Ptr {
@@ -397,6 +391,18 @@ func (d *decoder) typeErr(t json.Token, off int64, what string) error {
 
 // decodeBase64 reads base64 as Jackson's default variant writes it (standard
 // alphabet, padded), also without padding.
+// opens checks that t opens the JSON array or object (delim) a value needs; a value of
+// another type is skipped and a type error (expected says what was).
+func (d *decoder) opens(t json.Token, off int64, delim json.Delim, expected string) error {
+	if t == delim {
+		return nil
+	}
+	if err := d.skip(t); err != nil {
+		return err
+	}
+	return failf(off, ErrType, "expected %s, but got %s", expected, jsonType(t))
+}
+
 // parseString parses the JSON string t with parse; a value of another type is a type
 // error (expect says what was expected), one parse refuses out of range.
 func parseString[T any](d *decoder, t json.Token, off int64, expect string, parse func(string) (T, error)) (T, error) {
