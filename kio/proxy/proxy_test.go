@@ -182,16 +182,7 @@ func TestFiltersChangeAnswerDrop(t *testing.T) {
 		defer mu.Unlock()
 		for _, td := range r.TopicData {
 			if td.Name == "forbidden" || names[td.TopicId] == "forbidden" {
-				resp := produce.ProduceResponse{}
-				for _, td := range r.TopicData {
-					tr := produce.TopicProduceResponse{Name: td.Name, TopicId: td.TopicId}
-					for _, pd := range td.PartitionData {
-						tr.PartitionResponses = append(tr.PartitionResponses, produce.PartitionProduceResponse{
-							Index: pd.Index, ErrorCode: common.TopicAuthorizationFailed, LogStartOffset: -1, BaseOffset: -1, LogAppendTimeMs: -1})
-					}
-					resp.Responses = append(resp.Responses, tr)
-				}
-				return c.Answer(&resp)
+				return c.Answer(refusal(r, common.TopicAuthorizationFailed))
 			}
 		}
 		return proxy.Pass
