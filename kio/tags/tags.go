@@ -206,6 +206,21 @@ func eachItem(tag string, ranges map[string]*Range, apply func(i int, it item) (
 	return items, nil
 }
 
+// setNonNegative parses the item's value into dst, a non-negative int16 or int32, and
+// says why it cannot.
+func setNonNegative[T int16 | int32](dst *T, it item) (reason string) {
+	bits := 16
+	if _, ok := any(*dst).(int32); ok {
+		bits = 32
+	}
+	n, err := strconv.ParseInt(it.value, 10, bits)
+	if err != nil || n < 0 {
+		return fmt.Sprintf("%s must be a non-negative int%d", it.key, bits)
+	}
+	*dst = T(n)
+	return ""
+}
+
 // ParseMessage parses the tag of a struct's marker field `_ struct{}`.
 func ParseMessage(tag string) (Message, error) {
 	m := Message{APIKey: -1, Versions: All(), Flexible: None(), Deprecated: None()}
@@ -231,11 +246,7 @@ func ParseMessage(tag string) (Message, error) {
 		}
 		switch it.key {
 		case "apiKey":
-			n, err := strconv.ParseInt(it.value, 10, 16)
-			if err != nil || n < 0 {
-				return "apiKey must be a non-negative int16"
-			}
-			m.APIKey = int16(n)
+			return setNonNegative(&m.APIKey, it)
 		case "listeners":
 			m.Listeners = strings.Split(it.value, "|")
 		default:
@@ -280,11 +291,7 @@ func ParseField(tag string) (Field, error) {
 			}
 			f.Type = it.value
 		case "tag":
-			n, err := strconv.ParseInt(it.value, 10, 32)
-			if err != nil || n < 0 {
-				return "tag must be a non-negative int32"
-			}
-			f.Tag = int32(n)
+			return setNonNegative(&f.Tag, it)
 		case "default":
 			f.Default, f.HasDefault = it.value, true
 		default:
