@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/server"

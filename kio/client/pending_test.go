@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
-	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/server"

@@ -7,8 +7,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
-	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"

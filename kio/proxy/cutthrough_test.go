@@ -13,10 +13,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
-	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
-	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/server"

@@ -11,7 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/serial"

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/frame"
-	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"

@@ -6,8 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
-	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/server"

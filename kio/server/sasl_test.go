@@ -5,8 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
-	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"

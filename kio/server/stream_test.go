@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/frame"
-	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
-	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/schema/responseheader"

@@ -1,6 +1,6 @@
-// Package conntest serves and dials over loopback for the tests of kio/client,
-// kio/server and kio/proxy, which cannot share a _test.go helper across their packages:
-// what it starts, it stops when the test ends.
+// Package conntest serves and dials over loopback for tests (those of kio/client,
+// kio/server and kio/proxy, which cannot share a _test.go helper across their packages,
+// and those of tests/): what it starts, it stops when the test ends.
 package conntest
 
 import (

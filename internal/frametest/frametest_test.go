@@ -3,8 +3,8 @@ package frametest_test
 import (
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/frame"
-	"github.com/kio-go/kafka-protocol/kio/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 )

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/internal/conntest"
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/server"
 )
 

@@ -1,5 +1,6 @@
-// Package frametest builds Kafka requests and frames for the tests of kio/client, kio/server and
-// kio/proxy, which cannot share a _test.go helper across their packages.
+// Package frametest builds Kafka requests and frames for tests: those of kio/client,
+// kio/server and kio/proxy, which cannot share a _test.go helper across their packages,
+// and those of tests/.
 package frametest
 
 import (
