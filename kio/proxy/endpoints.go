@@ -99,7 +99,7 @@ func carriesEndpointsAt(apiKey, version int16) bool {
 func RewriteEndpoints(body any, m Mapper) (int, error) {
 	var r rewriter
 	r.m = m
-	switch b := body.(type) {
+	switch b := body.(type) { // by API key
 	case *produce.ProduceResponse:
 		nodeEndpoints(&r, b.NodeEndpoints)
 	case *fetch.FetchResponse:
