@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/kio-go/kafka-protocol/kio/client"
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -50,11 +50,7 @@ func BenchmarkConn(b *testing.B) {
 
 	for _, inFlight := range []int{1, 8, 64} {
 		b.Run("inflight-"+itoa(inFlight)+"/kio", func(b *testing.B) {
-			c, err := client.Dial(ctx, addr)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
+			c := conntest.Dial(b, ctx, addr)
 			topic := common.TopicName("bench-topic")
 			req := &metadata.MetadataRequest{Topics: []metadata.MetadataRequestTopic{{Name: &topic}}}
 			parallel(b, inFlight, func() error {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
@@ -24,11 +25,7 @@ func TestCallNegotiatesNewestVersion(t *testing.T) {
 	rec := &recorder{}
 	addr := serve(t, &server.Server{Handler: echoMux(), RawHandler: rec})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	md, _ := schema.Lookup(metadata.APIKey)
 	av, _ := schema.Lookup(apiversions.APIKey)
 	if v, ok := c.Version(metadata.APIKey); !ok || v != md.Versions.Hi {
@@ -68,11 +65,7 @@ func TestKIP511Fallback(t *testing.T) {
 	mux.Handle(apiversions.APIKey, tags.Range{Lo: 0, Hi: 2}, nil)
 	rec := &recorder{}
 	addr := serve(t, &server.Server{Handler: mux, RawHandler: rec})
-	c, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), addr)
 	av, _ := schema.Lookup(apiversions.APIKey)
 	if got, want := rec.list(), []string{fmt.Sprintf("18v%d", av.Versions.Hi), "18v2"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ApiVersions requests %v, want %v", got, want)
@@ -88,11 +81,7 @@ func TestKIP511Fallback(t *testing.T) {
 func TestMaxVersionsCap(t *testing.T) {
 	addr := serve(t, &server.Server{Handler: echoMux()})
 	d := client.Dialer{MaxVersions: map[int16]int16{metadata.APIKey: 7, apiversions.APIKey: 1}}
-	c, err := d.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.DialWith(t, context.Background(), &d, addr)
 	if v, _ := c.Version(apiversions.APIKey); v != 1 {
 		t.Errorf("ApiVersions at %d, want the cap 1", v)
 	}
@@ -111,13 +100,9 @@ func TestNotServedIsTypedAndNothingIsSent(t *testing.T) {
 	rec := &recorder{}
 	addr := serve(t, &server.Server{Handler: mux, RawHandler: rec})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	var ve *client.VersionError
-	_, err = c.Call(ctx, &produce.ProduceRequest{Acks: 1})
+	_, err := c.Call(ctx, &produce.ProduceRequest{Acks: 1})
 	if !errors.Is(err, client.ErrAPINotServed) || !errors.As(err, &ve) || ve.Key != produce.APIKey || ve.API != "Produce" {
 		t.Errorf("Produce on a server without it: %v", err)
 	}
@@ -158,11 +143,7 @@ func TestAcksZero(t *testing.T) {
 	})
 	addr := serve(t, &server.Server{Handler: mux})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	for i := range 3 {
 		resp, err := client.Call[produce.ProduceResponse](ctx, c, &produce.ProduceRequest{Acks: 0})
 		if err != nil || resp != nil {
@@ -197,11 +178,7 @@ func TestPipelining(t *testing.T) {
 	})
 	addr := serve(t, &server.Server{Handler: mux, ConnConcurrency: 8})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	var wg sync.WaitGroup
 	errs := make(chan error, 1000)
 	for g := range 50 {
@@ -235,11 +212,7 @@ func TestRoundTripFrame(t *testing.T) {
 	})
 	addr := serve(t, &server.Server{Handler: mux})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	req, _ := frame.NewRequest(metadataFor("raw"), 9, 777, ptr("someone-else"))
 	reqFrame, _ := frame.Framer{}.AppendRequest(nil, req)
 	orig := string(reqFrame)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
@@ -109,11 +110,7 @@ func TestBrokerClosesMidResponse(t *testing.T) {
 // ends it; the connection stays open (the answer could still come).
 func TestStalledBroker(t *testing.T) {
 	addr := rawBroker(t, func(nc net.Conn, r *bufio.Reader) { io.Copy(io.Discard, r) })
-	c, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -184,11 +181,7 @@ func TestCancelInFlight(t *testing.T) {
 		return r.(*metadata.MetadataResponse), err
 	})
 	addr := serve(t, &server.Server{Handler: mux, ConnConcurrency: 2})
-	c, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	result := make(chan error, 1)
 	go func() {

@@ -2,11 +2,12 @@ package client_test
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -17,54 +18,40 @@ import (
 // corr and a client id of its own.
 func requestFrame(t *testing.T, body any, version int16, corr int32) []byte {
 	t.Helper()
-	req, err := frame.NewRequest(body, version, corr, ptr("someone-else"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return frametest.Request(t, body, version, corr, ptr("someone-else"))
 }
 
-// serve starts srv on a loopback listener and returns its address.
-func serve(t *testing.T, srv *server.Server) string {
+// responseBody checks a response frame's correlation id and returns its body parsed as
+// the API's response at v9, or nil after reporting why it does not parse.
+func responseBody(t *testing.T, resp []byte, corr int32, apiKey int16) any {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	if id, _ := frame.PeekCorrelationID(resp); id != corr {
+		t.Errorf("response correlation id %d, want the request's %d", id, corr)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-	})
-	return ln.Addr().String()
+	r, err := frame.Framer{}.ParseResponse(resp, apiKey, 9)
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	return r.Body
 }
+
+// serve starts srv on a loopback listener until the test ends and returns its address.
+var serve = conntest.Serve
 
 // echoMux answers Metadata with the first requested topic's name as the cluster id,
 // so a test can tell whose answer a caller got.
 func echoMux() *server.Mux {
 	mux := server.NewMux()
 	server.Handle(mux, func(ctx context.Context, req *server.Request, body *metadata.MetadataRequest) (*metadata.MetadataResponse, error) {
-		id := "none"
-		if len(body.Topics) > 0 && body.Topics[0].Name != nil {
-			id = string(*body.Topics[0].Name)
-		}
+		id := frametest.FirstTopic(body, "none")
 		return &metadata.MetadataResponse{ClusterId: &id, ControllerId: common.BrokerId(req.Version())}, nil
 	})
 	return mux
 }
 
-func metadataFor(name string) *metadata.MetadataRequest {
-	n := common.TopicName(name)
-	return &metadata.MetadataRequest{Topics: []metadata.MetadataRequestTopic{{Name: &n}}}
-}
+// metadataFor asks for one topic, whose name the test servers answer with.
+var metadataFor = frametest.Metadata
 
 // recorder is a RawHandler that records the key and version of every frame and
 // declines it.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -56,11 +57,7 @@ func TestPluggableMechanism(t *testing.T) {
 	})
 	addr := serve(t, &server.Server{Handler: mux, SASL: []sasl.ServerMechanism{oauthServer{}}})
 	d := client.Dialer{SASL: oauthBearer{token: "good-token"}}
-	c, err := d.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.DialWith(t, context.Background(), &d, addr)
 	resp, err := client.Call[metadata.MetadataResponse](context.Background(), c, &metadata.MetadataRequest{})
 	if err != nil || *resp.ClusterId != "OAUTHBEARER:token-subject" {
 		t.Fatalf("%v, %v", resp, err)

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
-	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -47,15 +47,11 @@ func metadataFrame(t *testing.T, name string, corr int32) []byte {
 // checkMetadata checks a Metadata response frame's correlation id and answer.
 func checkMetadata(t *testing.T, resp []byte, corr int32, name string) {
 	t.Helper()
-	if id, _ := frame.PeekCorrelationID(resp); id != corr {
-		t.Errorf("response correlation id %d, want the request's %d", id, corr)
-	}
-	r, err := frame.Framer{}.ParseResponse(resp, metadata.APIKey, 9)
-	if err != nil {
-		t.Error(err)
+	r, ok := responseBody(t, resp, corr, metadata.APIKey).(*metadata.MetadataResponse)
+	if !ok {
 		return
 	}
-	if got := *r.Body.(*metadata.MetadataResponse).ClusterId; got != name {
+	if got := *r.ClusterId; got != name {
 		t.Errorf("request %d got the answer to %q, want %q", corr, got, name)
 	}
 }
@@ -70,11 +66,8 @@ func TestSendFrameThenWait(t *testing.T) {
 		t.Run(order, func(t *testing.T) {
 			addr := serve(t, &server.Server{Handler: barrierMux(n), ConnConcurrency: n})
 			ctx := context.Background()
-			c, err := client.Dial(ctx, addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := conntest.Dial(t, ctx, addr)
+			var err error
 			pending := make([]*client.PendingResponse, n)
 			for i := range n {
 				f := metadataFrame(t, fmt.Sprint("t", i), int32(1000+i))
@@ -106,11 +99,7 @@ func TestSendFrameThenWait(t *testing.T) {
 func TestSendFrameAcksZero(t *testing.T) {
 	addr := serve(t, &server.Server{Handler: recordsMux()})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	p0, err := c.SendFrame(ctx, produceWith(t, 10, 1, 0, 5))
 	if p0 != nil || err != nil {
 		t.Fatalf("acks=0: %v, %v; want nil, nil", p0, err)
@@ -141,11 +130,7 @@ func TestWaitContext(t *testing.T) {
 	})
 	addr := serve(t, &server.Server{Handler: mux})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	p, err := c.SendFrame(ctx, metadataFrame(t, "slow", 1))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -37,11 +38,7 @@ func TestReauthentication(t *testing.T) {
 	addr := lifetimeServer(t, 300*time.Millisecond, nil)
 	d := client.Dialer{SASL: sasl.Plain{User: "alice", Password: "alice-secret"}}
 	ctx := context.Background()
-	c, err := d.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.DialWith(t, ctx, &d, addr)
 	var wg sync.WaitGroup
 	var calls atomic.Int64
 	deadline := time.Now().Add(1500 * time.Millisecond)
@@ -79,11 +76,7 @@ func TestSessionExpired(t *testing.T) {
 	d := client.Dialer{SASL: sasl.Plain{User: "alice", Password: "alice-secret"},
 		MaxVersions: map[int16]int16{saslauthenticate.APIKey: 0}}
 	ctx := context.Background()
-	c, err := d.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.DialWith(t, ctx, &d, addr)
 	if _, err := client.Call[metadata.MetadataResponse](ctx, c, metadataFor("a")); err != nil {
 		t.Fatal(err)
 	}
@@ -120,13 +113,9 @@ func TestReauthenticationKeepsPrincipal(t *testing.T) {
 	addr := lifetimeServer(t, 100*time.Millisecond, closed)
 	d := client.Dialer{SASL: &switchingPlain{users: []string{"alice", "bob"}}}
 	ctx := context.Background()
-	c, err := d.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.DialWith(t, ctx, &d, addr)
 	time.Sleep(150 * time.Millisecond)
-	_, err = client.Call[metadata.MetadataResponse](ctx, c, metadataFor("a"))
+	_, err := client.Call[metadata.MetadataResponse](ctx, c, metadataFor("a"))
 	var se *sasl.Error
 	if !errors.Is(err, client.ErrReauthentication) || !errors.As(err, &se) || se.Code != 58 {
 		t.Errorf("call after a re-authentication as bob: %v, want ErrReauthentication with SASL_AUTHENTICATION_FAILED", err)

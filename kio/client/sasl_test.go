@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
@@ -74,11 +75,7 @@ func TestSASL(t *testing.T) {
 		for _, handshake := range []int16{1, 0} {
 			t.Run(fmt.Sprintf("%s/handshake-v%d", c.name, handshake), func(t *testing.T) {
 				d := client.Dialer{SASL: c.mech, MaxVersions: map[int16]int16{saslhandshake.APIKey: handshake}}
-				conn, err := d.Dial(context.Background(), addr)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer conn.Close()
+				conn := conntest.DialWith(t, context.Background(), &d, addr)
 				resp, err := client.Call[metadata.MetadataResponse](context.Background(), conn, &metadata.MetadataRequest{})
 				if err != nil {
 					t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
@@ -63,15 +64,11 @@ func (c *chunky) Read(p []byte) (int, error) {
 // checkProduce parses a Produce response frame and checks its answer.
 func checkProduce(t *testing.T, resp []byte, corr int32, n int, fill byte) {
 	t.Helper()
-	if id, _ := frame.PeekCorrelationID(resp); id != corr {
-		t.Errorf("response correlation id %d, want the head's %d", id, corr)
-	}
-	r, err := frame.Framer{}.ParseResponse(resp, produce.APIKey, 9)
-	if err != nil {
-		t.Error(err)
+	r, ok := responseBody(t, resp, corr, produce.APIKey).(*produce.ProduceResponse)
+	if !ok {
 		return
 	}
-	p := r.Body.(*produce.ProduceResponse).Responses[0].PartitionResponses[0]
+	p := r.Responses[0].PartitionResponses[0]
 	if p.BaseOffset != int64(n) || (n > 0 && p.Index != int32(fill)) {
 		t.Errorf("broker saw %d records of %d, want %d of %d", p.BaseOffset, p.Index, n, fill)
 	}
@@ -84,11 +81,7 @@ func TestRoundTripStream(t *testing.T) {
 	addr := serve(t, &server.Server{Handler: recordsMux()})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	for _, n := range []int{0, 100, 5000, 300 << 10} {
 		f := produceWith(t, n, 3, 1, 4242)
 		// 30 bytes reach this Produce's acks (header with the client id, null
@@ -143,11 +136,7 @@ func TestRoundTripStream(t *testing.T) {
 func TestRoundTripStreamHoldsTheWriteTurn(t *testing.T) {
 	addr := serve(t, &server.Server{Handler: recordsMux()})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -191,13 +180,7 @@ func TestRoundTripStreamShortBody(t *testing.T) {
 			addr := serve(t, &server.Server{Handler: recordsMux()})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			c, err := client.Dial(ctx, addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			f := produceWith(t, 300<<10, 1, 1, 1)
-			_, err = c.RoundTripStream(ctx, f[:4096], tc.body(f[4096:]))
+			c, f, err := streamProduce(t, ctx, addr, 300<<10, tc.body)
 			var se *client.StreamError
 			if !errors.As(err, &se) || !se.Read || !errors.Is(err, tc.want) || !errors.Is(err, client.ErrClosed) {
 				t.Fatalf("got %v, want a *StreamError (Read) wrapping %v and ErrClosed", err, tc.want)
@@ -217,6 +200,17 @@ func TestRoundTripStreamShortBody(t *testing.T) {
 	}
 }
 
+// streamProduce dials addr and sends a Produce of n record bytes with RoundTripStream,
+// as a 4 KiB head and body(the rest); it returns the connection, the frame and the
+// call's error.
+func streamProduce(t *testing.T, ctx context.Context, addr string, n int, body func(rest []byte) io.Reader) (*client.Conn, []byte, error) {
+	t.Helper()
+	c := conntest.Dial(t, ctx, addr)
+	f := produceWith(t, n, 1, 1, 1)
+	_, err := c.RoundTripStream(ctx, f[:4096], body(f[4096:]))
+	return c, f, err
+}
+
 type iotestErr struct{ err error }
 
 func (e iotestErr) Read([]byte) (int, error) { return 0, e.err }
@@ -230,13 +224,7 @@ func TestRoundTripStreamBrokerGone(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	f := produceWith(t, 20<<20, 1, 1, 1)
-	_, err = c.RoundTripStream(ctx, f[:4096], bytes.NewReader(f[4096:]))
+	c, _, err := streamProduce(t, ctx, addr, 20<<20, func(rest []byte) io.Reader { return bytes.NewReader(rest) })
 	var se *client.StreamError
 	if !errors.As(err, &se) || se.Read || !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("got %v, want a *StreamError of the write", err)

@@ -452,36 +452,32 @@ func checkBody(op string, key, version int16, body any, want reflect.Type) error
 // version come from req.Header; the header version follows from them. On error dst is
 // returned unchanged.
 func (f Framer) AppendRequest(dst []byte, req *Request) ([]byte, error) {
-	const op = "append request"
-	key, version := req.Header.RequestApiKey, req.Header.RequestApiVersion
-	api, err := lookupVersion(op, key, version)
-	if err != nil {
-		return dst, err
-	}
-	if err := checkBody(op, key, version, req.Body, api.Request); err != nil {
-		return dst, err
-	}
-	return f.appendFrame(dst, op, key, version, &req.Header, api.RequestHeaderVersion(version), req.Body)
+	return f.appendFrame(dst, "append request", req.Header.RequestApiKey, req.Header.RequestApiVersion, false, &req.Header, req.Body)
 }
 
 // AppendResponse appends resp as a frame to dst, for a request of the given API key and
 // version. On error dst is returned unchanged.
 func (f Framer) AppendResponse(dst []byte, apiKey, apiVersion int16, resp *Response) ([]byte, error) {
-	const op = "append response"
-	api, err := lookupVersion(op, apiKey, apiVersion)
+	return f.appendFrame(dst, "append response", apiKey, apiVersion, true, &resp.Header, resp.Body)
+}
+
+// appendFrame appends a request or response frame of the API key and version, after
+// checking that body is the API's request or response type.
+func (f Framer) appendFrame(dst []byte, op string, key, version int16, response bool, header, body any) ([]byte, error) {
+	api, err := lookupVersion(op, key, version)
 	if err != nil {
 		return dst, err
 	}
-	if err := checkBody(op, apiKey, apiVersion, resp.Body, api.Response); err != nil {
+	want, headerVersion := api.Request, api.RequestHeaderVersion(version)
+	if response {
+		want, headerVersion = api.Response, api.ResponseHeaderVersion(version)
+	}
+	if err := checkBody(op, key, version, body, want); err != nil {
 		return dst, err
 	}
-	return f.appendFrame(dst, op, apiKey, apiVersion, &resp.Header, api.ResponseHeaderVersion(apiVersion), resp.Body)
-}
-
-func (f Framer) appendFrame(dst []byte, op string, key, version int16, header any, headerVersion int16, body any) ([]byte, error) {
 	start := len(dst)
 	out := append(dst, 0, 0, 0, 0)
-	out, err := serial.Append(out, header, headerVersion)
+	out, err = serial.Append(out, header, headerVersion)
 	if err == nil {
 		out, err = serial.Append(out, body, version)
 	}

@@ -308,13 +308,9 @@ func (d *decoder) value(l *layout.Value, v reflect.Value, nullable bool) error {
 			return d.typeErr(t, off, "expected a floating point type")
 		}
 	case layout.UUID:
-		s, ok := t.(string)
-		if !ok {
-			return d.typeErr(t, off, "expected a JSON string type")
-		}
-		u, uerr := parseUUID(s)
-		if uerr != nil {
-			return failf(off, ErrRange, "%v", uerr)
+		u, err := parseString(d, t, off, "expected a JSON string type", parseUUID)
+		if err != nil {
+			return err
 		}
 		for i := range u {
 			v.Index(i).SetUint(uint64(u[i]))
@@ -332,26 +328,7 @@ func (d *decoder) value(l *layout.Value, v reflect.Value, nullable bool) error {
 			v.SetString(s)
 		}
 	case layout.Bytes:
-		if !l.Records {
-			s, ok := t.(string)
-			if !ok {
-				return d.typeErr(t, off, "expected Base64-encoded binary data")
-			}
-			b, berr := decodeBase64(s)
-			if berr != nil {
-				return failf(off, ErrRange, "%v", berr)
-			}
-			v.SetBytes(b)
-			return nil
-		}
-		switch t := t.(type) {
-		case string:
-			b, berr := decodeBase64(t)
-			if berr != nil {
-				return failf(off, ErrRange, "%v", berr)
-			}
-			v.SetBytes(b)
-		case json.Delim:
+		if t, ok := t.(json.Delim); ok && l.Records { // decoded records, not base64
 			if t != '{' {
 				return failf(off, ErrType, "expected Base64-encoded binary data or decoded records, got ARRAY")
 			}
@@ -360,15 +337,16 @@ func (d *decoder) value(l *layout.Value, v reflect.Value, nullable bool) error {
 				return err
 			}
 			v.SetBytes(b)
-		default:
-			return d.typeErr(t, off, "expected Base64-encoded binary data")
+			return nil
 		}
+		b, err := parseString(d, t, off, "expected Base64-encoded binary data", decodeBase64)
+		if err != nil {
+			return err
+		}
+		v.SetBytes(b)
 	case layout.Array:
-		if t != json.Delim('[') {
-			if err := d.skip(t); err != nil {
-				return err
-			}
-			return failf(off, ErrType, "expected a JSON array, but got %s", jsonType(t))
+		if err := d.opens(t, off, '[', "a JSON array"); err != nil {
+			return err
 		}
 		s := reflect.MakeSlice(l.GoType, 0, 0)
 		for i := 0; d.dec.More(); i++ {
@@ -386,11 +364,8 @@ func (d *decoder) value(l *layout.Value, v reflect.Value, nullable bool) error {
 		}
 		v.Set(s)
 	case layout.Struct:
-		if t != json.Delim('{') {
-			if err := d.skip(t); err != nil {
-				return err
-			}
-			return failf(off, ErrType, "expected a JSON object, but got %s", jsonType(t))
+		if err := d.opens(t, off, '{', "a JSON object"); err != nil {
+			return err
 		}
 		target := v
 		if l.Ptr {
@@ -416,6 +391,33 @@ func (d *decoder) typeErr(t json.Token, off int64, what string) error {
 
 // decodeBase64 reads base64 as Jackson's default variant writes it (standard
 // alphabet, padded), also without padding.
+// opens checks that t opens the JSON array or object (delim) a value needs; a value of
+// another type is skipped and a type error (expected says what was).
+func (d *decoder) opens(t json.Token, off int64, delim json.Delim, expected string) error {
+	if t == delim {
+		return nil
+	}
+	if err := d.skip(t); err != nil {
+		return err
+	}
+	return failf(off, ErrType, "expected %s, but got %s", expected, jsonType(t))
+}
+
+// parseString parses the JSON string t with parse; a value of another type is a type
+// error (expect says what was expected), one parse refuses out of range.
+func parseString[T any](d *decoder, t json.Token, off int64, expect string, parse func(string) (T, error)) (T, error) {
+	s, ok := t.(string)
+	if !ok {
+		var zero T
+		return zero, d.typeErr(t, off, expect)
+	}
+	x, err := parse(s)
+	if err != nil {
+		return x, failf(off, ErrRange, "%v", err)
+	}
+	return x, nil
+}
+
 func decodeBase64(s string) ([]byte, error) {
 	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
 		return b, nil

@@ -68,9 +68,14 @@ func genInt(_ *generator, r *rand.Rand, _ *layout.ValueAt, v reflect.Value, _ in
 }
 
 func shrinkInt(_ *generator, _ *layout.ValueAt, v reflect.Value) stream {
-	var out []reflect.Value
-	for _, c := range towardZero(v.Int()) {
-		out = append(out, fresh(v, func(x reflect.Value) { x.SetInt(c) }))
+	return shrinkToward(v, towardZero(v.Int()), reflect.Value.SetInt)
+}
+
+// shrinkToward streams copies of v set to each candidate, in order.
+func shrinkToward[T int64 | uint64](v reflect.Value, candidates []T, set func(reflect.Value, T)) stream {
+	out := make([]reflect.Value, len(candidates))
+	for i, c := range candidates {
+		out[i] = fresh(v, func(x reflect.Value) { set(x, c) })
 	}
 	return values(out...)
 }
@@ -82,11 +87,7 @@ func genUint(_ *generator, r *rand.Rand, _ *layout.ValueAt, v reflect.Value, _ i
 }
 
 func shrinkUint(_ *generator, _ *layout.ValueAt, v reflect.Value) stream {
-	var out []reflect.Value
-	for _, c := range towardZeroUnsigned(v.Uint()) {
-		out = append(out, fresh(v, func(x reflect.Value) { x.SetUint(c) }))
-	}
-	return values(out...)
+	return shrinkToward(v, towardZero(v.Uint()), reflect.Value.SetUint)
 }
 
 // Float64.

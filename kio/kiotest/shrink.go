@@ -210,34 +210,19 @@ func (g *generator) shrinkSlice(va *layout.ValueAt, v reflect.Value) stream {
 }
 
 // towardZero returns candidates closer to zero than x: zero, then x minus half of it,
-// a quarter, an eighth ... down to one, so shrinking homes in on a boundary in
-// logarithmically many steps.
-func towardZero(x int64) []int64 {
+// a quarter, an eighth ... down to one, then the neighbour of x on zero's side, so
+// shrinking homes in on a boundary in logarithmically many steps.
+func towardZero[T int64 | uint64](x T) []T {
 	if x == 0 {
 		return nil
 	}
-	out := []int64{0}
+	out := []T{0}
 	for d := x / 2; d != 0; d /= 2 {
 		out = append(out, x-d)
 	}
-	if step := x - 1; x < 0 {
+	if x < 0 {
 		out = append(out, x+1)
-	} else if step != 0 {
-		out = append(out, step)
-	}
-	return dedupe(out)
-}
-
-// towardZeroUnsigned is towardZero for unsigned values.
-func towardZeroUnsigned(x uint64) []uint64 {
-	if x == 0 {
-		return nil
-	}
-	out := []uint64{0}
-	for d := x / 2; d != 0; d /= 2 {
-		out = append(out, x-d)
-	}
-	if x > 1 {
+	} else if x > 1 {
 		out = append(out, x-1)
 	}
 	return dedupe(out)

@@ -110,12 +110,7 @@ func TestEveryShrinkCandidateIsValid(t *testing.T) {
 			for range 2 {
 				var next []any
 				for _, parent := range level {
-					s := g.shrink(parent)
-					for range 400 {
-						c, ok := s()
-						if !ok {
-							break
-						}
+					for _, c := range firstCandidates(g, parent, 400) {
 						candidates++
 						if reflect.DeepEqual(c, parent) {
 							t.Fatalf("v%d: a candidate equal to its parent %+v", version, parent)
@@ -218,6 +213,16 @@ func TestShrinkStringsOnRuneBoundaries(t *testing.T) {
 
 func isValidUTF8(s string) bool { return string([]rune(s)) == s }
 
+// firstCandidates returns v's first n shrink candidates, fewer if it has fewer.
+func firstCandidates(g *generator, v any, n int) []any {
+	var out []any
+	s := g.shrink(v)
+	for c, ok := s(); ok && len(out) < n; c, ok = s() {
+		out = append(out, c)
+	}
+	return out
+}
+
 // TestShrinkCandidatesOfEveryMessageAreValid does the same for every message of the
 // schema at its lowest and highest version: the first 100 candidates of two values each.
 func TestShrinkCandidatesOfEveryMessageAreValid(t *testing.T) {
@@ -232,12 +237,7 @@ func TestShrinkCandidatesOfEveryMessageAreValid(t *testing.T) {
 			r := rand.New(rand.NewSource(int64(version)))
 			for range 2 {
 				v := g.genStruct(r, g.top, 0).Interface()
-				s := g.shrink(v)
-				for range 100 {
-					c, ok := s()
-					if !ok {
-						break
-					}
+				for _, c := range firstCandidates(g, v, 100) {
 					candidates++
 					if err := RoundTrip(c, version); err != nil {
 						t.Fatalf("%s v%d: candidate of %+v:\n%+v\n%v", m.Name, version, v, c, err)

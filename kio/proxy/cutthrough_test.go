@@ -13,6 +13,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
@@ -43,13 +45,7 @@ func recordsBroker(t *testing.T) (addr string, closed chan error) {
 	})
 	closed = make(chan error, 100)
 	srv := &server.Server{Handler: mux, OnClose: func(_ *server.Peer, err error) { closed <- err }}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String(), closed
+	return conntest.Serve(t, srv), closed
 }
 
 func produceOf(n int, fill byte, acks int16) *produce.ProduceRequest {
@@ -78,11 +74,7 @@ func TestCutThrough(t *testing.T) {
 	broker, _ := recordsBroker(t)
 	p := startProxy(t, &proxy.Proxy{}, []string{broker})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, p.BootstrapAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, p.BootstrapAddr())
 	produceThrough(t, c, 1000, 1)
 	if s := p.Stats(); s.Streamed != 0 {
 		t.Errorf("a 1 KB Produce streamed")
@@ -160,14 +152,7 @@ func TestCutThroughClientGoneMidRequest(t *testing.T) {
 	for len(logged) > 0 { // Start's discovery: the broker serves no Metadata
 		<-logged
 	}
-	req, err := frame.NewRequest(produceOf(1<<20, 1, 1), 9, 1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	whole, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	whole := frametest.Request(t, produceOf(1<<20, 1, 1), 9, 1, nil)
 	nc, err := net.Dial("tcp", p.BootstrapAddr())
 	if err != nil {
 		t.Fatal(err)
@@ -179,11 +164,7 @@ func TestCutThroughClientGoneMidRequest(t *testing.T) {
 	// one before, on a Metadata request it does not serve).
 	waitErr(t, closed, io.ErrUnexpectedEOF, "the broker's connection")
 	waitErr(t, logged, io.ErrUnexpectedEOF, "ErrorLog")
-	c, err := client.Dial(context.Background(), p.BootstrapAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), p.BootstrapAddr())
 	produceThrough(t, c, 500<<10, 9)
 }
 
@@ -192,14 +173,10 @@ func TestCutThroughClientGoneMidRequest(t *testing.T) {
 func TestCutThroughKgo(t *testing.T) {
 	_, brokers := fakeCluster(t, 1)
 	p := startProxy(t, &proxy.Proxy{}, brokers)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()), kgo.DefaultProduceTopic("t"),
+	cl := newKgo(t, p.BootstrapAddr(), kgo.DefaultProduceTopic("t"),
 		kgo.ConsumeTopics("t"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.ProducerLinger(50*time.Millisecond), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerBatchCompression(kgo.NoCompression()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const n = 40
@@ -256,20 +233,9 @@ func TestCutThroughDeclinesAHeadWithoutAcks(t *testing.T) {
 	broker, _ := recordsBroker(t)
 	p := startProxy(t, &proxy.Proxy{}, []string{broker})
 	ctx := context.Background()
-	c, err := client.Dial(ctx, p.BootstrapAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, p.BootstrapAddr())
 	id := string(bytes.Repeat([]byte("c"), 5000))
-	req, err := frame.NewRequest(produceOf(200<<10, 6, 1), 9, 31, &id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := frametest.Request(t, produceOf(200<<10, 6, 1), 9, 31, &id)
 	out, err := c.RoundTripFrame(ctx, f)
 	if err != nil {
 		t.Fatal(err)

@@ -99,53 +99,55 @@ func carriesEndpointsAt(apiKey, version int16) bool {
 func RewriteEndpoints(body any, m Mapper) (int, error) {
 	var r rewriter
 	r.m = m
-	switch b := body.(type) {
+	switch b := body.(type) { // by API key
+	case *produce.ProduceResponse:
+		nodeEndpoints(&r, b.NodeEndpoints)
+	case *fetch.FetchResponse:
+		nodeEndpoints(&r, b.NodeEndpoints)
 	case *metadata.MetadataResponse:
-		for i := range b.Brokers {
-			x := &b.Brokers[i]
-			r.int32Port(int32(x.NodeId), &x.Host, &x.Port)
-		}
+		nodeEndpoints(&r, b.Brokers)
 	case *findcoordinator.FindCoordinatorResponse:
 		r.int32Port(int32(b.NodeId), &b.Host, &b.Port)
-		for i := range b.Coordinators {
-			x := &b.Coordinators[i]
-			r.int32Port(int32(x.NodeId), &x.Host, &x.Port)
-		}
-	case *describecluster.DescribeClusterResponse:
-		for i := range b.Brokers {
-			x := &b.Brokers[i]
-			r.int32Port(int32(x.BrokerId), &x.Host, &x.Port)
-		}
-	case *produce.ProduceResponse:
-		for i := range b.NodeEndpoints {
-			x := &b.NodeEndpoints[i]
-			r.int32Port(int32(x.NodeId), &x.Host, &x.Port)
-		}
-	case *fetch.FetchResponse:
-		for i := range b.NodeEndpoints {
-			x := &b.NodeEndpoints[i]
-			r.int32Port(int32(x.NodeId), &x.Host, &x.Port)
-		}
-	case *sharefetch.ShareFetchResponse:
-		for i := range b.NodeEndpoints {
-			x := &b.NodeEndpoints[i]
-			r.int32Port(int32(x.NodeId), &x.Host, &x.Port)
-		}
-	case *shareacknowledge.ShareAcknowledgeResponse:
-		for i := range b.NodeEndpoints {
-			x := &b.NodeEndpoints[i]
-			r.int32Port(int32(x.NodeId), &x.Host, &x.Port)
-		}
+		each(b.Coordinators, func(x *findcoordinator.Coordinator) { r.int32Port(int32(x.NodeId), &x.Host, &x.Port) })
 	case *describequorum.DescribeQuorumResponse:
-		for i := range b.Nodes {
-			n := &b.Nodes[i]
-			for j := range n.Listeners {
-				l := &n.Listeners[j]
-				r.uint16Port(int32(n.NodeId), &l.Host, &l.Port)
-			}
-		}
+		each(b.Nodes, func(n *describequorum.Node) {
+			each(n.Listeners, func(l *describequorum.Listener) { r.uint16Port(int32(n.NodeId), &l.Host, &l.Port) })
+		})
+	case *describecluster.DescribeClusterResponse:
+		each(b.Brokers, func(x *describecluster.DescribeClusterBroker) { r.int32Port(int32(x.BrokerId), &x.Host, &x.Port) })
+	case *sharefetch.ShareFetchResponse:
+		nodeEndpoints(&r, b.NodeEndpoints)
+	case *shareacknowledge.ShareAcknowledgeResponse:
+		nodeEndpoints(&r, b.NodeEndpoints)
 	}
 	return r.n, r.err
+}
+
+// nodeEndpoint is the element type of Metadata's Brokers and of the NodeEndpoints of
+// Produce, Fetch, ShareFetch and ShareAcknowledge (KIP-951, KIP-932): each message
+// declares it under its own name, with the same fields, so one loop serves the five.
+type nodeEndpoint interface {
+	metadata.MetadataResponseBroker | produce.NodeEndpoint | fetch.NodeEndpoint |
+		sharefetch.NodeEndpoint | shareacknowledge.NodeEndpoint
+}
+
+// nodeEndpoints rewrites every endpoint of s, through a copy of each element as
+// produce.NodeEndpoint (a conversion between the same fields: Go converts values, not
+// pointers, of a type parameter).
+func nodeEndpoints[E nodeEndpoint](r *rewriter, s []E) {
+	for i := range s {
+		x := produce.NodeEndpoint(s[i])
+		r.int32Port(int32(x.NodeId), &x.Host, &x.Port)
+		s[i] = E(x)
+	}
+}
+
+// each calls f with a pointer to each element of s, for the endpoint lists whose element
+// types differ from nodeEndpoint's.
+func each[E any](s []E, f func(*E)) {
+	for i := range s {
+		f(&s[i])
+	}
 }
 
 // rewriter applies a Mapper to endpoint fields, counting them and keeping the first

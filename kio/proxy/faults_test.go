@@ -11,7 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/kio-go/kafka-protocol/kio/frame"
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/serial"
@@ -57,18 +57,10 @@ func (b *blackHole) closedConns() int {
 }
 
 func metadataFrame(t *testing.T, corr int32) []byte {
+	t.Helper()
 	body := serial.Default[metadata.MetadataRequest]()
 	id := "raw"
-	req, err := frame.NewRequest(&body, 12, corr, &id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f frame.Framer
-	out, err := f.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return frametest.Request(t, &body, 12, corr, &id)
 }
 
 // TestStalledUpstream: one upstream broker stalls. A client of it is cut off after
@@ -126,16 +118,7 @@ func TestStalledUpstream(t *testing.T) {
 	waitFor(t, func() bool { return hole.closedConns() == 2 })
 
 	// Meanwhile the healthy broker serves through the same proxy.
-	cl, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "t", Value: []byte("ok")}).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	produceOK(t, p.BootstrapAddr())
 }
 
 // TestClientDisconnectsMidRequest: a client that hangs up halfway through a request
@@ -161,18 +144,21 @@ func TestClientDisconnectsMidRequest(t *testing.T) {
 	c.Close()
 	waitFor(t, func() bool { return p.Stats().Requests == before.Requests+1 })
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()))
-	if err != nil {
-		t.Fatal(err)
+	produceOK(t, p.BootstrapAddr())
+	if got := p.Stats().Requests - before.Requests; got < 2 {
+		t.Errorf("%d requests counted", got)
 	}
-	defer cl.Close()
+}
+
+// produceOK produces a record to topic t through addr with franz-go, and fails t if
+// that fails.
+func produceOK(t *testing.T, addr string) {
+	t.Helper()
+	cl := newKgo(t, addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "t", Value: []byte("ok")}).FirstErr(); err != nil {
 		t.Fatal(err)
-	}
-	if got := p.Stats().Requests - before.Requests; got < 2 {
-		t.Errorf("%d requests counted", got)
 	}
 }
 

@@ -28,17 +28,13 @@ const (
 	Drop
 )
 
+// verdictNames name the verdicts, by value.
+var verdictNames = [...]string{Pass: "pass", Modified: "modified", Answered: "answered", Drop: "drop"}
+
 // String names the verdict.
 func (v Verdict) String() string {
-	switch v {
-	case Pass:
-		return "pass"
-	case Modified:
-		return "modified"
-	case Answered:
-		return "answered"
-	case Drop:
-		return "drop"
+	if v >= 0 && int(v) < len(verdictNames) {
+		return verdictNames[v]
 	}
 	return fmt.Sprintf("Verdict(%d)", int8(v))
 }

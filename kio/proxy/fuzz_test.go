@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/kiotest"
 	"github.com/kio-go/kafka-protocol/kio/schema"
@@ -159,15 +160,7 @@ func fuzzSeeds(f *testing.F) [][]byte {
 	var seeds [][]byte
 	add := func(req any, reqVersion int16, resp any) {
 		id := "seed"
-		r, err := frame.NewRequest(req, reqVersion, 1, &id)
-		if err != nil {
-			f.Fatal(err)
-		}
-		var fr frame.Framer
-		stream, err := fr.AppendRequest(nil, r)
-		if err != nil {
-			f.Fatal(err)
-		}
+		stream := frametest.Request(f, req, reqVersion, 1, &id)
 		api, _ := schema.LookupBody(resp)
 		body, err := serial.Marshal(resp, reqVersion)
 		if err != nil {

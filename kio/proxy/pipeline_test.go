@@ -3,10 +3,11 @@ package proxy_test
 import (
 	"context"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
@@ -38,27 +39,13 @@ func withholdingBroker(t *testing.T) string {
 			PartitionResponses: []produce.PartitionProduceResponse{{Index: int32(rec[0]), BaseOffset: int64(len(rec))}}}}}, nil
 	})
 	srv := &server.Server{Handler: mux, ConnConcurrency: 4}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
+	return conntest.Serve(t, srv)
 }
 
 // produceFrame encodes a Produce of n bytes of fill at v9.
 func produceFrame(t *testing.T, n int, fill byte, corr int32) []byte {
 	t.Helper()
-	req, err := frame.NewRequest(produceOf(n, fill, 1), 9, corr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return frametest.Request(t, produceOf(n, fill, 1), 9, corr, nil)
 }
 
 // TestPipelinedRelay: a client's second request reaches the upstream before the
@@ -85,11 +72,7 @@ func TestPipelinedRelay(t *testing.T) {
 			}
 			startProxy(t, p, []string{withholdingBroker(t)})
 			ctx := context.Background()
-			c, err := client.Dial(ctx, p.BootstrapAddr())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := conntest.Dial(t, ctx, p.BootstrapAddr())
 			p1, err := c.SendFrame(ctx, produceFrame(t, tc.first, 1, 100))
 			if err != nil {
 				t.Fatal(err)

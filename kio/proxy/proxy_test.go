@@ -52,12 +52,8 @@ func TestPassThroughKgoThreeBrokers(t *testing.T) {
 	_, brokers := fakeCluster(t, 3)
 	p := startProxy(t, &proxy.Proxy{}, brokers[:1])
 	rec := &dialrecord.Recorder{}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()), kgo.Dialer(rec.Dial),
+	cl := newKgo(t, p.BootstrapAddr(), kgo.Dialer(rec.Dial),
 		kgo.ConsumeTopics("t"), kgo.ConsumerGroup("g"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const n = 300
@@ -156,12 +152,21 @@ func TestNoBrokerAddressReachesClient(t *testing.T) {
 }
 
 func newAdmin(t *testing.T, addr string, opts ...kgo.Opt) (*kadm.Client, *kgo.Client) {
+	t.Helper()
+	cl := newKgo(t, addr, opts...)
+	return kadm.NewClient(cl), cl
+}
+
+// newKgo returns a franz-go client with addr as its seed broker, closed when the test
+// ends.
+func newKgo(t *testing.T, addr string, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cl.Close)
-	return kadm.NewClient(cl), cl
+	return cl
 }
 
 // TestFiltersChangeAnswerDrop: a request filter that refuses one topic by answering for
@@ -177,16 +182,7 @@ func TestFiltersChangeAnswerDrop(t *testing.T) {
 		defer mu.Unlock()
 		for _, td := range r.TopicData {
 			if td.Name == "forbidden" || names[td.TopicId] == "forbidden" {
-				resp := produce.ProduceResponse{}
-				for _, td := range r.TopicData {
-					tr := produce.TopicProduceResponse{Name: td.Name, TopicId: td.TopicId}
-					for _, pd := range td.PartitionData {
-						tr.PartitionResponses = append(tr.PartitionResponses, produce.PartitionProduceResponse{
-							Index: pd.Index, ErrorCode: common.TopicAuthorizationFailed, LogStartOffset: -1, BaseOffset: -1, LogAppendTimeMs: -1})
-					}
-					resp.Responses = append(resp.Responses, tr)
-				}
-				return c.Answer(&resp)
+				return c.Answer(refusal(r, common.TopicAuthorizationFailed))
 			}
 		}
 		return proxy.Pass
@@ -278,11 +274,7 @@ func TestDropClosesTheConnection(t *testing.T) {
 	}}, brokers)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	dropped, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()), kgo.ClientID("dropped"), kgo.RequestRetries(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dropped.Close()
+	dropped := newKgo(t, p.BootstrapAddr(), kgo.ClientID("dropped"), kgo.RequestRetries(0))
 	if _, err := dropped.Request(ctx, kmsg.NewPtrMetadataRequest()); err == nil {
 		t.Error("a dropped Metadata request was answered")
 	}
@@ -298,14 +290,18 @@ func TestDropClosesTheConnection(t *testing.T) {
 	if !found {
 		t.Errorf("ErrorLog did not hear ErrDropped: %v", logged)
 	}
-	ok, err := kgo.NewClient(kgo.SeedBrokers(p.BootstrapAddr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ok.Close()
+	ok := newKgo(t, p.BootstrapAddr())
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel2()
 	if _, err := ok.Request(ctx2, kmsg.NewPtrMetadataRequest()); err != nil {
 		t.Errorf("another client: %v", err)
+	}
+}
+
+// TestVerdictNames: the verdicts' names, and the form of a value that is none.
+func TestVerdictNames(t *testing.T) {
+	got := fmt.Sprint(proxy.Pass, proxy.Modified, proxy.Answered, proxy.Drop, proxy.Verdict(9), proxy.Verdict(-1))
+	if want := "pass modified answered drop Verdict(9) Verdict(-1)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

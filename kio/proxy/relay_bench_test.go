@@ -2,11 +2,11 @@ package proxy_test
 
 import (
 	"context"
-	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/proxy"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
@@ -31,14 +31,8 @@ func BenchmarkRelayProduce(b *testing.B) {
 		}
 		return resp, nil
 	})
-	srv := &server.Server{Handler: mux}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	p := &proxy.Proxy{Upstream: []string{ln.Addr().String()}}
+	upstream := conntest.Serve(b, &server.Server{Handler: mux})
+	p := &proxy.Proxy{Upstream: []string{upstream}}
 	if err := p.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -47,16 +41,12 @@ func BenchmarkRelayProduce(b *testing.B) {
 	req := &produce.ProduceRequest{Acks: 1, TimeoutMs: 30000, TopicData: []produce.TopicProduceData{{
 		Name: "t", PartitionData: []produce.PartitionProduceData{{Index: 0, Records: make([]byte, 1024)}},
 	}}}
-	for _, bc := range []struct{ name, addr string }{{"direct", ln.Addr().String()}, {"proxy", p.BootstrapAddr()}} {
+	for _, bc := range []struct{ name, addr string }{{"direct", upstream}, {"proxy", p.BootstrapAddr()}} {
 		// 5 calls in flight on the one connection, as a pipelining producer keeps them:
 		// what relaying a connection's requests one at a time costs.
 		b.Run(bc.name+"-5-in-flight", func(b *testing.B) {
 			ctx := context.Background()
-			conn, err := client.Dial(ctx, bc.addr)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer conn.Close()
+			conn := conntest.Dial(b, ctx, bc.addr)
 			b.ReportAllocs()
 			var left atomic.Int64
 			left.Store(int64(b.N))
@@ -76,11 +66,7 @@ func BenchmarkRelayProduce(b *testing.B) {
 		})
 		b.Run(bc.name, func(b *testing.B) {
 			ctx := context.Background()
-			conn, err := client.Dial(ctx, bc.addr)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer conn.Close()
+			conn := conntest.Dial(b, ctx, bc.addr)
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := client.Call[produce.ProduceResponse](ctx, conn, req); err != nil {
@@ -93,11 +79,7 @@ func BenchmarkRelayProduce(b *testing.B) {
 		// bytes costs, beside the round trip.
 		b.Run(bc.name+"-512KiB", func(b *testing.B) {
 			ctx := context.Background()
-			conn, err := client.Dial(ctx, bc.addr)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer conn.Close()
+			conn := conntest.Dial(b, ctx, bc.addr)
 			big := &produce.ProduceRequest{Acks: 1, TimeoutMs: 30000, TopicData: []produce.TopicProduceData{{
 				Name: "t", PartitionData: []produce.PartitionProduceData{{Index: 0, Records: make([]byte, 512<<10)}},
 			}}}

@@ -10,20 +10,20 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 )
 
-// skimCases returns Produce and Fetch responses at every version the skim walks, with
-// and without NodeEndpoints, with the other tagged fields (CurrentLeader, which is tag
-// 0 of a partition, DivergingEpoch) and the optional arrays set.
-func skimCases() []struct {
+// skimCase is a response body of the API key at the version, and whether it carries
+// NodeEndpoints.
+type skimCase struct {
 	key, version int16
 	body         any
 	endpoints    bool
-} {
+}
+
+// skimCases returns Produce and Fetch responses at every version the skim walks, with
+// and without NodeEndpoints, with the other tagged fields (CurrentLeader, which is tag
+// 0 of a partition, DivergingEpoch) and the optional arrays set.
+func skimCases() []skimCase {
 	msg := "boom"
-	var out []struct {
-		key, version int16
-		body         any
-		endpoints    bool
-	}
+	var out []skimCase
 	for v := int16(10); v <= 13; v++ {
 		for _, ep := range []bool{false, true} {
 			r := &produce.ProduceResponse{ThrottleTimeMs: 7, Responses: []produce.TopicProduceResponse{{
@@ -36,11 +36,7 @@ func skimCases() []struct {
 			if ep {
 				r.NodeEndpoints = []produce.NodeEndpoint{{NodeId: 2, Host: "b2", Port: 9092}}
 			}
-			out = append(out, struct {
-				key, version int16
-				body         any
-				endpoints    bool
-			}{produce.APIKey, v, r, ep})
+			out = append(out, skimCase{produce.APIKey, v, r, ep})
 		}
 	}
 	for v := int16(16); v <= 18; v++ {
@@ -55,11 +51,7 @@ func skimCases() []struct {
 			if ep {
 				r.NodeEndpoints = []fetch.NodeEndpoint{{NodeId: 2, Host: "b2", Port: 9092}}
 			}
-			out = append(out, struct {
-				key, version int16
-				body         any
-				endpoints    bool
-			}{fetch.APIKey, v, r, ep})
+			out = append(out, skimCase{fetch.APIKey, v, r, ep})
 		}
 	}
 	return out

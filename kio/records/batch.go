@@ -14,19 +14,14 @@ const (
 	CompressionZstd   Compression = 4
 )
 
+// compressionNames are Kafka's names of the codecs, by value.
+var compressionNames = [...]string{CompressionNone: "none", CompressionGzip: "gzip",
+	CompressionSnappy: "snappy", CompressionLZ4: "lz4", CompressionZstd: "zstd"}
+
 // String returns Kafka's name of the codec ("none", "gzip", "snappy", "lz4", "zstd").
 func (c Compression) String() string {
-	switch c {
-	case CompressionNone:
-		return "none"
-	case CompressionGzip:
-		return "gzip"
-	case CompressionSnappy:
-		return "snappy"
-	case CompressionLZ4:
-		return "lz4"
-	case CompressionZstd:
-		return "zstd"
+	if c >= 0 && int(c) < len(compressionNames) {
+		return compressionNames[c]
 	}
 	return fmt.Sprintf("compression(%d)", int8(c))
 }

@@ -125,30 +125,47 @@ func inflateGzip(src []byte, limit int) ([]byte, error) {
 	return readLimited(&g.zr, sizeHint(declared, len(src), gzipMaxRatio, limit), limit)
 }
 
-type gzipDeflater struct {
-	out appendWriter
-	zw  *gzip.Writer
+// gzipDeflaters pools gzip writers per level; level 0 is gzip's default.
+var gzipDeflaters = deflaterPool{codec: "gzip", newWriter: func(level int) (streamWriter, error) {
+	if level == 0 {
+		level = gzip.DefaultCompression
+	}
+	return gzip.NewWriterLevel(nil, level)
+}}
+
+// streamWriter is a compressing writer that can be pointed at a new output: gzip's
+// and lz4's.
+type streamWriter interface {
+	io.WriteCloser
+	Reset(io.Writer)
 }
 
-// gzipDeflaters pools writers per level; index 0 is the default level.
-var gzipDeflaters [10]sync.Pool
+// deflaterPool pools a codec's streamWriters per level (Kafka's compression.*.level, 1
+// to 9; 0 is the codec's default), each with the buffer it appends to.
+type deflaterPool struct {
+	codec     string
+	newWriter func(level int) (streamWriter, error)
+	levels    [10]sync.Pool
+}
 
-func deflateGzip(dst, src []byte, level int) ([]byte, error) {
+type deflater struct {
+	out appendWriter
+	zw  streamWriter
+}
+
+// deflate appends src compressed at level to dst.
+func (p *deflaterPool) deflate(dst, src []byte, level int) ([]byte, error) {
 	if level < 0 || level > 9 {
-		return dst, fmt.Errorf("%w: gzip level %d, want 1 to 9", ErrInvalidBatch, level)
+		return dst, fmt.Errorf("%w: %s level %d, want 1 to 9", ErrInvalidBatch, p.codec, level)
 	}
-	pool := &gzipDeflaters[level]
-	g, _ := pool.Get().(*gzipDeflater)
+	pool := &p.levels[level]
+	g, _ := pool.Get().(*deflater)
 	if g == nil {
-		zlevel := gzip.DefaultCompression
-		if level > 0 {
-			zlevel = level
-		}
-		zw, err := gzip.NewWriterLevel(nil, zlevel)
+		zw, err := p.newWriter(level)
 		if err != nil {
 			return dst, err
 		}
-		g = &gzipDeflater{zw: zw}
+		g = &deflater{zw: zw}
 	}
 	defer pool.Put(g)
 	g.out.buf = dst
@@ -286,42 +303,18 @@ func lz4Bounds(src []byte) (exact, upper uint64, err error) {
 	return exact, upper, nil
 }
 
-type lz4Deflater struct {
-	out appendWriter
-	zw  *lz4.Writer
-}
-
-// lz4Deflaters pools writers per level; index 0 is pierrec/lz4's default, Fast.
-var lz4Deflaters [10]sync.Pool
-
-func deflateLZ4(dst, src []byte, level int) ([]byte, error) {
-	if level < 0 || level > 9 {
-		return dst, fmt.Errorf("%w: lz4 level %d, want 1 to 9", ErrInvalidBatch, level)
+// lz4Deflaters pools lz4 writers per level; level 0 is pierrec/lz4's default, Fast.
+var lz4Deflaters = deflaterPool{codec: "lz4", newWriter: func(level int) (streamWriter, error) {
+	zlevel := lz4.Fast
+	if level > 0 {
+		zlevel = lz4.Level1 << (level - 1)
 	}
-	pool := &lz4Deflaters[level]
-	g, _ := pool.Get().(*lz4Deflater)
-	if g == nil {
-		g = &lz4Deflater{zw: lz4.NewWriter(nil)}
-		zlevel := lz4.Fast
-		if level > 0 {
-			zlevel = lz4.Level1 << (level - 1)
-		}
-		// 64 KiB blocks as Kafka's Java client writes, rather than 4 MiB: less memory per
-		// batch on both sides.
-		if err := g.zw.Apply(lz4.BlockSizeOption(lz4.Block64Kb), lz4.CompressionLevelOption(zlevel)); err != nil {
-			return dst, err
-		}
-	}
-	defer pool.Put(g)
-	g.out.buf = dst
-	g.zw.Reset(&g.out)
-	if _, err := g.zw.Write(src); err != nil {
-		return dst, err
-	}
-	err := g.zw.Close()
-	dst, g.out.buf = g.out.buf, nil
-	return dst, err
-}
+	zw := lz4.NewWriter(nil)
+	// 64 KiB blocks as Kafka's Java client writes, rather than 4 MiB: less memory per
+	// batch on both sides.
+	err := zw.Apply(lz4.BlockSizeOption(lz4.Block64Kb), lz4.CompressionLevelOption(zlevel))
+	return zw, err
+}}
 
 // fixLZ4HeaderChecksum returns src with its LZ4 frame header checksum recomputed.
 // Kafka's magic 0 writer hashed the frame magic number into it by mistake, and Kafka's
@@ -493,14 +486,14 @@ func deflateZstd(dst, src []byte, level int) ([]byte, error) {
 func compress(dst, src []byte, codec Compression, cfg *writeConfig) ([]byte, error) {
 	switch codec {
 	case CompressionGzip:
-		return deflateGzip(dst, src, cfg.level)
+		return gzipDeflaters.deflate(dst, src, cfg.level)
 	case CompressionSnappy:
 		if cfg.rawSnappy {
 			return appendSnappyBlock(dst, src), nil
 		}
 		return appendXerial(dst, src), nil
 	case CompressionLZ4:
-		return deflateLZ4(dst, src, cfg.level)
+		return lz4Deflaters.deflate(dst, src, cfg.level)
 	case CompressionZstd:
 		return deflateZstd(dst, src, cfg.level)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/kio-go/kafka-protocol/kio/schema/controlrecordtypeschema"
 	"github.com/kio-go/kafka-protocol/kio/schema/endtxnmarker"
@@ -42,23 +43,16 @@ const (
 	ControlKRaftVoters    ControlType = 6
 )
 
+// controlTypeNames are Kafka's names of the control record types, by value.
+var controlTypeNames = [...]string{ControlAbort: "ABORT", ControlCommit: "COMMIT",
+	ControlLeaderChange: "LEADER_CHANGE", ControlSnapshotHeader: "SNAPSHOT_HEADER",
+	ControlSnapshotFooter: "SNAPSHOT_FOOTER", ControlKRaftVersion: "KRAFT_VERSION",
+	ControlKRaftVoters: "KRAFT_VOTERS"}
+
 // String returns Kafka's name of the type.
 func (t ControlType) String() string {
-	switch t {
-	case ControlAbort:
-		return "ABORT"
-	case ControlCommit:
-		return "COMMIT"
-	case ControlLeaderChange:
-		return "LEADER_CHANGE"
-	case ControlSnapshotHeader:
-		return "SNAPSHOT_HEADER"
-	case ControlSnapshotFooter:
-		return "SNAPSHOT_FOOTER"
-	case ControlKRaftVersion:
-		return "KRAFT_VERSION"
-	case ControlKRaftVoters:
-		return "KRAFT_VOTERS"
+	if t >= 0 && int(t) < len(controlTypeNames) {
+		return controlTypeNames[t]
 	}
 	return fmt.Sprintf("UNKNOWN(%d)", int16(t))
 }
@@ -73,39 +67,48 @@ type ControlKey struct {
 // read at version 0. Version 0 keys are exactly 4 bytes; later versions may append
 // fields, which are ignored, as Kafka does.
 func ParseControlKey(key []byte) (ControlKey, error) {
-	version, rest, err := versionPrefix("control key", key)
-	if err != nil {
+	version, schema, err := parseVersioned[controlrecordtypeschema.ControlRecordTypeSchema]("control key", key)
+	if schema == nil {
 		return ControlKey{}, err
 	}
-	var schema controlrecordtypeschema.ControlRecordTypeSchema
-	n, err := serial.UnmarshalPrefix(rest, &schema, 0)
-	if err != nil {
-		return ControlKey{}, dataSchemaErr("ControlRecordTypeSchema", err)
-	}
-	k := ControlKey{Version: version, Type: ControlType(schema.Type)}
-	if k.Version == 0 && n != len(rest) {
-		return k, fmt.Errorf("records: version 0 control key of %d bytes: %w", len(key), ErrMalformed)
-	}
-	return k, nil
+	return ControlKey{Version: version, Type: ControlType(schema.Type)}, err
 }
 
-// versionPrefix splits a version-prefixed key or value into its version and the rest.
-func versionPrefix(what string, b []byte) (int16, []byte, error) {
+// parseVersioned decodes a version-prefixed key or value (what it is, for errors): its
+// version, then the data schema S read at version 0. A version 0 form must be exactly
+// that long; later versions may append fields, which are ignored. The schema is nil
+// where it could not be read, and set with a version 0 form of the wrong length.
+func parseVersioned[S any](what string, b []byte) (int16, *S, error) {
 	if len(b) < 2 {
 		return 0, nil, fmt.Errorf("records: %s of %d bytes: %w", what, len(b), ErrTruncated)
 	}
-	return int16(binary.BigEndian.Uint16(b)), b[2:], nil
+	version, rest := int16(binary.BigEndian.Uint16(b)), b[2:]
+	schema := new(S)
+	n, err := serial.UnmarshalPrefix(rest, schema, 0)
+	if err != nil {
+		return version, nil, dataSchemaErr(reflect.TypeFor[S]().Name(), err)
+	}
+	if version == 0 && n != len(rest) {
+		return version, schema, fmt.Errorf("records: version 0 %s of %d bytes: %w", what, len(b), ErrMalformed)
+	}
+	return version, schema, nil
+}
+
+// appendVersioned appends version, then schema (a pointer to a data schema's struct)
+// at version 0, to dst.
+func appendVersioned(dst []byte, version int16, schema any) []byte {
+	dst = binary.BigEndian.AppendUint16(dst, uint16(version))
+	out, err := serial.Append(dst, schema, 0)
+	if err != nil {
+		panic(fmt.Sprintf("records: the generated %T does not encode: %v", schema, err)) // a broken build, not bad input
+	}
+	return out
 }
 
 // AppendControlKey appends the encoded key k to dst: k.Version, then the type as
 // ControlRecordTypeSchema version 0.
 func AppendControlKey(dst []byte, k ControlKey) []byte {
-	dst = binary.BigEndian.AppendUint16(dst, uint16(k.Version))
-	out, err := serial.Append(dst, &controlrecordtypeschema.ControlRecordTypeSchema{Type: int16(k.Type)}, 0)
-	if err != nil {
-		panic("records: the generated ControlRecordTypeSchema does not encode: " + err.Error()) // a broken build, not bad input
-	}
-	return out
+	return appendVersioned(dst, k.Version, &controlrecordtypeschema.ControlRecordTypeSchema{Type: int16(k.Type)})
 }
 
 // EndTxnMarker is the value of an abort or commit control record.
@@ -118,31 +121,17 @@ type EndTxnMarker struct {
 // EndTxnMarker data schema read at version 0. Version 0 values are exactly 6 bytes;
 // later versions may append fields, which are ignored, as Kafka 4.x does.
 func ParseEndTxnMarker(value []byte) (EndTxnMarker, error) {
-	version, rest, err := versionPrefix("transaction marker", value)
-	if err != nil {
+	version, schema, err := parseVersioned[endtxnmarker.EndTxnMarker]("transaction marker", value)
+	if schema == nil {
 		return EndTxnMarker{}, err
 	}
-	var schema endtxnmarker.EndTxnMarker
-	n, err := serial.UnmarshalPrefix(rest, &schema, 0)
-	if err != nil {
-		return EndTxnMarker{}, dataSchemaErr("EndTxnMarker", err)
-	}
-	m := EndTxnMarker{Version: version, CoordinatorEpoch: schema.CoordinatorEpoch}
-	if m.Version == 0 && n != len(rest) {
-		return m, fmt.Errorf("records: version 0 transaction marker of %d bytes: %w", len(value), ErrMalformed)
-	}
-	return m, nil
+	return EndTxnMarker{Version: version, CoordinatorEpoch: schema.CoordinatorEpoch}, err
 }
 
 // AppendEndTxnMarker appends the encoded marker m to dst: m.Version, then the
 // EndTxnMarker data schema at version 0.
 func AppendEndTxnMarker(dst []byte, m EndTxnMarker) []byte {
-	dst = binary.BigEndian.AppendUint16(dst, uint16(m.Version))
-	out, err := serial.Append(dst, &endtxnmarker.EndTxnMarker{CoordinatorEpoch: m.CoordinatorEpoch}, 0)
-	if err != nil {
-		panic("records: the generated EndTxnMarker does not encode: " + err.Error()) // a broken build, not bad input
-	}
-	return out
+	return appendVersioned(dst, m.Version, &endtxnmarker.EndTxnMarker{CoordinatorEpoch: m.CoordinatorEpoch})
 }
 
 // ParseLeaderChange decodes the value of a leader change control record. The message's

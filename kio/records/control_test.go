@@ -40,3 +40,24 @@ func TestControlSchemasVersioned(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestNames: Kafka's names of the codecs and control types, from their tables, and the
+// form of a value no table holds.
+func TestNames(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{CompressionNone.String(), "none"},
+		{CompressionZstd.String(), "zstd"},
+		{CompressionLZ4.String(), "lz4"},
+		{Compression(5).String(), "compression(5)"},
+		{Compression(-1).String(), "compression(-1)"},
+		{ControlAbort.String(), "ABORT"},
+		{ControlSnapshotFooter.String(), "SNAPSHOT_FOOTER"},
+		{ControlKRaftVoters.String(), "KRAFT_VOTERS"},
+		{ControlType(7).String(), "UNKNOWN(7)"},
+		{ControlType(-2).String(), "UNKNOWN(-2)"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

@@ -157,56 +157,56 @@ func (c *scramClientSession) fail(format string, args ...any) (bool, []byte, err
 // Challenge answers server-first-message with client-final-message, then checks the
 // server's signature in server-final-message.
 func (c *scramClientSession) Challenge(token []byte) (bool, []byte, error) {
-	h := c.m.Hash
-	switch c.step {
-	case 0:
-		c.step++
-		attrs, err := scramAttrs(string(token))
-		if err != nil {
-			return c.fail("server-first-message: %v", err)
-		}
-		if e, ok := attrs["e"]; ok {
-			return c.fail("server error %q", e)
-		}
-		nonce, salt64, iter := attrs["r"], attrs["s"], attrs["i"]
-		if !strings.HasPrefix(nonce, c.nonce) || len(nonce) == len(c.nonce) {
-			return c.fail("server-first-message: the server's nonce does not extend the client's")
-		}
-		salt, err := base64.StdEncoding.DecodeString(salt64)
-		if err != nil || len(salt) == 0 {
-			return c.fail("server-first-message: bad salt %q", salt64)
-		}
-		iterations, err := strconv.Atoi(iter)
-		if err != nil || iterations < MinIterations {
-			return c.fail("server-first-message: iteration count %q (the minimum is %d)", iter, MinIterations)
-		}
-		salted, err := h.saltPassword(c.m.Password, salt, iterations)
-		if err != nil {
-			return false, nil, &Error{Mechanism: c.m.Name(), Err: err}
-		}
-		withoutProof := "c=biws,r=" + nonce // biws: base64 of the gs2 header "n,,"
-		authMessage := c.firstBare + "," + string(token) + "," + withoutProof
-		clientKey := h.mac(salted, "Client Key")
-		proof := h.mac(h.sum(clientKey), authMessage)
-		subtle.XORBytes(proof, proof, clientKey)
-		c.serverSig = h.mac(h.mac(salted, "Server Key"), authMessage)
-		return false, []byte(withoutProof + ",p=" + base64.StdEncoding.EncodeToString(proof)), nil
-	case 1:
-		c.step++
-		attrs, err := scramAttrs(string(token))
-		if err != nil {
-			return c.fail("server-final-message: %v", err)
-		}
-		if e, ok := attrs["e"]; ok {
-			return c.fail("server error %q", e)
-		}
-		sig, err := base64.StdEncoding.DecodeString(attrs["v"])
-		if err != nil || !hmac.Equal(sig, c.serverSig) {
-			return c.fail("server-final-message: the server's signature does not verify")
-		}
-		return true, nil, nil
+	messages := [...]string{"server-first-message", "server-final-message"}
+	if c.step >= len(messages) {
+		return c.fail("unexpected server message after the exchange completed")
 	}
-	return c.fail("unexpected server message after the exchange completed")
+	message := messages[c.step]
+	c.step++
+	attrs, err := scramAttrs(string(token))
+	if err != nil {
+		return c.fail("%s: %v", message, err)
+	}
+	if e, ok := attrs["e"]; ok {
+		return c.fail("server error %q", e)
+	}
+	if c.step == 1 {
+		return c.clientFinal(token, attrs)
+	}
+	sig, err := base64.StdEncoding.DecodeString(attrs["v"])
+	if err != nil || !hmac.Equal(sig, c.serverSig) {
+		return c.fail("server-final-message: the server's signature does not verify")
+	}
+	return true, nil, nil
+}
+
+// clientFinal answers server-first-message (token, its attributes attrs) with
+// client-final-message, and keeps the signature server-final-message must carry.
+func (c *scramClientSession) clientFinal(token []byte, attrs map[string]string) (bool, []byte, error) {
+	h := c.m.Hash
+	nonce, salt64, iter := attrs["r"], attrs["s"], attrs["i"]
+	if !strings.HasPrefix(nonce, c.nonce) || len(nonce) == len(c.nonce) {
+		return c.fail("server-first-message: the server's nonce does not extend the client's")
+	}
+	salt, err := base64.StdEncoding.DecodeString(salt64)
+	if err != nil || len(salt) == 0 {
+		return c.fail("server-first-message: bad salt %q", salt64)
+	}
+	iterations, err := strconv.Atoi(iter)
+	if err != nil || iterations < MinIterations {
+		return c.fail("server-first-message: iteration count %q (the minimum is %d)", iter, MinIterations)
+	}
+	salted, err := h.saltPassword(c.m.Password, salt, iterations)
+	if err != nil {
+		return false, nil, &Error{Mechanism: c.m.Name(), Err: err}
+	}
+	withoutProof := "c=biws,r=" + nonce // biws: base64 of the gs2 header "n,,"
+	authMessage := c.firstBare + "," + string(token) + "," + withoutProof
+	clientKey := h.mac(salted, "Client Key")
+	proof := h.mac(h.sum(clientKey), authMessage)
+	subtle.XORBytes(proof, proof, clientKey)
+	c.serverSig = h.mac(h.mac(salted, "Server Key"), authMessage)
+	return false, []byte(withoutProof + ",p=" + base64.StdEncoding.EncodeToString(proof)), nil
 }
 
 // ScramServer is the server side of SCRAM-SHA-256 or SCRAM-SHA-512, checking clients

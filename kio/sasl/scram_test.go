@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -51,19 +52,23 @@ func TestScramRFC7677(t *testing.T) {
 }
 
 // TestScramClientRefusesBadServers: a server that does not know the password (its
-// signature does not verify), a nonce not extending the client's, too few iterations.
+// signature does not verify), a nonce not extending the client's, too few iterations,
+// an error or a malformed message in either step (msg: what the error must say).
 func TestScramClientRefusesBadServers(t *testing.T) {
 	for _, c := range []struct {
 		name        string
 		serverFirst func(nonce string) string
 		serverFinal string
+		msg         string
 	}{
-		{"wrong signature", func(n string) string { return "r=" + n + "xyz,s=c2FsdA==,i=4096" }, "v=AAAA"},
-		{"nonce replaced", func(string) string { return "r=other,s=c2FsdA==,i=4096" }, ""},
-		{"nonce not extended", func(n string) string { return "r=" + n + ",s=c2FsdA==,i=4096" }, ""},
-		{"1000 iterations", func(n string) string { return "r=" + n + "x,s=c2FsdA==,i=1000" }, ""},
-		{"server error", func(string) string { return "e=unknown-user" }, ""},
-		{"malformed", func(string) string { return "garbage" }, ""},
+		{"wrong signature", func(n string) string { return "r=" + n + "xyz,s=c2FsdA==,i=4096" }, "v=AAAA", "signature does not verify"},
+		{"nonce replaced", func(string) string { return "r=other,s=c2FsdA==,i=4096" }, "", ""},
+		{"nonce not extended", func(n string) string { return "r=" + n + ",s=c2FsdA==,i=4096" }, "", ""},
+		{"1000 iterations", func(n string) string { return "r=" + n + "x,s=c2FsdA==,i=1000" }, "", ""},
+		{"server error", func(string) string { return "e=unknown-user" }, "", `server error "unknown-user"`},
+		{"malformed", func(string) string { return "garbage" }, "", "server-first-message: "},
+		{"server error in final", func(n string) string { return "r=" + n + "xyz,s=c2FsdA==,i=4096" }, "e=invalid-proof", `server error "invalid-proof"`},
+		{"malformed final", func(n string) string { return "r=" + n + "xyz,s=c2FsdA==,i=4096" }, "v", "server-final-message: "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cs, first, _ := (&Scram{Hash: SHA512, User: "u", Password: "p"}).Start(context.Background())
@@ -73,7 +78,8 @@ func TestScramClientRefusesBadServers(t *testing.T) {
 				done, _, err = cs.Challenge([]byte(c.serverFinal))
 			}
 			var se *Error
-			if done || !errors.Is(err, ErrAuthentication) || !errors.As(err, &se) || se.Mechanism != NameScramSHA512 {
+			if done || !errors.Is(err, ErrAuthentication) || !errors.As(err, &se) || se.Mechanism != NameScramSHA512 ||
+				!strings.Contains(err.Error(), c.msg) {
 				t.Errorf("done %v, err %v", done, err)
 			}
 		})

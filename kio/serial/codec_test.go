@@ -730,14 +730,7 @@ func TestScalarArenaSharing(t *testing.T) {
 	for i := range 5 {
 		w.Lists = append(w.Lists, listOfInt32{IDs: []int32{int32(i), -1, 7}})
 	}
-	wire, err := Marshal(&w, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got wrapped
-	if err := Unmarshal(wire, &got, 0); err != nil {
-		t.Fatal(err)
-	}
+	wire, got := roundTrip(t, &w, 0)
 	if d := cmp.Diff(w, got, cmpopts.IgnoreUnexported(wrapped{})); d != "" {
 		t.Fatal(d)
 	}
@@ -837,4 +830,19 @@ func TestUnmarshalClearsAFilledTarget(t *testing.T) {
 	if err := Unmarshal(b, &got, 0); err != nil || got.A != 1 || got.B != 0 {
 		t.Errorf("decoding into {B: 7} left %+v, %v", got, err)
 	}
+}
+
+// roundTrip encodes in at version and decodes the encoding into a new T, failing t if
+// either fails; it returns the encoding (the decoded value's input) and the value.
+func roundTrip[T any](t *testing.T, in *T, version int16) ([]byte, T) {
+	t.Helper()
+	wire, err := Marshal(in, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out T
+	if err := Unmarshal(wire, &out, version); err != nil {
+		t.Fatal(err)
+	}
+	return wire, out
 }

@@ -18,14 +18,7 @@ type namedMsg struct {
 // whether they came from the intern table (short) or the arena (long).
 func TestDecodedStringsDoNotAliasTheInput(t *testing.T) {
 	in := namedMsg{Group: "group-1", Host: str("broker-7.example"), Long: strings.Repeat("x", maxInternLen+10)}
-	wire, err := Marshal(&in, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out namedMsg
-	if err := Unmarshal(wire, &out, 0); err != nil {
-		t.Fatal(err)
-	}
+	wire, out := roundTrip(t, &in, 0)
 	for i := range wire {
 		wire[i] = '!'
 	}

@@ -2,7 +2,6 @@ package serial
 
 import (
 	"reflect"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -94,36 +93,11 @@ type plan struct {
 // maxCachedVersion bounds the lock-free plan array; later versions use a map.
 const maxCachedVersion = layout.MaxCachedVersion
 
-type planKey struct {
-	version  int16
-	flexible bool
-}
+// planKey names a plan of a type: its version and flexibility.
+type planKey = layout.VersionKey
 
-type planCache struct {
-	byVersion [2][maxCachedVersion]atomic.Pointer[plan] // by flexibility, version
-	more      sync.Map                                  // planKey -> *plan
-}
-
-func (c *planCache) load(k planKey) *plan {
-	if k.version >= 0 && k.version < maxCachedVersion {
-		return c.byVersion[b2i(k.flexible)][k.version].Load()
-	}
-	if p, ok := c.more.Load(k); ok {
-		return p.(*plan)
-	}
-	return nil
-}
-
-func (c *planCache) store(k planKey, p *plan) *plan {
-	if k.version >= 0 && k.version < maxCachedVersion {
-		if c.byVersion[b2i(k.flexible)][k.version].CompareAndSwap(nil, p) {
-			return p
-		}
-		return c.byVersion[b2i(k.flexible)][k.version].Load()
-	}
-	actual, _ := c.more.LoadOrStore(k, p)
-	return actual.(*plan)
-}
+// planCache keeps a type's plans by planKey.
+type planCache = layout.VersionCache[plan]
 
 func b2i(b bool) int {
 	if b {
@@ -145,18 +119,18 @@ func (ti *typeInfo) planOf(version int16, flexible, general bool) *plan {
 	if general {
 		cache = &ti.generalPlans
 	}
-	k := planKey{version, flexible}
-	if p := cache.load(k); p != nil {
+	k := planKey{Version: version, Flexible: flexible}
+	if p := cache.Load(k); p != nil {
 		return p
 	}
 	c := &compiler{key: k, general: general, plans: map[*typeInfo]*plan{}}
 	p := c.plan(ti)
 	for cti, cp := range c.plans {
 		if cti != ti {
-			c.cache(cti).store(k, cp)
+			c.cache(cti).Store(k, cp)
 		}
 	}
-	return cache.store(k, p)
+	return cache.Store(k, p)
 }
 
 // compiler compiles the plans of one type and the structs it holds, at one version and
@@ -176,24 +150,24 @@ func (c *compiler) cache(ti *typeInfo) *planCache {
 
 func (c *compiler) plan(ti *typeInfo) *plan {
 	k := c.key
-	if p := c.cache(ti).load(k); p != nil {
+	if p := c.cache(ti).Load(k); p != nil {
 		return p
 	}
 	if p, ok := c.plans[ti]; ok {
 		return p // recursive type: finished by the outer call
 	}
-	p := &plan{ti: ti, version: k.version, flexible: k.flexible, hasUnknown: ti.hasUnknown, unknownOff: ti.unknownOff, general: c.general}
+	p := &plan{ti: ti, version: k.Version, flexible: k.Flexible, hasUnknown: ti.hasUnknown, unknownOff: ti.unknownOff, general: c.general}
 	c.plans[ti] = p
 	if ti.err != nil {
 		p.err = ti.err
 		return p
 	}
-	lv := ti.lt.At(k.version, k.flexible)
+	lv := ti.lt.At(k.Version, k.Flexible)
 	if lv.Err != nil {
 		p.err = schemaError(lv.Err)
 		return p
 	}
-	if k.flexible {
+	if k.Flexible {
 		p.minSize = 1 // the tagged-field count
 	}
 	member := func(m *layout.Member) op {
@@ -230,7 +204,7 @@ func (c *compiler) plan(ti *typeInfo) *plan {
 	p.defaultSet = compileDefaults(p.defaults, defaultFields, defaultOffsets, c.general)
 	p.flat = len(p.tagged) == 0
 	p.untaggedFast = len(p.tagged) == 0 && !c.general
-	p.flexibleFast = k.flexible && !c.general
+	p.flexibleFast = k.Flexible && !c.general
 	for i := range p.fields {
 		o := &p.fields[i]
 		if w := o.kind.FixedWidth(); w == 0 && (o.kind != kArray || o.elemWidth == 0) {

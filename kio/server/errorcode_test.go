@@ -12,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/fetch"
@@ -52,11 +53,7 @@ func TestErrorCodeAnswered(t *testing.T) {
 	ctx := context.Background()
 	cl := newCloses()
 	addr := start(t, &server.Server{Handler: codedMux(), OnClose: cl.onClose})
-	c, err := client.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, ctx, addr)
 	for range 2 { // the connection serves on after each
 		ip, err := client.Call[initproducerid.InitProducerIdResponse](ctx, c, &initproducerid.InitProducerIdRequest{TransactionTimeoutMs: 1000})
 		if err != nil || ip.ErrorCode != common.CoordinatorLoadInProgress || ip.ProducerId != -1 || ip.OngoingTxnProducerId != -1 {

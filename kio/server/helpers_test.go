@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/frame"
-	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/server"
@@ -45,33 +46,15 @@ func (c *closes) next(t *testing.T) error {
 	}
 }
 
-// start serves srv on loopback.
-func start(t *testing.T, srv *server.Server) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Close()
-		if err := <-done; !errors.Is(err, server.ErrServerClosed) {
-			t.Errorf("Serve returned %v", err)
-		}
-	})
-	return ln.Addr().String()
-}
+// start serves srv on loopback until the test ends and returns its address.
+var start = conntest.Serve
 
 // testMux serves Metadata (the first topic's name as cluster id; "boom" panics,
 // "slow" waits for ctx or 10 s) and Produce.
 func testMux() *server.Mux {
 	mux := server.NewMux()
 	server.Handle(mux, func(ctx context.Context, req *server.Request, body *metadata.MetadataRequest) (*metadata.MetadataResponse, error) {
-		id := ""
-		if len(body.Topics) > 0 && body.Topics[0].Name != nil {
-			id = string(*body.Topics[0].Name)
-		}
+		id := frametest.FirstTopic(body, "")
 		switch id {
 		case "boom":
 			panic("boom")
@@ -93,10 +76,8 @@ func testMux() *server.Mux {
 	return mux
 }
 
-func metadataFor(name string) *metadata.MetadataRequest {
-	n := common.TopicName(name)
-	return &metadata.MetadataRequest{Topics: []metadata.MetadataRequestTopic{{Name: &n}}}
-}
+// metadataFor asks for one topic, whose name the test servers answer with.
+var metadataFor = frametest.Metadata
 
 // rawConn is a client speaking frames by hand.
 type rawConn struct {

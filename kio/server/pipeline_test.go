@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
@@ -289,11 +290,7 @@ func TestPipelineSASL(t *testing.T) {
 	}
 	d := client.Dialer{SASL: sasl.Plain{User: "u", Password: "pw"}}
 	ctx := context.Background()
-	conn, err := d.Dial(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := conntest.DialWith(t, ctx, &d, addr)
 	var wg sync.WaitGroup
 	// Until a re-authentication and 50 calls after it, on each of 5 goroutines. (The
 	// session is long beside the slack KIP-368 leaves, 5 to 15 % of it: a loaded

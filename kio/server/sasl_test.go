@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/sasl"
 	"github.com/kio-go/kafka-protocol/kio/schema"
@@ -53,11 +54,7 @@ func TestSASLRequired(t *testing.T) {
 
 	// A login, then the same connection is served.
 	d := client.Dialer{SASL: sasl.Plain{User: "u", Password: "pw"}}
-	conn, err := d.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := conntest.DialWith(t, context.Background(), &d, addr)
 	if _, err := conn.Call(context.Background(), metadataFor("ok")); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kio-go/kafka-protocol/internal/conntest"
 	"github.com/kio-go/kafka-protocol/kio/client"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema"
@@ -69,11 +70,7 @@ func TestAPIVersionsAnswer(t *testing.T) {
 func TestClosesLikeKafka(t *testing.T) {
 	cl := newCloses()
 	addr := start(t, &server.Server{Handler: testMux(), OnClose: cl.onClose, MaxFrameSize: 1 << 20})
-	good, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer good.Close()
+	good := conntest.Dial(t, context.Background(), addr)
 	header := func(key, version int16) []byte {
 		b := binary.BigEndian.AppendUint16(nil, uint16(key))
 		b = binary.BigEndian.AppendUint16(b, uint16(version))
@@ -151,23 +148,15 @@ func TestHugePrefixAllocatesNothing(t *testing.T) {
 func TestHandlerFailuresCloseTheirConnectionOnly(t *testing.T) {
 	cl := newCloses()
 	addr := start(t, &server.Server{Handler: testMux(), OnClose: cl.onClose})
-	good, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer good.Close()
+	good := conntest.Dial(t, context.Background(), addr)
 	for _, name := range []string{"boom", "fail", "nil"} {
 		t.Run(name, func(t *testing.T) {
-			c, err := client.Dial(context.Background(), addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := conntest.Dial(t, context.Background(), addr)
 			if _, err := c.Call(context.Background(), metadataFor(name)); !errors.Is(err, client.ErrClosed) {
 				t.Errorf("call: %v, want the connection closed", err)
 			}
 			var he *server.HandlerError
-			err = cl.next(t)
+			err := cl.next(t)
 			if !errors.As(err, &he) || he.APIKey != metadata.APIKey {
 				t.Fatalf("closed with %v, want a *HandlerError", err)
 			}
@@ -192,16 +181,7 @@ func TestResponseOrder(t *testing.T) {
 		time.Sleep(time.Duration(64-req.Header.CorrelationId) * 100 * time.Microsecond)
 		return &metadata.MetadataResponse{}, nil
 	})
-	var running, most int
-	var mu sync.Mutex
-	counting := server.HandlerFunc(func(ctx context.Context, req *server.Request) (any, error) {
-		mu.Lock()
-		running++
-		most = max(most, running)
-		mu.Unlock()
-		defer func() { mu.Lock(); running--; mu.Unlock() }()
-		return mux.ServeKafka(ctx, req)
-	})
+	counting := &gauge{h: mux}
 	addr := start(t, &server.Server{Handler: counting, ConnConcurrency: 16})
 	c := dialRaw(t, addr)
 	for range 64 {
@@ -212,27 +192,41 @@ func TestResponseOrder(t *testing.T) {
 			t.Fatalf("response %d has correlation id %d", i, got)
 		}
 	}
-	if most < 2 || most > 16 {
+	if most := counting.peak(); most < 2 || most > 16 {
 		t.Errorf("at most %d handlers ran at once, want 2..16", most)
 	}
+}
+
+// gauge is a Handler that passes each request to h and keeps the most requests h
+// handled at once.
+type gauge struct {
+	h             server.Handler
+	mu            sync.Mutex
+	running, most int
+}
+
+func (g *gauge) ServeKafka(ctx context.Context, req *server.Request) (any, error) {
+	g.mu.Lock()
+	g.running++
+	g.most = max(g.most, g.running)
+	g.mu.Unlock()
+	defer func() { g.mu.Lock(); g.running--; g.mu.Unlock() }()
+	return g.h.ServeKafka(ctx, req)
+}
+
+func (g *gauge) peak() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.most
 }
 
 // TestOneAtATimeByDefault: without ConnConcurrency, a connection's requests are handled
 // one after another, as Kafka's broker handles them.
 func TestOneAtATimeByDefault(t *testing.T) {
-	var running, most int
-	var mu sync.Mutex
-	h := server.HandlerFunc(func(ctx context.Context, req *server.Request) (any, error) {
-		mu.Lock()
-		running++
-		most = max(most, running)
-		mu.Unlock()
+	h := &gauge{h: server.HandlerFunc(func(ctx context.Context, req *server.Request) (any, error) {
 		time.Sleep(time.Millisecond)
-		mu.Lock()
-		running--
-		mu.Unlock()
 		return &metadata.MetadataResponse{}, nil
-	})
+	})}
 	c := dialRaw(t, start(t, &server.Server{Handler: h}))
 	for range 10 {
 		c.send(&metadata.MetadataRequest{}, 12)
@@ -240,7 +234,7 @@ func TestOneAtATimeByDefault(t *testing.T) {
 	for range 10 {
 		c.recv(metadata.APIKey, 12)
 	}
-	if most != 1 {
+	if most := h.peak(); most != 1 {
 		t.Errorf("%d handlers ran at once", most)
 	}
 }
@@ -308,11 +302,7 @@ func TestSlowHandlerDoesNotBlockOthers(t *testing.T) {
 	addr := start(t, &server.Server{Handler: testMux()})
 	slow := dialRaw(t, addr)
 	slow.send(metadataFor("slow"), 12)
-	c, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := c.Call(ctx, metadataFor("fast")); err != nil {
@@ -448,11 +438,7 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 // server through a client Conn; a client of the first sees the second's answers.
 func TestProxyIsAServerWhoseHandlerIsAClient(t *testing.T) {
 	backend := start(t, &server.Server{Handler: testMux()})
-	upstream, err := client.Dial(context.Background(), backend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer upstream.Close()
+	upstream := conntest.Dial(t, context.Background(), backend)
 	relay := rawFunc(func(ctx context.Context, req *server.RawRequest) ([]byte, bool, error) {
 		if req.Key == apiversions.APIKey {
 			return nil, false, nil // answered by the proxy's own server
@@ -461,11 +447,7 @@ func TestProxyIsAServerWhoseHandlerIsAClient(t *testing.T) {
 		return resp, true, err
 	})
 	proxy := start(t, &server.Server{Handler: testMux(), RawHandler: relay})
-	c, err := client.Dial(context.Background(), proxy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), proxy)
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Add(1)
@@ -496,11 +478,7 @@ func (f rawFunc) ServeKafkaFrame(ctx context.Context, req *server.RawRequest) ([
 func TestIdleTimeout(t *testing.T) {
 	cl := newCloses()
 	addr := start(t, &server.Server{Handler: testMux(), IdleTimeout: time.Second, OnClose: cl.onClose})
-	c, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), addr)
 	for range 3 { // activity keeps it open
 		time.Sleep(10 * time.Millisecond)
 		if _, err := c.Call(context.Background(), metadataFor("busy")); err != nil {

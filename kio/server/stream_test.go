@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kio-go/kafka-protocol/kio/client"
+	"github.com/kio-go/kafka-protocol/internal/conntest"
+	"github.com/kio-go/kafka-protocol/internal/frametest"
 	"github.com/kio-go/kafka-protocol/kio/frame"
 	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
 	"github.com/kio-go/kafka-protocol/kio/schema/produce"
@@ -93,15 +94,7 @@ func bigProduce(records int, acks int16) *produce.ProduceRequest {
 // produceFrame encodes a Produce at v9 with the given correlation id.
 func produceFrame(t *testing.T, body *produce.ProduceRequest, corr int32) []byte {
 	t.Helper()
-	req, err := frame.NewRequest(body, 9, corr, ptr("raw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.Framer{}.AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return frametest.Request(t, body, 9, corr, ptr("raw"))
 }
 
 // TestStreamLargeRequests: requests over 64 KiB are offered as streams (head of 4 KiB,
@@ -167,11 +160,7 @@ func TestStreamDeclined(t *testing.T) {
 		return nil, false, nil
 	}}
 	addr := start(t, &server.Server{Handler: testMux(), RawHandler: h})
-	c, err := client.Dial(context.Background(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := conntest.Dial(t, context.Background(), addr)
 	f := produceFrame(t, bigProduce(200<<10, 1), 9)
 	if _, err := c.RoundTripFrame(context.Background(), f); err != nil {
 		t.Fatal(err)

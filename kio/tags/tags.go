@@ -37,6 +37,7 @@ package tags
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -173,27 +174,63 @@ func (it item) String() string {
 	return it.key + "=" + it.value
 }
 
-// ParseMessage parses the tag of a struct's marker field `_ struct{}`.
-func ParseMessage(tag string) (Message, error) {
-	m := Message{APIKey: -1, Versions: All(), Flexible: None(), Deprecated: None()}
+// eachItem splits tag into its items and, in order, parses the value of a key of ranges
+// into its Range, or calls apply with any other item and its index; it refuses a key
+// given twice. apply returns why the item is wrong, or "".
+func eachItem(tag string, ranges map[string]*Range, apply func(i int, it item) (reason string)) ([]item, error) {
 	items, err := splitItems(tag)
 	if err != nil {
-		return m, err
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for i, it := range items {
-		fail := func(reason string) (Message, error) {
-			return m, &Error{Tag: tag, Item: it.String(), Reason: reason}
-		}
-		if seen[it.key] {
-			return fail("repeated key")
+		var reason string
+		dst, isRange := ranges[it.key]
+		switch {
+		case seen[it.key]:
+			reason = "repeated key"
+		case isRange && !it.bare():
+			if r, err := ParseRange(it.value); err != nil {
+				reason = err.Error()
+			} else {
+				*dst = r
+			}
+		default:
+			reason = apply(i, it)
 		}
 		seen[it.key] = true
+		if reason != "" {
+			return items, &Error{Tag: tag, Item: it.String(), Reason: reason}
+		}
+	}
+	return items, nil
+}
+
+// setNonNegative parses the item's value into dst, a non-negative int16 or int32, and
+// says why it cannot.
+func setNonNegative[T int16 | int32](dst *T, it item) (reason string) {
+	bits := 16
+	if _, ok := any(*dst).(int32); ok {
+		bits = 32
+	}
+	n, err := strconv.ParseInt(it.value, 10, bits)
+	if err != nil || n < 0 {
+		return fmt.Sprintf("%s must be a non-negative int%d", it.key, bits)
+	}
+	*dst = T(n)
+	return ""
+}
+
+// ParseMessage parses the tag of a struct's marker field `_ struct{}`.
+func ParseMessage(tag string) (Message, error) {
+	m := Message{APIKey: -1, Versions: All(), Flexible: None(), Deprecated: None()}
+	ranges := map[string]*Range{"versions": &m.Versions, "flexible": &m.Flexible, "deprecated": &m.Deprecated}
+	_, err := eachItem(tag, ranges, func(i int, it item) string {
 		if it.bare() {
 			switch it.key {
 			case "request", "response", "header", "data":
 				if i != 0 {
-					return fail("the entity kind must come first")
+					return "the entity kind must come first"
 				}
 				for k, n := range kindNames {
 					if n == it.key {
@@ -203,35 +240,22 @@ func ParseMessage(tag string) (Message, error) {
 			case "latestUnstable":
 				m.LatestUnstable = true
 			default:
-				return fail("unknown marker word")
+				return "unknown marker word"
 			}
-			continue
+			return ""
 		}
 		switch it.key {
 		case "apiKey":
-			n, err := strconv.ParseInt(it.value, 10, 16)
-			if err != nil || n < 0 {
-				return fail("apiKey must be a non-negative int16")
-			}
-			m.APIKey = int16(n)
-		case "versions", "flexible", "deprecated":
-			r, err := ParseRange(it.value)
-			if err != nil {
-				return fail(err.Error())
-			}
-			switch it.key {
-			case "versions":
-				m.Versions = r
-			case "flexible":
-				m.Flexible = r
-			default:
-				m.Deprecated = r
-			}
+			return setNonNegative(&m.APIKey, it)
 		case "listeners":
 			m.Listeners = strings.Split(it.value, "|")
 		default:
-			return fail("unknown marker key")
+			return "unknown marker key"
 		}
+		return ""
+	})
+	if err != nil {
+		return m, err
 	}
 	if (m.Kind == Request || m.Kind == Response) && m.APIKey < 0 {
 		return m, &Error{Tag: tag, Reason: m.Kind.String() + " needs apiKey"}
@@ -247,19 +271,8 @@ func ParseField(tag string) (Field, error) {
 		f.Skip = true
 		return f, nil
 	}
-	items, err := splitItems(tag)
-	if err != nil {
-		return f, err
-	}
-	seen := map[string]bool{}
-	for _, it := range items {
-		fail := func(reason string) (Field, error) {
-			return f, &Error{Tag: tag, Item: it.String(), Reason: reason}
-		}
-		if seen[it.key] {
-			return fail("repeated key")
-		}
-		seen[it.key] = true
+	ranges := map[string]*Range{"versions": &f.Versions, "nullable": &f.Nullable, "tagged": &f.Tagged, "flexible": &f.Flexible}
+	items, err := eachItem(tag, ranges, func(_ int, it item) string {
 		if it.bare() {
 			switch it.key {
 			case "ignorable":
@@ -267,43 +280,29 @@ func ParseField(tag string) (Field, error) {
 			case "unknownTags":
 				f.UnknownTags = true
 			default:
-				return fail("unknown field word")
+				return "unknown field word"
 			}
-			continue
+			return ""
 		}
 		switch it.key {
 		case "type":
 			if it.value == "" || it.value == "[]" {
-				return fail("empty type")
+				return "empty type"
 			}
 			f.Type = it.value
-		case "versions", "nullable", "tagged", "flexible":
-			r, err := ParseRange(it.value)
-			if err != nil {
-				return fail(err.Error())
-			}
-			switch it.key {
-			case "versions":
-				f.Versions = r
-			case "nullable":
-				f.Nullable = r
-			case "tagged":
-				f.Tagged = r
-			default:
-				f.Flexible, f.HasFlexible = r, true
-			}
 		case "tag":
-			n, err := strconv.ParseInt(it.value, 10, 32)
-			if err != nil || n < 0 {
-				return fail("tag must be a non-negative int32")
-			}
-			f.Tag = int32(n)
+			return setNonNegative(&f.Tag, it)
 		case "default":
 			f.Default, f.HasDefault = it.value, true
 		default:
-			return fail("unknown field key")
+			return "unknown field key"
 		}
+		return ""
+	})
+	if err != nil {
+		return f, err
 	}
+	f.HasFlexible = slices.ContainsFunc(items, func(it item) bool { return it.key == "flexible" })
 	switch {
 	case f.Tag >= 0 && f.Tagged.IsNone():
 		return f, &Error{Tag: tag, Reason: "tag id without tagged versions"}

@@ -118,3 +118,33 @@ func TestKindString(t *testing.T) {
 		t.Error("kind names")
 	}
 }
+
+// TestItemReasons: what a *Error says of a bad item, per rule (the repeated key, a
+// number out of its range, a bad range), for marker and field tags alike.
+func TestItemReasons(t *testing.T) {
+	for _, c := range []struct {
+		tag, item, reason string
+		field             bool
+	}{
+		{"request,apiKey=40000", "apiKey=40000", "apiKey must be a non-negative int16", false},
+		{"request,apiKey=-1", "apiKey=-1", "apiKey must be a non-negative int16", false},
+		{"request,apiKey=1,versions=0,versions=1", "versions=1", "repeated key", false},
+		{"tag=-2,tagged=0+", "tag=-2", "tag must be a non-negative int32", true},
+		{"tag=3000000000,tagged=0+", "tag=3000000000", "tag must be a non-negative int32", true},
+		{"nullable=0+,nullable=1+", "nullable=1+", "repeated key", true},
+	} {
+		var err error
+		if c.field {
+			_, err = ParseField(c.tag)
+		} else {
+			_, err = ParseMessage(c.tag)
+		}
+		var te *Error
+		if !errors.As(err, &te) || te.Item != c.item || te.Reason != c.reason {
+			t.Errorf("%q: %v, want item %q: %s", c.tag, err, c.item, c.reason)
+		}
+	}
+	if f, err := ParseField("tag=2147483647,tagged=0+"); err != nil || f.Tag != 2147483647 {
+		t.Errorf("largest tag: %+v %v", f, err)
+	}
+}

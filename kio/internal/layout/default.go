@@ -104,12 +104,16 @@ func (f *Field) IsDefault(p unsafe.Pointer) bool {
 
 // IsDefault reports whether every field of the struct at p is at its default and no
 // unknown tagged field is kept.
-func (t *Type) IsDefault(p unsafe.Pointer) bool {
+func (t *Type) IsDefault(p unsafe.Pointer) bool { return t.every(p, (*Field).IsDefault) }
+
+// every reports whether the struct at p keeps no unknown tagged field and each of its
+// fields satisfies is.
+func (t *Type) every(p unsafe.Pointer, is func(*Field, unsafe.Pointer) bool) bool {
 	if t.HasUnknownTags() && len(*(*kio.RawTags)(unsafe.Add(p, t.UnknownOffset))) != 0 {
 		return false
 	}
 	for i := range t.Fields {
-		if !t.Fields[i].IsDefault(unsafe.Add(p, t.Fields[i].Offset)) {
+		if !is(&t.Fields[i], unsafe.Add(p, t.Fields[i].Offset)) {
 			return false
 		}
 	}
@@ -135,14 +139,4 @@ func (f *Field) IsEmpty(p unsafe.Pointer) bool {
 
 // IsEmpty reports whether every field of the struct at p is empty (see Field.IsEmpty)
 // and no unknown tagged field is kept.
-func (t *Type) IsEmpty(p unsafe.Pointer) bool {
-	if t.HasUnknownTags() && len(*(*kio.RawTags)(unsafe.Add(p, t.UnknownOffset))) != 0 {
-		return false
-	}
-	for i := range t.Fields {
-		if !t.Fields[i].IsEmpty(unsafe.Add(p, t.Fields[i].Offset)) {
-			return false
-		}
-	}
-	return true
-}
+func (t *Type) IsEmpty(p unsafe.Pointer) bool { return t.every(p, (*Field).IsEmpty) }

@@ -63,7 +63,7 @@ type Type struct {
 	// Err is the first mistake found in the type or in a struct it holds, nil if none.
 	Err *Error
 
-	versions versionCache
+	versions VersionCache[Version]
 }
 
 // HasUnknownTags reports whether the struct keeps unknown tagged fields.

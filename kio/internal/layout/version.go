@@ -56,14 +56,17 @@ func (m *Member) TagID() uint32 { return uint32(m.Field.Tag.Tag) }
 // users); later versions go through a map.
 const MaxCachedVersion = 32
 
-type versionKey struct {
-	version  int16
-	flexible bool
+// VersionKey is the version and flexibility a VersionCache keeps a value for.
+type VersionKey struct {
+	Version  int16
+	Flexible bool
 }
 
-type versionCache struct {
-	byVersion [2][MaxCachedVersion]atomic.Pointer[Version]
-	more      sync.Map // versionKey -> *Version
+// VersionCache keeps one *V per VersionKey, such as a type's layout per version here
+// and kio/serial's plans: lock-free below MaxCachedVersion, through a map above.
+type VersionCache[V any] struct {
+	byVersion [2][MaxCachedVersion]atomic.Pointer[V] // by flexibility, version
+	more      sync.Map                               // VersionKey -> *V
 }
 
 func b2i(b bool) int {
@@ -73,25 +76,27 @@ func b2i(b bool) int {
 	return 0
 }
 
-func (c *versionCache) load(k versionKey) *Version {
-	if k.version >= 0 && k.version < MaxCachedVersion {
-		return c.byVersion[b2i(k.flexible)][k.version].Load()
+// Load returns the value kept for k, nil if none.
+func (c *VersionCache[V]) Load(k VersionKey) *V {
+	if k.Version >= 0 && k.Version < MaxCachedVersion {
+		return c.byVersion[b2i(k.Flexible)][k.Version].Load()
 	}
 	if v, ok := c.more.Load(k); ok {
-		return v.(*Version)
+		return v.(*V)
 	}
 	return nil
 }
 
-func (c *versionCache) store(k versionKey, v *Version) *Version {
-	if k.version >= 0 && k.version < MaxCachedVersion {
-		if c.byVersion[b2i(k.flexible)][k.version].CompareAndSwap(nil, v) {
+// Store keeps v for k unless a value is kept already, and returns the value kept.
+func (c *VersionCache[V]) Store(k VersionKey, v *V) *V {
+	if k.Version >= 0 && k.Version < MaxCachedVersion {
+		if c.byVersion[b2i(k.Flexible)][k.Version].CompareAndSwap(nil, v) {
 			return v
 		}
-		return c.byVersion[b2i(k.flexible)][k.version].Load()
+		return c.byVersion[b2i(k.Flexible)][k.Version].Load()
 	}
 	actual, _ := c.more.LoadOrStore(k, v)
-	return actual.(*Version)
+	return actual.(*V)
 }
 
 // At returns t's layout at version with the given flexibility (for a message, its
@@ -99,8 +104,8 @@ func (c *versionCache) store(k versionKey, v *Version) *Version {
 // it and those of the structs it holds once. It does not check version against the
 // marker's versions: MessageAt does.
 func (t *Type) At(version int16, flexible bool) *Version {
-	k := versionKey{version, flexible}
-	if v := t.versions.load(k); v != nil {
+	k := VersionKey{Version: version, Flexible: flexible}
+	if v := t.versions.Load(k); v != nil {
 		return v
 	}
 	building := map[*Type]*Version{}
@@ -119,10 +124,10 @@ func (t *Type) At(version int16, flexible bool) *Version {
 	}
 	for bt, bv := range building {
 		if bt != t {
-			bt.versions.store(k, bv)
+			bt.versions.Store(k, bv)
 		}
 	}
-	return t.versions.store(k, v)
+	return t.versions.Store(k, v)
 }
 
 // MessageAt returns t's layout at version as a top-level message: version must be one
@@ -154,14 +159,14 @@ func (v *Version) firstNestedErr() *Error {
 	return nil
 }
 
-func buildVersion(t *Type, k versionKey, building map[*Type]*Version) *Version {
-	if v := t.versions.load(k); v != nil {
+func buildVersion(t *Type, k VersionKey, building map[*Type]*Version) *Version {
+	if v := t.versions.Load(k); v != nil {
 		return v
 	}
 	if v, ok := building[t]; ok {
 		return v // recursive type: finished by the outer call
 	}
-	v := &Version{Type: t, Version: k.version, Flexible: k.flexible}
+	v := &Version{Type: t, Version: k.Version, Flexible: k.Flexible}
 	building[t] = v
 	if t.Err != nil {
 		v.Err = t.Err
@@ -169,19 +174,19 @@ func buildVersion(t *Type, k versionKey, building map[*Type]*Version) *Version {
 	}
 	for i := range t.Fields {
 		f := &t.Fields[i]
-		present := f.Tag.Versions.Contains(k.version)
+		present := f.Tag.Versions.Contains(k.Version)
 		if !present {
 			v.Absent = append(v.Absent, f)
 			continue
 		}
-		tagged := f.IsTaggedAt(k.version)
-		if tagged && !k.flexible {
-			v.Err = &Error{Struct: t.Go, Field: f.Name, Reason: fmt.Sprintf("tagged at version %d, which is not flexible", k.version)}
+		tagged := f.IsTaggedAt(k.Version)
+		if tagged && !k.Flexible {
+			v.Err = &Error{Struct: t.Go, Field: f.Name, Reason: fmt.Sprintf("tagged at version %d, which is not flexible", k.Version)}
 			return v
 		}
 		m := Member{ValueAt: valueAt(&f.Value, k, building), Field: f, Tagged: tagged}
-		m.Nullable = f.Tag.Nullable.Contains(k.version)
-		if f.Tag.HasFlexible && !f.Tag.Flexible.Contains(k.version) {
+		m.Nullable = f.Tag.Nullable.Contains(k.Version)
+		if f.Tag.HasFlexible && !f.Tag.Flexible.Contains(k.Version) {
 			m.Compact = false
 		}
 		v.Members = append(v.Members, m)
@@ -197,8 +202,8 @@ func buildVersion(t *Type, k versionKey, building map[*Type]*Version) *Version {
 	return v
 }
 
-func valueAt(val *Value, k versionKey, building map[*Type]*Version) ValueAt {
-	va := ValueAt{Value: val, Compact: k.flexible && (val.Kind == String || val.Kind == Bytes || val.Kind == Array)}
+func valueAt(val *Value, k VersionKey, building map[*Type]*Version) ValueAt {
+	va := ValueAt{Value: val, Compact: k.Flexible && (val.Kind == String || val.Kind == Bytes || val.Kind == Array)}
 	switch val.Kind {
 	case Array:
 		e := valueAt(val.Elem, k, building)
