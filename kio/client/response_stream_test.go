@@ -25,7 +25,7 @@ type streamer struct {
 	cutAt   int
 	release chan struct{}
 	fail    bool
-	delay   time.Duration // before the first byte
+	delay   time.Duration // before the first byte; 50 ms if 0, so that WaitStream waits before it comes
 }
 
 func (s *streamer) ServeKafkaFrame(context.Context, *server.RawRequest) ([]byte, bool, error) {
@@ -70,7 +70,11 @@ func (a *streamedAnswer) AwaitKafkaFrame(context.Context) ([]byte, error) {
 }
 
 func (a *streamedAnswer) WriteKafkaFrame(ctx context.Context, w io.Writer) error {
-	time.Sleep(a.s.delay)
+	delay := a.s.delay
+	if delay == 0 {
+		delay = 50 * time.Millisecond
+	}
+	time.Sleep(delay)
 	for i := 0; i < len(a.f); i += 7 << 10 {
 		if a.s.cutAt > 0 && i >= a.s.cutAt {
 			select {
@@ -94,7 +98,7 @@ func (a *streamedAnswer) WriteKafkaFrame(ctx context.Context, w io.Writer) error
 // dialStreamer serves s and dials it.
 func dialStreamer(t *testing.T, s *streamer) *client.Conn {
 	t.Helper()
-	c, err := client.Dial(context.Background(), serve(t, &server.Server{RawHandler: s, Handler: server.NewMux(), ConnConcurrency: 8, OnClose: func(_ *server.Peer, err error) { t.Log("server closed:", err) }}))
+	c, err := client.Dial(context.Background(), serve(t, &server.Server{RawHandler: s, Handler: server.NewMux(), ConnConcurrency: 8}))
 	if err != nil {
 		t.Fatal(err)
 	}

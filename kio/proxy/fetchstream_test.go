@@ -46,6 +46,7 @@ func fetchBroker(t *testing.T, answer func(version int16) *fetch.FetchResponse, 
 	t.Helper()
 	mux := server.NewMux()
 	server.Handle(mux, func(_ context.Context, req *server.Request, _ *fetch.FetchRequest) (*fetch.FetchResponse, error) {
+		time.Sleep(answerDelay)
 		return answer(req.Version()), nil
 	})
 	srv := &server.Server{Handler: mux}
@@ -61,6 +62,11 @@ func fetchBroker(t *testing.T, answer func(version int16) *fetch.FetchResponse, 
 	return ln.Addr().String()
 }
 
+// answerDelay holds a broker's answer back, as a broker's long poll does, so that the
+// proxy awaits it before it comes (and streams it) however loaded the machine is: a
+// response read whole before the proxy's writer comes to it is relayed whole.
+const answerDelay = 50 * time.Millisecond
+
 // rawFetch answers Fetch with its frame.
 type rawFetch []byte
 
@@ -68,6 +74,7 @@ func (f rawFetch) ServeKafkaFrame(_ context.Context, req *server.RawRequest) ([]
 	if req.Key != fetch.APIKey {
 		return nil, false, nil
 	}
+	time.Sleep(answerDelay)
 	out := bytes.Clone(f)
 	binary.BigEndian.PutUint32(out[4:], uint32(req.CorrelationID))
 	return out, true, nil
