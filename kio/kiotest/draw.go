@@ -1,3 +1,7 @@
+// How the generator draws one value of a layout: the struct walk, each field's state
+// (null, set, default, an unknown tag), and the random scalars. gen.go holds the
+// public generators that call it.
+
 package kiotest
 
 import (
