@@ -31,9 +31,7 @@ const (
 )
 
 func TestRealClientsAgainstKioServer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the Java clients, kgo and kcat against a fake broker; skipped with -short")
-	}
+	kafkadist.SkipShort(t, "runs the Java clients, kgo and kcat against a fake broker")
 	kafkadist.RequireTools(t, "java", "mvn", "kcat")
 	var done []string
 	kip511 := 0

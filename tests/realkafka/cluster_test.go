@@ -43,17 +43,12 @@ import (
 const clusterSize = 3
 
 func TestRealKafkaCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts three real brokers per release; skipped with -short")
-	}
 	// The releases run side by side: each waits about a minute for its leader's Raft
 	// cleaner (FetchSnapshot), mostly idle.
-	for _, version := range kafkadist.Releases {
-		t.Run(version, func(t *testing.T) {
-			t.Parallel()
-			testCluster(t, version)
-		})
-	}
+	kafkadist.EachRelease(t, "starts three real brokers per release", func(t *testing.T, version string) {
+		t.Parallel()
+		testCluster(t, version)
+	})
 }
 
 type clusterNode struct {
