@@ -162,7 +162,9 @@ func fakeRoundKcat(t *testing.T, fb *fakeBroker, withSASL bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	topic := "kcat-" + strconv.FormatBool(withSASL)
-	fb.state.createTopics(fakeCreate(topic))
+	fb.state.mu.Lock()
+	fb.state.createTopics(fakeCreate(topic), 0)
+	fb.state.mu.Unlock()
 	var extra []string
 	if withSASL {
 		extra = []string{"-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=SCRAM-SHA-512",
