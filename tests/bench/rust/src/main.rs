@@ -159,6 +159,23 @@ fn report(name: &str, iters: u64, elapsed: Duration, bytes_per_op: usize, allocs
     );
 }
 
+/// Decodes the fixture as $t and encodes the value again, ending the run on an error;
+/// gives the value, the bytes it wrote and what to call it in messages ($crate_name,
+/// the fixture's name and version). The crate's traits are in scope where it is
+/// expanded.
+macro_rules! round_trip {
+    ($crate_name:expr, $t:ty, $fx:expr) => {{
+        let fx: &Fixture = $fx;
+        let v = fx.version;
+        let what = format!("{} {} v{}", $crate_name, fx.name, v);
+        // Decoding from Bytes lets the records alias the input, as kio's do.
+        let value = <$t>::decode(&mut fx.wire.clone(), v).unwrap_or_else(|e| die(&format!("{what}: decode: {e}")));
+        let mut buf = BytesMut::new();
+        value.encode(&mut buf, v).unwrap_or_else(|e| die(&format!("{what}: encode: {e}")));
+        (value, buf, what)
+    }};
+}
+
 /// The rows of one crate's codec over a fixture: decode ($t from the wire), encode
 /// $value into the reused $buf, and encode it into a fresh buffer of $size bytes (the
 /// crate's size function of $x, the value). The crate's traits are in scope where it is
@@ -191,11 +208,7 @@ macro_rules! kafka_protocol_benches {
         use kafka_protocol::protocol::{Decodable, Encodable};
         let fx: &Fixture = $fx;
         let v = fx.version;
-        let what = format!("kafka-protocol {} v{}", fx.name, v);
-        // Decoding from Bytes lets the records alias the input, as kio's do.
-        let value = <$t>::decode(&mut fx.wire.clone(), v).unwrap_or_else(|e| die(&format!("{what}: decode: {e}")));
-        let mut buf = BytesMut::new();
-        value.encode(&mut buf, v).unwrap_or_else(|e| die(&format!("{what}: encode: {e}")));
+        let (value, mut buf, what) = round_trip!("kafka-protocol", $t, fx);
         check_same(&what, &buf, &fx.wire);
         let size = value.compute_size(v).unwrap_or_else(|e| die(&format!("{what}: size: {e}")));
         check_same(&format!("{what} (sized fresh buffer)"), &{
@@ -217,10 +230,7 @@ macro_rules! crabka_benches {
         use crabka_protocol::{Decode, DecodeBorrow, Encode};
         let fx: &Fixture = $fx;
         let v = fx.version;
-        let what = format!("crabka-protocol {} v{}", fx.name, v);
-        let decoded = <$owned>::decode(&mut fx.wire.clone(), v).unwrap_or_else(|e| die(&format!("{what}: decode: {e}")));
-        let mut buf = BytesMut::new();
-        decoded.encode(&mut buf, v).unwrap_or_else(|e| die(&format!("{what}: encode: {e}")));
+        let (decoded, mut buf, what) = round_trip!("crabka-protocol", $owned, fx);
         check_same(&format!("{what} (decoded value)"), &buf, &fx.wire);
         let mut value = decoded;
         let raw: fn(&mut $owned) = $raw;
