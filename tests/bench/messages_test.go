@@ -151,16 +151,7 @@ func BenchmarkHeartbeatRequest(b *testing.B) {
 // kafka-go's buffers), and it cannot encode a batch from bytes, so it has no encode rows.
 func BenchmarkFetchResponse(b *testing.B) {
 	f := fixtures()
-	// The limit of an encode: one copy of the encoded bytes (issue 20), into a reused
-	// buffer and into a fresh one (append of a nil slice: one allocation, not zeroed
-	// first, the cheapest fresh buffer Go has). "copy" is no codec, only the yardstick.
-	b.Run("encode-reuse/copy", func(b *testing.B) {
-		dst := make([]byte, len(f.fetchResponseWire))
-		benchEncodeReuse(b, func([]byte) ([]byte, error) { return dst[:copy(dst, f.fetchResponseWire)], nil })
-	})
-	b.Run("encode-fresh/copy", func(b *testing.B) {
-		benchEncodeFresh(b, func() ([]byte, error) { return append([]byte(nil), f.fetchResponseWire...), nil })
-	})
+	benchCopyRows(b, f.fetchResponseWire)
 	b.Run("encode-reuse/kio", func(b *testing.B) {
 		benchEncodeReuse(b, func(dst []byte) ([]byte, error) { return serial.Append(dst, f.fetchResponseKio, fetchVersion) })
 	})
@@ -198,16 +189,7 @@ func BenchmarkFetchResponse(b *testing.B) {
 // parses the batch into records, like its Fetch decode.
 func BenchmarkProduceRequest(b *testing.B) {
 	f := fixtures()
-	// The limit of an encode: one copy of the encoded bytes (issue 20), into a reused
-	// buffer and into a fresh one (append of a nil slice: one allocation, not zeroed
-	// first, the cheapest fresh buffer Go has). "copy" is no codec, only the yardstick.
-	b.Run("encode-reuse/copy", func(b *testing.B) {
-		dst := make([]byte, len(f.produceRequestWire))
-		benchEncodeReuse(b, func([]byte) ([]byte, error) { return dst[:copy(dst, f.produceRequestWire)], nil })
-	})
-	b.Run("encode-fresh/copy", func(b *testing.B) {
-		benchEncodeFresh(b, func() ([]byte, error) { return append([]byte(nil), f.produceRequestWire...), nil })
-	})
+	benchCopyRows(b, f.produceRequestWire)
 	b.Run("encode-reuse/kio", func(b *testing.B) {
 		benchEncodeReuse(b, func(dst []byte) ([]byte, error) { return serial.Append(dst, f.produceRequestKio, produceVersion) })
 	})
@@ -245,6 +227,20 @@ func BenchmarkProduceRequest(b *testing.B) {
 		benchDecode(b, f.produceRequestWireKG, func(data []byte) error {
 			return kgprotocol.Unmarshal(data, produceVersionKafkaGo, new(kgproduce.Request))
 		})
+	})
+}
+
+// benchCopyRows runs the rows of the limit of an encode of wire: one copy of the
+// encoded bytes (issue 20), into a reused buffer and into a fresh one (append of a nil
+// slice: one allocation, not zeroed first, the cheapest fresh buffer Go has). "copy" is
+// no codec, only the yardstick.
+func benchCopyRows(b *testing.B, wire []byte) {
+	b.Run("encode-reuse/copy", func(b *testing.B) {
+		dst := make([]byte, len(wire))
+		benchEncodeReuse(b, func([]byte) ([]byte, error) { return dst[:copy(dst, wire)], nil })
+	})
+	b.Run("encode-fresh/copy", func(b *testing.B) {
+		benchEncodeFresh(b, func() ([]byte, error) { return append([]byte(nil), wire...), nil })
 	})
 }
 

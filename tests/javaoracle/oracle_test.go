@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"math/rand"
-	"os"
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,12 +34,7 @@ const (
 )
 
 // casesScale returns KIO_JAVA_CASES (a positive integer) or 1.
-func casesScale() int {
-	if n, err := strconv.Atoi(os.Getenv("KIO_JAVA_CASES")); err == nil && n > 0 {
-		return n
-	}
-	return 1
-}
+func casesScale() int { return kafkadist.CountFromEnv("KIO_JAVA_CASES", 1) }
 
 // Direction says which side wrote the bytes the other read.
 type direction string

@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/big"
 	"math/rand"
-	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -46,12 +45,7 @@ import (
 // issue asks (about 100 s on 2 cores for both releases; KIO_JSON_CASES changes it).
 const casesPerVersion = 200
 
-func cases() int {
-	if n, err := strconv.Atoi(os.Getenv("KIO_JSON_CASES")); err == nil && n > 0 {
-		return n
-	}
-	return casesPerVersion
-}
+func cases() int { return kafkadist.CountFromEnv("KIO_JSON_CASES", casesPerVersion) }
 
 // difference is one class of disagreement: the message ("*" for any), the check
 // and the JSON path (array indices as []) or symptom.

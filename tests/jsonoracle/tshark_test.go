@@ -48,9 +48,7 @@ import (
 // decode every one of them. KIO_TSHARK_KEEP=dir keeps the captures.
 
 func TestTshark(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real brokers; skipped with -short")
-	}
+	kafkadist.SkipShort(t, "starts real brokers")
 	kafkadist.RequireTools(t, "tshark", "tcpdump", "kcat")
 	kio := buildKio(t)
 	var lines []string

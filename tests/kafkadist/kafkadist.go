@@ -8,6 +8,8 @@
 package kafkadist
 
 import (
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/kio-go/kafka-protocol/internal/kafkarelease"
@@ -47,4 +49,34 @@ func RequireTools(t testing.TB, commands ...string) {
 func Report(t testing.TB, line string) {
 	t.Helper()
 	testenv.Report(t, line)
+}
+
+// SkipShort skips t under -short: starts says what the test starts that takes minutes
+// ("starts real brokers"), and the skip message says so.
+func SkipShort(t testing.TB, starts string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(starts + "; skipped with -short")
+	}
+}
+
+// EachRelease is the preamble of a suite that runs against every pinned release: it
+// skips t under -short (SkipShort with starts), then runs f once per release, oldest
+// first, as a subtest named by the release. f calls t.Parallel to run the releases side
+// by side.
+func EachRelease(t *testing.T, starts string, f func(t *testing.T, version string)) {
+	t.Helper()
+	SkipShort(t, starts)
+	for _, version := range Releases {
+		t.Run(version, func(t *testing.T) { f(t, version) })
+	}
+}
+
+// CountFromEnv returns the positive integer in the environment variable name, or def
+// where it is unset or not one: how a suite lets a long run raise its number of cases.
+func CountFromEnv(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -274,6 +274,18 @@ func (p *Proxy) Skips() []Skip {
 	return slices.Clone(p.skips)
 }
 
+// Err returns an error listing the problems and skips p recorded, or nil where it
+// recorded none: the verdict of a run in which every frame must round trip and none is
+// passed over.
+func (p *Proxy) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.problems) == 0 && len(p.skips) == 0 {
+		return nil
+	}
+	return fmt.Errorf("proxy problems %v, skips %+v", p.problems, p.skips)
+}
+
 func (p *Proxy) addProblem(pr Problem) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -355,11 +355,8 @@ func TestProxyApiVersionsProbe(t *testing.T) {
 	exchange(t, c, got, v99, apiVersionsV0Response)
 	c.Close()
 	p.Close()
-	if pr := p.Problems(); len(pr) != 0 {
-		t.Errorf("problems: %v", pr)
-	}
-	if s := p.Skips(); len(s) != 0 {
-		t.Errorf("skips %+v, want none", s)
+	if err := p.Err(); err != nil {
+		t.Error(err)
 	}
 	wantStats := []Stat{
 		{Client: "t", APIKey: 18, APIVersion: 0, Responses: 1, Identical: 1},

@@ -19,15 +19,10 @@ import (
 // cluster the faults. Clients get only the proxy's bootstrap address. One line per
 // release goes to the report.
 func TestProxyRealKafka(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real brokers; skipped with -short")
-	}
-	for _, version := range kafkadist.Releases {
-		t.Run(version, func(t *testing.T) {
-			t.Parallel()
-			testRelease(t, version)
-		})
-	}
+	kafkadist.EachRelease(t, "starts real brokers", func(t *testing.T, version string) {
+		t.Parallel()
+		testRelease(t, version)
+	})
 }
 
 func testRelease(t *testing.T, version string) {

@@ -31,9 +31,7 @@ const (
 )
 
 func TestRealClientsAgainstKioServer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the Java clients, kgo and kcat against a fake broker; skipped with -short")
-	}
+	kafkadist.SkipShort(t, "runs the Java clients, kgo and kcat against a fake broker")
 	kafkadist.RequireTools(t, "java", "mvn", "kcat")
 	var done []string
 	kip511 := 0
@@ -164,7 +162,9 @@ func fakeRoundKcat(t *testing.T, fb *fakeBroker, withSASL bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	topic := "kcat-" + strconv.FormatBool(withSASL)
-	fb.state.createTopics(fakeCreate(topic))
+	fb.state.mu.Lock()
+	fb.state.createTopics(fakeCreate(topic), 0)
+	fb.state.mu.Unlock()
 	var extra []string
 	if withSASL {
 		extra = []string{"-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=SCRAM-SHA-512",

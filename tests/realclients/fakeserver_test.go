@@ -9,12 +9,6 @@ import (
 	"testing"
 
 	"github.com/kio-go/kafka-protocol/kio/sasl"
-	"github.com/kio-go/kafka-protocol/kio/schema/createtopics"
-	"github.com/kio-go/kafka-protocol/kio/schema/describecluster"
-	"github.com/kio-go/kafka-protocol/kio/schema/fetch"
-	"github.com/kio-go/kafka-protocol/kio/schema/listoffsets"
-	"github.com/kio-go/kafka-protocol/kio/schema/metadata"
-	"github.com/kio-go/kafka-protocol/kio/schema/produce"
 	"github.com/kio-go/kafka-protocol/kio/server"
 	"github.com/kio-go/kafka-protocol/kio/tags"
 )
@@ -49,24 +43,12 @@ func startFakeBroker(t *testing.T, withSASL bool) *fakeBroker {
 	}
 	mux := server.NewMux()
 	mux.Handle(18, tags.Range{Lo: 0, Hi: fakeAPIVersionsMax}, nil)
-	server.Handle(mux, func(_ context.Context, _ *server.Request, b *metadata.MetadataRequest) (*metadata.MetadataResponse, error) {
-		return state.metadata(b), nil
-	})
-	server.Handle(mux, func(_ context.Context, _ *server.Request, b *createtopics.CreateTopicsRequest) (*createtopics.CreateTopicsResponse, error) {
-		return state.createTopics(b), nil
-	})
-	server.Handle(mux, func(_ context.Context, _ *server.Request, b *describecluster.DescribeClusterRequest) (*describecluster.DescribeClusterResponse, error) {
-		return state.describeCluster(b), nil
-	})
-	server.Handle(mux, func(_ context.Context, _ *server.Request, b *produce.ProduceRequest) (*produce.ProduceResponse, error) {
-		return state.produce(b), nil
-	})
-	server.Handle(mux, func(_ context.Context, r *server.Request, b *listoffsets.ListOffsetsRequest) (*listoffsets.ListOffsetsResponse, error) {
-		return state.listOffsets(b, r.Version()), nil
-	})
-	server.Handle(mux, func(_ context.Context, _ *server.Request, b *fetch.FetchRequest) (*fetch.FetchResponse, error) {
-		return state.fetch(b), nil
-	})
+	answer(mux, state, state.metadata)
+	answer(mux, state, state.createTopics)
+	answer(mux, state, state.describeCluster)
+	answer(mux, state, state.produce)
+	answer(mux, state, state.listOffsets)
+	answer(mux, state, state.fetch)
 	fb := &fakeBroker{addr: ln.Addr().String(), state: state, tap: &tapListener{Listener: ln},
 		apiVersionsMax: fakeAPIVersionsMax, closes: make(chan error, 1000)}
 	fb.srv = &server.Server{Handler: &principals{Mux: mux, seen: map[string]int{}}, OnClose: func(_ *server.Peer, err error) {
@@ -104,6 +86,16 @@ func startFakeBroker(t *testing.T, withSASL bool) *fakeBroker {
 		}
 	})
 	return fb
+}
+
+// answer registers one of the state's answers as mux's handler of its request type,
+// called with the state locked.
+func answer[Req, Resp any](mux *server.Mux, s *fakeState, answer func(req *Req, version int16) *Resp) {
+	server.Handle(mux, func(_ context.Context, r *server.Request, body *Req) (*Resp, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return answer(body, r.Version()), nil
+	})
 }
 
 // checkCloses fails on any connection the server closed because of a handler (a

@@ -20,9 +20,10 @@ import (
 
 // fakeState is what the fake broker of the server-side proof keeps: topics of
 // in-memory partitions holding the record batches produced, their base offsets
-// assigned as a broker assigns them. It answers as node 0 at one address. Its methods
-// take a typed request body and return the typed response: the handlers registered
-// with kio/server call them.
+// assigned as a broker assigns them. It answers as node 0 at one address. Its answers
+// (createTopics, metadata...) take a typed request body and its version and return the
+// typed response; they expect mu held, as answer (fakeserver_test.go) holds it for
+// them.
 type fakeState struct {
 	host      string
 	port      int32
@@ -57,9 +58,7 @@ func newFakeState(advertised string) (*fakeState, error) {
 	return &fakeState{host: host, port: int32(p), clusterID: "kio-fake-cluster", topics: map[string]*fakeTopic{}}, nil
 }
 
-func (s *fakeState) createTopics(req *createtopics.CreateTopicsRequest) *createtopics.CreateTopicsResponse {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *fakeState) createTopics(req *createtopics.CreateTopicsRequest, _ int16) *createtopics.CreateTopicsResponse {
 	resp := &createtopics.CreateTopicsResponse{}
 	for _, ct := range req.Topics {
 		r := createtopics.CreatableTopicResult{Name: ct.Name, NumPartitions: -1, ReplicationFactor: -1}
@@ -90,9 +89,7 @@ func (s *fakeState) createTopics(req *createtopics.CreateTopicsRequest) *createt
 	return resp
 }
 
-func (s *fakeState) metadata(req *metadata.MetadataRequest) *metadata.MetadataResponse {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *fakeState) metadata(req *metadata.MetadataRequest, _ int16) *metadata.MetadataResponse {
 	resp := &metadata.MetadataResponse{
 		Brokers:      []metadata.MetadataResponseBroker{{NodeId: 0, Host: s.host, Port: s.port}},
 		ClusterId:    &s.clusterID,
@@ -126,7 +123,7 @@ func (s *fakeState) metadata(req *metadata.MetadataRequest) *metadata.MetadataRe
 	return resp
 }
 
-func (s *fakeState) describeCluster(*describecluster.DescribeClusterRequest) *describecluster.DescribeClusterResponse {
+func (s *fakeState) describeCluster(*describecluster.DescribeClusterRequest, int16) *describecluster.DescribeClusterResponse {
 	return &describecluster.DescribeClusterResponse{ClusterId: s.clusterID, ControllerId: 0, EndpointType: 1,
 		Brokers: []describecluster.DescribeClusterBroker{{BrokerId: 0, Host: s.host, Port: s.port}}, ClusterAuthorizedOperations: -2147483648}
 }
@@ -204,9 +201,7 @@ func (p *fakePartition) read(offset int64, max int32) []byte {
 	return out
 }
 
-func (s *fakeState) produce(req *produce.ProduceRequest) *produce.ProduceResponse {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *fakeState) produce(req *produce.ProduceRequest, _ int16) *produce.ProduceResponse {
 	resp := &produce.ProduceResponse{}
 	for _, td := range req.TopicData {
 		tr := produce.TopicProduceResponse{Name: td.Name, TopicId: td.TopicId}
@@ -230,8 +225,6 @@ func (s *fakeState) produce(req *produce.ProduceRequest) *produce.ProduceRespons
 }
 
 func (s *fakeState) listOffsets(req *listoffsets.ListOffsetsRequest, version int16) *listoffsets.ListOffsetsResponse {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	resp := &listoffsets.ListOffsetsResponse{}
 	for _, lt := range req.Topics {
 		tr := listoffsets.ListOffsetsTopicResponse{Name: lt.Name}
@@ -257,9 +250,7 @@ func (s *fakeState) listOffsets(req *listoffsets.ListOffsetsRequest, version int
 	return resp
 }
 
-func (s *fakeState) fetch(req *fetch.FetchRequest) *fetch.FetchResponse {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *fakeState) fetch(req *fetch.FetchRequest, _ int16) *fetch.FetchResponse {
 	resp := &fetch.FetchResponse{}
 	for _, ft := range req.Topics {
 		tr := fetch.FetchableTopicResponse{Topic: ft.Topic, TopicId: ft.TopicId}

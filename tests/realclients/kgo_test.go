@@ -98,14 +98,7 @@ func createAllTopics(ctx context.Context, t *testing.T, addr string) {
 		topics     []string
 	}{{numPartitions, kgoTopics}, {1, append(kcatTopics, txnTopic)}} {
 		resps, err := adm.CreateTopics(ctx, batch.partitions, 1, nil, batch.topics...)
-		if err != nil {
-			t.Fatalf("CreateTopics: %v", err)
-		}
-		for _, r := range resps.Sorted() {
-			if r.Err != nil {
-				t.Errorf("CreateTopics %s: %v", r.Topic, r.Err)
-			}
-		}
+		noTopicErr(t, fmt.Sprint("CreateTopics ", batch.topics), resps, err)
 	}
 
 	// The broker kfake advertises must be the proxy, or clients would bypass it.
@@ -188,8 +181,11 @@ func kgoRound(ctx context.Context, t *testing.T, addr string) {
 	}
 }
 
-// poll polls cl until n records arrived or ctx ends.
-func poll(ctx context.Context, t *testing.T, cl *kgo.Client, n int) []*kgo.Record {
+// poll polls cl (a *kgo.Client or a *kgo.GroupTransactSession) until n records arrived
+// or ctx ends; it fails t where fewer arrived.
+func poll(ctx context.Context, t *testing.T, cl interface {
+	PollFetches(context.Context) kgo.Fetches
+}, n int) []*kgo.Record {
 	t.Helper()
 	var got []*kgo.Record
 	for len(got) < n && ctx.Err() == nil {
@@ -305,14 +301,7 @@ func kadmRound(ctx context.Context, t *testing.T, addr string) {
 	kadmSweep(ctx, t, adm)
 
 	deleted, err := adm.DeleteTopics(ctx, allTopics()...)
-	if err != nil {
-		t.Fatalf("DeleteTopics: %v", err)
-	}
-	for _, r := range deleted.Sorted() {
-		if r.Err != nil {
-			t.Errorf("DeleteTopics %s: %v", r.Topic, r.Err)
-		}
-	}
+	noTopicErr(t, fmt.Sprint("DeleteTopics ", allTopics()), deleted, err)
 	left, err := adm.ListTopics(ctx)
 	if err != nil {
 		t.Fatalf("ListTopics: %v", err)
@@ -321,6 +310,18 @@ func kadmRound(ctx context.Context, t *testing.T, addr string) {
 		if left.Has(topic) {
 			t.Errorf("topic %s survived DeleteTopics", topic)
 		}
+	}
+}
+
+// noTopicErr fails t where a kadm call on topics (CreateTopics, DeleteTopics) failed
+// or answered a topic with an error (the first, by kadm's Error).
+func noTopicErr(t *testing.T, call string, resps interface{ Error() error }, err error) {
+	t.Helper()
+	if err == nil {
+		err = resps.Error()
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", call, err)
 	}
 }
 

@@ -53,9 +53,7 @@ type proxiedCluster struct {
 }
 
 func TestRealClientsThroughProxy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a broker and real clients; skipped with -short")
-	}
+	kafkadist.SkipShort(t, "starts a broker and real clients")
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 

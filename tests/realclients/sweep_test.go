@@ -40,18 +40,9 @@ func kgoTransaction(ctx context.Context, t *testing.T, addr string) {
 	}
 	defer sess.Close()
 
-	var recs []*kgo.Record
-	for len(recs) < perCodec && ctx.Err() == nil {
-		fs := sess.PollFetches(ctx)
-		fs.EachError(func(topic string, p int32, err error) {
-			if ctx.Err() == nil {
-				t.Errorf("fetch %s/%d: %v", topic, p, err)
-			}
-		})
-		recs = append(recs, fs.Records()...)
-	}
+	recs := poll(ctx, t, sess, perCodec)
 	if len(recs) < perCodec {
-		t.Fatalf("transaction session read %d records, want %d: %v", len(recs), perCodec, ctx.Err())
+		t.FailNow() // poll said how many the transaction session read
 	}
 	if err := sess.Begin(); err != nil {
 		t.Fatalf("Begin: %v", err)

@@ -38,12 +38,9 @@ import (
 )
 
 func TestClientAgainstRealKafka(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real brokers; skipped with -short")
-	}
-	for _, version := range kafkadist.Releases {
-		t.Run(version, func(t *testing.T) { testClientAgainst(t, Start(t, version)) })
-	}
+	kafkadist.EachRelease(t, "starts real brokers", func(t *testing.T, version string) {
+		testClientAgainst(t, Start(t, version))
+	})
 }
 
 // clientTimeout bounds every connect and call of this test.

@@ -43,17 +43,12 @@ import (
 const clusterSize = 3
 
 func TestRealKafkaCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts three real brokers per release; skipped with -short")
-	}
 	// The releases run side by side: each waits about a minute for its leader's Raft
 	// cleaner (FetchSnapshot), mostly idle.
-	for _, version := range kafkadist.Releases {
-		t.Run(version, func(t *testing.T) {
-			t.Parallel()
-			testCluster(t, version)
-		})
-	}
+	kafkadist.EachRelease(t, "starts three real brokers per release", func(t *testing.T, version string) {
+		t.Parallel()
+		testCluster(t, version)
+	})
 }
 
 type clusterNode struct {
@@ -161,8 +156,17 @@ func produceReplicated(t *testing.T, nodes []*clusterNode, c *testkit.Conn, cov 
 		t.Fatalf("create: %+v", r.Topics)
 	}
 	leaders := clusterLeaders(t, c, "kio-cluster", 3)
+	ip := initProducer(t, c, nil)
+	produceToLeaders(t, nodes, leaders, cov, ip, nil, "cluster")
+	return leaders
+}
+
+// initProducer gets a producer id and epoch from c: transactional under txnID, or
+// idempotent where txnID is nil.
+func initProducer(t *testing.T, c *testkit.Conn, txnID *common.TransactionalId) *initproducerid.InitProducerIdResponse {
+	t.Helper()
 	init := serial.Default[initproducerid.InitProducerIdRequest]()
-	init.TransactionalId, init.TransactionTimeoutMs = nil, 60000
+	init.TransactionalId, init.TransactionTimeoutMs = txnID, 60000
 	var ip *initproducerid.InitProducerIdResponse
 	if code := retry(t, func() common.ErrorCode {
 		ip = testkit.Call[initproducerid.InitProducerIdResponse](t, c, 4, &init)
@@ -170,23 +174,34 @@ func produceReplicated(t *testing.T, nodes []*clusterNode, c *testkit.Conn, cov 
 	}); code != common.None {
 		t.Fatalf("init producer id: %v", code)
 	}
+	return ip
+}
+
+// produceToLeaders writes one acks=all record of value to each partition of
+// kio-cluster at its leader, as producer ip: in transaction txnID, or idempotent where
+// txnID is nil.
+func produceToLeaders(t *testing.T, nodes []*clusterNode, leaders map[int32]int32, cov *testkit.Coverage,
+	ip *initproducerid.InitProducerIdResponse, txnID *common.TransactionalId, value string) {
+	t.Helper()
+	what := "produce"
+	if txnID != nil {
+		what = "transactional produce"
+	}
 	for p := range int32(3) {
 		lc := dial(t, onBroker, nodeByID(nodes, leaders[p]).b.Plaintext, cov)
-		b := records.NewBatch(records.Record{Timestamp: time.Now().UnixMilli(), Value: []byte("cluster")})
-		b.ProducerID, b.ProducerEpoch, b.BaseSequence = int64(ip.ProducerId), ip.ProducerEpoch, 0
+		b := records.NewBatch(records.Record{Timestamp: time.Now().UnixMilli(), Value: []byte(value)})
+		b.Transactional, b.ProducerID, b.ProducerEpoch, b.BaseSequence = txnID != nil, int64(ip.ProducerId), ip.ProducerEpoch, 0
 		raw, _ := records.AppendBatch(nil, b)
 		req := serial.Default[produce.ProduceRequest]()
+		req.TransactionalId = txnID
 		req.Acks, req.TimeoutMs = -1, 30000
 		req.TopicData = []produce.TopicProduceData{{Name: "kio-cluster", PartitionData: []produce.PartitionProduceData{{Index: p, Records: raw}}}}
-		code := retry(t, func() common.ErrorCode {
+		if code := retry(t, func() common.ErrorCode {
 			return testkit.Call[produce.ProduceResponse](t, lc, 9, &req).Responses[0].PartitionResponses[0].ErrorCode
-		})
-		if code != common.None {
-			t.Fatalf("produce to partition %d: %v", p, code)
+		}); code != common.None {
+			t.Fatalf("%s to partition %d: %v", what, p, code)
 		}
 	}
-
-	return leaders
 }
 
 // changeController stops the active controller gracefully (it resigns as it stops, the
@@ -298,15 +313,7 @@ func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *testkit.Coverag
 		return nil
 	})
 	cc := dial(t, onBroker, nodeByID(nodes, coordinator).b.Plaintext, cov)
-	init := serial.Default[initproducerid.InitProducerIdRequest]()
-	init.TransactionalId, init.TransactionTimeoutMs = testkit.Ptr(common.TransactionalId(txnID)), 60000
-	var ip *initproducerid.InitProducerIdResponse
-	if code := retry(t, func() common.ErrorCode {
-		ip = testkit.Call[initproducerid.InitProducerIdResponse](t, cc, 4, &init)
-		return ip.ErrorCode
-	}); code != common.None {
-		t.Fatalf("init producer id: %v", code)
-	}
+	ip := initProducer(t, cc, testkit.Ptr(common.TransactionalId(txnID)))
 	add := serial.Default[addpartitionstotxn.AddPartitionsToTxnRequest]()
 	add.V3AndBelowTransactionalId, add.V3AndBelowProducerId, add.V3AndBelowProducerEpoch = txnID, ip.ProducerId, ip.ProducerEpoch
 	add.V3AndBelowTopics = []addpartitionstotxn.AddPartitionsToTxnTopic{{Name: "kio-cluster", Partitions: []int32{0, 1, 2}}}
@@ -321,21 +328,7 @@ func clusterTransaction(t *testing.T, nodes []*clusterNode, cov *testkit.Coverag
 	}); code != common.None {
 		t.Fatalf("add partitions: %v", code)
 	}
-	for p := range int32(3) {
-		lc := dial(t, onBroker, nodeByID(nodes, leaders[p]).b.Plaintext, cov)
-		b := records.NewBatch(records.Record{Timestamp: time.Now().UnixMilli(), Value: []byte("txn")})
-		b.Transactional, b.ProducerID, b.ProducerEpoch, b.BaseSequence = true, int64(ip.ProducerId), ip.ProducerEpoch, 0
-		raw, _ := records.AppendBatch(nil, b)
-		req := serial.Default[produce.ProduceRequest]()
-		req.TransactionalId = testkit.Ptr(common.TransactionalId(txnID))
-		req.Acks, req.TimeoutMs = -1, 30000
-		req.TopicData = []produce.TopicProduceData{{Name: "kio-cluster", PartitionData: []produce.PartitionProduceData{{Index: p, Records: raw}}}}
-		if code := retry(t, func() common.ErrorCode {
-			return testkit.Call[produce.ProduceResponse](t, lc, 9, &req).Responses[0].PartitionResponses[0].ErrorCode
-		}); code != common.None {
-			t.Fatalf("transactional produce to partition %d: %v", p, code)
-		}
-	}
+	produceToLeaders(t, nodes, leaders, cov, ip, testkit.Ptr(common.TransactionalId(txnID)), "txn")
 	end := endtxn.EndTxnRequest{TransactionalId: txnID, ProducerId: ip.ProducerId, ProducerEpoch: ip.ProducerEpoch, Committed: true}
 	if code := retry(t, func() common.ErrorCode { return testkit.Call[endtxn.EndTxnResponse](t, cc, 3, &end).ErrorCode }); code != common.None {
 		t.Fatalf("end txn: %v", code)

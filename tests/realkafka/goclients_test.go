@@ -19,23 +19,18 @@ import (
 )
 
 func TestGoClientsAndKcatThroughProxy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real brokers; skipped with -short")
-	}
-	for _, version := range kafkadist.Releases {
-		t.Run(version, func(t *testing.T) {
-			p := startBehindProxy(t, version)
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer cancel()
-			goClients(ctx, t, p.Addr())
-			clients := []string{"kgo"}
-			if kcatClients(ctx, t, p.Addr()) {
-				clients = append(clients, "kcat")
-			}
-			p.Close()
-			reportProxy(t, fmt.Sprintf("kgo, kadm and kcat through the proxy, kafka %s", version), p, clients...)
-		})
-	}
+	kafkadist.EachRelease(t, "starts real brokers", func(t *testing.T, version string) {
+		p := startBehindProxy(t, version)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		goClients(ctx, t, p.Addr())
+		clients := []string{"kgo"}
+		if kcatClients(ctx, t, p.Addr()) {
+			clients = append(clients, "kcat")
+		}
+		p.Close()
+		reportProxy(t, fmt.Sprintf("kgo, kadm and kcat through the proxy, kafka %s", version), p, clients...)
+	})
 }
 
 var goCodecs = []struct {

@@ -24,33 +24,28 @@ import (
 )
 
 func TestJavaClientsThroughProxy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real brokers and the Java clients; skipped with -short")
-	}
-	for _, version := range kafkadist.Releases {
-		t.Run(version, func(t *testing.T) {
-			cp := kafkadist.Classpath(t, "clients", version)
-			p := startBehindProxy(t, version)
+	kafkadist.EachRelease(t, "starts real brokers and the Java clients", func(t *testing.T, version string) {
+		cp := kafkadist.Classpath(t, "clients", version)
+		p := startBehindProxy(t, version)
 
-			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, "java", "-cp", cp, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "io.kio.clients.Main", p.Addr())
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("Java clients: %v\n%s", err, out)
-			}
-			if !strings.Contains(string(out), "failures 0") {
-				t.Fatalf("Java clients:\n%s", out)
-			}
-			coverage, err := checkAdminCoverage(string(out))
-			if err != nil {
-				t.Fatalf("Java clients: %v\n%s", err, out)
-			}
-			kafkadist.Report(t, fmt.Sprintf("java clients through the proxy, kafka %s: %s", version, coverage))
-			p.Close()
-			reportProxy(t, fmt.Sprintf("java clients through the proxy, kafka %s", version), p, "java")
-		})
-	}
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "java", "-cp", cp, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "io.kio.clients.Main", p.Addr())
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("Java clients: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "failures 0") {
+			t.Fatalf("Java clients:\n%s", out)
+		}
+		coverage, err := checkAdminCoverage(string(out))
+		if err != nil {
+			t.Fatalf("Java clients: %v\n%s", err, out)
+		}
+		kafkadist.Report(t, fmt.Sprintf("java clients through the proxy, kafka %s: %s", version, coverage))
+		p.Close()
+		reportProxy(t, fmt.Sprintf("java clients through the proxy, kafka %s", version), p, "java")
+	})
 }
 
 // checkAdminCoverage reads the driver's line "admin methods: N of M called; not called:

@@ -98,11 +98,8 @@ func (s *suite) testApiVersionsAboveRange(listener string) func(t *testing.T) {
 			}
 		}
 		p.Close()
-		if pr := p.Problems(); len(pr) != 0 {
-			t.Errorf("proxy problems: %v", pr)
-		}
-		if sk := p.Skips(); len(sk) != 0 {
-			t.Errorf("proxy skipped %v", sk)
+		if err := p.Err(); err != nil {
+			t.Error(err)
 		}
 		compared := 0
 		for _, st := range p.Stats() {

@@ -64,6 +64,24 @@ func until(t testing.TB, check func() error) {
 	}
 }
 
+// untilDescribed describes a group and one that does not exist (describe returns the
+// answer's two groups) until check accepts the first; check returns a group's error
+// code too, which for the second must be GROUP_ID_NOT_FOUND at once.
+func untilDescribed[G any](t testing.TB, kind string, describe func() []G, check func(G) (common.ErrorCode, error)) {
+	t.Helper()
+	until(t, func() error {
+		groups := describe()
+		if len(groups) != 2 {
+			return fmt.Errorf("%+v", groups)
+		}
+		if code, _ := check(groups[1]); code != common.GroupIdNotFound {
+			t.Fatalf("describe a %s group that does not exist: %+v", kind, groups[1])
+		}
+		_, err := check(groups[0])
+		return err
+	})
+}
+
 // shareMember is one member of a share group and its share session on the broker.
 type shareMember struct {
 	group, id    string
@@ -200,27 +218,22 @@ func (s *suite) shareLeave(t testing.TB, v int16, m *shareMember) {
 func (s *suite) shareDescribe(t testing.TB, v int16, m *shareMember) {
 	t.Helper()
 	req := sharegroupdescribe.ShareGroupDescribeRequest{GroupIds: []common.GroupId{common.GroupId(m.group), "kio-no-such-share-group"}, IncludeAuthorizedOperations: true}
-	until(t, func() error {
-		resp := testkit.Call[sharegroupdescribe.ShareGroupDescribeResponse](t, s.broker, v, &req)
-		if len(resp.Groups) != 2 {
-			return fmt.Errorf("%+v", resp.Groups)
-		}
-		if g := resp.Groups[1]; g.ErrorCode != common.GroupIdNotFound {
-			t.Fatalf("describe a share group that does not exist: %+v", g)
-		}
-		g := resp.Groups[0]
+	describe := func() []sharegroupdescribe.DescribedGroup {
+		return testkit.Call[sharegroupdescribe.ShareGroupDescribeResponse](t, s.broker, v, &req).Groups
+	}
+	untilDescribed(t, "share", describe, func(g sharegroupdescribe.DescribedGroup) (common.ErrorCode, error) {
 		if g.ErrorCode != common.None || string(g.GroupId) != m.group || g.GroupState != "Stable" || g.GroupEpoch < 1 || g.AssignmentEpoch != g.GroupEpoch ||
 			g.AssignorName == "" || len(g.Members) != 1 || g.AuthorizedOperations == -2147483648 {
-			return fmt.Errorf("share group %+v", g)
+			return g.ErrorCode, fmt.Errorf("share group %+v", g)
 		}
 		gm := g.Members[0]
 		if gm.MemberId != m.id || gm.MemberEpoch != m.epoch || gm.ClientId != clientID || gm.ClientHost == "" ||
 			!slices.Equal(gm.SubscribedTopicNames, []common.TopicName{common.TopicName(s.dataTopic)}) ||
 			len(gm.Assignment.TopicPartitions) != 1 || gm.Assignment.TopicPartitions[0].TopicId != s.dataID ||
 			string(gm.Assignment.TopicPartitions[0].TopicName) != s.dataTopic || !slices.Equal(gm.Assignment.TopicPartitions[0].Partitions, []int32{0}) {
-			return fmt.Errorf("share member %+v", gm)
+			return g.ErrorCode, fmt.Errorf("share member %+v", gm)
 		}
-		return nil
+		return g.ErrorCode, nil
 	})
 }
 

@@ -90,29 +90,24 @@ func (s *suite) testStreamsGroup(t *testing.T, round int16) {
 	dv := s.at(t, keyStreamsGroupDescribe, round)
 	dreq := serial.Default[streamsgroupdescribe.StreamsGroupDescribeRequest]()
 	dreq.GroupIds, dreq.IncludeAuthorizedOperations, dreq.IncludeTopologyDescription = []common.GroupId{common.GroupId(group), "kio-no-such-streams-group"}, true, dv >= 1
-	until(t, func() error {
-		resp := testkit.Call[streamsgroupdescribe.StreamsGroupDescribeResponse](t, s.broker, dv, &dreq)
-		if len(resp.Groups) != 2 {
-			return fmt.Errorf("%+v", resp.Groups)
-		}
-		if g := resp.Groups[1]; g.ErrorCode != common.GroupIdNotFound {
-			t.Fatalf("describe a streams group that does not exist: %+v", g)
-		}
-		g := resp.Groups[0]
+	describe := func() []streamsgroupdescribe.DescribedGroup {
+		return testkit.Call[streamsgroupdescribe.StreamsGroupDescribeResponse](t, s.broker, dv, &dreq).Groups
+	}
+	untilDescribed(t, "streams", describe, func(g streamsgroupdescribe.DescribedGroup) (common.ErrorCode, error) {
 		if g.ErrorCode != common.None || string(g.GroupId) != group || g.GroupState != "Stable" || g.GroupEpoch < 1 || g.Topology == nil ||
 			len(g.Topology.Subtopologies) != 1 || g.Topology.Subtopologies[0].SubtopologyId != streamsSubtopology ||
 			!slices.Equal(g.Topology.Subtopologies[0].SourceTopics, []common.TopicName{common.TopicName(s.dataTopic)}) || len(g.Members) != 1 {
-			return fmt.Errorf("streams group %+v", g)
+			return g.ErrorCode, fmt.Errorf("streams group %+v", g)
 		}
 		if dv >= 1 && g.TopologyDescription != nil {
-			return fmt.Errorf("streams group topology description without a plugin: status %d %+v", g.TopologyDescriptionStatus, g.TopologyDescription)
+			return g.ErrorCode, fmt.Errorf("streams group topology description without a plugin: status %d %+v", g.TopologyDescriptionStatus, g.TopologyDescription)
 		}
 		m := g.Members[0]
 		if m.MemberId != member || m.MemberEpoch != epoch || m.ProcessId != process || m.ClientId != clientID || m.IsClassic ||
 			len(m.Assignment.ActiveTasks) != 1 || m.Assignment.ActiveTasks[0].SubtopologyId != streamsSubtopology || !slices.Equal(m.Assignment.ActiveTasks[0].Partitions, []int32{0}) {
-			return fmt.Errorf("streams member %+v", m)
+			return g.ErrorCode, fmt.Errorf("streams member %+v", m)
 		}
-		return nil
+		return g.ErrorCode, nil
 	})
 
 	leave := serial.Default[streamsgroupheartbeat.StreamsGroupHeartbeatRequest]()

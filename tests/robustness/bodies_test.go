@@ -35,6 +35,21 @@ type bodyTarget struct {
 
 var allMessages = schema.Messages()
 
+// sampleEvery calls f with a random value (kio/kiotest, drawn from rnd) of every
+// message at every version.
+func sampleEvery(t *testing.T, rnd *rand.Rand, f func(m *schema.Message, version int16, v any)) {
+	t.Helper()
+	for _, m := range allMessages {
+		for version := m.Versions.Lo; version <= m.Versions.Hi; version++ {
+			g, err := kiotest.NewGen(m.Type, version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(m, version, kiotest.Sample(g, rnd))
+		}
+	}
+}
+
 func chooseBody(data []byte) (bodyTarget, []byte, bool) {
 	if len(data) < 3 {
 		return bodyTarget{}, nil, false
@@ -204,16 +219,9 @@ func TestConcurrentFirstUseOfEveryMessage(t *testing.T) {
 		v       any
 	}
 	var samples []sample
-	for _, m := range allMessages {
-		for version := m.Versions.Lo; version <= m.Versions.Hi; version++ {
-			g, err := kiotest.NewGen(m.Type, version)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := kiotest.Sample(g, rnd)
-			samples = append(samples, sample{m, version, v})
-		}
-	}
+	sampleEvery(t, rnd, func(m *schema.Message, version int16, v any) {
+		samples = append(samples, sample{m, version, v})
+	})
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	start := make(chan struct{})

@@ -33,13 +33,6 @@ import (
 // request frames; KIO_DIFF_BODIES raises it.
 const diffBodies = 100_000
 
-func diffCount() int {
-	if n, err := strconv.Atoi(os.Getenv("KIO_DIFF_BODIES")); err == nil && n > 0 {
-		return n
-	}
-	return diffBodies
-}
-
 // readCorpus reads the inputs of a Go fuzz corpus folder (one []byte argument each).
 func readCorpus(t *testing.T, name string) [][]byte {
 	dir := filepath.Join("testdata", "fuzz", name)
@@ -216,7 +209,7 @@ func TestDifferentialJava(t *testing.T) {
 	jvm := javaoracle.Start(t, kafkadist.Kafka39)
 	jvm4 := javaoracle.Start(t, kafkadist.Kafka4)
 	r := rand.New(rand.NewSource(11))
-	total := diffCount()
+	total := kafkadist.CountFromEnv("KIO_DIFF_BODIES", diffBodies)
 	frames := readCorpus(t, "FuzzRequestFrame")
 	groups := mutatedBodies(bodySeeds(t, frames), total, r)
 	payloads := mutatedFrames(frames, total/10, r)

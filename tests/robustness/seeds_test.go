@@ -29,35 +29,28 @@ func TestWriteSeedCorpus(t *testing.T) {
 	}
 	rnd := rand.New(rand.NewSource(kiotest.Seed()))
 	var framer frame.Framer
-	for _, m := range allMessages {
-		for version := m.Versions.Lo; version <= m.Versions.Hi; version++ {
-			g, err := kiotest.NewGen(m.Type, version)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := kiotest.Sample(g, rnd)
-			body, err := serial.Marshal(v, version)
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeSeed(t, "FuzzBody", append(selector(m, version), body...))
-			api, ok := schema.Lookup(m.APIKey)
-			if m.Kind.String() != "request" || !ok {
-				continue
-			}
-			req := &frame.Request{Body: reflectPtr(v)}
-			req.Header = requestheader.RequestHeader{RequestApiKey: api.Key, RequestApiVersion: version, CorrelationId: int32(version)}
-			cid := "seed-client"
-			if api.RequestHeaderVersion(version) >= 1 {
-				req.Header.ClientId = &cid
-			}
-			frame, err := framer.AppendRequest(nil, req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeSeed(t, "FuzzRequestFrame", frame)
+	sampleEvery(t, rnd, func(m *schema.Message, version int16, v any) {
+		body, err := serial.Marshal(v, version)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		writeSeed(t, "FuzzBody", append(selector(m, version), body...))
+		api, ok := schema.Lookup(m.APIKey)
+		if m.Kind.String() != "request" || !ok {
+			return
+		}
+		req := &frame.Request{Body: reflectPtr(v)}
+		req.Header = requestheader.RequestHeader{RequestApiKey: api.Key, RequestApiVersion: version, CorrelationId: int32(version)}
+		cid := "seed-client"
+		if api.RequestHeaderVersion(version) >= 1 {
+			req.Header.ClientId = &cid
+		}
+		frame, err := framer.AppendRequest(nil, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeSeed(t, "FuzzRequestFrame", frame)
+	})
 	for _, c := range []records.Compression{records.CompressionNone, records.CompressionGzip, records.CompressionSnappy, records.CompressionLZ4, records.CompressionZstd} {
 		recs := []records.Record{{Key: []byte("key"), Value: []byte("value-1"), Headers: []records.Header{{Key: "h", Value: nil}}}, {Value: []byte("v2")}}
 		b := records.NewBatch(recs...)

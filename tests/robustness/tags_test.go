@@ -94,6 +94,7 @@ func checkFieldItems(t *testing.T, s string, fl tags.Field) {
 		return
 	}
 	want := tags.Field{Versions: tags.All(), Nullable: tags.None(), Tag: -1, Tagged: tags.None(), Flexible: tags.None()}
+	ranges := map[string]*tags.Range{"versions": &want.Versions, "nullable": &want.Nullable, "tagged": &want.Tagged}
 	for _, item := range items(s) {
 		k, v, hasValue := strings.Cut(item, "=")
 		switch {
@@ -103,12 +104,8 @@ func checkFieldItems(t *testing.T, s string, fl tags.Field) {
 			want.UnknownTags = true
 		case k == "type":
 			want.Type = v
-		case k == "versions":
-			want.Versions = mustRange(t, v)
-		case k == "nullable":
-			want.Nullable = mustRange(t, v)
-		case k == "tagged":
-			want.Tagged = mustRange(t, v)
+		case ranges[k] != nil:
+			*ranges[k] = mustRange(t, v)
 		case k == "flexible":
 			want.Flexible, want.HasFlexible = mustRange(t, v), true
 		case k == "tag":
@@ -133,6 +130,7 @@ func checkMessageItems(t *testing.T, s string, m tags.Message) {
 	t.Helper()
 	want := tags.Message{APIKey: -1, Versions: tags.All(), Flexible: tags.None(), Deprecated: tags.None()}
 	kinds := map[string]tags.Kind{"request": tags.Request, "response": tags.Response, "header": tags.Header, "data": tags.Data}
+	ranges := map[string]*tags.Range{"versions": &want.Versions, "flexible": &want.Flexible, "deprecated": &want.Deprecated}
 	for _, item := range items(s) {
 		k, v, hasValue := strings.Cut(item, "=")
 		switch {
@@ -146,12 +144,8 @@ func checkMessageItems(t *testing.T, s string, m tags.Message) {
 				t.Fatalf("%q: apiKey %q accepted but not a number", s, v)
 			}
 			want.APIKey = int16(n)
-		case k == "versions":
-			want.Versions = mustRange(t, v)
-		case k == "flexible":
-			want.Flexible = mustRange(t, v)
-		case k == "deprecated":
-			want.Deprecated = mustRange(t, v)
+		case ranges[k] != nil:
+			*ranges[k] = mustRange(t, v)
 		case k == "listeners":
 			want.Listeners = strings.Split(v, "|")
 		default:

@@ -159,18 +159,56 @@ fn report(name: &str, iters: u64, elapsed: Duration, bytes_per_op: usize, allocs
     );
 }
 
-/// Benchmarks of one message type for one crate: decode, encode into a reused buffer,
-/// encode into a fresh buffer sized by the crate's size function.
+/// Decodes the fixture as $t and encodes the value again, ending the run on an error;
+/// gives the value, the bytes it wrote and what to call it in messages ($crate_name,
+/// the fixture's name and version). The crate's traits are in scope where it is
+/// expanded.
+macro_rules! round_trip {
+    ($crate_name:expr, $t:ty, $fx:expr) => {{
+        let fx: &Fixture = $fx;
+        let v = fx.version;
+        let what = format!("{} {} v{}", $crate_name, fx.name, v);
+        // Decoding from Bytes lets the records alias the input, as kio's do.
+        let value = <$t>::decode(&mut fx.wire.clone(), v).unwrap_or_else(|e| die(&format!("{what}: decode: {e}")));
+        let mut buf = BytesMut::new();
+        value.encode(&mut buf, v).unwrap_or_else(|e| die(&format!("{what}: encode: {e}")));
+        (value, buf, what)
+    }};
+}
+
+/// The rows of one crate's codec over a fixture: decode ($t from the wire), encode
+/// $value into the reused $buf, and encode it into a fresh buffer of $size bytes (the
+/// crate's size function of $x, the value). The crate's traits are in scope where it is
+/// expanded.
+macro_rules! codec_rows {
+    ($timing:expr, $fx:expr, $impl_:expr, $t:ty, $value:ident, $buf:ident, |$x:ident| $size:expr) => {{
+        let fx: &Fixture = $fx;
+        let (n, v) = (fx.wire.len(), fx.version);
+        bench($timing, &format!("{}/decode/{}", fx.name, $impl_), n, || {
+            black_box(<$t>::decode(&mut black_box(&fx.wire).clone(), v).unwrap());
+        });
+        bench($timing, &format!("{}/encode-reuse/{}", fx.name, $impl_), n, || {
+            $buf.clear();
+            black_box(&$value).encode(&mut $buf, v).unwrap();
+            black_box(&$buf);
+        });
+        bench($timing, &format!("{}/encode-fresh/{}", fx.name, $impl_), n, || {
+            let $x = black_box(&$value);
+            let mut b = BytesMut::with_capacity($size);
+            $x.encode(&mut b, v).unwrap();
+            black_box(b);
+        });
+    }};
+}
+
+/// Benchmarks of one message type for one crate: checks that it reads and writes the
+/// fixture's bytes, then its codec_rows.
 macro_rules! kafka_protocol_benches {
     ($t:ty, $fx:expr, $timing:expr, $check_only:expr) => {{
         use kafka_protocol::protocol::{Decodable, Encodable};
         let fx: &Fixture = $fx;
         let v = fx.version;
-        let what = format!("kafka-protocol {} v{}", fx.name, v);
-        // Decoding from Bytes lets the records alias the input, as kio's do.
-        let value = <$t>::decode(&mut fx.wire.clone(), v).unwrap_or_else(|e| die(&format!("{what}: decode: {e}")));
-        let mut buf = BytesMut::new();
-        value.encode(&mut buf, v).unwrap_or_else(|e| die(&format!("{what}: encode: {e}")));
+        let (value, mut buf, what) = round_trip!("kafka-protocol", $t, fx);
         check_same(&what, &buf, &fx.wire);
         let size = value.compute_size(v).unwrap_or_else(|e| die(&format!("{what}: size: {e}")));
         check_same(&format!("{what} (sized fresh buffer)"), &{
@@ -179,22 +217,7 @@ macro_rules! kafka_protocol_benches {
             b
         }, &fx.wire);
         if !$check_only {
-            let n = fx.wire.len();
-            let impl_ = "kafka-protocol";
-            bench($timing, &format!("{}/decode/{impl_}", fx.name), n, || {
-                black_box(<$t>::decode(&mut black_box(&fx.wire).clone(), v).unwrap());
-            });
-            bench($timing, &format!("{}/encode-reuse/{impl_}", fx.name), n, || {
-                buf.clear();
-                black_box(&value).encode(&mut buf, v).unwrap();
-                black_box(&buf);
-            });
-            bench($timing, &format!("{}/encode-fresh/{impl_}", fx.name), n, || {
-                let value = black_box(&value);
-                let mut b = BytesMut::with_capacity(value.compute_size(v).unwrap());
-                value.encode(&mut b, v).unwrap();
-                black_box(b);
-            });
+            codec_rows!($timing, fx, "kafka-protocol", $t, value, buf, |x| x.compute_size(v).unwrap());
         }
     }};
 }
@@ -207,10 +230,7 @@ macro_rules! crabka_benches {
         use crabka_protocol::{Decode, DecodeBorrow, Encode};
         let fx: &Fixture = $fx;
         let v = fx.version;
-        let what = format!("crabka-protocol {} v{}", fx.name, v);
-        let decoded = <$owned>::decode(&mut fx.wire.clone(), v).unwrap_or_else(|e| die(&format!("{what}: decode: {e}")));
-        let mut buf = BytesMut::new();
-        decoded.encode(&mut buf, v).unwrap_or_else(|e| die(&format!("{what}: encode: {e}")));
+        let (decoded, mut buf, what) = round_trip!("crabka-protocol", $owned, fx);
         check_same(&format!("{what} (decoded value)"), &buf, &fx.wire);
         let mut value = decoded;
         let raw: fn(&mut $owned) = $raw;
@@ -231,24 +251,10 @@ macro_rules! crabka_benches {
             check_same(&format!("{what} (borrowed)"), &b, &fx.wire);
         }
         if !$check_only {
-            let n = fx.wire.len();
-            bench($timing, &format!("{}/decode/crabka", fx.name), n, || {
-                black_box(<$owned>::decode(&mut black_box(&fx.wire).clone(), v).unwrap());
-            });
-            bench($timing, &format!("{}/decode/crabka-borrowed", fx.name), n, || {
+            codec_rows!($timing, fx, "crabka", $owned, value, buf, |x| x.encoded_len(v));
+            bench($timing, &format!("{}/decode/crabka-borrowed", fx.name), fx.wire.len(), || {
                 let mut cur: &[u8] = black_box(wire);
                 black_box(<$borrowed>::decode_borrow(&mut cur, v).unwrap());
-            });
-            bench($timing, &format!("{}/encode-reuse/crabka", fx.name), n, || {
-                buf.clear();
-                black_box(&value).encode(&mut buf, v).unwrap();
-                black_box(&buf);
-            });
-            bench($timing, &format!("{}/encode-fresh/crabka", fx.name), n, || {
-                let value = black_box(&value);
-                let mut b = BytesMut::with_capacity(value.encoded_len(v));
-                value.encode(&mut b, v).unwrap();
-                black_box(b);
             });
         }
     }};

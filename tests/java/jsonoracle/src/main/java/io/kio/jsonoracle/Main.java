@@ -1,16 +1,8 @@
 package io.kio.jsonoracle;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.Map;
@@ -21,17 +13,22 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.apache.kafka.common.message.ApiMessageType;
+import io.kio.oracle.Messages;
+import io.kio.oracle.Reply;
+import io.kio.oracle.Target;
+import io.kio.oracle.Wire;
+
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Message;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
 
 /**
  * The JSON oracle: kafka-clients' generated ...JsonConverter classes judging kio's JSON
  * form (kio/kafkajson) for tests/jsonoracle, as a child process, one JVM per release.
  *
- * <p>Frames on stdin and stdout as tests/java/oracle's: int32 big-endian length and
- * bytes; a blob is an int32 length and bytes, a string a blob of UTF-8.
+ * <p>Frames on stdin and stdout as tests/java/oracle's, through its {@link Wire}: int32
+ * big-endian length and bytes; a blob is an int32 length and bytes, a string a blob of
+ * UTF-8. The oracle's classes (Wire, Target, Messages, Reply) serve this one too: the
+ * module depends on tests/java/oracle.
  *
  * <p>Request: string release check ignored; kind byte (0 request, 1 response, 2 header
  * by name, 3 data schema by class name), int16 API key, string name, int16 version,
@@ -54,76 +51,38 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
  */
 public final class Main {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final String PACKAGE = "org.apache.kafka.common.message.";
 
     private Main() {}
 
     public static void main(String[] args) throws IOException {
-        DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(System.out, 1 << 16));
-        while (true) {
-            int len;
-            try {
-                len = in.readInt();
-            } catch (EOFException e) {
-                return;
-            }
-            byte[] frame = new byte[len];
-            in.readFully(frame);
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            DataOutputStream reply = new DataOutputStream(buf);
-            if (len == 0) {
-                string(reply, release());
+        Wire.serve(frame -> {
+            Reply reply = new Reply();
+            if (frame.length == 0) {
+                reply.string(Messages.release());
             } else {
                 compare(ByteBuffer.wrap(frame), reply);
             }
-            reply.flush();
-            out.writeInt(buf.size());
-            buf.writeTo(out);
-            out.flush();
-        }
+            return reply.bytes();
+        });
     }
 
-    static String release() throws IOException {
-        java.util.Properties p = new java.util.Properties();
-        try (java.io.InputStream in = ApiMessageType.class.getResourceAsStream("/kafka/kafka-version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        }
-        return p.getProperty("version", "unknown");
-    }
-
-    static Message newMessage(int kind, short key, String name) throws ReflectiveOperationException {
-        return switch (kind) {
-            case 0 -> ApiMessageType.fromApiKey(key).newRequest();
-            case 1 -> ApiMessageType.fromApiKey(key).newResponse();
-            case 2 -> (Message) Class.forName(PACKAGE + name + "Data").getConstructor().newInstance();
-            case 3 -> (Message) Class.forName(PACKAGE + name).getConstructor().newInstance();
-            default -> throw new IllegalArgumentException("unknown kind " + kind);
-        };
-    }
-
-    static void compare(ByteBuffer req, DataOutputStream reply) throws IOException {
-        int kind = req.get();
-        short key = req.getShort();
-        String name = readString(req);
-        short version = req.getShort();
-        int n = req.getInt();
-        for (int i = 0; i < n; i++) {
-            byte[] bin = readBlob(req);
-            byte[] kioJson = readBlob(req);
+    static void compare(ByteBuffer req, Reply reply) {
+        Target target = Target.read(req);
+        short version = target.version();
+        for (int i = 0; i < target.count(); i++) {
+            byte[] bin = Wire.readBlob(req);
+            byte[] kioJson = Wire.readBlob(req);
             int nv = req.getInt();
             byte[][] variants = new byte[nv][];
             for (int k = 0; k < nv; k++) {
-                variants[k] = readBlob(req);
+                variants[k] = Wire.readBlob(req);
             }
             String javaTrue, javaFalse;
             JsonNode javaTree;
             Method read;
             Class<?> messageClass;
             try {
-                Message m = newMessage(kind, key, name);
+                Message m = target.newMessage();
                 m.read(new ByteBufferAccessor(ByteBuffer.wrap(bin)), version);
                 messageClass = m.getClass();
                 Class<?> conv = Class.forName(messageClass.getName() + "JsonConverter");
@@ -133,13 +92,10 @@ public final class Main {
                 javaTrue = MAPPER.writeValueAsString(javaTree);
                 javaFalse = MAPPER.writeValueAsString(write.invoke(null, m, version, false));
             } catch (Throwable t) {
-                reply.writeByte(1);
-                string(reply, describe(t));
+                reply.error(t);
                 continue;
             }
-            reply.writeByte(0);
-            string(reply, javaTrue);
-            string(reply, javaFalse);
+            reply.putByte(0).string(javaTrue).string(javaFalse);
             readAndWrite(kioJson, javaTree, read, version, reply);
             for (byte[] v : variants) {
                 readAndWrite(v, javaTree, read, version, reply);
@@ -148,17 +104,14 @@ public final class Main {
     }
 
     /** readAndWrite has Java's converter read json and the message write itself as bytes. */
-    static void readAndWrite(byte[] json, JsonNode javaTree, Method read, short version, DataOutputStream reply) throws IOException {
+    static void readAndWrite(byte[] json, JsonNode javaTree, Method read, short version, Reply reply) {
         try {
             JsonNode tree = adapt(MAPPER.readTree(json), javaTree);
             Message back = (Message) read.invoke(null, tree, version);
-            byte[] written = write(back, version);
-            reply.writeByte(0);
-            reply.writeInt(written.length);
-            reply.write(written);
+            byte[] written = Messages.write(back, version); // before the status: it may throw
+            reply.putByte(0).blob(written);
         } catch (Throwable t) {
-            reply.writeByte(1);
-            string(reply, describe(t));
+            reply.error(t);
         }
     }
 
@@ -194,37 +147,5 @@ public final class Main {
             return a;
         }
         return kio;
-    }
-
-    static byte[] write(Message m, short version) {
-        ObjectSerializationCache cache = new ObjectSerializationCache();
-        int size = m.size(cache, version);
-        ByteBuffer buf = ByteBuffer.allocate(size);
-        m.write(new ByteBufferAccessor(buf), cache, version);
-        return buf.array();
-    }
-
-    static void string(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    static String readString(ByteBuffer b) {
-        return new String(readBlob(b), StandardCharsets.UTF_8);
-    }
-
-    static byte[] readBlob(ByteBuffer b) {
-        byte[] s = new byte[b.getInt()];
-        b.get(s);
-        return s;
-    }
-
-    static String describe(Throwable t) {
-        Throwable root = t;
-        while (root instanceof InvocationTargetException && root.getCause() != null) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 }

@@ -1,13 +1,7 @@
 package io.kio.oracle;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The Java oracle: Apache Kafka's own message classes answering kio's Go tests
@@ -15,9 +9,10 @@ import java.nio.charset.StandardCharsets;
  * release.
  *
  * <h2>Protocol</h2>
- * Requests on stdin and replies on stdout are frames: an int32 big-endian length, then
- * that many bytes. Inside a frame integers are big-endian; a "blob" is an int32 length
- * and its bytes; a "string" is a blob of UTF-8. The first byte of a request is its op:
+ * Requests on stdin and replies on stdout are frames (see {@link Wire}): an int32
+ * big-endian length, then that many bytes. Inside a frame integers are big-endian; a
+ * "blob" is an int32 length and its bytes; a "string" is a blob of UTF-8. The first byte
+ * of a request is its op:
  * <ul>
  * <li>{@code 'I'} info. Reply: string release, int32 n, then n times (int16 api key,
  *     int16 lowest version, int16 highest version including an unstable latest one);
@@ -44,19 +39,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws IOException {
-        DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(System.out, 1 << 16));
         Messages messages = new Messages();
         Records records = new Records();
-        while (true) {
-            int len;
-            try {
-                len = in.readInt();
-            } catch (EOFException e) {
-                return; // the Go side closed stdin: done
-            }
-            byte[] frame = new byte[len];
-            in.readFully(frame);
+        Wire.serve(frame -> {
             ByteBuffer req = ByteBuffer.wrap(frame);
             Reply reply = new Reply();
             byte op = req.get();
@@ -69,34 +54,7 @@ public final class Main {
                 case 'D' -> records.describe(req, reply);
                 default -> throw new IOException("unknown op " + op);
             }
-            byte[] body = reply.bytes();
-            out.writeInt(body.length);
-            out.write(body);
-            out.flush();
-        }
-    }
-
-    static String readString(ByteBuffer b) {
-        byte[] s = readBlob(b);
-        return new String(s, StandardCharsets.UTF_8);
-    }
-
-    static byte[] readBlob(ByteBuffer b) {
-        byte[] s = new byte[b.getInt()];
-        b.get(s);
-        return s;
-    }
-
-    /** describe names an exception as the Go side reports it. */
-    static String describe(Throwable t) {
-        Throwable root = t;
-        while (root instanceof java.lang.reflect.InvocationTargetException && root.getCause() != null) {
-            root = root.getCause();
-        }
-        String msg = root.getClass().getSimpleName() + ": " + root.getMessage();
-        if (root.getCause() != null && root.getCause() != root) {
-            msg += " (caused by " + root.getCause().getClass().getSimpleName() + ": " + root.getCause().getMessage() + ")";
-        }
-        return msg;
+            return reply.bytes();
+        });
     }
 }

@@ -25,8 +25,11 @@ import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
-/** Messages answers the message ops: info, parse-and-rewrite, generate, broker parse. */
-final class Messages {
+/**
+ * Messages answers the message ops: info, parse-and-rewrite, generate, broker parse. Its
+ * static methods (newMessage, write, release) serve the JSON oracle too.
+ */
+public final class Messages {
     static final String PACKAGE = "org.apache.kafka.common.message.";
 
     /** Kinds of message, as the Go side numbers them. */
@@ -37,7 +40,7 @@ final class Messages {
      * ApiMessageType, a header ("RequestHeader", "ResponseHeader") as its ...Data class,
      * a data schema ("LeaderChangeMessage", "DefaultPrincipalData") by class name.
      */
-    static Message newMessage(int kind, short key, String name) throws ReflectiveOperationException {
+    public static Message newMessage(int kind, short key, String name) throws ReflectiveOperationException {
         return switch (kind) {
             case REQUEST -> ApiMessageType.fromApiKey(key).newRequest();
             case RESPONSE -> ApiMessageType.fromApiKey(key).newResponse();
@@ -48,7 +51,7 @@ final class Messages {
     }
 
     /** write writes m at version as Kafka's clients and brokers do. */
-    static byte[] write(Message m, short version) {
+    public static byte[] write(Message m, short version) {
         ObjectSerializationCache cache = new ObjectSerializationCache();
         int size = m.size(cache, version);
         ByteBuffer buf = ByteBuffer.allocate(size);
@@ -87,7 +90,7 @@ final class Messages {
     }
 
     /** release reads the kafka-clients version from the jar's own properties file. */
-    static String release() throws IOException {
+    public static String release() throws IOException {
         java.util.Properties p = new java.util.Properties();
         try (java.io.InputStream in = ApiMessageType.class.getResourceAsStream("/kafka/kafka-version.properties")) {
             if (in != null) {
@@ -135,16 +138,13 @@ final class Messages {
     }
 
     void parse(ByteBuffer req, Reply reply) {
-        int kind = req.get();
-        short key = req.getShort();
-        String name = Main.readString(req);
-        short version = req.getShort();
-        int n = req.getInt();
-        for (int i = 0; i < n; i++) {
-            ByteBuffer buf = ByteBuffer.wrap(Main.readBlob(req));
+        Target target = Target.read(req);
+        short version = target.version();
+        for (int i = 0; i < target.count(); i++) {
+            ByteBuffer buf = ByteBuffer.wrap(Wire.readBlob(req));
             Message m;
             try {
-                m = newMessage(kind, key, name);
+                m = target.newMessage();
                 m.read(new ByteBufferAccessor(buf), version);
             } catch (Throwable t) {
                 reply.error(t);
@@ -160,21 +160,18 @@ final class Messages {
     }
 
     void generate(ByteBuffer req, Reply reply) {
-        int kind = req.get();
-        short key = req.getShort();
-        String name = Main.readString(req);
-        short version = req.getShort();
-        int n = req.getInt();
+        Target target = Target.read(req);
+        short version = target.version();
         Generator g = new Generator(new Random(req.getLong()));
         List<byte[]> values = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) {
-                Message m = newMessage(kind, key, name);
+            for (int i = 0; i < target.count(); i++) {
+                Message m = target.newMessage();
                 g.fill(m, version);
                 byte[] b = write(m, version);
                 // Java must read its own bytes back to the same bytes, or the value is
                 // not one Java stands behind.
-                Message again = newMessage(kind, key, name);
+                Message again = target.newMessage();
                 ByteBuffer buf = ByteBuffer.wrap(b);
                 again.read(new ByteBufferAccessor(buf), version);
                 if (buf.hasRemaining() || !java.util.Arrays.equals(b, write(again, version))) {
@@ -202,7 +199,7 @@ final class Messages {
     void brokerParse(ByteBuffer req, Reply reply) {
         int n = req.getInt();
         for (int i = 0; i < n; i++) {
-            ByteBuffer buf = ByteBuffer.wrap(Main.readBlob(req));
+            ByteBuffer buf = ByteBuffer.wrap(Wire.readBlob(req));
             RequestHeader header;
             int headerSize;
             AbstractRequest body;

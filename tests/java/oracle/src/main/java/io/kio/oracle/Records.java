@@ -96,7 +96,7 @@ final class Records {
                 all.get(bytes);
                 reply.blob(bytes).string(describe(bytes));
             } catch (Throwable t) {
-                reply.blob(new byte[0]).string("error: " + Main.describe(t));
+                reply.blob(new byte[0]).string("error: " + Wire.describe(t));
             }
         }
     }
@@ -153,7 +153,7 @@ final class Records {
     void describe(ByteBuffer req, Reply reply) {
         int n = req.getInt();
         for (int i = 0; i < n; i++) {
-            byte[] b = Main.readBlob(req);
+            byte[] b = Wire.readBlob(req);
             try {
                 reply.ok(0, describe(b).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } catch (Throwable t) {
