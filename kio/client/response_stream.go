@@ -163,28 +163,71 @@ func (s *ResponseStream) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// WriteTo copies the rest of the frame to w (io.Copy uses it), returning the bytes
-// written; a failed write leaves the rest to Close.
+// WriteTo copies the rest of the frame to w (io.Copy uses it): CopyN of all that is
+// left.
 func (s *ResponseStream) WriteTo(w io.Writer) (int64, error) {
+	if s.ended || s.err != nil {
+		return 0, s.err
+	}
+	return s.CopyN(w, s.left)
+}
+
+// CopyN copies the next n bytes of the frame (at most what is left) to w and returns
+// how many it wrote. What the connection's buffer holds is written from there; the rest,
+// when w is an io.ReaderFrom (a kio/server connection's writer is), is handed to w's
+// ReadFrom as an *io.LimitedReader over the connection itself, so that on Linux a copy
+// between two TCP connections is a splice(2), the bytes never in user space. A failed
+// write leaves the rest to Close; a failure of the hand-over, which may have read more
+// than it wrote, closes the connection.
+func (s *ResponseStream) CopyN(w io.Writer, n int64) (int64, error) {
 	var total int64
-	for s.left > 0 && !s.ended && s.err == nil {
-		// Write what bufio holds straight from its buffer: no copy of our own.
+	n = min(n, s.left)
+	for total < n && !s.ended && s.err == nil {
+		if s.c.br.Buffered() == 0 {
+			if rf, ok := w.(io.ReaderFrom); ok {
+				k, err := s.handOver(rf, n-total)
+				return total + k, err
+			}
+		}
 		if err := s.fill(); err != nil {
 			return total, err
 		}
-		chunk, _ := s.c.br.Peek(min(s.c.br.Buffered(), int(min(s.left, int64(s.c.br.Size())))))
-		n, err := w.Write(chunk)
-		s.c.br.Discard(n)
-		s.left -= int64(n)
-		total += int64(n)
-		if s.left == 0 {
-			s.end()
-		}
+		// Write what bufio holds straight from its buffer: no copy of our own.
+		chunk, _ := s.c.br.Peek(int(min(int64(s.c.br.Buffered()), n-total)))
+		k, err := w.Write(chunk)
+		s.c.br.Discard(k)
+		s.consumed(int64(k))
+		total += int64(k)
 		if err != nil {
 			return total, err
 		}
 	}
 	return total, s.err
+}
+
+// handOver has rf read n bytes of the frame from the connection itself (its buffer is
+// empty).
+func (s *ResponseStream) handOver(rf io.ReaderFrom, n int64) (int64, error) {
+	lr := &io.LimitedReader{R: s.c.nc, N: n}
+	k, err := rf.ReadFrom(lr)
+	s.consumed(k)
+	if err == nil && k < n {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		s.c.fail(fmt.Errorf("response: %w", err))
+		s.err = s.c.Err()
+		s.end()
+	}
+	return k, s.err
+}
+
+// consumed counts k bytes of the frame as read, ending the stream at its last.
+func (s *ResponseStream) consumed(k int64) {
+	s.left -= k
+	if s.left == 0 {
+		s.end()
+	}
 }
 
 // fill makes sure the connection's buffer holds some of the frame, reading if need be.

@@ -225,8 +225,24 @@ func (f *fetchWalk) skip(n uint64) {
 	f.copyN(int64(n))
 }
 
-// copyN copies n bytes from r to w through buf, which flush has emptied.
+// copyN copies n bytes from r to w: by r's own CopyN when it has one (kio/client's
+// ResponseStream, which hands the copy to the client connection's writer: a splice(2)
+// from socket to socket on Linux, the records never in user space), else through buf,
+// which flush has emptied.
 func (f *fetchWalk) copyN(n int64) {
+	if cn, ok := f.r.(interface {
+		CopyN(io.Writer, int64) (int64, error)
+	}); ok && n > 0 {
+		k, err := cn.CopyN(f.w, n)
+		f.left -= k
+		if err == nil && k < n {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			f.err = err
+		}
+		return
+	}
 	for n > 0 && f.err == nil {
 		k, err := f.r.Read(f.buf[:min(n, int64(cap(f.buf)))])
 		f.left -= int64(k)

@@ -83,5 +83,23 @@ func (fw *frameWriter) Write(b []byte) (int, error) {
 	return written + k, err
 }
 
+// ReadFrom writes the frame's next bytes from r, what a copy into the writer (io.Copy)
+// uses. An *io.LimitedReader that stays within the frame goes to the connection's own
+// ReadFrom once what is buffered is flushed, so that a copy from another TCP connection
+// is a splice(2) on Linux (kio/client's ResponseStream.CopyN hands one over); any other
+// reader is copied through Write, which keeps to the frame.
+func (fw *frameWriter) ReadFrom(r io.Reader) (int64, error) {
+	lr, ok := r.(*io.LimitedReader)
+	if !ok || fw.n < 4 || lr.N > fw.size-fw.n {
+		return io.Copy(struct{ io.Writer }{fw}, r)
+	}
+	if err := fw.w.Flush(); err != nil {
+		return 0, err
+	}
+	k, err := fw.w.ReadFrom(lr) // bufio hands it to the connection when it holds nothing
+	fw.n += k
+	return k, err
+}
+
 // whole reports whether the frame was written to its end.
 func (fw *frameWriter) whole() bool { return fw.n >= 4 && fw.n == fw.size }
