@@ -43,8 +43,8 @@ import (
 // of the corresponding members of kio's JSON of the frame, as one sequence in wire
 // order (see compared and bodyValues). On the captures of both releases tshark's
 // dissector shows no systematic difference for the frames it decodes (same values,
-// same order), so there is no table of excused differences: any disagreement fails
-// the test. The frames tshark cannot decode are counted and listed, and kio must
+// same order), but for the one layout it misreads (tsharkMisread), whose frames are
+// counted with those it cannot decode: any other disagreement fails the test. The frames tshark cannot decode are counted and listed, and kio must
 // decode every one of them. KIO_TSHARK_KEEP=dir keeps the captures.
 
 func TestTshark(t *testing.T) {
@@ -354,6 +354,9 @@ func compareWithTshark(t *testing.T, kio, pcap, port string) (agree, onlyKio int
 				t.Errorf("frame %s: kio did not decode %s: %s %v", tf.frame, k, kf.Error, kf.Notes)
 				continue
 			}
+			if why := tsharkMisreads(*kf.Key, kf.Version, tf.dir); why != "" && tf.undecoded == "" {
+				tf.undecoded = why
+			}
 			if tf.undecoded != "" {
 				onlyKio++
 				undecoded[fmt.Sprintf("key %d v%d %s (%s)", *kf.Key, kf.Version, kf.Dir, tf.undecoded)]++
@@ -447,6 +450,28 @@ func tsharkFrames(layers map[string]json.RawMessage, port string) []tsharkFrame 
 		out = append(out, tf)
 	}
 	return out
+}
+
+// tsharkMisread lists the frames tshark 4.0's dissector decodes with a layout that is
+// not Kafka's, without marking them malformed, and why; kio's decode of them is judged
+// by the Java JSON oracle instead.
+var tsharkMisread = []struct {
+	key, from int16 // the API key, and the first version misread
+	dir       string
+	why       string
+}{
+	// Seen in CI: "kafka.error=-9798" for a topic whose id starts 0xD9 0xBA.
+	{19, 7, "response", "tshark 4.0 has no CreateTopics TopicId (v7+, KIP-516): it reads the id's first two bytes as the error code"},
+}
+
+// tsharkMisreads says why tshark misreads frames of the key and version, or "".
+func tsharkMisreads(key, version int16, dir string) string {
+	for _, m := range tsharkMisread {
+		if m.key == key && version >= m.from && m.dir == dir {
+			return m.why
+		}
+	}
+	return ""
 }
 
 func expertMessage(v any) string {
