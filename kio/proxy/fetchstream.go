@@ -44,7 +44,7 @@ const paddingTag = 127
 // response is awaited whole, as by AwaitKafkaFrame.
 func (pr *pending) WriteKafkaFrame(ctx context.Context, w io.Writer) error {
 	c, s := pr.c, pr.s
-	if pr.up == nil || s.raw || s.key != fetch.APIKey || s.version > fetchStreamHi || c.p.Filters.wantsResponse(s.key) {
+	if pr.up == nil || s.raw || s.key != fetch.APIKey || s.version > fetchLayoutHi || c.p.Filters.wantsResponse(s.key) {
 		f, err := pr.AwaitKafkaFrame(ctx)
 		if err != nil {
 			return err
@@ -71,8 +71,9 @@ func (pr *pending) WriteKafkaFrame(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// fetchStreamHi is the newest Fetch version whose layout fetchWalk knows.
-const fetchStreamHi = 18
+// fetchLayoutHi is the newest Fetch response version whose layout fetchWalk and
+// noEndpoints know; a newer one is read whole and decoded.
+const fetchLayoutHi = 18
 
 // relayFetch relays one Fetch response from rs to w.
 func (c *conn) relayFetch(s *slot, rs *client.ResponseStream, w io.Writer) error {
@@ -118,8 +119,8 @@ type tailFit struct{ rewritten, dropped int }
 // and r the rest, to w, using buf's room as its window; m maps the endpoints.
 func streamFetch(version int16, head []byte, r io.Reader, size int64, w io.Writer, buf []byte, m Mapper) (tailFit, error) {
 	fw := fetchWalk{r: r, w: w, buf: append(buf, head...), left: size - int64(len(head))}
-	if version < 16 {
-		fw.copyRest() // no endpoints before v16: a plain copy
+	if !carriesEndpointsAt(fetch.APIKey, version) {
+		fw.copyRest() // no endpoints before v16 (KIP-951): a plain copy
 		return tailFit{}, fw.err
 	}
 	fw.walk()

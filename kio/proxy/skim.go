@@ -141,7 +141,7 @@ func noEndpoints(key, version int16, raw []byte) bool {
 			s.tags(nil)
 		}
 		s.skip(4) // ThrottleTimeMs
-	case key == fetch.APIKey && version >= 16 && version <= 18:
+	case key == fetch.APIKey && version >= 16 && version <= fetchLayoutHi:
 		s.skip(4 + 2 + 4) // ThrottleTimeMs, ErrorCode, SessionId
 		for t := s.count(false); t > 0 && !s.bad; t-- {
 			s.skip(16) // TopicId
