@@ -185,7 +185,7 @@ func (s *ResponseStream) CopyN(w io.Writer, n int64) (int64, error) {
 	for total < n && !s.ended && s.err == nil {
 		if s.c.br.Buffered() == 0 {
 			if rf, ok := w.(io.ReaderFrom); ok {
-				k, err := s.handOver(rf, n-total)
+				k, err := s.copyFromConn(rf, n-total)
 				return total + k, err
 			}
 		}
@@ -205,9 +205,9 @@ func (s *ResponseStream) CopyN(w io.Writer, n int64) (int64, error) {
 	return total, s.err
 }
 
-// handOver has rf read n bytes of the frame from the connection itself (its buffer is
+// copyFromConn has rf read n bytes of the frame from the connection itself (its buffer is
 // empty).
-func (s *ResponseStream) handOver(rf io.ReaderFrom, n int64) (int64, error) {
+func (s *ResponseStream) copyFromConn(rf io.ReaderFrom, n int64) (int64, error) {
 	lr := &io.LimitedReader{R: s.c.nc, N: n}
 	k, err := rf.ReadFrom(lr)
 	s.consumed(k)
