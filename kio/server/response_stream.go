@@ -21,6 +21,10 @@ import (
 // (ErrResponseFrame: fewer, more, or a size under 4) close the connection with a
 // *HandlerError, the bytes before flushed; a frame cut short leaves the client a stream
 // it cannot read, which only closing ends. ctx is the connection's.
+//
+// w is also an io.ReaderFrom: an *io.LimitedReader over another connection given to
+// its ReadFrom (io.Copy does) goes straight to this connection's, a splice(2) between
+// two TCP sockets on Linux (kio/client's ResponseStream.CopyN does this).
 type PendingStream interface {
 	PendingFrame
 	WriteKafkaFrame(ctx context.Context, w io.Writer) error
