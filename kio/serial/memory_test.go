@@ -152,7 +152,15 @@ func TestMarshalAllocatesForWhatItEncodes(t *testing.T) {
 		if _, ok := m.(*metadata.MetadataResponse); ok {
 			v = 12
 		}
-		if allocs := testing.AllocsPerRun(20, func() { mustMarshal(t, m, v) }); allocs != 1 {
+		// The fewest of five measurements is Marshal's own count: MemStats counts the
+		// whole process, and now and then a measurement takes in mallocs of the runtime's
+		// (these messages are large, garbage collections frequent): one in 30 under
+		// -race read 2 per message, the same before and after Marshal last changed.
+		allocs := testing.AllocsPerRun(20, func() { mustMarshal(t, m, v) })
+		for range 4 {
+			allocs = min(allocs, testing.AllocsPerRun(20, func() { mustMarshal(t, m, v) }))
+		}
+		if allocs != 1 {
 			t.Errorf("Marshal(%T) allocated %v times per message, want 1", m, allocs)
 		}
 	}
