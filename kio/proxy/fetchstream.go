@@ -77,20 +77,20 @@ const fetchLayoutHi = 18
 
 // relayFetch relays one Fetch response from rs to w.
 func (c *conn) relayFetch(s *slot, rs *client.ResponseStream, w io.Writer) error {
-	corr, err := frame.PeekCorrelationID(rs.Head)
-	if err != nil {
-		return err
-	}
-	if corr != s.corr {
-		return fmt.Errorf("%w: got %d, want %d", ErrCorrelation, corr, s.corr)
-	}
-	if int64(len(rs.Head)) == rs.Size { // it came whole
+	if int64(len(rs.Head)) == rs.Size { // it came whole: the path of every response
 		out, err := c.response(s, rs.Head)
 		if err != nil {
 			return err
 		}
 		_, err = w.Write(out)
 		return err
+	}
+	corr, err := frame.PeekCorrelationID(rs.Head)
+	if err != nil {
+		return err
+	}
+	if corr != s.corr {
+		return fmt.Errorf("%w: got %d, want %d", ErrCorrelation, corr, s.corr)
 	}
 	c.p.stats.streamedResponses.Add(1)
 	bp := relayBuffers.Get().(*[]byte)
