@@ -100,7 +100,7 @@
 // top-level tagged fields, where a KIP-951 response names new leaders (NodeEndpoints),
 // after the records and the size prefix. Those endpoints are rewritten within the size
 // the prefix already announced: in place when the proxy's host is as long as the
-// broker's, with a filler tagged field (tag 127, no data; clients skip unknown tags)
+// broker's, with a filler tagged field (tag 127, zeros; clients skip unknown tags)
 // when it is shorter, and when it is longer NodeEndpoints is left out (filler in its
 // place), so the client asks Metadata for the new leader, as from a broker without
 // KIP-951 (Stats.EndpointsDropped). A response the relay cannot walk is relayed as it

@@ -26,7 +26,7 @@ import (
 //
 //   - the rewritten section is as long as the broker's (the proxy's host as long as
 //     the broker's): written as it is;
-//   - shorter by two bytes or more: an unknown tagged field of zero bytes fills the
+//   - shorter by two bytes or more: an unknown tagged field of zeros fills the
 //     difference (tag 127, or one above the last tag), which clients skip as the
 //     protocol says they must;
 //   - otherwise NodeEndpoints is dropped, and the filler takes its place; the client
