@@ -27,7 +27,7 @@ import (
 //   - the rewritten section is as long as the broker's (the proxy's host as long as
 //     the broker's): written as it is;
 //   - shorter by two bytes or more: an unknown tagged field of zeros fills the
-//     difference (tag 127, or one above the last tag), which clients skip as the
+//     difference (tag 127, or one above the highest tag), which clients skip as the
 //     protocol says they must;
 //   - otherwise NodeEndpoints is dropped, and the filler takes its place; the client
 //     then finds the new leader through Metadata, which the proxy rewrites, as it does
@@ -350,9 +350,11 @@ var fetchSkeleton = []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}
 // fitTail returns the top-level tagged section tail with its endpoints rewritten and
 // of tail's length (above), with the number of endpoints rewritten or dropped.
 func fitTail(version int16, tail []byte, m Mapper) (out []byte, t tailFit, err error) {
-	sk := skimmer{b: tail}
-	if n := sk.uvarint(); sk.bad || n == 0 || sk.uvarint() != 0 || sk.bad {
-		return tail, tailFit{}, nil // no tag 0 (tags ascend, so it would be first): no endpoints
+	rest, hasTag0, ok := withoutTag0(tail)
+	if !ok || !hasTag0 {
+		// No tag 0 anywhere (Kafka writes tags in order, but kio and Kafka read them in
+		// any order): no endpoints. A section that does not parse: the client judges it.
+		return tail, tailFit{}, nil
 	}
 	whole := make([]byte, 8, 8+len(fetchSkeleton)+len(tail))
 	whole = append(append(whole, fetchSkeleton...), tail...)
@@ -375,22 +377,52 @@ func fitTail(version int16, tail []byte, m Mapper) (out []byte, t tailFit, err e
 	if fitted, ok := padTags(enc[8+len(fetchSkeleton):], len(tail)); ok {
 		return fitted, tailFit{rewritten: n}, nil
 	}
-	// Too long to fit: without NodeEndpoints (tag 0, the first), and filled.
-	sk = skimmer{b: tail}
-	count := sk.uvarint()
-	sk.uvarint()
-	sk.skip(sk.uvarint())
-	rest := binary.AppendUvarint(nil, count-1)
-	rest = append(rest, sk.b...)
+	// Too long to fit: without NodeEndpoints (every tag 0), and filled.
 	fitted, ok := padTags(rest, len(tail))
-	if !ok || sk.bad {
+	if !ok {
 		return nil, tailFit{}, fmt.Errorf("%w: no room in its tagged fields for a filler", ErrUpstreamResponse)
 	}
 	return fitted, tailFit{dropped: len(resp.Body.(*fetch.FetchResponse).NodeEndpoints)}, nil
 }
 
+// withoutTag0 returns the tagged section sec without its tag 0 fields (NodeEndpoints,
+// wherever and however often it appears), whether it had one, and false if sec does
+// not parse as a tagged section.
+func withoutTag0(sec []byte) (rest []byte, hadTag0, ok bool) {
+	sk := skimmer{b: sec}
+	n := sk.uvarint()
+	if sk.bad || n > uint64(len(sk.b)) {
+		return nil, false, false
+	}
+	var kept [][]byte
+	for i := uint64(0); i < n; i++ {
+		field := sk.b
+		tag := sk.uvarint()
+		sk.skip(sk.uvarint())
+		if sk.bad {
+			return nil, false, false
+		}
+		if tag == 0 {
+			hadTag0 = true
+			continue
+		}
+		kept = append(kept, field[:len(field)-len(sk.b)])
+	}
+	if len(sk.b) != 0 {
+		return nil, false, false
+	}
+	if !hadTag0 {
+		return sec, false, true
+	}
+	rest = binary.AppendUvarint(make([]byte, 0, len(sec)), uint64(len(kept)))
+	for _, f := range kept {
+		rest = append(rest, f...)
+	}
+	return rest, true, true
+}
+
 // padTags returns the tagged section sec made exactly size bytes long by a filler
-// field (paddingTag, or one above the last tag): false if sec is longer, or shorter by
+// field (paddingTag, or one above the highest tag): false if sec is longer, or shorter by
 // less than the smallest filler (its tag, its length, no data: two bytes).
 func padTags(sec []byte, size int) ([]byte, bool) {
 	if len(sec) == size {
@@ -399,15 +431,15 @@ func padTags(sec []byte, size int) ([]byte, bool) {
 	sk := skimmer{b: sec}
 	n := sk.uvarint()
 	entries := sk.b
-	last := -1
+	var top uint64 // the highest tag: a section read may hold them in any order
 	for i := uint64(0); i < n && !sk.bad; i++ {
-		last = int(sk.uvarint())
+		top = max(top, sk.uvarint())
 		sk.skip(sk.uvarint())
 	}
-	if sk.bad || len(sk.b) != 0 {
+	if sk.bad || len(sk.b) != 0 || top >= 1<<31 {
 		return nil, false
 	}
-	tag := max(uint64(paddingTag), uint64(last+1))
+	tag := max(uint64(paddingTag), top+1)
 	head := binary.AppendUvarint(nil, n+1)
 	head = append(head, entries...)
 	head = binary.AppendUvarint(head, tag)
