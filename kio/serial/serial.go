@@ -117,6 +117,14 @@ func marshalSlow(v any, version int16) ([]byte, error) {
 // size pass, and large ones, where the copy would be the work itself (1 MiB of
 // records), are sized first and encoded in place.
 func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
+	if optimize && pl.straight.Size != nil {
+		// A flat message: its generated size, one allocation, its generated encoder.
+		if n, ok := pl.straight.Size(p); ok {
+			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
+				return out, nil
+			}
+		}
+	}
 	var out []byte
 	var err error
 	if optimize && pl.sizing.Load() == sizeScratch {
@@ -177,6 +185,11 @@ func Append(dst []byte, v any, version int16) ([]byte, error) {
 		return appendSlow(dst, v, version)
 	}
 	if pl := e.ti.checkedPlan(version); pl != nil {
+		if optimize && pl.straight.Append != nil {
+			if out, ok := pl.straight.Append(dst, p); ok {
+				return out, nil
+			}
+		}
 		if out, err := pl.encode(dst, p); err == nil {
 			return out, nil
 		}
@@ -202,6 +215,11 @@ func appendSlow(dst []byte, v any, version int16) ([]byte, error) {
 func appendStruct(dst []byte, ti *typeInfo, p unsafe.Pointer, version int16) ([]byte, error) {
 	pl, err := ti.planAt(version)
 	if err == nil {
+		if optimize && pl.straight.Append != nil {
+			if out, ok := pl.straight.Append(dst, p); ok {
+				return out, nil
+			}
+		}
 		var out []byte
 		if out, err = pl.encode(dst, p); err == nil {
 			return out, nil
