@@ -10,6 +10,15 @@
 // the first field) is then an *Error wrapping ErrSchema whose *SchemaError names the
 // struct and field, from every entry point; Check reports it from a test.
 //
+// Plans are interpreted, and they are the reference. Beside them, Append and Marshal of
+// a kio/schema message whose fields at the version are all flat (numbers, bools,
+// UUIDs, strings, bytes: Heartbeat, InitProducerId, FindCoordinator v0-3, ...) run the
+// straight-line encoder the generator wrote for it (kio/internal/straight), behind the
+// same switch as the other fast paths (off with the kio_general build tag). It
+// declines anything the plan treats specially (a null where not nullable, a value in
+// an absent field, kept unknown tags, a string too long), which the plan then encodes,
+// so the bytes and errors are the plan's either way (TestStraightLineAgrees).
+//
 // # Rules
 //
 // As in Kafka's Java implementation:
