@@ -96,7 +96,16 @@ func Marshal(v any, version int16) ([]byte, error) {
 	if pl == nil {
 		return marshalSlow(v, version)
 	}
-	return pl.marshal(p)
+	if optimize && pl.straight.Size != nil {
+		// A flat message (see marshal), here rather than through marshal: a call
+		// less on the path of the smallest messages.
+		if n, ok := pl.straight.Size(p); ok {
+			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
+				return out, nil
+			}
+		}
+	}
+	return pl.marshalPlan(p)
 }
 
 // marshalSlow is Marshal for a type or version not yet cached, a nil pointer or a
@@ -134,6 +143,11 @@ func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 			}
 		}
 	}
+	return pl.marshalPlan(p)
+}
+
+// marshalPlan is marshal through the plan alone.
+func (pl *plan) marshalPlan(p unsafe.Pointer) ([]byte, error) {
 	var out []byte
 	var err error
 	if optimize && pl.sizing.Load() == sizeScratch {
