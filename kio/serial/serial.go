@@ -127,13 +127,10 @@ func marshalSlow(v any, version int16) ([]byte, error) {
 	return pl.marshal(p)
 }
 
-// marshal encodes the struct at p into a buffer of exactly its size, allocated once.
-// How depends on the size of the plan's last message (sizing, on change only):
-// mid-sized ones (Metadata) are encoded into a pooled scratch buffer, which stays in
-// cache, and copied out, a copy of a few KiB where a size pass over thousands of fields
-// cost a third of the encode; small ones (Heartbeat), where the pool costs more than a
-// size pass, and large ones, where the copy would be the work itself (1 MiB of
-// records), are sized first and encoded in place.
+// marshal encodes the struct at p into a buffer of exactly its size, allocated once: a
+// flat message through its straight-line encoder (its generated size, then its
+// generated append), anything else, or what that encoder declines, through
+// marshalPlan.
 func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 	if optimize && pl.straight.Size != nil {
 		// A flat message: its generated size, one allocation, its generated encoder.
@@ -146,7 +143,13 @@ func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 	return pl.marshalPlan(p)
 }
 
-// marshalPlan is marshal through the plan alone.
+// marshalPlan is marshal through the plan. How depends on the size of the plan's last
+// message (sizing, on change only): mid-sized ones (Metadata) are encoded into a
+// pooled scratch buffer, which stays in cache, and copied out, a copy of a few KiB
+// where a size pass over thousands of fields cost a third of the encode; small ones
+// (Heartbeat at a version or with values its straight-line encoder declines), where the
+// pool costs more than a size pass, and large ones, where the copy would be the work
+// itself (1 MiB of records), are sized first and encoded in place.
 func (pl *plan) marshalPlan(p unsafe.Pointer) ([]byte, error) {
 	var out []byte
 	var err error
