@@ -147,8 +147,8 @@ func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 // message (sizing, on change only): mid-sized ones (Metadata) are encoded into a
 // pooled scratch buffer, which stays in cache, and copied out, a copy of a few KiB
 // where a size pass over thousands of fields cost a third of the encode; small ones
-// (Heartbeat at a version or with values its straight-line encoder declines), where the
-// pool costs more than a size pass, and large ones, where the copy would be the work
+// (a Heartbeat its straight-line encoder declined), where the pool costs more than a
+// size pass, and large ones, where the copy would be the work
 // itself (1 MiB of records), are sized first and encoded in place.
 func (pl *plan) marshalPlan(p unsafe.Pointer) ([]byte, error) {
 	var out []byte
