@@ -26,11 +26,12 @@ const (
 // goFile collects one generated Go file: its body and the imports the body uses.
 type goFile struct {
 	imports map[string]bool
+	blank   map[string]bool // imported for their side effects
 	body    bytes.Buffer
 	err     error // the first emission error; later writes are ignored
 }
 
-func newGoFile() *goFile { return &goFile{imports: map[string]bool{}} }
+func newGoFile() *goFile { return &goFile{imports: map[string]bool{}, blank: map[string]bool{}} }
 
 func (g *goFile) printf(format string, args ...any) {
 	if g.err == nil {
@@ -80,15 +81,22 @@ func (g *goFile) render(pkgDoc, pkg string) ([]byte, error) {
 		out.Write(head.body.Bytes())
 	}
 	fmt.Fprintf(&out, "package %s\n\n", pkg)
-	if len(g.imports) > 0 {
-		paths := make([]string, 0, len(g.imports))
+	if len(g.imports)+len(g.blank) > 0 {
+		paths := make([]string, 0, len(g.imports)+len(g.blank))
 		for p := range g.imports {
+			paths = append(paths, p)
+		}
+		for p := range g.blank {
 			paths = append(paths, p)
 		}
 		sort.Strings(paths)
 		out.WriteString("import (\n")
 		for _, p := range paths {
-			fmt.Fprintf(&out, "\t%q\n", p)
+			if g.blank[p] {
+				fmt.Fprintf(&out, "\t_ %q\n", p)
+			} else {
+				fmt.Fprintf(&out, "\t%q\n", p)
+			}
 		}
 		out.WriteString(")\n\n")
 	}

@@ -26,6 +26,9 @@ type model struct {
 	Releases []string // the merged releases' names, oldest first
 	Renames  []string // what merging renamed, old name -> new name, one line each
 	Aliases  []*aliasPackage
+	// StraightPairs counts the (message, version) pairs with straight-line encoders
+	// (straight.go), set by generate.
+	StraightPairs int
 }
 
 // specSource is one release's folder of JSON specs.
@@ -130,6 +133,9 @@ func generate(sources []specSource, errorFiles []string) (map[string][]byte, *mo
 		return nil, nil, err
 	}
 	if files["index.go"], err = emitIndex(m.Packages, m.Releases); err != nil {
+		return nil, nil, err
+	}
+	if m.StraightPairs, err = emitStraight(m.Packages, files); err != nil {
 		return nil, nil, err
 	}
 	return files, m, nil

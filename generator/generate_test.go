@@ -215,7 +215,7 @@ func TestGenerateSmallSpecs(t *testing.T) {
 	}
 	slices.Sort(paths)
 	wantPaths := []string{"common/entities.go", "common/errorcodes.go", "gadgetrecord/gadgetrecord.go",
-		"index.go", "widget/apikey.go", "widget/request.go", "widget/response.go"}
+		"index.go", "internal/straightline/straightline.go", "widget/apikey.go", "widget/request.go", "widget/response.go"}
 	if !slices.Equal(paths, wantPaths) {
 		t.Fatalf("generated files %v, want %v", paths, wantPaths)
 	}
@@ -446,5 +446,89 @@ func TestSharingIgnoresAbout(t *testing.T) {
 	resp, _ := parseGoTypes(t, out["widget/response.go"])
 	if got := fieldByName(t, resp["WidgetResponse"], "Cursor"); got.Type != "*Cursor" {
 		t.Errorf("WidgetResponse.Cursor = %+v, want the shared *Cursor", got)
+	}
+}
+
+const pingRequest = `{
+  "apiKey": 91,
+  "type": "request",
+  "name": "PingRequest",
+  "validVersions": "0-3",
+  "flexibleVersions": "2+",
+  "fields": [
+    { "name": "Name", "type": "string", "versions": "0+" },
+    { "name": "timeoutMs", "type": "int32", "versions": "1+", "default": -1 },
+    { "name": "Note", "type": "string", "versions": "1+", "nullableVersions": "1+", "default": "null" },
+    { "name": "Tagline", "type": "string", "versions": "0+", "flexibleVersions": "none" },
+    { "name": "Blob", "type": "bytes", "versions": "0+", "nullableVersions": "0+" },
+    { "name": "Id", "type": "uuid", "versions": "0+" },
+    { "name": "Label", "type": "string", "versions": "3+", "nullableVersions": "3+",
+      "tag": 0, "taggedVersions": "3+", "default": "null" }
+  ]
+}
+`
+
+const pingResponse = `{
+  "apiKey": 91,
+  "type": "response",
+  "name": "PingResponse",
+  "validVersions": "0-3",
+  "flexibleVersions": "2+",
+  "fields": [
+    { "name": "ErrorCode", "type": "int16", "versions": "0+" },
+    { "name": "Nodes", "type": "[]int32", "versions": "2+" }
+  ]
+}
+`
+
+// The straight-line encoders go to the versions whose fields are all flat (not those
+// with an array or a known tagged field), restate no wire rule (they call wire's), and
+// check what the interpreter would refuse or treat apart.
+func TestGenerateStraightLine(t *testing.T) {
+	dir := writeSpecDir(t, map[string]string{"PingRequest.json": pingRequest, "PingResponse.json": pingResponse, "error-codes.csv": smallErrorCodes})
+	files, m, err := generate([]specSource{{Release: "test", Dir: dir}}, []string{filepath.Join(dir, "error-codes.csv")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(files["internal/straightline/ping.go"])
+	var registered []string
+	for _, line := range strings.Split(src, "\n") {
+		if strings.Contains(line, "register(") {
+			registered = append(registered, strings.TrimSpace(line))
+		}
+	}
+	want := []string{
+		"register(reflect.TypeFor[ping.PingRequest](), 0, sizePingRequestV0, appendPingRequestV0)",
+		"register(reflect.TypeFor[ping.PingRequest](), 1, sizePingRequestV1, appendPingRequestV1)",
+		"register(reflect.TypeFor[ping.PingRequest](), 2, sizePingRequestV2, appendPingRequestV2)",
+		"register(reflect.TypeFor[ping.PingResponse](), 0, sizePingResponseV0, appendPingResponseV0)",
+		"register(reflect.TypeFor[ping.PingResponse](), 1, sizePingResponseV0, appendPingResponseV0)",
+	}
+	if !slices.Equal(registered, want) {
+		t.Errorf("registered:\n%s\nwant:\n%s", strings.Join(registered, "\n"), strings.Join(want, "\n"))
+	}
+	if m.StraightPairs != len(want) {
+		t.Errorf("StraightPairs = %d, want %d", m.StraightPairs, len(want))
+	}
+	for _, snippet := range []string{
+		"(m.TimeoutMs == 0 || m.TimeoutMs == -1)",                 // absent at v0: zero or default
+		"(m.Note == nil || *m.Note == \"\")",                      // absent at v0, default null
+		"(m.Note == nil || len(*m.Note) <= wire.MaxStringLength)", // nullable from v1
+		"b = wire.AppendString(b, string(m.Tagline))",             // flexibleVersions none: classic
+		"b = wire.AppendCompactString(b, string(m.Name))",         // flexible v2
+		"len(m.UnknownTags) == 0",
+		"b = wire.AppendUUID(b, (*[16]byte)(&m.Id))",
+		"b = wire.AppendCompactLength(b, wire.Null)",
+		"b = append(b, wire.EmptyTaggedFields)",
+	} {
+		if !strings.Contains(src, snippet) {
+			t.Errorf("the straight-line code lacks %q:\n%s", snippet, src)
+		}
+	}
+	if !strings.Contains(string(files["index.go"]), `_ "github.com/kio-go/kafka-protocol/kio/schema/internal/straightline"`) {
+		t.Error("index.go does not import the straight-line package")
+	}
+	if _, ok := files["internal/straightline/straightline.go"]; !ok {
+		t.Error("no internal/straightline/straightline.go")
 	}
 }

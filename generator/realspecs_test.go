@@ -184,3 +184,24 @@ func TestGeneratedUpToDate(t *testing.T) {
 		t.Errorf("the generator wrote only %d files", len(fresh))
 	}
 }
+
+// TestStraightLineCoverage pins how many request and response versions of the real
+// specs get straight-line encoders (straight.go), and that the issue-20 benchmark's
+// HeartbeatRequest v4 is one of them, so a change to what counts as flat is seen.
+func TestStraightLineCoverage(t *testing.T) {
+	sources, errorFiles := schemaSources(t)
+	files, m, err := generate(sources, errorFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.StraightPairs != 148 {
+		t.Errorf("%d (message, version) pairs have straight-line encoders, want 148", m.StraightPairs)
+	}
+	hb := string(files["internal/straightline/heartbeat.go"])
+	if !strings.Contains(hb, "register(reflect.TypeFor[heartbeat.HeartbeatRequest](), 4, ") {
+		t.Error("HeartbeatRequest v4 has no straight-line encoder")
+	}
+	if _, ok := files["internal/straightline/metadata.go"]; ok {
+		t.Error("Metadata, whose messages hold arrays at every version, got straight-line encoders")
+	}
+}

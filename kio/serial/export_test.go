@@ -1,6 +1,10 @@
 package serial
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/straight"
+)
 
 // Hooks for the external differential test (fastpath_test.go), which needs kiotest and
 // kio/schema, both importing this package.
@@ -56,3 +60,33 @@ func planWith(v any, version int16, general bool) (*typeInfo, unsafe.Pointer, *p
 // FastPaths is optimize, for tests whose expectations differ with the fast paths off
 // (the kio_general build): what a fast path saves, not what it decodes.
 const FastPaths = optimize
+
+// StraightWith runs the straight-line encoder registered for the type v points to at
+// version (kio/internal/straight), whether or not optimize lets Append and Marshal use
+// it: has says whether there is one, sizeOK and appendOK whether its size and append
+// functions handled v, size is the size it gave and out what it appended (to a buffer
+// of exactly that size when it handled v).
+func StraightWith(v any, version int16) (out []byte, size int, has, sizeOK, appendOK bool) {
+	ti, p, _, err := locateStruct(v, true)
+	if err != nil {
+		return nil, 0, false, false, false
+	}
+	e, has := straight.Lookup(ti.typ, version)
+	if !has {
+		return nil, 0, false, false, false
+	}
+	size, sizeOK = e.Size(p)
+	out, appendOK = e.Append(make([]byte, 0, size), p)
+	return out, size, true, sizeOK, appendOK
+}
+
+// UsesStraight reports whether Append and Marshal of the type v points to at version
+// try a straight-line encoder before the plan.
+func UsesStraight(v any, version int16) bool {
+	ti, _, _, err := locateStruct(v, true)
+	if err != nil {
+		return false
+	}
+	pl, err := ti.planAt(version)
+	return err == nil && pl.straight.Append != nil
+}

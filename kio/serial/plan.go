@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio/internal/layout"
+	"github.com/kio-go/kafka-protocol/kio/internal/straight"
 )
 
 // This file compiles a type's layout (kio/internal/layout) into a plan for one (version, flexibility): the
@@ -88,6 +89,10 @@ type plan struct {
 	// pair: a one-element array of this struct allocates with its inner array's
 	// one element (pair_alloc.go).
 	pair *pairAlloc
+	// straight: the generated straight-line encoder of a top-level message at this
+	// version (kio/internal/straight), which Append and Marshal try before the plan;
+	// fast plans only. Its functions are nil when there is none.
+	straight straight.Encoder
 }
 
 // maxCachedVersion bounds the lock-free plan array; later versions use a map.
@@ -220,6 +225,9 @@ func (c *compiler) plan(ti *typeInfo) *plan {
 	p.compileDirect()
 	p.compileDirectDecode()
 	p.compilePair()
+	if !c.general && ti.lt.HasMarker && ti.lt.Message.Flexible.Contains(k.Version) == k.Flexible {
+		p.straight, _ = straight.Lookup(ti.typ, k.Version)
+	}
 	return p
 }
 

@@ -10,6 +10,15 @@
 // the first field) is then an *Error wrapping ErrSchema whose *SchemaError names the
 // struct and field, from every entry point; Check reports it from a test.
 //
+// Plans are interpreted, and they are the reference. Beside them, Append and Marshal of
+// a kio/schema message whose fields at the version are all flat (numbers, bools,
+// UUIDs, strings, bytes: Heartbeat, InitProducerId, FindCoordinator v0-3, ...) run the
+// straight-line encoder the generator wrote for it (kio/internal/straight), behind the
+// same switch as the other fast paths (off with the kio_general build tag). It
+// declines anything the plan treats specially (a null where not nullable, a value in
+// an absent field, kept unknown tags, a string too long), which the plan then encodes,
+// so the bytes and errors are the plan's either way (TestStraightLineAgrees).
+//
 // # Rules
 //
 // As in Kafka's Java implementation:
@@ -87,7 +96,16 @@ func Marshal(v any, version int16) ([]byte, error) {
 	if pl == nil {
 		return marshalSlow(v, version)
 	}
-	return pl.marshal(p)
+	if optimize && pl.straight.Size != nil {
+		// A flat message (see marshal), here rather than through marshal: a call
+		// less on the path of the smallest messages.
+		if n, ok := pl.straight.Size(p); ok {
+			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
+				return out, nil
+			}
+		}
+	}
+	return pl.marshalPlan(p)
 }
 
 // marshalSlow is Marshal for a type or version not yet cached, a nil pointer or a
@@ -109,14 +127,30 @@ func marshalSlow(v any, version int16) ([]byte, error) {
 	return pl.marshal(p)
 }
 
-// marshal encodes the struct at p into a buffer of exactly its size, allocated once.
-// How depends on the size of the plan's last message (sizing, on change only):
-// mid-sized ones (Metadata) are encoded into a pooled scratch buffer, which stays in
-// cache, and copied out, a copy of a few KiB where a size pass over thousands of fields
-// cost a third of the encode; small ones (Heartbeat), where the pool costs more than a
-// size pass, and large ones, where the copy would be the work itself (1 MiB of
-// records), are sized first and encoded in place.
+// marshal encodes the struct at p into a buffer of exactly its size, allocated once: a
+// flat message through its straight-line encoder (its generated size, then its
+// generated append), anything else, or what that encoder declines, through
+// marshalPlan.
 func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
+	if optimize && pl.straight.Size != nil {
+		// A flat message: its generated size, one allocation, its generated encoder.
+		if n, ok := pl.straight.Size(p); ok {
+			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
+				return out, nil
+			}
+		}
+	}
+	return pl.marshalPlan(p)
+}
+
+// marshalPlan is marshal through the plan. How depends on the size of the plan's last
+// message (sizing, on change only): mid-sized ones (Metadata) are encoded into a
+// pooled scratch buffer, which stays in cache, and copied out, a copy of a few KiB
+// where a size pass over thousands of fields cost a third of the encode; small ones
+// (a Heartbeat its straight-line encoder declined), where the pool costs more than a
+// size pass, and large ones, where the copy would be the work
+// itself (1 MiB of records), are sized first and encoded in place.
+func (pl *plan) marshalPlan(p unsafe.Pointer) ([]byte, error) {
 	var out []byte
 	var err error
 	if optimize && pl.sizing.Load() == sizeScratch {
@@ -177,6 +211,11 @@ func Append(dst []byte, v any, version int16) ([]byte, error) {
 		return appendSlow(dst, v, version)
 	}
 	if pl := e.ti.checkedPlan(version); pl != nil {
+		if optimize && pl.straight.Append != nil {
+			if out, ok := pl.straight.Append(dst, p); ok {
+				return out, nil
+			}
+		}
 		if out, err := pl.encode(dst, p); err == nil {
 			return out, nil
 		}
@@ -202,6 +241,11 @@ func appendSlow(dst []byte, v any, version int16) ([]byte, error) {
 func appendStruct(dst []byte, ti *typeInfo, p unsafe.Pointer, version int16) ([]byte, error) {
 	pl, err := ti.planAt(version)
 	if err == nil {
+		if optimize && pl.straight.Append != nil {
+			if out, ok := pl.straight.Append(dst, p); ok {
+				return out, nil
+			}
+		}
 		var out []byte
 		if out, err = pl.encode(dst, p); err == nil {
 			return out, nil

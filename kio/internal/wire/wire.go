@@ -18,6 +18,20 @@ import (
 
 // Fixed-width values are big-endian.
 
+// Wire widths of the fixed-width values, in bytes.
+const (
+	BoolSize    = 1
+	Int8Size    = 1
+	Int16Size   = 2
+	Int32Size   = 4
+	Int64Size   = 8
+	Float64Size = 8
+	UUIDSize    = 16
+)
+
+// AppendInt8 appends v as one byte.
+func AppendInt8(b []byte, v int8) []byte { return append(b, byte(v)) }
+
 // AppendInt16 appends v as two big-endian bytes.
 func AppendInt16(b []byte, v int16) []byte { return binary.BigEndian.AppendUint16(b, uint16(v)) }
 
@@ -214,6 +228,24 @@ func ShortCompactLengthByte(n int) byte { return byte(n + 1) }
 // and true, or false when the varint goes on.
 func ShortCompactLength(c byte) (length int, ok bool) { return int(c) - 1, c < 0x80 }
 
+// AppendCompactString appends s with its compact length. The caller checks that
+// len(s) <= MaxStringLength.
+func AppendCompactString(b []byte, s string) []byte {
+	return append(AppendCompactLength(b, len(s)), s...)
+}
+
+// AppendString appends s with its classic (int16) length. The caller checks that
+// len(s) <= MaxStringLength.
+func AppendString(b []byte, s string) []byte {
+	return append(AppendStringLength(b, len(s)), s...)
+}
+
+// Widths of the classic lengths, in bytes.
+const (
+	StringLengthSize = Int16Size // a string's
+	ArrayLengthSize  = Int32Size // bytes' and arrays'
+)
+
 // AppendStringLength appends n (Null for null) as a classic string length, an int16.
 func AppendStringLength(b []byte, n int) []byte { return AppendInt16(b, int16(n)) }
 
@@ -240,6 +272,9 @@ const (
 
 // EmptyTaggedFields is the tagged-field section of a struct that carries none.
 const EmptyTaggedFields = 0
+
+// EmptyTaggedFieldsSize is the width of an empty tagged-field section.
+const EmptyTaggedFieldsSize = 1
 
 // AppendTaggedField appends one tagged field's header and its data.
 func AppendTaggedField(b []byte, tag uint32, data []byte) []byte {

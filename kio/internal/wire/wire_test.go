@@ -70,6 +70,10 @@ func TestLengthsAndNulls(t *testing.T) {
 		{AppendBool(AppendBool(nil, true), false), []byte{1, 0}},
 		{AppendFloat64(nil, -0.5), []byte{0xbf, 0xe0, 0, 0, 0, 0, 0, 0}},
 		{AppendUUID(nil, &[16]byte{15: 1}), append(make([]byte, 15), 1)},
+		{AppendInt8(nil, -2), []byte{0xfe}},
+		{AppendCompactString(nil, "ab"), []byte{3, 'a', 'b'}},
+		{AppendString(nil, "ab"), []byte{0, 2, 'a', 'b'}},
+		{AppendCompactString(nil, string(make([]byte, 127)))[:2], []byte{0x80, 0x01}},
 	}
 	for i, c := range cases {
 		if !bytes.Equal(c.got, c.want) {
@@ -78,6 +82,19 @@ func TestLengthsAndNulls(t *testing.T) {
 	}
 	if n, w := CompactLength([]byte{0}); n != Null || w != 1 {
 		t.Errorf("CompactLength(00) = %d, %d", n, w)
+	}
+	// The widths agree with what the writers write.
+	widths := []struct{ got, want int }{
+		{len(AppendBool(nil, true)), BoolSize}, {len(AppendInt8(nil, 1)), Int8Size},
+		{len(AppendInt16(nil, 1)), Int16Size}, {len(AppendInt32(nil, 1)), Int32Size},
+		{len(AppendInt64(nil, 1)), Int64Size}, {len(AppendFloat64(nil, 1)), Float64Size},
+		{len(AppendUUID(nil, &[16]byte{})), UUIDSize}, {len(AppendStringLength(nil, 1)), StringLengthSize},
+		{len(AppendArrayLength(nil, 1)), ArrayLengthSize}, {len([]byte{EmptyTaggedFields}), EmptyTaggedFieldsSize},
+	}
+	for i, w := range widths {
+		if w.got != w.want {
+			t.Errorf("width %d: written %d, constant %d", i, w.got, w.want)
+		}
 	}
 	if TaggedFieldSize(300, 1) != 4 {
 		t.Errorf("TaggedFieldSize(300, 1) = %d", TaggedFieldSize(300, 1))

@@ -1,0 +1,66 @@
+// Package straight is the registry of straight-line encoders: functions the generator
+// writes for each (message, version) of kio/schema whose fields at that version are all
+// flat (numbers, bools, UUIDs, strings, bytes; no array, no struct, no known tagged
+// field), so that kio/serial can encode such a message without its plan interpreter.
+//
+// The generated package (kio/schema/internal/straightline) registers them in its init;
+// kio/schema imports it, so any program that uses the schema's index or kio/frame has
+// them. kio/serial looks them up when it compiles a plan, by the message's reflect.Type
+// and version: a struct of the caller's own never matches. The encoders handle the
+// common case only and decline (ok false) anything the interpreter treats specially (a
+// null where the field is not nullable, a value in a field absent at the version, kept
+// unknown tagged fields, a string too long for the wire), so that serial falls back to
+// the interpreter, which stays the reference, errors included.
+package straight
+
+import (
+	"reflect"
+	"sync"
+	"unsafe"
+)
+
+// Encoder is the straight-line code of one message type at one version. p points to
+// a value of that type. Size returns the exact length Append writes, or false when
+// Append would decline; Append appends the wire form to b, or returns false (and b, of
+// which it may have written past the length) when it declines.
+type Encoder struct {
+	Size   func(p unsafe.Pointer) (int, bool)
+	Append func(b []byte, p unsafe.Pointer) ([]byte, bool)
+}
+
+type key struct {
+	t       reflect.Type
+	version int16
+}
+
+var (
+	mu       sync.RWMutex
+	encoders = map[key]Encoder{}
+)
+
+// Register records e as t's encoder at version. The generated package calls it from
+// its init; registering a (type, version) twice panics, as a generator bug.
+func Register(t reflect.Type, version int16, e Encoder) {
+	mu.Lock()
+	defer mu.Unlock()
+	k := key{t, version}
+	if _, ok := encoders[k]; ok {
+		panic("straight: " + t.String() + " registered twice at one version")
+	}
+	encoders[k] = e
+}
+
+// Lookup returns t's encoder at version, if one is registered.
+func Lookup(t reflect.Type, version int16) (Encoder, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	e, ok := encoders[key{t, version}]
+	return e, ok
+}
+
+// Len returns how many (type, version) pairs have an encoder.
+func Len() int {
+	mu.RLock()
+	defer mu.RUnlock()
+	return len(encoders)
+}
