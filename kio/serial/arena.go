@@ -1,127 +1,23 @@
 package serial
 
-import "sync/atomic"
+import "github.com/kio-go/kafka-protocol/kio/internal/arena"
 
-// Decoding a message makes many small values: partition replica and ISR lists above
-// all. Allocating each alone dominates decode time, so the reader carves them from
-// shared chunks instead: one chunk of int32s for int32 lists, and one of strings for
-// *string fields to point into. Every carved slice has its capacity cut to its length,
-// so an append by the caller reallocates rather than overwriting a neighbour.
-//
-// What a kept value keeps alive is bounded (the memory contract in the package doc):
-// a chunk holds at most maxInt32Chunk int32s (4 KiB, no pointers) or maxStringPtrs
-// cells, whatever the message's size, so keeping one replica list of a 2,000-topic
-// Metadata response keeps at most 4 KiB alive, not the whole response's lists. Strings
-// longer than maxInternLen are allocated alone, and a *string cell only ever points
-// at a string of at most maxInternLen bytes or one allocated alone, so a cell chunk
-// keeps alive at most its cells and their short strings.
-//
-// Sizing: a plan remembers how much the last decode with it carved (arenaHint), and
-// the first chunk of the next decode takes that much (within the caps), so small
-// messages of a steady shape cost one allocation per chunk kind, sized exactly.
-// Without a hint a chunk starts small and doubles up to the cap. A chunk never exceeds
-// what the remaining input could fill, so a hostile length prefix cannot inflate it,
-// and neither can a hint.
-
-const (
-	minInt32Chunk = 16   // int32s in a first chunk without a hint
-	maxInt32Chunk = 1024 // int32s (4 KiB) in the largest chunk: what a kept list can pin
-	minStringPtrs = 4    // cells in a first chunk for *string fields: few messages have many
-	maxStringPtrs = 64   // cells (1 KiB) in the largest chunk
-)
-
-type arenas struct {
-	int32s  []int32  // free part of the current chunk for int32 lists
-	strPtrs []string // free part of the current chunk of strings that *string fields point into
-	// Growth state: each kind's last chunk size.
-	int32Chunk, strPtrChunk int
-	// What this decode carved so far, and the hints it started from.
-	int32Used, strPtrUsed int
-	hint                  arenaHint
-}
-
-// arenaHint is what one decode carved, kept on a top-level plan for the next.
-type arenaHint struct {
-	int32s, strPtrs int32
-}
-
-// arenaHints is a plan's record of its last decode, read and written atomically since
-// decodes run concurrently.
-type arenaHints struct {
-	int32s, strPtrs atomic.Int32
-}
-
-func (h *arenaHints) load() arenaHint {
-	return arenaHint{h.int32s.Load(), h.strPtrs.Load()}
-}
-
-// store records what a decode carved, writing only what changed to keep the cache
-// line shared between cores in the steady state.
-func (h *arenaHints) store(a *arenas) {
-	if s := int32(min(a.int32Used, maxInt32Chunk)); s != h.int32s.Load() {
-		h.int32s.Store(s)
-	}
-	if s := int32(min(a.strPtrUsed, maxStringPtrs)); s != h.strPtrs.Load() {
-		h.strPtrs.Store(s)
-	}
-}
-
-// nextChunk returns the size of the next chunk for a request of n elements: the hint
-// for a first chunk, or double the last (recorded in last), between first and most;
-// never more than limit (what the remaining input could still hold) unless n itself
-// is more, in which case the chunk is exactly n and shared with nothing.
-func nextChunk(last *int, hint, first, most, n, limit int) int {
-	if *last == 0 && hint > 0 {
-		*last = min(hint, most)
-	} else {
-		*last = min(max(*last*2, first), most)
-	}
-	return max(n, min(*last, limit))
-}
+// The reader's carving and string copies go through kio/internal/arena, which holds
+// the rules (bounded chunks, the intern table) for the generated straight-line
+// decoders as well; the limits here are the reader's remaining input.
 
 // int32Slice returns a zeroed []int32 of length n > 0 carved from the int32 chunk. The
 // caller has checked that the input holds the n values.
 func (r *reader) int32Slice(n int) []int32 {
-	a := &r.arenas
-	if len(a.int32s) < n {
-		// Each int32 still to come takes four input bytes.
-		a.int32s = make([]int32, nextChunk(&a.int32Chunk, int(a.hint.int32s), minInt32Chunk, maxInt32Chunk, n, (len(r.buf)-r.off)/4))
-	}
-	s := a.int32s[:n:n]
-	a.int32s = a.int32s[n:]
-	a.int32Used += n
-	return s
+	// Each int32 still to come takes four input bytes.
+	return r.Arenas.Int32s(n, (len(r.buf)-r.off)/4)
 }
 
-// string returns b copied out of the input: short strings through the intern table
-// (intern.go), longer ones in an allocation of their own.
-func (r *reader) string(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) <= maxInternLen {
-		return internString(b)
-	}
-	return string(b)
-}
+// string returns b copied out of the input (arena.String).
+func (r *reader) string(b []byte) string { return arena.String(b) }
 
-// stringPtr returns a pointer to a new string holding s: a cell carved from a chunk
-// for a short string, a cell of its own for a long one (so that a chunk of cells never
-// keeps long strings alive).
+// stringPtr returns a pointer to a new string holding s (arena.StringPtr).
 func (r *reader) stringPtr(s string) *string {
-	if len(s) > maxInternLen {
-		p := new(string)
-		*p = s
-		return p
-	}
-	a := &r.arenas
-	if len(a.strPtrs) == 0 {
-		// Each *string needs at least one length byte on the wire.
-		a.strPtrs = make([]string, nextChunk(&a.strPtrChunk, int(a.hint.strPtrs), minStringPtrs, maxStringPtrs, 1, len(r.buf)-r.off+1))
-	}
-	p := &a.strPtrs[0]
-	*p = s
-	a.strPtrs = a.strPtrs[1:]
-	a.strPtrUsed++
-	return p
+	// Each *string needs at least one length byte on the wire.
+	return r.Arenas.StringPtr(s, len(r.buf)-r.off+1)
 }

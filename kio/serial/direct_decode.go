@@ -49,7 +49,7 @@ type directDecodeArgs struct {
 // few values stay live (more spilled the loop's state to the stack).
 func (r *reader) directDecodeRun(a *directDecodeArgs, i, j int) (int, int, int) {
 	base, end, off := unsafe.Pointer(unsafe.SliceData(r.buf)), len(r.buf), r.off
-	a.chunk, a.avail = unsafe.Pointer(unsafe.SliceData(r.int32s)), len(r.int32s)
+	a.chunk, a.avail = unsafe.Pointer(unsafe.SliceData(r.Int32Free)), len(r.Int32Free)
 	used := 0
 	ops := a.pl.direct
 	stop := directDone
@@ -149,8 +149,8 @@ func (r *reader) directDecodeRun(a *directDecodeArgs, i, j int) (int, int, int) 
 	}
 out:
 	r.off = off
-	r.int32Used += used
-	r.int32s = r.int32s[used:]
+	r.Int32Used += used
+	r.Int32Free = r.Int32Free[used:]
 	return i, int(uj), stop
 }
 

@@ -1,9 +1,8 @@
 package serial
 
 import (
-	"fmt"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -17,7 +16,7 @@ type namedMsg struct {
 // Decoded strings are copies: overwriting the input afterwards changes none of them,
 // whether they came from the intern table (short) or the arena (long).
 func TestDecodedStringsDoNotAliasTheInput(t *testing.T) {
-	in := namedMsg{Group: "group-1", Host: str("broker-7.example"), Long: strings.Repeat("x", maxInternLen+10)}
+	in := namedMsg{Group: "group-1", Host: str("broker-7.example"), Long: strings.Repeat("x", arena.MaxInternLen+10)}
 	wire, out := roundTrip(t, &in, 0)
 	for i := range wire {
 		wire[i] = '!'
@@ -67,43 +66,5 @@ func TestRepeatedStringsDoNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("decoding seen strings allocated %v times", allocs)
-	}
-}
-
-// Many distinct strings from many goroutines: every decode returns its own bytes
-// (run under -race in CI), however the table's sets are overwritten.
-func TestInternConcurrentDistinctStrings(t *testing.T) {
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 3000 {
-				want := fmt.Sprintf("topic-%d-%d", i%500, g%2) // repeats across goroutines
-				if got := internString([]byte(want)); got != want {
-					t.Errorf("interned %q as %q", want, got)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// sameShort agrees with Go's string comparison at every length it is used for, with
-// a difference at every position.
-func TestSameShort(t *testing.T) {
-	for n := 1; n <= maxInternLen; n++ {
-		a := []byte(strings.Repeat("abcdefghij", 7)[:n])
-		if !sameShort(string(a), a) {
-			t.Fatalf("length %d: equal bytes reported different", n)
-		}
-		for i := 0; i < n; i++ {
-			b := append([]byte(nil), a...)
-			b[i] ^= 0x40
-			if got, want := sameShort(string(a), b), string(a) == string(b); got != want {
-				t.Fatalf("length %d, byte %d changed: sameShort %v, == %v", n, i, got, want)
-			}
-		}
 	}
 }

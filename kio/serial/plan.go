@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/layout"
 	"github.com/kio-go/kafka-protocol/kio/internal/straight"
 )
@@ -66,7 +67,7 @@ type plan struct {
 	minSize    int
 	err        error // a *SchemaError, reported on use
 	// hints size the first arena chunks of the next decode with this plan at the top.
-	hints arenaHints
+	hints arena.Hints
 	// Copied from ti so the encode loop's last check reads the plan alone.
 	hasUnknown bool
 	unknownOff uintptr

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 )
 
@@ -32,7 +33,7 @@ type reader struct {
 	// (pair_alloc.go), or nil.
 	pairAt  unsafe.Pointer
 	pairFor *op
-	arenas
+	arena.Arenas
 }
 
 func (r *reader) fail(err error) {

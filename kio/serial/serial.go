@@ -351,10 +351,10 @@ func decodeInto(r *reader, v any, version int16) (*typeInfo, error) {
 		}
 	}
 	ti.zero(p)
-	r.arenas.hint = pl.hints.load()
+	r.Hint = pl.hints.Load()
 	pl.decode(r, p)
 	if r.err == nil {
-		pl.hints.store(&r.arenas)
+		pl.hints.Store(&r.Arenas)
 	}
 	if r.err != nil {
 		if _, ok := r.err.(*Error); !ok {

@@ -1,4 +1,4 @@
-package serial
+package arena
 
 import (
 	"encoding/binary"
@@ -17,13 +17,15 @@ import (
 //
 // The table is two-way set-associative: a set holds the last two strings that hashed
 // to it, and a miss replaces one of them. Its size is fixed, so it holds at most
-// internSlots strings of at most maxInternLen bytes whatever the input; the hash is
+// internSlots strings of at most MaxInternLen bytes whatever the input; the hash is
 // seeded per process. A miss, however provoked, costs one small allocation (the
 // entry), which is what decoding a string cost before, and a hit none.
 
 const (
-	internSlots  = 4096 // a power of two
-	maxInternLen = 64   // topic names, ids and hosts; longer strings go to the arena
+	internSlots = 4096 // a power of two
+	// MaxInternLen is the longest string the table holds: topic names, ids and hosts;
+	// longer strings are allocated alone.
+	MaxInternLen = 64
 )
 
 // internEntry holds a string and, inline, the bytes it points to: one allocation. The
@@ -39,7 +41,7 @@ type (
 	}
 	internEntry64 struct {
 		s   string
-		buf [maxInternLen]byte
+		buf [MaxInternLen]byte
 	}
 )
 
@@ -70,9 +72,9 @@ func internHash(b []byte) uint64 {
 	return h ^ h>>32
 }
 
-// internString returns b as a string, shared with earlier decodes when the same
-// bytes were seen lately. b must be 1 to maxInternLen bytes long.
-func internString(b []byte) string {
+// Intern returns b as a string, shared with earlier decodes when the same
+// bytes were seen lately. b must be 1 to MaxInternLen bytes long.
+func Intern(b []byte) string {
 	// Two ways per set, so that two hot strings whose hashes meet do not take turns
 	// evicting each other.
 	h := internHash(b)
@@ -110,7 +112,7 @@ func internString(b []byte) string {
 	return *sp
 }
 
-// sameShort reports whether s and b, of the same length of 1 to maxInternLen bytes,
+// sameShort reports whether s and b, of the same length of 1 to MaxInternLen bytes,
 // hold the same bytes. It compares eight bytes at a time inline (the last eight
 // overlapping those before), where the string comparison called memequal, which
 // cost twice as many instructions on names and ids (BENCHMARKS.md, "Codec speed,
