@@ -287,3 +287,64 @@ func AppendTaggedField(b []byte, tag uint32, data []byte) []byte {
 func TaggedFieldSize(tag uint32, size int) int {
 	return UvarintSize(tag) + UvarintSize(uint32(size)) + size
 }
+
+// Readers for decoders that check bounds themselves (the generated straight-line
+// decoders): each fixed-width reader takes the value's bytes at the start of b, which
+// must hold them; each At reader takes an offset and returns the offset after the
+// value, negative when b does not hold a well-formed one there.
+
+// Int8 reads the int8 at the start of b.
+func Int8(b []byte) int8 { return int8(b[0]) }
+
+// Bool reads the bool at the start of b: any non-zero byte is true, as Kafka reads it.
+func Bool(b []byte) bool { return b[0] != 0 }
+
+// Int16 reads the big-endian int16 at the start of b.
+func Int16(b []byte) int16 { return int16(binary.BigEndian.Uint16(b)) }
+
+// Int32 reads the big-endian int32 at the start of b.
+func Int32(b []byte) int32 { return int32(binary.BigEndian.Uint32(b)) }
+
+// Int64 reads the big-endian int64 at the start of b.
+func Int64(b []byte) int64 { return int64(binary.BigEndian.Uint64(b)) }
+
+// Float64 reads the big-endian IEEE 754 float64 at the start of b.
+func Float64(b []byte) float64 { return math.Float64frombits(binary.BigEndian.Uint64(b)) }
+
+// UvarintAt reads the unsigned varint at b[off:] (0 <= off): its value and the offset
+// after it, or next < 0 when b ends first or the varint is malformed (see Uvarint). A
+// caller on a hot path reads one-byte varints with ShortUvarint first.
+func UvarintAt(b []byte, off int) (v uint32, next int) {
+	v, n := Uvarint(b[min(off, len(b)):])
+	if n == 0 {
+		return 0, -1
+	}
+	return v, off + n
+}
+
+// CompactLengthAt reads the compact length at b[off:] (0 <= off): the length (Null for
+// null) and the offset after it, or next < 0 as for UvarintAt. A caller on a hot path
+// reads one-byte lengths with ShortCompactLength first.
+func CompactLengthAt(b []byte, off int) (n, next int) {
+	v, next := UvarintAt(b, off)
+	return int(v) - 1, next
+}
+
+// StringLengthAt reads the classic (int16) string length at b[off:] (0 <= off): the
+// length (negative for null) and the offset after it, or next < 0 when b ends first.
+func StringLengthAt(b []byte, off int) (n, next int) {
+	if len(b)-off < StringLengthSize {
+		return 0, -1
+	}
+	return int(Int16(b[off:])), off + StringLengthSize
+}
+
+// ArrayLengthAt reads the classic (int32) bytes or array length at b[off:]
+// (0 <= off): the length (negative for null) and the offset after it, or next < 0 when
+// b ends first.
+func ArrayLengthAt(b []byte, off int) (n, next int) {
+	if len(b)-off < ArrayLengthSize {
+		return 0, -1
+	}
+	return int(Int32(b[off:])), off + ArrayLengthSize
+}
