@@ -29,6 +29,8 @@ type model struct {
 	// StraightPairs counts the (message, version) pairs with straight-line encoders
 	// (straight.go), set by generate.
 	StraightPairs int
+	// StraightDecoders counts the (message, version) pairs with straight-line decoders.
+	StraightDecoders int
 }
 
 // specSource is one release's folder of JSON specs.
@@ -135,7 +137,7 @@ func generate(sources []specSource, errorFiles []string) (map[string][]byte, *mo
 	if files["index.go"], err = emitIndex(m.Packages, m.Releases); err != nil {
 		return nil, nil, err
 	}
-	if m.StraightPairs, err = emitStraight(m.Packages, files); err != nil {
+	if m.StraightPairs, m.StraightDecoders, err = emitStraight(m.Packages, files); err != nil {
 		return nil, nil, err
 	}
 	return files, m, nil

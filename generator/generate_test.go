@@ -215,7 +215,7 @@ func TestGenerateSmallSpecs(t *testing.T) {
 	}
 	slices.Sort(paths)
 	wantPaths := []string{"common/entities.go", "common/errorcodes.go", "gadgetrecord/gadgetrecord.go",
-		"index.go", "internal/straightline/straightline.go", "widget/apikey.go", "widget/request.go", "widget/response.go"}
+		"index.go", "internal/straightline/straightline.go", "internal/straightline/widget.go", "widget/apikey.go", "widget/request.go", "widget/response.go"}
 	if !slices.Equal(paths, wantPaths) {
 		t.Fatalf("generated files %v, want %v", paths, wantPaths)
 	}

@@ -201,7 +201,24 @@ func TestStraightLineCoverage(t *testing.T) {
 	if !strings.Contains(hb, "register(reflect.TypeFor[heartbeat.HeartbeatRequest](), 4, ") {
 		t.Error("HeartbeatRequest v4 has no straight-line encoder")
 	}
-	if _, ok := files["internal/straightline/metadata.go"]; ok {
+	if strings.Contains(string(files["internal/straightline/metadata.go"]), "register(") {
 		t.Error("Metadata, whose messages hold arrays at every version, got straight-line encoders")
+	}
+	// Decoders: every request and response version (364 of each) is made of kinds
+	// the decoders know; a kind or default they do not would show here.
+	if m.StraightDecoders != 728 {
+		t.Errorf("%d (message, version) pairs have straight-line decoders, want 728", m.StraightDecoders)
+	}
+	for file, want := range map[string][]string{
+		"fetch.go":     {"registerDecoder(reflect.TypeFor[fetch.FetchResponse](), 16, ", "registerDecoder(reflect.TypeFor[fetch.FetchResponse](), 17, ", "registerDecoder(reflect.TypeFor[fetch.FetchResponse](), 18, "},
+		"produce.go":   {"registerDecoder(reflect.TypeFor[produce.ProduceRequest](), 9, ", "registerDecoder(reflect.TypeFor[produce.ProduceRequest](), 13, "},
+		"metadata.go":  {"registerDecoder(reflect.TypeFor[metadata.MetadataResponse](), 12, ", "registerDecoder(reflect.TypeFor[metadata.MetadataRequest](), 12, "},
+		"heartbeat.go": {"registerDecoder(reflect.TypeFor[heartbeat.HeartbeatRequest](), 4, "},
+	} {
+		for _, w := range want {
+			if !strings.Contains(string(files["internal/straightline/"+file]), w) {
+				t.Errorf("%s lacks %q", file, w)
+			}
+		}
 	}
 }

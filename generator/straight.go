@@ -25,7 +25,8 @@ const (
 	straightImport   = schemaImport + "/" + straightDir
 	wireImport       = modulePath + "/kio/internal/wire"
 	registryImport   = modulePath + "/kio/internal/straight"
-	straightDocTitle = "Package straightline holds straight-line encoders of kio/schema's flat messages"
+	arenaImport      = modulePath + "/kio/internal/arena"
+	straightDocTitle = "Package straightline holds straight-line encoders of kio/schema's flat messages and straight-line decoders"
 )
 
 // straightCode is the code of one message at one version: the conditions under which it
@@ -252,16 +253,19 @@ func (c *straightCode) body(typ string) string {
 }
 
 // emitStraight writes the straight-line package: one file per API with flat versions
-// and the package's own file, and returns how many (message, version) pairs it covers.
-func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, error) {
+// or decodable ones and the package's own file, and returns how many (message,
+// version) pairs have encoders and how many have decoders.
+func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, int, error) {
 	reserved := map[string]bool{"wire": true, "straight": true, "unsafe": true, "reflect": true, "kio": true, "straightline": true}
 	pairs, messages := 0, 0
+	decPairs, decMessages := 0, 0
 	for _, p := range pkgs {
 		if len(p.Messages) != 2 {
 			continue // headers and data schemas: not top-level API messages
 		}
 		g := newGoFile()
-		var registers []string
+		dec := newDecGen(g, p.Name)
+		var registers, decoders []string
 		for _, m := range p.Messages {
 			typ := p.Name + "." + m.Name
 			seen := map[string]string{} // body -> the name it was first emitted under
@@ -289,12 +293,30 @@ func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, error) {
 			if covered > 0 {
 				messages++
 			}
+			decoded := 0
+			for v := m.Versions.Lo; !m.Versions.IsNone() && !m.Versions.IsOpen() && v <= m.Versions.Hi; v++ {
+				name, ok := dec.message(m, v)
+				if !ok {
+					continue
+				}
+				decoders = append(decoders, fmt.Sprintf("registerDecoder(reflect.TypeFor[%s](), %d, %s)", typ, v, name))
+				decoded++
+			}
+			decPairs += decoded
+			if decoded > 0 {
+				decMessages++
+			}
 		}
-		if len(registers) == 0 {
+		if len(registers) == 0 && len(decoders) == 0 {
 			continue
 		}
+		if len(decoders) > 0 {
+			g.imports[arenaImport] = true
+			g.printf("%s", dec.out.String())
+		}
+		registers = append(registers, decoders...)
 		if reserved[p.Name] {
-			return 0, fmt.Errorf("package name %s clashes with an import of the straight-line package", p.Name)
+			return 0, 0, fmt.Errorf("package name %s clashes with an import of the straight-line package", p.Name)
 		}
 		g.imports[schemaImport+"/"+p.Name] = true
 		g.imports[wireImport] = true
@@ -303,7 +325,7 @@ func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, error) {
 		g.printf("func init() {\n%s\n}\n", strings.Join(registers, "\n"))
 		src, err := g.render("", "straightline")
 		if err != nil {
-			return 0, fmt.Errorf("straight-line code of %s: %w", p.Name, err)
+			return 0, 0, fmt.Errorf("straight-line code of %s: %w", p.Name, err)
 		}
 		files[path.Join(straightDir, p.Name+".go")] = src
 	}
@@ -313,12 +335,15 @@ func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, error) {
 	g.imports[registryImport] = true
 	g.printf("// register records the straight-line encoder of t at version with kio/internal/straight.\n")
 	g.printf("func register(t reflect.Type, version int16, size func(unsafe.Pointer) (int, bool), appendTo func([]byte, unsafe.Pointer) ([]byte, bool)) {\n")
-	g.printf("straight.Register(t, version, straight.Encoder{Size: size, Append: appendTo})\n}\n")
-	doc := fmt.Sprintf("%s: for each request and response version whose fields are all numbers, bools, UUIDs, strings or bytes (no array, no struct, no known tagged field), %d versions of %d messages, a function returning its exact encoded size and one appending its wire form through kio/internal/wire, registered with kio/internal/straight for kio/serial. They decline (ok false) whatever kio/serial's interpreter treats specially: a null where the field is not nullable, a value in a field absent at the version, kept unknown tagged fields, a string too long for the wire; serial then encodes with the interpreter. kio/schema imports this package for its side effect.", straightDocTitle, pairs, messages)
+	g.printf("straight.Register(t, version, straight.Encoder{Size: size, Append: appendTo})\n}\n\n")
+	g.printf("// registerDecoder records the straight-line decoder of t at version with kio/internal/straight.\n")
+	g.printf("func registerDecoder(t reflect.Type, version int16, decode straight.Decoder) {\n")
+	g.printf("straight.RegisterDecoder(t, version, decode)\n}\n")
+	doc := fmt.Sprintf("%s: for each request and response version whose fields are all numbers, bools, UUIDs, strings or bytes (no array, no struct, no known tagged field), %d versions of %d messages, a function returning its exact encoded size and one appending its wire form through kio/internal/wire, registered with kio/internal/straight for kio/serial. They decline (ok false) whatever kio/serial's interpreter treats specially: a null where the field is not nullable, a value in a field absent at the version, kept unknown tagged fields, a string too long for the wire; serial then encodes with the interpreter.\n\nBeside them, for %d versions of %d messages whose fields, nested structs included, are of kinds it knows (those, arrays of them and of structs, struct values, nullable structs, known tagged fields), a straight-line decoder registered likewise: it reads the fields one after the other through kio/internal/wire, copies strings and carves *string cells and int32 lists through kio/internal/arena as serial's reader does, allocates a slice of structs once after checking that the input holds its elements, and declines (a negative result) short or malformed input, a count the input cannot hold, a null where the field is not nullable, and unknown or repeated tagged fields; serial then decodes with the interpreter.\n\nkio/schema imports this package for its side effect.", straightDocTitle, pairs, messages, decPairs, decMessages)
 	src, err := g.render(doc, "straightline")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	files[path.Join(straightDir, "straightline.go")] = src
-	return pairs, nil
+	return pairs, decPairs, nil
 }

@@ -3,6 +3,7 @@ package serial
 import (
 	"unsafe"
 
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/straight"
 )
 
@@ -89,4 +90,32 @@ func UsesStraight(v any, version int16) bool {
 	}
 	pl, err := ti.planAt(version)
 	return err == nil && pl.straight.Append != nil
+}
+
+// StraightDecodeWith runs the straight-line decoder registered for the type v points
+// to at version on data, into v zeroed, whether or not optimize lets the entry points
+// use it: has says whether there is one, n is what it returned (negative: declined).
+func StraightDecodeWith(data []byte, v any, version int16) (n int, has bool) {
+	ti, p, _, err := locateStruct(v, true)
+	if err != nil {
+		return -1, false
+	}
+	d := straight.LookupDecoder(ti.typ, version)
+	if d == nil {
+		return -1, false
+	}
+	ti.zero(p)
+	var a arena.Arenas
+	return d(data, &a, p), true
+}
+
+// UsesStraightDecoder reports whether Unmarshal of the type v points to at version
+// tries a straight-line decoder before the plan.
+func UsesStraightDecoder(v any, version int16) bool {
+	ti, _, _, err := locateStruct(v, true)
+	if err != nil {
+		return false
+	}
+	pl, err := ti.planAt(version)
+	return err == nil && pl.straightDecode != nil
 }

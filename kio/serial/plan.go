@@ -94,6 +94,10 @@ type plan struct {
 	// version (kio/internal/straight), which Append and Marshal try before the plan;
 	// fast plans only. Its functions are nil when there is none.
 	straight straight.Encoder
+	// straightDecode: the generated straight-line decoder of a top-level message at
+	// this version, which decodeInto tries before the plan on a whole input; fast
+	// plans only; nil when there is none.
+	straightDecode straight.Decoder
 }
 
 // maxCachedVersion bounds the lock-free plan array; later versions use a map.
@@ -228,6 +232,7 @@ func (c *compiler) plan(ti *typeInfo) *plan {
 	p.compilePair()
 	if !c.general && ti.lt.HasMarker && ti.lt.Message.Flexible.Contains(k.Version) == k.Flexible {
 		p.straight, _ = straight.Lookup(ti.typ, k.Version)
+		p.straightDecode = straight.LookupDecoder(ti.typ, k.Version)
 	}
 	return p
 }

@@ -70,6 +70,18 @@ func newArray(typ unsafe.Pointer, n int) unsafe.Pointer {
 //go:linkname unsafe_NewArray reflect.unsafe_NewArray
 func unsafe_NewArray(typ unsafe.Pointer, n int) unsafe.Pointer
 
+// noescape returns p, hidden from escape analysis: the runtime's noescape, reached by
+// name (it keeps the name for the packages that link to it, go.dev/issue/67401).
+// decodeInto passes the target and the reader's arenas to a generated straight-line
+// decoder through a function value, which the compiler must assume keeps them: the
+// caller's target and the reader would move to the heap, two allocations on every
+// decode (TestEntryPointsKeepTheValueOnTheStack). The decoders keep neither: they
+// write into the target and carve from the arenas, and return.
+//
+//go:noescape
+//go:linkname noescape runtime.noescape
+func noescape(p unsafe.Pointer) unsafe.Pointer
+
 // minUnzeroed is the size from which Marshal's buffer is taken unzeroed: below it,
 // clearing costs less than the detour.
 const minUnzeroed = 4 << 10

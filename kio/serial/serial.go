@@ -76,6 +76,7 @@ import (
 	"unsafe"
 
 	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 )
 
 // RawTags holds unknown tagged fields; see kio.RawTags.
@@ -352,6 +353,20 @@ func decodeInto(r *reader, v any, version int16) (*typeInfo, error) {
 	}
 	ti.zero(p)
 	r.Hint = pl.hints.Load()
+	if optimize && pl.straightDecode != nil && r.src == nil {
+		// A kio/schema message with a generated decoder, over a whole input.
+		// The decoder keeps neither pointer (it fills *p and carves from the arenas),
+		// which escape analysis cannot see through a function value (runtime.go).
+		if n := pl.straightDecode(r.buf[r.off:], (*arena.Arenas)(noescape(unsafe.Pointer(&r.Arenas))), noescape(p)); n >= 0 {
+			r.off += n
+			pl.hints.Store(&r.Arenas)
+			return ti, nil
+		}
+		// Declined: the plan decodes from the start, so that the value and any error,
+		// with its path and offset, are the plan's.
+		ti.zero(p)
+		r.Arenas = arena.Arenas{Hint: r.Hint}
+	}
 	pl.decode(r, p)
 	if r.err == nil {
 		pl.hints.Store(&r.Arenas)

@@ -1,7 +1,9 @@
-// Package straight is the registry of straight-line encoders: functions the generator
+// Package straight is the registry of straight-line code: encoders the generator
 // writes for each (message, version) of kio/schema whose fields at that version are all
 // flat (numbers, bools, UUIDs, strings, bytes; no array, no struct, no known tagged
-// field), so that kio/serial can encode such a message without its plan interpreter.
+// field), and decoders for each (message, version) made of the kinds it knows (those
+// and arrays, nested and nullable structs, known tagged fields), so that kio/serial
+// can encode and decode such a message without its plan interpreter.
 //
 // The generated package (kio/schema/internal/straightline) registers them in its init;
 // kio/schema imports it, so any program that uses the schema's index or kio/frame has
@@ -10,13 +12,19 @@
 // common case only and decline (ok false) anything the interpreter treats specially (a
 // null where the field is not nullable, a value in a field absent at the version, kept
 // unknown tagged fields, a string too long for the wire), so that serial falls back to
-// the interpreter, which stays the reference, errors included.
+// the interpreter, which stays the reference, errors included. The decoders likewise
+// decline (a negative result) anything but a well-formed input they can read whole:
+// short or malformed input, a count or length the input cannot hold, a null where the
+// field is not nullable, an unknown or repeated tagged field; serial then zeroes the
+// target and decodes with the interpreter, so that errors are its own.
 package straight
 
 import (
 	"reflect"
 	"sync"
 	"unsafe"
+
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 )
 
 // Encoder is the straight-line code of one message type at one version. p points to
@@ -28,6 +36,14 @@ type Encoder struct {
 	Append func(b []byte, p unsafe.Pointer) ([]byte, bool)
 }
 
+// Decoder is the straight-line decoder of one message type at one version. It decodes
+// the value at the start of b into the zeroed value of that type p points to, copying
+// strings and carving *string cells and int32 lists through a (kio/internal/arena,
+// limits from the input as kio/serial's reader does), and returns how many bytes it
+// read, or a negative number when it declines (p then holds a partial value, which
+// the caller zeroes).
+type Decoder func(b []byte, a *arena.Arenas, p unsafe.Pointer) int
+
 type key struct {
 	t       reflect.Type
 	version int16
@@ -36,6 +52,7 @@ type key struct {
 var (
 	mu       sync.RWMutex
 	encoders = map[key]Encoder{}
+	decoders = map[key]Decoder{}
 )
 
 // Register records e as t's encoder at version. The generated package calls it from
@@ -63,4 +80,30 @@ func Len() int {
 	mu.RLock()
 	defer mu.RUnlock()
 	return len(encoders)
+}
+
+// RegisterDecoder records d as t's decoder at version. The generated package calls it
+// from its init; registering a (type, version) twice panics, as a generator bug.
+func RegisterDecoder(t reflect.Type, version int16, d Decoder) {
+	mu.Lock()
+	defer mu.Unlock()
+	k := key{t, version}
+	if _, ok := decoders[k]; ok {
+		panic("straight: decoder of " + t.String() + " registered twice at one version")
+	}
+	decoders[k] = d
+}
+
+// LookupDecoder returns t's decoder at version, or nil.
+func LookupDecoder(t reflect.Type, version int16) Decoder {
+	mu.RLock()
+	defer mu.RUnlock()
+	return decoders[key{t, version}]
+}
+
+// Decoders returns how many (type, version) pairs have a decoder.
+func Decoders() int {
+	mu.RLock()
+	defer mu.RUnlock()
+	return len(decoders)
 }

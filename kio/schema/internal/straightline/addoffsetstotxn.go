@@ -3,8 +3,10 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 	"github.com/kio-go/kafka-protocol/kio/schema/addoffsetstotxn"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"reflect"
 	"unsafe"
 )
@@ -98,6 +100,176 @@ func appendAddOffsetsToTxnResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) 
 	return b, true
 }
 
+// decodeAddOffsetsToTxnRequestV0 decodes a AddOffsetsToTxnRequest at version 0.
+func decodeAddOffsetsToTxnRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*addoffsetstotxn.AddOffsetsToTxnRequest)(p)
+	off := 0
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.TransactionalId = common.TransactionalId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeAddOffsetsToTxnRequestV3 decodes a AddOffsetsToTxnRequest at version 3.
+func decodeAddOffsetsToTxnRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*addoffsetstotxn.AddOffsetsToTxnRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TransactionalId = common.TransactionalId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeAddOffsetsToTxnResponseV0 decodes a AddOffsetsToTxnResponse at version 0.
+func decodeAddOffsetsToTxnResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*addoffsetstotxn.AddOffsetsToTxnResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	return off
+}
+
+// decodeAddOffsetsToTxnResponseV3 decodes a AddOffsetsToTxnResponse at version 3.
+func decodeAddOffsetsToTxnResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*addoffsetstotxn.AddOffsetsToTxnResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnRequest](), 0, sizeAddOffsetsToTxnRequestV0, appendAddOffsetsToTxnRequestV0)
 	register(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnRequest](), 1, sizeAddOffsetsToTxnRequestV0, appendAddOffsetsToTxnRequestV0)
@@ -109,4 +281,14 @@ func init() {
 	register(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnResponse](), 2, sizeAddOffsetsToTxnResponseV0, appendAddOffsetsToTxnResponseV0)
 	register(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnResponse](), 3, sizeAddOffsetsToTxnResponseV3, appendAddOffsetsToTxnResponseV3)
 	register(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnResponse](), 4, sizeAddOffsetsToTxnResponseV3, appendAddOffsetsToTxnResponseV3)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnRequest](), 0, decodeAddOffsetsToTxnRequestV0)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnRequest](), 1, decodeAddOffsetsToTxnRequestV0)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnRequest](), 2, decodeAddOffsetsToTxnRequestV0)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnRequest](), 3, decodeAddOffsetsToTxnRequestV3)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnRequest](), 4, decodeAddOffsetsToTxnRequestV3)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnResponse](), 0, decodeAddOffsetsToTxnResponseV0)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnResponse](), 1, decodeAddOffsetsToTxnResponseV0)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnResponse](), 2, decodeAddOffsetsToTxnResponseV0)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnResponse](), 3, decodeAddOffsetsToTxnResponseV3)
+	registerDecoder(reflect.TypeFor[addoffsetstotxn.AddOffsetsToTxnResponse](), 4, decodeAddOffsetsToTxnResponseV3)
 }

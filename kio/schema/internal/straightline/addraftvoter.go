@@ -3,8 +3,11 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 	"github.com/kio-go/kafka-protocol/kio/schema/addraftvoter"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"reflect"
 	"unsafe"
 )
@@ -42,7 +45,307 @@ func appendAddRaftVoterResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decAddraftvoterListenerV0 decodes a Listener at version 0.
+func decAddraftvoterListenerV0(b []byte, off int, a *arena.Arenas, m *addraftvoter.Listener) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Name = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.Port = uint16(wire.Int16(b[off:]))
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeAddRaftVoterRequestV0 decodes a AddRaftVoterRequest at version 0.
+func decodeAddRaftVoterRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*addraftvoter.AddRaftVoterRequest)(p)
+	off := 0
+	m.AckWhenCommitted = true
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TimeoutMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.VoterId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.VoterDirectoryId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.Listeners = []addraftvoter.Listener{}
+			} else {
+				var s []addraftvoter.Listener
+				s = make([]addraftvoter.Listener, n)
+				for i := range s {
+					if off = decAddraftvoterListenerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Listeners = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeAddRaftVoterRequestV1 decodes a AddRaftVoterRequest at version 1.
+func decodeAddRaftVoterRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*addraftvoter.AddRaftVoterRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TimeoutMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.VoterId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.VoterDirectoryId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.Listeners = []addraftvoter.Listener{}
+			} else {
+				var s []addraftvoter.Listener
+				s = make([]addraftvoter.Listener, n)
+				for i := range s {
+					if off = decAddraftvoterListenerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Listeners = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.AckWhenCommitted = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeAddRaftVoterResponseV0 decodes a AddRaftVoterResponse at version 0.
+func decodeAddRaftVoterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*addraftvoter.AddRaftVoterResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[addraftvoter.AddRaftVoterResponse](), 0, sizeAddRaftVoterResponseV0, appendAddRaftVoterResponseV0)
 	register(reflect.TypeFor[addraftvoter.AddRaftVoterResponse](), 1, sizeAddRaftVoterResponseV0, appendAddRaftVoterResponseV0)
+	registerDecoder(reflect.TypeFor[addraftvoter.AddRaftVoterRequest](), 0, decodeAddRaftVoterRequestV0)
+	registerDecoder(reflect.TypeFor[addraftvoter.AddRaftVoterRequest](), 1, decodeAddRaftVoterRequestV1)
+	registerDecoder(reflect.TypeFor[addraftvoter.AddRaftVoterResponse](), 0, decodeAddRaftVoterResponseV0)
+	registerDecoder(reflect.TypeFor[addraftvoter.AddRaftVoterResponse](), 1, decodeAddRaftVoterResponseV0)
 }

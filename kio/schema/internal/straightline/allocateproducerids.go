@@ -3,8 +3,10 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 	"github.com/kio-go/kafka-protocol/kio/schema/allocateproducerids"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"reflect"
 	"unsafe"
 )
@@ -53,7 +55,79 @@ func appendAllocateProducerIdsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bo
 	return b, true
 }
 
+// decodeAllocateProducerIdsRequestV0 decodes a AllocateProducerIdsRequest at version 0.
+func decodeAllocateProducerIdsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*allocateproducerids.AllocateProducerIdsRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeAllocateProducerIdsResponseV0 decodes a AllocateProducerIdsResponse at version 0.
+func decodeAllocateProducerIdsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*allocateproducerids.AllocateProducerIdsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerIdStart = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ProducerIdLen = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[allocateproducerids.AllocateProducerIdsRequest](), 0, sizeAllocateProducerIdsRequestV0, appendAllocateProducerIdsRequestV0)
 	register(reflect.TypeFor[allocateproducerids.AllocateProducerIdsResponse](), 0, sizeAllocateProducerIdsResponseV0, appendAllocateProducerIdsResponseV0)
+	registerDecoder(reflect.TypeFor[allocateproducerids.AllocateProducerIdsRequest](), 0, decodeAllocateProducerIdsRequestV0)
+	registerDecoder(reflect.TypeFor[allocateproducerids.AllocateProducerIdsResponse](), 0, decodeAllocateProducerIdsResponseV0)
 }

@@ -3,8 +3,10 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 	"github.com/kio-go/kafka-protocol/kio/schema/apiversions"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"reflect"
 	"unsafe"
 )
@@ -86,6 +88,597 @@ func appendApiVersionsRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeApiVersionsRequestV0 decodes a ApiVersionsRequest at version 0.
+func decodeApiVersionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*apiversions.ApiVersionsRequest)(p)
+	off := 0
+	m.NodeId = -1
+	return off
+}
+
+// decodeApiVersionsRequestV3 decodes a ApiVersionsRequest at version 3.
+func decodeApiVersionsRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*apiversions.ApiVersionsRequest)(p)
+	off := 0
+	m.NodeId = -1
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClientSoftwareName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClientSoftwareVersion = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeApiVersionsRequestV5 decodes a ApiVersionsRequest at version 5.
+func decodeApiVersionsRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*apiversions.ApiVersionsRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClientSoftwareName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClientSoftwareVersion = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.NodeId = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decApiversionsApiVersionV0 decodes a ApiVersion at version 0.
+func decApiversionsApiVersionV0(b []byte, off int, a *arena.Arenas, m *apiversions.ApiVersion) int {
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ApiKey = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MinVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MaxVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	return off
+}
+
+// decodeApiVersionsResponseV0 decodes a ApiVersionsResponse at version 0.
+func decodeApiVersionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*apiversions.ApiVersionsResponse)(p)
+	off := 0
+	m.SupportedFeatures = []apiversions.SupportedFeatureKey{}
+	m.FinalizedFeaturesEpoch = -1
+	m.FinalizedFeatures = []apiversions.FinalizedFeatureKey{}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.ApiKeys = []apiversions.ApiVersion{}
+			} else {
+				var s []apiversions.ApiVersion
+				s = make([]apiversions.ApiVersion, n)
+				for i := range s {
+					if off = decApiversionsApiVersionV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.ApiKeys = s
+			}
+		}
+	}
+	return off
+}
+
+// decodeApiVersionsResponseV1 decodes a ApiVersionsResponse at version 1.
+func decodeApiVersionsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*apiversions.ApiVersionsResponse)(p)
+	off := 0
+	m.SupportedFeatures = []apiversions.SupportedFeatureKey{}
+	m.FinalizedFeaturesEpoch = -1
+	m.FinalizedFeatures = []apiversions.FinalizedFeatureKey{}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.ApiKeys = []apiversions.ApiVersion{}
+			} else {
+				var s []apiversions.ApiVersion
+				s = make([]apiversions.ApiVersion, n)
+				for i := range s {
+					if off = decApiversionsApiVersionV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.ApiKeys = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	return off
+}
+
+// decApiversionsApiVersionV3 decodes a ApiVersion at version 3.
+func decApiversionsApiVersionV3(b []byte, off int, a *arena.Arenas, m *apiversions.ApiVersion) int {
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ApiKey = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MinVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MaxVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decApiversionsSupportedFeatureKeyV3 decodes a SupportedFeatureKey at version 3.
+func decApiversionsSupportedFeatureKeyV3(b []byte, off int, a *arena.Arenas, m *apiversions.SupportedFeatureKey) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Name = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MinVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MaxVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decApiversionsFinalizedFeatureKeyV3 decodes a FinalizedFeatureKey at version 3.
+func decApiversionsFinalizedFeatureKeyV3(b []byte, off int, a *arena.Arenas, m *apiversions.FinalizedFeatureKey) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Name = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MaxVersionLevel = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MinVersionLevel = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeApiVersionsResponseV3 decodes a ApiVersionsResponse at version 3.
+func decodeApiVersionsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*apiversions.ApiVersionsResponse)(p)
+	off := 0
+	m.SupportedFeatures = []apiversions.SupportedFeatureKey{}
+	m.FinalizedFeaturesEpoch = -1
+	m.FinalizedFeatures = []apiversions.FinalizedFeatureKey{}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.ApiKeys = []apiversions.ApiVersion{}
+			} else {
+				var s []apiversions.ApiVersion
+				s = make([]apiversions.ApiVersion, n)
+				for i := range s {
+					if off = decApiversionsApiVersionV3(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.ApiKeys = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] == wire.EmptyTaggedFields {
+		off++
+	} else {
+		count, next := wire.UvarintAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		off = next
+		var seen uint64 // known tags read: a repeated one is left to the interpreter
+		for ; count > 0; count-- {
+			tag, next := wire.UvarintAt(b, off)
+			if next < 0 {
+				return -1
+			}
+			size, next := wire.UvarintAt(b, next)
+			if next < 0 || int(size) > len(b)-next {
+				return -1
+			}
+			off = next
+			end := next + int(size)
+			switch tag {
+			case 0:
+				if seen&(1<<0) != 0 {
+					return -1
+				}
+				seen |= 1 << 0
+				b := b[:end]
+				if off >= len(b) {
+					return -1
+				}
+				n, short := wire.ShortCompactLength(b[off])
+				next := off + 1
+				if !short {
+					if n, next = wire.CompactLengthAt(b, off); next < 0 {
+						return -1
+					}
+				}
+				if n < 0 {
+					return -1
+				} else {
+					off = next
+					// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+						return -1
+					}
+					if n == 0 {
+						m.SupportedFeatures = []apiversions.SupportedFeatureKey{}
+					} else {
+						var s []apiversions.SupportedFeatureKey
+						s = make([]apiversions.SupportedFeatureKey, n)
+						for i := range s {
+							if off = decApiversionsSupportedFeatureKeyV3(b, off, a, &s[i]); off < 0 {
+								return -1
+							}
+						}
+						m.SupportedFeatures = s
+					}
+				}
+				if off != end {
+					return -1
+				}
+			case 1:
+				if seen&(1<<1) != 0 {
+					return -1
+				}
+				seen |= 1 << 1
+				b := b[:end]
+				if len(b)-off < 8 {
+					return -1
+				}
+				m.FinalizedFeaturesEpoch = wire.Int64(b[off:])
+				off += 8
+				if off != end {
+					return -1
+				}
+			case 2:
+				if seen&(1<<2) != 0 {
+					return -1
+				}
+				seen |= 1 << 2
+				b := b[:end]
+				if off >= len(b) {
+					return -1
+				}
+				n, short := wire.ShortCompactLength(b[off])
+				next := off + 1
+				if !short {
+					if n, next = wire.CompactLengthAt(b, off); next < 0 {
+						return -1
+					}
+				}
+				if n < 0 {
+					return -1
+				} else {
+					off = next
+					// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+						return -1
+					}
+					if n == 0 {
+						m.FinalizedFeatures = []apiversions.FinalizedFeatureKey{}
+					} else {
+						var s []apiversions.FinalizedFeatureKey
+						s = make([]apiversions.FinalizedFeatureKey, n)
+						for i := range s {
+							if off = decApiversionsFinalizedFeatureKeyV3(b, off, a, &s[i]); off < 0 {
+								return -1
+							}
+						}
+						m.FinalizedFeatures = s
+					}
+				}
+				if off != end {
+					return -1
+				}
+			case 3:
+				if seen&(1<<3) != 0 {
+					return -1
+				}
+				seen |= 1 << 3
+				b := b[:end]
+				if len(b)-off < 1 {
+					return -1
+				}
+				m.ZkMigrationReady = wire.Bool(b[off:])
+				off += 1
+				if off != end {
+					return -1
+				}
+			default: // unknown: kept by the interpreter
+				return -1
+			}
+		}
+	}
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[apiversions.ApiVersionsRequest](), 0, sizeApiVersionsRequestV0, appendApiVersionsRequestV0)
 	register(reflect.TypeFor[apiversions.ApiVersionsRequest](), 1, sizeApiVersionsRequestV0, appendApiVersionsRequestV0)
@@ -93,4 +686,16 @@ func init() {
 	register(reflect.TypeFor[apiversions.ApiVersionsRequest](), 3, sizeApiVersionsRequestV3, appendApiVersionsRequestV3)
 	register(reflect.TypeFor[apiversions.ApiVersionsRequest](), 4, sizeApiVersionsRequestV3, appendApiVersionsRequestV3)
 	register(reflect.TypeFor[apiversions.ApiVersionsRequest](), 5, sizeApiVersionsRequestV5, appendApiVersionsRequestV5)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 0, decodeApiVersionsRequestV0)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 1, decodeApiVersionsRequestV0)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 2, decodeApiVersionsRequestV0)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 3, decodeApiVersionsRequestV3)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 4, decodeApiVersionsRequestV3)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 5, decodeApiVersionsRequestV5)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsResponse](), 0, decodeApiVersionsResponseV0)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsResponse](), 1, decodeApiVersionsResponseV1)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsResponse](), 2, decodeApiVersionsResponseV1)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsResponse](), 3, decodeApiVersionsResponseV3)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsResponse](), 4, decodeApiVersionsResponseV3)
+	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsResponse](), 5, decodeApiVersionsResponseV3)
 }

@@ -3,8 +3,11 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 	"github.com/kio-go/kafka-protocol/kio/schema/brokerheartbeat"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"reflect"
 	"unsafe"
 )
@@ -61,9 +64,375 @@ func appendBrokerHeartbeatResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) 
 	return b, true
 }
 
+// decodeBrokerHeartbeatRequestV0 decodes a BrokerHeartbeatRequest at version 0.
+func decodeBrokerHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*brokerheartbeat.BrokerHeartbeatRequest)(p)
+	off := 0
+	m.OfflineLogDirs = []kio.UUID{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.CurrentMetadataOffset = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.WantFence = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.WantShutDown = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeBrokerHeartbeatRequestV1 decodes a BrokerHeartbeatRequest at version 1.
+func decodeBrokerHeartbeatRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*brokerheartbeat.BrokerHeartbeatRequest)(p)
+	off := 0
+	m.OfflineLogDirs = []kio.UUID{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.CurrentMetadataOffset = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.WantFence = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.WantShutDown = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] == wire.EmptyTaggedFields {
+		off++
+	} else {
+		count, next := wire.UvarintAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		off = next
+		var seen uint64 // known tags read: a repeated one is left to the interpreter
+		for ; count > 0; count-- {
+			tag, next := wire.UvarintAt(b, off)
+			if next < 0 {
+				return -1
+			}
+			size, next := wire.UvarintAt(b, next)
+			if next < 0 || int(size) > len(b)-next {
+				return -1
+			}
+			off = next
+			end := next + int(size)
+			switch tag {
+			case 0:
+				if seen&(1<<0) != 0 {
+					return -1
+				}
+				seen |= 1 << 0
+				b := b[:end]
+				if off >= len(b) {
+					return -1
+				}
+				n, short := wire.ShortCompactLength(b[off])
+				next := off + 1
+				if !short {
+					if n, next = wire.CompactLengthAt(b, off); next < 0 {
+						return -1
+					}
+				}
+				if n < 0 {
+					return -1
+				} else {
+					off = next
+					// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+						return -1
+					}
+					if n == 0 {
+						m.OfflineLogDirs = []kio.UUID{}
+					} else {
+						s := make([]kio.UUID, n)
+						c := b[off : off+16*n]
+						for i := range s {
+							s[i] = kio.UUID(c[16*i : 16*i+16])
+						}
+						off += 16 * n
+						m.OfflineLogDirs = s
+					}
+				}
+				if off != end {
+					return -1
+				}
+			default: // unknown: kept by the interpreter
+				return -1
+			}
+		}
+	}
+	return off
+}
+
+// decodeBrokerHeartbeatRequestV2 decodes a BrokerHeartbeatRequest at version 2.
+func decodeBrokerHeartbeatRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*brokerheartbeat.BrokerHeartbeatRequest)(p)
+	off := 0
+	m.OfflineLogDirs = []kio.UUID{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.CurrentMetadataOffset = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.WantFence = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.WantShutDown = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] == wire.EmptyTaggedFields {
+		off++
+	} else {
+		count, next := wire.UvarintAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		off = next
+		var seen uint64 // known tags read: a repeated one is left to the interpreter
+		for ; count > 0; count-- {
+			tag, next := wire.UvarintAt(b, off)
+			if next < 0 {
+				return -1
+			}
+			size, next := wire.UvarintAt(b, next)
+			if next < 0 || int(size) > len(b)-next {
+				return -1
+			}
+			off = next
+			end := next + int(size)
+			switch tag {
+			case 0:
+				if seen&(1<<0) != 0 {
+					return -1
+				}
+				seen |= 1 << 0
+				b := b[:end]
+				if off >= len(b) {
+					return -1
+				}
+				n, short := wire.ShortCompactLength(b[off])
+				next := off + 1
+				if !short {
+					if n, next = wire.CompactLengthAt(b, off); next < 0 {
+						return -1
+					}
+				}
+				if n < 0 {
+					return -1
+				} else {
+					off = next
+					// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+						return -1
+					}
+					if n == 0 {
+						m.OfflineLogDirs = []kio.UUID{}
+					} else {
+						s := make([]kio.UUID, n)
+						c := b[off : off+16*n]
+						for i := range s {
+							s[i] = kio.UUID(c[16*i : 16*i+16])
+						}
+						off += 16 * n
+						m.OfflineLogDirs = s
+					}
+				}
+				if off != end {
+					return -1
+				}
+			case 1:
+				if seen&(1<<1) != 0 {
+					return -1
+				}
+				seen |= 1 << 1
+				b := b[:end]
+				if off >= len(b) {
+					return -1
+				}
+				n, short := wire.ShortCompactLength(b[off])
+				next := off + 1
+				if !short {
+					if n, next = wire.CompactLengthAt(b, off); next < 0 {
+						return -1
+					}
+				}
+				if n < 0 {
+					off = next
+				} else {
+					off = next
+					// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+						return -1
+					}
+					if n == 0 {
+						m.CordonedLogDirs = []kio.UUID{}
+					} else {
+						s := make([]kio.UUID, n)
+						c := b[off : off+16*n]
+						for i := range s {
+							s[i] = kio.UUID(c[16*i : 16*i+16])
+						}
+						off += 16 * n
+						m.CordonedLogDirs = s
+					}
+				}
+				if off != end {
+					return -1
+				}
+			default: // unknown: kept by the interpreter
+				return -1
+			}
+		}
+	}
+	return off
+}
+
+// decodeBrokerHeartbeatResponseV0 decodes a BrokerHeartbeatResponse at version 0.
+func decodeBrokerHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*brokerheartbeat.BrokerHeartbeatResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IsCaughtUp = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IsFenced = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ShouldShutDown = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatRequest](), 0, sizeBrokerHeartbeatRequestV0, appendBrokerHeartbeatRequestV0)
 	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatResponse](), 0, sizeBrokerHeartbeatResponseV0, appendBrokerHeartbeatResponseV0)
 	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatResponse](), 1, sizeBrokerHeartbeatResponseV0, appendBrokerHeartbeatResponseV0)
 	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatResponse](), 2, sizeBrokerHeartbeatResponseV0, appendBrokerHeartbeatResponseV0)
+	registerDecoder(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatRequest](), 0, decodeBrokerHeartbeatRequestV0)
+	registerDecoder(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatRequest](), 1, decodeBrokerHeartbeatRequestV1)
+	registerDecoder(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatRequest](), 2, decodeBrokerHeartbeatRequestV2)
+	registerDecoder(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatResponse](), 0, decodeBrokerHeartbeatResponseV0)
+	registerDecoder(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatResponse](), 1, decodeBrokerHeartbeatResponseV0)
+	registerDecoder(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatResponse](), 2, decodeBrokerHeartbeatResponseV0)
 }

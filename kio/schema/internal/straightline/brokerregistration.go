@@ -3,8 +3,11 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
 	"github.com/kio-go/kafka-protocol/kio/schema/brokerregistration"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"reflect"
 	"unsafe"
 )
@@ -31,10 +34,811 @@ func appendBrokerRegistrationResponseV0(b []byte, p unsafe.Pointer) ([]byte, boo
 	return b, true
 }
 
+// decBrokerregistrationListenerV0 decodes a Listener at version 0.
+func decBrokerregistrationListenerV0(b []byte, off int, a *arena.Arenas, m *brokerregistration.Listener) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Name = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.Port = uint16(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.SecurityProtocol = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decBrokerregistrationFeatureV0 decodes a Feature at version 0.
+func decBrokerregistrationFeatureV0(b []byte, off int, a *arena.Arenas, m *brokerregistration.Feature) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Name = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MinSupportedVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MaxSupportedVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeBrokerRegistrationRequestV0 decodes a BrokerRegistrationRequest at version 0.
+func decodeBrokerRegistrationRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	off := 0
+	m.LogDirs = []kio.UUID{}
+	m.PreviousBrokerEpoch = -1
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.IncarnationId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.Listeners = []brokerregistration.Listener{}
+			} else {
+				var s []brokerregistration.Listener
+				s = make([]brokerregistration.Listener, n)
+				for i := range s {
+					if off = decBrokerregistrationListenerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Listeners = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Features = []brokerregistration.Feature{}
+			} else {
+				var s []brokerregistration.Feature
+				s = make([]brokerregistration.Feature, n)
+				for i := range s {
+					if off = decBrokerregistrationFeatureV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Features = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeBrokerRegistrationRequestV1 decodes a BrokerRegistrationRequest at version 1.
+func decodeBrokerRegistrationRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	off := 0
+	m.LogDirs = []kio.UUID{}
+	m.PreviousBrokerEpoch = -1
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.IncarnationId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.Listeners = []brokerregistration.Listener{}
+			} else {
+				var s []brokerregistration.Listener
+				s = make([]brokerregistration.Listener, n)
+				for i := range s {
+					if off = decBrokerregistrationListenerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Listeners = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Features = []brokerregistration.Feature{}
+			} else {
+				var s []brokerregistration.Feature
+				s = make([]brokerregistration.Feature, n)
+				for i := range s {
+					if off = decBrokerregistrationFeatureV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Features = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IsMigratingZkBroker = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeBrokerRegistrationRequestV2 decodes a BrokerRegistrationRequest at version 2.
+func decodeBrokerRegistrationRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	off := 0
+	m.PreviousBrokerEpoch = -1
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.IncarnationId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.Listeners = []brokerregistration.Listener{}
+			} else {
+				var s []brokerregistration.Listener
+				s = make([]brokerregistration.Listener, n)
+				for i := range s {
+					if off = decBrokerregistrationListenerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Listeners = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Features = []brokerregistration.Feature{}
+			} else {
+				var s []brokerregistration.Feature
+				s = make([]brokerregistration.Feature, n)
+				for i := range s {
+					if off = decBrokerregistrationFeatureV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Features = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IsMigratingZkBroker = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+				return -1
+			}
+			if n == 0 {
+				m.LogDirs = []kio.UUID{}
+			} else {
+				s := make([]kio.UUID, n)
+				c := b[off : off+16*n]
+				for i := range s {
+					s[i] = kio.UUID(c[16*i : 16*i+16])
+				}
+				off += 16 * n
+				m.LogDirs = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeBrokerRegistrationRequestV3 decodes a BrokerRegistrationRequest at version 3.
+func decodeBrokerRegistrationRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.IncarnationId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.Listeners = []brokerregistration.Listener{}
+			} else {
+				var s []brokerregistration.Listener
+				s = make([]brokerregistration.Listener, n)
+				for i := range s {
+					if off = decBrokerregistrationListenerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Listeners = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Features = []brokerregistration.Feature{}
+			} else {
+				var s []brokerregistration.Feature
+				s = make([]brokerregistration.Feature, n)
+				for i := range s {
+					if off = decBrokerregistrationFeatureV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Features = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IsMigratingZkBroker = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+				return -1
+			}
+			if n == 0 {
+				m.LogDirs = []kio.UUID{}
+			} else {
+				s := make([]kio.UUID, n)
+				c := b[off : off+16*n]
+				for i := range s {
+					s[i] = kio.UUID(c[16*i : 16*i+16])
+				}
+				off += 16 * n
+				m.LogDirs = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.PreviousBrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeBrokerRegistrationResponseV0 decodes a BrokerRegistrationResponse at version 0.
+func decodeBrokerRegistrationResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*brokerregistration.BrokerRegistrationResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 0, sizeBrokerRegistrationResponseV0, appendBrokerRegistrationResponseV0)
 	register(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 1, sizeBrokerRegistrationResponseV0, appendBrokerRegistrationResponseV0)
 	register(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 2, sizeBrokerRegistrationResponseV0, appendBrokerRegistrationResponseV0)
 	register(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 3, sizeBrokerRegistrationResponseV0, appendBrokerRegistrationResponseV0)
 	register(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 4, sizeBrokerRegistrationResponseV0, appendBrokerRegistrationResponseV0)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 0, decodeBrokerRegistrationRequestV0)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 1, decodeBrokerRegistrationRequestV1)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 2, decodeBrokerRegistrationRequestV2)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 3, decodeBrokerRegistrationRequestV3)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 4, decodeBrokerRegistrationRequestV3)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 0, decodeBrokerRegistrationResponseV0)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 1, decodeBrokerRegistrationResponseV0)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 2, decodeBrokerRegistrationResponseV0)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 3, decodeBrokerRegistrationResponseV0)
+	registerDecoder(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 4, decodeBrokerRegistrationResponseV0)
 }

@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/controlledshutdown"
 	"reflect"
 	"unsafe"
@@ -55,9 +57,243 @@ func appendControlledShutdownRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool
 	return b, true
 }
 
+// decodeControlledShutdownRequestV0 decodes a ControlledShutdownRequest at version 0.
+func decodeControlledShutdownRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*controlledshutdown.ControlledShutdownRequest)(p)
+	off := 0
+	m.BrokerEpoch = -1
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	return off
+}
+
+// decodeControlledShutdownRequestV2 decodes a ControlledShutdownRequest at version 2.
+func decodeControlledShutdownRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*controlledshutdown.ControlledShutdownRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	return off
+}
+
+// decodeControlledShutdownRequestV3 decodes a ControlledShutdownRequest at version 3.
+func decodeControlledShutdownRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*controlledshutdown.ControlledShutdownRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decControlledshutdownRemainingPartitionV0 decodes a RemainingPartition at version 0.
+func decControlledshutdownRemainingPartitionV0(b []byte, off int, a *arena.Arenas, m *controlledshutdown.RemainingPartition) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.PartitionIndex = wire.Int32(b[off:])
+		off += 4
+	}
+	return off
+}
+
+// decodeControlledShutdownResponseV0 decodes a ControlledShutdownResponse at version 0.
+func decodeControlledShutdownResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*controlledshutdown.ControlledShutdownResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.RemainingPartitions = []controlledshutdown.RemainingPartition{}
+			} else {
+				var s []controlledshutdown.RemainingPartition
+				s = make([]controlledshutdown.RemainingPartition, n)
+				for i := range s {
+					if off = decControlledshutdownRemainingPartitionV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.RemainingPartitions = s
+			}
+		}
+	}
+	return off
+}
+
+// decControlledshutdownRemainingPartitionV3 decodes a RemainingPartition at version 3.
+func decControlledshutdownRemainingPartitionV3(b []byte, off int, a *arena.Arenas, m *controlledshutdown.RemainingPartition) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.PartitionIndex = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeControlledShutdownResponseV3 decodes a ControlledShutdownResponse at version 3.
+func decodeControlledShutdownResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*controlledshutdown.ControlledShutdownResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.RemainingPartitions = []controlledshutdown.RemainingPartition{}
+			} else {
+				var s []controlledshutdown.RemainingPartition
+				s = make([]controlledshutdown.RemainingPartition, n)
+				for i := range s {
+					if off = decControlledshutdownRemainingPartitionV3(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.RemainingPartitions = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 0, sizeControlledShutdownRequestV0, appendControlledShutdownRequestV0)
 	register(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 1, sizeControlledShutdownRequestV0, appendControlledShutdownRequestV0)
 	register(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 2, sizeControlledShutdownRequestV2, appendControlledShutdownRequestV2)
 	register(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 3, sizeControlledShutdownRequestV3, appendControlledShutdownRequestV3)
+	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 0, decodeControlledShutdownRequestV0)
+	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 1, decodeControlledShutdownRequestV0)
+	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 2, decodeControlledShutdownRequestV2)
+	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 3, decodeControlledShutdownRequestV3)
+	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownResponse](), 0, decodeControlledShutdownResponseV0)
+	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownResponse](), 1, decodeControlledShutdownResponseV0)
+	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownResponse](), 2, decodeControlledShutdownResponseV0)
+	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownResponse](), 3, decodeControlledShutdownResponseV3)
 }

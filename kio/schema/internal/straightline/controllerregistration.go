@@ -3,7 +3,10 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/controllerregistration"
 	"reflect"
 	"unsafe"
@@ -42,6 +45,273 @@ func appendControllerRegistrationResponseV0(b []byte, p unsafe.Pointer) ([]byte,
 	return b, true
 }
 
+// decControllerregistrationListenerV0 decodes a Listener at version 0.
+func decControllerregistrationListenerV0(b []byte, off int, a *arena.Arenas, m *controllerregistration.Listener) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Name = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.Port = uint16(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.SecurityProtocol = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decControllerregistrationFeatureV0 decodes a Feature at version 0.
+func decControllerregistrationFeatureV0(b []byte, off int, a *arena.Arenas, m *controllerregistration.Feature) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Name = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MinSupportedVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MaxSupportedVersion = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeControllerRegistrationRequestV0 decodes a ControllerRegistrationRequest at version 0.
+func decodeControllerRegistrationRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*controllerregistration.ControllerRegistrationRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.IncarnationId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ZkMigrationReady = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.Listeners = []controllerregistration.Listener{}
+			} else {
+				var s []controllerregistration.Listener
+				s = make([]controllerregistration.Listener, n)
+				for i := range s {
+					if off = decControllerregistrationListenerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Listeners = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Features = []controllerregistration.Feature{}
+			} else {
+				var s []controllerregistration.Feature
+				s = make([]controllerregistration.Feature, n)
+				for i := range s {
+					if off = decControllerregistrationFeatureV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Features = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeControllerRegistrationResponseV0 decodes a ControllerRegistrationResponse at version 0.
+func decodeControllerRegistrationResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*controllerregistration.ControllerRegistrationResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[controllerregistration.ControllerRegistrationResponse](), 0, sizeControllerRegistrationResponseV0, appendControllerRegistrationResponseV0)
+	registerDecoder(reflect.TypeFor[controllerregistration.ControllerRegistrationRequest](), 0, decodeControllerRegistrationRequestV0)
+	registerDecoder(reflect.TypeFor[controllerregistration.ControllerRegistrationResponse](), 0, decodeControllerRegistrationResponseV0)
 }

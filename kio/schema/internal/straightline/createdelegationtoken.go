@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/createdelegationtoken"
 	"reflect"
 	"unsafe"
@@ -142,9 +144,711 @@ func appendCreateDelegationTokenResponseV3(b []byte, p unsafe.Pointer) ([]byte, 
 	return b, true
 }
 
+// decCreatedelegationtokenCreatableRenewersV0 decodes a CreatableRenewers at version 0.
+func decCreatedelegationtokenCreatableRenewersV0(b []byte, off int, a *arena.Arenas, m *createdelegationtoken.CreatableRenewers) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.PrincipalType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.PrincipalName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeCreateDelegationTokenRequestV0 decodes a CreateDelegationTokenRequest at version 0.
+func decodeCreateDelegationTokenRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*createdelegationtoken.CreateDelegationTokenRequest)(p)
+	off := 0
+	m.OwnerPrincipalType = a.StringPtr("", len(b)-off+1)
+	m.OwnerPrincipalName = a.StringPtr("", len(b)-off+1)
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Renewers = []createdelegationtoken.CreatableRenewers{}
+			} else {
+				var s []createdelegationtoken.CreatableRenewers
+				s = make([]createdelegationtoken.CreatableRenewers, n)
+				for i := range s {
+					if off = decCreatedelegationtokenCreatableRenewersV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Renewers = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.MaxLifetimeMs = wire.Int64(b[off:])
+		off += 8
+	}
+	return off
+}
+
+// decCreatedelegationtokenCreatableRenewersV2 decodes a CreatableRenewers at version 2.
+func decCreatedelegationtokenCreatableRenewersV2(b []byte, off int, a *arena.Arenas, m *createdelegationtoken.CreatableRenewers) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.PrincipalType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.PrincipalName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeCreateDelegationTokenRequestV2 decodes a CreateDelegationTokenRequest at version 2.
+func decodeCreateDelegationTokenRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*createdelegationtoken.CreateDelegationTokenRequest)(p)
+	off := 0
+	m.OwnerPrincipalType = a.StringPtr("", len(b)-off+1)
+	m.OwnerPrincipalName = a.StringPtr("", len(b)-off+1)
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+				return -1
+			}
+			if n == 0 {
+				m.Renewers = []createdelegationtoken.CreatableRenewers{}
+			} else {
+				var s []createdelegationtoken.CreatableRenewers
+				s = make([]createdelegationtoken.CreatableRenewers, n)
+				for i := range s {
+					if off = decCreatedelegationtokenCreatableRenewersV2(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Renewers = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.MaxLifetimeMs = wire.Int64(b[off:])
+		off += 8
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeCreateDelegationTokenRequestV3 decodes a CreateDelegationTokenRequest at version 3.
+func decodeCreateDelegationTokenRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*createdelegationtoken.CreateDelegationTokenRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.OwnerPrincipalType = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.OwnerPrincipalName = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+				return -1
+			}
+			if n == 0 {
+				m.Renewers = []createdelegationtoken.CreatableRenewers{}
+			} else {
+				var s []createdelegationtoken.CreatableRenewers
+				s = make([]createdelegationtoken.CreatableRenewers, n)
+				for i := range s {
+					if off = decCreatedelegationtokenCreatableRenewersV2(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Renewers = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.MaxLifetimeMs = wire.Int64(b[off:])
+		off += 8
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeCreateDelegationTokenResponseV0 decodes a CreateDelegationTokenResponse at version 0.
+func decodeCreateDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*createdelegationtoken.CreateDelegationTokenResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.PrincipalType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.PrincipalName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.IssueTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ExpiryTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.MaxTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.TokenId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Hmac = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	return off
+}
+
+// decodeCreateDelegationTokenResponseV2 decodes a CreateDelegationTokenResponse at version 2.
+func decodeCreateDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*createdelegationtoken.CreateDelegationTokenResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.PrincipalType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.PrincipalName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.IssueTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ExpiryTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.MaxTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TokenId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Hmac = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeCreateDelegationTokenResponseV3 decodes a CreateDelegationTokenResponse at version 3.
+func decodeCreateDelegationTokenResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*createdelegationtoken.CreateDelegationTokenResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.PrincipalType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.PrincipalName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TokenRequesterPrincipalType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TokenRequesterPrincipalName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.IssueTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ExpiryTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.MaxTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TokenId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Hmac = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 0, sizeCreateDelegationTokenResponseV0, appendCreateDelegationTokenResponseV0)
 	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 1, sizeCreateDelegationTokenResponseV0, appendCreateDelegationTokenResponseV0)
 	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 2, sizeCreateDelegationTokenResponseV2, appendCreateDelegationTokenResponseV2)
 	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 3, sizeCreateDelegationTokenResponseV3, appendCreateDelegationTokenResponseV3)
+	registerDecoder(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenRequest](), 0, decodeCreateDelegationTokenRequestV0)
+	registerDecoder(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenRequest](), 1, decodeCreateDelegationTokenRequestV0)
+	registerDecoder(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenRequest](), 2, decodeCreateDelegationTokenRequestV2)
+	registerDecoder(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenRequest](), 3, decodeCreateDelegationTokenRequestV3)
+	registerDecoder(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 0, decodeCreateDelegationTokenResponseV0)
+	registerDecoder(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 1, decodeCreateDelegationTokenResponseV0)
+	registerDecoder(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 2, decodeCreateDelegationTokenResponseV2)
+	registerDecoder(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 3, decodeCreateDelegationTokenResponseV3)
 }

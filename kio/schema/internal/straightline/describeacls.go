@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/describeacls"
 	"reflect"
 	"unsafe"
@@ -181,9 +183,1110 @@ func appendDescribeAclsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeDescribeAclsRequestV0 decodes a DescribeAclsRequest at version 0.
+func decodeDescribeAclsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describeacls.DescribeAclsRequest)(p)
+	off := 0
+	m.PatternTypeFilter = 3
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceTypeFilter = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ResourceNameFilter = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.PrincipalFilter = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.HostFilter = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.Operation = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PermissionType = wire.Int8(b[off:])
+		off += 1
+	}
+	return off
+}
+
+// decodeDescribeAclsRequestV1 decodes a DescribeAclsRequest at version 1.
+func decodeDescribeAclsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describeacls.DescribeAclsRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceTypeFilter = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ResourceNameFilter = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PatternTypeFilter = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.PrincipalFilter = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.HostFilter = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.Operation = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PermissionType = wire.Int8(b[off:])
+		off += 1
+	}
+	return off
+}
+
+// decodeDescribeAclsRequestV2 decodes a DescribeAclsRequest at version 2.
+func decodeDescribeAclsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describeacls.DescribeAclsRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceTypeFilter = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ResourceNameFilter = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PatternTypeFilter = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.PrincipalFilter = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.HostFilter = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.Operation = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PermissionType = wire.Int8(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decDescribeaclsAclDescriptionV0 decodes a AclDescription at version 0.
+func decDescribeaclsAclDescriptionV0(b []byte, off int, a *arena.Arenas, m *describeacls.AclDescription) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Principal = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.Operation = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PermissionType = wire.Int8(b[off:])
+		off += 1
+	}
+	return off
+}
+
+// decDescribeaclsDescribeAclsResourceV0 decodes a DescribeAclsResource at version 0.
+func decDescribeaclsDescribeAclsResourceV0(b []byte, off int, a *arena.Arenas, m *describeacls.DescribeAclsResource) int {
+	m.PatternType = 3
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ResourceName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Acls = []describeacls.AclDescription{}
+			} else {
+				var s []describeacls.AclDescription
+				s = make([]describeacls.AclDescription, n)
+				for i := range s {
+					if off = decDescribeaclsAclDescriptionV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Acls = s
+			}
+		}
+	}
+	return off
+}
+
+// peekDescribeaclsDescribeAclsResourceV0 reports whether the DescribeAclsResource at off holds a one-element Acls.
+func peekDescribeaclsDescribeAclsResourceV0(b []byte, off int) bool {
+	{
+		off += 1
+	}
+	{
+		if len(b)-off < 2 {
+			return false
+		}
+		n := int(wire.Int16(b[off:]))
+		if n < 0 {
+			return false
+		}
+		off += 2 + n
+	}
+	return off+4 <= len(b) && wire.Int32(b[off:]) == 1
+}
+
+// decDescribeaclsDescribeAclsResourceV0Pair decodes a DescribeAclsResource at version 0.
+func decDescribeaclsDescribeAclsResourceV0Pair(b []byte, off int, a *arena.Arenas, m *describeacls.DescribeAclsResource, spare *[1]describeacls.AclDescription) int {
+	m.PatternType = 3
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ResourceName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Acls = []describeacls.AclDescription{}
+			} else {
+				var s []describeacls.AclDescription
+				if n == 1 {
+					s = spare[:]
+					if off = decDescribeaclsAclDescriptionV0(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]describeacls.AclDescription, n)
+					for i := range s {
+						if off = decDescribeaclsAclDescriptionV0(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Acls = s
+			}
+		}
+	}
+	return off
+}
+
+// decodeDescribeAclsResponseV0 decodes a DescribeAclsResponse at version 0.
+func decodeDescribeAclsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describeacls.DescribeAclsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.Resources = []describeacls.DescribeAclsResource{}
+			} else {
+				var s []describeacls.DescribeAclsResource
+				if n == 1 && peekDescribeaclsDescribeAclsResourceV0(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]describeacls.DescribeAclsResource
+						i [1]describeacls.AclDescription
+					})
+					s = pr.t[:]
+					if off = decDescribeaclsDescribeAclsResourceV0Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]describeacls.DescribeAclsResource, n)
+					for i := range s {
+						if off = decDescribeaclsDescribeAclsResourceV0(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Resources = s
+			}
+		}
+	}
+	return off
+}
+
+// decDescribeaclsDescribeAclsResourceV1 decodes a DescribeAclsResource at version 1.
+func decDescribeaclsDescribeAclsResourceV1(b []byte, off int, a *arena.Arenas, m *describeacls.DescribeAclsResource) int {
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ResourceName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PatternType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Acls = []describeacls.AclDescription{}
+			} else {
+				var s []describeacls.AclDescription
+				s = make([]describeacls.AclDescription, n)
+				for i := range s {
+					if off = decDescribeaclsAclDescriptionV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Acls = s
+			}
+		}
+	}
+	return off
+}
+
+// peekDescribeaclsDescribeAclsResourceV1 reports whether the DescribeAclsResource at off holds a one-element Acls.
+func peekDescribeaclsDescribeAclsResourceV1(b []byte, off int) bool {
+	{
+		off += 1
+	}
+	{
+		if len(b)-off < 2 {
+			return false
+		}
+		n := int(wire.Int16(b[off:]))
+		if n < 0 {
+			return false
+		}
+		off += 2 + n
+	}
+	{
+		off += 1
+	}
+	return off+4 <= len(b) && wire.Int32(b[off:]) == 1
+}
+
+// decDescribeaclsDescribeAclsResourceV1Pair decodes a DescribeAclsResource at version 1.
+func decDescribeaclsDescribeAclsResourceV1Pair(b []byte, off int, a *arena.Arenas, m *describeacls.DescribeAclsResource, spare *[1]describeacls.AclDescription) int {
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ResourceName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PatternType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Acls = []describeacls.AclDescription{}
+			} else {
+				var s []describeacls.AclDescription
+				if n == 1 {
+					s = spare[:]
+					if off = decDescribeaclsAclDescriptionV0(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]describeacls.AclDescription, n)
+					for i := range s {
+						if off = decDescribeaclsAclDescriptionV0(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Acls = s
+			}
+		}
+	}
+	return off
+}
+
+// decodeDescribeAclsResponseV1 decodes a DescribeAclsResponse at version 1.
+func decodeDescribeAclsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describeacls.DescribeAclsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+				return -1
+			}
+			if n == 0 {
+				m.Resources = []describeacls.DescribeAclsResource{}
+			} else {
+				var s []describeacls.DescribeAclsResource
+				if n == 1 && peekDescribeaclsDescribeAclsResourceV1(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]describeacls.DescribeAclsResource
+						i [1]describeacls.AclDescription
+					})
+					s = pr.t[:]
+					if off = decDescribeaclsDescribeAclsResourceV1Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]describeacls.DescribeAclsResource, n)
+					for i := range s {
+						if off = decDescribeaclsDescribeAclsResourceV1(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Resources = s
+			}
+		}
+	}
+	return off
+}
+
+// decDescribeaclsAclDescriptionV2 decodes a AclDescription at version 2.
+func decDescribeaclsAclDescriptionV2(b []byte, off int, a *arena.Arenas, m *describeacls.AclDescription) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Principal = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.Operation = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PermissionType = wire.Int8(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decDescribeaclsDescribeAclsResourceV2 decodes a DescribeAclsResource at version 2.
+func decDescribeaclsDescribeAclsResourceV2(b []byte, off int, a *arena.Arenas, m *describeacls.DescribeAclsResource) int {
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ResourceName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PatternType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.Acls = []describeacls.AclDescription{}
+			} else {
+				var s []describeacls.AclDescription
+				s = make([]describeacls.AclDescription, n)
+				for i := range s {
+					if off = decDescribeaclsAclDescriptionV2(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Acls = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// peekDescribeaclsDescribeAclsResourceV2 reports whether the DescribeAclsResource at off holds a one-element Acls.
+func peekDescribeaclsDescribeAclsResourceV2(b []byte, off int) bool {
+	{
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return false
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		if !short || n < 0 {
+			return false
+		}
+		off += 1 + n
+	}
+	{
+		off += 1
+	}
+	return off < len(b) && b[off] == wire.ShortCompactLengthByte(1)
+}
+
+// decDescribeaclsDescribeAclsResourceV2Pair decodes a DescribeAclsResource at version 2.
+func decDescribeaclsDescribeAclsResourceV2Pair(b []byte, off int, a *arena.Arenas, m *describeacls.DescribeAclsResource, spare *[1]describeacls.AclDescription) int {
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ResourceName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.PatternType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.Acls = []describeacls.AclDescription{}
+			} else {
+				var s []describeacls.AclDescription
+				if n == 1 {
+					s = spare[:]
+					if off = decDescribeaclsAclDescriptionV2(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]describeacls.AclDescription, n)
+					for i := range s {
+						if off = decDescribeaclsAclDescriptionV2(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Acls = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeDescribeAclsResponseV2 decodes a DescribeAclsResponse at version 2.
+func decodeDescribeAclsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describeacls.DescribeAclsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.Resources = []describeacls.DescribeAclsResource{}
+			} else {
+				var s []describeacls.DescribeAclsResource
+				if n == 1 && peekDescribeaclsDescribeAclsResourceV2(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]describeacls.DescribeAclsResource
+						i [1]describeacls.AclDescription
+					})
+					s = pr.t[:]
+					if off = decDescribeaclsDescribeAclsResourceV2Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]describeacls.DescribeAclsResource, n)
+					for i := range s {
+						if off = decDescribeaclsDescribeAclsResourceV2(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Resources = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[describeacls.DescribeAclsRequest](), 0, sizeDescribeAclsRequestV0, appendDescribeAclsRequestV0)
 	register(reflect.TypeFor[describeacls.DescribeAclsRequest](), 1, sizeDescribeAclsRequestV1, appendDescribeAclsRequestV1)
 	register(reflect.TypeFor[describeacls.DescribeAclsRequest](), 2, sizeDescribeAclsRequestV2, appendDescribeAclsRequestV2)
 	register(reflect.TypeFor[describeacls.DescribeAclsRequest](), 3, sizeDescribeAclsRequestV2, appendDescribeAclsRequestV2)
+	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsRequest](), 0, decodeDescribeAclsRequestV0)
+	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsRequest](), 1, decodeDescribeAclsRequestV1)
+	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsRequest](), 2, decodeDescribeAclsRequestV2)
+	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsRequest](), 3, decodeDescribeAclsRequestV2)
+	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsResponse](), 0, decodeDescribeAclsResponseV0)
+	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsResponse](), 1, decodeDescribeAclsResponseV1)
+	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsResponse](), 2, decodeDescribeAclsResponseV2)
+	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsResponse](), 3, decodeDescribeAclsResponseV2)
 }

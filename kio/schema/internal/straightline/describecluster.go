@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/describecluster"
 	"reflect"
 	"unsafe"
@@ -78,8 +80,608 @@ func appendDescribeClusterRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeDescribeClusterRequestV0 decodes a DescribeClusterRequest at version 0.
+func decodeDescribeClusterRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describecluster.DescribeClusterRequest)(p)
+	off := 0
+	m.EndpointType = 1
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IncludeClusterAuthorizedOperations = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeDescribeClusterRequestV1 decodes a DescribeClusterRequest at version 1.
+func decodeDescribeClusterRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describecluster.DescribeClusterRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IncludeClusterAuthorizedOperations = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.EndpointType = wire.Int8(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeDescribeClusterRequestV2 decodes a DescribeClusterRequest at version 2.
+func decodeDescribeClusterRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describecluster.DescribeClusterRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IncludeClusterAuthorizedOperations = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.EndpointType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IncludeFencedBrokers = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decDescribeclusterDescribeClusterBrokerV0 decodes a DescribeClusterBroker at version 0.
+func decDescribeclusterDescribeClusterBrokerV0(b []byte, off int, a *arena.Arenas, m *describecluster.DescribeClusterBroker) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Port = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeDescribeClusterResponseV0 decodes a DescribeClusterResponse at version 0.
+func decodeDescribeClusterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describecluster.DescribeClusterResponse)(p)
+	off := 0
+	m.EndpointType = 1
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+				return -1
+			}
+			if n == 0 {
+				m.Brokers = []describecluster.DescribeClusterBroker{}
+			} else {
+				var s []describecluster.DescribeClusterBroker
+				s = make([]describecluster.DescribeClusterBroker, n)
+				for i := range s {
+					if off = decDescribeclusterDescribeClusterBrokerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Brokers = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ClusterAuthorizedOperations = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeDescribeClusterResponseV1 decodes a DescribeClusterResponse at version 1.
+func decodeDescribeClusterResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describecluster.DescribeClusterResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.EndpointType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+				return -1
+			}
+			if n == 0 {
+				m.Brokers = []describecluster.DescribeClusterBroker{}
+			} else {
+				var s []describecluster.DescribeClusterBroker
+				s = make([]describecluster.DescribeClusterBroker, n)
+				for i := range s {
+					if off = decDescribeclusterDescribeClusterBrokerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Brokers = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ClusterAuthorizedOperations = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decDescribeclusterDescribeClusterBrokerV2 decodes a DescribeClusterBroker at version 2.
+func decDescribeclusterDescribeClusterBrokerV2(b []byte, off int, a *arena.Arenas, m *describecluster.DescribeClusterBroker) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Port = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IsFenced = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeDescribeClusterResponseV2 decodes a DescribeClusterResponse at version 2.
+func decodeDescribeClusterResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*describecluster.DescribeClusterResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.EndpointType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+				return -1
+			}
+			if n == 0 {
+				m.Brokers = []describecluster.DescribeClusterBroker{}
+			} else {
+				var s []describecluster.DescribeClusterBroker
+				s = make([]describecluster.DescribeClusterBroker, n)
+				for i := range s {
+					if off = decDescribeclusterDescribeClusterBrokerV2(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Brokers = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ClusterAuthorizedOperations = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[describecluster.DescribeClusterRequest](), 0, sizeDescribeClusterRequestV0, appendDescribeClusterRequestV0)
 	register(reflect.TypeFor[describecluster.DescribeClusterRequest](), 1, sizeDescribeClusterRequestV1, appendDescribeClusterRequestV1)
 	register(reflect.TypeFor[describecluster.DescribeClusterRequest](), 2, sizeDescribeClusterRequestV2, appendDescribeClusterRequestV2)
+	registerDecoder(reflect.TypeFor[describecluster.DescribeClusterRequest](), 0, decodeDescribeClusterRequestV0)
+	registerDecoder(reflect.TypeFor[describecluster.DescribeClusterRequest](), 1, decodeDescribeClusterRequestV1)
+	registerDecoder(reflect.TypeFor[describecluster.DescribeClusterRequest](), 2, decodeDescribeClusterRequestV2)
+	registerDecoder(reflect.TypeFor[describecluster.DescribeClusterResponse](), 0, decodeDescribeClusterResponseV0)
+	registerDecoder(reflect.TypeFor[describecluster.DescribeClusterResponse](), 1, decodeDescribeClusterResponseV1)
+	registerDecoder(reflect.TypeFor[describecluster.DescribeClusterResponse](), 2, decodeDescribeClusterResponseV2)
 }

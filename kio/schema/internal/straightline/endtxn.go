@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/endtxn"
 	"reflect"
 	"unsafe"
@@ -115,6 +117,200 @@ func appendEndTxnResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeEndTxnRequestV0 decodes a EndTxnRequest at version 0.
+func decodeEndTxnRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*endtxn.EndTxnRequest)(p)
+	off := 0
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.TransactionalId = common.TransactionalId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.Committed = wire.Bool(b[off:])
+		off += 1
+	}
+	return off
+}
+
+// decodeEndTxnRequestV3 decodes a EndTxnRequest at version 3.
+func decodeEndTxnRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*endtxn.EndTxnRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TransactionalId = common.TransactionalId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.Committed = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeEndTxnResponseV0 decodes a EndTxnResponse at version 0.
+func decodeEndTxnResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*endtxn.EndTxnResponse)(p)
+	off := 0
+	m.ProducerId = -1
+	m.ProducerEpoch = -1
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	return off
+}
+
+// decodeEndTxnResponseV3 decodes a EndTxnResponse at version 3.
+func decodeEndTxnResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*endtxn.EndTxnResponse)(p)
+	off := 0
+	m.ProducerId = -1
+	m.ProducerEpoch = -1
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeEndTxnResponseV5 decodes a EndTxnResponse at version 5.
+func decodeEndTxnResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*endtxn.EndTxnResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[endtxn.EndTxnRequest](), 0, sizeEndTxnRequestV0, appendEndTxnRequestV0)
 	register(reflect.TypeFor[endtxn.EndTxnRequest](), 1, sizeEndTxnRequestV0, appendEndTxnRequestV0)
@@ -128,4 +324,16 @@ func init() {
 	register(reflect.TypeFor[endtxn.EndTxnResponse](), 3, sizeEndTxnResponseV3, appendEndTxnResponseV3)
 	register(reflect.TypeFor[endtxn.EndTxnResponse](), 4, sizeEndTxnResponseV3, appendEndTxnResponseV3)
 	register(reflect.TypeFor[endtxn.EndTxnResponse](), 5, sizeEndTxnResponseV5, appendEndTxnResponseV5)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnRequest](), 0, decodeEndTxnRequestV0)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnRequest](), 1, decodeEndTxnRequestV0)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnRequest](), 2, decodeEndTxnRequestV0)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnRequest](), 3, decodeEndTxnRequestV3)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnRequest](), 4, decodeEndTxnRequestV3)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnRequest](), 5, decodeEndTxnRequestV3)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnResponse](), 0, decodeEndTxnResponseV0)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnResponse](), 1, decodeEndTxnResponseV0)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnResponse](), 2, decodeEndTxnResponseV0)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnResponse](), 3, decodeEndTxnResponseV3)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnResponse](), 4, decodeEndTxnResponseV3)
+	registerDecoder(reflect.TypeFor[endtxn.EndTxnResponse](), 5, decodeEndTxnResponseV5)
 }

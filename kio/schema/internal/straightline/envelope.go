@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/envelope"
 	"reflect"
 	"unsafe"
@@ -80,7 +82,128 @@ func appendEnvelopeResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeEnvelopeRequestV0 decodes a EnvelopeRequest at version 0.
+func decodeEnvelopeRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*envelope.EnvelopeRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.RequestData = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.RequestPrincipal = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ClientHostAddress = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeEnvelopeResponseV0 decodes a EnvelopeResponse at version 0.
+func decodeEnvelopeResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*envelope.EnvelopeResponse)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ResponseData = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[envelope.EnvelopeRequest](), 0, sizeEnvelopeRequestV0, appendEnvelopeRequestV0)
 	register(reflect.TypeFor[envelope.EnvelopeResponse](), 0, sizeEnvelopeResponseV0, appendEnvelopeResponseV0)
+	registerDecoder(reflect.TypeFor[envelope.EnvelopeRequest](), 0, decodeEnvelopeRequestV0)
+	registerDecoder(reflect.TypeFor[envelope.EnvelopeResponse](), 0, decodeEnvelopeResponseV0)
 }

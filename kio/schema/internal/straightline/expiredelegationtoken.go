@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/expiredelegationtoken"
 	"reflect"
 	"unsafe"
@@ -90,6 +92,140 @@ func appendExpireDelegationTokenResponseV2(b []byte, p unsafe.Pointer) ([]byte, 
 	return b, true
 }
 
+// decodeExpireDelegationTokenRequestV0 decodes a ExpireDelegationTokenRequest at version 0.
+func decodeExpireDelegationTokenRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*expiredelegationtoken.ExpireDelegationTokenRequest)(p)
+	off := 0
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Hmac = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ExpiryTimePeriodMs = wire.Int64(b[off:])
+		off += 8
+	}
+	return off
+}
+
+// decodeExpireDelegationTokenRequestV2 decodes a ExpireDelegationTokenRequest at version 2.
+func decodeExpireDelegationTokenRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*expiredelegationtoken.ExpireDelegationTokenRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Hmac = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ExpiryTimePeriodMs = wire.Int64(b[off:])
+		off += 8
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeExpireDelegationTokenResponseV0 decodes a ExpireDelegationTokenResponse at version 0.
+func decodeExpireDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*expiredelegationtoken.ExpireDelegationTokenResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ExpiryTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	return off
+}
+
+// decodeExpireDelegationTokenResponseV2 decodes a ExpireDelegationTokenResponse at version 2.
+func decodeExpireDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*expiredelegationtoken.ExpireDelegationTokenResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ExpiryTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenRequest](), 0, sizeExpireDelegationTokenRequestV0, appendExpireDelegationTokenRequestV0)
 	register(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenRequest](), 1, sizeExpireDelegationTokenRequestV0, appendExpireDelegationTokenRequestV0)
@@ -97,4 +233,10 @@ func init() {
 	register(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenResponse](), 0, sizeExpireDelegationTokenResponseV0, appendExpireDelegationTokenResponseV0)
 	register(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenResponse](), 1, sizeExpireDelegationTokenResponseV0, appendExpireDelegationTokenResponseV0)
 	register(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenResponse](), 2, sizeExpireDelegationTokenResponseV2, appendExpireDelegationTokenResponseV2)
+	registerDecoder(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenRequest](), 0, decodeExpireDelegationTokenRequestV0)
+	registerDecoder(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenRequest](), 1, decodeExpireDelegationTokenRequestV0)
+	registerDecoder(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenRequest](), 2, decodeExpireDelegationTokenRequestV2)
+	registerDecoder(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenResponse](), 0, decodeExpireDelegationTokenResponseV0)
+	registerDecoder(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenResponse](), 1, decodeExpireDelegationTokenResponseV0)
+	registerDecoder(reflect.TypeFor[expiredelegationtoken.ExpireDelegationTokenResponse](), 2, decodeExpireDelegationTokenResponseV2)
 }

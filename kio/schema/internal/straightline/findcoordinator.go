@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/findcoordinator"
 	"reflect"
 	"unsafe"
@@ -186,6 +188,518 @@ func appendFindCoordinatorResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) 
 	return b, true
 }
 
+// decodeFindCoordinatorRequestV0 decodes a FindCoordinatorRequest at version 0.
+func decodeFindCoordinatorRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*findcoordinator.FindCoordinatorRequest)(p)
+	off := 0
+	m.CoordinatorKeys = []string{}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Key = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeFindCoordinatorRequestV1 decodes a FindCoordinatorRequest at version 1.
+func decodeFindCoordinatorRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*findcoordinator.FindCoordinatorRequest)(p)
+	off := 0
+	m.CoordinatorKeys = []string{}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Key = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.KeyType = wire.Int8(b[off:])
+		off += 1
+	}
+	return off
+}
+
+// decodeFindCoordinatorRequestV3 decodes a FindCoordinatorRequest at version 3.
+func decodeFindCoordinatorRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*findcoordinator.FindCoordinatorRequest)(p)
+	off := 0
+	m.CoordinatorKeys = []string{}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Key = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.KeyType = wire.Int8(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeFindCoordinatorRequestV4 decodes a FindCoordinatorRequest at version 4.
+func decodeFindCoordinatorRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*findcoordinator.FindCoordinatorRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.KeyType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.CoordinatorKeys = []string{}
+			} else {
+				s := make([]string, n)
+				for i := range s {
+					if off >= len(b) {
+						return -1
+					}
+					n, short := wire.ShortCompactLength(b[off])
+					next := off + 1
+					if !short {
+						if n, next = wire.CompactLengthAt(b, off); next < 0 {
+							return -1
+						}
+					}
+					if n < 0 {
+						return -1
+					} else {
+						if n > len(b)-next || n > wire.MaxStringLength {
+							return -1
+						}
+						s[i] = arena.String(b[next : next+n])
+						off = next + n
+					}
+				}
+				m.CoordinatorKeys = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeFindCoordinatorResponseV0 decodes a FindCoordinatorResponse at version 0.
+func decodeFindCoordinatorResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*findcoordinator.FindCoordinatorResponse)(p)
+	off := 0
+	m.ErrorMessage = a.StringPtr("", len(b)-off+1)
+	m.Coordinators = []findcoordinator.Coordinator{}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Port = wire.Int32(b[off:])
+		off += 4
+	}
+	return off
+}
+
+// decodeFindCoordinatorResponseV1 decodes a FindCoordinatorResponse at version 1.
+func decodeFindCoordinatorResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*findcoordinator.FindCoordinatorResponse)(p)
+	off := 0
+	m.Coordinators = []findcoordinator.Coordinator{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Port = wire.Int32(b[off:])
+		off += 4
+	}
+	return off
+}
+
+// decodeFindCoordinatorResponseV3 decodes a FindCoordinatorResponse at version 3.
+func decodeFindCoordinatorResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*findcoordinator.FindCoordinatorResponse)(p)
+	off := 0
+	m.Coordinators = []findcoordinator.Coordinator{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Port = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decFindcoordinatorCoordinatorV4 decodes a Coordinator at version 4.
+func decFindcoordinatorCoordinatorV4(b []byte, off int, a *arena.Arenas, m *findcoordinator.Coordinator) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Key = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Port = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeFindCoordinatorResponseV4 decodes a FindCoordinatorResponse at version 4.
+func decodeFindCoordinatorResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*findcoordinator.FindCoordinatorResponse)(p)
+	off := 0
+	m.ErrorMessage = a.StringPtr("", len(b)-off+1)
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+				return -1
+			}
+			if n == 0 {
+				m.Coordinators = []findcoordinator.Coordinator{}
+			} else {
+				var s []findcoordinator.Coordinator
+				s = make([]findcoordinator.Coordinator, n)
+				for i := range s {
+					if off = decFindcoordinatorCoordinatorV4(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Coordinators = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 0, sizeFindCoordinatorRequestV0, appendFindCoordinatorRequestV0)
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 1, sizeFindCoordinatorRequestV1, appendFindCoordinatorRequestV1)
@@ -195,4 +709,18 @@ func init() {
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 1, sizeFindCoordinatorResponseV1, appendFindCoordinatorResponseV1)
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 2, sizeFindCoordinatorResponseV1, appendFindCoordinatorResponseV1)
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 3, sizeFindCoordinatorResponseV3, appendFindCoordinatorResponseV3)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 0, decodeFindCoordinatorRequestV0)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 1, decodeFindCoordinatorRequestV1)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 2, decodeFindCoordinatorRequestV1)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 3, decodeFindCoordinatorRequestV3)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 4, decodeFindCoordinatorRequestV4)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 5, decodeFindCoordinatorRequestV4)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 6, decodeFindCoordinatorRequestV4)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 0, decodeFindCoordinatorResponseV0)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 1, decodeFindCoordinatorResponseV1)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 2, decodeFindCoordinatorResponseV1)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 3, decodeFindCoordinatorResponseV3)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 4, decodeFindCoordinatorResponseV4)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 5, decodeFindCoordinatorResponseV4)
+	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 6, decodeFindCoordinatorResponseV4)
 }

@@ -3,7 +3,10 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/gettelemetrysubscriptions"
 	"reflect"
 	"unsafe"
@@ -29,6 +32,172 @@ func appendGetTelemetrySubscriptionsRequestV0(b []byte, p unsafe.Pointer) ([]byt
 	return b, true
 }
 
+// decodeGetTelemetrySubscriptionsRequestV0 decodes a GetTelemetrySubscriptionsRequest at version 0.
+func decodeGetTelemetrySubscriptionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.ClientInstanceId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeGetTelemetrySubscriptionsResponseV0 decodes a GetTelemetrySubscriptionsResponse at version 0.
+func decodeGetTelemetrySubscriptionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.ClientInstanceId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.SubscriptionId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.AcceptedCompressionTypes = []int8{}
+			} else {
+				s := make([]int8, n)
+				c := b[off : off+1*n]
+				for i := range s {
+					s[i] = wire.Int8(c[1*i:])
+				}
+				off += 1 * n
+				m.AcceptedCompressionTypes = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.PushIntervalMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TelemetryMaxBytes = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.DeltaTemporality = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.RequestedMetrics = []string{}
+			} else {
+				s := make([]string, n)
+				for i := range s {
+					if off >= len(b) {
+						return -1
+					}
+					n, short := wire.ShortCompactLength(b[off])
+					next := off + 1
+					if !short {
+						if n, next = wire.CompactLengthAt(b, off); next < 0 {
+							return -1
+						}
+					}
+					if n < 0 {
+						return -1
+					} else {
+						if n > len(b)-next || n > wire.MaxStringLength {
+							return -1
+						}
+						s[i] = arena.String(b[next : next+n])
+						off = next + n
+					}
+				}
+				m.RequestedMetrics = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest](), 0, sizeGetTelemetrySubscriptionsRequestV0, appendGetTelemetrySubscriptionsRequestV0)
+	registerDecoder(reflect.TypeFor[gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest](), 0, decodeGetTelemetrySubscriptionsRequestV0)
+	registerDecoder(reflect.TypeFor[gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse](), 0, decodeGetTelemetrySubscriptionsResponseV0)
 }

@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/heartbeat"
 	"reflect"
 	"unsafe"
@@ -159,6 +161,256 @@ func appendHeartbeatResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeHeartbeatRequestV0 decodes a HeartbeatRequest at version 0.
+func decodeHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*heartbeat.HeartbeatRequest)(p)
+	off := 0
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.GenerationId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeHeartbeatRequestV3 decodes a HeartbeatRequest at version 3.
+func decodeHeartbeatRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*heartbeat.HeartbeatRequest)(p)
+	off := 0
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.GenerationId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeHeartbeatRequestV4 decodes a HeartbeatRequest at version 4.
+func decodeHeartbeatRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*heartbeat.HeartbeatRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.GenerationId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeHeartbeatResponseV0 decodes a HeartbeatResponse at version 0.
+func decodeHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*heartbeat.HeartbeatResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	return off
+}
+
+// decodeHeartbeatResponseV1 decodes a HeartbeatResponse at version 1.
+func decodeHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*heartbeat.HeartbeatResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	return off
+}
+
+// decodeHeartbeatResponseV4 decodes a HeartbeatResponse at version 4.
+func decodeHeartbeatResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*heartbeat.HeartbeatResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[heartbeat.HeartbeatRequest](), 0, sizeHeartbeatRequestV0, appendHeartbeatRequestV0)
 	register(reflect.TypeFor[heartbeat.HeartbeatRequest](), 1, sizeHeartbeatRequestV0, appendHeartbeatRequestV0)
@@ -170,4 +422,14 @@ func init() {
 	register(reflect.TypeFor[heartbeat.HeartbeatResponse](), 2, sizeHeartbeatResponseV1, appendHeartbeatResponseV1)
 	register(reflect.TypeFor[heartbeat.HeartbeatResponse](), 3, sizeHeartbeatResponseV1, appendHeartbeatResponseV1)
 	register(reflect.TypeFor[heartbeat.HeartbeatResponse](), 4, sizeHeartbeatResponseV4, appendHeartbeatResponseV4)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatRequest](), 0, decodeHeartbeatRequestV0)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatRequest](), 1, decodeHeartbeatRequestV0)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatRequest](), 2, decodeHeartbeatRequestV0)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatRequest](), 3, decodeHeartbeatRequestV3)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatRequest](), 4, decodeHeartbeatRequestV4)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatResponse](), 0, decodeHeartbeatResponseV0)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatResponse](), 1, decodeHeartbeatResponseV1)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatResponse](), 2, decodeHeartbeatResponseV1)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatResponse](), 3, decodeHeartbeatResponseV1)
+	registerDecoder(reflect.TypeFor[heartbeat.HeartbeatResponse](), 4, decodeHeartbeatResponseV4)
 }

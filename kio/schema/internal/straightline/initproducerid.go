@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/initproducerid"
 	"reflect"
 	"unsafe"
@@ -236,6 +238,344 @@ func appendInitProducerIdResponseV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeInitProducerIdRequestV0 decodes a InitProducerIdRequest at version 0.
+func decodeInitProducerIdRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*initproducerid.InitProducerIdRequest)(p)
+	off := 0
+	m.ProducerId = -1
+	m.ProducerEpoch = -1
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.TransactionalId = (*common.TransactionalId)(a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TransactionTimeoutMs = wire.Int32(b[off:])
+		off += 4
+	}
+	return off
+}
+
+// decodeInitProducerIdRequestV2 decodes a InitProducerIdRequest at version 2.
+func decodeInitProducerIdRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*initproducerid.InitProducerIdRequest)(p)
+	off := 0
+	m.ProducerId = -1
+	m.ProducerEpoch = -1
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TransactionalId = (*common.TransactionalId)(a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TransactionTimeoutMs = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeInitProducerIdRequestV3 decodes a InitProducerIdRequest at version 3.
+func decodeInitProducerIdRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*initproducerid.InitProducerIdRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TransactionalId = (*common.TransactionalId)(a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TransactionTimeoutMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeInitProducerIdRequestV6 decodes a InitProducerIdRequest at version 6.
+func decodeInitProducerIdRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*initproducerid.InitProducerIdRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TransactionalId = (*common.TransactionalId)(a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TransactionTimeoutMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.Enable2Pc = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.KeepPreparedTxn = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeInitProducerIdResponseV0 decodes a InitProducerIdResponse at version 0.
+func decodeInitProducerIdResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*initproducerid.InitProducerIdResponse)(p)
+	off := 0
+	m.OngoingTxnProducerId = -1
+	m.OngoingTxnProducerEpoch = -1
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	return off
+}
+
+// decodeInitProducerIdResponseV2 decodes a InitProducerIdResponse at version 2.
+func decodeInitProducerIdResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*initproducerid.InitProducerIdResponse)(p)
+	off := 0
+	m.OngoingTxnProducerId = -1
+	m.OngoingTxnProducerEpoch = -1
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeInitProducerIdResponseV6 decodes a InitProducerIdResponse at version 6.
+func decodeInitProducerIdResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*initproducerid.InitProducerIdResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.OngoingTxnProducerId = common.ProducerId(wire.Int64(b[off:]))
+		off += 8
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.OngoingTxnProducerEpoch = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[initproducerid.InitProducerIdRequest](), 0, sizeInitProducerIdRequestV0, appendInitProducerIdRequestV0)
 	register(reflect.TypeFor[initproducerid.InitProducerIdRequest](), 1, sizeInitProducerIdRequestV0, appendInitProducerIdRequestV0)
@@ -251,4 +591,18 @@ func init() {
 	register(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 4, sizeInitProducerIdResponseV2, appendInitProducerIdResponseV2)
 	register(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 5, sizeInitProducerIdResponseV2, appendInitProducerIdResponseV2)
 	register(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 6, sizeInitProducerIdResponseV6, appendInitProducerIdResponseV6)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdRequest](), 0, decodeInitProducerIdRequestV0)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdRequest](), 1, decodeInitProducerIdRequestV0)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdRequest](), 2, decodeInitProducerIdRequestV2)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdRequest](), 3, decodeInitProducerIdRequestV3)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdRequest](), 4, decodeInitProducerIdRequestV3)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdRequest](), 5, decodeInitProducerIdRequestV3)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdRequest](), 6, decodeInitProducerIdRequestV6)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 0, decodeInitProducerIdResponseV0)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 1, decodeInitProducerIdResponseV0)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 2, decodeInitProducerIdResponseV2)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 3, decodeInitProducerIdResponseV2)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 4, decodeInitProducerIdResponseV2)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 5, decodeInitProducerIdResponseV2)
+	registerDecoder(reflect.TypeFor[initproducerid.InitProducerIdResponse](), 6, decodeInitProducerIdResponseV6)
 }

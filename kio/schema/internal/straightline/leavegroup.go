@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/leavegroup"
 	"reflect"
 	"unsafe"
@@ -74,6 +76,642 @@ func appendLeaveGroupResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeLeaveGroupRequestV0 decodes a LeaveGroupRequest at version 0.
+func decodeLeaveGroupRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	off := 0
+	m.Members = []leavegroup.MemberIdentity{}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decLeavegroupMemberIdentityV3 decodes a MemberIdentity at version 3.
+func decLeavegroupMemberIdentityV3(b []byte, off int, a *arena.Arenas, m *leavegroup.MemberIdentity) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeLeaveGroupRequestV3 decodes a LeaveGroupRequest at version 3.
+func decodeLeaveGroupRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	off := 0
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Members = []leavegroup.MemberIdentity{}
+			} else {
+				var s []leavegroup.MemberIdentity
+				s = make([]leavegroup.MemberIdentity, n)
+				for i := range s {
+					if off = decLeavegroupMemberIdentityV3(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Members = s
+			}
+		}
+	}
+	return off
+}
+
+// decLeavegroupMemberIdentityV4 decodes a MemberIdentity at version 4.
+func decLeavegroupMemberIdentityV4(b []byte, off int, a *arena.Arenas, m *leavegroup.MemberIdentity) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeLeaveGroupRequestV4 decodes a LeaveGroupRequest at version 4.
+func decodeLeaveGroupRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+				return -1
+			}
+			if n == 0 {
+				m.Members = []leavegroup.MemberIdentity{}
+			} else {
+				var s []leavegroup.MemberIdentity
+				s = make([]leavegroup.MemberIdentity, n)
+				for i := range s {
+					if off = decLeavegroupMemberIdentityV4(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Members = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decLeavegroupMemberIdentityV5 decodes a MemberIdentity at version 5.
+func decLeavegroupMemberIdentityV5(b []byte, off int, a *arena.Arenas, m *leavegroup.MemberIdentity) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Reason = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeLeaveGroupRequestV5 decodes a LeaveGroupRequest at version 5.
+func decodeLeaveGroupRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Members = []leavegroup.MemberIdentity{}
+			} else {
+				var s []leavegroup.MemberIdentity
+				s = make([]leavegroup.MemberIdentity, n)
+				for i := range s {
+					if off = decLeavegroupMemberIdentityV5(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Members = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeLeaveGroupResponseV0 decodes a LeaveGroupResponse at version 0.
+func decodeLeaveGroupResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*leavegroup.LeaveGroupResponse)(p)
+	off := 0
+	m.Members = []leavegroup.MemberResponse{}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	return off
+}
+
+// decodeLeaveGroupResponseV1 decodes a LeaveGroupResponse at version 1.
+func decodeLeaveGroupResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*leavegroup.LeaveGroupResponse)(p)
+	off := 0
+	m.Members = []leavegroup.MemberResponse{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	return off
+}
+
+// decLeavegroupMemberResponseV3 decodes a MemberResponse at version 3.
+func decLeavegroupMemberResponseV3(b []byte, off int, a *arena.Arenas, m *leavegroup.MemberResponse) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	return off
+}
+
+// decodeLeaveGroupResponseV3 decodes a LeaveGroupResponse at version 3.
+func decodeLeaveGroupResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*leavegroup.LeaveGroupResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Members = []leavegroup.MemberResponse{}
+			} else {
+				var s []leavegroup.MemberResponse
+				s = make([]leavegroup.MemberResponse, n)
+				for i := range s {
+					if off = decLeavegroupMemberResponseV3(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Members = s
+			}
+		}
+	}
+	return off
+}
+
+// decLeavegroupMemberResponseV4 decodes a MemberResponse at version 4.
+func decLeavegroupMemberResponseV4(b []byte, off int, a *arena.Arenas, m *leavegroup.MemberResponse) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeLeaveGroupResponseV4 decodes a LeaveGroupResponse at version 4.
+func decodeLeaveGroupResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*leavegroup.LeaveGroupResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.Members = []leavegroup.MemberResponse{}
+			} else {
+				var s []leavegroup.MemberResponse
+				s = make([]leavegroup.MemberResponse, n)
+				for i := range s {
+					if off = decLeavegroupMemberResponseV4(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Members = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 0, sizeLeaveGroupRequestV0, appendLeaveGroupRequestV0)
 	register(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 1, sizeLeaveGroupRequestV0, appendLeaveGroupRequestV0)
@@ -81,4 +719,16 @@ func init() {
 	register(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 0, sizeLeaveGroupResponseV0, appendLeaveGroupResponseV0)
 	register(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 1, sizeLeaveGroupResponseV1, appendLeaveGroupResponseV1)
 	register(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 2, sizeLeaveGroupResponseV1, appendLeaveGroupResponseV1)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 0, decodeLeaveGroupRequestV0)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 1, decodeLeaveGroupRequestV0)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 2, decodeLeaveGroupRequestV0)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 3, decodeLeaveGroupRequestV3)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 4, decodeLeaveGroupRequestV4)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 5, decodeLeaveGroupRequestV5)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 0, decodeLeaveGroupResponseV0)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 1, decodeLeaveGroupResponseV1)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 2, decodeLeaveGroupResponseV1)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 3, decodeLeaveGroupResponseV3)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 4, decodeLeaveGroupResponseV4)
+	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 5, decodeLeaveGroupResponseV4)
 }

@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/listconfigresources"
 	"reflect"
 	"unsafe"
@@ -30,6 +32,267 @@ func appendListConfigResourcesRequestV0(b []byte, p unsafe.Pointer) ([]byte, boo
 	return b, true
 }
 
+// decodeListConfigResourcesRequestV0 decodes a ListConfigResourcesRequest at version 0.
+func decodeListConfigResourcesRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listconfigresources.ListConfigResourcesRequest)(p)
+	off := 0
+	m.ResourceTypes = []int8{}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeListConfigResourcesRequestV1 decodes a ListConfigResourcesRequest at version 1.
+func decodeListConfigResourcesRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listconfigresources.ListConfigResourcesRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.ResourceTypes = []int8{}
+			} else {
+				s := make([]int8, n)
+				c := b[off : off+1*n]
+				for i := range s {
+					s[i] = wire.Int8(c[1*i:])
+				}
+				off += 1 * n
+				m.ResourceTypes = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decListconfigresourcesConfigResourceV0 decodes a ConfigResource at version 0.
+func decListconfigresourcesConfigResourceV0(b []byte, off int, a *arena.Arenas, m *listconfigresources.ConfigResource) int {
+	m.ResourceType = 16
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ResourceName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeListConfigResourcesResponseV0 decodes a ListConfigResourcesResponse at version 0.
+func decodeListConfigResourcesResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listconfigresources.ListConfigResourcesResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+				return -1
+			}
+			if n == 0 {
+				m.ConfigResources = []listconfigresources.ConfigResource{}
+			} else {
+				var s []listconfigresources.ConfigResource
+				s = make([]listconfigresources.ConfigResource, n)
+				for i := range s {
+					if off = decListconfigresourcesConfigResourceV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.ConfigResources = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decListconfigresourcesConfigResourceV1 decodes a ConfigResource at version 1.
+func decListconfigresourcesConfigResourceV1(b []byte, off int, a *arena.Arenas, m *listconfigresources.ConfigResource) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ResourceName = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ResourceType = wire.Int8(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeListConfigResourcesResponseV1 decodes a ListConfigResourcesResponse at version 1.
+func decodeListConfigResourcesResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listconfigresources.ListConfigResourcesResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+				return -1
+			}
+			if n == 0 {
+				m.ConfigResources = []listconfigresources.ConfigResource{}
+			} else {
+				var s []listconfigresources.ConfigResource
+				s = make([]listconfigresources.ConfigResource, n)
+				for i := range s {
+					if off = decListconfigresourcesConfigResourceV1(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.ConfigResources = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[listconfigresources.ListConfigResourcesRequest](), 0, sizeListConfigResourcesRequestV0, appendListConfigResourcesRequestV0)
+	registerDecoder(reflect.TypeFor[listconfigresources.ListConfigResourcesRequest](), 0, decodeListConfigResourcesRequestV0)
+	registerDecoder(reflect.TypeFor[listconfigresources.ListConfigResourcesRequest](), 1, decodeListConfigResourcesRequestV1)
+	registerDecoder(reflect.TypeFor[listconfigresources.ListConfigResourcesResponse](), 0, decodeListConfigResourcesResponseV0)
+	registerDecoder(reflect.TypeFor[listconfigresources.ListConfigResourcesResponse](), 1, decodeListConfigResourcesResponseV1)
 }

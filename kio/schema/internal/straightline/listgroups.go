@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/listgroups"
 	"reflect"
 	"unsafe"
@@ -52,9 +54,751 @@ func appendListGroupsRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeListGroupsRequestV0 decodes a ListGroupsRequest at version 0.
+func decodeListGroupsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listgroups.ListGroupsRequest)(p)
+	off := 0
+	m.StatesFilter = []string{}
+	m.TypesFilter = []string{}
+	return off
+}
+
+// decodeListGroupsRequestV3 decodes a ListGroupsRequest at version 3.
+func decodeListGroupsRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listgroups.ListGroupsRequest)(p)
+	off := 0
+	m.StatesFilter = []string{}
+	m.TypesFilter = []string{}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeListGroupsRequestV4 decodes a ListGroupsRequest at version 4.
+func decodeListGroupsRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listgroups.ListGroupsRequest)(p)
+	off := 0
+	m.TypesFilter = []string{}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.StatesFilter = []string{}
+			} else {
+				s := make([]string, n)
+				for i := range s {
+					if off >= len(b) {
+						return -1
+					}
+					n, short := wire.ShortCompactLength(b[off])
+					next := off + 1
+					if !short {
+						if n, next = wire.CompactLengthAt(b, off); next < 0 {
+							return -1
+						}
+					}
+					if n < 0 {
+						return -1
+					} else {
+						if n > len(b)-next || n > wire.MaxStringLength {
+							return -1
+						}
+						s[i] = arena.String(b[next : next+n])
+						off = next + n
+					}
+				}
+				m.StatesFilter = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeListGroupsRequestV5 decodes a ListGroupsRequest at version 5.
+func decodeListGroupsRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listgroups.ListGroupsRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.StatesFilter = []string{}
+			} else {
+				s := make([]string, n)
+				for i := range s {
+					if off >= len(b) {
+						return -1
+					}
+					n, short := wire.ShortCompactLength(b[off])
+					next := off + 1
+					if !short {
+						if n, next = wire.CompactLengthAt(b, off); next < 0 {
+							return -1
+						}
+					}
+					if n < 0 {
+						return -1
+					} else {
+						if n > len(b)-next || n > wire.MaxStringLength {
+							return -1
+						}
+						s[i] = arena.String(b[next : next+n])
+						off = next + n
+					}
+				}
+				m.StatesFilter = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.TypesFilter = []string{}
+			} else {
+				s := make([]string, n)
+				for i := range s {
+					if off >= len(b) {
+						return -1
+					}
+					n, short := wire.ShortCompactLength(b[off])
+					next := off + 1
+					if !short {
+						if n, next = wire.CompactLengthAt(b, off); next < 0 {
+							return -1
+						}
+					}
+					if n < 0 {
+						return -1
+					} else {
+						if n > len(b)-next || n > wire.MaxStringLength {
+							return -1
+						}
+						s[i] = arena.String(b[next : next+n])
+						off = next + n
+					}
+				}
+				m.TypesFilter = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decListgroupsListedGroupV0 decodes a ListedGroup at version 0.
+func decListgroupsListedGroupV0(b []byte, off int, a *arena.Arenas, m *listgroups.ListedGroup) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ProtocolType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeListGroupsResponseV0 decodes a ListGroupsResponse at version 0.
+func decodeListGroupsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listgroups.ListGroupsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Groups = []listgroups.ListedGroup{}
+			} else {
+				var s []listgroups.ListedGroup
+				s = make([]listgroups.ListedGroup, n)
+				for i := range s {
+					if off = decListgroupsListedGroupV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Groups = s
+			}
+		}
+	}
+	return off
+}
+
+// decodeListGroupsResponseV1 decodes a ListGroupsResponse at version 1.
+func decodeListGroupsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listgroups.ListGroupsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Groups = []listgroups.ListedGroup{}
+			} else {
+				var s []listgroups.ListedGroup
+				s = make([]listgroups.ListedGroup, n)
+				for i := range s {
+					if off = decListgroupsListedGroupV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Groups = s
+			}
+		}
+	}
+	return off
+}
+
+// decListgroupsListedGroupV3 decodes a ListedGroup at version 3.
+func decListgroupsListedGroupV3(b []byte, off int, a *arena.Arenas, m *listgroups.ListedGroup) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ProtocolType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeListGroupsResponseV3 decodes a ListGroupsResponse at version 3.
+func decodeListGroupsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listgroups.ListGroupsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+				return -1
+			}
+			if n == 0 {
+				m.Groups = []listgroups.ListedGroup{}
+			} else {
+				var s []listgroups.ListedGroup
+				s = make([]listgroups.ListedGroup, n)
+				for i := range s {
+					if off = decListgroupsListedGroupV3(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Groups = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decListgroupsListedGroupV4 decodes a ListedGroup at version 4.
+func decListgroupsListedGroupV4(b []byte, off int, a *arena.Arenas, m *listgroups.ListedGroup) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ProtocolType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupState = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeListGroupsResponseV4 decodes a ListGroupsResponse at version 4.
+func decodeListGroupsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listgroups.ListGroupsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Groups = []listgroups.ListedGroup{}
+			} else {
+				var s []listgroups.ListedGroup
+				s = make([]listgroups.ListedGroup, n)
+				for i := range s {
+					if off = decListgroupsListedGroupV4(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Groups = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decListgroupsListedGroupV5 decodes a ListedGroup at version 5.
+func decListgroupsListedGroupV5(b []byte, off int, a *arena.Arenas, m *listgroups.ListedGroup) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ProtocolType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupState = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupType = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeListGroupsResponseV5 decodes a ListGroupsResponse at version 5.
+func decodeListGroupsResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*listgroups.ListGroupsResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.Groups = []listgroups.ListedGroup{}
+			} else {
+				var s []listgroups.ListedGroup
+				s = make([]listgroups.ListedGroup, n)
+				for i := range s {
+					if off = decListgroupsListedGroupV5(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Groups = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[listgroups.ListGroupsRequest](), 0, sizeListGroupsRequestV0, appendListGroupsRequestV0)
 	register(reflect.TypeFor[listgroups.ListGroupsRequest](), 1, sizeListGroupsRequestV0, appendListGroupsRequestV0)
 	register(reflect.TypeFor[listgroups.ListGroupsRequest](), 2, sizeListGroupsRequestV0, appendListGroupsRequestV0)
 	register(reflect.TypeFor[listgroups.ListGroupsRequest](), 3, sizeListGroupsRequestV3, appendListGroupsRequestV3)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsRequest](), 0, decodeListGroupsRequestV0)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsRequest](), 1, decodeListGroupsRequestV0)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsRequest](), 2, decodeListGroupsRequestV0)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsRequest](), 3, decodeListGroupsRequestV3)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsRequest](), 4, decodeListGroupsRequestV4)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsRequest](), 5, decodeListGroupsRequestV5)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsResponse](), 0, decodeListGroupsResponseV0)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsResponse](), 1, decodeListGroupsResponseV1)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsResponse](), 2, decodeListGroupsResponseV1)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsResponse](), 3, decodeListGroupsResponseV3)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsResponse](), 4, decodeListGroupsResponseV4)
+	registerDecoder(reflect.TypeFor[listgroups.ListGroupsResponse](), 5, decodeListGroupsResponseV5)
 }

@@ -3,7 +3,10 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/pushtelemetry"
 	"reflect"
 	"unsafe"
@@ -57,7 +60,100 @@ func appendPushTelemetryResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodePushTelemetryRequestV0 decodes a PushTelemetryRequest at version 0.
+func decodePushTelemetryRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*pushtelemetry.PushTelemetryRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.ClientInstanceId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.SubscriptionId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.Terminating = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.CompressionType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Metrics = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodePushTelemetryResponseV0 decodes a PushTelemetryResponse at version 0.
+func decodePushTelemetryResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*pushtelemetry.PushTelemetryResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[pushtelemetry.PushTelemetryRequest](), 0, sizePushTelemetryRequestV0, appendPushTelemetryRequestV0)
 	register(reflect.TypeFor[pushtelemetry.PushTelemetryResponse](), 0, sizePushTelemetryResponseV0, appendPushTelemetryResponseV0)
+	registerDecoder(reflect.TypeFor[pushtelemetry.PushTelemetryRequest](), 0, decodePushTelemetryRequestV0)
+	registerDecoder(reflect.TypeFor[pushtelemetry.PushTelemetryResponse](), 0, decodePushTelemetryResponseV0)
 }

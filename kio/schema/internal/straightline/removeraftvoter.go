@@ -3,7 +3,10 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/removeraftvoter"
 	"reflect"
 	"unsafe"
@@ -75,7 +78,107 @@ func appendRemoveRaftVoterResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) 
 	return b, true
 }
 
+// decodeRemoveRaftVoterRequestV0 decodes a RemoveRaftVoterRequest at version 0.
+func decodeRemoveRaftVoterRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*removeraftvoter.RemoveRaftVoterRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ClusterId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.VoterId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.VoterDirectoryId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeRemoveRaftVoterResponseV0 decodes a RemoveRaftVoterResponse at version 0.
+func decodeRemoveRaftVoterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*removeraftvoter.RemoveRaftVoterResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[removeraftvoter.RemoveRaftVoterRequest](), 0, sizeRemoveRaftVoterRequestV0, appendRemoveRaftVoterRequestV0)
 	register(reflect.TypeFor[removeraftvoter.RemoveRaftVoterResponse](), 0, sizeRemoveRaftVoterResponseV0, appendRemoveRaftVoterResponseV0)
+	registerDecoder(reflect.TypeFor[removeraftvoter.RemoveRaftVoterRequest](), 0, decodeRemoveRaftVoterRequestV0)
+	registerDecoder(reflect.TypeFor[removeraftvoter.RemoveRaftVoterResponse](), 0, decodeRemoveRaftVoterResponseV0)
 }

@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/renewdelegationtoken"
 	"reflect"
 	"unsafe"
@@ -90,6 +92,140 @@ func appendRenewDelegationTokenResponseV2(b []byte, p unsafe.Pointer) ([]byte, b
 	return b, true
 }
 
+// decodeRenewDelegationTokenRequestV0 decodes a RenewDelegationTokenRequest at version 0.
+func decodeRenewDelegationTokenRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*renewdelegationtoken.RenewDelegationTokenRequest)(p)
+	off := 0
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Hmac = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.RenewPeriodMs = wire.Int64(b[off:])
+		off += 8
+	}
+	return off
+}
+
+// decodeRenewDelegationTokenRequestV2 decodes a RenewDelegationTokenRequest at version 2.
+func decodeRenewDelegationTokenRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*renewdelegationtoken.RenewDelegationTokenRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Hmac = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.RenewPeriodMs = wire.Int64(b[off:])
+		off += 8
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeRenewDelegationTokenResponseV0 decodes a RenewDelegationTokenResponse at version 0.
+func decodeRenewDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*renewdelegationtoken.RenewDelegationTokenResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ExpiryTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	return off
+}
+
+// decodeRenewDelegationTokenResponseV2 decodes a RenewDelegationTokenResponse at version 2.
+func decodeRenewDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*renewdelegationtoken.RenewDelegationTokenResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.ExpiryTimestampMs = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenRequest](), 0, sizeRenewDelegationTokenRequestV0, appendRenewDelegationTokenRequestV0)
 	register(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenRequest](), 1, sizeRenewDelegationTokenRequestV0, appendRenewDelegationTokenRequestV0)
@@ -97,4 +233,10 @@ func init() {
 	register(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenResponse](), 0, sizeRenewDelegationTokenResponseV0, appendRenewDelegationTokenResponseV0)
 	register(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenResponse](), 1, sizeRenewDelegationTokenResponseV0, appendRenewDelegationTokenResponseV0)
 	register(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenResponse](), 2, sizeRenewDelegationTokenResponseV2, appendRenewDelegationTokenResponseV2)
+	registerDecoder(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenRequest](), 0, decodeRenewDelegationTokenRequestV0)
+	registerDecoder(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenRequest](), 1, decodeRenewDelegationTokenRequestV0)
+	registerDecoder(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenRequest](), 2, decodeRenewDelegationTokenRequestV2)
+	registerDecoder(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenResponse](), 0, decodeRenewDelegationTokenResponseV0)
+	registerDecoder(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenResponse](), 1, decodeRenewDelegationTokenResponseV0)
+	registerDecoder(reflect.TypeFor[renewdelegationtoken.RenewDelegationTokenResponse](), 2, decodeRenewDelegationTokenResponseV2)
 }

@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/saslauthenticate"
 	"reflect"
 	"unsafe"
@@ -156,6 +158,228 @@ func appendSaslAuthenticateResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool)
 	return b, true
 }
 
+// decodeSaslAuthenticateRequestV0 decodes a SaslAuthenticateRequest at version 0.
+func decodeSaslAuthenticateRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*saslauthenticate.SaslAuthenticateRequest)(p)
+	off := 0
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.AuthBytes = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeSaslAuthenticateRequestV2 decodes a SaslAuthenticateRequest at version 2.
+func decodeSaslAuthenticateRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*saslauthenticate.SaslAuthenticateRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.AuthBytes = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeSaslAuthenticateResponseV0 decodes a SaslAuthenticateResponse at version 0.
+func decodeSaslAuthenticateResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*saslauthenticate.SaslAuthenticateResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.AuthBytes = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeSaslAuthenticateResponseV1 decodes a SaslAuthenticateResponse at version 1.
+func decodeSaslAuthenticateResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*saslauthenticate.SaslAuthenticateResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.AuthBytes = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.SessionLifetimeMs = wire.Int64(b[off:])
+		off += 8
+	}
+	return off
+}
+
+// decodeSaslAuthenticateResponseV2 decodes a SaslAuthenticateResponse at version 2.
+func decodeSaslAuthenticateResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*saslauthenticate.SaslAuthenticateResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.AuthBytes = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.SessionLifetimeMs = wire.Int64(b[off:])
+		off += 8
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[saslauthenticate.SaslAuthenticateRequest](), 0, sizeSaslAuthenticateRequestV0, appendSaslAuthenticateRequestV0)
 	register(reflect.TypeFor[saslauthenticate.SaslAuthenticateRequest](), 1, sizeSaslAuthenticateRequestV0, appendSaslAuthenticateRequestV0)
@@ -163,4 +387,10 @@ func init() {
 	register(reflect.TypeFor[saslauthenticate.SaslAuthenticateResponse](), 0, sizeSaslAuthenticateResponseV0, appendSaslAuthenticateResponseV0)
 	register(reflect.TypeFor[saslauthenticate.SaslAuthenticateResponse](), 1, sizeSaslAuthenticateResponseV1, appendSaslAuthenticateResponseV1)
 	register(reflect.TypeFor[saslauthenticate.SaslAuthenticateResponse](), 2, sizeSaslAuthenticateResponseV2, appendSaslAuthenticateResponseV2)
+	registerDecoder(reflect.TypeFor[saslauthenticate.SaslAuthenticateRequest](), 0, decodeSaslAuthenticateRequestV0)
+	registerDecoder(reflect.TypeFor[saslauthenticate.SaslAuthenticateRequest](), 1, decodeSaslAuthenticateRequestV0)
+	registerDecoder(reflect.TypeFor[saslauthenticate.SaslAuthenticateRequest](), 2, decodeSaslAuthenticateRequestV2)
+	registerDecoder(reflect.TypeFor[saslauthenticate.SaslAuthenticateResponse](), 0, decodeSaslAuthenticateResponseV0)
+	registerDecoder(reflect.TypeFor[saslauthenticate.SaslAuthenticateResponse](), 1, decodeSaslAuthenticateResponseV1)
+	registerDecoder(reflect.TypeFor[saslauthenticate.SaslAuthenticateResponse](), 2, decodeSaslAuthenticateResponseV2)
 }

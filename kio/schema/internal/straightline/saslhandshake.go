@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/saslhandshake"
 	"reflect"
 	"unsafe"
@@ -29,7 +31,83 @@ func appendSaslHandshakeRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decodeSaslHandshakeRequestV0 decodes a SaslHandshakeRequest at version 0.
+func decodeSaslHandshakeRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*saslhandshake.SaslHandshakeRequest)(p)
+	off := 0
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Mechanism = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeSaslHandshakeResponseV0 decodes a SaslHandshakeResponse at version 0.
+func decodeSaslHandshakeResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*saslhandshake.SaslHandshakeResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+				return -1
+			}
+			if n == 0 {
+				m.Mechanisms = []string{}
+			} else {
+				s := make([]string, n)
+				for i := range s {
+					n, next := wire.StringLengthAt(b, off)
+					if next < 0 {
+						return -1
+					}
+					if n < 0 {
+						return -1
+					} else {
+						if n > len(b)-next {
+							return -1
+						}
+						s[i] = arena.String(b[next : next+n])
+						off = next + n
+					}
+				}
+				m.Mechanisms = s
+			}
+		}
+	}
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[saslhandshake.SaslHandshakeRequest](), 0, sizeSaslHandshakeRequestV0, appendSaslHandshakeRequestV0)
 	register(reflect.TypeFor[saslhandshake.SaslHandshakeRequest](), 1, sizeSaslHandshakeRequestV0, appendSaslHandshakeRequestV0)
+	registerDecoder(reflect.TypeFor[saslhandshake.SaslHandshakeRequest](), 0, decodeSaslHandshakeRequestV0)
+	registerDecoder(reflect.TypeFor[saslhandshake.SaslHandshakeRequest](), 1, decodeSaslHandshakeRequestV0)
+	registerDecoder(reflect.TypeFor[saslhandshake.SaslHandshakeResponse](), 0, decodeSaslHandshakeResponseV0)
+	registerDecoder(reflect.TypeFor[saslhandshake.SaslHandshakeResponse](), 1, decodeSaslHandshakeResponseV0)
 }

@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/streamsgrouptopologydescriptionupdate"
 	"reflect"
 	"unsafe"
@@ -42,6 +44,596 @@ func appendStreamsGroupTopologyDescriptionUpdateResponseV0(b []byte, p unsafe.Po
 	return b, true
 }
 
+// decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0 decodes a TopologyDescriptionNode at version 0.
+func decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b []byte, off int, a *arena.Arenas, m *streamsgrouptopologydescriptionupdate.TopologyDescriptionNode) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Name = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.NodeType = wire.Int8(b[off:])
+		off += 1
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.SourceTopics = []common.TopicName{}
+			} else {
+				s := make([]common.TopicName, n)
+				for i := range s {
+					if off >= len(b) {
+						return -1
+					}
+					n, short := wire.ShortCompactLength(b[off])
+					next := off + 1
+					if !short {
+						if n, next = wire.CompactLengthAt(b, off); next < 0 {
+							return -1
+						}
+					}
+					if n < 0 {
+						return -1
+					} else {
+						if n > len(b)-next || n > wire.MaxStringLength {
+							return -1
+						}
+						s[i] = common.TopicName(arena.String(b[next : next+n]))
+						off = next + n
+					}
+				}
+				m.SourceTopics = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.SinkTopic = (*common.TopicName)(a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1))
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.Stores = []string{}
+			} else {
+				s := make([]string, n)
+				for i := range s {
+					if off >= len(b) {
+						return -1
+					}
+					n, short := wire.ShortCompactLength(b[off])
+					next := off + 1
+					if !short {
+						if n, next = wire.CompactLengthAt(b, off); next < 0 {
+							return -1
+						}
+					}
+					if n < 0 {
+						return -1
+					} else {
+						if n > len(b)-next || n > wire.MaxStringLength {
+							return -1
+						}
+						s[i] = arena.String(b[next : next+n])
+						off = next + n
+					}
+				}
+				m.Stores = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+				return -1
+			}
+			if n == 0 {
+				m.Successors = []string{}
+			} else {
+				s := make([]string, n)
+				for i := range s {
+					if off >= len(b) {
+						return -1
+					}
+					n, short := wire.ShortCompactLength(b[off])
+					next := off + 1
+					if !short {
+						if n, next = wire.CompactLengthAt(b, off); next < 0 {
+							return -1
+						}
+					}
+					if n < 0 {
+						return -1
+					} else {
+						if n > len(b)-next || n > wire.MaxStringLength {
+							return -1
+						}
+						s[i] = arena.String(b[next : next+n])
+						off = next + n
+					}
+				}
+				m.Successors = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0 decodes a TopologyDescriptionSubtopology at version 0.
+func decStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0(b []byte, off int, a *arena.Arenas, m *streamsgrouptopologydescriptionupdate.TopologyDescriptionSubtopology) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.SubtopologyId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.Nodes = []streamsgrouptopologydescriptionupdate.TopologyDescriptionNode{}
+			} else {
+				var s []streamsgrouptopologydescriptionupdate.TopologyDescriptionNode
+				s = make([]streamsgrouptopologydescriptionupdate.TopologyDescriptionNode, n)
+				for i := range s {
+					if off = decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Nodes = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// peekStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0 reports whether the TopologyDescriptionSubtopology at off holds a one-element Nodes.
+func peekStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0(b []byte, off int) bool {
+	{
+		if off >= len(b) {
+			return false
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		if !short || n < 0 {
+			return false
+		}
+		off += 1 + n
+	}
+	return off < len(b) && b[off] == wire.ShortCompactLengthByte(1)
+}
+
+// decStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0Pair decodes a TopologyDescriptionSubtopology at version 0.
+func decStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0Pair(b []byte, off int, a *arena.Arenas, m *streamsgrouptopologydescriptionupdate.TopologyDescriptionSubtopology, spare *[1]streamsgrouptopologydescriptionupdate.TopologyDescriptionNode) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.SubtopologyId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.Nodes = []streamsgrouptopologydescriptionupdate.TopologyDescriptionNode{}
+			} else {
+				var s []streamsgrouptopologydescriptionupdate.TopologyDescriptionNode
+				if n == 1 {
+					s = spare[:]
+					if off = decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]streamsgrouptopologydescriptionupdate.TopologyDescriptionNode, n)
+					for i := range s {
+						if off = decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Nodes = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decStreamsgrouptopologydescriptionupdateTopologyDescriptionGlobalStoreV0 decodes a TopologyDescriptionGlobalStore at version 0.
+func decStreamsgrouptopologydescriptionupdateTopologyDescriptionGlobalStoreV0(b []byte, off int, a *arena.Arenas, m *streamsgrouptopologydescriptionupdate.TopologyDescriptionGlobalStore) int {
+	{
+		if off = decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b, off, a, &m.Source); off < 0 {
+			return -1
+		}
+	}
+	{
+		if off = decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b, off, a, &m.Processor); off < 0 {
+			return -1
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decStreamsgrouptopologydescriptionupdateTopologyDescriptionV0 decodes a TopologyDescription at version 0.
+func decStreamsgrouptopologydescriptionupdateTopologyDescriptionV0(b []byte, off int, a *arena.Arenas, m *streamsgrouptopologydescriptionupdate.TopologyDescription) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+				return -1
+			}
+			if n == 0 {
+				m.Subtopologies = []streamsgrouptopologydescriptionupdate.TopologyDescriptionSubtopology{}
+			} else {
+				var s []streamsgrouptopologydescriptionupdate.TopologyDescriptionSubtopology
+				if n == 1 && peekStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]streamsgrouptopologydescriptionupdate.TopologyDescriptionSubtopology
+						i [1]streamsgrouptopologydescriptionupdate.TopologyDescriptionNode
+					})
+					s = pr.t[:]
+					if off = decStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]streamsgrouptopologydescriptionupdate.TopologyDescriptionSubtopology, n)
+					for i := range s {
+						if off = decStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Subtopologies = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+				return -1
+			}
+			if n == 0 {
+				m.GlobalStores = []streamsgrouptopologydescriptionupdate.TopologyDescriptionGlobalStore{}
+			} else {
+				var s []streamsgrouptopologydescriptionupdate.TopologyDescriptionGlobalStore
+				s = make([]streamsgrouptopologydescriptionupdate.TopologyDescriptionGlobalStore, n)
+				for i := range s {
+					if off = decStreamsgrouptopologydescriptionupdateTopologyDescriptionGlobalStoreV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.GlobalStores = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeStreamsGroupTopologyDescriptionUpdateRequestV0 decodes a StreamsGroupTopologyDescriptionUpdateRequest at version 0.
+func decodeStreamsGroupTopologyDescriptionUpdateRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TopologyEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off = decStreamsgrouptopologydescriptionupdateTopologyDescriptionV0(b, off, a, &m.TopologyDescription); off < 0 {
+			return -1
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeStreamsGroupTopologyDescriptionUpdateResponseV0 decodes a StreamsGroupTopologyDescriptionUpdateResponse at version 0.
+func decodeStreamsGroupTopologyDescriptionUpdateResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateResponse](), 0, sizeStreamsGroupTopologyDescriptionUpdateResponseV0, appendStreamsGroupTopologyDescriptionUpdateResponseV0)
+	registerDecoder(reflect.TypeFor[streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateRequest](), 0, decodeStreamsGroupTopologyDescriptionUpdateRequestV0)
+	registerDecoder(reflect.TypeFor[streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateResponse](), 0, decodeStreamsGroupTopologyDescriptionUpdateResponseV0)
 }

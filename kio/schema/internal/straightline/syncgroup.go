@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/syncgroup"
 	"reflect"
 	"unsafe"
@@ -126,6 +128,733 @@ func appendSyncGroupResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decSyncgroupSyncGroupRequestAssignmentV0 decodes a SyncGroupRequestAssignment at version 0.
+func decSyncgroupSyncGroupRequestAssignmentV0(b []byte, off int, a *arena.Arenas, m *syncgroup.SyncGroupRequestAssignment) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Assignment = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeSyncGroupRequestV0 decodes a SyncGroupRequest at version 0.
+func decodeSyncGroupRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	off := 0
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.GenerationId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Assignments = []syncgroup.SyncGroupRequestAssignment{}
+			} else {
+				var s []syncgroup.SyncGroupRequestAssignment
+				s = make([]syncgroup.SyncGroupRequestAssignment, n)
+				for i := range s {
+					if off = decSyncgroupSyncGroupRequestAssignmentV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Assignments = s
+			}
+		}
+	}
+	return off
+}
+
+// decodeSyncGroupRequestV3 decodes a SyncGroupRequest at version 3.
+func decodeSyncGroupRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	off := 0
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.GenerationId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.Assignments = []syncgroup.SyncGroupRequestAssignment{}
+			} else {
+				var s []syncgroup.SyncGroupRequestAssignment
+				s = make([]syncgroup.SyncGroupRequestAssignment, n)
+				for i := range s {
+					if off = decSyncgroupSyncGroupRequestAssignmentV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Assignments = s
+			}
+		}
+	}
+	return off
+}
+
+// decSyncgroupSyncGroupRequestAssignmentV4 decodes a SyncGroupRequestAssignment at version 4.
+func decSyncgroupSyncGroupRequestAssignmentV4(b []byte, off int, a *arena.Arenas, m *syncgroup.SyncGroupRequestAssignment) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Assignment = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeSyncGroupRequestV4 decodes a SyncGroupRequest at version 4.
+func decodeSyncGroupRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.GenerationId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+				return -1
+			}
+			if n == 0 {
+				m.Assignments = []syncgroup.SyncGroupRequestAssignment{}
+			} else {
+				var s []syncgroup.SyncGroupRequestAssignment
+				s = make([]syncgroup.SyncGroupRequestAssignment, n)
+				for i := range s {
+					if off = decSyncgroupSyncGroupRequestAssignmentV4(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Assignments = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeSyncGroupRequestV5 decodes a SyncGroupRequest at version 5.
+func decodeSyncGroupRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	off := 0
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupId = common.GroupId(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.GenerationId = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.MemberId = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.GroupInstanceId = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ProtocolType = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ProtocolName = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+				return -1
+			}
+			if n == 0 {
+				m.Assignments = []syncgroup.SyncGroupRequestAssignment{}
+			} else {
+				var s []syncgroup.SyncGroupRequestAssignment
+				s = make([]syncgroup.SyncGroupRequestAssignment, n)
+				for i := range s {
+					if off = decSyncgroupSyncGroupRequestAssignmentV4(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Assignments = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeSyncGroupResponseV0 decodes a SyncGroupResponse at version 0.
+func decodeSyncGroupResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*syncgroup.SyncGroupResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Assignment = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeSyncGroupResponseV1 decodes a SyncGroupResponse at version 1.
+func decodeSyncGroupResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*syncgroup.SyncGroupResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Assignment = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeSyncGroupResponseV4 decodes a SyncGroupResponse at version 4.
+func decodeSyncGroupResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*syncgroup.SyncGroupResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Assignment = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeSyncGroupResponseV5 decodes a SyncGroupResponse at version 5.
+func decodeSyncGroupResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*syncgroup.SyncGroupResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ProtocolType = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ProtocolName = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Assignment = b[next : next+n : next+n]
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[syncgroup.SyncGroupResponse](), 0, sizeSyncGroupResponseV0, appendSyncGroupResponseV0)
 	register(reflect.TypeFor[syncgroup.SyncGroupResponse](), 1, sizeSyncGroupResponseV1, appendSyncGroupResponseV1)
@@ -133,4 +862,16 @@ func init() {
 	register(reflect.TypeFor[syncgroup.SyncGroupResponse](), 3, sizeSyncGroupResponseV1, appendSyncGroupResponseV1)
 	register(reflect.TypeFor[syncgroup.SyncGroupResponse](), 4, sizeSyncGroupResponseV4, appendSyncGroupResponseV4)
 	register(reflect.TypeFor[syncgroup.SyncGroupResponse](), 5, sizeSyncGroupResponseV5, appendSyncGroupResponseV5)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupRequest](), 0, decodeSyncGroupRequestV0)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupRequest](), 1, decodeSyncGroupRequestV0)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupRequest](), 2, decodeSyncGroupRequestV0)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupRequest](), 3, decodeSyncGroupRequestV3)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupRequest](), 4, decodeSyncGroupRequestV4)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupRequest](), 5, decodeSyncGroupRequestV5)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupResponse](), 0, decodeSyncGroupResponseV0)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupResponse](), 1, decodeSyncGroupResponseV1)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupResponse](), 2, decodeSyncGroupResponseV1)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupResponse](), 3, decodeSyncGroupResponseV1)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupResponse](), 4, decodeSyncGroupResponseV4)
+	registerDecoder(reflect.TypeFor[syncgroup.SyncGroupResponse](), 5, decodeSyncGroupResponseV5)
 }

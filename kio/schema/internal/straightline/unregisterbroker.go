@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/unregisterbroker"
 	"reflect"
 	"unsafe"
@@ -62,7 +64,79 @@ func appendUnregisterBrokerResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool)
 	return b, true
 }
 
+// decodeUnregisterBrokerRequestV0 decodes a UnregisterBrokerRequest at version 0.
+func decodeUnregisterBrokerRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*unregisterbroker.UnregisterBrokerRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeUnregisterBrokerResponseV0 decodes a UnregisterBrokerResponse at version 0.
+func decodeUnregisterBrokerResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*unregisterbroker.UnregisterBrokerResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[unregisterbroker.UnregisterBrokerRequest](), 0, sizeUnregisterBrokerRequestV0, appendUnregisterBrokerRequestV0)
 	register(reflect.TypeFor[unregisterbroker.UnregisterBrokerResponse](), 0, sizeUnregisterBrokerResponseV0, appendUnregisterBrokerResponseV0)
+	registerDecoder(reflect.TypeFor[unregisterbroker.UnregisterBrokerRequest](), 0, decodeUnregisterBrokerRequestV0)
+	registerDecoder(reflect.TypeFor[unregisterbroker.UnregisterBrokerResponse](), 0, decodeUnregisterBrokerResponseV0)
 }

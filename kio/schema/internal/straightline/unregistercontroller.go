@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/unregistercontroller"
 	"reflect"
 	"unsafe"
@@ -62,7 +64,79 @@ func appendUnregisterControllerResponseV0(b []byte, p unsafe.Pointer) ([]byte, b
 	return b, true
 }
 
+// decodeUnregisterControllerRequestV0 decodes a UnregisterControllerRequest at version 0.
+func decodeUnregisterControllerRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*unregistercontroller.UnregisterControllerRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = wire.Int32(b[off:])
+		off += 4
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeUnregisterControllerResponseV0 decodes a UnregisterControllerResponse at version 0.
+func decodeUnregisterControllerResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*unregistercontroller.UnregisterControllerResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[unregistercontroller.UnregisterControllerRequest](), 0, sizeUnregisterControllerRequestV0, appendUnregisterControllerRequestV0)
 	register(reflect.TypeFor[unregistercontroller.UnregisterControllerResponse](), 0, sizeUnregisterControllerResponseV0, appendUnregisterControllerResponseV0)
+	registerDecoder(reflect.TypeFor[unregistercontroller.UnregisterControllerRequest](), 0, decodeUnregisterControllerRequestV0)
+	registerDecoder(reflect.TypeFor[unregistercontroller.UnregisterControllerResponse](), 0, decodeUnregisterControllerResponseV0)
 }

@@ -3,7 +3,9 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/updatefeatures"
 	"reflect"
 	"unsafe"
@@ -42,6 +44,415 @@ func appendUpdateFeaturesResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decUpdatefeaturesFeatureUpdateKeyV0 decodes a FeatureUpdateKey at version 0.
+func decUpdatefeaturesFeatureUpdateKeyV0(b []byte, off int, a *arena.Arenas, m *updatefeatures.FeatureUpdateKey) int {
+	m.UpgradeType = 1
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Feature = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MaxVersionLevel = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.AllowDowngrade = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeUpdateFeaturesRequestV0 decodes a UpdateFeaturesRequest at version 0.
+func decodeUpdateFeaturesRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatefeatures.UpdateFeaturesRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TimeoutMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.FeatureUpdates = []updatefeatures.FeatureUpdateKey{}
+			} else {
+				var s []updatefeatures.FeatureUpdateKey
+				s = make([]updatefeatures.FeatureUpdateKey, n)
+				for i := range s {
+					if off = decUpdatefeaturesFeatureUpdateKeyV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.FeatureUpdates = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decUpdatefeaturesFeatureUpdateKeyV1 decodes a FeatureUpdateKey at version 1.
+func decUpdatefeaturesFeatureUpdateKeyV1(b []byte, off int, a *arena.Arenas, m *updatefeatures.FeatureUpdateKey) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Feature = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.MaxVersionLevel = wire.Int16(b[off:])
+		off += 2
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.UpgradeType = wire.Int8(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeUpdateFeaturesRequestV1 decodes a UpdateFeaturesRequest at version 1.
+func decodeUpdateFeaturesRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatefeatures.UpdateFeaturesRequest)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.TimeoutMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.FeatureUpdates = []updatefeatures.FeatureUpdateKey{}
+			} else {
+				var s []updatefeatures.FeatureUpdateKey
+				s = make([]updatefeatures.FeatureUpdateKey, n)
+				for i := range s {
+					if off = decUpdatefeaturesFeatureUpdateKeyV1(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.FeatureUpdates = s
+			}
+		}
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.ValidateOnly = wire.Bool(b[off:])
+		off += 1
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decUpdatefeaturesUpdatableFeatureResultV0 decodes a UpdatableFeatureResult at version 0.
+func decUpdatefeaturesUpdatableFeatureResultV0(b []byte, off int, a *arena.Arenas, m *updatefeatures.UpdatableFeatureResult) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Feature = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeUpdateFeaturesResponseV0 decodes a UpdateFeaturesResponse at version 0.
+func decodeUpdateFeaturesResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatefeatures.UpdateFeaturesResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+				return -1
+			}
+			if n == 0 {
+				m.Results = []updatefeatures.UpdatableFeatureResult{}
+			} else {
+				var s []updatefeatures.UpdatableFeatureResult
+				s = make([]updatefeatures.UpdatableFeatureResult, n)
+				for i := range s {
+					if off = decUpdatefeaturesUpdatableFeatureResultV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Results = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeUpdateFeaturesResponseV2 decodes a UpdateFeaturesResponse at version 2.
+func decodeUpdateFeaturesResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatefeatures.UpdateFeaturesResponse)(p)
+	off := 0
+	m.Results = []updatefeatures.UpdatableFeatureResult{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ThrottleTimeMs = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.ErrorMessage = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[updatefeatures.UpdateFeaturesResponse](), 2, sizeUpdateFeaturesResponseV2, appendUpdateFeaturesResponseV2)
+	registerDecoder(reflect.TypeFor[updatefeatures.UpdateFeaturesRequest](), 0, decodeUpdateFeaturesRequestV0)
+	registerDecoder(reflect.TypeFor[updatefeatures.UpdateFeaturesRequest](), 1, decodeUpdateFeaturesRequestV1)
+	registerDecoder(reflect.TypeFor[updatefeatures.UpdateFeaturesRequest](), 2, decodeUpdateFeaturesRequestV1)
+	registerDecoder(reflect.TypeFor[updatefeatures.UpdateFeaturesResponse](), 0, decodeUpdateFeaturesResponseV0)
+	registerDecoder(reflect.TypeFor[updatefeatures.UpdateFeaturesResponse](), 1, decodeUpdateFeaturesResponseV0)
+	registerDecoder(reflect.TypeFor[updatefeatures.UpdateFeaturesResponse](), 2, decodeUpdateFeaturesResponseV2)
 }

@@ -3,7 +3,10 @@
 package straightline
 
 import (
+	"github.com/kio-go/kafka-protocol/kio"
+	"github.com/kio-go/kafka-protocol/kio/internal/arena"
 	"github.com/kio-go/kafka-protocol/kio/internal/wire"
+	"github.com/kio-go/kafka-protocol/kio/schema/common"
 	"github.com/kio-go/kafka-protocol/kio/schema/updatemetadata"
 	"reflect"
 	"unsafe"
@@ -41,6 +44,2618 @@ func appendUpdateMetadataResponseV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// decUpdatemetadataUpdateMetadataPartitionStateV0 decodes a UpdateMetadataPartitionState at version 0.
+func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataPartitionState) int {
+	m.OfflineReplicas = []common.BrokerId{}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.PartitionIndex = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Leader = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.LeaderEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Isr = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ZkVersion = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Replicas = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataBrokerV0 decodes a UpdateMetadataBroker at version 0.
+func decUpdatemetadataUpdateMetadataBrokerV0(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataBroker) int {
+	m.Endpoints = []updatemetadata.UpdateMetadataEndpoint{}
+	m.Rack = a.StringPtr("", len(b)-off+1)
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.V0Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.V0Port = wire.Int32(b[off:])
+		off += 4
+	}
+	return off
+}
+
+// decodeUpdateMetadataRequestV0 decodes a UpdateMetadataRequest at version 0.
+func decodeUpdateMetadataRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	off := 0
+	m.BrokerEpoch = -1
+	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+				return -1
+			}
+			if n == 0 {
+				m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.UngroupedPartitionStates = s
+			}
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+				return -1
+			}
+			if n == 0 {
+				m.LiveBrokers = []updatemetadata.UpdateMetadataBroker{}
+			} else {
+				var s []updatemetadata.UpdateMetadataBroker
+				s = make([]updatemetadata.UpdateMetadataBroker, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataBrokerV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.LiveBrokers = s
+			}
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataEndpointV1 decodes a UpdateMetadataEndpoint at version 1.
+func decUpdatemetadataUpdateMetadataEndpointV1(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataEndpoint) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Port = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.SecurityProtocol = wire.Int16(b[off:])
+		off += 2
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataBrokerV1 decodes a UpdateMetadataBroker at version 1.
+func decUpdatemetadataUpdateMetadataBrokerV1(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataBroker) int {
+	m.Rack = a.StringPtr("", len(b)-off+1)
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+				return -1
+			}
+			if n == 0 {
+				m.Endpoints = []updatemetadata.UpdateMetadataEndpoint{}
+			} else {
+				var s []updatemetadata.UpdateMetadataEndpoint
+				s = make([]updatemetadata.UpdateMetadataEndpoint, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataEndpointV1(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Endpoints = s
+			}
+		}
+	}
+	return off
+}
+
+// peekUpdatemetadataUpdateMetadataBrokerV1 reports whether the UpdateMetadataBroker at off holds a one-element Endpoints.
+func peekUpdatemetadataUpdateMetadataBrokerV1(b []byte, off int) bool {
+	{
+		off += 4
+	}
+	return off+4 <= len(b) && wire.Int32(b[off:]) == 1
+}
+
+// decUpdatemetadataUpdateMetadataBrokerV1Pair decodes a UpdateMetadataBroker at version 1.
+func decUpdatemetadataUpdateMetadataBrokerV1Pair(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataBroker, spare *[1]updatemetadata.UpdateMetadataEndpoint) int {
+	m.Rack = a.StringPtr("", len(b)-off+1)
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+				return -1
+			}
+			if n == 0 {
+				m.Endpoints = []updatemetadata.UpdateMetadataEndpoint{}
+			} else {
+				var s []updatemetadata.UpdateMetadataEndpoint
+				if n == 1 {
+					s = spare[:]
+					if off = decUpdatemetadataUpdateMetadataEndpointV1(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataEndpoint, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataEndpointV1(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Endpoints = s
+			}
+		}
+	}
+	return off
+}
+
+// decodeUpdateMetadataRequestV1 decodes a UpdateMetadataRequest at version 1.
+func decodeUpdateMetadataRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	off := 0
+	m.BrokerEpoch = -1
+	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+				return -1
+			}
+			if n == 0 {
+				m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.UngroupedPartitionStates = s
+			}
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+				return -1
+			}
+			if n == 0 {
+				m.LiveBrokers = []updatemetadata.UpdateMetadataBroker{}
+			} else {
+				var s []updatemetadata.UpdateMetadataBroker
+				if n == 1 && peekUpdatemetadataUpdateMetadataBrokerV1(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataBroker
+						i [1]updatemetadata.UpdateMetadataEndpoint
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataBrokerV1Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataBroker, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataBrokerV1(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.LiveBrokers = s
+			}
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataBrokerV2 decodes a UpdateMetadataBroker at version 2.
+func decUpdatemetadataUpdateMetadataBrokerV2(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataBroker) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+				return -1
+			}
+			if n == 0 {
+				m.Endpoints = []updatemetadata.UpdateMetadataEndpoint{}
+			} else {
+				var s []updatemetadata.UpdateMetadataEndpoint
+				s = make([]updatemetadata.UpdateMetadataEndpoint, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataEndpointV1(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Endpoints = s
+			}
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataBrokerV2Pair decodes a UpdateMetadataBroker at version 2.
+func decUpdatemetadataUpdateMetadataBrokerV2Pair(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataBroker, spare *[1]updatemetadata.UpdateMetadataEndpoint) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+				return -1
+			}
+			if n == 0 {
+				m.Endpoints = []updatemetadata.UpdateMetadataEndpoint{}
+			} else {
+				var s []updatemetadata.UpdateMetadataEndpoint
+				if n == 1 {
+					s = spare[:]
+					if off = decUpdatemetadataUpdateMetadataEndpointV1(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataEndpoint, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataEndpointV1(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Endpoints = s
+			}
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeUpdateMetadataRequestV2 decodes a UpdateMetadataRequest at version 2.
+func decodeUpdateMetadataRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	off := 0
+	m.BrokerEpoch = -1
+	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+				return -1
+			}
+			if n == 0 {
+				m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.UngroupedPartitionStates = s
+			}
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+				return -1
+			}
+			if n == 0 {
+				m.LiveBrokers = []updatemetadata.UpdateMetadataBroker{}
+			} else {
+				var s []updatemetadata.UpdateMetadataBroker
+				if n == 1 && peekUpdatemetadataUpdateMetadataBrokerV1(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataBroker
+						i [1]updatemetadata.UpdateMetadataEndpoint
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataBrokerV2Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataBroker, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataBrokerV2(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.LiveBrokers = s
+			}
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataEndpointV3 decodes a UpdateMetadataEndpoint at version 3.
+func decUpdatemetadataUpdateMetadataEndpointV3(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataEndpoint) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Port = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Listener = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.SecurityProtocol = wire.Int16(b[off:])
+		off += 2
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataBrokerV3 decodes a UpdateMetadataBroker at version 3.
+func decUpdatemetadataUpdateMetadataBrokerV3(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataBroker) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+				return -1
+			}
+			if n == 0 {
+				m.Endpoints = []updatemetadata.UpdateMetadataEndpoint{}
+			} else {
+				var s []updatemetadata.UpdateMetadataEndpoint
+				s = make([]updatemetadata.UpdateMetadataEndpoint, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataEndpointV3(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Endpoints = s
+			}
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataBrokerV3Pair decodes a UpdateMetadataBroker at version 3.
+func decUpdatemetadataUpdateMetadataBrokerV3Pair(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataBroker, spare *[1]updatemetadata.UpdateMetadataEndpoint) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+				return -1
+			}
+			if n == 0 {
+				m.Endpoints = []updatemetadata.UpdateMetadataEndpoint{}
+			} else {
+				var s []updatemetadata.UpdateMetadataEndpoint
+				if n == 1 {
+					s = spare[:]
+					if off = decUpdatemetadataUpdateMetadataEndpointV3(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataEndpoint, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataEndpointV3(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Endpoints = s
+			}
+		}
+	}
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	return off
+}
+
+// decodeUpdateMetadataRequestV3 decodes a UpdateMetadataRequest at version 3.
+func decodeUpdateMetadataRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	off := 0
+	m.BrokerEpoch = -1
+	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+				return -1
+			}
+			if n == 0 {
+				m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV0(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.UngroupedPartitionStates = s
+			}
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+				return -1
+			}
+			if n == 0 {
+				m.LiveBrokers = []updatemetadata.UpdateMetadataBroker{}
+			} else {
+				var s []updatemetadata.UpdateMetadataBroker
+				if n == 1 && peekUpdatemetadataUpdateMetadataBrokerV1(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataBroker
+						i [1]updatemetadata.UpdateMetadataEndpoint
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataBrokerV3Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataBroker, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataBrokerV3(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.LiveBrokers = s
+			}
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataPartitionStateV4 decodes a UpdateMetadataPartitionState at version 4.
+func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataPartitionState) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.PartitionIndex = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Leader = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.LeaderEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Isr = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ZkVersion = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Replicas = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.OfflineReplicas = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	return off
+}
+
+// decodeUpdateMetadataRequestV4 decodes a UpdateMetadataRequest at version 4.
+func decodeUpdateMetadataRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	off := 0
+	m.BrokerEpoch = -1
+	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 34 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/34 {
+				return -1
+			}
+			if n == 0 {
+				m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV4(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.UngroupedPartitionStates = s
+			}
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+				return -1
+			}
+			if n == 0 {
+				m.LiveBrokers = []updatemetadata.UpdateMetadataBroker{}
+			} else {
+				var s []updatemetadata.UpdateMetadataBroker
+				if n == 1 && peekUpdatemetadataUpdateMetadataBrokerV1(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataBroker
+						i [1]updatemetadata.UpdateMetadataEndpoint
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataBrokerV3Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataBroker, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataBrokerV3(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.LiveBrokers = s
+			}
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataPartitionStateV5 decodes a UpdateMetadataPartitionState at version 5.
+func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataPartitionState) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.PartitionIndex = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Leader = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.LeaderEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Isr = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ZkVersion = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Replicas = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.OfflineReplicas = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataTopicStateV5 decodes a UpdateMetadataTopicState at version 5.
+func decUpdatemetadataUpdateMetadataTopicStateV5(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataTopicState) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 32 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/32 {
+				return -1
+			}
+			if n == 0 {
+				m.PartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV5(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.PartitionStates = s
+			}
+		}
+	}
+	return off
+}
+
+// peekUpdatemetadataUpdateMetadataTopicStateV5 reports whether the UpdateMetadataTopicState at off holds a one-element PartitionStates.
+func peekUpdatemetadataUpdateMetadataTopicStateV5(b []byte, off int) bool {
+	{
+		if len(b)-off < 2 {
+			return false
+		}
+		n := int(wire.Int16(b[off:]))
+		if n < 0 {
+			return false
+		}
+		off += 2 + n
+	}
+	return off+4 <= len(b) && wire.Int32(b[off:]) == 1
+}
+
+// decUpdatemetadataUpdateMetadataTopicStateV5Pair decodes a UpdateMetadataTopicState at version 5.
+func decUpdatemetadataUpdateMetadataTopicStateV5Pair(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataTopicState, spare *[1]updatemetadata.UpdateMetadataPartitionState) int {
+	{
+		n, next := wire.StringLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 32 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/32 {
+				return -1
+			}
+			if n == 0 {
+				m.PartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				if n == 1 {
+					s = spare[:]
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV5(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataPartitionStateV5(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.PartitionStates = s
+			}
+		}
+	}
+	return off
+}
+
+// decodeUpdateMetadataRequestV5 decodes a UpdateMetadataRequest at version 5.
+func decodeUpdateMetadataRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	off := 0
+	m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+				return -1
+			}
+			if n == 0 {
+				m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataTopicState
+				if n == 1 && peekUpdatemetadataUpdateMetadataTopicStateV5(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataTopicState
+						i [1]updatemetadata.UpdateMetadataPartitionState
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataTopicStateV5Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataTopicState, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataTopicStateV5(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.TopicStates = s
+			}
+		}
+	}
+	{
+		n, next := wire.ArrayLengthAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+				return -1
+			}
+			if n == 0 {
+				m.LiveBrokers = []updatemetadata.UpdateMetadataBroker{}
+			} else {
+				var s []updatemetadata.UpdateMetadataBroker
+				if n == 1 && peekUpdatemetadataUpdateMetadataBrokerV1(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataBroker
+						i [1]updatemetadata.UpdateMetadataEndpoint
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataBrokerV3Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataBroker, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataBrokerV3(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.LiveBrokers = s
+			}
+		}
+	}
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataPartitionStateV6 decodes a UpdateMetadataPartitionState at version 6.
+func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataPartitionState) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.PartitionIndex = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Leader = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.LeaderEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Isr = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ZkVersion = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.Replicas = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+				return -1
+			}
+			if n == 0 {
+				m.OfflineReplicas = []common.BrokerId{}
+			} else {
+				vs := a.Int32s(n, (len(b)-off)/4)
+				c := b[off : off+4*n]
+				for i := range vs {
+					vs[i] = wire.Int32(c[4*i:])
+				}
+				off += 4 * n
+				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataTopicStateV6 decodes a UpdateMetadataTopicState at version 6.
+func decUpdatemetadataUpdateMetadataTopicStateV6(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataTopicState) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+				return -1
+			}
+			if n == 0 {
+				m.PartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV6(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.PartitionStates = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// peekUpdatemetadataUpdateMetadataTopicStateV6 reports whether the UpdateMetadataTopicState at off holds a one-element PartitionStates.
+func peekUpdatemetadataUpdateMetadataTopicStateV6(b []byte, off int) bool {
+	{
+		if off >= len(b) {
+			return false
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		if !short || n < 0 {
+			return false
+		}
+		off += 1 + n
+	}
+	return off < len(b) && b[off] == wire.ShortCompactLengthByte(1)
+}
+
+// decUpdatemetadataUpdateMetadataTopicStateV6Pair decodes a UpdateMetadataTopicState at version 6.
+func decUpdatemetadataUpdateMetadataTopicStateV6Pair(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataTopicState, spare *[1]updatemetadata.UpdateMetadataPartitionState) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+				return -1
+			}
+			if n == 0 {
+				m.PartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				if n == 1 {
+					s = spare[:]
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV6(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataPartitionStateV6(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.PartitionStates = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataEndpointV6 decodes a UpdateMetadataEndpoint at version 6.
+func decUpdatemetadataUpdateMetadataEndpointV6(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataEndpoint) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Port = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Host = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Listener = arena.String(b[next : next+n])
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.SecurityProtocol = wire.Int16(b[off:])
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataBrokerV6 decodes a UpdateMetadataBroker at version 6.
+func decUpdatemetadataUpdateMetadataBrokerV6(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataBroker) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+				return -1
+			}
+			if n == 0 {
+				m.Endpoints = []updatemetadata.UpdateMetadataEndpoint{}
+			} else {
+				var s []updatemetadata.UpdateMetadataEndpoint
+				s = make([]updatemetadata.UpdateMetadataEndpoint, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataEndpointV6(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.Endpoints = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// peekUpdatemetadataUpdateMetadataBrokerV6 reports whether the UpdateMetadataBroker at off holds a one-element Endpoints.
+func peekUpdatemetadataUpdateMetadataBrokerV6(b []byte, off int) bool {
+	{
+		off += 4
+	}
+	return off < len(b) && b[off] == wire.ShortCompactLengthByte(1)
+}
+
+// decUpdatemetadataUpdateMetadataBrokerV6Pair decodes a UpdateMetadataBroker at version 6.
+func decUpdatemetadataUpdateMetadataBrokerV6Pair(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataBroker, spare *[1]updatemetadata.UpdateMetadataEndpoint) int {
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+				return -1
+			}
+			if n == 0 {
+				m.Endpoints = []updatemetadata.UpdateMetadataEndpoint{}
+			} else {
+				var s []updatemetadata.UpdateMetadataEndpoint
+				if n == 1 {
+					s = spare[:]
+					if off = decUpdatemetadataUpdateMetadataEndpointV6(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataEndpoint, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataEndpointV6(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.Endpoints = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			off = next
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.Rack = a.StringPtr(arena.String(b[next:next+n]), len(b)-next-n+1)
+			off = next + n
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeUpdateMetadataRequestV6 decodes a UpdateMetadataRequest at version 6.
+func decodeUpdateMetadataRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	off := 0
+	m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+				return -1
+			}
+			if n == 0 {
+				m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataTopicState
+				if n == 1 && peekUpdatemetadataUpdateMetadataTopicStateV6(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataTopicState
+						i [1]updatemetadata.UpdateMetadataPartitionState
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataTopicStateV6Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataTopicState, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataTopicStateV6(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.TopicStates = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.LiveBrokers = []updatemetadata.UpdateMetadataBroker{}
+			} else {
+				var s []updatemetadata.UpdateMetadataBroker
+				if n == 1 && peekUpdatemetadataUpdateMetadataBrokerV6(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataBroker
+						i [1]updatemetadata.UpdateMetadataEndpoint
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataBrokerV6Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataBroker, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataBrokerV6(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.LiveBrokers = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decUpdatemetadataUpdateMetadataTopicStateV7 decodes a UpdateMetadataTopicState at version 7.
+func decUpdatemetadataUpdateMetadataTopicStateV7(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataTopicState) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.TopicId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+				return -1
+			}
+			if n == 0 {
+				m.PartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+				for i := range s {
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV6(b, off, a, &s[i]); off < 0 {
+						return -1
+					}
+				}
+				m.PartitionStates = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// peekUpdatemetadataUpdateMetadataTopicStateV7 reports whether the UpdateMetadataTopicState at off holds a one-element PartitionStates.
+func peekUpdatemetadataUpdateMetadataTopicStateV7(b []byte, off int) bool {
+	{
+		if off >= len(b) {
+			return false
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		if !short || n < 0 {
+			return false
+		}
+		off += 1 + n
+	}
+	{
+		off += 16
+	}
+	return off < len(b) && b[off] == wire.ShortCompactLengthByte(1)
+}
+
+// decUpdatemetadataUpdateMetadataTopicStateV7Pair decodes a UpdateMetadataTopicState at version 7.
+func decUpdatemetadataUpdateMetadataTopicStateV7Pair(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataTopicState, spare *[1]updatemetadata.UpdateMetadataPartitionState) int {
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			if n > len(b)-next || n > wire.MaxStringLength {
+				return -1
+			}
+			m.TopicName = common.TopicName(arena.String(b[next : next+n]))
+			off = next + n
+		}
+	}
+	{
+		if len(b)-off < 16 {
+			return -1
+		}
+		m.TopicId = kio.UUID(b[off : off+16])
+		off += 16
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+				return -1
+			}
+			if n == 0 {
+				m.PartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataPartitionState
+				if n == 1 {
+					s = spare[:]
+					if off = decUpdatemetadataUpdateMetadataPartitionStateV6(b, off, a, &s[0]); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataPartitionState, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataPartitionStateV6(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.PartitionStates = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeUpdateMetadataRequestV7 decodes a UpdateMetadataRequest at version 7.
+func decodeUpdateMetadataRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	off := 0
+	m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+				return -1
+			}
+			if n == 0 {
+				m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataTopicState
+				if n == 1 && peekUpdatemetadataUpdateMetadataTopicStateV7(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataTopicState
+						i [1]updatemetadata.UpdateMetadataPartitionState
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataTopicStateV7Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataTopicState, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataTopicStateV7(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.TopicStates = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.LiveBrokers = []updatemetadata.UpdateMetadataBroker{}
+			} else {
+				var s []updatemetadata.UpdateMetadataBroker
+				if n == 1 && peekUpdatemetadataUpdateMetadataBrokerV6(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataBroker
+						i [1]updatemetadata.UpdateMetadataEndpoint
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataBrokerV6Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataBroker, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataBrokerV6(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.LiveBrokers = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
+// decodeUpdateMetadataRequestV8 decodes a UpdateMetadataRequest at version 8.
+func decodeUpdateMetadataRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	off := 0
+	m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		off += 4
+	}
+	{
+		if len(b)-off < 1 {
+			return -1
+		}
+		m.IsKRaftController = wire.Bool(b[off:])
+		off += 1
+	}
+	{
+		if len(b)-off < 4 {
+			return -1
+		}
+		m.ControllerEpoch = wire.Int32(b[off:])
+		off += 4
+	}
+	{
+		if len(b)-off < 8 {
+			return -1
+		}
+		m.BrokerEpoch = wire.Int64(b[off:])
+		off += 8
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+				return -1
+			}
+			if n == 0 {
+				m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
+			} else {
+				var s []updatemetadata.UpdateMetadataTopicState
+				if n == 1 && peekUpdatemetadataUpdateMetadataTopicStateV7(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataTopicState
+						i [1]updatemetadata.UpdateMetadataPartitionState
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataTopicStateV7Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataTopicState, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataTopicStateV7(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.TopicStates = s
+			}
+		}
+	}
+	{
+		if off >= len(b) {
+			return -1
+		}
+		n, short := wire.ShortCompactLength(b[off])
+		next := off + 1
+		if !short {
+			if n, next = wire.CompactLengthAt(b, off); next < 0 {
+				return -1
+			}
+		}
+		if n < 0 {
+			return -1
+		} else {
+			off = next
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+				return -1
+			}
+			if n == 0 {
+				m.LiveBrokers = []updatemetadata.UpdateMetadataBroker{}
+			} else {
+				var s []updatemetadata.UpdateMetadataBroker
+				if n == 1 && peekUpdatemetadataUpdateMetadataBrokerV6(b, off) {
+					// A one-element array whose element holds a one-element array: one allocation.
+					pr := new(struct {
+						t [1]updatemetadata.UpdateMetadataBroker
+						i [1]updatemetadata.UpdateMetadataEndpoint
+					})
+					s = pr.t[:]
+					if off = decUpdatemetadataUpdateMetadataBrokerV6Pair(b, off, a, &s[0], &pr.i); off < 0 {
+						return -1
+					}
+				} else {
+					s = make([]updatemetadata.UpdateMetadataBroker, n)
+					for i := range s {
+						if off = decUpdatemetadataUpdateMetadataBrokerV6(b, off, a, &s[i]); off < 0 {
+							return -1
+						}
+					}
+				}
+				m.LiveBrokers = s
+			}
+		}
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] == wire.EmptyTaggedFields {
+		off++
+	} else {
+		count, next := wire.UvarintAt(b, off)
+		if next < 0 {
+			return -1
+		}
+		off = next
+		var seen uint64 // known tags read: a repeated one is left to the interpreter
+		for ; count > 0; count-- {
+			tag, next := wire.UvarintAt(b, off)
+			if next < 0 {
+				return -1
+			}
+			size, next := wire.UvarintAt(b, next)
+			if next < 0 || int(size) > len(b)-next {
+				return -1
+			}
+			off = next
+			end := next + int(size)
+			switch tag {
+			case 0:
+				if seen&(1<<0) != 0 {
+					return -1
+				}
+				seen |= 1 << 0
+				b := b[:end]
+				if len(b)-off < 1 {
+					return -1
+				}
+				m.Type = wire.Int8(b[off:])
+				off += 1
+				if off != end {
+					return -1
+				}
+			default: // unknown: kept by the interpreter
+				return -1
+			}
+		}
+	}
+	return off
+}
+
+// decodeUpdateMetadataResponseV0 decodes a UpdateMetadataResponse at version 0.
+func decodeUpdateMetadataResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	return off
+}
+
+// decodeUpdateMetadataResponseV6 decodes a UpdateMetadataResponse at version 6.
+func decodeUpdateMetadataResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
+	m := (*updatemetadata.UpdateMetadataResponse)(p)
+	off := 0
+	{
+		if len(b)-off < 2 {
+			return -1
+		}
+		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		off += 2
+	}
+	if off >= len(b) {
+		return -1
+	}
+	if b[off] != wire.EmptyTaggedFields {
+		return -1
+	}
+	off++
+	return off
+}
+
 func init() {
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 0, sizeUpdateMetadataResponseV0, appendUpdateMetadataResponseV0)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 1, sizeUpdateMetadataResponseV0, appendUpdateMetadataResponseV0)
@@ -51,4 +2666,22 @@ func init() {
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 6, sizeUpdateMetadataResponseV6, appendUpdateMetadataResponseV6)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 7, sizeUpdateMetadataResponseV6, appendUpdateMetadataResponseV6)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 8, sizeUpdateMetadataResponseV6, appendUpdateMetadataResponseV6)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 0, decodeUpdateMetadataRequestV0)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 1, decodeUpdateMetadataRequestV1)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 2, decodeUpdateMetadataRequestV2)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 3, decodeUpdateMetadataRequestV3)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 4, decodeUpdateMetadataRequestV4)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 5, decodeUpdateMetadataRequestV5)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 6, decodeUpdateMetadataRequestV6)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 7, decodeUpdateMetadataRequestV7)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 8, decodeUpdateMetadataRequestV8)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 0, decodeUpdateMetadataResponseV0)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 1, decodeUpdateMetadataResponseV0)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 2, decodeUpdateMetadataResponseV0)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 3, decodeUpdateMetadataResponseV0)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 4, decodeUpdateMetadataResponseV0)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 5, decodeUpdateMetadataResponseV0)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 6, decodeUpdateMetadataResponseV6)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 7, decodeUpdateMetadataResponseV6)
+	registerDecoder(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 8, decodeUpdateMetadataResponseV6)
 }
