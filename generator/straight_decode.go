@@ -25,13 +25,13 @@ import (
 
 // decGen writes the decoders of one schema package.
 type decGen struct {
-	g      *goFile
-	pkg    string            // the schema package's name
-	funcs  map[string]string // a function's text under the name placeholder @ -> its name
-	out    bytes.Buffer      // the functions written so far
-	peeks  map[string]string // peek functions by text
-	added  []string          // texts added to funcs and peeks, in order, for undo
-	depth  int
+	g     *goFile
+	pkg   string            // the schema package's name
+	funcs map[string]string // a function's text under the name placeholder @ -> its name
+	out   bytes.Buffer      // the functions written so far
+	peeks map[string]string // peek functions by text
+	added []string          // texts added to funcs and peeks, in order, for undo
+	depth int
 }
 
 func newDecGen(g *goFile, pkg string) *decGen {
