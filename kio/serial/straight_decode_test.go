@@ -365,8 +365,12 @@ func TestStraightDecoderWired(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if allocs != 1 {
-		t.Errorf("a one-partition FetchResponse v16 decode allocated %v times, want 1", allocs)
+	want := 1.0
+	if !serial.FastPaths {
+		want = 2 // the general plan allocates topic and partition apart
+	}
+	if allocs != want {
+		t.Errorf("a one-partition FetchResponse v16 decode allocated %v times, want %v", allocs, want)
 	}
 	if len(got.Responses) != 1 || len(got.Responses[0].Partitions) != 1 || len(got.Responses[0].Partitions[0].Records) != 1<<20 {
 		t.Fatalf("decoded %+v", got.Responses)
