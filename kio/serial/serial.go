@@ -19,6 +19,16 @@
 // an absent field, kept unknown tags, a string too long), which the plan then encodes,
 // so the bytes and errors are the plan's either way (TestStraightLineAgrees).
 //
+// Likewise Unmarshal and UnmarshalPrefix of a kio/schema message run the straight-line
+// decoder the generator wrote for it at the version (every request and response
+// version has one: nested structs, arrays, nullable structs and known tagged fields
+// included), with the plan's defaults and the memory rules below (kio/internal/arena
+// holds them for both). It declines short or malformed input, a count the input
+// cannot hold, a null where the field is not nullable, and unknown or repeated tagged
+// fields (kept or resolved by the plan); the target is then zeroed and the plan decodes
+// from the start, so the value and any error, with its path and offset, are the
+// plan's (TestStraightDecodersAgree). Decode, which reads a stream, uses the plan.
+//
 // # Rules
 //
 // As in Kafka's Java implementation:
