@@ -332,7 +332,14 @@ func (d *decGen) valueOf(f *field, x string, v int16, flexible, nullable, array,
 // array returns the statements decoding the array field f into x.
 func (d *decGen) array(f *field, x string, v int16, flexible, compact, nullable bool, spare string) ([]string, bool) {
 	elem := d.elemType(f)
-	minElem := max(d.valueMin(f, v, flexible, false), 1)
+	// An element's fewest bytes: f's nullability is the array's, not the element's.
+	minElem := d.valueMin(f, v, flexible, false)
+	if f.Struct != nil {
+		d.depth++
+		minElem = d.minSize(f.Struct.Fields, v, flexible)
+		d.depth--
+	}
+	minElem = max(minElem, 1)
 	s := lengthStmts(compact, false)
 	var fill []string
 	k, fixed := decFixed[f.Elem]
@@ -473,10 +480,29 @@ func (d *decGen) body(fields []*field, v int16, flexible bool, spare *field) ([]
 			}
 		}
 	}
+	var run []*field // consecutive fixed-width fields, read after one bounds check
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		width := 0
+		var reads []string
+		for _, f := range run {
+			reads = append(reads, fmt.Sprintf("m.%s = %s", f.GoName, d.fixedRead(f, "c", strconv.Itoa(width))))
+			width += decFixed[f.Elem].width
+		}
+		out = append(out, fmt.Sprintf("{\nif len(b)-off < %d {\nreturn -1\n}\nc := b[off : off+%d]\n%s\noff += %d\n}", width, width, strings.Join(reads, "\n"), width))
+		run = nil
+	}
 	for _, f := range fields {
 		if !f.Versions.Contains(v) || taggedAt(f, v) {
 			continue
 		}
+		if _, ok := decFixed[f.Elem]; ok && !f.Array && f.Struct == nil {
+			run = append(run, f)
+			continue
+		}
+		flush()
 		sp := ""
 		if f == spare {
 			sp = "spare"
@@ -487,6 +513,7 @@ func (d *decGen) body(fields []*field, v int16, flexible bool, spare *field) ([]
 		}
 		out = append(out, "{\n"+strings.Join(s, "\n")+"\n}")
 	}
+	flush()
 	if !flexible {
 		return out, true
 	}

@@ -120,18 +120,13 @@ func decodeAddOffsetsToTxnRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+10]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		off += 10
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -177,18 +172,13 @@ func decodeAddOffsetsToTxnRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+10]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		off += 10
 	}
 	{
 		if off >= len(b) {
@@ -226,18 +216,13 @@ func decodeAddOffsetsToTxnResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m := (*addoffsetstotxn.AddOffsetsToTxnResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -247,18 +232,13 @@ func decodeAddOffsetsToTxnResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m := (*addoffsetstotxn.AddOffsetsToTxnResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1

@@ -78,18 +78,13 @@ func decodeAddPartitionsToTxnRequestV0(b []byte, a *arena.Arenas, p unsafe.Point
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.V3AndBelowProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.V3AndBelowProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+10]
+		m.V3AndBelowProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.V3AndBelowProducerEpoch = wire.Int16(c[8:])
+		off += 10
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -213,18 +208,13 @@ func decodeAddPartitionsToTxnRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.V3AndBelowProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.V3AndBelowProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+10]
+		m.V3AndBelowProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.V3AndBelowProducerEpoch = wire.Int16(c[8:])
+		off += 10
 	}
 	{
 		if off >= len(b) {
@@ -293,25 +283,14 @@ func decAddpartitionstotxnAddPartitionsToTxnTransactionV4(b []byte, off int, a *
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.VerifyOnly = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.VerifyOnly = wire.Bool(c[10:])
+		off += 11
 	}
 	{
 		if off >= len(b) {
@@ -404,25 +383,14 @@ func decAddpartitionstotxnAddPartitionsToTxnTransactionV4Pair(b []byte, off int,
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.VerifyOnly = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.VerifyOnly = wire.Bool(c[10:])
+		off += 11
 	}
 	{
 		if off >= len(b) {
@@ -537,18 +505,13 @@ func decodeAddPartitionsToTxnRequestV4(b []byte, a *arena.Arenas, p unsafe.Point
 // decAddpartitionstotxnAddPartitionsToTxnPartitionResultV0 decodes a AddPartitionsToTxnPartitionResult at version 0.
 func decAddpartitionstotxnAddPartitionsToTxnPartitionResultV0(b []byte, off int, a *arena.Arenas, m *addpartitionstotxn.AddPartitionsToTxnPartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.PartitionErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.PartitionErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -678,7 +641,8 @@ func decodeAddPartitionsToTxnResponseV0(b []byte, a *arena.Arenas, p unsafe.Poin
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -726,18 +690,13 @@ func decodeAddPartitionsToTxnResponseV0(b []byte, a *arena.Arenas, p unsafe.Poin
 // decAddpartitionstotxnAddPartitionsToTxnPartitionResultV3 decodes a AddPartitionsToTxnPartitionResult at version 3.
 func decAddpartitionstotxnAddPartitionsToTxnPartitionResultV3(b []byte, off int, a *arena.Arenas, m *addpartitionstotxn.AddPartitionsToTxnPartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.PartitionErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.PartitionErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -912,7 +871,8 @@ func decodeAddPartitionsToTxnResponseV3(b []byte, a *arena.Arenas, p unsafe.Poin
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1127,18 +1087,13 @@ func decodeAddPartitionsToTxnResponseV4(b []byte, a *arena.Arenas, p unsafe.Poin
 	off := 0
 	m.ResultsByTopicV3AndBelow = []addpartitionstotxn.AddPartitionsToTxnTopicResult{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -93,7 +93,8 @@ func decAddraftvoterListenerV0(b []byte, off int, a *arena.Arenas, m *addraftvot
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -133,25 +134,14 @@ func decodeAddRaftVoterRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.VoterId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.VoterDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
+		c := b[off : off+24]
+		m.TimeoutMs = wire.Int32(c[0:])
+		m.VoterId = wire.Int32(c[4:])
+		m.VoterDirectoryId = kio.UUID(c[8 : 8+16])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -222,25 +212,14 @@ func decodeAddRaftVoterRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.VoterId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.VoterDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
+		c := b[off : off+24]
+		m.TimeoutMs = wire.Int32(c[0:])
+		m.VoterId = wire.Int32(c[4:])
+		m.VoterDirectoryId = kio.UUID(c[8 : 8+16])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -279,7 +258,8 @@ func decodeAddRaftVoterRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.AckWhenCommitted = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.AckWhenCommitted = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -297,18 +277,13 @@ func decodeAddRaftVoterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*addraftvoter.AddRaftVoterResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

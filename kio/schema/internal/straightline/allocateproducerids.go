@@ -60,18 +60,13 @@ func decodeAllocateProducerIdsRequestV0(b []byte, a *arena.Arenas, p unsafe.Poin
 	m := (*allocateproducerids.AllocateProducerIdsRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -88,32 +83,15 @@ func decodeAllocateProducerIdsResponseV0(b []byte, a *arena.Arenas, p unsafe.Poi
 	m := (*allocateproducerids.AllocateProducerIdsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 18 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ProducerIdStart = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ProducerIdLen = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+18]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.ProducerIdStart = common.ProducerId(wire.Int64(c[6:]))
+		m.ProducerIdLen = wire.Int32(c[14:])
+		off += 18
 	}
 	if off >= len(b) {
 		return -1

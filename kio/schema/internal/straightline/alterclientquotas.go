@@ -64,18 +64,13 @@ func decAlterclientquotasOpDataV0(b []byte, off int, a *arena.Arenas, m *altercl
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 9 {
 			return -1
 		}
-		m.Value = wire.Float64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.Remove = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+9]
+		m.Value = wire.Float64(c[0:])
+		m.Remove = wire.Bool(c[8:])
+		off += 9
 	}
 	return off
 }
@@ -257,7 +252,8 @@ func decodeAlterClientQuotasRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ValidateOnly = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.ValidateOnly = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -341,18 +337,13 @@ func decAlterclientquotasOpDataV1(b []byte, off int, a *arena.Arenas, m *altercl
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 9 {
 			return -1
 		}
-		m.Value = wire.Float64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.Remove = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+9]
+		m.Value = wire.Float64(c[0:])
+		m.Remove = wire.Bool(c[8:])
+		off += 9
 	}
 	if off >= len(b) {
 		return -1
@@ -585,7 +576,8 @@ func decodeAlterClientQuotasRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ValidateOnly = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.ValidateOnly = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -604,7 +596,8 @@ func decAlterclientquotasAlterClientQuotasResponseEntryDataV0(b []byte, off int,
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -660,7 +653,8 @@ func decodeAlterClientQuotasResponseV0(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -699,7 +693,8 @@ func decAlterclientquotasAlterClientQuotasResponseEntryDataV1(b []byte, off int,
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -774,7 +769,8 @@ func decodeAlterClientQuotasResponseV1(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -52,7 +52,8 @@ func decAlterconfigsAlterConfigsResourceV0(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -124,7 +125,8 @@ func decAlterconfigsAlterConfigsResourceV0Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -226,7 +228,8 @@ func decodeAlterConfigsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ValidateOnly = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.ValidateOnly = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -292,7 +295,8 @@ func decAlterconfigsAlterConfigsResourceV2(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -383,7 +387,8 @@ func decAlterconfigsAlterConfigsResourceV2Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -510,7 +515,8 @@ func decodeAlterConfigsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ValidateOnly = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.ValidateOnly = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -529,7 +535,8 @@ func decAlterconfigsAlterConfigsResourceResponseV0(b []byte, off int, a *arena.A
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -551,7 +558,8 @@ func decAlterconfigsAlterConfigsResourceResponseV0(b []byte, off int, a *arena.A
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -580,7 +588,8 @@ func decodeAlterConfigsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -619,7 +628,8 @@ func decAlterconfigsAlterConfigsResourceResponseV2(b []byte, off int, a *arena.A
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -647,7 +657,8 @@ func decAlterconfigsAlterConfigsResourceResponseV2(b []byte, off int, a *arena.A
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -689,7 +700,8 @@ func decodeAlterConfigsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

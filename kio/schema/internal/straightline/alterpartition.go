@@ -16,18 +16,13 @@ import (
 func decAlterpartitionAlterPartitionRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *alterpartition.AlterPartitionRequestPartitionData) int {
 	m.NewIsrWithEpochs = []alterpartition.BrokerState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -65,7 +60,8 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV0(b []byte, off int, a 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -237,18 +233,13 @@ func decodeAlterPartitionRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m := (*alterpartition.AlterPartitionRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	{
 		if off >= len(b) {
@@ -309,18 +300,13 @@ func decodeAlterPartitionRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 func decAlterpartitionAlterPartitionRequestPartitionDataV1(b []byte, off int, a *arena.Arenas, m *alterpartition.AlterPartitionRequestPartitionData) int {
 	m.NewIsrWithEpochs = []alterpartition.BrokerState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -355,18 +341,13 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV1(b []byte, off int, a 
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.LeaderRecoveryState = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+5]
+		m.LeaderRecoveryState = wire.Int8(c[0:])
+		m.PartitionEpoch = wire.Int32(c[1:])
+		off += 5
 	}
 	if off >= len(b) {
 		return -1
@@ -522,18 +503,13 @@ func decodeAlterPartitionRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m := (*alterpartition.AlterPartitionRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	{
 		if off >= len(b) {
@@ -596,7 +572,8 @@ func decAlterpartitionAlterPartitionRequestTopicDataV2(b []byte, off int, a *are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -656,7 +633,8 @@ func decAlterpartitionAlterPartitionRequestTopicDataV2Pair(b []byte, off int, a 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -714,18 +692,13 @@ func decodeAlterPartitionRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m := (*alterpartition.AlterPartitionRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	{
 		if off >= len(b) {
@@ -785,18 +758,13 @@ func decodeAlterPartitionRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 // decAlterpartitionBrokerStateV3 decodes a BrokerState at version 3.
 func decAlterpartitionBrokerStateV3(b []byte, off int, a *arena.Arenas, m *alterpartition.BrokerState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -812,18 +780,13 @@ func decAlterpartitionBrokerStateV3(b []byte, off int, a *arena.Arenas, m *alter
 func decAlterpartitionAlterPartitionRequestPartitionDataV3(b []byte, off int, a *arena.Arenas, m *alterpartition.AlterPartitionRequestPartitionData) int {
 	m.NewIsr = []common.BrokerId{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -859,18 +822,13 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV3(b []byte, off int, a 
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.LeaderRecoveryState = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+5]
+		m.LeaderRecoveryState = wire.Int8(c[0:])
+		m.PartitionEpoch = wire.Int32(c[1:])
+		off += 5
 	}
 	if off >= len(b) {
 		return -1
@@ -897,18 +855,13 @@ func peekAlterpartitionAlterPartitionRequestPartitionDataV3(b []byte, off int) b
 func decAlterpartitionAlterPartitionRequestPartitionDataV3Pair(b []byte, off int, a *arena.Arenas, m *alterpartition.AlterPartitionRequestPartitionData, spare *[1]alterpartition.BrokerState) int {
 	m.NewIsr = []common.BrokerId{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -951,18 +904,13 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV3Pair(b []byte, off int
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.LeaderRecoveryState = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+5]
+		m.LeaderRecoveryState = wire.Int8(c[0:])
+		m.PartitionEpoch = wire.Int32(c[1:])
+		off += 5
 	}
 	if off >= len(b) {
 		return -1
@@ -980,7 +928,8 @@ func decAlterpartitionAlterPartitionRequestTopicDataV3(b []byte, off int, a *are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1044,7 +993,8 @@ func decAlterpartitionAlterPartitionRequestTopicDataV3Pair(b []byte, off int, a 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1102,18 +1052,13 @@ func decodeAlterPartitionRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m := (*alterpartition.AlterPartitionRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	{
 		if off >= len(b) {
@@ -1173,32 +1118,15 @@ func decodeAlterPartitionRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 // decAlterpartitionAlterPartitionResponsePartitionDataV0 decodes a AlterPartitionResponsePartitionData at version 0.
 func decAlterpartitionAlterPartitionResponsePartitionDataV0(b []byte, off int, a *arena.Arenas, m *alterpartition.AlterPartitionResponsePartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	{
 		if off >= len(b) {
@@ -1236,7 +1164,8 @@ func decAlterpartitionAlterPartitionResponsePartitionDataV0(b []byte, off int, a
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -1393,18 +1322,13 @@ func decodeAlterPartitionResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	m := (*alterpartition.AlterPartitionResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1464,32 +1388,15 @@ func decodeAlterPartitionResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decAlterpartitionAlterPartitionResponsePartitionDataV1 decodes a AlterPartitionResponsePartitionData at version 1.
 func decAlterpartitionAlterPartitionResponsePartitionDataV1(b []byte, off int, a *arena.Arenas, m *alterpartition.AlterPartitionResponsePartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	{
 		if off >= len(b) {
@@ -1524,18 +1431,13 @@ func decAlterpartitionAlterPartitionResponsePartitionDataV1(b []byte, off int, a
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.LeaderRecoveryState = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+5]
+		m.LeaderRecoveryState = wire.Int8(c[0:])
+		m.PartitionEpoch = wire.Int32(c[1:])
+		off += 5
 	}
 	if off >= len(b) {
 		return -1
@@ -1691,18 +1593,13 @@ func decodeAlterPartitionResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	m := (*alterpartition.AlterPartitionResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1765,7 +1662,8 @@ func decAlterpartitionAlterPartitionResponseTopicDataV2(b []byte, off int, a *ar
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1817,7 +1715,8 @@ func decAlterpartitionAlterPartitionResponseTopicDataV2Pair(b []byte, off int, a
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1875,18 +1774,13 @@ func decodeAlterPartitionResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	m := (*alterpartition.AlterPartitionResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -17,7 +17,8 @@ func decAlterpartitionreassignmentsReassignablePartitionV0(b []byte, off int, a 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -225,7 +226,8 @@ func decodeAlterPartitionReassignmentsRequestV0(b []byte, a *arena.Arenas, p uns
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -288,18 +290,13 @@ func decodeAlterPartitionReassignmentsRequestV1(b []byte, a *arena.Arenas, p uns
 	m := (*alterpartitionreassignments.AlterPartitionReassignmentsRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.AllowReplicationFactorChange = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.TimeoutMs = wire.Int32(c[0:])
+		m.AllowReplicationFactorChange = wire.Bool(c[4:])
+		off += 5
 	}
 	{
 		if off >= len(b) {
@@ -359,18 +356,13 @@ func decodeAlterPartitionReassignmentsRequestV1(b []byte, a *arena.Arenas, p uns
 // decAlterpartitionreassignmentsReassignablePartitionResponseV0 decodes a ReassignablePartitionResponse at version 0.
 func decAlterpartitionreassignmentsReassignablePartitionResponseV0(b []byte, off int, a *arena.Arenas, m *alterpartitionreassignments.ReassignablePartitionResponse) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -548,18 +540,13 @@ func decodeAlterPartitionReassignmentsResponseV0(b []byte, a *arena.Arenas, p un
 	off := 0
 	m.AllowReplicationFactorChange = true
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -642,25 +629,14 @@ func decodeAlterPartitionReassignmentsResponseV1(b []byte, a *arena.Arenas, p un
 	m := (*alterpartitionreassignments.AlterPartitionReassignmentsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 7 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.AllowReplicationFactorChange = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+7]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.AllowReplicationFactorChange = wire.Bool(c[4:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[5:]))
+		off += 7
 	}
 	{
 		if off >= len(b) {

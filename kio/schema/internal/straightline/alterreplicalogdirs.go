@@ -500,18 +500,13 @@ func decodeAlterReplicaLogDirsRequestV2(b []byte, a *arena.Arenas, p unsafe.Poin
 // decAlterreplicalogdirsAlterReplicaLogDirPartitionResultV0 decodes a AlterReplicaLogDirPartitionResult at version 0.
 func decAlterreplicalogdirsAlterReplicaLogDirPartitionResultV0(b []byte, off int, a *arena.Arenas, m *alterreplicalogdirs.AlterReplicaLogDirPartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -625,7 +620,8 @@ func decodeAlterReplicaLogDirsResponseV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -673,18 +669,13 @@ func decodeAlterReplicaLogDirsResponseV0(b []byte, a *arena.Arenas, p unsafe.Poi
 // decAlterreplicalogdirsAlterReplicaLogDirPartitionResultV2 decodes a AlterReplicaLogDirPartitionResult at version 2.
 func decAlterreplicalogdirsAlterReplicaLogDirPartitionResultV2(b []byte, off int, a *arena.Arenas, m *alterreplicalogdirs.AlterReplicaLogDirPartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -843,7 +834,8 @@ func decodeAlterReplicaLogDirsResponseV2(b []byte, a *arena.Arenas, p unsafe.Poi
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

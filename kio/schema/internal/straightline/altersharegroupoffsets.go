@@ -15,18 +15,13 @@ import (
 // decAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0 decodes a AlterShareGroupOffsetsRequestPartition at version 0.
 func decAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0(b []byte, off int, a *arena.Arenas, m *altersharegroupoffsets.AlterShareGroupOffsetsRequestPartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.StartOffset = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -275,18 +270,13 @@ func decodeAlterShareGroupOffsetsRequestV0(b []byte, a *arena.Arenas, p unsafe.P
 // decAltersharegroupoffsetsAlterShareGroupOffsetsResponsePartitionV0 decodes a AlterShareGroupOffsetsResponsePartition at version 0.
 func decAltersharegroupoffsetsAlterShareGroupOffsetsResponsePartitionV0(b []byte, off int, a *arena.Arenas, m *altersharegroupoffsets.AlterShareGroupOffsetsResponsePartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -346,7 +336,8 @@ func decAltersharegroupoffsetsAlterShareGroupOffsetsResponseTopicV0(b []byte, of
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -437,7 +428,8 @@ func decAltersharegroupoffsetsAlterShareGroupOffsetsResponseTopicV0Pair(b []byte
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -495,18 +487,13 @@ func decodeAlterShareGroupOffsetsResponseV0(b []byte, a *arena.Arenas, p unsafe.
 	m := (*altersharegroupoffsets.AlterShareGroupOffsetsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -38,7 +38,8 @@ func decAlteruserscramcredentialsScramCredentialDeletionV0(b []byte, off int, a 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.Mechanism = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.Mechanism = wire.Int8(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -75,18 +76,13 @@ func decAlteruserscramcredentialsScramCredentialUpsertionV0(b []byte, off int, a
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.Mechanism = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Iterations = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+5]
+		m.Mechanism = wire.Int8(c[0:])
+		m.Iterations = wire.Int32(c[1:])
+		off += 5
 	}
 	{
 		if off >= len(b) {
@@ -247,7 +243,8 @@ func decAlteruserscramcredentialsAlterUserScramCredentialsResultV0(b []byte, off
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -289,7 +286,8 @@ func decodeAlterUserScramCredentialsResponseV0(b []byte, a *arena.Arenas, p unsa
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -224,7 +224,8 @@ func decodeApiVersionsRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.NodeId = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -240,25 +241,14 @@ func decodeApiVersionsRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 // decApiversionsApiVersionV0 decodes a ApiVersion at version 0.
 func decApiversionsApiVersionV0(b []byte, off int, a *arena.Arenas, m *apiversions.ApiVersion) int {
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ApiKey = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.MinVersion = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.MaxVersion = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.ApiKey = wire.Int16(c[0:])
+		m.MinVersion = wire.Int16(c[2:])
+		m.MaxVersion = wire.Int16(c[4:])
+		off += 6
 	}
 	return off
 }
@@ -274,7 +264,8 @@ func decodeApiVersionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -318,7 +309,8 @@ func decodeApiVersionsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -352,7 +344,8 @@ func decodeApiVersionsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -361,25 +354,14 @@ func decodeApiVersionsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 // decApiversionsApiVersionV3 decodes a ApiVersion at version 3.
 func decApiversionsApiVersionV3(b []byte, off int, a *arena.Arenas, m *apiversions.ApiVersion) int {
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ApiKey = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.MinVersion = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.MaxVersion = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.ApiKey = wire.Int16(c[0:])
+		m.MinVersion = wire.Int16(c[2:])
+		m.MaxVersion = wire.Int16(c[4:])
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -415,18 +397,13 @@ func decApiversionsSupportedFeatureKeyV3(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 4 {
 			return -1
 		}
-		m.MinVersion = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.MaxVersion = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+4]
+		m.MinVersion = wire.Int16(c[0:])
+		m.MaxVersion = wire.Int16(c[2:])
+		off += 4
 	}
 	if off >= len(b) {
 		return -1
@@ -462,18 +439,13 @@ func decApiversionsFinalizedFeatureKeyV3(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 4 {
 			return -1
 		}
-		m.MaxVersionLevel = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.MinVersionLevel = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+4]
+		m.MaxVersionLevel = wire.Int16(c[0:])
+		m.MinVersionLevel = wire.Int16(c[2:])
+		off += 4
 	}
 	if off >= len(b) {
 		return -1
@@ -496,7 +468,8 @@ func decodeApiVersionsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -536,7 +509,8 @@ func decodeApiVersionsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {

@@ -18,7 +18,8 @@ func decAssignreplicastodirsAssignReplicasToDirsRequestPartitionDataV0(b []byte,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -37,7 +38,8 @@ func decAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0(b []byte, off
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -97,7 +99,8 @@ func decAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0Pair(b []byte,
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -156,7 +159,8 @@ func decAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0(b []byte,
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.Id = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.Id = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -220,7 +224,8 @@ func decAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0Pair(b []b
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.Id = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.Id = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -278,18 +283,13 @@ func decodeAssignReplicasToDirsRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 	m := (*assignreplicastodirs.AssignReplicasToDirsRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	{
 		if off >= len(b) {
@@ -349,18 +349,13 @@ func decodeAssignReplicasToDirsRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 // decAssignreplicastodirsAssignReplicasToDirsResponsePartitionDataV0 decodes a AssignReplicasToDirsResponsePartitionData at version 0.
 func decAssignreplicastodirsAssignReplicasToDirsResponsePartitionDataV0(b []byte, off int, a *arena.Arenas, m *assignreplicastodirs.AssignReplicasToDirsResponsePartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -378,7 +373,8 @@ func decAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0(b []byte, of
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -430,7 +426,8 @@ func decAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0Pair(b []byte
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -489,7 +486,8 @@ func decAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0(b []byte
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.Id = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.Id = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -553,7 +551,8 @@ func decAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0Pair(b []
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.Id = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.Id = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -611,18 +610,13 @@ func decodeAssignReplicasToDirsResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 	m := (*assignreplicastodirs.AssignReplicasToDirsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -15,25 +15,14 @@ import (
 // decBeginquorumepochBeginQuorumEpochRequestPartitionDataV0 decodes a BeginQuorumEpochRequestPartitionData at version 0.
 func decBeginquorumepochBeginQuorumEpochRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *beginquorumepoch.BeginQuorumEpochRequestPartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LeaderId = common.BrokerId(wire.Int32(c[4:]))
+		m.LeaderEpoch = wire.Int32(c[8:])
+		off += 12
 	}
 	return off
 }
@@ -220,32 +209,15 @@ func decodeBeginQuorumEpochRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 // decBeginquorumepochBeginQuorumEpochRequestPartitionDataV1 decodes a BeginQuorumEpochRequestPartitionData at version 1.
 func decBeginquorumepochBeginQuorumEpochRequestPartitionDataV1(b []byte, off int, a *arena.Arenas, m *beginquorumepoch.BeginQuorumEpochRequestPartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 28 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.VoterDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+28]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.VoterDirectoryId = kio.UUID(c[4 : 4+16])
+		m.LeaderId = common.BrokerId(wire.Int32(c[20:]))
+		m.LeaderEpoch = wire.Int32(c[24:])
+		off += 28
 	}
 	if off >= len(b) {
 		return -1
@@ -459,7 +431,8 @@ func decBeginquorumepochLeaderEndpointV1(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -501,7 +474,8 @@ func decodeBeginQuorumEpochRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.VoterId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.VoterId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -595,32 +569,15 @@ func decodeBeginQuorumEpochRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 // decBeginquorumepochBeginQuorumEpochResponsePartitionDataV0 decodes a BeginQuorumEpochResponsePartitionData at version 0.
 func decBeginquorumepochBeginQuorumEpochResponsePartitionDataV0(b []byte, off int, a *arena.Arenas, m *beginquorumepoch.BeginQuorumEpochResponsePartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	return off
 }
@@ -735,7 +692,8 @@ func decodeBeginQuorumEpochResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -783,32 +741,15 @@ func decodeBeginQuorumEpochResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 // decBeginquorumepochBeginQuorumEpochResponsePartitionDataV1 decodes a BeginQuorumEpochResponsePartitionData at version 1.
 func decBeginquorumepochBeginQuorumEpochResponsePartitionDataV1(b []byte, off int, a *arena.Arenas, m *beginquorumepoch.BeginQuorumEpochResponsePartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	if off >= len(b) {
 		return -1
@@ -965,7 +906,8 @@ func decBeginquorumepochNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *be
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -993,7 +935,8 @@ func decBeginquorumepochNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *be
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -1015,7 +958,8 @@ func decodeBeginQuorumEpochResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{

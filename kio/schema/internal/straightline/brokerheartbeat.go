@@ -70,39 +70,16 @@ func decodeBrokerHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	off := 0
 	m.OfflineLogDirs = []kio.UUID{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CurrentMetadataOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.WantFence = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.WantShutDown = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+22]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		m.CurrentMetadataOffset = wire.Int64(c[12:])
+		m.WantFence = wire.Bool(c[20:])
+		m.WantShutDown = wire.Bool(c[21:])
+		off += 22
 	}
 	if off >= len(b) {
 		return -1
@@ -120,39 +97,16 @@ func decodeBrokerHeartbeatRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	off := 0
 	m.OfflineLogDirs = []kio.UUID{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CurrentMetadataOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.WantFence = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.WantShutDown = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+22]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		m.CurrentMetadataOffset = wire.Int64(c[12:])
+		m.WantFence = wire.Bool(c[20:])
+		m.WantShutDown = wire.Bool(c[21:])
+		off += 22
 	}
 	if off >= len(b) {
 		return -1
@@ -231,39 +185,16 @@ func decodeBrokerHeartbeatRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	off := 0
 	m.OfflineLogDirs = []kio.UUID{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CurrentMetadataOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.WantFence = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.WantShutDown = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+22]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		m.CurrentMetadataOffset = wire.Int64(c[12:])
+		m.WantFence = wire.Bool(c[20:])
+		m.WantShutDown = wire.Bool(c[21:])
+		off += 22
 	}
 	if off >= len(b) {
 		return -1
@@ -380,39 +311,16 @@ func decodeBrokerHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m := (*brokerheartbeat.BrokerHeartbeatResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 9 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsCaughtUp = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsFenced = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ShouldShutDown = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+9]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.IsCaughtUp = wire.Bool(c[6:])
+		m.IsFenced = wire.Bool(c[7:])
+		m.ShouldShutDown = wire.Bool(c[8:])
+		off += 9
 	}
 	if off >= len(b) {
 		return -1

@@ -79,18 +79,13 @@ func decBrokerregistrationListenerV0(b []byte, off int, a *arena.Arenas, m *brok
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.SecurityProtocol = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+4]
+		m.Port = uint16(wire.Int16(c[0:]))
+		m.SecurityProtocol = wire.Int16(c[2:])
+		off += 4
 	}
 	if off >= len(b) {
 		return -1
@@ -126,18 +121,13 @@ func decBrokerregistrationFeatureV0(b []byte, off int, a *arena.Arenas, m *broke
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 4 {
 			return -1
 		}
-		m.MinSupportedVersion = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.MaxSupportedVersion = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+4]
+		m.MinSupportedVersion = wire.Int16(c[0:])
+		m.MaxSupportedVersion = wire.Int16(c[2:])
+		off += 4
 	}
 	if off >= len(b) {
 		return -1
@@ -159,7 +149,8 @@ func decodeBrokerRegistrationRequestV0(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -187,7 +178,8 @@ func decodeBrokerRegistrationRequestV0(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.IncarnationId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.IncarnationId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -297,7 +289,8 @@ func decodeBrokerRegistrationRequestV1(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -325,7 +318,8 @@ func decodeBrokerRegistrationRequestV1(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.IncarnationId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.IncarnationId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -419,7 +413,8 @@ func decodeBrokerRegistrationRequestV1(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsMigratingZkBroker = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsMigratingZkBroker = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -441,7 +436,8 @@ func decodeBrokerRegistrationRequestV2(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -469,7 +465,8 @@ func decodeBrokerRegistrationRequestV2(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.IncarnationId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.IncarnationId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -563,7 +560,8 @@ func decodeBrokerRegistrationRequestV2(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsMigratingZkBroker = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsMigratingZkBroker = wire.Bool(c[0:])
 		off += 1
 	}
 	{
@@ -616,7 +614,8 @@ func decodeBrokerRegistrationRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -644,7 +643,8 @@ func decodeBrokerRegistrationRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.IncarnationId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.IncarnationId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -738,7 +738,8 @@ func decodeBrokerRegistrationRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsMigratingZkBroker = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsMigratingZkBroker = wire.Bool(c[0:])
 		off += 1
 	}
 	{
@@ -777,7 +778,8 @@ func decodeBrokerRegistrationRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.PreviousBrokerEpoch = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.PreviousBrokerEpoch = wire.Int64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {
@@ -795,25 +797,14 @@ func decodeBrokerRegistrationResponseV0(b []byte, a *arena.Arenas, p unsafe.Poin
 	m := (*brokerregistration.BrokerRegistrationResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+14]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BrokerEpoch = wire.Int64(c[6:])
+		off += 14
 	}
 	if off >= len(b) {
 		return -1

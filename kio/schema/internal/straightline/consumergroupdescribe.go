@@ -68,7 +68,8 @@ func decodeConsumerGroupDescribeRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IncludeAuthorizedOperations = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IncludeAuthorizedOperations = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -87,7 +88,8 @@ func decConsumergroupdescribeTopicPartitionsV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -268,7 +270,8 @@ func decConsumergroupdescribeMemberV0(b []byte, off int, a *arena.Arenas, m *con
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.MemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -408,7 +411,8 @@ func decConsumergroupdescribeDescribedGroupV0(b []byte, off int, a *arena.Arenas
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -475,18 +479,13 @@ func decConsumergroupdescribeDescribedGroupV0(b []byte, off int, a *arena.Arenas
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.GroupEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.AssignmentEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.GroupEpoch = wire.Int32(c[0:])
+		m.AssignmentEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -546,7 +545,8 @@ func decConsumergroupdescribeDescribedGroupV0(b []byte, off int, a *arena.Arenas
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -567,7 +567,8 @@ func decodeConsumerGroupDescribeResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -682,7 +683,8 @@ func decConsumergroupdescribeMemberV1(b []byte, off int, a *arena.Arenas, m *con
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.MemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -810,7 +812,8 @@ func decConsumergroupdescribeMemberV1(b []byte, off int, a *arena.Arenas, m *con
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.MemberType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.MemberType = wire.Int8(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -829,7 +832,8 @@ func decConsumergroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -896,18 +900,13 @@ func decConsumergroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.GroupEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.AssignmentEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.GroupEpoch = wire.Int32(c[0:])
+		m.AssignmentEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -967,7 +966,8 @@ func decConsumergroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -988,7 +988,8 @@ func decodeConsumerGroupDescribeResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -18,7 +18,8 @@ func decConsumergroupheartbeatTopicPartitionsV0(b []byte, off int, a *arena.Aren
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -113,7 +114,8 @@ func decodeConsumerGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.MemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -162,7 +164,8 @@ func decodeConsumerGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.RebalanceTimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.RebalanceTimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -249,8 +252,8 @@ func decodeConsumerGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
 				return -1
 			}
 			if n == 0 {
@@ -327,7 +330,8 @@ func decodeConsumerGroupHeartbeatRequestV1(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.MemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -376,7 +380,8 @@ func decodeConsumerGroupHeartbeatRequestV1(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.RebalanceTimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.RebalanceTimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -484,8 +489,8 @@ func decodeConsumerGroupHeartbeatRequestV1(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
 				return -1
 			}
 			if n == 0 {
@@ -562,18 +567,13 @@ func decodeConsumerGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.
 	m := (*consumergroupheartbeat.ConsumerGroupHeartbeatResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -618,18 +618,13 @@ func decodeConsumerGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.HeartbeatIntervalMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.MemberEpoch = wire.Int32(c[0:])
+		m.HeartbeatIntervalMs = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {

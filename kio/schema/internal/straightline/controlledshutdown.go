@@ -66,7 +66,8 @@ func decodeControlledShutdownRequestV0(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	return off
@@ -77,18 +78,13 @@ func decodeControlledShutdownRequestV2(b []byte, a *arena.Arenas, p unsafe.Point
 	m := (*controlledshutdown.ControlledShutdownRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	return off
 }
@@ -98,18 +94,13 @@ func decodeControlledShutdownRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 	m := (*controlledshutdown.ControlledShutdownRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
+		m.BrokerEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -142,7 +133,8 @@ func decControlledshutdownRemainingPartitionV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -156,7 +148,8 @@ func decodeControlledShutdownResponseV0(b []byte, a *arena.Arenas, p unsafe.Poin
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -216,7 +209,8 @@ func decControlledshutdownRemainingPartitionV3(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -237,7 +231,8 @@ func decodeControlledShutdownResponseV3(b []byte, a *arena.Arenas, p unsafe.Poin
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{

@@ -90,18 +90,13 @@ func decControllerregistrationListenerV0(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.SecurityProtocol = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+4]
+		m.Port = uint16(wire.Int16(c[0:]))
+		m.SecurityProtocol = wire.Int16(c[2:])
+		off += 4
 	}
 	if off >= len(b) {
 		return -1
@@ -137,18 +132,13 @@ func decControllerregistrationFeatureV0(b []byte, off int, a *arena.Arenas, m *c
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 4 {
 			return -1
 		}
-		m.MinSupportedVersion = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.MaxSupportedVersion = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+4]
+		m.MinSupportedVersion = wire.Int16(c[0:])
+		m.MaxSupportedVersion = wire.Int16(c[2:])
+		off += 4
 	}
 	if off >= len(b) {
 		return -1
@@ -165,25 +155,14 @@ func decodeControllerRegistrationRequestV0(b []byte, a *arena.Arenas, p unsafe.P
 	m := (*controllerregistration.ControllerRegistrationRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 21 {
 			return -1
 		}
-		m.ControllerId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.IncarnationId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ZkMigrationReady = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+21]
+		m.ControllerId = wire.Int32(c[0:])
+		m.IncarnationId = kio.UUID(c[4 : 4+16])
+		m.ZkMigrationReady = wire.Bool(c[20:])
+		off += 21
 	}
 	{
 		if off >= len(b) {
@@ -266,18 +245,13 @@ func decodeControllerRegistrationResponseV0(b []byte, a *arena.Arenas, p unsafe.
 	m := (*controllerregistration.ControllerRegistrationResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -18,7 +18,8 @@ func decCreateaclsAclCreationV0(b []byte, off int, a *arena.Arenas, m *createacl
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -67,18 +68,13 @@ func decCreateaclsAclCreationV0(b []byte, off int, a *arena.Arenas, m *createacl
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -123,7 +119,8 @@ func decCreateaclsAclCreationV1(b []byte, off int, a *arena.Arenas, m *createacl
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -145,7 +142,8 @@ func decCreateaclsAclCreationV1(b []byte, off int, a *arena.Arenas, m *createacl
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourcePatternType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourcePatternType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -179,18 +177,13 @@ func decCreateaclsAclCreationV1(b []byte, off int, a *arena.Arenas, m *createacl
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -235,7 +228,8 @@ func decCreateaclsAclCreationV2(b []byte, off int, a *arena.Arenas, m *createacl
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -263,7 +257,8 @@ func decCreateaclsAclCreationV2(b []byte, off int, a *arena.Arenas, m *createacl
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourcePatternType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourcePatternType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -309,18 +304,13 @@ func decCreateaclsAclCreationV2(b []byte, off int, a *arena.Arenas, m *createacl
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -385,7 +375,8 @@ func decCreateaclsAclCreationResultV0(b []byte, off int, a *arena.Arenas, m *cre
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -414,7 +405,8 @@ func decodeCreateAclsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -453,7 +445,8 @@ func decCreateaclsAclCreationResultV2(b []byte, off int, a *arena.Arenas, m *cre
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -495,7 +488,8 @@ func decodeCreateAclsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -216,7 +216,8 @@ func decodeCreateDelegationTokenRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.MaxLifetimeMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.MaxLifetimeMs = wire.Int64(c[0:])
 		off += 8
 	}
 	return off
@@ -319,7 +320,8 @@ func decodeCreateDelegationTokenRequestV2(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.MaxLifetimeMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.MaxLifetimeMs = wire.Int64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {
@@ -415,7 +417,8 @@ func decodeCreateDelegationTokenRequestV3(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.MaxLifetimeMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.MaxLifetimeMs = wire.Int64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {
@@ -436,7 +439,8 @@ func decodeCreateDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -470,25 +474,14 @@ func decodeCreateDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.IssueTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.MaxTimestampMs = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+24]
+		m.IssueTimestampMs = wire.Int64(c[0:])
+		m.ExpiryTimestampMs = wire.Int64(c[8:])
+		m.MaxTimestampMs = wire.Int64(c[16:])
+		off += 24
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -524,7 +517,8 @@ func decodeCreateDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -538,7 +532,8 @@ func decodeCreateDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -584,25 +579,14 @@ func decodeCreateDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe.P
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.IssueTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.MaxTimestampMs = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+24]
+		m.IssueTimestampMs = wire.Int64(c[0:])
+		m.ExpiryTimestampMs = wire.Int64(c[8:])
+		m.MaxTimestampMs = wire.Int64(c[16:])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -650,7 +634,8 @@ func decodeCreateDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -671,7 +656,8 @@ func decodeCreateDelegationTokenResponseV3(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -759,25 +745,14 @@ func decodeCreateDelegationTokenResponseV3(b []byte, a *arena.Arenas, p unsafe.P
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.IssueTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.MaxTimestampMs = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+24]
+		m.IssueTimestampMs = wire.Int64(c[0:])
+		m.ExpiryTimestampMs = wire.Int64(c[8:])
+		m.MaxTimestampMs = wire.Int64(c[16:])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -825,7 +800,8 @@ func decodeCreateDelegationTokenResponseV3(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {

@@ -63,7 +63,8 @@ func decCreatepartitionsCreatePartitionsTopicV0(b []byte, off int, a *arena.Aren
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Count = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Count = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -75,8 +76,8 @@ func decCreatepartitionsCreatePartitionsTopicV0(b []byte, off int, a *arena.Aren
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
 				return -1
 			}
 			if n == 0 {
@@ -135,7 +136,8 @@ func decCreatepartitionsCreatePartitionsTopicV0Pair(b []byte, off int, a *arena.
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Count = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Count = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -147,8 +149,8 @@ func decCreatepartitionsCreatePartitionsTopicV0Pair(b []byte, off int, a *arena.
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
 				return -1
 			}
 			if n == 0 {
@@ -219,18 +221,13 @@ func decodeCreatePartitionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ValidateOnly = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.TimeoutMs = wire.Int32(c[0:])
+		m.ValidateOnly = wire.Bool(c[4:])
+		off += 5
 	}
 	return off
 }
@@ -306,7 +303,8 @@ func decCreatepartitionsCreatePartitionsTopicV2(b []byte, off int, a *arena.Aren
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Count = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Count = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -324,8 +322,8 @@ func decCreatepartitionsCreatePartitionsTopicV2(b []byte, off int, a *arena.Aren
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
 				return -1
 			}
 			if n == 0 {
@@ -397,7 +395,8 @@ func decCreatepartitionsCreatePartitionsTopicV2Pair(b []byte, off int, a *arena.
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Count = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Count = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -415,8 +414,8 @@ func decCreatepartitionsCreatePartitionsTopicV2Pair(b []byte, off int, a *arena.
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
 				return -1
 			}
 			if n == 0 {
@@ -500,18 +499,13 @@ func decodeCreatePartitionsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ValidateOnly = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.TimeoutMs = wire.Int32(c[0:])
+		m.ValidateOnly = wire.Bool(c[4:])
+		off += 5
 	}
 	if off >= len(b) {
 		return -1
@@ -544,7 +538,8 @@ func decCreatepartitionsCreatePartitionsTopicResultV0(b []byte, off int, a *aren
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -573,7 +568,8 @@ func decodeCreatePartitionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -633,7 +629,8 @@ func decCreatepartitionsCreatePartitionsTopicResultV2(b []byte, off int, a *aren
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -675,7 +672,8 @@ func decodeCreatePartitionsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

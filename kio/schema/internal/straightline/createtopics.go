@@ -18,7 +18,8 @@ func decCreatetopicsCreatableReplicaAssignmentV0(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -103,18 +104,13 @@ func decCreatetopicsCreatableTopicV0(b []byte, off int, a *arena.Arenas, m *crea
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.NumPartitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.NumPartitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -212,18 +208,13 @@ func decCreatetopicsCreatableTopicV0Pair(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.NumPartitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.NumPartitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -336,7 +327,8 @@ func decodeCreateTopicsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -386,18 +378,13 @@ func decodeCreateTopicsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ValidateOnly = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.TimeoutMs = wire.Int32(c[0:])
+		m.ValidateOnly = wire.Bool(c[4:])
+		off += 5
 	}
 	return off
 }
@@ -408,7 +395,8 @@ func decCreatetopicsCreatableReplicaAssignmentV5(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -531,18 +519,13 @@ func decCreatetopicsCreatableTopicV5(b []byte, off int, a *arena.Arenas, m *crea
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.NumPartitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.NumPartitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -665,18 +648,13 @@ func decCreatetopicsCreatableTopicV5Pair(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.NumPartitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.NumPartitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -811,18 +789,13 @@ func decodeCreateTopicsRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ValidateOnly = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.TimeoutMs = wire.Int32(c[0:])
+		m.ValidateOnly = wire.Bool(c[4:])
+		off += 5
 	}
 	if off >= len(b) {
 		return -1
@@ -859,7 +832,8 @@ func decCreatetopicsCreatableTopicResultV0(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -923,7 +897,8 @@ func decCreatetopicsCreatableTopicResultV1(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -986,7 +961,8 @@ func decodeCreateTopicsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1064,25 +1040,14 @@ func decCreatetopicsCreatableTopicConfigsV5(b []byte, off int, a *arena.Arenas, 
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.ReadOnly = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ConfigSource = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsSensitive = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.ReadOnly = wire.Bool(c[0:])
+		m.ConfigSource = wire.Int8(c[1:])
+		m.IsSensitive = wire.Bool(c[2:])
+		off += 3
 	}
 	if off >= len(b) {
 		return -1
@@ -1121,7 +1086,8 @@ func decCreatetopicsCreatableTopicResultV5(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1146,18 +1112,13 @@ func decCreatetopicsCreatableTopicResultV5(b []byte, off int, a *arena.Arenas, m
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.NumPartitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.NumPartitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1174,8 +1135,8 @@ func decCreatetopicsCreatableTopicResultV5(b []byte, off int, a *arena.Arenas, m
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
 				return -1
 			}
 			if n == 0 {
@@ -1246,7 +1207,8 @@ func decodeCreateTopicsResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1316,18 +1278,13 @@ func decCreatetopicsCreatableTopicResultV7(b []byte, off int, a *arena.Arenas, m
 		}
 	}
 	{
-		if len(b)-off < 16 {
+		if len(b)-off < 18 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+18]
+		m.TopicId = kio.UUID(c[0 : 0+16])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[16:]))
+		off += 18
 	}
 	{
 		if off >= len(b) {
@@ -1351,18 +1308,13 @@ func decCreatetopicsCreatableTopicResultV7(b []byte, off int, a *arena.Arenas, m
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.NumPartitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.NumPartitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1379,8 +1331,8 @@ func decCreatetopicsCreatableTopicResultV7(b []byte, off int, a *arena.Arenas, m
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
 				return -1
 			}
 			if n == 0 {
@@ -1451,7 +1403,8 @@ func decodeCreateTopicsResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -18,7 +18,8 @@ func decDeleteaclsDeleteAclsFilterV0(b []byte, off int, a *arena.Arenas, m *dele
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -67,18 +68,13 @@ func decDeleteaclsDeleteAclsFilterV0(b []byte, off int, a *arena.Arenas, m *dele
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -123,7 +119,8 @@ func decDeleteaclsDeleteAclsFilterV1(b []byte, off int, a *arena.Arenas, m *dele
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -145,7 +142,8 @@ func decDeleteaclsDeleteAclsFilterV1(b []byte, off int, a *arena.Arenas, m *dele
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -179,18 +177,13 @@ func decDeleteaclsDeleteAclsFilterV1(b []byte, off int, a *arena.Arenas, m *dele
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -235,7 +228,8 @@ func decDeleteaclsDeleteAclsFilterV2(b []byte, off int, a *arena.Arenas, m *dele
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -263,7 +257,8 @@ func decDeleteaclsDeleteAclsFilterV2(b []byte, off int, a *arena.Arenas, m *dele
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -309,18 +304,13 @@ func decDeleteaclsDeleteAclsFilterV2(b []byte, off int, a *arena.Arenas, m *dele
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -386,7 +376,8 @@ func decDeleteaclsDeleteAclsMatchingAclV0(b []byte, off int, a *arena.Arenas, m 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -408,7 +399,8 @@ func decDeleteaclsDeleteAclsMatchingAclV0(b []byte, off int, a *arena.Arenas, m 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -457,18 +449,13 @@ func decDeleteaclsDeleteAclsMatchingAclV0(b []byte, off int, a *arena.Arenas, m 
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -479,7 +466,8 @@ func decDeleteaclsDeleteAclsFilterResultV0(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -535,7 +523,8 @@ func decodeDeleteAclsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -574,7 +563,8 @@ func decDeleteaclsDeleteAclsMatchingAclV1(b []byte, off int, a *arena.Arenas, m 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -596,7 +586,8 @@ func decDeleteaclsDeleteAclsMatchingAclV1(b []byte, off int, a *arena.Arenas, m 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -618,7 +609,8 @@ func decDeleteaclsDeleteAclsMatchingAclV1(b []byte, off int, a *arena.Arenas, m 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -652,18 +644,13 @@ func decDeleteaclsDeleteAclsMatchingAclV1(b []byte, off int, a *arena.Arenas, m 
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -674,7 +661,8 @@ func decDeleteaclsDeleteAclsFilterResultV1(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -730,7 +718,8 @@ func decodeDeleteAclsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -769,7 +758,8 @@ func decDeleteaclsDeleteAclsMatchingAclV2(b []byte, off int, a *arena.Arenas, m 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -797,7 +787,8 @@ func decDeleteaclsDeleteAclsMatchingAclV2(b []byte, off int, a *arena.Arenas, m 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -825,7 +816,8 @@ func decDeleteaclsDeleteAclsMatchingAclV2(b []byte, off int, a *arena.Arenas, m 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -871,18 +863,13 @@ func decDeleteaclsDeleteAclsMatchingAclV2(b []byte, off int, a *arena.Arenas, m 
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -900,7 +887,8 @@ func decDeleteaclsDeleteAclsFilterResultV2(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -975,7 +963,8 @@ func decodeDeleteAclsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -137,7 +137,8 @@ func decDeletegroupsDeletableGroupResultV0(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -151,7 +152,8 @@ func decodeDeleteGroupsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -211,7 +213,8 @@ func decDeletegroupsDeletableGroupResultV2(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -232,7 +235,8 @@ func decodeDeleteGroupsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -305,7 +309,8 @@ func decDeletegroupsDeletableGroupResultV3(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -347,7 +352,8 @@ func decodeDeleteGroupsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

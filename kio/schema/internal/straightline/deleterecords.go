@@ -14,18 +14,13 @@ import (
 // decDeleterecordsDeleteRecordsPartitionV0 decodes a DeleteRecordsPartition at version 0.
 func decDeleterecordsDeleteRecordsPartitionV0(b []byte, off int, a *arena.Arenas, m *deleterecords.DeleteRecordsPartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Offset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.Offset = wire.Int64(c[4:])
+		off += 12
 	}
 	return off
 }
@@ -193,7 +188,8 @@ func decodeDeleteRecordsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -202,18 +198,13 @@ func decodeDeleteRecordsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 // decDeleterecordsDeleteRecordsPartitionV2 decodes a DeleteRecordsPartition at version 2.
 func decDeleterecordsDeleteRecordsPartitionV2(b []byte, off int, a *arena.Arenas, m *deleterecords.DeleteRecordsPartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Offset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.Offset = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -432,7 +423,8 @@ func decodeDeleteRecordsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -448,25 +440,14 @@ func decodeDeleteRecordsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 // decDeleterecordsDeleteRecordsPartitionResultV0 decodes a DeleteRecordsPartitionResult at version 0.
 func decDeleterecordsDeleteRecordsPartitionResultV0(b []byte, off int, a *arena.Arenas, m *deleterecords.DeleteRecordsPartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LowWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+14]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LowWatermark = wire.Int64(c[4:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[12:]))
+		off += 14
 	}
 	return off
 }
@@ -580,7 +561,8 @@ func decodeDeleteRecordsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -628,25 +610,14 @@ func decodeDeleteRecordsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 // decDeleterecordsDeleteRecordsPartitionResultV2 decodes a DeleteRecordsPartitionResult at version 2.
 func decDeleterecordsDeleteRecordsPartitionResultV2(b []byte, off int, a *arena.Arenas, m *deleterecords.DeleteRecordsPartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LowWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+14]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LowWatermark = wire.Int64(c[4:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[12:]))
+		off += 14
 	}
 	if off >= len(b) {
 		return -1
@@ -805,7 +776,8 @@ func decodeDeleteRecordsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -137,18 +137,13 @@ func decDeletesharegroupoffsetsDeleteShareGroupOffsetsResponseTopicV0(b []byte, 
 		}
 	}
 	{
-		if len(b)-off < 16 {
+		if len(b)-off < 18 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+18]
+		m.TopicId = kio.UUID(c[0 : 0+16])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[16:]))
+		off += 18
 	}
 	{
 		if off >= len(b) {
@@ -186,18 +181,13 @@ func decodeDeleteShareGroupOffsetsResponseV0(b []byte, a *arena.Arenas, p unsafe
 	m := (*deletesharegroupoffsets.DeleteShareGroupOffsetsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

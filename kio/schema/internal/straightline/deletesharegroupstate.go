@@ -18,7 +18,8 @@ func decDeletesharegroupstatePartitionDataV0(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Partition = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -37,7 +38,8 @@ func decDeletesharegroupstateDeleteStateDataV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -97,7 +99,8 @@ func decDeletesharegroupstateDeleteStateDataV0Pair(b []byte, off int, a *arena.A
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -233,18 +236,13 @@ func decodeDeleteShareGroupStateRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 // decDeletesharegroupstatePartitionResultV0 decodes a PartitionResult at version 0.
 func decDeletesharegroupstatePartitionResultV0(b []byte, off int, a *arena.Arenas, m *deletesharegroupstate.PartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.Partition = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -283,7 +281,8 @@ func decDeletesharegroupstateDeleteStateResultV0(b []byte, off int, a *arena.Are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -335,7 +334,8 @@ func decDeletesharegroupstateDeleteStateResultV0Pair(b []byte, off int, a *arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{

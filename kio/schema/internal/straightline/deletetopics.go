@@ -57,7 +57,8 @@ func decodeDeleteTopicsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -120,7 +121,8 @@ func decodeDeleteTopicsRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -160,7 +162,8 @@ func decDeletetopicsDeleteTopicStateV6(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	if off >= len(b) {
@@ -215,7 +218,8 @@ func decodeDeleteTopicsRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -249,7 +253,8 @@ func decDeletetopicsDeletableTopicResultV0(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -297,7 +302,8 @@ func decodeDeleteTopicsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -357,7 +363,8 @@ func decDeletetopicsDeletableTopicResultV4(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -378,7 +385,8 @@ func decodeDeleteTopicsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -451,7 +459,8 @@ func decDeletetopicsDeletableTopicResultV5(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -493,7 +502,8 @@ func decodeDeleteTopicsResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -563,18 +573,13 @@ func decDeletetopicsDeletableTopicResultV6(b []byte, off int, a *arena.Arenas, m
 		}
 	}
 	{
-		if len(b)-off < 16 {
+		if len(b)-off < 18 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+18]
+		m.TopicId = kio.UUID(c[0 : 0+16])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[16:]))
+		off += 18
 	}
 	{
 		if off >= len(b) {
@@ -615,7 +620,8 @@ func decodeDeleteTopicsResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -192,7 +192,8 @@ func decodeDescribeAclsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -241,18 +242,13 @@ func decodeDescribeAclsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -265,7 +261,8 @@ func decodeDescribeAclsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -287,7 +284,8 @@ func decodeDescribeAclsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -321,18 +319,13 @@ func decodeDescribeAclsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -345,7 +338,8 @@ func decodeDescribeAclsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -373,7 +367,8 @@ func decodeDescribeAclsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternTypeFilter = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternTypeFilter = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -419,18 +414,13 @@ func decodeDescribeAclsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -475,18 +465,13 @@ func decDescribeaclsAclDescriptionV0(b []byte, off int, a *arena.Arenas, m *desc
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -498,7 +483,8 @@ func decDescribeaclsDescribeAclsResourceV0(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -571,7 +557,8 @@ func decDescribeaclsDescribeAclsResourceV0Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -631,18 +618,13 @@ func decodeDescribeAclsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*describeacls.DescribeAclsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -707,7 +689,8 @@ func decDescribeaclsDescribeAclsResourceV1(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -729,7 +712,8 @@ func decDescribeaclsDescribeAclsResourceV1(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -789,7 +773,8 @@ func decDescribeaclsDescribeAclsResourceV1Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -811,7 +796,8 @@ func decDescribeaclsDescribeAclsResourceV1Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -856,18 +842,13 @@ func decodeDescribeAclsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*describeacls.DescribeAclsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -971,18 +952,13 @@ func decDescribeaclsAclDescriptionV2(b []byte, off int, a *arena.Arenas, m *desc
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.Operation = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PermissionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.Operation = wire.Int8(c[0:])
+		m.PermissionType = wire.Int8(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -1000,7 +976,8 @@ func decDescribeaclsDescribeAclsResourceV2(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -1028,7 +1005,8 @@ func decDescribeaclsDescribeAclsResourceV2(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -1101,7 +1079,8 @@ func decDescribeaclsDescribeAclsResourceV2Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -1129,7 +1108,8 @@ func decDescribeaclsDescribeAclsResourceV2Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.PatternType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.PatternType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -1187,18 +1167,13 @@ func decodeDescribeAclsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*describeacls.DescribeAclsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

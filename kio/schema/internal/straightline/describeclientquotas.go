@@ -32,7 +32,8 @@ func decDescribeclientquotasComponentDataV0(b []byte, off int, a *arena.Arenas, 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.MatchType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.MatchType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -88,7 +89,8 @@ func decodeDescribeClientQuotasRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.Strict = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.Strict = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -121,7 +123,8 @@ func decDescribeclientquotasComponentDataV1(b []byte, off int, a *arena.Arenas, 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.MatchType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.MatchType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -196,7 +199,8 @@ func decodeDescribeClientQuotasRequestV1(b []byte, a *arena.Arenas, p unsafe.Poi
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.Strict = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.Strict = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -265,7 +269,8 @@ func decDescribeclientquotasValueDataV0(b []byte, off int, a *arena.Arenas, m *d
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.Value = wire.Float64(b[off:])
+		c := b[off : off+8]
+		m.Value = wire.Float64(c[0:])
 		off += 8
 	}
 	return off
@@ -406,18 +411,13 @@ func decodeDescribeClientQuotasResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 	m := (*describeclientquotas.DescribeClientQuotasResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -443,8 +443,8 @@ func decodeDescribeClientQuotasResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
 				return -1
 			}
 			if n == 0 {
@@ -557,7 +557,8 @@ func decDescribeclientquotasValueDataV1(b []byte, off int, a *arena.Arenas, m *d
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.Value = wire.Float64(b[off:])
+		c := b[off : off+8]
+		m.Value = wire.Float64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {
@@ -743,18 +744,13 @@ func decodeDescribeClientQuotasResponseV1(b []byte, a *arena.Arenas, p unsafe.Po
 	m := (*describeclientquotas.DescribeClientQuotasResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -792,8 +788,8 @@ func decodeDescribeClientQuotasResponseV1(b []byte, a *arena.Arenas, p unsafe.Po
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {

@@ -89,7 +89,8 @@ func decodeDescribeClusterRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IncludeClusterAuthorizedOperations = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IncludeClusterAuthorizedOperations = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -107,18 +108,13 @@ func decodeDescribeClusterRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	m := (*describecluster.DescribeClusterRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.IncludeClusterAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.EndpointType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.IncludeClusterAuthorizedOperations = wire.Bool(c[0:])
+		m.EndpointType = wire.Int8(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -135,25 +131,14 @@ func decodeDescribeClusterRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	m := (*describecluster.DescribeClusterRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.IncludeClusterAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.EndpointType = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeFencedBrokers = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.IncludeClusterAuthorizedOperations = wire.Bool(c[0:])
+		m.EndpointType = wire.Int8(c[1:])
+		m.IncludeFencedBrokers = wire.Bool(c[2:])
+		off += 3
 	}
 	if off >= len(b) {
 		return -1
@@ -171,7 +156,8 @@ func decDescribeclusterDescribeClusterBrokerV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -199,7 +185,8 @@ func decDescribeclusterDescribeClusterBrokerV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -239,18 +226,13 @@ func decodeDescribeClusterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 	off := 0
 	m.EndpointType = 1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -298,7 +280,8 @@ func decodeDescribeClusterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -338,7 +321,8 @@ func decodeDescribeClusterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ClusterAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ClusterAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -356,18 +340,13 @@ func decodeDescribeClusterResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m := (*describecluster.DescribeClusterResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -394,7 +373,8 @@ func decodeDescribeClusterResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.EndpointType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.EndpointType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -422,7 +402,8 @@ func decodeDescribeClusterResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -462,7 +443,8 @@ func decodeDescribeClusterResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ClusterAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ClusterAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -481,7 +463,8 @@ func decDescribeclusterDescribeClusterBrokerV2(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -509,7 +492,8 @@ func decDescribeclusterDescribeClusterBrokerV2(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -537,7 +521,8 @@ func decDescribeclusterDescribeClusterBrokerV2(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsFenced = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsFenced = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -555,18 +540,13 @@ func decodeDescribeClusterResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m := (*describecluster.DescribeClusterResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -593,7 +573,8 @@ func decodeDescribeClusterResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.EndpointType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.EndpointType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -621,7 +602,8 @@ func decodeDescribeClusterResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -661,7 +643,8 @@ func decodeDescribeClusterResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ClusterAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ClusterAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {

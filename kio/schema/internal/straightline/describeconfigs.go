@@ -17,7 +17,8 @@ func decDescribeconfigsDescribeConfigsResourceV0(b []byte, off int, a *arena.Are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -143,7 +144,8 @@ func decodeDescribeConfigsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IncludeSynonyms = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IncludeSynonyms = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -181,18 +183,13 @@ func decodeDescribeConfigsRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.IncludeSynonyms = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeDocumentation = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.IncludeSynonyms = wire.Bool(c[0:])
+		m.IncludeDocumentation = wire.Bool(c[1:])
+		off += 2
 	}
 	return off
 }
@@ -203,7 +200,8 @@ func decDescribeconfigsDescribeConfigsResourceV4(b []byte, off int, a *arena.Are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -323,18 +321,13 @@ func decodeDescribeConfigsRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.IncludeSynonyms = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeDocumentation = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.IncludeSynonyms = wire.Bool(c[0:])
+		m.IncludeDocumentation = wire.Bool(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -382,25 +375,14 @@ func decDescribeconfigsDescribeConfigsResourceResultV0(b []byte, off int, a *are
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.ReadOnly = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsDefault = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsSensitive = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.ReadOnly = wire.Bool(c[0:])
+		m.IsDefault = wire.Bool(c[1:])
+		m.IsSensitive = wire.Bool(c[2:])
+		off += 3
 	}
 	return off
 }
@@ -411,7 +393,8 @@ func decDescribeconfigsDescribeConfigsResultV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -433,7 +416,8 @@ func decDescribeconfigsDescribeConfigsResultV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -489,7 +473,8 @@ func decodeDescribeConfigsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -558,7 +543,8 @@ func decDescribeconfigsDescribeConfigsSynonymV1(b []byte, off int, a *arena.Aren
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.Source = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.Source = wire.Int8(c[0:])
 		off += 1
 	}
 	return off
@@ -598,25 +584,14 @@ func decDescribeconfigsDescribeConfigsResourceResultV1(b []byte, off int, a *are
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.ReadOnly = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ConfigSource = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsSensitive = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.ReadOnly = wire.Bool(c[0:])
+		m.ConfigSource = wire.Int8(c[1:])
+		m.IsSensitive = wire.Bool(c[2:])
+		off += 3
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -654,7 +629,8 @@ func decDescribeconfigsDescribeConfigsResultV1(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -676,7 +652,8 @@ func decDescribeconfigsDescribeConfigsResultV1(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -732,7 +709,8 @@ func decodeDescribeConfigsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -798,25 +776,14 @@ func decDescribeconfigsDescribeConfigsResourceResultV3(b []byte, off int, a *are
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.ReadOnly = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ConfigSource = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsSensitive = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.ReadOnly = wire.Bool(c[0:])
+		m.ConfigSource = wire.Int8(c[1:])
+		m.IsSensitive = wire.Bool(c[2:])
+		off += 3
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -849,7 +816,8 @@ func decDescribeconfigsDescribeConfigsResourceResultV3(b []byte, off int, a *are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ConfigType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ConfigType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -876,7 +844,8 @@ func decDescribeconfigsDescribeConfigsResultV3(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -898,7 +867,8 @@ func decDescribeconfigsDescribeConfigsResultV3(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -954,7 +924,8 @@ func decodeDescribeConfigsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1035,7 +1006,8 @@ func decDescribeconfigsDescribeConfigsSynonymV4(b []byte, off int, a *arena.Aren
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.Source = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.Source = wire.Int8(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -1093,25 +1065,14 @@ func decDescribeconfigsDescribeConfigsResourceResultV4(b []byte, off int, a *are
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.ReadOnly = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ConfigSource = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsSensitive = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.ReadOnly = wire.Bool(c[0:])
+		m.ConfigSource = wire.Int8(c[1:])
+		m.IsSensitive = wire.Bool(c[2:])
+		off += 3
 	}
 	{
 		if off >= len(b) {
@@ -1150,7 +1111,8 @@ func decDescribeconfigsDescribeConfigsResourceResultV4(b []byte, off int, a *are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ConfigType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ConfigType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -1190,7 +1152,8 @@ func decDescribeconfigsDescribeConfigsResultV4(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1218,7 +1181,8 @@ func decDescribeconfigsDescribeConfigsResultV4(b []byte, off int, a *arena.Arena
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -1293,7 +1257,8 @@ func decodeDescribeConfigsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -59,8 +59,8 @@ func decodeDescribeDelegationTokenRequestV0(b []byte, a *arena.Arenas, p unsafe.
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
 				return -1
 			}
 			if n == 0 {
@@ -153,8 +153,8 @@ func decodeDescribeDelegationTokenRequestV2(b []byte, a *arena.Arenas, p unsafe.
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -249,25 +249,14 @@ func decDescribedelegationtokenDescribedDelegationTokenV0(b []byte, off int, a *
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.IssueTimestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.MaxTimestamp = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+24]
+		m.IssueTimestamp = wire.Int64(c[0:])
+		m.ExpiryTimestamp = wire.Int64(c[8:])
+		m.MaxTimestamp = wire.Int64(c[16:])
+		off += 24
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -337,7 +326,8 @@ func decodeDescribeDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -371,7 +361,8 @@ func decodeDescribeDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -476,25 +467,14 @@ func decDescribedelegationtokenDescribedDelegationTokenV2(b []byte, off int, a *
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.IssueTimestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.MaxTimestamp = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+24]
+		m.IssueTimestamp = wire.Int64(c[0:])
+		m.ExpiryTimestamp = wire.Int64(c[8:])
+		m.MaxTimestamp = wire.Int64(c[16:])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -589,7 +569,8 @@ func decodeDescribeDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -629,7 +610,8 @@ func decodeDescribeDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -729,25 +711,14 @@ func decDescribedelegationtokenDescribedDelegationTokenV3(b []byte, off int, a *
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.IssueTimestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.MaxTimestamp = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+24]
+		m.IssueTimestamp = wire.Int64(c[0:])
+		m.ExpiryTimestamp = wire.Int64(c[8:])
+		m.MaxTimestamp = wire.Int64(c[16:])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -842,7 +813,8 @@ func decodeDescribeDelegationTokenResponseV3(b []byte, a *arena.Arenas, p unsafe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -882,7 +854,8 @@ func decodeDescribeDelegationTokenResponseV3(b []byte, a *arena.Arenas, p unsafe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {

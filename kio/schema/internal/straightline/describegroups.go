@@ -98,7 +98,8 @@ func decodeDescribeGroupsRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IncludeAuthorizedOperations = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IncludeAuthorizedOperations = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -160,7 +161,8 @@ func decodeDescribeGroupsRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IncludeAuthorizedOperations = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IncludeAuthorizedOperations = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -260,7 +262,8 @@ func decDescribegroupsDescribedGroupV0(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -408,7 +411,8 @@ func decDescribegroupsDescribedGroupV0Pair(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -562,7 +566,8 @@ func decodeDescribeGroupsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -613,7 +618,8 @@ func decDescribegroupsDescribedGroupV3(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -707,7 +713,8 @@ func decDescribegroupsDescribedGroupV3(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -719,7 +726,8 @@ func decDescribegroupsDescribedGroupV3Pair(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -820,7 +828,8 @@ func decDescribegroupsDescribedGroupV3Pair(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -834,7 +843,8 @@ func decodeDescribeGroupsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -980,7 +990,8 @@ func decDescribegroupsDescribedGroupV4(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1074,7 +1085,8 @@ func decDescribegroupsDescribedGroupV4(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -1086,7 +1098,8 @@ func decDescribegroupsDescribedGroupV4Pair(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1187,7 +1200,8 @@ func decDescribegroupsDescribedGroupV4Pair(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -1201,7 +1215,8 @@ func decodeDescribeGroupsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1390,7 +1405,8 @@ func decDescribegroupsDescribedGroupV5(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1514,7 +1530,8 @@ func decDescribegroupsDescribedGroupV5(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -1581,7 +1598,8 @@ func decDescribegroupsDescribedGroupV5Pair(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1712,7 +1730,8 @@ func decDescribegroupsDescribedGroupV5Pair(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -1733,7 +1752,8 @@ func decodeDescribeGroupsResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1797,7 +1817,8 @@ func decDescribegroupsDescribedGroupV6(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1942,7 +1963,8 @@ func decDescribegroupsDescribedGroupV6(b []byte, off int, a *arena.Arenas, m *de
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -1963,7 +1985,8 @@ func decodeDescribeGroupsResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -70,8 +70,8 @@ func decodeDescribeLogDirsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
 				return -1
 			}
 			if n == 0 {
@@ -175,8 +175,8 @@ func decodeDescribeLogDirsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -206,32 +206,15 @@ func decodeDescribeLogDirsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decDescribelogdirsDescribeLogDirsPartitionV0 decodes a DescribeLogDirsPartition at version 0.
 func decDescribelogdirsDescribeLogDirsPartitionV0(b []byte, off int, a *arena.Arenas, m *describelogdirs.DescribeLogDirsPartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 21 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.PartitionSize = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.OffsetLag = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsFutureKey = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+21]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.PartitionSize = wire.Int64(c[4:])
+		m.OffsetLag = wire.Int64(c[12:])
+		m.IsFutureKey = wire.Bool(c[20:])
+		off += 21
 	}
 	return off
 }
@@ -360,7 +343,8 @@ func decDescribelogdirsDescribeLogDirsResultV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -446,7 +430,8 @@ func decDescribelogdirsDescribeLogDirsResultV0Pair(b []byte, off int, a *arena.A
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -509,7 +494,8 @@ func decodeDescribeLogDirsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -557,32 +543,15 @@ func decodeDescribeLogDirsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 // decDescribelogdirsDescribeLogDirsPartitionV2 decodes a DescribeLogDirsPartition at version 2.
 func decDescribelogdirsDescribeLogDirsPartitionV2(b []byte, off int, a *arena.Arenas, m *describelogdirs.DescribeLogDirsPartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 21 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.PartitionSize = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.OffsetLag = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsFutureKey = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+21]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.PartitionSize = wire.Int64(c[4:])
+		m.OffsetLag = wire.Int64(c[12:])
+		m.IsFutureKey = wire.Bool(c[20:])
+		off += 21
 	}
 	if off >= len(b) {
 		return -1
@@ -756,7 +725,8 @@ func decDescribelogdirsDescribeLogDirsResultV2(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -861,7 +831,8 @@ func decDescribelogdirsDescribeLogDirsResultV2Pair(b []byte, off int, a *arena.A
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -943,7 +914,8 @@ func decodeDescribeLogDirsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1006,18 +978,13 @@ func decodeDescribeLogDirsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m := (*describelogdirs.DescribeLogDirsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1080,7 +1047,8 @@ func decDescribelogdirsDescribeLogDirsResultV4(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1150,18 +1118,13 @@ func decDescribelogdirsDescribeLogDirsResultV4(b []byte, off int, a *arena.Arena
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.TotalBytes = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.UsableBytes = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.TotalBytes = wire.Int64(c[0:])
+		m.UsableBytes = wire.Int64(c[8:])
+		off += 16
 	}
 	if off >= len(b) {
 		return -1
@@ -1179,7 +1142,8 @@ func decDescribelogdirsDescribeLogDirsResultV4Pair(b []byte, off int, a *arena.A
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1244,18 +1208,13 @@ func decDescribelogdirsDescribeLogDirsResultV4Pair(b []byte, off int, a *arena.A
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.TotalBytes = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.UsableBytes = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.TotalBytes = wire.Int64(c[0:])
+		m.UsableBytes = wire.Int64(c[8:])
+		off += 16
 	}
 	if off >= len(b) {
 		return -1
@@ -1272,18 +1231,13 @@ func decodeDescribeLogDirsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m := (*describelogdirs.DescribeLogDirsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1346,7 +1300,8 @@ func decDescribelogdirsDescribeLogDirsResultV5(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1416,25 +1371,14 @@ func decDescribelogdirsDescribeLogDirsResultV5(b []byte, off int, a *arena.Arena
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.TotalBytes = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.UsableBytes = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsCordoned = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.TotalBytes = wire.Int64(c[0:])
+		m.UsableBytes = wire.Int64(c[8:])
+		m.IsCordoned = wire.Bool(c[16:])
+		off += 17
 	}
 	if off >= len(b) {
 		return -1
@@ -1452,7 +1396,8 @@ func decDescribelogdirsDescribeLogDirsResultV5Pair(b []byte, off int, a *arena.A
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1517,25 +1462,14 @@ func decDescribelogdirsDescribeLogDirsResultV5Pair(b []byte, off int, a *arena.A
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.TotalBytes = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.UsableBytes = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsCordoned = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.TotalBytes = wire.Int64(c[0:])
+		m.UsableBytes = wire.Int64(c[8:])
+		m.IsCordoned = wire.Bool(c[16:])
+		off += 17
 	}
 	if off >= len(b) {
 		return -1
@@ -1552,18 +1486,13 @@ func decodeDescribeLogDirsResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m := (*describelogdirs.DescribeLogDirsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -126,46 +126,17 @@ func decodeDescribeProducersRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 // decDescribeproducersProducerStateV0 decodes a ProducerState at version 0.
 func decDescribeproducersProducerStateV0(b []byte, off int, a *arena.Arenas, m *describeproducers.ProducerState) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 36 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LastSequence = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastTimestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CoordinatorEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CurrentTxnStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+36]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int32(c[8:])
+		m.LastSequence = wire.Int32(c[12:])
+		m.LastTimestamp = wire.Int64(c[16:])
+		m.CoordinatorEpoch = wire.Int32(c[24:])
+		m.CurrentTxnStartOffset = wire.Int64(c[28:])
+		off += 36
 	}
 	if off >= len(b) {
 		return -1
@@ -180,18 +151,13 @@ func decDescribeproducersProducerStateV0(b []byte, off int, a *arena.Arenas, m *
 // decDescribeproducersPartitionResponseV0 decodes a PartitionResponse at version 0.
 func decDescribeproducersPartitionResponseV0(b []byte, off int, a *arena.Arenas, m *describeproducers.PartitionResponse) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -419,7 +385,8 @@ func decodeDescribeProducersResponseV0(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

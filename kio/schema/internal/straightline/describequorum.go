@@ -18,7 +18,8 @@ func decDescribequorumDescribeQuorumRequestPartitionDataV0(b []byte, off int, a 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -249,18 +250,13 @@ func decDescribequorumReplicaStateV0(b []byte, off int, a *arena.Arenas, m *desc
 	m.LastFetchTimestamp = -1
 	m.LastCaughtUpTimestamp = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogEndOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.LogEndOffset = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -276,39 +272,16 @@ func decDescribequorumReplicaStateV0(b []byte, off int, a *arena.Arenas, m *desc
 func decDescribequorumDescribeQuorumResponsePartitionDataV0(b []byte, off int, a *arena.Arenas, m *describequorum.DescribeQuorumResponsePartitionData) int {
 	m.ErrorMessage = a.StringPtr("", len(b)-off+1)
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+22]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		m.HighWatermark = wire.Int64(c[14:])
+		off += 22
 	}
 	{
 		if off >= len(b) {
@@ -410,39 +383,16 @@ func peekDescribequorumDescribeQuorumResponsePartitionDataV0(b []byte, off int) 
 func decDescribequorumDescribeQuorumResponsePartitionDataV0Pair(b []byte, off int, a *arena.Arenas, m *describequorum.DescribeQuorumResponsePartitionData, spare *[1]describequorum.ReplicaState) int {
 	m.ErrorMessage = a.StringPtr("", len(b)-off+1)
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+22]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		m.HighWatermark = wire.Int64(c[14:])
+		off += 22
 	}
 	{
 		if off >= len(b) {
@@ -688,7 +638,8 @@ func decodeDescribeQuorumResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -749,32 +700,15 @@ func decodeDescribeQuorumResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decDescribequorumReplicaStateV1 decodes a ReplicaState at version 1.
 func decDescribequorumReplicaStateV1(b []byte, off int, a *arena.Arenas, m *describequorum.ReplicaState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 28 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogEndOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastFetchTimestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastCaughtUpTimestamp = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+28]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.LogEndOffset = wire.Int64(c[4:])
+		m.LastFetchTimestamp = wire.Int64(c[12:])
+		m.LastCaughtUpTimestamp = wire.Int64(c[20:])
+		off += 28
 	}
 	if off >= len(b) {
 		return -1
@@ -790,39 +724,16 @@ func decDescribequorumReplicaStateV1(b []byte, off int, a *arena.Arenas, m *desc
 func decDescribequorumDescribeQuorumResponsePartitionDataV1(b []byte, off int, a *arena.Arenas, m *describequorum.DescribeQuorumResponsePartitionData) int {
 	m.ErrorMessage = a.StringPtr("", len(b)-off+1)
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+22]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		m.HighWatermark = wire.Int64(c[14:])
+		off += 22
 	}
 	{
 		if off >= len(b) {
@@ -904,39 +815,16 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV1(b []byte, off int, a
 func decDescribequorumDescribeQuorumResponsePartitionDataV1Pair(b []byte, off int, a *arena.Arenas, m *describequorum.DescribeQuorumResponsePartitionData, spare *[1]describequorum.ReplicaState) int {
 	m.ErrorMessage = a.StringPtr("", len(b)-off+1)
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+22]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		m.HighWatermark = wire.Int64(c[14:])
+		off += 22
 	}
 	{
 		if off >= len(b) {
@@ -1182,7 +1070,8 @@ func decodeDescribeQuorumResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1243,39 +1132,16 @@ func decodeDescribeQuorumResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decDescribequorumReplicaStateV2 decodes a ReplicaState at version 2.
 func decDescribequorumReplicaStateV2(b []byte, off int, a *arena.Arenas, m *describequorum.ReplicaState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 44 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.ReplicaDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogEndOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastFetchTimestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastCaughtUpTimestamp = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+44]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.ReplicaDirectoryId = kio.UUID(c[4 : 4+16])
+		m.LogEndOffset = wire.Int64(c[20:])
+		m.LastFetchTimestamp = wire.Int64(c[28:])
+		m.LastCaughtUpTimestamp = wire.Int64(c[36:])
+		off += 44
 	}
 	if off >= len(b) {
 		return -1
@@ -1290,18 +1156,13 @@ func decDescribequorumReplicaStateV2(b []byte, off int, a *arena.Arenas, m *desc
 // decDescribequorumDescribeQuorumResponsePartitionDataV2 decodes a DescribeQuorumResponsePartitionData at version 2.
 func decDescribequorumDescribeQuorumResponsePartitionDataV2(b []byte, off int, a *arena.Arenas, m *describequorum.DescribeQuorumResponsePartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1325,25 +1186,14 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV2(b []byte, off int, a
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.LeaderId = common.BrokerId(wire.Int32(c[0:]))
+		m.LeaderEpoch = wire.Int32(c[4:])
+		m.HighWatermark = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -1608,7 +1458,8 @@ func decDescribequorumListenerV2(b []byte, off int, a *arena.Arenas, m *describe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -1627,7 +1478,8 @@ func decDescribequorumNodeV2(b []byte, off int, a *arena.Arenas, m *describequor
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1687,7 +1539,8 @@ func decDescribequorumNodeV2Pair(b []byte, off int, a *arena.Arenas, m *describe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1748,7 +1601,8 @@ func decodeDescribeQuorumResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{

@@ -115,8 +115,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0(b []byt
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -196,8 +196,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0Pair(b [
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -294,32 +294,15 @@ func decodeDescribeShareGroupOffsetsRequestV0(b []byte, a *arena.Arenas, p unsaf
 func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV0(b []byte, off int, a *arena.Arenas, m *describesharegroupoffsets.DescribeShareGroupOffsetsResponsePartition) int {
 	m.Lag = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 18 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+18]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.StartOffset = wire.Int64(c[4:])
+		m.LeaderEpoch = wire.Int32(c[12:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[16:]))
+		off += 18
 	}
 	{
 		if off >= len(b) {
@@ -379,7 +362,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0(b []by
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -470,7 +454,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0Pair(b 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -595,7 +580,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0(b []by
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -696,7 +682,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0Pair(b 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -738,7 +725,8 @@ func decodeDescribeShareGroupOffsetsResponseV0(b []byte, a *arena.Arenas, p unsa
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -799,39 +787,16 @@ func decodeDescribeShareGroupOffsetsResponseV0(b []byte, a *arena.Arenas, p unsa
 // decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV1 decodes a DescribeShareGroupOffsetsResponsePartition at version 1.
 func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV1(b []byte, off int, a *arena.Arenas, m *describesharegroupoffsets.DescribeShareGroupOffsetsResponsePartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 26 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Lag = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+26]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.StartOffset = wire.Int64(c[4:])
+		m.LeaderEpoch = wire.Int32(c[12:])
+		m.Lag = wire.Int64(c[16:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[24:]))
+		off += 26
 	}
 	{
 		if off >= len(b) {
@@ -891,7 +856,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1(b []by
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -964,7 +930,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1Pair(b 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1089,7 +1056,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1(b []by
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1190,7 +1158,8 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1Pair(b 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1232,7 +1201,8 @@ func decodeDescribeShareGroupOffsetsResponseV1(b []byte, a *arena.Arenas, p unsa
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -72,7 +72,8 @@ func decDescribetopicpartitionsCursorV0(b []byte, off int, a *arena.Arenas, m *d
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -126,7 +127,8 @@ func decodeDescribeTopicPartitionsRequestV0(b []byte, a *arena.Arenas, p unsafe.
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ResponsePartitionLimit = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ResponsePartitionLimit = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -157,32 +159,15 @@ func decodeDescribeTopicPartitionsRequestV0(b []byte, a *arena.Arenas, p unsafe.
 // decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0 decodes a DescribeTopicPartitionsResponsePartition at version 0.
 func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []byte, off int, a *arena.Arenas, m *describetopicpartitions.DescribeTopicPartitionsResponsePartition) int {
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.PartitionIndex = wire.Int32(c[2:])
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	{
 		if off >= len(b) {
@@ -360,7 +345,8 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0(b []byte, 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -385,18 +371,13 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0(b []byte, 
 		}
 	}
 	{
-		if len(b)-off < 16 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsInternal = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.TopicId = kio.UUID(c[0 : 0+16])
+		m.IsInternal = wire.Bool(c[16:])
+		off += 17
 	}
 	{
 		if off >= len(b) {
@@ -435,7 +416,8 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0(b []byte, 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TopicAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TopicAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -456,7 +438,8 @@ func decodeDescribeTopicPartitionsResponseV0(b []byte, a *arena.Arenas, p unsafe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

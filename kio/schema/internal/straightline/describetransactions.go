@@ -144,7 +144,8 @@ func decDescribetransactionsTransactionStateV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -190,32 +191,15 @@ func decDescribetransactionsTransactionStateV0(b []byte, off int, a *arena.Arena
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.TransactionTimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.TransactionStartTimeMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+22]
+		m.TransactionTimeoutMs = wire.Int32(c[0:])
+		m.TransactionStartTimeMs = wire.Int64(c[4:])
+		m.ProducerId = common.ProducerId(wire.Int64(c[12:]))
+		m.ProducerEpoch = wire.Int16(c[20:])
+		off += 22
 	}
 	{
 		if off >= len(b) {
@@ -306,7 +290,8 @@ func decDescribetransactionsTransactionStateV0Pair(b []byte, off int, a *arena.A
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -352,32 +337,15 @@ func decDescribetransactionsTransactionStateV0Pair(b []byte, off int, a *arena.A
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.TransactionTimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.TransactionStartTimeMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+22]
+		m.TransactionTimeoutMs = wire.Int32(c[0:])
+		m.TransactionStartTimeMs = wire.Int64(c[4:])
+		m.ProducerId = common.ProducerId(wire.Int64(c[12:]))
+		m.ProducerEpoch = wire.Int16(c[20:])
+		off += 22
 	}
 	{
 		if off >= len(b) {
@@ -437,7 +405,8 @@ func decodeDescribeTransactionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

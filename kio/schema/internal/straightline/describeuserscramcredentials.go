@@ -63,8 +63,8 @@ func decodeDescribeUserScramCredentialsRequestV0(b []byte, a *arena.Arenas, p un
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
 				return -1
 			}
 			if n == 0 {
@@ -94,18 +94,13 @@ func decodeDescribeUserScramCredentialsRequestV0(b []byte, a *arena.Arenas, p un
 // decDescribeuserscramcredentialsCredentialInfoV0 decodes a CredentialInfo at version 0.
 func decDescribeuserscramcredentialsCredentialInfoV0(b []byte, off int, a *arena.Arenas, m *describeuserscramcredentials.CredentialInfo) int {
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.Mechanism = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Iterations = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+5]
+		m.Mechanism = wire.Int8(c[0:])
+		m.Iterations = wire.Int32(c[1:])
+		off += 5
 	}
 	if off >= len(b) {
 		return -1
@@ -144,7 +139,8 @@ func decDescribeuserscramcredentialsDescribeUserScramCredentialsResultV0(b []byt
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -216,18 +212,13 @@ func decodeDescribeUserScramCredentialsResponseV0(b []byte, a *arena.Arenas, p u
 	m := (*describeuserscramcredentials.DescribeUserScramCredentialsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

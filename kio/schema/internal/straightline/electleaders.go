@@ -70,8 +70,8 @@ func decodeElectLeadersRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
 				return -1
 			}
 			if n == 0 {
@@ -92,7 +92,8 @@ func decodeElectLeadersRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -106,7 +107,8 @@ func decodeElectLeadersRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ElectionType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ElectionType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -118,8 +120,8 @@ func decodeElectLeadersRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
 				return -1
 			}
 			if n == 0 {
@@ -140,7 +142,8 @@ func decodeElectLeadersRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -219,7 +222,8 @@ func decodeElectLeadersRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ElectionType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ElectionType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -237,8 +241,8 @@ func decodeElectLeadersRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -259,7 +263,8 @@ func decodeElectLeadersRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -275,18 +280,13 @@ func decodeElectLeadersRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 // decElectleadersPartitionResultV0 decodes a PartitionResult at version 0.
 func decElectleadersPartitionResultV0(b []byte, off int, a *arena.Arenas, m *electleaders.PartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionId = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -430,7 +430,8 @@ func decodeElectLeadersResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -480,18 +481,13 @@ func decodeElectLeadersResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*electleaders.ElectLeadersResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -538,18 +534,13 @@ func decodeElectLeadersResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 // decElectleadersPartitionResultV2 decodes a PartitionResult at version 2.
 func decElectleadersPartitionResultV2(b []byte, off int, a *arena.Arenas, m *electleaders.PartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionId = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -741,18 +732,13 @@ func decodeElectLeadersResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*electleaders.ElectLeadersResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

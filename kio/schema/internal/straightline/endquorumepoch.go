@@ -16,25 +16,14 @@ import (
 func decEndquorumepochEndQuorumEpochRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *endquorumepoch.EndQuorumEpochRequestPartitionData) int {
 	m.PreferredCandidates = []endquorumepoch.ReplicaInfo{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LeaderId = common.BrokerId(wire.Int32(c[4:]))
+		m.LeaderEpoch = wire.Int32(c[8:])
+		off += 12
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -246,18 +235,13 @@ func decodeEndQuorumEpochRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 // decEndquorumepochReplicaInfoV1 decodes a ReplicaInfo at version 1.
 func decEndquorumepochReplicaInfoV1(b []byte, off int, a *arena.Arenas, m *endquorumepoch.ReplicaInfo) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 20 {
 			return -1
 		}
-		m.CandidateId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.CandidateDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
+		c := b[off : off+20]
+		m.CandidateId = common.BrokerId(wire.Int32(c[0:]))
+		m.CandidateDirectoryId = kio.UUID(c[4 : 4+16])
+		off += 20
 	}
 	if off >= len(b) {
 		return -1
@@ -273,25 +257,14 @@ func decEndquorumepochReplicaInfoV1(b []byte, off int, a *arena.Arenas, m *endqu
 func decEndquorumepochEndQuorumEpochRequestPartitionDataV1(b []byte, off int, a *arena.Arenas, m *endquorumepoch.EndQuorumEpochRequestPartitionData) int {
 	m.PreferredSuccessors = []int32{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LeaderId = common.BrokerId(wire.Int32(c[4:]))
+		m.LeaderEpoch = wire.Int32(c[8:])
+		off += 12
 	}
 	{
 		if off >= len(b) {
@@ -354,25 +327,14 @@ func peekEndquorumepochEndQuorumEpochRequestPartitionDataV1(b []byte, off int) b
 func decEndquorumepochEndQuorumEpochRequestPartitionDataV1Pair(b []byte, off int, a *arena.Arenas, m *endquorumepoch.EndQuorumEpochRequestPartitionData, spare *[1]endquorumepoch.ReplicaInfo) int {
 	m.PreferredSuccessors = []int32{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LeaderId = common.BrokerId(wire.Int32(c[4:]))
+		m.LeaderEpoch = wire.Int32(c[8:])
+		off += 12
 	}
 	{
 		if off >= len(b) {
@@ -638,7 +600,8 @@ func decEndquorumepochLeaderEndpointV1(b []byte, off int, a *arena.Arenas, m *en
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -767,32 +730,15 @@ func decodeEndQuorumEpochRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 // decEndquorumepochEndQuorumEpochResponsePartitionDataV0 decodes a EndQuorumEpochResponsePartitionData at version 0.
 func decEndquorumepochEndQuorumEpochResponsePartitionDataV0(b []byte, off int, a *arena.Arenas, m *endquorumepoch.EndQuorumEpochResponsePartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	return off
 }
@@ -907,7 +853,8 @@ func decodeEndQuorumEpochResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -955,32 +902,15 @@ func decodeEndQuorumEpochResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decEndquorumepochEndQuorumEpochResponsePartitionDataV1 decodes a EndQuorumEpochResponsePartitionData at version 1.
 func decEndquorumepochEndQuorumEpochResponsePartitionDataV1(b []byte, off int, a *arena.Arenas, m *endquorumepoch.EndQuorumEpochResponsePartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	if off >= len(b) {
 		return -1
@@ -1137,7 +1067,8 @@ func decEndquorumepochNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *endq
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1165,7 +1096,8 @@ func decEndquorumepochNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *endq
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -1187,7 +1119,8 @@ func decodeEndQuorumEpochResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{

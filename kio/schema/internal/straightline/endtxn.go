@@ -137,25 +137,14 @@ func decodeEndTxnRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.Committed = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.Committed = wire.Bool(c[10:])
+		off += 11
 	}
 	return off
 }
@@ -186,25 +175,14 @@ func decodeEndTxnRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.Committed = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.Committed = wire.Bool(c[10:])
+		off += 11
 	}
 	if off >= len(b) {
 		return -1
@@ -223,18 +201,13 @@ func decodeEndTxnResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ProducerId = -1
 	m.ProducerEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -246,18 +219,13 @@ func decodeEndTxnResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ProducerId = -1
 	m.ProducerEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -274,32 +242,15 @@ func decodeEndTxnResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*endtxn.EndTxnResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+16]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.ProducerId = common.ProducerId(wire.Int64(c[6:]))
+		m.ProducerEpoch = wire.Int16(c[14:])
+		off += 16
 	}
 	if off >= len(b) {
 		return -1

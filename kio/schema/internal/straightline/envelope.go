@@ -188,7 +188,8 @@ func decodeEnvelopeResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {

@@ -115,7 +115,8 @@ func decodeExpireDelegationTokenRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.ExpiryTimePeriodMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.ExpiryTimePeriodMs = wire.Int64(c[0:])
 		off += 8
 	}
 	return off
@@ -150,7 +151,8 @@ func decodeExpireDelegationTokenRequestV2(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.ExpiryTimePeriodMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.ExpiryTimePeriodMs = wire.Int64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {
@@ -168,25 +170,14 @@ func decodeExpireDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 	m := (*expiredelegationtoken.ExpireDelegationTokenResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.ExpiryTimestampMs = wire.Int64(c[2:])
+		m.ThrottleTimeMs = wire.Int32(c[10:])
+		off += 14
 	}
 	return off
 }
@@ -196,25 +187,14 @@ func decodeExpireDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe.P
 	m := (*expiredelegationtoken.ExpireDelegationTokenResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.ExpiryTimestampMs = wire.Int64(c[2:])
+		m.ThrottleTimeMs = wire.Int32(c[10:])
+		off += 14
 	}
 	if off >= len(b) {
 		return -1

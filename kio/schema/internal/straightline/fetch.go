@@ -19,25 +19,14 @@ func decFetchFetchPartitionV0(b []byte, off int, a *arena.Arenas, m *fetch.Fetch
 	m.LogStartOffset = -1
 	m.HighWatermark = 9223372036854775807
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.FetchOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionMaxBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.Partition = wire.Int32(c[0:])
+		m.FetchOffset = wire.Int64(c[4:])
+		m.PartitionMaxBytes = wire.Int32(c[12:])
+		off += 16
 	}
 	return off
 }
@@ -168,25 +157,14 @@ func decodeFetchRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.SessionEpoch = -1
 	m.ForgottenTopicsData = []fetch.ForgottenTopic{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+12]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		off += 12
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -239,32 +217,15 @@ func decodeFetchRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.SessionEpoch = -1
 	m.ForgottenTopicsData = []fetch.ForgottenTopic{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -317,39 +278,16 @@ func decodeFetchRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.SessionEpoch = -1
 	m.ForgottenTopicsData = []fetch.ForgottenTopic{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		m.IsolationLevel = wire.Int8(c[16:])
+		off += 17
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -399,32 +337,15 @@ func decFetchFetchPartitionV5(b []byte, off int, a *arena.Arenas, m *fetch.Fetch
 	m.LastFetchedEpoch = -1
 	m.HighWatermark = 9223372036854775807
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.FetchOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionMaxBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+24]
+		m.Partition = wire.Int32(c[0:])
+		m.FetchOffset = wire.Int64(c[4:])
+		m.LogStartOffset = wire.Int64(c[12:])
+		m.PartitionMaxBytes = wire.Int32(c[20:])
+		off += 24
 	}
 	return off
 }
@@ -539,39 +460,16 @@ func decodeFetchRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.SessionEpoch = -1
 	m.ForgottenTopicsData = []fetch.ForgottenTopic{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		m.IsolationLevel = wire.Int8(c[16:])
+		off += 17
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -668,53 +566,18 @@ func decodeFetchRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ReplicaState.ReplicaId = -1
 	m.ReplicaState.ReplicaEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 25 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+25]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		m.IsolationLevel = wire.Int8(c[16:])
+		m.SessionId = wire.Int32(c[17:])
+		m.SessionEpoch = wire.Int32(c[21:])
+		off += 25
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -790,39 +653,16 @@ func decFetchFetchPartitionV9(b []byte, off int, a *arena.Arenas, m *fetch.Fetch
 	m.LastFetchedEpoch = -1
 	m.HighWatermark = 9223372036854775807
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 28 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.FetchOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionMaxBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+28]
+		m.Partition = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		m.FetchOffset = wire.Int64(c[8:])
+		m.LogStartOffset = wire.Int64(c[16:])
+		m.PartitionMaxBytes = wire.Int32(c[24:])
+		off += 28
 	}
 	return off
 }
@@ -935,53 +775,18 @@ func decodeFetchRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ReplicaState.ReplicaId = -1
 	m.ReplicaState.ReplicaEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 25 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+25]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		m.IsolationLevel = wire.Int8(c[16:])
+		m.SessionId = wire.Int32(c[17:])
+		m.SessionEpoch = wire.Int32(c[21:])
+		off += 25
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1059,53 +864,18 @@ func decodeFetchRequestV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ReplicaState.ReplicaId = -1
 	m.ReplicaState.ReplicaEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 25 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+25]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		m.IsolationLevel = wire.Int8(c[16:])
+		m.SessionId = wire.Int32(c[17:])
+		m.SessionEpoch = wire.Int32(c[21:])
+		off += 25
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1195,46 +965,17 @@ func decodeFetchRequestV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 func decFetchFetchPartitionV12(b []byte, off int, a *arena.Arenas, m *fetch.FetchPartition) int {
 	m.HighWatermark = 9223372036854775807
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 32 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.FetchOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LastFetchedEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionMaxBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+32]
+		m.Partition = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		m.FetchOffset = wire.Int64(c[8:])
+		m.LastFetchedEpoch = wire.Int32(c[16:])
+		m.LogStartOffset = wire.Int64(c[20:])
+		m.PartitionMaxBytes = wire.Int32(c[28:])
+		off += 32
 	}
 	if off >= len(b) {
 		return -1
@@ -1472,53 +1213,18 @@ func decodeFetchRequestV12(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ReplicaState.ReplicaId = -1
 	m.ReplicaState.ReplicaEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 25 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+25]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		m.IsolationLevel = wire.Int8(c[16:])
+		m.SessionId = wire.Int32(c[17:])
+		m.SessionEpoch = wire.Int32(c[21:])
+		off += 25
 	}
 	{
 		if off >= len(b) {
@@ -1685,7 +1391,8 @@ func decFetchFetchTopicV13(b []byte, off int, a *arena.Arenas, m *fetch.FetchTop
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1745,7 +1452,8 @@ func decFetchFetchTopicV13Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetc
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1804,7 +1512,8 @@ func decFetchForgottenTopicV13(b []byte, off int, a *arena.Arenas, m *fetch.Forg
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1856,53 +1565,18 @@ func decodeFetchRequestV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ReplicaState.ReplicaId = -1
 	m.ReplicaState.ReplicaEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 25 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+25]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		m.IsolationLevel = wire.Int8(c[16:])
+		m.SessionId = wire.Int32(c[17:])
+		m.SessionEpoch = wire.Int32(c[21:])
+		off += 25
 	}
 	{
 		if off >= len(b) {
@@ -2066,18 +1740,13 @@ func decodeFetchRequestV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 // decFetchReplicaStateV15 decodes a ReplicaState at version 15.
 func decFetchReplicaStateV15(b []byte, off int, a *arena.Arenas, m *fetch.ReplicaState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ReplicaEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.ReplicaEpoch = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -2097,46 +1766,17 @@ func decodeFetchRequestV15(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ReplicaState.ReplicaId = -1
 	m.ReplicaState.ReplicaEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 21 {
 			return -1
 		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+21]
+		m.MaxWaitMs = wire.Int32(c[0:])
+		m.MinBytes = wire.Int32(c[4:])
+		m.MaxBytes = wire.Int32(c[8:])
+		m.IsolationLevel = wire.Int8(c[12:])
+		m.SessionId = wire.Int32(c[13:])
+		m.SessionEpoch = wire.Int32(c[17:])
+		off += 21
 	}
 	{
 		if off >= len(b) {
@@ -2313,46 +1953,17 @@ func decodeFetchRequestV15(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 func decFetchFetchPartitionV17(b []byte, off int, a *arena.Arenas, m *fetch.FetchPartition) int {
 	m.HighWatermark = 9223372036854775807
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 32 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.FetchOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LastFetchedEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionMaxBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+32]
+		m.Partition = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		m.FetchOffset = wire.Int64(c[8:])
+		m.LastFetchedEpoch = wire.Int32(c[16:])
+		m.LogStartOffset = wire.Int64(c[20:])
+		m.PartitionMaxBytes = wire.Int32(c[28:])
+		off += 32
 	}
 	if off >= len(b) {
 		return -1
@@ -2406,7 +2017,8 @@ func decFetchFetchTopicV17(b []byte, off int, a *arena.Arenas, m *fetch.FetchTop
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2458,7 +2070,8 @@ func decFetchFetchTopicV17Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetc
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2519,46 +2132,17 @@ func decodeFetchRequestV17(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ReplicaState.ReplicaId = -1
 	m.ReplicaState.ReplicaEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 21 {
 			return -1
 		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+21]
+		m.MaxWaitMs = wire.Int32(c[0:])
+		m.MinBytes = wire.Int32(c[4:])
+		m.MaxBytes = wire.Int32(c[8:])
+		m.IsolationLevel = wire.Int8(c[12:])
+		m.SessionId = wire.Int32(c[13:])
+		m.SessionEpoch = wire.Int32(c[17:])
+		off += 21
 	}
 	{
 		if off >= len(b) {
@@ -2735,46 +2319,17 @@ func decodeFetchRequestV17(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 func decFetchFetchPartitionV18(b []byte, off int, a *arena.Arenas, m *fetch.FetchPartition) int {
 	m.HighWatermark = 9223372036854775807
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 32 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.FetchOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LastFetchedEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionMaxBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+32]
+		m.Partition = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		m.FetchOffset = wire.Int64(c[8:])
+		m.LastFetchedEpoch = wire.Int32(c[16:])
+		m.LogStartOffset = wire.Int64(c[20:])
+		m.PartitionMaxBytes = wire.Int32(c[28:])
+		off += 32
 	}
 	if off >= len(b) {
 		return -1
@@ -2842,7 +2397,8 @@ func decFetchFetchTopicV18(b []byte, off int, a *arena.Arenas, m *fetch.FetchTop
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2894,7 +2450,8 @@ func decFetchFetchTopicV18Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetc
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2955,46 +2512,17 @@ func decodeFetchRequestV18(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m.ReplicaState.ReplicaId = -1
 	m.ReplicaState.ReplicaEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 21 {
 			return -1
 		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+21]
+		m.MaxWaitMs = wire.Int32(c[0:])
+		m.MinBytes = wire.Int32(c[4:])
+		m.MaxBytes = wire.Int32(c[8:])
+		m.IsolationLevel = wire.Int8(c[12:])
+		m.SessionId = wire.Int32(c[13:])
+		m.SessionEpoch = wire.Int32(c[17:])
+		off += 21
 	}
 	{
 		if off >= len(b) {
@@ -3180,25 +2708,14 @@ func decFetchPartitionDataV0(b []byte, off int, a *arena.Arenas, m *fetch.Partit
 	m.AbortedTransactions = []fetch.AbortedTransaction{}
 	m.PreferredReadReplica = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+14]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.HighWatermark = wire.Int64(c[6:])
+		off += 14
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -3375,7 +2892,8 @@ func decodeFetchResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -3423,18 +2941,13 @@ func decodeFetchResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 // decFetchAbortedTransactionV4 decodes a AbortedTransaction at version 4.
 func decFetchAbortedTransactionV4(b []byte, off int, a *arena.Arenas, m *fetch.AbortedTransaction) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.FirstOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.FirstOffset = wire.Int64(c[8:])
+		off += 16
 	}
 	return off
 }
@@ -3450,32 +2963,15 @@ func decFetchPartitionDataV4(b []byte, off int, a *arena.Arenas, m *fetch.Partit
 	m.SnapshotId.Epoch = -1
 	m.PreferredReadReplica = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastStableOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+22]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.HighWatermark = wire.Int64(c[6:])
+		m.LastStableOffset = wire.Int64(c[14:])
+		off += 22
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -3486,8 +2982,8 @@ func decFetchPartitionDataV4(b []byte, off int, a *arena.Arenas, m *fetch.Partit
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
 				return -1
 			}
 			if n == 0 {
@@ -3550,32 +3046,15 @@ func decFetchPartitionDataV4Pair(b []byte, off int, a *arena.Arenas, m *fetch.Pa
 	m.SnapshotId.Epoch = -1
 	m.PreferredReadReplica = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastStableOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+22]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.HighWatermark = wire.Int64(c[6:])
+		m.LastStableOffset = wire.Int64(c[14:])
+		off += 22
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -3586,8 +3065,8 @@ func decFetchPartitionDataV4Pair(b []byte, off int, a *arena.Arenas, m *fetch.Pa
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
 				return -1
 			}
 			if n == 0 {
@@ -3751,7 +3230,8 @@ func decodeFetchResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -3806,39 +3286,16 @@ func decFetchPartitionDataV5(b []byte, off int, a *arena.Arenas, m *fetch.Partit
 	m.SnapshotId.Epoch = -1
 	m.PreferredReadReplica = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastStableOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.HighWatermark = wire.Int64(c[6:])
+		m.LastStableOffset = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -3849,8 +3306,8 @@ func decFetchPartitionDataV5(b []byte, off int, a *arena.Arenas, m *fetch.Partit
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
 				return -1
 			}
 			if n == 0 {
@@ -3915,39 +3372,16 @@ func decFetchPartitionDataV5Pair(b []byte, off int, a *arena.Arenas, m *fetch.Pa
 	m.SnapshotId.Epoch = -1
 	m.PreferredReadReplica = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastStableOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.HighWatermark = wire.Int64(c[6:])
+		m.LastStableOffset = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -3958,8 +3392,8 @@ func decFetchPartitionDataV5Pair(b []byte, off int, a *arena.Arenas, m *fetch.Pa
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
 				return -1
 			}
 			if n == 0 {
@@ -4123,7 +3557,8 @@ func decodeFetchResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -4174,25 +3609,14 @@ func decodeFetchResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	off := 0
 	m.NodeEndpoints = []fetch.NodeEndpoint{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.SessionId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -4245,39 +3669,16 @@ func decFetchPartitionDataV11(b []byte, off int, a *arena.Arenas, m *fetch.Parti
 	m.SnapshotId.EndOffset = -1
 	m.SnapshotId.Epoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastStableOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.HighWatermark = wire.Int64(c[6:])
+		m.LastStableOffset = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -4288,8 +3689,8 @@ func decFetchPartitionDataV11(b []byte, off int, a *arena.Arenas, m *fetch.Parti
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
 				return -1
 			}
 			if n == 0 {
@@ -4310,7 +3711,8 @@ func decFetchPartitionDataV11(b []byte, off int, a *arena.Arenas, m *fetch.Parti
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PreferredReadReplica = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.PreferredReadReplica = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -4340,39 +3742,16 @@ func decFetchPartitionDataV11Pair(b []byte, off int, a *arena.Arenas, m *fetch.P
 	m.SnapshotId.EndOffset = -1
 	m.SnapshotId.Epoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastStableOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.HighWatermark = wire.Int64(c[6:])
+		m.LastStableOffset = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -4383,8 +3762,8 @@ func decFetchPartitionDataV11Pair(b []byte, off int, a *arena.Arenas, m *fetch.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
 				return -1
 			}
 			if n == 0 {
@@ -4412,7 +3791,8 @@ func decFetchPartitionDataV11Pair(b []byte, off int, a *arena.Arenas, m *fetch.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PreferredReadReplica = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.PreferredReadReplica = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -4552,25 +3932,14 @@ func decodeFetchResponseV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	off := 0
 	m.NodeEndpoints = []fetch.NodeEndpoint{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.SessionId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -4617,18 +3986,13 @@ func decodeFetchResponseV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 // decFetchAbortedTransactionV12 decodes a AbortedTransaction at version 12.
 func decFetchAbortedTransactionV12(b []byte, off int, a *arena.Arenas, m *fetch.AbortedTransaction) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.FirstOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.FirstOffset = wire.Int64(c[8:])
+		off += 16
 	}
 	if off >= len(b) {
 		return -1
@@ -4643,18 +4007,13 @@ func decFetchAbortedTransactionV12(b []byte, off int, a *arena.Arenas, m *fetch.
 // decFetchEpochEndOffsetV12 decodes a EpochEndOffset at version 12.
 func decFetchEpochEndOffsetV12(b []byte, off int, a *arena.Arenas, m *fetch.EpochEndOffset) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.Epoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.EndOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.Epoch = wire.Int32(c[0:])
+		m.EndOffset = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -4669,18 +4028,13 @@ func decFetchEpochEndOffsetV12(b []byte, off int, a *arena.Arenas, m *fetch.Epoc
 // decFetchLeaderIdAndEpochV12 decodes a LeaderIdAndEpoch at version 12.
 func decFetchLeaderIdAndEpochV12(b []byte, off int, a *arena.Arenas, m *fetch.LeaderIdAndEpoch) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.LeaderId = common.BrokerId(wire.Int32(c[0:]))
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	if off >= len(b) {
 		return -1
@@ -4695,18 +4049,13 @@ func decFetchLeaderIdAndEpochV12(b []byte, off int, a *arena.Arenas, m *fetch.Le
 // decFetchSnapshotIdV12 decodes a SnapshotId at version 12.
 func decFetchSnapshotIdV12(b []byte, off int, a *arena.Arenas, m *fetch.SnapshotId) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.EndOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Epoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+12]
+		m.EndOffset = wire.Int64(c[0:])
+		m.Epoch = wire.Int32(c[8:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -4727,39 +4076,16 @@ func decFetchPartitionDataV12(b []byte, off int, a *arena.Arenas, m *fetch.Parti
 	m.SnapshotId.EndOffset = -1
 	m.SnapshotId.Epoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastStableOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.HighWatermark = wire.Int64(c[6:])
+		m.LastStableOffset = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		if off >= len(b) {
@@ -4776,8 +4102,8 @@ func decFetchPartitionDataV12(b []byte, off int, a *arena.Arenas, m *fetch.Parti
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
 				return -1
 			}
 			if n == 0 {
@@ -4798,7 +4124,8 @@ func decFetchPartitionDataV12(b []byte, off int, a *arena.Arenas, m *fetch.Parti
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PreferredReadReplica = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.PreferredReadReplica = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -4919,39 +4246,16 @@ func decFetchPartitionDataV12Pair(b []byte, off int, a *arena.Arenas, m *fetch.P
 	m.SnapshotId.EndOffset = -1
 	m.SnapshotId.Epoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.HighWatermark = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastStableOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.HighWatermark = wire.Int64(c[6:])
+		m.LastStableOffset = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		if off >= len(b) {
@@ -4968,8 +4272,8 @@ func decFetchPartitionDataV12Pair(b []byte, off int, a *arena.Arenas, m *fetch.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
 				return -1
 			}
 			if n == 0 {
@@ -4997,7 +4301,8 @@ func decFetchPartitionDataV12Pair(b []byte, off int, a *arena.Arenas, m *fetch.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PreferredReadReplica = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.PreferredReadReplica = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -5246,25 +4551,14 @@ func decodeFetchResponseV12(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	off := 0
 	m.NodeEndpoints = []fetch.NodeEndpoint{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.SessionId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		if off >= len(b) {
@@ -5327,7 +4621,8 @@ func decFetchFetchableTopicResponseV13(b []byte, off int, a *arena.Arenas, m *fe
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -5391,7 +4686,8 @@ func decFetchFetchableTopicResponseV13Pair(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -5450,25 +4746,14 @@ func decodeFetchResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	off := 0
 	m.NodeEndpoints = []fetch.NodeEndpoint{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.SessionId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		if off >= len(b) {
@@ -5531,7 +4816,8 @@ func decFetchNodeEndpointV16(b []byte, off int, a *arena.Arenas, m *fetch.NodeEn
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -5559,7 +4845,8 @@ func decFetchNodeEndpointV16(b []byte, off int, a *arena.Arenas, m *fetch.NodeEn
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -5599,25 +4886,14 @@ func decodeFetchResponseV16(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	off := 0
 	m.NodeEndpoints = []fetch.NodeEndpoint{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SessionId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.SessionId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		if off >= len(b) {

@@ -15,18 +15,13 @@ import (
 // decFetchsnapshotSnapshotIdV0 decodes a SnapshotId at version 0.
 func decFetchsnapshotSnapshotIdV0(b []byte, off int, a *arena.Arenas, m *fetchsnapshot.SnapshotId) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.EndOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Epoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+12]
+		m.EndOffset = wire.Int64(c[0:])
+		m.Epoch = wire.Int32(c[8:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -41,18 +36,13 @@ func decFetchsnapshotSnapshotIdV0(b []byte, off int, a *arena.Arenas, m *fetchsn
 // decFetchsnapshotFetchSnapshotRequestPartitionSnapshotV0 decodes a FetchSnapshotRequestPartitionSnapshot at version 0.
 func decFetchsnapshotFetchSnapshotRequestPartitionSnapshotV0(b []byte, off int, a *arena.Arenas, m *fetchsnapshot.FetchSnapshotRequestPartitionSnapshot) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.Partition = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off = decFetchsnapshotSnapshotIdV0(b, off, a, &m.SnapshotId); off < 0 {
@@ -63,7 +53,8 @@ func decFetchsnapshotFetchSnapshotRequestPartitionSnapshotV0(b []byte, off int, 
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.Position = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.Position = wire.Int64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {
@@ -235,18 +226,13 @@ func decodeFetchSnapshotRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*fetchsnapshot.FetchSnapshotRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxBytes = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -356,18 +342,13 @@ func decodeFetchSnapshotRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 // decFetchsnapshotFetchSnapshotRequestPartitionSnapshotV1 decodes a FetchSnapshotRequestPartitionSnapshot at version 1.
 func decFetchsnapshotFetchSnapshotRequestPartitionSnapshotV1(b []byte, off int, a *arena.Arenas, m *fetchsnapshot.FetchSnapshotRequestPartitionSnapshot) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.Partition = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off = decFetchsnapshotSnapshotIdV0(b, off, a, &m.SnapshotId); off < 0 {
@@ -378,7 +359,8 @@ func decFetchsnapshotFetchSnapshotRequestPartitionSnapshotV1(b []byte, off int, 
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.Position = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.Position = wire.Int64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {
@@ -571,18 +553,13 @@ func decodeFetchSnapshotRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*fetchsnapshot.FetchSnapshotRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.MaxBytes = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -692,18 +669,13 @@ func decodeFetchSnapshotRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 // decFetchsnapshotLeaderIdAndEpochV0 decodes a LeaderIdAndEpoch at version 0.
 func decFetchsnapshotLeaderIdAndEpochV0(b []byte, off int, a *arena.Arenas, m *fetchsnapshot.LeaderIdAndEpoch) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.LeaderId = common.BrokerId(wire.Int32(c[0:]))
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	if off >= len(b) {
 		return -1
@@ -718,18 +690,13 @@ func decFetchsnapshotLeaderIdAndEpochV0(b []byte, off int, a *arena.Arenas, m *f
 // decFetchsnapshotFetchSnapshotResponsePartitionSnapshotV0 decodes a FetchSnapshotResponsePartitionSnapshot at version 0.
 func decFetchsnapshotFetchSnapshotResponsePartitionSnapshotV0(b []byte, off int, a *arena.Arenas, m *fetchsnapshot.FetchSnapshotResponsePartitionSnapshot) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off = decFetchsnapshotSnapshotIdV0(b, off, a, &m.SnapshotId); off < 0 {
@@ -737,18 +704,13 @@ func decFetchsnapshotFetchSnapshotResponsePartitionSnapshotV0(b []byte, off int,
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.Size = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Position = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.Size = wire.Int64(c[0:])
+		m.Position = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -960,18 +922,13 @@ func decodeFetchSnapshotResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	off := 0
 	m.NodeEndpoints = []fetchsnapshot.NodeEndpoint{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1034,7 +991,8 @@ func decFetchsnapshotNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *fetch
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1062,7 +1020,8 @@ func decFetchsnapshotNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *fetch
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -1081,18 +1040,13 @@ func decodeFetchSnapshotResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	off := 0
 	m.NodeEndpoints = []fetchsnapshot.NodeEndpoint{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

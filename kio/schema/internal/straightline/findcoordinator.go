@@ -235,7 +235,8 @@ func decodeFindCoordinatorRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.KeyType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.KeyType = wire.Int8(c[0:])
 		off += 1
 	}
 	return off
@@ -271,7 +272,8 @@ func decodeFindCoordinatorRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.KeyType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.KeyType = wire.Int8(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -292,7 +294,8 @@ func decodeFindCoordinatorRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.KeyType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.KeyType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -360,18 +363,13 @@ func decodeFindCoordinatorResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m.ErrorMessage = a.StringPtr("", len(b)-off+1)
 	m.Coordinators = []findcoordinator.Coordinator{}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
+		c := b[off : off+6]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.NodeId = common.BrokerId(wire.Int32(c[2:]))
+		off += 6
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -392,7 +390,8 @@ func decodeFindCoordinatorResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -404,18 +403,13 @@ func decodeFindCoordinatorResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 	off := 0
 	m.Coordinators = []findcoordinator.Coordinator{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -436,7 +430,8 @@ func decodeFindCoordinatorResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -458,7 +453,8 @@ func decodeFindCoordinatorResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -470,18 +466,13 @@ func decodeFindCoordinatorResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer
 	off := 0
 	m.Coordinators = []findcoordinator.Coordinator{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -508,7 +499,8 @@ func decodeFindCoordinatorResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -536,7 +528,8 @@ func decodeFindCoordinatorResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -576,7 +569,8 @@ func decFindcoordinatorCoordinatorV4(b []byte, off int, a *arena.Arenas, m *find
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -601,18 +595,13 @@ func decFindcoordinatorCoordinatorV4(b []byte, off int, a *arena.Arenas, m *find
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.Port = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -654,7 +643,8 @@ func decodeFindCoordinatorResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

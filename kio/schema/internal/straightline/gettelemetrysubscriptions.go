@@ -40,7 +40,8 @@ func decodeGetTelemetrySubscriptionsRequestV0(b []byte, a *arena.Arenas, p unsaf
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.ClientInstanceId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.ClientInstanceId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	if off >= len(b) {
@@ -58,32 +59,15 @@ func decodeGetTelemetrySubscriptionsResponseV0(b []byte, a *arena.Arenas, p unsa
 	m := (*gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 26 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.ClientInstanceId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SubscriptionId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+26]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.ClientInstanceId = kio.UUID(c[6 : 6+16])
+		m.SubscriptionId = wire.Int32(c[22:])
+		off += 26
 	}
 	{
 		if off >= len(b) {
@@ -118,25 +102,14 @@ func decodeGetTelemetrySubscriptionsResponseV0(b []byte, a *arena.Arenas, p unsa
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 9 {
 			return -1
 		}
-		m.PushIntervalMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.TelemetryMaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.DeltaTemporality = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+9]
+		m.PushIntervalMs = wire.Int32(c[0:])
+		m.TelemetryMaxBytes = wire.Int32(c[4:])
+		m.DeltaTemporality = wire.Bool(c[8:])
+		off += 9
 	}
 	{
 		if off >= len(b) {

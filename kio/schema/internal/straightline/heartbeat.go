@@ -184,7 +184,8 @@ func decodeHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationId = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationId = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -228,7 +229,8 @@ func decodeHeartbeatRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationId = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationId = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -293,7 +295,8 @@ func decodeHeartbeatRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationId = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationId = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -356,7 +359,8 @@ func decodeHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -367,18 +371,13 @@ func decodeHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*heartbeat.HeartbeatResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -388,18 +387,13 @@ func decodeHeartbeatResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*heartbeat.HeartbeatResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1

@@ -32,7 +32,8 @@ func decIncrementalalterconfigsAlterableConfigV0(b []byte, off int, a *arena.Are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ConfigOperation = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ConfigOperation = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -59,7 +60,8 @@ func decIncrementalalterconfigsAlterConfigsResourceV0(b []byte, off int, a *aren
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -131,7 +133,8 @@ func decIncrementalalterconfigsAlterConfigsResourceV0Pair(b []byte, off int, a *
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -233,7 +236,8 @@ func decodeIncrementalAlterConfigsRequestV0(b []byte, a *arena.Arenas, p unsafe.
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ValidateOnly = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.ValidateOnly = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -266,7 +270,8 @@ func decIncrementalalterconfigsAlterableConfigV1(b []byte, off int, a *arena.Are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ConfigOperation = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ConfigOperation = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -306,7 +311,8 @@ func decIncrementalalterconfigsAlterConfigsResourceV1(b []byte, off int, a *aren
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -397,7 +403,8 @@ func decIncrementalalterconfigsAlterConfigsResourceV1Pair(b []byte, off int, a *
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -524,7 +531,8 @@ func decodeIncrementalAlterConfigsRequestV1(b []byte, a *arena.Arenas, p unsafe.
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ValidateOnly = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.ValidateOnly = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -543,7 +551,8 @@ func decIncrementalalterconfigsAlterConfigsResourceResponseV0(b []byte, off int,
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -565,7 +574,8 @@ func decIncrementalalterconfigsAlterConfigsResourceResponseV0(b []byte, off int,
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -594,7 +604,8 @@ func decodeIncrementalAlterConfigsResponseV0(b []byte, a *arena.Arenas, p unsafe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -633,7 +644,8 @@ func decIncrementalalterconfigsAlterConfigsResourceResponseV1(b []byte, off int,
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -661,7 +673,8 @@ func decIncrementalalterconfigsAlterConfigsResourceResponseV1(b []byte, off int,
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -703,7 +716,8 @@ func decodeIncrementalAlterConfigsResponseV1(b []byte, a *arena.Arenas, p unsafe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -15,25 +15,14 @@ import (
 // decInitializesharegroupstatePartitionDataV0 decodes a PartitionData at version 0.
 func decInitializesharegroupstatePartitionDataV0(b []byte, off int, a *arena.Arenas, m *initializesharegroupstate.PartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.StateEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.Partition = wire.Int32(c[0:])
+		m.StateEpoch = wire.Int32(c[4:])
+		m.StartOffset = wire.Int64(c[8:])
+		off += 16
 	}
 	if off >= len(b) {
 		return -1
@@ -51,7 +40,8 @@ func decInitializesharegroupstateInitializeStateDataV0(b []byte, off int, a *are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -111,7 +101,8 @@ func decInitializesharegroupstateInitializeStateDataV0Pair(b []byte, off int, a 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -247,18 +238,13 @@ func decodeInitializeShareGroupStateRequestV0(b []byte, a *arena.Arenas, p unsaf
 // decInitializesharegroupstatePartitionResultV0 decodes a PartitionResult at version 0.
 func decInitializesharegroupstatePartitionResultV0(b []byte, off int, a *arena.Arenas, m *initializesharegroupstate.PartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.Partition = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -297,7 +283,8 @@ func decInitializesharegroupstateInitializeStateResultV0(b []byte, off int, a *a
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -349,7 +336,8 @@ func decInitializesharegroupstateInitializeStateResultV0Pair(b []byte, off int, 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{

@@ -263,7 +263,8 @@ func decodeInitProducerIdRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TransactionTimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TransactionTimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -300,7 +301,8 @@ func decodeInitProducerIdRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TransactionTimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TransactionTimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -339,25 +341,14 @@ func decodeInitProducerIdRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.TransactionTimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+14]
+		m.TransactionTimeoutMs = wire.Int32(c[0:])
+		m.ProducerId = common.ProducerId(wire.Int64(c[4:]))
+		m.ProducerEpoch = wire.Int16(c[12:])
+		off += 14
 	}
 	if off >= len(b) {
 		return -1
@@ -395,39 +386,16 @@ func decodeInitProducerIdRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.TransactionTimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.Enable2Pc = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.KeepPreparedTxn = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+16]
+		m.TransactionTimeoutMs = wire.Int32(c[0:])
+		m.ProducerId = common.ProducerId(wire.Int64(c[4:]))
+		m.ProducerEpoch = wire.Int16(c[12:])
+		m.Enable2Pc = wire.Bool(c[14:])
+		m.KeepPreparedTxn = wire.Bool(c[15:])
+		off += 16
 	}
 	if off >= len(b) {
 		return -1
@@ -446,32 +414,15 @@ func decodeInitProducerIdResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	m.OngoingTxnProducerId = -1
 	m.OngoingTxnProducerEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+16]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.ProducerId = common.ProducerId(wire.Int64(c[6:]))
+		m.ProducerEpoch = wire.Int16(c[14:])
+		off += 16
 	}
 	return off
 }
@@ -483,32 +434,15 @@ func decodeInitProducerIdResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	m.OngoingTxnProducerId = -1
 	m.OngoingTxnProducerEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+16]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.ProducerId = common.ProducerId(wire.Int64(c[6:]))
+		m.ProducerEpoch = wire.Int16(c[14:])
+		off += 16
 	}
 	if off >= len(b) {
 		return -1
@@ -525,46 +459,17 @@ func decodeInitProducerIdResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	m := (*initproducerid.InitProducerIdResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 26 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.OngoingTxnProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.OngoingTxnProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+26]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.ProducerId = common.ProducerId(wire.Int64(c[6:]))
+		m.ProducerEpoch = wire.Int16(c[14:])
+		m.OngoingTxnProducerId = common.ProducerId(wire.Int64(c[16:]))
+		m.OngoingTxnProducerEpoch = wire.Int16(c[24:])
+		off += 26
 	}
 	if off >= len(b) {
 		return -1

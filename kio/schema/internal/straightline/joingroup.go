@@ -70,7 +70,8 @@ func decodeJoinGroupRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.SessionTimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.SessionTimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -153,18 +154,13 @@ func decodeJoinGroupRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.SessionTimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.RebalanceTimeoutMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.SessionTimeoutMs = wire.Int32(c[0:])
+		m.RebalanceTimeoutMs = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -246,18 +242,13 @@ func decodeJoinGroupRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.SessionTimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.RebalanceTimeoutMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.SessionTimeoutMs = wire.Int32(c[0:])
+		m.RebalanceTimeoutMs = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -414,18 +405,13 @@ func decodeJoinGroupRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.SessionTimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.RebalanceTimeoutMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.SessionTimeoutMs = wire.Int32(c[0:])
+		m.RebalanceTimeoutMs = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -559,18 +545,13 @@ func decodeJoinGroupRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.SessionTimeoutMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.RebalanceTimeoutMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.SessionTimeoutMs = wire.Int32(c[0:])
+		m.RebalanceTimeoutMs = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -739,18 +720,13 @@ func decodeJoinGroupResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*joingroup.JoinGroupResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.GenerationId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+6]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.GenerationId = wire.Int32(c[2:])
+		off += 6
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -832,25 +808,14 @@ func decodeJoinGroupResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*joingroup.JoinGroupResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.GenerationId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.GenerationId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -982,25 +947,14 @@ func decodeJoinGroupResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*joingroup.JoinGroupResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.GenerationId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.GenerationId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -1157,25 +1111,14 @@ func decodeJoinGroupResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*joingroup.JoinGroupResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.GenerationId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.GenerationId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		if off >= len(b) {
@@ -1288,25 +1231,14 @@ func decodeJoinGroupResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*joingroup.JoinGroupResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.GenerationId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.GenerationId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		if off >= len(b) {
@@ -1440,25 +1372,14 @@ func decodeJoinGroupResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*joingroup.JoinGroupResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.GenerationId = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+10]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.GenerationId = wire.Int32(c[6:])
+		off += 10
 	}
 	{
 		if off >= len(b) {
@@ -1527,7 +1448,8 @@ func decodeJoinGroupResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.SkipAssignment = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.SkipAssignment = wire.Bool(c[0:])
 		off += 1
 	}
 	{

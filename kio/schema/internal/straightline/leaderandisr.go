@@ -32,32 +32,15 @@ func decLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, off int, a *arena.Are
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -89,7 +72,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -127,7 +111,8 @@ func decLeaderandisrLeaderAndIsrLiveLeaderV0(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -149,7 +134,8 @@ func decLeaderandisrLeaderAndIsrLiveLeaderV0(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -162,18 +148,13 @@ func decodeLeaderAndIsrRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 	m.BrokerEpoch = -1
 	m.TopicStates = []leaderandisr.LeaderAndIsrTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -252,32 +233,15 @@ func decLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, off int, a *arena.Are
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -309,7 +273,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -342,7 +307,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, off int, a *arena.Are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsNew = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsNew = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -355,18 +321,13 @@ func decodeLeaderAndIsrRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 	m.BrokerEpoch = -1
 	m.TopicStates = []leaderandisr.LeaderAndIsrTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -430,32 +391,15 @@ func decLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, off int, a *arena.Are
 	m.AddingReplicas = []common.BrokerId{}
 	m.RemovingReplicas = []common.BrokerId{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -487,7 +431,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -520,7 +465,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, off int, a *arena.Are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsNew = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsNew = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -648,25 +594,14 @@ func decodeLeaderAndIsrRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 	off := 0
 	m.UngroupedPartitionStates = []leaderandisr.LeaderAndIsrPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -740,32 +675,15 @@ func decodeLeaderAndIsrRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 // decLeaderandisrLeaderAndIsrPartitionStateV3 decodes a LeaderAndIsrPartitionState at version 3.
 func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Arenas, m *leaderandisr.LeaderAndIsrPartitionState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -797,7 +715,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -882,7 +801,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsNew = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsNew = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -995,25 +915,14 @@ func decodeLeaderAndIsrRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 	off := 0
 	m.UngroupedPartitionStates = []leaderandisr.LeaderAndIsrPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1087,32 +996,15 @@ func decodeLeaderAndIsrRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 // decLeaderandisrLeaderAndIsrPartitionStateV4 decodes a LeaderAndIsrPartitionState at version 4.
 func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Arenas, m *leaderandisr.LeaderAndIsrPartitionState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -1150,7 +1042,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1253,7 +1146,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsNew = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsNew = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -1426,7 +1320,8 @@ func decLeaderandisrLeaderAndIsrLiveLeaderV4(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1454,7 +1349,8 @@ func decLeaderandisrLeaderAndIsrLiveLeaderV4(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -1473,25 +1369,14 @@ func decodeLeaderAndIsrRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 	off := 0
 	m.UngroupedPartitionStates = []leaderandisr.LeaderAndIsrPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -1608,7 +1493,8 @@ func decLeaderandisrLeaderAndIsrTopicStateV5(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1699,7 +1585,8 @@ func decLeaderandisrLeaderAndIsrTopicStateV5Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1758,32 +1645,15 @@ func decodeLeaderAndIsrRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 	off := 0
 	m.UngroupedPartitionStates = []leaderandisr.LeaderAndIsrPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.Type = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		m.Type = wire.Int8(c[16:])
+		off += 17
 	}
 	{
 		if off >= len(b) {
@@ -1876,32 +1746,15 @@ func decodeLeaderAndIsrRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 // decLeaderandisrLeaderAndIsrPartitionStateV6 decodes a LeaderAndIsrPartitionState at version 6.
 func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Arenas, m *leaderandisr.LeaderAndIsrPartitionState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -1939,7 +1792,8 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -2039,18 +1893,13 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.IsNew = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.LeaderRecoveryState = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.IsNew = wire.Bool(c[0:])
+		m.LeaderRecoveryState = wire.Int8(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -2089,7 +1938,8 @@ func decLeaderandisrLeaderAndIsrTopicStateV6(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2162,7 +2012,8 @@ func decLeaderandisrLeaderAndIsrTopicStateV6Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2221,32 +2072,15 @@ func decodeLeaderAndIsrRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 	off := 0
 	m.UngroupedPartitionStates = []leaderandisr.LeaderAndIsrPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.Type = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		m.Type = wire.Int8(c[16:])
+		off += 17
 	}
 	{
 		if off >= len(b) {
@@ -2342,39 +2176,16 @@ func decodeLeaderAndIsrRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 	off := 0
 	m.UngroupedPartitionStates = []leaderandisr.LeaderAndIsrPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 18 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsKRaftController = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.Type = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+18]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.IsKRaftController = wire.Bool(c[4:])
+		m.ControllerEpoch = wire.Int32(c[5:])
+		m.BrokerEpoch = wire.Int64(c[9:])
+		m.Type = wire.Int8(c[17:])
+		off += 18
 	}
 	{
 		if off >= len(b) {
@@ -2482,18 +2293,13 @@ func decLeaderandisrLeaderAndIsrPartitionErrorV0(b []byte, off int, a *arena.Are
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -2507,7 +2313,8 @@ func decodeLeaderAndIsrResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -2564,18 +2371,13 @@ func decLeaderandisrLeaderAndIsrPartitionErrorV4(b []byte, off int, a *arena.Are
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -2596,7 +2398,8 @@ func decodeLeaderAndIsrResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -2645,18 +2448,13 @@ func decodeLeaderAndIsrResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 // decLeaderandisrLeaderAndIsrPartitionErrorV5 decodes a LeaderAndIsrPartitionError at version 5.
 func decLeaderandisrLeaderAndIsrPartitionErrorV5(b []byte, off int, a *arena.Arenas, m *leaderandisr.LeaderAndIsrPartitionError) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -2674,7 +2472,8 @@ func decLeaderandisrLeaderAndIsrTopicErrorV5(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2734,7 +2533,8 @@ func decLeaderandisrLeaderAndIsrTopicErrorV5Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2796,7 +2596,8 @@ func decodeLeaderAndIsrResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{

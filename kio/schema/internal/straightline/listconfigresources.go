@@ -132,18 +132,13 @@ func decodeListConfigResourcesResponseV0(b []byte, a *arena.Arenas, p unsafe.Poi
 	m := (*listconfigresources.ListConfigResourcesResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -215,7 +210,8 @@ func decListconfigresourcesConfigResourceV1(b []byte, off int, a *arena.Arenas, 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ResourceType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.ResourceType = wire.Int8(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -233,18 +229,13 @@ func decodeListConfigResourcesResponseV1(b []byte, a *arena.Arenas, p unsafe.Poi
 	m := (*listconfigresources.ListConfigResourcesResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

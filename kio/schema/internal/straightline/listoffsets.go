@@ -15,25 +15,14 @@ import (
 func decListoffsetsListOffsetsPartitionV0(b []byte, off int, a *arena.Arenas, m *listoffsets.ListOffsetsPartition) int {
 	m.CurrentLeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Timestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxNumOffsets = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.Timestamp = wire.Int64(c[4:])
+		m.MaxNumOffsets = wire.Int32(c[12:])
+		off += 16
 	}
 	return off
 }
@@ -162,7 +151,8 @@ func decodeListOffsetsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -212,18 +202,13 @@ func decListoffsetsListOffsetsPartitionV1(b []byte, off int, a *arena.Arenas, m 
 	m.CurrentLeaderEpoch = -1
 	m.MaxNumOffsets = 1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Timestamp = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.Timestamp = wire.Int64(c[4:])
+		off += 12
 	}
 	return off
 }
@@ -337,7 +322,8 @@ func decodeListOffsetsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -387,18 +373,13 @@ func decodeListOffsetsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 	m := (*listoffsets.ListOffsetsRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.IsolationLevel = wire.Int8(c[4:])
+		off += 5
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -446,25 +427,14 @@ func decodeListOffsetsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 func decListoffsetsListOffsetsPartitionV4(b []byte, off int, a *arena.Arenas, m *listoffsets.ListOffsetsPartition) int {
 	m.MaxNumOffsets = 1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Timestamp = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		m.Timestamp = wire.Int64(c[8:])
+		off += 16
 	}
 	return off
 }
@@ -575,18 +545,13 @@ func decodeListOffsetsRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 	m := (*listoffsets.ListOffsetsRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.IsolationLevel = wire.Int8(c[4:])
+		off += 5
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -634,25 +599,14 @@ func decodeListOffsetsRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 func decListoffsetsListOffsetsPartitionV6(b []byte, off int, a *arena.Arenas, m *listoffsets.ListOffsetsPartition) int {
 	m.MaxNumOffsets = 1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Timestamp = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		m.Timestamp = wire.Int64(c[8:])
+		off += 16
 	}
 	if off >= len(b) {
 		return -1
@@ -823,18 +777,13 @@ func decodeListOffsetsRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 	m := (*listoffsets.ListOffsetsRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.IsolationLevel = wire.Int8(c[4:])
+		off += 5
 	}
 	{
 		if off >= len(b) {
@@ -896,18 +845,13 @@ func decodeListOffsetsRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 	m := (*listoffsets.ListOffsetsRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsolationLevel = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
+		m.IsolationLevel = wire.Int8(c[4:])
+		off += 5
 	}
 	{
 		if off >= len(b) {
@@ -958,7 +902,8 @@ func decodeListOffsetsRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -977,18 +922,13 @@ func decListoffsetsListOffsetsPartitionResponseV0(b []byte, off int, a *arena.Ar
 	m.Offset = -1
 	m.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1171,32 +1111,15 @@ func decListoffsetsListOffsetsPartitionResponseV1(b []byte, off int, a *arena.Ar
 	m.OldStyleOffsets = []int64{}
 	m.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Timestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Offset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+22]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.Timestamp = wire.Int64(c[6:])
+		m.Offset = wire.Int64(c[14:])
+		off += 22
 	}
 	return off
 }
@@ -1356,7 +1279,8 @@ func decodeListOffsetsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1405,39 +1329,16 @@ func decodeListOffsetsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 func decListoffsetsListOffsetsPartitionResponseV4(b []byte, off int, a *arena.Arenas, m *listoffsets.ListOffsetsPartitionResponse) int {
 	m.OldStyleOffsets = []int64{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 26 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Timestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Offset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+26]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.Timestamp = wire.Int64(c[6:])
+		m.Offset = wire.Int64(c[14:])
+		m.LeaderEpoch = wire.Int32(c[22:])
+		off += 26
 	}
 	return off
 }
@@ -1551,7 +1452,8 @@ func decodeListOffsetsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1600,39 +1502,16 @@ func decodeListOffsetsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 func decListoffsetsListOffsetsPartitionResponseV6(b []byte, off int, a *arena.Arenas, m *listoffsets.ListOffsetsPartitionResponse) int {
 	m.OldStyleOffsets = []int64{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 26 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Timestamp = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Offset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+26]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.Timestamp = wire.Int64(c[6:])
+		m.Offset = wire.Int64(c[14:])
+		m.LeaderEpoch = wire.Int32(c[22:])
+		off += 26
 	}
 	if off >= len(b) {
 		return -1
@@ -1791,7 +1670,8 @@ func decodeListOffsetsResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

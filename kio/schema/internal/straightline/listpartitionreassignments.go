@@ -84,7 +84,8 @@ func decodeListPartitionReassignmentsRequestV0(b []byte, a *arena.Arenas, p unsa
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -102,8 +103,8 @@ func decodeListPartitionReassignmentsRequestV0(b []byte, a *arena.Arenas, p unsa
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -136,7 +137,8 @@ func decListpartitionreassignmentsOngoingPartitionReassignmentV0(b []byte, off i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -404,18 +406,13 @@ func decodeListPartitionReassignmentsResponseV0(b []byte, a *arena.Arenas, p uns
 	m := (*listpartitionreassignments.ListPartitionReassignmentsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -194,7 +194,8 @@ func decodeListTransactionsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.DurationFilter = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.DurationFilter = wire.Int64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {
@@ -295,7 +296,8 @@ func decodeListTransactionsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.DurationFilter = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.DurationFilter = wire.Int64(c[0:])
 		off += 8
 	}
 	{
@@ -356,7 +358,8 @@ func decListtransactionsTransactionStateV0(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		c := b[off : off+8]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
 		off += 8
 	}
 	{
@@ -395,18 +398,13 @@ func decodeListTransactionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 	m := (*listtransactions.ListTransactionsResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

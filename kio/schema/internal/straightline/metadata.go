@@ -46,8 +46,8 @@ func decodeMetadataRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 			return -1
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
 				return -1
 			}
 			if n == 0 {
@@ -81,8 +81,8 @@ func decodeMetadataRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
 				return -1
 			}
 			if n == 0 {
@@ -115,8 +115,8 @@ func decodeMetadataRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
 				return -1
 			}
 			if n == 0 {
@@ -137,7 +137,8 @@ func decodeMetadataRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.AllowAutoTopicCreation = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.AllowAutoTopicCreation = wire.Bool(c[0:])
 		off += 1
 	}
 	return off
@@ -156,8 +157,8 @@ func decodeMetadataRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
 				return -1
 			}
 			if n == 0 {
@@ -175,25 +176,14 @@ func decodeMetadataRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.AllowAutoTopicCreation = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeClusterAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeTopicAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.AllowAutoTopicCreation = wire.Bool(c[0:])
+		m.IncludeClusterAuthorizedOperations = wire.Bool(c[1:])
+		m.IncludeTopicAuthorizedOperations = wire.Bool(c[2:])
+		off += 3
 	}
 	return off
 }
@@ -250,8 +240,8 @@ func decodeMetadataRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
 				return -1
 			}
 			if n == 0 {
@@ -269,25 +259,14 @@ func decodeMetadataRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.AllowAutoTopicCreation = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeClusterAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeTopicAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.AllowAutoTopicCreation = wire.Bool(c[0:])
+		m.IncludeClusterAuthorizedOperations = wire.Bool(c[1:])
+		m.IncludeTopicAuthorizedOperations = wire.Bool(c[2:])
+		off += 3
 	}
 	if off >= len(b) {
 		return -1
@@ -305,7 +284,8 @@ func decMetadataMetadataRequestTopicV10(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -358,8 +338,8 @@ func decodeMetadataRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
 				return -1
 			}
 			if n == 0 {
@@ -377,25 +357,14 @@ func decodeMetadataRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.AllowAutoTopicCreation = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeClusterAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeTopicAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.AllowAutoTopicCreation = wire.Bool(c[0:])
+		m.IncludeClusterAuthorizedOperations = wire.Bool(c[1:])
+		m.IncludeTopicAuthorizedOperations = wire.Bool(c[2:])
+		off += 3
 	}
 	if off >= len(b) {
 		return -1
@@ -426,8 +395,8 @@ func decodeMetadataRequestV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
 				return -1
 			}
 			if n == 0 {
@@ -445,18 +414,13 @@ func decodeMetadataRequestV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.AllowAutoTopicCreation = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeTopicAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.AllowAutoTopicCreation = wire.Bool(c[0:])
+		m.IncludeTopicAuthorizedOperations = wire.Bool(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -474,7 +438,8 @@ func decMetadataMetadataResponseBrokerV0(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -496,7 +461,8 @@ func decMetadataMetadataResponseBrokerV0(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -507,25 +473,14 @@ func decMetadataMetadataResponsePartitionV0(b []byte, off int, a *arena.Arenas, 
 	m.LeaderEpoch = -1
 	m.OfflineReplicas = []common.BrokerId{}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
+		c := b[off : off+10]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.PartitionIndex = wire.Int32(c[2:])
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		off += 10
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -589,7 +544,8 @@ func decMetadataMetadataResponseTopicV0(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -706,7 +662,8 @@ func decMetadataMetadataResponseBrokerV1(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -728,7 +685,8 @@ func decMetadataMetadataResponseBrokerV1(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -756,7 +714,8 @@ func decMetadataMetadataResponseTopicV1(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -778,7 +737,8 @@ func decMetadataMetadataResponseTopicV1(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsInternal = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsInternal = wire.Bool(c[0:])
 		off += 1
 	}
 	{
@@ -847,7 +807,8 @@ func decodeMetadataResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -931,7 +892,8 @@ func decodeMetadataResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -973,7 +935,8 @@ func decodeMetadataResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1022,7 +985,8 @@ func decodeMetadataResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1059,25 +1023,14 @@ func decodeMetadataResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, m *metadata.MetadataResponsePartition) int {
 	m.LeaderEpoch = -1
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
+		c := b[off : off+10]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.PartitionIndex = wire.Int32(c[2:])
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		off += 10
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1167,7 +1120,8 @@ func decMetadataMetadataResponseTopicV5(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1189,7 +1143,8 @@ func decMetadataMetadataResponseTopicV5(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsInternal = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsInternal = wire.Bool(c[0:])
 		off += 1
 	}
 	{
@@ -1231,7 +1186,8 @@ func decodeMetadataResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1280,7 +1236,8 @@ func decodeMetadataResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1316,32 +1273,15 @@ func decodeMetadataResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 // decMetadataMetadataResponsePartitionV7 decodes a MetadataResponsePartition at version 7.
 func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, m *metadata.MetadataResponsePartition) int {
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.PartitionIndex = wire.Int32(c[2:])
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1431,7 +1371,8 @@ func decMetadataMetadataResponseTopicV7(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1453,7 +1394,8 @@ func decMetadataMetadataResponseTopicV7(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsInternal = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsInternal = wire.Bool(c[0:])
 		off += 1
 	}
 	{
@@ -1495,7 +1437,8 @@ func decodeMetadataResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1544,7 +1487,8 @@ func decodeMetadataResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1583,7 +1527,8 @@ func decMetadataMetadataResponseTopicV8(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1605,7 +1550,8 @@ func decMetadataMetadataResponseTopicV8(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsInternal = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsInternal = wire.Bool(c[0:])
 		off += 1
 	}
 	{
@@ -1639,7 +1585,8 @@ func decMetadataMetadataResponseTopicV8(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TopicAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TopicAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -1653,7 +1600,8 @@ func decodeMetadataResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1702,7 +1650,8 @@ func decodeMetadataResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1736,7 +1685,8 @@ func decodeMetadataResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ClusterAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ClusterAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -1748,7 +1698,8 @@ func decMetadataMetadataResponseBrokerV9(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1776,7 +1727,8 @@ func decMetadataMetadataResponseBrokerV9(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1813,32 +1765,15 @@ func decMetadataMetadataResponseBrokerV9(b []byte, off int, a *arena.Arenas, m *
 // decMetadataMetadataResponsePartitionV9 decodes a MetadataResponsePartition at version 9.
 func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, m *metadata.MetadataResponsePartition) int {
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.PartitionIndex = wire.Int32(c[2:])
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	{
 		if off >= len(b) {
@@ -1952,7 +1887,8 @@ func decMetadataMetadataResponseTopicV9(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1980,7 +1916,8 @@ func decMetadataMetadataResponseTopicV9(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsInternal = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsInternal = wire.Bool(c[0:])
 		off += 1
 	}
 	{
@@ -2020,7 +1957,8 @@ func decMetadataMetadataResponseTopicV9(b []byte, off int, a *arena.Arenas, m *m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TopicAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TopicAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -2041,7 +1979,8 @@ func decodeMetadataResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -2102,7 +2041,8 @@ func decodeMetadataResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -2142,7 +2082,8 @@ func decodeMetadataResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ClusterAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ClusterAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -2161,7 +2102,8 @@ func decMetadataMetadataResponseTopicV10(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -2186,18 +2128,13 @@ func decMetadataMetadataResponseTopicV10(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 16 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsInternal = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.TopicId = kio.UUID(c[0 : 0+16])
+		m.IsInternal = wire.Bool(c[16:])
+		off += 17
 	}
 	{
 		if off >= len(b) {
@@ -2236,7 +2173,8 @@ func decMetadataMetadataResponseTopicV10(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TopicAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TopicAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -2257,7 +2195,8 @@ func decodeMetadataResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -2318,7 +2257,8 @@ func decodeMetadataResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -2358,7 +2298,8 @@ func decodeMetadataResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ClusterAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ClusterAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -2380,7 +2321,8 @@ func decodeMetadataResponseV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -2441,7 +2383,8 @@ func decodeMetadataResponseV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -2493,7 +2436,8 @@ func decMetadataMetadataResponseTopicV12(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -2518,18 +2462,13 @@ func decMetadataMetadataResponseTopicV12(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 16 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsInternal = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.TopicId = kio.UUID(c[0 : 0+16])
+		m.IsInternal = wire.Bool(c[16:])
+		off += 17
 	}
 	{
 		if off >= len(b) {
@@ -2568,7 +2507,8 @@ func decMetadataMetadataResponseTopicV12(b []byte, off int, a *arena.Arenas, m *
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TopicAuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TopicAuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -2590,7 +2530,8 @@ func decodeMetadataResponseV12(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -2651,7 +2592,8 @@ func decodeMetadataResponseV12(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -2706,7 +2648,8 @@ func decodeMetadataResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -2767,7 +2710,8 @@ func decodeMetadataResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -2807,7 +2751,8 @@ func decodeMetadataResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {

@@ -17,18 +17,13 @@ func decOffsetcommitOffsetCommitRequestPartitionV0(b []byte, off int, a *arena.A
 	m.CommittedLeaderEpoch = -1
 	m.CommitTimestamp = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		off += 12
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -231,25 +226,14 @@ func decodeOffsetCommitRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 func decOffsetcommitOffsetCommitRequestPartitionV1(b []byte, off int, a *arena.Arenas, m *offsetcommit.OffsetCommitRequestPartition) int {
 	m.CommittedLeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 20 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommitTimestamp = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+20]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		m.CommitTimestamp = wire.Int64(c[12:])
+		off += 20
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -394,7 +378,8 @@ func decodeOffsetCommitRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationIdOrMemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationIdOrMemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -477,7 +462,8 @@ func decodeOffsetCommitRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationIdOrMemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationIdOrMemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -499,7 +485,8 @@ func decodeOffsetCommitRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.RetentionTimeMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.RetentionTimeMs = wire.Int64(c[0:])
 		off += 8
 	}
 	{
@@ -568,7 +555,8 @@ func decodeOffsetCommitRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationIdOrMemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationIdOrMemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -632,25 +620,14 @@ func decodeOffsetCommitRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 func decOffsetcommitOffsetCommitRequestPartitionV6(b []byte, off int, a *arena.Arenas, m *offsetcommit.OffsetCommitRequestPartition) int {
 	m.CommitTimestamp = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CommittedLeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		m.CommittedLeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -795,7 +772,8 @@ func decodeOffsetCommitRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationIdOrMemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationIdOrMemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -879,7 +857,8 @@ func decodeOffsetCommitRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationIdOrMemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationIdOrMemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -958,25 +937,14 @@ func decodeOffsetCommitRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 func decOffsetcommitOffsetCommitRequestPartitionV8(b []byte, off int, a *arena.Arenas, m *offsetcommit.OffsetCommitRequestPartition) int {
 	m.CommitTimestamp = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CommittedLeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		m.CommittedLeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -1193,7 +1161,8 @@ func decodeOffsetCommitRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationIdOrMemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationIdOrMemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1299,7 +1268,8 @@ func decOffsetcommitOffsetCommitRequestTopicV10(b []byte, off int, a *arena.Aren
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1359,7 +1329,8 @@ func decOffsetcommitOffsetCommitRequestTopicV10Pair(b []byte, off int, a *arena.
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1442,7 +1413,8 @@ func decodeOffsetCommitRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationIdOrMemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationIdOrMemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1545,18 +1517,13 @@ func decodeOffsetCommitRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 // decOffsetcommitOffsetCommitResponsePartitionV0 decodes a OffsetCommitResponsePartition at version 0.
 func decOffsetcommitOffsetCommitResponsePartitionV0(b []byte, off int, a *arena.Arenas, m *offsetcommit.OffsetCommitResponsePartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -1716,7 +1683,8 @@ func decodeOffsetCommitResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1764,18 +1732,13 @@ func decodeOffsetCommitResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 // decOffsetcommitOffsetCommitResponsePartitionV8 decodes a OffsetCommitResponsePartition at version 8.
 func decOffsetcommitOffsetCommitResponsePartitionV8(b []byte, off int, a *arena.Arenas, m *offsetcommit.OffsetCommitResponsePartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -1934,7 +1897,8 @@ func decodeOffsetCommitResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1998,7 +1962,8 @@ func decOffsetcommitOffsetCommitResponseTopicV10(b []byte, off int, a *arena.Are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2050,7 +2015,8 @@ func decOffsetcommitOffsetCommitResponseTopicV10Pair(b []byte, off int, a *arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2111,7 +2077,8 @@ func decodeOffsetCommitResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -17,7 +17,8 @@ func decOffsetdeleteOffsetDeleteRequestPartitionV0(b []byte, off int, a *arena.A
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -203,18 +204,13 @@ func decodeOffsetDeleteRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 // decOffsetdeleteOffsetDeleteResponsePartitionV0 decodes a OffsetDeleteResponsePartition at version 0.
 func decOffsetdeleteOffsetDeleteResponsePartitionV0(b []byte, off int, a *arena.Arenas, m *offsetdelete.OffsetDeleteResponsePartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -325,18 +321,13 @@ func decodeOffsetDeleteResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*offsetdelete.OffsetDeleteResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+6]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.ThrottleTimeMs = wire.Int32(c[2:])
+		off += 6
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)

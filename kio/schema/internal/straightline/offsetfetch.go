@@ -87,8 +87,8 @@ func decodeOffsetFetchRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 			return -1
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
 				return -1
 			}
 			if n == 0 {
@@ -137,8 +137,8 @@ func decodeOffsetFetchRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
 				return -1
 			}
 			if n == 0 {
@@ -264,8 +264,8 @@ func decodeOffsetFetchRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -333,8 +333,8 @@ func decodeOffsetFetchRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -355,7 +355,8 @@ func decodeOffsetFetchRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.RequireStable = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.RequireStable = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -472,8 +473,8 @@ func decOffsetfetchOffsetFetchRequestGroupV8(b []byte, off int, a *arena.Arenas,
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -554,8 +555,8 @@ func decOffsetfetchOffsetFetchRequestGroupV8Pair(b []byte, off int, a *arena.Are
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -643,7 +644,8 @@ func decodeOffsetFetchRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.RequireStable = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.RequireStable = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -704,7 +706,8 @@ func decOffsetfetchOffsetFetchRequestGroupV9(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.MemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -722,8 +725,8 @@ func decOffsetfetchOffsetFetchRequestGroupV9(b []byte, off int, a *arena.Arenas,
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -792,7 +795,8 @@ func decodeOffsetFetchRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.RequireStable = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.RequireStable = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -811,7 +815,8 @@ func decOffsetfetchOffsetFetchRequestTopicsV10(b []byte, off int, a *arena.Arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -904,7 +909,8 @@ func decOffsetfetchOffsetFetchRequestGroupV10(b []byte, off int, a *arena.Arenas
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.MemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -922,8 +928,8 @@ func decOffsetfetchOffsetFetchRequestGroupV10(b []byte, off int, a *arena.Arenas
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
 				return -1
 			}
 			if n == 0 {
@@ -992,7 +998,8 @@ func decodeOffsetFetchRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.RequireStable = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.RequireStable = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -1009,18 +1016,13 @@ func decodeOffsetFetchRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 func decOffsetfetchOffsetFetchResponsePartitionV0(b []byte, off int, a *arena.Arenas, m *offsetfetch.OffsetFetchResponsePartition) int {
 	m.CommittedLeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		off += 12
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -1041,7 +1043,8 @@ func decOffsetfetchOffsetFetchResponsePartitionV0(b []byte, off int, a *arena.Ar
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -1258,7 +1261,8 @@ func decodeOffsetFetchResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -1273,7 +1277,8 @@ func decodeOffsetFetchResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1319,7 +1324,8 @@ func decodeOffsetFetchResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -1328,25 +1334,14 @@ func decodeOffsetFetchResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 // decOffsetfetchOffsetFetchResponsePartitionV5 decodes a OffsetFetchResponsePartition at version 5.
 func decOffsetfetchOffsetFetchResponsePartitionV5(b []byte, off int, a *arena.Arenas, m *offsetfetch.OffsetFetchResponsePartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CommittedLeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		m.CommittedLeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -1367,7 +1362,8 @@ func decOffsetfetchOffsetFetchResponsePartitionV5(b []byte, off int, a *arena.Ar
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -1483,7 +1479,8 @@ func decodeOffsetFetchResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1529,7 +1526,8 @@ func decodeOffsetFetchResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -1538,25 +1536,14 @@ func decodeOffsetFetchResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 // decOffsetfetchOffsetFetchResponsePartitionV6 decodes a OffsetFetchResponsePartition at version 6.
 func decOffsetfetchOffsetFetchResponsePartitionV6(b []byte, off int, a *arena.Arenas, m *offsetfetch.OffsetFetchResponsePartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CommittedLeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		m.CommittedLeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -1583,7 +1570,8 @@ func decOffsetfetchOffsetFetchResponsePartitionV6(b []byte, off int, a *arena.Ar
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -1744,7 +1732,8 @@ func decodeOffsetFetchResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1796,7 +1785,8 @@ func decodeOffsetFetchResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -1812,25 +1802,14 @@ func decodeOffsetFetchResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 // decOffsetfetchOffsetFetchResponsePartitionsV8 decodes a OffsetFetchResponsePartitions at version 8.
 func decOffsetfetchOffsetFetchResponsePartitionsV8(b []byte, off int, a *arena.Arenas, m *offsetfetch.OffsetFetchResponsePartitions) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CommittedLeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		m.CommittedLeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -1857,7 +1836,8 @@ func decOffsetfetchOffsetFetchResponsePartitionsV8(b []byte, off int, a *arena.A
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -2081,7 +2061,8 @@ func decOffsetfetchOffsetFetchResponseGroupV8(b []byte, off int, a *arena.Arenas
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -2161,7 +2142,8 @@ func decOffsetfetchOffsetFetchResponseGroupV8Pair(b []byte, off int, a *arena.Ar
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -2183,7 +2165,8 @@ func decodeOffsetFetchResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -2247,7 +2230,8 @@ func decOffsetfetchOffsetFetchResponseTopicsV10(b []byte, off int, a *arena.Aren
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2307,7 +2291,8 @@ func decOffsetfetchOffsetFetchResponseTopicsV10Pair(b []byte, off int, a *arena.
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2432,7 +2417,8 @@ func decOffsetfetchOffsetFetchResponseGroupV10(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -2512,7 +2498,8 @@ func decOffsetfetchOffsetFetchResponseGroupV10Pair(b []byte, off int, a *arena.A
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -2534,7 +2521,8 @@ func decodeOffsetFetchResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -15,18 +15,13 @@ import (
 func decOffsetforleaderepochOffsetForLeaderPartitionV0(b []byte, off int, a *arena.Arenas, m *offsetforleaderepoch.OffsetForLeaderPartition) int {
 	m.CurrentLeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.Partition = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	return off
 }
@@ -197,25 +192,14 @@ func decodeOffsetForLeaderEpochRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 // decOffsetforleaderepochOffsetForLeaderPartitionV2 decodes a OffsetForLeaderPartition at version 2.
 func decOffsetforleaderepochOffsetForLeaderPartitionV2(b []byte, off int, a *arena.Arenas, m *offsetforleaderepoch.OffsetForLeaderPartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+12]
+		m.Partition = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		m.LeaderEpoch = wire.Int32(c[8:])
+		off += 12
 	}
 	return off
 }
@@ -376,7 +360,8 @@ func decodeOffsetForLeaderEpochRequestV3(b []byte, a *arena.Arenas, p unsafe.Poi
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -424,25 +409,14 @@ func decodeOffsetForLeaderEpochRequestV3(b []byte, a *arena.Arenas, p unsafe.Poi
 // decOffsetforleaderepochOffsetForLeaderPartitionV4 decodes a OffsetForLeaderPartition at version 4.
 func decOffsetforleaderepochOffsetForLeaderPartitionV4(b []byte, off int, a *arena.Arenas, m *offsetforleaderepoch.OffsetForLeaderPartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+12]
+		m.Partition = wire.Int32(c[0:])
+		m.CurrentLeaderEpoch = wire.Int32(c[4:])
+		m.LeaderEpoch = wire.Int32(c[8:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -616,7 +590,8 @@ func decodeOffsetForLeaderEpochRequestV4(b []byte, a *arena.Arenas, p unsafe.Poi
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.ReplicaId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -678,25 +653,14 @@ func decodeOffsetForLeaderEpochRequestV4(b []byte, a *arena.Arenas, p unsafe.Poi
 func decOffsetforleaderepochEpochEndOffsetV0(b []byte, off int, a *arena.Arenas, m *offsetforleaderepoch.EpochEndOffset) int {
 	m.LeaderEpoch = -1
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.EndOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+14]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.Partition = wire.Int32(c[2:])
+		m.EndOffset = wire.Int64(c[6:])
+		off += 14
 	}
 	return off
 }
@@ -851,32 +815,15 @@ func decodeOffsetForLeaderEpochResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 // decOffsetforleaderepochEpochEndOffsetV1 decodes a EpochEndOffset at version 1.
 func decOffsetforleaderepochEpochEndOffsetV1(b []byte, off int, a *arena.Arenas, m *offsetforleaderepoch.EpochEndOffset) int {
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 18 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.EndOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+18]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.Partition = wire.Int32(c[2:])
+		m.LeaderEpoch = wire.Int32(c[6:])
+		m.EndOffset = wire.Int64(c[10:])
+		off += 18
 	}
 	return off
 }
@@ -1036,7 +983,8 @@ func decodeOffsetForLeaderEpochResponseV2(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1084,32 +1032,15 @@ func decodeOffsetForLeaderEpochResponseV2(b []byte, a *arena.Arenas, p unsafe.Po
 // decOffsetforleaderepochEpochEndOffsetV4 decodes a EpochEndOffset at version 4.
 func decOffsetforleaderepochEpochEndOffsetV4(b []byte, off int, a *arena.Arenas, m *offsetforleaderepoch.EpochEndOffset) int {
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 18 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.EndOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+18]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.Partition = wire.Int32(c[2:])
+		m.LeaderEpoch = wire.Int32(c[6:])
+		m.EndOffset = wire.Int64(c[10:])
+		off += 18
 	}
 	if off >= len(b) {
 		return -1
@@ -1268,7 +1199,8 @@ func decodeOffsetForLeaderEpochResponseV4(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -18,7 +18,8 @@ func decProducePartitionProduceDataV0(b []byte, off int, a *arena.Arenas, m *pro
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Index = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -160,18 +161,13 @@ func decodeProduceRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*produce.ProduceRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Acks = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+6]
+		m.Acks = wire.Int16(c[0:])
+		m.TimeoutMs = wire.Int32(c[2:])
+		off += 6
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -235,18 +231,13 @@ func decodeProduceRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Acks = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+6]
+		m.Acks = wire.Int16(c[0:])
+		m.TimeoutMs = wire.Int32(c[2:])
+		off += 6
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -296,7 +287,8 @@ func decProducePartitionProduceDataV9(b []byte, off int, a *arena.Arenas, m *pro
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Index = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -510,18 +502,13 @@ func decodeProduceRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Acks = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+6]
+		m.Acks = wire.Int16(c[0:])
+		m.TimeoutMs = wire.Int32(c[2:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -584,7 +571,8 @@ func decProduceTopicProduceDataV13(b []byte, off int, a *arena.Arenas, m *produc
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -644,7 +632,8 @@ func decProduceTopicProduceDataV13Pair(b []byte, off int, a *arena.Arenas, m *pr
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -723,18 +712,13 @@ func decodeProduceRequestV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Acks = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.TimeoutMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+6]
+		m.Acks = wire.Int16(c[0:])
+		m.TimeoutMs = wire.Int32(c[2:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -799,25 +783,14 @@ func decProducePartitionProduceResponseV0(b []byte, off int, a *arena.Arenas, m 
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BaseOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+14]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BaseOffset = wire.Int64(c[6:])
+		off += 14
 	}
 	return off
 }
@@ -1018,7 +991,8 @@ func decodeProduceResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -1031,32 +1005,15 @@ func decProducePartitionProduceResponseV2(b []byte, off int, a *arena.Arenas, m 
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BaseOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogAppendTimeMs = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+22]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BaseOffset = wire.Int64(c[6:])
+		m.LogAppendTimeMs = wire.Int64(c[14:])
+		off += 22
 	}
 	return off
 }
@@ -1210,7 +1167,8 @@ func decodeProduceResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -1222,39 +1180,16 @@ func decProducePartitionProduceResponseV5(b []byte, off int, a *arena.Arenas, m 
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BaseOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogAppendTimeMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BaseOffset = wire.Int64(c[6:])
+		m.LogAppendTimeMs = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	return off
 }
@@ -1408,7 +1343,8 @@ func decodeProduceResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -1420,7 +1356,8 @@ func decProduceBatchIndexAndErrorMessageV8(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BatchIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.BatchIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1446,39 +1383,16 @@ func decProducePartitionProduceResponseV8(b []byte, off int, a *arena.Arenas, m 
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BaseOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogAppendTimeMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BaseOffset = wire.Int64(c[6:])
+		m.LogAppendTimeMs = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1550,39 +1464,16 @@ func decProducePartitionProduceResponseV8Pair(b []byte, off int, a *arena.Arenas
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BaseOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogAppendTimeMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BaseOffset = wire.Int64(c[6:])
+		m.LogAppendTimeMs = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1797,7 +1688,8 @@ func decodeProduceResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -1809,7 +1701,8 @@ func decProduceBatchIndexAndErrorMessageV9(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BatchIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.BatchIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1848,39 +1741,16 @@ func decProducePartitionProduceResponseV9(b []byte, off int, a *arena.Arenas, m 
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BaseOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogAppendTimeMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BaseOffset = wire.Int64(c[6:])
+		m.LogAppendTimeMs = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		if off >= len(b) {
@@ -1971,39 +1841,16 @@ func decProducePartitionProduceResponseV9Pair(b []byte, off int, a *arena.Arenas
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BaseOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogAppendTimeMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BaseOffset = wire.Int64(c[6:])
+		m.LogAppendTimeMs = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		if off >= len(b) {
@@ -2281,7 +2128,8 @@ func decodeProduceResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -2297,18 +2145,13 @@ func decodeProduceResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 // decProduceLeaderIdAndEpochV10 decodes a LeaderIdAndEpoch at version 10.
 func decProduceLeaderIdAndEpochV10(b []byte, off int, a *arena.Arenas, m *produce.LeaderIdAndEpoch) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.LeaderId = common.BrokerId(wire.Int32(c[0:]))
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	if off >= len(b) {
 		return -1
@@ -2325,39 +2168,16 @@ func decProducePartitionProduceResponseV10(b []byte, off int, a *arena.Arenas, m
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BaseOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogAppendTimeMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BaseOffset = wire.Int64(c[6:])
+		m.LogAppendTimeMs = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		if off >= len(b) {
@@ -2462,39 +2282,16 @@ func decProducePartitionProduceResponseV10Pair(b []byte, off int, a *arena.Arena
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 30 {
 			return -1
 		}
-		m.Index = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BaseOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogAppendTimeMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LogStartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+30]
+		m.Index = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.BaseOffset = wire.Int64(c[6:])
+		m.LogAppendTimeMs = wire.Int64(c[14:])
+		m.LogStartOffset = wire.Int64(c[22:])
+		off += 30
 	}
 	{
 		if off >= len(b) {
@@ -2758,7 +2555,8 @@ func decProduceNodeEndpointV10(b []byte, off int, a *arena.Arenas, m *produce.No
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -2786,7 +2584,8 @@ func decProduceNodeEndpointV10(b []byte, off int, a *arena.Arenas, m *produce.No
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -2874,7 +2673,8 @@ func decodeProduceResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -2955,7 +2755,8 @@ func decProduceTopicProduceResponseV13(b []byte, off int, a *arena.Arenas, m *pr
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -3019,7 +2820,8 @@ func decProduceTopicProduceResponseV13Pair(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -3126,7 +2928,8 @@ func decodeProduceResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {

@@ -65,32 +65,15 @@ func decodePushTelemetryRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 	m := (*pushtelemetry.PushTelemetryRequest)(p)
 	off := 0
 	{
-		if len(b)-off < 16 {
+		if len(b)-off < 22 {
 			return -1
 		}
-		m.ClientInstanceId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.SubscriptionId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.Terminating = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.CompressionType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+22]
+		m.ClientInstanceId = kio.UUID(c[0 : 0+16])
+		m.SubscriptionId = wire.Int32(c[16:])
+		m.Terminating = wire.Bool(c[20:])
+		m.CompressionType = wire.Int8(c[21:])
+		off += 22
 	}
 	{
 		if off >= len(b) {
@@ -128,18 +111,13 @@ func decodePushTelemetryResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m := (*pushtelemetry.PushTelemetryResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1

@@ -15,18 +15,13 @@ import (
 // decReadsharegroupstatePartitionDataV0 decodes a PartitionData at version 0.
 func decReadsharegroupstatePartitionDataV0(b []byte, off int, a *arena.Arenas, m *readsharegroupstate.PartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.Partition = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	if off >= len(b) {
 		return -1
@@ -44,7 +39,8 @@ func decReadsharegroupstateReadStateDataV0(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -104,7 +100,8 @@ func decReadsharegroupstateReadStateDataV0Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -240,32 +237,15 @@ func decodeReadShareGroupStateRequestV0(b []byte, a *arena.Arenas, p unsafe.Poin
 // decReadsharegroupstateStateBatchV0 decodes a StateBatch at version 0.
 func decReadsharegroupstateStateBatchV0(b []byte, off int, a *arena.Arenas, m *readsharegroupstate.StateBatch) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 19 {
 			return -1
 		}
-		m.FirstOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.DeliveryState = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.DeliveryCount = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+19]
+		m.FirstOffset = wire.Int64(c[0:])
+		m.LastOffset = wire.Int64(c[8:])
+		m.DeliveryState = wire.Int8(c[16:])
+		m.DeliveryCount = wire.Int16(c[17:])
+		off += 19
 	}
 	if off >= len(b) {
 		return -1
@@ -280,18 +260,13 @@ func decReadsharegroupstateStateBatchV0(b []byte, off int, a *arena.Arenas, m *r
 // decReadsharegroupstatePartitionResultV0 decodes a PartitionResult at version 0.
 func decReadsharegroupstatePartitionResultV0(b []byte, off int, a *arena.Arenas, m *readsharegroupstate.PartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.Partition = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -315,18 +290,13 @@ func decReadsharegroupstatePartitionResultV0(b []byte, off int, a *arena.Arenas,
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.StateEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.StateEpoch = wire.Int32(c[0:])
+		m.StartOffset = wire.Int64(c[4:])
+		off += 12
 	}
 	{
 		if off >= len(b) {
@@ -377,7 +347,8 @@ func decReadsharegroupstateReadStateResultV0(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -429,7 +400,8 @@ func decReadsharegroupstateReadStateResultV0Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{

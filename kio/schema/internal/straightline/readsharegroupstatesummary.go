@@ -15,18 +15,13 @@ import (
 // decReadsharegroupstatesummaryPartitionDataV0 decodes a PartitionData at version 0.
 func decReadsharegroupstatesummaryPartitionDataV0(b []byte, off int, a *arena.Arenas, m *readsharegroupstatesummary.PartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.Partition = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	if off >= len(b) {
 		return -1
@@ -44,7 +39,8 @@ func decReadsharegroupstatesummaryReadStateSummaryDataV0(b []byte, off int, a *a
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -104,7 +100,8 @@ func decReadsharegroupstatesummaryReadStateSummaryDataV0Pair(b []byte, off int, 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -241,18 +238,13 @@ func decodeReadShareGroupStateSummaryRequestV0(b []byte, a *arena.Arenas, p unsa
 func decReadsharegroupstatesummaryPartitionResultV0(b []byte, off int, a *arena.Arenas, m *readsharegroupstatesummary.PartitionResult) int {
 	m.DeliveryCompleteCount = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.Partition = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -276,25 +268,14 @@ func decReadsharegroupstatesummaryPartitionResultV0(b []byte, off int, a *arena.
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.StateEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.StateEpoch = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		m.StartOffset = wire.Int64(c[8:])
+		off += 16
 	}
 	if off >= len(b) {
 		return -1
@@ -312,7 +293,8 @@ func decReadsharegroupstatesummaryReadStateSummaryResultV0(b []byte, off int, a 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -364,7 +346,8 @@ func decReadsharegroupstatesummaryReadStateSummaryResultV0Pair(b []byte, off int
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -479,18 +462,13 @@ func decodeReadShareGroupStateSummaryResponseV0(b []byte, a *arena.Arenas, p uns
 // decReadsharegroupstatesummaryPartitionResultV1 decodes a PartitionResult at version 1.
 func decReadsharegroupstatesummaryPartitionResultV1(b []byte, off int, a *arena.Arenas, m *readsharegroupstatesummary.PartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.Partition = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -514,32 +492,15 @@ func decReadsharegroupstatesummaryPartitionResultV1(b []byte, off int, a *arena.
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 20 {
 			return -1
 		}
-		m.StateEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.DeliveryCompleteCount = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+20]
+		m.StateEpoch = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		m.StartOffset = wire.Int64(c[8:])
+		m.DeliveryCompleteCount = wire.Int32(c[16:])
+		off += 20
 	}
 	if off >= len(b) {
 		return -1
@@ -557,7 +518,8 @@ func decReadsharegroupstatesummaryReadStateSummaryResultV1(b []byte, off int, a 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -609,7 +571,8 @@ func decReadsharegroupstatesummaryReadStateSummaryResultV1Pair(b []byte, off int
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{

@@ -104,18 +104,13 @@ func decodeRemoveRaftVoterRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 20 {
 			return -1
 		}
-		m.VoterId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.VoterDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
+		c := b[off : off+20]
+		m.VoterId = wire.Int32(c[0:])
+		m.VoterDirectoryId = kio.UUID(c[4 : 4+16])
+		off += 20
 	}
 	if off >= len(b) {
 		return -1
@@ -132,18 +127,13 @@ func decodeRemoveRaftVoterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m := (*removeraftvoter.RemoveRaftVoterResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -115,7 +115,8 @@ func decodeRenewDelegationTokenRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.RenewPeriodMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.RenewPeriodMs = wire.Int64(c[0:])
 		off += 8
 	}
 	return off
@@ -150,7 +151,8 @@ func decodeRenewDelegationTokenRequestV2(b []byte, a *arena.Arenas, p unsafe.Poi
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.RenewPeriodMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.RenewPeriodMs = wire.Int64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {
@@ -168,25 +170,14 @@ func decodeRenewDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 	m := (*renewdelegationtoken.RenewDelegationTokenResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.ExpiryTimestampMs = wire.Int64(c[2:])
+		m.ThrottleTimeMs = wire.Int32(c[10:])
+		off += 14
 	}
 	return off
 }
@@ -196,25 +187,14 @@ func decodeRenewDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe.Po
 	m := (*renewdelegationtoken.RenewDelegationTokenResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.ExpiryTimestampMs = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
+		m.ExpiryTimestampMs = wire.Int64(c[2:])
+		m.ThrottleTimeMs = wire.Int32(c[10:])
+		off += 14
 	}
 	if off >= len(b) {
 		return -1

@@ -223,7 +223,8 @@ func decodeSaslAuthenticateResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -267,7 +268,8 @@ func decodeSaslAuthenticateResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -304,7 +306,8 @@ func decodeSaslAuthenticateResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.SessionLifetimeMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.SessionLifetimeMs = wire.Int64(c[0:])
 		off += 8
 	}
 	return off
@@ -318,7 +321,8 @@ func decodeSaslAuthenticateResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -367,7 +371,8 @@ func decodeSaslAuthenticateResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.SessionLifetimeMs = wire.Int64(b[off:])
+		c := b[off : off+8]
+		m.SessionLifetimeMs = wire.Int64(c[0:])
 		off += 8
 	}
 	if off >= len(b) {

@@ -61,7 +61,8 @@ func decodeSaslHandshakeResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{

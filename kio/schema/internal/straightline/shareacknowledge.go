@@ -15,18 +15,13 @@ import (
 // decShareacknowledgeAcknowledgementBatchV1 decodes a AcknowledgementBatch at version 1.
 func decShareacknowledgeAcknowledgementBatchV1(b []byte, off int, a *arena.Arenas, m *shareacknowledge.AcknowledgementBatch) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.FirstOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.FirstOffset = wire.Int64(c[0:])
+		m.LastOffset = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -76,7 +71,8 @@ func decShareacknowledgeAcknowledgePartitionV1(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -136,7 +132,8 @@ func decShareacknowledgeAcknowledgePartitionV1Pair(b []byte, off int, a *arena.A
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -195,7 +192,8 @@ func decShareacknowledgeAcknowledgeTopicV1(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -267,7 +265,8 @@ func decShareacknowledgeAcknowledgeTopicV1Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -370,7 +369,8 @@ func decodeShareAcknowledgeRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ShareSessionEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ShareSessionEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -475,18 +475,13 @@ func decodeShareAcknowledgeRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.ShareSessionEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsRenewAck = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.ShareSessionEpoch = wire.Int32(c[0:])
+		m.IsRenewAck = wire.Bool(c[4:])
+		off += 5
 	}
 	{
 		if off >= len(b) {
@@ -546,18 +541,13 @@ func decodeShareAcknowledgeRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 // decShareacknowledgeLeaderIdAndEpochV1 decodes a LeaderIdAndEpoch at version 1.
 func decShareacknowledgeLeaderIdAndEpochV1(b []byte, off int, a *arena.Arenas, m *shareacknowledge.LeaderIdAndEpoch) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.LeaderId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.LeaderId = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	if off >= len(b) {
 		return -1
@@ -572,18 +562,13 @@ func decShareacknowledgeLeaderIdAndEpochV1(b []byte, off int, a *arena.Arenas, m
 // decShareacknowledgePartitionDataV1 decodes a PartitionData at version 1.
 func decShareacknowledgePartitionDataV1(b []byte, off int, a *arena.Arenas, m *shareacknowledge.PartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -627,7 +612,8 @@ func decShareacknowledgeShareAcknowledgeTopicResponseV1(b []byte, off int, a *ar
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -679,7 +665,8 @@ func decShareacknowledgeShareAcknowledgeTopicResponseV1Pair(b []byte, off int, a
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -738,7 +725,8 @@ func decShareacknowledgeNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *sh
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -766,7 +754,8 @@ func decShareacknowledgeNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *sh
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -805,18 +794,13 @@ func decodeShareAcknowledgeResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 	m := (*shareacknowledge.ShareAcknowledgeResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -932,18 +916,13 @@ func decodeShareAcknowledgeResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 	m := (*shareacknowledge.ShareAcknowledgeResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -970,7 +949,8 @@ func decodeShareAcknowledgeResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AcquisitionLockTimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AcquisitionLockTimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -15,18 +15,13 @@ import (
 // decSharefetchAcknowledgementBatchV1 decodes a AcknowledgementBatch at version 1.
 func decSharefetchAcknowledgementBatchV1(b []byte, off int, a *arena.Arenas, m *sharefetch.AcknowledgementBatch) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.FirstOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.FirstOffset = wire.Int64(c[0:])
+		m.LastOffset = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -76,7 +71,8 @@ func decSharefetchFetchPartitionV1(b []byte, off int, a *arena.Arenas, m *sharef
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -136,7 +132,8 @@ func decSharefetchFetchPartitionV1Pair(b []byte, off int, a *arena.Arenas, m *sh
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -195,7 +192,8 @@ func decSharefetchFetchTopicV1(b []byte, off int, a *arena.Arenas, m *sharefetch
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -267,7 +265,8 @@ func decSharefetchFetchTopicV1Pair(b []byte, off int, a *arena.Arenas, m *sharef
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -326,7 +325,8 @@ func decSharefetchForgottenTopicV1(b []byte, off int, a *arena.Arenas, m *sharef
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -418,46 +418,17 @@ func decodeShareFetchRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.ShareSessionEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxRecords = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.BatchSize = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+24]
+		m.ShareSessionEpoch = wire.Int32(c[0:])
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		m.MaxRecords = wire.Int32(c[16:])
+		m.BatchSize = wire.Int32(c[20:])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -594,60 +565,19 @@ func decodeShareFetchRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 26 {
 			return -1
 		}
-		m.ShareSessionEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxWaitMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MinBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxBytes = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.MaxRecords = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.BatchSize = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.ShareAcquireMode = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsRenewAck = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+26]
+		m.ShareSessionEpoch = wire.Int32(c[0:])
+		m.MaxWaitMs = wire.Int32(c[4:])
+		m.MinBytes = wire.Int32(c[8:])
+		m.MaxBytes = wire.Int32(c[12:])
+		m.MaxRecords = wire.Int32(c[16:])
+		m.BatchSize = wire.Int32(c[20:])
+		m.ShareAcquireMode = wire.Int8(c[24:])
+		m.IsRenewAck = wire.Bool(c[25:])
+		off += 26
 	}
 	{
 		if off >= len(b) {
@@ -740,18 +670,13 @@ func decodeShareFetchRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 // decSharefetchLeaderIdAndEpochV1 decodes a LeaderIdAndEpoch at version 1.
 func decSharefetchLeaderIdAndEpochV1(b []byte, off int, a *arena.Arenas, m *sharefetch.LeaderIdAndEpoch) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.LeaderId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.LeaderId = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	if off >= len(b) {
 		return -1
@@ -766,25 +691,14 @@ func decSharefetchLeaderIdAndEpochV1(b []byte, off int, a *arena.Arenas, m *shar
 // decSharefetchAcquiredRecordsV1 decodes a AcquiredRecords at version 1.
 func decSharefetchAcquiredRecordsV1(b []byte, off int, a *arena.Arenas, m *sharefetch.AcquiredRecords) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 18 {
 			return -1
 		}
-		m.FirstOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.DeliveryCount = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+18]
+		m.FirstOffset = wire.Int64(c[0:])
+		m.LastOffset = wire.Int64(c[8:])
+		m.DeliveryCount = wire.Int16(c[16:])
+		off += 18
 	}
 	if off >= len(b) {
 		return -1
@@ -799,18 +713,13 @@ func decSharefetchAcquiredRecordsV1(b []byte, off int, a *arena.Arenas, m *share
 // decSharefetchPartitionDataV1 decodes a PartitionData at version 1.
 func decSharefetchPartitionDataV1(b []byte, off int, a *arena.Arenas, m *sharefetch.PartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -837,7 +746,8 @@ func decSharefetchPartitionDataV1(b []byte, off int, a *arena.Arenas, m *sharefe
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.AcknowledgeErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.AcknowledgeErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -936,7 +846,8 @@ func decSharefetchShareFetchableTopicResponseV1(b []byte, off int, a *arena.Aren
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -988,7 +899,8 @@ func decSharefetchShareFetchableTopicResponseV1Pair(b []byte, off int, a *arena.
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1047,7 +959,8 @@ func decSharefetchNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *sharefet
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1075,7 +988,8 @@ func decSharefetchNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *sharefet
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1114,18 +1028,13 @@ func decodeShareFetchResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 	m := (*sharefetch.ShareFetchResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1152,7 +1061,8 @@ func decodeShareFetchResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AcquisitionLockTimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AcquisitionLockTimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -68,7 +68,8 @@ func decodeShareGroupDescribeRequestV1(b []byte, a *arena.Arenas, p unsafe.Point
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IncludeAuthorizedOperations = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IncludeAuthorizedOperations = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -87,7 +88,8 @@ func decSharegroupdescribeTopicPartitionsV1(b []byte, off int, a *arena.Arenas, 
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -246,7 +248,8 @@ func decSharegroupdescribeMemberV1(b []byte, off int, a *arena.Arenas, m *shareg
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.MemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -360,7 +363,8 @@ func decSharegroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -427,18 +431,13 @@ func decSharegroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas, m
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.GroupEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.AssignmentEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.GroupEpoch = wire.Int32(c[0:])
+		m.AssignmentEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -498,7 +497,8 @@ func decSharegroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -519,7 +519,8 @@ func decodeShareGroupDescribeResponseV1(b []byte, a *arena.Arenas, p unsafe.Poin
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -62,7 +62,8 @@ func decodeShareGroupHeartbeatRequestV1(b []byte, a *arena.Arenas, p unsafe.Poin
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.MemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -150,7 +151,8 @@ func decSharegroupheartbeatTopicPartitionsV1(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -245,18 +247,13 @@ func decodeShareGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.Poi
 	m := (*sharegroupheartbeat.ShareGroupHeartbeatResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -301,18 +298,13 @@ func decodeShareGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.Poi
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.HeartbeatIntervalMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.MemberEpoch = wire.Int32(c[0:])
+		m.HeartbeatIntervalMs = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {

@@ -32,7 +32,8 @@ func decStopreplicaStopReplicaPartitionV0V0(b []byte, off int, a *arena.Arenas, 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.PartitionIndex = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -46,25 +47,14 @@ func decodeStopReplicaRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 	m.Topics = []stopreplica.StopReplicaTopicV1{}
 	m.TopicStates = []stopreplica.StopReplicaTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 9 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.DeletePartitions = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+9]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.DeletePartitions = wire.Bool(c[8:])
+		off += 9
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -149,32 +139,15 @@ func decodeStopReplicaRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 	m.UngroupedPartitions = []stopreplica.StopReplicaPartitionV0{}
 	m.TopicStates = []stopreplica.StopReplicaTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.DeletePartitions = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		m.DeletePartitions = wire.Bool(c[16:])
+		off += 17
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -278,32 +251,15 @@ func decodeStopReplicaRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 	m.UngroupedPartitions = []stopreplica.StopReplicaPartitionV0{}
 	m.TopicStates = []stopreplica.StopReplicaTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.DeletePartitions = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+17]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		m.DeletePartitions = wire.Bool(c[16:])
+		off += 17
 	}
 	{
 		if off >= len(b) {
@@ -351,25 +307,14 @@ func decodeStopReplicaRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 // decStopreplicaStopReplicaPartitionStateV3 decodes a StopReplicaPartitionState at version 3.
 func decStopreplicaStopReplicaPartitionStateV3(b []byte, off int, a *arena.Arenas, m *stopreplica.StopReplicaPartitionState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 9 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.DeletePartition = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+9]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.LeaderEpoch = wire.Int32(c[4:])
+		m.DeletePartition = wire.Bool(c[8:])
+		off += 9
 	}
 	if off >= len(b) {
 		return -1
@@ -542,25 +487,14 @@ func decodeStopReplicaRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 	m.UngroupedPartitions = []stopreplica.StopReplicaPartitionV0{}
 	m.Topics = []stopreplica.StopReplicaTopicV1{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -624,32 +558,15 @@ func decodeStopReplicaRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 	m.UngroupedPartitions = []stopreplica.StopReplicaPartitionV0{}
 	m.Topics = []stopreplica.StopReplicaTopicV1{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsKRaftController = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+17]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.IsKRaftController = wire.Bool(c[4:])
+		m.ControllerEpoch = wire.Int32(c[5:])
+		m.BrokerEpoch = wire.Int64(c[9:])
+		off += 17
 	}
 	{
 		if off >= len(b) {
@@ -724,18 +641,13 @@ func decStopreplicaStopReplicaPartitionErrorV0(b []byte, off int, a *arena.Arena
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -748,7 +660,8 @@ func decodeStopReplicaResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -805,18 +718,13 @@ func decStopreplicaStopReplicaPartitionErrorV2(b []byte, off int, a *arena.Arena
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -836,7 +744,8 @@ func decodeStopReplicaResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{

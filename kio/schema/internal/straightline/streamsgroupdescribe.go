@@ -67,7 +67,8 @@ func decodeStreamsGroupDescribeRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IncludeAuthorizedOperations = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IncludeAuthorizedOperations = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -133,18 +134,13 @@ func decodeStreamsGroupDescribeRequestV1(b []byte, a *arena.Arenas, p unsafe.Poi
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 2 {
 			return -1
 		}
-		m.IncludeAuthorizedOperations = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IncludeTopologyDescription = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+2]
+		m.IncludeAuthorizedOperations = wire.Bool(c[0:])
+		m.IncludeTopologyDescription = wire.Bool(c[1:])
+		off += 2
 	}
 	if off >= len(b) {
 		return -1
@@ -234,18 +230,13 @@ func decStreamsgroupdescribeTopicInfoV0(b []byte, off int, a *arena.Arenas, m *s
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.Partitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -335,18 +326,13 @@ func decStreamsgroupdescribeTopicInfoV0Pair(b []byte, off int, a *arena.Arenas, 
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.Partitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -623,7 +609,8 @@ func decStreamsgroupdescribeTopologyV0(b []byte, off int, a *arena.Arenas, m *st
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Epoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Epoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -641,8 +628,8 @@ func decStreamsgroupdescribeTopologyV0(b []byte, off int, a *arena.Arenas, m *st
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
 				return -1
 			}
 			if n == 0 {
@@ -696,7 +683,8 @@ func decStreamsgroupdescribeEndpointV0(b []byte, off int, a *arena.Arenas, m *st
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -733,18 +721,13 @@ func decStreamsgroupdescribeTaskOffsetV0(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Offset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.Partition = wire.Int32(c[0:])
+		m.Offset = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -959,7 +942,8 @@ func decStreamsgroupdescribeMemberV0(b []byte, off int, a *arena.Arenas, m *stre
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.MemberEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1050,7 +1034,8 @@ func decStreamsgroupdescribeMemberV0(b []byte, off int, a *arena.Arenas, m *stre
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TopologyEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TopologyEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1202,7 +1187,8 @@ func decStreamsgroupdescribeMemberV0(b []byte, off int, a *arena.Arenas, m *stre
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.IsClassic = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.IsClassic = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -1221,7 +1207,8 @@ func decStreamsgroupdescribeDescribedGroupV0(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1288,18 +1275,13 @@ func decStreamsgroupdescribeDescribedGroupV0(b []byte, off int, a *arena.Arenas,
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.GroupEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.AssignmentEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.GroupEpoch = wire.Int32(c[0:])
+		m.AssignmentEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -1353,7 +1335,8 @@ func decStreamsgroupdescribeDescribedGroupV0(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -1374,7 +1357,8 @@ func decodeStreamsGroupDescribeResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1447,7 +1431,8 @@ func decStreamsgroupdescribeTopologyDescriptionNodeV1(b []byte, off int, a *aren
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.NodeType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.NodeType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -1897,7 +1882,8 @@ func decStreamsgroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1964,18 +1950,13 @@ func decStreamsgroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas,
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.GroupEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.AssignmentEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.GroupEpoch = wire.Int32(c[0:])
+		m.AssignmentEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -2029,7 +2010,8 @@ func decStreamsgroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.AuthorizedOperations = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.AuthorizedOperations = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -2051,7 +2033,8 @@ func decStreamsgroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.TopologyDescriptionStatus = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.TopologyDescriptionStatus = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -2093,7 +2076,8 @@ func decodeStreamsGroupDescribeResponseV1(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

@@ -89,18 +89,13 @@ func decStreamsgroupheartbeatTopicInfoV0(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.Partitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -190,18 +185,13 @@ func decStreamsgroupheartbeatTopicInfoV0Pair(b []byte, off int, a *arena.Arenas,
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partitions = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ReplicationFactor = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+6]
+		m.Partitions = wire.Int32(c[0:])
+		m.ReplicationFactor = wire.Int16(c[4:])
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -667,7 +657,8 @@ func decStreamsgroupheartbeatTopologyV0(b []byte, off int, a *arena.Arenas, m *s
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Epoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Epoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -805,7 +796,8 @@ func decStreamsgroupheartbeatEndpointV0(b []byte, off int, a *arena.Arenas, m *s
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -842,18 +834,13 @@ func decStreamsgroupheartbeatTaskOffsetV0(b []byte, off int, a *arena.Arenas, m 
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.Offset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.Partition = wire.Int32(c[0:])
+		m.Offset = wire.Int64(c[4:])
+		off += 12
 	}
 	if off >= len(b) {
 		return -1
@@ -912,18 +899,13 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.EndpointInformationEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.MemberEpoch = wire.Int32(c[0:])
+		m.EndpointInformationEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -971,7 +953,8 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.RebalanceTimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.RebalanceTimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1004,8 +987,8 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1037,8 +1020,8 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1070,8 +1053,8 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1139,8 +1122,8 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1172,8 +1155,8 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
 				return -1
 			}
 			if n == 0 {
@@ -1205,8 +1188,8 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
 				return -1
 			}
 			if n == 0 {
@@ -1227,7 +1210,8 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ShutdownApplication = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.ShutdownApplication = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -1246,7 +1230,8 @@ func decStreamsgroupheartbeatStatusV0(b []byte, off int, a *arena.Arenas, m *str
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.StatusCode = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.StatusCode = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -1434,18 +1419,13 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 	off := 0
 	m.AcceptableRecoveryLag = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1490,32 +1470,15 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.HeartbeatIntervalMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.AcceptableRecoveryLagLegacy = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.TaskOffsetIntervalMs = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.MemberEpoch = wire.Int32(c[0:])
+		m.HeartbeatIntervalMs = wire.Int32(c[4:])
+		m.AcceptableRecoveryLagLegacy = wire.Int32(c[8:])
+		m.TaskOffsetIntervalMs = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -1532,8 +1495,8 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1565,8 +1528,8 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1598,8 +1561,8 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1631,8 +1594,8 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1653,7 +1616,8 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.EndpointInformationEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.EndpointInformationEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1671,8 +1635,8 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
 				return -1
 			}
 			if n == 0 {
@@ -1704,18 +1668,13 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 	m := (*streamsgroupheartbeat.StreamsGroupHeartbeatResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -1760,32 +1719,15 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 20 {
 			return -1
 		}
-		m.MemberEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.HeartbeatIntervalMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.TaskOffsetIntervalMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.AcceptableRecoveryLag = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+20]
+		m.MemberEpoch = wire.Int32(c[0:])
+		m.HeartbeatIntervalMs = wire.Int32(c[4:])
+		m.TaskOffsetIntervalMs = wire.Int32(c[8:])
+		m.AcceptableRecoveryLag = wire.Int64(c[12:])
+		off += 20
 	}
 	{
 		if off >= len(b) {
@@ -1802,8 +1744,8 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1835,8 +1777,8 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1868,8 +1810,8 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1901,8 +1843,8 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
 				return -1
 			}
 			if n == 0 {
@@ -1920,18 +1862,13 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 		}
 	}
 	{
-		if len(b)-off < 1 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.TopologyDescriptionRequired = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.EndpointInformationEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+5]
+		m.TopologyDescriptionRequired = wire.Bool(c[0:])
+		m.EndpointInformationEpoch = wire.Int32(c[1:])
+		off += 5
 	}
 	{
 		if off >= len(b) {
@@ -1948,8 +1885,8 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 			off = next
 		} else {
 			off = next
-			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
+			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
 				return -1
 			}
 			if n == 0 {

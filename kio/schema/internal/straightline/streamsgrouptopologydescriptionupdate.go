@@ -71,7 +71,8 @@ func decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b []byte,
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.NodeType = wire.Int8(b[off:])
+		c := b[off : off+1]
+		m.NodeType = wire.Int8(c[0:])
 		off += 1
 	}
 	{
@@ -565,7 +566,8 @@ func decodeStreamsGroupTopologyDescriptionUpdateRequestV0(b []byte, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TopologyEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TopologyEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -588,18 +590,13 @@ func decodeStreamsGroupTopologyDescriptionUpdateResponseV0(b []byte, a *arena.Ar
 	m := (*streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -186,7 +186,8 @@ func decodeSyncGroupRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationId = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationId = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -257,7 +258,8 @@ func decodeSyncGroupRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationId = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationId = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -403,7 +405,8 @@ func decodeSyncGroupRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationId = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationId = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -520,7 +523,8 @@ func decodeSyncGroupRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.GenerationId = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.GenerationId = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -658,7 +662,8 @@ func decodeSyncGroupResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -684,18 +689,13 @@ func decodeSyncGroupResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*syncgroup.SyncGroupResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -720,18 +720,13 @@ func decodeSyncGroupResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*syncgroup.SyncGroupResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -769,18 +764,13 @@ func decodeSyncGroupResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 	m := (*syncgroup.SyncGroupResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

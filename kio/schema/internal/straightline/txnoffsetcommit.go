@@ -16,18 +16,13 @@ import (
 func decTxnoffsetcommitTxnOffsetCommitRequestPartitionV0(b []byte, off int, a *arena.Arenas, m *txnoffsetcommit.TxnOffsetCommitRequestPartition) int {
 	m.CommittedLeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 12 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+12]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		off += 12
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -199,18 +194,13 @@ func decodeTxnOffsetCommitRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+10]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		off += 10
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -257,25 +247,14 @@ func decodeTxnOffsetCommitRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decTxnoffsetcommitTxnOffsetCommitRequestPartitionV2 decodes a TxnOffsetCommitRequestPartition at version 2.
 func decTxnoffsetcommitTxnOffsetCommitRequestPartitionV2(b []byte, off int, a *arena.Arenas, m *txnoffsetcommit.TxnOffsetCommitRequestPartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CommittedLeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		m.CommittedLeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.StringLengthAt(b, off)
@@ -432,18 +411,13 @@ func decodeTxnOffsetCommitRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 10 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+10]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		off += 10
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -490,25 +464,14 @@ func decodeTxnOffsetCommitRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decTxnoffsetcommitTxnOffsetCommitRequestPartitionV3 decodes a TxnOffsetCommitRequestPartition at version 3.
 func decTxnoffsetcommitTxnOffsetCommitRequestPartitionV3(b []byte, off int, a *arena.Arenas, m *txnoffsetcommit.TxnOffsetCommitRequestPartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.CommittedOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.CommittedLeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.CommittedOffset = wire.Int64(c[4:])
+		m.CommittedLeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -742,25 +705,14 @@ func decodeTxnOffsetCommitRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.GenerationIdOrMemberEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.GenerationIdOrMemberEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	{
 		if off >= len(b) {
@@ -865,7 +817,8 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV6(b []byte, off int, a *arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -925,7 +878,8 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV6Pair(b []byte, off int, a *a
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1025,25 +979,14 @@ func decodeTxnOffsetCommitRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 14 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.GenerationIdOrMemberEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+14]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.GenerationIdOrMemberEpoch = wire.Int32(c[10:])
+		off += 14
 	}
 	{
 		if off >= len(b) {
@@ -1145,18 +1088,13 @@ func decodeTxnOffsetCommitRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decTxnoffsetcommitTxnOffsetCommitResponsePartitionV0 decodes a TxnOffsetCommitResponsePartition at version 0.
 func decTxnoffsetcommitTxnOffsetCommitResponsePartitionV0(b []byte, off int, a *arena.Arenas, m *txnoffsetcommit.TxnOffsetCommitResponsePartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -1270,7 +1208,8 @@ func decodeTxnOffsetCommitResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1318,18 +1257,13 @@ func decodeTxnOffsetCommitResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 // decTxnoffsetcommitTxnOffsetCommitResponsePartitionV3 decodes a TxnOffsetCommitResponsePartition at version 3.
 func decTxnoffsetcommitTxnOffsetCommitResponsePartitionV3(b []byte, off int, a *arena.Arenas, m *txnoffsetcommit.TxnOffsetCommitResponsePartition) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -1488,7 +1422,8 @@ func decodeTxnOffsetCommitResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1552,7 +1487,8 @@ func decTxnoffsetcommitTxnOffsetCommitResponseTopicV6(b []byte, off int, a *aren
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1604,7 +1540,8 @@ func decTxnoffsetcommitTxnOffsetCommitResponseTopicV6Pair(b []byte, off int, a *
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -1665,7 +1602,8 @@ func decodeTxnOffsetCommitResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{

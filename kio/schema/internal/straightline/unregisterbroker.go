@@ -72,7 +72,8 @@ func decodeUnregisterBrokerRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.BrokerId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.BrokerId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	if off >= len(b) {
@@ -90,18 +91,13 @@ func decodeUnregisterBrokerResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 	m := (*unregisterbroker.UnregisterBrokerResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

@@ -69,18 +69,13 @@ func decUpdatefeaturesFeatureUpdateKeyV0(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.MaxVersionLevel = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.AllowDowngrade = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.MaxVersionLevel = wire.Int16(c[0:])
+		m.AllowDowngrade = wire.Bool(c[2:])
+		off += 3
 	}
 	if off >= len(b) {
 		return -1
@@ -100,7 +95,8 @@ func decodeUpdateFeaturesRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -170,18 +166,13 @@ func decUpdatefeaturesFeatureUpdateKeyV1(b []byte, off int, a *arena.Arenas, m *
 		}
 	}
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 3 {
 			return -1
 		}
-		m.MaxVersionLevel = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.UpgradeType = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+3]
+		m.MaxVersionLevel = wire.Int16(c[0:])
+		m.UpgradeType = wire.Int8(c[2:])
+		off += 3
 	}
 	if off >= len(b) {
 		return -1
@@ -201,7 +192,8 @@ func decodeUpdateFeaturesRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.TimeoutMs = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.TimeoutMs = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -241,7 +233,8 @@ func decodeUpdateFeaturesRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		if len(b)-off < 1 {
 			return -1
 		}
-		m.ValidateOnly = wire.Bool(b[off:])
+		c := b[off : off+1]
+		m.ValidateOnly = wire.Bool(c[0:])
 		off += 1
 	}
 	if off >= len(b) {
@@ -281,7 +274,8 @@ func decUpdatefeaturesUpdatableFeatureResultV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -320,18 +314,13 @@ func decodeUpdateFeaturesResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	m := (*updatefeatures.UpdateFeaturesResponse)(p)
 	off := 0
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -403,18 +392,13 @@ func decodeUpdateFeaturesResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 	off := 0
 	m.Results = []updatefeatures.UpdatableFeatureResult{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {

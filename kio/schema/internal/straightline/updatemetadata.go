@@ -63,32 +63,15 @@ func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -120,7 +103,8 @@ func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ZkVersion = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ZkVersion = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -160,7 +144,8 @@ func decUpdatemetadataUpdateMetadataBrokerV0(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.Id = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -182,7 +167,8 @@ func decUpdatemetadataUpdateMetadataBrokerV0(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.V0Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.V0Port = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -195,18 +181,13 @@ func decodeUpdateMetadataRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m.BrokerEpoch = -1
 	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -271,7 +252,8 @@ func decUpdatemetadataUpdateMetadataEndpointV1(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -293,7 +275,8 @@ func decUpdatemetadataUpdateMetadataEndpointV1(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.SecurityProtocol = wire.Int16(b[off:])
+		c := b[off : off+2]
+		m.SecurityProtocol = wire.Int16(c[0:])
 		off += 2
 	}
 	return off
@@ -306,7 +289,8 @@ func decUpdatemetadataUpdateMetadataBrokerV1(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.Id = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -354,7 +338,8 @@ func decUpdatemetadataUpdateMetadataBrokerV1Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.Id = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -401,18 +386,13 @@ func decodeUpdateMetadataRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m.BrokerEpoch = -1
 	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -489,7 +469,8 @@ func decUpdatemetadataUpdateMetadataBrokerV2(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.Id = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -543,7 +524,8 @@ func decUpdatemetadataUpdateMetadataBrokerV2Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.Id = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -605,18 +587,13 @@ func decodeUpdateMetadataRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m.BrokerEpoch = -1
 	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -693,7 +670,8 @@ func decUpdatemetadataUpdateMetadataEndpointV3(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -730,7 +708,8 @@ func decUpdatemetadataUpdateMetadataEndpointV3(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.SecurityProtocol = wire.Int16(b[off:])
+		c := b[off : off+2]
+		m.SecurityProtocol = wire.Int16(c[0:])
 		off += 2
 	}
 	return off
@@ -742,7 +721,8 @@ func decUpdatemetadataUpdateMetadataBrokerV3(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.Id = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -796,7 +776,8 @@ func decUpdatemetadataUpdateMetadataBrokerV3Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.Id = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -858,18 +839,13 @@ func decodeUpdateMetadataRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m.BrokerEpoch = -1
 	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -958,32 +934,15 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1015,7 +974,8 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ZkVersion = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ZkVersion = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1080,18 +1040,13 @@ func decodeUpdateMetadataRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	m.BrokerEpoch = -1
 	m.TopicStates = []updatemetadata.UpdateMetadataTopicState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1165,32 +1120,15 @@ func decodeUpdateMetadataRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 // decUpdatemetadataUpdateMetadataPartitionStateV5 decodes a UpdateMetadataPartitionState at version 5.
 func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataPartitionState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1222,7 +1160,8 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ZkVersion = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ZkVersion = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1402,25 +1341,14 @@ func decodeUpdateMetadataRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	off := 0
 	m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -1506,32 +1434,15 @@ func decodeUpdateMetadataRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 // decUpdatemetadataUpdateMetadataPartitionStateV6 decodes a UpdateMetadataPartitionState at version 6.
 func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataPartitionState) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.Leader = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+16]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.Leader = common.BrokerId(wire.Int32(c[8:]))
+		m.LeaderEpoch = wire.Int32(c[12:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -1569,7 +1480,8 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.ZkVersion = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.ZkVersion = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1806,7 +1718,8 @@ func decUpdatemetadataUpdateMetadataEndpointV6(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	{
@@ -1855,7 +1768,8 @@ func decUpdatemetadataUpdateMetadataEndpointV6(b []byte, off int, a *arena.Arena
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.SecurityProtocol = wire.Int16(b[off:])
+		c := b[off : off+2]
+		m.SecurityProtocol = wire.Int16(c[0:])
 		off += 2
 	}
 	if off >= len(b) {
@@ -1874,7 +1788,8 @@ func decUpdatemetadataUpdateMetadataBrokerV6(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.Id = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1955,7 +1870,8 @@ func decUpdatemetadataUpdateMetadataBrokerV6Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Id = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.Id = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -2035,25 +1951,14 @@ func decodeUpdateMetadataRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	off := 0
 	m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -2182,7 +2087,8 @@ func decUpdatemetadataUpdateMetadataTopicStateV7(b []byte, off int, a *arena.Are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2273,7 +2179,8 @@ func decUpdatemetadataUpdateMetadataTopicStateV7Pair(b []byte, off int, a *arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -2332,25 +2239,14 @@ func decodeUpdateMetadataRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	off := 0
 	m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 16 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+16]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.ControllerEpoch = wire.Int32(c[4:])
+		m.BrokerEpoch = wire.Int64(c[8:])
+		off += 16
 	}
 	{
 		if off >= len(b) {
@@ -2458,32 +2354,15 @@ func decodeUpdateMetadataRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 	off := 0
 	m.UngroupedPartitionStates = []updatemetadata.UpdateMetadataPartitionState{}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 17 {
 			return -1
 		}
-		m.ControllerId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.IsKRaftController = wire.Bool(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ControllerEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.BrokerEpoch = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+17]
+		m.ControllerId = common.BrokerId(wire.Int32(c[0:]))
+		m.IsKRaftController = wire.Bool(c[4:])
+		m.ControllerEpoch = wire.Int32(c[5:])
+		m.BrokerEpoch = wire.Int64(c[9:])
+		off += 17
 	}
 	{
 		if off >= len(b) {
@@ -2629,7 +2508,8 @@ func decodeUpdateMetadataResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	return off
@@ -2643,7 +2523,8 @@ func decodeUpdateMetadataResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {

@@ -60,7 +60,8 @@ func decUpdateraftvoterListenerV0(b []byte, off int, a *arena.Arenas, m *updater
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -76,18 +77,13 @@ func decUpdateraftvoterListenerV0(b []byte, off int, a *arena.Arenas, m *updater
 // decUpdateraftvoterKRaftVersionFeatureV0 decodes a KRaftVersionFeature at version 0.
 func decUpdateraftvoterKRaftVersionFeatureV0(b []byte, off int, a *arena.Arenas, m *updateraftvoter.KRaftVersionFeature) int {
 	{
-		if len(b)-off < 2 {
+		if len(b)-off < 4 {
 			return -1
 		}
-		m.MinSupportedVersion = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.MaxSupportedVersion = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+4]
+		m.MinSupportedVersion = wire.Int16(c[0:])
+		m.MaxSupportedVersion = wire.Int16(c[2:])
+		off += 4
 	}
 	if off >= len(b) {
 		return -1
@@ -125,25 +121,14 @@ func decodeUpdateRaftVoterRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.CurrentLeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.VoterId = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.VoterDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
+		c := b[off : off+24]
+		m.CurrentLeaderEpoch = wire.Int32(c[0:])
+		m.VoterId = wire.Int32(c[4:])
+		m.VoterDirectoryId = kio.UUID(c[8 : 8+16])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -196,18 +181,13 @@ func decodeUpdateRaftVoterRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decUpdateraftvoterCurrentLeaderV0 decodes a CurrentLeader at version 0.
 func decUpdateraftvoterCurrentLeaderV0(b []byte, off int, a *arena.Arenas, m *updateraftvoter.CurrentLeader) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 8 {
 			return -1
 		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+8]
+		m.LeaderId = common.BrokerId(wire.Int32(c[0:]))
+		m.LeaderEpoch = wire.Int32(c[4:])
+		off += 8
 	}
 	{
 		if off >= len(b) {
@@ -234,7 +214,8 @@ func decUpdateraftvoterCurrentLeaderV0(b []byte, off int, a *arena.Arenas, m *up
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.Port = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.Port = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -254,18 +235,13 @@ func decodeUpdateRaftVoterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 	m.CurrentLeader.LeaderId = -1
 	m.CurrentLeader.LeaderEpoch = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.ThrottleTimeMs = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.ThrottleTimeMs = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1

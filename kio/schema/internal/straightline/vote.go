@@ -15,39 +15,16 @@ import (
 // decVoteVoteRequestPartitionDataV0 decodes a VoteRequestPartitionData at version 0.
 func decVoteVoteRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *vote.VoteRequestPartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ReplicaEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LastOffsetEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+24]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ReplicaEpoch = wire.Int32(c[4:])
+		m.ReplicaId = common.BrokerId(wire.Int32(c[8:]))
+		m.LastOffsetEpoch = wire.Int32(c[12:])
+		m.LastOffset = wire.Int64(c[16:])
+		off += 24
 	}
 	if off >= len(b) {
 		return -1
@@ -297,53 +274,18 @@ func decodeVoteRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 // decVoteVoteRequestPartitionDataV1 decodes a VoteRequestPartitionData at version 1.
 func decVoteVoteRequestPartitionDataV1(b []byte, off int, a *arena.Arenas, m *vote.VoteRequestPartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 56 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ReplicaEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.ReplicaDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.VoterDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LastOffsetEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+56]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ReplicaEpoch = wire.Int32(c[4:])
+		m.ReplicaId = common.BrokerId(wire.Int32(c[8:]))
+		m.ReplicaDirectoryId = kio.UUID(c[12 : 12+16])
+		m.VoterDirectoryId = kio.UUID(c[28 : 28+16])
+		m.LastOffsetEpoch = wire.Int32(c[44:])
+		m.LastOffset = wire.Int64(c[48:])
+		off += 56
 	}
 	if off >= len(b) {
 		return -1
@@ -523,7 +465,8 @@ func decodeVoteRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.VoterId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.VoterId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -584,60 +527,19 @@ func decodeVoteRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 // decVoteVoteRequestPartitionDataV2 decodes a VoteRequestPartitionData at version 2.
 func decVoteVoteRequestPartitionDataV2(b []byte, off int, a *arena.Arenas, m *vote.VoteRequestPartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 57 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ReplicaEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.ReplicaId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.ReplicaDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 16 {
-			return -1
-		}
-		m.VoterDirectoryId = kio.UUID(b[off : off+16])
-		off += 16
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LastOffsetEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.PreVote = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+57]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ReplicaEpoch = wire.Int32(c[4:])
+		m.ReplicaId = common.BrokerId(wire.Int32(c[8:]))
+		m.ReplicaDirectoryId = kio.UUID(c[12 : 12+16])
+		m.VoterDirectoryId = kio.UUID(c[28 : 28+16])
+		m.LastOffsetEpoch = wire.Int32(c[44:])
+		m.LastOffset = wire.Int64(c[48:])
+		m.PreVote = wire.Bool(c[56:])
+		off += 57
 	}
 	if off >= len(b) {
 		return -1
@@ -817,7 +719,8 @@ func decodeVoteRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.VoterId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.VoterId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -878,39 +781,16 @@ func decodeVoteRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 // decVoteVoteResponsePartitionDataV0 decodes a VoteResponsePartitionData at version 0.
 func decVoteVoteResponsePartitionDataV0(b []byte, off int, a *arena.Arenas, m *vote.VoteResponsePartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 15 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderId = common.BrokerId(wire.Int32(b[off:]))
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.VoteGranted = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+15]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		m.LeaderId = common.BrokerId(wire.Int32(c[6:]))
+		m.LeaderEpoch = wire.Int32(c[10:])
+		m.VoteGranted = wire.Bool(c[14:])
+		off += 15
 	}
 	if off >= len(b) {
 		return -1
@@ -1070,7 +950,8 @@ func decodeVoteResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{
@@ -1134,7 +1015,8 @@ func decVoteNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *vote.NodeEndpo
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.NodeId = common.BrokerId(wire.Int32(b[off:]))
+		c := b[off : off+4]
+		m.NodeId = common.BrokerId(wire.Int32(c[0:]))
 		off += 4
 	}
 	{
@@ -1162,7 +1044,8 @@ func decVoteNodeEndpointV1(b []byte, off int, a *arena.Arenas, m *vote.NodeEndpo
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.Port = uint16(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.Port = uint16(wire.Int16(c[0:]))
 		off += 2
 	}
 	if off >= len(b) {
@@ -1184,7 +1067,8 @@ func decodeVoteResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		if len(b)-off < 2 {
 			return -1
 		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
+		c := b[off : off+2]
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[0:]))
 		off += 2
 	}
 	{

@@ -15,32 +15,15 @@ import (
 // decWritesharegroupstateStateBatchV0 decodes a StateBatch at version 0.
 func decWritesharegroupstateStateBatchV0(b []byte, off int, a *arena.Arenas, m *writesharegroupstate.StateBatch) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 19 {
 			return -1
 		}
-		m.FirstOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.LastOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.DeliveryState = wire.Int8(b[off:])
-		off += 1
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.DeliveryCount = wire.Int16(b[off:])
-		off += 2
+		c := b[off : off+19]
+		m.FirstOffset = wire.Int64(c[0:])
+		m.LastOffset = wire.Int64(c[8:])
+		m.DeliveryState = wire.Int8(c[16:])
+		m.DeliveryCount = wire.Int16(c[17:])
+		off += 19
 	}
 	if off >= len(b) {
 		return -1
@@ -56,32 +39,15 @@ func decWritesharegroupstateStateBatchV0(b []byte, off int, a *arena.Arenas, m *
 func decWritesharegroupstatePartitionDataV0(b []byte, off int, a *arena.Arenas, m *writesharegroupstate.PartitionData) int {
 	m.DeliveryCompleteCount = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 20 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.StateEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+20]
+		m.Partition = wire.Int32(c[0:])
+		m.StateEpoch = wire.Int32(c[4:])
+		m.LeaderEpoch = wire.Int32(c[8:])
+		m.StartOffset = wire.Int64(c[12:])
+		off += 20
 	}
 	{
 		if off >= len(b) {
@@ -147,32 +113,15 @@ func peekWritesharegroupstatePartitionDataV0(b []byte, off int) bool {
 func decWritesharegroupstatePartitionDataV0Pair(b []byte, off int, a *arena.Arenas, m *writesharegroupstate.PartitionData, spare *[1]writesharegroupstate.StateBatch) int {
 	m.DeliveryCompleteCount = -1
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 20 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.StateEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
+		c := b[off : off+20]
+		m.Partition = wire.Int32(c[0:])
+		m.StateEpoch = wire.Int32(c[4:])
+		m.LeaderEpoch = wire.Int32(c[8:])
+		m.StartOffset = wire.Int64(c[12:])
+		off += 20
 	}
 	{
 		if off >= len(b) {
@@ -230,7 +179,8 @@ func decWritesharegroupstateWriteStateDataV0(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -302,7 +252,8 @@ func decWritesharegroupstateWriteStateDataV0Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -438,39 +389,16 @@ func decodeWriteShareGroupStateRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 // decWritesharegroupstatePartitionDataV1 decodes a PartitionData at version 1.
 func decWritesharegroupstatePartitionDataV1(b []byte, off int, a *arena.Arenas, m *writesharegroupstate.PartitionData) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.StateEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.DeliveryCompleteCount = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+24]
+		m.Partition = wire.Int32(c[0:])
+		m.StateEpoch = wire.Int32(c[4:])
+		m.LeaderEpoch = wire.Int32(c[8:])
+		m.StartOffset = wire.Int64(c[12:])
+		m.DeliveryCompleteCount = wire.Int32(c[20:])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -538,39 +466,16 @@ func peekWritesharegroupstatePartitionDataV1(b []byte, off int) bool {
 // decWritesharegroupstatePartitionDataV1Pair decodes a PartitionData at version 1.
 func decWritesharegroupstatePartitionDataV1Pair(b []byte, off int, a *arena.Arenas, m *writesharegroupstate.PartitionData, spare *[1]writesharegroupstate.StateBatch) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 24 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.StateEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.LeaderEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 8 {
-			return -1
-		}
-		m.StartOffset = wire.Int64(b[off:])
-		off += 8
-	}
-	{
-		if len(b)-off < 4 {
-			return -1
-		}
-		m.DeliveryCompleteCount = wire.Int32(b[off:])
-		off += 4
+		c := b[off : off+24]
+		m.Partition = wire.Int32(c[0:])
+		m.StateEpoch = wire.Int32(c[4:])
+		m.LeaderEpoch = wire.Int32(c[8:])
+		m.StartOffset = wire.Int64(c[12:])
+		m.DeliveryCompleteCount = wire.Int32(c[20:])
+		off += 24
 	}
 	{
 		if off >= len(b) {
@@ -628,7 +533,8 @@ func decWritesharegroupstateWriteStateDataV1(b []byte, off int, a *arena.Arenas,
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -692,7 +598,8 @@ func decWritesharegroupstateWriteStateDataV1Pair(b []byte, off int, a *arena.Are
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -828,18 +735,13 @@ func decodeWriteShareGroupStateRequestV1(b []byte, a *arena.Arenas, p unsafe.Poi
 // decWritesharegroupstatePartitionResultV0 decodes a PartitionResult at version 0.
 func decWritesharegroupstatePartitionResultV0(b []byte, off int, a *arena.Arenas, m *writesharegroupstate.PartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.Partition = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.Partition = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	{
 		if off >= len(b) {
@@ -878,7 +780,8 @@ func decWritesharegroupstateWriteStateResultV0(b []byte, off int, a *arena.Arena
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{
@@ -930,7 +833,8 @@ func decWritesharegroupstateWriteStateResultV0Pair(b []byte, off int, a *arena.A
 		if len(b)-off < 16 {
 			return -1
 		}
-		m.TopicId = kio.UUID(b[off : off+16])
+		c := b[off : off+16]
+		m.TopicId = kio.UUID(c[0 : 0+16])
 		off += 16
 	}
 	{

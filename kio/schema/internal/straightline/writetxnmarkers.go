@@ -60,25 +60,14 @@ func decWritetxnmarkersWritableTxnMarkerTopicV0(b []byte, off int, a *arena.Aren
 // decWritetxnmarkersWritableTxnMarkerV0 decodes a WritableTxnMarker at version 0.
 func decWritetxnmarkersWritableTxnMarkerV0(b []byte, off int, a *arena.Arenas, m *writetxnmarkers.WritableTxnMarker) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.TransactionResult = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.TransactionResult = wire.Bool(c[10:])
+		off += 11
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -111,7 +100,8 @@ func decWritetxnmarkersWritableTxnMarkerV0(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.CoordinatorEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.CoordinatorEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -134,25 +124,14 @@ func peekWritetxnmarkersWritableTxnMarkerV0(b []byte, off int) bool {
 // decWritetxnmarkersWritableTxnMarkerV0Pair decodes a WritableTxnMarker at version 0.
 func decWritetxnmarkersWritableTxnMarkerV0Pair(b []byte, off int, a *arena.Arenas, m *writetxnmarkers.WritableTxnMarker, spare *[1]writetxnmarkers.WritableTxnMarkerTopic) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.TransactionResult = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.TransactionResult = wire.Bool(c[10:])
+		off += 11
 	}
 	{
 		n, next := wire.ArrayLengthAt(b, off)
@@ -192,7 +171,8 @@ func decWritetxnmarkersWritableTxnMarkerV0Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.CoordinatorEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.CoordinatorEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	return off
@@ -312,25 +292,14 @@ func decWritetxnmarkersWritableTxnMarkerTopicV1(b []byte, off int, a *arena.Aren
 // decWritetxnmarkersWritableTxnMarkerV1 decodes a WritableTxnMarker at version 1.
 func decWritetxnmarkersWritableTxnMarkerV1(b []byte, off int, a *arena.Arenas, m *writetxnmarkers.WritableTxnMarker) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.TransactionResult = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.TransactionResult = wire.Bool(c[10:])
+		off += 11
 	}
 	{
 		if off >= len(b) {
@@ -369,7 +338,8 @@ func decWritetxnmarkersWritableTxnMarkerV1(b []byte, off int, a *arena.Arenas, m
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.CoordinatorEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.CoordinatorEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -399,25 +369,14 @@ func peekWritetxnmarkersWritableTxnMarkerV1(b []byte, off int) bool {
 // decWritetxnmarkersWritableTxnMarkerV1Pair decodes a WritableTxnMarker at version 1.
 func decWritetxnmarkersWritableTxnMarkerV1Pair(b []byte, off int, a *arena.Arenas, m *writetxnmarkers.WritableTxnMarker, spare *[1]writetxnmarkers.WritableTxnMarkerTopic) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.TransactionResult = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.TransactionResult = wire.Bool(c[10:])
+		off += 11
 	}
 	{
 		if off >= len(b) {
@@ -463,7 +422,8 @@ func decWritetxnmarkersWritableTxnMarkerV1Pair(b []byte, off int, a *arena.Arena
 		if len(b)-off < 4 {
 			return -1
 		}
-		m.CoordinatorEpoch = wire.Int32(b[off:])
+		c := b[off : off+4]
+		m.CoordinatorEpoch = wire.Int32(c[0:])
 		off += 4
 	}
 	if off >= len(b) {
@@ -538,25 +498,14 @@ func decodeWriteTxnMarkersRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decWritetxnmarkersWritableTxnMarkerV2 decodes a WritableTxnMarker at version 2.
 func decWritetxnmarkersWritableTxnMarkerV2(b []byte, off int, a *arena.Arenas, m *writetxnmarkers.WritableTxnMarker) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.TransactionResult = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.TransactionResult = wire.Bool(c[10:])
+		off += 11
 	}
 	{
 		if off >= len(b) {
@@ -592,18 +541,13 @@ func decWritetxnmarkersWritableTxnMarkerV2(b []byte, off int, a *arena.Arenas, m
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.CoordinatorEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.TransactionVersion = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.CoordinatorEpoch = wire.Int32(c[0:])
+		m.TransactionVersion = wire.Int8(c[4:])
+		off += 5
 	}
 	if off >= len(b) {
 		return -1
@@ -618,25 +562,14 @@ func decWritetxnmarkersWritableTxnMarkerV2(b []byte, off int, a *arena.Arenas, m
 // decWritetxnmarkersWritableTxnMarkerV2Pair decodes a WritableTxnMarker at version 2.
 func decWritetxnmarkersWritableTxnMarkerV2Pair(b []byte, off int, a *arena.Arenas, m *writetxnmarkers.WritableTxnMarker, spare *[1]writetxnmarkers.WritableTxnMarkerTopic) int {
 	{
-		if len(b)-off < 8 {
+		if len(b)-off < 11 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
-		off += 8
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ProducerEpoch = wire.Int16(b[off:])
-		off += 2
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.TransactionResult = wire.Bool(b[off:])
-		off += 1
+		c := b[off : off+11]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
+		m.ProducerEpoch = wire.Int16(c[8:])
+		m.TransactionResult = wire.Bool(c[10:])
+		off += 11
 	}
 	{
 		if off >= len(b) {
@@ -679,18 +612,13 @@ func decWritetxnmarkersWritableTxnMarkerV2Pair(b []byte, off int, a *arena.Arena
 		}
 	}
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 5 {
 			return -1
 		}
-		m.CoordinatorEpoch = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 1 {
-			return -1
-		}
-		m.TransactionVersion = wire.Int8(b[off:])
-		off += 1
+		c := b[off : off+5]
+		m.CoordinatorEpoch = wire.Int32(c[0:])
+		m.TransactionVersion = wire.Int8(c[4:])
+		off += 5
 	}
 	if off >= len(b) {
 		return -1
@@ -764,18 +692,13 @@ func decodeWriteTxnMarkersRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 // decWritetxnmarkersWritableTxnMarkerPartitionResultV0 decodes a WritableTxnMarkerPartitionResult at version 0.
 func decWritetxnmarkersWritableTxnMarkerPartitionResultV0(b []byte, off int, a *arena.Arenas, m *writetxnmarkers.WritableTxnMarkerPartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	return off
 }
@@ -902,7 +825,8 @@ func decWritetxnmarkersWritableTxnMarkerResultV0(b []byte, off int, a *arena.Are
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		c := b[off : off+8]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
 		off += 8
 	}
 	{
@@ -961,7 +885,8 @@ func decWritetxnmarkersWritableTxnMarkerResultV0Pair(b []byte, off int, a *arena
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		c := b[off : off+8]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
 		off += 8
 	}
 	{
@@ -1050,18 +975,13 @@ func decodeWriteTxnMarkersResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 // decWritetxnmarkersWritableTxnMarkerPartitionResultV1 decodes a WritableTxnMarkerPartitionResult at version 1.
 func decWritetxnmarkersWritableTxnMarkerPartitionResultV1(b []byte, off int, a *arena.Arenas, m *writetxnmarkers.WritableTxnMarkerPartitionResult) int {
 	{
-		if len(b)-off < 4 {
+		if len(b)-off < 6 {
 			return -1
 		}
-		m.PartitionIndex = wire.Int32(b[off:])
-		off += 4
-	}
-	{
-		if len(b)-off < 2 {
-			return -1
-		}
-		m.ErrorCode = common.ErrorCode(wire.Int16(b[off:]))
-		off += 2
+		c := b[off : off+6]
+		m.PartitionIndex = wire.Int32(c[0:])
+		m.ErrorCode = common.ErrorCode(wire.Int16(c[4:]))
+		off += 6
 	}
 	if off >= len(b) {
 		return -1
@@ -1233,7 +1153,8 @@ func decWritetxnmarkersWritableTxnMarkerResultV1(b []byte, off int, a *arena.Are
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		c := b[off : off+8]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
 		off += 8
 	}
 	{
@@ -1305,7 +1226,8 @@ func decWritetxnmarkersWritableTxnMarkerResultV1Pair(b []byte, off int, a *arena
 		if len(b)-off < 8 {
 			return -1
 		}
-		m.ProducerId = common.ProducerId(wire.Int64(b[off:]))
+		c := b[off : off+8]
+		m.ProducerId = common.ProducerId(wire.Int64(c[0:]))
 		off += 8
 	}
 	{
