@@ -356,7 +356,7 @@ func (d *decGen) array(f *field, x string, v int16, flexible, compact, nullable 
 			fill = append(fill, x+" = vs")
 		} else {
 			d.g.imports["unsafe"] = true
-			fill = append(fill, fmt.Sprintf("%s = unsafe.Slice((*%s)(unsafe.Pointer(unsafe.SliceData(vs))), n)", x, elem))
+			fill = append(fill, fmt.Sprintf("*(*[]int32)(unsafe.Pointer(&%s)) = vs // %s is an int32", x, elem))
 		}
 	case fixed && f.Struct == nil:
 		fill = append(fill,
@@ -409,7 +409,7 @@ func (d *decGen) array(f *field, x string, v int16, flexible, compact, nullable 
 	}
 	s = append(s, fmt.Sprintf("if n < 0 {\n%s\n} else {\noff = next\n"+
 		"// Each element takes at least %d bytes: refuse a count the input cannot hold before allocating.\n"+
-		"if n > wire.MaxArrayLength+1 || n > (len(b)-off)/%d {\nreturn -1\n}\n"+
+		"if n > wire.MaxArrayLength+1 || n*%d > len(b)-off {\nreturn -1\n}\n"+
 		"if n == 0 {\n%s = []%s{}\n} else {\n%s\n}\n}",
 		nullStmt(nullable), minElem, minElem, x, elem, strings.Join(fill, "\n")))
 	return s, true

@@ -38,7 +38,7 @@ func decAddpartitionstotxnAddPartitionsToTxnTopicV0(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -96,7 +96,7 @@ func decodeAddPartitionsToTxnRequestV0(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -155,7 +155,7 @@ func decAddpartitionstotxnAddPartitionsToTxnTopicV3(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -232,7 +232,7 @@ func decodeAddPartitionsToTxnRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -308,7 +308,7 @@ func decAddpartitionstotxnAddPartitionsToTxnTransactionV4(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -408,7 +408,7 @@ func decAddpartitionstotxnAddPartitionsToTxnTransactionV4Pair(b []byte, off int,
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -463,7 +463,7 @@ func decodeAddPartitionsToTxnRequestV4(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -543,7 +543,7 @@ func decAddpartitionstotxnAddPartitionsToTxnTopicResultV0(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -605,7 +605,7 @@ func decAddpartitionstotxnAddPartitionsToTxnTopicResultV0Pair(b []byte, off int,
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -655,7 +655,7 @@ func decodeAddPartitionsToTxnResponseV0(b []byte, a *arena.Arenas, p unsafe.Poin
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -747,7 +747,7 @@ func decAddpartitionstotxnAddPartitionsToTxnTopicResultV3(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -828,7 +828,7 @@ func decAddpartitionstotxnAddPartitionsToTxnTopicResultV3Pair(b []byte, off int,
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -891,7 +891,7 @@ func decodeAddPartitionsToTxnResponseV3(b []byte, a *arena.Arenas, p unsafe.Poin
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -969,7 +969,7 @@ func decAddpartitionstotxnAddPartitionsToTxnResultV4(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1047,7 +1047,7 @@ func decAddpartitionstotxnAddPartitionsToTxnResultV4Pair(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1111,7 +1111,7 @@ func decodeAddPartitionsToTxnResponseV4(b []byte, a *arena.Arenas, p unsafe.Poin
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -40,7 +40,7 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV0(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -52,7 +52,7 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV0(b []byte, off int, a 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.NewIsr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.NewIsr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -113,7 +113,7 @@ func decAlterpartitionAlterPartitionRequestTopicDataV0(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -194,7 +194,7 @@ func decAlterpartitionAlterPartitionRequestTopicDataV0Pair(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -257,7 +257,7 @@ func decodeAlterPartitionRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -324,7 +324,7 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV1(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -336,7 +336,7 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV1(b []byte, off int, a 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.NewIsr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.NewIsr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -398,7 +398,7 @@ func decAlterpartitionAlterPartitionRequestTopicDataV1(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -464,7 +464,7 @@ func decAlterpartitionAlterPartitionRequestTopicDataV1Pair(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -527,7 +527,7 @@ func decodeAlterPartitionRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -592,7 +592,7 @@ func decAlterpartitionAlterPartitionRequestTopicDataV2(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -653,7 +653,7 @@ func decAlterpartitionAlterPartitionRequestTopicDataV2Pair(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -716,7 +716,7 @@ func decodeAlterPartitionRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -804,7 +804,7 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV3(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -879,7 +879,7 @@ func decAlterpartitionAlterPartitionRequestPartitionDataV3Pair(b []byte, off int
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -948,7 +948,7 @@ func decAlterpartitionAlterPartitionRequestTopicDataV3(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1013,7 +1013,7 @@ func decAlterpartitionAlterPartitionRequestTopicDataV3Pair(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1076,7 +1076,7 @@ func decodeAlterPartitionRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1144,7 +1144,7 @@ func decAlterpartitionAlterPartitionResponsePartitionDataV0(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1156,7 +1156,7 @@ func decAlterpartitionAlterPartitionResponsePartitionDataV0(b []byte, off int, a
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1217,7 +1217,7 @@ func decAlterpartitionAlterPartitionResponseTopicDataV0(b []byte, off int, a *ar
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1283,7 +1283,7 @@ func decAlterpartitionAlterPartitionResponseTopicDataV0Pair(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1346,7 +1346,7 @@ func decodeAlterPartitionResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1414,7 +1414,7 @@ func decAlterpartitionAlterPartitionResponsePartitionDataV1(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1426,7 +1426,7 @@ func decAlterpartitionAlterPartitionResponsePartitionDataV1(b []byte, off int, a
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1488,7 +1488,7 @@ func decAlterpartitionAlterPartitionResponseTopicDataV1(b []byte, off int, a *ar
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1554,7 +1554,7 @@ func decAlterpartitionAlterPartitionResponseTopicDataV1Pair(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1617,7 +1617,7 @@ func decodeAlterPartitionResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1682,7 +1682,7 @@ func decAlterpartitionAlterPartitionResponseTopicDataV2(b []byte, off int, a *ar
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1735,7 +1735,7 @@ func decAlterpartitionAlterPartitionResponseTopicDataV2Pair(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1798,7 +1798,7 @@ func decodeAlterPartitionResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

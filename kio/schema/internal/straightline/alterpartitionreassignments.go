@@ -37,7 +37,7 @@ func decAlterpartitionreassignmentsReassignablePartitionV0(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -49,7 +49,7 @@ func decAlterpartitionreassignmentsReassignablePartitionV0(b []byte, off int, a 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -102,7 +102,7 @@ func decAlterpartitionreassignmentsReassignableTopicV0(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -183,7 +183,7 @@ func decAlterpartitionreassignmentsReassignableTopicV0Pair(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -246,7 +246,7 @@ func decodeAlterPartitionReassignmentsRequestV0(b []byte, a *arena.Arenas, p uns
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -314,7 +314,7 @@ func decodeAlterPartitionReassignmentsRequestV1(b []byte, a *arena.Arenas, p uns
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -434,7 +434,7 @@ func decAlterpartitionreassignmentsReassignableTopicResponseV0(b []byte, off int
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -500,7 +500,7 @@ func decAlterpartitionreassignmentsReassignableTopicResponseV0Pair(b []byte, off
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -585,7 +585,7 @@ func decodeAlterPartitionReassignmentsResponseV0(b []byte, a *arena.Arenas, p un
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -675,7 +675,7 @@ func decodeAlterPartitionReassignmentsResponseV1(b []byte, a *arena.Arenas, p un
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

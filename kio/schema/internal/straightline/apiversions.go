@@ -278,7 +278,7 @@ func decodeApiVersionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -323,7 +323,7 @@ func decodeApiVersionsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -488,7 +488,7 @@ func decodeApiVersionsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -558,7 +558,7 @@ func decodeApiVersionsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 				} else {
 					off = next
 					// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+					if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 						return -1
 					}
 					if n == 0 {
@@ -612,7 +612,7 @@ func decodeApiVersionsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 				} else {
 					off = next
 					// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+					if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 						return -1
 					}
 					if n == 0 {

@@ -58,7 +58,7 @@ func decAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0(b []byte, off
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -119,7 +119,7 @@ func decAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0Pair(b []byte,
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -179,7 +179,7 @@ func decAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0(b []byte,
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -244,7 +244,7 @@ func decAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0Pair(b []b
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -307,7 +307,7 @@ func decodeAssignReplicasToDirsRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -393,7 +393,7 @@ func decAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0(b []byte, of
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -446,7 +446,7 @@ func decAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0Pair(b []byte
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -506,7 +506,7 @@ func decAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0(b []byte
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -571,7 +571,7 @@ func decAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0Pair(b []
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -634,7 +634,7 @@ func decodeAssignReplicasToDirsResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

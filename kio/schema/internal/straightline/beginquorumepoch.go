@@ -54,7 +54,7 @@ func decBeginquorumepochBeginQuorumEpochRequestTopicDataV0(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -116,7 +116,7 @@ func decBeginquorumepochBeginQuorumEpochRequestTopicDataV0Pair(b []byte, off int
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -174,7 +174,7 @@ func decodeBeginQuorumEpochRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -268,7 +268,7 @@ func decBeginquorumepochBeginQuorumEpochRequestTopicDataV1(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 29 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/29 {
+			if n > wire.MaxArrayLength+1 || n*29 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -349,7 +349,7 @@ func decBeginquorumepochBeginQuorumEpochRequestTopicDataV1Pair(b []byte, off int
 		} else {
 			off = next
 			// Each element takes at least 29 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/29 {
+			if n > wire.MaxArrayLength+1 || n*29 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -494,7 +494,7 @@ func decodeBeginQuorumEpochRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -539,7 +539,7 @@ func decodeBeginQuorumEpochRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -609,7 +609,7 @@ func decBeginquorumepochBeginQuorumEpochResponseTopicDataV0(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -656,7 +656,7 @@ func decBeginquorumepochBeginQuorumEpochResponseTopicDataV0Pair(b []byte, off in
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -706,7 +706,7 @@ func decodeBeginQuorumEpochResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -800,7 +800,7 @@ func decBeginquorumepochBeginQuorumEpochResponseTopicDataV1(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -866,7 +866,7 @@ func decBeginquorumepochBeginQuorumEpochResponseTopicDataV1Pair(b []byte, off in
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -978,7 +978,7 @@ func decodeBeginQuorumEpochResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1052,7 +1052,7 @@ func decodeBeginQuorumEpochResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 				} else {
 					off = next
 					// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+					if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 						return -1
 					}
 					if n == 0 {

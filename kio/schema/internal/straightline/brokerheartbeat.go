@@ -153,7 +153,7 @@ func decodeBrokerHeartbeatRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 				} else {
 					off = next
 					// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+					if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 						return -1
 					}
 					if n == 0 {
@@ -241,7 +241,7 @@ func decodeBrokerHeartbeatRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 				} else {
 					off = next
 					// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+					if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 						return -1
 					}
 					if n == 0 {
@@ -280,7 +280,7 @@ func decodeBrokerHeartbeatRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 				} else {
 					off = next
 					// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+					if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 						return -1
 					}
 					if n == 0 {

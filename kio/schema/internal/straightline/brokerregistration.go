@@ -198,7 +198,7 @@ func decodeBrokerRegistrationRequestV0(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -231,7 +231,7 @@ func decodeBrokerRegistrationRequestV0(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -338,7 +338,7 @@ func decodeBrokerRegistrationRequestV1(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -371,7 +371,7 @@ func decodeBrokerRegistrationRequestV1(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -485,7 +485,7 @@ func decodeBrokerRegistrationRequestV2(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -518,7 +518,7 @@ func decodeBrokerRegistrationRequestV2(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -580,7 +580,7 @@ func decodeBrokerRegistrationRequestV2(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -663,7 +663,7 @@ func decodeBrokerRegistrationRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -696,7 +696,7 @@ func decodeBrokerRegistrationRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -758,7 +758,7 @@ func decodeBrokerRegistrationRequestV3(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -32,7 +32,7 @@ func decodeConsumerGroupDescribeRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -129,7 +129,7 @@ func decConsumergroupdescribeTopicPartitionsV0(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -173,7 +173,7 @@ func decConsumergroupdescribeAssignmentV0(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -332,7 +332,7 @@ func decConsumergroupdescribeMemberV0(b []byte, off int, a *arena.Arenas, m *con
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -524,7 +524,7 @@ func decConsumergroupdescribeDescribedGroupV0(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -587,7 +587,7 @@ func decodeConsumerGroupDescribeResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -745,7 +745,7 @@ func decConsumergroupdescribeMemberV1(b []byte, off int, a *arena.Arenas, m *con
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -945,7 +945,7 @@ func decConsumergroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
+			if n > wire.MaxArrayLength+1 || n*17 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1008,7 +1008,7 @@ func decodeConsumerGroupDescribeResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -23,7 +23,7 @@ func decCreatepartitionsCreatePartitionsAssignmentV0(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -35,7 +35,7 @@ func decCreatepartitionsCreatePartitionsAssignmentV0(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.BrokerIds = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.BrokerIds)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -77,7 +77,7 @@ func decCreatepartitionsCreatePartitionsTopicV0(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -150,7 +150,7 @@ func decCreatepartitionsCreatePartitionsTopicV0Pair(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -191,7 +191,7 @@ func decodeCreatePartitionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -250,7 +250,7 @@ func decCreatepartitionsCreatePartitionsAssignmentV2(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -262,7 +262,7 @@ func decCreatepartitionsCreatePartitionsAssignmentV2(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.BrokerIds = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.BrokerIds)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -323,7 +323,7 @@ func decCreatepartitionsCreatePartitionsTopicV2(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -415,7 +415,7 @@ func decCreatepartitionsCreatePartitionsTopicV2Pair(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -469,7 +469,7 @@ func decodeCreatePartitionsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -582,7 +582,7 @@ func decodeCreatePartitionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -692,7 +692,7 @@ func decodeCreatePartitionsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -32,7 +32,7 @@ func decCreatetopicsCreatableReplicaAssignmentV0(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -44,7 +44,7 @@ func decCreatetopicsCreatableReplicaAssignmentV0(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.BrokerIds = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.BrokerIds)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -122,7 +122,7 @@ func decCreatetopicsCreatableTopicV0(b []byte, off int, a *arena.Arenas, m *crea
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -149,7 +149,7 @@ func decCreatetopicsCreatableTopicV0(b []byte, off int, a *arena.Arenas, m *crea
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -226,7 +226,7 @@ func decCreatetopicsCreatableTopicV0Pair(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -260,7 +260,7 @@ func decCreatetopicsCreatableTopicV0Pair(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -294,7 +294,7 @@ func decodeCreateTopicsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -348,7 +348,7 @@ func decodeCreateTopicsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -415,7 +415,7 @@ func decCreatetopicsCreatableReplicaAssignmentV5(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -427,7 +427,7 @@ func decCreatetopicsCreatableReplicaAssignmentV5(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.BrokerIds = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.BrokerIds)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -543,7 +543,7 @@ func decCreatetopicsCreatableTopicV5(b []byte, off int, a *arena.Arenas, m *crea
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -576,7 +576,7 @@ func decCreatetopicsCreatableTopicV5(b []byte, off int, a *arena.Arenas, m *crea
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -672,7 +672,7 @@ func decCreatetopicsCreatableTopicV5Pair(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -712,7 +712,7 @@ func decCreatetopicsCreatableTopicV5Pair(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -759,7 +759,7 @@ func decodeCreateTopicsRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -853,7 +853,7 @@ func decodeCreateTopicsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -933,7 +933,7 @@ func decodeCreateTopicsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -975,7 +975,7 @@ func decodeCreateTopicsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1136,7 +1136,7 @@ func decCreatetopicsCreatableTopicResultV5(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1227,7 +1227,7 @@ func decodeCreateTopicsResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1332,7 +1332,7 @@ func decCreatetopicsCreatableTopicResultV7(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1423,7 +1423,7 @@ func decodeCreateTopicsResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 28 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/28 {
+			if n > wire.MaxArrayLength+1 || n*28 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -93,7 +93,7 @@ func decodeDeleteAclsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -202,7 +202,7 @@ func decodeDeleteAclsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -342,7 +342,7 @@ func decodeDeleteAclsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -495,7 +495,7 @@ func decDeleteaclsDeleteAclsFilterResultV0(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -537,7 +537,7 @@ func decodeDeleteAclsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -690,7 +690,7 @@ func decDeleteaclsDeleteAclsFilterResultV1(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -732,7 +732,7 @@ func decodeDeleteAclsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -928,7 +928,7 @@ func decDeleteaclsDeleteAclsFilterResultV2(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -983,7 +983,7 @@ func decodeDeleteAclsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -86,7 +86,7 @@ func decodeDeleteShareGroupOffsetsRequestV0(b []byte, a *arena.Arenas, p unsafe.
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -226,7 +226,7 @@ func decodeDeleteShareGroupOffsetsResponseV0(b []byte, a *arena.Arenas, p unsafe
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

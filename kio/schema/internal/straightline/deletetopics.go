@@ -27,7 +27,7 @@ func decodeDeleteTopicsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -85,7 +85,7 @@ func decodeDeleteTopicsRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -197,7 +197,7 @@ func decodeDeleteTopicsRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -274,7 +274,7 @@ func decodeDeleteTopicsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -316,7 +316,7 @@ func decodeDeleteTopicsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -405,7 +405,7 @@ func decodeDeleteTopicsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -522,7 +522,7 @@ func decodeDeleteTopicsResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -640,7 +640,7 @@ func decodeDeleteTopicsResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

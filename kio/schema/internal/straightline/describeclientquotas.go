@@ -68,7 +68,7 @@ func decodeDescribeClientQuotasRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -178,7 +178,7 @@ func decodeDescribeClientQuotasRequestV1(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -288,7 +288,7 @@ func decDescribeclientquotasEntryDataV0(b []byte, off int, a *arena.Arenas, m *d
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -315,7 +315,7 @@ func decDescribeclientquotasEntryDataV0(b []byte, off int, a *arena.Arenas, m *d
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -352,7 +352,7 @@ func decDescribeclientquotasEntryDataV0Pair(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -386,7 +386,7 @@ func decDescribeclientquotasEntryDataV0Pair(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -444,7 +444,7 @@ func decodeDescribeClientQuotasResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -589,7 +589,7 @@ func decDescribeclientquotasEntryDataV1(b []byte, off int, a *arena.Arenas, m *d
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -622,7 +622,7 @@ func decDescribeclientquotasEntryDataV1(b []byte, off int, a *arena.Arenas, m *d
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -672,7 +672,7 @@ func decDescribeclientquotasEntryDataV1Pair(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -712,7 +712,7 @@ func decDescribeclientquotasEntryDataV1Pair(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -789,7 +789,7 @@ func decodeDescribeClientQuotasResponseV1(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

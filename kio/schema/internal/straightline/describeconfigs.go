@@ -46,7 +46,7 @@ func decDescribeconfigsDescribeConfigsResourceV0(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -89,7 +89,7 @@ func decodeDescribeConfigsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -123,7 +123,7 @@ func decodeDescribeConfigsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -165,7 +165,7 @@ func decodeDescribeConfigsRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -241,7 +241,7 @@ func decDescribeconfigsDescribeConfigsResourceV4(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -303,7 +303,7 @@ func decodeDescribeConfigsRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -445,7 +445,7 @@ func decDescribeconfigsDescribeConfigsResultV0(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -487,7 +487,7 @@ func decodeDescribeConfigsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -603,7 +603,7 @@ func decDescribeconfigsDescribeConfigsResourceResultV1(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -681,7 +681,7 @@ func decDescribeconfigsDescribeConfigsResultV1(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -723,7 +723,7 @@ func decodeDescribeConfigsResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -795,7 +795,7 @@ func decDescribeconfigsDescribeConfigsResourceResultV3(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -896,7 +896,7 @@ func decDescribeconfigsDescribeConfigsResultV3(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -938,7 +938,7 @@ func decodeDescribeConfigsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1090,7 +1090,7 @@ func decDescribeconfigsDescribeConfigsResourceResultV4(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1222,7 +1222,7 @@ func decDescribeconfigsDescribeConfigsResultV4(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1277,7 +1277,7 @@ func decodeDescribeConfigsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

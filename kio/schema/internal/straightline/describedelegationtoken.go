@@ -60,7 +60,7 @@ func decodeDescribeDelegationTokenRequestV0(b []byte, a *arena.Arenas, p unsafe.
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -154,7 +154,7 @@ func decodeDescribeDelegationTokenRequestV2(b []byte, a *arena.Arenas, p unsafe.
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -298,7 +298,7 @@ func decDescribedelegationtokenDescribedDelegationTokenV0(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -340,7 +340,7 @@ func decodeDescribeDelegationTokenResponseV0(b []byte, a *arena.Arenas, p unsafe
 		} else {
 			off = next
 			// Each element takes at least 38 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/38 {
+			if n > wire.MaxArrayLength+1 || n*38 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -534,7 +534,7 @@ func decDescribedelegationtokenDescribedDelegationTokenV2(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -589,7 +589,7 @@ func decodeDescribeDelegationTokenResponseV2(b []byte, a *arena.Arenas, p unsafe
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -778,7 +778,7 @@ func decDescribedelegationtokenDescribedDelegationTokenV3(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -833,7 +833,7 @@ func decodeDescribeDelegationTokenResponseV3(b []byte, a *arena.Arenas, p unsafe
 		} else {
 			off = next
 			// Each element takes at least 32 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/32 {
+			if n > wire.MaxArrayLength+1 || n*32 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -50,7 +50,7 @@ func decDescribeproducersTopicRequestV0(b []byte, off int, a *arena.Arenas, m *d
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -96,7 +96,7 @@ func decodeDescribeProducersRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -196,7 +196,7 @@ func decDescribeproducersPartitionResponseV0(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 37 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/37 {
+			if n > wire.MaxArrayLength+1 || n*37 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -262,7 +262,7 @@ func decDescribeproducersTopicResponseV0(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -343,7 +343,7 @@ func decDescribeproducersTopicResponseV0Pair(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -405,7 +405,7 @@ func decodeDescribeProducersResponseV0(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -71,7 +71,7 @@ func decDescribequorumDescribeQuorumRequestTopicDataV0(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -152,7 +152,7 @@ func decDescribequorumDescribeQuorumRequestTopicDataV0Pair(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -206,7 +206,7 @@ func decodeDescribeQuorumRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -299,7 +299,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV0(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -332,7 +332,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV0(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -410,7 +410,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV0Pair(b []byte, off in
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -450,7 +450,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV0Pair(b []byte, off in
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -516,7 +516,7 @@ func decDescribequorumDescribeQuorumResponseTopicDataV0(b []byte, off int, a *ar
 		} else {
 			off = next
 			// Each element takes at least 25 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/25 {
+			if n > wire.MaxArrayLength+1 || n*25 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -594,7 +594,7 @@ func decDescribequorumDescribeQuorumResponseTopicDataV0Pair(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 25 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/25 {
+			if n > wire.MaxArrayLength+1 || n*25 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -658,7 +658,7 @@ func decodeDescribeQuorumResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -751,7 +751,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV1(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 29 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/29 {
+			if n > wire.MaxArrayLength+1 || n*29 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -784,7 +784,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV1(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 29 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/29 {
+			if n > wire.MaxArrayLength+1 || n*29 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -842,7 +842,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV1Pair(b []byte, off in
 		} else {
 			off = next
 			// Each element takes at least 29 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/29 {
+			if n > wire.MaxArrayLength+1 || n*29 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -882,7 +882,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV1Pair(b []byte, off in
 		} else {
 			off = next
 			// Each element takes at least 29 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/29 {
+			if n > wire.MaxArrayLength+1 || n*29 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -948,7 +948,7 @@ func decDescribequorumDescribeQuorumResponseTopicDataV1(b []byte, off int, a *ar
 		} else {
 			off = next
 			// Each element takes at least 25 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/25 {
+			if n > wire.MaxArrayLength+1 || n*25 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1026,7 +1026,7 @@ func decDescribequorumDescribeQuorumResponseTopicDataV1Pair(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 25 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/25 {
+			if n > wire.MaxArrayLength+1 || n*25 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1090,7 +1090,7 @@ func decodeDescribeQuorumResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1211,7 +1211,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV2(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 45 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/45 {
+			if n > wire.MaxArrayLength+1 || n*45 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1244,7 +1244,7 @@ func decDescribequorumDescribeQuorumResponsePartitionDataV2(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 45 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/45 {
+			if n > wire.MaxArrayLength+1 || n*45 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1310,7 +1310,7 @@ func decDescribequorumDescribeQuorumResponseTopicDataV2(b []byte, off int, a *ar
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1376,7 +1376,7 @@ func decDescribequorumDescribeQuorumResponseTopicDataV2Pair(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1498,7 +1498,7 @@ func decDescribequorumNodeV2(b []byte, off int, a *arena.Arenas, m *describequor
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1559,7 +1559,7 @@ func decDescribequorumNodeV2Pair(b []byte, off int, a *arena.Arenas, m *describe
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1642,7 +1642,7 @@ func decodeDescribeQuorumResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1687,7 +1687,7 @@ func decodeDescribeQuorumResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

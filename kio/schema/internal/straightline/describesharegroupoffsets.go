@@ -51,7 +51,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestTopicV0(b []byt
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -116,7 +116,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0(b []byt
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -197,7 +197,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0Pair(b [
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -251,7 +251,7 @@ func decodeDescribeShareGroupOffsetsRequestV0(b []byte, a *arena.Arenas, p unsaf
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -382,7 +382,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0(b []by
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -474,7 +474,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0Pair(b 
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -547,7 +547,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0(b []by
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -654,7 +654,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0Pair(b 
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -745,7 +745,7 @@ func decodeDescribeShareGroupOffsetsResponseV0(b []byte, a *arena.Arenas, p unsa
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -876,7 +876,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1(b []by
 		} else {
 			off = next
 			// Each element takes at least 28 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/28 {
+			if n > wire.MaxArrayLength+1 || n*28 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -950,7 +950,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1Pair(b 
 		} else {
 			off = next
 			// Each element takes at least 28 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/28 {
+			if n > wire.MaxArrayLength+1 || n*28 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1023,7 +1023,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1(b []by
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1130,7 +1130,7 @@ func decDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1Pair(b 
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1221,7 +1221,7 @@ func decodeDescribeShareGroupOffsetsResponseV1(b []byte, a *arena.Arenas, p unsa
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

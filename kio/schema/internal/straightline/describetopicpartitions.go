@@ -106,7 +106,7 @@ func decodeDescribeTopicPartitionsRequestV0(b []byte, a *arena.Arenas, p unsafe.
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -185,7 +185,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -197,7 +197,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.ReplicaNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.ReplicaNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -217,7 +217,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -229,7 +229,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.IsrNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.IsrNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -249,7 +249,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -261,7 +261,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.EligibleLeaderReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.EligibleLeaderReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -281,7 +281,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -293,7 +293,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.LastKnownElr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.LastKnownElr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -313,7 +313,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -325,7 +325,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.OfflineReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -395,7 +395,7 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0(b []byte, 
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -458,7 +458,7 @@ func decodeDescribeTopicPartitionsResponseV0(b []byte, a *arena.Arenas, p unsafe
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -35,7 +35,7 @@ func decEndquorumepochEndQuorumEpochRequestPartitionDataV0(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -81,7 +81,7 @@ func decEndquorumepochEndQuorumEpochRequestTopicDataV0(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -143,7 +143,7 @@ func decEndquorumepochEndQuorumEpochRequestTopicDataV0Pair(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -200,7 +200,7 @@ func decodeEndQuorumEpochRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -282,7 +282,7 @@ func decEndquorumepochEndQuorumEpochRequestPartitionDataV1(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -352,7 +352,7 @@ func decEndquorumepochEndQuorumEpochRequestPartitionDataV1Pair(b []byte, off int
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -425,7 +425,7 @@ func decEndquorumepochEndQuorumEpochRequestTopicDataV1(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -518,7 +518,7 @@ func decEndquorumepochEndQuorumEpochRequestTopicDataV1Pair(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -655,7 +655,7 @@ func decodeEndQuorumEpochRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -700,7 +700,7 @@ func decodeEndQuorumEpochRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -770,7 +770,7 @@ func decEndquorumepochEndQuorumEpochResponseTopicDataV0(b []byte, off int, a *ar
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -817,7 +817,7 @@ func decEndquorumepochEndQuorumEpochResponseTopicDataV0Pair(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -867,7 +867,7 @@ func decodeEndQuorumEpochResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -961,7 +961,7 @@ func decEndquorumepochEndQuorumEpochResponseTopicDataV1(b []byte, off int, a *ar
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1027,7 +1027,7 @@ func decEndquorumepochEndQuorumEpochResponseTopicDataV1Pair(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1139,7 +1139,7 @@ func decodeEndQuorumEpochResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1213,7 +1213,7 @@ func decodeEndQuorumEpochResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 				} else {
 					off = next
 					// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+					if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 						return -1
 					}
 					if n == 0 {

@@ -58,7 +58,7 @@ func decFetchFetchTopicV0(b []byte, off int, a *arena.Arenas, m *fetch.FetchTopi
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -120,7 +120,7 @@ func decFetchFetchTopicV0Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetch
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -176,7 +176,7 @@ func decodeFetchRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -237,7 +237,7 @@ func decodeFetchRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -299,7 +299,7 @@ func decodeFetchRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -377,7 +377,7 @@ func decFetchFetchTopicV5(b []byte, off int, a *arena.Arenas, m *fetch.FetchTopi
 		} else {
 			off = next
 			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+			if n > wire.MaxArrayLength+1 || n*24 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -424,7 +424,7 @@ func decFetchFetchTopicV5Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetch
 		} else {
 			off = next
 			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+			if n > wire.MaxArrayLength+1 || n*24 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -481,7 +481,7 @@ func decodeFetchRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -540,7 +540,7 @@ func decFetchForgottenTopicV7(b []byte, off int, a *arena.Arenas, m *fetch.Forgo
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -589,7 +589,7 @@ func decodeFetchRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -628,7 +628,7 @@ func decodeFetchRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -694,7 +694,7 @@ func decFetchFetchTopicV9(b []byte, off int, a *arena.Arenas, m *fetch.FetchTopi
 		} else {
 			off = next
 			// Each element takes at least 28 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/28 {
+			if n > wire.MaxArrayLength+1 || n*28 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -741,7 +741,7 @@ func decFetchFetchTopicV9Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetch
 		} else {
 			off = next
 			// Each element takes at least 28 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/28 {
+			if n > wire.MaxArrayLength+1 || n*28 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -798,7 +798,7 @@ func decodeFetchRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -837,7 +837,7 @@ func decodeFetchRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -887,7 +887,7 @@ func decodeFetchRequestV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -926,7 +926,7 @@ func decodeFetchRequestV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1026,7 +1026,7 @@ func decFetchFetchTopicV12(b []byte, off int, a *arena.Arenas, m *fetch.FetchTop
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1107,7 +1107,7 @@ func decFetchFetchTopicV12Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetc
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1180,7 +1180,7 @@ func decFetchForgottenTopicV12(b []byte, off int, a *arena.Arenas, m *fetch.Forg
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1242,7 +1242,7 @@ func decodeFetchRequestV12(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1287,7 +1287,7 @@ func decodeFetchRequestV12(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1411,7 +1411,7 @@ func decFetchFetchTopicV13(b []byte, off int, a *arena.Arenas, m *fetch.FetchTop
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1472,7 +1472,7 @@ func decFetchFetchTopicV13Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetc
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1532,7 +1532,7 @@ func decFetchForgottenTopicV13(b []byte, off int, a *arena.Arenas, m *fetch.Forg
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1594,7 +1594,7 @@ func decodeFetchRequestV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1639,7 +1639,7 @@ func decodeFetchRequestV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1794,7 +1794,7 @@ func decodeFetchRequestV15(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1839,7 +1839,7 @@ func decodeFetchRequestV15(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2037,7 +2037,7 @@ func decFetchFetchTopicV17(b []byte, off int, a *arena.Arenas, m *fetch.FetchTop
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2090,7 +2090,7 @@ func decFetchFetchTopicV17Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetc
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2160,7 +2160,7 @@ func decodeFetchRequestV17(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2205,7 +2205,7 @@ func decodeFetchRequestV17(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2417,7 +2417,7 @@ func decFetchFetchTopicV18(b []byte, off int, a *arena.Arenas, m *fetch.FetchTop
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2470,7 +2470,7 @@ func decFetchFetchTopicV18Pair(b []byte, off int, a *arena.Arenas, m *fetch.Fetc
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2540,7 +2540,7 @@ func decodeFetchRequestV18(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2585,7 +2585,7 @@ func decodeFetchRequestV18(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2762,7 +2762,7 @@ func decFetchFetchableTopicResponseV0(b []byte, off int, a *arena.Arenas, m *fet
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2809,7 +2809,7 @@ func decFetchFetchableTopicResponseV0Pair(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2851,7 +2851,7 @@ func decodeFetchResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2906,7 +2906,7 @@ func decodeFetchResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2983,7 +2983,7 @@ func decFetchPartitionDataV4(b []byte, off int, a *arena.Arenas, m *fetch.Partit
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3066,7 +3066,7 @@ func decFetchPartitionDataV4Pair(b []byte, off int, a *arena.Arenas, m *fetch.Pa
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3135,7 +3135,7 @@ func decFetchFetchableTopicResponseV4(b []byte, off int, a *arena.Arenas, m *fet
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3194,7 +3194,7 @@ func decFetchFetchableTopicResponseV4Pair(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3244,7 +3244,7 @@ func decodeFetchResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3307,7 +3307,7 @@ func decFetchPartitionDataV5(b []byte, off int, a *arena.Arenas, m *fetch.Partit
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3393,7 +3393,7 @@ func decFetchPartitionDataV5Pair(b []byte, off int, a *arena.Arenas, m *fetch.Pa
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3462,7 +3462,7 @@ func decFetchFetchableTopicResponseV5(b []byte, off int, a *arena.Arenas, m *fet
 		} else {
 			off = next
 			// Each element takes at least 38 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/38 {
+			if n > wire.MaxArrayLength+1 || n*38 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3521,7 +3521,7 @@ func decFetchFetchableTopicResponseV5Pair(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 38 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/38 {
+			if n > wire.MaxArrayLength+1 || n*38 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3571,7 +3571,7 @@ func decodeFetchResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3628,7 +3628,7 @@ func decodeFetchResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3690,7 +3690,7 @@ func decFetchPartitionDataV11(b []byte, off int, a *arena.Arenas, m *fetch.Parti
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3763,7 +3763,7 @@ func decFetchPartitionDataV11Pair(b []byte, off int, a *arena.Arenas, m *fetch.P
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3840,7 +3840,7 @@ func decFetchFetchableTopicResponseV11(b []byte, off int, a *arena.Arenas, m *fe
 		} else {
 			off = next
 			// Each element takes at least 42 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/42 {
+			if n > wire.MaxArrayLength+1 || n*42 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3899,7 +3899,7 @@ func decFetchFetchableTopicResponseV11Pair(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 42 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/42 {
+			if n > wire.MaxArrayLength+1 || n*42 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -3951,7 +3951,7 @@ func decodeFetchResponseV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4103,7 +4103,7 @@ func decFetchPartitionDataV12(b []byte, off int, a *arena.Arenas, m *fetch.Parti
 		} else {
 			off = next
 			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
+			if n > wire.MaxArrayLength+1 || n*17 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4273,7 +4273,7 @@ func decFetchPartitionDataV12Pair(b []byte, off int, a *arena.Arenas, m *fetch.P
 		} else {
 			off = next
 			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
+			if n > wire.MaxArrayLength+1 || n*17 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4433,7 +4433,7 @@ func decFetchFetchableTopicResponseV12(b []byte, off int, a *arena.Arenas, m *fe
 		} else {
 			off = next
 			// Each element takes at least 37 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/37 {
+			if n > wire.MaxArrayLength+1 || n*37 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4511,7 +4511,7 @@ func decFetchFetchableTopicResponseV12Pair(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 37 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/37 {
+			if n > wire.MaxArrayLength+1 || n*37 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4576,7 +4576,7 @@ func decodeFetchResponseV12(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4641,7 +4641,7 @@ func decFetchFetchableTopicResponseV13(b []byte, off int, a *arena.Arenas, m *fe
 		} else {
 			off = next
 			// Each element takes at least 37 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/37 {
+			if n > wire.MaxArrayLength+1 || n*37 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4706,7 +4706,7 @@ func decFetchFetchableTopicResponseV13Pair(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 37 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/37 {
+			if n > wire.MaxArrayLength+1 || n*37 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4771,7 +4771,7 @@ func decodeFetchResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4911,7 +4911,7 @@ func decodeFetchResponseV16(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -4985,7 +4985,7 @@ func decodeFetchResponseV16(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 				} else {
 					off = next
 					// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+					if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 						return -1
 					}
 					if n == 0 {

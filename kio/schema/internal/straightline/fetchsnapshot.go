@@ -106,7 +106,7 @@ func decFetchsnapshotFetchSnapshotRequestTopicSnapshotV0(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -187,7 +187,7 @@ func decFetchsnapshotFetchSnapshotRequestTopicSnapshotV0Pair(b []byte, off int, 
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -250,7 +250,7 @@ func decodeFetchSnapshotRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -448,7 +448,7 @@ func decFetchsnapshotFetchSnapshotRequestTopicSnapshotV1(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -514,7 +514,7 @@ func decFetchsnapshotFetchSnapshotRequestTopicSnapshotV1Pair(b []byte, off int, 
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -577,7 +577,7 @@ func decodeFetchSnapshotRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -816,7 +816,7 @@ func decFetchsnapshotFetchSnapshotResponseTopicSnapshotV0(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 37 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/37 {
+			if n > wire.MaxArrayLength+1 || n*37 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -882,7 +882,7 @@ func decFetchsnapshotFetchSnapshotResponseTopicSnapshotV0Pair(b []byte, off int,
 		} else {
 			off = next
 			// Each element takes at least 37 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/37 {
+			if n > wire.MaxArrayLength+1 || n*37 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -946,7 +946,7 @@ func decodeFetchSnapshotResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1064,7 +1064,7 @@ func decodeFetchSnapshotResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1138,7 +1138,7 @@ func decodeFetchSnapshotResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 				} else {
 					off = next
 					// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+					if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 						return -1
 					}
 					if n == 0 {

@@ -89,7 +89,7 @@ func decIncrementalalterconfigsAlterConfigsResourceV0(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -162,7 +162,7 @@ func decIncrementalalterconfigsAlterConfigsResourceV0Pair(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -203,7 +203,7 @@ func decodeIncrementalAlterConfigsRequestV0(b []byte, a *arena.Arenas, p unsafe.
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -352,7 +352,7 @@ func decIncrementalalterconfigsAlterConfigsResourceV1(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -444,7 +444,7 @@ func decIncrementalalterconfigsAlterConfigsResourceV1Pair(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -498,7 +498,7 @@ func decodeIncrementalAlterConfigsRequestV1(b []byte, a *arena.Arenas, p unsafe.
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -618,7 +618,7 @@ func decodeIncrementalAlterConfigsResponseV0(b []byte, a *arena.Arenas, p unsafe
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -736,7 +736,7 @@ func decodeIncrementalAlterConfigsResponseV1(b []byte, a *arena.Arenas, p unsafe
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

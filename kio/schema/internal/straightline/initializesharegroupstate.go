@@ -60,7 +60,7 @@ func decInitializesharegroupstateInitializeStateDataV0(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
+			if n > wire.MaxArrayLength+1 || n*17 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -121,7 +121,7 @@ func decInitializesharegroupstateInitializeStateDataV0Pair(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
+			if n > wire.MaxArrayLength+1 || n*17 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -196,7 +196,7 @@ func decodeInitializeShareGroupStateRequestV0(b []byte, a *arena.Arenas, p unsaf
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -303,7 +303,7 @@ func decInitializesharegroupstateInitializeStateResultV0(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -356,7 +356,7 @@ func decInitializesharegroupstateInitializeStateResultV0Pair(b []byte, off int, 
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -410,7 +410,7 @@ func decodeInitializeShareGroupStateResponseV0(b []byte, a *arena.Arenas, p unsa
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

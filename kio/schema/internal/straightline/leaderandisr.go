@@ -52,7 +52,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -64,7 +64,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -98,7 +98,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -166,7 +166,7 @@ func decodeLeaderAndIsrRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -193,7 +193,7 @@ func decodeLeaderAndIsrRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -253,7 +253,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -265,7 +265,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -287,7 +287,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -299,7 +299,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -339,7 +339,7 @@ func decodeLeaderAndIsrRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 31 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/31 {
+			if n > wire.MaxArrayLength+1 || n*31 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -366,7 +366,7 @@ func decodeLeaderAndIsrRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -411,7 +411,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -423,7 +423,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -445,7 +445,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -457,7 +457,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -499,7 +499,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV2(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 29 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/29 {
+			if n > wire.MaxArrayLength+1 || n*29 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -561,7 +561,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV2Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 29 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/29 {
+			if n > wire.MaxArrayLength+1 || n*29 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -613,7 +613,7 @@ func decodeLeaderAndIsrRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -652,7 +652,7 @@ func decodeLeaderAndIsrRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -695,7 +695,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -707,7 +707,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -729,7 +729,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -741,7 +741,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -755,7 +755,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -767,7 +767,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.AddingReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.AddingReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -781,7 +781,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -793,7 +793,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.RemovingReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.RemovingReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -835,7 +835,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV3(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 37 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/37 {
+			if n > wire.MaxArrayLength+1 || n*37 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -882,7 +882,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV3Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 37 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/37 {
+			if n > wire.MaxArrayLength+1 || n*37 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -934,7 +934,7 @@ func decodeLeaderAndIsrRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -973,7 +973,7 @@ func decodeLeaderAndIsrRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1022,7 +1022,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1034,7 +1034,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1062,7 +1062,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1074,7 +1074,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1094,7 +1094,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1106,7 +1106,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.AddingReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.AddingReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1126,7 +1126,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1138,7 +1138,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.RemovingReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.RemovingReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1199,7 +1199,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV4(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1280,7 +1280,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV4Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1394,7 +1394,7 @@ func decodeLeaderAndIsrRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1439,7 +1439,7 @@ func decodeLeaderAndIsrRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1513,7 +1513,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV5(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1605,7 +1605,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV5Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1671,7 +1671,7 @@ func decodeLeaderAndIsrRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1716,7 +1716,7 @@ func decodeLeaderAndIsrRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1772,7 +1772,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1784,7 +1784,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1812,7 +1812,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1824,7 +1824,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1844,7 +1844,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1856,7 +1856,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.AddingReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.AddingReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1876,7 +1876,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1888,7 +1888,7 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.RemovingReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.RemovingReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1958,7 +1958,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV6(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 27 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/27 {
+			if n > wire.MaxArrayLength+1 || n*27 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2032,7 +2032,7 @@ func decLeaderandisrLeaderAndIsrTopicStateV6Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 27 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/27 {
+			if n > wire.MaxArrayLength+1 || n*27 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2098,7 +2098,7 @@ func decodeLeaderAndIsrRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2143,7 +2143,7 @@ func decodeLeaderAndIsrRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2203,7 +2203,7 @@ func decodeLeaderAndIsrRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2248,7 +2248,7 @@ func decodeLeaderAndIsrRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2327,7 +2327,7 @@ func decodeLeaderAndIsrResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2418,7 +2418,7 @@ func decodeLeaderAndIsrResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2492,7 +2492,7 @@ func decLeaderandisrLeaderAndIsrTopicErrorV5(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2553,7 +2553,7 @@ func decLeaderandisrLeaderAndIsrTopicErrorV5Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2616,7 +2616,7 @@ func decodeLeaderAndIsrResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -178,7 +178,7 @@ func decodeLeaveGroupRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -293,7 +293,7 @@ func decodeLeaveGroupRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -436,7 +436,7 @@ func decodeLeaveGroupRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -562,7 +562,7 @@ func decodeLeaveGroupResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -673,7 +673,7 @@ func decodeLeaveGroupResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

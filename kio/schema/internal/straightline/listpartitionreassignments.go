@@ -50,7 +50,7 @@ func decListpartitionreassignmentsListPartitionReassignmentsTopicsV0(b []byte, o
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -104,7 +104,7 @@ func decodeListPartitionReassignmentsRequestV0(b []byte, a *arena.Arenas, p unsa
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -157,7 +157,7 @@ func decListpartitionreassignmentsOngoingPartitionReassignmentV0(b []byte, off i
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -169,7 +169,7 @@ func decListpartitionreassignmentsOngoingPartitionReassignmentV0(b []byte, off i
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -189,7 +189,7 @@ func decListpartitionreassignmentsOngoingPartitionReassignmentV0(b []byte, off i
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -201,7 +201,7 @@ func decListpartitionreassignmentsOngoingPartitionReassignmentV0(b []byte, off i
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.AddingReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.AddingReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -221,7 +221,7 @@ func decListpartitionreassignmentsOngoingPartitionReassignmentV0(b []byte, off i
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -233,7 +233,7 @@ func decListpartitionreassignmentsOngoingPartitionReassignmentV0(b []byte, off i
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.RemovingReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.RemovingReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -286,7 +286,7 @@ func decListpartitionreassignmentsOngoingTopicReassignmentV0(b []byte, off int, 
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -367,7 +367,7 @@ func decListpartitionreassignmentsOngoingTopicReassignmentV0Pair(b []byte, off i
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -451,7 +451,7 @@ func decodeListPartitionReassignmentsResponseV0(b []byte, a *arena.Arenas, p uns
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

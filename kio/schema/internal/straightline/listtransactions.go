@@ -32,7 +32,7 @@ func decodeListTransactionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -80,7 +80,7 @@ func decodeListTransactionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -126,7 +126,7 @@ func decodeListTransactionsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -174,7 +174,7 @@ func decodeListTransactionsRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -228,7 +228,7 @@ func decodeListTransactionsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -276,7 +276,7 @@ func decodeListTransactionsRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -422,7 +422,7 @@ func decodeListTransactionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -470,7 +470,7 @@ func decodeListTransactionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -47,7 +47,7 @@ func decodeMetadataRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -82,7 +82,7 @@ func decodeMetadataRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -116,7 +116,7 @@ func decodeMetadataRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -158,7 +158,7 @@ func decodeMetadataRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -241,7 +241,7 @@ func decodeMetadataRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -339,7 +339,7 @@ func decodeMetadataRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -396,7 +396,7 @@ func decodeMetadataRequestV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -492,7 +492,7 @@ func decMetadataMetadataResponsePartitionV0(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -504,7 +504,7 @@ func decMetadataMetadataResponsePartitionV0(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.ReplicaNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.ReplicaNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -518,7 +518,7 @@ func decMetadataMetadataResponsePartitionV0(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -530,7 +530,7 @@ func decMetadataMetadataResponsePartitionV0(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.IsrNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.IsrNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -573,7 +573,7 @@ func decMetadataMetadataResponseTopicV0(b []byte, off int, a *arena.Arenas, m *m
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -609,7 +609,7 @@ func decodeMetadataResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -636,7 +636,7 @@ func decodeMetadataResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -751,7 +751,7 @@ func decMetadataMetadataResponseTopicV1(b []byte, off int, a *arena.Arenas, m *m
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -786,7 +786,7 @@ func decodeMetadataResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -821,7 +821,7 @@ func decodeMetadataResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -856,7 +856,7 @@ func decodeMetadataResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -906,7 +906,7 @@ func decodeMetadataResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -949,7 +949,7 @@ func decodeMetadataResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -999,7 +999,7 @@ func decodeMetadataResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1042,7 +1042,7 @@ func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1054,7 +1054,7 @@ func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.ReplicaNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.ReplicaNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1068,7 +1068,7 @@ func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1080,7 +1080,7 @@ func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.IsrNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.IsrNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1094,7 +1094,7 @@ func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1106,7 +1106,7 @@ func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.OfflineReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1157,7 +1157,7 @@ func decMetadataMetadataResponseTopicV5(b []byte, off int, a *arena.Arenas, m *m
 		} else {
 			off = next
 			// Each element takes at least 22 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/22 {
+			if n > wire.MaxArrayLength+1 || n*22 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1200,7 +1200,7 @@ func decodeMetadataResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1250,7 +1250,7 @@ func decodeMetadataResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1293,7 +1293,7 @@ func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1305,7 +1305,7 @@ func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.ReplicaNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.ReplicaNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1319,7 +1319,7 @@ func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1331,7 +1331,7 @@ func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.IsrNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.IsrNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1345,7 +1345,7 @@ func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1357,7 +1357,7 @@ func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.OfflineReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1408,7 +1408,7 @@ func decMetadataMetadataResponseTopicV7(b []byte, off int, a *arena.Arenas, m *m
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1451,7 +1451,7 @@ func decodeMetadataResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1501,7 +1501,7 @@ func decodeMetadataResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1564,7 +1564,7 @@ func decMetadataMetadataResponseTopicV8(b []byte, off int, a *arena.Arenas, m *m
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1614,7 +1614,7 @@ func decodeMetadataResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1664,7 +1664,7 @@ func decodeMetadataResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1791,7 +1791,7 @@ func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1803,7 +1803,7 @@ func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.ReplicaNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.ReplicaNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1823,7 +1823,7 @@ func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1835,7 +1835,7 @@ func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.IsrNodes = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.IsrNodes)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1855,7 +1855,7 @@ func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1867,7 +1867,7 @@ func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, 
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.OfflineReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1936,7 +1936,7 @@ func decMetadataMetadataResponseTopicV9(b []byte, off int, a *arena.Arenas, m *m
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1999,7 +1999,7 @@ func decodeMetadataResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2061,7 +2061,7 @@ func decodeMetadataResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2152,7 +2152,7 @@ func decMetadataMetadataResponseTopicV10(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2215,7 +2215,7 @@ func decodeMetadataResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2277,7 +2277,7 @@ func decodeMetadataResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2341,7 +2341,7 @@ func decodeMetadataResponseV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2403,7 +2403,7 @@ func decodeMetadataResponseV11(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2486,7 +2486,7 @@ func decMetadataMetadataResponseTopicV12(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2550,7 +2550,7 @@ func decodeMetadataResponseV12(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2612,7 +2612,7 @@ func decodeMetadataResponseV12(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2668,7 +2668,7 @@ func decodeMetadataResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2730,7 +2730,7 @@ func decodeMetadataResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -70,7 +70,7 @@ func decOffsetcommitOffsetCommitRequestTopicV0(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -132,7 +132,7 @@ func decOffsetcommitOffsetCommitRequestTopicV0Pair(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -190,7 +190,7 @@ func decodeOffsetCommitRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -280,7 +280,7 @@ func decOffsetcommitOffsetCommitRequestTopicV1(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 22 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/22 {
+			if n > wire.MaxArrayLength+1 || n*22 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -327,7 +327,7 @@ func decOffsetcommitOffsetCommitRequestTopicV1Pair(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 22 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/22 {
+			if n > wire.MaxArrayLength+1 || n*22 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -407,7 +407,7 @@ func decodeOffsetCommitRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -499,7 +499,7 @@ func decodeOffsetCommitRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -584,7 +584,7 @@ func decodeOffsetCommitRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -674,7 +674,7 @@ func decOffsetcommitOffsetCommitRequestTopicV6(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -721,7 +721,7 @@ func decOffsetcommitOffsetCommitRequestTopicV6Pair(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -801,7 +801,7 @@ func decodeOffsetCommitRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -901,7 +901,7 @@ func decodeOffsetCommitRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1016,7 +1016,7 @@ func decOffsetcommitOffsetCommitRequestTopicV8(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1097,7 +1097,7 @@ func decOffsetcommitOffsetCommitRequestTopicV8Pair(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1223,7 +1223,7 @@ func decodeOffsetCommitRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1288,7 +1288,7 @@ func decOffsetcommitOffsetCommitRequestTopicV10(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1349,7 +1349,7 @@ func decOffsetcommitOffsetCommitRequestTopicV10Pair(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1475,7 +1475,7 @@ func decodeOffsetCommitRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1555,7 +1555,7 @@ func decOffsetcommitOffsetCommitResponseTopicV0(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1602,7 +1602,7 @@ func decOffsetcommitOffsetCommitResponseTopicV0Pair(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1643,7 +1643,7 @@ func decodeOffsetCommitResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1697,7 +1697,7 @@ func decodeOffsetCommitResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1789,7 +1789,7 @@ func decOffsetcommitOffsetCommitResponseTopicV8(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1855,7 +1855,7 @@ func decOffsetcommitOffsetCommitResponseTopicV8Pair(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1917,7 +1917,7 @@ func decodeOffsetCommitResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1982,7 +1982,7 @@ func decOffsetcommitOffsetCommitResponseTopicV10(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2035,7 +2035,7 @@ func decOffsetcommitOffsetCommitResponseTopicV10Pair(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2097,7 +2097,7 @@ func decodeOffsetCommitResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -39,7 +39,7 @@ func decOffsetfetchOffsetFetchRequestTopicV0(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -88,7 +88,7 @@ func decodeOffsetFetchRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -138,7 +138,7 @@ func decodeOffsetFetchRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -197,7 +197,7 @@ func decOffsetfetchOffsetFetchRequestTopicV6(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -265,7 +265,7 @@ func decodeOffsetFetchRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -334,7 +334,7 @@ func decodeOffsetFetchRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -408,7 +408,7 @@ func decOffsetfetchOffsetFetchRequestTopicsV8(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -474,7 +474,7 @@ func decOffsetfetchOffsetFetchRequestGroupV8(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -556,7 +556,7 @@ func decOffsetfetchOffsetFetchRequestGroupV8Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -611,7 +611,7 @@ func decodeOffsetFetchRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -726,7 +726,7 @@ func decOffsetfetchOffsetFetchRequestGroupV9(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -774,7 +774,7 @@ func decodeOffsetFetchRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -835,7 +835,7 @@ func decOffsetfetchOffsetFetchRequestTopicsV10(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -929,7 +929,7 @@ func decOffsetfetchOffsetFetchRequestGroupV10(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -977,7 +977,7 @@ func decodeOffsetFetchRequestV10(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1077,7 +1077,7 @@ func decOffsetfetchOffsetFetchResponseTopicV0(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1139,7 +1139,7 @@ func decOffsetfetchOffsetFetchResponseTopicV0Pair(b []byte, off int, a *arena.Ar
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1181,7 +1181,7 @@ func decodeOffsetFetchResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1228,7 +1228,7 @@ func decodeOffsetFetchResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1291,7 +1291,7 @@ func decodeOffsetFetchResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1396,7 +1396,7 @@ func decOffsetfetchOffsetFetchResponseTopicV5(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1443,7 +1443,7 @@ func decOffsetfetchOffsetFetchResponseTopicV5Pair(b []byte, off int, a *arena.Ar
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1493,7 +1493,7 @@ func decodeOffsetFetchResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1623,7 +1623,7 @@ func decOffsetfetchOffsetFetchResponseTopicV6(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1689,7 +1689,7 @@ func decOffsetfetchOffsetFetchResponseTopicV6Pair(b []byte, off int, a *arena.Ar
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1752,7 +1752,7 @@ func decodeOffsetFetchResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1889,7 +1889,7 @@ func decOffsetfetchOffsetFetchResponseTopicsV8(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1955,7 +1955,7 @@ func decOffsetfetchOffsetFetchResponseTopicsV8Pair(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2028,7 +2028,7 @@ func decOffsetfetchOffsetFetchResponseGroupV8(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2114,7 +2114,7 @@ func decOffsetfetchOffsetFetchResponseGroupV8Pair(b []byte, off int, a *arena.Ar
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2185,7 +2185,7 @@ func decodeOffsetFetchResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2250,7 +2250,7 @@ func decOffsetfetchOffsetFetchResponseTopicsV10(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2311,7 +2311,7 @@ func decOffsetfetchOffsetFetchResponseTopicsV10Pair(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2384,7 +2384,7 @@ func decOffsetfetchOffsetFetchResponseGroupV10(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2470,7 +2470,7 @@ func decOffsetfetchOffsetFetchResponseGroupV10Pair(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2541,7 +2541,7 @@ func decodeOffsetFetchResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 		} else {
 			off = next
 			// Each element takes at least 5 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/5 {
+			if n > wire.MaxArrayLength+1 || n*5 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

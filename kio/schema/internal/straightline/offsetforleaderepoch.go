@@ -53,7 +53,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicV0(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -115,7 +115,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicV0Pair(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -157,7 +157,7 @@ func decodeOffsetForLeaderEpochRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -231,7 +231,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicV2(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -278,7 +278,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicV2Pair(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -320,7 +320,7 @@ func decodeOffsetForLeaderEpochRequestV2(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -374,7 +374,7 @@ func decodeOffsetForLeaderEpochRequestV3(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -467,7 +467,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicV4(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -548,7 +548,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicV4Pair(b []byte, off int, a *are
 		} else {
 			off = next
 			// Each element takes at least 13 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/13 {
+			if n > wire.MaxArrayLength+1 || n*13 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -610,7 +610,7 @@ func decodeOffsetForLeaderEpochRequestV4(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -692,7 +692,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicResultV0(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -739,7 +739,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicResultV0Pair(b []byte, off int, 
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -780,7 +780,7 @@ func decodeOffsetForLeaderEpochResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -855,7 +855,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicResultV1(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -902,7 +902,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicResultV1Pair(b []byte, off int, 
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -943,7 +943,7 @@ func decodeOffsetForLeaderEpochResponseV1(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -997,7 +997,7 @@ func decodeOffsetForLeaderEpochResponseV2(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1091,7 +1091,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicResultV4(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1157,7 +1157,7 @@ func decOffsetforleaderepochOffsetForLeaderTopicResultV4Pair(b []byte, off int, 
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1219,7 +1219,7 @@ func decodeOffsetForLeaderEpochResponseV4(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -67,7 +67,7 @@ func decProduceTopicProduceDataV0(b []byte, off int, a *arena.Arenas, m *produce
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -129,7 +129,7 @@ func decProduceTopicProduceDataV0Pair(b []byte, off int, a *arena.Arenas, m *pro
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -179,7 +179,7 @@ func decodeProduceRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -249,7 +249,7 @@ func decodeProduceRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -361,7 +361,7 @@ func decProduceTopicProduceDataV9(b []byte, off int, a *arena.Arenas, m *produce
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -442,7 +442,7 @@ func decProduceTopicProduceDataV9Pair(b []byte, off int, a *arena.Arenas, m *pro
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -526,7 +526,7 @@ func decodeProduceRequestV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -591,7 +591,7 @@ func decProduceTopicProduceDataV13(b []byte, off int, a *arena.Arenas, m *produc
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -652,7 +652,7 @@ func decProduceTopicProduceDataV13Pair(b []byte, off int, a *arena.Arenas, m *pr
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -736,7 +736,7 @@ func decodeProduceRequestV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -822,7 +822,7 @@ func decProduceTopicProduceResponseV0(b []byte, off int, a *arena.Arenas, m *pro
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -869,7 +869,7 @@ func decProduceTopicProduceResponseV0Pair(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -911,7 +911,7 @@ func decodeProduceResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -958,7 +958,7 @@ func decodeProduceResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1045,7 +1045,7 @@ func decProduceTopicProduceResponseV2(b []byte, off int, a *arena.Arenas, m *pro
 		} else {
 			off = next
 			// Each element takes at least 22 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/22 {
+			if n > wire.MaxArrayLength+1 || n*22 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1092,7 +1092,7 @@ func decProduceTopicProduceResponseV2Pair(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 22 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/22 {
+			if n > wire.MaxArrayLength+1 || n*22 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1134,7 +1134,7 @@ func decodeProduceResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1221,7 +1221,7 @@ func decProduceTopicProduceResponseV5(b []byte, off int, a *arena.Arenas, m *pro
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1268,7 +1268,7 @@ func decProduceTopicProduceResponseV5Pair(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1310,7 +1310,7 @@ func decodeProduceResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1404,7 +1404,7 @@ func decProducePartitionProduceResponseV8(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1485,7 +1485,7 @@ func decProducePartitionProduceResponseV8Pair(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1554,7 +1554,7 @@ func decProduceTopicProduceResponseV8(b []byte, off int, a *arena.Arenas, m *pro
 		} else {
 			off = next
 			// Each element takes at least 36 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/36 {
+			if n > wire.MaxArrayLength+1 || n*36 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1613,7 +1613,7 @@ func decProduceTopicProduceResponseV8Pair(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 36 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/36 {
+			if n > wire.MaxArrayLength+1 || n*36 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1655,7 +1655,7 @@ func decodeProduceResponseV8(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1768,7 +1768,7 @@ func decProducePartitionProduceResponseV9(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1868,7 +1868,7 @@ func decProducePartitionProduceResponseV9Pair(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1962,7 +1962,7 @@ func decProduceTopicProduceResponseV9(b []byte, off int, a *arena.Arenas, m *pro
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2040,7 +2040,7 @@ func decProduceTopicProduceResponseV9Pair(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2095,7 +2095,7 @@ func decodeProduceResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2195,7 +2195,7 @@ func decProducePartitionProduceResponseV10(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2309,7 +2309,7 @@ func decProducePartitionProduceResponseV10Pair(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2437,7 +2437,7 @@ func decProduceTopicProduceResponseV10(b []byte, off int, a *arena.Arenas, m *pr
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2515,7 +2515,7 @@ func decProduceTopicProduceResponseV10Pair(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2640,7 +2640,7 @@ func decodeProduceResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2722,7 +2722,7 @@ func decodeProduceResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 				} else {
 					off = next
 					// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+					if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 						return -1
 					}
 					if n == 0 {
@@ -2775,7 +2775,7 @@ func decProduceTopicProduceResponseV13(b []byte, off int, a *arena.Arenas, m *pr
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2840,7 +2840,7 @@ func decProduceTopicProduceResponseV13Pair(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 33 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/33 {
+			if n > wire.MaxArrayLength+1 || n*33 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2895,7 +2895,7 @@ func decodeProduceResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2977,7 +2977,7 @@ func decodeProduceResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 				} else {
 					off = next
 					// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+					if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 						return -1
 					}
 					if n == 0 {

@@ -59,7 +59,7 @@ func decReadsharegroupstateReadStateDataV0(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -120,7 +120,7 @@ func decReadsharegroupstateReadStateDataV0Pair(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -195,7 +195,7 @@ func decodeReadShareGroupStateRequestV0(b []byte, a *arena.Arenas, p unsafe.Poin
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -314,7 +314,7 @@ func decReadsharegroupstatePartitionResultV0(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -367,7 +367,7 @@ func decReadsharegroupstateReadStateResultV0(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -420,7 +420,7 @@ func decReadsharegroupstateReadStateResultV0Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 21 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/21 {
+			if n > wire.MaxArrayLength+1 || n*21 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -474,7 +474,7 @@ func decodeReadShareGroupStateResponseV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

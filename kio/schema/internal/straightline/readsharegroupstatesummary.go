@@ -59,7 +59,7 @@ func decReadsharegroupstatesummaryReadStateSummaryDataV0(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -120,7 +120,7 @@ func decReadsharegroupstatesummaryReadStateSummaryDataV0Pair(b []byte, off int, 
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -195,7 +195,7 @@ func decodeReadShareGroupStateSummaryRequestV0(b []byte, a *arena.Arenas, p unsa
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -313,7 +313,7 @@ func decReadsharegroupstatesummaryReadStateSummaryResultV0(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+			if n > wire.MaxArrayLength+1 || n*24 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -366,7 +366,7 @@ func decReadsharegroupstatesummaryReadStateSummaryResultV0Pair(b []byte, off int
 		} else {
 			off = next
 			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+			if n > wire.MaxArrayLength+1 || n*24 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -420,7 +420,7 @@ func decodeReadShareGroupStateSummaryResponseV0(b []byte, a *arena.Arenas, p uns
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -538,7 +538,7 @@ func decReadsharegroupstatesummaryReadStateSummaryResultV1(b []byte, off int, a 
 		} else {
 			off = next
 			// Each element takes at least 28 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/28 {
+			if n > wire.MaxArrayLength+1 || n*28 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -591,7 +591,7 @@ func decReadsharegroupstatesummaryReadStateSummaryResultV1Pair(b []byte, off int
 		} else {
 			off = next
 			// Each element takes at least 28 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/28 {
+			if n > wire.MaxArrayLength+1 || n*28 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -645,7 +645,7 @@ func decodeReadShareGroupStateSummaryResponseV1(b []byte, a *arena.Arenas, p uns
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

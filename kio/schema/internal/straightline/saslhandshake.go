@@ -75,7 +75,7 @@ func decodeSaslHandshakeResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

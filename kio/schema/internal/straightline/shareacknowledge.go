@@ -39,7 +39,7 @@ func decShareacknowledgeAcknowledgementBatchV1(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -91,7 +91,7 @@ func decShareacknowledgeAcknowledgePartitionV1(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -152,7 +152,7 @@ func decShareacknowledgeAcknowledgePartitionV1Pair(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -212,7 +212,7 @@ func decShareacknowledgeAcknowledgeTopicV1(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -285,7 +285,7 @@ func decShareacknowledgeAcknowledgeTopicV1Pair(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -389,7 +389,7 @@ func decodeShareAcknowledgeRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -499,7 +499,7 @@ func decodeShareAcknowledgeRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -632,7 +632,7 @@ func decShareacknowledgeShareAcknowledgeTopicResponseV1(b []byte, off int, a *ar
 		} else {
 			off = next
 			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
+			if n > wire.MaxArrayLength+1 || n*17 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -685,7 +685,7 @@ func decShareacknowledgeShareAcknowledgeTopicResponseV1Pair(b []byte, off int, a
 		} else {
 			off = next
 			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
+			if n > wire.MaxArrayLength+1 || n*17 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -839,7 +839,7 @@ func decodeShareAcknowledgeResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -884,7 +884,7 @@ func decodeShareAcknowledgeResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -969,7 +969,7 @@ func decodeShareAcknowledgeResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1014,7 +1014,7 @@ func decodeShareAcknowledgeResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

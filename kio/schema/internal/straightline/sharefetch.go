@@ -39,7 +39,7 @@ func decSharefetchAcknowledgementBatchV1(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -91,7 +91,7 @@ func decSharefetchFetchPartitionV1(b []byte, off int, a *arena.Arenas, m *sharef
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -152,7 +152,7 @@ func decSharefetchFetchPartitionV1Pair(b []byte, off int, a *arena.Arenas, m *sh
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -212,7 +212,7 @@ func decSharefetchFetchTopicV1(b []byte, off int, a *arena.Arenas, m *sharefetch
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -285,7 +285,7 @@ func decSharefetchFetchTopicV1Pair(b []byte, off int, a *arena.Arenas, m *sharef
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -345,7 +345,7 @@ func decSharefetchForgottenTopicV1(b []byte, off int, a *arena.Arenas, m *sharef
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -446,7 +446,7 @@ func decodeShareFetchRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -491,7 +491,7 @@ func decodeShareFetchRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -595,7 +595,7 @@ func decodeShareFetchRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -640,7 +640,7 @@ func decodeShareFetchRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -813,7 +813,7 @@ func decSharefetchPartitionDataV1(b []byte, off int, a *arena.Arenas, m *sharefe
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -866,7 +866,7 @@ func decSharefetchShareFetchableTopicResponseV1(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 22 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/22 {
+			if n > wire.MaxArrayLength+1 || n*22 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -919,7 +919,7 @@ func decSharefetchShareFetchableTopicResponseV1Pair(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 22 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/22 {
+			if n > wire.MaxArrayLength+1 || n*22 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1081,7 +1081,7 @@ func decodeShareFetchResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1126,7 +1126,7 @@ func decodeShareFetchResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 11 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/11 {
+			if n > wire.MaxArrayLength+1 || n*11 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -32,7 +32,7 @@ func decodeShareGroupDescribeRequestV1(b []byte, a *arena.Arenas, p unsafe.Point
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -129,7 +129,7 @@ func decSharegroupdescribeTopicPartitionsV1(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -173,7 +173,7 @@ func decSharegroupdescribeAssignmentV1(b []byte, off int, a *arena.Arenas, m *sh
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -310,7 +310,7 @@ func decSharegroupdescribeMemberV1(b []byte, off int, a *arena.Arenas, m *shareg
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -476,7 +476,7 @@ func decSharegroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -539,7 +539,7 @@ func decodeShareGroupDescribeResponseV1(b []byte, a *arena.Arenas, p unsafe.Poin
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

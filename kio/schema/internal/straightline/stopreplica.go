@@ -66,7 +66,7 @@ func decodeStopReplicaRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -113,7 +113,7 @@ func decStopreplicaStopReplicaTopicV1V1(b []byte, off int, a *arena.Arenas, m *s
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -159,7 +159,7 @@ func decodeStopReplicaRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -218,7 +218,7 @@ func decStopreplicaStopReplicaTopicV1V2(b []byte, off int, a *arena.Arenas, m *s
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -277,7 +277,7 @@ func decodeStopReplicaRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -365,7 +365,7 @@ func decStopreplicaStopReplicaTopicStateV3(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -446,7 +446,7 @@ func decStopreplicaStopReplicaTopicStateV3Pair(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -512,7 +512,7 @@ func decodeStopReplicaRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -584,7 +584,7 @@ func decodeStopReplicaRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -674,7 +674,7 @@ func decodeStopReplicaResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -764,7 +764,7 @@ func decodeStopReplicaResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -31,7 +31,7 @@ func decodeStreamsGroupDescribeRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -101,7 +101,7 @@ func decodeStreamsGroupDescribeRequestV1(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -254,7 +254,7 @@ func decStreamsgroupdescribeTopicInfoV0(b []byte, off int, a *arena.Arenas, m *s
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -350,7 +350,7 @@ func decStreamsgroupdescribeTopicInfoV0Pair(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -423,7 +423,7 @@ func decStreamsgroupdescribeSubtopologyV0(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -471,7 +471,7 @@ func decStreamsgroupdescribeSubtopologyV0(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -519,7 +519,7 @@ func decStreamsgroupdescribeSubtopologyV0(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -564,7 +564,7 @@ func decStreamsgroupdescribeSubtopologyV0(b []byte, off int, a *arena.Arenas, m 
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -629,7 +629,7 @@ func decStreamsgroupdescribeTopologyV0(b []byte, off int, a *arena.Arenas, m *st
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -778,7 +778,7 @@ func decStreamsgroupdescribeTaskIdsV0(b []byte, off int, a *arena.Arenas, m *str
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -822,7 +822,7 @@ func decStreamsgroupdescribeAssignmentV0(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -855,7 +855,7 @@ func decStreamsgroupdescribeAssignmentV0(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -888,7 +888,7 @@ func decStreamsgroupdescribeAssignmentV0(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1090,7 +1090,7 @@ func decStreamsgroupdescribeMemberV0(b []byte, off int, a *arena.Arenas, m *stre
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1123,7 +1123,7 @@ func decStreamsgroupdescribeMemberV0(b []byte, off int, a *arena.Arenas, m *stre
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1156,7 +1156,7 @@ func decStreamsgroupdescribeMemberV0(b []byte, off int, a *arena.Arenas, m *stre
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1314,7 +1314,7 @@ func decStreamsgroupdescribeDescribedGroupV0(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 28 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/28 {
+			if n > wire.MaxArrayLength+1 || n*28 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1377,7 +1377,7 @@ func decodeStreamsGroupDescribeResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1451,7 +1451,7 @@ func decStreamsgroupdescribeTopologyDescriptionNodeV1(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1520,7 +1520,7 @@ func decStreamsgroupdescribeTopologyDescriptionNodeV1(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1568,7 +1568,7 @@ func decStreamsgroupdescribeTopologyDescriptionNodeV1(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1649,7 +1649,7 @@ func decStreamsgroupdescribeTopologyDescriptionSubtopologyV1(b []byte, off int, 
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1730,7 +1730,7 @@ func decStreamsgroupdescribeTopologyDescriptionSubtopologyV1Pair(b []byte, off i
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1804,7 +1804,7 @@ func decStreamsgroupdescribeTopologyDescriptionV1(b []byte, off int, a *arena.Ar
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1849,7 +1849,7 @@ func decStreamsgroupdescribeTopologyDescriptionV1(b []byte, off int, a *arena.Ar
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1989,7 +1989,7 @@ func decStreamsgroupdescribeDescribedGroupV1(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 28 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/28 {
+			if n > wire.MaxArrayLength+1 || n*28 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2096,7 +2096,7 @@ func decodeStreamsGroupDescribeResponseV1(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 23 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/23 {
+			if n > wire.MaxArrayLength+1 || n*23 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

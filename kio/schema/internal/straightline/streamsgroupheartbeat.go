@@ -113,7 +113,7 @@ func decStreamsgroupheartbeatTopicInfoV0(b []byte, off int, a *arena.Arenas, m *
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -209,7 +209,7 @@ func decStreamsgroupheartbeatTopicInfoV0Pair(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -261,7 +261,7 @@ func decStreamsgroupheartbeatCopartitionGroupV0(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -293,7 +293,7 @@ func decStreamsgroupheartbeatCopartitionGroupV0(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -325,7 +325,7 @@ func decStreamsgroupheartbeatCopartitionGroupV0(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 2 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/2 {
+			if n > wire.MaxArrayLength+1 || n*2 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -390,7 +390,7 @@ func decStreamsgroupheartbeatSubtopologyV0(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -438,7 +438,7 @@ func decStreamsgroupheartbeatSubtopologyV0(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -486,7 +486,7 @@ func decStreamsgroupheartbeatSubtopologyV0(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -531,7 +531,7 @@ func decStreamsgroupheartbeatSubtopologyV0(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -579,7 +579,7 @@ func decStreamsgroupheartbeatSubtopologyV0(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -624,7 +624,7 @@ func decStreamsgroupheartbeatSubtopologyV0(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -677,7 +677,7 @@ func decStreamsgroupheartbeatTopologyV0(b []byte, off int, a *arena.Arenas, m *s
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -743,7 +743,7 @@ func decStreamsgroupheartbeatTaskIdsV0(b []byte, off int, a *arena.Arenas, m *st
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -988,7 +988,7 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1021,7 +1021,7 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1054,7 +1054,7 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1123,7 +1123,7 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1156,7 +1156,7 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1189,7 +1189,7 @@ func decodeStreamsGroupHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1304,7 +1304,7 @@ func decStreamsgroupheartbeatTopicPartitionV0(b []byte, off int, a *arena.Arenas
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1353,7 +1353,7 @@ func decStreamsgroupheartbeatEndpointToPartitionsV0(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1386,7 +1386,7 @@ func decStreamsgroupheartbeatEndpointToPartitionsV0(b []byte, off int, a *arena.
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1496,7 +1496,7 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1529,7 +1529,7 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1562,7 +1562,7 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1595,7 +1595,7 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1636,7 +1636,7 @@ func decodeStreamsGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1745,7 +1745,7 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1778,7 +1778,7 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1811,7 +1811,7 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1844,7 +1844,7 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1886,7 +1886,7 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

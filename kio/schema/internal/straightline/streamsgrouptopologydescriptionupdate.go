@@ -91,7 +91,7 @@ func decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b []byte,
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -160,7 +160,7 @@ func decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b []byte,
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -208,7 +208,7 @@ func decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b []byte,
 		} else {
 			off = next
 			// Each element takes at least 1 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/1 {
+			if n > wire.MaxArrayLength+1 || n*1 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -289,7 +289,7 @@ func decStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0(b 
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -370,7 +370,7 @@ func decStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0Pai
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -444,7 +444,7 @@ func decStreamsgrouptopologydescriptionupdateTopologyDescriptionV0(b []byte, off
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -489,7 +489,7 @@ func decStreamsgrouptopologydescriptionupdateTopologyDescriptionV0(b []byte, off
 		} else {
 			off = next
 			// Each element takes at least 15 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/15 {
+			if n > wire.MaxArrayLength+1 || n*15 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

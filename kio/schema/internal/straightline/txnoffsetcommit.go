@@ -69,7 +69,7 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV0(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -131,7 +131,7 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV0Pair(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 14 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/14 {
+			if n > wire.MaxArrayLength+1 || n*14 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -212,7 +212,7 @@ func decodeTxnOffsetCommitRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -301,7 +301,7 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV2(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -348,7 +348,7 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV2Pair(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -429,7 +429,7 @@ func decodeTxnOffsetCommitRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -543,7 +543,7 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV3(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -624,7 +624,7 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV3Pair(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -772,7 +772,7 @@ func decodeTxnOffsetCommitRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -837,7 +837,7 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV6(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -898,7 +898,7 @@ func decTxnoffsetcommitTxnOffsetCommitRequestTopicV6Pair(b []byte, off int, a *a
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1046,7 +1046,7 @@ func decodeTxnOffsetCommitRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1126,7 +1126,7 @@ func decTxnoffsetcommitTxnOffsetCommitResponseTopicV0(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1173,7 +1173,7 @@ func decTxnoffsetcommitTxnOffsetCommitResponseTopicV0Pair(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1222,7 +1222,7 @@ func decodeTxnOffsetCommitResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1314,7 +1314,7 @@ func decTxnoffsetcommitTxnOffsetCommitResponseTopicV3(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1380,7 +1380,7 @@ func decTxnoffsetcommitTxnOffsetCommitResponseTopicV3Pair(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1442,7 +1442,7 @@ func decodeTxnOffsetCommitResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1507,7 +1507,7 @@ func decTxnoffsetcommitTxnOffsetCommitResponseTopicV6(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1560,7 +1560,7 @@ func decTxnoffsetcommitTxnOffsetCommitResponseTopicV6Pair(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1622,7 +1622,7 @@ func decodeTxnOffsetCommitResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -83,7 +83,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -95,7 +95,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -117,7 +117,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -129,7 +129,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -199,7 +199,7 @@ func decodeUpdateMetadataRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -226,7 +226,7 @@ func decodeUpdateMetadataRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -303,7 +303,7 @@ func decUpdatemetadataUpdateMetadataBrokerV1(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -352,7 +352,7 @@ func decUpdatemetadataUpdateMetadataBrokerV1Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -404,7 +404,7 @@ func decodeUpdateMetadataRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -431,7 +431,7 @@ func decodeUpdateMetadataRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -483,7 +483,7 @@ func decUpdatemetadataUpdateMetadataBrokerV2(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -538,7 +538,7 @@ func decUpdatemetadataUpdateMetadataBrokerV2Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -605,7 +605,7 @@ func decodeUpdateMetadataRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -632,7 +632,7 @@ func decodeUpdateMetadataRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -735,7 +735,7 @@ func decUpdatemetadataUpdateMetadataBrokerV3(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -790,7 +790,7 @@ func decUpdatemetadataUpdateMetadataBrokerV3Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -857,7 +857,7 @@ func decodeUpdateMetadataRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 30 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/30 {
+			if n > wire.MaxArrayLength+1 || n*30 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -884,7 +884,7 @@ func decodeUpdateMetadataRequestV3(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -954,7 +954,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -966,7 +966,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -988,7 +988,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1000,7 +1000,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1014,7 +1014,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1026,7 +1026,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.OfflineReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1058,7 +1058,7 @@ func decodeUpdateMetadataRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 34 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/34 {
+			if n > wire.MaxArrayLength+1 || n*34 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1085,7 +1085,7 @@ func decodeUpdateMetadataRequestV4(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1140,7 +1140,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1152,7 +1152,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1174,7 +1174,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1186,7 +1186,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1200,7 +1200,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1212,7 +1212,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.OfflineReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1246,7 +1246,7 @@ func decUpdatemetadataUpdateMetadataTopicStateV5(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 32 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/32 {
+			if n > wire.MaxArrayLength+1 || n*32 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1308,7 +1308,7 @@ func decUpdatemetadataUpdateMetadataTopicStateV5Pair(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 32 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/32 {
+			if n > wire.MaxArrayLength+1 || n*32 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1360,7 +1360,7 @@ func decodeUpdateMetadataRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1399,7 +1399,7 @@ func decodeUpdateMetadataRequestV5(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1460,7 +1460,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1472,7 +1472,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Isr = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Isr)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1500,7 +1500,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1512,7 +1512,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.Replicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.Replicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1532,7 +1532,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1544,7 +1544,7 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
-				m.OfflineReplicas = unsafe.Slice((*common.BrokerId)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+				*(*[]int32)(unsafe.Pointer(&m.OfflineReplicas)) = vs // common.BrokerId is an int32
 			}
 		}
 	}
@@ -1597,7 +1597,7 @@ func decUpdatemetadataUpdateMetadataTopicStateV6(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+			if n > wire.MaxArrayLength+1 || n*24 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1678,7 +1678,7 @@ func decUpdatemetadataUpdateMetadataTopicStateV6Pair(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+			if n > wire.MaxArrayLength+1 || n*24 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1808,7 +1808,7 @@ func decUpdatemetadataUpdateMetadataBrokerV6(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1890,7 +1890,7 @@ func decUpdatemetadataUpdateMetadataBrokerV6Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 9 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/9 {
+			if n > wire.MaxArrayLength+1 || n*9 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1976,7 +1976,7 @@ func decodeUpdateMetadataRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2021,7 +2021,7 @@ func decodeUpdateMetadataRequestV6(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2107,7 +2107,7 @@ func decUpdatemetadataUpdateMetadataTopicStateV7(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+			if n > wire.MaxArrayLength+1 || n*24 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2199,7 +2199,7 @@ func decUpdatemetadataUpdateMetadataTopicStateV7Pair(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 24 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/24 {
+			if n > wire.MaxArrayLength+1 || n*24 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2264,7 +2264,7 @@ func decodeUpdateMetadataRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2309,7 +2309,7 @@ func decodeUpdateMetadataRequestV7(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2380,7 +2380,7 @@ func decodeUpdateMetadataRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -2425,7 +2425,7 @@ func decodeUpdateMetadataRequestV8(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

@@ -75,7 +75,7 @@ func decVoteVoteRequestTopicDataV0(b []byte, off int, a *arena.Arenas, m *vote.V
 		} else {
 			off = next
 			// Each element takes at least 25 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/25 {
+			if n > wire.MaxArrayLength+1 || n*25 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -156,7 +156,7 @@ func decVoteVoteRequestTopicDataV0Pair(b []byte, off int, a *arena.Arenas, m *vo
 		} else {
 			off = next
 			// Each element takes at least 25 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/25 {
+			if n > wire.MaxArrayLength+1 || n*25 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -232,7 +232,7 @@ func decodeVoteRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -336,7 +336,7 @@ func decVoteVoteRequestTopicDataV1(b []byte, off int, a *arena.Arenas, m *vote.V
 		} else {
 			off = next
 			// Each element takes at least 57 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/57 {
+			if n > wire.MaxArrayLength+1 || n*57 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -402,7 +402,7 @@ func decVoteVoteRequestTopicDataV1Pair(b []byte, off int, a *arena.Arenas, m *vo
 		} else {
 			off = next
 			// Each element takes at least 57 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/57 {
+			if n > wire.MaxArrayLength+1 || n*57 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -485,7 +485,7 @@ func decodeVoteRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -590,7 +590,7 @@ func decVoteVoteRequestTopicDataV2(b []byte, off int, a *arena.Arenas, m *vote.V
 		} else {
 			off = next
 			// Each element takes at least 58 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/58 {
+			if n > wire.MaxArrayLength+1 || n*58 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -656,7 +656,7 @@ func decVoteVoteRequestTopicDataV2Pair(b []byte, off int, a *arena.Arenas, m *vo
 		} else {
 			off = next
 			// Each element takes at least 58 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/58 {
+			if n > wire.MaxArrayLength+1 || n*58 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -739,7 +739,7 @@ func decodeVoteRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -841,7 +841,7 @@ func decVoteVoteResponseTopicDataV0(b []byte, off int, a *arena.Arenas, m *vote.
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -907,7 +907,7 @@ func decVoteVoteResponseTopicDataV0Pair(b []byte, off int, a *arena.Arenas, m *v
 		} else {
 			off = next
 			// Each element takes at least 16 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/16 {
+			if n > wire.MaxArrayLength+1 || n*16 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -970,7 +970,7 @@ func decodeVoteResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1087,7 +1087,7 @@ func decodeVoteResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1161,7 +1161,7 @@ func decodeVoteResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 				} else {
 					off = next
 					// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-					if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+					if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 						return -1
 					}
 					if n == 0 {

@@ -65,7 +65,7 @@ func decWritesharegroupstatePartitionDataV0(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -139,7 +139,7 @@ func decWritesharegroupstatePartitionDataV0Pair(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -199,7 +199,7 @@ func decWritesharegroupstateWriteStateDataV0(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 22 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/22 {
+			if n > wire.MaxArrayLength+1 || n*22 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -272,7 +272,7 @@ func decWritesharegroupstateWriteStateDataV0Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 22 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/22 {
+			if n > wire.MaxArrayLength+1 || n*22 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -347,7 +347,7 @@ func decodeWriteShareGroupStateRequestV0(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -416,7 +416,7 @@ func decWritesharegroupstatePartitionDataV1(b []byte, off int, a *arena.Arenas, 
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -493,7 +493,7 @@ func decWritesharegroupstatePartitionDataV1Pair(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 20 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/20 {
+			if n > wire.MaxArrayLength+1 || n*20 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -553,7 +553,7 @@ func decWritesharegroupstateWriteStateDataV1(b []byte, off int, a *arena.Arenas,
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -618,7 +618,7 @@ func decWritesharegroupstateWriteStateDataV1Pair(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 26 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/26 {
+			if n > wire.MaxArrayLength+1 || n*26 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -693,7 +693,7 @@ func decodeWriteShareGroupStateRequestV1(b []byte, a *arena.Arenas, p unsafe.Poi
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -800,7 +800,7 @@ func decWritesharegroupstateWriteStateResultV0(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -853,7 +853,7 @@ func decWritesharegroupstateWriteStateResultV0Pair(b []byte, off int, a *arena.A
 		} else {
 			off = next
 			// Each element takes at least 8 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/8 {
+			if n > wire.MaxArrayLength+1 || n*8 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -907,7 +907,7 @@ func decodeWriteShareGroupStateResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {

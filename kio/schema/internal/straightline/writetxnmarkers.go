@@ -38,7 +38,7 @@ func decWritetxnmarkersWritableTxnMarkerTopicV0(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -79,7 +79,7 @@ func decWritetxnmarkersWritableTxnMarkerV0(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -143,7 +143,7 @@ func decWritetxnmarkersWritableTxnMarkerV0Pair(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -192,7 +192,7 @@ func decodeWriteTxnMarkersRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 19 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/19 {
+			if n > wire.MaxArrayLength+1 || n*19 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -263,7 +263,7 @@ func decWritetxnmarkersWritableTxnMarkerTopicV1(b []byte, off int, a *arena.Aren
 		} else {
 			off = next
 			// Each element takes at least 4 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/4 {
+			if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -317,7 +317,7 @@ func decWritetxnmarkersWritableTxnMarkerV1(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -394,7 +394,7 @@ func decWritetxnmarkersWritableTxnMarkerV1Pair(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -456,7 +456,7 @@ func decodeWriteTxnMarkersRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 17 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/17 {
+			if n > wire.MaxArrayLength+1 || n*17 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -523,7 +523,7 @@ func decWritetxnmarkersWritableTxnMarkerV2(b []byte, off int, a *arena.Arenas, m
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -587,7 +587,7 @@ func decWritetxnmarkersWritableTxnMarkerV2Pair(b []byte, off int, a *arena.Arena
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -650,7 +650,7 @@ func decodeWriteTxnMarkersRequestV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 		} else {
 			off = next
 			// Each element takes at least 18 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/18 {
+			if n > wire.MaxArrayLength+1 || n*18 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -730,7 +730,7 @@ func decWritetxnmarkersWritableTxnMarkerTopicResultV0(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -792,7 +792,7 @@ func decWritetxnmarkersWritableTxnMarkerTopicResultV0Pair(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -839,7 +839,7 @@ func decWritetxnmarkersWritableTxnMarkerResultV0(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -899,7 +899,7 @@ func decWritetxnmarkersWritableTxnMarkerResultV0Pair(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 6 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/6 {
+			if n > wire.MaxArrayLength+1 || n*6 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -940,7 +940,7 @@ func decodeWriteTxnMarkersResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 12 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/12 {
+			if n > wire.MaxArrayLength+1 || n*12 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1032,7 +1032,7 @@ func decWritetxnmarkersWritableTxnMarkerTopicResultV1(b []byte, off int, a *aren
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1113,7 +1113,7 @@ func decWritetxnmarkersWritableTxnMarkerTopicResultV1Pair(b []byte, off int, a *
 		} else {
 			off = next
 			// Each element takes at least 7 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/7 {
+			if n > wire.MaxArrayLength+1 || n*7 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1173,7 +1173,7 @@ func decWritetxnmarkersWritableTxnMarkerResultV1(b []byte, off int, a *arena.Are
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1246,7 +1246,7 @@ func decWritetxnmarkersWritableTxnMarkerResultV1Pair(b []byte, off int, a *arena
 		} else {
 			off = next
 			// Each element takes at least 3 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/3 {
+			if n > wire.MaxArrayLength+1 || n*3 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
@@ -1300,7 +1300,7 @@ func decodeWriteTxnMarkersResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 		} else {
 			off = next
 			// Each element takes at least 10 bytes: refuse a count the input cannot hold before allocating.
-			if n > wire.MaxArrayLength+1 || n > (len(b)-off)/10 {
+			if n > wire.MaxArrayLength+1 || n*10 > len(b)-off {
 				return -1
 			}
 			if n == 0 {
