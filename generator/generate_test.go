@@ -525,6 +525,27 @@ func TestGenerateStraightLine(t *testing.T) {
 			t.Errorf("the straight-line code lacks %q:\n%s", snippet, src)
 		}
 	}
+	// Decoders: every version of both, with what the plan does spelled out.
+	if m.StraightDecoders != 8 {
+		t.Errorf("StraightDecoders = %d, want 8", m.StraightDecoders)
+	}
+	for _, snippet := range []string{
+		"registerDecoder(reflect.TypeFor[ping.PingRequest](), 0, decodePingRequestV0)",
+		"registerDecoder(reflect.TypeFor[ping.PingRequest](), 3, decodePingRequestV3)",
+		"registerDecoder(reflect.TypeFor[ping.PingResponse](), 2, decodePingResponseV2)",
+		"m.TimeoutMs = -1",                                   // absent at v0: its default
+		"n, next := wire.StringLengthAt(b, off)",             // Tagline: classic at flexible versions
+		"m.Blob = b[next : next+n : next+n]",                 // bytes alias the input
+		"m.Note = a.StringPtr(arena.String(b[next",           // *string cells from the arenas
+		"vs := a.Int32s(n, (len(b)-off)/4)",                  // int32 lists from the arenas' chunks
+		"if n > wire.MaxArrayLength+1 || n*4 > len(b)-off {", // before allocating
+		"if seen&(1<<0) != 0 {",                              // a repeated tag: the plan's
+		"default: // unknown: kept by the interpreter",
+	} {
+		if !strings.Contains(src, snippet) {
+			t.Errorf("the straight-line decoders lack %q:\n%s", snippet, src)
+		}
+	}
 	if !strings.Contains(string(files["index.go"]), `_ "github.com/kio-go/kafka-protocol/kio/schema/internal/straightline"`) {
 		t.Error("index.go does not import the straight-line package")
 	}
