@@ -315,6 +315,27 @@ func Float64(b []byte) float64 { return math.Float64frombits(binary.BigEndian.Ui
 // after it, or next < 0 when b ends first or the varint is malformed (see Uvarint). A
 // caller on a hot path reads one-byte varints with ShortUvarint first.
 func UvarintAt(b []byte, off int) (v uint32, next int) {
+	if len(b)-off >= MaxUvarintLen {
+		// Unrolled where all five bytes a varint may take are there: a record batch's
+		// length takes three or four.
+		p := b[off : off+MaxUvarintLen]
+		if v = uint32(p[0] & 0x7f); p[0] < 0x80 {
+			return v, off + 1
+		}
+		if v |= uint32(p[1]&0x7f) << 7; p[1] < 0x80 {
+			return v, off + 2
+		}
+		if v |= uint32(p[2]&0x7f) << 14; p[2] < 0x80 {
+			return v, off + 3
+		}
+		if v |= uint32(p[3]&0x7f) << 21; p[3] < 0x80 {
+			return v, off + 4
+		}
+		if p[4] > 0x0f { // beyond 32 bits, or a sixth byte
+			return 0, -1
+		}
+		return v | uint32(p[4])<<28, off + 5
+	}
 	v, n := Uvarint(b[min(off, len(b)):])
 	if n == 0 {
 		return 0, -1

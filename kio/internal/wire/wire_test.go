@@ -157,3 +157,35 @@ func TestAppendBytesMatchesAppend(t *testing.T) {
 		}
 	}
 }
+
+// UvarintAt and CompactLengthAt read what Uvarint reads, at any offset, with the input
+// ending anywhere after it (UvarintAt has its own path when five bytes remain).
+func TestUvarintAtAgrees(t *testing.T) {
+	values := []uint32{0, 1, 126, 127, 128, 1<<14 - 1, 1 << 14, 1<<20 + 1, 1<<21 - 1, 1 << 21, 1<<28 - 1, 1 << 28, 1<<32 - 1}
+	var inputs [][]byte
+	for _, v := range values {
+		inputs = append(inputs, AppendUvarint(nil, v))
+	}
+	inputs = append(inputs,
+		[]byte{0x80, 0x80, 0x80, 0x80, 0x10},       // a fifth byte beyond 32 bits
+		[]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, // six bytes
+		[]byte{0xff, 0xff}, []byte{})
+	for _, in := range inputs {
+		for _, pad := range [][]byte{nil, {0}, {0, 0, 0, 0, 0, 0}} {
+			for _, lead := range []int{0, 3} {
+				b := append(append(make([]byte, lead), in...), pad...)
+				for end := lead; end <= len(b); end++ {
+					v, n := Uvarint(b[lead:end])
+					gv, next := UvarintAt(b[:end], lead)
+					if (n == 0) != (next < 0) || n > 0 && (gv != v || next != lead+n) {
+						t.Fatalf("% x at %d: Uvarint %d, %d; UvarintAt %d, %d", b[:end], lead, v, n, gv, next)
+					}
+					l, ln := CompactLengthAt(b[:end], lead)
+					if (n == 0) != (ln < 0) || n > 0 && l != int(v)-1 {
+						t.Fatalf("% x at %d: CompactLengthAt %d, %d", b[:end], lead, l, ln)
+					}
+				}
+			}
+		}
+	}
+}
