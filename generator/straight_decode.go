@@ -349,7 +349,9 @@ func (d *decGen) array(f *field, x string, v int16, flexible, compact, nullable 
 		fill = append(fill,
 			"vs := a.Int32s(n, (len(b)-off)/4)",
 			"c := b[off : off+4*n]",
-			"for i := range vs {\nvs[i] = wire.Int32(c[4*i:])\n}",
+			"i := 0",
+			"for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short\nd := c[4*i : 4*i+8]\nvs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])\n}",
+			"if i < len(vs) {\nvs[i] = wire.Int32(c[4*i:])\n}",
 			"off += 4 * n",
 		)
 		if elem == "int32" {

@@ -193,7 +193,12 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -225,7 +230,12 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -257,7 +267,12 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -289,7 +304,12 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -321,7 +341,12 @@ func decDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []by
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n

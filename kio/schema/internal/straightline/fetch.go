@@ -548,7 +548,12 @@ func decFetchForgottenTopicV7(b []byte, off int, a *arena.Arenas, m *fetch.Forgo
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1188,7 +1193,12 @@ func decFetchForgottenTopicV12(b []byte, off int, a *arena.Arenas, m *fetch.Forg
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1540,7 +1550,12 @@ func decFetchForgottenTopicV13(b []byte, off int, a *arena.Arenas, m *fetch.Forg
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n

@@ -60,7 +60,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -94,7 +99,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -261,7 +271,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -295,7 +310,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -419,7 +439,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -453,7 +478,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -703,7 +733,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -737,7 +772,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -763,7 +803,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -789,7 +834,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1030,7 +1080,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1070,7 +1125,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1102,7 +1162,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1134,7 +1199,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1780,7 +1850,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1820,7 +1895,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1852,7 +1932,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1884,7 +1969,12 @@ func decLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, off int, a *arena.Are
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n

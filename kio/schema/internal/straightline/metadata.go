@@ -500,7 +500,12 @@ func decMetadataMetadataResponsePartitionV0(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -526,7 +531,12 @@ func decMetadataMetadataResponsePartitionV0(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1050,7 +1060,12 @@ func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1076,7 +1091,12 @@ func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1102,7 +1122,12 @@ func decMetadataMetadataResponsePartitionV5(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1301,7 +1326,12 @@ func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1327,7 +1357,12 @@ func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1353,7 +1388,12 @@ func decMetadataMetadataResponsePartitionV7(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1799,7 +1839,12 @@ func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1831,7 +1876,12 @@ func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1863,7 +1913,12 @@ func decMetadataMetadataResponsePartitionV9(b []byte, off int, a *arena.Arenas, 
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n

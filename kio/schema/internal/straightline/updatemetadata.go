@@ -91,7 +91,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -125,7 +130,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -962,7 +972,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -996,7 +1011,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1022,7 +1042,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1148,7 +1173,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1182,7 +1212,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1208,7 +1243,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1468,7 +1508,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1508,7 +1553,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
@@ -1540,7 +1590,12 @@ func decUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, off int, a *arena
 			} else {
 				vs := a.Int32s(n, (len(b)-off)/4)
 				c := b[off : off+4*n]
-				for i := range vs {
+				i := 0
+				for ; i+1 < len(vs); i += 2 { // two values a step: replica lists are short
+					d := c[4*i : 4*i+8]
+					vs[i], vs[i+1] = wire.Int32(d), wire.Int32(d[4:])
+				}
+				if i < len(vs) {
 					vs[i] = wire.Int32(c[4*i:])
 				}
 				off += 4 * n
