@@ -2,7 +2,6 @@ package serial
 
 import (
 	"reflect"
-	"strings"
 	"unsafe" // and go:linkname
 )
 
@@ -82,25 +81,19 @@ func unsafe_NewArray(typ unsafe.Pointer, n int) unsafe.Pointer
 //go:linkname noescape runtime.noescape
 func noescape(p unsafe.Pointer) unsafe.Pointer
 
-// minUnzeroed is the size from which Marshal's buffer is taken unzeroed: below it,
-// clearing costs less than the detour.
-const minUnzeroed = 4 << 10
-
 // newBuffer returns an empty slice of capacity n whose memory the runtime did not
-// zero, for Marshal, which overwrites exactly n bytes before anyone reads them:
-// clearing 1 MiB first, then copying 1 MiB of records over it, cost twice the copy
-// (BENCHMARKS.md, "Codec speed, issue 20"). strings.Builder.Grow allocates without
-// zeroing, as the runtime does for the buffer of a string being built; the builder
-// and its one-byte string are dropped here, so the memory is the slice's alone. The
-// capacity is exactly n, so no stale byte is reachable by reslicing. Were Grow ever to
-// zero, this would only be slower.
+// zero, for Marshal, which overwrites exactly n bytes before anyone reads them (it
+// checks the length it wrote, and drops a buffer it did not fill): clearing 1 MiB
+// first, then copying 1 MiB of records over it, cost twice the copy (BENCHMARKS.md,
+// "Codec speed, issue 20"), and for a Heartbeat's 96 bytes the clearing and
+// makeslice's checks were a tenth of a fresh encode ("Seventh round"). The memory
+// comes from the runtime's mallocgc, asked not to zero and given no type (no
+// pointers), as the runtime allocates a string being built; the runtime keeps that
+// name for the packages that link to it (go.dev/issue/67401). The capacity is exactly
+// n, so no stale byte is reachable by reslicing.
 func newBuffer(n int) []byte {
-	if n < minUnzeroed {
-		return make([]byte, 0, n)
-	}
-	var sb strings.Builder
-	sb.Grow(n)
-	sb.WriteByte(0)
-	s := sb.String()
-	return unsafe.Slice(unsafe.StringData(s), n)[:0:n]
+	return unsafe.Slice((*byte)(mallocgc(uintptr(n), nil, false)), n)[:0:n]
 }
+
+//go:linkname mallocgc runtime.mallocgc
+func mallocgc(size uintptr, typ unsafe.Pointer, needzero bool) unsafe.Pointer

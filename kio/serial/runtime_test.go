@@ -68,7 +68,7 @@ func TestRuntimeLayouts(t *testing.T) {
 // newBuffer's memory is the caller's alone, of exactly the size asked: two buffers never
 // share memory, and nothing beyond n is reachable.
 func TestNewBuffer(t *testing.T) {
-	for _, n := range []int{0, 1, minUnzeroed - 1, minUnzeroed, 1 << 20} {
+	for _, n := range []int{0, 1, 96, 4<<10 - 1, 4 << 10, 1 << 20} {
 		a, b := newBuffer(n), newBuffer(n)
 		if len(a) != 0 || cap(a) != n {
 			t.Fatalf("newBuffer(%d): len %d cap %d", n, len(a), cap(a))
@@ -81,6 +81,24 @@ func TestNewBuffer(t *testing.T) {
 			if a[i] != 1 {
 				t.Fatalf("newBuffer(%d): two buffers share byte %d", n, i)
 			}
+		}
+	}
+}
+
+// clearTail zeroes what an encode left unwritten of a newBuffer, so a size that came out
+// larger than the encode leaves no stale memory reachable by reslicing.
+func TestClearTail(t *testing.T) {
+	b := newBuffer(64)[:64]
+	for i := range b {
+		b[i] = 0xAA
+	}
+	out := clearTail(append(b[:0], 1, 2, 3))
+	if len(out) != 3 || out[0] != 1 || out[2] != 3 {
+		t.Fatalf("clearTail changed the written bytes: %v", out)
+	}
+	for i, c := range out[:cap(out)][3:] {
+		if c != 0 {
+			t.Fatalf("byte %d past the length is %#x after clearTail", 3+i, c)
 		}
 	}
 }

@@ -112,7 +112,7 @@ func Marshal(v any, version int16) ([]byte, error) {
 		// less on the path of the smallest messages.
 		if n, ok := pl.straight.Size(p); ok {
 			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
-				return out, nil
+				return clearTail(out), nil
 			}
 		}
 	}
@@ -147,7 +147,7 @@ func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 		// A flat message: its generated size, one allocation, its generated encoder.
 		if n, ok := pl.straight.Size(p); ok {
 			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
-				return out, nil
+				return clearTail(out), nil
 			}
 		}
 	}
@@ -184,6 +184,7 @@ func (pl *plan) marshalPlan(p unsafe.Pointer) ([]byte, error) {
 	} else {
 		size := pl.size(p)
 		if out, err = pl.encode(newBuffer(size), p); err == nil {
+			out = clearTail(out)
 			pl.noteSize(size)
 		}
 	}
@@ -191,6 +192,18 @@ func (pl *plan) marshalPlan(p unsafe.Pointer) ([]byte, error) {
 		return nil, errorFor(err, "encode", pl.ti.typ, pl.version, -1)
 	}
 	return out, nil
+}
+
+// clearTail returns out, a buffer from newBuffer that an encode filled, with any bytes
+// between its length and its capacity zeroed: the encodes write exactly the size they
+// asked for (TestStraightLineAgrees, the size tests), so this is a comparison, but a
+// size that ever came out larger than the encode must not leave stale memory of
+// another allocation reachable by reslicing.
+func clearTail(out []byte) []byte {
+	if len(out) != cap(out) {
+		clear(out[len(out):cap(out)])
+	}
+	return out
 }
 
 // How marshal makes its buffer (plan.sizing).
