@@ -215,7 +215,7 @@ func TestGenerateSmallSpecs(t *testing.T) {
 	}
 	slices.Sort(paths)
 	wantPaths := []string{"common/entities.go", "common/errorcodes.go", "gadgetrecord/gadgetrecord.go",
-		"index.go", "internal/straightline/straightline.go", "internal/straightline/widget.go", "widget/apikey.go", "widget/request.go", "widget/response.go"}
+		"index.go", "internal/straightline/straightline.go", "internal/straightline/widget.go", "straightline.go", "widget/apikey.go", "widget/request.go", "widget/response.go"}
 	if !slices.Equal(paths, wantPaths) {
 		t.Fatalf("generated files %v, want %v", paths, wantPaths)
 	}
@@ -546,8 +546,12 @@ func TestGenerateStraightLine(t *testing.T) {
 			t.Errorf("the straight-line decoders lack %q:\n%s", snippet, src)
 		}
 	}
-	if !strings.Contains(string(files["index.go"]), `_ "github.com/kio-go/kafka-protocol/kio/schema/internal/straightline"`) {
-		t.Error("index.go does not import the straight-line package")
+	link := string(files["straightline.go"])
+	if !strings.Contains(link, `_ "github.com/kio-go/kafka-protocol/kio/schema/internal/straightline"`) || !strings.Contains(link, "//go:build !kio_general\n") {
+		t.Errorf("straightline.go does not link the straight-line package outside kio_general builds:\n%s", link)
+	}
+	if strings.Contains(string(files["index.go"]), "internal/straightline") {
+		t.Error("index.go imports the straight-line package whatever the build")
 	}
 	if _, ok := files["internal/straightline/straightline.go"]; !ok {
 		t.Error("no internal/straightline/straightline.go")

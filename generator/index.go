@@ -63,7 +63,6 @@ func emitIndex(pkgs []*goPackage, releases []string) ([]byte, error) {
 	sort.Slice(apis, func(i, j int) bool { return apis[i].Messages[0].APIKey < apis[j].Messages[0].APIKey })
 	sort.Slice(msgs, func(i, j int) bool { return msgs[i].Name < msgs[j].Name })
 
-	g.blank[straightImport] = true // the straight-line encoders register themselves
 	g.printf("// releases names the Kafka releases the schema merges, oldest first.\nvar releases = [...]string{")
 	for i, r := range releases {
 		if i > 0 {

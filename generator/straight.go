@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"go/format"
 	"path"
 	"strconv"
 	"strings"
@@ -339,11 +341,33 @@ func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, int, error) 
 	g.printf("// registerDecoder records the straight-line decoder of t at version with kio/internal/straight.\n")
 	g.printf("func registerDecoder(t reflect.Type, version int16, decode straight.Decoder) {\n")
 	g.printf("straight.RegisterDecoder(t, version, decode)\n}\n")
-	doc := fmt.Sprintf("%s: for each request and response version whose fields are all numbers, bools, UUIDs, strings or bytes (no array, no struct, no known tagged field), %d versions of %d messages, a function returning its exact encoded size and one appending its wire form through kio/internal/wire, registered with kio/internal/straight for kio/serial. They decline (ok false) whatever kio/serial's interpreter treats specially: a null where the field is not nullable, a value in a field absent at the version, kept unknown tagged fields, a string too long for the wire; serial then encodes with the interpreter.\n\nBeside them, for %d versions of %d messages whose fields, nested structs included, are of kinds it knows (those, arrays of them and of structs, struct values, nullable structs, known tagged fields), a straight-line decoder registered likewise: it reads the fields one after the other through kio/internal/wire, copies strings and carves *string cells and int32 lists through kio/internal/arena as serial's reader does, allocates a slice of structs once after checking that the input holds its elements, and declines (a negative result) short or malformed input, a count the input cannot hold, a null where the field is not nullable, and unknown or repeated tagged fields; serial then decodes with the interpreter.\n\nkio/schema imports this package for its side effect.", straightDocTitle, pairs, messages, decPairs, decMessages)
+	doc := fmt.Sprintf("%s: for each request and response version whose fields are all numbers, bools, UUIDs, strings or bytes (no array, no struct, no known tagged field), %d versions of %d messages, a function returning its exact encoded size and one appending its wire form through kio/internal/wire, registered with kio/internal/straight for kio/serial. They decline (ok false) whatever kio/serial's interpreter treats specially: a null where the field is not nullable, a value in a field absent at the version, kept unknown tagged fields, a string too long for the wire; serial then encodes with the interpreter.\n\nBeside them, for %d versions of %d messages whose fields, nested structs included, are of kinds it knows (those, arrays of them and of structs, struct values, nullable structs, known tagged fields), a straight-line decoder registered likewise: it reads the fields one after the other through kio/internal/wire, copies strings and carves *string cells and int32 lists through kio/internal/arena as serial's reader does, allocates a slice of structs once after checking that the input holds its elements, and declines (a negative result) short or malformed input, a count the input cannot hold, a null where the field is not nullable, and unknown or repeated tagged fields; serial then decodes with the interpreter.\n\nkio/schema imports this package for its side effect, except in a build with the kio_general tag.", straightDocTitle, pairs, messages, decPairs, decMessages)
 	src, err := g.render(doc, "straightline")
 	if err != nil {
 		return 0, 0, err
 	}
 	files[path.Join(straightDir, "straightline.go")] = src
+	link, err := straightLink()
+	if err != nil {
+		return 0, 0, err
+	}
+	files["straightline.go"] = link
 	return pairs, decPairs, nil
+}
+
+// straightLink is kio/schema's file that links the straight-line package in, for its
+// registrations, except in a kio_general build: with kio/serial's fast paths off there
+// the code would never run, and leaving it out makes a program about 4 MB smaller.
+func straightLink() ([]byte, error) {
+	var out bytes.Buffer
+	out.WriteString(generatedHeader + "\n\n//go:build !kio_general\n\n")
+	head := newGoFile()
+	head.comment("", "The straight-line encoders and decoders of internal/straightline register themselves with kio/serial (through kio/internal/straight) when this package is linked. A build with the kio_general tag, which turns serial's fast paths off, leaves them out: the interpreter alone, in a binary about 4 MB smaller.")
+	out.Write(head.body.Bytes())
+	fmt.Fprintf(&out, "\npackage schema\n\nimport _ %q\n", straightImport)
+	src, err := format.Source(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("kio/schema's straight-line link does not format: %v", err)
+	}
+	return src, nil
 }

@@ -65,7 +65,6 @@ import (
 	"github.com/kio-go/kafka-protocol/kio/schema/incrementalalterconfigs"
 	"github.com/kio-go/kafka-protocol/kio/schema/initializesharegroupstate"
 	"github.com/kio-go/kafka-protocol/kio/schema/initproducerid"
-	_ "github.com/kio-go/kafka-protocol/kio/schema/internal/straightline"
 	"github.com/kio-go/kafka-protocol/kio/schema/joingroup"
 	"github.com/kio-go/kafka-protocol/kio/schema/kraftversionrecord"
 	"github.com/kio-go/kafka-protocol/kio/schema/leaderandisr"

@@ -6,8 +6,9 @@
 // can encode and decode such a message without its plan interpreter.
 //
 // The generated package (kio/schema/internal/straightline) registers them in its init;
-// kio/schema imports it, so any program that uses the schema's index or kio/frame has
-// them. kio/serial looks them up when it compiles a plan, by the message's reflect.Type
+// kio/schema imports it (kio/schema/straightline.go), so any program that uses the
+// schema's index or kio/frame has them, except one built with the kio_general tag,
+// which turns serial's fast paths off and leaves the generated code out. kio/serial looks them up when it compiles a plan, by the message's reflect.Type
 // and version: a struct of the caller's own never matches. The encoders handle the
 // common case only and decline (ok false) anything the interpreter treats specially (a
 // null where the field is not nullable, a value in a field absent at the version, kept

@@ -18,7 +18,7 @@
 // the input cannot hold, a null where the field is not nullable, and unknown or repeated tagged
 // fields; serial then decodes with the interpreter.
 //
-// kio/schema imports this package for its side effect.
+// kio/schema imports this package for its side effect, except in a build with the kio_general tag.
 package straightline
 
 import (
