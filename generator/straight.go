@@ -267,6 +267,7 @@ func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, int, error) 
 		}
 		g := newGoFile()
 		dec := newDecGen(g, p.Name)
+		enc := newEncGen(p.Name)
 		var registers, decoders []string
 		for _, m := range p.Messages {
 			typ := p.Name + "." + m.Name
@@ -275,6 +276,10 @@ func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, int, error) 
 			for v := m.Versions.Lo; !m.Versions.IsNone() && !m.Versions.IsOpen() && v <= m.Versions.Hi; v++ {
 				c, ok := straightAt(m, v)
 				if !ok {
+					if name, ok := enc.message(m, v); ok {
+						registers = append(registers, fmt.Sprintf("register(reflect.TypeFor[%s](), %d, size%s, append%s)", typ, v, name, name))
+						covered++
+					}
 					continue
 				}
 				if c.usesKio {
@@ -312,6 +317,10 @@ func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, int, error) 
 		if len(registers) == 0 && len(decoders) == 0 {
 			continue
 		}
+		if enc.usesKio {
+			g.imports[kioImport] = true
+		}
+		g.printf("%s", enc.out.String())
 		if len(decoders) > 0 {
 			g.imports[arenaImport] = true
 			g.printf("%s", dec.out.String())

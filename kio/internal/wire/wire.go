@@ -266,6 +266,9 @@ const (
 	StructPresent = 1
 )
 
+// StructMarkerSize is the width of a nullable struct's marker.
+const StructMarkerSize = Int8Size
+
 // Tagged fields (KIP-482): a flexible struct ends with a section of a count and then,
 // in ascending tag order, each field's tag, its size and its bytes, all three lengths
 // unsigned varints. An empty section is a single zero byte.

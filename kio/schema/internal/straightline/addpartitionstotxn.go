@@ -11,6 +11,534 @@ import (
 	"unsafe"
 )
 
+// sizeEncAddpartitionstotxnAddPartitionsToTxnTopicV0 and appendEncAddpartitionstotxnAddPartitionsToTxnTopicV0 encode a AddPartitionsToTxnTopic at version 0.
+func sizeEncAddpartitionstotxnAddPartitionsToTxnTopicV0(m *addpartitionstotxn.AddPartitionsToTxnTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncAddpartitionstotxnAddPartitionsToTxnTopicV0(b []byte, m *addpartitionstotxn.AddPartitionsToTxnTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// AddPartitionsToTxnRequest at version 0.
+func sizeAddPartitionsToTxnRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnRequest)(p)
+	if !(len(m.Transactions) == 0 &&
+		len(m.V3AndBelowTransactionalId) <= wire.MaxStringLength &&
+		len(m.V3AndBelowTopics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size
+	n += wire.StringLengthSize + len(m.V3AndBelowTransactionalId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.V3AndBelowTopics {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnTopicV0(&m.V3AndBelowTopics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAddPartitionsToTxnRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnRequest)(p)
+	if !(len(m.Transactions) == 0 &&
+		len(m.V3AndBelowTransactionalId) <= wire.MaxStringLength &&
+		len(m.V3AndBelowTopics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.V3AndBelowTransactionalId))
+	b = wire.AppendInt64(b, int64(m.V3AndBelowProducerId))
+	b = wire.AppendInt16(b, int16(m.V3AndBelowProducerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.V3AndBelowTopics))
+		for i := range m.V3AndBelowTopics {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnTopicV0(b, &m.V3AndBelowTopics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncAddpartitionstotxnAddPartitionsToTxnTopicV3 and appendEncAddpartitionstotxnAddPartitionsToTxnTopicV3 encode a AddPartitionsToTxnTopic at version 3.
+func sizeEncAddpartitionstotxnAddPartitionsToTxnTopicV3(m *addpartitionstotxn.AddPartitionsToTxnTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncAddpartitionstotxnAddPartitionsToTxnTopicV3(b []byte, m *addpartitionstotxn.AddPartitionsToTxnTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AddPartitionsToTxnRequest at version 3.
+func sizeAddPartitionsToTxnRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnRequest)(p)
+	if !(len(m.Transactions) == 0 &&
+		len(m.V3AndBelowTransactionalId) <= wire.MaxStringLength &&
+		len(m.V3AndBelowTopics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.V3AndBelowTransactionalId)) + len(m.V3AndBelowTransactionalId)
+	{
+		n += wire.CompactLengthSize(len(m.V3AndBelowTopics))
+		for i := range m.V3AndBelowTopics {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnTopicV3(&m.V3AndBelowTopics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAddPartitionsToTxnRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnRequest)(p)
+	if !(len(m.Transactions) == 0 &&
+		len(m.V3AndBelowTransactionalId) <= wire.MaxStringLength &&
+		len(m.V3AndBelowTopics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.V3AndBelowTransactionalId))
+	b = wire.AppendInt64(b, int64(m.V3AndBelowProducerId))
+	b = wire.AppendInt16(b, int16(m.V3AndBelowProducerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.V3AndBelowTopics))
+		for i := range m.V3AndBelowTopics {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnTopicV3(b, &m.V3AndBelowTopics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAddpartitionstotxnAddPartitionsToTxnTransactionV4 and appendEncAddpartitionstotxnAddPartitionsToTxnTransactionV4 encode a AddPartitionsToTxnTransaction at version 4.
+func sizeEncAddpartitionstotxnAddPartitionsToTxnTransactionV4(m *addpartitionstotxn.AddPartitionsToTxnTransaction) (int, bool) {
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TransactionalId)) + len(m.TransactionalId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnTopicV3(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAddpartitionstotxnAddPartitionsToTxnTransactionV4(b []byte, m *addpartitionstotxn.AddPartitionsToTxnTransaction) ([]byte, bool) {
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TransactionalId))
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt16(b, int16(m.ProducerEpoch))
+	b = wire.AppendBool(b, bool(m.VerifyOnly))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnTopicV3(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AddPartitionsToTxnRequest at version 4.
+func sizeAddPartitionsToTxnRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnRequest)(p)
+	if !(len(m.Transactions) <= wire.MaxArrayLength &&
+		m.V3AndBelowTransactionalId == "" &&
+		m.V3AndBelowProducerId == 0 &&
+		m.V3AndBelowProducerEpoch == 0 &&
+		len(m.V3AndBelowTopics) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Transactions))
+		for i := range m.Transactions {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnTransactionV4(&m.Transactions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAddPartitionsToTxnRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnRequest)(p)
+	if !(len(m.Transactions) <= wire.MaxArrayLength &&
+		m.V3AndBelowTransactionalId == "" &&
+		m.V3AndBelowProducerId == 0 &&
+		m.V3AndBelowProducerEpoch == 0 &&
+		len(m.V3AndBelowTopics) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Transactions))
+		for i := range m.Transactions {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnTransactionV4(b, &m.Transactions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV0 and appendEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV0 encode a AddPartitionsToTxnPartitionResult at version 0.
+func sizeEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV0(m *addpartitionstotxn.AddPartitionsToTxnPartitionResult) (int, bool) {
+	n := wire.Int32Size + wire.Int16Size
+	return n, true
+}
+
+func appendEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV0(b []byte, m *addpartitionstotxn.AddPartitionsToTxnPartitionResult) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.PartitionErrorCode))
+	return b, true
+}
+
+// sizeEncAddpartitionstotxnAddPartitionsToTxnTopicResultV0 and appendEncAddpartitionstotxnAddPartitionsToTxnTopicResultV0 encode a AddPartitionsToTxnTopicResult at version 0.
+func sizeEncAddpartitionstotxnAddPartitionsToTxnTopicResultV0(m *addpartitionstotxn.AddPartitionsToTxnTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.ResultsByPartition) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.ResultsByPartition {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV0(&m.ResultsByPartition[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAddpartitionstotxnAddPartitionsToTxnTopicResultV0(b []byte, m *addpartitionstotxn.AddPartitionsToTxnTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.ResultsByPartition) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.ResultsByPartition))
+		for i := range m.ResultsByPartition {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV0(b, &m.ResultsByPartition[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// AddPartitionsToTxnResponse at version 0.
+func sizeAddPartitionsToTxnResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnResponse)(p)
+	if !(len(m.ResultsByTransaction) == 0 &&
+		len(m.ResultsByTopicV3AndBelow) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.ResultsByTopicV3AndBelow {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnTopicResultV0(&m.ResultsByTopicV3AndBelow[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAddPartitionsToTxnResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnResponse)(p)
+	if !(len(m.ResultsByTransaction) == 0 &&
+		len(m.ResultsByTopicV3AndBelow) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.ResultsByTopicV3AndBelow))
+		for i := range m.ResultsByTopicV3AndBelow {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnTopicResultV0(b, &m.ResultsByTopicV3AndBelow[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV3 and appendEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV3 encode a AddPartitionsToTxnPartitionResult at version 3.
+func sizeEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV3(m *addpartitionstotxn.AddPartitionsToTxnPartitionResult) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV3(b []byte, m *addpartitionstotxn.AddPartitionsToTxnPartitionResult) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.PartitionErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAddpartitionstotxnAddPartitionsToTxnTopicResultV3 and appendEncAddpartitionstotxnAddPartitionsToTxnTopicResultV3 encode a AddPartitionsToTxnTopicResult at version 3.
+func sizeEncAddpartitionstotxnAddPartitionsToTxnTopicResultV3(m *addpartitionstotxn.AddPartitionsToTxnTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.ResultsByPartition) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.ResultsByPartition))
+		for i := range m.ResultsByPartition {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV3(&m.ResultsByPartition[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAddpartitionstotxnAddPartitionsToTxnTopicResultV3(b []byte, m *addpartitionstotxn.AddPartitionsToTxnTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.ResultsByPartition) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.ResultsByPartition))
+		for i := range m.ResultsByPartition {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnPartitionResultV3(b, &m.ResultsByPartition[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AddPartitionsToTxnResponse at version 3.
+func sizeAddPartitionsToTxnResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnResponse)(p)
+	if !(len(m.ResultsByTransaction) == 0 &&
+		len(m.ResultsByTopicV3AndBelow) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.ResultsByTopicV3AndBelow))
+		for i := range m.ResultsByTopicV3AndBelow {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnTopicResultV3(&m.ResultsByTopicV3AndBelow[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAddPartitionsToTxnResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnResponse)(p)
+	if !(len(m.ResultsByTransaction) == 0 &&
+		len(m.ResultsByTopicV3AndBelow) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.ResultsByTopicV3AndBelow))
+		for i := range m.ResultsByTopicV3AndBelow {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnTopicResultV3(b, &m.ResultsByTopicV3AndBelow[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAddpartitionstotxnAddPartitionsToTxnResultV4 and appendEncAddpartitionstotxnAddPartitionsToTxnResultV4 encode a AddPartitionsToTxnResult at version 4.
+func sizeEncAddpartitionstotxnAddPartitionsToTxnResultV4(m *addpartitionstotxn.AddPartitionsToTxnResult) (int, bool) {
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.TopicResults) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TransactionalId)) + len(m.TransactionalId)
+	{
+		n += wire.CompactLengthSize(len(m.TopicResults))
+		for i := range m.TopicResults {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnTopicResultV3(&m.TopicResults[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAddpartitionstotxnAddPartitionsToTxnResultV4(b []byte, m *addpartitionstotxn.AddPartitionsToTxnResult) ([]byte, bool) {
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.TopicResults) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TransactionalId))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicResults))
+		for i := range m.TopicResults {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnTopicResultV3(b, &m.TopicResults[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AddPartitionsToTxnResponse at version 4.
+func sizeAddPartitionsToTxnResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnResponse)(p)
+	if !(len(m.ResultsByTransaction) <= wire.MaxArrayLength &&
+		len(m.ResultsByTopicV3AndBelow) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.ResultsByTransaction))
+		for i := range m.ResultsByTransaction {
+			k, ok := sizeEncAddpartitionstotxnAddPartitionsToTxnResultV4(&m.ResultsByTransaction[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAddPartitionsToTxnResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*addpartitionstotxn.AddPartitionsToTxnResponse)(p)
+	if !(len(m.ResultsByTransaction) <= wire.MaxArrayLength &&
+		len(m.ResultsByTopicV3AndBelow) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.ResultsByTransaction))
+		for i := range m.ResultsByTransaction {
+			var ok bool
+			if b, ok = appendEncAddpartitionstotxnAddPartitionsToTxnResultV4(b, &m.ResultsByTransaction[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAddpartitionstotxnAddPartitionsToTxnTopicV0 decodes a AddPartitionsToTxnTopic at version 0.
 func decAddpartitionstotxnAddPartitionsToTxnTopicV0(b []byte, off int, a *arena.Arenas, m *addpartitionstotxn.AddPartitionsToTxnTopic) int {
 	{
@@ -1161,6 +1689,18 @@ func decodeAddPartitionsToTxnResponseV4(b []byte, a *arena.Arenas, p unsafe.Poin
 }
 
 func init() {
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnRequest](), 0, sizeAddPartitionsToTxnRequestV0, appendAddPartitionsToTxnRequestV0)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnRequest](), 1, sizeAddPartitionsToTxnRequestV0, appendAddPartitionsToTxnRequestV0)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnRequest](), 2, sizeAddPartitionsToTxnRequestV0, appendAddPartitionsToTxnRequestV0)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnRequest](), 3, sizeAddPartitionsToTxnRequestV3, appendAddPartitionsToTxnRequestV3)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnRequest](), 4, sizeAddPartitionsToTxnRequestV4, appendAddPartitionsToTxnRequestV4)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnRequest](), 5, sizeAddPartitionsToTxnRequestV4, appendAddPartitionsToTxnRequestV4)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnResponse](), 0, sizeAddPartitionsToTxnResponseV0, appendAddPartitionsToTxnResponseV0)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnResponse](), 1, sizeAddPartitionsToTxnResponseV0, appendAddPartitionsToTxnResponseV0)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnResponse](), 2, sizeAddPartitionsToTxnResponseV0, appendAddPartitionsToTxnResponseV0)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnResponse](), 3, sizeAddPartitionsToTxnResponseV3, appendAddPartitionsToTxnResponseV3)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnResponse](), 4, sizeAddPartitionsToTxnResponseV4, appendAddPartitionsToTxnResponseV4)
+	register(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnResponse](), 5, sizeAddPartitionsToTxnResponseV4, appendAddPartitionsToTxnResponseV4)
 	registerDecoder(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnRequest](), 0, decodeAddPartitionsToTxnRequestV0)
 	registerDecoder(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnRequest](), 1, decodeAddPartitionsToTxnRequestV0)
 	registerDecoder(reflect.TypeFor[addpartitionstotxn.AddPartitionsToTxnRequest](), 2, decodeAddPartitionsToTxnRequestV0)

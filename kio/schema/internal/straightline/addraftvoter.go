@@ -45,6 +45,143 @@ func appendAddRaftVoterResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncAddraftvoterListenerV0 and appendEncAddraftvoterListenerV0 encode a Listener at version 0.
+func sizeEncAddraftvoterListenerV0(m *addraftvoter.Listener) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncAddraftvoterListenerV0(b []byte, m *addraftvoter.Listener) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AddRaftVoterRequest at version 0.
+func sizeAddRaftVoterRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*addraftvoter.AddRaftVoterRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Listeners))
+		for i := range m.Listeners {
+			k, ok := sizeEncAddraftvoterListenerV0(&m.Listeners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAddRaftVoterRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*addraftvoter.AddRaftVoterRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = wire.AppendInt32(b, int32(m.VoterId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.VoterDirectoryId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Listeners))
+		for i := range m.Listeners {
+			var ok bool
+			if b, ok = appendEncAddraftvoterListenerV0(b, &m.Listeners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AddRaftVoterRequest at version 1.
+func sizeAddRaftVoterRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*addraftvoter.AddRaftVoterRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.UUIDSize + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Listeners))
+		for i := range m.Listeners {
+			k, ok := sizeEncAddraftvoterListenerV0(&m.Listeners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAddRaftVoterRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*addraftvoter.AddRaftVoterRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = wire.AppendInt32(b, int32(m.VoterId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.VoterDirectoryId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Listeners))
+		for i := range m.Listeners {
+			var ok bool
+			if b, ok = appendEncAddraftvoterListenerV0(b, &m.Listeners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.AckWhenCommitted))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAddraftvoterListenerV0 decodes a Listener at version 0.
 func decAddraftvoterListenerV0(b []byte, off int, a *arena.Arenas, m *addraftvoter.Listener) int {
 	{
@@ -317,6 +454,8 @@ func decodeAddRaftVoterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 }
 
 func init() {
+	register(reflect.TypeFor[addraftvoter.AddRaftVoterRequest](), 0, sizeAddRaftVoterRequestV0, appendAddRaftVoterRequestV0)
+	register(reflect.TypeFor[addraftvoter.AddRaftVoterRequest](), 1, sizeAddRaftVoterRequestV1, appendAddRaftVoterRequestV1)
 	register(reflect.TypeFor[addraftvoter.AddRaftVoterResponse](), 0, sizeAddRaftVoterResponseV0, appendAddRaftVoterResponseV0)
 	register(reflect.TypeFor[addraftvoter.AddRaftVoterResponse](), 1, sizeAddRaftVoterResponseV0, appendAddRaftVoterResponseV0)
 	registerDecoder(reflect.TypeFor[addraftvoter.AddRaftVoterRequest](), 0, decodeAddRaftVoterRequestV0)

@@ -11,6 +11,484 @@ import (
 	"unsafe"
 )
 
+// sizeEncAlterclientquotasEntityDataV0 and appendEncAlterclientquotasEntityDataV0 encode a EntityData at version 0.
+func sizeEncAlterclientquotasEntityDataV0(m *alterclientquotas.EntityData) (int, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.EntityName == nil || len(*m.EntityName) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.EntityType)
+	if m.EntityName == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.EntityName)
+	}
+	return n, true
+}
+
+func appendEncAlterclientquotasEntityDataV0(b []byte, m *alterclientquotas.EntityData) ([]byte, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.EntityName == nil || len(*m.EntityName) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.EntityType))
+	if m.EntityName == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.EntityName))
+	}
+	return b, true
+}
+
+// sizeEncAlterclientquotasOpDataV0 and appendEncAlterclientquotasOpDataV0 encode a OpData at version 0.
+func sizeEncAlterclientquotasOpDataV0(m *alterclientquotas.OpData) (int, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Float64Size + wire.BoolSize
+	n += wire.StringLengthSize + len(m.Key)
+	return n, true
+}
+
+func appendEncAlterclientquotasOpDataV0(b []byte, m *alterclientquotas.OpData) ([]byte, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Key))
+	b = wire.AppendFloat64(b, float64(m.Value))
+	b = wire.AppendBool(b, bool(m.Remove))
+	return b, true
+}
+
+// sizeEncAlterclientquotasAlterClientQuotasRequestEntryDataV0 and appendEncAlterclientquotasAlterClientQuotasRequestEntryDataV0 encode a AlterClientQuotasRequestEntryData at version 0.
+func sizeEncAlterclientquotasAlterClientQuotasRequestEntryDataV0(m *alterclientquotas.AlterClientQuotasRequestEntryData) (int, bool) {
+	if !(len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.Ops) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Entity {
+			k, ok := sizeEncAlterclientquotasEntityDataV0(&m.Entity[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Ops {
+			k, ok := sizeEncAlterclientquotasOpDataV0(&m.Ops[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterclientquotasAlterClientQuotasRequestEntryDataV0(b []byte, m *alterclientquotas.AlterClientQuotasRequestEntryData) ([]byte, bool) {
+	if !(len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.Ops) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Entity))
+		for i := range m.Entity {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasEntityDataV0(b, &m.Entity[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Ops))
+		for i := range m.Ops {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasOpDataV0(b, &m.Ops[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// AlterClientQuotasRequest at version 0.
+func sizeAlterClientQuotasRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterclientquotas.AlterClientQuotasRequest)(p)
+	if !(len(m.Entries) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Entries {
+			k, ok := sizeEncAlterclientquotasAlterClientQuotasRequestEntryDataV0(&m.Entries[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterClientQuotasRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterclientquotas.AlterClientQuotasRequest)(p)
+	if !(len(m.Entries) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Entries))
+		for i := range m.Entries {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasAlterClientQuotasRequestEntryDataV0(b, &m.Entries[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	return b, true
+}
+
+// sizeEncAlterclientquotasEntityDataV1 and appendEncAlterclientquotasEntityDataV1 encode a EntityData at version 1.
+func sizeEncAlterclientquotasEntityDataV1(m *alterclientquotas.EntityData) (int, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.EntityName == nil || len(*m.EntityName) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.EntityType)) + len(m.EntityType)
+	if m.EntityName == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.EntityName)) + len(*m.EntityName)
+	}
+	return n, true
+}
+
+func appendEncAlterclientquotasEntityDataV1(b []byte, m *alterclientquotas.EntityData) ([]byte, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.EntityName == nil || len(*m.EntityName) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.EntityType))
+	if m.EntityName == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.EntityName))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterclientquotasOpDataV1 and appendEncAlterclientquotasOpDataV1 encode a OpData at version 1.
+func sizeEncAlterclientquotasOpDataV1(m *alterclientquotas.OpData) (int, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Float64Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Key)) + len(m.Key)
+	return n, true
+}
+
+func appendEncAlterclientquotasOpDataV1(b []byte, m *alterclientquotas.OpData) ([]byte, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Key))
+	b = wire.AppendFloat64(b, float64(m.Value))
+	b = wire.AppendBool(b, bool(m.Remove))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterclientquotasAlterClientQuotasRequestEntryDataV1 and appendEncAlterclientquotasAlterClientQuotasRequestEntryDataV1 encode a AlterClientQuotasRequestEntryData at version 1.
+func sizeEncAlterclientquotasAlterClientQuotasRequestEntryDataV1(m *alterclientquotas.AlterClientQuotasRequestEntryData) (int, bool) {
+	if !(len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.Ops) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Entity))
+		for i := range m.Entity {
+			k, ok := sizeEncAlterclientquotasEntityDataV1(&m.Entity[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Ops))
+		for i := range m.Ops {
+			k, ok := sizeEncAlterclientquotasOpDataV1(&m.Ops[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterclientquotasAlterClientQuotasRequestEntryDataV1(b []byte, m *alterclientquotas.AlterClientQuotasRequestEntryData) ([]byte, bool) {
+	if !(len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.Ops) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Entity))
+		for i := range m.Entity {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasEntityDataV1(b, &m.Entity[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Ops))
+		for i := range m.Ops {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasOpDataV1(b, &m.Ops[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterClientQuotasRequest at version 1.
+func sizeAlterClientQuotasRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*alterclientquotas.AlterClientQuotasRequest)(p)
+	if !(len(m.Entries) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Entries))
+		for i := range m.Entries {
+			k, ok := sizeEncAlterclientquotasAlterClientQuotasRequestEntryDataV1(&m.Entries[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterClientQuotasRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterclientquotas.AlterClientQuotasRequest)(p)
+	if !(len(m.Entries) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Entries))
+		for i := range m.Entries {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasAlterClientQuotasRequestEntryDataV1(b, &m.Entries[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterclientquotasAlterClientQuotasResponseEntryDataV0 and appendEncAlterclientquotasAlterClientQuotasResponseEntryDataV0 encode a AlterClientQuotasResponseEntryData at version 0.
+func sizeEncAlterclientquotasAlterClientQuotasResponseEntryDataV0(m *alterclientquotas.AlterClientQuotasResponseEntryData) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Entity) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Entity {
+			k, ok := sizeEncAlterclientquotasEntityDataV0(&m.Entity[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterclientquotasAlterClientQuotasResponseEntryDataV0(b []byte, m *alterclientquotas.AlterClientQuotasResponseEntryData) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Entity) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Entity))
+		for i := range m.Entity {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasEntityDataV0(b, &m.Entity[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// AlterClientQuotasResponse at version 0.
+func sizeAlterClientQuotasResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterclientquotas.AlterClientQuotasResponse)(p)
+	if !(len(m.Entries) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Entries {
+			k, ok := sizeEncAlterclientquotasAlterClientQuotasResponseEntryDataV0(&m.Entries[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterClientQuotasResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterclientquotas.AlterClientQuotasResponse)(p)
+	if !(len(m.Entries) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Entries))
+		for i := range m.Entries {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasAlterClientQuotasResponseEntryDataV0(b, &m.Entries[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncAlterclientquotasAlterClientQuotasResponseEntryDataV1 and appendEncAlterclientquotasAlterClientQuotasResponseEntryDataV1 encode a AlterClientQuotasResponseEntryData at version 1.
+func sizeEncAlterclientquotasAlterClientQuotasResponseEntryDataV1(m *alterclientquotas.AlterClientQuotasResponseEntryData) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Entity))
+		for i := range m.Entity {
+			k, ok := sizeEncAlterclientquotasEntityDataV1(&m.Entity[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterclientquotasAlterClientQuotasResponseEntryDataV1(b []byte, m *alterclientquotas.AlterClientQuotasResponseEntryData) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Entity))
+		for i := range m.Entity {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasEntityDataV1(b, &m.Entity[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterClientQuotasResponse at version 1.
+func sizeAlterClientQuotasResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*alterclientquotas.AlterClientQuotasResponse)(p)
+	if !(len(m.Entries) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Entries))
+		for i := range m.Entries {
+			k, ok := sizeEncAlterclientquotasAlterClientQuotasResponseEntryDataV1(&m.Entries[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterClientQuotasResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterclientquotas.AlterClientQuotasResponse)(p)
+	if !(len(m.Entries) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Entries))
+		for i := range m.Entries {
+			var ok bool
+			if b, ok = appendEncAlterclientquotasAlterClientQuotasResponseEntryDataV1(b, &m.Entries[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAlterclientquotasEntityDataV0 decodes a EntityData at version 0.
 func decAlterclientquotasEntityDataV0(b []byte, off int, a *arena.Arenas, m *alterclientquotas.EntityData) int {
 	{
@@ -817,6 +1295,10 @@ func decodeAlterClientQuotasResponseV1(b []byte, a *arena.Arenas, p unsafe.Point
 }
 
 func init() {
+	register(reflect.TypeFor[alterclientquotas.AlterClientQuotasRequest](), 0, sizeAlterClientQuotasRequestV0, appendAlterClientQuotasRequestV0)
+	register(reflect.TypeFor[alterclientquotas.AlterClientQuotasRequest](), 1, sizeAlterClientQuotasRequestV1, appendAlterClientQuotasRequestV1)
+	register(reflect.TypeFor[alterclientquotas.AlterClientQuotasResponse](), 0, sizeAlterClientQuotasResponseV0, appendAlterClientQuotasResponseV0)
+	register(reflect.TypeFor[alterclientquotas.AlterClientQuotasResponse](), 1, sizeAlterClientQuotasResponseV1, appendAlterClientQuotasResponseV1)
 	registerDecoder(reflect.TypeFor[alterclientquotas.AlterClientQuotasRequest](), 0, decodeAlterClientQuotasRequestV0)
 	registerDecoder(reflect.TypeFor[alterclientquotas.AlterClientQuotasRequest](), 1, decodeAlterClientQuotasRequestV1)
 	registerDecoder(reflect.TypeFor[alterclientquotas.AlterClientQuotasResponse](), 0, decodeAlterClientQuotasResponseV0)

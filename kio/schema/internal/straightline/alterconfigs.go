@@ -11,6 +11,377 @@ import (
 	"unsafe"
 )
 
+// sizeEncAlterconfigsAlterableConfigV0 and appendEncAlterconfigsAlterableConfigV0 encode a AlterableConfig at version 0.
+func sizeEncAlterconfigsAlterableConfigV0(m *alterconfigs.AlterableConfig) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	if m.Value == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncAlterconfigsAlterableConfigV0(b []byte, m *alterconfigs.AlterableConfig) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Value))
+	}
+	return b, true
+}
+
+// sizeEncAlterconfigsAlterConfigsResourceV0 and appendEncAlterconfigsAlterConfigsResourceV0 encode a AlterConfigsResource at version 0.
+func sizeEncAlterconfigsAlterConfigsResourceV0(m *alterconfigs.AlterConfigsResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int8Size
+	n += wire.StringLengthSize + len(m.ResourceName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Configs {
+			k, ok := sizeEncAlterconfigsAlterableConfigV0(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterconfigsAlterConfigsResourceV0(b []byte, m *alterconfigs.AlterConfigsResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncAlterconfigsAlterableConfigV0(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// AlterConfigsRequest at version 0.
+func sizeAlterConfigsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterconfigs.AlterConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Resources {
+			k, ok := sizeEncAlterconfigsAlterConfigsResourceV0(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterConfigsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterconfigs.AlterConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncAlterconfigsAlterConfigsResourceV0(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	return b, true
+}
+
+// sizeEncAlterconfigsAlterableConfigV2 and appendEncAlterconfigsAlterableConfigV2 encode a AlterableConfig at version 2.
+func sizeEncAlterconfigsAlterableConfigV2(m *alterconfigs.AlterableConfig) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.Value == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Value)) + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncAlterconfigsAlterableConfigV2(b []byte, m *alterconfigs.AlterableConfig) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Value))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterconfigsAlterConfigsResourceV2 and appendEncAlterconfigsAlterConfigsResourceV2 encode a AlterConfigsResource at version 2.
+func sizeEncAlterconfigsAlterConfigsResourceV2(m *alterconfigs.AlterConfigsResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	{
+		n += wire.CompactLengthSize(len(m.Configs))
+		for i := range m.Configs {
+			k, ok := sizeEncAlterconfigsAlterableConfigV2(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterconfigsAlterConfigsResourceV2(b []byte, m *alterconfigs.AlterConfigsResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncAlterconfigsAlterableConfigV2(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterConfigsRequest at version 2.
+func sizeAlterConfigsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*alterconfigs.AlterConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Resources))
+		for i := range m.Resources {
+			k, ok := sizeEncAlterconfigsAlterConfigsResourceV2(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterConfigsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterconfigs.AlterConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncAlterconfigsAlterConfigsResourceV2(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterconfigsAlterConfigsResourceResponseV0 and appendEncAlterconfigsAlterConfigsResourceResponseV0 encode a AlterConfigsResourceResponse at version 0.
+func sizeEncAlterconfigsAlterConfigsResourceResponseV0(m *alterconfigs.AlterConfigsResourceResponse) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	n += wire.StringLengthSize + len(m.ResourceName)
+	return n, true
+}
+
+func appendEncAlterconfigsAlterConfigsResourceResponseV0(b []byte, m *alterconfigs.AlterConfigsResourceResponse) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	return b, true
+}
+
+// AlterConfigsResponse at version 0.
+func sizeAlterConfigsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterconfigs.AlterConfigsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncAlterconfigsAlterConfigsResourceResponseV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterConfigsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterconfigs.AlterConfigsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncAlterconfigsAlterConfigsResourceResponseV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncAlterconfigsAlterConfigsResourceResponseV2 and appendEncAlterconfigsAlterConfigsResourceResponseV2 encode a AlterConfigsResourceResponse at version 2.
+func sizeEncAlterconfigsAlterConfigsResourceResponseV2(m *alterconfigs.AlterConfigsResourceResponse) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	return n, true
+}
+
+func appendEncAlterconfigsAlterConfigsResourceResponseV2(b []byte, m *alterconfigs.AlterConfigsResourceResponse) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterConfigsResponse at version 2.
+func sizeAlterConfigsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*alterconfigs.AlterConfigsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncAlterconfigsAlterConfigsResourceResponseV2(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterConfigsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterconfigs.AlterConfigsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncAlterconfigsAlterConfigsResourceResponseV2(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAlterconfigsAlterableConfigV0 decodes a AlterableConfig at version 0.
 func decAlterconfigsAlterableConfigV0(b []byte, off int, a *arena.Arenas, m *alterconfigs.AlterableConfig) int {
 	{
@@ -748,6 +1119,12 @@ func decodeAlterConfigsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 }
 
 func init() {
+	register(reflect.TypeFor[alterconfigs.AlterConfigsRequest](), 0, sizeAlterConfigsRequestV0, appendAlterConfigsRequestV0)
+	register(reflect.TypeFor[alterconfigs.AlterConfigsRequest](), 1, sizeAlterConfigsRequestV0, appendAlterConfigsRequestV0)
+	register(reflect.TypeFor[alterconfigs.AlterConfigsRequest](), 2, sizeAlterConfigsRequestV2, appendAlterConfigsRequestV2)
+	register(reflect.TypeFor[alterconfigs.AlterConfigsResponse](), 0, sizeAlterConfigsResponseV0, appendAlterConfigsResponseV0)
+	register(reflect.TypeFor[alterconfigs.AlterConfigsResponse](), 1, sizeAlterConfigsResponseV0, appendAlterConfigsResponseV0)
+	register(reflect.TypeFor[alterconfigs.AlterConfigsResponse](), 2, sizeAlterConfigsResponseV2, appendAlterConfigsResponseV2)
 	registerDecoder(reflect.TypeFor[alterconfigs.AlterConfigsRequest](), 0, decodeAlterConfigsRequestV0)
 	registerDecoder(reflect.TypeFor[alterconfigs.AlterConfigsRequest](), 1, decodeAlterConfigsRequestV0)
 	registerDecoder(reflect.TypeFor[alterconfigs.AlterConfigsRequest](), 2, decodeAlterConfigsRequestV2)

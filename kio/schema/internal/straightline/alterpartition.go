@@ -12,6 +12,784 @@ import (
 	"unsafe"
 )
 
+// sizeEncAlterpartitionAlterPartitionRequestPartitionDataV0 and appendEncAlterpartitionAlterPartitionRequestPartitionDataV0 encode a AlterPartitionRequestPartitionData at version 0.
+func sizeEncAlterpartitionAlterPartitionRequestPartitionDataV0(m *alterpartition.AlterPartitionRequestPartitionData) (int, bool) {
+	if !(len(m.NewIsr) <= wire.MaxArrayLength &&
+		len(m.NewIsrWithEpochs) == 0 &&
+		m.LeaderRecoveryState == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.NewIsr)) + wire.Int32Size*len(m.NewIsr)
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionRequestPartitionDataV0(b []byte, m *alterpartition.AlterPartitionRequestPartitionData) ([]byte, bool) {
+	if !(len(m.NewIsr) <= wire.MaxArrayLength &&
+		len(m.NewIsrWithEpochs) == 0 &&
+		m.LeaderRecoveryState == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.NewIsr))
+		for _, v := range m.NewIsr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionRequestTopicDataV0 and appendEncAlterpartitionAlterPartitionRequestTopicDataV0 encode a AlterPartitionRequestTopicData at version 0.
+func sizeEncAlterpartitionAlterPartitionRequestTopicDataV0(m *alterpartition.AlterPartitionRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterpartitionAlterPartitionRequestPartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionRequestTopicDataV0(b []byte, m *alterpartition.AlterPartitionRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionRequestPartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionRequest at version 0.
+func sizeAlterPartitionRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartition.AlterPartitionRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterpartitionAlterPartitionRequestTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartition.AlterPartitionRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionRequestTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionRequestPartitionDataV1 and appendEncAlterpartitionAlterPartitionRequestPartitionDataV1 encode a AlterPartitionRequestPartitionData at version 1.
+func sizeEncAlterpartitionAlterPartitionRequestPartitionDataV1(m *alterpartition.AlterPartitionRequestPartitionData) (int, bool) {
+	if !(len(m.NewIsr) <= wire.MaxArrayLength &&
+		len(m.NewIsrWithEpochs) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.NewIsr)) + wire.Int32Size*len(m.NewIsr)
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionRequestPartitionDataV1(b []byte, m *alterpartition.AlterPartitionRequestPartitionData) ([]byte, bool) {
+	if !(len(m.NewIsr) <= wire.MaxArrayLength &&
+		len(m.NewIsrWithEpochs) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.NewIsr))
+		for _, v := range m.NewIsr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt8(b, int8(m.LeaderRecoveryState))
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionRequestTopicDataV1 and appendEncAlterpartitionAlterPartitionRequestTopicDataV1 encode a AlterPartitionRequestTopicData at version 1.
+func sizeEncAlterpartitionAlterPartitionRequestTopicDataV1(m *alterpartition.AlterPartitionRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterpartitionAlterPartitionRequestPartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionRequestTopicDataV1(b []byte, m *alterpartition.AlterPartitionRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionRequestPartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionRequest at version 1.
+func sizeAlterPartitionRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartition.AlterPartitionRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterpartitionAlterPartitionRequestTopicDataV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartition.AlterPartitionRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionRequestTopicDataV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionRequestTopicDataV2 and appendEncAlterpartitionAlterPartitionRequestTopicDataV2 encode a AlterPartitionRequestTopicData at version 2.
+func sizeEncAlterpartitionAlterPartitionRequestTopicDataV2(m *alterpartition.AlterPartitionRequestTopicData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterpartitionAlterPartitionRequestPartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionRequestTopicDataV2(b []byte, m *alterpartition.AlterPartitionRequestTopicData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionRequestPartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionRequest at version 2.
+func sizeAlterPartitionRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartition.AlterPartitionRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterpartitionAlterPartitionRequestTopicDataV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartition.AlterPartitionRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionRequestTopicDataV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionBrokerStateV3 and appendEncAlterpartitionBrokerStateV3 encode a BrokerState at version 3.
+func sizeEncAlterpartitionBrokerStateV3(m *alterpartition.BrokerState) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncAlterpartitionBrokerStateV3(b []byte, m *alterpartition.BrokerState) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionRequestPartitionDataV3 and appendEncAlterpartitionAlterPartitionRequestPartitionDataV3 encode a AlterPartitionRequestPartitionData at version 3.
+func sizeEncAlterpartitionAlterPartitionRequestPartitionDataV3(m *alterpartition.AlterPartitionRequestPartitionData) (int, bool) {
+	if !(len(m.NewIsr) == 0 &&
+		len(m.NewIsrWithEpochs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.NewIsrWithEpochs))
+		for i := range m.NewIsrWithEpochs {
+			k, ok := sizeEncAlterpartitionBrokerStateV3(&m.NewIsrWithEpochs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionRequestPartitionDataV3(b []byte, m *alterpartition.AlterPartitionRequestPartitionData) ([]byte, bool) {
+	if !(len(m.NewIsr) == 0 &&
+		len(m.NewIsrWithEpochs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.NewIsrWithEpochs))
+		for i := range m.NewIsrWithEpochs {
+			var ok bool
+			if b, ok = appendEncAlterpartitionBrokerStateV3(b, &m.NewIsrWithEpochs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt8(b, int8(m.LeaderRecoveryState))
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionRequestTopicDataV3 and appendEncAlterpartitionAlterPartitionRequestTopicDataV3 encode a AlterPartitionRequestTopicData at version 3.
+func sizeEncAlterpartitionAlterPartitionRequestTopicDataV3(m *alterpartition.AlterPartitionRequestTopicData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterpartitionAlterPartitionRequestPartitionDataV3(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionRequestTopicDataV3(b []byte, m *alterpartition.AlterPartitionRequestTopicData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionRequestPartitionDataV3(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionRequest at version 3.
+func sizeAlterPartitionRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartition.AlterPartitionRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterpartitionAlterPartitionRequestTopicDataV3(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartition.AlterPartitionRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionRequestTopicDataV3(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionResponsePartitionDataV0 and appendEncAlterpartitionAlterPartitionResponsePartitionDataV0 encode a AlterPartitionResponsePartitionData at version 0.
+func sizeEncAlterpartitionAlterPartitionResponsePartitionDataV0(m *alterpartition.AlterPartitionResponsePartitionData) (int, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Isr)) + wire.Int32Size*len(m.Isr)
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionResponsePartitionDataV0(b []byte, m *alterpartition.AlterPartitionResponsePartitionData) ([]byte, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionResponseTopicDataV0 and appendEncAlterpartitionAlterPartitionResponseTopicDataV0 encode a AlterPartitionResponseTopicData at version 0.
+func sizeEncAlterpartitionAlterPartitionResponseTopicDataV0(m *alterpartition.AlterPartitionResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterpartitionAlterPartitionResponsePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionResponseTopicDataV0(b []byte, m *alterpartition.AlterPartitionResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionResponsePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionResponse at version 0.
+func sizeAlterPartitionResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartition.AlterPartitionResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterpartitionAlterPartitionResponseTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartition.AlterPartitionResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionResponseTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionResponsePartitionDataV1 and appendEncAlterpartitionAlterPartitionResponsePartitionDataV1 encode a AlterPartitionResponsePartitionData at version 1.
+func sizeEncAlterpartitionAlterPartitionResponsePartitionDataV1(m *alterpartition.AlterPartitionResponsePartitionData) (int, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Isr)) + wire.Int32Size*len(m.Isr)
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionResponsePartitionDataV1(b []byte, m *alterpartition.AlterPartitionResponsePartitionData) ([]byte, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt8(b, int8(m.LeaderRecoveryState))
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionResponseTopicDataV1 and appendEncAlterpartitionAlterPartitionResponseTopicDataV1 encode a AlterPartitionResponseTopicData at version 1.
+func sizeEncAlterpartitionAlterPartitionResponseTopicDataV1(m *alterpartition.AlterPartitionResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterpartitionAlterPartitionResponsePartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionResponseTopicDataV1(b []byte, m *alterpartition.AlterPartitionResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionResponsePartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionResponse at version 1.
+func sizeAlterPartitionResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartition.AlterPartitionResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterpartitionAlterPartitionResponseTopicDataV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartition.AlterPartitionResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionResponseTopicDataV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionAlterPartitionResponseTopicDataV2 and appendEncAlterpartitionAlterPartitionResponseTopicDataV2 encode a AlterPartitionResponseTopicData at version 2.
+func sizeEncAlterpartitionAlterPartitionResponseTopicDataV2(m *alterpartition.AlterPartitionResponseTopicData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterpartitionAlterPartitionResponsePartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionAlterPartitionResponseTopicDataV2(b []byte, m *alterpartition.AlterPartitionResponseTopicData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionResponsePartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionResponse at version 2.
+func sizeAlterPartitionResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartition.AlterPartitionResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterpartitionAlterPartitionResponseTopicDataV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartition.AlterPartitionResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterpartitionAlterPartitionResponseTopicDataV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAlterpartitionAlterPartitionRequestPartitionDataV0 decodes a AlterPartitionRequestPartitionData at version 0.
 func decAlterpartitionAlterPartitionRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *alterpartition.AlterPartitionRequestPartitionData) int {
 	m.NewIsrWithEpochs = []alterpartition.BrokerState{}
@@ -1858,6 +2636,14 @@ func decodeAlterPartitionResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 }
 
 func init() {
+	register(reflect.TypeFor[alterpartition.AlterPartitionRequest](), 0, sizeAlterPartitionRequestV0, appendAlterPartitionRequestV0)
+	register(reflect.TypeFor[alterpartition.AlterPartitionRequest](), 1, sizeAlterPartitionRequestV1, appendAlterPartitionRequestV1)
+	register(reflect.TypeFor[alterpartition.AlterPartitionRequest](), 2, sizeAlterPartitionRequestV2, appendAlterPartitionRequestV2)
+	register(reflect.TypeFor[alterpartition.AlterPartitionRequest](), 3, sizeAlterPartitionRequestV3, appendAlterPartitionRequestV3)
+	register(reflect.TypeFor[alterpartition.AlterPartitionResponse](), 0, sizeAlterPartitionResponseV0, appendAlterPartitionResponseV0)
+	register(reflect.TypeFor[alterpartition.AlterPartitionResponse](), 1, sizeAlterPartitionResponseV1, appendAlterPartitionResponseV1)
+	register(reflect.TypeFor[alterpartition.AlterPartitionResponse](), 2, sizeAlterPartitionResponseV2, appendAlterPartitionResponseV2)
+	register(reflect.TypeFor[alterpartition.AlterPartitionResponse](), 3, sizeAlterPartitionResponseV2, appendAlterPartitionResponseV2)
 	registerDecoder(reflect.TypeFor[alterpartition.AlterPartitionRequest](), 0, decodeAlterPartitionRequestV0)
 	registerDecoder(reflect.TypeFor[alterpartition.AlterPartitionRequest](), 1, decodeAlterPartitionRequestV1)
 	registerDecoder(reflect.TypeFor[alterpartition.AlterPartitionRequest](), 2, decodeAlterPartitionRequestV2)

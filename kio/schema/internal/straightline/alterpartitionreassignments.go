@@ -11,6 +11,346 @@ import (
 	"unsafe"
 )
 
+// sizeEncAlterpartitionreassignmentsReassignablePartitionV0 and appendEncAlterpartitionreassignmentsReassignablePartitionV0 encode a ReassignablePartition at version 0.
+func sizeEncAlterpartitionreassignmentsReassignablePartitionV0(m *alterpartitionreassignments.ReassignablePartition) (int, bool) {
+	if !(len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.Replicas == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Replicas)) + wire.Int32Size*len(m.Replicas)
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionreassignmentsReassignablePartitionV0(b []byte, m *alterpartitionreassignments.ReassignablePartition) ([]byte, bool) {
+	if !(len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	if m.Replicas == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionreassignmentsReassignableTopicV0 and appendEncAlterpartitionreassignmentsReassignableTopicV0 encode a ReassignableTopic at version 0.
+func sizeEncAlterpartitionreassignmentsReassignableTopicV0(m *alterpartitionreassignments.ReassignableTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterpartitionreassignmentsReassignablePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionreassignmentsReassignableTopicV0(b []byte, m *alterpartitionreassignments.ReassignableTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterpartitionreassignmentsReassignablePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionReassignmentsRequest at version 0.
+func sizeAlterPartitionReassignmentsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartitionreassignments.AlterPartitionReassignmentsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterpartitionreassignmentsReassignableTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionReassignmentsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartitionreassignments.AlterPartitionReassignmentsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterpartitionreassignmentsReassignableTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionReassignmentsRequest at version 1.
+func sizeAlterPartitionReassignmentsRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartitionreassignments.AlterPartitionReassignmentsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterpartitionreassignmentsReassignableTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionReassignmentsRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartitionreassignments.AlterPartitionReassignmentsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = wire.AppendBool(b, bool(m.AllowReplicationFactorChange))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterpartitionreassignmentsReassignableTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionreassignmentsReassignablePartitionResponseV0 and appendEncAlterpartitionreassignmentsReassignablePartitionResponseV0 encode a ReassignablePartitionResponse at version 0.
+func sizeEncAlterpartitionreassignmentsReassignablePartitionResponseV0(m *alterpartitionreassignments.ReassignablePartitionResponse) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionreassignmentsReassignablePartitionResponseV0(b []byte, m *alterpartitionreassignments.ReassignablePartitionResponse) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterpartitionreassignmentsReassignableTopicResponseV0 and appendEncAlterpartitionreassignmentsReassignableTopicResponseV0 encode a ReassignableTopicResponse at version 0.
+func sizeEncAlterpartitionreassignmentsReassignableTopicResponseV0(m *alterpartitionreassignments.ReassignableTopicResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterpartitionreassignmentsReassignablePartitionResponseV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterpartitionreassignmentsReassignableTopicResponseV0(b []byte, m *alterpartitionreassignments.ReassignableTopicResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterpartitionreassignmentsReassignablePartitionResponseV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionReassignmentsResponse at version 0.
+func sizeAlterPartitionReassignmentsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartitionreassignments.AlterPartitionReassignmentsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncAlterpartitionreassignmentsReassignableTopicResponseV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionReassignmentsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartitionreassignments.AlterPartitionReassignmentsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncAlterpartitionreassignmentsReassignableTopicResponseV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterPartitionReassignmentsResponse at version 1.
+func sizeAlterPartitionReassignmentsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*alterpartitionreassignments.AlterPartitionReassignmentsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncAlterpartitionreassignmentsReassignableTopicResponseV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterPartitionReassignmentsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterpartitionreassignments.AlterPartitionReassignmentsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendBool(b, bool(m.AllowReplicationFactorChange))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncAlterpartitionreassignmentsReassignableTopicResponseV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAlterpartitionreassignmentsReassignablePartitionV0 decodes a ReassignablePartition at version 0.
 func decAlterpartitionreassignmentsReassignablePartitionV0(b []byte, off int, a *arena.Arenas, m *alterpartitionreassignments.ReassignablePartition) int {
 	{
@@ -720,6 +1060,10 @@ func decodeAlterPartitionReassignmentsResponseV1(b []byte, a *arena.Arenas, p un
 }
 
 func init() {
+	register(reflect.TypeFor[alterpartitionreassignments.AlterPartitionReassignmentsRequest](), 0, sizeAlterPartitionReassignmentsRequestV0, appendAlterPartitionReassignmentsRequestV0)
+	register(reflect.TypeFor[alterpartitionreassignments.AlterPartitionReassignmentsRequest](), 1, sizeAlterPartitionReassignmentsRequestV1, appendAlterPartitionReassignmentsRequestV1)
+	register(reflect.TypeFor[alterpartitionreassignments.AlterPartitionReassignmentsResponse](), 0, sizeAlterPartitionReassignmentsResponseV0, appendAlterPartitionReassignmentsResponseV0)
+	register(reflect.TypeFor[alterpartitionreassignments.AlterPartitionReassignmentsResponse](), 1, sizeAlterPartitionReassignmentsResponseV1, appendAlterPartitionReassignmentsResponseV1)
 	registerDecoder(reflect.TypeFor[alterpartitionreassignments.AlterPartitionReassignmentsRequest](), 0, decodeAlterPartitionReassignmentsRequestV0)
 	registerDecoder(reflect.TypeFor[alterpartitionreassignments.AlterPartitionReassignmentsRequest](), 1, decodeAlterPartitionReassignmentsRequestV1)
 	registerDecoder(reflect.TypeFor[alterpartitionreassignments.AlterPartitionReassignmentsResponse](), 0, decodeAlterPartitionReassignmentsResponseV0)

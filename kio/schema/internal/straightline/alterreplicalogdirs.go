@@ -11,6 +11,416 @@ import (
 	"unsafe"
 )
 
+// sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicV0 and appendEncAlterreplicalogdirsAlterReplicaLogDirTopicV0 encode a AlterReplicaLogDirTopic at version 0.
+func sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicV0(m *alterreplicalogdirs.AlterReplicaLogDirTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncAlterreplicalogdirsAlterReplicaLogDirTopicV0(b []byte, m *alterreplicalogdirs.AlterReplicaLogDirTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncAlterreplicalogdirsAlterReplicaLogDirV0 and appendEncAlterreplicalogdirsAlterReplicaLogDirV0 encode a AlterReplicaLogDir at version 0.
+func sizeEncAlterreplicalogdirsAlterReplicaLogDirV0(m *alterreplicalogdirs.AlterReplicaLogDir) (int, bool) {
+	if !(len(m.Path) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Path)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterreplicalogdirsAlterReplicaLogDirV0(b []byte, m *alterreplicalogdirs.AlterReplicaLogDir) ([]byte, bool) {
+	if !(len(m.Path) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Path))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterreplicalogdirsAlterReplicaLogDirTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// AlterReplicaLogDirsRequest at version 0.
+func sizeAlterReplicaLogDirsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterreplicalogdirs.AlterReplicaLogDirsRequest)(p)
+	if !(len(m.Dirs) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Dirs {
+			k, ok := sizeEncAlterreplicalogdirsAlterReplicaLogDirV0(&m.Dirs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterReplicaLogDirsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterreplicalogdirs.AlterReplicaLogDirsRequest)(p)
+	if !(len(m.Dirs) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Dirs))
+		for i := range m.Dirs {
+			var ok bool
+			if b, ok = appendEncAlterreplicalogdirsAlterReplicaLogDirV0(b, &m.Dirs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicV2 and appendEncAlterreplicalogdirsAlterReplicaLogDirTopicV2 encode a AlterReplicaLogDirTopic at version 2.
+func sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicV2(m *alterreplicalogdirs.AlterReplicaLogDirTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncAlterreplicalogdirsAlterReplicaLogDirTopicV2(b []byte, m *alterreplicalogdirs.AlterReplicaLogDirTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterreplicalogdirsAlterReplicaLogDirV2 and appendEncAlterreplicalogdirsAlterReplicaLogDirV2 encode a AlterReplicaLogDir at version 2.
+func sizeEncAlterreplicalogdirsAlterReplicaLogDirV2(m *alterreplicalogdirs.AlterReplicaLogDir) (int, bool) {
+	if !(len(m.Path) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Path)) + len(m.Path)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterreplicalogdirsAlterReplicaLogDirV2(b []byte, m *alterreplicalogdirs.AlterReplicaLogDir) ([]byte, bool) {
+	if !(len(m.Path) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Path))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAlterreplicalogdirsAlterReplicaLogDirTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterReplicaLogDirsRequest at version 2.
+func sizeAlterReplicaLogDirsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*alterreplicalogdirs.AlterReplicaLogDirsRequest)(p)
+	if !(len(m.Dirs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Dirs))
+		for i := range m.Dirs {
+			k, ok := sizeEncAlterreplicalogdirsAlterReplicaLogDirV2(&m.Dirs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterReplicaLogDirsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterreplicalogdirs.AlterReplicaLogDirsRequest)(p)
+	if !(len(m.Dirs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Dirs))
+		for i := range m.Dirs {
+			var ok bool
+			if b, ok = appendEncAlterreplicalogdirsAlterReplicaLogDirV2(b, &m.Dirs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV0 and appendEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV0 encode a AlterReplicaLogDirPartitionResult at version 0.
+func sizeEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV0(m *alterreplicalogdirs.AlterReplicaLogDirPartitionResult) (int, bool) {
+	n := wire.Int32Size + wire.Int16Size
+	return n, true
+}
+
+func appendEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV0(b []byte, m *alterreplicalogdirs.AlterReplicaLogDirPartitionResult) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV0 and appendEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV0 encode a AlterReplicaLogDirTopicResult at version 0.
+func sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV0(m *alterreplicalogdirs.AlterReplicaLogDirTopicResult) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV0(b []byte, m *alterreplicalogdirs.AlterReplicaLogDirTopicResult) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// AlterReplicaLogDirsResponse at version 0.
+func sizeAlterReplicaLogDirsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*alterreplicalogdirs.AlterReplicaLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Results {
+			k, ok := sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterReplicaLogDirsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterreplicalogdirs.AlterReplicaLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV2 and appendEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV2 encode a AlterReplicaLogDirPartitionResult at version 2.
+func sizeEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV2(m *alterreplicalogdirs.AlterReplicaLogDirPartitionResult) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV2(b []byte, m *alterreplicalogdirs.AlterReplicaLogDirPartitionResult) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV2 and appendEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV2 encode a AlterReplicaLogDirTopicResult at version 2.
+func sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV2(m *alterreplicalogdirs.AlterReplicaLogDirTopicResult) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV2(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV2(b []byte, m *alterreplicalogdirs.AlterReplicaLogDirTopicResult) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAlterreplicalogdirsAlterReplicaLogDirPartitionResultV2(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterReplicaLogDirsResponse at version 2.
+func sizeAlterReplicaLogDirsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*alterreplicalogdirs.AlterReplicaLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV2(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterReplicaLogDirsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alterreplicalogdirs.AlterReplicaLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncAlterreplicalogdirsAlterReplicaLogDirTopicResultV2(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAlterreplicalogdirsAlterReplicaLogDirTopicV0 decodes a AlterReplicaLogDirTopic at version 0.
 func decAlterreplicalogdirsAlterReplicaLogDirTopicV0(b []byte, off int, a *arena.Arenas, m *alterreplicalogdirs.AlterReplicaLogDirTopic) int {
 	{
@@ -904,6 +1314,12 @@ func decodeAlterReplicaLogDirsResponseV2(b []byte, a *arena.Arenas, p unsafe.Poi
 }
 
 func init() {
+	register(reflect.TypeFor[alterreplicalogdirs.AlterReplicaLogDirsRequest](), 0, sizeAlterReplicaLogDirsRequestV0, appendAlterReplicaLogDirsRequestV0)
+	register(reflect.TypeFor[alterreplicalogdirs.AlterReplicaLogDirsRequest](), 1, sizeAlterReplicaLogDirsRequestV0, appendAlterReplicaLogDirsRequestV0)
+	register(reflect.TypeFor[alterreplicalogdirs.AlterReplicaLogDirsRequest](), 2, sizeAlterReplicaLogDirsRequestV2, appendAlterReplicaLogDirsRequestV2)
+	register(reflect.TypeFor[alterreplicalogdirs.AlterReplicaLogDirsResponse](), 0, sizeAlterReplicaLogDirsResponseV0, appendAlterReplicaLogDirsResponseV0)
+	register(reflect.TypeFor[alterreplicalogdirs.AlterReplicaLogDirsResponse](), 1, sizeAlterReplicaLogDirsResponseV0, appendAlterReplicaLogDirsResponseV0)
+	register(reflect.TypeFor[alterreplicalogdirs.AlterReplicaLogDirsResponse](), 2, sizeAlterReplicaLogDirsResponseV2, appendAlterReplicaLogDirsResponseV2)
 	registerDecoder(reflect.TypeFor[alterreplicalogdirs.AlterReplicaLogDirsRequest](), 0, decodeAlterReplicaLogDirsRequestV0)
 	registerDecoder(reflect.TypeFor[alterreplicalogdirs.AlterReplicaLogDirsRequest](), 1, decodeAlterReplicaLogDirsRequestV0)
 	registerDecoder(reflect.TypeFor[alterreplicalogdirs.AlterReplicaLogDirsRequest](), 2, decodeAlterReplicaLogDirsRequestV2)

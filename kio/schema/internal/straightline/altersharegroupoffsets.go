@@ -12,6 +12,239 @@ import (
 	"unsafe"
 )
 
+// sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0 and appendEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0 encode a AlterShareGroupOffsetsRequestPartition at version 0.
+func sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0(m *altersharegroupoffsets.AlterShareGroupOffsetsRequestPartition) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0(b []byte, m *altersharegroupoffsets.AlterShareGroupOffsetsRequestPartition) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.StartOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestTopicV0 and appendEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestTopicV0 encode a AlterShareGroupOffsetsRequestTopic at version 0.
+func sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestTopicV0(m *altersharegroupoffsets.AlterShareGroupOffsetsRequestTopic) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestTopicV0(b []byte, m *altersharegroupoffsets.AlterShareGroupOffsetsRequestTopic) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterShareGroupOffsetsRequest at version 0.
+func sizeAlterShareGroupOffsetsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*altersharegroupoffsets.AlterShareGroupOffsetsRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterShareGroupOffsetsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*altersharegroupoffsets.AlterShareGroupOffsetsRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAltersharegroupoffsetsAlterShareGroupOffsetsRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsResponsePartitionV0 and appendEncAltersharegroupoffsetsAlterShareGroupOffsetsResponsePartitionV0 encode a AlterShareGroupOffsetsResponsePartition at version 0.
+func sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsResponsePartitionV0(m *altersharegroupoffsets.AlterShareGroupOffsetsResponsePartition) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncAltersharegroupoffsetsAlterShareGroupOffsetsResponsePartitionV0(b []byte, m *altersharegroupoffsets.AlterShareGroupOffsetsResponsePartition) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsResponseTopicV0 and appendEncAltersharegroupoffsetsAlterShareGroupOffsetsResponseTopicV0 encode a AlterShareGroupOffsetsResponseTopic at version 0.
+func sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsResponseTopicV0(m *altersharegroupoffsets.AlterShareGroupOffsetsResponseTopic) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsResponsePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAltersharegroupoffsetsAlterShareGroupOffsetsResponseTopicV0(b []byte, m *altersharegroupoffsets.AlterShareGroupOffsetsResponseTopic) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAltersharegroupoffsetsAlterShareGroupOffsetsResponsePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterShareGroupOffsetsResponse at version 0.
+func sizeAlterShareGroupOffsetsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*altersharegroupoffsets.AlterShareGroupOffsetsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncAltersharegroupoffsetsAlterShareGroupOffsetsResponseTopicV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterShareGroupOffsetsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*altersharegroupoffsets.AlterShareGroupOffsetsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncAltersharegroupoffsetsAlterShareGroupOffsetsResponseTopicV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0 decodes a AlterShareGroupOffsetsRequestPartition at version 0.
 func decAltersharegroupoffsetsAlterShareGroupOffsetsRequestPartitionV0(b []byte, off int, a *arena.Arenas, m *altersharegroupoffsets.AlterShareGroupOffsetsRequestPartition) int {
 	{
@@ -572,6 +805,8 @@ func decodeAlterShareGroupOffsetsResponseV0(b []byte, a *arena.Arenas, p unsafe.
 }
 
 func init() {
+	register(reflect.TypeFor[altersharegroupoffsets.AlterShareGroupOffsetsRequest](), 0, sizeAlterShareGroupOffsetsRequestV0, appendAlterShareGroupOffsetsRequestV0)
+	register(reflect.TypeFor[altersharegroupoffsets.AlterShareGroupOffsetsResponse](), 0, sizeAlterShareGroupOffsetsResponseV0, appendAlterShareGroupOffsetsResponseV0)
 	registerDecoder(reflect.TypeFor[altersharegroupoffsets.AlterShareGroupOffsetsRequest](), 0, decodeAlterShareGroupOffsetsRequestV0)
 	registerDecoder(reflect.TypeFor[altersharegroupoffsets.AlterShareGroupOffsetsResponse](), 0, decodeAlterShareGroupOffsetsResponseV0)
 }

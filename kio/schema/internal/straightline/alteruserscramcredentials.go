@@ -11,6 +11,195 @@ import (
 	"unsafe"
 )
 
+// sizeEncAlteruserscramcredentialsScramCredentialDeletionV0 and appendEncAlteruserscramcredentialsScramCredentialDeletionV0 encode a ScramCredentialDeletion at version 0.
+func sizeEncAlteruserscramcredentialsScramCredentialDeletionV0(m *alteruserscramcredentials.ScramCredentialDeletion) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	return n, true
+}
+
+func appendEncAlteruserscramcredentialsScramCredentialDeletionV0(b []byte, m *alteruserscramcredentials.ScramCredentialDeletion) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt8(b, int8(m.Mechanism))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlteruserscramcredentialsScramCredentialUpsertionV0 and appendEncAlteruserscramcredentialsScramCredentialUpsertionV0 encode a ScramCredentialUpsertion at version 0.
+func sizeEncAlteruserscramcredentialsScramCredentialUpsertionV0(m *alteruserscramcredentials.ScramCredentialUpsertion) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Salt) <= wire.MaxArrayLength &&
+		len(m.SaltedPassword) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	n += wire.CompactLengthSize(len(m.Salt)) + len(m.Salt)
+	n += wire.CompactLengthSize(len(m.SaltedPassword)) + len(m.SaltedPassword)
+	return n, true
+}
+
+func appendEncAlteruserscramcredentialsScramCredentialUpsertionV0(b []byte, m *alteruserscramcredentials.ScramCredentialUpsertion) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Salt) <= wire.MaxArrayLength &&
+		len(m.SaltedPassword) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt8(b, int8(m.Mechanism))
+	b = wire.AppendInt32(b, int32(m.Iterations))
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.Salt)), m.Salt)
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.SaltedPassword)), m.SaltedPassword)
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterUserScramCredentialsRequest at version 0.
+func sizeAlterUserScramCredentialsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*alteruserscramcredentials.AlterUserScramCredentialsRequest)(p)
+	if !(len(m.Deletions) <= wire.MaxArrayLength &&
+		len(m.Upsertions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Deletions))
+		for i := range m.Deletions {
+			k, ok := sizeEncAlteruserscramcredentialsScramCredentialDeletionV0(&m.Deletions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Upsertions))
+		for i := range m.Upsertions {
+			k, ok := sizeEncAlteruserscramcredentialsScramCredentialUpsertionV0(&m.Upsertions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterUserScramCredentialsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alteruserscramcredentials.AlterUserScramCredentialsRequest)(p)
+	if !(len(m.Deletions) <= wire.MaxArrayLength &&
+		len(m.Upsertions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Deletions))
+		for i := range m.Deletions {
+			var ok bool
+			if b, ok = appendEncAlteruserscramcredentialsScramCredentialDeletionV0(b, &m.Deletions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Upsertions))
+		for i := range m.Upsertions {
+			var ok bool
+			if b, ok = appendEncAlteruserscramcredentialsScramCredentialUpsertionV0(b, &m.Upsertions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAlteruserscramcredentialsAlterUserScramCredentialsResultV0 and appendEncAlteruserscramcredentialsAlterUserScramCredentialsResultV0 encode a AlterUserScramCredentialsResult at version 0.
+func sizeEncAlteruserscramcredentialsAlterUserScramCredentialsResultV0(m *alteruserscramcredentials.AlterUserScramCredentialsResult) (int, bool) {
+	if !(len(m.User) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.User)) + len(m.User)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncAlteruserscramcredentialsAlterUserScramCredentialsResultV0(b []byte, m *alteruserscramcredentials.AlterUserScramCredentialsResult) ([]byte, bool) {
+	if !(len(m.User) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.User))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AlterUserScramCredentialsResponse at version 0.
+func sizeAlterUserScramCredentialsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*alteruserscramcredentials.AlterUserScramCredentialsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncAlteruserscramcredentialsAlterUserScramCredentialsResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAlterUserScramCredentialsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*alteruserscramcredentials.AlterUserScramCredentialsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncAlteruserscramcredentialsAlterUserScramCredentialsResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAlteruserscramcredentialsScramCredentialDeletionV0 decodes a ScramCredentialDeletion at version 0.
 func decAlteruserscramcredentialsScramCredentialDeletionV0(b []byte, off int, a *arena.Arenas, m *alteruserscramcredentials.ScramCredentialDeletion) int {
 	{
@@ -334,6 +523,8 @@ func decodeAlterUserScramCredentialsResponseV0(b []byte, a *arena.Arenas, p unsa
 }
 
 func init() {
+	register(reflect.TypeFor[alteruserscramcredentials.AlterUserScramCredentialsRequest](), 0, sizeAlterUserScramCredentialsRequestV0, appendAlterUserScramCredentialsRequestV0)
+	register(reflect.TypeFor[alteruserscramcredentials.AlterUserScramCredentialsResponse](), 0, sizeAlterUserScramCredentialsResponseV0, appendAlterUserScramCredentialsResponseV0)
 	registerDecoder(reflect.TypeFor[alteruserscramcredentials.AlterUserScramCredentialsRequest](), 0, decodeAlterUserScramCredentialsRequestV0)
 	registerDecoder(reflect.TypeFor[alteruserscramcredentials.AlterUserScramCredentialsResponse](), 0, decodeAlterUserScramCredentialsResponseV0)
 }

@@ -88,6 +88,96 @@ func appendApiVersionsRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncApiversionsApiVersionV0 and appendEncApiversionsApiVersionV0 encode a ApiVersion at version 0.
+func sizeEncApiversionsApiVersionV0(m *apiversions.ApiVersion) (int, bool) {
+	n := wire.Int16Size + wire.Int16Size + wire.Int16Size
+	return n, true
+}
+
+func appendEncApiversionsApiVersionV0(b []byte, m *apiversions.ApiVersion) ([]byte, bool) {
+	b = wire.AppendInt16(b, int16(m.ApiKey))
+	b = wire.AppendInt16(b, int16(m.MinVersion))
+	b = wire.AppendInt16(b, int16(m.MaxVersion))
+	return b, true
+}
+
+// ApiVersionsResponse at version 0.
+func sizeApiVersionsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*apiversions.ApiVersionsResponse)(p)
+	if !(len(m.ApiKeys) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.ApiKeys {
+			k, ok := sizeEncApiversionsApiVersionV0(&m.ApiKeys[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendApiVersionsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*apiversions.ApiVersionsResponse)(p)
+	if !(len(m.ApiKeys) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.ApiKeys))
+		for i := range m.ApiKeys {
+			var ok bool
+			if b, ok = appendEncApiversionsApiVersionV0(b, &m.ApiKeys[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ApiVersionsResponse at version 1.
+func sizeApiVersionsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*apiversions.ApiVersionsResponse)(p)
+	if !(len(m.ApiKeys) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.ApiKeys {
+			k, ok := sizeEncApiversionsApiVersionV0(&m.ApiKeys[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendApiVersionsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*apiversions.ApiVersionsResponse)(p)
+	if !(len(m.ApiKeys) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.ApiKeys))
+		for i := range m.ApiKeys {
+			var ok bool
+			if b, ok = appendEncApiversionsApiVersionV0(b, &m.ApiKeys[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	return b, true
+}
+
 // decodeApiVersionsRequestV0 decodes a ApiVersionsRequest at version 0.
 func decodeApiVersionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*apiversions.ApiVersionsRequest)(p)
@@ -660,6 +750,9 @@ func init() {
 	register(reflect.TypeFor[apiversions.ApiVersionsRequest](), 3, sizeApiVersionsRequestV3, appendApiVersionsRequestV3)
 	register(reflect.TypeFor[apiversions.ApiVersionsRequest](), 4, sizeApiVersionsRequestV3, appendApiVersionsRequestV3)
 	register(reflect.TypeFor[apiversions.ApiVersionsRequest](), 5, sizeApiVersionsRequestV5, appendApiVersionsRequestV5)
+	register(reflect.TypeFor[apiversions.ApiVersionsResponse](), 0, sizeApiVersionsResponseV0, appendApiVersionsResponseV0)
+	register(reflect.TypeFor[apiversions.ApiVersionsResponse](), 1, sizeApiVersionsResponseV1, appendApiVersionsResponseV1)
+	register(reflect.TypeFor[apiversions.ApiVersionsResponse](), 2, sizeApiVersionsResponseV1, appendApiVersionsResponseV1)
 	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 0, decodeApiVersionsRequestV0)
 	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 1, decodeApiVersionsRequestV0)
 	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 2, decodeApiVersionsRequestV0)

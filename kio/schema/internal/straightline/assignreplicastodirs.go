@@ -12,6 +12,283 @@ import (
 	"unsafe"
 )
 
+// sizeEncAssignreplicastodirsAssignReplicasToDirsRequestPartitionDataV0 and appendEncAssignreplicastodirsAssignReplicasToDirsRequestPartitionDataV0 encode a AssignReplicasToDirsRequestPartitionData at version 0.
+func sizeEncAssignreplicastodirsAssignReplicasToDirsRequestPartitionDataV0(m *assignreplicastodirs.AssignReplicasToDirsRequestPartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncAssignreplicastodirsAssignReplicasToDirsRequestPartitionDataV0(b []byte, m *assignreplicastodirs.AssignReplicasToDirsRequestPartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0 and appendEncAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0 encode a AssignReplicasToDirsRequestTopicData at version 0.
+func sizeEncAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0(m *assignreplicastodirs.AssignReplicasToDirsRequestTopicData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAssignreplicastodirsAssignReplicasToDirsRequestPartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0(b []byte, m *assignreplicastodirs.AssignReplicasToDirsRequestTopicData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAssignreplicastodirsAssignReplicasToDirsRequestPartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0 and appendEncAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0 encode a AssignReplicasToDirsRequestDirectoryData at version 0.
+func sizeEncAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0(m *assignreplicastodirs.AssignReplicasToDirsRequestDirectoryData) (int, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0(b []byte, m *assignreplicastodirs.AssignReplicasToDirsRequestDirectoryData) ([]byte, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.Id))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAssignreplicastodirsAssignReplicasToDirsRequestTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AssignReplicasToDirsRequest at version 0.
+func sizeAssignReplicasToDirsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*assignreplicastodirs.AssignReplicasToDirsRequest)(p)
+	if !(len(m.Directories) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Directories))
+		for i := range m.Directories {
+			k, ok := sizeEncAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0(&m.Directories[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAssignReplicasToDirsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*assignreplicastodirs.AssignReplicasToDirsRequest)(p)
+	if !(len(m.Directories) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Directories))
+		for i := range m.Directories {
+			var ok bool
+			if b, ok = appendEncAssignreplicastodirsAssignReplicasToDirsRequestDirectoryDataV0(b, &m.Directories[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAssignreplicastodirsAssignReplicasToDirsResponsePartitionDataV0 and appendEncAssignreplicastodirsAssignReplicasToDirsResponsePartitionDataV0 encode a AssignReplicasToDirsResponsePartitionData at version 0.
+func sizeEncAssignreplicastodirsAssignReplicasToDirsResponsePartitionDataV0(m *assignreplicastodirs.AssignReplicasToDirsResponsePartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncAssignreplicastodirsAssignReplicasToDirsResponsePartitionDataV0(b []byte, m *assignreplicastodirs.AssignReplicasToDirsResponsePartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0 and appendEncAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0 encode a AssignReplicasToDirsResponseTopicData at version 0.
+func sizeEncAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0(m *assignreplicastodirs.AssignReplicasToDirsResponseTopicData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncAssignreplicastodirsAssignReplicasToDirsResponsePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0(b []byte, m *assignreplicastodirs.AssignReplicasToDirsResponseTopicData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncAssignreplicastodirsAssignReplicasToDirsResponsePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0 and appendEncAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0 encode a AssignReplicasToDirsResponseDirectoryData at version 0.
+func sizeEncAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0(m *assignreplicastodirs.AssignReplicasToDirsResponseDirectoryData) (int, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0(b []byte, m *assignreplicastodirs.AssignReplicasToDirsResponseDirectoryData) ([]byte, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.Id))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncAssignreplicastodirsAssignReplicasToDirsResponseTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// AssignReplicasToDirsResponse at version 0.
+func sizeAssignReplicasToDirsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*assignreplicastodirs.AssignReplicasToDirsResponse)(p)
+	if !(len(m.Directories) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Directories))
+		for i := range m.Directories {
+			k, ok := sizeEncAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0(&m.Directories[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendAssignReplicasToDirsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*assignreplicastodirs.AssignReplicasToDirsResponse)(p)
+	if !(len(m.Directories) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Directories))
+		for i := range m.Directories {
+			var ok bool
+			if b, ok = appendEncAssignreplicastodirsAssignReplicasToDirsResponseDirectoryDataV0(b, &m.Directories[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decAssignreplicastodirsAssignReplicasToDirsRequestPartitionDataV0 decodes a AssignReplicasToDirsRequestPartitionData at version 0.
 func decAssignreplicastodirsAssignReplicasToDirsRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *assignreplicastodirs.AssignReplicasToDirsRequestPartitionData) int {
 	{
@@ -674,6 +951,8 @@ func decodeAssignReplicasToDirsResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 }
 
 func init() {
+	register(reflect.TypeFor[assignreplicastodirs.AssignReplicasToDirsRequest](), 0, sizeAssignReplicasToDirsRequestV0, appendAssignReplicasToDirsRequestV0)
+	register(reflect.TypeFor[assignreplicastodirs.AssignReplicasToDirsResponse](), 0, sizeAssignReplicasToDirsResponseV0, appendAssignReplicasToDirsResponseV0)
 	registerDecoder(reflect.TypeFor[assignreplicastodirs.AssignReplicasToDirsRequest](), 0, decodeAssignReplicasToDirsRequestV0)
 	registerDecoder(reflect.TypeFor[assignreplicastodirs.AssignReplicasToDirsResponse](), 0, decodeAssignReplicasToDirsResponseV0)
 }

@@ -12,6 +12,363 @@ import (
 	"unsafe"
 )
 
+// sizeEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV0 and appendEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV0 encode a BeginQuorumEpochRequestPartitionData at version 0.
+func sizeEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV0(m *beginquorumepoch.BeginQuorumEpochRequestPartitionData) (int, bool) {
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV0(b []byte, m *beginquorumepoch.BeginQuorumEpochRequestPartitionData) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	return b, true
+}
+
+// sizeEncBeginquorumepochBeginQuorumEpochRequestTopicDataV0 and appendEncBeginquorumepochBeginQuorumEpochRequestTopicDataV0 encode a BeginQuorumEpochRequestTopicData at version 0.
+func sizeEncBeginquorumepochBeginQuorumEpochRequestTopicDataV0(m *beginquorumepoch.BeginQuorumEpochRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncBeginquorumepochBeginQuorumEpochRequestTopicDataV0(b []byte, m *beginquorumepoch.BeginQuorumEpochRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// BeginQuorumEpochRequest at version 0.
+func sizeBeginQuorumEpochRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*beginquorumepoch.BeginQuorumEpochRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	if m.ClusterId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ClusterId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncBeginquorumepochBeginQuorumEpochRequestTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendBeginQuorumEpochRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*beginquorumepoch.BeginQuorumEpochRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ClusterId))
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncBeginquorumepochBeginQuorumEpochRequestTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV1 and appendEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV1 encode a BeginQuorumEpochRequestPartitionData at version 1.
+func sizeEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV1(m *beginquorumepoch.BeginQuorumEpochRequestPartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.UUIDSize + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV1(b []byte, m *beginquorumepoch.BeginQuorumEpochRequestPartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.VoterDirectoryId))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncBeginquorumepochBeginQuorumEpochRequestTopicDataV1 and appendEncBeginquorumepochBeginQuorumEpochRequestTopicDataV1 encode a BeginQuorumEpochRequestTopicData at version 1.
+func sizeEncBeginquorumepochBeginQuorumEpochRequestTopicDataV1(m *beginquorumepoch.BeginQuorumEpochRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncBeginquorumepochBeginQuorumEpochRequestTopicDataV1(b []byte, m *beginquorumepoch.BeginQuorumEpochRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncBeginquorumepochBeginQuorumEpochRequestPartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncBeginquorumepochLeaderEndpointV1 and appendEncBeginquorumepochLeaderEndpointV1 encode a LeaderEndpoint at version 1.
+func sizeEncBeginquorumepochLeaderEndpointV1(m *beginquorumepoch.LeaderEndpoint) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncBeginquorumepochLeaderEndpointV1(b []byte, m *beginquorumepoch.LeaderEndpoint) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// BeginQuorumEpochRequest at version 1.
+func sizeBeginQuorumEpochRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*beginquorumepoch.BeginQuorumEpochRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.LeaderEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncBeginquorumepochBeginQuorumEpochRequestTopicDataV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LeaderEndpoints))
+		for i := range m.LeaderEndpoints {
+			k, ok := sizeEncBeginquorumepochLeaderEndpointV1(&m.LeaderEndpoints[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendBeginQuorumEpochRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*beginquorumepoch.BeginQuorumEpochRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.LeaderEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.VoterId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncBeginquorumepochBeginQuorumEpochRequestTopicDataV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.LeaderEndpoints))
+		for i := range m.LeaderEndpoints {
+			var ok bool
+			if b, ok = appendEncBeginquorumepochLeaderEndpointV1(b, &m.LeaderEndpoints[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV0 and appendEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV0 encode a BeginQuorumEpochResponsePartitionData at version 0.
+func sizeEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV0(m *beginquorumepoch.BeginQuorumEpochResponsePartitionData) (int, bool) {
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV0(b []byte, m *beginquorumepoch.BeginQuorumEpochResponsePartitionData) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	return b, true
+}
+
+// sizeEncBeginquorumepochBeginQuorumEpochResponseTopicDataV0 and appendEncBeginquorumepochBeginQuorumEpochResponseTopicDataV0 encode a BeginQuorumEpochResponseTopicData at version 0.
+func sizeEncBeginquorumepochBeginQuorumEpochResponseTopicDataV0(m *beginquorumepoch.BeginQuorumEpochResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncBeginquorumepochBeginQuorumEpochResponseTopicDataV0(b []byte, m *beginquorumepoch.BeginQuorumEpochResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// BeginQuorumEpochResponse at version 0.
+func sizeBeginQuorumEpochResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*beginquorumepoch.BeginQuorumEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncBeginquorumepochBeginQuorumEpochResponseTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendBeginQuorumEpochResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*beginquorumepoch.BeginQuorumEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncBeginquorumepochBeginQuorumEpochResponseTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
 // decBeginquorumepochBeginQuorumEpochRequestPartitionDataV0 decodes a BeginQuorumEpochRequestPartitionData at version 0.
 func decBeginquorumepochBeginQuorumEpochRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *beginquorumepoch.BeginQuorumEpochRequestPartitionData) int {
 	{
@@ -1080,6 +1437,9 @@ func decodeBeginQuorumEpochResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointe
 }
 
 func init() {
+	register(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochRequest](), 0, sizeBeginQuorumEpochRequestV0, appendBeginQuorumEpochRequestV0)
+	register(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochRequest](), 1, sizeBeginQuorumEpochRequestV1, appendBeginQuorumEpochRequestV1)
+	register(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochResponse](), 0, sizeBeginQuorumEpochResponseV0, appendBeginQuorumEpochResponseV0)
 	registerDecoder(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochRequest](), 0, decodeBeginQuorumEpochRequestV0)
 	registerDecoder(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochRequest](), 1, decodeBeginQuorumEpochRequestV1)
 	registerDecoder(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochResponse](), 0, decodeBeginQuorumEpochResponseV0)

@@ -34,6 +34,400 @@ func appendBrokerRegistrationResponseV0(b []byte, p unsafe.Pointer) ([]byte, boo
 	return b, true
 }
 
+// sizeEncBrokerregistrationListenerV0 and appendEncBrokerregistrationListenerV0 encode a Listener at version 0.
+func sizeEncBrokerregistrationListenerV0(m *brokerregistration.Listener) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncBrokerregistrationListenerV0(b []byte, m *brokerregistration.Listener) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = wire.AppendInt16(b, int16(m.SecurityProtocol))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncBrokerregistrationFeatureV0 and appendEncBrokerregistrationFeatureV0 encode a Feature at version 0.
+func sizeEncBrokerregistrationFeatureV0(m *brokerregistration.Feature) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	return n, true
+}
+
+func appendEncBrokerregistrationFeatureV0(b []byte, m *brokerregistration.Feature) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt16(b, int16(m.MinSupportedVersion))
+	b = wire.AppendInt16(b, int16(m.MaxSupportedVersion))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// BrokerRegistrationRequest at version 0.
+func sizeBrokerRegistrationRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	if !(len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		!m.IsMigratingZkBroker &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ClusterId)) + len(m.ClusterId)
+	{
+		n += wire.CompactLengthSize(len(m.Listeners))
+		for i := range m.Listeners {
+			k, ok := sizeEncBrokerregistrationListenerV0(&m.Listeners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Features))
+		for i := range m.Features {
+			k, ok := sizeEncBrokerregistrationFeatureV0(&m.Features[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendBrokerRegistrationRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	if !(len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		!m.IsMigratingZkBroker &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendCompactString(b, string(m.ClusterId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.IncarnationId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Listeners))
+		for i := range m.Listeners {
+			var ok bool
+			if b, ok = appendEncBrokerregistrationListenerV0(b, &m.Listeners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Features))
+		for i := range m.Features {
+			var ok bool
+			if b, ok = appendEncBrokerregistrationFeatureV0(b, &m.Features[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// BrokerRegistrationRequest at version 1.
+func sizeBrokerRegistrationRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	if !(len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.UUIDSize + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ClusterId)) + len(m.ClusterId)
+	{
+		n += wire.CompactLengthSize(len(m.Listeners))
+		for i := range m.Listeners {
+			k, ok := sizeEncBrokerregistrationListenerV0(&m.Listeners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Features))
+		for i := range m.Features {
+			k, ok := sizeEncBrokerregistrationFeatureV0(&m.Features[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendBrokerRegistrationRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	if !(len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendCompactString(b, string(m.ClusterId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.IncarnationId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Listeners))
+		for i := range m.Listeners {
+			var ok bool
+			if b, ok = appendEncBrokerregistrationListenerV0(b, &m.Listeners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Features))
+		for i := range m.Features {
+			var ok bool
+			if b, ok = appendEncBrokerregistrationFeatureV0(b, &m.Features[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = wire.AppendBool(b, bool(m.IsMigratingZkBroker))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// BrokerRegistrationRequest at version 2.
+func sizeBrokerRegistrationRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	if !(len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.LogDirs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.UUIDSize + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ClusterId)) + len(m.ClusterId)
+	{
+		n += wire.CompactLengthSize(len(m.Listeners))
+		for i := range m.Listeners {
+			k, ok := sizeEncBrokerregistrationListenerV0(&m.Listeners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Features))
+		for i := range m.Features {
+			k, ok := sizeEncBrokerregistrationFeatureV0(&m.Features[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LogDirs)) + wire.UUIDSize*len(m.LogDirs)
+	}
+	return n, true
+}
+
+func appendBrokerRegistrationRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	if !(len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.LogDirs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendCompactString(b, string(m.ClusterId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.IncarnationId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Listeners))
+		for i := range m.Listeners {
+			var ok bool
+			if b, ok = appendEncBrokerregistrationListenerV0(b, &m.Listeners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Features))
+		for i := range m.Features {
+			var ok bool
+			if b, ok = appendEncBrokerregistrationFeatureV0(b, &m.Features[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = wire.AppendBool(b, bool(m.IsMigratingZkBroker))
+	{
+		b = wire.AppendCompactLength(b, len(m.LogDirs))
+		for i := range m.LogDirs {
+			b = wire.AppendUUID(b, (*[16]byte)(&m.LogDirs[i]))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// BrokerRegistrationRequest at version 3.
+func sizeBrokerRegistrationRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	if !(len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.LogDirs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.UUIDSize + wire.BoolSize + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ClusterId)) + len(m.ClusterId)
+	{
+		n += wire.CompactLengthSize(len(m.Listeners))
+		for i := range m.Listeners {
+			k, ok := sizeEncBrokerregistrationListenerV0(&m.Listeners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Features))
+		for i := range m.Features {
+			k, ok := sizeEncBrokerregistrationFeatureV0(&m.Features[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LogDirs)) + wire.UUIDSize*len(m.LogDirs)
+	}
+	return n, true
+}
+
+func appendBrokerRegistrationRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*brokerregistration.BrokerRegistrationRequest)(p)
+	if !(len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.LogDirs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendCompactString(b, string(m.ClusterId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.IncarnationId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Listeners))
+		for i := range m.Listeners {
+			var ok bool
+			if b, ok = appendEncBrokerregistrationListenerV0(b, &m.Listeners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Features))
+		for i := range m.Features {
+			var ok bool
+			if b, ok = appendEncBrokerregistrationFeatureV0(b, &m.Features[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = wire.AppendBool(b, bool(m.IsMigratingZkBroker))
+	{
+		b = wire.AppendCompactLength(b, len(m.LogDirs))
+		for i := range m.LogDirs {
+			b = wire.AppendUUID(b, (*[16]byte)(&m.LogDirs[i]))
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.PreviousBrokerEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decBrokerregistrationListenerV0 decodes a Listener at version 0.
 func decBrokerregistrationListenerV0(b []byte, off int, a *arena.Arenas, m *brokerregistration.Listener) int {
 	{
@@ -817,6 +1211,11 @@ func decodeBrokerRegistrationResponseV0(b []byte, a *arena.Arenas, p unsafe.Poin
 }
 
 func init() {
+	register(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 0, sizeBrokerRegistrationRequestV0, appendBrokerRegistrationRequestV0)
+	register(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 1, sizeBrokerRegistrationRequestV1, appendBrokerRegistrationRequestV1)
+	register(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 2, sizeBrokerRegistrationRequestV2, appendBrokerRegistrationRequestV2)
+	register(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 3, sizeBrokerRegistrationRequestV3, appendBrokerRegistrationRequestV3)
+	register(reflect.TypeFor[brokerregistration.BrokerRegistrationRequest](), 4, sizeBrokerRegistrationRequestV3, appendBrokerRegistrationRequestV3)
 	register(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 0, sizeBrokerRegistrationResponseV0, appendBrokerRegistrationResponseV0)
 	register(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 1, sizeBrokerRegistrationResponseV0, appendBrokerRegistrationResponseV0)
 	register(reflect.TypeFor[brokerregistration.BrokerRegistrationResponse](), 2, sizeBrokerRegistrationResponseV0, appendBrokerRegistrationResponseV0)

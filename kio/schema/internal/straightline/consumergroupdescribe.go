@@ -12,6 +12,548 @@ import (
 	"unsafe"
 )
 
+// ConsumerGroupDescribeRequest at version 0.
+func sizeConsumerGroupDescribeRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*consumergroupdescribe.ConsumerGroupDescribeRequest)(p)
+	if !(len(m.GroupIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.GroupIds))
+		for _, s := range m.GroupIds {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendConsumerGroupDescribeRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*consumergroupdescribe.ConsumerGroupDescribeRequest)(p)
+	if !(len(m.GroupIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.GroupIds))
+		for _, s := range m.GroupIds {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IncludeAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncConsumergroupdescribeTopicPartitionsV0 and appendEncConsumergroupdescribeTopicPartitionsV0 encode a TopicPartitions at version 0.
+func sizeEncConsumergroupdescribeTopicPartitionsV0(m *consumergroupdescribe.TopicPartitions) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncConsumergroupdescribeTopicPartitionsV0(b []byte, m *consumergroupdescribe.TopicPartitions) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncConsumergroupdescribeAssignmentV0 and appendEncConsumergroupdescribeAssignmentV0 encode a Assignment at version 0.
+func sizeEncConsumergroupdescribeAssignmentV0(m *consumergroupdescribe.Assignment) (int, bool) {
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			k, ok := sizeEncConsumergroupdescribeTopicPartitionsV0(&m.TopicPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncConsumergroupdescribeAssignmentV0(b []byte, m *consumergroupdescribe.Assignment) ([]byte, bool) {
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			var ok bool
+			if b, ok = appendEncConsumergroupdescribeTopicPartitionsV0(b, &m.TopicPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncConsumergroupdescribeMemberV0 and appendEncConsumergroupdescribeMemberV0 encode a Member at version 0.
+func sizeEncConsumergroupdescribeMemberV0(m *consumergroupdescribe.Member) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		(m.SubscribedTopicRegex == nil || len(*m.SubscribedTopicRegex) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.InstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.InstanceId)) + len(*m.InstanceId)
+	}
+	if m.RackId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.RackId)) + len(*m.RackId)
+	}
+	n += wire.CompactLengthSize(len(m.ClientId)) + len(m.ClientId)
+	n += wire.CompactLengthSize(len(m.ClientHost)) + len(m.ClientHost)
+	{
+		n += wire.CompactLengthSize(len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	if m.SubscribedTopicRegex == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.SubscribedTopicRegex)) + len(*m.SubscribedTopicRegex)
+	}
+	if k, ok := sizeEncConsumergroupdescribeAssignmentV0(&m.Assignment); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	if k, ok := sizeEncConsumergroupdescribeAssignmentV0(&m.TargetAssignment); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendEncConsumergroupdescribeMemberV0(b []byte, m *consumergroupdescribe.Member) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		(m.SubscribedTopicRegex == nil || len(*m.SubscribedTopicRegex) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.InstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.InstanceId))
+	}
+	if m.RackId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.RackId))
+	}
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	b = wire.AppendCompactString(b, string(m.ClientId))
+	b = wire.AppendCompactString(b, string(m.ClientHost))
+	{
+		b = wire.AppendCompactLength(b, len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	if m.SubscribedTopicRegex == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.SubscribedTopicRegex))
+	}
+	{
+		var ok bool
+		if b, ok = appendEncConsumergroupdescribeAssignmentV0(b, &m.Assignment); !ok {
+			return b, false
+		}
+	}
+	{
+		var ok bool
+		if b, ok = appendEncConsumergroupdescribeAssignmentV0(b, &m.TargetAssignment); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncConsumergroupdescribeDescribedGroupV0 and appendEncConsumergroupdescribeDescribedGroupV0 encode a DescribedGroup at version 0.
+func sizeEncConsumergroupdescribeDescribedGroupV0(m *consumergroupdescribe.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.AssignorName) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.GroupState)) + len(m.GroupState)
+	n += wire.CompactLengthSize(len(m.AssignorName)) + len(m.AssignorName)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncConsumergroupdescribeMemberV0(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncConsumergroupdescribeDescribedGroupV0(b []byte, m *consumergroupdescribe.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.AssignorName) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.GroupState))
+	b = wire.AppendInt32(b, int32(m.GroupEpoch))
+	b = wire.AppendInt32(b, int32(m.AssignmentEpoch))
+	b = wire.AppendCompactString(b, string(m.AssignorName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncConsumergroupdescribeMemberV0(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.AuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ConsumerGroupDescribeResponse at version 0.
+func sizeConsumerGroupDescribeResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*consumergroupdescribe.ConsumerGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncConsumergroupdescribeDescribedGroupV0(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendConsumerGroupDescribeResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*consumergroupdescribe.ConsumerGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncConsumergroupdescribeDescribedGroupV0(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncConsumergroupdescribeMemberV1 and appendEncConsumergroupdescribeMemberV1 encode a Member at version 1.
+func sizeEncConsumergroupdescribeMemberV1(m *consumergroupdescribe.Member) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		(m.SubscribedTopicRegex == nil || len(*m.SubscribedTopicRegex) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.InstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.InstanceId)) + len(*m.InstanceId)
+	}
+	if m.RackId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.RackId)) + len(*m.RackId)
+	}
+	n += wire.CompactLengthSize(len(m.ClientId)) + len(m.ClientId)
+	n += wire.CompactLengthSize(len(m.ClientHost)) + len(m.ClientHost)
+	{
+		n += wire.CompactLengthSize(len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	if m.SubscribedTopicRegex == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.SubscribedTopicRegex)) + len(*m.SubscribedTopicRegex)
+	}
+	if k, ok := sizeEncConsumergroupdescribeAssignmentV0(&m.Assignment); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	if k, ok := sizeEncConsumergroupdescribeAssignmentV0(&m.TargetAssignment); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendEncConsumergroupdescribeMemberV1(b []byte, m *consumergroupdescribe.Member) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		(m.SubscribedTopicRegex == nil || len(*m.SubscribedTopicRegex) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.InstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.InstanceId))
+	}
+	if m.RackId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.RackId))
+	}
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	b = wire.AppendCompactString(b, string(m.ClientId))
+	b = wire.AppendCompactString(b, string(m.ClientHost))
+	{
+		b = wire.AppendCompactLength(b, len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	if m.SubscribedTopicRegex == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.SubscribedTopicRegex))
+	}
+	{
+		var ok bool
+		if b, ok = appendEncConsumergroupdescribeAssignmentV0(b, &m.Assignment); !ok {
+			return b, false
+		}
+	}
+	{
+		var ok bool
+		if b, ok = appendEncConsumergroupdescribeAssignmentV0(b, &m.TargetAssignment); !ok {
+			return b, false
+		}
+	}
+	b = wire.AppendInt8(b, int8(m.MemberType))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncConsumergroupdescribeDescribedGroupV1 and appendEncConsumergroupdescribeDescribedGroupV1 encode a DescribedGroup at version 1.
+func sizeEncConsumergroupdescribeDescribedGroupV1(m *consumergroupdescribe.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.AssignorName) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.GroupState)) + len(m.GroupState)
+	n += wire.CompactLengthSize(len(m.AssignorName)) + len(m.AssignorName)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncConsumergroupdescribeMemberV1(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncConsumergroupdescribeDescribedGroupV1(b []byte, m *consumergroupdescribe.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.AssignorName) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.GroupState))
+	b = wire.AppendInt32(b, int32(m.GroupEpoch))
+	b = wire.AppendInt32(b, int32(m.AssignmentEpoch))
+	b = wire.AppendCompactString(b, string(m.AssignorName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncConsumergroupdescribeMemberV1(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.AuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ConsumerGroupDescribeResponse at version 1.
+func sizeConsumerGroupDescribeResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*consumergroupdescribe.ConsumerGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncConsumergroupdescribeDescribedGroupV1(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendConsumerGroupDescribeResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*consumergroupdescribe.ConsumerGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncConsumergroupdescribeDescribedGroupV1(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeConsumerGroupDescribeRequestV0 decodes a ConsumerGroupDescribeRequest at version 0.
 func decodeConsumerGroupDescribeRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*consumergroupdescribe.ConsumerGroupDescribeRequest)(p)
@@ -1041,6 +1583,10 @@ func decodeConsumerGroupDescribeResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 }
 
 func init() {
+	register(reflect.TypeFor[consumergroupdescribe.ConsumerGroupDescribeRequest](), 0, sizeConsumerGroupDescribeRequestV0, appendConsumerGroupDescribeRequestV0)
+	register(reflect.TypeFor[consumergroupdescribe.ConsumerGroupDescribeRequest](), 1, sizeConsumerGroupDescribeRequestV0, appendConsumerGroupDescribeRequestV0)
+	register(reflect.TypeFor[consumergroupdescribe.ConsumerGroupDescribeResponse](), 0, sizeConsumerGroupDescribeResponseV0, appendConsumerGroupDescribeResponseV0)
+	register(reflect.TypeFor[consumergroupdescribe.ConsumerGroupDescribeResponse](), 1, sizeConsumerGroupDescribeResponseV1, appendConsumerGroupDescribeResponseV1)
 	registerDecoder(reflect.TypeFor[consumergroupdescribe.ConsumerGroupDescribeRequest](), 0, decodeConsumerGroupDescribeRequestV0)
 	registerDecoder(reflect.TypeFor[consumergroupdescribe.ConsumerGroupDescribeRequest](), 1, decodeConsumerGroupDescribeRequestV0)
 	registerDecoder(reflect.TypeFor[consumergroupdescribe.ConsumerGroupDescribeResponse](), 0, decodeConsumerGroupDescribeResponseV0)

@@ -12,6 +12,379 @@ import (
 	"unsafe"
 )
 
+// sizeEncConsumergroupheartbeatTopicPartitionsV0 and appendEncConsumergroupheartbeatTopicPartitionsV0 encode a TopicPartitions at version 0.
+func sizeEncConsumergroupheartbeatTopicPartitionsV0(m *consumergroupheartbeat.TopicPartitions) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncConsumergroupheartbeatTopicPartitionsV0(b []byte, m *consumergroupheartbeat.TopicPartitions) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ConsumerGroupHeartbeatRequest at version 0.
+func sizeConsumerGroupHeartbeatRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*consumergroupheartbeat.ConsumerGroupHeartbeatRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		(m.SubscribedTopicRegex == nil || *m.SubscribedTopicRegex == "") &&
+		(m.ServerAssignor == nil || len(*m.ServerAssignor) <= wire.MaxStringLength) &&
+		len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.InstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.InstanceId)) + len(*m.InstanceId)
+	}
+	if m.RackId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.RackId)) + len(*m.RackId)
+	}
+	if m.SubscribedTopicNames == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	if m.ServerAssignor == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ServerAssignor)) + len(*m.ServerAssignor)
+	}
+	if m.TopicPartitions == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			k, ok := sizeEncConsumergroupheartbeatTopicPartitionsV0(&m.TopicPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendConsumerGroupHeartbeatRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*consumergroupheartbeat.ConsumerGroupHeartbeatRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		(m.SubscribedTopicRegex == nil || *m.SubscribedTopicRegex == "") &&
+		(m.ServerAssignor == nil || len(*m.ServerAssignor) <= wire.MaxStringLength) &&
+		len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	if m.InstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.InstanceId))
+	}
+	if m.RackId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.RackId))
+	}
+	b = wire.AppendInt32(b, int32(m.RebalanceTimeoutMs))
+	if m.SubscribedTopicNames == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	if m.ServerAssignor == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ServerAssignor))
+	}
+	if m.TopicPartitions == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			var ok bool
+			if b, ok = appendEncConsumergroupheartbeatTopicPartitionsV0(b, &m.TopicPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ConsumerGroupHeartbeatRequest at version 1.
+func sizeConsumerGroupHeartbeatRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*consumergroupheartbeat.ConsumerGroupHeartbeatRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		(m.SubscribedTopicRegex == nil || len(*m.SubscribedTopicRegex) <= wire.MaxStringLength) &&
+		(m.ServerAssignor == nil || len(*m.ServerAssignor) <= wire.MaxStringLength) &&
+		len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.InstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.InstanceId)) + len(*m.InstanceId)
+	}
+	if m.RackId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.RackId)) + len(*m.RackId)
+	}
+	if m.SubscribedTopicNames == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	if m.SubscribedTopicRegex == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.SubscribedTopicRegex)) + len(*m.SubscribedTopicRegex)
+	}
+	if m.ServerAssignor == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ServerAssignor)) + len(*m.ServerAssignor)
+	}
+	if m.TopicPartitions == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			k, ok := sizeEncConsumergroupheartbeatTopicPartitionsV0(&m.TopicPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendConsumerGroupHeartbeatRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*consumergroupheartbeat.ConsumerGroupHeartbeatRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		(m.SubscribedTopicRegex == nil || len(*m.SubscribedTopicRegex) <= wire.MaxStringLength) &&
+		(m.ServerAssignor == nil || len(*m.ServerAssignor) <= wire.MaxStringLength) &&
+		len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	if m.InstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.InstanceId))
+	}
+	if m.RackId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.RackId))
+	}
+	b = wire.AppendInt32(b, int32(m.RebalanceTimeoutMs))
+	if m.SubscribedTopicNames == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	if m.SubscribedTopicRegex == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.SubscribedTopicRegex))
+	}
+	if m.ServerAssignor == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ServerAssignor))
+	}
+	if m.TopicPartitions == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			var ok bool
+			if b, ok = appendEncConsumergroupheartbeatTopicPartitionsV0(b, &m.TopicPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncConsumergroupheartbeatAssignmentV0 and appendEncConsumergroupheartbeatAssignmentV0 encode a Assignment at version 0.
+func sizeEncConsumergroupheartbeatAssignmentV0(m *consumergroupheartbeat.Assignment) (int, bool) {
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			k, ok := sizeEncConsumergroupheartbeatTopicPartitionsV0(&m.TopicPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncConsumergroupheartbeatAssignmentV0(b []byte, m *consumergroupheartbeat.Assignment) ([]byte, bool) {
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			var ok bool
+			if b, ok = appendEncConsumergroupheartbeatTopicPartitionsV0(b, &m.TopicPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ConsumerGroupHeartbeatResponse at version 0.
+func sizeConsumerGroupHeartbeatResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*consumergroupheartbeat.ConsumerGroupHeartbeatResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	if m.MemberId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.MemberId)) + len(*m.MemberId)
+	}
+	n += wire.StructMarkerSize
+	if m.Assignment != nil {
+		if k, ok := sizeEncConsumergroupheartbeatAssignmentV0(m.Assignment); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+func appendConsumerGroupHeartbeatResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*consumergroupheartbeat.ConsumerGroupHeartbeatResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	if m.MemberId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.MemberId))
+	}
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	b = wire.AppendInt32(b, int32(m.HeartbeatIntervalMs))
+	if m.Assignment == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncConsumergroupheartbeatAssignmentV0(b, m.Assignment); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decConsumergroupheartbeatTopicPartitionsV0 decodes a TopicPartitions at version 0.
 func decConsumergroupheartbeatTopicPartitionsV0(b []byte, off int, a *arena.Arenas, m *consumergroupheartbeat.TopicPartitions) int {
 	{
@@ -657,6 +1030,10 @@ func decodeConsumerGroupHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.
 }
 
 func init() {
+	register(reflect.TypeFor[consumergroupheartbeat.ConsumerGroupHeartbeatRequest](), 0, sizeConsumerGroupHeartbeatRequestV0, appendConsumerGroupHeartbeatRequestV0)
+	register(reflect.TypeFor[consumergroupheartbeat.ConsumerGroupHeartbeatRequest](), 1, sizeConsumerGroupHeartbeatRequestV1, appendConsumerGroupHeartbeatRequestV1)
+	register(reflect.TypeFor[consumergroupheartbeat.ConsumerGroupHeartbeatResponse](), 0, sizeConsumerGroupHeartbeatResponseV0, appendConsumerGroupHeartbeatResponseV0)
+	register(reflect.TypeFor[consumergroupheartbeat.ConsumerGroupHeartbeatResponse](), 1, sizeConsumerGroupHeartbeatResponseV0, appendConsumerGroupHeartbeatResponseV0)
 	registerDecoder(reflect.TypeFor[consumergroupheartbeat.ConsumerGroupHeartbeatRequest](), 0, decodeConsumerGroupHeartbeatRequestV0)
 	registerDecoder(reflect.TypeFor[consumergroupheartbeat.ConsumerGroupHeartbeatRequest](), 1, decodeConsumerGroupHeartbeatRequestV1)
 	registerDecoder(reflect.TypeFor[consumergroupheartbeat.ConsumerGroupHeartbeatResponse](), 0, decodeConsumerGroupHeartbeatResponseV0)

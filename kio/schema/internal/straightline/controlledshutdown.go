@@ -57,6 +57,126 @@ func appendControlledShutdownRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool
 	return b, true
 }
 
+// sizeEncControlledshutdownRemainingPartitionV0 and appendEncControlledshutdownRemainingPartitionV0 encode a RemainingPartition at version 0.
+func sizeEncControlledshutdownRemainingPartitionV0(m *controlledshutdown.RemainingPartition) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.TopicName)
+	return n, true
+}
+
+func appendEncControlledshutdownRemainingPartitionV0(b []byte, m *controlledshutdown.RemainingPartition) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	return b, true
+}
+
+// ControlledShutdownResponse at version 0.
+func sizeControlledShutdownResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*controlledshutdown.ControlledShutdownResponse)(p)
+	if !(len(m.RemainingPartitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.RemainingPartitions {
+			k, ok := sizeEncControlledshutdownRemainingPartitionV0(&m.RemainingPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendControlledShutdownResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*controlledshutdown.ControlledShutdownResponse)(p)
+	if !(len(m.RemainingPartitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.RemainingPartitions))
+		for i := range m.RemainingPartitions {
+			var ok bool
+			if b, ok = appendEncControlledshutdownRemainingPartitionV0(b, &m.RemainingPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncControlledshutdownRemainingPartitionV3 and appendEncControlledshutdownRemainingPartitionV3 encode a RemainingPartition at version 3.
+func sizeEncControlledshutdownRemainingPartitionV3(m *controlledshutdown.RemainingPartition) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	return n, true
+}
+
+func appendEncControlledshutdownRemainingPartitionV3(b []byte, m *controlledshutdown.RemainingPartition) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ControlledShutdownResponse at version 3.
+func sizeControlledShutdownResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*controlledshutdown.ControlledShutdownResponse)(p)
+	if !(len(m.RemainingPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.RemainingPartitions))
+		for i := range m.RemainingPartitions {
+			k, ok := sizeEncControlledshutdownRemainingPartitionV3(&m.RemainingPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendControlledShutdownResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*controlledshutdown.ControlledShutdownResponse)(p)
+	if !(len(m.RemainingPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.RemainingPartitions))
+		for i := range m.RemainingPartitions {
+			var ok bool
+			if b, ok = appendEncControlledshutdownRemainingPartitionV3(b, &m.RemainingPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeControlledShutdownRequestV0 decodes a ControlledShutdownRequest at version 0.
 func decodeControlledShutdownRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*controlledshutdown.ControlledShutdownRequest)(p)
@@ -283,6 +403,10 @@ func init() {
 	register(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 1, sizeControlledShutdownRequestV0, appendControlledShutdownRequestV0)
 	register(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 2, sizeControlledShutdownRequestV2, appendControlledShutdownRequestV2)
 	register(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 3, sizeControlledShutdownRequestV3, appendControlledShutdownRequestV3)
+	register(reflect.TypeFor[controlledshutdown.ControlledShutdownResponse](), 0, sizeControlledShutdownResponseV0, appendControlledShutdownResponseV0)
+	register(reflect.TypeFor[controlledshutdown.ControlledShutdownResponse](), 1, sizeControlledShutdownResponseV0, appendControlledShutdownResponseV0)
+	register(reflect.TypeFor[controlledshutdown.ControlledShutdownResponse](), 2, sizeControlledShutdownResponseV0, appendControlledShutdownResponseV0)
+	register(reflect.TypeFor[controlledshutdown.ControlledShutdownResponse](), 3, sizeControlledShutdownResponseV3, appendControlledShutdownResponseV3)
 	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 0, decodeControlledShutdownRequestV0)
 	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 1, decodeControlledShutdownRequestV0)
 	registerDecoder(reflect.TypeFor[controlledshutdown.ControlledShutdownRequest](), 2, decodeControlledShutdownRequestV2)

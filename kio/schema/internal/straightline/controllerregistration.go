@@ -45,6 +45,120 @@ func appendControllerRegistrationResponseV0(b []byte, p unsafe.Pointer) ([]byte,
 	return b, true
 }
 
+// sizeEncControllerregistrationListenerV0 and appendEncControllerregistrationListenerV0 encode a Listener at version 0.
+func sizeEncControllerregistrationListenerV0(m *controllerregistration.Listener) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncControllerregistrationListenerV0(b []byte, m *controllerregistration.Listener) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = wire.AppendInt16(b, int16(m.SecurityProtocol))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncControllerregistrationFeatureV0 and appendEncControllerregistrationFeatureV0 encode a Feature at version 0.
+func sizeEncControllerregistrationFeatureV0(m *controllerregistration.Feature) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	return n, true
+}
+
+func appendEncControllerregistrationFeatureV0(b []byte, m *controllerregistration.Feature) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt16(b, int16(m.MinSupportedVersion))
+	b = wire.AppendInt16(b, int16(m.MaxSupportedVersion))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ControllerRegistrationRequest at version 0.
+func sizeControllerRegistrationRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*controllerregistration.ControllerRegistrationRequest)(p)
+	if !(len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.UUIDSize + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Listeners))
+		for i := range m.Listeners {
+			k, ok := sizeEncControllerregistrationListenerV0(&m.Listeners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Features))
+		for i := range m.Features {
+			k, ok := sizeEncControllerregistrationFeatureV0(&m.Features[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendControllerRegistrationRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*controllerregistration.ControllerRegistrationRequest)(p)
+	if !(len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.Features) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.IncarnationId))
+	b = wire.AppendBool(b, bool(m.ZkMigrationReady))
+	{
+		b = wire.AppendCompactLength(b, len(m.Listeners))
+		for i := range m.Listeners {
+			var ok bool
+			if b, ok = appendEncControllerregistrationListenerV0(b, &m.Listeners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Features))
+		for i := range m.Features {
+			var ok bool
+			if b, ok = appendEncControllerregistrationFeatureV0(b, &m.Features[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decControllerregistrationListenerV0 decodes a Listener at version 0.
 func decControllerregistrationListenerV0(b []byte, off int, a *arena.Arenas, m *controllerregistration.Listener) int {
 	{
@@ -285,6 +399,7 @@ func decodeControllerRegistrationResponseV0(b []byte, a *arena.Arenas, p unsafe.
 }
 
 func init() {
+	register(reflect.TypeFor[controllerregistration.ControllerRegistrationRequest](), 0, sizeControllerRegistrationRequestV0, appendControllerRegistrationRequestV0)
 	register(reflect.TypeFor[controllerregistration.ControllerRegistrationResponse](), 0, sizeControllerRegistrationResponseV0, appendControllerRegistrationResponseV0)
 	registerDecoder(reflect.TypeFor[controllerregistration.ControllerRegistrationRequest](), 0, decodeControllerRegistrationRequestV0)
 	registerDecoder(reflect.TypeFor[controllerregistration.ControllerRegistrationResponse](), 0, decodeControllerRegistrationResponseV0)

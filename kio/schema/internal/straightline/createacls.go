@@ -11,6 +11,350 @@ import (
 	"unsafe"
 )
 
+// sizeEncCreateaclsAclCreationV0 and appendEncCreateaclsAclCreationV0 encode a AclCreation at version 0.
+func sizeEncCreateaclsAclCreationV0(m *createacls.AclCreation) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		(m.ResourcePatternType == 0 || m.ResourcePatternType == 3) &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size + wire.Int8Size
+	n += wire.StringLengthSize + len(m.ResourceName)
+	n += wire.StringLengthSize + len(m.Principal)
+	n += wire.StringLengthSize + len(m.Host)
+	return n, true
+}
+
+func appendEncCreateaclsAclCreationV0(b []byte, m *createacls.AclCreation) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		(m.ResourcePatternType == 0 || m.ResourcePatternType == 3) &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	b = wire.AppendString(b, string(m.Principal))
+	b = wire.AppendString(b, string(m.Host))
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	return b, true
+}
+
+// CreateAclsRequest at version 0.
+func sizeCreateAclsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*createacls.CreateAclsRequest)(p)
+	if !(len(m.Creations) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Creations {
+			k, ok := sizeEncCreateaclsAclCreationV0(&m.Creations[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateAclsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createacls.CreateAclsRequest)(p)
+	if !(len(m.Creations) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Creations))
+		for i := range m.Creations {
+			var ok bool
+			if b, ok = appendEncCreateaclsAclCreationV0(b, &m.Creations[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncCreateaclsAclCreationV1 and appendEncCreateaclsAclCreationV1 encode a AclCreation at version 1.
+func sizeEncCreateaclsAclCreationV1(m *createacls.AclCreation) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size + wire.Int8Size + wire.Int8Size
+	n += wire.StringLengthSize + len(m.ResourceName)
+	n += wire.StringLengthSize + len(m.Principal)
+	n += wire.StringLengthSize + len(m.Host)
+	return n, true
+}
+
+func appendEncCreateaclsAclCreationV1(b []byte, m *createacls.AclCreation) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	b = wire.AppendInt8(b, int8(m.ResourcePatternType))
+	b = wire.AppendString(b, string(m.Principal))
+	b = wire.AppendString(b, string(m.Host))
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	return b, true
+}
+
+// CreateAclsRequest at version 1.
+func sizeCreateAclsRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*createacls.CreateAclsRequest)(p)
+	if !(len(m.Creations) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Creations {
+			k, ok := sizeEncCreateaclsAclCreationV1(&m.Creations[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateAclsRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createacls.CreateAclsRequest)(p)
+	if !(len(m.Creations) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Creations))
+		for i := range m.Creations {
+			var ok bool
+			if b, ok = appendEncCreateaclsAclCreationV1(b, &m.Creations[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncCreateaclsAclCreationV2 and appendEncCreateaclsAclCreationV2 encode a AclCreation at version 2.
+func sizeEncCreateaclsAclCreationV2(m *createacls.AclCreation) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size + wire.Int8Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	n += wire.CompactLengthSize(len(m.Principal)) + len(m.Principal)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncCreateaclsAclCreationV2(b []byte, m *createacls.AclCreation) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	b = wire.AppendInt8(b, int8(m.ResourcePatternType))
+	b = wire.AppendCompactString(b, string(m.Principal))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// CreateAclsRequest at version 2.
+func sizeCreateAclsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*createacls.CreateAclsRequest)(p)
+	if !(len(m.Creations) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Creations))
+		for i := range m.Creations {
+			k, ok := sizeEncCreateaclsAclCreationV2(&m.Creations[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateAclsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createacls.CreateAclsRequest)(p)
+	if !(len(m.Creations) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Creations))
+		for i := range m.Creations {
+			var ok bool
+			if b, ok = appendEncCreateaclsAclCreationV2(b, &m.Creations[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncCreateaclsAclCreationResultV0 and appendEncCreateaclsAclCreationResultV0 encode a AclCreationResult at version 0.
+func sizeEncCreateaclsAclCreationResultV0(m *createacls.AclCreationResult) (int, bool) {
+	if !(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncCreateaclsAclCreationResultV0(b []byte, m *createacls.AclCreationResult) ([]byte, bool) {
+	if !(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	return b, true
+}
+
+// CreateAclsResponse at version 0.
+func sizeCreateAclsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*createacls.CreateAclsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Results {
+			k, ok := sizeEncCreateaclsAclCreationResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateAclsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createacls.CreateAclsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncCreateaclsAclCreationResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncCreateaclsAclCreationResultV2 and appendEncCreateaclsAclCreationResultV2 encode a AclCreationResult at version 2.
+func sizeEncCreateaclsAclCreationResultV2(m *createacls.AclCreationResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncCreateaclsAclCreationResultV2(b []byte, m *createacls.AclCreationResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// CreateAclsResponse at version 2.
+func sizeCreateAclsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*createacls.CreateAclsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncCreateaclsAclCreationResultV2(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateAclsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createacls.CreateAclsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncCreateaclsAclCreationResultV2(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decCreateaclsAclCreationV0 decodes a AclCreation at version 0.
 func decCreateaclsAclCreationV0(b []byte, off int, a *arena.Arenas, m *createacls.AclCreation) int {
 	m.ResourcePatternType = 3
@@ -536,6 +880,14 @@ func decodeCreateAclsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 }
 
 func init() {
+	register(reflect.TypeFor[createacls.CreateAclsRequest](), 0, sizeCreateAclsRequestV0, appendCreateAclsRequestV0)
+	register(reflect.TypeFor[createacls.CreateAclsRequest](), 1, sizeCreateAclsRequestV1, appendCreateAclsRequestV1)
+	register(reflect.TypeFor[createacls.CreateAclsRequest](), 2, sizeCreateAclsRequestV2, appendCreateAclsRequestV2)
+	register(reflect.TypeFor[createacls.CreateAclsRequest](), 3, sizeCreateAclsRequestV2, appendCreateAclsRequestV2)
+	register(reflect.TypeFor[createacls.CreateAclsResponse](), 0, sizeCreateAclsResponseV0, appendCreateAclsResponseV0)
+	register(reflect.TypeFor[createacls.CreateAclsResponse](), 1, sizeCreateAclsResponseV0, appendCreateAclsResponseV0)
+	register(reflect.TypeFor[createacls.CreateAclsResponse](), 2, sizeCreateAclsResponseV2, appendCreateAclsResponseV2)
+	register(reflect.TypeFor[createacls.CreateAclsResponse](), 3, sizeCreateAclsResponseV2, appendCreateAclsResponseV2)
 	registerDecoder(reflect.TypeFor[createacls.CreateAclsRequest](), 0, decodeCreateAclsRequestV0)
 	registerDecoder(reflect.TypeFor[createacls.CreateAclsRequest](), 1, decodeCreateAclsRequestV1)
 	registerDecoder(reflect.TypeFor[createacls.CreateAclsRequest](), 2, decodeCreateAclsRequestV2)

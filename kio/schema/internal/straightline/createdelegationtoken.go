@@ -144,6 +144,205 @@ func appendCreateDelegationTokenResponseV3(b []byte, p unsafe.Pointer) ([]byte, 
 	return b, true
 }
 
+// sizeEncCreatedelegationtokenCreatableRenewersV0 and appendEncCreatedelegationtokenCreatableRenewersV0 encode a CreatableRenewers at version 0.
+func sizeEncCreatedelegationtokenCreatableRenewersV0(m *createdelegationtoken.CreatableRenewers) (int, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.PrincipalType)
+	n += wire.StringLengthSize + len(m.PrincipalName)
+	return n, true
+}
+
+func appendEncCreatedelegationtokenCreatableRenewersV0(b []byte, m *createdelegationtoken.CreatableRenewers) ([]byte, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.PrincipalType))
+	b = wire.AppendString(b, string(m.PrincipalName))
+	return b, true
+}
+
+// CreateDelegationTokenRequest at version 0.
+func sizeCreateDelegationTokenRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*createdelegationtoken.CreateDelegationTokenRequest)(p)
+	if !((m.OwnerPrincipalType == nil || *m.OwnerPrincipalType == "") &&
+		(m.OwnerPrincipalName == nil || *m.OwnerPrincipalName == "") &&
+		len(m.Renewers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int64Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Renewers {
+			k, ok := sizeEncCreatedelegationtokenCreatableRenewersV0(&m.Renewers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateDelegationTokenRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createdelegationtoken.CreateDelegationTokenRequest)(p)
+	if !((m.OwnerPrincipalType == nil || *m.OwnerPrincipalType == "") &&
+		(m.OwnerPrincipalName == nil || *m.OwnerPrincipalName == "") &&
+		len(m.Renewers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Renewers))
+		for i := range m.Renewers {
+			var ok bool
+			if b, ok = appendEncCreatedelegationtokenCreatableRenewersV0(b, &m.Renewers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.MaxLifetimeMs))
+	return b, true
+}
+
+// sizeEncCreatedelegationtokenCreatableRenewersV2 and appendEncCreatedelegationtokenCreatableRenewersV2 encode a CreatableRenewers at version 2.
+func sizeEncCreatedelegationtokenCreatableRenewersV2(m *createdelegationtoken.CreatableRenewers) (int, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.PrincipalType)) + len(m.PrincipalType)
+	n += wire.CompactLengthSize(len(m.PrincipalName)) + len(m.PrincipalName)
+	return n, true
+}
+
+func appendEncCreatedelegationtokenCreatableRenewersV2(b []byte, m *createdelegationtoken.CreatableRenewers) ([]byte, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.PrincipalType))
+	b = wire.AppendCompactString(b, string(m.PrincipalName))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// CreateDelegationTokenRequest at version 2.
+func sizeCreateDelegationTokenRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*createdelegationtoken.CreateDelegationTokenRequest)(p)
+	if !((m.OwnerPrincipalType == nil || *m.OwnerPrincipalType == "") &&
+		(m.OwnerPrincipalName == nil || *m.OwnerPrincipalName == "") &&
+		len(m.Renewers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Renewers))
+		for i := range m.Renewers {
+			k, ok := sizeEncCreatedelegationtokenCreatableRenewersV2(&m.Renewers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateDelegationTokenRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createdelegationtoken.CreateDelegationTokenRequest)(p)
+	if !((m.OwnerPrincipalType == nil || *m.OwnerPrincipalType == "") &&
+		(m.OwnerPrincipalName == nil || *m.OwnerPrincipalName == "") &&
+		len(m.Renewers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Renewers))
+		for i := range m.Renewers {
+			var ok bool
+			if b, ok = appendEncCreatedelegationtokenCreatableRenewersV2(b, &m.Renewers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.MaxLifetimeMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// CreateDelegationTokenRequest at version 3.
+func sizeCreateDelegationTokenRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*createdelegationtoken.CreateDelegationTokenRequest)(p)
+	if !((m.OwnerPrincipalType == nil || len(*m.OwnerPrincipalType) <= wire.MaxStringLength) &&
+		(m.OwnerPrincipalName == nil || len(*m.OwnerPrincipalName) <= wire.MaxStringLength) &&
+		len(m.Renewers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.EmptyTaggedFieldsSize
+	if m.OwnerPrincipalType == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.OwnerPrincipalType)) + len(*m.OwnerPrincipalType)
+	}
+	if m.OwnerPrincipalName == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.OwnerPrincipalName)) + len(*m.OwnerPrincipalName)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Renewers))
+		for i := range m.Renewers {
+			k, ok := sizeEncCreatedelegationtokenCreatableRenewersV2(&m.Renewers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateDelegationTokenRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createdelegationtoken.CreateDelegationTokenRequest)(p)
+	if !((m.OwnerPrincipalType == nil || len(*m.OwnerPrincipalType) <= wire.MaxStringLength) &&
+		(m.OwnerPrincipalName == nil || len(*m.OwnerPrincipalName) <= wire.MaxStringLength) &&
+		len(m.Renewers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.OwnerPrincipalType == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.OwnerPrincipalType))
+	}
+	if m.OwnerPrincipalName == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.OwnerPrincipalName))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Renewers))
+		for i := range m.Renewers {
+			var ok bool
+			if b, ok = appendEncCreatedelegationtokenCreatableRenewersV2(b, &m.Renewers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.MaxLifetimeMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decCreatedelegationtokenCreatableRenewersV0 decodes a CreatableRenewers at version 0.
 func decCreatedelegationtokenCreatableRenewersV0(b []byte, off int, a *arena.Arenas, m *createdelegationtoken.CreatableRenewers) int {
 	{
@@ -815,6 +1014,10 @@ func decodeCreateDelegationTokenResponseV3(b []byte, a *arena.Arenas, p unsafe.P
 }
 
 func init() {
+	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenRequest](), 0, sizeCreateDelegationTokenRequestV0, appendCreateDelegationTokenRequestV0)
+	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenRequest](), 1, sizeCreateDelegationTokenRequestV0, appendCreateDelegationTokenRequestV0)
+	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenRequest](), 2, sizeCreateDelegationTokenRequestV2, appendCreateDelegationTokenRequestV2)
+	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenRequest](), 3, sizeCreateDelegationTokenRequestV3, appendCreateDelegationTokenRequestV3)
 	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 0, sizeCreateDelegationTokenResponseV0, appendCreateDelegationTokenResponseV0)
 	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 1, sizeCreateDelegationTokenResponseV0, appendCreateDelegationTokenResponseV0)
 	register(reflect.TypeFor[createdelegationtoken.CreateDelegationTokenResponse](), 2, sizeCreateDelegationTokenResponseV2, appendCreateDelegationTokenResponseV2)

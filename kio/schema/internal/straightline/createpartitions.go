@@ -11,6 +11,375 @@ import (
 	"unsafe"
 )
 
+// sizeEncCreatepartitionsCreatePartitionsAssignmentV0 and appendEncCreatepartitionsCreatePartitionsAssignmentV0 encode a CreatePartitionsAssignment at version 0.
+func sizeEncCreatepartitionsCreatePartitionsAssignmentV0(m *createpartitions.CreatePartitionsAssignment) (int, bool) {
+	if !(len(m.BrokerIds) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.BrokerIds)
+	}
+	return n, true
+}
+
+func appendEncCreatepartitionsCreatePartitionsAssignmentV0(b []byte, m *createpartitions.CreatePartitionsAssignment) ([]byte, bool) {
+	if !(len(m.BrokerIds) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.BrokerIds))
+		for _, v := range m.BrokerIds {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncCreatepartitionsCreatePartitionsTopicV0 and appendEncCreatepartitionsCreatePartitionsTopicV0 encode a CreatePartitionsTopic at version 0.
+func sizeEncCreatepartitionsCreatePartitionsTopicV0(m *createpartitions.CreatePartitionsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Assignments) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.Name)
+	if m.Assignments == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.Assignments {
+			k, ok := sizeEncCreatepartitionsCreatePartitionsAssignmentV0(&m.Assignments[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncCreatepartitionsCreatePartitionsTopicV0(b []byte, m *createpartitions.CreatePartitionsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Assignments) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	b = wire.AppendInt32(b, int32(m.Count))
+	if m.Assignments == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.Assignments))
+		for i := range m.Assignments {
+			var ok bool
+			if b, ok = appendEncCreatepartitionsCreatePartitionsAssignmentV0(b, &m.Assignments[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// CreatePartitionsRequest at version 0.
+func sizeCreatePartitionsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*createpartitions.CreatePartitionsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncCreatepartitionsCreatePartitionsTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreatePartitionsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createpartitions.CreatePartitionsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatepartitionsCreatePartitionsTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	return b, true
+}
+
+// sizeEncCreatepartitionsCreatePartitionsAssignmentV2 and appendEncCreatepartitionsCreatePartitionsAssignmentV2 encode a CreatePartitionsAssignment at version 2.
+func sizeEncCreatepartitionsCreatePartitionsAssignmentV2(m *createpartitions.CreatePartitionsAssignment) (int, bool) {
+	if !(len(m.BrokerIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.BrokerIds)) + wire.Int32Size*len(m.BrokerIds)
+	}
+	return n, true
+}
+
+func appendEncCreatepartitionsCreatePartitionsAssignmentV2(b []byte, m *createpartitions.CreatePartitionsAssignment) ([]byte, bool) {
+	if !(len(m.BrokerIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.BrokerIds))
+		for _, v := range m.BrokerIds {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncCreatepartitionsCreatePartitionsTopicV2 and appendEncCreatepartitionsCreatePartitionsTopicV2 encode a CreatePartitionsTopic at version 2.
+func sizeEncCreatepartitionsCreatePartitionsTopicV2(m *createpartitions.CreatePartitionsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.Assignments == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Assignments))
+		for i := range m.Assignments {
+			k, ok := sizeEncCreatepartitionsCreatePartitionsAssignmentV2(&m.Assignments[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncCreatepartitionsCreatePartitionsTopicV2(b []byte, m *createpartitions.CreatePartitionsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt32(b, int32(m.Count))
+	if m.Assignments == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Assignments))
+		for i := range m.Assignments {
+			var ok bool
+			if b, ok = appendEncCreatepartitionsCreatePartitionsAssignmentV2(b, &m.Assignments[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// CreatePartitionsRequest at version 2.
+func sizeCreatePartitionsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*createpartitions.CreatePartitionsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncCreatepartitionsCreatePartitionsTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreatePartitionsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createpartitions.CreatePartitionsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatepartitionsCreatePartitionsTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncCreatepartitionsCreatePartitionsTopicResultV0 and appendEncCreatepartitionsCreatePartitionsTopicResultV0 encode a CreatePartitionsTopicResult at version 0.
+func sizeEncCreatepartitionsCreatePartitionsTopicResultV0(m *createpartitions.CreatePartitionsTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	n += wire.StringLengthSize + len(m.Name)
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncCreatepartitionsCreatePartitionsTopicResultV0(b []byte, m *createpartitions.CreatePartitionsTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	return b, true
+}
+
+// CreatePartitionsResponse at version 0.
+func sizeCreatePartitionsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*createpartitions.CreatePartitionsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Results {
+			k, ok := sizeEncCreatepartitionsCreatePartitionsTopicResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreatePartitionsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createpartitions.CreatePartitionsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncCreatepartitionsCreatePartitionsTopicResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncCreatepartitionsCreatePartitionsTopicResultV2 and appendEncCreatepartitionsCreatePartitionsTopicResultV2 encode a CreatePartitionsTopicResult at version 2.
+func sizeEncCreatepartitionsCreatePartitionsTopicResultV2(m *createpartitions.CreatePartitionsTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncCreatepartitionsCreatePartitionsTopicResultV2(b []byte, m *createpartitions.CreatePartitionsTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// CreatePartitionsResponse at version 2.
+func sizeCreatePartitionsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*createpartitions.CreatePartitionsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncCreatepartitionsCreatePartitionsTopicResultV2(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreatePartitionsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createpartitions.CreatePartitionsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncCreatepartitionsCreatePartitionsTopicResultV2(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decCreatepartitionsCreatePartitionsAssignmentV0 decodes a CreatePartitionsAssignment at version 0.
 func decCreatepartitionsCreatePartitionsAssignmentV0(b []byte, off int, a *arena.Arenas, m *createpartitions.CreatePartitionsAssignment) int {
 	{
@@ -730,6 +1099,14 @@ func decodeCreatePartitionsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 }
 
 func init() {
+	register(reflect.TypeFor[createpartitions.CreatePartitionsRequest](), 0, sizeCreatePartitionsRequestV0, appendCreatePartitionsRequestV0)
+	register(reflect.TypeFor[createpartitions.CreatePartitionsRequest](), 1, sizeCreatePartitionsRequestV0, appendCreatePartitionsRequestV0)
+	register(reflect.TypeFor[createpartitions.CreatePartitionsRequest](), 2, sizeCreatePartitionsRequestV2, appendCreatePartitionsRequestV2)
+	register(reflect.TypeFor[createpartitions.CreatePartitionsRequest](), 3, sizeCreatePartitionsRequestV2, appendCreatePartitionsRequestV2)
+	register(reflect.TypeFor[createpartitions.CreatePartitionsResponse](), 0, sizeCreatePartitionsResponseV0, appendCreatePartitionsResponseV0)
+	register(reflect.TypeFor[createpartitions.CreatePartitionsResponse](), 1, sizeCreatePartitionsResponseV0, appendCreatePartitionsResponseV0)
+	register(reflect.TypeFor[createpartitions.CreatePartitionsResponse](), 2, sizeCreatePartitionsResponseV2, appendCreatePartitionsResponseV2)
+	register(reflect.TypeFor[createpartitions.CreatePartitionsResponse](), 3, sizeCreatePartitionsResponseV2, appendCreatePartitionsResponseV2)
 	registerDecoder(reflect.TypeFor[createpartitions.CreatePartitionsRequest](), 0, decodeCreatePartitionsRequestV0)
 	registerDecoder(reflect.TypeFor[createpartitions.CreatePartitionsRequest](), 1, decodeCreatePartitionsRequestV0)
 	registerDecoder(reflect.TypeFor[createpartitions.CreatePartitionsRequest](), 2, decodeCreatePartitionsRequestV2)

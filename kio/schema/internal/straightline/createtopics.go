@@ -12,6 +12,534 @@ import (
 	"unsafe"
 )
 
+// sizeEncCreatetopicsCreatableReplicaAssignmentV0 and appendEncCreatetopicsCreatableReplicaAssignmentV0 encode a CreatableReplicaAssignment at version 0.
+func sizeEncCreatetopicsCreatableReplicaAssignmentV0(m *createtopics.CreatableReplicaAssignment) (int, bool) {
+	if !(len(m.BrokerIds) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.BrokerIds)
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableReplicaAssignmentV0(b []byte, m *createtopics.CreatableReplicaAssignment) ([]byte, bool) {
+	if !(len(m.BrokerIds) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	{
+		b = wire.AppendArrayLength(b, len(m.BrokerIds))
+		for _, v := range m.BrokerIds {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncCreatetopicsCreatableTopicConfigV0 and appendEncCreatetopicsCreatableTopicConfigV0 encode a CreatableTopicConfig at version 0.
+func sizeEncCreatetopicsCreatableTopicConfigV0(m *createtopics.CreatableTopicConfig) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	if m.Value == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableTopicConfigV0(b []byte, m *createtopics.CreatableTopicConfig) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Value))
+	}
+	return b, true
+}
+
+// sizeEncCreatetopicsCreatableTopicV0 and appendEncCreatetopicsCreatableTopicV0 encode a CreatableTopic at version 0.
+func sizeEncCreatetopicsCreatableTopicV0(m *createtopics.CreatableTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Assignments {
+			k, ok := sizeEncCreatetopicsCreatableReplicaAssignmentV0(&m.Assignments[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Configs {
+			k, ok := sizeEncCreatetopicsCreatableTopicConfigV0(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableTopicV0(b []byte, m *createtopics.CreatableTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	b = wire.AppendInt32(b, int32(m.NumPartitions))
+	b = wire.AppendInt16(b, int16(m.ReplicationFactor))
+	{
+		b = wire.AppendArrayLength(b, len(m.Assignments))
+		for i := range m.Assignments {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableReplicaAssignmentV0(b, &m.Assignments[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicConfigV0(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// CreateTopicsRequest at version 0.
+func sizeCreateTopicsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*createtopics.CreateTopicsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.ValidateOnly) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncCreatetopicsCreatableTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateTopicsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createtopics.CreateTopicsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.ValidateOnly) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	return b, true
+}
+
+// CreateTopicsRequest at version 1.
+func sizeCreateTopicsRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*createtopics.CreateTopicsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncCreatetopicsCreatableTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateTopicsRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createtopics.CreateTopicsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	return b, true
+}
+
+// sizeEncCreatetopicsCreatableReplicaAssignmentV5 and appendEncCreatetopicsCreatableReplicaAssignmentV5 encode a CreatableReplicaAssignment at version 5.
+func sizeEncCreatetopicsCreatableReplicaAssignmentV5(m *createtopics.CreatableReplicaAssignment) (int, bool) {
+	if !(len(m.BrokerIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.BrokerIds)) + wire.Int32Size*len(m.BrokerIds)
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableReplicaAssignmentV5(b []byte, m *createtopics.CreatableReplicaAssignment) ([]byte, bool) {
+	if !(len(m.BrokerIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	{
+		b = wire.AppendCompactLength(b, len(m.BrokerIds))
+		for _, v := range m.BrokerIds {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncCreatetopicsCreatableTopicConfigV5 and appendEncCreatetopicsCreatableTopicConfigV5 encode a CreatableTopicConfig at version 5.
+func sizeEncCreatetopicsCreatableTopicConfigV5(m *createtopics.CreatableTopicConfig) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.Value == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Value)) + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableTopicConfigV5(b []byte, m *createtopics.CreatableTopicConfig) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Value))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncCreatetopicsCreatableTopicV5 and appendEncCreatetopicsCreatableTopicV5 encode a CreatableTopic at version 5.
+func sizeEncCreatetopicsCreatableTopicV5(m *createtopics.CreatableTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Assignments))
+		for i := range m.Assignments {
+			k, ok := sizeEncCreatetopicsCreatableReplicaAssignmentV5(&m.Assignments[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Configs))
+		for i := range m.Configs {
+			k, ok := sizeEncCreatetopicsCreatableTopicConfigV5(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableTopicV5(b []byte, m *createtopics.CreatableTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt32(b, int32(m.NumPartitions))
+	b = wire.AppendInt16(b, int16(m.ReplicationFactor))
+	{
+		b = wire.AppendCompactLength(b, len(m.Assignments))
+		for i := range m.Assignments {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableReplicaAssignmentV5(b, &m.Assignments[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicConfigV5(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// CreateTopicsRequest at version 5.
+func sizeCreateTopicsRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*createtopics.CreateTopicsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncCreatetopicsCreatableTopicV5(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateTopicsRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createtopics.CreateTopicsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicV5(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncCreatetopicsCreatableTopicResultV0 and appendEncCreatetopicsCreatableTopicResultV0 encode a CreatableTopicResult at version 0.
+func sizeEncCreatetopicsCreatableTopicResultV0(m *createtopics.CreatableTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	n += wire.StringLengthSize + len(m.Name)
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableTopicResultV0(b []byte, m *createtopics.CreatableTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// CreateTopicsResponse at version 0.
+func sizeCreateTopicsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncCreatetopicsCreatableTopicResultV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateTopicsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicResultV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncCreatetopicsCreatableTopicResultV1 and appendEncCreatetopicsCreatableTopicResultV1 encode a CreatableTopicResult at version 1.
+func sizeEncCreatetopicsCreatableTopicResultV1(m *createtopics.CreatableTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	n += wire.StringLengthSize + len(m.Name)
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableTopicResultV1(b []byte, m *createtopics.CreatableTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	return b, true
+}
+
+// CreateTopicsResponse at version 1.
+func sizeCreateTopicsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncCreatetopicsCreatableTopicResultV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateTopicsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicResultV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// CreateTopicsResponse at version 2.
+func sizeCreateTopicsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncCreatetopicsCreatableTopicResultV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateTopicsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicResultV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
 // decCreatetopicsCreatableReplicaAssignmentV0 decodes a CreatableReplicaAssignment at version 0.
 func decCreatetopicsCreatableReplicaAssignmentV0(b []byte, off int, a *arena.Arenas, m *createtopics.CreatableReplicaAssignment) int {
 	{
@@ -1461,6 +1989,19 @@ func decodeCreateTopicsResponseV7(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 }
 
 func init() {
+	register(reflect.TypeFor[createtopics.CreateTopicsRequest](), 0, sizeCreateTopicsRequestV0, appendCreateTopicsRequestV0)
+	register(reflect.TypeFor[createtopics.CreateTopicsRequest](), 1, sizeCreateTopicsRequestV1, appendCreateTopicsRequestV1)
+	register(reflect.TypeFor[createtopics.CreateTopicsRequest](), 2, sizeCreateTopicsRequestV1, appendCreateTopicsRequestV1)
+	register(reflect.TypeFor[createtopics.CreateTopicsRequest](), 3, sizeCreateTopicsRequestV1, appendCreateTopicsRequestV1)
+	register(reflect.TypeFor[createtopics.CreateTopicsRequest](), 4, sizeCreateTopicsRequestV1, appendCreateTopicsRequestV1)
+	register(reflect.TypeFor[createtopics.CreateTopicsRequest](), 5, sizeCreateTopicsRequestV5, appendCreateTopicsRequestV5)
+	register(reflect.TypeFor[createtopics.CreateTopicsRequest](), 6, sizeCreateTopicsRequestV5, appendCreateTopicsRequestV5)
+	register(reflect.TypeFor[createtopics.CreateTopicsRequest](), 7, sizeCreateTopicsRequestV5, appendCreateTopicsRequestV5)
+	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 0, sizeCreateTopicsResponseV0, appendCreateTopicsResponseV0)
+	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 1, sizeCreateTopicsResponseV1, appendCreateTopicsResponseV1)
+	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 2, sizeCreateTopicsResponseV2, appendCreateTopicsResponseV2)
+	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 3, sizeCreateTopicsResponseV2, appendCreateTopicsResponseV2)
+	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 4, sizeCreateTopicsResponseV2, appendCreateTopicsResponseV2)
 	registerDecoder(reflect.TypeFor[createtopics.CreateTopicsRequest](), 0, decodeCreateTopicsRequestV0)
 	registerDecoder(reflect.TypeFor[createtopics.CreateTopicsRequest](), 1, decodeCreateTopicsRequestV1)
 	registerDecoder(reflect.TypeFor[createtopics.CreateTopicsRequest](), 2, decodeCreateTopicsRequestV1)

@@ -11,6 +11,683 @@ import (
 	"unsafe"
 )
 
+// sizeEncDeleteaclsDeleteAclsFilterV0 and appendEncDeleteaclsDeleteAclsFilterV0 encode a DeleteAclsFilter at version 0.
+func sizeEncDeleteaclsDeleteAclsFilterV0(m *deleteacls.DeleteAclsFilter) (int, bool) {
+	if !((m.ResourceNameFilter == nil || len(*m.ResourceNameFilter) <= wire.MaxStringLength) &&
+		(m.PatternTypeFilter == 0 || m.PatternTypeFilter == 3) &&
+		(m.PrincipalFilter == nil || len(*m.PrincipalFilter) <= wire.MaxStringLength) &&
+		(m.HostFilter == nil || len(*m.HostFilter) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size + wire.Int8Size
+	if m.ResourceNameFilter == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ResourceNameFilter)
+	}
+	if m.PrincipalFilter == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.PrincipalFilter)
+	}
+	if m.HostFilter == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.HostFilter)
+	}
+	return n, true
+}
+
+func appendEncDeleteaclsDeleteAclsFilterV0(b []byte, m *deleteacls.DeleteAclsFilter) ([]byte, bool) {
+	if !((m.ResourceNameFilter == nil || len(*m.ResourceNameFilter) <= wire.MaxStringLength) &&
+		(m.PatternTypeFilter == 0 || m.PatternTypeFilter == 3) &&
+		(m.PrincipalFilter == nil || len(*m.PrincipalFilter) <= wire.MaxStringLength) &&
+		(m.HostFilter == nil || len(*m.HostFilter) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceTypeFilter))
+	if m.ResourceNameFilter == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ResourceNameFilter))
+	}
+	if m.PrincipalFilter == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.PrincipalFilter))
+	}
+	if m.HostFilter == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.HostFilter))
+	}
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	return b, true
+}
+
+// DeleteAclsRequest at version 0.
+func sizeDeleteAclsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*deleteacls.DeleteAclsRequest)(p)
+	if !(len(m.Filters) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Filters {
+			k, ok := sizeEncDeleteaclsDeleteAclsFilterV0(&m.Filters[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteAclsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleteacls.DeleteAclsRequest)(p)
+	if !(len(m.Filters) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Filters))
+		for i := range m.Filters {
+			var ok bool
+			if b, ok = appendEncDeleteaclsDeleteAclsFilterV0(b, &m.Filters[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDeleteaclsDeleteAclsFilterV1 and appendEncDeleteaclsDeleteAclsFilterV1 encode a DeleteAclsFilter at version 1.
+func sizeEncDeleteaclsDeleteAclsFilterV1(m *deleteacls.DeleteAclsFilter) (int, bool) {
+	if !((m.ResourceNameFilter == nil || len(*m.ResourceNameFilter) <= wire.MaxStringLength) &&
+		(m.PrincipalFilter == nil || len(*m.PrincipalFilter) <= wire.MaxStringLength) &&
+		(m.HostFilter == nil || len(*m.HostFilter) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size + wire.Int8Size + wire.Int8Size
+	if m.ResourceNameFilter == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ResourceNameFilter)
+	}
+	if m.PrincipalFilter == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.PrincipalFilter)
+	}
+	if m.HostFilter == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.HostFilter)
+	}
+	return n, true
+}
+
+func appendEncDeleteaclsDeleteAclsFilterV1(b []byte, m *deleteacls.DeleteAclsFilter) ([]byte, bool) {
+	if !((m.ResourceNameFilter == nil || len(*m.ResourceNameFilter) <= wire.MaxStringLength) &&
+		(m.PrincipalFilter == nil || len(*m.PrincipalFilter) <= wire.MaxStringLength) &&
+		(m.HostFilter == nil || len(*m.HostFilter) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceTypeFilter))
+	if m.ResourceNameFilter == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ResourceNameFilter))
+	}
+	b = wire.AppendInt8(b, int8(m.PatternTypeFilter))
+	if m.PrincipalFilter == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.PrincipalFilter))
+	}
+	if m.HostFilter == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.HostFilter))
+	}
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	return b, true
+}
+
+// DeleteAclsRequest at version 1.
+func sizeDeleteAclsRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*deleteacls.DeleteAclsRequest)(p)
+	if !(len(m.Filters) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Filters {
+			k, ok := sizeEncDeleteaclsDeleteAclsFilterV1(&m.Filters[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteAclsRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleteacls.DeleteAclsRequest)(p)
+	if !(len(m.Filters) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Filters))
+		for i := range m.Filters {
+			var ok bool
+			if b, ok = appendEncDeleteaclsDeleteAclsFilterV1(b, &m.Filters[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDeleteaclsDeleteAclsFilterV2 and appendEncDeleteaclsDeleteAclsFilterV2 encode a DeleteAclsFilter at version 2.
+func sizeEncDeleteaclsDeleteAclsFilterV2(m *deleteacls.DeleteAclsFilter) (int, bool) {
+	if !((m.ResourceNameFilter == nil || len(*m.ResourceNameFilter) <= wire.MaxStringLength) &&
+		(m.PrincipalFilter == nil || len(*m.PrincipalFilter) <= wire.MaxStringLength) &&
+		(m.HostFilter == nil || len(*m.HostFilter) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size + wire.Int8Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	if m.ResourceNameFilter == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ResourceNameFilter)) + len(*m.ResourceNameFilter)
+	}
+	if m.PrincipalFilter == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.PrincipalFilter)) + len(*m.PrincipalFilter)
+	}
+	if m.HostFilter == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.HostFilter)) + len(*m.HostFilter)
+	}
+	return n, true
+}
+
+func appendEncDeleteaclsDeleteAclsFilterV2(b []byte, m *deleteacls.DeleteAclsFilter) ([]byte, bool) {
+	if !((m.ResourceNameFilter == nil || len(*m.ResourceNameFilter) <= wire.MaxStringLength) &&
+		(m.PrincipalFilter == nil || len(*m.PrincipalFilter) <= wire.MaxStringLength) &&
+		(m.HostFilter == nil || len(*m.HostFilter) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceTypeFilter))
+	if m.ResourceNameFilter == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ResourceNameFilter))
+	}
+	b = wire.AppendInt8(b, int8(m.PatternTypeFilter))
+	if m.PrincipalFilter == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.PrincipalFilter))
+	}
+	if m.HostFilter == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.HostFilter))
+	}
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteAclsRequest at version 2.
+func sizeDeleteAclsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*deleteacls.DeleteAclsRequest)(p)
+	if !(len(m.Filters) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Filters))
+		for i := range m.Filters {
+			k, ok := sizeEncDeleteaclsDeleteAclsFilterV2(&m.Filters[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteAclsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleteacls.DeleteAclsRequest)(p)
+	if !(len(m.Filters) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Filters))
+		for i := range m.Filters {
+			var ok bool
+			if b, ok = appendEncDeleteaclsDeleteAclsFilterV2(b, &m.Filters[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeleteaclsDeleteAclsMatchingAclV0 and appendEncDeleteaclsDeleteAclsMatchingAclV0 encode a DeleteAclsMatchingAcl at version 0.
+func sizeEncDeleteaclsDeleteAclsMatchingAclV0(m *deleteacls.DeleteAclsMatchingAcl) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		(m.PatternType == 0 || m.PatternType == 3) &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size + wire.Int8Size + wire.Int8Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	n += wire.StringLengthSize + len(m.ResourceName)
+	n += wire.StringLengthSize + len(m.Principal)
+	n += wire.StringLengthSize + len(m.Host)
+	return n, true
+}
+
+func appendEncDeleteaclsDeleteAclsMatchingAclV0(b []byte, m *deleteacls.DeleteAclsMatchingAcl) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		(m.PatternType == 0 || m.PatternType == 3) &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	b = wire.AppendString(b, string(m.Principal))
+	b = wire.AppendString(b, string(m.Host))
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	return b, true
+}
+
+// sizeEncDeleteaclsDeleteAclsFilterResultV0 and appendEncDeleteaclsDeleteAclsFilterResultV0 encode a DeleteAclsFilterResult at version 0.
+func sizeEncDeleteaclsDeleteAclsFilterResultV0(m *deleteacls.DeleteAclsFilterResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MatchingAcls) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.MatchingAcls {
+			k, ok := sizeEncDeleteaclsDeleteAclsMatchingAclV0(&m.MatchingAcls[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDeleteaclsDeleteAclsFilterResultV0(b []byte, m *deleteacls.DeleteAclsFilterResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MatchingAcls) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.MatchingAcls))
+		for i := range m.MatchingAcls {
+			var ok bool
+			if b, ok = appendEncDeleteaclsDeleteAclsMatchingAclV0(b, &m.MatchingAcls[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DeleteAclsResponse at version 0.
+func sizeDeleteAclsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*deleteacls.DeleteAclsResponse)(p)
+	if !(len(m.FilterResults) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.FilterResults {
+			k, ok := sizeEncDeleteaclsDeleteAclsFilterResultV0(&m.FilterResults[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteAclsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleteacls.DeleteAclsResponse)(p)
+	if !(len(m.FilterResults) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.FilterResults))
+		for i := range m.FilterResults {
+			var ok bool
+			if b, ok = appendEncDeleteaclsDeleteAclsFilterResultV0(b, &m.FilterResults[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDeleteaclsDeleteAclsMatchingAclV1 and appendEncDeleteaclsDeleteAclsMatchingAclV1 encode a DeleteAclsMatchingAcl at version 1.
+func sizeEncDeleteaclsDeleteAclsMatchingAclV1(m *deleteacls.DeleteAclsMatchingAcl) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size + wire.Int8Size + wire.Int8Size + wire.Int8Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	n += wire.StringLengthSize + len(m.ResourceName)
+	n += wire.StringLengthSize + len(m.Principal)
+	n += wire.StringLengthSize + len(m.Host)
+	return n, true
+}
+
+func appendEncDeleteaclsDeleteAclsMatchingAclV1(b []byte, m *deleteacls.DeleteAclsMatchingAcl) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	b = wire.AppendInt8(b, int8(m.PatternType))
+	b = wire.AppendString(b, string(m.Principal))
+	b = wire.AppendString(b, string(m.Host))
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	return b, true
+}
+
+// sizeEncDeleteaclsDeleteAclsFilterResultV1 and appendEncDeleteaclsDeleteAclsFilterResultV1 encode a DeleteAclsFilterResult at version 1.
+func sizeEncDeleteaclsDeleteAclsFilterResultV1(m *deleteacls.DeleteAclsFilterResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MatchingAcls) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.MatchingAcls {
+			k, ok := sizeEncDeleteaclsDeleteAclsMatchingAclV1(&m.MatchingAcls[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDeleteaclsDeleteAclsFilterResultV1(b []byte, m *deleteacls.DeleteAclsFilterResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MatchingAcls) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.MatchingAcls))
+		for i := range m.MatchingAcls {
+			var ok bool
+			if b, ok = appendEncDeleteaclsDeleteAclsMatchingAclV1(b, &m.MatchingAcls[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DeleteAclsResponse at version 1.
+func sizeDeleteAclsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*deleteacls.DeleteAclsResponse)(p)
+	if !(len(m.FilterResults) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.FilterResults {
+			k, ok := sizeEncDeleteaclsDeleteAclsFilterResultV1(&m.FilterResults[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteAclsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleteacls.DeleteAclsResponse)(p)
+	if !(len(m.FilterResults) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.FilterResults))
+		for i := range m.FilterResults {
+			var ok bool
+			if b, ok = appendEncDeleteaclsDeleteAclsFilterResultV1(b, &m.FilterResults[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDeleteaclsDeleteAclsMatchingAclV2 and appendEncDeleteaclsDeleteAclsMatchingAclV2 encode a DeleteAclsMatchingAcl at version 2.
+func sizeEncDeleteaclsDeleteAclsMatchingAclV2(m *deleteacls.DeleteAclsMatchingAcl) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size + wire.Int8Size + wire.Int8Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	n += wire.CompactLengthSize(len(m.Principal)) + len(m.Principal)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncDeleteaclsDeleteAclsMatchingAclV2(b []byte, m *deleteacls.DeleteAclsMatchingAcl) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	b = wire.AppendInt8(b, int8(m.PatternType))
+	b = wire.AppendCompactString(b, string(m.Principal))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeleteaclsDeleteAclsFilterResultV2 and appendEncDeleteaclsDeleteAclsFilterResultV2 encode a DeleteAclsFilterResult at version 2.
+func sizeEncDeleteaclsDeleteAclsFilterResultV2(m *deleteacls.DeleteAclsFilterResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MatchingAcls) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.MatchingAcls))
+		for i := range m.MatchingAcls {
+			k, ok := sizeEncDeleteaclsDeleteAclsMatchingAclV2(&m.MatchingAcls[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDeleteaclsDeleteAclsFilterResultV2(b []byte, m *deleteacls.DeleteAclsFilterResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MatchingAcls) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.MatchingAcls))
+		for i := range m.MatchingAcls {
+			var ok bool
+			if b, ok = appendEncDeleteaclsDeleteAclsMatchingAclV2(b, &m.MatchingAcls[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteAclsResponse at version 2.
+func sizeDeleteAclsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*deleteacls.DeleteAclsResponse)(p)
+	if !(len(m.FilterResults) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.FilterResults))
+		for i := range m.FilterResults {
+			k, ok := sizeEncDeleteaclsDeleteAclsFilterResultV2(&m.FilterResults[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteAclsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleteacls.DeleteAclsResponse)(p)
+	if !(len(m.FilterResults) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.FilterResults))
+		for i := range m.FilterResults {
+			var ok bool
+			if b, ok = appendEncDeleteaclsDeleteAclsFilterResultV2(b, &m.FilterResults[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDeleteaclsDeleteAclsFilterV0 decodes a DeleteAclsFilter at version 0.
 func decDeleteaclsDeleteAclsFilterV0(b []byte, off int, a *arena.Arenas, m *deleteacls.DeleteAclsFilter) int {
 	m.PatternTypeFilter = 3
@@ -1011,6 +1688,14 @@ func decodeDeleteAclsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 }
 
 func init() {
+	register(reflect.TypeFor[deleteacls.DeleteAclsRequest](), 0, sizeDeleteAclsRequestV0, appendDeleteAclsRequestV0)
+	register(reflect.TypeFor[deleteacls.DeleteAclsRequest](), 1, sizeDeleteAclsRequestV1, appendDeleteAclsRequestV1)
+	register(reflect.TypeFor[deleteacls.DeleteAclsRequest](), 2, sizeDeleteAclsRequestV2, appendDeleteAclsRequestV2)
+	register(reflect.TypeFor[deleteacls.DeleteAclsRequest](), 3, sizeDeleteAclsRequestV2, appendDeleteAclsRequestV2)
+	register(reflect.TypeFor[deleteacls.DeleteAclsResponse](), 0, sizeDeleteAclsResponseV0, appendDeleteAclsResponseV0)
+	register(reflect.TypeFor[deleteacls.DeleteAclsResponse](), 1, sizeDeleteAclsResponseV1, appendDeleteAclsResponseV1)
+	register(reflect.TypeFor[deleteacls.DeleteAclsResponse](), 2, sizeDeleteAclsResponseV2, appendDeleteAclsResponseV2)
+	register(reflect.TypeFor[deleteacls.DeleteAclsResponse](), 3, sizeDeleteAclsResponseV2, appendDeleteAclsResponseV2)
 	registerDecoder(reflect.TypeFor[deleteacls.DeleteAclsRequest](), 0, decodeDeleteAclsRequestV0)
 	registerDecoder(reflect.TypeFor[deleteacls.DeleteAclsRequest](), 1, decodeDeleteAclsRequestV1)
 	registerDecoder(reflect.TypeFor[deleteacls.DeleteAclsRequest](), 2, decodeDeleteAclsRequestV2)

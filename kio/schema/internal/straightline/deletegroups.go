@@ -11,6 +11,276 @@ import (
 	"unsafe"
 )
 
+// DeleteGroupsRequest at version 0.
+func sizeDeleteGroupsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*deletegroups.DeleteGroupsRequest)(p)
+	if !(len(m.GroupsNames) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for _, s := range m.GroupsNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.StringLengthSize + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendDeleteGroupsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletegroups.DeleteGroupsRequest)(p)
+	if !(len(m.GroupsNames) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.GroupsNames))
+		for _, s := range m.GroupsNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendString(b, string(s))
+		}
+	}
+	return b, true
+}
+
+// DeleteGroupsRequest at version 2.
+func sizeDeleteGroupsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*deletegroups.DeleteGroupsRequest)(p)
+	if !(len(m.GroupsNames) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.GroupsNames))
+		for _, s := range m.GroupsNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendDeleteGroupsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletegroups.DeleteGroupsRequest)(p)
+	if !(len(m.GroupsNames) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.GroupsNames))
+		for _, s := range m.GroupsNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletegroupsDeletableGroupResultV0 and appendEncDeletegroupsDeletableGroupResultV0 encode a DeletableGroupResult at version 0.
+func sizeEncDeletegroupsDeletableGroupResultV0(m *deletegroups.DeletableGroupResult) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	return n, true
+}
+
+func appendEncDeletegroupsDeletableGroupResultV0(b []byte, m *deletegroups.DeletableGroupResult) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// DeleteGroupsResponse at version 0.
+func sizeDeleteGroupsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*deletegroups.DeleteGroupsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Results {
+			k, ok := sizeEncDeletegroupsDeletableGroupResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteGroupsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletegroups.DeleteGroupsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDeletegroupsDeletableGroupResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDeletegroupsDeletableGroupResultV2 and appendEncDeletegroupsDeletableGroupResultV2 encode a DeletableGroupResult at version 2.
+func sizeEncDeletegroupsDeletableGroupResultV2(m *deletegroups.DeletableGroupResult) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	return n, true
+}
+
+func appendEncDeletegroupsDeletableGroupResultV2(b []byte, m *deletegroups.DeletableGroupResult) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteGroupsResponse at version 2.
+func sizeDeleteGroupsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*deletegroups.DeleteGroupsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncDeletegroupsDeletableGroupResultV2(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteGroupsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletegroups.DeleteGroupsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDeletegroupsDeletableGroupResultV2(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletegroupsDeletableGroupResultV3 and appendEncDeletegroupsDeletableGroupResultV3 encode a DeletableGroupResult at version 3.
+func sizeEncDeletegroupsDeletableGroupResultV3(m *deletegroups.DeletableGroupResult) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncDeletegroupsDeletableGroupResultV3(b []byte, m *deletegroups.DeletableGroupResult) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteGroupsResponse at version 3.
+func sizeDeleteGroupsResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*deletegroups.DeleteGroupsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncDeletegroupsDeletableGroupResultV3(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteGroupsResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletegroups.DeleteGroupsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDeletegroupsDeletableGroupResultV3(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeDeleteGroupsRequestV0 decodes a DeleteGroupsRequest at version 0.
 func decodeDeleteGroupsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*deletegroups.DeleteGroupsRequest)(p)
@@ -400,6 +670,14 @@ func decodeDeleteGroupsResponseV3(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 }
 
 func init() {
+	register(reflect.TypeFor[deletegroups.DeleteGroupsRequest](), 0, sizeDeleteGroupsRequestV0, appendDeleteGroupsRequestV0)
+	register(reflect.TypeFor[deletegroups.DeleteGroupsRequest](), 1, sizeDeleteGroupsRequestV0, appendDeleteGroupsRequestV0)
+	register(reflect.TypeFor[deletegroups.DeleteGroupsRequest](), 2, sizeDeleteGroupsRequestV2, appendDeleteGroupsRequestV2)
+	register(reflect.TypeFor[deletegroups.DeleteGroupsRequest](), 3, sizeDeleteGroupsRequestV2, appendDeleteGroupsRequestV2)
+	register(reflect.TypeFor[deletegroups.DeleteGroupsResponse](), 0, sizeDeleteGroupsResponseV0, appendDeleteGroupsResponseV0)
+	register(reflect.TypeFor[deletegroups.DeleteGroupsResponse](), 1, sizeDeleteGroupsResponseV0, appendDeleteGroupsResponseV0)
+	register(reflect.TypeFor[deletegroups.DeleteGroupsResponse](), 2, sizeDeleteGroupsResponseV2, appendDeleteGroupsResponseV2)
+	register(reflect.TypeFor[deletegroups.DeleteGroupsResponse](), 3, sizeDeleteGroupsResponseV3, appendDeleteGroupsResponseV3)
 	registerDecoder(reflect.TypeFor[deletegroups.DeleteGroupsRequest](), 0, decodeDeleteGroupsRequestV0)
 	registerDecoder(reflect.TypeFor[deletegroups.DeleteGroupsRequest](), 1, decodeDeleteGroupsRequestV0)
 	registerDecoder(reflect.TypeFor[deletegroups.DeleteGroupsRequest](), 2, decodeDeleteGroupsRequestV2)

@@ -11,6 +11,390 @@ import (
 	"unsafe"
 )
 
+// sizeEncDeleterecordsDeleteRecordsPartitionV0 and appendEncDeleterecordsDeleteRecordsPartitionV0 encode a DeleteRecordsPartition at version 0.
+func sizeEncDeleterecordsDeleteRecordsPartitionV0(m *deleterecords.DeleteRecordsPartition) (int, bool) {
+	n := wire.Int32Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncDeleterecordsDeleteRecordsPartitionV0(b []byte, m *deleterecords.DeleteRecordsPartition) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.Offset))
+	return b, true
+}
+
+// sizeEncDeleterecordsDeleteRecordsTopicV0 and appendEncDeleterecordsDeleteRecordsTopicV0 encode a DeleteRecordsTopic at version 0.
+func sizeEncDeleterecordsDeleteRecordsTopicV0(m *deleterecords.DeleteRecordsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncDeleterecordsDeleteRecordsPartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDeleterecordsDeleteRecordsTopicV0(b []byte, m *deleterecords.DeleteRecordsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDeleterecordsDeleteRecordsPartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DeleteRecordsRequest at version 0.
+func sizeDeleteRecordsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*deleterecords.DeleteRecordsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncDeleterecordsDeleteRecordsTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteRecordsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleterecords.DeleteRecordsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDeleterecordsDeleteRecordsTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	return b, true
+}
+
+// sizeEncDeleterecordsDeleteRecordsPartitionV2 and appendEncDeleterecordsDeleteRecordsPartitionV2 encode a DeleteRecordsPartition at version 2.
+func sizeEncDeleterecordsDeleteRecordsPartitionV2(m *deleterecords.DeleteRecordsPartition) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDeleterecordsDeleteRecordsPartitionV2(b []byte, m *deleterecords.DeleteRecordsPartition) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.Offset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeleterecordsDeleteRecordsTopicV2 and appendEncDeleterecordsDeleteRecordsTopicV2 encode a DeleteRecordsTopic at version 2.
+func sizeEncDeleterecordsDeleteRecordsTopicV2(m *deleterecords.DeleteRecordsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDeleterecordsDeleteRecordsPartitionV2(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDeleterecordsDeleteRecordsTopicV2(b []byte, m *deleterecords.DeleteRecordsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDeleterecordsDeleteRecordsPartitionV2(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteRecordsRequest at version 2.
+func sizeDeleteRecordsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*deleterecords.DeleteRecordsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDeleterecordsDeleteRecordsTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteRecordsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleterecords.DeleteRecordsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDeleterecordsDeleteRecordsTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeleterecordsDeleteRecordsPartitionResultV0 and appendEncDeleterecordsDeleteRecordsPartitionResultV0 encode a DeleteRecordsPartitionResult at version 0.
+func sizeEncDeleterecordsDeleteRecordsPartitionResultV0(m *deleterecords.DeleteRecordsPartitionResult) (int, bool) {
+	n := wire.Int32Size + wire.Int64Size + wire.Int16Size
+	return n, true
+}
+
+func appendEncDeleterecordsDeleteRecordsPartitionResultV0(b []byte, m *deleterecords.DeleteRecordsPartitionResult) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.LowWatermark))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncDeleterecordsDeleteRecordsTopicResultV0 and appendEncDeleterecordsDeleteRecordsTopicResultV0 encode a DeleteRecordsTopicResult at version 0.
+func sizeEncDeleterecordsDeleteRecordsTopicResultV0(m *deleterecords.DeleteRecordsTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncDeleterecordsDeleteRecordsPartitionResultV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDeleterecordsDeleteRecordsTopicResultV0(b []byte, m *deleterecords.DeleteRecordsTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDeleterecordsDeleteRecordsPartitionResultV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DeleteRecordsResponse at version 0.
+func sizeDeleteRecordsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*deleterecords.DeleteRecordsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncDeleterecordsDeleteRecordsTopicResultV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteRecordsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleterecords.DeleteRecordsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDeleterecordsDeleteRecordsTopicResultV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDeleterecordsDeleteRecordsPartitionResultV2 and appendEncDeleterecordsDeleteRecordsPartitionResultV2 encode a DeleteRecordsPartitionResult at version 2.
+func sizeEncDeleterecordsDeleteRecordsPartitionResultV2(m *deleterecords.DeleteRecordsPartitionResult) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDeleterecordsDeleteRecordsPartitionResultV2(b []byte, m *deleterecords.DeleteRecordsPartitionResult) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.LowWatermark))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeleterecordsDeleteRecordsTopicResultV2 and appendEncDeleterecordsDeleteRecordsTopicResultV2 encode a DeleteRecordsTopicResult at version 2.
+func sizeEncDeleterecordsDeleteRecordsTopicResultV2(m *deleterecords.DeleteRecordsTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDeleterecordsDeleteRecordsPartitionResultV2(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDeleterecordsDeleteRecordsTopicResultV2(b []byte, m *deleterecords.DeleteRecordsTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDeleterecordsDeleteRecordsPartitionResultV2(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteRecordsResponse at version 2.
+func sizeDeleteRecordsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*deleterecords.DeleteRecordsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDeleterecordsDeleteRecordsTopicResultV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteRecordsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deleterecords.DeleteRecordsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDeleterecordsDeleteRecordsTopicResultV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDeleterecordsDeleteRecordsPartitionV0 decodes a DeleteRecordsPartition at version 0.
 func decDeleterecordsDeleteRecordsPartitionV0(b []byte, off int, a *arena.Arenas, m *deleterecords.DeleteRecordsPartition) int {
 	{
@@ -836,6 +1220,12 @@ func decodeDeleteRecordsResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 }
 
 func init() {
+	register(reflect.TypeFor[deleterecords.DeleteRecordsRequest](), 0, sizeDeleteRecordsRequestV0, appendDeleteRecordsRequestV0)
+	register(reflect.TypeFor[deleterecords.DeleteRecordsRequest](), 1, sizeDeleteRecordsRequestV0, appendDeleteRecordsRequestV0)
+	register(reflect.TypeFor[deleterecords.DeleteRecordsRequest](), 2, sizeDeleteRecordsRequestV2, appendDeleteRecordsRequestV2)
+	register(reflect.TypeFor[deleterecords.DeleteRecordsResponse](), 0, sizeDeleteRecordsResponseV0, appendDeleteRecordsResponseV0)
+	register(reflect.TypeFor[deleterecords.DeleteRecordsResponse](), 1, sizeDeleteRecordsResponseV0, appendDeleteRecordsResponseV0)
+	register(reflect.TypeFor[deleterecords.DeleteRecordsResponse](), 2, sizeDeleteRecordsResponseV2, appendDeleteRecordsResponseV2)
 	registerDecoder(reflect.TypeFor[deleterecords.DeleteRecordsRequest](), 0, decodeDeleteRecordsRequestV0)
 	registerDecoder(reflect.TypeFor[deleterecords.DeleteRecordsRequest](), 1, decodeDeleteRecordsRequestV0)
 	registerDecoder(reflect.TypeFor[deleterecords.DeleteRecordsRequest](), 2, decodeDeleteRecordsRequestV2)

@@ -12,6 +12,160 @@ import (
 	"unsafe"
 )
 
+// sizeEncDeletesharegroupoffsetsDeleteShareGroupOffsetsRequestTopicV0 and appendEncDeletesharegroupoffsetsDeleteShareGroupOffsetsRequestTopicV0 encode a DeleteShareGroupOffsetsRequestTopic at version 0.
+func sizeEncDeletesharegroupoffsetsDeleteShareGroupOffsetsRequestTopicV0(m *deletesharegroupoffsets.DeleteShareGroupOffsetsRequestTopic) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	return n, true
+}
+
+func appendEncDeletesharegroupoffsetsDeleteShareGroupOffsetsRequestTopicV0(b []byte, m *deletesharegroupoffsets.DeleteShareGroupOffsetsRequestTopic) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteShareGroupOffsetsRequest at version 0.
+func sizeDeleteShareGroupOffsetsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*deletesharegroupoffsets.DeleteShareGroupOffsetsRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDeletesharegroupoffsetsDeleteShareGroupOffsetsRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteShareGroupOffsetsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletesharegroupoffsets.DeleteShareGroupOffsetsRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDeletesharegroupoffsetsDeleteShareGroupOffsetsRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletesharegroupoffsetsDeleteShareGroupOffsetsResponseTopicV0 and appendEncDeletesharegroupoffsetsDeleteShareGroupOffsetsResponseTopicV0 encode a DeleteShareGroupOffsetsResponseTopic at version 0.
+func sizeEncDeletesharegroupoffsetsDeleteShareGroupOffsetsResponseTopicV0(m *deletesharegroupoffsets.DeleteShareGroupOffsetsResponseTopic) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncDeletesharegroupoffsetsDeleteShareGroupOffsetsResponseTopicV0(b []byte, m *deletesharegroupoffsets.DeleteShareGroupOffsetsResponseTopic) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteShareGroupOffsetsResponse at version 0.
+func sizeDeleteShareGroupOffsetsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*deletesharegroupoffsets.DeleteShareGroupOffsetsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncDeletesharegroupoffsetsDeleteShareGroupOffsetsResponseTopicV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteShareGroupOffsetsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletesharegroupoffsets.DeleteShareGroupOffsetsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncDeletesharegroupoffsetsDeleteShareGroupOffsetsResponseTopicV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDeletesharegroupoffsetsDeleteShareGroupOffsetsRequestTopicV0 decodes a DeleteShareGroupOffsetsRequestTopic at version 0.
 func decDeletesharegroupoffsetsDeleteShareGroupOffsetsRequestTopicV0(b []byte, off int, a *arena.Arenas, m *deletesharegroupoffsets.DeleteShareGroupOffsetsRequestTopic) int {
 	{
@@ -254,6 +408,8 @@ func decodeDeleteShareGroupOffsetsResponseV0(b []byte, a *arena.Arenas, p unsafe
 }
 
 func init() {
+	register(reflect.TypeFor[deletesharegroupoffsets.DeleteShareGroupOffsetsRequest](), 0, sizeDeleteShareGroupOffsetsRequestV0, appendDeleteShareGroupOffsetsRequestV0)
+	register(reflect.TypeFor[deletesharegroupoffsets.DeleteShareGroupOffsetsResponse](), 0, sizeDeleteShareGroupOffsetsResponseV0, appendDeleteShareGroupOffsetsResponseV0)
 	registerDecoder(reflect.TypeFor[deletesharegroupoffsets.DeleteShareGroupOffsetsRequest](), 0, decodeDeleteShareGroupOffsetsRequestV0)
 	registerDecoder(reflect.TypeFor[deletesharegroupoffsets.DeleteShareGroupOffsetsResponse](), 0, decodeDeleteShareGroupOffsetsResponseV0)
 }

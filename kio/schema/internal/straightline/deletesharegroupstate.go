@@ -12,6 +12,217 @@ import (
 	"unsafe"
 )
 
+// sizeEncDeletesharegroupstatePartitionDataV0 and appendEncDeletesharegroupstatePartitionDataV0 encode a PartitionData at version 0.
+func sizeEncDeletesharegroupstatePartitionDataV0(m *deletesharegroupstate.PartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDeletesharegroupstatePartitionDataV0(b []byte, m *deletesharegroupstate.PartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletesharegroupstateDeleteStateDataV0 and appendEncDeletesharegroupstateDeleteStateDataV0 encode a DeleteStateData at version 0.
+func sizeEncDeletesharegroupstateDeleteStateDataV0(m *deletesharegroupstate.DeleteStateData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDeletesharegroupstatePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDeletesharegroupstateDeleteStateDataV0(b []byte, m *deletesharegroupstate.DeleteStateData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDeletesharegroupstatePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteShareGroupStateRequest at version 0.
+func sizeDeleteShareGroupStateRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*deletesharegroupstate.DeleteShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDeletesharegroupstateDeleteStateDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteShareGroupStateRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletesharegroupstate.DeleteShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDeletesharegroupstateDeleteStateDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletesharegroupstatePartitionResultV0 and appendEncDeletesharegroupstatePartitionResultV0 encode a PartitionResult at version 0.
+func sizeEncDeletesharegroupstatePartitionResultV0(m *deletesharegroupstate.PartitionResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncDeletesharegroupstatePartitionResultV0(b []byte, m *deletesharegroupstate.PartitionResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletesharegroupstateDeleteStateResultV0 and appendEncDeletesharegroupstateDeleteStateResultV0 encode a DeleteStateResult at version 0.
+func sizeEncDeletesharegroupstateDeleteStateResultV0(m *deletesharegroupstate.DeleteStateResult) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDeletesharegroupstatePartitionResultV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDeletesharegroupstateDeleteStateResultV0(b []byte, m *deletesharegroupstate.DeleteStateResult) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDeletesharegroupstatePartitionResultV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteShareGroupStateResponse at version 0.
+func sizeDeleteShareGroupStateResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*deletesharegroupstate.DeleteShareGroupStateResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncDeletesharegroupstateDeleteStateResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteShareGroupStateResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletesharegroupstate.DeleteShareGroupStateResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDeletesharegroupstateDeleteStateResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDeletesharegroupstatePartitionDataV0 decodes a PartitionData at version 0.
 func decDeletesharegroupstatePartitionDataV0(b []byte, off int, a *arena.Arenas, m *deletesharegroupstate.PartitionData) int {
 	{
@@ -448,6 +659,8 @@ func decodeDeleteShareGroupStateResponseV0(b []byte, a *arena.Arenas, p unsafe.P
 }
 
 func init() {
+	register(reflect.TypeFor[deletesharegroupstate.DeleteShareGroupStateRequest](), 0, sizeDeleteShareGroupStateRequestV0, appendDeleteShareGroupStateRequestV0)
+	register(reflect.TypeFor[deletesharegroupstate.DeleteShareGroupStateResponse](), 0, sizeDeleteShareGroupStateResponseV0, appendDeleteShareGroupStateResponseV0)
 	registerDecoder(reflect.TypeFor[deletesharegroupstate.DeleteShareGroupStateRequest](), 0, decodeDeleteShareGroupStateRequestV0)
 	registerDecoder(reflect.TypeFor[deletesharegroupstate.DeleteShareGroupStateResponse](), 0, decodeDeleteShareGroupStateResponseV0)
 }

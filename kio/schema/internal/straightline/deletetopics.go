@@ -12,6 +12,474 @@ import (
 	"unsafe"
 )
 
+// DeleteTopicsRequest at version 0.
+func sizeDeleteTopicsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*deletetopics.DeleteTopicsRequest)(p)
+	if !(len(m.Topics) == 0 &&
+		len(m.TopicNames) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for _, s := range m.TopicNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.StringLengthSize + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendDeleteTopicsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletetopics.DeleteTopicsRequest)(p)
+	if !(len(m.Topics) == 0 &&
+		len(m.TopicNames) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.TopicNames))
+		for _, s := range m.TopicNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendString(b, string(s))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	return b, true
+}
+
+// DeleteTopicsRequest at version 4.
+func sizeDeleteTopicsRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*deletetopics.DeleteTopicsRequest)(p)
+	if !(len(m.Topics) == 0 &&
+		len(m.TopicNames) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicNames))
+		for _, s := range m.TopicNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendDeleteTopicsRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletetopics.DeleteTopicsRequest)(p)
+	if !(len(m.Topics) == 0 &&
+		len(m.TopicNames) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicNames))
+		for _, s := range m.TopicNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletetopicsDeleteTopicStateV6 and appendEncDeletetopicsDeleteTopicStateV6 encode a DeleteTopicState at version 6.
+func sizeEncDeletetopicsDeleteTopicStateV6(m *deletetopics.DeleteTopicState) (int, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	if m.Name == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	}
+	return n, true
+}
+
+func appendEncDeletetopicsDeleteTopicStateV6(b []byte, m *deletetopics.DeleteTopicState) ([]byte, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.Name == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Name))
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteTopicsRequest at version 6.
+func sizeDeleteTopicsRequestV6(p unsafe.Pointer) (int, bool) {
+	m := (*deletetopics.DeleteTopicsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDeletetopicsDeleteTopicStateV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteTopicsRequestV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletetopics.DeleteTopicsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDeletetopicsDeleteTopicStateV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletetopicsDeletableTopicResultV0 and appendEncDeletetopicsDeletableTopicResultV0 encode a DeletableTopicResult at version 0.
+func sizeEncDeletetopicsDeletableTopicResultV0(m *deletetopics.DeletableTopicResult) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	n += wire.StringLengthSize + len(*m.Name)
+	return n, true
+}
+
+func appendEncDeletetopicsDeletableTopicResultV0(b []byte, m *deletetopics.DeletableTopicResult) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(*m.Name))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// DeleteTopicsResponse at version 0.
+func sizeDeleteTopicsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncDeletetopicsDeletableTopicResultV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteTopicsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncDeletetopicsDeletableTopicResultV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DeleteTopicsResponse at version 1.
+func sizeDeleteTopicsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncDeletetopicsDeletableTopicResultV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteTopicsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncDeletetopicsDeletableTopicResultV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDeletetopicsDeletableTopicResultV4 and appendEncDeletetopicsDeletableTopicResultV4 encode a DeletableTopicResult at version 4.
+func sizeEncDeletetopicsDeletableTopicResultV4(m *deletetopics.DeletableTopicResult) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	return n, true
+}
+
+func appendEncDeletetopicsDeletableTopicResultV4(b []byte, m *deletetopics.DeletableTopicResult) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(*m.Name))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteTopicsResponse at version 4.
+func sizeDeleteTopicsResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncDeletetopicsDeletableTopicResultV4(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteTopicsResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncDeletetopicsDeletableTopicResultV4(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletetopicsDeletableTopicResultV5 and appendEncDeletetopicsDeletableTopicResultV5 encode a DeletableTopicResult at version 5.
+func sizeEncDeletetopicsDeletableTopicResultV5(m *deletetopics.DeletableTopicResult) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncDeletetopicsDeletableTopicResultV5(b []byte, m *deletetopics.DeletableTopicResult) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(*m.Name))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteTopicsResponse at version 5.
+func sizeDeleteTopicsResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncDeletetopicsDeletableTopicResultV5(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteTopicsResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncDeletetopicsDeletableTopicResultV5(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDeletetopicsDeletableTopicResultV6 and appendEncDeletetopicsDeletableTopicResultV6 encode a DeletableTopicResult at version 6.
+func sizeEncDeletetopicsDeletableTopicResultV6(m *deletetopics.DeletableTopicResult) (int, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.Name == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	}
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncDeletetopicsDeletableTopicResultV6(b []byte, m *deletetopics.DeletableTopicResult) ([]byte, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.Name == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Name))
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DeleteTopicsResponse at version 6.
+func sizeDeleteTopicsResponseV6(p unsafe.Pointer) (int, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncDeletetopicsDeletableTopicResultV6(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDeleteTopicsResponseV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*deletetopics.DeleteTopicsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncDeletetopicsDeletableTopicResultV6(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeDeleteTopicsRequestV0 decodes a DeleteTopicsRequest at version 0.
 func decodeDeleteTopicsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*deletetopics.DeleteTopicsRequest)(p)
@@ -668,6 +1136,20 @@ func decodeDeleteTopicsResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 }
 
 func init() {
+	register(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 0, sizeDeleteTopicsRequestV0, appendDeleteTopicsRequestV0)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 1, sizeDeleteTopicsRequestV0, appendDeleteTopicsRequestV0)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 2, sizeDeleteTopicsRequestV0, appendDeleteTopicsRequestV0)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 3, sizeDeleteTopicsRequestV0, appendDeleteTopicsRequestV0)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 4, sizeDeleteTopicsRequestV4, appendDeleteTopicsRequestV4)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 5, sizeDeleteTopicsRequestV4, appendDeleteTopicsRequestV4)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 6, sizeDeleteTopicsRequestV6, appendDeleteTopicsRequestV6)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsResponse](), 0, sizeDeleteTopicsResponseV0, appendDeleteTopicsResponseV0)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsResponse](), 1, sizeDeleteTopicsResponseV1, appendDeleteTopicsResponseV1)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsResponse](), 2, sizeDeleteTopicsResponseV1, appendDeleteTopicsResponseV1)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsResponse](), 3, sizeDeleteTopicsResponseV1, appendDeleteTopicsResponseV1)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsResponse](), 4, sizeDeleteTopicsResponseV4, appendDeleteTopicsResponseV4)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsResponse](), 5, sizeDeleteTopicsResponseV5, appendDeleteTopicsResponseV5)
+	register(reflect.TypeFor[deletetopics.DeleteTopicsResponse](), 6, sizeDeleteTopicsResponseV6, appendDeleteTopicsResponseV6)
 	registerDecoder(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 0, decodeDeleteTopicsRequestV0)
 	registerDecoder(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 1, decodeDeleteTopicsRequestV0)
 	registerDecoder(reflect.TypeFor[deletetopics.DeleteTopicsRequest](), 2, decodeDeleteTopicsRequestV0)

@@ -183,6 +183,340 @@ func appendDescribeAclsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncDescribeaclsAclDescriptionV0 and appendEncDescribeaclsAclDescriptionV0 encode a AclDescription at version 0.
+func sizeEncDescribeaclsAclDescriptionV0(m *describeacls.AclDescription) (int, bool) {
+	if !(len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size
+	n += wire.StringLengthSize + len(m.Principal)
+	n += wire.StringLengthSize + len(m.Host)
+	return n, true
+}
+
+func appendEncDescribeaclsAclDescriptionV0(b []byte, m *describeacls.AclDescription) ([]byte, bool) {
+	if !(len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Principal))
+	b = wire.AppendString(b, string(m.Host))
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	return b, true
+}
+
+// sizeEncDescribeaclsDescribeAclsResourceV0 and appendEncDescribeaclsDescribeAclsResourceV0 encode a DescribeAclsResource at version 0.
+func sizeEncDescribeaclsDescribeAclsResourceV0(m *describeacls.DescribeAclsResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		(m.PatternType == 0 || m.PatternType == 3) &&
+		len(m.Acls) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int8Size
+	n += wire.StringLengthSize + len(m.ResourceName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Acls {
+			k, ok := sizeEncDescribeaclsAclDescriptionV0(&m.Acls[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeaclsDescribeAclsResourceV0(b []byte, m *describeacls.DescribeAclsResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		(m.PatternType == 0 || m.PatternType == 3) &&
+		len(m.Acls) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Acls))
+		for i := range m.Acls {
+			var ok bool
+			if b, ok = appendEncDescribeaclsAclDescriptionV0(b, &m.Acls[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeAclsResponse at version 0.
+func sizeDescribeAclsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describeacls.DescribeAclsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Resources) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Resources {
+			k, ok := sizeEncDescribeaclsDescribeAclsResourceV0(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeAclsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeacls.DescribeAclsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Resources) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncDescribeaclsDescribeAclsResourceV0(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribeaclsDescribeAclsResourceV1 and appendEncDescribeaclsDescribeAclsResourceV1 encode a DescribeAclsResource at version 1.
+func sizeEncDescribeaclsDescribeAclsResourceV1(m *describeacls.DescribeAclsResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Acls) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size
+	n += wire.StringLengthSize + len(m.ResourceName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Acls {
+			k, ok := sizeEncDescribeaclsAclDescriptionV0(&m.Acls[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeaclsDescribeAclsResourceV1(b []byte, m *describeacls.DescribeAclsResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Acls) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	b = wire.AppendInt8(b, int8(m.PatternType))
+	{
+		b = wire.AppendArrayLength(b, len(m.Acls))
+		for i := range m.Acls {
+			var ok bool
+			if b, ok = appendEncDescribeaclsAclDescriptionV0(b, &m.Acls[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeAclsResponse at version 1.
+func sizeDescribeAclsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*describeacls.DescribeAclsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Resources) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Resources {
+			k, ok := sizeEncDescribeaclsDescribeAclsResourceV1(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeAclsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeacls.DescribeAclsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Resources) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncDescribeaclsDescribeAclsResourceV1(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribeaclsAclDescriptionV2 and appendEncDescribeaclsAclDescriptionV2 encode a AclDescription at version 2.
+func sizeEncDescribeaclsAclDescriptionV2(m *describeacls.AclDescription) (int, bool) {
+	if !(len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Principal)) + len(m.Principal)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncDescribeaclsAclDescriptionV2(b []byte, m *describeacls.AclDescription) ([]byte, bool) {
+	if !(len(m.Principal) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Principal))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt8(b, int8(m.Operation))
+	b = wire.AppendInt8(b, int8(m.PermissionType))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeaclsDescribeAclsResourceV2 and appendEncDescribeaclsDescribeAclsResourceV2 encode a DescribeAclsResource at version 2.
+func sizeEncDescribeaclsDescribeAclsResourceV2(m *describeacls.DescribeAclsResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Acls) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	{
+		n += wire.CompactLengthSize(len(m.Acls))
+		for i := range m.Acls {
+			k, ok := sizeEncDescribeaclsAclDescriptionV2(&m.Acls[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeaclsDescribeAclsResourceV2(b []byte, m *describeacls.DescribeAclsResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Acls) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	b = wire.AppendInt8(b, int8(m.PatternType))
+	{
+		b = wire.AppendCompactLength(b, len(m.Acls))
+		for i := range m.Acls {
+			var ok bool
+			if b, ok = appendEncDescribeaclsAclDescriptionV2(b, &m.Acls[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeAclsResponse at version 2.
+func sizeDescribeAclsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*describeacls.DescribeAclsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Resources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Resources))
+		for i := range m.Resources {
+			k, ok := sizeEncDescribeaclsDescribeAclsResourceV2(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeAclsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeacls.DescribeAclsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Resources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncDescribeaclsDescribeAclsResourceV2(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeDescribeAclsRequestV0 decodes a DescribeAclsRequest at version 0.
 func decodeDescribeAclsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*describeacls.DescribeAclsRequest)(p)
@@ -1256,6 +1590,10 @@ func init() {
 	register(reflect.TypeFor[describeacls.DescribeAclsRequest](), 1, sizeDescribeAclsRequestV1, appendDescribeAclsRequestV1)
 	register(reflect.TypeFor[describeacls.DescribeAclsRequest](), 2, sizeDescribeAclsRequestV2, appendDescribeAclsRequestV2)
 	register(reflect.TypeFor[describeacls.DescribeAclsRequest](), 3, sizeDescribeAclsRequestV2, appendDescribeAclsRequestV2)
+	register(reflect.TypeFor[describeacls.DescribeAclsResponse](), 0, sizeDescribeAclsResponseV0, appendDescribeAclsResponseV0)
+	register(reflect.TypeFor[describeacls.DescribeAclsResponse](), 1, sizeDescribeAclsResponseV1, appendDescribeAclsResponseV1)
+	register(reflect.TypeFor[describeacls.DescribeAclsResponse](), 2, sizeDescribeAclsResponseV2, appendDescribeAclsResponseV2)
+	register(reflect.TypeFor[describeacls.DescribeAclsResponse](), 3, sizeDescribeAclsResponseV2, appendDescribeAclsResponseV2)
 	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsRequest](), 0, decodeDescribeAclsRequestV0)
 	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsRequest](), 1, decodeDescribeAclsRequestV1)
 	registerDecoder(reflect.TypeFor[describeacls.DescribeAclsRequest](), 2, decodeDescribeAclsRequestV2)

@@ -11,6 +11,482 @@ import (
 	"unsafe"
 )
 
+// sizeEncDescribeclientquotasComponentDataV0 and appendEncDescribeclientquotasComponentDataV0 encode a ComponentData at version 0.
+func sizeEncDescribeclientquotasComponentDataV0(m *describeclientquotas.ComponentData) (int, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.Match == nil || len(*m.Match) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int8Size
+	n += wire.StringLengthSize + len(m.EntityType)
+	if m.Match == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Match)
+	}
+	return n, true
+}
+
+func appendEncDescribeclientquotasComponentDataV0(b []byte, m *describeclientquotas.ComponentData) ([]byte, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.Match == nil || len(*m.Match) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.EntityType))
+	b = wire.AppendInt8(b, int8(m.MatchType))
+	if m.Match == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Match))
+	}
+	return b, true
+}
+
+// DescribeClientQuotasRequest at version 0.
+func sizeDescribeClientQuotasRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describeclientquotas.DescribeClientQuotasRequest)(p)
+	if !(len(m.Components) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Components {
+			k, ok := sizeEncDescribeclientquotasComponentDataV0(&m.Components[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeClientQuotasRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeclientquotas.DescribeClientQuotasRequest)(p)
+	if !(len(m.Components) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Components))
+		for i := range m.Components {
+			var ok bool
+			if b, ok = appendEncDescribeclientquotasComponentDataV0(b, &m.Components[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.Strict))
+	return b, true
+}
+
+// sizeEncDescribeclientquotasComponentDataV1 and appendEncDescribeclientquotasComponentDataV1 encode a ComponentData at version 1.
+func sizeEncDescribeclientquotasComponentDataV1(m *describeclientquotas.ComponentData) (int, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.Match == nil || len(*m.Match) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.EntityType)) + len(m.EntityType)
+	if m.Match == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Match)) + len(*m.Match)
+	}
+	return n, true
+}
+
+func appendEncDescribeclientquotasComponentDataV1(b []byte, m *describeclientquotas.ComponentData) ([]byte, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.Match == nil || len(*m.Match) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.EntityType))
+	b = wire.AppendInt8(b, int8(m.MatchType))
+	if m.Match == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Match))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeClientQuotasRequest at version 1.
+func sizeDescribeClientQuotasRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*describeclientquotas.DescribeClientQuotasRequest)(p)
+	if !(len(m.Components) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Components))
+		for i := range m.Components {
+			k, ok := sizeEncDescribeclientquotasComponentDataV1(&m.Components[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeClientQuotasRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeclientquotas.DescribeClientQuotasRequest)(p)
+	if !(len(m.Components) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Components))
+		for i := range m.Components {
+			var ok bool
+			if b, ok = appendEncDescribeclientquotasComponentDataV1(b, &m.Components[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.Strict))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeclientquotasEntityDataV0 and appendEncDescribeclientquotasEntityDataV0 encode a EntityData at version 0.
+func sizeEncDescribeclientquotasEntityDataV0(m *describeclientquotas.EntityData) (int, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.EntityName == nil || len(*m.EntityName) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.EntityType)
+	if m.EntityName == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.EntityName)
+	}
+	return n, true
+}
+
+func appendEncDescribeclientquotasEntityDataV0(b []byte, m *describeclientquotas.EntityData) ([]byte, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.EntityName == nil || len(*m.EntityName) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.EntityType))
+	if m.EntityName == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.EntityName))
+	}
+	return b, true
+}
+
+// sizeEncDescribeclientquotasValueDataV0 and appendEncDescribeclientquotasValueDataV0 encode a ValueData at version 0.
+func sizeEncDescribeclientquotasValueDataV0(m *describeclientquotas.ValueData) (int, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Float64Size
+	n += wire.StringLengthSize + len(m.Key)
+	return n, true
+}
+
+func appendEncDescribeclientquotasValueDataV0(b []byte, m *describeclientquotas.ValueData) ([]byte, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Key))
+	b = wire.AppendFloat64(b, float64(m.Value))
+	return b, true
+}
+
+// sizeEncDescribeclientquotasEntryDataV0 and appendEncDescribeclientquotasEntryDataV0 encode a EntryData at version 0.
+func sizeEncDescribeclientquotasEntryDataV0(m *describeclientquotas.EntryData) (int, bool) {
+	if !(len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.Values) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Entity {
+			k, ok := sizeEncDescribeclientquotasEntityDataV0(&m.Entity[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Values {
+			k, ok := sizeEncDescribeclientquotasValueDataV0(&m.Values[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeclientquotasEntryDataV0(b []byte, m *describeclientquotas.EntryData) ([]byte, bool) {
+	if !(len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.Values) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Entity))
+		for i := range m.Entity {
+			var ok bool
+			if b, ok = appendEncDescribeclientquotasEntityDataV0(b, &m.Entity[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Values))
+		for i := range m.Values {
+			var ok bool
+			if b, ok = appendEncDescribeclientquotasValueDataV0(b, &m.Values[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeClientQuotasResponse at version 0.
+func sizeDescribeClientQuotasResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describeclientquotas.DescribeClientQuotasResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Entries) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	if m.Entries == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.Entries {
+			k, ok := sizeEncDescribeclientquotasEntryDataV0(&m.Entries[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeClientQuotasResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeclientquotas.DescribeClientQuotasResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Entries) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	if m.Entries == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.Entries))
+		for i := range m.Entries {
+			var ok bool
+			if b, ok = appendEncDescribeclientquotasEntryDataV0(b, &m.Entries[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribeclientquotasEntityDataV1 and appendEncDescribeclientquotasEntityDataV1 encode a EntityData at version 1.
+func sizeEncDescribeclientquotasEntityDataV1(m *describeclientquotas.EntityData) (int, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.EntityName == nil || len(*m.EntityName) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.EntityType)) + len(m.EntityType)
+	if m.EntityName == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.EntityName)) + len(*m.EntityName)
+	}
+	return n, true
+}
+
+func appendEncDescribeclientquotasEntityDataV1(b []byte, m *describeclientquotas.EntityData) ([]byte, bool) {
+	if !(len(m.EntityType) <= wire.MaxStringLength &&
+		(m.EntityName == nil || len(*m.EntityName) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.EntityType))
+	if m.EntityName == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.EntityName))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeclientquotasValueDataV1 and appendEncDescribeclientquotasValueDataV1 encode a ValueData at version 1.
+func sizeEncDescribeclientquotasValueDataV1(m *describeclientquotas.ValueData) (int, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Float64Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Key)) + len(m.Key)
+	return n, true
+}
+
+func appendEncDescribeclientquotasValueDataV1(b []byte, m *describeclientquotas.ValueData) ([]byte, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Key))
+	b = wire.AppendFloat64(b, float64(m.Value))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeclientquotasEntryDataV1 and appendEncDescribeclientquotasEntryDataV1 encode a EntryData at version 1.
+func sizeEncDescribeclientquotasEntryDataV1(m *describeclientquotas.EntryData) (int, bool) {
+	if !(len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.Values) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Entity))
+		for i := range m.Entity {
+			k, ok := sizeEncDescribeclientquotasEntityDataV1(&m.Entity[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Values))
+		for i := range m.Values {
+			k, ok := sizeEncDescribeclientquotasValueDataV1(&m.Values[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeclientquotasEntryDataV1(b []byte, m *describeclientquotas.EntryData) ([]byte, bool) {
+	if !(len(m.Entity) <= wire.MaxArrayLength &&
+		len(m.Values) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Entity))
+		for i := range m.Entity {
+			var ok bool
+			if b, ok = appendEncDescribeclientquotasEntityDataV1(b, &m.Entity[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Values))
+		for i := range m.Values {
+			var ok bool
+			if b, ok = appendEncDescribeclientquotasValueDataV1(b, &m.Values[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeClientQuotasResponse at version 1.
+func sizeDescribeClientQuotasResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*describeclientquotas.DescribeClientQuotasResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Entries) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	if m.Entries == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Entries))
+		for i := range m.Entries {
+			k, ok := sizeEncDescribeclientquotasEntryDataV1(&m.Entries[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeClientQuotasResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeclientquotas.DescribeClientQuotasResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Entries) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	if m.Entries == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Entries))
+		for i := range m.Entries {
+			var ok bool
+			if b, ok = appendEncDescribeclientquotasEntryDataV1(b, &m.Entries[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDescribeclientquotasComponentDataV0 decodes a ComponentData at version 0.
 func decDescribeclientquotasComponentDataV0(b []byte, off int, a *arena.Arenas, m *describeclientquotas.ComponentData) int {
 	{
@@ -829,6 +1305,10 @@ func decodeDescribeClientQuotasResponseV1(b []byte, a *arena.Arenas, p unsafe.Po
 }
 
 func init() {
+	register(reflect.TypeFor[describeclientquotas.DescribeClientQuotasRequest](), 0, sizeDescribeClientQuotasRequestV0, appendDescribeClientQuotasRequestV0)
+	register(reflect.TypeFor[describeclientquotas.DescribeClientQuotasRequest](), 1, sizeDescribeClientQuotasRequestV1, appendDescribeClientQuotasRequestV1)
+	register(reflect.TypeFor[describeclientquotas.DescribeClientQuotasResponse](), 0, sizeDescribeClientQuotasResponseV0, appendDescribeClientQuotasResponseV0)
+	register(reflect.TypeFor[describeclientquotas.DescribeClientQuotasResponse](), 1, sizeDescribeClientQuotasResponseV1, appendDescribeClientQuotasResponseV1)
 	registerDecoder(reflect.TypeFor[describeclientquotas.DescribeClientQuotasRequest](), 0, decodeDescribeClientQuotasRequestV0)
 	registerDecoder(reflect.TypeFor[describeclientquotas.DescribeClientQuotasRequest](), 1, decodeDescribeClientQuotasRequestV1)
 	registerDecoder(reflect.TypeFor[describeclientquotas.DescribeClientQuotasResponse](), 0, decodeDescribeClientQuotasResponseV0)

@@ -80,6 +80,263 @@ func appendDescribeClusterRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncDescribeclusterDescribeClusterBrokerV0 and appendEncDescribeclusterDescribeClusterBrokerV0 encode a DescribeClusterBroker at version 0.
+func sizeEncDescribeclusterDescribeClusterBrokerV0(m *describecluster.DescribeClusterBroker) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		!m.IsFenced &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncDescribeclusterDescribeClusterBrokerV0(b []byte, m *describecluster.DescribeClusterBroker) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		!m.IsFenced &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeClusterResponse at version 0.
+func sizeDescribeClusterResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describecluster.DescribeClusterResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(m.EndpointType == 0 || m.EndpointType == 1) &&
+		len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.ClusterId)) + len(m.ClusterId)
+	{
+		n += wire.CompactLengthSize(len(m.Brokers))
+		for i := range m.Brokers {
+			k, ok := sizeEncDescribeclusterDescribeClusterBrokerV0(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeClusterResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describecluster.DescribeClusterResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(m.EndpointType == 0 || m.EndpointType == 1) &&
+		len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendCompactString(b, string(m.ClusterId))
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncDescribeclusterDescribeClusterBrokerV0(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ClusterAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeClusterResponse at version 1.
+func sizeDescribeClusterResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*describecluster.DescribeClusterResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int8Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.ClusterId)) + len(m.ClusterId)
+	{
+		n += wire.CompactLengthSize(len(m.Brokers))
+		for i := range m.Brokers {
+			k, ok := sizeEncDescribeclusterDescribeClusterBrokerV0(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeClusterResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describecluster.DescribeClusterResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.EndpointType))
+	b = wire.AppendCompactString(b, string(m.ClusterId))
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncDescribeclusterDescribeClusterBrokerV0(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ClusterAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeclusterDescribeClusterBrokerV2 and appendEncDescribeclusterDescribeClusterBrokerV2 encode a DescribeClusterBroker at version 2.
+func sizeEncDescribeclusterDescribeClusterBrokerV2(m *describecluster.DescribeClusterBroker) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncDescribeclusterDescribeClusterBrokerV2(b []byte, m *describecluster.DescribeClusterBroker) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = wire.AppendBool(b, bool(m.IsFenced))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeClusterResponse at version 2.
+func sizeDescribeClusterResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*describecluster.DescribeClusterResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int8Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.ClusterId)) + len(m.ClusterId)
+	{
+		n += wire.CompactLengthSize(len(m.Brokers))
+		for i := range m.Brokers {
+			k, ok := sizeEncDescribeclusterDescribeClusterBrokerV2(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeClusterResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describecluster.DescribeClusterResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ClusterId) <= wire.MaxStringLength &&
+		len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.EndpointType))
+	b = wire.AppendCompactString(b, string(m.ClusterId))
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncDescribeclusterDescribeClusterBrokerV2(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ClusterAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeDescribeClusterRequestV0 decodes a DescribeClusterRequest at version 0.
 func decodeDescribeClusterRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*describecluster.DescribeClusterRequest)(p)
@@ -661,6 +918,9 @@ func init() {
 	register(reflect.TypeFor[describecluster.DescribeClusterRequest](), 0, sizeDescribeClusterRequestV0, appendDescribeClusterRequestV0)
 	register(reflect.TypeFor[describecluster.DescribeClusterRequest](), 1, sizeDescribeClusterRequestV1, appendDescribeClusterRequestV1)
 	register(reflect.TypeFor[describecluster.DescribeClusterRequest](), 2, sizeDescribeClusterRequestV2, appendDescribeClusterRequestV2)
+	register(reflect.TypeFor[describecluster.DescribeClusterResponse](), 0, sizeDescribeClusterResponseV0, appendDescribeClusterResponseV0)
+	register(reflect.TypeFor[describecluster.DescribeClusterResponse](), 1, sizeDescribeClusterResponseV1, appendDescribeClusterResponseV1)
+	register(reflect.TypeFor[describecluster.DescribeClusterResponse](), 2, sizeDescribeClusterResponseV2, appendDescribeClusterResponseV2)
 	registerDecoder(reflect.TypeFor[describecluster.DescribeClusterRequest](), 0, decodeDescribeClusterRequestV0)
 	registerDecoder(reflect.TypeFor[describecluster.DescribeClusterRequest](), 1, decodeDescribeClusterRequestV1)
 	registerDecoder(reflect.TypeFor[describecluster.DescribeClusterRequest](), 2, decodeDescribeClusterRequestV2)

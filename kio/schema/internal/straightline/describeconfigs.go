@@ -11,6 +11,922 @@ import (
 	"unsafe"
 )
 
+// sizeEncDescribeconfigsDescribeConfigsResourceV0 and appendEncDescribeconfigsDescribeConfigsResourceV0 encode a DescribeConfigsResource at version 0.
+func sizeEncDescribeconfigsDescribeConfigsResourceV0(m *describeconfigs.DescribeConfigsResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.ConfigurationKeys) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int8Size
+	n += wire.StringLengthSize + len(m.ResourceName)
+	if m.ConfigurationKeys == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for _, s := range m.ConfigurationKeys {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.StringLengthSize + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResourceV0(b []byte, m *describeconfigs.DescribeConfigsResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.ConfigurationKeys) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	if m.ConfigurationKeys == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.ConfigurationKeys))
+		for _, s := range m.ConfigurationKeys {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendString(b, string(s))
+		}
+	}
+	return b, true
+}
+
+// DescribeConfigsRequest at version 0.
+func sizeDescribeConfigsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describeconfigs.DescribeConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		!m.IncludeSynonyms &&
+		!m.IncludeDocumentation) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Resources {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResourceV0(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeConfigsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeconfigs.DescribeConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		!m.IncludeSynonyms &&
+		!m.IncludeDocumentation) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResourceV0(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeConfigsRequest at version 1.
+func sizeDescribeConfigsRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*describeconfigs.DescribeConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		!m.IncludeDocumentation) {
+		return 0, false
+	}
+	n := wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Resources {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResourceV0(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeConfigsRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeconfigs.DescribeConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		!m.IncludeDocumentation) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResourceV0(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IncludeSynonyms))
+	return b, true
+}
+
+// DescribeConfigsRequest at version 3.
+func sizeDescribeConfigsRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*describeconfigs.DescribeConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Resources {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResourceV0(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeConfigsRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeconfigs.DescribeConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResourceV0(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IncludeSynonyms))
+	b = wire.AppendBool(b, bool(m.IncludeDocumentation))
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsResourceV4 and appendEncDescribeconfigsDescribeConfigsResourceV4 encode a DescribeConfigsResource at version 4.
+func sizeEncDescribeconfigsDescribeConfigsResourceV4(m *describeconfigs.DescribeConfigsResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.ConfigurationKeys) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	if m.ConfigurationKeys == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.ConfigurationKeys))
+		for _, s := range m.ConfigurationKeys {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResourceV4(b []byte, m *describeconfigs.DescribeConfigsResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.ConfigurationKeys) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	if m.ConfigurationKeys == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.ConfigurationKeys))
+		for _, s := range m.ConfigurationKeys {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeConfigsRequest at version 4.
+func sizeDescribeConfigsRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*describeconfigs.DescribeConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Resources))
+		for i := range m.Resources {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResourceV4(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeConfigsRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeconfigs.DescribeConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResourceV4(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IncludeSynonyms))
+	b = wire.AppendBool(b, bool(m.IncludeDocumentation))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsResourceResultV0 and appendEncDescribeconfigsDescribeConfigsResourceResultV0 encode a DescribeConfigsResourceResult at version 0.
+func sizeEncDescribeconfigsDescribeConfigsResourceResultV0(m *describeconfigs.DescribeConfigsResourceResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.BoolSize + wire.BoolSize
+	n += wire.StringLengthSize + len(m.Name)
+	if m.Value == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResourceResultV0(b []byte, m *describeconfigs.DescribeConfigsResourceResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Value))
+	}
+	b = wire.AppendBool(b, bool(m.ReadOnly))
+	b = wire.AppendBool(b, bool(m.IsDefault))
+	b = wire.AppendBool(b, bool(m.IsSensitive))
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsResultV0 and appendEncDescribeconfigsDescribeConfigsResultV0 encode a DescribeConfigsResult at version 0.
+func sizeEncDescribeconfigsDescribeConfigsResultV0(m *describeconfigs.DescribeConfigsResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	n += wire.StringLengthSize + len(m.ResourceName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Configs {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResourceResultV0(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResultV0(b []byte, m *describeconfigs.DescribeConfigsResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResourceResultV0(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeConfigsResponse at version 0.
+func sizeDescribeConfigsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describeconfigs.DescribeConfigsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Results {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeConfigsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeconfigs.DescribeConfigsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsSynonymV1 and appendEncDescribeconfigsDescribeConfigsSynonymV1 encode a DescribeConfigsSynonym at version 1.
+func sizeEncDescribeconfigsDescribeConfigsSynonymV1(m *describeconfigs.DescribeConfigsSynonym) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int8Size
+	n += wire.StringLengthSize + len(m.Name)
+	if m.Value == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsSynonymV1(b []byte, m *describeconfigs.DescribeConfigsSynonym) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Value))
+	}
+	b = wire.AppendInt8(b, int8(m.Source))
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsResourceResultV1 and appendEncDescribeconfigsDescribeConfigsResourceResultV1 encode a DescribeConfigsResourceResult at version 1.
+func sizeEncDescribeconfigsDescribeConfigsResourceResultV1(m *describeconfigs.DescribeConfigsResourceResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		!m.IsDefault &&
+		len(m.Synonyms) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.Int8Size + wire.BoolSize
+	n += wire.StringLengthSize + len(m.Name)
+	if m.Value == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Value)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Synonyms {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsSynonymV1(&m.Synonyms[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResourceResultV1(b []byte, m *describeconfigs.DescribeConfigsResourceResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		!m.IsDefault &&
+		len(m.Synonyms) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Value))
+	}
+	b = wire.AppendBool(b, bool(m.ReadOnly))
+	b = wire.AppendInt8(b, int8(m.ConfigSource))
+	b = wire.AppendBool(b, bool(m.IsSensitive))
+	{
+		b = wire.AppendArrayLength(b, len(m.Synonyms))
+		for i := range m.Synonyms {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsSynonymV1(b, &m.Synonyms[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsResultV1 and appendEncDescribeconfigsDescribeConfigsResultV1 encode a DescribeConfigsResult at version 1.
+func sizeEncDescribeconfigsDescribeConfigsResultV1(m *describeconfigs.DescribeConfigsResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	n += wire.StringLengthSize + len(m.ResourceName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Configs {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResourceResultV1(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResultV1(b []byte, m *describeconfigs.DescribeConfigsResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResourceResultV1(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeConfigsResponse at version 1.
+func sizeDescribeConfigsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*describeconfigs.DescribeConfigsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Results {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResultV1(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeConfigsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeconfigs.DescribeConfigsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResultV1(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsResourceResultV3 and appendEncDescribeconfigsDescribeConfigsResourceResultV3 encode a DescribeConfigsResourceResult at version 3.
+func sizeEncDescribeconfigsDescribeConfigsResourceResultV3(m *describeconfigs.DescribeConfigsResourceResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		!m.IsDefault &&
+		len(m.Synonyms) <= wire.MaxArrayLength &&
+		(m.Documentation == nil || len(*m.Documentation) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.Int8Size + wire.BoolSize + wire.Int8Size
+	n += wire.StringLengthSize + len(m.Name)
+	if m.Value == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Value)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Synonyms {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsSynonymV1(&m.Synonyms[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Documentation == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Documentation)
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResourceResultV3(b []byte, m *describeconfigs.DescribeConfigsResourceResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		!m.IsDefault &&
+		len(m.Synonyms) <= wire.MaxArrayLength &&
+		(m.Documentation == nil || len(*m.Documentation) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Value))
+	}
+	b = wire.AppendBool(b, bool(m.ReadOnly))
+	b = wire.AppendInt8(b, int8(m.ConfigSource))
+	b = wire.AppendBool(b, bool(m.IsSensitive))
+	{
+		b = wire.AppendArrayLength(b, len(m.Synonyms))
+		for i := range m.Synonyms {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsSynonymV1(b, &m.Synonyms[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt8(b, int8(m.ConfigType))
+	if m.Documentation == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Documentation))
+	}
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsResultV3 and appendEncDescribeconfigsDescribeConfigsResultV3 encode a DescribeConfigsResult at version 3.
+func sizeEncDescribeconfigsDescribeConfigsResultV3(m *describeconfigs.DescribeConfigsResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	n += wire.StringLengthSize + len(m.ResourceName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Configs {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResourceResultV3(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResultV3(b []byte, m *describeconfigs.DescribeConfigsResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResourceResultV3(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeConfigsResponse at version 3.
+func sizeDescribeConfigsResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*describeconfigs.DescribeConfigsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Results {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResultV3(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeConfigsResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeconfigs.DescribeConfigsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResultV3(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsSynonymV4 and appendEncDescribeconfigsDescribeConfigsSynonymV4 encode a DescribeConfigsSynonym at version 4.
+func sizeEncDescribeconfigsDescribeConfigsSynonymV4(m *describeconfigs.DescribeConfigsSynonym) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.Value == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Value)) + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsSynonymV4(b []byte, m *describeconfigs.DescribeConfigsSynonym) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Value))
+	}
+	b = wire.AppendInt8(b, int8(m.Source))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsResourceResultV4 and appendEncDescribeconfigsDescribeConfigsResourceResultV4 encode a DescribeConfigsResourceResult at version 4.
+func sizeEncDescribeconfigsDescribeConfigsResourceResultV4(m *describeconfigs.DescribeConfigsResourceResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		!m.IsDefault &&
+		len(m.Synonyms) <= wire.MaxArrayLength &&
+		(m.Documentation == nil || len(*m.Documentation) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.Int8Size + wire.BoolSize + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.Value == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Value)) + len(*m.Value)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Synonyms))
+		for i := range m.Synonyms {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsSynonymV4(&m.Synonyms[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Documentation == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Documentation)) + len(*m.Documentation)
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResourceResultV4(b []byte, m *describeconfigs.DescribeConfigsResourceResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		!m.IsDefault &&
+		len(m.Synonyms) <= wire.MaxArrayLength &&
+		(m.Documentation == nil || len(*m.Documentation) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Value))
+	}
+	b = wire.AppendBool(b, bool(m.ReadOnly))
+	b = wire.AppendInt8(b, int8(m.ConfigSource))
+	b = wire.AppendBool(b, bool(m.IsSensitive))
+	{
+		b = wire.AppendCompactLength(b, len(m.Synonyms))
+		for i := range m.Synonyms {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsSynonymV4(b, &m.Synonyms[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt8(b, int8(m.ConfigType))
+	if m.Documentation == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Documentation))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeconfigsDescribeConfigsResultV4 and appendEncDescribeconfigsDescribeConfigsResultV4 encode a DescribeConfigsResult at version 4.
+func sizeEncDescribeconfigsDescribeConfigsResultV4(m *describeconfigs.DescribeConfigsResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	{
+		n += wire.CompactLengthSize(len(m.Configs))
+		for i := range m.Configs {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResourceResultV4(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeconfigsDescribeConfigsResultV4(b []byte, m *describeconfigs.DescribeConfigsResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResourceResultV4(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeConfigsResponse at version 4.
+func sizeDescribeConfigsResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*describeconfigs.DescribeConfigsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncDescribeconfigsDescribeConfigsResultV4(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeConfigsResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeconfigs.DescribeConfigsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribeconfigsDescribeConfigsResultV4(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDescribeconfigsDescribeConfigsResourceV0 decodes a DescribeConfigsResource at version 0.
 func decDescribeconfigsDescribeConfigsResourceV0(b []byte, off int, a *arena.Arenas, m *describeconfigs.DescribeConfigsResource) int {
 	{
@@ -1305,6 +2221,16 @@ func decodeDescribeConfigsResponseV4(b []byte, a *arena.Arenas, p unsafe.Pointer
 }
 
 func init() {
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsRequest](), 0, sizeDescribeConfigsRequestV0, appendDescribeConfigsRequestV0)
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsRequest](), 1, sizeDescribeConfigsRequestV1, appendDescribeConfigsRequestV1)
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsRequest](), 2, sizeDescribeConfigsRequestV1, appendDescribeConfigsRequestV1)
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsRequest](), 3, sizeDescribeConfigsRequestV3, appendDescribeConfigsRequestV3)
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsRequest](), 4, sizeDescribeConfigsRequestV4, appendDescribeConfigsRequestV4)
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsResponse](), 0, sizeDescribeConfigsResponseV0, appendDescribeConfigsResponseV0)
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsResponse](), 1, sizeDescribeConfigsResponseV1, appendDescribeConfigsResponseV1)
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsResponse](), 2, sizeDescribeConfigsResponseV1, appendDescribeConfigsResponseV1)
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsResponse](), 3, sizeDescribeConfigsResponseV3, appendDescribeConfigsResponseV3)
+	register(reflect.TypeFor[describeconfigs.DescribeConfigsResponse](), 4, sizeDescribeConfigsResponseV4, appendDescribeConfigsResponseV4)
 	registerDecoder(reflect.TypeFor[describeconfigs.DescribeConfigsRequest](), 0, decodeDescribeConfigsRequestV0)
 	registerDecoder(reflect.TypeFor[describeconfigs.DescribeConfigsRequest](), 1, decodeDescribeConfigsRequestV1)
 	registerDecoder(reflect.TypeFor[describeconfigs.DescribeConfigsRequest](), 2, decodeDescribeConfigsRequestV1)

@@ -11,6 +11,492 @@ import (
 	"unsafe"
 )
 
+// sizeEncDescribedelegationtokenDescribeDelegationTokenOwnerV0 and appendEncDescribedelegationtokenDescribeDelegationTokenOwnerV0 encode a DescribeDelegationTokenOwner at version 0.
+func sizeEncDescribedelegationtokenDescribeDelegationTokenOwnerV0(m *describedelegationtoken.DescribeDelegationTokenOwner) (int, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.PrincipalType)
+	n += wire.StringLengthSize + len(m.PrincipalName)
+	return n, true
+}
+
+func appendEncDescribedelegationtokenDescribeDelegationTokenOwnerV0(b []byte, m *describedelegationtoken.DescribeDelegationTokenOwner) ([]byte, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.PrincipalType))
+	b = wire.AppendString(b, string(m.PrincipalName))
+	return b, true
+}
+
+// DescribeDelegationTokenRequest at version 0.
+func sizeDescribeDelegationTokenRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenRequest)(p)
+	if !(len(m.Owners) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	if m.Owners == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.Owners {
+			k, ok := sizeEncDescribedelegationtokenDescribeDelegationTokenOwnerV0(&m.Owners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeDelegationTokenRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenRequest)(p)
+	if !(len(m.Owners) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	if m.Owners == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.Owners))
+		for i := range m.Owners {
+			var ok bool
+			if b, ok = appendEncDescribedelegationtokenDescribeDelegationTokenOwnerV0(b, &m.Owners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribedelegationtokenDescribeDelegationTokenOwnerV2 and appendEncDescribedelegationtokenDescribeDelegationTokenOwnerV2 encode a DescribeDelegationTokenOwner at version 2.
+func sizeEncDescribedelegationtokenDescribeDelegationTokenOwnerV2(m *describedelegationtoken.DescribeDelegationTokenOwner) (int, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.PrincipalType)) + len(m.PrincipalType)
+	n += wire.CompactLengthSize(len(m.PrincipalName)) + len(m.PrincipalName)
+	return n, true
+}
+
+func appendEncDescribedelegationtokenDescribeDelegationTokenOwnerV2(b []byte, m *describedelegationtoken.DescribeDelegationTokenOwner) ([]byte, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.PrincipalType))
+	b = wire.AppendCompactString(b, string(m.PrincipalName))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeDelegationTokenRequest at version 2.
+func sizeDescribeDelegationTokenRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenRequest)(p)
+	if !(len(m.Owners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	if m.Owners == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Owners))
+		for i := range m.Owners {
+			k, ok := sizeEncDescribedelegationtokenDescribeDelegationTokenOwnerV2(&m.Owners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeDelegationTokenRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenRequest)(p)
+	if !(len(m.Owners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.Owners == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Owners))
+		for i := range m.Owners {
+			var ok bool
+			if b, ok = appendEncDescribedelegationtokenDescribeDelegationTokenOwnerV2(b, &m.Owners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribedelegationtokenDescribedDelegationTokenRenewerV0 and appendEncDescribedelegationtokenDescribedDelegationTokenRenewerV0 encode a DescribedDelegationTokenRenewer at version 0.
+func sizeEncDescribedelegationtokenDescribedDelegationTokenRenewerV0(m *describedelegationtoken.DescribedDelegationTokenRenewer) (int, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.PrincipalType)
+	n += wire.StringLengthSize + len(m.PrincipalName)
+	return n, true
+}
+
+func appendEncDescribedelegationtokenDescribedDelegationTokenRenewerV0(b []byte, m *describedelegationtoken.DescribedDelegationTokenRenewer) ([]byte, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.PrincipalType))
+	b = wire.AppendString(b, string(m.PrincipalName))
+	return b, true
+}
+
+// sizeEncDescribedelegationtokenDescribedDelegationTokenV0 and appendEncDescribedelegationtokenDescribedDelegationTokenV0 encode a DescribedDelegationToken at version 0.
+func sizeEncDescribedelegationtokenDescribedDelegationTokenV0(m *describedelegationtoken.DescribedDelegationToken) (int, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		m.TokenRequesterPrincipalType == "" &&
+		m.TokenRequesterPrincipalName == "" &&
+		len(m.TokenId) <= wire.MaxStringLength &&
+		len(m.Hmac) <= wire.MaxArrayLength &&
+		len(m.Renewers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int64Size + wire.Int64Size
+	n += wire.StringLengthSize + len(m.PrincipalType)
+	n += wire.StringLengthSize + len(m.PrincipalName)
+	n += wire.StringLengthSize + len(m.TokenId)
+	n += wire.ArrayLengthSize + len(m.Hmac)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Renewers {
+			k, ok := sizeEncDescribedelegationtokenDescribedDelegationTokenRenewerV0(&m.Renewers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribedelegationtokenDescribedDelegationTokenV0(b []byte, m *describedelegationtoken.DescribedDelegationToken) ([]byte, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		m.TokenRequesterPrincipalType == "" &&
+		m.TokenRequesterPrincipalName == "" &&
+		len(m.TokenId) <= wire.MaxStringLength &&
+		len(m.Hmac) <= wire.MaxArrayLength &&
+		len(m.Renewers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.PrincipalType))
+	b = wire.AppendString(b, string(m.PrincipalName))
+	b = wire.AppendInt64(b, int64(m.IssueTimestamp))
+	b = wire.AppendInt64(b, int64(m.ExpiryTimestamp))
+	b = wire.AppendInt64(b, int64(m.MaxTimestamp))
+	b = wire.AppendString(b, string(m.TokenId))
+	b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Hmac)), m.Hmac)
+	{
+		b = wire.AppendArrayLength(b, len(m.Renewers))
+		for i := range m.Renewers {
+			var ok bool
+			if b, ok = appendEncDescribedelegationtokenDescribedDelegationTokenRenewerV0(b, &m.Renewers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeDelegationTokenResponse at version 0.
+func sizeDescribeDelegationTokenResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenResponse)(p)
+	if !(len(m.Tokens) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Tokens {
+			k, ok := sizeEncDescribedelegationtokenDescribedDelegationTokenV0(&m.Tokens[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeDelegationTokenResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenResponse)(p)
+	if !(len(m.Tokens) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.Tokens))
+		for i := range m.Tokens {
+			var ok bool
+			if b, ok = appendEncDescribedelegationtokenDescribedDelegationTokenV0(b, &m.Tokens[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	return b, true
+}
+
+// sizeEncDescribedelegationtokenDescribedDelegationTokenRenewerV2 and appendEncDescribedelegationtokenDescribedDelegationTokenRenewerV2 encode a DescribedDelegationTokenRenewer at version 2.
+func sizeEncDescribedelegationtokenDescribedDelegationTokenRenewerV2(m *describedelegationtoken.DescribedDelegationTokenRenewer) (int, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.PrincipalType)) + len(m.PrincipalType)
+	n += wire.CompactLengthSize(len(m.PrincipalName)) + len(m.PrincipalName)
+	return n, true
+}
+
+func appendEncDescribedelegationtokenDescribedDelegationTokenRenewerV2(b []byte, m *describedelegationtoken.DescribedDelegationTokenRenewer) ([]byte, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.PrincipalType))
+	b = wire.AppendCompactString(b, string(m.PrincipalName))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribedelegationtokenDescribedDelegationTokenV2 and appendEncDescribedelegationtokenDescribedDelegationTokenV2 encode a DescribedDelegationToken at version 2.
+func sizeEncDescribedelegationtokenDescribedDelegationTokenV2(m *describedelegationtoken.DescribedDelegationToken) (int, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		m.TokenRequesterPrincipalType == "" &&
+		m.TokenRequesterPrincipalName == "" &&
+		len(m.TokenId) <= wire.MaxStringLength &&
+		len(m.Hmac) <= wire.MaxArrayLength &&
+		len(m.Renewers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int64Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.PrincipalType)) + len(m.PrincipalType)
+	n += wire.CompactLengthSize(len(m.PrincipalName)) + len(m.PrincipalName)
+	n += wire.CompactLengthSize(len(m.TokenId)) + len(m.TokenId)
+	n += wire.CompactLengthSize(len(m.Hmac)) + len(m.Hmac)
+	{
+		n += wire.CompactLengthSize(len(m.Renewers))
+		for i := range m.Renewers {
+			k, ok := sizeEncDescribedelegationtokenDescribedDelegationTokenRenewerV2(&m.Renewers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribedelegationtokenDescribedDelegationTokenV2(b []byte, m *describedelegationtoken.DescribedDelegationToken) ([]byte, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		m.TokenRequesterPrincipalType == "" &&
+		m.TokenRequesterPrincipalName == "" &&
+		len(m.TokenId) <= wire.MaxStringLength &&
+		len(m.Hmac) <= wire.MaxArrayLength &&
+		len(m.Renewers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.PrincipalType))
+	b = wire.AppendCompactString(b, string(m.PrincipalName))
+	b = wire.AppendInt64(b, int64(m.IssueTimestamp))
+	b = wire.AppendInt64(b, int64(m.ExpiryTimestamp))
+	b = wire.AppendInt64(b, int64(m.MaxTimestamp))
+	b = wire.AppendCompactString(b, string(m.TokenId))
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.Hmac)), m.Hmac)
+	{
+		b = wire.AppendCompactLength(b, len(m.Renewers))
+		for i := range m.Renewers {
+			var ok bool
+			if b, ok = appendEncDescribedelegationtokenDescribedDelegationTokenRenewerV2(b, &m.Renewers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeDelegationTokenResponse at version 2.
+func sizeDescribeDelegationTokenResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenResponse)(p)
+	if !(len(m.Tokens) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Tokens))
+		for i := range m.Tokens {
+			k, ok := sizeEncDescribedelegationtokenDescribedDelegationTokenV2(&m.Tokens[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeDelegationTokenResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenResponse)(p)
+	if !(len(m.Tokens) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Tokens))
+		for i := range m.Tokens {
+			var ok bool
+			if b, ok = appendEncDescribedelegationtokenDescribedDelegationTokenV2(b, &m.Tokens[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribedelegationtokenDescribedDelegationTokenV3 and appendEncDescribedelegationtokenDescribedDelegationTokenV3 encode a DescribedDelegationToken at version 3.
+func sizeEncDescribedelegationtokenDescribedDelegationTokenV3(m *describedelegationtoken.DescribedDelegationToken) (int, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		len(m.TokenRequesterPrincipalType) <= wire.MaxStringLength &&
+		len(m.TokenRequesterPrincipalName) <= wire.MaxStringLength &&
+		len(m.TokenId) <= wire.MaxStringLength &&
+		len(m.Hmac) <= wire.MaxArrayLength &&
+		len(m.Renewers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int64Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.PrincipalType)) + len(m.PrincipalType)
+	n += wire.CompactLengthSize(len(m.PrincipalName)) + len(m.PrincipalName)
+	n += wire.CompactLengthSize(len(m.TokenRequesterPrincipalType)) + len(m.TokenRequesterPrincipalType)
+	n += wire.CompactLengthSize(len(m.TokenRequesterPrincipalName)) + len(m.TokenRequesterPrincipalName)
+	n += wire.CompactLengthSize(len(m.TokenId)) + len(m.TokenId)
+	n += wire.CompactLengthSize(len(m.Hmac)) + len(m.Hmac)
+	{
+		n += wire.CompactLengthSize(len(m.Renewers))
+		for i := range m.Renewers {
+			k, ok := sizeEncDescribedelegationtokenDescribedDelegationTokenRenewerV2(&m.Renewers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribedelegationtokenDescribedDelegationTokenV3(b []byte, m *describedelegationtoken.DescribedDelegationToken) ([]byte, bool) {
+	if !(len(m.PrincipalType) <= wire.MaxStringLength &&
+		len(m.PrincipalName) <= wire.MaxStringLength &&
+		len(m.TokenRequesterPrincipalType) <= wire.MaxStringLength &&
+		len(m.TokenRequesterPrincipalName) <= wire.MaxStringLength &&
+		len(m.TokenId) <= wire.MaxStringLength &&
+		len(m.Hmac) <= wire.MaxArrayLength &&
+		len(m.Renewers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.PrincipalType))
+	b = wire.AppendCompactString(b, string(m.PrincipalName))
+	b = wire.AppendCompactString(b, string(m.TokenRequesterPrincipalType))
+	b = wire.AppendCompactString(b, string(m.TokenRequesterPrincipalName))
+	b = wire.AppendInt64(b, int64(m.IssueTimestamp))
+	b = wire.AppendInt64(b, int64(m.ExpiryTimestamp))
+	b = wire.AppendInt64(b, int64(m.MaxTimestamp))
+	b = wire.AppendCompactString(b, string(m.TokenId))
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.Hmac)), m.Hmac)
+	{
+		b = wire.AppendCompactLength(b, len(m.Renewers))
+		for i := range m.Renewers {
+			var ok bool
+			if b, ok = appendEncDescribedelegationtokenDescribedDelegationTokenRenewerV2(b, &m.Renewers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeDelegationTokenResponse at version 3.
+func sizeDescribeDelegationTokenResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenResponse)(p)
+	if !(len(m.Tokens) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Tokens))
+		for i := range m.Tokens {
+			k, ok := sizeEncDescribedelegationtokenDescribedDelegationTokenV3(&m.Tokens[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeDelegationTokenResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describedelegationtoken.DescribeDelegationTokenResponse)(p)
+	if !(len(m.Tokens) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Tokens))
+		for i := range m.Tokens {
+			var ok bool
+			if b, ok = appendEncDescribedelegationtokenDescribedDelegationTokenV3(b, &m.Tokens[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDescribedelegationtokenDescribeDelegationTokenOwnerV0 decodes a DescribeDelegationTokenOwner at version 0.
 func decDescribedelegationtokenDescribeDelegationTokenOwnerV0(b []byte, off int, a *arena.Arenas, m *describedelegationtoken.DescribeDelegationTokenOwner) int {
 	{
@@ -869,6 +1355,14 @@ func decodeDescribeDelegationTokenResponseV3(b []byte, a *arena.Arenas, p unsafe
 }
 
 func init() {
+	register(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenRequest](), 0, sizeDescribeDelegationTokenRequestV0, appendDescribeDelegationTokenRequestV0)
+	register(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenRequest](), 1, sizeDescribeDelegationTokenRequestV0, appendDescribeDelegationTokenRequestV0)
+	register(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenRequest](), 2, sizeDescribeDelegationTokenRequestV2, appendDescribeDelegationTokenRequestV2)
+	register(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenRequest](), 3, sizeDescribeDelegationTokenRequestV2, appendDescribeDelegationTokenRequestV2)
+	register(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenResponse](), 0, sizeDescribeDelegationTokenResponseV0, appendDescribeDelegationTokenResponseV0)
+	register(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenResponse](), 1, sizeDescribeDelegationTokenResponseV0, appendDescribeDelegationTokenResponseV0)
+	register(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenResponse](), 2, sizeDescribeDelegationTokenResponseV2, appendDescribeDelegationTokenResponseV2)
+	register(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenResponse](), 3, sizeDescribeDelegationTokenResponseV3, appendDescribeDelegationTokenResponseV3)
 	registerDecoder(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenRequest](), 0, decodeDescribeDelegationTokenRequestV0)
 	registerDecoder(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenRequest](), 1, decodeDescribeDelegationTokenRequestV0)
 	registerDecoder(reflect.TypeFor[describedelegationtoken.DescribeDelegationTokenRequest](), 2, decodeDescribeDelegationTokenRequestV2)

@@ -11,6 +11,775 @@ import (
 	"unsafe"
 )
 
+// DescribeGroupsRequest at version 0.
+func sizeDescribeGroupsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describegroups.DescribeGroupsRequest)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		!m.IncludeAuthorizedOperations) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for _, s := range m.Groups {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.StringLengthSize + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendDescribeGroupsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describegroups.DescribeGroupsRequest)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		!m.IncludeAuthorizedOperations) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Groups))
+		for _, s := range m.Groups {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendString(b, string(s))
+		}
+	}
+	return b, true
+}
+
+// DescribeGroupsRequest at version 3.
+func sizeDescribeGroupsRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*describegroups.DescribeGroupsRequest)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for _, s := range m.Groups {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.StringLengthSize + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendDescribeGroupsRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describegroups.DescribeGroupsRequest)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Groups))
+		for _, s := range m.Groups {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendString(b, string(s))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IncludeAuthorizedOperations))
+	return b, true
+}
+
+// DescribeGroupsRequest at version 5.
+func sizeDescribeGroupsRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*describegroups.DescribeGroupsRequest)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for _, s := range m.Groups {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendDescribeGroupsRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describegroups.DescribeGroupsRequest)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for _, s := range m.Groups {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IncludeAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribegroupsDescribedGroupMemberV0 and appendEncDescribegroupsDescribedGroupMemberV0 encode a DescribedGroupMember at version 0.
+func sizeEncDescribegroupsDescribedGroupMemberV0(m *describegroups.DescribedGroupMember) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.MemberMetadata) <= wire.MaxArrayLength &&
+		len(m.MemberAssignment) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.MemberId)
+	n += wire.StringLengthSize + len(m.ClientId)
+	n += wire.StringLengthSize + len(m.ClientHost)
+	n += wire.ArrayLengthSize + len(m.MemberMetadata)
+	n += wire.ArrayLengthSize + len(m.MemberAssignment)
+	return n, true
+}
+
+func appendEncDescribegroupsDescribedGroupMemberV0(b []byte, m *describegroups.DescribedGroupMember) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.MemberMetadata) <= wire.MaxArrayLength &&
+		len(m.MemberAssignment) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.MemberId))
+	b = wire.AppendString(b, string(m.ClientId))
+	b = wire.AppendString(b, string(m.ClientHost))
+	b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.MemberMetadata)), m.MemberMetadata)
+	b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.MemberAssignment)), m.MemberAssignment)
+	return b, true
+}
+
+// sizeEncDescribegroupsDescribedGroupV0 and appendEncDescribegroupsDescribedGroupV0 encode a DescribedGroup at version 0.
+func sizeEncDescribegroupsDescribedGroupV0(m *describegroups.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || *m.ErrorMessage == "") &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		(m.AuthorizedOperations == 0 || m.AuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.GroupState)
+	n += wire.StringLengthSize + len(m.ProtocolType)
+	n += wire.StringLengthSize + len(m.ProtocolData)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Members {
+			k, ok := sizeEncDescribegroupsDescribedGroupMemberV0(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribegroupsDescribedGroupV0(b []byte, m *describegroups.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || *m.ErrorMessage == "") &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		(m.AuthorizedOperations == 0 || m.AuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendString(b, string(m.GroupState))
+	b = wire.AppendString(b, string(m.ProtocolType))
+	b = wire.AppendString(b, string(m.ProtocolData))
+	{
+		b = wire.AppendArrayLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupMemberV0(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeGroupsResponse at version 0.
+func sizeDescribeGroupsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Groups {
+			k, ok := sizeEncDescribegroupsDescribedGroupV0(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeGroupsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupV0(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeGroupsResponse at version 1.
+func sizeDescribeGroupsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Groups {
+			k, ok := sizeEncDescribegroupsDescribedGroupV0(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeGroupsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupV0(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribegroupsDescribedGroupV3 and appendEncDescribegroupsDescribedGroupV3 encode a DescribedGroup at version 3.
+func sizeEncDescribegroupsDescribedGroupV3(m *describegroups.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || *m.ErrorMessage == "") &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.GroupState)
+	n += wire.StringLengthSize + len(m.ProtocolType)
+	n += wire.StringLengthSize + len(m.ProtocolData)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Members {
+			k, ok := sizeEncDescribegroupsDescribedGroupMemberV0(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribegroupsDescribedGroupV3(b []byte, m *describegroups.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || *m.ErrorMessage == "") &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendString(b, string(m.GroupState))
+	b = wire.AppendString(b, string(m.ProtocolType))
+	b = wire.AppendString(b, string(m.ProtocolData))
+	{
+		b = wire.AppendArrayLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupMemberV0(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.AuthorizedOperations))
+	return b, true
+}
+
+// DescribeGroupsResponse at version 3.
+func sizeDescribeGroupsResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Groups {
+			k, ok := sizeEncDescribegroupsDescribedGroupV3(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeGroupsResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupV3(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribegroupsDescribedGroupMemberV4 and appendEncDescribegroupsDescribedGroupMemberV4 encode a DescribedGroupMember at version 4.
+func sizeEncDescribegroupsDescribedGroupMemberV4(m *describegroups.DescribedGroupMember) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.MemberMetadata) <= wire.MaxArrayLength &&
+		len(m.MemberAssignment) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.GroupInstanceId)
+	}
+	n += wire.StringLengthSize + len(m.ClientId)
+	n += wire.StringLengthSize + len(m.ClientHost)
+	n += wire.ArrayLengthSize + len(m.MemberMetadata)
+	n += wire.ArrayLengthSize + len(m.MemberAssignment)
+	return n, true
+}
+
+func appendEncDescribegroupsDescribedGroupMemberV4(b []byte, m *describegroups.DescribedGroupMember) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.MemberMetadata) <= wire.MaxArrayLength &&
+		len(m.MemberAssignment) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.GroupInstanceId))
+	}
+	b = wire.AppendString(b, string(m.ClientId))
+	b = wire.AppendString(b, string(m.ClientHost))
+	b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.MemberMetadata)), m.MemberMetadata)
+	b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.MemberAssignment)), m.MemberAssignment)
+	return b, true
+}
+
+// sizeEncDescribegroupsDescribedGroupV4 and appendEncDescribegroupsDescribedGroupV4 encode a DescribedGroup at version 4.
+func sizeEncDescribegroupsDescribedGroupV4(m *describegroups.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || *m.ErrorMessage == "") &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.GroupState)
+	n += wire.StringLengthSize + len(m.ProtocolType)
+	n += wire.StringLengthSize + len(m.ProtocolData)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Members {
+			k, ok := sizeEncDescribegroupsDescribedGroupMemberV4(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribegroupsDescribedGroupV4(b []byte, m *describegroups.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || *m.ErrorMessage == "") &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendString(b, string(m.GroupState))
+	b = wire.AppendString(b, string(m.ProtocolType))
+	b = wire.AppendString(b, string(m.ProtocolData))
+	{
+		b = wire.AppendArrayLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupMemberV4(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.AuthorizedOperations))
+	return b, true
+}
+
+// DescribeGroupsResponse at version 4.
+func sizeDescribeGroupsResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Groups {
+			k, ok := sizeEncDescribegroupsDescribedGroupV4(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeGroupsResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupV4(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribegroupsDescribedGroupMemberV5 and appendEncDescribegroupsDescribedGroupMemberV5 encode a DescribedGroupMember at version 5.
+func sizeEncDescribegroupsDescribedGroupMemberV5(m *describegroups.DescribedGroupMember) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.MemberMetadata) <= wire.MaxArrayLength &&
+		len(m.MemberAssignment) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	n += wire.CompactLengthSize(len(m.ClientId)) + len(m.ClientId)
+	n += wire.CompactLengthSize(len(m.ClientHost)) + len(m.ClientHost)
+	n += wire.CompactLengthSize(len(m.MemberMetadata)) + len(m.MemberMetadata)
+	n += wire.CompactLengthSize(len(m.MemberAssignment)) + len(m.MemberAssignment)
+	return n, true
+}
+
+func appendEncDescribegroupsDescribedGroupMemberV5(b []byte, m *describegroups.DescribedGroupMember) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.MemberMetadata) <= wire.MaxArrayLength &&
+		len(m.MemberAssignment) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	b = wire.AppendCompactString(b, string(m.ClientId))
+	b = wire.AppendCompactString(b, string(m.ClientHost))
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.MemberMetadata)), m.MemberMetadata)
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.MemberAssignment)), m.MemberAssignment)
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribegroupsDescribedGroupV5 and appendEncDescribegroupsDescribedGroupV5 encode a DescribedGroup at version 5.
+func sizeEncDescribegroupsDescribedGroupV5(m *describegroups.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || *m.ErrorMessage == "") &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.GroupState)) + len(m.GroupState)
+	n += wire.CompactLengthSize(len(m.ProtocolType)) + len(m.ProtocolType)
+	n += wire.CompactLengthSize(len(m.ProtocolData)) + len(m.ProtocolData)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncDescribegroupsDescribedGroupMemberV5(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribegroupsDescribedGroupV5(b []byte, m *describegroups.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || *m.ErrorMessage == "") &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.GroupState))
+	b = wire.AppendCompactString(b, string(m.ProtocolType))
+	b = wire.AppendCompactString(b, string(m.ProtocolData))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupMemberV5(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.AuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeGroupsResponse at version 5.
+func sizeDescribeGroupsResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncDescribegroupsDescribedGroupV5(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeGroupsResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupV5(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribegroupsDescribedGroupV6 and appendEncDescribegroupsDescribedGroupV6 encode a DescribedGroup at version 6.
+func sizeEncDescribegroupsDescribedGroupV6(m *describegroups.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.GroupState)) + len(m.GroupState)
+	n += wire.CompactLengthSize(len(m.ProtocolType)) + len(m.ProtocolType)
+	n += wire.CompactLengthSize(len(m.ProtocolData)) + len(m.ProtocolData)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncDescribegroupsDescribedGroupMemberV5(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribegroupsDescribedGroupV6(b []byte, m *describegroups.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.ProtocolData) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.GroupState))
+	b = wire.AppendCompactString(b, string(m.ProtocolType))
+	b = wire.AppendCompactString(b, string(m.ProtocolData))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupMemberV5(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.AuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeGroupsResponse at version 6.
+func sizeDescribeGroupsResponseV6(p unsafe.Pointer) (int, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncDescribegroupsDescribedGroupV6(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeGroupsResponseV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describegroups.DescribeGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncDescribegroupsDescribedGroupV6(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeDescribeGroupsRequestV0 decodes a DescribeGroupsRequest at version 0.
 func decodeDescribeGroupsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*describegroups.DescribeGroupsRequest)(p)
@@ -2033,6 +2802,20 @@ func decodeDescribeGroupsResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer)
 }
 
 func init() {
+	register(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 0, sizeDescribeGroupsRequestV0, appendDescribeGroupsRequestV0)
+	register(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 1, sizeDescribeGroupsRequestV0, appendDescribeGroupsRequestV0)
+	register(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 2, sizeDescribeGroupsRequestV0, appendDescribeGroupsRequestV0)
+	register(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 3, sizeDescribeGroupsRequestV3, appendDescribeGroupsRequestV3)
+	register(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 4, sizeDescribeGroupsRequestV3, appendDescribeGroupsRequestV3)
+	register(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 5, sizeDescribeGroupsRequestV5, appendDescribeGroupsRequestV5)
+	register(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 6, sizeDescribeGroupsRequestV5, appendDescribeGroupsRequestV5)
+	register(reflect.TypeFor[describegroups.DescribeGroupsResponse](), 0, sizeDescribeGroupsResponseV0, appendDescribeGroupsResponseV0)
+	register(reflect.TypeFor[describegroups.DescribeGroupsResponse](), 1, sizeDescribeGroupsResponseV1, appendDescribeGroupsResponseV1)
+	register(reflect.TypeFor[describegroups.DescribeGroupsResponse](), 2, sizeDescribeGroupsResponseV1, appendDescribeGroupsResponseV1)
+	register(reflect.TypeFor[describegroups.DescribeGroupsResponse](), 3, sizeDescribeGroupsResponseV3, appendDescribeGroupsResponseV3)
+	register(reflect.TypeFor[describegroups.DescribeGroupsResponse](), 4, sizeDescribeGroupsResponseV4, appendDescribeGroupsResponseV4)
+	register(reflect.TypeFor[describegroups.DescribeGroupsResponse](), 5, sizeDescribeGroupsResponseV5, appendDescribeGroupsResponseV5)
+	register(reflect.TypeFor[describegroups.DescribeGroupsResponse](), 6, sizeDescribeGroupsResponseV6, appendDescribeGroupsResponseV6)
 	registerDecoder(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 0, decodeDescribeGroupsRequestV0)
 	registerDecoder(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 1, decodeDescribeGroupsRequestV0)
 	registerDecoder(reflect.TypeFor[describegroups.DescribeGroupsRequest](), 2, decodeDescribeGroupsRequestV0)

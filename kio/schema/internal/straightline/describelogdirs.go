@@ -11,6 +11,647 @@ import (
 	"unsafe"
 )
 
+// sizeEncDescribelogdirsDescribableLogDirTopicV0 and appendEncDescribelogdirsDescribableLogDirTopicV0 encode a DescribableLogDirTopic at version 0.
+func sizeEncDescribelogdirsDescribableLogDirTopicV0(m *describelogdirs.DescribableLogDirTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribableLogDirTopicV0(b []byte, m *describelogdirs.DescribableLogDirTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// DescribeLogDirsRequest at version 0.
+func sizeDescribeLogDirsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describelogdirs.DescribeLogDirsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	if m.Topics == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncDescribelogdirsDescribableLogDirTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeLogDirsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describelogdirs.DescribeLogDirsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	if m.Topics == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribableLogDirTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribelogdirsDescribableLogDirTopicV2 and appendEncDescribelogdirsDescribableLogDirTopicV2 encode a DescribableLogDirTopic at version 2.
+func sizeEncDescribelogdirsDescribableLogDirTopicV2(m *describelogdirs.DescribableLogDirTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribableLogDirTopicV2(b []byte, m *describelogdirs.DescribableLogDirTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeLogDirsRequest at version 2.
+func sizeDescribeLogDirsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*describelogdirs.DescribeLogDirsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribelogdirsDescribableLogDirTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeLogDirsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describelogdirs.DescribeLogDirsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribableLogDirTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribelogdirsDescribeLogDirsPartitionV0 and appendEncDescribelogdirsDescribeLogDirsPartitionV0 encode a DescribeLogDirsPartition at version 0.
+func sizeEncDescribelogdirsDescribeLogDirsPartitionV0(m *describelogdirs.DescribeLogDirsPartition) (int, bool) {
+	n := wire.Int32Size + wire.Int64Size + wire.Int64Size + wire.BoolSize
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribeLogDirsPartitionV0(b []byte, m *describelogdirs.DescribeLogDirsPartition) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.PartitionSize))
+	b = wire.AppendInt64(b, int64(m.OffsetLag))
+	b = wire.AppendBool(b, bool(m.IsFutureKey))
+	return b, true
+}
+
+// sizeEncDescribelogdirsDescribeLogDirsTopicV0 and appendEncDescribelogdirsDescribeLogDirsTopicV0 encode a DescribeLogDirsTopic at version 0.
+func sizeEncDescribelogdirsDescribeLogDirsTopicV0(m *describelogdirs.DescribeLogDirsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsPartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribeLogDirsTopicV0(b []byte, m *describelogdirs.DescribeLogDirsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsPartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribelogdirsDescribeLogDirsResultV0 and appendEncDescribelogdirsDescribeLogDirsResultV0 encode a DescribeLogDirsResult at version 0.
+func sizeEncDescribelogdirsDescribeLogDirsResultV0(m *describelogdirs.DescribeLogDirsResult) (int, bool) {
+	if !(len(m.LogDir) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	n += wire.StringLengthSize + len(m.LogDir)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribeLogDirsResultV0(b []byte, m *describelogdirs.DescribeLogDirsResult) ([]byte, bool) {
+	if !(len(m.LogDir) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendString(b, string(m.LogDir))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// DescribeLogDirsResponse at version 0.
+func sizeDescribeLogDirsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Results {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeLogDirsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncDescribelogdirsDescribeLogDirsPartitionV2 and appendEncDescribelogdirsDescribeLogDirsPartitionV2 encode a DescribeLogDirsPartition at version 2.
+func sizeEncDescribelogdirsDescribeLogDirsPartitionV2(m *describelogdirs.DescribeLogDirsPartition) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int64Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribeLogDirsPartitionV2(b []byte, m *describelogdirs.DescribeLogDirsPartition) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.PartitionSize))
+	b = wire.AppendInt64(b, int64(m.OffsetLag))
+	b = wire.AppendBool(b, bool(m.IsFutureKey))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribelogdirsDescribeLogDirsTopicV2 and appendEncDescribelogdirsDescribeLogDirsTopicV2 encode a DescribeLogDirsTopic at version 2.
+func sizeEncDescribelogdirsDescribeLogDirsTopicV2(m *describelogdirs.DescribeLogDirsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsPartitionV2(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribeLogDirsTopicV2(b []byte, m *describelogdirs.DescribeLogDirsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsPartitionV2(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribelogdirsDescribeLogDirsResultV2 and appendEncDescribelogdirsDescribeLogDirsResultV2 encode a DescribeLogDirsResult at version 2.
+func sizeEncDescribelogdirsDescribeLogDirsResultV2(m *describelogdirs.DescribeLogDirsResult) (int, bool) {
+	if !(len(m.LogDir) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.LogDir)) + len(m.LogDir)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribeLogDirsResultV2(b []byte, m *describelogdirs.DescribeLogDirsResult) ([]byte, bool) {
+	if !(len(m.LogDir) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendCompactString(b, string(m.LogDir))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeLogDirsResponse at version 2.
+func sizeDescribeLogDirsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsResultV2(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeLogDirsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsResultV2(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeLogDirsResponse at version 3.
+func sizeDescribeLogDirsResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsResultV2(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeLogDirsResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsResultV2(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribelogdirsDescribeLogDirsResultV4 and appendEncDescribelogdirsDescribeLogDirsResultV4 encode a DescribeLogDirsResult at version 4.
+func sizeEncDescribelogdirsDescribeLogDirsResultV4(m *describelogdirs.DescribeLogDirsResult) (int, bool) {
+	if !(len(m.LogDir) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.LogDir)) + len(m.LogDir)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribeLogDirsResultV4(b []byte, m *describelogdirs.DescribeLogDirsResult) ([]byte, bool) {
+	if !(len(m.LogDir) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendCompactString(b, string(m.LogDir))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.TotalBytes))
+	b = wire.AppendInt64(b, int64(m.UsableBytes))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeLogDirsResponse at version 4.
+func sizeDescribeLogDirsResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsResultV4(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeLogDirsResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsResultV4(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribelogdirsDescribeLogDirsResultV5 and appendEncDescribelogdirsDescribeLogDirsResultV5 encode a DescribeLogDirsResult at version 5.
+func sizeEncDescribelogdirsDescribeLogDirsResultV5(m *describelogdirs.DescribeLogDirsResult) (int, bool) {
+	if !(len(m.LogDir) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.LogDir)) + len(m.LogDir)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribelogdirsDescribeLogDirsResultV5(b []byte, m *describelogdirs.DescribeLogDirsResult) ([]byte, bool) {
+	if !(len(m.LogDir) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendCompactString(b, string(m.LogDir))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.TotalBytes))
+	b = wire.AppendInt64(b, int64(m.UsableBytes))
+	b = wire.AppendBool(b, bool(m.IsCordoned))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeLogDirsResponse at version 5.
+func sizeDescribeLogDirsResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncDescribelogdirsDescribeLogDirsResultV5(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeLogDirsResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describelogdirs.DescribeLogDirsResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribelogdirsDescribeLogDirsResultV5(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDescribelogdirsDescribableLogDirTopicV0 decodes a DescribableLogDirTopic at version 0.
 func decDescribelogdirsDescribableLogDirTopicV0(b []byte, off int, a *arena.Arenas, m *describelogdirs.DescribableLogDirTopic) int {
 	{
@@ -1560,6 +2201,18 @@ func decodeDescribeLogDirsResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer
 }
 
 func init() {
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsRequest](), 0, sizeDescribeLogDirsRequestV0, appendDescribeLogDirsRequestV0)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsRequest](), 1, sizeDescribeLogDirsRequestV0, appendDescribeLogDirsRequestV0)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsRequest](), 2, sizeDescribeLogDirsRequestV2, appendDescribeLogDirsRequestV2)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsRequest](), 3, sizeDescribeLogDirsRequestV2, appendDescribeLogDirsRequestV2)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsRequest](), 4, sizeDescribeLogDirsRequestV2, appendDescribeLogDirsRequestV2)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsRequest](), 5, sizeDescribeLogDirsRequestV2, appendDescribeLogDirsRequestV2)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsResponse](), 0, sizeDescribeLogDirsResponseV0, appendDescribeLogDirsResponseV0)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsResponse](), 1, sizeDescribeLogDirsResponseV0, appendDescribeLogDirsResponseV0)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsResponse](), 2, sizeDescribeLogDirsResponseV2, appendDescribeLogDirsResponseV2)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsResponse](), 3, sizeDescribeLogDirsResponseV3, appendDescribeLogDirsResponseV3)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsResponse](), 4, sizeDescribeLogDirsResponseV4, appendDescribeLogDirsResponseV4)
+	register(reflect.TypeFor[describelogdirs.DescribeLogDirsResponse](), 5, sizeDescribeLogDirsResponseV5, appendDescribeLogDirsResponseV5)
 	registerDecoder(reflect.TypeFor[describelogdirs.DescribeLogDirsRequest](), 0, decodeDescribeLogDirsRequestV0)
 	registerDecoder(reflect.TypeFor[describelogdirs.DescribeLogDirsRequest](), 1, decodeDescribeLogDirsRequestV0)
 	registerDecoder(reflect.TypeFor[describelogdirs.DescribeLogDirsRequest](), 2, decodeDescribeLogDirsRequestV2)

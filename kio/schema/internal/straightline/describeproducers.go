@@ -11,6 +11,236 @@ import (
 	"unsafe"
 )
 
+// sizeEncDescribeproducersTopicRequestV0 and appendEncDescribeproducersTopicRequestV0 encode a TopicRequest at version 0.
+func sizeEncDescribeproducersTopicRequestV0(m *describeproducers.TopicRequest) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionIndexes)) + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncDescribeproducersTopicRequestV0(b []byte, m *describeproducers.TopicRequest) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeProducersRequest at version 0.
+func sizeDescribeProducersRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describeproducers.DescribeProducersRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribeproducersTopicRequestV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeProducersRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeproducers.DescribeProducersRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribeproducersTopicRequestV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeproducersProducerStateV0 and appendEncDescribeproducersProducerStateV0 encode a ProducerState at version 0.
+func sizeEncDescribeproducersProducerStateV0(m *describeproducers.ProducerState) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDescribeproducersProducerStateV0(b []byte, m *describeproducers.ProducerState) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt32(b, int32(m.ProducerEpoch))
+	b = wire.AppendInt32(b, int32(m.LastSequence))
+	b = wire.AppendInt64(b, int64(m.LastTimestamp))
+	b = wire.AppendInt32(b, int32(m.CoordinatorEpoch))
+	b = wire.AppendInt64(b, int64(m.CurrentTxnStartOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeproducersPartitionResponseV0 and appendEncDescribeproducersPartitionResponseV0 encode a PartitionResponse at version 0.
+func sizeEncDescribeproducersPartitionResponseV0(m *describeproducers.PartitionResponse) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ActiveProducers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ActiveProducers))
+		for i := range m.ActiveProducers {
+			k, ok := sizeEncDescribeproducersProducerStateV0(&m.ActiveProducers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeproducersPartitionResponseV0(b []byte, m *describeproducers.PartitionResponse) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ActiveProducers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ActiveProducers))
+		for i := range m.ActiveProducers {
+			var ok bool
+			if b, ok = appendEncDescribeproducersProducerStateV0(b, &m.ActiveProducers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeproducersTopicResponseV0 and appendEncDescribeproducersTopicResponseV0 encode a TopicResponse at version 0.
+func sizeEncDescribeproducersTopicResponseV0(m *describeproducers.TopicResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribeproducersPartitionResponseV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeproducersTopicResponseV0(b []byte, m *describeproducers.TopicResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribeproducersPartitionResponseV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeProducersResponse at version 0.
+func sizeDescribeProducersResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describeproducers.DescribeProducersResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribeproducersTopicResponseV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeProducersResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeproducers.DescribeProducersResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribeproducersTopicResponseV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDescribeproducersTopicRequestV0 decodes a TopicRequest at version 0.
 func decDescribeproducersTopicRequestV0(b []byte, off int, a *arena.Arenas, m *describeproducers.TopicRequest) int {
 	{
@@ -450,6 +680,8 @@ func decodeDescribeProducersResponseV0(b []byte, a *arena.Arenas, p unsafe.Point
 }
 
 func init() {
+	register(reflect.TypeFor[describeproducers.DescribeProducersRequest](), 0, sizeDescribeProducersRequestV0, appendDescribeProducersRequestV0)
+	register(reflect.TypeFor[describeproducers.DescribeProducersResponse](), 0, sizeDescribeProducersResponseV0, appendDescribeProducersResponseV0)
 	registerDecoder(reflect.TypeFor[describeproducers.DescribeProducersRequest](), 0, decodeDescribeProducersRequestV0)
 	registerDecoder(reflect.TypeFor[describeproducers.DescribeProducersResponse](), 0, decodeDescribeProducersResponseV0)
 }

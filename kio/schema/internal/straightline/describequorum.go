@@ -12,6 +12,727 @@ import (
 	"unsafe"
 )
 
+// sizeEncDescribequorumDescribeQuorumRequestPartitionDataV0 and appendEncDescribequorumDescribeQuorumRequestPartitionDataV0 encode a DescribeQuorumRequestPartitionData at version 0.
+func sizeEncDescribequorumDescribeQuorumRequestPartitionDataV0(m *describequorum.DescribeQuorumRequestPartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDescribequorumDescribeQuorumRequestPartitionDataV0(b []byte, m *describequorum.DescribeQuorumRequestPartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumDescribeQuorumRequestTopicDataV0 and appendEncDescribequorumDescribeQuorumRequestTopicDataV0 encode a DescribeQuorumRequestTopicData at version 0.
+func sizeEncDescribequorumDescribeQuorumRequestTopicDataV0(m *describequorum.DescribeQuorumRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribequorumDescribeQuorumRequestPartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribequorumDescribeQuorumRequestTopicDataV0(b []byte, m *describequorum.DescribeQuorumRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribequorumDescribeQuorumRequestPartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeQuorumRequest at version 0.
+func sizeDescribeQuorumRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describequorum.DescribeQuorumRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribequorumDescribeQuorumRequestTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeQuorumRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describequorum.DescribeQuorumRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribequorumDescribeQuorumRequestTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumReplicaStateV0 and appendEncDescribequorumReplicaStateV0 encode a ReplicaState at version 0.
+func sizeEncDescribequorumReplicaStateV0(m *describequorum.ReplicaState) (int, bool) {
+	if !(m.ReplicaDirectoryId == (kio.UUID{}) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDescribequorumReplicaStateV0(b []byte, m *describequorum.ReplicaState) ([]byte, bool) {
+	if !(m.ReplicaDirectoryId == (kio.UUID{}) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt64(b, int64(m.LogEndOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumDescribeQuorumResponsePartitionDataV0 and appendEncDescribequorumDescribeQuorumResponsePartitionDataV0 encode a DescribeQuorumResponsePartitionData at version 0.
+func sizeEncDescribequorumDescribeQuorumResponsePartitionDataV0(m *describequorum.DescribeQuorumResponsePartitionData) (int, bool) {
+	if !(len(m.CurrentVoters) <= wire.MaxArrayLength &&
+		len(m.Observers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.CurrentVoters))
+		for i := range m.CurrentVoters {
+			k, ok := sizeEncDescribequorumReplicaStateV0(&m.CurrentVoters[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Observers))
+		for i := range m.Observers {
+			k, ok := sizeEncDescribequorumReplicaStateV0(&m.Observers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribequorumDescribeQuorumResponsePartitionDataV0(b []byte, m *describequorum.DescribeQuorumResponsePartitionData) ([]byte, bool) {
+	if !(len(m.CurrentVoters) <= wire.MaxArrayLength &&
+		len(m.Observers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.HighWatermark))
+	{
+		b = wire.AppendCompactLength(b, len(m.CurrentVoters))
+		for i := range m.CurrentVoters {
+			var ok bool
+			if b, ok = appendEncDescribequorumReplicaStateV0(b, &m.CurrentVoters[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Observers))
+		for i := range m.Observers {
+			var ok bool
+			if b, ok = appendEncDescribequorumReplicaStateV0(b, &m.Observers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumDescribeQuorumResponseTopicDataV0 and appendEncDescribequorumDescribeQuorumResponseTopicDataV0 encode a DescribeQuorumResponseTopicData at version 0.
+func sizeEncDescribequorumDescribeQuorumResponseTopicDataV0(m *describequorum.DescribeQuorumResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribequorumDescribeQuorumResponsePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribequorumDescribeQuorumResponseTopicDataV0(b []byte, m *describequorum.DescribeQuorumResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribequorumDescribeQuorumResponsePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeQuorumResponse at version 0.
+func sizeDescribeQuorumResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describequorum.DescribeQuorumResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Nodes) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribequorumDescribeQuorumResponseTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeQuorumResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describequorum.DescribeQuorumResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Nodes) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribequorumDescribeQuorumResponseTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumReplicaStateV1 and appendEncDescribequorumReplicaStateV1 encode a ReplicaState at version 1.
+func sizeEncDescribequorumReplicaStateV1(m *describequorum.ReplicaState) (int, bool) {
+	if !(m.ReplicaDirectoryId == (kio.UUID{}) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int64Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDescribequorumReplicaStateV1(b []byte, m *describequorum.ReplicaState) ([]byte, bool) {
+	if !(m.ReplicaDirectoryId == (kio.UUID{}) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt64(b, int64(m.LogEndOffset))
+	b = wire.AppendInt64(b, int64(m.LastFetchTimestamp))
+	b = wire.AppendInt64(b, int64(m.LastCaughtUpTimestamp))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumDescribeQuorumResponsePartitionDataV1 and appendEncDescribequorumDescribeQuorumResponsePartitionDataV1 encode a DescribeQuorumResponsePartitionData at version 1.
+func sizeEncDescribequorumDescribeQuorumResponsePartitionDataV1(m *describequorum.DescribeQuorumResponsePartitionData) (int, bool) {
+	if !(len(m.CurrentVoters) <= wire.MaxArrayLength &&
+		len(m.Observers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.CurrentVoters))
+		for i := range m.CurrentVoters {
+			k, ok := sizeEncDescribequorumReplicaStateV1(&m.CurrentVoters[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Observers))
+		for i := range m.Observers {
+			k, ok := sizeEncDescribequorumReplicaStateV1(&m.Observers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribequorumDescribeQuorumResponsePartitionDataV1(b []byte, m *describequorum.DescribeQuorumResponsePartitionData) ([]byte, bool) {
+	if !(len(m.CurrentVoters) <= wire.MaxArrayLength &&
+		len(m.Observers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.HighWatermark))
+	{
+		b = wire.AppendCompactLength(b, len(m.CurrentVoters))
+		for i := range m.CurrentVoters {
+			var ok bool
+			if b, ok = appendEncDescribequorumReplicaStateV1(b, &m.CurrentVoters[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Observers))
+		for i := range m.Observers {
+			var ok bool
+			if b, ok = appendEncDescribequorumReplicaStateV1(b, &m.Observers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumDescribeQuorumResponseTopicDataV1 and appendEncDescribequorumDescribeQuorumResponseTopicDataV1 encode a DescribeQuorumResponseTopicData at version 1.
+func sizeEncDescribequorumDescribeQuorumResponseTopicDataV1(m *describequorum.DescribeQuorumResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribequorumDescribeQuorumResponsePartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribequorumDescribeQuorumResponseTopicDataV1(b []byte, m *describequorum.DescribeQuorumResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribequorumDescribeQuorumResponsePartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeQuorumResponse at version 1.
+func sizeDescribeQuorumResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*describequorum.DescribeQuorumResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Nodes) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribequorumDescribeQuorumResponseTopicDataV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeQuorumResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describequorum.DescribeQuorumResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Nodes) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribequorumDescribeQuorumResponseTopicDataV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumReplicaStateV2 and appendEncDescribequorumReplicaStateV2 encode a ReplicaState at version 2.
+func sizeEncDescribequorumReplicaStateV2(m *describequorum.ReplicaState) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.UUIDSize + wire.Int64Size + wire.Int64Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDescribequorumReplicaStateV2(b []byte, m *describequorum.ReplicaState) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.ReplicaDirectoryId))
+	b = wire.AppendInt64(b, int64(m.LogEndOffset))
+	b = wire.AppendInt64(b, int64(m.LastFetchTimestamp))
+	b = wire.AppendInt64(b, int64(m.LastCaughtUpTimestamp))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumDescribeQuorumResponsePartitionDataV2 and appendEncDescribequorumDescribeQuorumResponsePartitionDataV2 encode a DescribeQuorumResponsePartitionData at version 2.
+func sizeEncDescribequorumDescribeQuorumResponsePartitionDataV2(m *describequorum.DescribeQuorumResponsePartitionData) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.CurrentVoters) <= wire.MaxArrayLength &&
+		len(m.Observers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.CurrentVoters))
+		for i := range m.CurrentVoters {
+			k, ok := sizeEncDescribequorumReplicaStateV2(&m.CurrentVoters[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Observers))
+		for i := range m.Observers {
+			k, ok := sizeEncDescribequorumReplicaStateV2(&m.Observers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribequorumDescribeQuorumResponsePartitionDataV2(b []byte, m *describequorum.DescribeQuorumResponsePartitionData) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.CurrentVoters) <= wire.MaxArrayLength &&
+		len(m.Observers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.HighWatermark))
+	{
+		b = wire.AppendCompactLength(b, len(m.CurrentVoters))
+		for i := range m.CurrentVoters {
+			var ok bool
+			if b, ok = appendEncDescribequorumReplicaStateV2(b, &m.CurrentVoters[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Observers))
+		for i := range m.Observers {
+			var ok bool
+			if b, ok = appendEncDescribequorumReplicaStateV2(b, &m.Observers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumDescribeQuorumResponseTopicDataV2 and appendEncDescribequorumDescribeQuorumResponseTopicDataV2 encode a DescribeQuorumResponseTopicData at version 2.
+func sizeEncDescribequorumDescribeQuorumResponseTopicDataV2(m *describequorum.DescribeQuorumResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribequorumDescribeQuorumResponsePartitionDataV2(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribequorumDescribeQuorumResponseTopicDataV2(b []byte, m *describequorum.DescribeQuorumResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribequorumDescribeQuorumResponsePartitionDataV2(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumListenerV2 and appendEncDescribequorumListenerV2 encode a Listener at version 2.
+func sizeEncDescribequorumListenerV2(m *describequorum.Listener) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncDescribequorumListenerV2(b []byte, m *describequorum.Listener) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribequorumNodeV2 and appendEncDescribequorumNodeV2 encode a Node at version 2.
+func sizeEncDescribequorumNodeV2(m *describequorum.Node) (int, bool) {
+	if !(len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Listeners))
+		for i := range m.Listeners {
+			k, ok := sizeEncDescribequorumListenerV2(&m.Listeners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribequorumNodeV2(b []byte, m *describequorum.Node) ([]byte, bool) {
+	if !(len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Listeners))
+		for i := range m.Listeners {
+			var ok bool
+			if b, ok = appendEncDescribequorumListenerV2(b, &m.Listeners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeQuorumResponse at version 2.
+func sizeDescribeQuorumResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*describequorum.DescribeQuorumResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Nodes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribequorumDescribeQuorumResponseTopicDataV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Nodes))
+		for i := range m.Nodes {
+			k, ok := sizeEncDescribequorumNodeV2(&m.Nodes[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeQuorumResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describequorum.DescribeQuorumResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Nodes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribequorumDescribeQuorumResponseTopicDataV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Nodes))
+		for i := range m.Nodes {
+			var ok bool
+			if b, ok = appendEncDescribequorumNodeV2(b, &m.Nodes[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDescribequorumDescribeQuorumRequestPartitionDataV0 decodes a DescribeQuorumRequestPartitionData at version 0.
 func decDescribequorumDescribeQuorumRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *describequorum.DescribeQuorumRequestPartitionData) int {
 	{
@@ -1727,6 +2448,12 @@ func decodeDescribeQuorumResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 }
 
 func init() {
+	register(reflect.TypeFor[describequorum.DescribeQuorumRequest](), 0, sizeDescribeQuorumRequestV0, appendDescribeQuorumRequestV0)
+	register(reflect.TypeFor[describequorum.DescribeQuorumRequest](), 1, sizeDescribeQuorumRequestV0, appendDescribeQuorumRequestV0)
+	register(reflect.TypeFor[describequorum.DescribeQuorumRequest](), 2, sizeDescribeQuorumRequestV0, appendDescribeQuorumRequestV0)
+	register(reflect.TypeFor[describequorum.DescribeQuorumResponse](), 0, sizeDescribeQuorumResponseV0, appendDescribeQuorumResponseV0)
+	register(reflect.TypeFor[describequorum.DescribeQuorumResponse](), 1, sizeDescribeQuorumResponseV1, appendDescribeQuorumResponseV1)
+	register(reflect.TypeFor[describequorum.DescribeQuorumResponse](), 2, sizeDescribeQuorumResponseV2, appendDescribeQuorumResponseV2)
 	registerDecoder(reflect.TypeFor[describequorum.DescribeQuorumRequest](), 0, decodeDescribeQuorumRequestV0)
 	registerDecoder(reflect.TypeFor[describequorum.DescribeQuorumRequest](), 1, decodeDescribeQuorumRequestV0)
 	registerDecoder(reflect.TypeFor[describequorum.DescribeQuorumRequest](), 2, decodeDescribeQuorumRequestV0)

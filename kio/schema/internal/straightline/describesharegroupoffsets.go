@@ -12,6 +12,469 @@ import (
 	"unsafe"
 )
 
+// sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestTopicV0 and appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestTopicV0 encode a DescribeShareGroupOffsetsRequestTopic at version 0.
+func sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestTopicV0(m *describesharegroupoffsets.DescribeShareGroupOffsetsRequestTopic) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestTopicV0(b []byte, m *describesharegroupoffsets.DescribeShareGroupOffsetsRequestTopic) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0 and appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0 encode a DescribeShareGroupOffsetsRequestGroup at version 0.
+func sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0(m *describesharegroupoffsets.DescribeShareGroupOffsetsRequestGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0(b []byte, m *describesharegroupoffsets.DescribeShareGroupOffsetsRequestGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeShareGroupOffsetsRequest at version 0.
+func sizeDescribeShareGroupOffsetsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describesharegroupoffsets.DescribeShareGroupOffsetsRequest)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeShareGroupOffsetsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describesharegroupoffsets.DescribeShareGroupOffsetsRequest)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestGroupV0(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV0 and appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV0 encode a DescribeShareGroupOffsetsResponsePartition at version 0.
+func sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV0(m *describesharegroupoffsets.DescribeShareGroupOffsetsResponsePartition) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV0(b []byte, m *describesharegroupoffsets.DescribeShareGroupOffsetsResponsePartition) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.StartOffset))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0 and appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0 encode a DescribeShareGroupOffsetsResponseTopic at version 0.
+func sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0(m *describesharegroupoffsets.DescribeShareGroupOffsetsResponseTopic) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0(b []byte, m *describesharegroupoffsets.DescribeShareGroupOffsetsResponseTopic) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0 and appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0 encode a DescribeShareGroupOffsetsResponseGroup at version 0.
+func sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0(m *describesharegroupoffsets.DescribeShareGroupOffsetsResponseGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0(b []byte, m *describesharegroupoffsets.DescribeShareGroupOffsetsResponseGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeShareGroupOffsetsResponse at version 0.
+func sizeDescribeShareGroupOffsetsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describesharegroupoffsets.DescribeShareGroupOffsetsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeShareGroupOffsetsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describesharegroupoffsets.DescribeShareGroupOffsetsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV0(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV1 and appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV1 encode a DescribeShareGroupOffsetsResponsePartition at version 1.
+func sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV1(m *describesharegroupoffsets.DescribeShareGroupOffsetsResponsePartition) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.Int64Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV1(b []byte, m *describesharegroupoffsets.DescribeShareGroupOffsetsResponsePartition) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.StartOffset))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.Lag))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1 and appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1 encode a DescribeShareGroupOffsetsResponseTopic at version 1.
+func sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1(m *describesharegroupoffsets.DescribeShareGroupOffsetsResponseTopic) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1(b []byte, m *describesharegroupoffsets.DescribeShareGroupOffsetsResponseTopic) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponsePartitionV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1 and appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1 encode a DescribeShareGroupOffsetsResponseGroup at version 1.
+func sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1(m *describesharegroupoffsets.DescribeShareGroupOffsetsResponseGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1(b []byte, m *describesharegroupoffsets.DescribeShareGroupOffsetsResponseGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeShareGroupOffsetsResponse at version 1.
+func sizeDescribeShareGroupOffsetsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*describesharegroupoffsets.DescribeShareGroupOffsetsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeShareGroupOffsetsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describesharegroupoffsets.DescribeShareGroupOffsetsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncDescribesharegroupoffsetsDescribeShareGroupOffsetsResponseGroupV1(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestTopicV0 decodes a DescribeShareGroupOffsetsRequestTopic at version 0.
 func decDescribesharegroupoffsetsDescribeShareGroupOffsetsRequestTopicV0(b []byte, off int, a *arena.Arenas, m *describesharegroupoffsets.DescribeShareGroupOffsetsRequestTopic) int {
 	{
@@ -1266,6 +1729,10 @@ func decodeDescribeShareGroupOffsetsResponseV1(b []byte, a *arena.Arenas, p unsa
 }
 
 func init() {
+	register(reflect.TypeFor[describesharegroupoffsets.DescribeShareGroupOffsetsRequest](), 0, sizeDescribeShareGroupOffsetsRequestV0, appendDescribeShareGroupOffsetsRequestV0)
+	register(reflect.TypeFor[describesharegroupoffsets.DescribeShareGroupOffsetsRequest](), 1, sizeDescribeShareGroupOffsetsRequestV0, appendDescribeShareGroupOffsetsRequestV0)
+	register(reflect.TypeFor[describesharegroupoffsets.DescribeShareGroupOffsetsResponse](), 0, sizeDescribeShareGroupOffsetsResponseV0, appendDescribeShareGroupOffsetsResponseV0)
+	register(reflect.TypeFor[describesharegroupoffsets.DescribeShareGroupOffsetsResponse](), 1, sizeDescribeShareGroupOffsetsResponseV1, appendDescribeShareGroupOffsetsResponseV1)
 	registerDecoder(reflect.TypeFor[describesharegroupoffsets.DescribeShareGroupOffsetsRequest](), 0, decodeDescribeShareGroupOffsetsRequestV0)
 	registerDecoder(reflect.TypeFor[describesharegroupoffsets.DescribeShareGroupOffsetsRequest](), 1, decodeDescribeShareGroupOffsetsRequestV0)
 	registerDecoder(reflect.TypeFor[describesharegroupoffsets.DescribeShareGroupOffsetsResponse](), 0, decodeDescribeShareGroupOffsetsResponseV0)

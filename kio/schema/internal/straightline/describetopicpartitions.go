@@ -12,6 +12,303 @@ import (
 	"unsafe"
 )
 
+// sizeEncDescribetopicpartitionsTopicRequestV0 and appendEncDescribetopicpartitionsTopicRequestV0 encode a TopicRequest at version 0.
+func sizeEncDescribetopicpartitionsTopicRequestV0(m *describetopicpartitions.TopicRequest) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	return n, true
+}
+
+func appendEncDescribetopicpartitionsTopicRequestV0(b []byte, m *describetopicpartitions.TopicRequest) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribetopicpartitionsCursorV0 and appendEncDescribetopicpartitionsCursorV0 encode a Cursor at version 0.
+func sizeEncDescribetopicpartitionsCursorV0(m *describetopicpartitions.Cursor) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	return n, true
+}
+
+func appendEncDescribetopicpartitionsCursorV0(b []byte, m *describetopicpartitions.Cursor) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeTopicPartitionsRequest at version 0.
+func sizeDescribeTopicPartitionsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describetopicpartitions.DescribeTopicPartitionsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribetopicpartitionsTopicRequestV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	n += wire.StructMarkerSize
+	if m.Cursor != nil {
+		if k, ok := sizeEncDescribetopicpartitionsCursorV0(m.Cursor); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+func appendDescribeTopicPartitionsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describetopicpartitions.DescribeTopicPartitionsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribetopicpartitionsTopicRequestV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ResponsePartitionLimit))
+	if m.Cursor == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncDescribetopicpartitionsCursorV0(b, m.Cursor); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0 and appendEncDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0 encode a DescribeTopicPartitionsResponsePartition at version 0.
+func sizeEncDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(m *describetopicpartitions.DescribeTopicPartitionsResponsePartition) (int, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength &&
+		len(m.EligibleLeaderReplicas) <= wire.MaxArrayLength &&
+		len(m.LastKnownElr) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.ReplicaNodes)) + wire.Int32Size*len(m.ReplicaNodes)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.IsrNodes)) + wire.Int32Size*len(m.IsrNodes)
+	}
+	if m.EligibleLeaderReplicas == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.EligibleLeaderReplicas)) + wire.Int32Size*len(m.EligibleLeaderReplicas)
+	}
+	if m.LastKnownElr == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.LastKnownElr)) + wire.Int32Size*len(m.LastKnownElr)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.OfflineReplicas)) + wire.Int32Size*len(m.OfflineReplicas)
+	}
+	return n, true
+}
+
+func appendEncDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b []byte, m *describetopicpartitions.DescribeTopicPartitionsResponsePartition) ([]byte, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength &&
+		len(m.EligibleLeaderReplicas) <= wire.MaxArrayLength &&
+		len(m.LastKnownElr) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.ReplicaNodes))
+		for _, v := range m.ReplicaNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.IsrNodes))
+		for _, v := range m.IsrNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	if m.EligibleLeaderReplicas == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.EligibleLeaderReplicas))
+		for _, v := range m.EligibleLeaderReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	if m.LastKnownElr == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.LastKnownElr))
+		for _, v := range m.LastKnownElr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.OfflineReplicas))
+		for _, v := range m.OfflineReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0 and appendEncDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0 encode a DescribeTopicPartitionsResponseTopic at version 0.
+func sizeEncDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0(m *describetopicpartitions.DescribeTopicPartitionsResponseTopic) (int, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.UUIDSize + wire.BoolSize + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.Name == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0(b []byte, m *describetopicpartitions.DescribeTopicPartitionsResponseTopic) ([]byte, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.Name == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Name))
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	b = wire.AppendBool(b, bool(m.IsInternal))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncDescribetopicpartitionsDescribeTopicPartitionsResponsePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TopicAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeTopicPartitionsResponse at version 0.
+func sizeDescribeTopicPartitionsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describetopicpartitions.DescribeTopicPartitionsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	n += wire.StructMarkerSize
+	if m.NextCursor != nil {
+		if k, ok := sizeEncDescribetopicpartitionsCursorV0(m.NextCursor); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+func appendDescribeTopicPartitionsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describetopicpartitions.DescribeTopicPartitionsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribetopicpartitionsDescribeTopicPartitionsResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.NextCursor == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncDescribetopicpartitionsCursorV0(b, m.NextCursor); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDescribetopicpartitionsTopicRequestV0 decodes a TopicRequest at version 0.
 func decDescribetopicpartitionsTopicRequestV0(b []byte, off int, a *arena.Arenas, m *describetopicpartitions.TopicRequest) int {
 	{
@@ -526,6 +823,8 @@ func decodeDescribeTopicPartitionsResponseV0(b []byte, a *arena.Arenas, p unsafe
 }
 
 func init() {
+	register(reflect.TypeFor[describetopicpartitions.DescribeTopicPartitionsRequest](), 0, sizeDescribeTopicPartitionsRequestV0, appendDescribeTopicPartitionsRequestV0)
+	register(reflect.TypeFor[describetopicpartitions.DescribeTopicPartitionsResponse](), 0, sizeDescribeTopicPartitionsResponseV0, appendDescribeTopicPartitionsResponseV0)
 	registerDecoder(reflect.TypeFor[describetopicpartitions.DescribeTopicPartitionsRequest](), 0, decodeDescribeTopicPartitionsRequestV0)
 	registerDecoder(reflect.TypeFor[describetopicpartitions.DescribeTopicPartitionsResponse](), 0, decodeDescribeTopicPartitionsResponseV0)
 }

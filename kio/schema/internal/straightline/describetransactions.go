@@ -11,6 +11,169 @@ import (
 	"unsafe"
 )
 
+// DescribeTransactionsRequest at version 0.
+func sizeDescribeTransactionsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describetransactions.DescribeTransactionsRequest)(p)
+	if !(len(m.TransactionalIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TransactionalIds))
+		for _, s := range m.TransactionalIds {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendDescribeTransactionsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describetransactions.DescribeTransactionsRequest)(p)
+	if !(len(m.TransactionalIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TransactionalIds))
+		for _, s := range m.TransactionalIds {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribetransactionsTopicDataV0 and appendEncDescribetransactionsTopicDataV0 encode a TopicData at version 0.
+func sizeEncDescribetransactionsTopicDataV0(m *describetransactions.TopicData) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncDescribetransactionsTopicDataV0(b []byte, m *describetransactions.TopicData) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribetransactionsTransactionStateV0 and appendEncDescribetransactionsTransactionStateV0 encode a TransactionState at version 0.
+func sizeEncDescribetransactionsTransactionStateV0(m *describetransactions.TransactionState) (int, bool) {
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.TransactionState) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int64Size + wire.Int64Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TransactionalId)) + len(m.TransactionalId)
+	n += wire.CompactLengthSize(len(m.TransactionState)) + len(m.TransactionState)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncDescribetransactionsTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribetransactionsTransactionStateV0(b []byte, m *describetransactions.TransactionState) ([]byte, bool) {
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.TransactionState) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendCompactString(b, string(m.TransactionalId))
+	b = wire.AppendCompactString(b, string(m.TransactionState))
+	b = wire.AppendInt32(b, int32(m.TransactionTimeoutMs))
+	b = wire.AppendInt64(b, int64(m.TransactionStartTimeMs))
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt16(b, int16(m.ProducerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncDescribetransactionsTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeTransactionsResponse at version 0.
+func sizeDescribeTransactionsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describetransactions.DescribeTransactionsResponse)(p)
+	if !(len(m.TransactionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TransactionStates))
+		for i := range m.TransactionStates {
+			k, ok := sizeEncDescribetransactionsTransactionStateV0(&m.TransactionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeTransactionsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describetransactions.DescribeTransactionsResponse)(p)
+	if !(len(m.TransactionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.TransactionStates))
+		for i := range m.TransactionStates {
+			var ok bool
+			if b, ok = appendEncDescribetransactionsTransactionStateV0(b, &m.TransactionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeDescribeTransactionsRequestV0 decodes a DescribeTransactionsRequest at version 0.
 func decodeDescribeTransactionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*describetransactions.DescribeTransactionsRequest)(p)
@@ -470,6 +633,8 @@ func decodeDescribeTransactionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 }
 
 func init() {
+	register(reflect.TypeFor[describetransactions.DescribeTransactionsRequest](), 0, sizeDescribeTransactionsRequestV0, appendDescribeTransactionsRequestV0)
+	register(reflect.TypeFor[describetransactions.DescribeTransactionsResponse](), 0, sizeDescribeTransactionsResponseV0, appendDescribeTransactionsResponseV0)
 	registerDecoder(reflect.TypeFor[describetransactions.DescribeTransactionsRequest](), 0, decodeDescribeTransactionsRequestV0)
 	registerDecoder(reflect.TypeFor[describetransactions.DescribeTransactionsResponse](), 0, decodeDescribeTransactionsResponseV0)
 }

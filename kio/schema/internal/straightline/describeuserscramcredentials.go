@@ -11,6 +11,199 @@ import (
 	"unsafe"
 )
 
+// sizeEncDescribeuserscramcredentialsUserNameV0 and appendEncDescribeuserscramcredentialsUserNameV0 encode a UserName at version 0.
+func sizeEncDescribeuserscramcredentialsUserNameV0(m *describeuserscramcredentials.UserName) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	return n, true
+}
+
+func appendEncDescribeuserscramcredentialsUserNameV0(b []byte, m *describeuserscramcredentials.UserName) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeUserScramCredentialsRequest at version 0.
+func sizeDescribeUserScramCredentialsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*describeuserscramcredentials.DescribeUserScramCredentialsRequest)(p)
+	if !(len(m.Users) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	if m.Users == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Users))
+		for i := range m.Users {
+			k, ok := sizeEncDescribeuserscramcredentialsUserNameV0(&m.Users[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeUserScramCredentialsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeuserscramcredentials.DescribeUserScramCredentialsRequest)(p)
+	if !(len(m.Users) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.Users == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Users))
+		for i := range m.Users {
+			var ok bool
+			if b, ok = appendEncDescribeuserscramcredentialsUserNameV0(b, &m.Users[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeuserscramcredentialsCredentialInfoV0 and appendEncDescribeuserscramcredentialsCredentialInfoV0 encode a CredentialInfo at version 0.
+func sizeEncDescribeuserscramcredentialsCredentialInfoV0(m *describeuserscramcredentials.CredentialInfo) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncDescribeuserscramcredentialsCredentialInfoV0(b []byte, m *describeuserscramcredentials.CredentialInfo) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.Mechanism))
+	b = wire.AppendInt32(b, int32(m.Iterations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncDescribeuserscramcredentialsDescribeUserScramCredentialsResultV0 and appendEncDescribeuserscramcredentialsDescribeUserScramCredentialsResultV0 encode a DescribeUserScramCredentialsResult at version 0.
+func sizeEncDescribeuserscramcredentialsDescribeUserScramCredentialsResultV0(m *describeuserscramcredentials.DescribeUserScramCredentialsResult) (int, bool) {
+	if !(len(m.User) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.CredentialInfos) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.User)) + len(m.User)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.CredentialInfos))
+		for i := range m.CredentialInfos {
+			k, ok := sizeEncDescribeuserscramcredentialsCredentialInfoV0(&m.CredentialInfos[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncDescribeuserscramcredentialsDescribeUserScramCredentialsResultV0(b []byte, m *describeuserscramcredentials.DescribeUserScramCredentialsResult) ([]byte, bool) {
+	if !(len(m.User) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.CredentialInfos) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.User))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.CredentialInfos))
+		for i := range m.CredentialInfos {
+			var ok bool
+			if b, ok = appendEncDescribeuserscramcredentialsCredentialInfoV0(b, &m.CredentialInfos[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// DescribeUserScramCredentialsResponse at version 0.
+func sizeDescribeUserScramCredentialsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*describeuserscramcredentials.DescribeUserScramCredentialsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncDescribeuserscramcredentialsDescribeUserScramCredentialsResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendDescribeUserScramCredentialsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*describeuserscramcredentials.DescribeUserScramCredentialsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncDescribeuserscramcredentialsDescribeUserScramCredentialsResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decDescribeuserscramcredentialsUserNameV0 decodes a UserName at version 0.
 func decDescribeuserscramcredentialsUserNameV0(b []byte, off int, a *arena.Arenas, m *describeuserscramcredentials.UserName) int {
 	{
@@ -285,6 +478,8 @@ func decodeDescribeUserScramCredentialsResponseV0(b []byte, a *arena.Arenas, p u
 }
 
 func init() {
+	register(reflect.TypeFor[describeuserscramcredentials.DescribeUserScramCredentialsRequest](), 0, sizeDescribeUserScramCredentialsRequestV0, appendDescribeUserScramCredentialsRequestV0)
+	register(reflect.TypeFor[describeuserscramcredentials.DescribeUserScramCredentialsResponse](), 0, sizeDescribeUserScramCredentialsResponseV0, appendDescribeUserScramCredentialsResponseV0)
 	registerDecoder(reflect.TypeFor[describeuserscramcredentials.DescribeUserScramCredentialsRequest](), 0, decodeDescribeUserScramCredentialsRequestV0)
 	registerDecoder(reflect.TypeFor[describeuserscramcredentials.DescribeUserScramCredentialsResponse](), 0, decodeDescribeUserScramCredentialsResponseV0)
 }

@@ -11,6 +11,461 @@ import (
 	"unsafe"
 )
 
+// sizeEncElectleadersTopicPartitionsV0 and appendEncElectleadersTopicPartitionsV0 encode a TopicPartitions at version 0.
+func sizeEncElectleadersTopicPartitionsV0(m *electleaders.TopicPartitions) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncElectleadersTopicPartitionsV0(b []byte, m *electleaders.TopicPartitions) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// ElectLeadersRequest at version 0.
+func sizeElectLeadersRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*electleaders.ElectLeadersRequest)(p)
+	if !(m.ElectionType == 0 &&
+		len(m.TopicPartitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	if m.TopicPartitions == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.TopicPartitions {
+			k, ok := sizeEncElectleadersTopicPartitionsV0(&m.TopicPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendElectLeadersRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*electleaders.ElectLeadersRequest)(p)
+	if !(m.ElectionType == 0 &&
+		len(m.TopicPartitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	if m.TopicPartitions == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			var ok bool
+			if b, ok = appendEncElectleadersTopicPartitionsV0(b, &m.TopicPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	return b, true
+}
+
+// ElectLeadersRequest at version 1.
+func sizeElectLeadersRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*electleaders.ElectLeadersRequest)(p)
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int32Size
+	if m.TopicPartitions == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.TopicPartitions {
+			k, ok := sizeEncElectleadersTopicPartitionsV0(&m.TopicPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendElectLeadersRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*electleaders.ElectLeadersRequest)(p)
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ElectionType))
+	if m.TopicPartitions == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			var ok bool
+			if b, ok = appendEncElectleadersTopicPartitionsV0(b, &m.TopicPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	return b, true
+}
+
+// sizeEncElectleadersTopicPartitionsV2 and appendEncElectleadersTopicPartitionsV2 encode a TopicPartitions at version 2.
+func sizeEncElectleadersTopicPartitionsV2(m *electleaders.TopicPartitions) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncElectleadersTopicPartitionsV2(b []byte, m *electleaders.TopicPartitions) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ElectLeadersRequest at version 2.
+func sizeElectLeadersRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*electleaders.ElectLeadersRequest)(p)
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.TopicPartitions == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			k, ok := sizeEncElectleadersTopicPartitionsV2(&m.TopicPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendElectLeadersRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*electleaders.ElectLeadersRequest)(p)
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ElectionType))
+	if m.TopicPartitions == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			var ok bool
+			if b, ok = appendEncElectleadersTopicPartitionsV2(b, &m.TopicPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncElectleadersPartitionResultV0 and appendEncElectleadersPartitionResultV0 encode a PartitionResult at version 0.
+func sizeEncElectleadersPartitionResultV0(m *electleaders.PartitionResult) (int, bool) {
+	if !(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncElectleadersPartitionResultV0(b []byte, m *electleaders.PartitionResult) ([]byte, bool) {
+	if !(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionId))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	return b, true
+}
+
+// sizeEncElectleadersReplicaElectionResultV0 and appendEncElectleadersReplicaElectionResultV0 encode a ReplicaElectionResult at version 0.
+func sizeEncElectleadersReplicaElectionResultV0(m *electleaders.ReplicaElectionResult) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.PartitionResult) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionResult {
+			k, ok := sizeEncElectleadersPartitionResultV0(&m.PartitionResult[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncElectleadersReplicaElectionResultV0(b []byte, m *electleaders.ReplicaElectionResult) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.PartitionResult) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionResult))
+		for i := range m.PartitionResult {
+			var ok bool
+			if b, ok = appendEncElectleadersPartitionResultV0(b, &m.PartitionResult[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ElectLeadersResponse at version 0.
+func sizeElectLeadersResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*electleaders.ElectLeadersResponse)(p)
+	if !(m.ErrorCode == 0 &&
+		len(m.ReplicaElectionResults) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.ReplicaElectionResults {
+			k, ok := sizeEncElectleadersReplicaElectionResultV0(&m.ReplicaElectionResults[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendElectLeadersResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*electleaders.ElectLeadersResponse)(p)
+	if !(m.ErrorCode == 0 &&
+		len(m.ReplicaElectionResults) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.ReplicaElectionResults))
+		for i := range m.ReplicaElectionResults {
+			var ok bool
+			if b, ok = appendEncElectleadersReplicaElectionResultV0(b, &m.ReplicaElectionResults[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ElectLeadersResponse at version 1.
+func sizeElectLeadersResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*electleaders.ElectLeadersResponse)(p)
+	if !(len(m.ReplicaElectionResults) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.ReplicaElectionResults {
+			k, ok := sizeEncElectleadersReplicaElectionResultV0(&m.ReplicaElectionResults[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendElectLeadersResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*electleaders.ElectLeadersResponse)(p)
+	if !(len(m.ReplicaElectionResults) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.ReplicaElectionResults))
+		for i := range m.ReplicaElectionResults {
+			var ok bool
+			if b, ok = appendEncElectleadersReplicaElectionResultV0(b, &m.ReplicaElectionResults[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncElectleadersPartitionResultV2 and appendEncElectleadersPartitionResultV2 encode a PartitionResult at version 2.
+func sizeEncElectleadersPartitionResultV2(m *electleaders.PartitionResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncElectleadersPartitionResultV2(b []byte, m *electleaders.PartitionResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionId))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncElectleadersReplicaElectionResultV2 and appendEncElectleadersReplicaElectionResultV2 encode a ReplicaElectionResult at version 2.
+func sizeEncElectleadersReplicaElectionResultV2(m *electleaders.ReplicaElectionResult) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.PartitionResult) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionResult))
+		for i := range m.PartitionResult {
+			k, ok := sizeEncElectleadersPartitionResultV2(&m.PartitionResult[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncElectleadersReplicaElectionResultV2(b []byte, m *electleaders.ReplicaElectionResult) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.PartitionResult) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionResult))
+		for i := range m.PartitionResult {
+			var ok bool
+			if b, ok = appendEncElectleadersPartitionResultV2(b, &m.PartitionResult[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ElectLeadersResponse at version 2.
+func sizeElectLeadersResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*electleaders.ElectLeadersResponse)(p)
+	if !(len(m.ReplicaElectionResults) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.ReplicaElectionResults))
+		for i := range m.ReplicaElectionResults {
+			k, ok := sizeEncElectleadersReplicaElectionResultV2(&m.ReplicaElectionResults[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendElectLeadersResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*electleaders.ElectLeadersResponse)(p)
+	if !(len(m.ReplicaElectionResults) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.ReplicaElectionResults))
+		for i := range m.ReplicaElectionResults {
+			var ok bool
+			if b, ok = appendEncElectleadersReplicaElectionResultV2(b, &m.ReplicaElectionResults[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decElectleadersTopicPartitionsV0 decodes a TopicPartitions at version 0.
 func decElectleadersTopicPartitionsV0(b []byte, off int, a *arena.Arenas, m *electleaders.TopicPartitions) int {
 	{
@@ -806,6 +1261,12 @@ func decodeElectLeadersResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 }
 
 func init() {
+	register(reflect.TypeFor[electleaders.ElectLeadersRequest](), 0, sizeElectLeadersRequestV0, appendElectLeadersRequestV0)
+	register(reflect.TypeFor[electleaders.ElectLeadersRequest](), 1, sizeElectLeadersRequestV1, appendElectLeadersRequestV1)
+	register(reflect.TypeFor[electleaders.ElectLeadersRequest](), 2, sizeElectLeadersRequestV2, appendElectLeadersRequestV2)
+	register(reflect.TypeFor[electleaders.ElectLeadersResponse](), 0, sizeElectLeadersResponseV0, appendElectLeadersResponseV0)
+	register(reflect.TypeFor[electleaders.ElectLeadersResponse](), 1, sizeElectLeadersResponseV1, appendElectLeadersResponseV1)
+	register(reflect.TypeFor[electleaders.ElectLeadersResponse](), 2, sizeElectLeadersResponseV2, appendElectLeadersResponseV2)
 	registerDecoder(reflect.TypeFor[electleaders.ElectLeadersRequest](), 0, decodeElectLeadersRequestV0)
 	registerDecoder(reflect.TypeFor[electleaders.ElectLeadersRequest](), 1, decodeElectLeadersRequestV1)
 	registerDecoder(reflect.TypeFor[electleaders.ElectLeadersRequest](), 2, decodeElectLeadersRequestV2)

@@ -12,6 +12,416 @@ import (
 	"unsafe"
 )
 
+// sizeEncEndquorumepochEndQuorumEpochRequestPartitionDataV0 and appendEncEndquorumepochEndQuorumEpochRequestPartitionDataV0 encode a EndQuorumEpochRequestPartitionData at version 0.
+func sizeEncEndquorumepochEndQuorumEpochRequestPartitionDataV0(m *endquorumepoch.EndQuorumEpochRequestPartitionData) (int, bool) {
+	if !(len(m.PreferredSuccessors) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.PreferredSuccessors)
+	}
+	return n, true
+}
+
+func appendEncEndquorumepochEndQuorumEpochRequestPartitionDataV0(b []byte, m *endquorumepoch.EndQuorumEpochRequestPartitionData) ([]byte, bool) {
+	if !(len(m.PreferredSuccessors) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.PreferredSuccessors))
+		for _, v := range m.PreferredSuccessors {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncEndquorumepochEndQuorumEpochRequestTopicDataV0 and appendEncEndquorumepochEndQuorumEpochRequestTopicDataV0 encode a EndQuorumEpochRequestTopicData at version 0.
+func sizeEncEndquorumepochEndQuorumEpochRequestTopicDataV0(m *endquorumepoch.EndQuorumEpochRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncEndquorumepochEndQuorumEpochRequestPartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncEndquorumepochEndQuorumEpochRequestTopicDataV0(b []byte, m *endquorumepoch.EndQuorumEpochRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncEndquorumepochEndQuorumEpochRequestPartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// EndQuorumEpochRequest at version 0.
+func sizeEndQuorumEpochRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*endquorumepoch.EndQuorumEpochRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	if m.ClusterId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ClusterId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncEndquorumepochEndQuorumEpochRequestTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEndQuorumEpochRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*endquorumepoch.EndQuorumEpochRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ClusterId))
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncEndquorumepochEndQuorumEpochRequestTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncEndquorumepochReplicaInfoV1 and appendEncEndquorumepochReplicaInfoV1 encode a ReplicaInfo at version 1.
+func sizeEncEndquorumepochReplicaInfoV1(m *endquorumepoch.ReplicaInfo) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncEndquorumepochReplicaInfoV1(b []byte, m *endquorumepoch.ReplicaInfo) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.CandidateId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.CandidateDirectoryId))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncEndquorumepochEndQuorumEpochRequestPartitionDataV1 and appendEncEndquorumepochEndQuorumEpochRequestPartitionDataV1 encode a EndQuorumEpochRequestPartitionData at version 1.
+func sizeEncEndquorumepochEndQuorumEpochRequestPartitionDataV1(m *endquorumepoch.EndQuorumEpochRequestPartitionData) (int, bool) {
+	if !(len(m.PreferredCandidates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.PreferredCandidates))
+		for i := range m.PreferredCandidates {
+			k, ok := sizeEncEndquorumepochReplicaInfoV1(&m.PreferredCandidates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncEndquorumepochEndQuorumEpochRequestPartitionDataV1(b []byte, m *endquorumepoch.EndQuorumEpochRequestPartitionData) ([]byte, bool) {
+	if !(len(m.PreferredCandidates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.PreferredCandidates))
+		for i := range m.PreferredCandidates {
+			var ok bool
+			if b, ok = appendEncEndquorumepochReplicaInfoV1(b, &m.PreferredCandidates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncEndquorumepochEndQuorumEpochRequestTopicDataV1 and appendEncEndquorumepochEndQuorumEpochRequestTopicDataV1 encode a EndQuorumEpochRequestTopicData at version 1.
+func sizeEncEndquorumepochEndQuorumEpochRequestTopicDataV1(m *endquorumepoch.EndQuorumEpochRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncEndquorumepochEndQuorumEpochRequestPartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncEndquorumepochEndQuorumEpochRequestTopicDataV1(b []byte, m *endquorumepoch.EndQuorumEpochRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncEndquorumepochEndQuorumEpochRequestPartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncEndquorumepochLeaderEndpointV1 and appendEncEndquorumepochLeaderEndpointV1 encode a LeaderEndpoint at version 1.
+func sizeEncEndquorumepochLeaderEndpointV1(m *endquorumepoch.LeaderEndpoint) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncEndquorumepochLeaderEndpointV1(b []byte, m *endquorumepoch.LeaderEndpoint) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// EndQuorumEpochRequest at version 1.
+func sizeEndQuorumEpochRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*endquorumepoch.EndQuorumEpochRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.LeaderEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncEndquorumepochEndQuorumEpochRequestTopicDataV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LeaderEndpoints))
+		for i := range m.LeaderEndpoints {
+			k, ok := sizeEncEndquorumepochLeaderEndpointV1(&m.LeaderEndpoints[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEndQuorumEpochRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*endquorumepoch.EndQuorumEpochRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.LeaderEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncEndquorumepochEndQuorumEpochRequestTopicDataV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.LeaderEndpoints))
+		for i := range m.LeaderEndpoints {
+			var ok bool
+			if b, ok = appendEncEndquorumepochLeaderEndpointV1(b, &m.LeaderEndpoints[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncEndquorumepochEndQuorumEpochResponsePartitionDataV0 and appendEncEndquorumepochEndQuorumEpochResponsePartitionDataV0 encode a EndQuorumEpochResponsePartitionData at version 0.
+func sizeEncEndquorumepochEndQuorumEpochResponsePartitionDataV0(m *endquorumepoch.EndQuorumEpochResponsePartitionData) (int, bool) {
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncEndquorumepochEndQuorumEpochResponsePartitionDataV0(b []byte, m *endquorumepoch.EndQuorumEpochResponsePartitionData) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	return b, true
+}
+
+// sizeEncEndquorumepochEndQuorumEpochResponseTopicDataV0 and appendEncEndquorumepochEndQuorumEpochResponseTopicDataV0 encode a EndQuorumEpochResponseTopicData at version 0.
+func sizeEncEndquorumepochEndQuorumEpochResponseTopicDataV0(m *endquorumepoch.EndQuorumEpochResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncEndquorumepochEndQuorumEpochResponsePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncEndquorumepochEndQuorumEpochResponseTopicDataV0(b []byte, m *endquorumepoch.EndQuorumEpochResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncEndquorumepochEndQuorumEpochResponsePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// EndQuorumEpochResponse at version 0.
+func sizeEndQuorumEpochResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*endquorumepoch.EndQuorumEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncEndquorumepochEndQuorumEpochResponseTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEndQuorumEpochResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*endquorumepoch.EndQuorumEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncEndquorumepochEndQuorumEpochResponseTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
 // decEndquorumepochEndQuorumEpochRequestPartitionDataV0 decodes a EndQuorumEpochRequestPartitionData at version 0.
 func decEndquorumepochEndQuorumEpochRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *endquorumepoch.EndQuorumEpochRequestPartitionData) int {
 	m.PreferredCandidates = []endquorumepoch.ReplicaInfo{}
@@ -1246,6 +1656,9 @@ func decodeEndQuorumEpochResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer)
 }
 
 func init() {
+	register(reflect.TypeFor[endquorumepoch.EndQuorumEpochRequest](), 0, sizeEndQuorumEpochRequestV0, appendEndQuorumEpochRequestV0)
+	register(reflect.TypeFor[endquorumepoch.EndQuorumEpochRequest](), 1, sizeEndQuorumEpochRequestV1, appendEndQuorumEpochRequestV1)
+	register(reflect.TypeFor[endquorumepoch.EndQuorumEpochResponse](), 0, sizeEndQuorumEpochResponseV0, appendEndQuorumEpochResponseV0)
 	registerDecoder(reflect.TypeFor[endquorumepoch.EndQuorumEpochRequest](), 0, decodeEndQuorumEpochRequestV0)
 	registerDecoder(reflect.TypeFor[endquorumepoch.EndQuorumEpochRequest](), 1, decodeEndQuorumEpochRequestV1)
 	registerDecoder(reflect.TypeFor[endquorumepoch.EndQuorumEpochResponse](), 0, decodeEndQuorumEpochResponseV0)

@@ -188,6 +188,137 @@ func appendFindCoordinatorResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) 
 	return b, true
 }
 
+// FindCoordinatorRequest at version 4.
+func sizeFindCoordinatorRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*findcoordinator.FindCoordinatorRequest)(p)
+	if !(m.Key == "" &&
+		len(m.CoordinatorKeys) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.CoordinatorKeys))
+		for _, s := range m.CoordinatorKeys {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendFindCoordinatorRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*findcoordinator.FindCoordinatorRequest)(p)
+	if !(m.Key == "" &&
+		len(m.CoordinatorKeys) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.KeyType))
+	{
+		b = wire.AppendCompactLength(b, len(m.CoordinatorKeys))
+		for _, s := range m.CoordinatorKeys {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFindcoordinatorCoordinatorV4 and appendEncFindcoordinatorCoordinatorV4 encode a Coordinator at version 4.
+func sizeEncFindcoordinatorCoordinatorV4(m *findcoordinator.Coordinator) (int, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Key)) + len(m.Key)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncFindcoordinatorCoordinatorV4(b []byte, m *findcoordinator.Coordinator) ([]byte, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Key))
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FindCoordinatorResponse at version 4.
+func sizeFindCoordinatorResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*findcoordinator.FindCoordinatorResponse)(p)
+	if !(m.ErrorCode == 0 &&
+		m.NodeId == 0 &&
+		m.Host == "" &&
+		m.Port == 0 &&
+		len(m.Coordinators) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Coordinators))
+		for i := range m.Coordinators {
+			k, ok := sizeEncFindcoordinatorCoordinatorV4(&m.Coordinators[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFindCoordinatorResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*findcoordinator.FindCoordinatorResponse)(p)
+	if !(m.ErrorCode == 0 &&
+		m.NodeId == 0 &&
+		m.Host == "" &&
+		m.Port == 0 &&
+		len(m.Coordinators) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Coordinators))
+		for i := range m.Coordinators {
+			var ok bool
+			if b, ok = appendEncFindcoordinatorCoordinatorV4(b, &m.Coordinators[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeFindCoordinatorRequestV0 decodes a FindCoordinatorRequest at version 0.
 func decodeFindCoordinatorRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*findcoordinator.FindCoordinatorRequest)(p)
@@ -695,10 +826,16 @@ func init() {
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 1, sizeFindCoordinatorRequestV1, appendFindCoordinatorRequestV1)
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 2, sizeFindCoordinatorRequestV1, appendFindCoordinatorRequestV1)
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 3, sizeFindCoordinatorRequestV3, appendFindCoordinatorRequestV3)
+	register(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 4, sizeFindCoordinatorRequestV4, appendFindCoordinatorRequestV4)
+	register(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 5, sizeFindCoordinatorRequestV4, appendFindCoordinatorRequestV4)
+	register(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 6, sizeFindCoordinatorRequestV4, appendFindCoordinatorRequestV4)
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 0, sizeFindCoordinatorResponseV0, appendFindCoordinatorResponseV0)
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 1, sizeFindCoordinatorResponseV1, appendFindCoordinatorResponseV1)
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 2, sizeFindCoordinatorResponseV1, appendFindCoordinatorResponseV1)
 	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 3, sizeFindCoordinatorResponseV3, appendFindCoordinatorResponseV3)
+	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 4, sizeFindCoordinatorResponseV4, appendFindCoordinatorResponseV4)
+	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 5, sizeFindCoordinatorResponseV4, appendFindCoordinatorResponseV4)
+	register(reflect.TypeFor[findcoordinator.FindCoordinatorResponse](), 6, sizeFindCoordinatorResponseV4, appendFindCoordinatorResponseV4)
 	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 0, decodeFindCoordinatorRequestV0)
 	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 1, decodeFindCoordinatorRequestV1)
 	registerDecoder(reflect.TypeFor[findcoordinator.FindCoordinatorRequest](), 2, decodeFindCoordinatorRequestV1)

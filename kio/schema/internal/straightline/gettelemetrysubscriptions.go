@@ -32,6 +32,63 @@ func appendGetTelemetrySubscriptionsRequestV0(b []byte, p unsafe.Pointer) ([]byt
 	return b, true
 }
 
+// GetTelemetrySubscriptionsResponse at version 0.
+func sizeGetTelemetrySubscriptionsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse)(p)
+	if !(len(m.AcceptedCompressionTypes) <= wire.MaxArrayLength &&
+		len(m.RequestedMetrics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.UUIDSize + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.AcceptedCompressionTypes)) + wire.Int8Size*len(m.AcceptedCompressionTypes)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.RequestedMetrics))
+		for _, s := range m.RequestedMetrics {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendGetTelemetrySubscriptionsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse)(p)
+	if !(len(m.AcceptedCompressionTypes) <= wire.MaxArrayLength &&
+		len(m.RequestedMetrics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.ClientInstanceId))
+	b = wire.AppendInt32(b, int32(m.SubscriptionId))
+	{
+		b = wire.AppendCompactLength(b, len(m.AcceptedCompressionTypes))
+		for _, v := range m.AcceptedCompressionTypes {
+			b = wire.AppendInt8(b, int8(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PushIntervalMs))
+	b = wire.AppendInt32(b, int32(m.TelemetryMaxBytes))
+	b = wire.AppendBool(b, bool(m.DeltaTemporality))
+	{
+		b = wire.AppendCompactLength(b, len(m.RequestedMetrics))
+		for _, s := range m.RequestedMetrics {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeGetTelemetrySubscriptionsRequestV0 decodes a GetTelemetrySubscriptionsRequest at version 0.
 func decodeGetTelemetrySubscriptionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest)(p)
@@ -171,6 +228,7 @@ func decodeGetTelemetrySubscriptionsResponseV0(b []byte, a *arena.Arenas, p unsa
 
 func init() {
 	register(reflect.TypeFor[gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest](), 0, sizeGetTelemetrySubscriptionsRequestV0, appendGetTelemetrySubscriptionsRequestV0)
+	register(reflect.TypeFor[gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse](), 0, sizeGetTelemetrySubscriptionsResponseV0, appendGetTelemetrySubscriptionsResponseV0)
 	registerDecoder(reflect.TypeFor[gettelemetrysubscriptions.GetTelemetrySubscriptionsRequest](), 0, decodeGetTelemetrySubscriptionsRequestV0)
 	registerDecoder(reflect.TypeFor[gettelemetrysubscriptions.GetTelemetrySubscriptionsResponse](), 0, decodeGetTelemetrySubscriptionsResponseV0)
 }

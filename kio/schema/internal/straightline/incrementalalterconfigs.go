@@ -11,6 +11,379 @@ import (
 	"unsafe"
 )
 
+// sizeEncIncrementalalterconfigsAlterableConfigV0 and appendEncIncrementalalterconfigsAlterableConfigV0 encode a AlterableConfig at version 0.
+func sizeEncIncrementalalterconfigsAlterableConfigV0(m *incrementalalterconfigs.AlterableConfig) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int8Size
+	n += wire.StringLengthSize + len(m.Name)
+	if m.Value == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncIncrementalalterconfigsAlterableConfigV0(b []byte, m *incrementalalterconfigs.AlterableConfig) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	b = wire.AppendInt8(b, int8(m.ConfigOperation))
+	if m.Value == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Value))
+	}
+	return b, true
+}
+
+// sizeEncIncrementalalterconfigsAlterConfigsResourceV0 and appendEncIncrementalalterconfigsAlterConfigsResourceV0 encode a AlterConfigsResource at version 0.
+func sizeEncIncrementalalterconfigsAlterConfigsResourceV0(m *incrementalalterconfigs.AlterConfigsResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int8Size
+	n += wire.StringLengthSize + len(m.ResourceName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Configs {
+			k, ok := sizeEncIncrementalalterconfigsAlterableConfigV0(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncIncrementalalterconfigsAlterConfigsResourceV0(b []byte, m *incrementalalterconfigs.AlterConfigsResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	{
+		b = wire.AppendArrayLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncIncrementalalterconfigsAlterableConfigV0(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// IncrementalAlterConfigsRequest at version 0.
+func sizeIncrementalAlterConfigsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*incrementalalterconfigs.IncrementalAlterConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Resources {
+			k, ok := sizeEncIncrementalalterconfigsAlterConfigsResourceV0(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendIncrementalAlterConfigsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*incrementalalterconfigs.IncrementalAlterConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncIncrementalalterconfigsAlterConfigsResourceV0(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	return b, true
+}
+
+// sizeEncIncrementalalterconfigsAlterableConfigV1 and appendEncIncrementalalterconfigsAlterableConfigV1 encode a AlterableConfig at version 1.
+func sizeEncIncrementalalterconfigsAlterableConfigV1(m *incrementalalterconfigs.AlterableConfig) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.Value == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Value)) + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncIncrementalalterconfigsAlterableConfigV1(b []byte, m *incrementalalterconfigs.AlterableConfig) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt8(b, int8(m.ConfigOperation))
+	if m.Value == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Value))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncIncrementalalterconfigsAlterConfigsResourceV1 and appendEncIncrementalalterconfigsAlterConfigsResourceV1 encode a AlterConfigsResource at version 1.
+func sizeEncIncrementalalterconfigsAlterConfigsResourceV1(m *incrementalalterconfigs.AlterConfigsResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	{
+		n += wire.CompactLengthSize(len(m.Configs))
+		for i := range m.Configs {
+			k, ok := sizeEncIncrementalalterconfigsAlterableConfigV1(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncIncrementalalterconfigsAlterConfigsResourceV1(b []byte, m *incrementalalterconfigs.AlterConfigsResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncIncrementalalterconfigsAlterableConfigV1(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// IncrementalAlterConfigsRequest at version 1.
+func sizeIncrementalAlterConfigsRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*incrementalalterconfigs.IncrementalAlterConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Resources))
+		for i := range m.Resources {
+			k, ok := sizeEncIncrementalalterconfigsAlterConfigsResourceV1(&m.Resources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendIncrementalAlterConfigsRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*incrementalalterconfigs.IncrementalAlterConfigsRequest)(p)
+	if !(len(m.Resources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Resources))
+		for i := range m.Resources {
+			var ok bool
+			if b, ok = appendEncIncrementalalterconfigsAlterConfigsResourceV1(b, &m.Resources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncIncrementalalterconfigsAlterConfigsResourceResponseV0 and appendEncIncrementalalterconfigsAlterConfigsResourceResponseV0 encode a AlterConfigsResourceResponse at version 0.
+func sizeEncIncrementalalterconfigsAlterConfigsResourceResponseV0(m *incrementalalterconfigs.AlterConfigsResourceResponse) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	n += wire.StringLengthSize + len(m.ResourceName)
+	return n, true
+}
+
+func appendEncIncrementalalterconfigsAlterConfigsResourceResponseV0(b []byte, m *incrementalalterconfigs.AlterConfigsResourceResponse) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendString(b, string(m.ResourceName))
+	return b, true
+}
+
+// IncrementalAlterConfigsResponse at version 0.
+func sizeIncrementalAlterConfigsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*incrementalalterconfigs.IncrementalAlterConfigsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncIncrementalalterconfigsAlterConfigsResourceResponseV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendIncrementalAlterConfigsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*incrementalalterconfigs.IncrementalAlterConfigsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncIncrementalalterconfigsAlterConfigsResourceResponseV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncIncrementalalterconfigsAlterConfigsResourceResponseV1 and appendEncIncrementalalterconfigsAlterConfigsResourceResponseV1 encode a AlterConfigsResourceResponse at version 1.
+func sizeEncIncrementalalterconfigsAlterConfigsResourceResponseV1(m *incrementalalterconfigs.AlterConfigsResourceResponse) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	return n, true
+}
+
+func appendEncIncrementalalterconfigsAlterConfigsResourceResponseV1(b []byte, m *incrementalalterconfigs.AlterConfigsResourceResponse) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// IncrementalAlterConfigsResponse at version 1.
+func sizeIncrementalAlterConfigsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*incrementalalterconfigs.IncrementalAlterConfigsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncIncrementalalterconfigsAlterConfigsResourceResponseV1(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendIncrementalAlterConfigsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*incrementalalterconfigs.IncrementalAlterConfigsResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncIncrementalalterconfigsAlterConfigsResourceResponseV1(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decIncrementalalterconfigsAlterableConfigV0 decodes a AlterableConfig at version 0.
 func decIncrementalalterconfigsAlterableConfigV0(b []byte, off int, a *arena.Arenas, m *incrementalalterconfigs.AlterableConfig) int {
 	{
@@ -764,6 +1137,10 @@ func decodeIncrementalAlterConfigsResponseV1(b []byte, a *arena.Arenas, p unsafe
 }
 
 func init() {
+	register(reflect.TypeFor[incrementalalterconfigs.IncrementalAlterConfigsRequest](), 0, sizeIncrementalAlterConfigsRequestV0, appendIncrementalAlterConfigsRequestV0)
+	register(reflect.TypeFor[incrementalalterconfigs.IncrementalAlterConfigsRequest](), 1, sizeIncrementalAlterConfigsRequestV1, appendIncrementalAlterConfigsRequestV1)
+	register(reflect.TypeFor[incrementalalterconfigs.IncrementalAlterConfigsResponse](), 0, sizeIncrementalAlterConfigsResponseV0, appendIncrementalAlterConfigsResponseV0)
+	register(reflect.TypeFor[incrementalalterconfigs.IncrementalAlterConfigsResponse](), 1, sizeIncrementalAlterConfigsResponseV1, appendIncrementalAlterConfigsResponseV1)
 	registerDecoder(reflect.TypeFor[incrementalalterconfigs.IncrementalAlterConfigsRequest](), 0, decodeIncrementalAlterConfigsRequestV0)
 	registerDecoder(reflect.TypeFor[incrementalalterconfigs.IncrementalAlterConfigsRequest](), 1, decodeIncrementalAlterConfigsRequestV1)
 	registerDecoder(reflect.TypeFor[incrementalalterconfigs.IncrementalAlterConfigsResponse](), 0, decodeIncrementalAlterConfigsResponseV0)

@@ -12,6 +12,219 @@ import (
 	"unsafe"
 )
 
+// sizeEncInitializesharegroupstatePartitionDataV0 and appendEncInitializesharegroupstatePartitionDataV0 encode a PartitionData at version 0.
+func sizeEncInitializesharegroupstatePartitionDataV0(m *initializesharegroupstate.PartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncInitializesharegroupstatePartitionDataV0(b []byte, m *initializesharegroupstate.PartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.StateEpoch))
+	b = wire.AppendInt64(b, int64(m.StartOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncInitializesharegroupstateInitializeStateDataV0 and appendEncInitializesharegroupstateInitializeStateDataV0 encode a InitializeStateData at version 0.
+func sizeEncInitializesharegroupstateInitializeStateDataV0(m *initializesharegroupstate.InitializeStateData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncInitializesharegroupstatePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncInitializesharegroupstateInitializeStateDataV0(b []byte, m *initializesharegroupstate.InitializeStateData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncInitializesharegroupstatePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// InitializeShareGroupStateRequest at version 0.
+func sizeInitializeShareGroupStateRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*initializesharegroupstate.InitializeShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncInitializesharegroupstateInitializeStateDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendInitializeShareGroupStateRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*initializesharegroupstate.InitializeShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncInitializesharegroupstateInitializeStateDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncInitializesharegroupstatePartitionResultV0 and appendEncInitializesharegroupstatePartitionResultV0 encode a PartitionResult at version 0.
+func sizeEncInitializesharegroupstatePartitionResultV0(m *initializesharegroupstate.PartitionResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncInitializesharegroupstatePartitionResultV0(b []byte, m *initializesharegroupstate.PartitionResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncInitializesharegroupstateInitializeStateResultV0 and appendEncInitializesharegroupstateInitializeStateResultV0 encode a InitializeStateResult at version 0.
+func sizeEncInitializesharegroupstateInitializeStateResultV0(m *initializesharegroupstate.InitializeStateResult) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncInitializesharegroupstatePartitionResultV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncInitializesharegroupstateInitializeStateResultV0(b []byte, m *initializesharegroupstate.InitializeStateResult) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncInitializesharegroupstatePartitionResultV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// InitializeShareGroupStateResponse at version 0.
+func sizeInitializeShareGroupStateResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*initializesharegroupstate.InitializeShareGroupStateResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncInitializesharegroupstateInitializeStateResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendInitializeShareGroupStateResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*initializesharegroupstate.InitializeShareGroupStateResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncInitializesharegroupstateInitializeStateResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decInitializesharegroupstatePartitionDataV0 decodes a PartitionData at version 0.
 func decInitializesharegroupstatePartitionDataV0(b []byte, off int, a *arena.Arenas, m *initializesharegroupstate.PartitionData) int {
 	{
@@ -450,6 +663,8 @@ func decodeInitializeShareGroupStateResponseV0(b []byte, a *arena.Arenas, p unsa
 }
 
 func init() {
+	register(reflect.TypeFor[initializesharegroupstate.InitializeShareGroupStateRequest](), 0, sizeInitializeShareGroupStateRequestV0, appendInitializeShareGroupStateRequestV0)
+	register(reflect.TypeFor[initializesharegroupstate.InitializeShareGroupStateResponse](), 0, sizeInitializeShareGroupStateResponseV0, appendInitializeShareGroupStateResponseV0)
 	registerDecoder(reflect.TypeFor[initializesharegroupstate.InitializeShareGroupStateRequest](), 0, decodeInitializeShareGroupStateRequestV0)
 	registerDecoder(reflect.TypeFor[initializesharegroupstate.InitializeShareGroupStateResponse](), 0, decodeInitializeShareGroupStateResponseV0)
 }

@@ -11,6 +11,829 @@ import (
 	"unsafe"
 )
 
+// sizeEncJoingroupJoinGroupRequestProtocolV0 and appendEncJoingroupJoinGroupRequestProtocolV0 encode a JoinGroupRequestProtocol at version 0.
+func sizeEncJoingroupJoinGroupRequestProtocolV0(m *joingroup.JoinGroupRequestProtocol) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Metadata) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	n += wire.ArrayLengthSize + len(m.Metadata)
+	return n, true
+}
+
+func appendEncJoingroupJoinGroupRequestProtocolV0(b []byte, m *joingroup.JoinGroupRequestProtocol) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Metadata) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Metadata)), m.Metadata)
+	return b, true
+}
+
+// JoinGroupRequest at version 0.
+func sizeJoinGroupRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	n += wire.StringLengthSize + len(m.ProtocolType)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Protocols {
+			k, ok := sizeEncJoingroupJoinGroupRequestProtocolV0(&m.Protocols[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.SessionTimeoutMs))
+	b = wire.AppendString(b, string(m.MemberId))
+	b = wire.AppendString(b, string(m.ProtocolType))
+	{
+		b = wire.AppendArrayLength(b, len(m.Protocols))
+		for i := range m.Protocols {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupRequestProtocolV0(b, &m.Protocols[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// JoinGroupRequest at version 1.
+func sizeJoinGroupRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	n += wire.StringLengthSize + len(m.ProtocolType)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Protocols {
+			k, ok := sizeEncJoingroupJoinGroupRequestProtocolV0(&m.Protocols[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.SessionTimeoutMs))
+	b = wire.AppendInt32(b, int32(m.RebalanceTimeoutMs))
+	b = wire.AppendString(b, string(m.MemberId))
+	b = wire.AppendString(b, string(m.ProtocolType))
+	{
+		b = wire.AppendArrayLength(b, len(m.Protocols))
+		for i := range m.Protocols {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupRequestProtocolV0(b, &m.Protocols[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// JoinGroupRequest at version 5.
+func sizeJoinGroupRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.GroupInstanceId)
+	}
+	n += wire.StringLengthSize + len(m.ProtocolType)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Protocols {
+			k, ok := sizeEncJoingroupJoinGroupRequestProtocolV0(&m.Protocols[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.SessionTimeoutMs))
+	b = wire.AppendInt32(b, int32(m.RebalanceTimeoutMs))
+	b = wire.AppendString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.GroupInstanceId))
+	}
+	b = wire.AppendString(b, string(m.ProtocolType))
+	{
+		b = wire.AppendArrayLength(b, len(m.Protocols))
+		for i := range m.Protocols {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupRequestProtocolV0(b, &m.Protocols[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncJoingroupJoinGroupRequestProtocolV6 and appendEncJoingroupJoinGroupRequestProtocolV6 encode a JoinGroupRequestProtocol at version 6.
+func sizeEncJoingroupJoinGroupRequestProtocolV6(m *joingroup.JoinGroupRequestProtocol) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Metadata) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	n += wire.CompactLengthSize(len(m.Metadata)) + len(m.Metadata)
+	return n, true
+}
+
+func appendEncJoingroupJoinGroupRequestProtocolV6(b []byte, m *joingroup.JoinGroupRequestProtocol) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Metadata) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.Metadata)), m.Metadata)
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// JoinGroupRequest at version 6.
+func sizeJoinGroupRequestV6(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	n += wire.CompactLengthSize(len(m.ProtocolType)) + len(m.ProtocolType)
+	{
+		n += wire.CompactLengthSize(len(m.Protocols))
+		for i := range m.Protocols {
+			k, ok := sizeEncJoingroupJoinGroupRequestProtocolV6(&m.Protocols[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupRequestV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.SessionTimeoutMs))
+	b = wire.AppendInt32(b, int32(m.RebalanceTimeoutMs))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	b = wire.AppendCompactString(b, string(m.ProtocolType))
+	{
+		b = wire.AppendCompactLength(b, len(m.Protocols))
+		for i := range m.Protocols {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupRequestProtocolV6(b, &m.Protocols[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// JoinGroupRequest at version 8.
+func sizeJoinGroupRequestV8(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength &&
+		(m.Reason == nil || len(*m.Reason) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	n += wire.CompactLengthSize(len(m.ProtocolType)) + len(m.ProtocolType)
+	{
+		n += wire.CompactLengthSize(len(m.Protocols))
+		for i := range m.Protocols {
+			k, ok := sizeEncJoingroupJoinGroupRequestProtocolV6(&m.Protocols[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Reason == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Reason)) + len(*m.Reason)
+	}
+	return n, true
+}
+
+func appendJoinGroupRequestV8(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.Protocols) <= wire.MaxArrayLength &&
+		(m.Reason == nil || len(*m.Reason) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.SessionTimeoutMs))
+	b = wire.AppendInt32(b, int32(m.RebalanceTimeoutMs))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	b = wire.AppendCompactString(b, string(m.ProtocolType))
+	{
+		b = wire.AppendCompactLength(b, len(m.Protocols))
+		for i := range m.Protocols {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupRequestProtocolV6(b, &m.Protocols[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Reason == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Reason))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncJoingroupJoinGroupResponseMemberV0 and appendEncJoingroupJoinGroupResponseMemberV0 encode a JoinGroupResponseMember at version 0.
+func sizeEncJoingroupJoinGroupResponseMemberV0(m *joingroup.JoinGroupResponseMember) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Metadata) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.MemberId)
+	n += wire.ArrayLengthSize + len(m.Metadata)
+	return n, true
+}
+
+func appendEncJoingroupJoinGroupResponseMemberV0(b []byte, m *joingroup.JoinGroupResponseMember) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Metadata) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.MemberId))
+	b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Metadata)), m.Metadata)
+	return b, true
+}
+
+// JoinGroupResponse at version 0.
+func sizeJoinGroupResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !(m.ProtocolName != nil && len(*m.ProtocolName) <= wire.MaxStringLength &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size
+	n += wire.StringLengthSize + len(*m.ProtocolName)
+	n += wire.StringLengthSize + len(m.Leader)
+	n += wire.StringLengthSize + len(m.MemberId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Members {
+			k, ok := sizeEncJoingroupJoinGroupResponseMemberV0(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !(m.ProtocolName != nil && len(*m.ProtocolName) <= wire.MaxStringLength &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	b = wire.AppendString(b, string(*m.ProtocolName))
+	b = wire.AppendString(b, string(m.Leader))
+	b = wire.AppendString(b, string(m.MemberId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupResponseMemberV0(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// JoinGroupResponse at version 2.
+func sizeJoinGroupResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !(m.ProtocolName != nil && len(*m.ProtocolName) <= wire.MaxStringLength &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size
+	n += wire.StringLengthSize + len(*m.ProtocolName)
+	n += wire.StringLengthSize + len(m.Leader)
+	n += wire.StringLengthSize + len(m.MemberId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Members {
+			k, ok := sizeEncJoingroupJoinGroupResponseMemberV0(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !(m.ProtocolName != nil && len(*m.ProtocolName) <= wire.MaxStringLength &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	b = wire.AppendString(b, string(*m.ProtocolName))
+	b = wire.AppendString(b, string(m.Leader))
+	b = wire.AppendString(b, string(m.MemberId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupResponseMemberV0(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncJoingroupJoinGroupResponseMemberV5 and appendEncJoingroupJoinGroupResponseMemberV5 encode a JoinGroupResponseMember at version 5.
+func sizeEncJoingroupJoinGroupResponseMemberV5(m *joingroup.JoinGroupResponseMember) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Metadata) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.GroupInstanceId)
+	}
+	n += wire.ArrayLengthSize + len(m.Metadata)
+	return n, true
+}
+
+func appendEncJoingroupJoinGroupResponseMemberV5(b []byte, m *joingroup.JoinGroupResponseMember) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Metadata) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.GroupInstanceId))
+	}
+	b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Metadata)), m.Metadata)
+	return b, true
+}
+
+// JoinGroupResponse at version 5.
+func sizeJoinGroupResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !(m.ProtocolName != nil && len(*m.ProtocolName) <= wire.MaxStringLength &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size
+	n += wire.StringLengthSize + len(*m.ProtocolName)
+	n += wire.StringLengthSize + len(m.Leader)
+	n += wire.StringLengthSize + len(m.MemberId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Members {
+			k, ok := sizeEncJoingroupJoinGroupResponseMemberV5(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !(m.ProtocolName != nil && len(*m.ProtocolName) <= wire.MaxStringLength &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	b = wire.AppendString(b, string(*m.ProtocolName))
+	b = wire.AppendString(b, string(m.Leader))
+	b = wire.AppendString(b, string(m.MemberId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupResponseMemberV5(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncJoingroupJoinGroupResponseMemberV6 and appendEncJoingroupJoinGroupResponseMemberV6 encode a JoinGroupResponseMember at version 6.
+func sizeEncJoingroupJoinGroupResponseMemberV6(m *joingroup.JoinGroupResponseMember) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Metadata) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	n += wire.CompactLengthSize(len(m.Metadata)) + len(m.Metadata)
+	return n, true
+}
+
+func appendEncJoingroupJoinGroupResponseMemberV6(b []byte, m *joingroup.JoinGroupResponseMember) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Metadata) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.Metadata)), m.Metadata)
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// JoinGroupResponse at version 6.
+func sizeJoinGroupResponseV6(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !(m.ProtocolName != nil && len(*m.ProtocolName) <= wire.MaxStringLength &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(*m.ProtocolName)) + len(*m.ProtocolName)
+	n += wire.CompactLengthSize(len(m.Leader)) + len(m.Leader)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncJoingroupJoinGroupResponseMemberV6(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupResponseV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !(m.ProtocolName != nil && len(*m.ProtocolName) <= wire.MaxStringLength &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	b = wire.AppendCompactString(b, string(*m.ProtocolName))
+	b = wire.AppendCompactString(b, string(m.Leader))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupResponseMemberV6(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// JoinGroupResponse at version 7.
+func sizeJoinGroupResponseV7(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !((m.ProtocolType == nil || len(*m.ProtocolType) <= wire.MaxStringLength) &&
+		(m.ProtocolName == nil || len(*m.ProtocolName) <= wire.MaxStringLength) &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ProtocolType == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ProtocolType)) + len(*m.ProtocolType)
+	}
+	if m.ProtocolName == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ProtocolName)) + len(*m.ProtocolName)
+	}
+	n += wire.CompactLengthSize(len(m.Leader)) + len(m.Leader)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncJoingroupJoinGroupResponseMemberV6(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupResponseV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !((m.ProtocolType == nil || len(*m.ProtocolType) <= wire.MaxStringLength) &&
+		(m.ProtocolName == nil || len(*m.ProtocolName) <= wire.MaxStringLength) &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		!m.SkipAssignment &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	if m.ProtocolType == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ProtocolType))
+	}
+	if m.ProtocolName == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ProtocolName))
+	}
+	b = wire.AppendCompactString(b, string(m.Leader))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupResponseMemberV6(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// JoinGroupResponse at version 9.
+func sizeJoinGroupResponseV9(p unsafe.Pointer) (int, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !((m.ProtocolType == nil || len(*m.ProtocolType) <= wire.MaxStringLength) &&
+		(m.ProtocolName == nil || len(*m.ProtocolName) <= wire.MaxStringLength) &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	if m.ProtocolType == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ProtocolType)) + len(*m.ProtocolType)
+	}
+	if m.ProtocolName == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ProtocolName)) + len(*m.ProtocolName)
+	}
+	n += wire.CompactLengthSize(len(m.Leader)) + len(m.Leader)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncJoingroupJoinGroupResponseMemberV6(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendJoinGroupResponseV9(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*joingroup.JoinGroupResponse)(p)
+	if !((m.ProtocolType == nil || len(*m.ProtocolType) <= wire.MaxStringLength) &&
+		(m.ProtocolName == nil || len(*m.ProtocolName) <= wire.MaxStringLength) &&
+		len(m.Leader) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	if m.ProtocolType == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ProtocolType))
+	}
+	if m.ProtocolName == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ProtocolName))
+	}
+	b = wire.AppendCompactString(b, string(m.Leader))
+	b = wire.AppendBool(b, bool(m.SkipAssignment))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncJoingroupJoinGroupResponseMemberV6(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decJoingroupJoinGroupRequestProtocolV0 decodes a JoinGroupRequestProtocol at version 0.
 func decJoingroupJoinGroupRequestProtocolV0(b []byte, off int, a *arena.Arenas, m *joingroup.JoinGroupRequestProtocol) int {
 	{
@@ -1517,6 +2340,26 @@ func decodeJoinGroupResponseV9(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 }
 
 func init() {
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 0, sizeJoinGroupRequestV0, appendJoinGroupRequestV0)
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 1, sizeJoinGroupRequestV1, appendJoinGroupRequestV1)
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 2, sizeJoinGroupRequestV1, appendJoinGroupRequestV1)
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 3, sizeJoinGroupRequestV1, appendJoinGroupRequestV1)
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 4, sizeJoinGroupRequestV1, appendJoinGroupRequestV1)
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 5, sizeJoinGroupRequestV5, appendJoinGroupRequestV5)
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 6, sizeJoinGroupRequestV6, appendJoinGroupRequestV6)
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 7, sizeJoinGroupRequestV6, appendJoinGroupRequestV6)
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 8, sizeJoinGroupRequestV8, appendJoinGroupRequestV8)
+	register(reflect.TypeFor[joingroup.JoinGroupRequest](), 9, sizeJoinGroupRequestV8, appendJoinGroupRequestV8)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 0, sizeJoinGroupResponseV0, appendJoinGroupResponseV0)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 1, sizeJoinGroupResponseV0, appendJoinGroupResponseV0)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 2, sizeJoinGroupResponseV2, appendJoinGroupResponseV2)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 3, sizeJoinGroupResponseV2, appendJoinGroupResponseV2)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 4, sizeJoinGroupResponseV2, appendJoinGroupResponseV2)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 5, sizeJoinGroupResponseV5, appendJoinGroupResponseV5)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 6, sizeJoinGroupResponseV6, appendJoinGroupResponseV6)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 7, sizeJoinGroupResponseV7, appendJoinGroupResponseV7)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 8, sizeJoinGroupResponseV7, appendJoinGroupResponseV7)
+	register(reflect.TypeFor[joingroup.JoinGroupResponse](), 9, sizeJoinGroupResponseV9, appendJoinGroupResponseV9)
 	registerDecoder(reflect.TypeFor[joingroup.JoinGroupRequest](), 0, decodeJoinGroupRequestV0)
 	registerDecoder(reflect.TypeFor[joingroup.JoinGroupRequest](), 1, decodeJoinGroupRequestV1)
 	registerDecoder(reflect.TypeFor[joingroup.JoinGroupRequest](), 2, decodeJoinGroupRequestV1)

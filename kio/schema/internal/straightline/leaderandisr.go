@@ -12,6 +12,1366 @@ import (
 	"unsafe"
 )
 
+// sizeEncLeaderandisrLeaderAndIsrPartitionStateV0 and appendEncLeaderandisrLeaderAndIsrPartitionStateV0 encode a LeaderAndIsrPartitionState at version 0.
+func sizeEncLeaderandisrLeaderAndIsrPartitionStateV0(m *leaderandisr.LeaderAndIsrPartitionState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Replicas)
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, m *leaderandisr.LeaderAndIsrPartitionState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrLiveLeaderV0 and appendEncLeaderandisrLeaderAndIsrLiveLeaderV0 encode a LeaderAndIsrLiveLeader at version 0.
+func sizeEncLeaderandisrLeaderAndIsrLiveLeaderV0(m *leaderandisr.LeaderAndIsrLiveLeader) (int, bool) {
+	if !(len(m.HostName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.HostName)
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrLiveLeaderV0(b []byte, m *leaderandisr.LeaderAndIsrLiveLeader) ([]byte, bool) {
+	if !(len(m.HostName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendString(b, string(m.HostName))
+	b = wire.AppendInt32(b, int32(m.Port))
+	return b, true
+}
+
+// LeaderAndIsrRequest at version 0.
+func sizeLeaderAndIsrRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.UngroupedPartitionStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionStateV0(&m.UngroupedPartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveLeaders {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrLiveLeaderV0(&m.LiveLeaders[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.UngroupedPartitionStates))
+		for i := range m.UngroupedPartitionStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionStateV0(b, &m.UngroupedPartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrLiveLeaderV0(b, &m.LiveLeaders[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrPartitionStateV1 and appendEncLeaderandisrLeaderAndIsrPartitionStateV1 encode a LeaderAndIsrPartitionState at version 1.
+func sizeEncLeaderandisrLeaderAndIsrPartitionStateV1(m *leaderandisr.LeaderAndIsrPartitionState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.BoolSize
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Replicas)
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrPartitionStateV1(b []byte, m *leaderandisr.LeaderAndIsrPartitionState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IsNew))
+	return b, true
+}
+
+// LeaderAndIsrRequest at version 1.
+func sizeLeaderAndIsrRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.UngroupedPartitionStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionStateV1(&m.UngroupedPartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveLeaders {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrLiveLeaderV0(&m.LiveLeaders[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.UngroupedPartitionStates))
+		for i := range m.UngroupedPartitionStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionStateV1(b, &m.UngroupedPartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrLiveLeaderV0(b, &m.LiveLeaders[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrPartitionStateV2 and appendEncLeaderandisrLeaderAndIsrPartitionStateV2 encode a LeaderAndIsrPartitionState at version 2.
+func sizeEncLeaderandisrLeaderAndIsrPartitionStateV2(m *leaderandisr.LeaderAndIsrPartitionState) (int, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.BoolSize
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Replicas)
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrPartitionStateV2(b []byte, m *leaderandisr.LeaderAndIsrPartitionState) ([]byte, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IsNew))
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrTopicStateV2 and appendEncLeaderandisrLeaderAndIsrTopicStateV2 encode a LeaderAndIsrTopicState at version 2.
+func sizeEncLeaderandisrLeaderAndIsrTopicStateV2(m *leaderandisr.LeaderAndIsrTopicState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionStateV2(&m.PartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrTopicStateV2(b []byte, m *leaderandisr.LeaderAndIsrTopicState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionStateV2(b, &m.PartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// LeaderAndIsrRequest at version 2.
+func sizeLeaderAndIsrRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.TopicStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrTopicStateV2(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveLeaders {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrLiveLeaderV0(&m.LiveLeaders[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrTopicStateV2(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrLiveLeaderV0(b, &m.LiveLeaders[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrPartitionStateV3 and appendEncLeaderandisrLeaderAndIsrPartitionStateV3 encode a LeaderAndIsrPartitionState at version 3.
+func sizeEncLeaderandisrLeaderAndIsrPartitionStateV3(m *leaderandisr.LeaderAndIsrPartitionState) (int, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.AddingReplicas) <= wire.MaxArrayLength &&
+		len(m.RemovingReplicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.BoolSize
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Replicas)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.AddingReplicas)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.RemovingReplicas)
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrPartitionStateV3(b []byte, m *leaderandisr.LeaderAndIsrPartitionState) ([]byte, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.AddingReplicas) <= wire.MaxArrayLength &&
+		len(m.RemovingReplicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.AddingReplicas))
+		for _, v := range m.AddingReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.RemovingReplicas))
+		for _, v := range m.RemovingReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IsNew))
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrTopicStateV3 and appendEncLeaderandisrLeaderAndIsrTopicStateV3 encode a LeaderAndIsrTopicState at version 3.
+func sizeEncLeaderandisrLeaderAndIsrTopicStateV3(m *leaderandisr.LeaderAndIsrTopicState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionStateV3(&m.PartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrTopicStateV3(b []byte, m *leaderandisr.LeaderAndIsrTopicState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionStateV3(b, &m.PartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// LeaderAndIsrRequest at version 3.
+func sizeLeaderAndIsrRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.TopicStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrTopicStateV3(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveLeaders {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrLiveLeaderV0(&m.LiveLeaders[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrTopicStateV3(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrLiveLeaderV0(b, &m.LiveLeaders[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrPartitionStateV4 and appendEncLeaderandisrLeaderAndIsrPartitionStateV4 encode a LeaderAndIsrPartitionState at version 4.
+func sizeEncLeaderandisrLeaderAndIsrPartitionStateV4(m *leaderandisr.LeaderAndIsrPartitionState) (int, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.AddingReplicas) <= wire.MaxArrayLength &&
+		len(m.RemovingReplicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Isr)) + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Replicas)) + wire.Int32Size*len(m.Replicas)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.AddingReplicas)) + wire.Int32Size*len(m.AddingReplicas)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.RemovingReplicas)) + wire.Int32Size*len(m.RemovingReplicas)
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrPartitionStateV4(b []byte, m *leaderandisr.LeaderAndIsrPartitionState) ([]byte, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.AddingReplicas) <= wire.MaxArrayLength &&
+		len(m.RemovingReplicas) <= wire.MaxArrayLength &&
+		m.LeaderRecoveryState == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.AddingReplicas))
+		for _, v := range m.AddingReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.RemovingReplicas))
+		for _, v := range m.RemovingReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IsNew))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrTopicStateV4 and appendEncLeaderandisrLeaderAndIsrTopicStateV4 encode a LeaderAndIsrTopicState at version 4.
+func sizeEncLeaderandisrLeaderAndIsrTopicStateV4(m *leaderandisr.LeaderAndIsrTopicState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionStateV4(&m.PartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrTopicStateV4(b []byte, m *leaderandisr.LeaderAndIsrTopicState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionStateV4(b, &m.PartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrLiveLeaderV4 and appendEncLeaderandisrLeaderAndIsrLiveLeaderV4 encode a LeaderAndIsrLiveLeader at version 4.
+func sizeEncLeaderandisrLeaderAndIsrLiveLeaderV4(m *leaderandisr.LeaderAndIsrLiveLeader) (int, bool) {
+	if !(len(m.HostName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.HostName)) + len(m.HostName)
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrLiveLeaderV4(b []byte, m *leaderandisr.LeaderAndIsrLiveLeader) ([]byte, bool) {
+	if !(len(m.HostName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendCompactString(b, string(m.HostName))
+	b = wire.AppendInt32(b, int32(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// LeaderAndIsrRequest at version 4.
+func sizeLeaderAndIsrRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicStates))
+		for i := range m.TopicStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrTopicStateV4(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrLiveLeaderV4(&m.LiveLeaders[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrTopicStateV4(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrLiveLeaderV4(b, &m.LiveLeaders[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrTopicStateV5 and appendEncLeaderandisrLeaderAndIsrTopicStateV5 encode a LeaderAndIsrTopicState at version 5.
+func sizeEncLeaderandisrLeaderAndIsrTopicStateV5(m *leaderandisr.LeaderAndIsrTopicState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionStateV4(&m.PartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrTopicStateV5(b []byte, m *leaderandisr.LeaderAndIsrTopicState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionStateV4(b, &m.PartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// LeaderAndIsrRequest at version 5.
+func sizeLeaderAndIsrRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicStates))
+		for i := range m.TopicStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrTopicStateV5(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrLiveLeaderV4(&m.LiveLeaders[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	b = wire.AppendInt8(b, int8(m.Type))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrTopicStateV5(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrLiveLeaderV4(b, &m.LiveLeaders[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrPartitionStateV6 and appendEncLeaderandisrLeaderAndIsrPartitionStateV6 encode a LeaderAndIsrPartitionState at version 6.
+func sizeEncLeaderandisrLeaderAndIsrPartitionStateV6(m *leaderandisr.LeaderAndIsrPartitionState) (int, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.AddingReplicas) <= wire.MaxArrayLength &&
+		len(m.RemovingReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.BoolSize + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Isr)) + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Replicas)) + wire.Int32Size*len(m.Replicas)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.AddingReplicas)) + wire.Int32Size*len(m.AddingReplicas)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.RemovingReplicas)) + wire.Int32Size*len(m.RemovingReplicas)
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrPartitionStateV6(b []byte, m *leaderandisr.LeaderAndIsrPartitionState) ([]byte, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.AddingReplicas) <= wire.MaxArrayLength &&
+		len(m.RemovingReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.AddingReplicas))
+		for _, v := range m.AddingReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.RemovingReplicas))
+		for _, v := range m.RemovingReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IsNew))
+	b = wire.AppendInt8(b, int8(m.LeaderRecoveryState))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrTopicStateV6 and appendEncLeaderandisrLeaderAndIsrTopicStateV6 encode a LeaderAndIsrTopicState at version 6.
+func sizeEncLeaderandisrLeaderAndIsrTopicStateV6(m *leaderandisr.LeaderAndIsrTopicState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionStateV6(&m.PartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrTopicStateV6(b []byte, m *leaderandisr.LeaderAndIsrTopicState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionStateV6(b, &m.PartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// LeaderAndIsrRequest at version 6.
+func sizeLeaderAndIsrRequestV6(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicStates))
+		for i := range m.TopicStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrTopicStateV6(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrLiveLeaderV4(&m.LiveLeaders[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrRequestV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	b = wire.AppendInt8(b, int8(m.Type))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrTopicStateV6(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrLiveLeaderV4(b, &m.LiveLeaders[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// LeaderAndIsrRequest at version 7.
+func sizeLeaderAndIsrRequestV7(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize + wire.Int32Size + wire.Int64Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicStates))
+		for i := range m.TopicStates {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrTopicStateV6(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrLiveLeaderV4(&m.LiveLeaders[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrRequestV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrRequest)(p)
+	if !(len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveLeaders) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendBool(b, bool(m.IsKRaftController))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	b = wire.AppendInt8(b, int8(m.Type))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrTopicStateV6(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.LiveLeaders))
+		for i := range m.LiveLeaders {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrLiveLeaderV4(b, &m.LiveLeaders[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrPartitionErrorV0 and appendEncLeaderandisrLeaderAndIsrPartitionErrorV0 encode a LeaderAndIsrPartitionError at version 0.
+func sizeEncLeaderandisrLeaderAndIsrPartitionErrorV0(m *leaderandisr.LeaderAndIsrPartitionError) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	n += wire.StringLengthSize + len(m.TopicName)
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrPartitionErrorV0(b []byte, m *leaderandisr.LeaderAndIsrPartitionError) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// LeaderAndIsrResponse at version 0.
+func sizeLeaderAndIsrResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrResponse)(p)
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength &&
+		len(m.Topics) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionErrors {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionErrorV0(&m.PartitionErrors[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrResponse)(p)
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength &&
+		len(m.Topics) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionErrors))
+		for i := range m.PartitionErrors {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionErrorV0(b, &m.PartitionErrors[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrPartitionErrorV4 and appendEncLeaderandisrLeaderAndIsrPartitionErrorV4 encode a LeaderAndIsrPartitionError at version 4.
+func sizeEncLeaderandisrLeaderAndIsrPartitionErrorV4(m *leaderandisr.LeaderAndIsrPartitionError) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrPartitionErrorV4(b []byte, m *leaderandisr.LeaderAndIsrPartitionError) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// LeaderAndIsrResponse at version 4.
+func sizeLeaderAndIsrResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrResponse)(p)
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength &&
+		len(m.Topics) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.PartitionErrors))
+		for i := range m.PartitionErrors {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionErrorV4(&m.PartitionErrors[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrResponse)(p)
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength &&
+		len(m.Topics) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionErrors))
+		for i := range m.PartitionErrors {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionErrorV4(b, &m.PartitionErrors[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrPartitionErrorV5 and appendEncLeaderandisrLeaderAndIsrPartitionErrorV5 encode a LeaderAndIsrPartitionError at version 5.
+func sizeEncLeaderandisrLeaderAndIsrPartitionErrorV5(m *leaderandisr.LeaderAndIsrPartitionError) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrPartitionErrorV5(b []byte, m *leaderandisr.LeaderAndIsrPartitionError) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeaderandisrLeaderAndIsrTopicErrorV5 and appendEncLeaderandisrLeaderAndIsrTopicErrorV5 encode a LeaderAndIsrTopicError at version 5.
+func sizeEncLeaderandisrLeaderAndIsrTopicErrorV5(m *leaderandisr.LeaderAndIsrTopicError) (int, bool) {
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.PartitionErrors))
+		for i := range m.PartitionErrors {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrPartitionErrorV5(&m.PartitionErrors[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncLeaderandisrLeaderAndIsrTopicErrorV5(b []byte, m *leaderandisr.LeaderAndIsrTopicError) ([]byte, bool) {
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionErrors))
+		for i := range m.PartitionErrors {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrPartitionErrorV5(b, &m.PartitionErrors[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// LeaderAndIsrResponse at version 5.
+func sizeLeaderAndIsrResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*leaderandisr.LeaderAndIsrResponse)(p)
+	if !(len(m.PartitionErrors) == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncLeaderandisrLeaderAndIsrTopicErrorV5(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaderAndIsrResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leaderandisr.LeaderAndIsrResponse)(p)
+	if !(len(m.PartitionErrors) == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncLeaderandisrLeaderAndIsrTopicErrorV5(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decLeaderandisrLeaderAndIsrPartitionStateV0 decodes a LeaderAndIsrPartitionState at version 0.
 func decLeaderandisrLeaderAndIsrPartitionStateV0(b []byte, off int, a *arena.Arenas, m *leaderandisr.LeaderAndIsrPartitionState) int {
 	m.AddingReplicas = []common.BrokerId{}
@@ -2746,6 +4106,22 @@ func decodeLeaderAndIsrResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 }
 
 func init() {
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 0, sizeLeaderAndIsrRequestV0, appendLeaderAndIsrRequestV0)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 1, sizeLeaderAndIsrRequestV1, appendLeaderAndIsrRequestV1)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 2, sizeLeaderAndIsrRequestV2, appendLeaderAndIsrRequestV2)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 3, sizeLeaderAndIsrRequestV3, appendLeaderAndIsrRequestV3)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 4, sizeLeaderAndIsrRequestV4, appendLeaderAndIsrRequestV4)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 5, sizeLeaderAndIsrRequestV5, appendLeaderAndIsrRequestV5)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 6, sizeLeaderAndIsrRequestV6, appendLeaderAndIsrRequestV6)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 7, sizeLeaderAndIsrRequestV7, appendLeaderAndIsrRequestV7)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrResponse](), 0, sizeLeaderAndIsrResponseV0, appendLeaderAndIsrResponseV0)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrResponse](), 1, sizeLeaderAndIsrResponseV0, appendLeaderAndIsrResponseV0)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrResponse](), 2, sizeLeaderAndIsrResponseV0, appendLeaderAndIsrResponseV0)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrResponse](), 3, sizeLeaderAndIsrResponseV0, appendLeaderAndIsrResponseV0)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrResponse](), 4, sizeLeaderAndIsrResponseV4, appendLeaderAndIsrResponseV4)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrResponse](), 5, sizeLeaderAndIsrResponseV5, appendLeaderAndIsrResponseV5)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrResponse](), 6, sizeLeaderAndIsrResponseV5, appendLeaderAndIsrResponseV5)
+	register(reflect.TypeFor[leaderandisr.LeaderAndIsrResponse](), 7, sizeLeaderAndIsrResponseV5, appendLeaderAndIsrResponseV5)
 	registerDecoder(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 0, decodeLeaderAndIsrRequestV0)
 	registerDecoder(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 1, decodeLeaderAndIsrRequestV1)
 	registerDecoder(reflect.TypeFor[leaderandisr.LeaderAndIsrRequest](), 2, decodeLeaderAndIsrRequestV2)

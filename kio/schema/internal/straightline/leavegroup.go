@@ -76,6 +76,395 @@ func appendLeaveGroupResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncLeavegroupMemberIdentityV3 and appendEncLeavegroupMemberIdentityV3 encode a MemberIdentity at version 3.
+func sizeEncLeavegroupMemberIdentityV3(m *leavegroup.MemberIdentity) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.GroupInstanceId)
+	}
+	return n, true
+}
+
+func appendEncLeavegroupMemberIdentityV3(b []byte, m *leavegroup.MemberIdentity) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.GroupInstanceId))
+	}
+	return b, true
+}
+
+// LeaveGroupRequest at version 3.
+func sizeLeaveGroupRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		m.MemberId == "" &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.GroupId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Members {
+			k, ok := sizeEncLeavegroupMemberIdentityV3(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaveGroupRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		m.MemberId == "" &&
+		len(m.Members) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncLeavegroupMemberIdentityV3(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncLeavegroupMemberIdentityV4 and appendEncLeavegroupMemberIdentityV4 encode a MemberIdentity at version 4.
+func sizeEncLeavegroupMemberIdentityV4(m *leavegroup.MemberIdentity) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	return n, true
+}
+
+func appendEncLeavegroupMemberIdentityV4(b []byte, m *leavegroup.MemberIdentity) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// LeaveGroupRequest at version 4.
+func sizeLeaveGroupRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		m.MemberId == "" &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncLeavegroupMemberIdentityV4(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaveGroupRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		m.MemberId == "" &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncLeavegroupMemberIdentityV4(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeavegroupMemberIdentityV5 and appendEncLeavegroupMemberIdentityV5 encode a MemberIdentity at version 5.
+func sizeEncLeavegroupMemberIdentityV5(m *leavegroup.MemberIdentity) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		(m.Reason == nil || len(*m.Reason) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	if m.Reason == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Reason)) + len(*m.Reason)
+	}
+	return n, true
+}
+
+func appendEncLeavegroupMemberIdentityV5(b []byte, m *leavegroup.MemberIdentity) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		(m.Reason == nil || len(*m.Reason) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	if m.Reason == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Reason))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// LeaveGroupRequest at version 5.
+func sizeLeaveGroupRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		m.MemberId == "" &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncLeavegroupMemberIdentityV5(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaveGroupRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leavegroup.LeaveGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		m.MemberId == "" &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncLeavegroupMemberIdentityV5(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncLeavegroupMemberResponseV3 and appendEncLeavegroupMemberResponseV3 encode a MemberResponse at version 3.
+func sizeEncLeavegroupMemberResponseV3(m *leavegroup.MemberResponse) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	n += wire.StringLengthSize + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.GroupInstanceId)
+	}
+	return n, true
+}
+
+func appendEncLeavegroupMemberResponseV3(b []byte, m *leavegroup.MemberResponse) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.GroupInstanceId))
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// LeaveGroupResponse at version 3.
+func sizeLeaveGroupResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*leavegroup.LeaveGroupResponse)(p)
+	if !(len(m.Members) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Members {
+			k, ok := sizeEncLeavegroupMemberResponseV3(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaveGroupResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leavegroup.LeaveGroupResponse)(p)
+	if !(len(m.Members) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncLeavegroupMemberResponseV3(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncLeavegroupMemberResponseV4 and appendEncLeavegroupMemberResponseV4 encode a MemberResponse at version 4.
+func sizeEncLeavegroupMemberResponseV4(m *leavegroup.MemberResponse) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	return n, true
+}
+
+func appendEncLeavegroupMemberResponseV4(b []byte, m *leavegroup.MemberResponse) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// LeaveGroupResponse at version 4.
+func sizeLeaveGroupResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*leavegroup.LeaveGroupResponse)(p)
+	if !(len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncLeavegroupMemberResponseV4(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendLeaveGroupResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*leavegroup.LeaveGroupResponse)(p)
+	if !(len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncLeavegroupMemberResponseV4(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeLeaveGroupRequestV0 decodes a LeaveGroupRequest at version 0.
 func decodeLeaveGroupRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*leavegroup.LeaveGroupRequest)(p)
@@ -704,9 +1093,15 @@ func init() {
 	register(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 0, sizeLeaveGroupRequestV0, appendLeaveGroupRequestV0)
 	register(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 1, sizeLeaveGroupRequestV0, appendLeaveGroupRequestV0)
 	register(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 2, sizeLeaveGroupRequestV0, appendLeaveGroupRequestV0)
+	register(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 3, sizeLeaveGroupRequestV3, appendLeaveGroupRequestV3)
+	register(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 4, sizeLeaveGroupRequestV4, appendLeaveGroupRequestV4)
+	register(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 5, sizeLeaveGroupRequestV5, appendLeaveGroupRequestV5)
 	register(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 0, sizeLeaveGroupResponseV0, appendLeaveGroupResponseV0)
 	register(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 1, sizeLeaveGroupResponseV1, appendLeaveGroupResponseV1)
 	register(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 2, sizeLeaveGroupResponseV1, appendLeaveGroupResponseV1)
+	register(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 3, sizeLeaveGroupResponseV3, appendLeaveGroupResponseV3)
+	register(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 4, sizeLeaveGroupResponseV4, appendLeaveGroupResponseV4)
+	register(reflect.TypeFor[leavegroup.LeaveGroupResponse](), 5, sizeLeaveGroupResponseV4, appendLeaveGroupResponseV4)
 	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 0, decodeLeaveGroupRequestV0)
 	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 1, decodeLeaveGroupRequestV0)
 	registerDecoder(reflect.TypeFor[leavegroup.LeaveGroupRequest](), 2, decodeLeaveGroupRequestV0)

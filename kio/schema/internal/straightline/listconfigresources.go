@@ -32,6 +32,163 @@ func appendListConfigResourcesRequestV0(b []byte, p unsafe.Pointer) ([]byte, boo
 	return b, true
 }
 
+// ListConfigResourcesRequest at version 1.
+func sizeListConfigResourcesRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*listconfigresources.ListConfigResourcesRequest)(p)
+	if !(len(m.ResourceTypes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.ResourceTypes)) + wire.Int8Size*len(m.ResourceTypes)
+	}
+	return n, true
+}
+
+func appendListConfigResourcesRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listconfigresources.ListConfigResourcesRequest)(p)
+	if !(len(m.ResourceTypes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ResourceTypes))
+		for _, v := range m.ResourceTypes {
+			b = wire.AppendInt8(b, int8(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListconfigresourcesConfigResourceV0 and appendEncListconfigresourcesConfigResourceV0 encode a ConfigResource at version 0.
+func sizeEncListconfigresourcesConfigResourceV0(m *listconfigresources.ConfigResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	return n, true
+}
+
+func appendEncListconfigresourcesConfigResourceV0(b []byte, m *listconfigresources.ConfigResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListConfigResourcesResponse at version 0.
+func sizeListConfigResourcesResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*listconfigresources.ListConfigResourcesResponse)(p)
+	if !(len(m.ConfigResources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.ConfigResources))
+		for i := range m.ConfigResources {
+			k, ok := sizeEncListconfigresourcesConfigResourceV0(&m.ConfigResources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListConfigResourcesResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listconfigresources.ListConfigResourcesResponse)(p)
+	if !(len(m.ConfigResources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.ConfigResources))
+		for i := range m.ConfigResources {
+			var ok bool
+			if b, ok = appendEncListconfigresourcesConfigResourceV0(b, &m.ConfigResources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListconfigresourcesConfigResourceV1 and appendEncListconfigresourcesConfigResourceV1 encode a ConfigResource at version 1.
+func sizeEncListconfigresourcesConfigResourceV1(m *listconfigresources.ConfigResource) (int, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.ResourceName)) + len(m.ResourceName)
+	return n, true
+}
+
+func appendEncListconfigresourcesConfigResourceV1(b []byte, m *listconfigresources.ConfigResource) ([]byte, bool) {
+	if !(len(m.ResourceName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.ResourceName))
+	b = wire.AppendInt8(b, int8(m.ResourceType))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListConfigResourcesResponse at version 1.
+func sizeListConfigResourcesResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*listconfigresources.ListConfigResourcesResponse)(p)
+	if !(len(m.ConfigResources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.ConfigResources))
+		for i := range m.ConfigResources {
+			k, ok := sizeEncListconfigresourcesConfigResourceV1(&m.ConfigResources[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListConfigResourcesResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listconfigresources.ListConfigResourcesResponse)(p)
+	if !(len(m.ConfigResources) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.ConfigResources))
+		for i := range m.ConfigResources {
+			var ok bool
+			if b, ok = appendEncListconfigresourcesConfigResourceV1(b, &m.ConfigResources[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeListConfigResourcesRequestV0 decodes a ListConfigResourcesRequest at version 0.
 func decodeListConfigResourcesRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*listconfigresources.ListConfigResourcesRequest)(p)
@@ -282,6 +439,9 @@ func decodeListConfigResourcesResponseV1(b []byte, a *arena.Arenas, p unsafe.Poi
 
 func init() {
 	register(reflect.TypeFor[listconfigresources.ListConfigResourcesRequest](), 0, sizeListConfigResourcesRequestV0, appendListConfigResourcesRequestV0)
+	register(reflect.TypeFor[listconfigresources.ListConfigResourcesRequest](), 1, sizeListConfigResourcesRequestV1, appendListConfigResourcesRequestV1)
+	register(reflect.TypeFor[listconfigresources.ListConfigResourcesResponse](), 0, sizeListConfigResourcesResponseV0, appendListConfigResourcesResponseV0)
+	register(reflect.TypeFor[listconfigresources.ListConfigResourcesResponse](), 1, sizeListConfigResourcesResponseV1, appendListConfigResourcesResponseV1)
 	registerDecoder(reflect.TypeFor[listconfigresources.ListConfigResourcesRequest](), 0, decodeListConfigResourcesRequestV0)
 	registerDecoder(reflect.TypeFor[listconfigresources.ListConfigResourcesRequest](), 1, decodeListConfigResourcesRequestV1)
 	registerDecoder(reflect.TypeFor[listconfigresources.ListConfigResourcesResponse](), 0, decodeListConfigResourcesResponseV0)

@@ -54,6 +54,418 @@ func appendListGroupsRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// ListGroupsRequest at version 4.
+func sizeListGroupsRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*listgroups.ListGroupsRequest)(p)
+	if !(len(m.StatesFilter) <= wire.MaxArrayLength &&
+		len(m.TypesFilter) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.StatesFilter))
+		for _, s := range m.StatesFilter {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendListGroupsRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listgroups.ListGroupsRequest)(p)
+	if !(len(m.StatesFilter) <= wire.MaxArrayLength &&
+		len(m.TypesFilter) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.StatesFilter))
+		for _, s := range m.StatesFilter {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListGroupsRequest at version 5.
+func sizeListGroupsRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*listgroups.ListGroupsRequest)(p)
+	if !(len(m.StatesFilter) <= wire.MaxArrayLength &&
+		len(m.TypesFilter) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.StatesFilter))
+		for _, s := range m.StatesFilter {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.TypesFilter))
+		for _, s := range m.TypesFilter {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendListGroupsRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listgroups.ListGroupsRequest)(p)
+	if !(len(m.StatesFilter) <= wire.MaxArrayLength &&
+		len(m.TypesFilter) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.StatesFilter))
+		for _, s := range m.StatesFilter {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TypesFilter))
+		for _, s := range m.TypesFilter {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListgroupsListedGroupV0 and appendEncListgroupsListedGroupV0 encode a ListedGroup at version 0.
+func sizeEncListgroupsListedGroupV0(m *listgroups.ListedGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.ProtocolType)
+	return n, true
+}
+
+func appendEncListgroupsListedGroupV0(b []byte, m *listgroups.ListedGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendString(b, string(m.ProtocolType))
+	return b, true
+}
+
+// ListGroupsResponse at version 0.
+func sizeListGroupsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Groups {
+			k, ok := sizeEncListgroupsListedGroupV0(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListGroupsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncListgroupsListedGroupV0(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ListGroupsResponse at version 1.
+func sizeListGroupsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Groups {
+			k, ok := sizeEncListgroupsListedGroupV0(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListGroupsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncListgroupsListedGroupV0(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncListgroupsListedGroupV3 and appendEncListgroupsListedGroupV3 encode a ListedGroup at version 3.
+func sizeEncListgroupsListedGroupV3(m *listgroups.ListedGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.ProtocolType)) + len(m.ProtocolType)
+	return n, true
+}
+
+func appendEncListgroupsListedGroupV3(b []byte, m *listgroups.ListedGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.ProtocolType))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListGroupsResponse at version 3.
+func sizeListGroupsResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncListgroupsListedGroupV3(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListGroupsResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncListgroupsListedGroupV3(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListgroupsListedGroupV4 and appendEncListgroupsListedGroupV4 encode a ListedGroup at version 4.
+func sizeEncListgroupsListedGroupV4(m *listgroups.ListedGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.ProtocolType)) + len(m.ProtocolType)
+	n += wire.CompactLengthSize(len(m.GroupState)) + len(m.GroupState)
+	return n, true
+}
+
+func appendEncListgroupsListedGroupV4(b []byte, m *listgroups.ListedGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.ProtocolType))
+	b = wire.AppendCompactString(b, string(m.GroupState))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListGroupsResponse at version 4.
+func sizeListGroupsResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncListgroupsListedGroupV4(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListGroupsResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncListgroupsListedGroupV4(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListgroupsListedGroupV5 and appendEncListgroupsListedGroupV5 encode a ListedGroup at version 5.
+func sizeEncListgroupsListedGroupV5(m *listgroups.ListedGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.GroupType) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.ProtocolType)) + len(m.ProtocolType)
+	n += wire.CompactLengthSize(len(m.GroupState)) + len(m.GroupState)
+	n += wire.CompactLengthSize(len(m.GroupType)) + len(m.GroupType)
+	return n, true
+}
+
+func appendEncListgroupsListedGroupV5(b []byte, m *listgroups.ListedGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.ProtocolType) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.GroupType) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.ProtocolType))
+	b = wire.AppendCompactString(b, string(m.GroupState))
+	b = wire.AppendCompactString(b, string(m.GroupType))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListGroupsResponse at version 5.
+func sizeListGroupsResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncListgroupsListedGroupV5(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListGroupsResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listgroups.ListGroupsResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncListgroupsListedGroupV5(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeListGroupsRequestV0 decodes a ListGroupsRequest at version 0.
 func decodeListGroupsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*listgroups.ListGroupsRequest)(p)
@@ -770,6 +1182,14 @@ func init() {
 	register(reflect.TypeFor[listgroups.ListGroupsRequest](), 1, sizeListGroupsRequestV0, appendListGroupsRequestV0)
 	register(reflect.TypeFor[listgroups.ListGroupsRequest](), 2, sizeListGroupsRequestV0, appendListGroupsRequestV0)
 	register(reflect.TypeFor[listgroups.ListGroupsRequest](), 3, sizeListGroupsRequestV3, appendListGroupsRequestV3)
+	register(reflect.TypeFor[listgroups.ListGroupsRequest](), 4, sizeListGroupsRequestV4, appendListGroupsRequestV4)
+	register(reflect.TypeFor[listgroups.ListGroupsRequest](), 5, sizeListGroupsRequestV5, appendListGroupsRequestV5)
+	register(reflect.TypeFor[listgroups.ListGroupsResponse](), 0, sizeListGroupsResponseV0, appendListGroupsResponseV0)
+	register(reflect.TypeFor[listgroups.ListGroupsResponse](), 1, sizeListGroupsResponseV1, appendListGroupsResponseV1)
+	register(reflect.TypeFor[listgroups.ListGroupsResponse](), 2, sizeListGroupsResponseV1, appendListGroupsResponseV1)
+	register(reflect.TypeFor[listgroups.ListGroupsResponse](), 3, sizeListGroupsResponseV3, appendListGroupsResponseV3)
+	register(reflect.TypeFor[listgroups.ListGroupsResponse](), 4, sizeListGroupsResponseV4, appendListGroupsResponseV4)
+	register(reflect.TypeFor[listgroups.ListGroupsResponse](), 5, sizeListGroupsResponseV5, appendListGroupsResponseV5)
 	registerDecoder(reflect.TypeFor[listgroups.ListGroupsRequest](), 0, decodeListGroupsRequestV0)
 	registerDecoder(reflect.TypeFor[listgroups.ListGroupsRequest](), 1, decodeListGroupsRequestV0)
 	registerDecoder(reflect.TypeFor[listgroups.ListGroupsRequest](), 2, decodeListGroupsRequestV0)

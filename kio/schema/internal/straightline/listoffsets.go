@@ -11,6 +11,930 @@ import (
 	"unsafe"
 )
 
+// sizeEncListoffsetsListOffsetsPartitionV0 and appendEncListoffsetsListOffsetsPartitionV0 encode a ListOffsetsPartition at version 0.
+func sizeEncListoffsetsListOffsetsPartitionV0(m *listoffsets.ListOffsetsPartition) (int, bool) {
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsPartitionV0(b []byte, m *listoffsets.ListOffsetsPartition) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.Timestamp))
+	b = wire.AppendInt32(b, int32(m.MaxNumOffsets))
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsTopicV0 and appendEncListoffsetsListOffsetsTopicV0 encode a ListOffsetsTopic at version 0.
+func sizeEncListoffsetsListOffsetsTopicV0(m *listoffsets.ListOffsetsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncListoffsetsListOffsetsPartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsTopicV0(b []byte, m *listoffsets.ListOffsetsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsPartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ListOffsetsRequest at version 0.
+func sizeListOffsetsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(m.IsolationLevel == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(m.IsolationLevel == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsPartitionV1 and appendEncListoffsetsListOffsetsPartitionV1 encode a ListOffsetsPartition at version 1.
+func sizeEncListoffsetsListOffsetsPartitionV1(m *listoffsets.ListOffsetsPartition) (int, bool) {
+	if !(m.MaxNumOffsets == 0 || m.MaxNumOffsets == 1) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsPartitionV1(b []byte, m *listoffsets.ListOffsetsPartition) ([]byte, bool) {
+	if !(m.MaxNumOffsets == 0 || m.MaxNumOffsets == 1) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.Timestamp))
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsTopicV1 and appendEncListoffsetsListOffsetsTopicV1 encode a ListOffsetsTopic at version 1.
+func sizeEncListoffsetsListOffsetsTopicV1(m *listoffsets.ListOffsetsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncListoffsetsListOffsetsPartitionV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsTopicV1(b []byte, m *listoffsets.ListOffsetsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsPartitionV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ListOffsetsRequest at version 1.
+func sizeListOffsetsRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(m.IsolationLevel == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(m.IsolationLevel == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ListOffsetsRequest at version 2.
+func sizeListOffsetsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int8Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsPartitionV4 and appendEncListoffsetsListOffsetsPartitionV4 encode a ListOffsetsPartition at version 4.
+func sizeEncListoffsetsListOffsetsPartitionV4(m *listoffsets.ListOffsetsPartition) (int, bool) {
+	if !(m.MaxNumOffsets == 0 || m.MaxNumOffsets == 1) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsPartitionV4(b []byte, m *listoffsets.ListOffsetsPartition) ([]byte, bool) {
+	if !(m.MaxNumOffsets == 0 || m.MaxNumOffsets == 1) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.Timestamp))
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsTopicV4 and appendEncListoffsetsListOffsetsTopicV4 encode a ListOffsetsTopic at version 4.
+func sizeEncListoffsetsListOffsetsTopicV4(m *listoffsets.ListOffsetsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncListoffsetsListOffsetsPartitionV4(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsTopicV4(b []byte, m *listoffsets.ListOffsetsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsPartitionV4(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ListOffsetsRequest at version 4.
+func sizeListOffsetsRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int8Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicV4(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicV4(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsPartitionV6 and appendEncListoffsetsListOffsetsPartitionV6 encode a ListOffsetsPartition at version 6.
+func sizeEncListoffsetsListOffsetsPartitionV6(m *listoffsets.ListOffsetsPartition) (int, bool) {
+	if !((m.MaxNumOffsets == 0 || m.MaxNumOffsets == 1) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsPartitionV6(b []byte, m *listoffsets.ListOffsetsPartition) ([]byte, bool) {
+	if !((m.MaxNumOffsets == 0 || m.MaxNumOffsets == 1) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.Timestamp))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsTopicV6 and appendEncListoffsetsListOffsetsTopicV6 encode a ListOffsetsTopic at version 6.
+func sizeEncListoffsetsListOffsetsTopicV6(m *listoffsets.ListOffsetsTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncListoffsetsListOffsetsPartitionV6(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsTopicV6(b []byte, m *listoffsets.ListOffsetsTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsPartitionV6(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListOffsetsRequest at version 6.
+func sizeListOffsetsRequestV6(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsRequestV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListOffsetsRequest at version 10.
+func sizeListOffsetsRequestV10(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsRequestV10(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsPartitionResponseV0 and appendEncListoffsetsListOffsetsPartitionResponseV0 encode a ListOffsetsPartitionResponse at version 0.
+func sizeEncListoffsetsListOffsetsPartitionResponseV0(m *listoffsets.ListOffsetsPartitionResponse) (int, bool) {
+	if !(len(m.OldStyleOffsets) <= wire.MaxArrayLength &&
+		(m.Timestamp == 0 || m.Timestamp == -1) &&
+		(m.Offset == 0 || m.Offset == -1) &&
+		(m.LeaderEpoch == 0 || m.LeaderEpoch == -1)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	{
+		n += wire.ArrayLengthSize + wire.Int64Size*len(m.OldStyleOffsets)
+	}
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsPartitionResponseV0(b []byte, m *listoffsets.ListOffsetsPartitionResponse) ([]byte, bool) {
+	if !(len(m.OldStyleOffsets) <= wire.MaxArrayLength &&
+		(m.Timestamp == 0 || m.Timestamp == -1) &&
+		(m.Offset == 0 || m.Offset == -1) &&
+		(m.LeaderEpoch == 0 || m.LeaderEpoch == -1)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.OldStyleOffsets))
+		for _, v := range m.OldStyleOffsets {
+			b = wire.AppendInt64(b, int64(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsTopicResponseV0 and appendEncListoffsetsListOffsetsTopicResponseV0 encode a ListOffsetsTopicResponse at version 0.
+func sizeEncListoffsetsListOffsetsTopicResponseV0(m *listoffsets.ListOffsetsTopicResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncListoffsetsListOffsetsPartitionResponseV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsTopicResponseV0(b []byte, m *listoffsets.ListOffsetsTopicResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsPartitionResponseV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ListOffsetsResponse at version 0.
+func sizeListOffsetsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicResponseV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicResponseV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsPartitionResponseV1 and appendEncListoffsetsListOffsetsPartitionResponseV1 encode a ListOffsetsPartitionResponse at version 1.
+func sizeEncListoffsetsListOffsetsPartitionResponseV1(m *listoffsets.ListOffsetsPartitionResponse) (int, bool) {
+	if !(len(m.OldStyleOffsets) == 0 &&
+		(m.LeaderEpoch == 0 || m.LeaderEpoch == -1)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsPartitionResponseV1(b []byte, m *listoffsets.ListOffsetsPartitionResponse) ([]byte, bool) {
+	if !(len(m.OldStyleOffsets) == 0 &&
+		(m.LeaderEpoch == 0 || m.LeaderEpoch == -1)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.Timestamp))
+	b = wire.AppendInt64(b, int64(m.Offset))
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsTopicResponseV1 and appendEncListoffsetsListOffsetsTopicResponseV1 encode a ListOffsetsTopicResponse at version 1.
+func sizeEncListoffsetsListOffsetsTopicResponseV1(m *listoffsets.ListOffsetsTopicResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncListoffsetsListOffsetsPartitionResponseV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsTopicResponseV1(b []byte, m *listoffsets.ListOffsetsTopicResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsPartitionResponseV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ListOffsetsResponse at version 1.
+func sizeListOffsetsResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicResponseV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicResponseV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ListOffsetsResponse at version 2.
+func sizeListOffsetsResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicResponseV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicResponseV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsPartitionResponseV4 and appendEncListoffsetsListOffsetsPartitionResponseV4 encode a ListOffsetsPartitionResponse at version 4.
+func sizeEncListoffsetsListOffsetsPartitionResponseV4(m *listoffsets.ListOffsetsPartitionResponse) (int, bool) {
+	if !(len(m.OldStyleOffsets) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsPartitionResponseV4(b []byte, m *listoffsets.ListOffsetsPartitionResponse) ([]byte, bool) {
+	if !(len(m.OldStyleOffsets) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.Timestamp))
+	b = wire.AppendInt64(b, int64(m.Offset))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsTopicResponseV4 and appendEncListoffsetsListOffsetsTopicResponseV4 encode a ListOffsetsTopicResponse at version 4.
+func sizeEncListoffsetsListOffsetsTopicResponseV4(m *listoffsets.ListOffsetsTopicResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncListoffsetsListOffsetsPartitionResponseV4(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsTopicResponseV4(b []byte, m *listoffsets.ListOffsetsTopicResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsPartitionResponseV4(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ListOffsetsResponse at version 4.
+func sizeListOffsetsResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicResponseV4(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicResponseV4(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsPartitionResponseV6 and appendEncListoffsetsListOffsetsPartitionResponseV6 encode a ListOffsetsPartitionResponse at version 6.
+func sizeEncListoffsetsListOffsetsPartitionResponseV6(m *listoffsets.ListOffsetsPartitionResponse) (int, bool) {
+	if !(len(m.OldStyleOffsets) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsPartitionResponseV6(b []byte, m *listoffsets.ListOffsetsPartitionResponse) ([]byte, bool) {
+	if !(len(m.OldStyleOffsets) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.Timestamp))
+	b = wire.AppendInt64(b, int64(m.Offset))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListoffsetsListOffsetsTopicResponseV6 and appendEncListoffsetsListOffsetsTopicResponseV6 encode a ListOffsetsTopicResponse at version 6.
+func sizeEncListoffsetsListOffsetsTopicResponseV6(m *listoffsets.ListOffsetsTopicResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncListoffsetsListOffsetsPartitionResponseV6(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncListoffsetsListOffsetsTopicResponseV6(b []byte, m *listoffsets.ListOffsetsTopicResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsPartitionResponseV6(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListOffsetsResponse at version 6.
+func sizeListOffsetsResponseV6(p unsafe.Pointer) (int, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncListoffsetsListOffsetsTopicResponseV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListOffsetsResponseV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listoffsets.ListOffsetsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListoffsetsListOffsetsTopicResponseV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decListoffsetsListOffsetsPartitionV0 decodes a ListOffsetsPartition at version 0.
 func decListoffsetsListOffsetsPartitionV0(b []byte, off int, a *arena.Arenas, m *listoffsets.ListOffsetsPartition) int {
 	m.CurrentLeaderEpoch = -1
@@ -1730,6 +2654,30 @@ func decodeListOffsetsResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 }
 
 func init() {
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 0, sizeListOffsetsRequestV0, appendListOffsetsRequestV0)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 1, sizeListOffsetsRequestV1, appendListOffsetsRequestV1)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 2, sizeListOffsetsRequestV2, appendListOffsetsRequestV2)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 3, sizeListOffsetsRequestV2, appendListOffsetsRequestV2)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 4, sizeListOffsetsRequestV4, appendListOffsetsRequestV4)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 5, sizeListOffsetsRequestV4, appendListOffsetsRequestV4)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 6, sizeListOffsetsRequestV6, appendListOffsetsRequestV6)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 7, sizeListOffsetsRequestV6, appendListOffsetsRequestV6)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 8, sizeListOffsetsRequestV6, appendListOffsetsRequestV6)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 9, sizeListOffsetsRequestV6, appendListOffsetsRequestV6)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 10, sizeListOffsetsRequestV10, appendListOffsetsRequestV10)
+	register(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 11, sizeListOffsetsRequestV10, appendListOffsetsRequestV10)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 0, sizeListOffsetsResponseV0, appendListOffsetsResponseV0)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 1, sizeListOffsetsResponseV1, appendListOffsetsResponseV1)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 2, sizeListOffsetsResponseV2, appendListOffsetsResponseV2)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 3, sizeListOffsetsResponseV2, appendListOffsetsResponseV2)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 4, sizeListOffsetsResponseV4, appendListOffsetsResponseV4)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 5, sizeListOffsetsResponseV4, appendListOffsetsResponseV4)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 6, sizeListOffsetsResponseV6, appendListOffsetsResponseV6)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 7, sizeListOffsetsResponseV6, appendListOffsetsResponseV6)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 8, sizeListOffsetsResponseV6, appendListOffsetsResponseV6)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 9, sizeListOffsetsResponseV6, appendListOffsetsResponseV6)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 10, sizeListOffsetsResponseV6, appendListOffsetsResponseV6)
+	register(reflect.TypeFor[listoffsets.ListOffsetsResponse](), 11, sizeListOffsetsResponseV6, appendListOffsetsResponseV6)
 	registerDecoder(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 0, decodeListOffsetsRequestV0)
 	registerDecoder(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 1, decodeListOffsetsRequestV1)
 	registerDecoder(reflect.TypeFor[listoffsets.ListOffsetsRequest](), 2, decodeListOffsetsRequestV2)

@@ -11,6 +11,230 @@ import (
 	"unsafe"
 )
 
+// sizeEncListpartitionreassignmentsListPartitionReassignmentsTopicsV0 and appendEncListpartitionreassignmentsListPartitionReassignmentsTopicsV0 encode a ListPartitionReassignmentsTopics at version 0.
+func sizeEncListpartitionreassignmentsListPartitionReassignmentsTopicsV0(m *listpartitionreassignments.ListPartitionReassignmentsTopics) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionIndexes)) + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncListpartitionreassignmentsListPartitionReassignmentsTopicsV0(b []byte, m *listpartitionreassignments.ListPartitionReassignmentsTopics) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListPartitionReassignmentsRequest at version 0.
+func sizeListPartitionReassignmentsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*listpartitionreassignments.ListPartitionReassignmentsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncListpartitionreassignmentsListPartitionReassignmentsTopicsV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListPartitionReassignmentsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listpartitionreassignments.ListPartitionReassignmentsRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListpartitionreassignmentsListPartitionReassignmentsTopicsV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListpartitionreassignmentsOngoingPartitionReassignmentV0 and appendEncListpartitionreassignmentsOngoingPartitionReassignmentV0 encode a OngoingPartitionReassignment at version 0.
+func sizeEncListpartitionreassignmentsOngoingPartitionReassignmentV0(m *listpartitionreassignments.OngoingPartitionReassignment) (int, bool) {
+	if !(len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.AddingReplicas) <= wire.MaxArrayLength &&
+		len(m.RemovingReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Replicas)) + wire.Int32Size*len(m.Replicas)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.AddingReplicas)) + wire.Int32Size*len(m.AddingReplicas)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.RemovingReplicas)) + wire.Int32Size*len(m.RemovingReplicas)
+	}
+	return n, true
+}
+
+func appendEncListpartitionreassignmentsOngoingPartitionReassignmentV0(b []byte, m *listpartitionreassignments.OngoingPartitionReassignment) ([]byte, bool) {
+	if !(len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.AddingReplicas) <= wire.MaxArrayLength &&
+		len(m.RemovingReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	{
+		b = wire.AppendCompactLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.AddingReplicas))
+		for _, v := range m.AddingReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.RemovingReplicas))
+		for _, v := range m.RemovingReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListpartitionreassignmentsOngoingTopicReassignmentV0 and appendEncListpartitionreassignmentsOngoingTopicReassignmentV0 encode a OngoingTopicReassignment at version 0.
+func sizeEncListpartitionreassignmentsOngoingTopicReassignmentV0(m *listpartitionreassignments.OngoingTopicReassignment) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncListpartitionreassignmentsOngoingPartitionReassignmentV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncListpartitionreassignmentsOngoingTopicReassignmentV0(b []byte, m *listpartitionreassignments.OngoingTopicReassignment) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncListpartitionreassignmentsOngoingPartitionReassignmentV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListPartitionReassignmentsResponse at version 0.
+func sizeListPartitionReassignmentsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*listpartitionreassignments.ListPartitionReassignmentsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncListpartitionreassignmentsOngoingTopicReassignmentV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListPartitionReassignmentsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listpartitionreassignments.ListPartitionReassignmentsResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncListpartitionreassignmentsOngoingTopicReassignmentV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decListpartitionreassignmentsListPartitionReassignmentsTopicsV0 decodes a ListPartitionReassignmentsTopics at version 0.
 func decListpartitionreassignmentsListPartitionReassignmentsTopicsV0(b []byte, off int, a *arena.Arenas, m *listpartitionreassignments.ListPartitionReassignmentsTopics) int {
 	{
@@ -511,6 +735,8 @@ func decodeListPartitionReassignmentsResponseV0(b []byte, a *arena.Arenas, p uns
 }
 
 func init() {
+	register(reflect.TypeFor[listpartitionreassignments.ListPartitionReassignmentsRequest](), 0, sizeListPartitionReassignmentsRequestV0, appendListPartitionReassignmentsRequestV0)
+	register(reflect.TypeFor[listpartitionreassignments.ListPartitionReassignmentsResponse](), 0, sizeListPartitionReassignmentsResponseV0, appendListPartitionReassignmentsResponseV0)
 	registerDecoder(reflect.TypeFor[listpartitionreassignments.ListPartitionReassignmentsRequest](), 0, decodeListPartitionReassignmentsRequestV0)
 	registerDecoder(reflect.TypeFor[listpartitionreassignments.ListPartitionReassignmentsResponse](), 0, decodeListPartitionReassignmentsResponseV0)
 }

@@ -11,6 +11,264 @@ import (
 	"unsafe"
 )
 
+// ListTransactionsRequest at version 0.
+func sizeListTransactionsRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*listtransactions.ListTransactionsRequest)(p)
+	if !(len(m.StateFilters) <= wire.MaxArrayLength &&
+		len(m.ProducerIdFilters) <= wire.MaxArrayLength &&
+		(m.DurationFilter == 0 || m.DurationFilter == -1) &&
+		(m.TransactionalIdPattern == nil || *m.TransactionalIdPattern == "") &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.StateFilters))
+		for _, s := range m.StateFilters {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ProducerIdFilters)) + wire.Int64Size*len(m.ProducerIdFilters)
+	}
+	return n, true
+}
+
+func appendListTransactionsRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listtransactions.ListTransactionsRequest)(p)
+	if !(len(m.StateFilters) <= wire.MaxArrayLength &&
+		len(m.ProducerIdFilters) <= wire.MaxArrayLength &&
+		(m.DurationFilter == 0 || m.DurationFilter == -1) &&
+		(m.TransactionalIdPattern == nil || *m.TransactionalIdPattern == "") &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.StateFilters))
+		for _, s := range m.StateFilters {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ProducerIdFilters))
+		for _, v := range m.ProducerIdFilters {
+			b = wire.AppendInt64(b, int64(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListTransactionsRequest at version 1.
+func sizeListTransactionsRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*listtransactions.ListTransactionsRequest)(p)
+	if !(len(m.StateFilters) <= wire.MaxArrayLength &&
+		len(m.ProducerIdFilters) <= wire.MaxArrayLength &&
+		(m.TransactionalIdPattern == nil || *m.TransactionalIdPattern == "") &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.StateFilters))
+		for _, s := range m.StateFilters {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ProducerIdFilters)) + wire.Int64Size*len(m.ProducerIdFilters)
+	}
+	return n, true
+}
+
+func appendListTransactionsRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listtransactions.ListTransactionsRequest)(p)
+	if !(len(m.StateFilters) <= wire.MaxArrayLength &&
+		len(m.ProducerIdFilters) <= wire.MaxArrayLength &&
+		(m.TransactionalIdPattern == nil || *m.TransactionalIdPattern == "") &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.StateFilters))
+		for _, s := range m.StateFilters {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ProducerIdFilters))
+		for _, v := range m.ProducerIdFilters {
+			b = wire.AppendInt64(b, int64(v))
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.DurationFilter))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListTransactionsRequest at version 2.
+func sizeListTransactionsRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*listtransactions.ListTransactionsRequest)(p)
+	if !(len(m.StateFilters) <= wire.MaxArrayLength &&
+		len(m.ProducerIdFilters) <= wire.MaxArrayLength &&
+		(m.TransactionalIdPattern == nil || len(*m.TransactionalIdPattern) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.StateFilters))
+		for _, s := range m.StateFilters {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ProducerIdFilters)) + wire.Int64Size*len(m.ProducerIdFilters)
+	}
+	if m.TransactionalIdPattern == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.TransactionalIdPattern)) + len(*m.TransactionalIdPattern)
+	}
+	return n, true
+}
+
+func appendListTransactionsRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listtransactions.ListTransactionsRequest)(p)
+	if !(len(m.StateFilters) <= wire.MaxArrayLength &&
+		len(m.ProducerIdFilters) <= wire.MaxArrayLength &&
+		(m.TransactionalIdPattern == nil || len(*m.TransactionalIdPattern) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.StateFilters))
+		for _, s := range m.StateFilters {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ProducerIdFilters))
+		for _, v := range m.ProducerIdFilters {
+			b = wire.AppendInt64(b, int64(v))
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.DurationFilter))
+	if m.TransactionalIdPattern == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.TransactionalIdPattern))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncListtransactionsTransactionStateV0 and appendEncListtransactionsTransactionStateV0 encode a TransactionState at version 0.
+func sizeEncListtransactionsTransactionStateV0(m *listtransactions.TransactionState) (int, bool) {
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.TransactionState) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TransactionalId)) + len(m.TransactionalId)
+	n += wire.CompactLengthSize(len(m.TransactionState)) + len(m.TransactionState)
+	return n, true
+}
+
+func appendEncListtransactionsTransactionStateV0(b []byte, m *listtransactions.TransactionState) ([]byte, bool) {
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.TransactionState) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TransactionalId))
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendCompactString(b, string(m.TransactionState))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ListTransactionsResponse at version 0.
+func sizeListTransactionsResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*listtransactions.ListTransactionsResponse)(p)
+	if !(len(m.UnknownStateFilters) <= wire.MaxArrayLength &&
+		len(m.TransactionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.UnknownStateFilters))
+		for _, s := range m.UnknownStateFilters {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.TransactionStates))
+		for i := range m.TransactionStates {
+			k, ok := sizeEncListtransactionsTransactionStateV0(&m.TransactionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendListTransactionsResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*listtransactions.ListTransactionsResponse)(p)
+	if !(len(m.UnknownStateFilters) <= wire.MaxArrayLength &&
+		len(m.TransactionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.UnknownStateFilters))
+		for _, s := range m.UnknownStateFilters {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TransactionStates))
+		for i := range m.TransactionStates {
+			var ok bool
+			if b, ok = appendEncListtransactionsTransactionStateV0(b, &m.TransactionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeListTransactionsRequestV0 decodes a ListTransactionsRequest at version 0.
 func decodeListTransactionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*listtransactions.ListTransactionsRequest)(p)
@@ -498,6 +756,12 @@ func decodeListTransactionsResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointe
 }
 
 func init() {
+	register(reflect.TypeFor[listtransactions.ListTransactionsRequest](), 0, sizeListTransactionsRequestV0, appendListTransactionsRequestV0)
+	register(reflect.TypeFor[listtransactions.ListTransactionsRequest](), 1, sizeListTransactionsRequestV1, appendListTransactionsRequestV1)
+	register(reflect.TypeFor[listtransactions.ListTransactionsRequest](), 2, sizeListTransactionsRequestV2, appendListTransactionsRequestV2)
+	register(reflect.TypeFor[listtransactions.ListTransactionsResponse](), 0, sizeListTransactionsResponseV0, appendListTransactionsResponseV0)
+	register(reflect.TypeFor[listtransactions.ListTransactionsResponse](), 1, sizeListTransactionsResponseV0, appendListTransactionsResponseV0)
+	register(reflect.TypeFor[listtransactions.ListTransactionsResponse](), 2, sizeListTransactionsResponseV0, appendListTransactionsResponseV0)
 	registerDecoder(reflect.TypeFor[listtransactions.ListTransactionsRequest](), 0, decodeListTransactionsRequestV0)
 	registerDecoder(reflect.TypeFor[listtransactions.ListTransactionsRequest](), 1, decodeListTransactionsRequestV1)
 	registerDecoder(reflect.TypeFor[listtransactions.ListTransactionsRequest](), 2, decodeListTransactionsRequestV2)

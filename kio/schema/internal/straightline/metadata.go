@@ -12,6 +12,1905 @@ import (
 	"unsafe"
 )
 
+// sizeEncMetadataMetadataRequestTopicV0 and appendEncMetadataMetadataRequestTopicV0 encode a MetadataRequestTopic at version 0.
+func sizeEncMetadataMetadataRequestTopicV0(m *metadata.MetadataRequestTopic) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(*m.Name)
+	return n, true
+}
+
+func appendEncMetadataMetadataRequestTopicV0(b []byte, m *metadata.MetadataRequestTopic) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(*m.Name))
+	return b, true
+}
+
+// MetadataRequest at version 0.
+func sizeMetadataRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.IncludeClusterAuthorizedOperations &&
+		!m.IncludeTopicAuthorizedOperations) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.IncludeClusterAuthorizedOperations &&
+		!m.IncludeTopicAuthorizedOperations) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// MetadataRequest at version 1.
+func sizeMetadataRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.IncludeClusterAuthorizedOperations &&
+		!m.IncludeTopicAuthorizedOperations) {
+		return 0, false
+	}
+	n := 0
+	if m.Topics == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.IncludeClusterAuthorizedOperations &&
+		!m.IncludeTopicAuthorizedOperations) {
+		return b, false
+	}
+	if m.Topics == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// MetadataRequest at version 4.
+func sizeMetadataRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.IncludeClusterAuthorizedOperations &&
+		!m.IncludeTopicAuthorizedOperations) {
+		return 0, false
+	}
+	n := wire.BoolSize
+	if m.Topics == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.IncludeClusterAuthorizedOperations &&
+		!m.IncludeTopicAuthorizedOperations) {
+		return b, false
+	}
+	if m.Topics == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.AllowAutoTopicCreation))
+	return b, true
+}
+
+// MetadataRequest at version 8.
+func sizeMetadataRequestV8(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.BoolSize + wire.BoolSize
+	if m.Topics == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataRequestV8(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	if m.Topics == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.AllowAutoTopicCreation))
+	b = wire.AppendBool(b, bool(m.IncludeClusterAuthorizedOperations))
+	b = wire.AppendBool(b, bool(m.IncludeTopicAuthorizedOperations))
+	return b, true
+}
+
+// sizeEncMetadataMetadataRequestTopicV9 and appendEncMetadataMetadataRequestTopicV9 encode a MetadataRequestTopic at version 9.
+func sizeEncMetadataMetadataRequestTopicV9(m *metadata.MetadataRequestTopic) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	return n, true
+}
+
+func appendEncMetadataMetadataRequestTopicV9(b []byte, m *metadata.MetadataRequestTopic) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(*m.Name))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// MetadataRequest at version 9.
+func sizeMetadataRequestV9(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.BoolSize + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataRequestTopicV9(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataRequestV9(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataRequestTopicV9(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.AllowAutoTopicCreation))
+	b = wire.AppendBool(b, bool(m.IncludeClusterAuthorizedOperations))
+	b = wire.AppendBool(b, bool(m.IncludeTopicAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncMetadataMetadataRequestTopicV10 and appendEncMetadataMetadataRequestTopicV10 encode a MetadataRequestTopic at version 10.
+func sizeEncMetadataMetadataRequestTopicV10(m *metadata.MetadataRequestTopic) (int, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	if m.Name == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataRequestTopicV10(b []byte, m *metadata.MetadataRequestTopic) ([]byte, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	if m.Name == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Name))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// MetadataRequest at version 10.
+func sizeMetadataRequestV10(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.BoolSize + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataRequestTopicV10(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataRequestV10(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataRequestTopicV10(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.AllowAutoTopicCreation))
+	b = wire.AppendBool(b, bool(m.IncludeClusterAuthorizedOperations))
+	b = wire.AppendBool(b, bool(m.IncludeTopicAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// MetadataRequest at version 11.
+func sizeMetadataRequestV11(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.IncludeClusterAuthorizedOperations &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataRequestTopicV10(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataRequestV11(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		!m.IncludeClusterAuthorizedOperations &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataRequestTopicV10(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.AllowAutoTopicCreation))
+	b = wire.AppendBool(b, bool(m.IncludeTopicAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseBrokerV0 and appendEncMetadataMetadataResponseBrokerV0 encode a MetadataResponseBroker at version 0.
+func sizeEncMetadataMetadataResponseBrokerV0(m *metadata.MetadataResponseBroker) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.Host)
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseBrokerV0(b []byte, m *metadata.MetadataResponseBroker) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponsePartitionV0 and appendEncMetadataMetadataResponsePartitionV0 encode a MetadataResponsePartition at version 0.
+func sizeEncMetadataMetadataResponsePartitionV0(m *metadata.MetadataResponsePartition) (int, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.ReplicaNodes)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.IsrNodes)
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponsePartitionV0(b []byte, m *metadata.MetadataResponsePartition) ([]byte, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	{
+		b = wire.AppendArrayLength(b, len(m.ReplicaNodes))
+		for _, v := range m.ReplicaNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.IsrNodes))
+		for _, v := range m.IsrNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseTopicV0 and appendEncMetadataMetadataResponseTopicV0 encode a MetadataResponseTopic at version 0.
+func sizeEncMetadataMetadataResponseTopicV0(m *metadata.MetadataResponseTopic) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		(m.TopicAuthorizedOperations == 0 || m.TopicAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	n += wire.StringLengthSize + len(*m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncMetadataMetadataResponsePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseTopicV0(b []byte, m *metadata.MetadataResponseTopic) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		(m.TopicAuthorizedOperations == 0 || m.TopicAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendString(b, string(*m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponsePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// MetadataResponse at version 0.
+func sizeMetadataResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV0(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV0(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseBrokerV1 and appendEncMetadataMetadataResponseBrokerV1 encode a MetadataResponseBroker at version 1.
+func sizeEncMetadataMetadataResponseBrokerV1(m *metadata.MetadataResponseBroker) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.Host)
+	if m.Rack == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseBrokerV1(b []byte, m *metadata.MetadataResponseBroker) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	if m.Rack == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Rack))
+	}
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseTopicV1 and appendEncMetadataMetadataResponseTopicV1 encode a MetadataResponseTopic at version 1.
+func sizeEncMetadataMetadataResponseTopicV1(m *metadata.MetadataResponseTopic) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		(m.TopicAuthorizedOperations == 0 || m.TopicAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.BoolSize
+	n += wire.StringLengthSize + len(*m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncMetadataMetadataResponsePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseTopicV1(b []byte, m *metadata.MetadataResponseTopic) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		(m.TopicAuthorizedOperations == 0 || m.TopicAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendString(b, string(*m.Name))
+	b = wire.AppendBool(b, bool(m.IsInternal))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponsePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// MetadataResponse at version 1.
+func sizeMetadataResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV1(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV1(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// MetadataResponse at version 2.
+func sizeMetadataResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV1(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ClusterId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV1(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// MetadataResponse at version 3.
+func sizeMetadataResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV1(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ClusterId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV1(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponsePartitionV5 and appendEncMetadataMetadataResponsePartitionV5 encode a MetadataResponsePartition at version 5.
+func sizeEncMetadataMetadataResponsePartitionV5(m *metadata.MetadataResponsePartition) (int, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.ReplicaNodes)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.IsrNodes)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.OfflineReplicas)
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponsePartitionV5(b []byte, m *metadata.MetadataResponsePartition) ([]byte, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	{
+		b = wire.AppendArrayLength(b, len(m.ReplicaNodes))
+		for _, v := range m.ReplicaNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.IsrNodes))
+		for _, v := range m.IsrNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.OfflineReplicas))
+		for _, v := range m.OfflineReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseTopicV5 and appendEncMetadataMetadataResponseTopicV5 encode a MetadataResponseTopic at version 5.
+func sizeEncMetadataMetadataResponseTopicV5(m *metadata.MetadataResponseTopic) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		(m.TopicAuthorizedOperations == 0 || m.TopicAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.BoolSize
+	n += wire.StringLengthSize + len(*m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncMetadataMetadataResponsePartitionV5(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseTopicV5(b []byte, m *metadata.MetadataResponseTopic) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		(m.TopicAuthorizedOperations == 0 || m.TopicAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendString(b, string(*m.Name))
+	b = wire.AppendBool(b, bool(m.IsInternal))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponsePartitionV5(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// MetadataResponse at version 5.
+func sizeMetadataResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV1(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ClusterId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV5(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV1(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV5(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponsePartitionV7 and appendEncMetadataMetadataResponsePartitionV7 encode a MetadataResponsePartition at version 7.
+func sizeEncMetadataMetadataResponsePartitionV7(m *metadata.MetadataResponsePartition) (int, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.ReplicaNodes)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.IsrNodes)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.OfflineReplicas)
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponsePartitionV7(b []byte, m *metadata.MetadataResponsePartition) ([]byte, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.ReplicaNodes))
+		for _, v := range m.ReplicaNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.IsrNodes))
+		for _, v := range m.IsrNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.OfflineReplicas))
+		for _, v := range m.OfflineReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseTopicV7 and appendEncMetadataMetadataResponseTopicV7 encode a MetadataResponseTopic at version 7.
+func sizeEncMetadataMetadataResponseTopicV7(m *metadata.MetadataResponseTopic) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		(m.TopicAuthorizedOperations == 0 || m.TopicAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.BoolSize
+	n += wire.StringLengthSize + len(*m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncMetadataMetadataResponsePartitionV7(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseTopicV7(b []byte, m *metadata.MetadataResponseTopic) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		(m.TopicAuthorizedOperations == 0 || m.TopicAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendString(b, string(*m.Name))
+	b = wire.AppendBool(b, bool(m.IsInternal))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponsePartitionV7(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// MetadataResponse at version 7.
+func sizeMetadataResponseV7(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV1(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ClusterId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV7(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV1(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV7(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseTopicV8 and appendEncMetadataMetadataResponseTopicV8 encode a MetadataResponseTopic at version 8.
+func sizeEncMetadataMetadataResponseTopicV8(m *metadata.MetadataResponseTopic) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.BoolSize + wire.Int32Size
+	n += wire.StringLengthSize + len(*m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncMetadataMetadataResponsePartitionV7(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseTopicV8(b []byte, m *metadata.MetadataResponseTopic) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendString(b, string(*m.Name))
+	b = wire.AppendBool(b, bool(m.IsInternal))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponsePartitionV7(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TopicAuthorizedOperations))
+	return b, true
+}
+
+// MetadataResponse at version 8.
+func sizeMetadataResponseV8(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV1(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ClusterId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV8(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV8(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV1(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV8(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ClusterAuthorizedOperations))
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseBrokerV9 and appendEncMetadataMetadataResponseBrokerV9 encode a MetadataResponseBroker at version 9.
+func sizeEncMetadataMetadataResponseBrokerV9(m *metadata.MetadataResponseBroker) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseBrokerV9(b []byte, m *metadata.MetadataResponseBroker) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponsePartitionV9 and appendEncMetadataMetadataResponsePartitionV9 encode a MetadataResponsePartition at version 9.
+func sizeEncMetadataMetadataResponsePartitionV9(m *metadata.MetadataResponsePartition) (int, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.ReplicaNodes)) + wire.Int32Size*len(m.ReplicaNodes)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.IsrNodes)) + wire.Int32Size*len(m.IsrNodes)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.OfflineReplicas)) + wire.Int32Size*len(m.OfflineReplicas)
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponsePartitionV9(b []byte, m *metadata.MetadataResponsePartition) ([]byte, bool) {
+	if !(len(m.ReplicaNodes) <= wire.MaxArrayLength &&
+		len(m.IsrNodes) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.ReplicaNodes))
+		for _, v := range m.ReplicaNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.IsrNodes))
+		for _, v := range m.IsrNodes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.OfflineReplicas))
+		for _, v := range m.OfflineReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseTopicV9 and appendEncMetadataMetadataResponseTopicV9 encode a MetadataResponseTopic at version 9.
+func sizeEncMetadataMetadataResponseTopicV9(m *metadata.MetadataResponseTopic) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.BoolSize + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncMetadataMetadataResponsePartitionV9(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseTopicV9(b []byte, m *metadata.MetadataResponseTopic) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendCompactString(b, string(*m.Name))
+	b = wire.AppendBool(b, bool(m.IsInternal))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponsePartitionV9(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TopicAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// MetadataResponse at version 9.
+func sizeMetadataResponseV9(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Brokers))
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV9(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV9(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV9(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV9(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV9(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ClusterAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseTopicV10 and appendEncMetadataMetadataResponseTopicV10 encode a MetadataResponseTopic at version 10.
+func sizeEncMetadataMetadataResponseTopicV10(m *metadata.MetadataResponseTopic) (int, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.UUIDSize + wire.BoolSize + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncMetadataMetadataResponsePartitionV9(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseTopicV10(b []byte, m *metadata.MetadataResponseTopic) ([]byte, bool) {
+	if !(m.Name != nil && len(*m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendCompactString(b, string(*m.Name))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	b = wire.AppendBool(b, bool(m.IsInternal))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponsePartitionV9(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TopicAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// MetadataResponse at version 10.
+func sizeMetadataResponseV10(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Brokers))
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV9(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV10(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV10(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV9(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV10(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ClusterAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// MetadataResponse at version 11.
+func sizeMetadataResponseV11(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Brokers))
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV9(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV10(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV11(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV9(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV10(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncMetadataMetadataResponseTopicV12 and appendEncMetadataMetadataResponseTopicV12 encode a MetadataResponseTopic at version 12.
+func sizeEncMetadataMetadataResponseTopicV12(m *metadata.MetadataResponseTopic) (int, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.UUIDSize + wire.BoolSize + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.Name == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Name)) + len(*m.Name)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncMetadataMetadataResponsePartitionV9(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncMetadataMetadataResponseTopicV12(b []byte, m *metadata.MetadataResponseTopic) ([]byte, bool) {
+	if !((m.Name == nil || len(*m.Name) <= wire.MaxStringLength) &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.Name == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Name))
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	b = wire.AppendBool(b, bool(m.IsInternal))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponsePartitionV9(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.TopicAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// MetadataResponse at version 12.
+func sizeMetadataResponseV12(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Brokers))
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV9(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV12(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV12(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV9(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV12(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// MetadataResponse at version 13.
+func sizeMetadataResponseV13(p unsafe.Pointer) (int, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Brokers))
+		for i := range m.Brokers {
+			k, ok := sizeEncMetadataMetadataResponseBrokerV9(&m.Brokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncMetadataMetadataResponseTopicV12(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendMetadataResponseV13(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*metadata.MetadataResponse)(p)
+	if !(len(m.Brokers) <= wire.MaxArrayLength &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		(m.ClusterAuthorizedOperations == 0 || m.ClusterAuthorizedOperations == -2147483648) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Brokers))
+		for i := range m.Brokers {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseBrokerV9(b, &m.Brokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncMetadataMetadataResponseTopicV12(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decMetadataMetadataRequestTopicV0 decodes a MetadataRequestTopic at version 0.
 func decMetadataMetadataRequestTopicV0(b []byte, off int, a *arena.Arenas, m *metadata.MetadataRequestTopic) int {
 	{
@@ -2821,6 +4720,34 @@ func decodeMetadataResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 }
 
 func init() {
+	register(reflect.TypeFor[metadata.MetadataRequest](), 0, sizeMetadataRequestV0, appendMetadataRequestV0)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 1, sizeMetadataRequestV1, appendMetadataRequestV1)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 2, sizeMetadataRequestV1, appendMetadataRequestV1)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 3, sizeMetadataRequestV1, appendMetadataRequestV1)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 4, sizeMetadataRequestV4, appendMetadataRequestV4)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 5, sizeMetadataRequestV4, appendMetadataRequestV4)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 6, sizeMetadataRequestV4, appendMetadataRequestV4)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 7, sizeMetadataRequestV4, appendMetadataRequestV4)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 8, sizeMetadataRequestV8, appendMetadataRequestV8)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 9, sizeMetadataRequestV9, appendMetadataRequestV9)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 10, sizeMetadataRequestV10, appendMetadataRequestV10)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 11, sizeMetadataRequestV11, appendMetadataRequestV11)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 12, sizeMetadataRequestV11, appendMetadataRequestV11)
+	register(reflect.TypeFor[metadata.MetadataRequest](), 13, sizeMetadataRequestV11, appendMetadataRequestV11)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 0, sizeMetadataResponseV0, appendMetadataResponseV0)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 1, sizeMetadataResponseV1, appendMetadataResponseV1)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 2, sizeMetadataResponseV2, appendMetadataResponseV2)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 3, sizeMetadataResponseV3, appendMetadataResponseV3)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 4, sizeMetadataResponseV3, appendMetadataResponseV3)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 5, sizeMetadataResponseV5, appendMetadataResponseV5)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 6, sizeMetadataResponseV5, appendMetadataResponseV5)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 7, sizeMetadataResponseV7, appendMetadataResponseV7)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 8, sizeMetadataResponseV8, appendMetadataResponseV8)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 9, sizeMetadataResponseV9, appendMetadataResponseV9)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 10, sizeMetadataResponseV10, appendMetadataResponseV10)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 11, sizeMetadataResponseV11, appendMetadataResponseV11)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 12, sizeMetadataResponseV12, appendMetadataResponseV12)
+	register(reflect.TypeFor[metadata.MetadataResponse](), 13, sizeMetadataResponseV13, appendMetadataResponseV13)
 	registerDecoder(reflect.TypeFor[metadata.MetadataRequest](), 0, decodeMetadataRequestV0)
 	registerDecoder(reflect.TypeFor[metadata.MetadataRequest](), 1, decodeMetadataRequestV1)
 	registerDecoder(reflect.TypeFor[metadata.MetadataRequest](), 2, decodeMetadataRequestV1)

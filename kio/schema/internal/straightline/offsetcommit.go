@@ -12,6 +12,1052 @@ import (
 	"unsafe"
 )
 
+// sizeEncOffsetcommitOffsetCommitRequestPartitionV0 and appendEncOffsetcommitOffsetCommitRequestPartitionV0 encode a OffsetCommitRequestPartition at version 0.
+func sizeEncOffsetcommitOffsetCommitRequestPartitionV0(m *offsetcommit.OffsetCommitRequestPartition) (int, bool) {
+	if !((m.CommitTimestamp == 0 || m.CommitTimestamp == -1) &&
+		(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size
+	if m.CommittedMetadata == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.CommittedMetadata)
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitRequestPartitionV0(b []byte, m *offsetcommit.OffsetCommitRequestPartition) ([]byte, bool) {
+	if !((m.CommitTimestamp == 0 || m.CommitTimestamp == -1) &&
+		(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	if m.CommittedMetadata == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.CommittedMetadata))
+	}
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitRequestTopicV0 and appendEncOffsetcommitOffsetCommitRequestTopicV0 encode a OffsetCommitRequestTopic at version 0.
+func sizeEncOffsetcommitOffsetCommitRequestTopicV0(m *offsetcommit.OffsetCommitRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestPartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitRequestTopicV0(b []byte, m *offsetcommit.OffsetCommitRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestPartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetCommitRequest at version 0.
+func sizeOffsetCommitRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.GroupId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitRequestPartitionV1 and appendEncOffsetcommitOffsetCommitRequestPartitionV1 encode a OffsetCommitRequestPartition at version 1.
+func sizeEncOffsetcommitOffsetCommitRequestPartitionV1(m *offsetcommit.OffsetCommitRequestPartition) (int, bool) {
+	if !(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int64Size
+	if m.CommittedMetadata == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.CommittedMetadata)
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitRequestPartitionV1(b []byte, m *offsetcommit.OffsetCommitRequestPartition) ([]byte, bool) {
+	if !(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	b = wire.AppendInt64(b, int64(m.CommitTimestamp))
+	if m.CommittedMetadata == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.CommittedMetadata))
+	}
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitRequestTopicV1 and appendEncOffsetcommitOffsetCommitRequestTopicV1 encode a OffsetCommitRequestTopic at version 1.
+func sizeEncOffsetcommitOffsetCommitRequestTopicV1(m *offsetcommit.OffsetCommitRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestPartitionV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitRequestTopicV1(b []byte, m *offsetcommit.OffsetCommitRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestPartitionV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetCommitRequest at version 1.
+func sizeOffsetCommitRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationIdOrMemberEpoch))
+	b = wire.AppendString(b, string(m.MemberId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetCommitRequest at version 2.
+func sizeOffsetCommitRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationIdOrMemberEpoch))
+	b = wire.AppendString(b, string(m.MemberId))
+	b = wire.AppendInt64(b, int64(m.RetentionTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetCommitRequest at version 5.
+func sizeOffsetCommitRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationIdOrMemberEpoch))
+	b = wire.AppendString(b, string(m.MemberId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitRequestPartitionV6 and appendEncOffsetcommitOffsetCommitRequestPartitionV6 encode a OffsetCommitRequestPartition at version 6.
+func sizeEncOffsetcommitOffsetCommitRequestPartitionV6(m *offsetcommit.OffsetCommitRequestPartition) (int, bool) {
+	if !((m.CommitTimestamp == 0 || m.CommitTimestamp == -1) &&
+		(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size
+	if m.CommittedMetadata == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.CommittedMetadata)
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitRequestPartitionV6(b []byte, m *offsetcommit.OffsetCommitRequestPartition) ([]byte, bool) {
+	if !((m.CommitTimestamp == 0 || m.CommitTimestamp == -1) &&
+		(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	b = wire.AppendInt32(b, int32(m.CommittedLeaderEpoch))
+	if m.CommittedMetadata == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.CommittedMetadata))
+	}
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitRequestTopicV6 and appendEncOffsetcommitOffsetCommitRequestTopicV6 encode a OffsetCommitRequestTopic at version 6.
+func sizeEncOffsetcommitOffsetCommitRequestTopicV6(m *offsetcommit.OffsetCommitRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestPartitionV6(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitRequestTopicV6(b []byte, m *offsetcommit.OffsetCommitRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestPartitionV6(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetCommitRequest at version 6.
+func sizeOffsetCommitRequestV6(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestTopicV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitRequestV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationIdOrMemberEpoch))
+	b = wire.AppendString(b, string(m.MemberId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestTopicV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetCommitRequest at version 7.
+func sizeOffsetCommitRequestV7(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.GroupInstanceId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestTopicV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitRequestV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationIdOrMemberEpoch))
+	b = wire.AppendString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.GroupInstanceId))
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestTopicV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitRequestPartitionV8 and appendEncOffsetcommitOffsetCommitRequestPartitionV8 encode a OffsetCommitRequestPartition at version 8.
+func sizeEncOffsetcommitOffsetCommitRequestPartitionV8(m *offsetcommit.OffsetCommitRequestPartition) (int, bool) {
+	if !((m.CommitTimestamp == 0 || m.CommitTimestamp == -1) &&
+		(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.CommittedMetadata == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.CommittedMetadata)) + len(*m.CommittedMetadata)
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitRequestPartitionV8(b []byte, m *offsetcommit.OffsetCommitRequestPartition) ([]byte, bool) {
+	if !((m.CommitTimestamp == 0 || m.CommitTimestamp == -1) &&
+		(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	b = wire.AppendInt32(b, int32(m.CommittedLeaderEpoch))
+	if m.CommittedMetadata == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.CommittedMetadata))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitRequestTopicV8 and appendEncOffsetcommitOffsetCommitRequestTopicV8 encode a OffsetCommitRequestTopic at version 8.
+func sizeEncOffsetcommitOffsetCommitRequestTopicV8(m *offsetcommit.OffsetCommitRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestPartitionV8(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitRequestTopicV8(b []byte, m *offsetcommit.OffsetCommitRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestPartitionV8(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetCommitRequest at version 8.
+func sizeOffsetCommitRequestV8(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestTopicV8(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitRequestV8(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationIdOrMemberEpoch))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestTopicV8(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitRequestTopicV10 and appendEncOffsetcommitOffsetCommitRequestTopicV10 encode a OffsetCommitRequestTopic at version 10.
+func sizeEncOffsetcommitOffsetCommitRequestTopicV10(m *offsetcommit.OffsetCommitRequestTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestPartitionV8(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitRequestTopicV10(b []byte, m *offsetcommit.OffsetCommitRequestTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestPartitionV8(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetCommitRequest at version 10.
+func sizeOffsetCommitRequestV10(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitRequestTopicV10(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitRequestV10(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationIdOrMemberEpoch))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitRequestTopicV10(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitResponsePartitionV0 and appendEncOffsetcommitOffsetCommitResponsePartitionV0 encode a OffsetCommitResponsePartition at version 0.
+func sizeEncOffsetcommitOffsetCommitResponsePartitionV0(m *offsetcommit.OffsetCommitResponsePartition) (int, bool) {
+	n := wire.Int32Size + wire.Int16Size
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitResponsePartitionV0(b []byte, m *offsetcommit.OffsetCommitResponsePartition) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitResponseTopicV0 and appendEncOffsetcommitOffsetCommitResponseTopicV0 encode a OffsetCommitResponseTopic at version 0.
+func sizeEncOffsetcommitOffsetCommitResponseTopicV0(m *offsetcommit.OffsetCommitResponseTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetcommitOffsetCommitResponsePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitResponseTopicV0(b []byte, m *offsetcommit.OffsetCommitResponseTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitResponsePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetCommitResponse at version 0.
+func sizeOffsetCommitResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetCommitResponse at version 3.
+func sizeOffsetCommitResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitResponsePartitionV8 and appendEncOffsetcommitOffsetCommitResponsePartitionV8 encode a OffsetCommitResponsePartition at version 8.
+func sizeEncOffsetcommitOffsetCommitResponsePartitionV8(m *offsetcommit.OffsetCommitResponsePartition) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitResponsePartitionV8(b []byte, m *offsetcommit.OffsetCommitResponsePartition) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitResponseTopicV8 and appendEncOffsetcommitOffsetCommitResponseTopicV8 encode a OffsetCommitResponseTopic at version 8.
+func sizeEncOffsetcommitOffsetCommitResponseTopicV8(m *offsetcommit.OffsetCommitResponseTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetcommitOffsetCommitResponsePartitionV8(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitResponseTopicV8(b []byte, m *offsetcommit.OffsetCommitResponseTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitResponsePartitionV8(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetCommitResponse at version 8.
+func sizeOffsetCommitResponseV8(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitResponseTopicV8(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitResponseV8(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitResponseTopicV8(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetcommitOffsetCommitResponseTopicV10 and appendEncOffsetcommitOffsetCommitResponseTopicV10 encode a OffsetCommitResponseTopic at version 10.
+func sizeEncOffsetcommitOffsetCommitResponseTopicV10(m *offsetcommit.OffsetCommitResponseTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetcommitOffsetCommitResponsePartitionV8(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetcommitOffsetCommitResponseTopicV10(b []byte, m *offsetcommit.OffsetCommitResponseTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitResponsePartitionV8(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetCommitResponse at version 10.
+func sizeOffsetCommitResponseV10(p unsafe.Pointer) (int, bool) {
+	m := (*offsetcommit.OffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetcommitOffsetCommitResponseTopicV10(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetCommitResponseV10(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetcommit.OffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetcommitOffsetCommitResponseTopicV10(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decOffsetcommitOffsetCommitRequestPartitionV0 decodes a OffsetCommitRequestPartition at version 0.
 func decOffsetcommitOffsetCommitRequestPartitionV0(b []byte, off int, a *arena.Arenas, m *offsetcommit.OffsetCommitRequestPartition) int {
 	m.CommittedLeaderEpoch = -1
@@ -2137,6 +3183,28 @@ func decodeOffsetCommitResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 }
 
 func init() {
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 0, sizeOffsetCommitRequestV0, appendOffsetCommitRequestV0)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 1, sizeOffsetCommitRequestV1, appendOffsetCommitRequestV1)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 2, sizeOffsetCommitRequestV2, appendOffsetCommitRequestV2)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 3, sizeOffsetCommitRequestV2, appendOffsetCommitRequestV2)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 4, sizeOffsetCommitRequestV2, appendOffsetCommitRequestV2)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 5, sizeOffsetCommitRequestV5, appendOffsetCommitRequestV5)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 6, sizeOffsetCommitRequestV6, appendOffsetCommitRequestV6)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 7, sizeOffsetCommitRequestV7, appendOffsetCommitRequestV7)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 8, sizeOffsetCommitRequestV8, appendOffsetCommitRequestV8)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 9, sizeOffsetCommitRequestV8, appendOffsetCommitRequestV8)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 10, sizeOffsetCommitRequestV10, appendOffsetCommitRequestV10)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 0, sizeOffsetCommitResponseV0, appendOffsetCommitResponseV0)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 1, sizeOffsetCommitResponseV0, appendOffsetCommitResponseV0)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 2, sizeOffsetCommitResponseV0, appendOffsetCommitResponseV0)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 3, sizeOffsetCommitResponseV3, appendOffsetCommitResponseV3)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 4, sizeOffsetCommitResponseV3, appendOffsetCommitResponseV3)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 5, sizeOffsetCommitResponseV3, appendOffsetCommitResponseV3)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 6, sizeOffsetCommitResponseV3, appendOffsetCommitResponseV3)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 7, sizeOffsetCommitResponseV3, appendOffsetCommitResponseV3)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 8, sizeOffsetCommitResponseV8, appendOffsetCommitResponseV8)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 9, sizeOffsetCommitResponseV8, appendOffsetCommitResponseV8)
+	register(reflect.TypeFor[offsetcommit.OffsetCommitResponse](), 10, sizeOffsetCommitResponseV10, appendOffsetCommitResponseV10)
 	registerDecoder(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 0, decodeOffsetCommitRequestV0)
 	registerDecoder(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 1, decodeOffsetCommitRequestV1)
 	registerDecoder(reflect.TypeFor[offsetcommit.OffsetCommitRequest](), 2, decodeOffsetCommitRequestV2)

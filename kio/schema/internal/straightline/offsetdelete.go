@@ -11,6 +11,187 @@ import (
 	"unsafe"
 )
 
+// sizeEncOffsetdeleteOffsetDeleteRequestPartitionV0 and appendEncOffsetdeleteOffsetDeleteRequestPartitionV0 encode a OffsetDeleteRequestPartition at version 0.
+func sizeEncOffsetdeleteOffsetDeleteRequestPartitionV0(m *offsetdelete.OffsetDeleteRequestPartition) (int, bool) {
+	n := wire.Int32Size
+	return n, true
+}
+
+func appendEncOffsetdeleteOffsetDeleteRequestPartitionV0(b []byte, m *offsetdelete.OffsetDeleteRequestPartition) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	return b, true
+}
+
+// sizeEncOffsetdeleteOffsetDeleteRequestTopicV0 and appendEncOffsetdeleteOffsetDeleteRequestTopicV0 encode a OffsetDeleteRequestTopic at version 0.
+func sizeEncOffsetdeleteOffsetDeleteRequestTopicV0(m *offsetdelete.OffsetDeleteRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetdeleteOffsetDeleteRequestPartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetdeleteOffsetDeleteRequestTopicV0(b []byte, m *offsetdelete.OffsetDeleteRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetdeleteOffsetDeleteRequestPartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetDeleteRequest at version 0.
+func sizeOffsetDeleteRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*offsetdelete.OffsetDeleteRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.GroupId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetdeleteOffsetDeleteRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetDeleteRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetdelete.OffsetDeleteRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetdeleteOffsetDeleteRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetdeleteOffsetDeleteResponsePartitionV0 and appendEncOffsetdeleteOffsetDeleteResponsePartitionV0 encode a OffsetDeleteResponsePartition at version 0.
+func sizeEncOffsetdeleteOffsetDeleteResponsePartitionV0(m *offsetdelete.OffsetDeleteResponsePartition) (int, bool) {
+	n := wire.Int32Size + wire.Int16Size
+	return n, true
+}
+
+func appendEncOffsetdeleteOffsetDeleteResponsePartitionV0(b []byte, m *offsetdelete.OffsetDeleteResponsePartition) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncOffsetdeleteOffsetDeleteResponseTopicV0 and appendEncOffsetdeleteOffsetDeleteResponseTopicV0 encode a OffsetDeleteResponseTopic at version 0.
+func sizeEncOffsetdeleteOffsetDeleteResponseTopicV0(m *offsetdelete.OffsetDeleteResponseTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetdeleteOffsetDeleteResponsePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetdeleteOffsetDeleteResponseTopicV0(b []byte, m *offsetdelete.OffsetDeleteResponseTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetdeleteOffsetDeleteResponsePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetDeleteResponse at version 0.
+func sizeOffsetDeleteResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*offsetdelete.OffsetDeleteResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetdeleteOffsetDeleteResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetDeleteResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetdelete.OffsetDeleteResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetdeleteOffsetDeleteResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
 // decOffsetdeleteOffsetDeleteRequestPartitionV0 decodes a OffsetDeleteRequestPartition at version 0.
 func decOffsetdeleteOffsetDeleteRequestPartitionV0(b []byte, off int, a *arena.Arenas, m *offsetdelete.OffsetDeleteRequestPartition) int {
 	{
@@ -372,6 +553,8 @@ func decodeOffsetDeleteResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 }
 
 func init() {
+	register(reflect.TypeFor[offsetdelete.OffsetDeleteRequest](), 0, sizeOffsetDeleteRequestV0, appendOffsetDeleteRequestV0)
+	register(reflect.TypeFor[offsetdelete.OffsetDeleteResponse](), 0, sizeOffsetDeleteResponseV0, appendOffsetDeleteResponseV0)
 	registerDecoder(reflect.TypeFor[offsetdelete.OffsetDeleteRequest](), 0, decodeOffsetDeleteRequestV0)
 	registerDecoder(reflect.TypeFor[offsetdelete.OffsetDeleteResponse](), 0, decodeOffsetDeleteResponseV0)
 }

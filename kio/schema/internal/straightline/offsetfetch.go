@@ -12,6 +12,1327 @@ import (
 	"unsafe"
 )
 
+// sizeEncOffsetfetchOffsetFetchRequestTopicV0 and appendEncOffsetfetchOffsetFetchRequestTopicV0 encode a OffsetFetchRequestTopic at version 0.
+func sizeEncOffsetfetchOffsetFetchRequestTopicV0(m *offsetfetch.OffsetFetchRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchRequestTopicV0(b []byte, m *offsetfetch.OffsetFetchRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// OffsetFetchRequest at version 0.
+func sizeOffsetFetchRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		!m.RequireStable) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.GroupId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		!m.RequireStable) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetFetchRequest at version 2.
+func sizeOffsetFetchRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		!m.RequireStable) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.GroupId)
+	if m.Topics == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		!m.RequireStable) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	if m.Topics == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchRequestTopicV6 and appendEncOffsetfetchOffsetFetchRequestTopicV6 encode a OffsetFetchRequestTopic at version 6.
+func sizeEncOffsetfetchOffsetFetchRequestTopicV6(m *offsetfetch.OffsetFetchRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionIndexes)) + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchRequestTopicV6(b []byte, m *offsetfetch.OffsetFetchRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetFetchRequest at version 6.
+func sizeOffsetFetchRequestV6(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		!m.RequireStable &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestTopicV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchRequestV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		!m.RequireStable &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestTopicV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetFetchRequest at version 7.
+func sizeOffsetFetchRequestV7(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestTopicV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchRequestV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestTopicV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.RequireStable))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchRequestTopicsV8 and appendEncOffsetfetchOffsetFetchRequestTopicsV8 encode a OffsetFetchRequestTopics at version 8.
+func sizeEncOffsetfetchOffsetFetchRequestTopicsV8(m *offsetfetch.OffsetFetchRequestTopics) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionIndexes)) + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchRequestTopicsV8(b []byte, m *offsetfetch.OffsetFetchRequestTopics) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchRequestGroupV8 and appendEncOffsetfetchOffsetFetchRequestGroupV8 encode a OffsetFetchRequestGroup at version 8.
+func sizeEncOffsetfetchOffsetFetchRequestGroupV8(m *offsetfetch.OffsetFetchRequestGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestTopicsV8(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchRequestGroupV8(b []byte, m *offsetfetch.OffsetFetchRequestGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestTopicsV8(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetFetchRequest at version 8.
+func sizeOffsetFetchRequestV8(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(m.GroupId == "" &&
+		len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestGroupV8(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchRequestV8(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(m.GroupId == "" &&
+		len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestGroupV8(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.RequireStable))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchRequestGroupV9 and appendEncOffsetfetchOffsetFetchRequestGroupV9 encode a OffsetFetchRequestGroup at version 9.
+func sizeEncOffsetfetchOffsetFetchRequestGroupV9(m *offsetfetch.OffsetFetchRequestGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	if m.MemberId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.MemberId)) + len(*m.MemberId)
+	}
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestTopicsV8(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchRequestGroupV9(b []byte, m *offsetfetch.OffsetFetchRequestGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	if m.MemberId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.MemberId))
+	}
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestTopicsV8(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetFetchRequest at version 9.
+func sizeOffsetFetchRequestV9(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(m.GroupId == "" &&
+		len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestGroupV9(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchRequestV9(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(m.GroupId == "" &&
+		len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestGroupV9(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.RequireStable))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchRequestTopicsV10 and appendEncOffsetfetchOffsetFetchRequestTopicsV10 encode a OffsetFetchRequestTopics at version 10.
+func sizeEncOffsetfetchOffsetFetchRequestTopicsV10(m *offsetfetch.OffsetFetchRequestTopics) (int, bool) {
+	if !(len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.PartitionIndexes)) + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchRequestTopicsV10(b []byte, m *offsetfetch.OffsetFetchRequestTopics) ([]byte, bool) {
+	if !(len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchRequestGroupV10 and appendEncOffsetfetchOffsetFetchRequestGroupV10 encode a OffsetFetchRequestGroup at version 10.
+func sizeEncOffsetfetchOffsetFetchRequestGroupV10(m *offsetfetch.OffsetFetchRequestGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	if m.MemberId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.MemberId)) + len(*m.MemberId)
+	}
+	if m.Topics == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestTopicsV10(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchRequestGroupV10(b []byte, m *offsetfetch.OffsetFetchRequestGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	if m.MemberId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.MemberId))
+	}
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	if m.Topics == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestTopicsV10(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetFetchRequest at version 10.
+func sizeOffsetFetchRequestV10(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(m.GroupId == "" &&
+		len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncOffsetfetchOffsetFetchRequestGroupV10(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchRequestV10(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchRequest)(p)
+	if !(m.GroupId == "" &&
+		len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchRequestGroupV10(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.RequireStable))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponsePartitionV0 and appendEncOffsetfetchOffsetFetchResponsePartitionV0 encode a OffsetFetchResponsePartition at version 0.
+func sizeEncOffsetfetchOffsetFetchResponsePartitionV0(m *offsetfetch.OffsetFetchResponsePartition) (int, bool) {
+	if !(m.Metadata == nil || len(*m.Metadata) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int16Size
+	if m.Metadata == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Metadata)
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponsePartitionV0(b []byte, m *offsetfetch.OffsetFetchResponsePartition) ([]byte, bool) {
+	if !(m.Metadata == nil || len(*m.Metadata) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	if m.Metadata == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Metadata))
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponseTopicV0 and appendEncOffsetfetchOffsetFetchResponseTopicV0 encode a OffsetFetchResponseTopic at version 0.
+func sizeEncOffsetfetchOffsetFetchResponseTopicV0(m *offsetfetch.OffsetFetchResponseTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponsePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponseTopicV0(b []byte, m *offsetfetch.OffsetFetchResponseTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponsePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetFetchResponse at version 0.
+func sizeOffsetFetchResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetFetchResponse at version 2.
+func sizeOffsetFetchResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// OffsetFetchResponse at version 3.
+func sizeOffsetFetchResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponsePartitionV5 and appendEncOffsetfetchOffsetFetchResponsePartitionV5 encode a OffsetFetchResponsePartition at version 5.
+func sizeEncOffsetfetchOffsetFetchResponsePartitionV5(m *offsetfetch.OffsetFetchResponsePartition) (int, bool) {
+	if !(m.Metadata == nil || len(*m.Metadata) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.Int16Size
+	if m.Metadata == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Metadata)
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponsePartitionV5(b []byte, m *offsetfetch.OffsetFetchResponsePartition) ([]byte, bool) {
+	if !(m.Metadata == nil || len(*m.Metadata) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	b = wire.AppendInt32(b, int32(m.CommittedLeaderEpoch))
+	if m.Metadata == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Metadata))
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponseTopicV5 and appendEncOffsetfetchOffsetFetchResponseTopicV5 encode a OffsetFetchResponseTopic at version 5.
+func sizeEncOffsetfetchOffsetFetchResponseTopicV5(m *offsetfetch.OffsetFetchResponseTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponsePartitionV5(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponseTopicV5(b []byte, m *offsetfetch.OffsetFetchResponseTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponsePartitionV5(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetFetchResponse at version 5.
+func sizeOffsetFetchResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponseTopicV5(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponseTopicV5(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponsePartitionV6 and appendEncOffsetfetchOffsetFetchResponsePartitionV6 encode a OffsetFetchResponsePartition at version 6.
+func sizeEncOffsetfetchOffsetFetchResponsePartitionV6(m *offsetfetch.OffsetFetchResponsePartition) (int, bool) {
+	if !((m.Metadata == nil || len(*m.Metadata) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.Metadata == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Metadata)) + len(*m.Metadata)
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponsePartitionV6(b []byte, m *offsetfetch.OffsetFetchResponsePartition) ([]byte, bool) {
+	if !((m.Metadata == nil || len(*m.Metadata) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	b = wire.AppendInt32(b, int32(m.CommittedLeaderEpoch))
+	if m.Metadata == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Metadata))
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponseTopicV6 and appendEncOffsetfetchOffsetFetchResponseTopicV6 encode a OffsetFetchResponseTopic at version 6.
+func sizeEncOffsetfetchOffsetFetchResponseTopicV6(m *offsetfetch.OffsetFetchResponseTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponsePartitionV6(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponseTopicV6(b []byte, m *offsetfetch.OffsetFetchResponseTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponsePartitionV6(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetFetchResponse at version 6.
+func sizeOffsetFetchResponseV6(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponseTopicV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchResponseV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.Groups) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponseTopicV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponsePartitionsV8 and appendEncOffsetfetchOffsetFetchResponsePartitionsV8 encode a OffsetFetchResponsePartitions at version 8.
+func sizeEncOffsetfetchOffsetFetchResponsePartitionsV8(m *offsetfetch.OffsetFetchResponsePartitions) (int, bool) {
+	if !((m.Metadata == nil || len(*m.Metadata) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.Metadata == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Metadata)) + len(*m.Metadata)
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponsePartitionsV8(b []byte, m *offsetfetch.OffsetFetchResponsePartitions) ([]byte, bool) {
+	if !((m.Metadata == nil || len(*m.Metadata) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	b = wire.AppendInt32(b, int32(m.CommittedLeaderEpoch))
+	if m.Metadata == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Metadata))
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponseTopicsV8 and appendEncOffsetfetchOffsetFetchResponseTopicsV8 encode a OffsetFetchResponseTopics at version 8.
+func sizeEncOffsetfetchOffsetFetchResponseTopicsV8(m *offsetfetch.OffsetFetchResponseTopics) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponsePartitionsV8(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponseTopicsV8(b []byte, m *offsetfetch.OffsetFetchResponseTopics) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponsePartitionsV8(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponseGroupV8 and appendEncOffsetfetchOffsetFetchResponseGroupV8 encode a OffsetFetchResponseGroup at version 8.
+func sizeEncOffsetfetchOffsetFetchResponseGroupV8(m *offsetfetch.OffsetFetchResponseGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponseTopicsV8(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponseGroupV8(b []byte, m *offsetfetch.OffsetFetchResponseGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponseTopicsV8(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetFetchResponse at version 8.
+func sizeOffsetFetchResponseV8(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponseGroupV8(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchResponseV8(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponseGroupV8(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponseTopicsV10 and appendEncOffsetfetchOffsetFetchResponseTopicsV10 encode a OffsetFetchResponseTopics at version 10.
+func sizeEncOffsetfetchOffsetFetchResponseTopicsV10(m *offsetfetch.OffsetFetchResponseTopics) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponsePartitionsV8(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponseTopicsV10(b []byte, m *offsetfetch.OffsetFetchResponseTopics) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponsePartitionsV8(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetfetchOffsetFetchResponseGroupV10 and appendEncOffsetfetchOffsetFetchResponseGroupV10 encode a OffsetFetchResponseGroup at version 10.
+func sizeEncOffsetfetchOffsetFetchResponseGroupV10(m *offsetfetch.OffsetFetchResponseGroup) (int, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponseTopicsV10(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetfetchOffsetFetchResponseGroupV10(b []byte, m *offsetfetch.OffsetFetchResponseGroup) ([]byte, bool) {
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponseTopicsV10(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetFetchResponse at version 10.
+func sizeOffsetFetchResponseV10(p unsafe.Pointer) (int, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncOffsetfetchOffsetFetchResponseGroupV10(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetFetchResponseV10(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetfetch.OffsetFetchResponse)(p)
+	if !(len(m.Topics) == 0 &&
+		len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncOffsetfetchOffsetFetchResponseGroupV10(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decOffsetfetchOffsetFetchRequestTopicV0 decodes a OffsetFetchRequestTopic at version 0.
 func decOffsetfetchOffsetFetchRequestTopicV0(b []byte, off int, a *arena.Arenas, m *offsetfetch.OffsetFetchRequestTopic) int {
 	{
@@ -2601,6 +3922,28 @@ func decodeOffsetFetchResponseV10(b []byte, a *arena.Arenas, p unsafe.Pointer) i
 }
 
 func init() {
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 0, sizeOffsetFetchRequestV0, appendOffsetFetchRequestV0)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 1, sizeOffsetFetchRequestV0, appendOffsetFetchRequestV0)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 2, sizeOffsetFetchRequestV2, appendOffsetFetchRequestV2)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 3, sizeOffsetFetchRequestV2, appendOffsetFetchRequestV2)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 4, sizeOffsetFetchRequestV2, appendOffsetFetchRequestV2)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 5, sizeOffsetFetchRequestV2, appendOffsetFetchRequestV2)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 6, sizeOffsetFetchRequestV6, appendOffsetFetchRequestV6)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 7, sizeOffsetFetchRequestV7, appendOffsetFetchRequestV7)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 8, sizeOffsetFetchRequestV8, appendOffsetFetchRequestV8)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 9, sizeOffsetFetchRequestV9, appendOffsetFetchRequestV9)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 10, sizeOffsetFetchRequestV10, appendOffsetFetchRequestV10)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 0, sizeOffsetFetchResponseV0, appendOffsetFetchResponseV0)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 1, sizeOffsetFetchResponseV0, appendOffsetFetchResponseV0)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 2, sizeOffsetFetchResponseV2, appendOffsetFetchResponseV2)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 3, sizeOffsetFetchResponseV3, appendOffsetFetchResponseV3)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 4, sizeOffsetFetchResponseV3, appendOffsetFetchResponseV3)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 5, sizeOffsetFetchResponseV5, appendOffsetFetchResponseV5)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 6, sizeOffsetFetchResponseV6, appendOffsetFetchResponseV6)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 7, sizeOffsetFetchResponseV6, appendOffsetFetchResponseV6)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 8, sizeOffsetFetchResponseV8, appendOffsetFetchResponseV8)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 9, sizeOffsetFetchResponseV8, appendOffsetFetchResponseV8)
+	register(reflect.TypeFor[offsetfetch.OffsetFetchResponse](), 10, sizeOffsetFetchResponseV10, appendOffsetFetchResponseV10)
 	registerDecoder(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 0, decodeOffsetFetchRequestV0)
 	registerDecoder(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 1, decodeOffsetFetchRequestV0)
 	registerDecoder(reflect.TypeFor[offsetfetch.OffsetFetchRequest](), 2, decodeOffsetFetchRequestV2)

@@ -11,6 +11,645 @@ import (
 	"unsafe"
 )
 
+// sizeEncOffsetforleaderepochOffsetForLeaderPartitionV0 and appendEncOffsetforleaderepochOffsetForLeaderPartitionV0 encode a OffsetForLeaderPartition at version 0.
+func sizeEncOffsetforleaderepochOffsetForLeaderPartitionV0(m *offsetforleaderepoch.OffsetForLeaderPartition) (int, bool) {
+	n := wire.Int32Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncOffsetforleaderepochOffsetForLeaderPartitionV0(b []byte, m *offsetforleaderepoch.OffsetForLeaderPartition) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochOffsetForLeaderTopicV0 and appendEncOffsetforleaderepochOffsetForLeaderTopicV0 encode a OffsetForLeaderTopic at version 0.
+func sizeEncOffsetforleaderepochOffsetForLeaderTopicV0(m *offsetforleaderepoch.OffsetForLeaderTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderPartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetforleaderepochOffsetForLeaderTopicV0(b []byte, m *offsetforleaderepoch.OffsetForLeaderTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderPartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetForLeaderEpochRequest at version 0.
+func sizeOffsetForLeaderEpochRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetForLeaderEpochRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochOffsetForLeaderPartitionV2 and appendEncOffsetforleaderepochOffsetForLeaderPartitionV2 encode a OffsetForLeaderPartition at version 2.
+func sizeEncOffsetforleaderepochOffsetForLeaderPartitionV2(m *offsetforleaderepoch.OffsetForLeaderPartition) (int, bool) {
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncOffsetforleaderepochOffsetForLeaderPartitionV2(b []byte, m *offsetforleaderepoch.OffsetForLeaderPartition) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochOffsetForLeaderTopicV2 and appendEncOffsetforleaderepochOffsetForLeaderTopicV2 encode a OffsetForLeaderTopic at version 2.
+func sizeEncOffsetforleaderepochOffsetForLeaderTopicV2(m *offsetforleaderepoch.OffsetForLeaderTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderPartitionV2(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetforleaderepochOffsetForLeaderTopicV2(b []byte, m *offsetforleaderepoch.OffsetForLeaderTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderPartitionV2(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetForLeaderEpochRequest at version 2.
+func sizeOffsetForLeaderEpochRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetForLeaderEpochRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetForLeaderEpochRequest at version 3.
+func sizeOffsetForLeaderEpochRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetForLeaderEpochRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochOffsetForLeaderPartitionV4 and appendEncOffsetforleaderepochOffsetForLeaderPartitionV4 encode a OffsetForLeaderPartition at version 4.
+func sizeEncOffsetforleaderepochOffsetForLeaderPartitionV4(m *offsetforleaderepoch.OffsetForLeaderPartition) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncOffsetforleaderepochOffsetForLeaderPartitionV4(b []byte, m *offsetforleaderepoch.OffsetForLeaderPartition) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochOffsetForLeaderTopicV4 and appendEncOffsetforleaderepochOffsetForLeaderTopicV4 encode a OffsetForLeaderTopic at version 4.
+func sizeEncOffsetforleaderepochOffsetForLeaderTopicV4(m *offsetforleaderepoch.OffsetForLeaderTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderPartitionV4(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetforleaderepochOffsetForLeaderTopicV4(b []byte, m *offsetforleaderepoch.OffsetForLeaderTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderPartitionV4(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetForLeaderEpochRequest at version 4.
+func sizeOffsetForLeaderEpochRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderTopicV4(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetForLeaderEpochRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderTopicV4(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochEpochEndOffsetV0 and appendEncOffsetforleaderepochEpochEndOffsetV0 encode a EpochEndOffset at version 0.
+func sizeEncOffsetforleaderepochEpochEndOffsetV0(m *offsetforleaderepoch.EpochEndOffset) (int, bool) {
+	n := wire.Int16Size + wire.Int32Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncOffsetforleaderepochEpochEndOffsetV0(b []byte, m *offsetforleaderepoch.EpochEndOffset) ([]byte, bool) {
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt64(b, int64(m.EndOffset))
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV0 and appendEncOffsetforleaderepochOffsetForLeaderTopicResultV0 encode a OffsetForLeaderTopicResult at version 0.
+func sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV0(m *offsetforleaderepoch.OffsetForLeaderTopicResult) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetforleaderepochEpochEndOffsetV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetforleaderepochOffsetForLeaderTopicResultV0(b []byte, m *offsetforleaderepoch.OffsetForLeaderTopicResult) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochEpochEndOffsetV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetForLeaderEpochResponse at version 0.
+func sizeOffsetForLeaderEpochResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetForLeaderEpochResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderTopicResultV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochEpochEndOffsetV1 and appendEncOffsetforleaderepochEpochEndOffsetV1 encode a EpochEndOffset at version 1.
+func sizeEncOffsetforleaderepochEpochEndOffsetV1(m *offsetforleaderepoch.EpochEndOffset) (int, bool) {
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncOffsetforleaderepochEpochEndOffsetV1(b []byte, m *offsetforleaderepoch.EpochEndOffset) ([]byte, bool) {
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.EndOffset))
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV1 and appendEncOffsetforleaderepochOffsetForLeaderTopicResultV1 encode a OffsetForLeaderTopicResult at version 1.
+func sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV1(m *offsetforleaderepoch.OffsetForLeaderTopicResult) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetforleaderepochEpochEndOffsetV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetforleaderepochOffsetForLeaderTopicResultV1(b []byte, m *offsetforleaderepoch.OffsetForLeaderTopicResult) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochEpochEndOffsetV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetForLeaderEpochResponse at version 1.
+func sizeOffsetForLeaderEpochResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetForLeaderEpochResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderTopicResultV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// OffsetForLeaderEpochResponse at version 2.
+func sizeOffsetForLeaderEpochResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetForLeaderEpochResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderTopicResultV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochEpochEndOffsetV4 and appendEncOffsetforleaderepochEpochEndOffsetV4 encode a EpochEndOffset at version 4.
+func sizeEncOffsetforleaderepochEpochEndOffsetV4(m *offsetforleaderepoch.EpochEndOffset) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncOffsetforleaderepochEpochEndOffsetV4(b []byte, m *offsetforleaderepoch.EpochEndOffset) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.EndOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV4 and appendEncOffsetforleaderepochOffsetForLeaderTopicResultV4 encode a OffsetForLeaderTopicResult at version 4.
+func sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV4(m *offsetforleaderepoch.OffsetForLeaderTopicResult) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncOffsetforleaderepochEpochEndOffsetV4(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncOffsetforleaderepochOffsetForLeaderTopicResultV4(b []byte, m *offsetforleaderepoch.OffsetForLeaderTopicResult) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochEpochEndOffsetV4(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// OffsetForLeaderEpochResponse at version 4.
+func sizeOffsetForLeaderEpochResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncOffsetforleaderepochOffsetForLeaderTopicResultV4(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendOffsetForLeaderEpochResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*offsetforleaderepoch.OffsetForLeaderEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncOffsetforleaderepochOffsetForLeaderTopicResultV4(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decOffsetforleaderepochOffsetForLeaderPartitionV0 decodes a OffsetForLeaderPartition at version 0.
 func decOffsetforleaderepochOffsetForLeaderPartitionV0(b []byte, off int, a *arena.Arenas, m *offsetforleaderepoch.OffsetForLeaderPartition) int {
 	m.CurrentLeaderEpoch = -1
@@ -1259,6 +1898,16 @@ func decodeOffsetForLeaderEpochResponseV4(b []byte, a *arena.Arenas, p unsafe.Po
 }
 
 func init() {
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochRequest](), 0, sizeOffsetForLeaderEpochRequestV0, appendOffsetForLeaderEpochRequestV0)
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochRequest](), 1, sizeOffsetForLeaderEpochRequestV0, appendOffsetForLeaderEpochRequestV0)
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochRequest](), 2, sizeOffsetForLeaderEpochRequestV2, appendOffsetForLeaderEpochRequestV2)
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochRequest](), 3, sizeOffsetForLeaderEpochRequestV3, appendOffsetForLeaderEpochRequestV3)
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochRequest](), 4, sizeOffsetForLeaderEpochRequestV4, appendOffsetForLeaderEpochRequestV4)
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochResponse](), 0, sizeOffsetForLeaderEpochResponseV0, appendOffsetForLeaderEpochResponseV0)
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochResponse](), 1, sizeOffsetForLeaderEpochResponseV1, appendOffsetForLeaderEpochResponseV1)
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochResponse](), 2, sizeOffsetForLeaderEpochResponseV2, appendOffsetForLeaderEpochResponseV2)
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochResponse](), 3, sizeOffsetForLeaderEpochResponseV2, appendOffsetForLeaderEpochResponseV2)
+	register(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochResponse](), 4, sizeOffsetForLeaderEpochResponseV4, appendOffsetForLeaderEpochResponseV4)
 	registerDecoder(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochRequest](), 0, decodeOffsetForLeaderEpochRequestV0)
 	registerDecoder(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochRequest](), 1, decodeOffsetForLeaderEpochRequestV0)
 	registerDecoder(reflect.TypeFor[offsetforleaderepoch.OffsetForLeaderEpochRequest](), 2, decodeOffsetForLeaderEpochRequestV2)

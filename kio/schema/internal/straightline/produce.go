@@ -12,6 +12,383 @@ import (
 	"unsafe"
 )
 
+// sizeEncProducePartitionProduceDataV0 and appendEncProducePartitionProduceDataV0 encode a PartitionProduceData at version 0.
+func sizeEncProducePartitionProduceDataV0(m *produce.PartitionProduceData) (int, bool) {
+	if !(len(m.Records) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	if m.Records == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize + len(m.Records)
+	}
+	return n, true
+}
+
+func appendEncProducePartitionProduceDataV0(b []byte, m *produce.PartitionProduceData) ([]byte, bool) {
+	if !(len(m.Records) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Index))
+	if m.Records == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Records)), m.Records)
+	}
+	return b, true
+}
+
+// sizeEncProduceTopicProduceDataV0 and appendEncProduceTopicProduceDataV0 encode a TopicProduceData at version 0.
+func sizeEncProduceTopicProduceDataV0(m *produce.TopicProduceData) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionData) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionData {
+			k, ok := sizeEncProducePartitionProduceDataV0(&m.PartitionData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceDataV0(b []byte, m *produce.TopicProduceData) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionData) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionData))
+		for i := range m.PartitionData {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceDataV0(b, &m.PartitionData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ProduceRequest at version 0.
+func sizeProduceRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceRequest)(p)
+	if !((m.TransactionalId == nil || *m.TransactionalId == "") &&
+		len(m.TopicData) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.TopicData {
+			k, ok := sizeEncProduceTopicProduceDataV0(&m.TopicData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceRequest)(p)
+	if !((m.TransactionalId == nil || *m.TransactionalId == "") &&
+		len(m.TopicData) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.Acks))
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.TopicData))
+		for i := range m.TopicData {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceDataV0(b, &m.TopicData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ProduceRequest at version 3.
+func sizeProduceRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceRequest)(p)
+	if !((m.TransactionalId == nil || len(*m.TransactionalId) <= wire.MaxStringLength) &&
+		len(m.TopicData) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size
+	if m.TransactionalId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.TransactionalId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.TopicData {
+			k, ok := sizeEncProduceTopicProduceDataV0(&m.TopicData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceRequest)(p)
+	if !((m.TransactionalId == nil || len(*m.TransactionalId) <= wire.MaxStringLength) &&
+		len(m.TopicData) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	if m.TransactionalId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.TransactionalId))
+	}
+	b = wire.AppendInt16(b, int16(m.Acks))
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.TopicData))
+		for i := range m.TopicData {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceDataV0(b, &m.TopicData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncProducePartitionProduceDataV9 and appendEncProducePartitionProduceDataV9 encode a PartitionProduceData at version 9.
+func sizeEncProducePartitionProduceDataV9(m *produce.PartitionProduceData) (int, bool) {
+	if !(len(m.Records) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.Records == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Records)) + len(m.Records)
+	}
+	return n, true
+}
+
+func appendEncProducePartitionProduceDataV9(b []byte, m *produce.PartitionProduceData) ([]byte, bool) {
+	if !(len(m.Records) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Index))
+	if m.Records == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.Records)), m.Records)
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncProduceTopicProduceDataV9 and appendEncProduceTopicProduceDataV9 encode a TopicProduceData at version 9.
+func sizeEncProduceTopicProduceDataV9(m *produce.TopicProduceData) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionData))
+		for i := range m.PartitionData {
+			k, ok := sizeEncProducePartitionProduceDataV9(&m.PartitionData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceDataV9(b []byte, m *produce.TopicProduceData) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionData))
+		for i := range m.PartitionData {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceDataV9(b, &m.PartitionData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ProduceRequest at version 9.
+func sizeProduceRequestV9(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceRequest)(p)
+	if !((m.TransactionalId == nil || len(*m.TransactionalId) <= wire.MaxStringLength) &&
+		len(m.TopicData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.TransactionalId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.TransactionalId)) + len(*m.TransactionalId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.TopicData))
+		for i := range m.TopicData {
+			k, ok := sizeEncProduceTopicProduceDataV9(&m.TopicData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceRequestV9(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceRequest)(p)
+	if !((m.TransactionalId == nil || len(*m.TransactionalId) <= wire.MaxStringLength) &&
+		len(m.TopicData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.TransactionalId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.TransactionalId))
+	}
+	b = wire.AppendInt16(b, int16(m.Acks))
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicData))
+		for i := range m.TopicData {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceDataV9(b, &m.TopicData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncProduceTopicProduceDataV13 and appendEncProduceTopicProduceDataV13 encode a TopicProduceData at version 13.
+func sizeEncProduceTopicProduceDataV13(m *produce.TopicProduceData) (int, bool) {
+	if !(len(m.PartitionData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.PartitionData))
+		for i := range m.PartitionData {
+			k, ok := sizeEncProducePartitionProduceDataV9(&m.PartitionData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceDataV13(b []byte, m *produce.TopicProduceData) ([]byte, bool) {
+	if !(len(m.PartitionData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionData))
+		for i := range m.PartitionData {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceDataV9(b, &m.PartitionData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ProduceRequest at version 13.
+func sizeProduceRequestV13(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceRequest)(p)
+	if !((m.TransactionalId == nil || len(*m.TransactionalId) <= wire.MaxStringLength) &&
+		len(m.TopicData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.TransactionalId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.TransactionalId)) + len(*m.TransactionalId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.TopicData))
+		for i := range m.TopicData {
+			k, ok := sizeEncProduceTopicProduceDataV13(&m.TopicData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceRequestV13(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceRequest)(p)
+	if !((m.TransactionalId == nil || len(*m.TransactionalId) <= wire.MaxStringLength) &&
+		len(m.TopicData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.TransactionalId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.TransactionalId))
+	}
+	b = wire.AppendInt16(b, int16(m.Acks))
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicData))
+		for i := range m.TopicData {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceDataV13(b, &m.TopicData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decProducePartitionProduceDataV0 decodes a PartitionProduceData at version 0.
 func decProducePartitionProduceDataV0(b []byte, off int, a *arena.Arenas, m *produce.PartitionProduceData) int {
 	{
@@ -3005,6 +3382,20 @@ func decodeProduceResponseV13(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 }
 
 func init() {
+	register(reflect.TypeFor[produce.ProduceRequest](), 0, sizeProduceRequestV0, appendProduceRequestV0)
+	register(reflect.TypeFor[produce.ProduceRequest](), 1, sizeProduceRequestV0, appendProduceRequestV0)
+	register(reflect.TypeFor[produce.ProduceRequest](), 2, sizeProduceRequestV0, appendProduceRequestV0)
+	register(reflect.TypeFor[produce.ProduceRequest](), 3, sizeProduceRequestV3, appendProduceRequestV3)
+	register(reflect.TypeFor[produce.ProduceRequest](), 4, sizeProduceRequestV3, appendProduceRequestV3)
+	register(reflect.TypeFor[produce.ProduceRequest](), 5, sizeProduceRequestV3, appendProduceRequestV3)
+	register(reflect.TypeFor[produce.ProduceRequest](), 6, sizeProduceRequestV3, appendProduceRequestV3)
+	register(reflect.TypeFor[produce.ProduceRequest](), 7, sizeProduceRequestV3, appendProduceRequestV3)
+	register(reflect.TypeFor[produce.ProduceRequest](), 8, sizeProduceRequestV3, appendProduceRequestV3)
+	register(reflect.TypeFor[produce.ProduceRequest](), 9, sizeProduceRequestV9, appendProduceRequestV9)
+	register(reflect.TypeFor[produce.ProduceRequest](), 10, sizeProduceRequestV9, appendProduceRequestV9)
+	register(reflect.TypeFor[produce.ProduceRequest](), 11, sizeProduceRequestV9, appendProduceRequestV9)
+	register(reflect.TypeFor[produce.ProduceRequest](), 12, sizeProduceRequestV9, appendProduceRequestV9)
+	register(reflect.TypeFor[produce.ProduceRequest](), 13, sizeProduceRequestV13, appendProduceRequestV13)
 	registerDecoder(reflect.TypeFor[produce.ProduceRequest](), 0, decodeProduceRequestV0)
 	registerDecoder(reflect.TypeFor[produce.ProduceRequest](), 1, decodeProduceRequestV0)
 	registerDecoder(reflect.TypeFor[produce.ProduceRequest](), 2, decodeProduceRequestV0)

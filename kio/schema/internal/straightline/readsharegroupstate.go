@@ -12,6 +12,262 @@ import (
 	"unsafe"
 )
 
+// sizeEncReadsharegroupstatePartitionDataV0 and appendEncReadsharegroupstatePartitionDataV0 encode a PartitionData at version 0.
+func sizeEncReadsharegroupstatePartitionDataV0(m *readsharegroupstate.PartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncReadsharegroupstatePartitionDataV0(b []byte, m *readsharegroupstate.PartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncReadsharegroupstateReadStateDataV0 and appendEncReadsharegroupstateReadStateDataV0 encode a ReadStateData at version 0.
+func sizeEncReadsharegroupstateReadStateDataV0(m *readsharegroupstate.ReadStateData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncReadsharegroupstatePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncReadsharegroupstateReadStateDataV0(b []byte, m *readsharegroupstate.ReadStateData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstatePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ReadShareGroupStateRequest at version 0.
+func sizeReadShareGroupStateRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*readsharegroupstate.ReadShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncReadsharegroupstateReadStateDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendReadShareGroupStateRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*readsharegroupstate.ReadShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstateReadStateDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncReadsharegroupstateStateBatchV0 and appendEncReadsharegroupstateStateBatchV0 encode a StateBatch at version 0.
+func sizeEncReadsharegroupstateStateBatchV0(m *readsharegroupstate.StateBatch) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int64Size + wire.Int8Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncReadsharegroupstateStateBatchV0(b []byte, m *readsharegroupstate.StateBatch) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.FirstOffset))
+	b = wire.AppendInt64(b, int64(m.LastOffset))
+	b = wire.AppendInt8(b, int8(m.DeliveryState))
+	b = wire.AppendInt16(b, int16(m.DeliveryCount))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncReadsharegroupstatePartitionResultV0 and appendEncReadsharegroupstatePartitionResultV0 encode a PartitionResult at version 0.
+func sizeEncReadsharegroupstatePartitionResultV0(m *readsharegroupstate.PartitionResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.StateBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.StateBatches))
+		for i := range m.StateBatches {
+			k, ok := sizeEncReadsharegroupstateStateBatchV0(&m.StateBatches[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncReadsharegroupstatePartitionResultV0(b []byte, m *readsharegroupstate.PartitionResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.StateBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt32(b, int32(m.StateEpoch))
+	b = wire.AppendInt64(b, int64(m.StartOffset))
+	{
+		b = wire.AppendCompactLength(b, len(m.StateBatches))
+		for i := range m.StateBatches {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstateStateBatchV0(b, &m.StateBatches[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncReadsharegroupstateReadStateResultV0 and appendEncReadsharegroupstateReadStateResultV0 encode a ReadStateResult at version 0.
+func sizeEncReadsharegroupstateReadStateResultV0(m *readsharegroupstate.ReadStateResult) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncReadsharegroupstatePartitionResultV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncReadsharegroupstateReadStateResultV0(b []byte, m *readsharegroupstate.ReadStateResult) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstatePartitionResultV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ReadShareGroupStateResponse at version 0.
+func sizeReadShareGroupStateResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*readsharegroupstate.ReadShareGroupStateResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncReadsharegroupstateReadStateResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendReadShareGroupStateResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*readsharegroupstate.ReadShareGroupStateResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstateReadStateResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decReadsharegroupstatePartitionDataV0 decodes a PartitionData at version 0.
 func decReadsharegroupstatePartitionDataV0(b []byte, off int, a *arena.Arenas, m *readsharegroupstate.PartitionData) int {
 	{
@@ -514,6 +770,8 @@ func decodeReadShareGroupStateResponseV0(b []byte, a *arena.Arenas, p unsafe.Poi
 }
 
 func init() {
+	register(reflect.TypeFor[readsharegroupstate.ReadShareGroupStateRequest](), 0, sizeReadShareGroupStateRequestV0, appendReadShareGroupStateRequestV0)
+	register(reflect.TypeFor[readsharegroupstate.ReadShareGroupStateResponse](), 0, sizeReadShareGroupStateResponseV0, appendReadShareGroupStateResponseV0)
 	registerDecoder(reflect.TypeFor[readsharegroupstate.ReadShareGroupStateRequest](), 0, decodeReadShareGroupStateRequestV0)
 	registerDecoder(reflect.TypeFor[readsharegroupstate.ReadShareGroupStateResponse](), 0, decodeReadShareGroupStateResponseV0)
 }

@@ -12,6 +12,335 @@ import (
 	"unsafe"
 )
 
+// sizeEncReadsharegroupstatesummaryPartitionDataV0 and appendEncReadsharegroupstatesummaryPartitionDataV0 encode a PartitionData at version 0.
+func sizeEncReadsharegroupstatesummaryPartitionDataV0(m *readsharegroupstatesummary.PartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncReadsharegroupstatesummaryPartitionDataV0(b []byte, m *readsharegroupstatesummary.PartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncReadsharegroupstatesummaryReadStateSummaryDataV0 and appendEncReadsharegroupstatesummaryReadStateSummaryDataV0 encode a ReadStateSummaryData at version 0.
+func sizeEncReadsharegroupstatesummaryReadStateSummaryDataV0(m *readsharegroupstatesummary.ReadStateSummaryData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncReadsharegroupstatesummaryPartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncReadsharegroupstatesummaryReadStateSummaryDataV0(b []byte, m *readsharegroupstatesummary.ReadStateSummaryData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstatesummaryPartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ReadShareGroupStateSummaryRequest at version 0.
+func sizeReadShareGroupStateSummaryRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*readsharegroupstatesummary.ReadShareGroupStateSummaryRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncReadsharegroupstatesummaryReadStateSummaryDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendReadShareGroupStateSummaryRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*readsharegroupstatesummary.ReadShareGroupStateSummaryRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstatesummaryReadStateSummaryDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncReadsharegroupstatesummaryPartitionResultV0 and appendEncReadsharegroupstatesummaryPartitionResultV0 encode a PartitionResult at version 0.
+func sizeEncReadsharegroupstatesummaryPartitionResultV0(m *readsharegroupstatesummary.PartitionResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncReadsharegroupstatesummaryPartitionResultV0(b []byte, m *readsharegroupstatesummary.PartitionResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt32(b, int32(m.StateEpoch))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.StartOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncReadsharegroupstatesummaryReadStateSummaryResultV0 and appendEncReadsharegroupstatesummaryReadStateSummaryResultV0 encode a ReadStateSummaryResult at version 0.
+func sizeEncReadsharegroupstatesummaryReadStateSummaryResultV0(m *readsharegroupstatesummary.ReadStateSummaryResult) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncReadsharegroupstatesummaryPartitionResultV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncReadsharegroupstatesummaryReadStateSummaryResultV0(b []byte, m *readsharegroupstatesummary.ReadStateSummaryResult) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstatesummaryPartitionResultV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ReadShareGroupStateSummaryResponse at version 0.
+func sizeReadShareGroupStateSummaryResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*readsharegroupstatesummary.ReadShareGroupStateSummaryResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncReadsharegroupstatesummaryReadStateSummaryResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendReadShareGroupStateSummaryResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*readsharegroupstatesummary.ReadShareGroupStateSummaryResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstatesummaryReadStateSummaryResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncReadsharegroupstatesummaryPartitionResultV1 and appendEncReadsharegroupstatesummaryPartitionResultV1 encode a PartitionResult at version 1.
+func sizeEncReadsharegroupstatesummaryPartitionResultV1(m *readsharegroupstatesummary.PartitionResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncReadsharegroupstatesummaryPartitionResultV1(b []byte, m *readsharegroupstatesummary.PartitionResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt32(b, int32(m.StateEpoch))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.StartOffset))
+	b = wire.AppendInt32(b, int32(m.DeliveryCompleteCount))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncReadsharegroupstatesummaryReadStateSummaryResultV1 and appendEncReadsharegroupstatesummaryReadStateSummaryResultV1 encode a ReadStateSummaryResult at version 1.
+func sizeEncReadsharegroupstatesummaryReadStateSummaryResultV1(m *readsharegroupstatesummary.ReadStateSummaryResult) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncReadsharegroupstatesummaryPartitionResultV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncReadsharegroupstatesummaryReadStateSummaryResultV1(b []byte, m *readsharegroupstatesummary.ReadStateSummaryResult) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstatesummaryPartitionResultV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ReadShareGroupStateSummaryResponse at version 1.
+func sizeReadShareGroupStateSummaryResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*readsharegroupstatesummary.ReadShareGroupStateSummaryResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncReadsharegroupstatesummaryReadStateSummaryResultV1(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendReadShareGroupStateSummaryResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*readsharegroupstatesummary.ReadShareGroupStateSummaryResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncReadsharegroupstatesummaryReadStateSummaryResultV1(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decReadsharegroupstatesummaryPartitionDataV0 decodes a PartitionData at version 0.
 func decReadsharegroupstatesummaryPartitionDataV0(b []byte, off int, a *arena.Arenas, m *readsharegroupstatesummary.PartitionData) int {
 	{
@@ -685,6 +1014,10 @@ func decodeReadShareGroupStateSummaryResponseV1(b []byte, a *arena.Arenas, p uns
 }
 
 func init() {
+	register(reflect.TypeFor[readsharegroupstatesummary.ReadShareGroupStateSummaryRequest](), 0, sizeReadShareGroupStateSummaryRequestV0, appendReadShareGroupStateSummaryRequestV0)
+	register(reflect.TypeFor[readsharegroupstatesummary.ReadShareGroupStateSummaryRequest](), 1, sizeReadShareGroupStateSummaryRequestV0, appendReadShareGroupStateSummaryRequestV0)
+	register(reflect.TypeFor[readsharegroupstatesummary.ReadShareGroupStateSummaryResponse](), 0, sizeReadShareGroupStateSummaryResponseV0, appendReadShareGroupStateSummaryResponseV0)
+	register(reflect.TypeFor[readsharegroupstatesummary.ReadShareGroupStateSummaryResponse](), 1, sizeReadShareGroupStateSummaryResponseV1, appendReadShareGroupStateSummaryResponseV1)
 	registerDecoder(reflect.TypeFor[readsharegroupstatesummary.ReadShareGroupStateSummaryRequest](), 0, decodeReadShareGroupStateSummaryRequestV0)
 	registerDecoder(reflect.TypeFor[readsharegroupstatesummary.ReadShareGroupStateSummaryRequest](), 1, decodeReadShareGroupStateSummaryRequestV0)
 	registerDecoder(reflect.TypeFor[readsharegroupstatesummary.ReadShareGroupStateSummaryResponse](), 0, decodeReadShareGroupStateSummaryResponseV0)

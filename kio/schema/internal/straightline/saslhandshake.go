@@ -31,6 +31,43 @@ func appendSaslHandshakeRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// SaslHandshakeResponse at version 0.
+func sizeSaslHandshakeResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*saslhandshake.SaslHandshakeResponse)(p)
+	if !(len(m.Mechanisms) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for _, s := range m.Mechanisms {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.StringLengthSize + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendSaslHandshakeResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*saslhandshake.SaslHandshakeResponse)(p)
+	if !(len(m.Mechanisms) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.Mechanisms))
+		for _, s := range m.Mechanisms {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendString(b, string(s))
+		}
+	}
+	return b, true
+}
+
 // decodeSaslHandshakeRequestV0 decodes a SaslHandshakeRequest at version 0.
 func decodeSaslHandshakeRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*saslhandshake.SaslHandshakeRequest)(p)
@@ -107,6 +144,8 @@ func decodeSaslHandshakeResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 func init() {
 	register(reflect.TypeFor[saslhandshake.SaslHandshakeRequest](), 0, sizeSaslHandshakeRequestV0, appendSaslHandshakeRequestV0)
 	register(reflect.TypeFor[saslhandshake.SaslHandshakeRequest](), 1, sizeSaslHandshakeRequestV0, appendSaslHandshakeRequestV0)
+	register(reflect.TypeFor[saslhandshake.SaslHandshakeResponse](), 0, sizeSaslHandshakeResponseV0, appendSaslHandshakeResponseV0)
+	register(reflect.TypeFor[saslhandshake.SaslHandshakeResponse](), 1, sizeSaslHandshakeResponseV0, appendSaslHandshakeResponseV0)
 	registerDecoder(reflect.TypeFor[saslhandshake.SaslHandshakeRequest](), 0, decodeSaslHandshakeRequestV0)
 	registerDecoder(reflect.TypeFor[saslhandshake.SaslHandshakeRequest](), 1, decodeSaslHandshakeRequestV0)
 	registerDecoder(reflect.TypeFor[saslhandshake.SaslHandshakeResponse](), 0, decodeSaslHandshakeResponseV0)

@@ -12,6 +12,533 @@ import (
 	"unsafe"
 )
 
+// sizeEncShareacknowledgeAcknowledgementBatchV1 and appendEncShareacknowledgeAcknowledgementBatchV1 encode a AcknowledgementBatch at version 1.
+func sizeEncShareacknowledgeAcknowledgementBatchV1(m *shareacknowledge.AcknowledgementBatch) (int, bool) {
+	if !(len(m.AcknowledgeTypes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.AcknowledgeTypes)) + wire.Int8Size*len(m.AcknowledgeTypes)
+	}
+	return n, true
+}
+
+func appendEncShareacknowledgeAcknowledgementBatchV1(b []byte, m *shareacknowledge.AcknowledgementBatch) ([]byte, bool) {
+	if !(len(m.AcknowledgeTypes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.FirstOffset))
+	b = wire.AppendInt64(b, int64(m.LastOffset))
+	{
+		b = wire.AppendCompactLength(b, len(m.AcknowledgeTypes))
+		for _, v := range m.AcknowledgeTypes {
+			b = wire.AppendInt8(b, int8(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncShareacknowledgeAcknowledgePartitionV1 and appendEncShareacknowledgeAcknowledgePartitionV1 encode a AcknowledgePartition at version 1.
+func sizeEncShareacknowledgeAcknowledgePartitionV1(m *shareacknowledge.AcknowledgePartition) (int, bool) {
+	if !(len(m.AcknowledgementBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.AcknowledgementBatches))
+		for i := range m.AcknowledgementBatches {
+			k, ok := sizeEncShareacknowledgeAcknowledgementBatchV1(&m.AcknowledgementBatches[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncShareacknowledgeAcknowledgePartitionV1(b []byte, m *shareacknowledge.AcknowledgePartition) ([]byte, bool) {
+	if !(len(m.AcknowledgementBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	{
+		b = wire.AppendCompactLength(b, len(m.AcknowledgementBatches))
+		for i := range m.AcknowledgementBatches {
+			var ok bool
+			if b, ok = appendEncShareacknowledgeAcknowledgementBatchV1(b, &m.AcknowledgementBatches[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncShareacknowledgeAcknowledgeTopicV1 and appendEncShareacknowledgeAcknowledgeTopicV1 encode a AcknowledgeTopic at version 1.
+func sizeEncShareacknowledgeAcknowledgeTopicV1(m *shareacknowledge.AcknowledgeTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncShareacknowledgeAcknowledgePartitionV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncShareacknowledgeAcknowledgeTopicV1(b []byte, m *shareacknowledge.AcknowledgeTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncShareacknowledgeAcknowledgePartitionV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ShareAcknowledgeRequest at version 1.
+func sizeShareAcknowledgeRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*shareacknowledge.ShareAcknowledgeRequest)(p)
+	if !((m.GroupId == nil || len(*m.GroupId) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		!m.IsRenewAck &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.GroupId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupId)) + len(*m.GroupId)
+	}
+	if m.MemberId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.MemberId)) + len(*m.MemberId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncShareacknowledgeAcknowledgeTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendShareAcknowledgeRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*shareacknowledge.ShareAcknowledgeRequest)(p)
+	if !((m.GroupId == nil || len(*m.GroupId) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		!m.IsRenewAck &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.GroupId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupId))
+	}
+	if m.MemberId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.MemberId))
+	}
+	b = wire.AppendInt32(b, int32(m.ShareSessionEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncShareacknowledgeAcknowledgeTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ShareAcknowledgeRequest at version 2.
+func sizeShareAcknowledgeRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*shareacknowledge.ShareAcknowledgeRequest)(p)
+	if !((m.GroupId == nil || len(*m.GroupId) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	if m.GroupId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupId)) + len(*m.GroupId)
+	}
+	if m.MemberId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.MemberId)) + len(*m.MemberId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncShareacknowledgeAcknowledgeTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendShareAcknowledgeRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*shareacknowledge.ShareAcknowledgeRequest)(p)
+	if !((m.GroupId == nil || len(*m.GroupId) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.GroupId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupId))
+	}
+	if m.MemberId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.MemberId))
+	}
+	b = wire.AppendInt32(b, int32(m.ShareSessionEpoch))
+	b = wire.AppendBool(b, bool(m.IsRenewAck))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncShareacknowledgeAcknowledgeTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncShareacknowledgeLeaderIdAndEpochV1 and appendEncShareacknowledgeLeaderIdAndEpochV1 encode a LeaderIdAndEpoch at version 1.
+func sizeEncShareacknowledgeLeaderIdAndEpochV1(m *shareacknowledge.LeaderIdAndEpoch) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncShareacknowledgeLeaderIdAndEpochV1(b []byte, m *shareacknowledge.LeaderIdAndEpoch) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncShareacknowledgePartitionDataV1 and appendEncShareacknowledgePartitionDataV1 encode a PartitionData at version 1.
+func sizeEncShareacknowledgePartitionDataV1(m *shareacknowledge.PartitionData) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	if k, ok := sizeEncShareacknowledgeLeaderIdAndEpochV1(&m.CurrentLeader); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendEncShareacknowledgePartitionDataV1(b []byte, m *shareacknowledge.PartitionData) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		var ok bool
+		if b, ok = appendEncShareacknowledgeLeaderIdAndEpochV1(b, &m.CurrentLeader); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncShareacknowledgeShareAcknowledgeTopicResponseV1 and appendEncShareacknowledgeShareAcknowledgeTopicResponseV1 encode a ShareAcknowledgeTopicResponse at version 1.
+func sizeEncShareacknowledgeShareAcknowledgeTopicResponseV1(m *shareacknowledge.ShareAcknowledgeTopicResponse) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncShareacknowledgePartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncShareacknowledgeShareAcknowledgeTopicResponseV1(b []byte, m *shareacknowledge.ShareAcknowledgeTopicResponse) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncShareacknowledgePartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncShareacknowledgeNodeEndpointV1 and appendEncShareacknowledgeNodeEndpointV1 encode a NodeEndpoint at version 1.
+func sizeEncShareacknowledgeNodeEndpointV1(m *shareacknowledge.NodeEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncShareacknowledgeNodeEndpointV1(b []byte, m *shareacknowledge.NodeEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ShareAcknowledgeResponse at version 1.
+func sizeShareAcknowledgeResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*shareacknowledge.ShareAcknowledgeResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncShareacknowledgeShareAcknowledgeTopicResponseV1(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.NodeEndpoints))
+		for i := range m.NodeEndpoints {
+			k, ok := sizeEncShareacknowledgeNodeEndpointV1(&m.NodeEndpoints[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendShareAcknowledgeResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*shareacknowledge.ShareAcknowledgeResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncShareacknowledgeShareAcknowledgeTopicResponseV1(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+		for i := range m.NodeEndpoints {
+			var ok bool
+			if b, ok = appendEncShareacknowledgeNodeEndpointV1(b, &m.NodeEndpoints[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ShareAcknowledgeResponse at version 2.
+func sizeShareAcknowledgeResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*shareacknowledge.ShareAcknowledgeResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncShareacknowledgeShareAcknowledgeTopicResponseV1(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.NodeEndpoints))
+		for i := range m.NodeEndpoints {
+			k, ok := sizeEncShareacknowledgeNodeEndpointV1(&m.NodeEndpoints[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendShareAcknowledgeResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*shareacknowledge.ShareAcknowledgeResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt32(b, int32(m.AcquisitionLockTimeoutMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncShareacknowledgeShareAcknowledgeTopicResponseV1(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+		for i := range m.NodeEndpoints {
+			var ok bool
+			if b, ok = appendEncShareacknowledgeNodeEndpointV1(b, &m.NodeEndpoints[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decShareacknowledgeAcknowledgementBatchV1 decodes a AcknowledgementBatch at version 1.
 func decShareacknowledgeAcknowledgementBatchV1(b []byte, off int, a *arena.Arenas, m *shareacknowledge.AcknowledgementBatch) int {
 	{
@@ -1042,6 +1569,10 @@ func decodeShareAcknowledgeResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointe
 }
 
 func init() {
+	register(reflect.TypeFor[shareacknowledge.ShareAcknowledgeRequest](), 1, sizeShareAcknowledgeRequestV1, appendShareAcknowledgeRequestV1)
+	register(reflect.TypeFor[shareacknowledge.ShareAcknowledgeRequest](), 2, sizeShareAcknowledgeRequestV2, appendShareAcknowledgeRequestV2)
+	register(reflect.TypeFor[shareacknowledge.ShareAcknowledgeResponse](), 1, sizeShareAcknowledgeResponseV1, appendShareAcknowledgeResponseV1)
+	register(reflect.TypeFor[shareacknowledge.ShareAcknowledgeResponse](), 2, sizeShareAcknowledgeResponseV2, appendShareAcknowledgeResponseV2)
 	registerDecoder(reflect.TypeFor[shareacknowledge.ShareAcknowledgeRequest](), 1, decodeShareAcknowledgeRequestV1)
 	registerDecoder(reflect.TypeFor[shareacknowledge.ShareAcknowledgeRequest](), 2, decodeShareAcknowledgeRequestV2)
 	registerDecoder(reflect.TypeFor[shareacknowledge.ShareAcknowledgeResponse](), 1, decodeShareAcknowledgeResponseV1)

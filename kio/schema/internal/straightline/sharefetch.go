@@ -12,6 +12,598 @@ import (
 	"unsafe"
 )
 
+// sizeEncSharefetchAcknowledgementBatchV1 and appendEncSharefetchAcknowledgementBatchV1 encode a AcknowledgementBatch at version 1.
+func sizeEncSharefetchAcknowledgementBatchV1(m *sharefetch.AcknowledgementBatch) (int, bool) {
+	if !(len(m.AcknowledgeTypes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.AcknowledgeTypes)) + wire.Int8Size*len(m.AcknowledgeTypes)
+	}
+	return n, true
+}
+
+func appendEncSharefetchAcknowledgementBatchV1(b []byte, m *sharefetch.AcknowledgementBatch) ([]byte, bool) {
+	if !(len(m.AcknowledgeTypes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.FirstOffset))
+	b = wire.AppendInt64(b, int64(m.LastOffset))
+	{
+		b = wire.AppendCompactLength(b, len(m.AcknowledgeTypes))
+		for _, v := range m.AcknowledgeTypes {
+			b = wire.AppendInt8(b, int8(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharefetchFetchPartitionV1 and appendEncSharefetchFetchPartitionV1 encode a FetchPartition at version 1.
+func sizeEncSharefetchFetchPartitionV1(m *sharefetch.FetchPartition) (int, bool) {
+	if !(len(m.AcknowledgementBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.AcknowledgementBatches))
+		for i := range m.AcknowledgementBatches {
+			k, ok := sizeEncSharefetchAcknowledgementBatchV1(&m.AcknowledgementBatches[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncSharefetchFetchPartitionV1(b []byte, m *sharefetch.FetchPartition) ([]byte, bool) {
+	if !(len(m.AcknowledgementBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	{
+		b = wire.AppendCompactLength(b, len(m.AcknowledgementBatches))
+		for i := range m.AcknowledgementBatches {
+			var ok bool
+			if b, ok = appendEncSharefetchAcknowledgementBatchV1(b, &m.AcknowledgementBatches[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharefetchFetchTopicV1 and appendEncSharefetchFetchTopicV1 encode a FetchTopic at version 1.
+func sizeEncSharefetchFetchTopicV1(m *sharefetch.FetchTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncSharefetchFetchPartitionV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncSharefetchFetchTopicV1(b []byte, m *sharefetch.FetchTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncSharefetchFetchPartitionV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharefetchForgottenTopicV1 and appendEncSharefetchForgottenTopicV1 encode a ForgottenTopic at version 1.
+func sizeEncSharefetchForgottenTopicV1(m *sharefetch.ForgottenTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncSharefetchForgottenTopicV1(b []byte, m *sharefetch.ForgottenTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ShareFetchRequest at version 1.
+func sizeShareFetchRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*sharefetch.ShareFetchRequest)(p)
+	if !((m.GroupId == nil || len(*m.GroupId) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		!m.IsRenewAck &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.GroupId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupId)) + len(*m.GroupId)
+	}
+	if m.MemberId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.MemberId)) + len(*m.MemberId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncSharefetchFetchTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncSharefetchForgottenTopicV1(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendShareFetchRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*sharefetch.ShareFetchRequest)(p)
+	if !((m.GroupId == nil || len(*m.GroupId) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		!m.IsRenewAck &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.GroupId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupId))
+	}
+	if m.MemberId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.MemberId))
+	}
+	b = wire.AppendInt32(b, int32(m.ShareSessionEpoch))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt32(b, int32(m.MaxRecords))
+	b = wire.AppendInt32(b, int32(m.BatchSize))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncSharefetchFetchTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncSharefetchForgottenTopicV1(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ShareFetchRequest at version 2.
+func sizeShareFetchRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*sharefetch.ShareFetchRequest)(p)
+	if !((m.GroupId == nil || len(*m.GroupId) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	if m.GroupId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupId)) + len(*m.GroupId)
+	}
+	if m.MemberId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.MemberId)) + len(*m.MemberId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncSharefetchFetchTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncSharefetchForgottenTopicV1(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendShareFetchRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*sharefetch.ShareFetchRequest)(p)
+	if !((m.GroupId == nil || len(*m.GroupId) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.GroupId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupId))
+	}
+	if m.MemberId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.MemberId))
+	}
+	b = wire.AppendInt32(b, int32(m.ShareSessionEpoch))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt32(b, int32(m.MaxRecords))
+	b = wire.AppendInt32(b, int32(m.BatchSize))
+	b = wire.AppendInt8(b, int8(m.ShareAcquireMode))
+	b = wire.AppendBool(b, bool(m.IsRenewAck))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncSharefetchFetchTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncSharefetchForgottenTopicV1(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharefetchLeaderIdAndEpochV1 and appendEncSharefetchLeaderIdAndEpochV1 encode a LeaderIdAndEpoch at version 1.
+func sizeEncSharefetchLeaderIdAndEpochV1(m *sharefetch.LeaderIdAndEpoch) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncSharefetchLeaderIdAndEpochV1(b []byte, m *sharefetch.LeaderIdAndEpoch) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharefetchAcquiredRecordsV1 and appendEncSharefetchAcquiredRecordsV1 encode a AcquiredRecords at version 1.
+func sizeEncSharefetchAcquiredRecordsV1(m *sharefetch.AcquiredRecords) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int64Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncSharefetchAcquiredRecordsV1(b []byte, m *sharefetch.AcquiredRecords) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.FirstOffset))
+	b = wire.AppendInt64(b, int64(m.LastOffset))
+	b = wire.AppendInt16(b, int16(m.DeliveryCount))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharefetchPartitionDataV1 and appendEncSharefetchPartitionDataV1 encode a PartitionData at version 1.
+func sizeEncSharefetchPartitionDataV1(m *sharefetch.PartitionData) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(m.AcknowledgeErrorMessage == nil || len(*m.AcknowledgeErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Records) <= wire.MaxArrayLength &&
+		len(m.AcquiredRecords) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	if m.AcknowledgeErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.AcknowledgeErrorMessage)) + len(*m.AcknowledgeErrorMessage)
+	}
+	if k, ok := sizeEncSharefetchLeaderIdAndEpochV1(&m.CurrentLeader); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	n += wire.CompactLengthSize(len(m.Records)) + len(m.Records)
+	{
+		n += wire.CompactLengthSize(len(m.AcquiredRecords))
+		for i := range m.AcquiredRecords {
+			k, ok := sizeEncSharefetchAcquiredRecordsV1(&m.AcquiredRecords[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncSharefetchPartitionDataV1(b []byte, m *sharefetch.PartitionData) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(m.AcknowledgeErrorMessage == nil || len(*m.AcknowledgeErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Records) <= wire.MaxArrayLength &&
+		len(m.AcquiredRecords) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt16(b, int16(m.AcknowledgeErrorCode))
+	if m.AcknowledgeErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.AcknowledgeErrorMessage))
+	}
+	{
+		var ok bool
+		if b, ok = appendEncSharefetchLeaderIdAndEpochV1(b, &m.CurrentLeader); !ok {
+			return b, false
+		}
+	}
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.Records)), m.Records)
+	{
+		b = wire.AppendCompactLength(b, len(m.AcquiredRecords))
+		for i := range m.AcquiredRecords {
+			var ok bool
+			if b, ok = appendEncSharefetchAcquiredRecordsV1(b, &m.AcquiredRecords[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharefetchShareFetchableTopicResponseV1 and appendEncSharefetchShareFetchableTopicResponseV1 encode a ShareFetchableTopicResponse at version 1.
+func sizeEncSharefetchShareFetchableTopicResponseV1(m *sharefetch.ShareFetchableTopicResponse) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncSharefetchPartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncSharefetchShareFetchableTopicResponseV1(b []byte, m *sharefetch.ShareFetchableTopicResponse) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncSharefetchPartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharefetchNodeEndpointV1 and appendEncSharefetchNodeEndpointV1 encode a NodeEndpoint at version 1.
+func sizeEncSharefetchNodeEndpointV1(m *sharefetch.NodeEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncSharefetchNodeEndpointV1(b []byte, m *sharefetch.NodeEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ShareFetchResponse at version 1.
+func sizeShareFetchResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*sharefetch.ShareFetchResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncSharefetchShareFetchableTopicResponseV1(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.NodeEndpoints))
+		for i := range m.NodeEndpoints {
+			k, ok := sizeEncSharefetchNodeEndpointV1(&m.NodeEndpoints[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendShareFetchResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*sharefetch.ShareFetchResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt32(b, int32(m.AcquisitionLockTimeoutMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncSharefetchShareFetchableTopicResponseV1(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+		for i := range m.NodeEndpoints {
+			var ok bool
+			if b, ok = appendEncSharefetchNodeEndpointV1(b, &m.NodeEndpoints[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decSharefetchAcknowledgementBatchV1 decodes a AcknowledgementBatch at version 1.
 func decSharefetchAcknowledgementBatchV1(b []byte, off int, a *arena.Arenas, m *sharefetch.AcknowledgementBatch) int {
 	{
@@ -1159,6 +1751,10 @@ func decodeShareFetchResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int
 }
 
 func init() {
+	register(reflect.TypeFor[sharefetch.ShareFetchRequest](), 1, sizeShareFetchRequestV1, appendShareFetchRequestV1)
+	register(reflect.TypeFor[sharefetch.ShareFetchRequest](), 2, sizeShareFetchRequestV2, appendShareFetchRequestV2)
+	register(reflect.TypeFor[sharefetch.ShareFetchResponse](), 1, sizeShareFetchResponseV1, appendShareFetchResponseV1)
+	register(reflect.TypeFor[sharefetch.ShareFetchResponse](), 2, sizeShareFetchResponseV1, appendShareFetchResponseV1)
 	registerDecoder(reflect.TypeFor[sharefetch.ShareFetchRequest](), 1, decodeShareFetchRequestV1)
 	registerDecoder(reflect.TypeFor[sharefetch.ShareFetchRequest](), 2, decodeShareFetchRequestV2)
 	registerDecoder(reflect.TypeFor[sharefetch.ShareFetchResponse](), 1, decodeShareFetchResponseV1)

@@ -12,6 +12,297 @@ import (
 	"unsafe"
 )
 
+// ShareGroupDescribeRequest at version 1.
+func sizeShareGroupDescribeRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*sharegroupdescribe.ShareGroupDescribeRequest)(p)
+	if !(len(m.GroupIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.GroupIds))
+		for _, s := range m.GroupIds {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendShareGroupDescribeRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*sharegroupdescribe.ShareGroupDescribeRequest)(p)
+	if !(len(m.GroupIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.GroupIds))
+		for _, s := range m.GroupIds {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IncludeAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharegroupdescribeTopicPartitionsV1 and appendEncSharegroupdescribeTopicPartitionsV1 encode a TopicPartitions at version 1.
+func sizeEncSharegroupdescribeTopicPartitionsV1(m *sharegroupdescribe.TopicPartitions) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncSharegroupdescribeTopicPartitionsV1(b []byte, m *sharegroupdescribe.TopicPartitions) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharegroupdescribeAssignmentV1 and appendEncSharegroupdescribeAssignmentV1 encode a Assignment at version 1.
+func sizeEncSharegroupdescribeAssignmentV1(m *sharegroupdescribe.Assignment) (int, bool) {
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			k, ok := sizeEncSharegroupdescribeTopicPartitionsV1(&m.TopicPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncSharegroupdescribeAssignmentV1(b []byte, m *sharegroupdescribe.Assignment) ([]byte, bool) {
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			var ok bool
+			if b, ok = appendEncSharegroupdescribeTopicPartitionsV1(b, &m.TopicPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharegroupdescribeMemberV1 and appendEncSharegroupdescribeMemberV1 encode a Member at version 1.
+func sizeEncSharegroupdescribeMemberV1(m *sharegroupdescribe.Member) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.RackId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.RackId)) + len(*m.RackId)
+	}
+	n += wire.CompactLengthSize(len(m.ClientId)) + len(m.ClientId)
+	n += wire.CompactLengthSize(len(m.ClientHost)) + len(m.ClientHost)
+	{
+		n += wire.CompactLengthSize(len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	if k, ok := sizeEncSharegroupdescribeAssignmentV1(&m.Assignment); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendEncSharegroupdescribeMemberV1(b []byte, m *sharegroupdescribe.Member) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.RackId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.RackId))
+	}
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	b = wire.AppendCompactString(b, string(m.ClientId))
+	b = wire.AppendCompactString(b, string(m.ClientHost))
+	{
+		b = wire.AppendCompactLength(b, len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		var ok bool
+		if b, ok = appendEncSharegroupdescribeAssignmentV1(b, &m.Assignment); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharegroupdescribeDescribedGroupV1 and appendEncSharegroupdescribeDescribedGroupV1 encode a DescribedGroup at version 1.
+func sizeEncSharegroupdescribeDescribedGroupV1(m *sharegroupdescribe.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.AssignorName) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.GroupState)) + len(m.GroupState)
+	n += wire.CompactLengthSize(len(m.AssignorName)) + len(m.AssignorName)
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncSharegroupdescribeMemberV1(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncSharegroupdescribeDescribedGroupV1(b []byte, m *sharegroupdescribe.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.AssignorName) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.GroupState))
+	b = wire.AppendInt32(b, int32(m.GroupEpoch))
+	b = wire.AppendInt32(b, int32(m.AssignmentEpoch))
+	b = wire.AppendCompactString(b, string(m.AssignorName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncSharegroupdescribeMemberV1(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.AuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ShareGroupDescribeResponse at version 1.
+func sizeShareGroupDescribeResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*sharegroupdescribe.ShareGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncSharegroupdescribeDescribedGroupV1(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendShareGroupDescribeResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*sharegroupdescribe.ShareGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncSharegroupdescribeDescribedGroupV1(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeShareGroupDescribeRequestV1 decodes a ShareGroupDescribeRequest at version 1.
 func decodeShareGroupDescribeRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*sharegroupdescribe.ShareGroupDescribeRequest)(p)
@@ -572,6 +863,8 @@ func decodeShareGroupDescribeResponseV1(b []byte, a *arena.Arenas, p unsafe.Poin
 }
 
 func init() {
+	register(reflect.TypeFor[sharegroupdescribe.ShareGroupDescribeRequest](), 1, sizeShareGroupDescribeRequestV1, appendShareGroupDescribeRequestV1)
+	register(reflect.TypeFor[sharegroupdescribe.ShareGroupDescribeResponse](), 1, sizeShareGroupDescribeResponseV1, appendShareGroupDescribeResponseV1)
 	registerDecoder(reflect.TypeFor[sharegroupdescribe.ShareGroupDescribeRequest](), 1, decodeShareGroupDescribeRequestV1)
 	registerDecoder(reflect.TypeFor[sharegroupdescribe.ShareGroupDescribeResponse](), 1, decodeShareGroupDescribeResponseV1)
 }

@@ -12,6 +12,201 @@ import (
 	"unsafe"
 )
 
+// ShareGroupHeartbeatRequest at version 1.
+func sizeShareGroupHeartbeatRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*sharegroupheartbeat.ShareGroupHeartbeatRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.RackId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.RackId)) + len(*m.RackId)
+	}
+	if m.SubscribedTopicNames == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendShareGroupHeartbeatRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*sharegroupheartbeat.ShareGroupHeartbeatRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.SubscribedTopicNames) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	if m.RackId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.RackId))
+	}
+	if m.SubscribedTopicNames == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.SubscribedTopicNames))
+		for _, s := range m.SubscribedTopicNames {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharegroupheartbeatTopicPartitionsV1 and appendEncSharegroupheartbeatTopicPartitionsV1 encode a TopicPartitions at version 1.
+func sizeEncSharegroupheartbeatTopicPartitionsV1(m *sharegroupheartbeat.TopicPartitions) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncSharegroupheartbeatTopicPartitionsV1(b []byte, m *sharegroupheartbeat.TopicPartitions) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncSharegroupheartbeatAssignmentV1 and appendEncSharegroupheartbeatAssignmentV1 encode a Assignment at version 1.
+func sizeEncSharegroupheartbeatAssignmentV1(m *sharegroupheartbeat.Assignment) (int, bool) {
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			k, ok := sizeEncSharegroupheartbeatTopicPartitionsV1(&m.TopicPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncSharegroupheartbeatAssignmentV1(b []byte, m *sharegroupheartbeat.Assignment) ([]byte, bool) {
+	if !(len(m.TopicPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicPartitions))
+		for i := range m.TopicPartitions {
+			var ok bool
+			if b, ok = appendEncSharegroupheartbeatTopicPartitionsV1(b, &m.TopicPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ShareGroupHeartbeatResponse at version 1.
+func sizeShareGroupHeartbeatResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*sharegroupheartbeat.ShareGroupHeartbeatResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	if m.MemberId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.MemberId)) + len(*m.MemberId)
+	}
+	n += wire.StructMarkerSize
+	if m.Assignment != nil {
+		if k, ok := sizeEncSharegroupheartbeatAssignmentV1(m.Assignment); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+func appendShareGroupHeartbeatResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*sharegroupheartbeat.ShareGroupHeartbeatResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(m.MemberId == nil || len(*m.MemberId) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	if m.MemberId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.MemberId))
+	}
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	b = wire.AppendInt32(b, int32(m.HeartbeatIntervalMs))
+	if m.Assignment == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncSharegroupheartbeatAssignmentV1(b, m.Assignment); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeShareGroupHeartbeatRequestV1 decodes a ShareGroupHeartbeatRequest at version 1.
 func decodeShareGroupHeartbeatRequestV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*sharegroupheartbeat.ShareGroupHeartbeatRequest)(p)
@@ -337,6 +532,8 @@ func decodeShareGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.Poi
 }
 
 func init() {
+	register(reflect.TypeFor[sharegroupheartbeat.ShareGroupHeartbeatRequest](), 1, sizeShareGroupHeartbeatRequestV1, appendShareGroupHeartbeatRequestV1)
+	register(reflect.TypeFor[sharegroupheartbeat.ShareGroupHeartbeatResponse](), 1, sizeShareGroupHeartbeatResponseV1, appendShareGroupHeartbeatResponseV1)
 	registerDecoder(reflect.TypeFor[sharegroupheartbeat.ShareGroupHeartbeatRequest](), 1, decodeShareGroupHeartbeatRequestV1)
 	registerDecoder(reflect.TypeFor[sharegroupheartbeat.ShareGroupHeartbeatResponse](), 1, decodeShareGroupHeartbeatResponseV1)
 }

@@ -11,6 +11,514 @@ import (
 	"unsafe"
 )
 
+// sizeEncStopreplicaStopReplicaPartitionV0V0 and appendEncStopreplicaStopReplicaPartitionV0V0 encode a StopReplicaPartitionV0 at version 0.
+func sizeEncStopreplicaStopReplicaPartitionV0V0(m *stopreplica.StopReplicaPartitionV0) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.TopicName)
+	return n, true
+}
+
+func appendEncStopreplicaStopReplicaPartitionV0V0(b []byte, m *stopreplica.StopReplicaPartitionV0) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	return b, true
+}
+
+// StopReplicaRequest at version 0.
+func sizeStopReplicaRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitions) <= wire.MaxArrayLength &&
+		len(m.Topics) == 0 &&
+		len(m.TopicStates) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.UngroupedPartitions {
+			k, ok := sizeEncStopreplicaStopReplicaPartitionV0V0(&m.UngroupedPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStopReplicaRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitions) <= wire.MaxArrayLength &&
+		len(m.Topics) == 0 &&
+		len(m.TopicStates) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendBool(b, bool(m.DeletePartitions))
+	{
+		b = wire.AppendArrayLength(b, len(m.UngroupedPartitions))
+		for i := range m.UngroupedPartitions {
+			var ok bool
+			if b, ok = appendEncStopreplicaStopReplicaPartitionV0V0(b, &m.UngroupedPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncStopreplicaStopReplicaTopicV1V1 and appendEncStopreplicaStopReplicaTopicV1V1 encode a StopReplicaTopicV1 at version 1.
+func sizeEncStopreplicaStopReplicaTopicV1V1(m *stopreplica.StopReplicaTopicV1) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncStopreplicaStopReplicaTopicV1V1(b []byte, m *stopreplica.StopReplicaTopicV1) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// StopReplicaRequest at version 1.
+func sizeStopReplicaRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitions) == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.BoolSize
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncStopreplicaStopReplicaTopicV1V1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStopReplicaRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitions) == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	b = wire.AppendBool(b, bool(m.DeletePartitions))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncStopreplicaStopReplicaTopicV1V1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncStopreplicaStopReplicaTopicV1V2 and appendEncStopreplicaStopReplicaTopicV1V2 encode a StopReplicaTopicV1 at version 2.
+func sizeEncStopreplicaStopReplicaTopicV1V2(m *stopreplica.StopReplicaTopicV1) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionIndexes)) + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncStopreplicaStopReplicaTopicV1V2(b []byte, m *stopreplica.StopReplicaTopicV1) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StopReplicaRequest at version 2.
+func sizeStopReplicaRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitions) == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncStopreplicaStopReplicaTopicV1V2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStopReplicaRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.IsKRaftController &&
+		len(m.UngroupedPartitions) == 0 &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	b = wire.AppendBool(b, bool(m.DeletePartitions))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncStopreplicaStopReplicaTopicV1V2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStopreplicaStopReplicaPartitionStateV3 and appendEncStopreplicaStopReplicaPartitionStateV3 encode a StopReplicaPartitionState at version 3.
+func sizeEncStopreplicaStopReplicaPartitionStateV3(m *stopreplica.StopReplicaPartitionState) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncStopreplicaStopReplicaPartitionStateV3(b []byte, m *stopreplica.StopReplicaPartitionState) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendBool(b, bool(m.DeletePartition))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStopreplicaStopReplicaTopicStateV3 and appendEncStopreplicaStopReplicaTopicStateV3 encode a StopReplicaTopicState at version 3.
+func sizeEncStopreplicaStopReplicaTopicStateV3(m *stopreplica.StopReplicaTopicState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			k, ok := sizeEncStopreplicaStopReplicaPartitionStateV3(&m.PartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStopreplicaStopReplicaTopicStateV3(b []byte, m *stopreplica.StopReplicaTopicState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			var ok bool
+			if b, ok = appendEncStopreplicaStopReplicaPartitionStateV3(b, &m.PartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StopReplicaRequest at version 3.
+func sizeStopReplicaRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.IsKRaftController &&
+		!m.DeletePartitions &&
+		len(m.UngroupedPartitions) == 0 &&
+		len(m.Topics) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicStates))
+		for i := range m.TopicStates {
+			k, ok := sizeEncStopreplicaStopReplicaTopicStateV3(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStopReplicaRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.IsKRaftController &&
+		!m.DeletePartitions &&
+		len(m.UngroupedPartitions) == 0 &&
+		len(m.Topics) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncStopreplicaStopReplicaTopicStateV3(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StopReplicaRequest at version 4.
+func sizeStopReplicaRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.DeletePartitions &&
+		len(m.UngroupedPartitions) == 0 &&
+		len(m.Topics) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicStates))
+		for i := range m.TopicStates {
+			k, ok := sizeEncStopreplicaStopReplicaTopicStateV3(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStopReplicaRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*stopreplica.StopReplicaRequest)(p)
+	if !(!m.DeletePartitions &&
+		len(m.UngroupedPartitions) == 0 &&
+		len(m.Topics) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendBool(b, bool(m.IsKRaftController))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncStopreplicaStopReplicaTopicStateV3(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStopreplicaStopReplicaPartitionErrorV0 and appendEncStopreplicaStopReplicaPartitionErrorV0 encode a StopReplicaPartitionError at version 0.
+func sizeEncStopreplicaStopReplicaPartitionErrorV0(m *stopreplica.StopReplicaPartitionError) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	n += wire.StringLengthSize + len(m.TopicName)
+	return n, true
+}
+
+func appendEncStopreplicaStopReplicaPartitionErrorV0(b []byte, m *stopreplica.StopReplicaPartitionError) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// StopReplicaResponse at version 0.
+func sizeStopReplicaResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*stopreplica.StopReplicaResponse)(p)
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionErrors {
+			k, ok := sizeEncStopreplicaStopReplicaPartitionErrorV0(&m.PartitionErrors[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStopReplicaResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*stopreplica.StopReplicaResponse)(p)
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionErrors))
+		for i := range m.PartitionErrors {
+			var ok bool
+			if b, ok = appendEncStopreplicaStopReplicaPartitionErrorV0(b, &m.PartitionErrors[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncStopreplicaStopReplicaPartitionErrorV2 and appendEncStopreplicaStopReplicaPartitionErrorV2 encode a StopReplicaPartitionError at version 2.
+func sizeEncStopreplicaStopReplicaPartitionErrorV2(m *stopreplica.StopReplicaPartitionError) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	return n, true
+}
+
+func appendEncStopreplicaStopReplicaPartitionErrorV2(b []byte, m *stopreplica.StopReplicaPartitionError) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StopReplicaResponse at version 2.
+func sizeStopReplicaResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*stopreplica.StopReplicaResponse)(p)
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.PartitionErrors))
+		for i := range m.PartitionErrors {
+			k, ok := sizeEncStopreplicaStopReplicaPartitionErrorV2(&m.PartitionErrors[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStopReplicaResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*stopreplica.StopReplicaResponse)(p)
+	if !(len(m.PartitionErrors) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionErrors))
+		for i := range m.PartitionErrors {
+			var ok bool
+			if b, ok = appendEncStopreplicaStopReplicaPartitionErrorV2(b, &m.PartitionErrors[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decStopreplicaStopReplicaPartitionV0V0 decodes a StopReplicaPartitionV0 at version 0.
 func decStopreplicaStopReplicaPartitionV0V0(b []byte, off int, a *arena.Arenas, m *stopreplica.StopReplicaPartitionV0) int {
 	{
@@ -802,6 +1310,16 @@ func decodeStopReplicaResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer) in
 }
 
 func init() {
+	register(reflect.TypeFor[stopreplica.StopReplicaRequest](), 0, sizeStopReplicaRequestV0, appendStopReplicaRequestV0)
+	register(reflect.TypeFor[stopreplica.StopReplicaRequest](), 1, sizeStopReplicaRequestV1, appendStopReplicaRequestV1)
+	register(reflect.TypeFor[stopreplica.StopReplicaRequest](), 2, sizeStopReplicaRequestV2, appendStopReplicaRequestV2)
+	register(reflect.TypeFor[stopreplica.StopReplicaRequest](), 3, sizeStopReplicaRequestV3, appendStopReplicaRequestV3)
+	register(reflect.TypeFor[stopreplica.StopReplicaRequest](), 4, sizeStopReplicaRequestV4, appendStopReplicaRequestV4)
+	register(reflect.TypeFor[stopreplica.StopReplicaResponse](), 0, sizeStopReplicaResponseV0, appendStopReplicaResponseV0)
+	register(reflect.TypeFor[stopreplica.StopReplicaResponse](), 1, sizeStopReplicaResponseV0, appendStopReplicaResponseV0)
+	register(reflect.TypeFor[stopreplica.StopReplicaResponse](), 2, sizeStopReplicaResponseV2, appendStopReplicaResponseV2)
+	register(reflect.TypeFor[stopreplica.StopReplicaResponse](), 3, sizeStopReplicaResponseV2, appendStopReplicaResponseV2)
+	register(reflect.TypeFor[stopreplica.StopReplicaResponse](), 4, sizeStopReplicaResponseV2, appendStopReplicaResponseV2)
 	registerDecoder(reflect.TypeFor[stopreplica.StopReplicaRequest](), 0, decodeStopReplicaRequestV0)
 	registerDecoder(reflect.TypeFor[stopreplica.StopReplicaRequest](), 1, decodeStopReplicaRequestV1)
 	registerDecoder(reflect.TypeFor[stopreplica.StopReplicaRequest](), 2, decodeStopReplicaRequestV2)

@@ -11,6 +11,1131 @@ import (
 	"unsafe"
 )
 
+// StreamsGroupDescribeRequest at version 0.
+func sizeStreamsGroupDescribeRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*streamsgroupdescribe.StreamsGroupDescribeRequest)(p)
+	if !(len(m.GroupIds) <= wire.MaxArrayLength &&
+		!m.IncludeTopologyDescription &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.GroupIds))
+		for _, s := range m.GroupIds {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendStreamsGroupDescribeRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*streamsgroupdescribe.StreamsGroupDescribeRequest)(p)
+	if !(len(m.GroupIds) <= wire.MaxArrayLength &&
+		!m.IncludeTopologyDescription &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.GroupIds))
+		for _, s := range m.GroupIds {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IncludeAuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StreamsGroupDescribeRequest at version 1.
+func sizeStreamsGroupDescribeRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*streamsgroupdescribe.StreamsGroupDescribeRequest)(p)
+	if !(len(m.GroupIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.GroupIds))
+		for _, s := range m.GroupIds {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendStreamsGroupDescribeRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*streamsgroupdescribe.StreamsGroupDescribeRequest)(p)
+	if !(len(m.GroupIds) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.GroupIds))
+		for _, s := range m.GroupIds {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IncludeAuthorizedOperations))
+	b = wire.AppendBool(b, bool(m.IncludeTopologyDescription))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeKeyValueV0 and appendEncStreamsgroupdescribeKeyValueV0 encode a KeyValue at version 0.
+func sizeEncStreamsgroupdescribeKeyValueV0(m *streamsgroupdescribe.KeyValue) (int, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.Value) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Key)) + len(m.Key)
+	n += wire.CompactLengthSize(len(m.Value)) + len(m.Value)
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeKeyValueV0(b []byte, m *streamsgroupdescribe.KeyValue) ([]byte, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.Value) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Key))
+	b = wire.AppendCompactString(b, string(m.Value))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeTopicInfoV0 and appendEncStreamsgroupdescribeTopicInfoV0 encode a TopicInfo at version 0.
+func sizeEncStreamsgroupdescribeTopicInfoV0(m *streamsgroupdescribe.TopicInfo) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.TopicConfigs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.TopicConfigs))
+		for i := range m.TopicConfigs {
+			k, ok := sizeEncStreamsgroupdescribeKeyValueV0(&m.TopicConfigs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeTopicInfoV0(b []byte, m *streamsgroupdescribe.TopicInfo) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.TopicConfigs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt32(b, int32(m.Partitions))
+	b = wire.AppendInt16(b, int16(m.ReplicationFactor))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicConfigs))
+		for i := range m.TopicConfigs {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeKeyValueV0(b, &m.TopicConfigs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeSubtopologyV0 and appendEncStreamsgroupdescribeSubtopologyV0 encode a Subtopology at version 0.
+func sizeEncStreamsgroupdescribeSubtopologyV0(m *streamsgroupdescribe.Subtopology) (int, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.SourceTopics) <= wire.MaxArrayLength &&
+		len(m.RepartitionSinkTopics) <= wire.MaxArrayLength &&
+		len(m.StateChangelogTopics) <= wire.MaxArrayLength &&
+		len(m.RepartitionSourceTopics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.SubtopologyId)) + len(m.SubtopologyId)
+	{
+		n += wire.CompactLengthSize(len(m.SourceTopics))
+		for _, s := range m.SourceTopics {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.RepartitionSinkTopics))
+		for _, s := range m.RepartitionSinkTopics {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.StateChangelogTopics))
+		for i := range m.StateChangelogTopics {
+			k, ok := sizeEncStreamsgroupdescribeTopicInfoV0(&m.StateChangelogTopics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.RepartitionSourceTopics))
+		for i := range m.RepartitionSourceTopics {
+			k, ok := sizeEncStreamsgroupdescribeTopicInfoV0(&m.RepartitionSourceTopics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeSubtopologyV0(b []byte, m *streamsgroupdescribe.Subtopology) ([]byte, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.SourceTopics) <= wire.MaxArrayLength &&
+		len(m.RepartitionSinkTopics) <= wire.MaxArrayLength &&
+		len(m.StateChangelogTopics) <= wire.MaxArrayLength &&
+		len(m.RepartitionSourceTopics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.SubtopologyId))
+	{
+		b = wire.AppendCompactLength(b, len(m.SourceTopics))
+		for _, s := range m.SourceTopics {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.RepartitionSinkTopics))
+		for _, s := range m.RepartitionSinkTopics {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.StateChangelogTopics))
+		for i := range m.StateChangelogTopics {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTopicInfoV0(b, &m.StateChangelogTopics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.RepartitionSourceTopics))
+		for i := range m.RepartitionSourceTopics {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTopicInfoV0(b, &m.RepartitionSourceTopics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeTopologyV0 and appendEncStreamsgroupdescribeTopologyV0 encode a Topology at version 0.
+func sizeEncStreamsgroupdescribeTopologyV0(m *streamsgroupdescribe.Topology) (int, bool) {
+	if !(len(m.Subtopologies) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.Subtopologies == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Subtopologies))
+		for i := range m.Subtopologies {
+			k, ok := sizeEncStreamsgroupdescribeSubtopologyV0(&m.Subtopologies[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeTopologyV0(b []byte, m *streamsgroupdescribe.Topology) ([]byte, bool) {
+	if !(len(m.Subtopologies) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Epoch))
+	if m.Subtopologies == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Subtopologies))
+		for i := range m.Subtopologies {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeSubtopologyV0(b, &m.Subtopologies[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeEndpointV0 and appendEncStreamsgroupdescribeEndpointV0 encode a Endpoint at version 0.
+func sizeEncStreamsgroupdescribeEndpointV0(m *streamsgroupdescribe.Endpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeEndpointV0(b []byte, m *streamsgroupdescribe.Endpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeTaskOffsetV0 and appendEncStreamsgroupdescribeTaskOffsetV0 encode a TaskOffset at version 0.
+func sizeEncStreamsgroupdescribeTaskOffsetV0(m *streamsgroupdescribe.TaskOffset) (int, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.SubtopologyId)) + len(m.SubtopologyId)
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeTaskOffsetV0(b []byte, m *streamsgroupdescribe.TaskOffset) ([]byte, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.SubtopologyId))
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt64(b, int64(m.Offset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeTaskIdsV0 and appendEncStreamsgroupdescribeTaskIdsV0 encode a TaskIds at version 0.
+func sizeEncStreamsgroupdescribeTaskIdsV0(m *streamsgroupdescribe.TaskIds) (int, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.SubtopologyId)) + len(m.SubtopologyId)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeTaskIdsV0(b []byte, m *streamsgroupdescribe.TaskIds) ([]byte, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.SubtopologyId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeAssignmentV0 and appendEncStreamsgroupdescribeAssignmentV0 encode a Assignment at version 0.
+func sizeEncStreamsgroupdescribeAssignmentV0(m *streamsgroupdescribe.Assignment) (int, bool) {
+	if !(len(m.ActiveTasks) <= wire.MaxArrayLength &&
+		len(m.StandbyTasks) <= wire.MaxArrayLength &&
+		len(m.WarmupTasks) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.ActiveTasks))
+		for i := range m.ActiveTasks {
+			k, ok := sizeEncStreamsgroupdescribeTaskIdsV0(&m.ActiveTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.StandbyTasks))
+		for i := range m.StandbyTasks {
+			k, ok := sizeEncStreamsgroupdescribeTaskIdsV0(&m.StandbyTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.WarmupTasks))
+		for i := range m.WarmupTasks {
+			k, ok := sizeEncStreamsgroupdescribeTaskIdsV0(&m.WarmupTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeAssignmentV0(b []byte, m *streamsgroupdescribe.Assignment) ([]byte, bool) {
+	if !(len(m.ActiveTasks) <= wire.MaxArrayLength &&
+		len(m.StandbyTasks) <= wire.MaxArrayLength &&
+		len(m.WarmupTasks) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ActiveTasks))
+		for i := range m.ActiveTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTaskIdsV0(b, &m.ActiveTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.StandbyTasks))
+		for i := range m.StandbyTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTaskIdsV0(b, &m.StandbyTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.WarmupTasks))
+		for i := range m.WarmupTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTaskIdsV0(b, &m.WarmupTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeMemberV0 and appendEncStreamsgroupdescribeMemberV0 encode a Member at version 0.
+func sizeEncStreamsgroupdescribeMemberV0(m *streamsgroupdescribe.Member) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.ProcessId) <= wire.MaxStringLength &&
+		len(m.ClientTags) <= wire.MaxArrayLength &&
+		len(m.TaskOffsets) <= wire.MaxArrayLength &&
+		len(m.TaskEndOffsets) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.InstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.InstanceId)) + len(*m.InstanceId)
+	}
+	if m.RackId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.RackId)) + len(*m.RackId)
+	}
+	n += wire.CompactLengthSize(len(m.ClientId)) + len(m.ClientId)
+	n += wire.CompactLengthSize(len(m.ClientHost)) + len(m.ClientHost)
+	n += wire.CompactLengthSize(len(m.ProcessId)) + len(m.ProcessId)
+	n += wire.StructMarkerSize
+	if m.UserEndpoint != nil {
+		if k, ok := sizeEncStreamsgroupdescribeEndpointV0(m.UserEndpoint); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ClientTags))
+		for i := range m.ClientTags {
+			k, ok := sizeEncStreamsgroupdescribeKeyValueV0(&m.ClientTags[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.TaskOffsets))
+		for i := range m.TaskOffsets {
+			k, ok := sizeEncStreamsgroupdescribeTaskOffsetV0(&m.TaskOffsets[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.TaskEndOffsets))
+		for i := range m.TaskEndOffsets {
+			k, ok := sizeEncStreamsgroupdescribeTaskOffsetV0(&m.TaskEndOffsets[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if k, ok := sizeEncStreamsgroupdescribeAssignmentV0(&m.Assignment); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	if k, ok := sizeEncStreamsgroupdescribeAssignmentV0(&m.TargetAssignment); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeMemberV0(b []byte, m *streamsgroupdescribe.Member) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ClientId) <= wire.MaxStringLength &&
+		len(m.ClientHost) <= wire.MaxStringLength &&
+		len(m.ProcessId) <= wire.MaxStringLength &&
+		len(m.ClientTags) <= wire.MaxArrayLength &&
+		len(m.TaskOffsets) <= wire.MaxArrayLength &&
+		len(m.TaskEndOffsets) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	if m.InstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.InstanceId))
+	}
+	if m.RackId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.RackId))
+	}
+	b = wire.AppendCompactString(b, string(m.ClientId))
+	b = wire.AppendCompactString(b, string(m.ClientHost))
+	b = wire.AppendInt32(b, int32(m.TopologyEpoch))
+	b = wire.AppendCompactString(b, string(m.ProcessId))
+	if m.UserEndpoint == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncStreamsgroupdescribeEndpointV0(b, m.UserEndpoint); !ok {
+			return b, false
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ClientTags))
+		for i := range m.ClientTags {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeKeyValueV0(b, &m.ClientTags[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TaskOffsets))
+		for i := range m.TaskOffsets {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTaskOffsetV0(b, &m.TaskOffsets[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.TaskEndOffsets))
+		for i := range m.TaskEndOffsets {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTaskOffsetV0(b, &m.TaskEndOffsets[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		var ok bool
+		if b, ok = appendEncStreamsgroupdescribeAssignmentV0(b, &m.Assignment); !ok {
+			return b, false
+		}
+	}
+	{
+		var ok bool
+		if b, ok = appendEncStreamsgroupdescribeAssignmentV0(b, &m.TargetAssignment); !ok {
+			return b, false
+		}
+	}
+	b = wire.AppendBool(b, bool(m.IsClassic))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeDescribedGroupV0 and appendEncStreamsgroupdescribeDescribedGroupV0 encode a DescribedGroup at version 0.
+func sizeEncStreamsgroupdescribeDescribedGroupV0(m *streamsgroupdescribe.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		m.TopologyDescription == nil &&
+		m.TopologyDescriptionStatus == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.GroupState)) + len(m.GroupState)
+	n += wire.StructMarkerSize
+	if m.Topology != nil {
+		if k, ok := sizeEncStreamsgroupdescribeTopologyV0(m.Topology); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncStreamsgroupdescribeMemberV0(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeDescribedGroupV0(b []byte, m *streamsgroupdescribe.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		m.TopologyDescription == nil &&
+		m.TopologyDescriptionStatus == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.GroupState))
+	b = wire.AppendInt32(b, int32(m.GroupEpoch))
+	b = wire.AppendInt32(b, int32(m.AssignmentEpoch))
+	if m.Topology == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncStreamsgroupdescribeTopologyV0(b, m.Topology); !ok {
+			return b, false
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeMemberV0(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.AuthorizedOperations))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StreamsGroupDescribeResponse at version 0.
+func sizeStreamsGroupDescribeResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*streamsgroupdescribe.StreamsGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncStreamsgroupdescribeDescribedGroupV0(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStreamsGroupDescribeResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*streamsgroupdescribe.StreamsGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeDescribedGroupV0(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeTopologyDescriptionNodeV1 and appendEncStreamsgroupdescribeTopologyDescriptionNodeV1 encode a TopologyDescriptionNode at version 1.
+func sizeEncStreamsgroupdescribeTopologyDescriptionNodeV1(m *streamsgroupdescribe.TopologyDescriptionNode) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.SourceTopics) <= wire.MaxArrayLength &&
+		(m.SinkTopic == nil || len(*m.SinkTopic) <= wire.MaxStringLength) &&
+		len(m.Stores) <= wire.MaxArrayLength &&
+		len(m.Successors) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.SourceTopics))
+		for _, s := range m.SourceTopics {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	if m.SinkTopic == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.SinkTopic)) + len(*m.SinkTopic)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Stores))
+		for _, s := range m.Stores {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Successors))
+		for _, s := range m.Successors {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeTopologyDescriptionNodeV1(b []byte, m *streamsgroupdescribe.TopologyDescriptionNode) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.SourceTopics) <= wire.MaxArrayLength &&
+		(m.SinkTopic == nil || len(*m.SinkTopic) <= wire.MaxStringLength) &&
+		len(m.Stores) <= wire.MaxArrayLength &&
+		len(m.Successors) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt8(b, int8(m.NodeType))
+	{
+		b = wire.AppendCompactLength(b, len(m.SourceTopics))
+		for _, s := range m.SourceTopics {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	if m.SinkTopic == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.SinkTopic))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Stores))
+		for _, s := range m.Stores {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Successors))
+		for _, s := range m.Successors {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeTopologyDescriptionSubtopologyV1 and appendEncStreamsgroupdescribeTopologyDescriptionSubtopologyV1 encode a TopologyDescriptionSubtopology at version 1.
+func sizeEncStreamsgroupdescribeTopologyDescriptionSubtopologyV1(m *streamsgroupdescribe.TopologyDescriptionSubtopology) (int, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.Nodes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.SubtopologyId)) + len(m.SubtopologyId)
+	{
+		n += wire.CompactLengthSize(len(m.Nodes))
+		for i := range m.Nodes {
+			k, ok := sizeEncStreamsgroupdescribeTopologyDescriptionNodeV1(&m.Nodes[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeTopologyDescriptionSubtopologyV1(b []byte, m *streamsgroupdescribe.TopologyDescriptionSubtopology) ([]byte, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.Nodes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.SubtopologyId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Nodes))
+		for i := range m.Nodes {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTopologyDescriptionNodeV1(b, &m.Nodes[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeTopologyDescriptionGlobalStoreV1 and appendEncStreamsgroupdescribeTopologyDescriptionGlobalStoreV1 encode a TopologyDescriptionGlobalStore at version 1.
+func sizeEncStreamsgroupdescribeTopologyDescriptionGlobalStoreV1(m *streamsgroupdescribe.TopologyDescriptionGlobalStore) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	if k, ok := sizeEncStreamsgroupdescribeTopologyDescriptionNodeV1(&m.Source); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	if k, ok := sizeEncStreamsgroupdescribeTopologyDescriptionNodeV1(&m.Processor); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeTopologyDescriptionGlobalStoreV1(b []byte, m *streamsgroupdescribe.TopologyDescriptionGlobalStore) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		var ok bool
+		if b, ok = appendEncStreamsgroupdescribeTopologyDescriptionNodeV1(b, &m.Source); !ok {
+			return b, false
+		}
+	}
+	{
+		var ok bool
+		if b, ok = appendEncStreamsgroupdescribeTopologyDescriptionNodeV1(b, &m.Processor); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeTopologyDescriptionV1 and appendEncStreamsgroupdescribeTopologyDescriptionV1 encode a TopologyDescription at version 1.
+func sizeEncStreamsgroupdescribeTopologyDescriptionV1(m *streamsgroupdescribe.TopologyDescription) (int, bool) {
+	if !(len(m.Subtopologies) <= wire.MaxArrayLength &&
+		len(m.GlobalStores) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Subtopologies))
+		for i := range m.Subtopologies {
+			k, ok := sizeEncStreamsgroupdescribeTopologyDescriptionSubtopologyV1(&m.Subtopologies[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.GlobalStores))
+		for i := range m.GlobalStores {
+			k, ok := sizeEncStreamsgroupdescribeTopologyDescriptionGlobalStoreV1(&m.GlobalStores[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeTopologyDescriptionV1(b []byte, m *streamsgroupdescribe.TopologyDescription) ([]byte, bool) {
+	if !(len(m.Subtopologies) <= wire.MaxArrayLength &&
+		len(m.GlobalStores) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Subtopologies))
+		for i := range m.Subtopologies {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTopologyDescriptionSubtopologyV1(b, &m.Subtopologies[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.GlobalStores))
+		for i := range m.GlobalStores {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeTopologyDescriptionGlobalStoreV1(b, &m.GlobalStores[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupdescribeDescribedGroupV1 and appendEncStreamsgroupdescribeDescribedGroupV1 encode a DescribedGroup at version 1.
+func sizeEncStreamsgroupdescribeDescribedGroupV1(m *streamsgroupdescribe.DescribedGroup) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		(m.AssignorName == nil || len(*m.AssignorName) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.GroupState)) + len(m.GroupState)
+	n += wire.StructMarkerSize
+	if m.Topology != nil {
+		if k, ok := sizeEncStreamsgroupdescribeTopologyV0(m.Topology); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Members))
+		for i := range m.Members {
+			k, ok := sizeEncStreamsgroupdescribeMemberV0(&m.Members[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	n += wire.StructMarkerSize
+	if m.TopologyDescription != nil {
+		if k, ok := sizeEncStreamsgroupdescribeTopologyDescriptionV1(m.TopologyDescription); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	if m.AssignorName == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.AssignorName)) + len(*m.AssignorName)
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupdescribeDescribedGroupV1(b []byte, m *streamsgroupdescribe.DescribedGroup) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.GroupState) <= wire.MaxStringLength &&
+		len(m.Members) <= wire.MaxArrayLength &&
+		(m.AssignorName == nil || len(*m.AssignorName) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.GroupState))
+	b = wire.AppendInt32(b, int32(m.GroupEpoch))
+	b = wire.AppendInt32(b, int32(m.AssignmentEpoch))
+	if m.Topology == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncStreamsgroupdescribeTopologyV0(b, m.Topology); !ok {
+			return b, false
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Members))
+		for i := range m.Members {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeMemberV0(b, &m.Members[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.AuthorizedOperations))
+	if m.TopologyDescription == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncStreamsgroupdescribeTopologyDescriptionV1(b, m.TopologyDescription); !ok {
+			return b, false
+		}
+	}
+	b = wire.AppendInt8(b, int8(m.TopologyDescriptionStatus))
+	if m.AssignorName == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.AssignorName))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StreamsGroupDescribeResponse at version 1.
+func sizeStreamsGroupDescribeResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*streamsgroupdescribe.StreamsGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Groups))
+		for i := range m.Groups {
+			k, ok := sizeEncStreamsgroupdescribeDescribedGroupV1(&m.Groups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStreamsGroupDescribeResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*streamsgroupdescribe.StreamsGroupDescribeResponse)(p)
+	if !(len(m.Groups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Groups))
+		for i := range m.Groups {
+			var ok bool
+			if b, ok = appendEncStreamsgroupdescribeDescribedGroupV1(b, &m.Groups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decodeStreamsGroupDescribeRequestV0 decodes a StreamsGroupDescribeRequest at version 0.
 func decodeStreamsGroupDescribeRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*streamsgroupdescribe.StreamsGroupDescribeRequest)(p)
@@ -2129,6 +3254,10 @@ func decodeStreamsGroupDescribeResponseV1(b []byte, a *arena.Arenas, p unsafe.Po
 }
 
 func init() {
+	register(reflect.TypeFor[streamsgroupdescribe.StreamsGroupDescribeRequest](), 0, sizeStreamsGroupDescribeRequestV0, appendStreamsGroupDescribeRequestV0)
+	register(reflect.TypeFor[streamsgroupdescribe.StreamsGroupDescribeRequest](), 1, sizeStreamsGroupDescribeRequestV1, appendStreamsGroupDescribeRequestV1)
+	register(reflect.TypeFor[streamsgroupdescribe.StreamsGroupDescribeResponse](), 0, sizeStreamsGroupDescribeResponseV0, appendStreamsGroupDescribeResponseV0)
+	register(reflect.TypeFor[streamsgroupdescribe.StreamsGroupDescribeResponse](), 1, sizeStreamsGroupDescribeResponseV1, appendStreamsGroupDescribeResponseV1)
 	registerDecoder(reflect.TypeFor[streamsgroupdescribe.StreamsGroupDescribeRequest](), 0, decodeStreamsGroupDescribeRequestV0)
 	registerDecoder(reflect.TypeFor[streamsgroupdescribe.StreamsGroupDescribeRequest](), 1, decodeStreamsGroupDescribeRequestV1)
 	registerDecoder(reflect.TypeFor[streamsgroupdescribe.StreamsGroupDescribeResponse](), 0, decodeStreamsGroupDescribeResponseV0)

@@ -11,6 +11,1099 @@ import (
 	"unsafe"
 )
 
+// sizeEncStreamsgroupheartbeatKeyValueV0 and appendEncStreamsgroupheartbeatKeyValueV0 encode a KeyValue at version 0.
+func sizeEncStreamsgroupheartbeatKeyValueV0(m *streamsgroupheartbeat.KeyValue) (int, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.Value) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Key)) + len(m.Key)
+	n += wire.CompactLengthSize(len(m.Value)) + len(m.Value)
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatKeyValueV0(b []byte, m *streamsgroupheartbeat.KeyValue) ([]byte, bool) {
+	if !(len(m.Key) <= wire.MaxStringLength &&
+		len(m.Value) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Key))
+	b = wire.AppendCompactString(b, string(m.Value))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatTopicInfoV0 and appendEncStreamsgroupheartbeatTopicInfoV0 encode a TopicInfo at version 0.
+func sizeEncStreamsgroupheartbeatTopicInfoV0(m *streamsgroupheartbeat.TopicInfo) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.TopicConfigs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.TopicConfigs))
+		for i := range m.TopicConfigs {
+			k, ok := sizeEncStreamsgroupheartbeatKeyValueV0(&m.TopicConfigs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatTopicInfoV0(b []byte, m *streamsgroupheartbeat.TopicInfo) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.TopicConfigs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt32(b, int32(m.Partitions))
+	b = wire.AppendInt16(b, int16(m.ReplicationFactor))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicConfigs))
+		for i := range m.TopicConfigs {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatKeyValueV0(b, &m.TopicConfigs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatCopartitionGroupV0 and appendEncStreamsgroupheartbeatCopartitionGroupV0 encode a CopartitionGroup at version 0.
+func sizeEncStreamsgroupheartbeatCopartitionGroupV0(m *streamsgroupheartbeat.CopartitionGroup) (int, bool) {
+	if !(len(m.SourceTopics) <= wire.MaxArrayLength &&
+		len(m.SourceTopicRegex) <= wire.MaxArrayLength &&
+		len(m.RepartitionSourceTopics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.SourceTopics)) + wire.Int16Size*len(m.SourceTopics)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.SourceTopicRegex)) + wire.Int16Size*len(m.SourceTopicRegex)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.RepartitionSourceTopics)) + wire.Int16Size*len(m.RepartitionSourceTopics)
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatCopartitionGroupV0(b []byte, m *streamsgroupheartbeat.CopartitionGroup) ([]byte, bool) {
+	if !(len(m.SourceTopics) <= wire.MaxArrayLength &&
+		len(m.SourceTopicRegex) <= wire.MaxArrayLength &&
+		len(m.RepartitionSourceTopics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.SourceTopics))
+		for _, v := range m.SourceTopics {
+			b = wire.AppendInt16(b, int16(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.SourceTopicRegex))
+		for _, v := range m.SourceTopicRegex {
+			b = wire.AppendInt16(b, int16(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.RepartitionSourceTopics))
+		for _, v := range m.RepartitionSourceTopics {
+			b = wire.AppendInt16(b, int16(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatSubtopologyV0 and appendEncStreamsgroupheartbeatSubtopologyV0 encode a Subtopology at version 0.
+func sizeEncStreamsgroupheartbeatSubtopologyV0(m *streamsgroupheartbeat.Subtopology) (int, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.SourceTopics) <= wire.MaxArrayLength &&
+		len(m.SourceTopicRegex) <= wire.MaxArrayLength &&
+		len(m.StateChangelogTopics) <= wire.MaxArrayLength &&
+		len(m.RepartitionSinkTopics) <= wire.MaxArrayLength &&
+		len(m.RepartitionSourceTopics) <= wire.MaxArrayLength &&
+		len(m.CopartitionGroups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.SubtopologyId)) + len(m.SubtopologyId)
+	{
+		n += wire.CompactLengthSize(len(m.SourceTopics))
+		for _, s := range m.SourceTopics {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.SourceTopicRegex))
+		for _, s := range m.SourceTopicRegex {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.StateChangelogTopics))
+		for i := range m.StateChangelogTopics {
+			k, ok := sizeEncStreamsgroupheartbeatTopicInfoV0(&m.StateChangelogTopics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.RepartitionSinkTopics))
+		for _, s := range m.RepartitionSinkTopics {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.RepartitionSourceTopics))
+		for i := range m.RepartitionSourceTopics {
+			k, ok := sizeEncStreamsgroupheartbeatTopicInfoV0(&m.RepartitionSourceTopics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.CopartitionGroups))
+		for i := range m.CopartitionGroups {
+			k, ok := sizeEncStreamsgroupheartbeatCopartitionGroupV0(&m.CopartitionGroups[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatSubtopologyV0(b []byte, m *streamsgroupheartbeat.Subtopology) ([]byte, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.SourceTopics) <= wire.MaxArrayLength &&
+		len(m.SourceTopicRegex) <= wire.MaxArrayLength &&
+		len(m.StateChangelogTopics) <= wire.MaxArrayLength &&
+		len(m.RepartitionSinkTopics) <= wire.MaxArrayLength &&
+		len(m.RepartitionSourceTopics) <= wire.MaxArrayLength &&
+		len(m.CopartitionGroups) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.SubtopologyId))
+	{
+		b = wire.AppendCompactLength(b, len(m.SourceTopics))
+		for _, s := range m.SourceTopics {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.SourceTopicRegex))
+		for _, s := range m.SourceTopicRegex {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.StateChangelogTopics))
+		for i := range m.StateChangelogTopics {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTopicInfoV0(b, &m.StateChangelogTopics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.RepartitionSinkTopics))
+		for _, s := range m.RepartitionSinkTopics {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.RepartitionSourceTopics))
+		for i := range m.RepartitionSourceTopics {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTopicInfoV0(b, &m.RepartitionSourceTopics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.CopartitionGroups))
+		for i := range m.CopartitionGroups {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatCopartitionGroupV0(b, &m.CopartitionGroups[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatTopologyV0 and appendEncStreamsgroupheartbeatTopologyV0 encode a Topology at version 0.
+func sizeEncStreamsgroupheartbeatTopologyV0(m *streamsgroupheartbeat.Topology) (int, bool) {
+	if !(len(m.Subtopologies) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Subtopologies))
+		for i := range m.Subtopologies {
+			k, ok := sizeEncStreamsgroupheartbeatSubtopologyV0(&m.Subtopologies[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatTopologyV0(b []byte, m *streamsgroupheartbeat.Topology) ([]byte, bool) {
+	if !(len(m.Subtopologies) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Epoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Subtopologies))
+		for i := range m.Subtopologies {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatSubtopologyV0(b, &m.Subtopologies[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatTaskIdsV0 and appendEncStreamsgroupheartbeatTaskIdsV0 encode a TaskIds at version 0.
+func sizeEncStreamsgroupheartbeatTaskIdsV0(m *streamsgroupheartbeat.TaskIds) (int, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.SubtopologyId)) + len(m.SubtopologyId)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatTaskIdsV0(b []byte, m *streamsgroupheartbeat.TaskIds) ([]byte, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.SubtopologyId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatEndpointV0 and appendEncStreamsgroupheartbeatEndpointV0 encode a Endpoint at version 0.
+func sizeEncStreamsgroupheartbeatEndpointV0(m *streamsgroupheartbeat.Endpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatEndpointV0(b []byte, m *streamsgroupheartbeat.Endpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatTaskOffsetV0 and appendEncStreamsgroupheartbeatTaskOffsetV0 encode a TaskOffset at version 0.
+func sizeEncStreamsgroupheartbeatTaskOffsetV0(m *streamsgroupheartbeat.TaskOffset) (int, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.SubtopologyId)) + len(m.SubtopologyId)
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatTaskOffsetV0(b []byte, m *streamsgroupheartbeat.TaskOffset) ([]byte, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.SubtopologyId))
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt64(b, int64(m.Offset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StreamsGroupHeartbeatRequest at version 0.
+func sizeStreamsGroupHeartbeatRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*streamsgroupheartbeat.StreamsGroupHeartbeatRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ActiveTasks) <= wire.MaxArrayLength &&
+		len(m.StandbyTasks) <= wire.MaxArrayLength &&
+		len(m.WarmupTasks) <= wire.MaxArrayLength &&
+		(m.ProcessId == nil || len(*m.ProcessId) <= wire.MaxStringLength) &&
+		len(m.ClientTags) <= wire.MaxArrayLength &&
+		len(m.TaskOffsets) <= wire.MaxArrayLength &&
+		len(m.TaskEndOffsets) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.InstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.InstanceId)) + len(*m.InstanceId)
+	}
+	if m.RackId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.RackId)) + len(*m.RackId)
+	}
+	n += wire.StructMarkerSize
+	if m.Topology != nil {
+		if k, ok := sizeEncStreamsgroupheartbeatTopologyV0(m.Topology); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	if m.ActiveTasks == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.ActiveTasks))
+		for i := range m.ActiveTasks {
+			k, ok := sizeEncStreamsgroupheartbeatTaskIdsV0(&m.ActiveTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.StandbyTasks == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.StandbyTasks))
+		for i := range m.StandbyTasks {
+			k, ok := sizeEncStreamsgroupheartbeatTaskIdsV0(&m.StandbyTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.WarmupTasks == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.WarmupTasks))
+		for i := range m.WarmupTasks {
+			k, ok := sizeEncStreamsgroupheartbeatTaskIdsV0(&m.WarmupTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ProcessId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ProcessId)) + len(*m.ProcessId)
+	}
+	n += wire.StructMarkerSize
+	if m.UserEndpoint != nil {
+		if k, ok := sizeEncStreamsgroupheartbeatEndpointV0(m.UserEndpoint); ok {
+			n += k
+		} else {
+			return 0, false
+		}
+	}
+	if m.ClientTags == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.ClientTags))
+		for i := range m.ClientTags {
+			k, ok := sizeEncStreamsgroupheartbeatKeyValueV0(&m.ClientTags[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.TaskOffsets == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.TaskOffsets))
+		for i := range m.TaskOffsets {
+			k, ok := sizeEncStreamsgroupheartbeatTaskOffsetV0(&m.TaskOffsets[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.TaskEndOffsets == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.TaskEndOffsets))
+		for i := range m.TaskEndOffsets {
+			k, ok := sizeEncStreamsgroupheartbeatTaskOffsetV0(&m.TaskEndOffsets[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStreamsGroupHeartbeatRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*streamsgroupheartbeat.StreamsGroupHeartbeatRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.InstanceId == nil || len(*m.InstanceId) <= wire.MaxStringLength) &&
+		(m.RackId == nil || len(*m.RackId) <= wire.MaxStringLength) &&
+		len(m.ActiveTasks) <= wire.MaxArrayLength &&
+		len(m.StandbyTasks) <= wire.MaxArrayLength &&
+		len(m.WarmupTasks) <= wire.MaxArrayLength &&
+		(m.ProcessId == nil || len(*m.ProcessId) <= wire.MaxStringLength) &&
+		len(m.ClientTags) <= wire.MaxArrayLength &&
+		len(m.TaskOffsets) <= wire.MaxArrayLength &&
+		len(m.TaskEndOffsets) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	b = wire.AppendInt32(b, int32(m.EndpointInformationEpoch))
+	if m.InstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.InstanceId))
+	}
+	if m.RackId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.RackId))
+	}
+	b = wire.AppendInt32(b, int32(m.RebalanceTimeoutMs))
+	if m.Topology == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncStreamsgroupheartbeatTopologyV0(b, m.Topology); !ok {
+			return b, false
+		}
+	}
+	if m.ActiveTasks == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.ActiveTasks))
+		for i := range m.ActiveTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskIdsV0(b, &m.ActiveTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.StandbyTasks == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.StandbyTasks))
+		for i := range m.StandbyTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskIdsV0(b, &m.StandbyTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.WarmupTasks == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.WarmupTasks))
+		for i := range m.WarmupTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskIdsV0(b, &m.WarmupTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ProcessId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ProcessId))
+	}
+	if m.UserEndpoint == nil {
+		b = append(b, wire.StructNull)
+	} else {
+		b = append(b, wire.StructPresent)
+		var ok bool
+		if b, ok = appendEncStreamsgroupheartbeatEndpointV0(b, m.UserEndpoint); !ok {
+			return b, false
+		}
+	}
+	if m.ClientTags == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.ClientTags))
+		for i := range m.ClientTags {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatKeyValueV0(b, &m.ClientTags[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.TaskOffsets == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.TaskOffsets))
+		for i := range m.TaskOffsets {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskOffsetV0(b, &m.TaskOffsets[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.TaskEndOffsets == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.TaskEndOffsets))
+		for i := range m.TaskEndOffsets {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskOffsetV0(b, &m.TaskEndOffsets[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.ShutdownApplication))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatStatusV0 and appendEncStreamsgroupheartbeatStatusV0 encode a Status at version 0.
+func sizeEncStreamsgroupheartbeatStatusV0(m *streamsgroupheartbeat.Status) (int, bool) {
+	if !(len(m.StatusDetail) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.StatusDetail)) + len(m.StatusDetail)
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatStatusV0(b []byte, m *streamsgroupheartbeat.Status) ([]byte, bool) {
+	if !(len(m.StatusDetail) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt8(b, int8(m.StatusCode))
+	b = wire.AppendCompactString(b, string(m.StatusDetail))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatTopicPartitionV0 and appendEncStreamsgroupheartbeatTopicPartitionV0 encode a TopicPartition at version 0.
+func sizeEncStreamsgroupheartbeatTopicPartitionV0(m *streamsgroupheartbeat.TopicPartition) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatTopicPartitionV0(b []byte, m *streamsgroupheartbeat.TopicPartition) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgroupheartbeatEndpointToPartitionsV0 and appendEncStreamsgroupheartbeatEndpointToPartitionsV0 encode a EndpointToPartitions at version 0.
+func sizeEncStreamsgroupheartbeatEndpointToPartitionsV0(m *streamsgroupheartbeat.EndpointToPartitions) (int, bool) {
+	if !(len(m.ActivePartitions) <= wire.MaxArrayLength &&
+		len(m.StandbyPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	if k, ok := sizeEncStreamsgroupheartbeatEndpointV0(&m.UserEndpoint); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ActivePartitions))
+		for i := range m.ActivePartitions {
+			k, ok := sizeEncStreamsgroupheartbeatTopicPartitionV0(&m.ActivePartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.StandbyPartitions))
+		for i := range m.StandbyPartitions {
+			k, ok := sizeEncStreamsgroupheartbeatTopicPartitionV0(&m.StandbyPartitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgroupheartbeatEndpointToPartitionsV0(b []byte, m *streamsgroupheartbeat.EndpointToPartitions) ([]byte, bool) {
+	if !(len(m.ActivePartitions) <= wire.MaxArrayLength &&
+		len(m.StandbyPartitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		var ok bool
+		if b, ok = appendEncStreamsgroupheartbeatEndpointV0(b, &m.UserEndpoint); !ok {
+			return b, false
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ActivePartitions))
+		for i := range m.ActivePartitions {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTopicPartitionV0(b, &m.ActivePartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.StandbyPartitions))
+		for i := range m.StandbyPartitions {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTopicPartitionV0(b, &m.StandbyPartitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StreamsGroupHeartbeatResponse at version 0.
+func sizeStreamsGroupHeartbeatResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*streamsgroupheartbeat.StreamsGroupHeartbeatResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Status) <= wire.MaxArrayLength &&
+		len(m.ActiveTasks) <= wire.MaxArrayLength &&
+		len(m.StandbyTasks) <= wire.MaxArrayLength &&
+		len(m.WarmupTasks) <= wire.MaxArrayLength &&
+		!m.TopologyDescriptionRequired &&
+		len(m.PartitionsByUserEndpoint) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.Status == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Status))
+		for i := range m.Status {
+			k, ok := sizeEncStreamsgroupheartbeatStatusV0(&m.Status[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ActiveTasks == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.ActiveTasks))
+		for i := range m.ActiveTasks {
+			k, ok := sizeEncStreamsgroupheartbeatTaskIdsV0(&m.ActiveTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.StandbyTasks == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.StandbyTasks))
+		for i := range m.StandbyTasks {
+			k, ok := sizeEncStreamsgroupheartbeatTaskIdsV0(&m.StandbyTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.WarmupTasks == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.WarmupTasks))
+		for i := range m.WarmupTasks {
+			k, ok := sizeEncStreamsgroupheartbeatTaskIdsV0(&m.WarmupTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.PartitionsByUserEndpoint == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.PartitionsByUserEndpoint))
+		for i := range m.PartitionsByUserEndpoint {
+			k, ok := sizeEncStreamsgroupheartbeatEndpointToPartitionsV0(&m.PartitionsByUserEndpoint[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStreamsGroupHeartbeatResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*streamsgroupheartbeat.StreamsGroupHeartbeatResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Status) <= wire.MaxArrayLength &&
+		len(m.ActiveTasks) <= wire.MaxArrayLength &&
+		len(m.StandbyTasks) <= wire.MaxArrayLength &&
+		len(m.WarmupTasks) <= wire.MaxArrayLength &&
+		!m.TopologyDescriptionRequired &&
+		len(m.PartitionsByUserEndpoint) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	b = wire.AppendInt32(b, int32(m.HeartbeatIntervalMs))
+	b = wire.AppendInt32(b, int32(m.AcceptableRecoveryLagLegacy))
+	b = wire.AppendInt32(b, int32(m.TaskOffsetIntervalMs))
+	if m.Status == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Status))
+		for i := range m.Status {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatStatusV0(b, &m.Status[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ActiveTasks == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.ActiveTasks))
+		for i := range m.ActiveTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskIdsV0(b, &m.ActiveTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.StandbyTasks == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.StandbyTasks))
+		for i := range m.StandbyTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskIdsV0(b, &m.StandbyTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.WarmupTasks == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.WarmupTasks))
+		for i := range m.WarmupTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskIdsV0(b, &m.WarmupTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.EndpointInformationEpoch))
+	if m.PartitionsByUserEndpoint == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.PartitionsByUserEndpoint))
+		for i := range m.PartitionsByUserEndpoint {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatEndpointToPartitionsV0(b, &m.PartitionsByUserEndpoint[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StreamsGroupHeartbeatResponse at version 1.
+func sizeStreamsGroupHeartbeatResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*streamsgroupheartbeat.StreamsGroupHeartbeatResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		m.AcceptableRecoveryLagLegacy == 0 &&
+		len(m.Status) <= wire.MaxArrayLength &&
+		len(m.ActiveTasks) <= wire.MaxArrayLength &&
+		len(m.StandbyTasks) <= wire.MaxArrayLength &&
+		len(m.WarmupTasks) <= wire.MaxArrayLength &&
+		len(m.PartitionsByUserEndpoint) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.BoolSize + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.Status == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Status))
+		for i := range m.Status {
+			k, ok := sizeEncStreamsgroupheartbeatStatusV0(&m.Status[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ActiveTasks == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.ActiveTasks))
+		for i := range m.ActiveTasks {
+			k, ok := sizeEncStreamsgroupheartbeatTaskIdsV0(&m.ActiveTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.StandbyTasks == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.StandbyTasks))
+		for i := range m.StandbyTasks {
+			k, ok := sizeEncStreamsgroupheartbeatTaskIdsV0(&m.StandbyTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.WarmupTasks == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.WarmupTasks))
+		for i := range m.WarmupTasks {
+			k, ok := sizeEncStreamsgroupheartbeatTaskIdsV0(&m.WarmupTasks[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.PartitionsByUserEndpoint == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.PartitionsByUserEndpoint))
+		for i := range m.PartitionsByUserEndpoint {
+			k, ok := sizeEncStreamsgroupheartbeatEndpointToPartitionsV0(&m.PartitionsByUserEndpoint[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendStreamsGroupHeartbeatResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*streamsgroupheartbeat.StreamsGroupHeartbeatResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		m.AcceptableRecoveryLagLegacy == 0 &&
+		len(m.Status) <= wire.MaxArrayLength &&
+		len(m.ActiveTasks) <= wire.MaxArrayLength &&
+		len(m.StandbyTasks) <= wire.MaxArrayLength &&
+		len(m.WarmupTasks) <= wire.MaxArrayLength &&
+		len(m.PartitionsByUserEndpoint) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	b = wire.AppendInt32(b, int32(m.MemberEpoch))
+	b = wire.AppendInt32(b, int32(m.HeartbeatIntervalMs))
+	b = wire.AppendInt32(b, int32(m.TaskOffsetIntervalMs))
+	b = wire.AppendInt64(b, int64(m.AcceptableRecoveryLag))
+	if m.Status == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Status))
+		for i := range m.Status {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatStatusV0(b, &m.Status[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ActiveTasks == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.ActiveTasks))
+		for i := range m.ActiveTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskIdsV0(b, &m.ActiveTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.StandbyTasks == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.StandbyTasks))
+		for i := range m.StandbyTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskIdsV0(b, &m.StandbyTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.WarmupTasks == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.WarmupTasks))
+		for i := range m.WarmupTasks {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatTaskIdsV0(b, &m.WarmupTasks[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.TopologyDescriptionRequired))
+	b = wire.AppendInt32(b, int32(m.EndpointInformationEpoch))
+	if m.PartitionsByUserEndpoint == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.PartitionsByUserEndpoint))
+		for i := range m.PartitionsByUserEndpoint {
+			var ok bool
+			if b, ok = appendEncStreamsgroupheartbeatEndpointToPartitionsV0(b, &m.PartitionsByUserEndpoint[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decStreamsgroupheartbeatKeyValueV0 decodes a KeyValue at version 0.
 func decStreamsgroupheartbeatKeyValueV0(b []byte, off int, a *arena.Arenas, m *streamsgroupheartbeat.KeyValue) int {
 	{
@@ -1924,6 +3017,10 @@ func decodeStreamsGroupHeartbeatResponseV1(b []byte, a *arena.Arenas, p unsafe.P
 }
 
 func init() {
+	register(reflect.TypeFor[streamsgroupheartbeat.StreamsGroupHeartbeatRequest](), 0, sizeStreamsGroupHeartbeatRequestV0, appendStreamsGroupHeartbeatRequestV0)
+	register(reflect.TypeFor[streamsgroupheartbeat.StreamsGroupHeartbeatRequest](), 1, sizeStreamsGroupHeartbeatRequestV0, appendStreamsGroupHeartbeatRequestV0)
+	register(reflect.TypeFor[streamsgroupheartbeat.StreamsGroupHeartbeatResponse](), 0, sizeStreamsGroupHeartbeatResponseV0, appendStreamsGroupHeartbeatResponseV0)
+	register(reflect.TypeFor[streamsgroupheartbeat.StreamsGroupHeartbeatResponse](), 1, sizeStreamsGroupHeartbeatResponseV1, appendStreamsGroupHeartbeatResponseV1)
 	registerDecoder(reflect.TypeFor[streamsgroupheartbeat.StreamsGroupHeartbeatRequest](), 0, decodeStreamsGroupHeartbeatRequestV0)
 	registerDecoder(reflect.TypeFor[streamsgroupheartbeat.StreamsGroupHeartbeatRequest](), 1, decodeStreamsGroupHeartbeatRequestV0)
 	registerDecoder(reflect.TypeFor[streamsgroupheartbeat.StreamsGroupHeartbeatResponse](), 0, decodeStreamsGroupHeartbeatResponseV0)

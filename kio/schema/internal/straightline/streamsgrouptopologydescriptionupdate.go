@@ -44,6 +44,279 @@ func appendStreamsGroupTopologyDescriptionUpdateResponseV0(b []byte, p unsafe.Po
 	return b, true
 }
 
+// sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0 and appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0 encode a TopologyDescriptionNode at version 0.
+func sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(m *streamsgrouptopologydescriptionupdate.TopologyDescriptionNode) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.SourceTopics) <= wire.MaxArrayLength &&
+		(m.SinkTopic == nil || len(*m.SinkTopic) <= wire.MaxStringLength) &&
+		len(m.Stores) <= wire.MaxArrayLength &&
+		len(m.Successors) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.SourceTopics))
+		for _, s := range m.SourceTopics {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	if m.SinkTopic == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.SinkTopic)) + len(*m.SinkTopic)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Stores))
+		for _, s := range m.Stores {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Successors))
+		for _, s := range m.Successors {
+			if len(s) > wire.MaxStringLength {
+				return 0, false
+			}
+			n += wire.CompactLengthSize(len(s)) + len(s)
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b []byte, m *streamsgrouptopologydescriptionupdate.TopologyDescriptionNode) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.SourceTopics) <= wire.MaxArrayLength &&
+		(m.SinkTopic == nil || len(*m.SinkTopic) <= wire.MaxStringLength) &&
+		len(m.Stores) <= wire.MaxArrayLength &&
+		len(m.Successors) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt8(b, int8(m.NodeType))
+	{
+		b = wire.AppendCompactLength(b, len(m.SourceTopics))
+		for _, s := range m.SourceTopics {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	if m.SinkTopic == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.SinkTopic))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Stores))
+		for _, s := range m.Stores {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Successors))
+		for _, s := range m.Successors {
+			if len(s) > wire.MaxStringLength {
+				return b, false
+			}
+			b = wire.AppendCompactString(b, string(s))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0 and appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0 encode a TopologyDescriptionSubtopology at version 0.
+func sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0(m *streamsgrouptopologydescriptionupdate.TopologyDescriptionSubtopology) (int, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.Nodes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.SubtopologyId)) + len(m.SubtopologyId)
+	{
+		n += wire.CompactLengthSize(len(m.Nodes))
+		for i := range m.Nodes {
+			k, ok := sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(&m.Nodes[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0(b []byte, m *streamsgrouptopologydescriptionupdate.TopologyDescriptionSubtopology) ([]byte, bool) {
+	if !(len(m.SubtopologyId) <= wire.MaxStringLength &&
+		len(m.Nodes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.SubtopologyId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Nodes))
+		for i := range m.Nodes {
+			var ok bool
+			if b, ok = appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b, &m.Nodes[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionGlobalStoreV0 and appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionGlobalStoreV0 encode a TopologyDescriptionGlobalStore at version 0.
+func sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionGlobalStoreV0(m *streamsgrouptopologydescriptionupdate.TopologyDescriptionGlobalStore) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	if k, ok := sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(&m.Source); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	if k, ok := sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(&m.Processor); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionGlobalStoreV0(b []byte, m *streamsgrouptopologydescriptionupdate.TopologyDescriptionGlobalStore) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		var ok bool
+		if b, ok = appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b, &m.Source); !ok {
+			return b, false
+		}
+	}
+	{
+		var ok bool
+		if b, ok = appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b, &m.Processor); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionV0 and appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionV0 encode a TopologyDescription at version 0.
+func sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionV0(m *streamsgrouptopologydescriptionupdate.TopologyDescription) (int, bool) {
+	if !(len(m.Subtopologies) <= wire.MaxArrayLength &&
+		len(m.GlobalStores) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Subtopologies))
+		for i := range m.Subtopologies {
+			k, ok := sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0(&m.Subtopologies[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.GlobalStores))
+		for i := range m.GlobalStores {
+			k, ok := sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionGlobalStoreV0(&m.GlobalStores[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionV0(b []byte, m *streamsgrouptopologydescriptionupdate.TopologyDescription) ([]byte, bool) {
+	if !(len(m.Subtopologies) <= wire.MaxArrayLength &&
+		len(m.GlobalStores) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Subtopologies))
+		for i := range m.Subtopologies {
+			var ok bool
+			if b, ok = appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionSubtopologyV0(b, &m.Subtopologies[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.GlobalStores))
+		for i := range m.GlobalStores {
+			var ok bool
+			if b, ok = appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionGlobalStoreV0(b, &m.GlobalStores[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// StreamsGroupTopologyDescriptionUpdateRequest at version 0.
+func sizeStreamsGroupTopologyDescriptionUpdateRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if k, ok := sizeEncStreamsgrouptopologydescriptionupdateTopologyDescriptionV0(&m.TopologyDescription); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendStreamsGroupTopologyDescriptionUpdateRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	b = wire.AppendInt32(b, int32(m.TopologyEpoch))
+	{
+		var ok bool
+		if b, ok = appendEncStreamsgrouptopologydescriptionupdateTopologyDescriptionV0(b, &m.TopologyDescription); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0 decodes a TopologyDescriptionNode at version 0.
 func decStreamsgrouptopologydescriptionupdateTopologyDescriptionNodeV0(b []byte, off int, a *arena.Arenas, m *streamsgrouptopologydescriptionupdate.TopologyDescriptionNode) int {
 	{
@@ -630,6 +903,7 @@ func decodeStreamsGroupTopologyDescriptionUpdateResponseV0(b []byte, a *arena.Ar
 }
 
 func init() {
+	register(reflect.TypeFor[streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateRequest](), 0, sizeStreamsGroupTopologyDescriptionUpdateRequestV0, appendStreamsGroupTopologyDescriptionUpdateRequestV0)
 	register(reflect.TypeFor[streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateResponse](), 0, sizeStreamsGroupTopologyDescriptionUpdateResponseV0, appendStreamsGroupTopologyDescriptionUpdateResponseV0)
 	registerDecoder(reflect.TypeFor[streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateRequest](), 0, decodeStreamsGroupTopologyDescriptionUpdateRequestV0)
 	registerDecoder(reflect.TypeFor[streamsgrouptopologydescriptionupdate.StreamsGroupTopologyDescriptionUpdateResponse](), 0, decodeStreamsGroupTopologyDescriptionUpdateResponseV0)

@@ -128,6 +128,305 @@ func appendSyncGroupResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncSyncgroupSyncGroupRequestAssignmentV0 and appendEncSyncgroupSyncGroupRequestAssignmentV0 encode a SyncGroupRequestAssignment at version 0.
+func sizeEncSyncgroupSyncGroupRequestAssignmentV0(m *syncgroup.SyncGroupRequestAssignment) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Assignment) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.MemberId)
+	n += wire.ArrayLengthSize + len(m.Assignment)
+	return n, true
+}
+
+func appendEncSyncgroupSyncGroupRequestAssignmentV0(b []byte, m *syncgroup.SyncGroupRequestAssignment) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Assignment) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.MemberId))
+	b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Assignment)), m.Assignment)
+	return b, true
+}
+
+// SyncGroupRequest at version 0.
+func sizeSyncGroupRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Assignments) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Assignments {
+			k, ok := sizeEncSyncgroupSyncGroupRequestAssignmentV0(&m.Assignments[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendSyncGroupRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Assignments) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	b = wire.AppendString(b, string(m.MemberId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Assignments))
+		for i := range m.Assignments {
+			var ok bool
+			if b, ok = appendEncSyncgroupSyncGroupRequestAssignmentV0(b, &m.Assignments[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// SyncGroupRequest at version 3.
+func sizeSyncGroupRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Assignments) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	n += wire.StringLengthSize + len(m.GroupId)
+	n += wire.StringLengthSize + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.GroupInstanceId)
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Assignments {
+			k, ok := sizeEncSyncgroupSyncGroupRequestAssignmentV0(&m.Assignments[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendSyncGroupRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Assignments) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	b = wire.AppendString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.GroupInstanceId))
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Assignments))
+		for i := range m.Assignments {
+			var ok bool
+			if b, ok = appendEncSyncgroupSyncGroupRequestAssignmentV0(b, &m.Assignments[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncSyncgroupSyncGroupRequestAssignmentV4 and appendEncSyncgroupSyncGroupRequestAssignmentV4 encode a SyncGroupRequestAssignment at version 4.
+func sizeEncSyncgroupSyncGroupRequestAssignmentV4(m *syncgroup.SyncGroupRequestAssignment) (int, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Assignment) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	n += wire.CompactLengthSize(len(m.Assignment)) + len(m.Assignment)
+	return n, true
+}
+
+func appendEncSyncgroupSyncGroupRequestAssignmentV4(b []byte, m *syncgroup.SyncGroupRequestAssignment) ([]byte, bool) {
+	if !(len(m.MemberId) <= wire.MaxStringLength &&
+		len(m.Assignment) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.Assignment)), m.Assignment)
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// SyncGroupRequest at version 4.
+func sizeSyncGroupRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Assignments))
+		for i := range m.Assignments {
+			k, ok := sizeEncSyncgroupSyncGroupRequestAssignmentV4(&m.Assignments[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendSyncGroupRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Assignments))
+		for i := range m.Assignments {
+			var ok bool
+			if b, ok = appendEncSyncgroupSyncGroupRequestAssignmentV4(b, &m.Assignments[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// SyncGroupRequest at version 5.
+func sizeSyncGroupRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		(m.ProtocolType == nil || len(*m.ProtocolType) <= wire.MaxStringLength) &&
+		(m.ProtocolName == nil || len(*m.ProtocolName) <= wire.MaxStringLength) &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	if m.ProtocolType == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ProtocolType)) + len(*m.ProtocolType)
+	}
+	if m.ProtocolName == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ProtocolName)) + len(*m.ProtocolName)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Assignments))
+		for i := range m.Assignments {
+			k, ok := sizeEncSyncgroupSyncGroupRequestAssignmentV4(&m.Assignments[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendSyncGroupRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*syncgroup.SyncGroupRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		(m.ProtocolType == nil || len(*m.ProtocolType) <= wire.MaxStringLength) &&
+		(m.ProtocolName == nil || len(*m.ProtocolName) <= wire.MaxStringLength) &&
+		len(m.Assignments) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt32(b, int32(m.GenerationId))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	if m.ProtocolType == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ProtocolType))
+	}
+	if m.ProtocolName == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ProtocolName))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Assignments))
+		for i := range m.Assignments {
+			var ok bool
+			if b, ok = appendEncSyncgroupSyncGroupRequestAssignmentV4(b, &m.Assignments[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decSyncgroupSyncGroupRequestAssignmentV0 decodes a SyncGroupRequestAssignment at version 0.
 func decSyncgroupSyncGroupRequestAssignmentV0(b []byte, off int, a *arena.Arenas, m *syncgroup.SyncGroupRequestAssignment) int {
 	{
@@ -846,6 +1145,12 @@ func decodeSyncGroupResponseV5(b []byte, a *arena.Arenas, p unsafe.Pointer) int 
 }
 
 func init() {
+	register(reflect.TypeFor[syncgroup.SyncGroupRequest](), 0, sizeSyncGroupRequestV0, appendSyncGroupRequestV0)
+	register(reflect.TypeFor[syncgroup.SyncGroupRequest](), 1, sizeSyncGroupRequestV0, appendSyncGroupRequestV0)
+	register(reflect.TypeFor[syncgroup.SyncGroupRequest](), 2, sizeSyncGroupRequestV0, appendSyncGroupRequestV0)
+	register(reflect.TypeFor[syncgroup.SyncGroupRequest](), 3, sizeSyncGroupRequestV3, appendSyncGroupRequestV3)
+	register(reflect.TypeFor[syncgroup.SyncGroupRequest](), 4, sizeSyncGroupRequestV4, appendSyncGroupRequestV4)
+	register(reflect.TypeFor[syncgroup.SyncGroupRequest](), 5, sizeSyncGroupRequestV5, appendSyncGroupRequestV5)
 	register(reflect.TypeFor[syncgroup.SyncGroupResponse](), 0, sizeSyncGroupResponseV0, appendSyncGroupResponseV0)
 	register(reflect.TypeFor[syncgroup.SyncGroupResponse](), 1, sizeSyncGroupResponseV1, appendSyncGroupResponseV1)
 	register(reflect.TypeFor[syncgroup.SyncGroupResponse](), 2, sizeSyncGroupResponseV1, appendSyncGroupResponseV1)

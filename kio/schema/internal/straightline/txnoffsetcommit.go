@@ -12,6 +12,765 @@ import (
 	"unsafe"
 )
 
+// sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV0 and appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV0 encode a TxnOffsetCommitRequestPartition at version 0.
+func sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV0(m *txnoffsetcommit.TxnOffsetCommitRequestPartition) (int, bool) {
+	if !(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size
+	if m.CommittedMetadata == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.CommittedMetadata)
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV0(b []byte, m *txnoffsetcommit.TxnOffsetCommitRequestPartition) ([]byte, bool) {
+	if !(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	if m.CommittedMetadata == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.CommittedMetadata))
+	}
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV0 and appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV0 encode a TxnOffsetCommitRequestTopic at version 0.
+func sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV0(m *txnoffsetcommit.TxnOffsetCommitRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV0(b []byte, m *txnoffsetcommit.TxnOffsetCommitRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// TxnOffsetCommitRequest at version 0.
+func sizeTxnOffsetCommitRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitRequest)(p)
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		(m.GenerationIdOrMemberEpoch == 0 || m.GenerationIdOrMemberEpoch == -1) &&
+		m.MemberId == "" &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size
+	n += wire.StringLengthSize + len(m.TransactionalId)
+	n += wire.StringLengthSize + len(m.GroupId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendTxnOffsetCommitRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitRequest)(p)
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		(m.GenerationIdOrMemberEpoch == 0 || m.GenerationIdOrMemberEpoch == -1) &&
+		m.MemberId == "" &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TransactionalId))
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt16(b, int16(m.ProducerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV2 and appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV2 encode a TxnOffsetCommitRequestPartition at version 2.
+func sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV2(m *txnoffsetcommit.TxnOffsetCommitRequestPartition) (int, bool) {
+	if !(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size
+	if m.CommittedMetadata == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.CommittedMetadata)
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV2(b []byte, m *txnoffsetcommit.TxnOffsetCommitRequestPartition) ([]byte, bool) {
+	if !(m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	b = wire.AppendInt32(b, int32(m.CommittedLeaderEpoch))
+	if m.CommittedMetadata == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.CommittedMetadata))
+	}
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV2 and appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV2 encode a TxnOffsetCommitRequestTopic at version 2.
+func sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV2(m *txnoffsetcommit.TxnOffsetCommitRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV2(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV2(b []byte, m *txnoffsetcommit.TxnOffsetCommitRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV2(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// TxnOffsetCommitRequest at version 2.
+func sizeTxnOffsetCommitRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitRequest)(p)
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		(m.GenerationIdOrMemberEpoch == 0 || m.GenerationIdOrMemberEpoch == -1) &&
+		m.MemberId == "" &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size
+	n += wire.StringLengthSize + len(m.TransactionalId)
+	n += wire.StringLengthSize + len(m.GroupId)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendTxnOffsetCommitRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitRequest)(p)
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		(m.GenerationIdOrMemberEpoch == 0 || m.GenerationIdOrMemberEpoch == -1) &&
+		m.MemberId == "" &&
+		(m.GroupInstanceId == nil || *m.GroupInstanceId == "") &&
+		len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TransactionalId))
+	b = wire.AppendString(b, string(m.GroupId))
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt16(b, int16(m.ProducerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV3 and appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV3 encode a TxnOffsetCommitRequestPartition at version 3.
+func sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV3(m *txnoffsetcommit.TxnOffsetCommitRequestPartition) (int, bool) {
+	if !((m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.CommittedMetadata == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.CommittedMetadata)) + len(*m.CommittedMetadata)
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV3(b []byte, m *txnoffsetcommit.TxnOffsetCommitRequestPartition) ([]byte, bool) {
+	if !((m.CommittedMetadata == nil || len(*m.CommittedMetadata) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt64(b, int64(m.CommittedOffset))
+	b = wire.AppendInt32(b, int32(m.CommittedLeaderEpoch))
+	if m.CommittedMetadata == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.CommittedMetadata))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV3 and appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV3 encode a TxnOffsetCommitRequestTopic at version 3.
+func sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV3(m *txnoffsetcommit.TxnOffsetCommitRequestTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV3(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV3(b []byte, m *txnoffsetcommit.TxnOffsetCommitRequestTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV3(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// TxnOffsetCommitRequest at version 3.
+func sizeTxnOffsetCommitRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitRequest)(p)
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TransactionalId)) + len(m.TransactionalId)
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV3(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendTxnOffsetCommitRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitRequest)(p)
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TransactionalId))
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt16(b, int16(m.ProducerEpoch))
+	b = wire.AppendInt32(b, int32(m.GenerationIdOrMemberEpoch))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV3(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV6 and appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV6 encode a TxnOffsetCommitRequestTopic at version 6.
+func sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV6(m *txnoffsetcommit.TxnOffsetCommitRequestTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV3(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV6(b []byte, m *txnoffsetcommit.TxnOffsetCommitRequestTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitRequestPartitionV3(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// TxnOffsetCommitRequest at version 6.
+func sizeTxnOffsetCommitRequestV6(p unsafe.Pointer) (int, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitRequest)(p)
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TransactionalId)) + len(m.TransactionalId)
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	n += wire.CompactLengthSize(len(m.MemberId)) + len(m.MemberId)
+	if m.GroupInstanceId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.GroupInstanceId)) + len(*m.GroupInstanceId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitRequestTopicV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendTxnOffsetCommitRequestV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitRequest)(p)
+	if !(len(m.TransactionalId) <= wire.MaxStringLength &&
+		len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.MemberId) <= wire.MaxStringLength &&
+		(m.GroupInstanceId == nil || len(*m.GroupInstanceId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TransactionalId))
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt16(b, int16(m.ProducerEpoch))
+	b = wire.AppendInt32(b, int32(m.GenerationIdOrMemberEpoch))
+	b = wire.AppendCompactString(b, string(m.MemberId))
+	if m.GroupInstanceId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.GroupInstanceId))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitRequestTopicV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV0 and appendEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV0 encode a TxnOffsetCommitResponsePartition at version 0.
+func sizeEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV0(m *txnoffsetcommit.TxnOffsetCommitResponsePartition) (int, bool) {
+	n := wire.Int32Size + wire.Int16Size
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV0(b []byte, m *txnoffsetcommit.TxnOffsetCommitResponsePartition) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitResponseTopicV0 and appendEncTxnoffsetcommitTxnOffsetCommitResponseTopicV0 encode a TxnOffsetCommitResponseTopic at version 0.
+func sizeEncTxnoffsetcommitTxnOffsetCommitResponseTopicV0(m *txnoffsetcommit.TxnOffsetCommitResponseTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitResponseTopicV0(b []byte, m *txnoffsetcommit.TxnOffsetCommitResponseTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// TxnOffsetCommitResponse at version 0.
+func sizeTxnOffsetCommitResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitResponseTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendTxnOffsetCommitResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitResponseTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV3 and appendEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV3 encode a TxnOffsetCommitResponsePartition at version 3.
+func sizeEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV3(m *txnoffsetcommit.TxnOffsetCommitResponsePartition) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV3(b []byte, m *txnoffsetcommit.TxnOffsetCommitResponsePartition) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitResponseTopicV3 and appendEncTxnoffsetcommitTxnOffsetCommitResponseTopicV3 encode a TxnOffsetCommitResponseTopic at version 3.
+func sizeEncTxnoffsetcommitTxnOffsetCommitResponseTopicV3(m *txnoffsetcommit.TxnOffsetCommitResponseTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV3(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitResponseTopicV3(b []byte, m *txnoffsetcommit.TxnOffsetCommitResponseTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV3(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// TxnOffsetCommitResponse at version 3.
+func sizeTxnOffsetCommitResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitResponseTopicV3(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendTxnOffsetCommitResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitResponseTopicV3(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncTxnoffsetcommitTxnOffsetCommitResponseTopicV6 and appendEncTxnoffsetcommitTxnOffsetCommitResponseTopicV6 encode a TxnOffsetCommitResponseTopic at version 6.
+func sizeEncTxnoffsetcommitTxnOffsetCommitResponseTopicV6(m *txnoffsetcommit.TxnOffsetCommitResponseTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV3(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncTxnoffsetcommitTxnOffsetCommitResponseTopicV6(b []byte, m *txnoffsetcommit.TxnOffsetCommitResponseTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitResponsePartitionV3(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// TxnOffsetCommitResponse at version 6.
+func sizeTxnOffsetCommitResponseV6(p unsafe.Pointer) (int, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncTxnoffsetcommitTxnOffsetCommitResponseTopicV6(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendTxnOffsetCommitResponseV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*txnoffsetcommit.TxnOffsetCommitResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncTxnoffsetcommitTxnOffsetCommitResponseTopicV6(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decTxnoffsetcommitTxnOffsetCommitRequestPartitionV0 decodes a TxnOffsetCommitRequestPartition at version 0.
 func decTxnoffsetcommitTxnOffsetCommitRequestPartitionV0(b []byte, off int, a *arena.Arenas, m *txnoffsetcommit.TxnOffsetCommitRequestPartition) int {
 	m.CommittedLeaderEpoch = -1
@@ -1662,6 +2421,20 @@ func decodeTxnOffsetCommitResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer
 }
 
 func init() {
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 0, sizeTxnOffsetCommitRequestV0, appendTxnOffsetCommitRequestV0)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 1, sizeTxnOffsetCommitRequestV0, appendTxnOffsetCommitRequestV0)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 2, sizeTxnOffsetCommitRequestV2, appendTxnOffsetCommitRequestV2)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 3, sizeTxnOffsetCommitRequestV3, appendTxnOffsetCommitRequestV3)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 4, sizeTxnOffsetCommitRequestV3, appendTxnOffsetCommitRequestV3)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 5, sizeTxnOffsetCommitRequestV3, appendTxnOffsetCommitRequestV3)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 6, sizeTxnOffsetCommitRequestV6, appendTxnOffsetCommitRequestV6)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitResponse](), 0, sizeTxnOffsetCommitResponseV0, appendTxnOffsetCommitResponseV0)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitResponse](), 1, sizeTxnOffsetCommitResponseV0, appendTxnOffsetCommitResponseV0)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitResponse](), 2, sizeTxnOffsetCommitResponseV0, appendTxnOffsetCommitResponseV0)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitResponse](), 3, sizeTxnOffsetCommitResponseV3, appendTxnOffsetCommitResponseV3)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitResponse](), 4, sizeTxnOffsetCommitResponseV3, appendTxnOffsetCommitResponseV3)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitResponse](), 5, sizeTxnOffsetCommitResponseV3, appendTxnOffsetCommitResponseV3)
+	register(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitResponse](), 6, sizeTxnOffsetCommitResponseV6, appendTxnOffsetCommitResponseV6)
 	registerDecoder(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 0, decodeTxnOffsetCommitRequestV0)
 	registerDecoder(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 1, decodeTxnOffsetCommitRequestV0)
 	registerDecoder(reflect.TypeFor[txnoffsetcommit.TxnOffsetCommitRequest](), 2, decodeTxnOffsetCommitRequestV2)

@@ -44,6 +44,229 @@ func appendUpdateFeaturesResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncUpdatefeaturesFeatureUpdateKeyV0 and appendEncUpdatefeaturesFeatureUpdateKeyV0 encode a FeatureUpdateKey at version 0.
+func sizeEncUpdatefeaturesFeatureUpdateKeyV0(m *updatefeatures.FeatureUpdateKey) (int, bool) {
+	if !(len(m.Feature) <= wire.MaxStringLength &&
+		(m.UpgradeType == 0 || m.UpgradeType == 1) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Feature)) + len(m.Feature)
+	return n, true
+}
+
+func appendEncUpdatefeaturesFeatureUpdateKeyV0(b []byte, m *updatefeatures.FeatureUpdateKey) ([]byte, bool) {
+	if !(len(m.Feature) <= wire.MaxStringLength &&
+		(m.UpgradeType == 0 || m.UpgradeType == 1) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Feature))
+	b = wire.AppendInt16(b, int16(m.MaxVersionLevel))
+	b = wire.AppendBool(b, bool(m.AllowDowngrade))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// UpdateFeaturesRequest at version 0.
+func sizeUpdateFeaturesRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*updatefeatures.UpdateFeaturesRequest)(p)
+	if !(len(m.FeatureUpdates) <= wire.MaxArrayLength &&
+		!m.ValidateOnly &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.FeatureUpdates))
+		for i := range m.FeatureUpdates {
+			k, ok := sizeEncUpdatefeaturesFeatureUpdateKeyV0(&m.FeatureUpdates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateFeaturesRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatefeatures.UpdateFeaturesRequest)(p)
+	if !(len(m.FeatureUpdates) <= wire.MaxArrayLength &&
+		!m.ValidateOnly &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.FeatureUpdates))
+		for i := range m.FeatureUpdates {
+			var ok bool
+			if b, ok = appendEncUpdatefeaturesFeatureUpdateKeyV0(b, &m.FeatureUpdates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncUpdatefeaturesFeatureUpdateKeyV1 and appendEncUpdatefeaturesFeatureUpdateKeyV1 encode a FeatureUpdateKey at version 1.
+func sizeEncUpdatefeaturesFeatureUpdateKeyV1(m *updatefeatures.FeatureUpdateKey) (int, bool) {
+	if !(len(m.Feature) <= wire.MaxStringLength &&
+		!m.AllowDowngrade &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Feature)) + len(m.Feature)
+	return n, true
+}
+
+func appendEncUpdatefeaturesFeatureUpdateKeyV1(b []byte, m *updatefeatures.FeatureUpdateKey) ([]byte, bool) {
+	if !(len(m.Feature) <= wire.MaxStringLength &&
+		!m.AllowDowngrade &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Feature))
+	b = wire.AppendInt16(b, int16(m.MaxVersionLevel))
+	b = wire.AppendInt8(b, int8(m.UpgradeType))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// UpdateFeaturesRequest at version 1.
+func sizeUpdateFeaturesRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*updatefeatures.UpdateFeaturesRequest)(p)
+	if !(len(m.FeatureUpdates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.FeatureUpdates))
+		for i := range m.FeatureUpdates {
+			k, ok := sizeEncUpdatefeaturesFeatureUpdateKeyV1(&m.FeatureUpdates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateFeaturesRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatefeatures.UpdateFeaturesRequest)(p)
+	if !(len(m.FeatureUpdates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.TimeoutMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.FeatureUpdates))
+		for i := range m.FeatureUpdates {
+			var ok bool
+			if b, ok = appendEncUpdatefeaturesFeatureUpdateKeyV1(b, &m.FeatureUpdates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendBool(b, bool(m.ValidateOnly))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncUpdatefeaturesUpdatableFeatureResultV0 and appendEncUpdatefeaturesUpdatableFeatureResultV0 encode a UpdatableFeatureResult at version 0.
+func sizeEncUpdatefeaturesUpdatableFeatureResultV0(m *updatefeatures.UpdatableFeatureResult) (int, bool) {
+	if !(len(m.Feature) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Feature)) + len(m.Feature)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncUpdatefeaturesUpdatableFeatureResultV0(b []byte, m *updatefeatures.UpdatableFeatureResult) ([]byte, bool) {
+	if !(len(m.Feature) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Feature))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// UpdateFeaturesResponse at version 0.
+func sizeUpdateFeaturesResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*updatefeatures.UpdateFeaturesResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncUpdatefeaturesUpdatableFeatureResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateFeaturesResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatefeatures.UpdateFeaturesResponse)(p)
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncUpdatefeaturesUpdatableFeatureResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decUpdatefeaturesFeatureUpdateKeyV0 decodes a FeatureUpdateKey at version 0.
 func decUpdatefeaturesFeatureUpdateKeyV0(b []byte, off int, a *arena.Arenas, m *updatefeatures.FeatureUpdateKey) int {
 	m.UpgradeType = 1
@@ -432,6 +655,11 @@ func decodeUpdateFeaturesResponseV2(b []byte, a *arena.Arenas, p unsafe.Pointer)
 }
 
 func init() {
+	register(reflect.TypeFor[updatefeatures.UpdateFeaturesRequest](), 0, sizeUpdateFeaturesRequestV0, appendUpdateFeaturesRequestV0)
+	register(reflect.TypeFor[updatefeatures.UpdateFeaturesRequest](), 1, sizeUpdateFeaturesRequestV1, appendUpdateFeaturesRequestV1)
+	register(reflect.TypeFor[updatefeatures.UpdateFeaturesRequest](), 2, sizeUpdateFeaturesRequestV1, appendUpdateFeaturesRequestV1)
+	register(reflect.TypeFor[updatefeatures.UpdateFeaturesResponse](), 0, sizeUpdateFeaturesResponseV0, appendUpdateFeaturesResponseV0)
+	register(reflect.TypeFor[updatefeatures.UpdateFeaturesResponse](), 1, sizeUpdateFeaturesResponseV0, appendUpdateFeaturesResponseV0)
 	register(reflect.TypeFor[updatefeatures.UpdateFeaturesResponse](), 2, sizeUpdateFeaturesResponseV2, appendUpdateFeaturesResponseV2)
 	registerDecoder(reflect.TypeFor[updatefeatures.UpdateFeaturesRequest](), 0, decodeUpdateFeaturesRequestV0)
 	registerDecoder(reflect.TypeFor[updatefeatures.UpdateFeaturesRequest](), 1, decodeUpdateFeaturesRequestV1)

@@ -44,6 +44,1149 @@ func appendUpdateMetadataResponseV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncUpdatemetadataUpdateMetadataPartitionStateV0 and appendEncUpdatemetadataUpdateMetadataPartitionStateV0 encode a UpdateMetadataPartitionState at version 0.
+func sizeEncUpdatemetadataUpdateMetadataPartitionStateV0(m *updatemetadata.UpdateMetadataPartitionState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Replicas)
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, m *updatemetadata.UpdateMetadataPartitionState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ZkVersion))
+	{
+		b = wire.AppendArrayLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataBrokerV0 and appendEncUpdatemetadataUpdateMetadataBrokerV0 encode a UpdateMetadataBroker at version 0.
+func sizeEncUpdatemetadataUpdateMetadataBrokerV0(m *updatemetadata.UpdateMetadataBroker) (int, bool) {
+	if !(len(m.V0Host) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.V0Host)
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataBrokerV0(b []byte, m *updatemetadata.UpdateMetadataBroker) ([]byte, bool) {
+	if !(len(m.V0Host) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Id))
+	b = wire.AppendString(b, string(m.V0Host))
+	b = wire.AppendInt32(b, int32(m.V0Port))
+	return b, true
+}
+
+// UpdateMetadataRequest at version 0.
+func sizeUpdateMetadataRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.UngroupedPartitionStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataPartitionStateV0(&m.UngroupedPartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveBrokers {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataBrokerV0(&m.LiveBrokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateMetadataRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.UngroupedPartitionStates))
+		for i := range m.UngroupedPartitionStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataPartitionStateV0(b, &m.UngroupedPartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataBrokerV0(b, &m.LiveBrokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataEndpointV1 and appendEncUpdatemetadataUpdateMetadataEndpointV1 encode a UpdateMetadataEndpoint at version 1.
+func sizeEncUpdatemetadataUpdateMetadataEndpointV1(m *updatemetadata.UpdateMetadataEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	n += wire.StringLengthSize + len(m.Host)
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataEndpointV1(b []byte, m *updatemetadata.UpdateMetadataEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Port))
+	b = wire.AppendString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.SecurityProtocol))
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataBrokerV1 and appendEncUpdatemetadataUpdateMetadataBrokerV1 encode a UpdateMetadataBroker at version 1.
+func sizeEncUpdatemetadataUpdateMetadataBrokerV1(m *updatemetadata.UpdateMetadataBroker) (int, bool) {
+	if !(len(m.Endpoints) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Endpoints {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataEndpointV1(&m.Endpoints[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataBrokerV1(b []byte, m *updatemetadata.UpdateMetadataBroker) ([]byte, bool) {
+	if !(len(m.Endpoints) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Id))
+	{
+		b = wire.AppendArrayLength(b, len(m.Endpoints))
+		for i := range m.Endpoints {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataEndpointV1(b, &m.Endpoints[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// UpdateMetadataRequest at version 1.
+func sizeUpdateMetadataRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.UngroupedPartitionStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataPartitionStateV0(&m.UngroupedPartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveBrokers {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataBrokerV1(&m.LiveBrokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateMetadataRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.UngroupedPartitionStates))
+		for i := range m.UngroupedPartitionStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataPartitionStateV0(b, &m.UngroupedPartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataBrokerV1(b, &m.LiveBrokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataBrokerV2 and appendEncUpdatemetadataUpdateMetadataBrokerV2 encode a UpdateMetadataBroker at version 2.
+func sizeEncUpdatemetadataUpdateMetadataBrokerV2(m *updatemetadata.UpdateMetadataBroker) (int, bool) {
+	if !(len(m.Endpoints) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Endpoints {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataEndpointV1(&m.Endpoints[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Rack == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataBrokerV2(b []byte, m *updatemetadata.UpdateMetadataBroker) ([]byte, bool) {
+	if !(len(m.Endpoints) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Id))
+	{
+		b = wire.AppendArrayLength(b, len(m.Endpoints))
+		for i := range m.Endpoints {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataEndpointV1(b, &m.Endpoints[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Rack == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Rack))
+	}
+	return b, true
+}
+
+// UpdateMetadataRequest at version 2.
+func sizeUpdateMetadataRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.UngroupedPartitionStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataPartitionStateV0(&m.UngroupedPartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveBrokers {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataBrokerV2(&m.LiveBrokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateMetadataRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.UngroupedPartitionStates))
+		for i := range m.UngroupedPartitionStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataPartitionStateV0(b, &m.UngroupedPartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataBrokerV2(b, &m.LiveBrokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataEndpointV3 and appendEncUpdatemetadataUpdateMetadataEndpointV3 encode a UpdateMetadataEndpoint at version 3.
+func sizeEncUpdatemetadataUpdateMetadataEndpointV3(m *updatemetadata.UpdateMetadataEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.Listener) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	n += wire.StringLengthSize + len(m.Host)
+	n += wire.StringLengthSize + len(m.Listener)
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataEndpointV3(b []byte, m *updatemetadata.UpdateMetadataEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.Listener) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Port))
+	b = wire.AppendString(b, string(m.Host))
+	b = wire.AppendString(b, string(m.Listener))
+	b = wire.AppendInt16(b, int16(m.SecurityProtocol))
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataBrokerV3 and appendEncUpdatemetadataUpdateMetadataBrokerV3 encode a UpdateMetadataBroker at version 3.
+func sizeEncUpdatemetadataUpdateMetadataBrokerV3(m *updatemetadata.UpdateMetadataBroker) (int, bool) {
+	if !(len(m.Endpoints) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Endpoints {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataEndpointV3(&m.Endpoints[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Rack == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataBrokerV3(b []byte, m *updatemetadata.UpdateMetadataBroker) ([]byte, bool) {
+	if !(len(m.Endpoints) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Id))
+	{
+		b = wire.AppendArrayLength(b, len(m.Endpoints))
+		for i := range m.Endpoints {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataEndpointV3(b, &m.Endpoints[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Rack == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.Rack))
+	}
+	return b, true
+}
+
+// UpdateMetadataRequest at version 3.
+func sizeUpdateMetadataRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.UngroupedPartitionStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataPartitionStateV0(&m.UngroupedPartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveBrokers {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataBrokerV3(&m.LiveBrokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateMetadataRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.UngroupedPartitionStates))
+		for i := range m.UngroupedPartitionStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataPartitionStateV0(b, &m.UngroupedPartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataBrokerV3(b, &m.LiveBrokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataPartitionStateV4 and appendEncUpdatemetadataUpdateMetadataPartitionStateV4 encode a UpdateMetadataPartitionState at version 4.
+func sizeEncUpdatemetadataUpdateMetadataPartitionStateV4(m *updatemetadata.UpdateMetadataPartitionState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Replicas)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.OfflineReplicas)
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataPartitionStateV4(b []byte, m *updatemetadata.UpdateMetadataPartitionState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ZkVersion))
+	{
+		b = wire.AppendArrayLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.OfflineReplicas))
+		for _, v := range m.OfflineReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// UpdateMetadataRequest at version 4.
+func sizeUpdateMetadataRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.UngroupedPartitionStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataPartitionStateV4(&m.UngroupedPartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveBrokers {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataBrokerV3(&m.LiveBrokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateMetadataRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) <= wire.MaxArrayLength &&
+		len(m.TopicStates) == 0 &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.UngroupedPartitionStates))
+		for i := range m.UngroupedPartitionStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataPartitionStateV4(b, &m.UngroupedPartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataBrokerV3(b, &m.LiveBrokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataPartitionStateV5 and appendEncUpdatemetadataUpdateMetadataPartitionStateV5 encode a UpdateMetadataPartitionState at version 5.
+func sizeEncUpdatemetadataUpdateMetadataPartitionStateV5(m *updatemetadata.UpdateMetadataPartitionState) (int, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Replicas)
+	}
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.OfflineReplicas)
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataPartitionStateV5(b []byte, m *updatemetadata.UpdateMetadataPartitionState) ([]byte, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ZkVersion))
+	{
+		b = wire.AppendArrayLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.OfflineReplicas))
+		for _, v := range m.OfflineReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataTopicStateV5 and appendEncUpdatemetadataUpdateMetadataTopicStateV5 encode a UpdateMetadataTopicState at version 5.
+func sizeEncUpdatemetadataUpdateMetadataTopicStateV5(m *updatemetadata.UpdateMetadataTopicState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.TopicName)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataPartitionStateV5(&m.PartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataTopicStateV5(b []byte, m *updatemetadata.UpdateMetadataTopicState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.TopicName))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataPartitionStateV5(b, &m.PartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// UpdateMetadataRequest at version 5.
+func sizeUpdateMetadataRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.TopicStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataTopicStateV5(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.LiveBrokers {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataBrokerV3(&m.LiveBrokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateMetadataRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataTopicStateV5(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataBrokerV3(b, &m.LiveBrokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataPartitionStateV6 and appendEncUpdatemetadataUpdateMetadataPartitionStateV6 encode a UpdateMetadataPartitionState at version 6.
+func sizeEncUpdatemetadataUpdateMetadataPartitionStateV6(m *updatemetadata.UpdateMetadataPartitionState) (int, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Isr)) + wire.Int32Size*len(m.Isr)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Replicas)) + wire.Int32Size*len(m.Replicas)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.OfflineReplicas)) + wire.Int32Size*len(m.OfflineReplicas)
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataPartitionStateV6(b []byte, m *updatemetadata.UpdateMetadataPartitionState) ([]byte, bool) {
+	if !(len(m.Isr) <= wire.MaxArrayLength &&
+		len(m.Replicas) <= wire.MaxArrayLength &&
+		len(m.OfflineReplicas) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt32(b, int32(m.Leader))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Isr))
+		for _, v := range m.Isr {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ZkVersion))
+	{
+		b = wire.AppendCompactLength(b, len(m.Replicas))
+		for _, v := range m.Replicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.OfflineReplicas))
+		for _, v := range m.OfflineReplicas {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataTopicStateV6 and appendEncUpdatemetadataUpdateMetadataTopicStateV6 encode a UpdateMetadataTopicState at version 6.
+func sizeEncUpdatemetadataUpdateMetadataTopicStateV6(m *updatemetadata.UpdateMetadataTopicState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataPartitionStateV6(&m.PartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataTopicStateV6(b []byte, m *updatemetadata.UpdateMetadataTopicState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataPartitionStateV6(b, &m.PartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataEndpointV6 and appendEncUpdatemetadataUpdateMetadataEndpointV6 encode a UpdateMetadataEndpoint at version 6.
+func sizeEncUpdatemetadataUpdateMetadataEndpointV6(m *updatemetadata.UpdateMetadataEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.Listener) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	n += wire.CompactLengthSize(len(m.Listener)) + len(m.Listener)
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataEndpointV6(b []byte, m *updatemetadata.UpdateMetadataEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.Listener) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Port))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendCompactString(b, string(m.Listener))
+	b = wire.AppendInt16(b, int16(m.SecurityProtocol))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataBrokerV6 and appendEncUpdatemetadataUpdateMetadataBrokerV6 encode a UpdateMetadataBroker at version 6.
+func sizeEncUpdatemetadataUpdateMetadataBrokerV6(m *updatemetadata.UpdateMetadataBroker) (int, bool) {
+	if !(len(m.Endpoints) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Endpoints))
+		for i := range m.Endpoints {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataEndpointV6(&m.Endpoints[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataBrokerV6(b []byte, m *updatemetadata.UpdateMetadataBroker) ([]byte, bool) {
+	if !(len(m.Endpoints) <= wire.MaxArrayLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Id))
+	{
+		b = wire.AppendCompactLength(b, len(m.Endpoints))
+		for i := range m.Endpoints {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataEndpointV6(b, &m.Endpoints[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// UpdateMetadataRequest at version 6.
+func sizeUpdateMetadataRequestV6(p unsafe.Pointer) (int, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicStates))
+		for i := range m.TopicStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataTopicStateV6(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataBrokerV6(&m.LiveBrokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateMetadataRequestV6(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataTopicStateV6(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataBrokerV6(b, &m.LiveBrokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncUpdatemetadataUpdateMetadataTopicStateV7 and appendEncUpdatemetadataUpdateMetadataTopicStateV7 encode a UpdateMetadataTopicState at version 7.
+func sizeEncUpdatemetadataUpdateMetadataTopicStateV7(m *updatemetadata.UpdateMetadataTopicState) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataPartitionStateV6(&m.PartitionStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncUpdatemetadataUpdateMetadataTopicStateV7(b []byte, m *updatemetadata.UpdateMetadataTopicState) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.PartitionStates) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionStates))
+		for i := range m.PartitionStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataPartitionStateV6(b, &m.PartitionStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// UpdateMetadataRequest at version 7.
+func sizeUpdateMetadataRequestV7(p unsafe.Pointer) (int, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.TopicStates))
+		for i := range m.TopicStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataTopicStateV7(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataBrokerV6(&m.LiveBrokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendUpdateMetadataRequestV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(!m.IsKRaftController &&
+		m.Type == 0 &&
+		len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataTopicStateV7(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataBrokerV6(b, &m.LiveBrokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decUpdatemetadataUpdateMetadataPartitionStateV0 decodes a UpdateMetadataPartitionState at version 0.
 func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataPartitionState) int {
 	m.OfflineReplicas = []common.BrokerId{}
@@ -2593,6 +3736,14 @@ func decodeUpdateMetadataResponseV6(b []byte, a *arena.Arenas, p unsafe.Pointer)
 }
 
 func init() {
+	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 0, sizeUpdateMetadataRequestV0, appendUpdateMetadataRequestV0)
+	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 1, sizeUpdateMetadataRequestV1, appendUpdateMetadataRequestV1)
+	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 2, sizeUpdateMetadataRequestV2, appendUpdateMetadataRequestV2)
+	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 3, sizeUpdateMetadataRequestV3, appendUpdateMetadataRequestV3)
+	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 4, sizeUpdateMetadataRequestV4, appendUpdateMetadataRequestV4)
+	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 5, sizeUpdateMetadataRequestV5, appendUpdateMetadataRequestV5)
+	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 6, sizeUpdateMetadataRequestV6, appendUpdateMetadataRequestV6)
+	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 7, sizeUpdateMetadataRequestV7, appendUpdateMetadataRequestV7)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 0, sizeUpdateMetadataResponseV0, appendUpdateMetadataResponseV0)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 1, sizeUpdateMetadataResponseV0, appendUpdateMetadataResponseV0)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 2, sizeUpdateMetadataResponseV0, appendUpdateMetadataResponseV0)

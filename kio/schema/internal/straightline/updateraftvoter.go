@@ -12,6 +12,117 @@ import (
 	"unsafe"
 )
 
+// sizeEncUpdateraftvoterListenerV0 and appendEncUpdateraftvoterListenerV0 encode a Listener at version 0.
+func sizeEncUpdateraftvoterListenerV0(m *updateraftvoter.Listener) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncUpdateraftvoterListenerV0(b []byte, m *updateraftvoter.Listener) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncUpdateraftvoterKRaftVersionFeatureV0 and appendEncUpdateraftvoterKRaftVersionFeatureV0 encode a KRaftVersionFeature at version 0.
+func sizeEncUpdateraftvoterKRaftVersionFeatureV0(m *updateraftvoter.KRaftVersionFeature) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncUpdateraftvoterKRaftVersionFeatureV0(b []byte, m *updateraftvoter.KRaftVersionFeature) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.MinSupportedVersion))
+	b = wire.AppendInt16(b, int16(m.MaxSupportedVersion))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// UpdateRaftVoterRequest at version 0.
+func sizeUpdateRaftVoterRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*updateraftvoter.UpdateRaftVoterRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Listeners))
+		for i := range m.Listeners {
+			k, ok := sizeEncUpdateraftvoterListenerV0(&m.Listeners[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if k, ok := sizeEncUpdateraftvoterKRaftVersionFeatureV0(&m.KRaftVersionFeature); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendUpdateRaftVoterRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updateraftvoter.UpdateRaftVoterRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Listeners) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	b = wire.AppendInt32(b, int32(m.VoterId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.VoterDirectoryId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Listeners))
+		for i := range m.Listeners {
+			var ok bool
+			if b, ok = appendEncUpdateraftvoterListenerV0(b, &m.Listeners[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		var ok bool
+		if b, ok = appendEncUpdateraftvoterKRaftVersionFeatureV0(b, &m.KRaftVersionFeature); !ok {
+			return b, false
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decUpdateraftvoterListenerV0 decodes a Listener at version 0.
 func decUpdateraftvoterListenerV0(b []byte, off int, a *arena.Arenas, m *updateraftvoter.Listener) int {
 	{
@@ -288,6 +399,7 @@ func decodeUpdateRaftVoterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 }
 
 func init() {
+	register(reflect.TypeFor[updateraftvoter.UpdateRaftVoterRequest](), 0, sizeUpdateRaftVoterRequestV0, appendUpdateRaftVoterRequestV0)
 	registerDecoder(reflect.TypeFor[updateraftvoter.UpdateRaftVoterRequest](), 0, decodeUpdateRaftVoterRequestV0)
 	registerDecoder(reflect.TypeFor[updateraftvoter.UpdateRaftVoterResponse](), 0, decodeUpdateRaftVoterResponseV0)
 }

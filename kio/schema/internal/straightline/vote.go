@@ -12,6 +12,472 @@ import (
 	"unsafe"
 )
 
+// sizeEncVoteVoteRequestPartitionDataV0 and appendEncVoteVoteRequestPartitionDataV0 encode a VoteRequestPartitionData at version 0.
+func sizeEncVoteVoteRequestPartitionDataV0(m *vote.VoteRequestPartitionData) (int, bool) {
+	if !(!m.PreVote &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncVoteVoteRequestPartitionDataV0(b []byte, m *vote.VoteRequestPartitionData) ([]byte, bool) {
+	if !(!m.PreVote &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ReplicaEpoch))
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.LastOffsetEpoch))
+	b = wire.AppendInt64(b, int64(m.LastOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncVoteVoteRequestTopicDataV0 and appendEncVoteVoteRequestTopicDataV0 encode a VoteRequestTopicData at version 0.
+func sizeEncVoteVoteRequestTopicDataV0(m *vote.VoteRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncVoteVoteRequestPartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncVoteVoteRequestTopicDataV0(b []byte, m *vote.VoteRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncVoteVoteRequestPartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// VoteRequest at version 0.
+func sizeVoteRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*vote.VoteRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncVoteVoteRequestTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendVoteRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*vote.VoteRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncVoteVoteRequestTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncVoteVoteRequestPartitionDataV1 and appendEncVoteVoteRequestPartitionDataV1 encode a VoteRequestPartitionData at version 1.
+func sizeEncVoteVoteRequestPartitionDataV1(m *vote.VoteRequestPartitionData) (int, bool) {
+	if !(!m.PreVote &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.UUIDSize + wire.UUIDSize + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncVoteVoteRequestPartitionDataV1(b []byte, m *vote.VoteRequestPartitionData) ([]byte, bool) {
+	if !(!m.PreVote &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ReplicaEpoch))
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.ReplicaDirectoryId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.VoterDirectoryId))
+	b = wire.AppendInt32(b, int32(m.LastOffsetEpoch))
+	b = wire.AppendInt64(b, int64(m.LastOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncVoteVoteRequestTopicDataV1 and appendEncVoteVoteRequestTopicDataV1 encode a VoteRequestTopicData at version 1.
+func sizeEncVoteVoteRequestTopicDataV1(m *vote.VoteRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncVoteVoteRequestPartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncVoteVoteRequestTopicDataV1(b []byte, m *vote.VoteRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncVoteVoteRequestPartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// VoteRequest at version 1.
+func sizeVoteRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*vote.VoteRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncVoteVoteRequestTopicDataV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendVoteRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*vote.VoteRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.VoterId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncVoteVoteRequestTopicDataV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncVoteVoteRequestPartitionDataV2 and appendEncVoteVoteRequestPartitionDataV2 encode a VoteRequestPartitionData at version 2.
+func sizeEncVoteVoteRequestPartitionDataV2(m *vote.VoteRequestPartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.UUIDSize + wire.UUIDSize + wire.Int32Size + wire.Int64Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncVoteVoteRequestPartitionDataV2(b []byte, m *vote.VoteRequestPartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt32(b, int32(m.ReplicaEpoch))
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.ReplicaDirectoryId))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.VoterDirectoryId))
+	b = wire.AppendInt32(b, int32(m.LastOffsetEpoch))
+	b = wire.AppendInt64(b, int64(m.LastOffset))
+	b = wire.AppendBool(b, bool(m.PreVote))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncVoteVoteRequestTopicDataV2 and appendEncVoteVoteRequestTopicDataV2 encode a VoteRequestTopicData at version 2.
+func sizeEncVoteVoteRequestTopicDataV2(m *vote.VoteRequestTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncVoteVoteRequestPartitionDataV2(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncVoteVoteRequestTopicDataV2(b []byte, m *vote.VoteRequestTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncVoteVoteRequestPartitionDataV2(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// VoteRequest at version 2.
+func sizeVoteRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*vote.VoteRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.ClusterId == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+	}
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncVoteVoteRequestTopicDataV2(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendVoteRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*vote.VoteRequest)(p)
+	if !((m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	if m.ClusterId == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ClusterId))
+	}
+	b = wire.AppendInt32(b, int32(m.VoterId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncVoteVoteRequestTopicDataV2(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncVoteVoteResponsePartitionDataV0 and appendEncVoteVoteResponsePartitionDataV0 encode a VoteResponsePartitionData at version 0.
+func sizeEncVoteVoteResponsePartitionDataV0(m *vote.VoteResponsePartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncVoteVoteResponsePartitionDataV0(b []byte, m *vote.VoteResponsePartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendBool(b, bool(m.VoteGranted))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncVoteVoteResponseTopicDataV0 and appendEncVoteVoteResponseTopicDataV0 encode a VoteResponseTopicData at version 0.
+func sizeEncVoteVoteResponseTopicDataV0(m *vote.VoteResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncVoteVoteResponsePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncVoteVoteResponseTopicDataV0(b []byte, m *vote.VoteResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncVoteVoteResponsePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// VoteResponse at version 0.
+func sizeVoteResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*vote.VoteResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncVoteVoteResponseTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendVoteResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*vote.VoteResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncVoteVoteResponseTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decVoteVoteRequestPartitionDataV0 decodes a VoteRequestPartitionData at version 0.
 func decVoteVoteRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *vote.VoteRequestPartitionData) int {
 	{
@@ -1189,6 +1655,10 @@ func decodeVoteResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 }
 
 func init() {
+	register(reflect.TypeFor[vote.VoteRequest](), 0, sizeVoteRequestV0, appendVoteRequestV0)
+	register(reflect.TypeFor[vote.VoteRequest](), 1, sizeVoteRequestV1, appendVoteRequestV1)
+	register(reflect.TypeFor[vote.VoteRequest](), 2, sizeVoteRequestV2, appendVoteRequestV2)
+	register(reflect.TypeFor[vote.VoteResponse](), 0, sizeVoteResponseV0, appendVoteResponseV0)
 	registerDecoder(reflect.TypeFor[vote.VoteRequest](), 0, decodeVoteRequestV0)
 	registerDecoder(reflect.TypeFor[vote.VoteRequest](), 1, decodeVoteRequestV1)
 	registerDecoder(reflect.TypeFor[vote.VoteRequest](), 2, decodeVoteRequestV2)

@@ -12,6 +12,388 @@ import (
 	"unsafe"
 )
 
+// sizeEncWritesharegroupstateStateBatchV0 and appendEncWritesharegroupstateStateBatchV0 encode a StateBatch at version 0.
+func sizeEncWritesharegroupstateStateBatchV0(m *writesharegroupstate.StateBatch) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int64Size + wire.Int8Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncWritesharegroupstateStateBatchV0(b []byte, m *writesharegroupstate.StateBatch) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.FirstOffset))
+	b = wire.AppendInt64(b, int64(m.LastOffset))
+	b = wire.AppendInt8(b, int8(m.DeliveryState))
+	b = wire.AppendInt16(b, int16(m.DeliveryCount))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritesharegroupstatePartitionDataV0 and appendEncWritesharegroupstatePartitionDataV0 encode a PartitionData at version 0.
+func sizeEncWritesharegroupstatePartitionDataV0(m *writesharegroupstate.PartitionData) (int, bool) {
+	if !(len(m.StateBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.StateBatches))
+		for i := range m.StateBatches {
+			k, ok := sizeEncWritesharegroupstateStateBatchV0(&m.StateBatches[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritesharegroupstatePartitionDataV0(b []byte, m *writesharegroupstate.PartitionData) ([]byte, bool) {
+	if !(len(m.StateBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.StateEpoch))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.StartOffset))
+	{
+		b = wire.AppendCompactLength(b, len(m.StateBatches))
+		for i := range m.StateBatches {
+			var ok bool
+			if b, ok = appendEncWritesharegroupstateStateBatchV0(b, &m.StateBatches[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritesharegroupstateWriteStateDataV0 and appendEncWritesharegroupstateWriteStateDataV0 encode a WriteStateData at version 0.
+func sizeEncWritesharegroupstateWriteStateDataV0(m *writesharegroupstate.WriteStateData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncWritesharegroupstatePartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritesharegroupstateWriteStateDataV0(b []byte, m *writesharegroupstate.WriteStateData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncWritesharegroupstatePartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// WriteShareGroupStateRequest at version 0.
+func sizeWriteShareGroupStateRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*writesharegroupstate.WriteShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncWritesharegroupstateWriteStateDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendWriteShareGroupStateRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*writesharegroupstate.WriteShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncWritesharegroupstateWriteStateDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritesharegroupstatePartitionDataV1 and appendEncWritesharegroupstatePartitionDataV1 encode a PartitionData at version 1.
+func sizeEncWritesharegroupstatePartitionDataV1(m *writesharegroupstate.PartitionData) (int, bool) {
+	if !(len(m.StateBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.StateBatches))
+		for i := range m.StateBatches {
+			k, ok := sizeEncWritesharegroupstateStateBatchV0(&m.StateBatches[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritesharegroupstatePartitionDataV1(b []byte, m *writesharegroupstate.PartitionData) ([]byte, bool) {
+	if !(len(m.StateBatches) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.StateEpoch))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.StartOffset))
+	b = wire.AppendInt32(b, int32(m.DeliveryCompleteCount))
+	{
+		b = wire.AppendCompactLength(b, len(m.StateBatches))
+		for i := range m.StateBatches {
+			var ok bool
+			if b, ok = appendEncWritesharegroupstateStateBatchV0(b, &m.StateBatches[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritesharegroupstateWriteStateDataV1 and appendEncWritesharegroupstateWriteStateDataV1 encode a WriteStateData at version 1.
+func sizeEncWritesharegroupstateWriteStateDataV1(m *writesharegroupstate.WriteStateData) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncWritesharegroupstatePartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritesharegroupstateWriteStateDataV1(b []byte, m *writesharegroupstate.WriteStateData) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncWritesharegroupstatePartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// WriteShareGroupStateRequest at version 1.
+func sizeWriteShareGroupStateRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*writesharegroupstate.WriteShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.GroupId)) + len(m.GroupId)
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncWritesharegroupstateWriteStateDataV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendWriteShareGroupStateRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*writesharegroupstate.WriteShareGroupStateRequest)(p)
+	if !(len(m.GroupId) <= wire.MaxStringLength &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.GroupId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncWritesharegroupstateWriteStateDataV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritesharegroupstatePartitionResultV0 and appendEncWritesharegroupstatePartitionResultV0 encode a PartitionResult at version 0.
+func sizeEncWritesharegroupstatePartitionResultV0(m *writesharegroupstate.PartitionResult) (int, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncWritesharegroupstatePartitionResultV0(b []byte, m *writesharegroupstate.PartitionResult) ([]byte, bool) {
+	if !((m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritesharegroupstateWriteStateResultV0 and appendEncWritesharegroupstateWriteStateResultV0 encode a WriteStateResult at version 0.
+func sizeEncWritesharegroupstateWriteStateResultV0(m *writesharegroupstate.WriteStateResult) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncWritesharegroupstatePartitionResultV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritesharegroupstateWriteStateResultV0(b []byte, m *writesharegroupstate.WriteStateResult) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncWritesharegroupstatePartitionResultV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// WriteShareGroupStateResponse at version 0.
+func sizeWriteShareGroupStateResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*writesharegroupstate.WriteShareGroupStateResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Results))
+		for i := range m.Results {
+			k, ok := sizeEncWritesharegroupstateWriteStateResultV0(&m.Results[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendWriteShareGroupStateResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*writesharegroupstate.WriteShareGroupStateResponse)(p)
+	if !(len(m.Results) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Results))
+		for i := range m.Results {
+			var ok bool
+			if b, ok = appendEncWritesharegroupstateWriteStateResultV0(b, &m.Results[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decWritesharegroupstateStateBatchV0 decodes a StateBatch at version 0.
 func decWritesharegroupstateStateBatchV0(b []byte, off int, a *arena.Arenas, m *writesharegroupstate.StateBatch) int {
 	{
@@ -947,6 +1329,10 @@ func decodeWriteShareGroupStateResponseV0(b []byte, a *arena.Arenas, p unsafe.Po
 }
 
 func init() {
+	register(reflect.TypeFor[writesharegroupstate.WriteShareGroupStateRequest](), 0, sizeWriteShareGroupStateRequestV0, appendWriteShareGroupStateRequestV0)
+	register(reflect.TypeFor[writesharegroupstate.WriteShareGroupStateRequest](), 1, sizeWriteShareGroupStateRequestV1, appendWriteShareGroupStateRequestV1)
+	register(reflect.TypeFor[writesharegroupstate.WriteShareGroupStateResponse](), 0, sizeWriteShareGroupStateResponseV0, appendWriteShareGroupStateResponseV0)
+	register(reflect.TypeFor[writesharegroupstate.WriteShareGroupStateResponse](), 1, sizeWriteShareGroupStateResponseV0, appendWriteShareGroupStateResponseV0)
 	registerDecoder(reflect.TypeFor[writesharegroupstate.WriteShareGroupStateRequest](), 0, decodeWriteShareGroupStateRequestV0)
 	registerDecoder(reflect.TypeFor[writesharegroupstate.WriteShareGroupStateRequest](), 1, decodeWriteShareGroupStateRequestV1)
 	registerDecoder(reflect.TypeFor[writesharegroupstate.WriteShareGroupStateResponse](), 0, decodeWriteShareGroupStateResponseV0)

@@ -11,6 +11,572 @@ import (
 	"unsafe"
 )
 
+// sizeEncWritetxnmarkersWritableTxnMarkerTopicV0 and appendEncWritetxnmarkersWritableTxnMarkerTopicV0 encode a WritableTxnMarkerTopic at version 0.
+func sizeEncWritetxnmarkersWritableTxnMarkerTopicV0(m *writetxnmarkers.WritableTxnMarkerTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerTopicV0(b []byte, m *writetxnmarkers.WritableTxnMarkerTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerV0 and appendEncWritetxnmarkersWritableTxnMarkerV0 encode a WritableTxnMarker at version 0.
+func sizeEncWritetxnmarkersWritableTxnMarkerV0(m *writetxnmarkers.WritableTxnMarker) (int, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size + wire.BoolSize + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerV0(b []byte, m *writetxnmarkers.WritableTxnMarker) ([]byte, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt16(b, int16(m.ProducerEpoch))
+	b = wire.AppendBool(b, bool(m.TransactionResult))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.CoordinatorEpoch))
+	return b, true
+}
+
+// WriteTxnMarkersRequest at version 0.
+func sizeWriteTxnMarkersRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersRequest)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Markers {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerV0(&m.Markers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendWriteTxnMarkersRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersRequest)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Markers))
+		for i := range m.Markers {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerV0(b, &m.Markers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerTopicV1 and appendEncWritetxnmarkersWritableTxnMarkerTopicV1 encode a WritableTxnMarkerTopic at version 1.
+func sizeEncWritetxnmarkersWritableTxnMarkerTopicV1(m *writetxnmarkers.WritableTxnMarkerTopic) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionIndexes)) + wire.Int32Size*len(m.PartitionIndexes)
+	}
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerTopicV1(b []byte, m *writetxnmarkers.WritableTxnMarkerTopic) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionIndexes) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionIndexes))
+		for _, v := range m.PartitionIndexes {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerV1 and appendEncWritetxnmarkersWritableTxnMarkerV1 encode a WritableTxnMarker at version 1.
+func sizeEncWritetxnmarkersWritableTxnMarkerV1(m *writetxnmarkers.WritableTxnMarker) (int, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size + wire.BoolSize + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerV1(b []byte, m *writetxnmarkers.WritableTxnMarker) ([]byte, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt16(b, int16(m.ProducerEpoch))
+	b = wire.AppendBool(b, bool(m.TransactionResult))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.CoordinatorEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// WriteTxnMarkersRequest at version 1.
+func sizeWriteTxnMarkersRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersRequest)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Markers))
+		for i := range m.Markers {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerV1(&m.Markers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendWriteTxnMarkersRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersRequest)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Markers))
+		for i := range m.Markers {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerV1(b, &m.Markers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerV2 and appendEncWritetxnmarkersWritableTxnMarkerV2 encode a WritableTxnMarker at version 2.
+func sizeEncWritetxnmarkersWritableTxnMarkerV2(m *writetxnmarkers.WritableTxnMarker) (int, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int16Size + wire.BoolSize + wire.Int32Size + wire.Int8Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerTopicV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerV2(b []byte, m *writetxnmarkers.WritableTxnMarker) ([]byte, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt16(b, int16(m.ProducerEpoch))
+	b = wire.AppendBool(b, bool(m.TransactionResult))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerTopicV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.CoordinatorEpoch))
+	b = wire.AppendInt8(b, int8(m.TransactionVersion))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// WriteTxnMarkersRequest at version 2.
+func sizeWriteTxnMarkersRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersRequest)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Markers))
+		for i := range m.Markers {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerV2(&m.Markers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendWriteTxnMarkersRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersRequest)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Markers))
+		for i := range m.Markers {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerV2(b, &m.Markers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerPartitionResultV0 and appendEncWritetxnmarkersWritableTxnMarkerPartitionResultV0 encode a WritableTxnMarkerPartitionResult at version 0.
+func sizeEncWritetxnmarkersWritableTxnMarkerPartitionResultV0(m *writetxnmarkers.WritableTxnMarkerPartitionResult) (int, bool) {
+	n := wire.Int32Size + wire.Int16Size
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerPartitionResultV0(b []byte, m *writetxnmarkers.WritableTxnMarkerPartitionResult) ([]byte, bool) {
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerTopicResultV0 and appendEncWritetxnmarkersWritableTxnMarkerTopicResultV0 encode a WritableTxnMarkerTopicResult at version 0.
+func sizeEncWritetxnmarkersWritableTxnMarkerTopicResultV0(m *writetxnmarkers.WritableTxnMarkerTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerPartitionResultV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerTopicResultV0(b []byte, m *writetxnmarkers.WritableTxnMarkerTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerPartitionResultV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerResultV0 and appendEncWritetxnmarkersWritableTxnMarkerResultV0 encode a WritableTxnMarkerResult at version 0.
+func sizeEncWritetxnmarkersWritableTxnMarkerResultV0(m *writetxnmarkers.WritableTxnMarkerResult) (int, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int64Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerTopicResultV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerResultV0(b []byte, m *writetxnmarkers.WritableTxnMarkerResult) ([]byte, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerTopicResultV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// WriteTxnMarkersResponse at version 0.
+func sizeWriteTxnMarkersResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersResponse)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Markers {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerResultV0(&m.Markers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendWriteTxnMarkersResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersResponse)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Markers))
+		for i := range m.Markers {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerResultV0(b, &m.Markers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerPartitionResultV1 and appendEncWritetxnmarkersWritableTxnMarkerPartitionResultV1 encode a WritableTxnMarkerPartitionResult at version 1.
+func sizeEncWritetxnmarkersWritableTxnMarkerPartitionResultV1(m *writetxnmarkers.WritableTxnMarkerPartitionResult) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerPartitionResultV1(b []byte, m *writetxnmarkers.WritableTxnMarkerPartitionResult) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerTopicResultV1 and appendEncWritetxnmarkersWritableTxnMarkerTopicResultV1 encode a WritableTxnMarkerTopicResult at version 1.
+func sizeEncWritetxnmarkersWritableTxnMarkerTopicResultV1(m *writetxnmarkers.WritableTxnMarkerTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerPartitionResultV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerTopicResultV1(b []byte, m *writetxnmarkers.WritableTxnMarkerTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerPartitionResultV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncWritetxnmarkersWritableTxnMarkerResultV1 and appendEncWritetxnmarkersWritableTxnMarkerResultV1 encode a WritableTxnMarkerResult at version 1.
+func sizeEncWritetxnmarkersWritableTxnMarkerResultV1(m *writetxnmarkers.WritableTxnMarkerResult) (int, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerTopicResultV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncWritetxnmarkersWritableTxnMarkerResultV1(b []byte, m *writetxnmarkers.WritableTxnMarkerResult) ([]byte, bool) {
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerTopicResultV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// WriteTxnMarkersResponse at version 1.
+func sizeWriteTxnMarkersResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersResponse)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Markers))
+		for i := range m.Markers {
+			k, ok := sizeEncWritetxnmarkersWritableTxnMarkerResultV1(&m.Markers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendWriteTxnMarkersResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*writetxnmarkers.WriteTxnMarkersResponse)(p)
+	if !(len(m.Markers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Markers))
+		for i := range m.Markers {
+			var ok bool
+			if b, ok = appendEncWritetxnmarkersWritableTxnMarkerResultV1(b, &m.Markers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decWritetxnmarkersWritableTxnMarkerTopicV0 decodes a WritableTxnMarkerTopic at version 0.
 func decWritetxnmarkersWritableTxnMarkerTopicV0(b []byte, off int, a *arena.Arenas, m *writetxnmarkers.WritableTxnMarkerTopic) int {
 	{
@@ -1350,6 +1916,12 @@ func decodeWriteTxnMarkersResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer
 }
 
 func init() {
+	register(reflect.TypeFor[writetxnmarkers.WriteTxnMarkersRequest](), 0, sizeWriteTxnMarkersRequestV0, appendWriteTxnMarkersRequestV0)
+	register(reflect.TypeFor[writetxnmarkers.WriteTxnMarkersRequest](), 1, sizeWriteTxnMarkersRequestV1, appendWriteTxnMarkersRequestV1)
+	register(reflect.TypeFor[writetxnmarkers.WriteTxnMarkersRequest](), 2, sizeWriteTxnMarkersRequestV2, appendWriteTxnMarkersRequestV2)
+	register(reflect.TypeFor[writetxnmarkers.WriteTxnMarkersResponse](), 0, sizeWriteTxnMarkersResponseV0, appendWriteTxnMarkersResponseV0)
+	register(reflect.TypeFor[writetxnmarkers.WriteTxnMarkersResponse](), 1, sizeWriteTxnMarkersResponseV1, appendWriteTxnMarkersResponseV1)
+	register(reflect.TypeFor[writetxnmarkers.WriteTxnMarkersResponse](), 2, sizeWriteTxnMarkersResponseV1, appendWriteTxnMarkersResponseV1)
 	registerDecoder(reflect.TypeFor[writetxnmarkers.WriteTxnMarkersRequest](), 0, decodeWriteTxnMarkersRequestV0)
 	registerDecoder(reflect.TypeFor[writetxnmarkers.WriteTxnMarkersRequest](), 1, decodeWriteTxnMarkersRequestV1)
 	registerDecoder(reflect.TypeFor[writetxnmarkers.WriteTxnMarkersRequest](), 2, decodeWriteTxnMarkersRequestV2)
