@@ -194,15 +194,20 @@ func TestStraightLineCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.StraightPairs != 148 {
-		t.Errorf("%d (message, version) pairs have straight-line encoders, want 148", m.StraightPairs)
+	// 148 flat pairs (straight.go) and 510 nested ones (straight_encode.go); the other
+	// 70 of the 728 hold a known tagged field or an absent struct value, left to the plan.
+	if m.StraightPairs != 658 {
+		t.Errorf("%d (message, version) pairs have straight-line encoders, want 658", m.StraightPairs)
 	}
 	hb := string(files["internal/straightline/heartbeat.go"])
 	if !strings.Contains(hb, "register(reflect.TypeFor[heartbeat.HeartbeatRequest](), 4, ") {
 		t.Error("HeartbeatRequest v4 has no straight-line encoder")
 	}
-	if strings.Contains(string(files["internal/straightline/metadata.go"]), "register(") {
-		t.Error("Metadata, whose messages hold arrays at every version, got straight-line encoders")
+	md := string(files["internal/straightline/metadata.go"])
+	for _, want := range []string{"register(reflect.TypeFor[metadata.MetadataRequest](), 12, ", "register(reflect.TypeFor[metadata.MetadataResponse](), 12, "} {
+		if !strings.Contains(md, want) {
+			t.Errorf("no straight-line encoder: %s", want)
+		}
 	}
 	// Decoders: every request and response version (364 of each) is made of kinds
 	// the decoders know; a kind or default they do not would show here.

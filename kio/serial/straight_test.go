@@ -79,13 +79,16 @@ func TestStraightLineAgrees(t *testing.T) {
 	}
 	// The encoders wrote nulls, empty and long strings and bytes (two-byte compact
 	// lengths), and numbers at -1.
-	for _, want := range []string{"null", "empty", "long string", "long bytes", "default"} {
+	for _, want := range []string{"null", "empty", "long string", "long bytes", "default",
+		"empty array", "null array", "multi-element array", "null struct", "present struct",
+		"nested long string", "nested empty", "nested null"} {
 		if handledAs[want] == 0 {
 			t.Errorf("no %q value was handled by a straight-line encoder", want)
 		}
 	}
 	// Each case the encoders must decline was reached and declined.
-	for _, want := range []string{"string too long", "unknown tags", "null", "absent field set"} {
+	for _, want := range []string{"string too long", "unknown tags", "null", "absent field set",
+		"nested unknown tags", "nested absent field set", "nested string too long", "null struct"} {
 		if declined[want] == 0 {
 			t.Errorf("no %q value was declined: the variants no longer reach that case", want)
 		}
@@ -104,6 +107,25 @@ type straightVariant struct {
 // values, unknown tags kept, and the first element set in an array field (absent at
 // the version, as every array of a flat message is).
 func straightVariants(val reflect.Value, r *rand.Rand) []straightVariant {
+	return straightVariantsAt(val, r, 0)
+}
+
+// maxNested bounds how deep straightVariantsAt goes into nested structs.
+const maxNested = 3
+
+// nestedName names a variant made one struct down: "nested X" for any depth.
+func nestedName(name string) string {
+	if strings.HasPrefix(name, "nested ") {
+		return name
+	}
+	return "nested " + name
+}
+
+// straightVariantsAt is straightVariants for a struct at the given nesting depth: it
+// also varies arrays (empty, null, several elements), nullable structs (null and
+// present) and, down to maxNested, the fields of nested structs and of an array's
+// first element, named "nested ...".
+func straightVariantsAt(val reflect.Value, r *rand.Rand, depth int) []straightVariant {
 	var out []straightVariant
 	with := func(name string, i int, set func(f reflect.Value)) {
 		c := reflect.New(val.Type()).Elem()
@@ -138,8 +160,59 @@ func straightVariants(val reflect.Value, r *rand.Rand) []straightVariant {
 			with("null", i, func(f reflect.Value) { f.SetZero() })
 			with("empty", i, func(f reflect.Value) { f.SetBytes([]byte{}) })
 			with("long bytes", i, func(f reflect.Value) { f.SetBytes(bytes.Repeat([]byte{7}, 300)) })
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			with("absent field set", i, func(f reflect.Value) { f.Set(reflect.MakeSlice(ft, 1, 1)) })
+			if depth >= maxNested {
+				break
+			}
+			with("empty array", i, func(f reflect.Value) { f.Set(reflect.MakeSlice(ft, 0, 0)) })
+			with("null array", i, func(f reflect.Value) { f.SetZero() })
+			elem := reflect.New(ft.Elem()).Elem()
+			if cur := val.Field(i); cur.Len() > 0 {
+				elem.Set(cur.Index(0))
+			}
+			with("multi-element array", i, func(f reflect.Value) {
+				s := reflect.MakeSlice(ft, 3, 3)
+				for j := range 3 {
+					s.Index(j).Set(elem)
+				}
+				f.Set(s)
+			})
+			// The first element changed as a message is (unknown tags, absent fields set,
+			// long strings...), one level down.
+			for _, ev := range straightVariantsAt(elem, r, depth+1) {
+				with(nestedName(ev.name), i, func(f reflect.Value) {
+					s := reflect.MakeSlice(ft, 2, 2)
+					s.Index(0).Set(ev.val)
+					s.Index(1).Set(elem)
+					f.Set(s)
+				})
+			}
+		case ft.Kind() == reflect.Struct:
+			if depth >= maxNested {
+				break
+			}
+			for _, ev := range straightVariantsAt(val.Field(i), r, depth+1) {
+				with(nestedName(ev.name), i, func(f reflect.Value) { f.Set(ev.val) })
+			}
+		case ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct:
+			with("null struct", i, func(f reflect.Value) { f.SetZero() })
+			elem := reflect.New(ft.Elem()).Elem()
+			if cur := val.Field(i); !cur.IsNil() {
+				elem.Set(cur.Elem())
+			}
+			with("present struct", i, func(f reflect.Value) { p := reflect.New(ft.Elem()); p.Elem().Set(elem); f.Set(p) })
+			if depth >= maxNested {
+				break
+			}
+			for _, ev := range straightVariantsAt(elem, r, depth+1) {
+				with(nestedName(ev.name), i, func(f reflect.Value) { p := reflect.New(ft.Elem()); p.Elem().Set(ev.val); f.Set(p) })
+			}
 		case ft.Kind() == reflect.Slice:
 			with("absent field set", i, func(f reflect.Value) { f.Set(reflect.MakeSlice(ft, 1, 1)) })
+			with("empty array", i, func(f reflect.Value) { f.Set(reflect.MakeSlice(ft, 0, 0)) })
+			with("null array", i, func(f reflect.Value) { f.SetZero() })
+			with("multi-element array", i, func(f reflect.Value) { f.Set(reflect.MakeSlice(ft, 3, 3)) })
 		case ft.Kind() >= reflect.Int8 && ft.Kind() <= reflect.Int64:
 			with("default", i, func(f reflect.Value) { f.SetInt(-1) })
 			with("absent field set", i, func(f reflect.Value) { f.SetInt(5) })
