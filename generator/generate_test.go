@@ -501,10 +501,11 @@ func TestGenerateStraightLine(t *testing.T) {
 		"register(reflect.TypeFor[ping.PingRequest](), 0, sizePingRequestV0, appendPingRequestV0)",
 		"register(reflect.TypeFor[ping.PingRequest](), 1, sizePingRequestV1, appendPingRequestV1)",
 		"register(reflect.TypeFor[ping.PingRequest](), 2, sizePingRequestV2, appendPingRequestV2)",
+		// PingRequest v3's known tagged Label and PingResponse's Nodes, an int32 list:
+		// the nested encoders (straight_encode.go).
+		"register(reflect.TypeFor[ping.PingRequest](), 3, sizePingRequestV3, appendPingRequestV3)",
 		"register(reflect.TypeFor[ping.PingResponse](), 0, sizePingResponseV0, appendPingResponseV0)",
 		"register(reflect.TypeFor[ping.PingResponse](), 1, sizePingResponseV0, appendPingResponseV0)",
-		// Nodes, an int32 list: the nested encoders (straight_encode.go). PingRequest v3,
-		// with its known tagged Label, is left to the plan.
 		"register(reflect.TypeFor[ping.PingResponse](), 2, sizePingResponseV2, appendPingResponseV2)",
 		"register(reflect.TypeFor[ping.PingResponse](), 3, sizePingResponseV2, appendPingResponseV2)",
 	}
@@ -527,6 +528,11 @@ func TestGenerateStraightLine(t *testing.T) {
 		"n += wire.CompactLengthSize(len(m.Nodes)) + wire.Int32Size*len(m.Nodes)", // an int32 list's size
 		"len(m.Nodes) <= wire.MaxArrayLength",
 		"b = wire.AppendCompactLength(b, len(m.Nodes))",
+		// Label, tagged 0 from v3, default null: written when set, with its size.
+		"if !(m.Label == nil) {",
+		"b = wire.AppendUvarint(b, uint32(count))",
+		"b = wire.EndTaggedField(b, at)",
+		"n = n0 + wire.TaggedFieldSize(0, n-n0)",
 	} {
 		if !strings.Contains(src, snippet) {
 			t.Errorf("the straight-line code lacks %q:\n%s", snippet, src)

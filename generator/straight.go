@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// Straight-line encoders: for every request and response at every version whose fields
-// there are all flat (numbers, bools, UUIDs, strings, bytes: no array, no struct, no known
+// Straight-line encoders (nested messages: straight_encode.go): for every request and
+// response at every version whose fields there are all flat (numbers, bools, UUIDs, strings, bytes: no array, no struct, no known
 // tagged field), a size function and an append function that write the fields one after
 // the other through kio/internal/wire, registered with kio/internal/straight for
 // kio/serial, which uses them in place of its plan interpreter (behind its optimize
@@ -28,7 +28,7 @@ const (
 	wireImport       = modulePath + "/kio/internal/wire"
 	registryImport   = modulePath + "/kio/internal/straight"
 	arenaImport      = modulePath + "/kio/internal/arena"
-	straightDocTitle = "Package straightline holds straight-line encoders of kio/schema's flat messages and straight-line decoders"
+	straightDocTitle = "Package straightline holds straight-line encoders and decoders of kio/schema's messages"
 )
 
 // straightCode is the code of one message at one version: the conditions under which it
@@ -177,7 +177,9 @@ func (c *straightCode) emptyCheck(f *field, x string) (string, bool) {
 		if f.HasNullable {
 			return x + " == nil", true
 		}
-		return "", false
+		// A struct value: each of its fields empty, no unknown tag kept (layout's
+		// Type.IsEmpty).
+		return structExpr(f.Struct, x, 0, c.emptyCheck)
 	}
 	def := ""
 	if f.HasDefault {
@@ -350,7 +352,7 @@ func emitStraight(pkgs []*goPackage, files map[string][]byte) (int, int, error) 
 	g.printf("// registerDecoder records the straight-line decoder of t at version with kio/internal/straight.\n")
 	g.printf("func registerDecoder(t reflect.Type, version int16, decode straight.Decoder) {\n")
 	g.printf("straight.RegisterDecoder(t, version, decode)\n}\n")
-	doc := fmt.Sprintf("%s: for each request and response version whose fields are all numbers, bools, UUIDs, strings or bytes (no array, no struct, no known tagged field), %d versions of %d messages, a function returning its exact encoded size and one appending its wire form through kio/internal/wire, registered with kio/internal/straight for kio/serial. They decline (ok false) whatever kio/serial's interpreter treats specially: a null where the field is not nullable, a value in a field absent at the version, kept unknown tagged fields, a string too long for the wire; serial then encodes with the interpreter.\n\nBeside them, for %d versions of %d messages whose fields, nested structs included, are of kinds it knows (those, arrays of them and of structs, struct values, nullable structs, known tagged fields), a straight-line decoder registered likewise: it reads the fields one after the other through kio/internal/wire, copies strings and carves *string cells and int32 lists through kio/internal/arena as serial's reader does, allocates a slice of structs once after checking that the input holds its elements, and declines (a negative result) short or malformed input, a count the input cannot hold, a null where the field is not nullable, and unknown or repeated tagged fields; serial then decodes with the interpreter.\n\nkio/schema imports this package for its side effect, except in a build with the kio_general tag.", straightDocTitle, pairs, messages, decPairs, decMessages)
+	doc := fmt.Sprintf("%s: for each request and response version without a known tagged field (numbers, bools, UUIDs, strings, bytes, arrays of those and of structs, struct values, nullable structs), %d versions of %d messages, a function returning its exact encoded size and one appending its wire form through kio/internal/wire (a pair per nested struct and version, shared by the versions that encode alike), registered with kio/internal/straight for kio/serial. They decline (ok false), at any depth, whatever kio/serial's interpreter treats specially: a null where the field is not nullable, a value in a field absent at the version, kept unknown tagged fields, a string or array too long for the wire; serial then encodes with the interpreter.\n\nBeside them, for %d versions of %d messages whose fields, nested structs included, are of kinds it knows (those, arrays of them and of structs, struct values, nullable structs, known tagged fields), a straight-line decoder registered likewise: it reads the fields one after the other through kio/internal/wire, copies strings and carves *string cells and int32 lists through kio/internal/arena as serial's reader does, allocates a slice of structs once after checking that the input holds its elements, and declines (a negative result) short or malformed input, a count the input cannot hold, a null where the field is not nullable, and unknown or repeated tagged fields; serial then decodes with the interpreter.\n\nkio/schema imports this package for its side effect, except in a build with the kio_general tag.", straightDocTitle, pairs, messages, decPairs, decMessages)
 	src, err := g.render(doc, "straightline")
 	if err != nil {
 		return 0, 0, err

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -46,6 +49,7 @@ func elemFixed(f *field) ([3]string, bool) {
 
 // fields returns the code of a struct's fields at v into c, or false.
 func (e *encGen) fields(c *straightCode, fields []*field, v int16, flexible bool) bool {
+	var tagged []*field
 	for _, f := range fields {
 		x := "m." + f.GoName
 		if !f.Versions.Contains(v) {
@@ -62,34 +66,143 @@ func (e *encGen) fields(c *straightCode, fields []*field, v int16, flexible bool
 			continue
 		}
 		if taggedAt(f, v) {
-			return false // known tagged fields: left to the interpreter for now
+			tagged = append(tagged, f)
+			continue
 		}
-		compact := compactAt(f, v, flexible)
-		nullable := f.Nullable.Contains(v)
-		switch {
-		case f.Array:
-			if !e.array(c, f, x, v, flexible, compact, nullable) {
-				return false
-			}
-		case f.Struct != nil:
-			if !e.structField(c, f, x, v, flexible, nullable) {
-				return false
-			}
-		default:
-			if !c.field(f, x, compact, nullable) {
-				return false
-			}
+		if !e.value(c, f, x, v, flexible) {
+			return false
 		}
 	}
 	if flexible {
 		c.checks = append(c.checks, "len(m.UnknownTags) == 0")
-		c.fixed = append(c.fixed, "wire.EmptyTaggedFieldsSize")
-		c.appends = append(c.appends, "b = append(b, wire.EmptyTaggedFields)")
+		if len(tagged) == 0 {
+			c.fixed = append(c.fixed, "wire.EmptyTaggedFieldsSize")
+			c.appends = append(c.appends, "b = append(b, wire.EmptyTaggedFields)")
+		} else if !e.taggedSection(c, tagged, v, flexible) {
+			return false
+		}
 	}
 	if c.usesKio {
 		e.usesKio = true
 	}
 	return true
+}
+
+// value adds the code of the present field x.
+func (e *encGen) value(c *straightCode, f *field, x string, v int16, flexible bool) bool {
+	compact := compactAt(f, v, flexible)
+	nullable := f.Nullable.Contains(v)
+	switch {
+	case f.Array:
+		return e.array(c, f, x, v, flexible, compact, nullable)
+	case f.Struct != nil:
+		return e.structField(c, f, x, v, flexible, nullable)
+	}
+	return c.field(f, x, compact, nullable)
+}
+
+// taggedSection adds the tagged-field section of a struct whose known tagged fields at
+// v are tagged (it keeps no unknown ones: checked): the count of those that differ
+// from their default, then each of them in ascending tag order, its tag, its size and
+// its value, as the interpreter writes them (encodeTagged).
+func (e *encGen) taggedSection(c *straightCode, tagged []*field, v int16, flexible bool) bool {
+	tagged = slices.Clone(tagged)
+	slices.SortStableFunc(tagged, func(a, b *field) int { return cmp.Compare(a.Tag, b.Tag) })
+	var size, write, count strings.Builder
+	size.WriteString("{\ncount := 0\n")
+	count.WriteString("count := 0\n")
+	for _, f := range tagged {
+		x := "m." + f.GoName
+		def, ok := isDefaultExpr(f, x)
+		if !ok {
+			return false
+		}
+		if strings.Contains(def, "kio.") {
+			c.usesKio = true
+		}
+		vc := &straightCode{}
+		if !e.value(vc, f, x, v, flexible) {
+			return false
+		}
+		c.checks = append(c.checks, vc.checks...)
+		if vc.usesKio {
+			c.usesKio = true
+		}
+		fixed := "0"
+		if len(vc.fixed) > 0 {
+			fixed = strings.Join(vc.fixed, " + ")
+		}
+		fmt.Fprintf(&size, "if !%s {\ncount++\nn0 := n\nn += %s\n%s\nn = n0 + wire.TaggedFieldSize(%d, n-n0)\n}\n", def, fixed, strings.Join(vc.sizes, "\n"), f.Tag)
+		fmt.Fprintf(&count, "if !%s {\ncount++\n}\n", def)
+		fmt.Fprintf(&write, "if !%s {\nb = wire.AppendUvarint(b, %d)\nat := len(b)\nb = append(b, 0) // the size, written by EndTaggedField\n%s\nb = wire.EndTaggedField(b, at)\n}\n", def, f.Tag, strings.Join(vc.appends, "\n"))
+	}
+	size.WriteString("n += wire.UvarintSize(uint32(count))\n}")
+	c.sizes = append(c.sizes, size.String())
+	c.appends = append(c.appends, "{\n"+count.String()+"b = wire.AppendUvarint(b, uint32(count))\n"+write.String()+"}")
+	return true
+}
+
+// isDefaultExpr is the condition under which the tagged field x holds its default and
+// is left unwritten, as layout's Field.IsDefault decides it, or false for a field it has
+// no condition for (a struct value, a float).
+func isDefaultExpr(f *field, x string) (string, bool) {
+	lit, null := "", false
+	if f.HasDefault {
+		lit, null = f.Default, f.Default == "null"
+	}
+	switch {
+	case f.Array || f.Elem == "bytes" || f.Elem == "records":
+		switch {
+		case null || (f.Elem == "records" && !f.HasDefault && !f.Array):
+			return "(" + x + " == nil)", true
+		case f.HasNullable && !f.Nullable.IsNone():
+			return fmt.Sprintf("(%s != nil && len(%s) == 0)", x, x), true // empty, not null
+		}
+		return fmt.Sprintf("(len(%s) == 0)", x), true
+	case f.Struct != nil:
+		if f.HasNullable {
+			return "(" + x + " == nil)", true // a *struct's default is null
+		}
+		// A struct value: every field at its default (absent ones too) and no unknown
+		// tag kept (layout's Type.IsDefault).
+		return structExpr(f.Struct, x, 0, isDefaultExpr)
+	}
+	switch f.Elem {
+	case "string":
+		if f.HasNullable { // a *string
+			if null {
+				return "(" + x + " == nil)", true
+			}
+			return fmt.Sprintf("(%s != nil && *%s == %s)", x, x, strconv.Quote(lit)), true
+		}
+		return fmt.Sprintf("(%s == %s)", x, strconv.Quote(lit)), true
+	case "bool":
+		return fmt.Sprintf("(%s == %v)", x, lit == "true"), true
+	case "uuid":
+		if lit != "" {
+			return "", false
+		}
+		return "(" + x + " == (kio.UUID{}))", true
+	case "int8", "int16", "int32", "int64":
+		n := int64(0)
+		if lit != "" {
+			var err error
+			if n, err = strconv.ParseInt(lit, 0, 64); err != nil {
+				return "", false
+			}
+		}
+		return fmt.Sprintf("(%s == %d)", x, n), true
+	case "uint16", "uint32":
+		n := uint64(0)
+		if lit != "" {
+			var err error
+			if n, err = strconv.ParseUint(lit, 0, 64); err != nil {
+				return "", false
+			}
+		}
+		return fmt.Sprintf("(%s == %d)", x, n), true
+	}
+	return "", false
 }
 
 // structField adds the code of a struct value or nullable struct x.
@@ -247,4 +360,37 @@ func (e *encGen) message(m *message, v int16) (string, bool) {
 	e.added = append(e.added, text)
 	fmt.Fprintf(&e.out, "// %s at version %d.\n%s\n", m.Name, v, strings.ReplaceAll(text, "@", name))
 	return name, true
+}
+
+// structExpr is the condition that the struct value x of type st keeps no unknown
+// tagged field and each of its fields satisfies the condition cond returns (layout's
+// Type.every), or false where cond has none.
+func structExpr(st *structDef, x string, depth int, cond func(*field, string) (string, bool)) (string, bool) {
+	if depth > decMaxDepth {
+		return "", false
+	}
+	var all []string
+	if st.Owner != nil && flexibleAnywhere(st.Owner) {
+		all = append(all, fmt.Sprintf("len(%s.UnknownTags) == 0", x))
+	}
+	for _, sf := range st.Fields {
+		y := x + "." + sf.GoName
+		var c string
+		var ok bool
+		if sf.Struct != nil && !sf.HasNullable && !sf.Array {
+			c, ok = structExpr(sf.Struct, y, depth+1, cond)
+		} else {
+			c, ok = cond(sf, y)
+		}
+		if !ok {
+			return "", false
+		}
+		if c != "" {
+			all = append(all, c)
+		}
+	}
+	if len(all) == 0 {
+		return "", true
+	}
+	return "(" + strings.Join(all, " && ") + ")", true
 }

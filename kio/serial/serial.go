@@ -11,13 +11,15 @@
 // struct and field, from every entry point; Check reports it from a test.
 //
 // Plans are interpreted, and they are the reference. Beside them, Append and Marshal of
-// a kio/schema message whose fields at the version are all flat (numbers, bools,
-// UUIDs, strings, bytes: Heartbeat, InitProducerId, FindCoordinator v0-3, ...) run the
-// straight-line encoder the generator wrote for it (kio/internal/straight), behind the
-// same switch as the other fast paths (off with the kio_general build tag). It
-// declines anything the plan treats specially (a null where not nullable, a value in
-// an absent field, kept unknown tags, a string too long), which the plan then encodes,
-// so the bytes and errors are the plan's either way (TestStraightLineAgrees).
+// a kio/schema message run the straight-line encoder the generator wrote for it at the
+// version (kio/internal/straight), behind the same switch as the other fast paths (off
+// with the kio_general build tag): every version without a known tagged field has one,
+// flat or nested (arrays, struct values, nullable structs: Metadata, Fetch, Produce).
+// Marshal calls its generated size, allocates once, then its generated append. It
+// declines, at any depth, anything the plan treats specially (a null where not
+// nullable, a value in an absent field, kept unknown tags, a string or array too
+// long), which the plan then encodes, so the bytes and errors are the plan's either way
+// (TestStraightLineAgrees).
 //
 // Likewise Unmarshal and UnmarshalPrefix of a kio/schema message run the straight-line
 // decoder the generator wrote for it at the version (every request and response
@@ -108,8 +110,8 @@ func Marshal(v any, version int16) ([]byte, error) {
 		return marshalSlow(v, version)
 	}
 	if optimize && pl.straight.Size != nil {
-		// A flat message (see marshal), here rather than through marshal: a call
-		// less on the path of the smallest messages.
+		// A message with a straight-line encoder (see marshal), here rather than
+		// through marshal: a call less on the path of the smallest messages.
 		if n, ok := pl.straight.Size(p); ok {
 			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
 				return clearTail(out), nil
@@ -139,12 +141,12 @@ func marshalSlow(v any, version int16) ([]byte, error) {
 }
 
 // marshal encodes the struct at p into a buffer of exactly its size, allocated once: a
-// flat message through its straight-line encoder (its generated size, then its
-// generated append), anything else, or what that encoder declines, through
-// marshalPlan.
+// message with a straight-line encoder through it (its generated size, then its
+// generated append into an unzeroed buffer of that size, at any size: no scratch
+// buffer, no copy), anything else, or what that encoder declines, through marshalPlan.
 func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 	if optimize && pl.straight.Size != nil {
-		// A flat message: its generated size, one allocation, its generated encoder.
+		// Its generated size, one allocation, its generated encoder.
 		if n, ok := pl.straight.Size(p); ok {
 			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
 				return clearTail(out), nil

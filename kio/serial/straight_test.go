@@ -81,7 +81,8 @@ func TestStraightLineAgrees(t *testing.T) {
 	// lengths), and numbers at -1.
 	for _, want := range []string{"null", "empty", "long string", "long bytes", "default",
 		"empty array", "null array", "multi-element array", "null struct", "present struct",
-		"nested long string", "nested empty", "nested null"} {
+		"nested long string", "nested empty", "nested null",
+		"tagged zero", "tagged set", "nested tagged zero", "nested tagged set"} {
 		if handledAs[want] == 0 {
 			t.Errorf("no %q value was handled by a straight-line encoder", want)
 		}
@@ -141,6 +142,11 @@ func straightVariantsAt(val reflect.Value, r *rand.Rand, depth int) []straightVa
 			continue
 		}
 		ft := f.Type
+		if strings.Contains(f.Tag.Get("kafka"), "tag=") {
+			// A known tagged field: at Go's zero value (its default, or not), and set.
+			with("tagged zero", i, func(f reflect.Value) { f.SetZero() })
+			with("tagged set", i, func(f reflect.Value) { setSome(f) })
+		}
 		switch {
 		case ft == reflect.TypeFor[kio.RawTags]():
 			with("unknown tags", i, func(f reflect.Value) { f.Set(reflect.ValueOf(kio.RawTags{uint32(100 + r.Intn(50)): {1, 2}})) })
@@ -227,6 +233,41 @@ func straightVariantsAt(val reflect.Value, r *rand.Rand, depth int) []straightVa
 		}
 	}
 	return out
+}
+
+// setSome sets f to a value other than Go's zero value (and other than most
+// defaults).
+func setSome(f reflect.Value) {
+	ft := f.Type()
+	switch {
+	case ft.Kind() == reflect.String:
+		f.SetString("tagged")
+	case ft.Kind() == reflect.Pointer:
+		p := reflect.New(ft.Elem())
+		if ft.Elem().Kind() == reflect.String {
+			p.Elem().SetString("tagged")
+		}
+		f.Set(p)
+	case ft.Kind() == reflect.Slice:
+		f.Set(reflect.MakeSlice(ft, 2, 2))
+	case ft.Kind() >= reflect.Int8 && ft.Kind() <= reflect.Int64:
+		f.SetInt(7)
+	case ft.Kind() == reflect.Uint16 || ft.Kind() == reflect.Uint32:
+		f.SetUint(7)
+	case ft.Kind() == reflect.Bool:
+		f.SetBool(!f.Bool())
+	case ft.Kind() == reflect.Float64:
+		f.SetFloat(0.25)
+	case ft == reflect.TypeFor[kio.UUID]():
+		f.Set(reflect.ValueOf(kio.UUID{5: 9}))
+	case ft.Kind() == reflect.Struct: // a struct value: its first field set
+		for i := range ft.NumField() {
+			if ft.Field(i).IsExported() && ft.Field(i).Type != reflect.TypeFor[kio.RawTags]() {
+				setSome(f.Field(i))
+				return
+			}
+		}
+	}
 }
 
 // agreeStraight encodes v at version with its straight-line encoder, if it has one, and

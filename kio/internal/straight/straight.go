@@ -1,7 +1,7 @@
 // Package straight is the registry of straight-line code: encoders the generator
-// writes for each (message, version) of kio/schema whose fields at that version are all
-// flat (numbers, bools, UUIDs, strings, bytes; no array, no struct, no known tagged
-// field), and decoders for each (message, version) made of the kinds it knows (those
+// writes for each (message, version) of kio/schema without a known tagged field
+// (numbers, bools, UUIDs, strings, bytes, arrays of those and of structs, struct values,
+// nullable structs), and decoders for each (message, version) made of the kinds it knows (those
 // and arrays, nested and nullable structs, known tagged fields), so that kio/serial
 // can encode and decode such a message without its plan interpreter.
 //
@@ -12,7 +12,7 @@
 // and version: a struct of the caller's own never matches. The encoders handle the
 // common case only and decline (ok false) anything the interpreter treats specially (a
 // null where the field is not nullable, a value in a field absent at the version, kept
-// unknown tagged fields, a string too long for the wire), so that serial falls back to
+// unknown tagged fields, a string too long for the wire, at any depth), so that serial falls back to
 // the interpreter, which stays the reference, errors included. The decoders likewise
 // decline (a negative result) anything but a well-formed input they can read whole:
 // short or malformed input, a count or length the input cannot hold, a null where the

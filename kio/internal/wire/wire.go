@@ -285,6 +285,22 @@ func AppendTaggedField(b []byte, tag uint32, data []byte) []byte {
 	return AppendBytes(b, data)
 }
 
+// EndTaggedField finishes a tagged field whose value was appended to b after a
+// one-byte placeholder for its size at b[at] (one byte fits most tagged fields): it
+// writes the size there, moving the value up when the size takes more bytes.
+func EndTaggedField(b []byte, at int) []byte {
+	size := len(b) - at - 1
+	extra := UvarintSize(uint32(size)) - 1
+	if extra == 0 {
+		b[at] = byte(size)
+		return b
+	}
+	b = append(b, make([]byte, extra)...)
+	copy(b[at+1+extra:], b[at+1:len(b)-extra])
+	AppendUvarint(b[:at], uint32(size))
+	return b
+}
+
 // TaggedFieldSize returns how many bytes a tagged field of size bytes takes with its
 // header.
 func TaggedFieldSize(tag uint32, size int) int {

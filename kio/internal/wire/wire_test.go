@@ -189,3 +189,22 @@ func TestUvarintAtAgrees(t *testing.T) {
 		}
 	}
 }
+
+// EndTaggedField gives what AppendTaggedField writes, whether the size fits the one
+// byte reserved for it or not.
+func TestEndTaggedFieldAgrees(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 300, 20000} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(i)
+		}
+		b := AppendUvarint([]byte("head"), 9)
+		at := len(b)
+		b = append(append(b, 0), data...)
+		got := EndTaggedField(b, at)
+		want := AppendTaggedField([]byte("head"), 9, data)
+		if string(got) != string(want) {
+			t.Errorf("%d bytes: EndTaggedField wrote %x, AppendTaggedField %x", n, got[:min(len(got), 12)], want[:min(len(want), 12)])
+		}
+	}
+}

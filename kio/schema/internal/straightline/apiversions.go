@@ -178,6 +178,227 @@ func appendApiVersionsResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncApiversionsApiVersionV3 and appendEncApiversionsApiVersionV3 encode a ApiVersion at version 3.
+func sizeEncApiversionsApiVersionV3(m *apiversions.ApiVersion) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int16Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncApiversionsApiVersionV3(b []byte, m *apiversions.ApiVersion) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ApiKey))
+	b = wire.AppendInt16(b, int16(m.MinVersion))
+	b = wire.AppendInt16(b, int16(m.MaxVersion))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncApiversionsSupportedFeatureKeyV3 and appendEncApiversionsSupportedFeatureKeyV3 encode a SupportedFeatureKey at version 3.
+func sizeEncApiversionsSupportedFeatureKeyV3(m *apiversions.SupportedFeatureKey) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	return n, true
+}
+
+func appendEncApiversionsSupportedFeatureKeyV3(b []byte, m *apiversions.SupportedFeatureKey) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt16(b, int16(m.MinVersion))
+	b = wire.AppendInt16(b, int16(m.MaxVersion))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncApiversionsFinalizedFeatureKeyV3 and appendEncApiversionsFinalizedFeatureKeyV3 encode a FinalizedFeatureKey at version 3.
+func sizeEncApiversionsFinalizedFeatureKeyV3(m *apiversions.FinalizedFeatureKey) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	return n, true
+}
+
+func appendEncApiversionsFinalizedFeatureKeyV3(b []byte, m *apiversions.FinalizedFeatureKey) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt16(b, int16(m.MaxVersionLevel))
+	b = wire.AppendInt16(b, int16(m.MinVersionLevel))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ApiVersionsResponse at version 3.
+func sizeApiVersionsResponseV3(p unsafe.Pointer) (int, bool) {
+	m := (*apiversions.ApiVersionsResponse)(p)
+	if !(len(m.ApiKeys) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.SupportedFeatures) <= wire.MaxArrayLength &&
+		len(m.FinalizedFeatures) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.ApiKeys))
+		for i := range m.ApiKeys {
+			k, ok := sizeEncApiversionsApiVersionV3(&m.ApiKeys[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(len(m.SupportedFeatures) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.SupportedFeatures))
+				for i := range m.SupportedFeatures {
+					k, ok := sizeEncApiversionsSupportedFeatureKeyV3(&m.SupportedFeatures[i])
+					if !ok {
+						return 0, false
+					}
+					n += k
+				}
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		if !(m.FinalizedFeaturesEpoch == -1) {
+			count++
+			n0 := n
+			n += wire.Int64Size
+
+			n = n0 + wire.TaggedFieldSize(1, n-n0)
+		}
+		if !(len(m.FinalizedFeatures) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.FinalizedFeatures))
+				for i := range m.FinalizedFeatures {
+					k, ok := sizeEncApiversionsFinalizedFeatureKeyV3(&m.FinalizedFeatures[i])
+					if !ok {
+						return 0, false
+					}
+					n += k
+				}
+			}
+			n = n0 + wire.TaggedFieldSize(2, n-n0)
+		}
+		if !(m.ZkMigrationReady == false) {
+			count++
+			n0 := n
+			n += wire.BoolSize
+
+			n = n0 + wire.TaggedFieldSize(3, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendApiVersionsResponseV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*apiversions.ApiVersionsResponse)(p)
+	if !(len(m.ApiKeys) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.SupportedFeatures) <= wire.MaxArrayLength &&
+		len(m.FinalizedFeatures) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.ApiKeys))
+		for i := range m.ApiKeys {
+			var ok bool
+			if b, ok = appendEncApiversionsApiVersionV3(b, &m.ApiKeys[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		count := 0
+		if !(len(m.SupportedFeatures) == 0) {
+			count++
+		}
+		if !(m.FinalizedFeaturesEpoch == -1) {
+			count++
+		}
+		if !(len(m.FinalizedFeatures) == 0) {
+			count++
+		}
+		if !(m.ZkMigrationReady == false) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.SupportedFeatures) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.SupportedFeatures))
+				for i := range m.SupportedFeatures {
+					var ok bool
+					if b, ok = appendEncApiversionsSupportedFeatureKeyV3(b, &m.SupportedFeatures[i]); !ok {
+						return b, false
+					}
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(m.FinalizedFeaturesEpoch == -1) {
+			b = wire.AppendUvarint(b, 1)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			b = wire.AppendInt64(b, int64(m.FinalizedFeaturesEpoch))
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(len(m.FinalizedFeatures) == 0) {
+			b = wire.AppendUvarint(b, 2)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.FinalizedFeatures))
+				for i := range m.FinalizedFeatures {
+					var ok bool
+					if b, ok = appendEncApiversionsFinalizedFeatureKeyV3(b, &m.FinalizedFeatures[i]); !ok {
+						return b, false
+					}
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(m.ZkMigrationReady == false) {
+			b = wire.AppendUvarint(b, 3)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			b = wire.AppendBool(b, bool(m.ZkMigrationReady))
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decodeApiVersionsRequestV0 decodes a ApiVersionsRequest at version 0.
 func decodeApiVersionsRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*apiversions.ApiVersionsRequest)(p)
@@ -753,6 +974,9 @@ func init() {
 	register(reflect.TypeFor[apiversions.ApiVersionsResponse](), 0, sizeApiVersionsResponseV0, appendApiVersionsResponseV0)
 	register(reflect.TypeFor[apiversions.ApiVersionsResponse](), 1, sizeApiVersionsResponseV1, appendApiVersionsResponseV1)
 	register(reflect.TypeFor[apiversions.ApiVersionsResponse](), 2, sizeApiVersionsResponseV1, appendApiVersionsResponseV1)
+	register(reflect.TypeFor[apiversions.ApiVersionsResponse](), 3, sizeApiVersionsResponseV3, appendApiVersionsResponseV3)
+	register(reflect.TypeFor[apiversions.ApiVersionsResponse](), 4, sizeApiVersionsResponseV3, appendApiVersionsResponseV3)
+	register(reflect.TypeFor[apiversions.ApiVersionsResponse](), 5, sizeApiVersionsResponseV3, appendApiVersionsResponseV3)
 	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 0, decodeApiVersionsRequestV0)
 	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 1, decodeApiVersionsRequestV0)
 	registerDecoder(reflect.TypeFor[apiversions.ApiVersionsRequest](), 2, decodeApiVersionsRequestV0)

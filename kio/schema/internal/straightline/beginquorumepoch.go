@@ -369,6 +369,176 @@ func appendBeginQuorumEpochResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool)
 	return b, true
 }
 
+// sizeEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV1 and appendEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV1 encode a BeginQuorumEpochResponsePartitionData at version 1.
+func sizeEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV1(m *beginquorumepoch.BeginQuorumEpochResponsePartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV1(b []byte, m *beginquorumepoch.BeginQuorumEpochResponsePartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncBeginquorumepochBeginQuorumEpochResponseTopicDataV1 and appendEncBeginquorumepochBeginQuorumEpochResponseTopicDataV1 encode a BeginQuorumEpochResponseTopicData at version 1.
+func sizeEncBeginquorumepochBeginQuorumEpochResponseTopicDataV1(m *beginquorumepoch.BeginQuorumEpochResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncBeginquorumepochBeginQuorumEpochResponseTopicDataV1(b []byte, m *beginquorumepoch.BeginQuorumEpochResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncBeginquorumepochBeginQuorumEpochResponsePartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncBeginquorumepochNodeEndpointV1 and appendEncBeginquorumepochNodeEndpointV1 encode a NodeEndpoint at version 1.
+func sizeEncBeginquorumepochNodeEndpointV1(m *beginquorumepoch.NodeEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncBeginquorumepochNodeEndpointV1(b []byte, m *beginquorumepoch.NodeEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// BeginQuorumEpochResponse at version 1.
+func sizeBeginQuorumEpochResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*beginquorumepoch.BeginQuorumEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncBeginquorumepochBeginQuorumEpochResponseTopicDataV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					k, ok := sizeEncBeginquorumepochNodeEndpointV1(&m.NodeEndpoints[i])
+					if !ok {
+						return 0, false
+					}
+					n += k
+				}
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendBeginQuorumEpochResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*beginquorumepoch.BeginQuorumEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncBeginquorumepochBeginQuorumEpochResponseTopicDataV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.NodeEndpoints) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					var ok bool
+					if b, ok = appendEncBeginquorumepochNodeEndpointV1(b, &m.NodeEndpoints[i]); !ok {
+						return b, false
+					}
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decBeginquorumepochBeginQuorumEpochRequestPartitionDataV0 decodes a BeginQuorumEpochRequestPartitionData at version 0.
 func decBeginquorumepochBeginQuorumEpochRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *beginquorumepoch.BeginQuorumEpochRequestPartitionData) int {
 	{
@@ -1440,6 +1610,7 @@ func init() {
 	register(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochRequest](), 0, sizeBeginQuorumEpochRequestV0, appendBeginQuorumEpochRequestV0)
 	register(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochRequest](), 1, sizeBeginQuorumEpochRequestV1, appendBeginQuorumEpochRequestV1)
 	register(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochResponse](), 0, sizeBeginQuorumEpochResponseV0, appendBeginQuorumEpochResponseV0)
+	register(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochResponse](), 1, sizeBeginQuorumEpochResponseV1, appendBeginQuorumEpochResponseV1)
 	registerDecoder(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochRequest](), 0, decodeBeginQuorumEpochRequestV0)
 	registerDecoder(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochRequest](), 1, decodeBeginQuorumEpochRequestV1)
 	registerDecoder(reflect.TypeFor[beginquorumepoch.BeginQuorumEpochResponse](), 0, decodeBeginQuorumEpochResponseV0)

@@ -64,6 +64,152 @@ func appendBrokerHeartbeatResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) 
 	return b, true
 }
 
+// BrokerHeartbeatRequest at version 1.
+func sizeBrokerHeartbeatRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*brokerheartbeat.BrokerHeartbeatRequest)(p)
+	if !(len(m.CordonedLogDirs) == 0 &&
+		len(m.UnknownTags) == 0 &&
+		len(m.OfflineLogDirs) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int64Size + wire.BoolSize + wire.BoolSize
+	{
+		count := 0
+		if !(len(m.OfflineLogDirs) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.OfflineLogDirs)) + wire.UUIDSize*len(m.OfflineLogDirs)
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendBrokerHeartbeatRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*brokerheartbeat.BrokerHeartbeatRequest)(p)
+	if !(len(m.CordonedLogDirs) == 0 &&
+		len(m.UnknownTags) == 0 &&
+		len(m.OfflineLogDirs) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	b = wire.AppendInt64(b, int64(m.CurrentMetadataOffset))
+	b = wire.AppendBool(b, bool(m.WantFence))
+	b = wire.AppendBool(b, bool(m.WantShutDown))
+	{
+		count := 0
+		if !(len(m.OfflineLogDirs) == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.OfflineLogDirs) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.OfflineLogDirs))
+				for i := range m.OfflineLogDirs {
+					b = wire.AppendUUID(b, (*[16]byte)(&m.OfflineLogDirs[i]))
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// BrokerHeartbeatRequest at version 2.
+func sizeBrokerHeartbeatRequestV2(p unsafe.Pointer) (int, bool) {
+	m := (*brokerheartbeat.BrokerHeartbeatRequest)(p)
+	if !(len(m.UnknownTags) == 0 &&
+		len(m.OfflineLogDirs) <= wire.MaxArrayLength &&
+		len(m.CordonedLogDirs) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int64Size + wire.BoolSize + wire.BoolSize
+	{
+		count := 0
+		if !(len(m.OfflineLogDirs) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.OfflineLogDirs)) + wire.UUIDSize*len(m.OfflineLogDirs)
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		if !(m.CordonedLogDirs == nil) {
+			count++
+			n0 := n
+			n += 0
+			if m.CordonedLogDirs == nil {
+				n += wire.CompactLengthSize(wire.Null)
+			} else {
+				n += wire.CompactLengthSize(len(m.CordonedLogDirs)) + wire.UUIDSize*len(m.CordonedLogDirs)
+			}
+			n = n0 + wire.TaggedFieldSize(1, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendBrokerHeartbeatRequestV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*brokerheartbeat.BrokerHeartbeatRequest)(p)
+	if !(len(m.UnknownTags) == 0 &&
+		len(m.OfflineLogDirs) <= wire.MaxArrayLength &&
+		len(m.CordonedLogDirs) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BrokerId))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	b = wire.AppendInt64(b, int64(m.CurrentMetadataOffset))
+	b = wire.AppendBool(b, bool(m.WantFence))
+	b = wire.AppendBool(b, bool(m.WantShutDown))
+	{
+		count := 0
+		if !(len(m.OfflineLogDirs) == 0) {
+			count++
+		}
+		if !(m.CordonedLogDirs == nil) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.OfflineLogDirs) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.OfflineLogDirs))
+				for i := range m.OfflineLogDirs {
+					b = wire.AppendUUID(b, (*[16]byte)(&m.OfflineLogDirs[i]))
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(m.CordonedLogDirs == nil) {
+			b = wire.AppendUvarint(b, 1)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			if m.CordonedLogDirs == nil {
+				b = wire.AppendCompactLength(b, wire.Null)
+			} else {
+				b = wire.AppendCompactLength(b, len(m.CordonedLogDirs))
+				for i := range m.CordonedLogDirs {
+					b = wire.AppendUUID(b, (*[16]byte)(&m.CordonedLogDirs[i]))
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decodeBrokerHeartbeatRequestV0 decodes a BrokerHeartbeatRequest at version 0.
 func decodeBrokerHeartbeatRequestV0(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 	m := (*brokerheartbeat.BrokerHeartbeatRequest)(p)
@@ -334,6 +480,8 @@ func decodeBrokerHeartbeatResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 
 func init() {
 	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatRequest](), 0, sizeBrokerHeartbeatRequestV0, appendBrokerHeartbeatRequestV0)
+	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatRequest](), 1, sizeBrokerHeartbeatRequestV1, appendBrokerHeartbeatRequestV1)
+	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatRequest](), 2, sizeBrokerHeartbeatRequestV2, appendBrokerHeartbeatRequestV2)
 	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatResponse](), 0, sizeBrokerHeartbeatResponseV0, appendBrokerHeartbeatResponseV0)
 	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatResponse](), 1, sizeBrokerHeartbeatResponseV0, appendBrokerHeartbeatResponseV0)
 	register(reflect.TypeFor[brokerheartbeat.BrokerHeartbeatResponse](), 2, sizeBrokerHeartbeatResponseV0, appendBrokerHeartbeatResponseV0)

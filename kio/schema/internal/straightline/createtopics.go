@@ -540,6 +540,295 @@ func appendCreateTopicsResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncCreatetopicsCreatableTopicConfigsV5 and appendEncCreatetopicsCreatableTopicConfigsV5 encode a CreatableTopicConfigs at version 5.
+func sizeEncCreatetopicsCreatableTopicConfigsV5(m *createtopics.CreatableTopicConfigs) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.BoolSize + wire.Int8Size + wire.BoolSize + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.Value == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Value)) + len(*m.Value)
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableTopicConfigsV5(b []byte, m *createtopics.CreatableTopicConfigs) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.Value == nil || len(*m.Value) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	if m.Value == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Value))
+	}
+	b = wire.AppendBool(b, bool(m.ReadOnly))
+	b = wire.AppendInt8(b, int8(m.ConfigSource))
+	b = wire.AppendBool(b, bool(m.IsSensitive))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncCreatetopicsCreatableTopicResultV5 and appendEncCreatetopicsCreatableTopicResultV5 encode a CreatableTopicResult at version 5.
+func sizeEncCreatetopicsCreatableTopicResultV5(m *createtopics.CreatableTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int16Size + wire.Int32Size + wire.Int16Size
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	if m.Configs == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Configs))
+		for i := range m.Configs {
+			k, ok := sizeEncCreatetopicsCreatableTopicConfigsV5(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(m.TopicConfigErrorCode == 0) {
+			count++
+			n0 := n
+			n += wire.Int16Size
+
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableTopicResultV5(b []byte, m *createtopics.CreatableTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt32(b, int32(m.NumPartitions))
+	b = wire.AppendInt16(b, int16(m.ReplicationFactor))
+	if m.Configs == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicConfigsV5(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(m.TopicConfigErrorCode == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.TopicConfigErrorCode == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			b = wire.AppendInt16(b, int16(m.TopicConfigErrorCode))
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// CreateTopicsResponse at version 5.
+func sizeCreateTopicsResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncCreatetopicsCreatableTopicResultV5(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateTopicsResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicResultV5(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncCreatetopicsCreatableTopicResultV7 and appendEncCreatetopicsCreatableTopicResultV7 encode a CreatableTopicResult at version 7.
+func sizeEncCreatetopicsCreatableTopicResultV7(m *createtopics.CreatableTopicResult) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.Int16Size + wire.Int32Size + wire.Int16Size
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	if m.Configs == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Configs))
+		for i := range m.Configs {
+			k, ok := sizeEncCreatetopicsCreatableTopicConfigsV5(&m.Configs[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(m.TopicConfigErrorCode == 0) {
+			count++
+			n0 := n
+			n += wire.Int16Size
+
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendEncCreatetopicsCreatableTopicResultV7(b []byte, m *createtopics.CreatableTopicResult) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.Configs) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = wire.AppendInt32(b, int32(m.NumPartitions))
+	b = wire.AppendInt16(b, int16(m.ReplicationFactor))
+	if m.Configs == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.Configs))
+		for i := range m.Configs {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicConfigsV5(b, &m.Configs[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(m.TopicConfigErrorCode == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.TopicConfigErrorCode == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			b = wire.AppendInt16(b, int16(m.TopicConfigErrorCode))
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// CreateTopicsResponse at version 7.
+func sizeCreateTopicsResponseV7(p unsafe.Pointer) (int, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncCreatetopicsCreatableTopicResultV7(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendCreateTopicsResponseV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*createtopics.CreateTopicsResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncCreatetopicsCreatableTopicResultV7(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
 // decCreatetopicsCreatableReplicaAssignmentV0 decodes a CreatableReplicaAssignment at version 0.
 func decCreatetopicsCreatableReplicaAssignmentV0(b []byte, off int, a *arena.Arenas, m *createtopics.CreatableReplicaAssignment) int {
 	{
@@ -2002,6 +2291,9 @@ func init() {
 	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 2, sizeCreateTopicsResponseV2, appendCreateTopicsResponseV2)
 	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 3, sizeCreateTopicsResponseV2, appendCreateTopicsResponseV2)
 	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 4, sizeCreateTopicsResponseV2, appendCreateTopicsResponseV2)
+	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 5, sizeCreateTopicsResponseV5, appendCreateTopicsResponseV5)
+	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 6, sizeCreateTopicsResponseV5, appendCreateTopicsResponseV5)
+	register(reflect.TypeFor[createtopics.CreateTopicsResponse](), 7, sizeCreateTopicsResponseV7, appendCreateTopicsResponseV7)
 	registerDecoder(reflect.TypeFor[createtopics.CreateTopicsRequest](), 0, decodeCreateTopicsRequestV0)
 	registerDecoder(reflect.TypeFor[createtopics.CreateTopicsRequest](), 1, decodeCreateTopicsRequestV1)
 	registerDecoder(reflect.TypeFor[createtopics.CreateTopicsRequest](), 2, decodeCreateTopicsRequestV1)

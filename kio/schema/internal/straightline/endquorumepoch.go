@@ -422,6 +422,176 @@ func appendEndQuorumEpochResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncEndquorumepochEndQuorumEpochResponsePartitionDataV1 and appendEncEndquorumepochEndQuorumEpochResponsePartitionDataV1 encode a EndQuorumEpochResponsePartitionData at version 1.
+func sizeEncEndquorumepochEndQuorumEpochResponsePartitionDataV1(m *endquorumepoch.EndQuorumEpochResponsePartitionData) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncEndquorumepochEndQuorumEpochResponsePartitionDataV1(b []byte, m *endquorumepoch.EndQuorumEpochResponsePartitionData) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncEndquorumepochEndQuorumEpochResponseTopicDataV1 and appendEncEndquorumepochEndQuorumEpochResponseTopicDataV1 encode a EndQuorumEpochResponseTopicData at version 1.
+func sizeEncEndquorumepochEndQuorumEpochResponseTopicDataV1(m *endquorumepoch.EndQuorumEpochResponseTopicData) (int, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.TopicName)) + len(m.TopicName)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncEndquorumepochEndQuorumEpochResponsePartitionDataV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncEndquorumepochEndQuorumEpochResponseTopicDataV1(b []byte, m *endquorumepoch.EndQuorumEpochResponseTopicData) ([]byte, bool) {
+	if !(len(m.TopicName) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.TopicName))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncEndquorumepochEndQuorumEpochResponsePartitionDataV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncEndquorumepochNodeEndpointV1 and appendEncEndquorumepochNodeEndpointV1 encode a NodeEndpoint at version 1.
+func sizeEncEndquorumepochNodeEndpointV1(m *endquorumepoch.NodeEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncEndquorumepochNodeEndpointV1(b []byte, m *endquorumepoch.NodeEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// EndQuorumEpochResponse at version 1.
+func sizeEndQuorumEpochResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*endquorumepoch.EndQuorumEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncEndquorumepochEndQuorumEpochResponseTopicDataV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					k, ok := sizeEncEndquorumepochNodeEndpointV1(&m.NodeEndpoints[i])
+					if !ok {
+						return 0, false
+					}
+					n += k
+				}
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendEndQuorumEpochResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*endquorumepoch.EndQuorumEpochResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncEndquorumepochEndQuorumEpochResponseTopicDataV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.NodeEndpoints) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					var ok bool
+					if b, ok = appendEncEndquorumepochNodeEndpointV1(b, &m.NodeEndpoints[i]); !ok {
+						return b, false
+					}
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decEndquorumepochEndQuorumEpochRequestPartitionDataV0 decodes a EndQuorumEpochRequestPartitionData at version 0.
 func decEndquorumepochEndQuorumEpochRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *endquorumepoch.EndQuorumEpochRequestPartitionData) int {
 	m.PreferredCandidates = []endquorumepoch.ReplicaInfo{}
@@ -1659,6 +1829,7 @@ func init() {
 	register(reflect.TypeFor[endquorumepoch.EndQuorumEpochRequest](), 0, sizeEndQuorumEpochRequestV0, appendEndQuorumEpochRequestV0)
 	register(reflect.TypeFor[endquorumepoch.EndQuorumEpochRequest](), 1, sizeEndQuorumEpochRequestV1, appendEndQuorumEpochRequestV1)
 	register(reflect.TypeFor[endquorumepoch.EndQuorumEpochResponse](), 0, sizeEndQuorumEpochResponseV0, appendEndQuorumEpochResponseV0)
+	register(reflect.TypeFor[endquorumepoch.EndQuorumEpochResponse](), 1, sizeEndQuorumEpochResponseV1, appendEndQuorumEpochResponseV1)
 	registerDecoder(reflect.TypeFor[endquorumepoch.EndQuorumEpochRequest](), 0, decodeEndQuorumEpochRequestV0)
 	registerDecoder(reflect.TypeFor[endquorumepoch.EndQuorumEpochRequest](), 1, decodeEndQuorumEpochRequestV1)
 	registerDecoder(reflect.TypeFor[endquorumepoch.EndQuorumEpochResponse](), 0, decodeEndQuorumEpochResponseV0)

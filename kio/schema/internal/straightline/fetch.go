@@ -12,6 +12,2745 @@ import (
 	"unsafe"
 )
 
+// sizeEncFetchFetchPartitionV0 and appendEncFetchFetchPartitionV0 encode a FetchPartition at version 0.
+func sizeEncFetchFetchPartitionV0(m *fetch.FetchPartition) (int, bool) {
+	if !(m.LastFetchedEpoch == 0 || m.LastFetchedEpoch == -1) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncFetchFetchPartitionV0(b []byte, m *fetch.FetchPartition) ([]byte, bool) {
+	if !(m.LastFetchedEpoch == 0 || m.LastFetchedEpoch == -1) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt64(b, int64(m.FetchOffset))
+	b = wire.AppendInt32(b, int32(m.PartitionMaxBytes))
+	return b, true
+}
+
+// sizeEncFetchFetchTopicV0 and appendEncFetchFetchTopicV0 encode a FetchTopic at version 0.
+func sizeEncFetchFetchTopicV0(m *fetch.FetchTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchFetchPartitionV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchTopicV0(b []byte, m *fetch.FetchTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchFetchPartitionV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchRequest at version 0.
+func sizeFetchRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchRequest at version 3.
+func sizeFetchRequestV3(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchRequestV3(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchRequest at version 4.
+func sizeFetchRequestV4(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchRequestV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchPartitionV5 and appendEncFetchFetchPartitionV5 encode a FetchPartition at version 5.
+func sizeEncFetchFetchPartitionV5(m *fetch.FetchPartition) (int, bool) {
+	if !(m.LastFetchedEpoch == 0 || m.LastFetchedEpoch == -1) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.Int64Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncFetchFetchPartitionV5(b []byte, m *fetch.FetchPartition) ([]byte, bool) {
+	if !(m.LastFetchedEpoch == 0 || m.LastFetchedEpoch == -1) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt64(b, int64(m.FetchOffset))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	b = wire.AppendInt32(b, int32(m.PartitionMaxBytes))
+	return b, true
+}
+
+// sizeEncFetchFetchTopicV5 and appendEncFetchFetchTopicV5 encode a FetchTopic at version 5.
+func sizeEncFetchFetchTopicV5(m *fetch.FetchTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchFetchPartitionV5(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchTopicV5(b []byte, m *fetch.FetchTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchFetchPartitionV5(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchRequest at version 5.
+func sizeFetchRequestV5(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV5(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchRequestV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV5(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchForgottenTopicV7 and appendEncFetchForgottenTopicV7 encode a ForgottenTopic at version 7.
+func sizeEncFetchForgottenTopicV7(m *fetch.ForgottenTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncFetchForgottenTopicV7(b []byte, m *fetch.ForgottenTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	return b, true
+}
+
+// FetchRequest at version 7.
+func sizeFetchRequestV7(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV5(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncFetchForgottenTopicV7(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchRequestV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	b = wire.AppendInt32(b, int32(m.SessionEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV5(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncFetchForgottenTopicV7(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchPartitionV9 and appendEncFetchFetchPartitionV9 encode a FetchPartition at version 9.
+func sizeEncFetchFetchPartitionV9(m *fetch.FetchPartition) (int, bool) {
+	if !(m.LastFetchedEpoch == 0 || m.LastFetchedEpoch == -1) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.Int64Size + wire.Int32Size
+	return n, true
+}
+
+func appendEncFetchFetchPartitionV9(b []byte, m *fetch.FetchPartition) ([]byte, bool) {
+	if !(m.LastFetchedEpoch == 0 || m.LastFetchedEpoch == -1) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.FetchOffset))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	b = wire.AppendInt32(b, int32(m.PartitionMaxBytes))
+	return b, true
+}
+
+// sizeEncFetchFetchTopicV9 and appendEncFetchFetchTopicV9 encode a FetchTopic at version 9.
+func sizeEncFetchFetchTopicV9(m *fetch.FetchTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchFetchPartitionV9(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchTopicV9(b []byte, m *fetch.FetchTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchFetchPartitionV9(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchRequest at version 9.
+func sizeFetchRequestV9(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV9(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncFetchForgottenTopicV7(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchRequestV9(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	b = wire.AppendInt32(b, int32(m.SessionEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV9(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncFetchForgottenTopicV7(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchRequest at version 11.
+func sizeFetchRequestV11(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV9(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncFetchForgottenTopicV7(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	n += wire.StringLengthSize + len(m.RackId)
+	return n, true
+}
+
+func appendFetchRequestV11(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	b = wire.AppendInt32(b, int32(m.SessionEpoch))
+	{
+		b = wire.AppendArrayLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV9(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncFetchForgottenTopicV7(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendString(b, string(m.RackId))
+	return b, true
+}
+
+// sizeEncFetchFetchPartitionV12 and appendEncFetchFetchPartitionV12 encode a FetchPartition at version 12.
+func sizeEncFetchFetchPartitionV12(m *fetch.FetchPartition) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncFetchFetchPartitionV12(b []byte, m *fetch.FetchPartition) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.FetchOffset))
+	b = wire.AppendInt32(b, int32(m.LastFetchedEpoch))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	b = wire.AppendInt32(b, int32(m.PartitionMaxBytes))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchFetchTopicV12 and appendEncFetchFetchTopicV12 encode a FetchTopic at version 12.
+func sizeEncFetchFetchTopicV12(m *fetch.FetchTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchFetchPartitionV12(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchTopicV12(b []byte, m *fetch.FetchTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchFetchPartitionV12(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchForgottenTopicV12 and appendEncFetchForgottenTopicV12 encode a ForgottenTopic at version 12.
+func sizeEncFetchForgottenTopicV12(m *fetch.ForgottenTopic) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncFetchForgottenTopicV12(b []byte, m *fetch.ForgottenTopic) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchRequest at version 12.
+func sizeFetchRequestV12(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV12(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncFetchForgottenTopicV12(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	n += wire.CompactLengthSize(len(m.RackId)) + len(m.RackId)
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+			n0 := n
+			n += 0
+			if m.ClusterId == nil {
+				n += wire.CompactLengthSize(wire.Null)
+			} else {
+				n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendFetchRequestV12(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	b = wire.AppendInt32(b, int32(m.SessionEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV12(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncFetchForgottenTopicV12(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendCompactString(b, string(m.RackId))
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ClusterId == nil) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			if m.ClusterId == nil {
+				b = wire.AppendCompactLength(b, wire.Null)
+			} else {
+				b = wire.AppendCompactString(b, string(*m.ClusterId))
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchTopicV13 and appendEncFetchFetchTopicV13 encode a FetchTopic at version 13.
+func sizeEncFetchFetchTopicV13(m *fetch.FetchTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchFetchPartitionV12(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchTopicV13(b []byte, m *fetch.FetchTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchFetchPartitionV12(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchForgottenTopicV13 and appendEncFetchForgottenTopicV13 encode a ForgottenTopic at version 13.
+func sizeEncFetchForgottenTopicV13(m *fetch.ForgottenTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions)) + wire.Int32Size*len(m.Partitions)
+	}
+	return n, true
+}
+
+func appendEncFetchForgottenTopicV13(b []byte, m *fetch.ForgottenTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for _, v := range m.Partitions {
+			b = wire.AppendInt32(b, int32(v))
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchRequest at version 13.
+func sizeFetchRequestV13(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV13(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncFetchForgottenTopicV13(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	n += wire.CompactLengthSize(len(m.RackId)) + len(m.RackId)
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+			n0 := n
+			n += 0
+			if m.ClusterId == nil {
+				n += wire.CompactLengthSize(wire.Null)
+			} else {
+				n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendFetchRequestV13(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == 0 || m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == 0 || m.ReplicaState.ReplicaEpoch == -1)) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	b = wire.AppendInt32(b, int32(m.SessionEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV13(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncFetchForgottenTopicV13(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendCompactString(b, string(m.RackId))
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ClusterId == nil) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			if m.ClusterId == nil {
+				b = wire.AppendCompactLength(b, wire.Null)
+			} else {
+				b = wire.AppendCompactString(b, string(*m.ClusterId))
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchReplicaStateV15 and appendEncFetchReplicaStateV15 encode a ReplicaState at version 15.
+func sizeEncFetchReplicaStateV15(m *fetch.ReplicaState) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncFetchReplicaStateV15(b []byte, m *fetch.ReplicaState) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt64(b, int64(m.ReplicaEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchRequest at version 15.
+func sizeFetchRequestV15(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((m.ReplicaId == 0 || m.ReplicaId == -1) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV13(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncFetchForgottenTopicV13(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	n += wire.CompactLengthSize(len(m.RackId)) + len(m.RackId)
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+			n0 := n
+			n += 0
+			if m.ClusterId == nil {
+				n += wire.CompactLengthSize(wire.Null)
+			} else {
+				n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		if !(len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == -1)) {
+			count++
+			n0 := n
+			n += 0
+			if k, ok := sizeEncFetchReplicaStateV15(&m.ReplicaState); ok {
+				n += k
+			} else {
+				return 0, false
+			}
+			n = n0 + wire.TaggedFieldSize(1, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendFetchRequestV15(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((m.ReplicaId == 0 || m.ReplicaId == -1) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	b = wire.AppendInt32(b, int32(m.SessionEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV13(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncFetchForgottenTopicV13(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendCompactString(b, string(m.RackId))
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+		}
+		if !(len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == -1)) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ClusterId == nil) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			if m.ClusterId == nil {
+				b = wire.AppendCompactLength(b, wire.Null)
+			} else {
+				b = wire.AppendCompactString(b, string(*m.ClusterId))
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == -1)) {
+			b = wire.AppendUvarint(b, 1)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				var ok bool
+				if b, ok = appendEncFetchReplicaStateV15(b, &m.ReplicaState); !ok {
+					return b, false
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchPartitionV17 and appendEncFetchFetchPartitionV17 encode a FetchPartition at version 17.
+func sizeEncFetchFetchPartitionV17(m *fetch.FetchPartition) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.Int64Size + wire.Int32Size
+	{
+		count := 0
+		if !(m.ReplicaDirectoryId == (kio.UUID{})) {
+			count++
+			n0 := n
+			n += wire.UUIDSize
+
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendEncFetchFetchPartitionV17(b []byte, m *fetch.FetchPartition) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.FetchOffset))
+	b = wire.AppendInt32(b, int32(m.LastFetchedEpoch))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	b = wire.AppendInt32(b, int32(m.PartitionMaxBytes))
+	{
+		count := 0
+		if !(m.ReplicaDirectoryId == (kio.UUID{})) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ReplicaDirectoryId == (kio.UUID{})) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			b = wire.AppendUUID(b, (*[16]byte)(&m.ReplicaDirectoryId))
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchTopicV17 and appendEncFetchFetchTopicV17 encode a FetchTopic at version 17.
+func sizeEncFetchFetchTopicV17(m *fetch.FetchTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchFetchPartitionV17(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchTopicV17(b []byte, m *fetch.FetchTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchFetchPartitionV17(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchRequest at version 17.
+func sizeFetchRequestV17(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((m.ReplicaId == 0 || m.ReplicaId == -1) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV17(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncFetchForgottenTopicV13(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	n += wire.CompactLengthSize(len(m.RackId)) + len(m.RackId)
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+			n0 := n
+			n += 0
+			if m.ClusterId == nil {
+				n += wire.CompactLengthSize(wire.Null)
+			} else {
+				n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		if !(len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == -1)) {
+			count++
+			n0 := n
+			n += 0
+			if k, ok := sizeEncFetchReplicaStateV15(&m.ReplicaState); ok {
+				n += k
+			} else {
+				return 0, false
+			}
+			n = n0 + wire.TaggedFieldSize(1, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendFetchRequestV17(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((m.ReplicaId == 0 || m.ReplicaId == -1) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	b = wire.AppendInt32(b, int32(m.SessionEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV17(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncFetchForgottenTopicV13(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendCompactString(b, string(m.RackId))
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+		}
+		if !(len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == -1)) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ClusterId == nil) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			if m.ClusterId == nil {
+				b = wire.AppendCompactLength(b, wire.Null)
+			} else {
+				b = wire.AppendCompactString(b, string(*m.ClusterId))
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == -1)) {
+			b = wire.AppendUvarint(b, 1)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				var ok bool
+				if b, ok = appendEncFetchReplicaStateV15(b, &m.ReplicaState); !ok {
+					return b, false
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchPartitionV18 and appendEncFetchFetchPartitionV18 encode a FetchPartition at version 18.
+func sizeEncFetchFetchPartitionV18(m *fetch.FetchPartition) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.Int32Size + wire.Int64Size + wire.Int32Size
+	{
+		count := 0
+		if !(m.ReplicaDirectoryId == (kio.UUID{})) {
+			count++
+			n0 := n
+			n += wire.UUIDSize
+
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		if !(m.HighWatermark == 9223372036854775807) {
+			count++
+			n0 := n
+			n += wire.Int64Size
+
+			n = n0 + wire.TaggedFieldSize(1, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendEncFetchFetchPartitionV18(b []byte, m *fetch.FetchPartition) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	b = wire.AppendInt64(b, int64(m.FetchOffset))
+	b = wire.AppendInt32(b, int32(m.LastFetchedEpoch))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	b = wire.AppendInt32(b, int32(m.PartitionMaxBytes))
+	{
+		count := 0
+		if !(m.ReplicaDirectoryId == (kio.UUID{})) {
+			count++
+		}
+		if !(m.HighWatermark == 9223372036854775807) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ReplicaDirectoryId == (kio.UUID{})) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			b = wire.AppendUUID(b, (*[16]byte)(&m.ReplicaDirectoryId))
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(m.HighWatermark == 9223372036854775807) {
+			b = wire.AppendUvarint(b, 1)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			b = wire.AppendInt64(b, int64(m.HighWatermark))
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchTopicV18 and appendEncFetchFetchTopicV18 encode a FetchTopic at version 18.
+func sizeEncFetchFetchTopicV18(m *fetch.FetchTopic) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchFetchPartitionV18(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchTopicV18(b []byte, m *fetch.FetchTopic) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchFetchPartitionV18(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchRequest at version 18.
+func sizeFetchRequestV18(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((m.ReplicaId == 0 || m.ReplicaId == -1) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.Int8Size + wire.Int32Size + wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncFetchFetchTopicV18(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			k, ok := sizeEncFetchForgottenTopicV13(&m.ForgottenTopicsData[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	n += wire.CompactLengthSize(len(m.RackId)) + len(m.RackId)
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+			n0 := n
+			n += 0
+			if m.ClusterId == nil {
+				n += wire.CompactLengthSize(wire.Null)
+			} else {
+				n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		if !(len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == -1)) {
+			count++
+			n0 := n
+			n += 0
+			if k, ok := sizeEncFetchReplicaStateV15(&m.ReplicaState); ok {
+				n += k
+			} else {
+				return 0, false
+			}
+			n = n0 + wire.TaggedFieldSize(1, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendFetchRequestV18(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchRequest)(p)
+	if !((m.ReplicaId == 0 || m.ReplicaId == -1) &&
+		len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.ForgottenTopicsData) <= wire.MaxArrayLength &&
+		len(m.RackId) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.MaxWaitMs))
+	b = wire.AppendInt32(b, int32(m.MinBytes))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	b = wire.AppendInt8(b, int8(m.IsolationLevel))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	b = wire.AppendInt32(b, int32(m.SessionEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchFetchTopicV18(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.ForgottenTopicsData))
+		for i := range m.ForgottenTopicsData {
+			var ok bool
+			if b, ok = appendEncFetchForgottenTopicV13(b, &m.ForgottenTopicsData[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendCompactString(b, string(m.RackId))
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+		}
+		if !(len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == -1)) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ClusterId == nil) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			if m.ClusterId == nil {
+				b = wire.AppendCompactLength(b, wire.Null)
+			} else {
+				b = wire.AppendCompactString(b, string(*m.ClusterId))
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(len(m.ReplicaState.UnknownTags) == 0 && (m.ReplicaState.ReplicaId == -1) && (m.ReplicaState.ReplicaEpoch == -1)) {
+			b = wire.AppendUvarint(b, 1)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				var ok bool
+				if b, ok = appendEncFetchReplicaStateV15(b, &m.ReplicaState); !ok {
+					return b, false
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchPartitionDataV0 and appendEncFetchPartitionDataV0 encode a PartitionData at version 0.
+func sizeEncFetchPartitionDataV0(m *fetch.PartitionData) (int, bool) {
+	if !((len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == 0 || m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == 0 || m.DivergingEpoch.EndOffset == -1)) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == 0 || m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == 0 || m.SnapshotId.Epoch == -1)) &&
+		(m.PreferredReadReplica == 0 || m.PreferredReadReplica == -1) &&
+		len(m.Records) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size
+	if m.Records == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize + len(m.Records)
+	}
+	return n, true
+}
+
+func appendEncFetchPartitionDataV0(b []byte, m *fetch.PartitionData) ([]byte, bool) {
+	if !((len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == 0 || m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == 0 || m.DivergingEpoch.EndOffset == -1)) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == 0 || m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == 0 || m.SnapshotId.Epoch == -1)) &&
+		(m.PreferredReadReplica == 0 || m.PreferredReadReplica == -1) &&
+		len(m.Records) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.HighWatermark))
+	if m.Records == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Records)), m.Records)
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchableTopicResponseV0 and appendEncFetchFetchableTopicResponseV0 encode a FetchableTopicResponse at version 0.
+func sizeEncFetchFetchableTopicResponseV0(m *fetch.FetchableTopicResponse) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchPartitionDataV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchableTopicResponseV0(b []byte, m *fetch.FetchableTopicResponse) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchPartitionDataV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchResponse at version 0.
+func sizeFetchResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(m.SessionId == 0 &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncFetchFetchableTopicResponseV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(m.SessionId == 0 &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncFetchFetchableTopicResponseV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchResponse at version 1.
+func sizeFetchResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(m.SessionId == 0 &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncFetchFetchableTopicResponseV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(m.SessionId == 0 &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncFetchFetchableTopicResponseV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchAbortedTransactionV4 and appendEncFetchAbortedTransactionV4 encode a AbortedTransaction at version 4.
+func sizeEncFetchAbortedTransactionV4(m *fetch.AbortedTransaction) (int, bool) {
+	n := wire.Int64Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncFetchAbortedTransactionV4(b []byte, m *fetch.AbortedTransaction) ([]byte, bool) {
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt64(b, int64(m.FirstOffset))
+	return b, true
+}
+
+// sizeEncFetchPartitionDataV4 and appendEncFetchPartitionDataV4 encode a PartitionData at version 4.
+func sizeEncFetchPartitionDataV4(m *fetch.PartitionData) (int, bool) {
+	if !((len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == 0 || m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == 0 || m.DivergingEpoch.EndOffset == -1)) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == 0 || m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == 0 || m.SnapshotId.Epoch == -1)) &&
+		len(m.AbortedTransactions) <= wire.MaxArrayLength &&
+		(m.PreferredReadReplica == 0 || m.PreferredReadReplica == -1) &&
+		len(m.Records) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size
+	if m.AbortedTransactions == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.AbortedTransactions {
+			k, ok := sizeEncFetchAbortedTransactionV4(&m.AbortedTransactions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Records == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize + len(m.Records)
+	}
+	return n, true
+}
+
+func appendEncFetchPartitionDataV4(b []byte, m *fetch.PartitionData) ([]byte, bool) {
+	if !((len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == 0 || m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == 0 || m.DivergingEpoch.EndOffset == -1)) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == 0 || m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == 0 || m.SnapshotId.Epoch == -1)) &&
+		len(m.AbortedTransactions) <= wire.MaxArrayLength &&
+		(m.PreferredReadReplica == 0 || m.PreferredReadReplica == -1) &&
+		len(m.Records) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.HighWatermark))
+	b = wire.AppendInt64(b, int64(m.LastStableOffset))
+	if m.AbortedTransactions == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.AbortedTransactions))
+		for i := range m.AbortedTransactions {
+			var ok bool
+			if b, ok = appendEncFetchAbortedTransactionV4(b, &m.AbortedTransactions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Records == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Records)), m.Records)
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchableTopicResponseV4 and appendEncFetchFetchableTopicResponseV4 encode a FetchableTopicResponse at version 4.
+func sizeEncFetchFetchableTopicResponseV4(m *fetch.FetchableTopicResponse) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchPartitionDataV4(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchableTopicResponseV4(b []byte, m *fetch.FetchableTopicResponse) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchPartitionDataV4(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchResponse at version 4.
+func sizeFetchResponseV4(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(m.SessionId == 0 &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncFetchFetchableTopicResponseV4(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchResponseV4(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(m.SessionId == 0 &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncFetchFetchableTopicResponseV4(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchPartitionDataV5 and appendEncFetchPartitionDataV5 encode a PartitionData at version 5.
+func sizeEncFetchPartitionDataV5(m *fetch.PartitionData) (int, bool) {
+	if !((len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == 0 || m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == 0 || m.DivergingEpoch.EndOffset == -1)) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == 0 || m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == 0 || m.SnapshotId.Epoch == -1)) &&
+		len(m.AbortedTransactions) <= wire.MaxArrayLength &&
+		(m.PreferredReadReplica == 0 || m.PreferredReadReplica == -1) &&
+		len(m.Records) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.Int64Size
+	if m.AbortedTransactions == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.AbortedTransactions {
+			k, ok := sizeEncFetchAbortedTransactionV4(&m.AbortedTransactions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Records == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize + len(m.Records)
+	}
+	return n, true
+}
+
+func appendEncFetchPartitionDataV5(b []byte, m *fetch.PartitionData) ([]byte, bool) {
+	if !((len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == 0 || m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == 0 || m.DivergingEpoch.EndOffset == -1)) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == 0 || m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == 0 || m.SnapshotId.Epoch == -1)) &&
+		len(m.AbortedTransactions) <= wire.MaxArrayLength &&
+		(m.PreferredReadReplica == 0 || m.PreferredReadReplica == -1) &&
+		len(m.Records) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.HighWatermark))
+	b = wire.AppendInt64(b, int64(m.LastStableOffset))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	if m.AbortedTransactions == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.AbortedTransactions))
+		for i := range m.AbortedTransactions {
+			var ok bool
+			if b, ok = appendEncFetchAbortedTransactionV4(b, &m.AbortedTransactions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.Records == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Records)), m.Records)
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchableTopicResponseV5 and appendEncFetchFetchableTopicResponseV5 encode a FetchableTopicResponse at version 5.
+func sizeEncFetchFetchableTopicResponseV5(m *fetch.FetchableTopicResponse) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchPartitionDataV5(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchableTopicResponseV5(b []byte, m *fetch.FetchableTopicResponse) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchPartitionDataV5(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchResponse at version 5.
+func sizeFetchResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(m.SessionId == 0 &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncFetchFetchableTopicResponseV5(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(m.SessionId == 0 &&
+		len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncFetchFetchableTopicResponseV5(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchResponse at version 7.
+func sizeFetchResponseV7(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncFetchFetchableTopicResponseV5(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchResponseV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncFetchFetchableTopicResponseV5(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchPartitionDataV11 and appendEncFetchPartitionDataV11 encode a PartitionData at version 11.
+func sizeEncFetchPartitionDataV11(m *fetch.PartitionData) (int, bool) {
+	if !((len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == 0 || m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == 0 || m.DivergingEpoch.EndOffset == -1)) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == 0 || m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == 0 || m.SnapshotId.Epoch == -1)) &&
+		len(m.AbortedTransactions) <= wire.MaxArrayLength &&
+		len(m.Records) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.Int64Size + wire.Int32Size
+	if m.AbortedTransactions == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize
+		for i := range m.AbortedTransactions {
+			k, ok := sizeEncFetchAbortedTransactionV4(&m.AbortedTransactions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Records == nil {
+		n += wire.ArrayLengthSize
+	} else {
+		n += wire.ArrayLengthSize + len(m.Records)
+	}
+	return n, true
+}
+
+func appendEncFetchPartitionDataV11(b []byte, m *fetch.PartitionData) ([]byte, bool) {
+	if !((len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == 0 || m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == 0 || m.DivergingEpoch.EndOffset == -1)) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == 0 || m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == 0 || m.SnapshotId.Epoch == -1)) &&
+		len(m.AbortedTransactions) <= wire.MaxArrayLength &&
+		len(m.Records) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.HighWatermark))
+	b = wire.AppendInt64(b, int64(m.LastStableOffset))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	if m.AbortedTransactions == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendArrayLength(b, len(m.AbortedTransactions))
+		for i := range m.AbortedTransactions {
+			var ok bool
+			if b, ok = appendEncFetchAbortedTransactionV4(b, &m.AbortedTransactions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PreferredReadReplica))
+	if m.Records == nil {
+		b = wire.AppendArrayLength(b, wire.Null)
+	} else {
+		b = wire.AppendBytes(wire.AppendArrayLength(b, len(m.Records)), m.Records)
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchableTopicResponseV11 and appendEncFetchFetchableTopicResponseV11 encode a FetchableTopicResponse at version 11.
+func sizeEncFetchFetchableTopicResponseV11(m *fetch.FetchableTopicResponse) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Topic)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchPartitionDataV11(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchableTopicResponseV11(b []byte, m *fetch.FetchableTopicResponse) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Topic))
+	{
+		b = wire.AppendArrayLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchPartitionDataV11(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// FetchResponse at version 11.
+func sizeFetchResponseV11(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncFetchFetchableTopicResponseV11(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchResponseV11(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncFetchFetchableTopicResponseV11(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchAbortedTransactionV12 and appendEncFetchAbortedTransactionV12 encode a AbortedTransaction at version 12.
+func sizeEncFetchAbortedTransactionV12(m *fetch.AbortedTransaction) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncFetchAbortedTransactionV12(b []byte, m *fetch.AbortedTransaction) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.ProducerId))
+	b = wire.AppendInt64(b, int64(m.FirstOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchEpochEndOffsetV12 and appendEncFetchEpochEndOffsetV12 encode a EpochEndOffset at version 12.
+func sizeEncFetchEpochEndOffsetV12(m *fetch.EpochEndOffset) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncFetchEpochEndOffsetV12(b []byte, m *fetch.EpochEndOffset) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Epoch))
+	b = wire.AppendInt64(b, int64(m.EndOffset))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchLeaderIdAndEpochV12 and appendEncFetchLeaderIdAndEpochV12 encode a LeaderIdAndEpoch at version 12.
+func sizeEncFetchLeaderIdAndEpochV12(m *fetch.LeaderIdAndEpoch) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncFetchLeaderIdAndEpochV12(b []byte, m *fetch.LeaderIdAndEpoch) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchSnapshotIdV12 and appendEncFetchSnapshotIdV12 encode a SnapshotId at version 12.
+func sizeEncFetchSnapshotIdV12(m *fetch.SnapshotId) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncFetchSnapshotIdV12(b []byte, m *fetch.SnapshotId) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.EndOffset))
+	b = wire.AppendInt32(b, int32(m.Epoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchPartitionDataV12 and appendEncFetchPartitionDataV12 encode a PartitionData at version 12.
+func sizeEncFetchPartitionDataV12(m *fetch.PartitionData) (int, bool) {
+	if !(len(m.AbortedTransactions) <= wire.MaxArrayLength &&
+		len(m.Records) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.Int64Size + wire.Int32Size
+	if m.AbortedTransactions == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.AbortedTransactions))
+		for i := range m.AbortedTransactions {
+			k, ok := sizeEncFetchAbortedTransactionV12(&m.AbortedTransactions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.Records == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(m.Records)) + len(m.Records)
+	}
+	{
+		count := 0
+		if !(len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == -1)) {
+			count++
+			n0 := n
+			n += 0
+			if k, ok := sizeEncFetchEpochEndOffsetV12(&m.DivergingEpoch); ok {
+				n += k
+			} else {
+				return 0, false
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == -1)) {
+			count++
+			n0 := n
+			n += 0
+			if k, ok := sizeEncFetchLeaderIdAndEpochV12(&m.CurrentLeader); ok {
+				n += k
+			} else {
+				return 0, false
+			}
+			n = n0 + wire.TaggedFieldSize(1, n-n0)
+		}
+		if !(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == -1)) {
+			count++
+			n0 := n
+			n += 0
+			if k, ok := sizeEncFetchSnapshotIdV12(&m.SnapshotId); ok {
+				n += k
+			} else {
+				return 0, false
+			}
+			n = n0 + wire.TaggedFieldSize(2, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendEncFetchPartitionDataV12(b []byte, m *fetch.PartitionData) ([]byte, bool) {
+	if !(len(m.AbortedTransactions) <= wire.MaxArrayLength &&
+		len(m.Records) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.PartitionIndex))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.HighWatermark))
+	b = wire.AppendInt64(b, int64(m.LastStableOffset))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	if m.AbortedTransactions == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactLength(b, len(m.AbortedTransactions))
+		for i := range m.AbortedTransactions {
+			var ok bool
+			if b, ok = appendEncFetchAbortedTransactionV12(b, &m.AbortedTransactions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.PreferredReadReplica))
+	if m.Records == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.Records)), m.Records)
+	}
+	{
+		count := 0
+		if !(len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == -1)) {
+			count++
+		}
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == -1)) {
+			count++
+		}
+		if !(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == -1)) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.DivergingEpoch.UnknownTags) == 0 && (m.DivergingEpoch.Epoch == -1) && (m.DivergingEpoch.EndOffset == -1)) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				var ok bool
+				if b, ok = appendEncFetchEpochEndOffsetV12(b, &m.DivergingEpoch); !ok {
+					return b, false
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == -1)) {
+			b = wire.AppendUvarint(b, 1)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				var ok bool
+				if b, ok = appendEncFetchLeaderIdAndEpochV12(b, &m.CurrentLeader); !ok {
+					return b, false
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+		if !(len(m.SnapshotId.UnknownTags) == 0 && (m.SnapshotId.EndOffset == -1) && (m.SnapshotId.Epoch == -1)) {
+			b = wire.AppendUvarint(b, 2)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				var ok bool
+				if b, ok = appendEncFetchSnapshotIdV12(b, &m.SnapshotId); !ok {
+					return b, false
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchFetchableTopicResponseV12 and appendEncFetchFetchableTopicResponseV12 encode a FetchableTopicResponse at version 12.
+func sizeEncFetchFetchableTopicResponseV12(m *fetch.FetchableTopicResponse) (int, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Topic)) + len(m.Topic)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchPartitionDataV12(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchableTopicResponseV12(b []byte, m *fetch.FetchableTopicResponse) ([]byte, bool) {
+	if !(len(m.Topic) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Topic))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchPartitionDataV12(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchResponse at version 12.
+func sizeFetchResponseV12(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncFetchFetchableTopicResponseV12(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchResponseV12(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncFetchFetchableTopicResponseV12(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchFetchableTopicResponseV13 and appendEncFetchFetchableTopicResponseV13 encode a FetchableTopicResponse at version 13.
+func sizeEncFetchFetchableTopicResponseV13(m *fetch.FetchableTopicResponse) (int, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchPartitionDataV12(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchFetchableTopicResponseV13(b []byte, m *fetch.FetchableTopicResponse) ([]byte, bool) {
+	if !(len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchPartitionDataV12(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchResponse at version 13.
+func sizeFetchResponseV13(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncFetchFetchableTopicResponseV13(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchResponseV13(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncFetchFetchableTopicResponseV13(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchNodeEndpointV16 and appendEncFetchNodeEndpointV16 encode a NodeEndpoint at version 16.
+func sizeEncFetchNodeEndpointV16(m *fetch.NodeEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncFetchNodeEndpointV16(b []byte, m *fetch.NodeEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchResponse at version 16.
+func sizeFetchResponseV16(p unsafe.Pointer) (int, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncFetchFetchableTopicResponseV13(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					k, ok := sizeEncFetchNodeEndpointV16(&m.NodeEndpoints[i])
+					if !ok {
+						return 0, false
+					}
+					n += k
+				}
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendFetchResponseV16(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetch.FetchResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt32(b, int32(m.SessionId))
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncFetchFetchableTopicResponseV13(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.NodeEndpoints) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					var ok bool
+					if b, ok = appendEncFetchNodeEndpointV16(b, &m.NodeEndpoints[i]); !ok {
+						return b, false
+					}
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decFetchFetchPartitionV0 decodes a FetchPartition at version 0.
 func decFetchFetchPartitionV0(b []byte, off int, a *arena.Arenas, m *fetch.FetchPartition) int {
 	m.CurrentLeaderEpoch = -1
@@ -5028,6 +7767,44 @@ func decodeFetchResponseV16(b []byte, a *arena.Arenas, p unsafe.Pointer) int {
 }
 
 func init() {
+	register(reflect.TypeFor[fetch.FetchRequest](), 0, sizeFetchRequestV0, appendFetchRequestV0)
+	register(reflect.TypeFor[fetch.FetchRequest](), 1, sizeFetchRequestV0, appendFetchRequestV0)
+	register(reflect.TypeFor[fetch.FetchRequest](), 2, sizeFetchRequestV0, appendFetchRequestV0)
+	register(reflect.TypeFor[fetch.FetchRequest](), 3, sizeFetchRequestV3, appendFetchRequestV3)
+	register(reflect.TypeFor[fetch.FetchRequest](), 4, sizeFetchRequestV4, appendFetchRequestV4)
+	register(reflect.TypeFor[fetch.FetchRequest](), 5, sizeFetchRequestV5, appendFetchRequestV5)
+	register(reflect.TypeFor[fetch.FetchRequest](), 6, sizeFetchRequestV5, appendFetchRequestV5)
+	register(reflect.TypeFor[fetch.FetchRequest](), 7, sizeFetchRequestV7, appendFetchRequestV7)
+	register(reflect.TypeFor[fetch.FetchRequest](), 8, sizeFetchRequestV7, appendFetchRequestV7)
+	register(reflect.TypeFor[fetch.FetchRequest](), 9, sizeFetchRequestV9, appendFetchRequestV9)
+	register(reflect.TypeFor[fetch.FetchRequest](), 10, sizeFetchRequestV9, appendFetchRequestV9)
+	register(reflect.TypeFor[fetch.FetchRequest](), 11, sizeFetchRequestV11, appendFetchRequestV11)
+	register(reflect.TypeFor[fetch.FetchRequest](), 12, sizeFetchRequestV12, appendFetchRequestV12)
+	register(reflect.TypeFor[fetch.FetchRequest](), 13, sizeFetchRequestV13, appendFetchRequestV13)
+	register(reflect.TypeFor[fetch.FetchRequest](), 14, sizeFetchRequestV13, appendFetchRequestV13)
+	register(reflect.TypeFor[fetch.FetchRequest](), 15, sizeFetchRequestV15, appendFetchRequestV15)
+	register(reflect.TypeFor[fetch.FetchRequest](), 16, sizeFetchRequestV15, appendFetchRequestV15)
+	register(reflect.TypeFor[fetch.FetchRequest](), 17, sizeFetchRequestV17, appendFetchRequestV17)
+	register(reflect.TypeFor[fetch.FetchRequest](), 18, sizeFetchRequestV18, appendFetchRequestV18)
+	register(reflect.TypeFor[fetch.FetchResponse](), 0, sizeFetchResponseV0, appendFetchResponseV0)
+	register(reflect.TypeFor[fetch.FetchResponse](), 1, sizeFetchResponseV1, appendFetchResponseV1)
+	register(reflect.TypeFor[fetch.FetchResponse](), 2, sizeFetchResponseV1, appendFetchResponseV1)
+	register(reflect.TypeFor[fetch.FetchResponse](), 3, sizeFetchResponseV1, appendFetchResponseV1)
+	register(reflect.TypeFor[fetch.FetchResponse](), 4, sizeFetchResponseV4, appendFetchResponseV4)
+	register(reflect.TypeFor[fetch.FetchResponse](), 5, sizeFetchResponseV5, appendFetchResponseV5)
+	register(reflect.TypeFor[fetch.FetchResponse](), 6, sizeFetchResponseV5, appendFetchResponseV5)
+	register(reflect.TypeFor[fetch.FetchResponse](), 7, sizeFetchResponseV7, appendFetchResponseV7)
+	register(reflect.TypeFor[fetch.FetchResponse](), 8, sizeFetchResponseV7, appendFetchResponseV7)
+	register(reflect.TypeFor[fetch.FetchResponse](), 9, sizeFetchResponseV7, appendFetchResponseV7)
+	register(reflect.TypeFor[fetch.FetchResponse](), 10, sizeFetchResponseV7, appendFetchResponseV7)
+	register(reflect.TypeFor[fetch.FetchResponse](), 11, sizeFetchResponseV11, appendFetchResponseV11)
+	register(reflect.TypeFor[fetch.FetchResponse](), 12, sizeFetchResponseV12, appendFetchResponseV12)
+	register(reflect.TypeFor[fetch.FetchResponse](), 13, sizeFetchResponseV13, appendFetchResponseV13)
+	register(reflect.TypeFor[fetch.FetchResponse](), 14, sizeFetchResponseV13, appendFetchResponseV13)
+	register(reflect.TypeFor[fetch.FetchResponse](), 15, sizeFetchResponseV13, appendFetchResponseV13)
+	register(reflect.TypeFor[fetch.FetchResponse](), 16, sizeFetchResponseV16, appendFetchResponseV16)
+	register(reflect.TypeFor[fetch.FetchResponse](), 17, sizeFetchResponseV16, appendFetchResponseV16)
+	register(reflect.TypeFor[fetch.FetchResponse](), 18, sizeFetchResponseV16, appendFetchResponseV16)
 	registerDecoder(reflect.TypeFor[fetch.FetchRequest](), 0, decodeFetchRequestV0)
 	registerDecoder(reflect.TypeFor[fetch.FetchRequest](), 1, decodeFetchRequestV0)
 	registerDecoder(reflect.TypeFor[fetch.FetchRequest](), 2, decodeFetchRequestV0)

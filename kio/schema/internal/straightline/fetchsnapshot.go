@@ -12,6 +12,629 @@ import (
 	"unsafe"
 )
 
+// sizeEncFetchsnapshotSnapshotIdV0 and appendEncFetchsnapshotSnapshotIdV0 encode a SnapshotId at version 0.
+func sizeEncFetchsnapshotSnapshotIdV0(m *fetchsnapshot.SnapshotId) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int64Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncFetchsnapshotSnapshotIdV0(b []byte, m *fetchsnapshot.SnapshotId) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt64(b, int64(m.EndOffset))
+	b = wire.AppendInt32(b, int32(m.Epoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV0 and appendEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV0 encode a FetchSnapshotRequestPartitionSnapshot at version 0.
+func sizeEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV0(m *fetchsnapshot.FetchSnapshotRequestPartitionSnapshot) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	if k, ok := sizeEncFetchsnapshotSnapshotIdV0(&m.SnapshotId); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	return n, true
+}
+
+func appendEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV0(b []byte, m *fetchsnapshot.FetchSnapshotRequestPartitionSnapshot) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	{
+		var ok bool
+		if b, ok = appendEncFetchsnapshotSnapshotIdV0(b, &m.SnapshotId); !ok {
+			return b, false
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.Position))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV0 and appendEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV0 encode a FetchSnapshotRequestTopicSnapshot at version 0.
+func sizeEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV0(m *fetchsnapshot.FetchSnapshotRequestTopicSnapshot) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV0(b []byte, m *fetchsnapshot.FetchSnapshotRequestTopicSnapshot) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchSnapshotRequest at version 0.
+func sizeFetchSnapshotRequestV0(p unsafe.Pointer) (int, bool) {
+	m := (*fetchsnapshot.FetchSnapshotRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+			n0 := n
+			n += 0
+			if m.ClusterId == nil {
+				n += wire.CompactLengthSize(wire.Null)
+			} else {
+				n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendFetchSnapshotRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetchsnapshot.FetchSnapshotRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ClusterId == nil) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			if m.ClusterId == nil {
+				b = wire.AppendCompactLength(b, wire.Null)
+			} else {
+				b = wire.AppendCompactString(b, string(*m.ClusterId))
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV1 and appendEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV1 encode a FetchSnapshotRequestPartitionSnapshot at version 1.
+func sizeEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV1(m *fetchsnapshot.FetchSnapshotRequestPartitionSnapshot) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int64Size
+	if k, ok := sizeEncFetchsnapshotSnapshotIdV0(&m.SnapshotId); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	{
+		count := 0
+		if !(m.ReplicaDirectoryId == (kio.UUID{})) {
+			count++
+			n0 := n
+			n += wire.UUIDSize
+
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV1(b []byte, m *fetchsnapshot.FetchSnapshotRequestPartitionSnapshot) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Partition))
+	b = wire.AppendInt32(b, int32(m.CurrentLeaderEpoch))
+	{
+		var ok bool
+		if b, ok = appendEncFetchsnapshotSnapshotIdV0(b, &m.SnapshotId); !ok {
+			return b, false
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.Position))
+	{
+		count := 0
+		if !(m.ReplicaDirectoryId == (kio.UUID{})) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ReplicaDirectoryId == (kio.UUID{})) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			b = wire.AppendUUID(b, (*[16]byte)(&m.ReplicaDirectoryId))
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV1 and appendEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV1 encode a FetchSnapshotRequestTopicSnapshot at version 1.
+func sizeEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV1(m *fetchsnapshot.FetchSnapshotRequestTopicSnapshot) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV1(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV1(b []byte, m *fetchsnapshot.FetchSnapshotRequestTopicSnapshot) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchsnapshotFetchSnapshotRequestPartitionSnapshotV1(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchSnapshotRequest at version 1.
+func sizeFetchSnapshotRequestV1(p unsafe.Pointer) (int, bool) {
+	m := (*fetchsnapshot.FetchSnapshotRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV1(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+			n0 := n
+			n += 0
+			if m.ClusterId == nil {
+				n += wire.CompactLengthSize(wire.Null)
+			} else {
+				n += wire.CompactLengthSize(len(*m.ClusterId)) + len(*m.ClusterId)
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendFetchSnapshotRequestV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetchsnapshot.FetchSnapshotRequest)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		(m.ClusterId == nil || len(*m.ClusterId) <= wire.MaxStringLength)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ReplicaId))
+	b = wire.AppendInt32(b, int32(m.MaxBytes))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchsnapshotFetchSnapshotRequestTopicSnapshotV1(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(m.ClusterId == nil) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.ClusterId == nil) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			if m.ClusterId == nil {
+				b = wire.AppendCompactLength(b, wire.Null)
+			} else {
+				b = wire.AppendCompactString(b, string(*m.ClusterId))
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchsnapshotLeaderIdAndEpochV0 and appendEncFetchsnapshotLeaderIdAndEpochV0 encode a LeaderIdAndEpoch at version 0.
+func sizeEncFetchsnapshotLeaderIdAndEpochV0(m *fetchsnapshot.LeaderIdAndEpoch) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncFetchsnapshotLeaderIdAndEpochV0(b []byte, m *fetchsnapshot.LeaderIdAndEpoch) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchsnapshotFetchSnapshotResponsePartitionSnapshotV0 and appendEncFetchsnapshotFetchSnapshotResponsePartitionSnapshotV0 encode a FetchSnapshotResponsePartitionSnapshot at version 0.
+func sizeEncFetchsnapshotFetchSnapshotResponsePartitionSnapshotV0(m *fetchsnapshot.FetchSnapshotResponsePartitionSnapshot) (int, bool) {
+	if !(len(m.UnalignedRecords) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size
+	if k, ok := sizeEncFetchsnapshotSnapshotIdV0(&m.SnapshotId); ok {
+		n += k
+	} else {
+		return 0, false
+	}
+	n += wire.CompactLengthSize(len(m.UnalignedRecords)) + len(m.UnalignedRecords)
+	{
+		count := 0
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0) && (m.CurrentLeader.LeaderEpoch == 0)) {
+			count++
+			n0 := n
+			n += 0
+			if k, ok := sizeEncFetchsnapshotLeaderIdAndEpochV0(&m.CurrentLeader); ok {
+				n += k
+			} else {
+				return 0, false
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendEncFetchsnapshotFetchSnapshotResponsePartitionSnapshotV0(b []byte, m *fetchsnapshot.FetchSnapshotResponsePartitionSnapshot) ([]byte, bool) {
+	if !(len(m.UnalignedRecords) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Index))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		var ok bool
+		if b, ok = appendEncFetchsnapshotSnapshotIdV0(b, &m.SnapshotId); !ok {
+			return b, false
+		}
+	}
+	b = wire.AppendInt64(b, int64(m.Size))
+	b = wire.AppendInt64(b, int64(m.Position))
+	b = wire.AppendBytes(wire.AppendCompactLength(b, len(m.UnalignedRecords)), m.UnalignedRecords)
+	{
+		count := 0
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0) && (m.CurrentLeader.LeaderEpoch == 0)) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0) && (m.CurrentLeader.LeaderEpoch == 0)) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				var ok bool
+				if b, ok = appendEncFetchsnapshotLeaderIdAndEpochV0(b, &m.CurrentLeader); !ok {
+					return b, false
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncFetchsnapshotFetchSnapshotResponseTopicSnapshotV0 and appendEncFetchsnapshotFetchSnapshotResponseTopicSnapshotV0 encode a FetchSnapshotResponseTopicSnapshot at version 0.
+func sizeEncFetchsnapshotFetchSnapshotResponseTopicSnapshotV0(m *fetchsnapshot.FetchSnapshotResponseTopicSnapshot) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.Partitions))
+		for i := range m.Partitions {
+			k, ok := sizeEncFetchsnapshotFetchSnapshotResponsePartitionSnapshotV0(&m.Partitions[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncFetchsnapshotFetchSnapshotResponseTopicSnapshotV0(b []byte, m *fetchsnapshot.FetchSnapshotResponseTopicSnapshot) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.Partitions) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.Partitions))
+		for i := range m.Partitions {
+			var ok bool
+			if b, ok = appendEncFetchsnapshotFetchSnapshotResponsePartitionSnapshotV0(b, &m.Partitions[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchSnapshotResponse at version 0.
+func sizeFetchSnapshotResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*fetchsnapshot.FetchSnapshotResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncFetchsnapshotFetchSnapshotResponseTopicSnapshotV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendFetchSnapshotResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetchsnapshot.FetchSnapshotResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchsnapshotFetchSnapshotResponseTopicSnapshotV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncFetchsnapshotNodeEndpointV1 and appendEncFetchsnapshotNodeEndpointV1 encode a NodeEndpoint at version 1.
+func sizeEncFetchsnapshotNodeEndpointV1(m *fetchsnapshot.NodeEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncFetchsnapshotNodeEndpointV1(b []byte, m *fetchsnapshot.NodeEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// FetchSnapshotResponse at version 1.
+func sizeFetchSnapshotResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*fetchsnapshot.FetchSnapshotResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncFetchsnapshotFetchSnapshotResponseTopicSnapshotV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					k, ok := sizeEncFetchsnapshotNodeEndpointV1(&m.NodeEndpoints[i])
+					if !ok {
+						return 0, false
+					}
+					n += k
+				}
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendFetchSnapshotResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*fetchsnapshot.FetchSnapshotResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncFetchsnapshotFetchSnapshotResponseTopicSnapshotV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.NodeEndpoints) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					var ok bool
+					if b, ok = appendEncFetchsnapshotNodeEndpointV1(b, &m.NodeEndpoints[i]); !ok {
+						return b, false
+					}
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decFetchsnapshotSnapshotIdV0 decodes a SnapshotId at version 0.
 func decFetchsnapshotSnapshotIdV0(b []byte, off int, a *arena.Arenas, m *fetchsnapshot.SnapshotId) int {
 	{
@@ -1166,6 +1789,10 @@ func decodeFetchSnapshotResponseV1(b []byte, a *arena.Arenas, p unsafe.Pointer) 
 }
 
 func init() {
+	register(reflect.TypeFor[fetchsnapshot.FetchSnapshotRequest](), 0, sizeFetchSnapshotRequestV0, appendFetchSnapshotRequestV0)
+	register(reflect.TypeFor[fetchsnapshot.FetchSnapshotRequest](), 1, sizeFetchSnapshotRequestV1, appendFetchSnapshotRequestV1)
+	register(reflect.TypeFor[fetchsnapshot.FetchSnapshotResponse](), 0, sizeFetchSnapshotResponseV0, appendFetchSnapshotResponseV0)
+	register(reflect.TypeFor[fetchsnapshot.FetchSnapshotResponse](), 1, sizeFetchSnapshotResponseV1, appendFetchSnapshotResponseV1)
 	registerDecoder(reflect.TypeFor[fetchsnapshot.FetchSnapshotRequest](), 0, decodeFetchSnapshotRequestV0)
 	registerDecoder(reflect.TypeFor[fetchsnapshot.FetchSnapshotRequest](), 1, decodeFetchSnapshotRequestV1)
 	registerDecoder(reflect.TypeFor[fetchsnapshot.FetchSnapshotResponse](), 0, decodeFetchSnapshotResponseV0)

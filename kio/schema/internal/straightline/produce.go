@@ -389,6 +389,1065 @@ func appendProduceRequestV13(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncProducePartitionProduceResponseV0 and appendEncProducePartitionProduceResponseV0 encode a PartitionProduceResponse at version 0.
+func sizeEncProducePartitionProduceResponseV0(m *produce.PartitionProduceResponse) (int, bool) {
+	if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncProducePartitionProduceResponseV0(b []byte, m *produce.PartitionProduceResponse) ([]byte, bool) {
+	if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Index))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.BaseOffset))
+	return b, true
+}
+
+// sizeEncProduceTopicProduceResponseV0 and appendEncProduceTopicProduceResponseV0 encode a TopicProduceResponse at version 0.
+func sizeEncProduceTopicProduceResponseV0(m *produce.TopicProduceResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionResponses {
+			k, ok := sizeEncProducePartitionProduceResponseV0(&m.PartitionResponses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceResponseV0(b []byte, m *produce.TopicProduceResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceResponseV0(b, &m.PartitionResponses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ProduceResponse at version 0.
+func sizeProduceResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := 0
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncProduceTopicProduceResponseV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceResponseV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ProduceResponse at version 1.
+func sizeProduceResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncProduceTopicProduceResponseV0(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceResponseV0(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	return b, true
+}
+
+// sizeEncProducePartitionProduceResponseV2 and appendEncProducePartitionProduceResponseV2 encode a PartitionProduceResponse at version 2.
+func sizeEncProducePartitionProduceResponseV2(m *produce.PartitionProduceResponse) (int, bool) {
+	if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncProducePartitionProduceResponseV2(b []byte, m *produce.PartitionProduceResponse) ([]byte, bool) {
+	if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Index))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.BaseOffset))
+	b = wire.AppendInt64(b, int64(m.LogAppendTimeMs))
+	return b, true
+}
+
+// sizeEncProduceTopicProduceResponseV2 and appendEncProduceTopicProduceResponseV2 encode a TopicProduceResponse at version 2.
+func sizeEncProduceTopicProduceResponseV2(m *produce.TopicProduceResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionResponses {
+			k, ok := sizeEncProducePartitionProduceResponseV2(&m.PartitionResponses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceResponseV2(b []byte, m *produce.TopicProduceResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceResponseV2(b, &m.PartitionResponses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ProduceResponse at version 2.
+func sizeProduceResponseV2(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncProduceTopicProduceResponseV2(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceResponseV2(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceResponseV2(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	return b, true
+}
+
+// sizeEncProducePartitionProduceResponseV5 and appendEncProducePartitionProduceResponseV5 encode a PartitionProduceResponse at version 5.
+func sizeEncProducePartitionProduceResponseV5(m *produce.PartitionProduceResponse) (int, bool) {
+	if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.Int64Size
+	return n, true
+}
+
+func appendEncProducePartitionProduceResponseV5(b []byte, m *produce.PartitionProduceResponse) ([]byte, bool) {
+	if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Index))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.BaseOffset))
+	b = wire.AppendInt64(b, int64(m.LogAppendTimeMs))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	return b, true
+}
+
+// sizeEncProduceTopicProduceResponseV5 and appendEncProduceTopicProduceResponseV5 encode a TopicProduceResponse at version 5.
+func sizeEncProduceTopicProduceResponseV5(m *produce.TopicProduceResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionResponses {
+			k, ok := sizeEncProducePartitionProduceResponseV5(&m.PartitionResponses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceResponseV5(b []byte, m *produce.TopicProduceResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceResponseV5(b, &m.PartitionResponses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ProduceResponse at version 5.
+func sizeProduceResponseV5(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncProduceTopicProduceResponseV5(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceResponseV5(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceResponseV5(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	return b, true
+}
+
+// sizeEncProduceBatchIndexAndErrorMessageV8 and appendEncProduceBatchIndexAndErrorMessageV8 encode a BatchIndexAndErrorMessage at version 8.
+func sizeEncProduceBatchIndexAndErrorMessageV8(m *produce.BatchIndexAndErrorMessage) (int, bool) {
+	if !(m.BatchIndexErrorMessage == nil || len(*m.BatchIndexErrorMessage) <= wire.MaxStringLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	if m.BatchIndexErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.BatchIndexErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncProduceBatchIndexAndErrorMessageV8(b []byte, m *produce.BatchIndexAndErrorMessage) ([]byte, bool) {
+	if !(m.BatchIndexErrorMessage == nil || len(*m.BatchIndexErrorMessage) <= wire.MaxStringLength) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BatchIndex))
+	if m.BatchIndexErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.BatchIndexErrorMessage))
+	}
+	return b, true
+}
+
+// sizeEncProducePartitionProduceResponseV8 and appendEncProducePartitionProduceResponseV8 encode a PartitionProduceResponse at version 8.
+func sizeEncProducePartitionProduceResponseV8(m *produce.PartitionProduceResponse) (int, bool) {
+	if !(len(m.RecordErrors) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1))) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.Int64Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.RecordErrors {
+			k, ok := sizeEncProduceBatchIndexAndErrorMessageV8(&m.RecordErrors[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ErrorMessage == nil {
+		n += wire.StringLengthSize
+	} else {
+		n += wire.StringLengthSize + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncProducePartitionProduceResponseV8(b []byte, m *produce.PartitionProduceResponse) ([]byte, bool) {
+	if !(len(m.RecordErrors) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1))) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Index))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.BaseOffset))
+	b = wire.AppendInt64(b, int64(m.LogAppendTimeMs))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	{
+		b = wire.AppendArrayLength(b, len(m.RecordErrors))
+		for i := range m.RecordErrors {
+			var ok bool
+			if b, ok = appendEncProduceBatchIndexAndErrorMessageV8(b, &m.RecordErrors[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ErrorMessage == nil {
+		b = wire.AppendStringLength(b, wire.Null)
+	} else {
+		b = wire.AppendString(b, string(*m.ErrorMessage))
+	}
+	return b, true
+}
+
+// sizeEncProduceTopicProduceResponseV8 and appendEncProduceTopicProduceResponseV8 encode a TopicProduceResponse at version 8.
+func sizeEncProduceTopicProduceResponseV8(m *produce.TopicProduceResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := 0
+	n += wire.StringLengthSize + len(m.Name)
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.PartitionResponses {
+			k, ok := sizeEncProducePartitionProduceResponseV8(&m.PartitionResponses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceResponseV8(b []byte, m *produce.TopicProduceResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendString(b, string(m.Name))
+	{
+		b = wire.AppendArrayLength(b, len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceResponseV8(b, &m.PartitionResponses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// ProduceResponse at version 8.
+func sizeProduceResponseV8(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.ArrayLengthSize
+		for i := range m.Responses {
+			k, ok := sizeEncProduceTopicProduceResponseV8(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceResponseV8(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendArrayLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceResponseV8(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	return b, true
+}
+
+// sizeEncProduceBatchIndexAndErrorMessageV9 and appendEncProduceBatchIndexAndErrorMessageV9 encode a BatchIndexAndErrorMessage at version 9.
+func sizeEncProduceBatchIndexAndErrorMessageV9(m *produce.BatchIndexAndErrorMessage) (int, bool) {
+	if !((m.BatchIndexErrorMessage == nil || len(*m.BatchIndexErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	if m.BatchIndexErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.BatchIndexErrorMessage)) + len(*m.BatchIndexErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncProduceBatchIndexAndErrorMessageV9(b []byte, m *produce.BatchIndexAndErrorMessage) ([]byte, bool) {
+	if !((m.BatchIndexErrorMessage == nil || len(*m.BatchIndexErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.BatchIndex))
+	if m.BatchIndexErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.BatchIndexErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncProducePartitionProduceResponseV9 and appendEncProducePartitionProduceResponseV9 encode a PartitionProduceResponse at version 9.
+func sizeEncProducePartitionProduceResponseV9(m *produce.PartitionProduceResponse) (int, bool) {
+	if !(len(m.RecordErrors) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.Int64Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.RecordErrors))
+		for i := range m.RecordErrors {
+			k, ok := sizeEncProduceBatchIndexAndErrorMessageV9(&m.RecordErrors[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	return n, true
+}
+
+func appendEncProducePartitionProduceResponseV9(b []byte, m *produce.PartitionProduceResponse) ([]byte, bool) {
+	if !(len(m.RecordErrors) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == 0 || m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == 0 || m.CurrentLeader.LeaderEpoch == -1)) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Index))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.BaseOffset))
+	b = wire.AppendInt64(b, int64(m.LogAppendTimeMs))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	{
+		b = wire.AppendCompactLength(b, len(m.RecordErrors))
+		for i := range m.RecordErrors {
+			var ok bool
+			if b, ok = appendEncProduceBatchIndexAndErrorMessageV9(b, &m.RecordErrors[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncProduceTopicProduceResponseV9 and appendEncProduceTopicProduceResponseV9 encode a TopicProduceResponse at version 9.
+func sizeEncProduceTopicProduceResponseV9(m *produce.TopicProduceResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			k, ok := sizeEncProducePartitionProduceResponseV9(&m.PartitionResponses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceResponseV9(b []byte, m *produce.TopicProduceResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceResponseV9(b, &m.PartitionResponses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ProduceResponse at version 9.
+func sizeProduceResponseV9(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncProduceTopicProduceResponseV9(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendProduceResponseV9(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.NodeEndpoints) == 0 &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceResponseV9(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncProduceLeaderIdAndEpochV10 and appendEncProduceLeaderIdAndEpochV10 encode a LeaderIdAndEpoch at version 10.
+func sizeEncProduceLeaderIdAndEpochV10(m *produce.LeaderIdAndEpoch) (int, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	return n, true
+}
+
+func appendEncProduceLeaderIdAndEpochV10(b []byte, m *produce.LeaderIdAndEpoch) ([]byte, bool) {
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncProducePartitionProduceResponseV10 and appendEncProducePartitionProduceResponseV10 encode a PartitionProduceResponse at version 10.
+func sizeEncProducePartitionProduceResponseV10(m *produce.PartitionProduceResponse) (int, bool) {
+	if !(len(m.RecordErrors) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.Int64Size + wire.Int64Size + wire.Int64Size
+	{
+		n += wire.CompactLengthSize(len(m.RecordErrors))
+		for i := range m.RecordErrors {
+			k, ok := sizeEncProduceBatchIndexAndErrorMessageV9(&m.RecordErrors[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	if m.ErrorMessage == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.ErrorMessage)) + len(*m.ErrorMessage)
+	}
+	{
+		count := 0
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == -1)) {
+			count++
+			n0 := n
+			n += 0
+			if k, ok := sizeEncProduceLeaderIdAndEpochV10(&m.CurrentLeader); ok {
+				n += k
+			} else {
+				return 0, false
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendEncProducePartitionProduceResponseV10(b []byte, m *produce.PartitionProduceResponse) ([]byte, bool) {
+	if !(len(m.RecordErrors) <= wire.MaxArrayLength &&
+		(m.ErrorMessage == nil || len(*m.ErrorMessage) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.Index))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	b = wire.AppendInt64(b, int64(m.BaseOffset))
+	b = wire.AppendInt64(b, int64(m.LogAppendTimeMs))
+	b = wire.AppendInt64(b, int64(m.LogStartOffset))
+	{
+		b = wire.AppendCompactLength(b, len(m.RecordErrors))
+		for i := range m.RecordErrors {
+			var ok bool
+			if b, ok = appendEncProduceBatchIndexAndErrorMessageV9(b, &m.RecordErrors[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	if m.ErrorMessage == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.ErrorMessage))
+	}
+	{
+		count := 0
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == -1)) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == -1)) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				var ok bool
+				if b, ok = appendEncProduceLeaderIdAndEpochV10(b, &m.CurrentLeader); !ok {
+					return b, false
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncProduceTopicProduceResponseV10 and appendEncProduceTopicProduceResponseV10 encode a TopicProduceResponse at version 10.
+func sizeEncProduceTopicProduceResponseV10(m *produce.TopicProduceResponse) (int, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Name)) + len(m.Name)
+	{
+		n += wire.CompactLengthSize(len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			k, ok := sizeEncProducePartitionProduceResponseV10(&m.PartitionResponses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceResponseV10(b []byte, m *produce.TopicProduceResponse) ([]byte, bool) {
+	if !(len(m.Name) <= wire.MaxStringLength &&
+		len(m.PartitionResponses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendCompactString(b, string(m.Name))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceResponseV10(b, &m.PartitionResponses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// sizeEncProduceNodeEndpointV10 and appendEncProduceNodeEndpointV10 encode a NodeEndpoint at version 10.
+func sizeEncProduceNodeEndpointV10(m *produce.NodeEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	if m.Rack == nil {
+		n += wire.CompactLengthSize(wire.Null)
+	} else {
+		n += wire.CompactLengthSize(len(*m.Rack)) + len(*m.Rack)
+	}
+	return n, true
+}
+
+func appendEncProduceNodeEndpointV10(b []byte, m *produce.NodeEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		(m.Rack == nil || len(*m.Rack) <= wire.MaxStringLength) &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	if m.Rack == nil {
+		b = wire.AppendCompactLength(b, wire.Null)
+	} else {
+		b = wire.AppendCompactString(b, string(*m.Rack))
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ProduceResponse at version 10.
+func sizeProduceResponseV10(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncProduceTopicProduceResponseV10(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					k, ok := sizeEncProduceNodeEndpointV10(&m.NodeEndpoints[i])
+					if !ok {
+						return 0, false
+					}
+					n += k
+				}
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendProduceResponseV10(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceResponseV10(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.NodeEndpoints) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					var ok bool
+					if b, ok = appendEncProduceNodeEndpointV10(b, &m.NodeEndpoints[i]); !ok {
+						return b, false
+					}
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
+// sizeEncProduceTopicProduceResponseV13 and appendEncProduceTopicProduceResponseV13 encode a TopicProduceResponse at version 13.
+func sizeEncProduceTopicProduceResponseV13(m *produce.TopicProduceResponse) (int, bool) {
+	if !(len(m.PartitionResponses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.UUIDSize + wire.EmptyTaggedFieldsSize
+	{
+		n += wire.CompactLengthSize(len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			k, ok := sizeEncProducePartitionProduceResponseV10(&m.PartitionResponses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	return n, true
+}
+
+func appendEncProduceTopicProduceResponseV13(b []byte, m *produce.TopicProduceResponse) ([]byte, bool) {
+	if !(len(m.PartitionResponses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendUUID(b, (*[16]byte)(&m.TopicId))
+	{
+		b = wire.AppendCompactLength(b, len(m.PartitionResponses))
+		for i := range m.PartitionResponses {
+			var ok bool
+			if b, ok = appendEncProducePartitionProduceResponseV10(b, &m.PartitionResponses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// ProduceResponse at version 13.
+func sizeProduceResponseV13(p unsafe.Pointer) (int, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int32Size
+	{
+		n += wire.CompactLengthSize(len(m.Responses))
+		for i := range m.Responses {
+			k, ok := sizeEncProduceTopicProduceResponseV13(&m.Responses[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					k, ok := sizeEncProduceNodeEndpointV10(&m.NodeEndpoints[i])
+					if !ok {
+						return 0, false
+					}
+					n += k
+				}
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendProduceResponseV13(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*produce.ProduceResponse)(p)
+	if !(len(m.Responses) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.Responses))
+		for i := range m.Responses {
+			var ok bool
+			if b, ok = appendEncProduceTopicProduceResponseV13(b, &m.Responses[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.NodeEndpoints) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					var ok bool
+					if b, ok = appendEncProduceNodeEndpointV10(b, &m.NodeEndpoints[i]); !ok {
+						return b, false
+					}
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decProducePartitionProduceDataV0 decodes a PartitionProduceData at version 0.
 func decProducePartitionProduceDataV0(b []byte, off int, a *arena.Arenas, m *produce.PartitionProduceData) int {
 	{
@@ -3396,6 +4455,20 @@ func init() {
 	register(reflect.TypeFor[produce.ProduceRequest](), 11, sizeProduceRequestV9, appendProduceRequestV9)
 	register(reflect.TypeFor[produce.ProduceRequest](), 12, sizeProduceRequestV9, appendProduceRequestV9)
 	register(reflect.TypeFor[produce.ProduceRequest](), 13, sizeProduceRequestV13, appendProduceRequestV13)
+	register(reflect.TypeFor[produce.ProduceResponse](), 0, sizeProduceResponseV0, appendProduceResponseV0)
+	register(reflect.TypeFor[produce.ProduceResponse](), 1, sizeProduceResponseV1, appendProduceResponseV1)
+	register(reflect.TypeFor[produce.ProduceResponse](), 2, sizeProduceResponseV2, appendProduceResponseV2)
+	register(reflect.TypeFor[produce.ProduceResponse](), 3, sizeProduceResponseV2, appendProduceResponseV2)
+	register(reflect.TypeFor[produce.ProduceResponse](), 4, sizeProduceResponseV2, appendProduceResponseV2)
+	register(reflect.TypeFor[produce.ProduceResponse](), 5, sizeProduceResponseV5, appendProduceResponseV5)
+	register(reflect.TypeFor[produce.ProduceResponse](), 6, sizeProduceResponseV5, appendProduceResponseV5)
+	register(reflect.TypeFor[produce.ProduceResponse](), 7, sizeProduceResponseV5, appendProduceResponseV5)
+	register(reflect.TypeFor[produce.ProduceResponse](), 8, sizeProduceResponseV8, appendProduceResponseV8)
+	register(reflect.TypeFor[produce.ProduceResponse](), 9, sizeProduceResponseV9, appendProduceResponseV9)
+	register(reflect.TypeFor[produce.ProduceResponse](), 10, sizeProduceResponseV10, appendProduceResponseV10)
+	register(reflect.TypeFor[produce.ProduceResponse](), 11, sizeProduceResponseV10, appendProduceResponseV10)
+	register(reflect.TypeFor[produce.ProduceResponse](), 12, sizeProduceResponseV10, appendProduceResponseV10)
+	register(reflect.TypeFor[produce.ProduceResponse](), 13, sizeProduceResponseV13, appendProduceResponseV13)
 	registerDecoder(reflect.TypeFor[produce.ProduceRequest](), 0, decodeProduceRequestV0)
 	registerDecoder(reflect.TypeFor[produce.ProduceRequest](), 1, decodeProduceRequestV0)
 	registerDecoder(reflect.TypeFor[produce.ProduceRequest](), 2, decodeProduceRequestV0)

@@ -1187,6 +1187,97 @@ func appendUpdateMetadataRequestV7(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// UpdateMetadataRequest at version 8.
+func sizeUpdateMetadataRequestV8(p unsafe.Pointer) (int, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.BoolSize + wire.Int32Size + wire.Int64Size
+	{
+		n += wire.CompactLengthSize(len(m.TopicStates))
+		for i := range m.TopicStates {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataTopicStateV7(&m.TopicStates[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		n += wire.CompactLengthSize(len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			k, ok := sizeEncUpdatemetadataUpdateMetadataBrokerV6(&m.LiveBrokers[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(m.Type == 0) {
+			count++
+			n0 := n
+			n += wire.Int8Size
+
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendUpdateMetadataRequestV8(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updatemetadata.UpdateMetadataRequest)(p)
+	if !(len(m.UngroupedPartitionStates) == 0 &&
+		len(m.TopicStates) <= wire.MaxArrayLength &&
+		len(m.LiveBrokers) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ControllerId))
+	b = wire.AppendBool(b, bool(m.IsKRaftController))
+	b = wire.AppendInt32(b, int32(m.ControllerEpoch))
+	b = wire.AppendInt64(b, int64(m.BrokerEpoch))
+	{
+		b = wire.AppendCompactLength(b, len(m.TopicStates))
+		for i := range m.TopicStates {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataTopicStateV7(b, &m.TopicStates[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		b = wire.AppendCompactLength(b, len(m.LiveBrokers))
+		for i := range m.LiveBrokers {
+			var ok bool
+			if b, ok = appendEncUpdatemetadataUpdateMetadataBrokerV6(b, &m.LiveBrokers[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(m.Type == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(m.Type == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			b = wire.AppendInt8(b, int8(m.Type))
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decUpdatemetadataUpdateMetadataPartitionStateV0 decodes a UpdateMetadataPartitionState at version 0.
 func decUpdatemetadataUpdateMetadataPartitionStateV0(b []byte, off int, a *arena.Arenas, m *updatemetadata.UpdateMetadataPartitionState) int {
 	m.OfflineReplicas = []common.BrokerId{}
@@ -3744,6 +3835,7 @@ func init() {
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 5, sizeUpdateMetadataRequestV5, appendUpdateMetadataRequestV5)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 6, sizeUpdateMetadataRequestV6, appendUpdateMetadataRequestV6)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 7, sizeUpdateMetadataRequestV7, appendUpdateMetadataRequestV7)
+	register(reflect.TypeFor[updatemetadata.UpdateMetadataRequest](), 8, sizeUpdateMetadataRequestV8, appendUpdateMetadataRequestV8)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 0, sizeUpdateMetadataResponseV0, appendUpdateMetadataResponseV0)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 1, sizeUpdateMetadataResponseV0, appendUpdateMetadataResponseV0)
 	register(reflect.TypeFor[updatemetadata.UpdateMetadataResponse](), 2, sizeUpdateMetadataResponseV0, appendUpdateMetadataResponseV0)

@@ -123,6 +123,84 @@ func appendUpdateRaftVoterRequestV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncUpdateraftvoterCurrentLeaderV0 and appendEncUpdateraftvoterCurrentLeaderV0 encode a CurrentLeader at version 0.
+func sizeEncUpdateraftvoterCurrentLeaderV0(m *updateraftvoter.CurrentLeader) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int32Size + wire.Int32Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncUpdateraftvoterCurrentLeaderV0(b []byte, m *updateraftvoter.CurrentLeader) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.LeaderId))
+	b = wire.AppendInt32(b, int32(m.LeaderEpoch))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt32(b, int32(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// UpdateRaftVoterResponse at version 0.
+func sizeUpdateRaftVoterResponseV0(p unsafe.Pointer) (int, bool) {
+	m := (*updateraftvoter.UpdateRaftVoterResponse)(p)
+	if !(len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size
+	{
+		count := 0
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == -1) && (m.CurrentLeader.Host == "") && (m.CurrentLeader.Port == 0)) {
+			count++
+			n0 := n
+			n += 0
+			if k, ok := sizeEncUpdateraftvoterCurrentLeaderV0(&m.CurrentLeader); ok {
+				n += k
+			} else {
+				return 0, false
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendUpdateRaftVoterResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*updateraftvoter.UpdateRaftVoterResponse)(p)
+	if !(len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.ThrottleTimeMs))
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		count := 0
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == -1) && (m.CurrentLeader.Host == "") && (m.CurrentLeader.Port == 0)) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.CurrentLeader.UnknownTags) == 0 && (m.CurrentLeader.LeaderId == -1) && (m.CurrentLeader.LeaderEpoch == -1) && (m.CurrentLeader.Host == "") && (m.CurrentLeader.Port == 0)) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				var ok bool
+				if b, ok = appendEncUpdateraftvoterCurrentLeaderV0(b, &m.CurrentLeader); !ok {
+					return b, false
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decUpdateraftvoterListenerV0 decodes a Listener at version 0.
 func decUpdateraftvoterListenerV0(b []byte, off int, a *arena.Arenas, m *updateraftvoter.Listener) int {
 	{
@@ -400,6 +478,7 @@ func decodeUpdateRaftVoterResponseV0(b []byte, a *arena.Arenas, p unsafe.Pointer
 
 func init() {
 	register(reflect.TypeFor[updateraftvoter.UpdateRaftVoterRequest](), 0, sizeUpdateRaftVoterRequestV0, appendUpdateRaftVoterRequestV0)
+	register(reflect.TypeFor[updateraftvoter.UpdateRaftVoterResponse](), 0, sizeUpdateRaftVoterResponseV0, appendUpdateRaftVoterResponseV0)
 	registerDecoder(reflect.TypeFor[updateraftvoter.UpdateRaftVoterRequest](), 0, decodeUpdateRaftVoterRequestV0)
 	registerDecoder(reflect.TypeFor[updateraftvoter.UpdateRaftVoterResponse](), 0, decodeUpdateRaftVoterResponseV0)
 }

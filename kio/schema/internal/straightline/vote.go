@@ -478,6 +478,113 @@ func appendVoteResponseV0(b []byte, p unsafe.Pointer) ([]byte, bool) {
 	return b, true
 }
 
+// sizeEncVoteNodeEndpointV1 and appendEncVoteNodeEndpointV1 encode a NodeEndpoint at version 1.
+func sizeEncVoteNodeEndpointV1(m *vote.NodeEndpoint) (int, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return 0, false
+	}
+	n := wire.Int32Size + wire.Int16Size + wire.EmptyTaggedFieldsSize
+	n += wire.CompactLengthSize(len(m.Host)) + len(m.Host)
+	return n, true
+}
+
+func appendEncVoteNodeEndpointV1(b []byte, m *vote.NodeEndpoint) ([]byte, bool) {
+	if !(len(m.Host) <= wire.MaxStringLength &&
+		len(m.UnknownTags) == 0) {
+		return b, false
+	}
+	b = wire.AppendInt32(b, int32(m.NodeId))
+	b = wire.AppendCompactString(b, string(m.Host))
+	b = wire.AppendInt16(b, int16(m.Port))
+	b = append(b, wire.EmptyTaggedFields)
+	return b, true
+}
+
+// VoteResponse at version 1.
+func sizeVoteResponseV1(p unsafe.Pointer) (int, bool) {
+	m := (*vote.VoteResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return 0, false
+	}
+	n := wire.Int16Size
+	{
+		n += wire.CompactLengthSize(len(m.Topics))
+		for i := range m.Topics {
+			k, ok := sizeEncVoteVoteResponseTopicDataV0(&m.Topics[i])
+			if !ok {
+				return 0, false
+			}
+			n += k
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+			n0 := n
+			n += 0
+			{
+				n += wire.CompactLengthSize(len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					k, ok := sizeEncVoteNodeEndpointV1(&m.NodeEndpoints[i])
+					if !ok {
+						return 0, false
+					}
+					n += k
+				}
+			}
+			n = n0 + wire.TaggedFieldSize(0, n-n0)
+		}
+		n += wire.UvarintSize(uint32(count))
+	}
+	return n, true
+}
+
+func appendVoteResponseV1(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	m := (*vote.VoteResponse)(p)
+	if !(len(m.Topics) <= wire.MaxArrayLength &&
+		len(m.UnknownTags) == 0 &&
+		len(m.NodeEndpoints) <= wire.MaxArrayLength) {
+		return b, false
+	}
+	b = wire.AppendInt16(b, int16(m.ErrorCode))
+	{
+		b = wire.AppendCompactLength(b, len(m.Topics))
+		for i := range m.Topics {
+			var ok bool
+			if b, ok = appendEncVoteVoteResponseTopicDataV0(b, &m.Topics[i]); !ok {
+				return b, false
+			}
+		}
+	}
+	{
+		count := 0
+		if !(len(m.NodeEndpoints) == 0) {
+			count++
+		}
+		b = wire.AppendUvarint(b, uint32(count))
+		if !(len(m.NodeEndpoints) == 0) {
+			b = wire.AppendUvarint(b, 0)
+			at := len(b)
+			b = append(b, 0) // the size, written by EndTaggedField
+			{
+				b = wire.AppendCompactLength(b, len(m.NodeEndpoints))
+				for i := range m.NodeEndpoints {
+					var ok bool
+					if b, ok = appendEncVoteNodeEndpointV1(b, &m.NodeEndpoints[i]); !ok {
+						return b, false
+					}
+				}
+			}
+			b = wire.EndTaggedField(b, at)
+		}
+	}
+	return b, true
+}
+
 // decVoteVoteRequestPartitionDataV0 decodes a VoteRequestPartitionData at version 0.
 func decVoteVoteRequestPartitionDataV0(b []byte, off int, a *arena.Arenas, m *vote.VoteRequestPartitionData) int {
 	{
@@ -1659,6 +1766,8 @@ func init() {
 	register(reflect.TypeFor[vote.VoteRequest](), 1, sizeVoteRequestV1, appendVoteRequestV1)
 	register(reflect.TypeFor[vote.VoteRequest](), 2, sizeVoteRequestV2, appendVoteRequestV2)
 	register(reflect.TypeFor[vote.VoteResponse](), 0, sizeVoteResponseV0, appendVoteResponseV0)
+	register(reflect.TypeFor[vote.VoteResponse](), 1, sizeVoteResponseV1, appendVoteResponseV1)
+	register(reflect.TypeFor[vote.VoteResponse](), 2, sizeVoteResponseV1, appendVoteResponseV1)
 	registerDecoder(reflect.TypeFor[vote.VoteRequest](), 0, decodeVoteRequestV0)
 	registerDecoder(reflect.TypeFor[vote.VoteRequest](), 1, decodeVoteRequestV1)
 	registerDecoder(reflect.TypeFor[vote.VoteRequest](), 2, decodeVoteRequestV2)
