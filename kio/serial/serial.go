@@ -15,7 +15,8 @@
 // version (kio/internal/straight), behind the same switch as the other fast paths (off
 // with the kio_general build tag): every version without a known tagged field has one,
 // flat or nested (arrays, struct values, nullable structs: Metadata, Fetch, Produce).
-// Marshal calls its generated size, allocates once, then its generated append. It
+// Marshal calls its generated size, allocates once, then its generated append (a
+// mid-sized message goes through scratch memory and one copy, as with the plan). It
 // declines, at any depth, anything the plan treats specially (a null where not
 // nullable, a value in an absent field, kept unknown tags, a string or array too
 // long), which the plan then encodes, so the bytes and errors are the plan's either way
@@ -112,8 +113,13 @@ func Marshal(v any, version int16) ([]byte, error) {
 	if optimize && pl.straight.Size != nil {
 		// A message with a straight-line encoder (see marshal), here rather than
 		// through marshal: a call less on the path of the smallest messages.
-		if n, ok := pl.straight.Size(p); ok {
+		if pl.sizing.Load() == sizeScratch {
+			if out, ok := pl.marshalStraightScratch(p); ok {
+				return out, nil
+			}
+		} else if n, ok := pl.straight.Size(p); ok {
 			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
+				pl.noteSize(n)
 				return clearTail(out), nil
 			}
 		}
@@ -142,18 +148,47 @@ func marshalSlow(v any, version int16) ([]byte, error) {
 
 // marshal encodes the struct at p into a buffer of exactly its size, allocated once: a
 // message with a straight-line encoder through it (its generated size, then its
-// generated append into an unzeroed buffer of that size, at any size: no scratch
-// buffer, no copy), anything else, or what that encoder declines, through marshalPlan.
+// generated append into an unzeroed buffer of that size; a mid-sized one, as
+// marshalPlan decides, appended into scratch memory and copied out), anything else, or
+// what that encoder declines, through marshalPlan. A 1 MiB Fetch or Produce takes the
+// size pass: one unzeroed buffer, no copy.
 func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 	if optimize && pl.straight.Size != nil {
 		// Its generated size, one allocation, its generated encoder.
-		if n, ok := pl.straight.Size(p); ok {
+		if pl.sizing.Load() == sizeScratch {
+			if out, ok := pl.marshalStraightScratch(p); ok {
+				return out, nil
+			}
+		} else if n, ok := pl.straight.Size(p); ok {
 			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
+				pl.noteSize(n)
 				return clearTail(out), nil
 			}
 		}
 	}
 	return pl.marshalPlan(p)
+}
+
+// marshalStraightScratch is marshal through pl's straight-line encoder for a
+// mid-sized message (plan.sizing, as marshalPlan): appended into pooled scratch memory
+// and copied out, a copy of a few KiB where the generated size pass over a Metadata
+// response's partitions cost more. It reports false when the encoder declines.
+func (pl *plan) marshalStraightScratch(p unsafe.Pointer) ([]byte, bool) {
+	bp := encodeBuffers.Get().(*[]byte)
+	if cap(*bp) < scratchTo {
+		*bp = newBuffer(scratchTo)
+	}
+	b, ok := pl.straight.Append((*bp)[:0], p)
+	var out []byte
+	if ok {
+		out = append(newBuffer(len(b)), b...)
+		pl.noteSize(len(b))
+	}
+	if cap(b) <= maxPooledBuffer {
+		*bp = b
+		encodeBuffers.Put(bp)
+	}
+	return out, ok
 }
 
 // marshalPlan is marshal through the plan. How depends on the size of the plan's last
