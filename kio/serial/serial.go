@@ -119,7 +119,9 @@ func Marshal(v any, version int16) ([]byte, error) {
 			}
 		} else if n, ok := pl.straight.Size(p); ok {
 			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
-				pl.noteSize(n)
+				if n >= scratchFrom { // else sizing stays sizeFirst: nothing to note
+					pl.noteSize(n)
+				}
 				return clearTail(out), nil
 			}
 		}
@@ -161,7 +163,9 @@ func (pl *plan) marshal(p unsafe.Pointer) ([]byte, error) {
 			}
 		} else if n, ok := pl.straight.Size(p); ok {
 			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
-				pl.noteSize(n)
+				if n >= scratchFrom { // else sizing stays sizeFirst: nothing to note
+					pl.noteSize(n)
+				}
 				return clearTail(out), nil
 			}
 		}
