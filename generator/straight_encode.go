@@ -12,13 +12,13 @@ import (
 // Straight-line encoders of nested messages: for a request or response version that is
 // not flat (straightAt) but whose fields, nested structs included, are of kinds it
 // knows (the flat kinds, arrays of numbers, UUIDs, strings and structs, struct values,
-// nullable structs), a size function and an append function per struct and version,
+// nullable structs, known tagged fields), a size function and an append function per struct and version,
 // shared by the versions that encode alike, as the decoders are. They decline (ok
 // false) in both functions whatever the interpreter treats specially, at any depth:
 // kept unknown tagged fields, a value in a field absent at the version, a null struct
-// where it is not nullable, a string, bytes or array too long for the wire. A version
-// with a known tagged field, or an absent struct value, gets no encoder yet: serial
-// encodes it with its plan.
+// where it is not nullable, a string, bytes or array too long for the wire. Known
+// tagged fields are written in ascending tag order when they differ from their default
+// (layout's Field.IsDefault rule, inline), each with its exact size.
 
 // encGen writes the nested encoders of one schema package.
 type encGen struct {

@@ -13,8 +13,9 @@
 // Plans are interpreted, and they are the reference. Beside them, Append and Marshal of
 // a kio/schema message run the straight-line encoder the generator wrote for it at the
 // version (kio/internal/straight), behind the same switch as the other fast paths (off
-// with the kio_general build tag): every version without a known tagged field has one,
-// flat or nested (arrays, struct values, nullable structs: Metadata, Fetch, Produce).
+// with the kio_general build tag): every request and response version has one, flat or
+// nested (arrays, struct values, nullable structs, known tagged fields: Metadata,
+// Fetch, Produce).
 // Marshal calls its generated size, allocates once, then its generated append (a
 // mid-sized message goes through scratch memory and one copy, as with the plan). It
 // declines, at any depth, anything the plan treats specially (a null where not

@@ -1,7 +1,7 @@
 // Package straight is the registry of straight-line code: encoders the generator
-// writes for each (message, version) of kio/schema without a known tagged field
-// (numbers, bools, UUIDs, strings, bytes, arrays of those and of structs, struct values,
-// nullable structs), and decoders for each (message, version) made of the kinds it knows (those
+// writes for each (message, version) of kio/schema (numbers, bools, UUIDs, strings,
+// bytes, arrays of those and of structs, struct values, nullable structs, known tagged
+// fields), and decoders for each (message, version) made of the kinds it knows (those
 // and arrays, nested and nullable structs, known tagged fields), so that kio/serial
 // can encode and decode such a message without its plan interpreter.
 //
