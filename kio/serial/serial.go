@@ -111,23 +111,7 @@ func Marshal(v any, version int16) ([]byte, error) {
 	if pl == nil {
 		return marshalSlow(v, version)
 	}
-	if optimize && pl.straight.Size != nil {
-		// A message with a straight-line encoder (see marshal), here rather than
-		// through marshal: a call less on the path of the smallest messages.
-		if pl.sizing.Load() == sizeScratch {
-			if out, ok := pl.marshalStraightScratch(p); ok {
-				return out, nil
-			}
-		} else if n, ok := pl.straight.Size(p); ok {
-			if out, ok := pl.straight.Append(newBuffer(n), p); ok {
-				if n >= scratchFrom { // else sizing stays sizeFirst: nothing to note
-					pl.noteSize(n)
-				}
-				return clearTail(out), nil
-			}
-		}
-	}
-	return pl.marshalPlan(p)
+	return pl.marshal(p)
 }
 
 // marshalSlow is Marshal for a type or version not yet cached, a nil pointer or a
