@@ -476,7 +476,7 @@ func envInt(name string, def int) int {
 // startGrepplabs starts grepplabs/kafka-proxy in front of upstream and returns its
 // bootstrap address.
 func startGrepplabs(bin, upstream string) (string, func(), error) {
-	port, err := freePort()
+	port, err := realkafka.PortRun(1)
 	if err != nil {
 		return "", nil, err
 	}
@@ -488,7 +488,7 @@ func startGrepplabs(bin, upstream string) (string, func(), error) {
 
 // startCommand runs a shell command with UPSTREAM and PORT set and waits for the port.
 func startCommand(command, upstream string) (string, func(), error) {
-	port, err := freePort()
+	port, err := realkafka.PortRun(1)
 	if err != nil {
 		return "", nil, err
 	}
@@ -506,7 +506,7 @@ func startKroxylicious(upstream string) (string, func(), error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("needs Java and Maven (and Maven Central): %w", err)
 	}
-	port, err := freePorts(5)
+	port, err := realkafka.PortRun(5)
 	if err != nil {
 		return "", nil, err
 	}
@@ -514,38 +514,6 @@ func startKroxylicious(upstream string) (string, func(), error) {
 	cmd := exec.Command("java", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", cp,
 		"io.kio.kroxylicious.Main", upstream, fmt.Sprint(port))
 	return runUntilListening(cmd, addr)
-}
-
-// freePorts returns a port p such that p to p+n-1 were all free a moment ago.
-func freePorts(n int) (int, error) {
-	for range 50 {
-		p, err := freePort()
-		if err != nil {
-			return 0, err
-		}
-		free := true
-		for q := p + 1; q < p+n && free; q++ {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", q))
-			if err != nil {
-				free = false
-				break
-			}
-			ln.Close()
-		}
-		if free {
-			return p, nil
-		}
-	}
-	return 0, fmt.Errorf("no %d free ports in a row on 127.0.0.1", n)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // runUntilListening starts cmd and waits up to a minute for addr to accept.

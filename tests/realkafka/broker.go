@@ -36,7 +36,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -148,7 +147,7 @@ func StartNode(cp, version, dir string) (*Broker, error) {
 
 // StartNodeWith is StartNode with options.
 func StartNodeWith(cp, version, dir string, opts Options) (*Broker, error) {
-	ports, err := freePorts(4)
+	ports, err := FreePorts(4)
 	if err != nil {
 		return nil, err
 	}
@@ -459,43 +458,4 @@ func randomClusterID() string {
 			return s
 		}
 	}
-}
-
-// handedOut holds every port freePorts has returned in this process: a port is
-// released before the JVM binds it, and nodes start side by side (a cluster, the
-// releases in parallel), so another call must not return it again meanwhile.
-var handedOut = struct {
-	sync.Mutex
-	ports map[int]bool
-}{ports: map[int]bool{}}
-
-// freePorts finds n distinct free TCP ports on 127.0.0.1, holding them all open until
-// every one is found so that none is returned twice, and never one it returned before.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	handedOut.Lock()
-	defer handedOut.Unlock()
-	for tries := 0; len(ports) < n; tries++ {
-		if tries == 100*n {
-			return nil, fmt.Errorf("no %d free ports not handed out before after %d tries", n, tries)
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		if port := l.Addr().(*net.TCPAddr).Port; !handedOut.ports[port] {
-			ports = append(ports, port)
-		}
-	}
-	for _, p := range ports {
-		handedOut.ports[p] = true
-	}
-	return ports, nil
 }

@@ -83,7 +83,7 @@ func startProxiedCluster(t *testing.T, version string) []*clusterNode {
 	nodes := make([]*clusterNode, clusterSize)
 	var voters []string
 	for i := range nodes {
-		ports, err := freePorts(2)
+		ports, err := FreePorts(2)
 		if err != nil {
 			t.Fatal(err)
 		}

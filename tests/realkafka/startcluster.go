@@ -24,7 +24,7 @@ func StartCluster(t testing.TB, version string, n int, props map[string]string) 
 	t.Helper()
 	cp := kafkadist.Classpath(t, "broker", version)
 	clusterID := randomClusterID()
-	ports, err := freePorts(2 * n)
+	ports, err := FreePorts(2 * n)
 	if err != nil {
 		t.Fatal(err)
 	}
