@@ -224,38 +224,18 @@ func (c *straightCode) emptyCheck(f *field, x string) (string, bool) {
 }
 
 // body renders the size and append functions of c for the Go type typ under the name
-// placeholder @.
+// placeholder @: render's, with the pointer named _ in a function that does not read m.
 func (c *straightCode) body(typ string) string {
-	var b strings.Builder
-	head := func(signature string, uses bool, result string) {
-		param := "_"
-		if uses {
-			param = "p"
+	return c.render(func(appendFunc bool) (string, string) {
+		uses := len(c.checks) > 0 || len(c.sizes) > 0
+		if appendFunc {
+			uses = len(c.checks) > 0 || strings.Contains(strings.Join(c.appends, ""), "m.")
 		}
-		fmt.Fprintf(&b, signature+" {\n", param)
-		if uses {
-			fmt.Fprintf(&b, "m := (*%s)(p)\n", typ)
+		if !uses {
+			return "_ unsafe.Pointer", ""
 		}
-		if len(c.checks) > 0 {
-			fmt.Fprintf(&b, "if !(%s) {\nreturn %s, false\n}\n", strings.Join(c.checks, " &&\n"), result)
-		}
-	}
-	head("func size@(%s unsafe.Pointer) (int, bool)", len(c.checks) > 0 || len(c.sizes) > 0, "0")
-	fixed := "0"
-	if len(c.fixed) > 0 {
-		fixed = strings.Join(c.fixed, " + ")
-	}
-	fmt.Fprintf(&b, "n := %s\n", fixed)
-	for _, s := range c.sizes {
-		b.WriteString(s + "\n")
-	}
-	b.WriteString("return n, true\n}\n\n")
-	head("func append@(b []byte, %s unsafe.Pointer) ([]byte, bool)", len(c.checks) > 0 || strings.Contains(strings.Join(c.appends, ""), "m."), "b")
-	for _, s := range c.appends {
-		b.WriteString(s + "\n")
-	}
-	b.WriteString("return b, true\n}\n\n")
-	return b.String()
+		return pointerParam(typ)(appendFunc)
+	}) + "\n"
 }
 
 // emitStraight writes the straight-line package: one file per API with flat versions

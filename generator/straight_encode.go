@@ -280,12 +280,14 @@ func (e *encGen) array(c *straightCode, f *field, x string, v int16, flexible, c
 	return true
 }
 
-// render renders c's size and append functions for a struct of Go type typ taken as
-// params (m := conv when conv is not empty).
-func (c *straightCode) render(params, conv string) string {
+// render renders c's size and append functions under the name placeholder @. head
+// gives each function's parameter (after b, for append) and the line that makes m of
+// it ("" for none); the flat and nested encoders differ only there.
+func (c *straightCode) render(head func(appendFunc bool) (param, conv string)) string {
 	var b strings.Builder
-	head := func(sig, result string) {
-		fmt.Fprintf(&b, sig+" {\n", params)
+	open := func(sig, result string, appendFunc bool) {
+		param, conv := head(appendFunc)
+		fmt.Fprintf(&b, sig+" {\n", param)
 		if conv != "" {
 			b.WriteString(conv + "\n")
 		}
@@ -293,7 +295,7 @@ func (c *straightCode) render(params, conv string) string {
 			fmt.Fprintf(&b, "if !(%s) {\nreturn %s, false\n}\n", strings.Join(c.checks, " &&\n"), result)
 		}
 	}
-	head("func size@(%s) (int, bool)", "0")
+	open("func size@(%s) (int, bool)", "0", false)
 	fixed := "0"
 	if len(c.fixed) > 0 {
 		fixed = strings.Join(c.fixed, " + ")
@@ -303,12 +305,17 @@ func (c *straightCode) render(params, conv string) string {
 		b.WriteString(s + "\n")
 	}
 	b.WriteString("return n, true\n}\n\n")
-	head("func append@(b []byte, %s) ([]byte, bool)", "b")
+	open("func append@(b []byte, %s) ([]byte, bool)", "b", true)
 	for _, s := range c.appends {
 		b.WriteString(s + "\n")
 	}
 	b.WriteString("return b, true\n}\n")
 	return b.String()
+}
+
+// pointerParam is render's head for a registered encoder: an unsafe.Pointer to typ.
+func pointerParam(typ string) func(bool) (string, string) {
+	return func(bool) (string, string) { return "p unsafe.Pointer", fmt.Sprintf("m := (*%s)(p)", typ) }
 }
 
 // structFunc returns the name (after size and append) of the functions encoding the
@@ -324,7 +331,7 @@ func (e *encGen) structFunc(st *structDef, v int16, flexible bool) (string, bool
 		return "", false
 	}
 	typ := e.pkg + "." + st.GoName
-	text := c.render("m *"+typ, "")
+	text := c.render(func(bool) (string, string) { return "m *" + typ, "" })
 	if name, ok := e.funcs[text]; ok {
 		return name, true
 	}
@@ -351,7 +358,7 @@ func (e *encGen) message(m *message, v int16) (string, bool) {
 		return "", false
 	}
 	typ := e.pkg + "." + m.Name
-	text := c.render("p unsafe.Pointer", fmt.Sprintf("m := (*%s)(p)", typ))
+	text := c.render(pointerParam(typ))
 	if name, ok := e.funcs[text]; ok {
 		return name, true
 	}
