@@ -1,7 +1,6 @@
 package realkafka
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -10,7 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
+
+	"github.com/kio-go/kafka-protocol/internal/filelock"
 )
 
 // A JVM binds its ports seconds after they are chosen, so a port that was free when
@@ -22,11 +22,11 @@ import (
 // never hands one out, and each is reserved across processes by an flock on a file named
 // after it, held until the process exits.
 
-// reservation holds this process's port locks (kept open: closing one releases it).
+// reservation holds the releases of this process's port locks.
 var reservation = struct {
 	sync.Mutex
-	held map[int]*os.File
-}{held: map[int]*os.File{}}
+	held map[int]func()
+}{held: map[int]func(){}}
 
 // portSpan is how many ports below the ephemeral range are candidates.
 const portSpan = 12000
@@ -56,24 +56,17 @@ func reserve(dir string, port int) (bool, error) {
 	if reservation.held[port] != nil {
 		return false, nil
 	}
-	f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		return false, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return false, nil
-		}
+	unlock, ok, err := filelock.TryLock(filepath.Join(dir, strconv.Itoa(port)))
+	if !ok || err != nil {
 		return false, err
 	}
 	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
-		f.Close()
+		unlock()
 		return false, nil
 	}
 	l.Close()
-	reservation.held[port] = f
+	reservation.held[port] = unlock
 	return true, nil
 }
 
@@ -115,7 +108,7 @@ func reservePorts(n int, consecutive bool) ([]int, error) {
 	var ports []int
 	release := func() {
 		for _, p := range ports {
-			reservation.held[p].Close()
+			reservation.held[p]()
 			delete(reservation.held, p)
 		}
 		ports = ports[:0]
