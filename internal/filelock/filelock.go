@@ -10,25 +10,24 @@ import (
 
 // Lock takes an exclusive lock on path, creating the file, and returns its release.
 func Lock(path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+	unlock, _, err = flock(path, syscall.LOCK_EX)
+	return unlock, err
 }
 
 // TryLock is Lock that does not wait: when another holder has path locked it reports
 // false and holds nothing.
 func TryLock(path string) (unlock func(), ok bool, err error) {
+	return flock(path, syscall.LOCK_EX|syscall.LOCK_NB)
+}
+
+// flock opens path and takes the lock how says; ok is false when a non-blocking lock
+// is held elsewhere.
+func flock(path string, how int) (unlock func(), ok bool, err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, false, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
 		f.Close()
 		if err == syscall.EWOULDBLOCK {
 			return nil, false, nil

@@ -94,6 +94,8 @@ func PortRun(n int) (int, error) {
 	return ports[0], nil
 }
 
+// reservePorts reserves n ports, consecutive ones if asked, trying at random in
+// candidateRange.
 func reservePorts(n int, consecutive bool) ([]int, error) {
 	lo, hi, err := candidateRange()
 	if err != nil {
